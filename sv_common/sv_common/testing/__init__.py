@@ -1,0 +1,1 @@
+"""Test doubles shared across the project (e.g. a loopback fake of Discord)."""

@@ -1,0 +1,426 @@
+"""A loopback fake of Discord's REST API and gateway for tests.
+
+The point is to exercise the *real* discord.py client (HTTPClient, bucket
+and 429 handling, gateway handshake, cache building from GUILD_CREATE) rather
+than mocks of it; only discord.py's base URLs are redirected, by
+:meth:`FakeDiscord.patch_client`.
+
+Typical fixture (``pytest_asyncio.fixture`` unless asyncio_mode=auto)::
+
+    @pytest.fixture
+    async def fake_discord():
+        fake = FakeDiscord()
+        fake.add_guild(GUILD_ID)
+        await fake.start()
+        with fake.patch_client():
+            yield fake
+        await fake.stop()  # close discord.py clients before this
+
+Build clients with ``discord.Client(..., guild_ready_timeout=0.05)``: the
+2 s default is how long discord.py waits for further GUILD_CREATEs before
+firing on_ready, and would dominate test time.
+
+Stored objects are Discord-shaped JSON dicts (string ids); builder arguments
+and inspection helpers use ints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from aiohttp import web
+
+from . import fake_discord_rest as rest
+from .fake_discord_gateway import GatewaySession, handle_gateway
+from .fake_discord_state import (
+    DEFAULT_EVERYONE_PERMISSIONS,
+    FakeGuild,
+    InjectedFailure,
+    RecordedRequest,
+    SnowflakeFactory,
+    application_payload,
+    attachment_payload,
+    channel_payload,
+    dm_channel_payload,
+    member_payload,
+    message_payload,
+    role_payload,
+    user_payload,
+)
+
+__all__ = ["FakeDiscord", "FakeGuild", "RecordedRequest"]
+
+_MISSING: Any = object()
+GUILD_MEMBERS_INTENT = 1 << 1
+GUILD_MESSAGES_INTENT = 1 << 9
+DIRECT_MESSAGES_INTENT = 1 << 12
+
+
+class FakeDiscord:
+    """Discord on 127.0.0.1: REST under ``base_url``, gateway at ``gateway_url``."""
+
+    def __init__(
+        self,
+        *,
+        bot_user_id: int = 111111111111111111,
+        application_id: int | None = None,
+        bot_username: str = "PATT Bot",
+    ) -> None:
+        self.bot_user_id = bot_user_id
+        # Modern bot applications share their id with the bot user.
+        self.application_id = application_id if application_id is not None else bot_user_id
+        self.snowflake = SnowflakeFactory()
+        self.users: dict[int, dict] = {bot_user_id: user_payload(bot_user_id, bot_username, bot=True)}
+        self.guilds: dict[int, FakeGuild] = {}
+        self.dm_channels: dict[int, dict] = {}  # recipient user id -> DM channel
+        self.dms_closed: set[int] = set()
+        self.messages: dict[int, dict] = {}  # live messages (deletes remove them)
+        self.sent_messages: list[dict] = []  # append-only log of every created message
+        self.global_commands: dict[int, dict] = {}
+        self.requests: list[RecordedRequest] = []
+        self.identify_count = 0
+        self.host = "127.0.0.1"
+        self.port: int | None = None
+        self._failures: list[InjectedFailure] = []
+        self._sessions: set[GatewaySession] = set()
+        self._known_sessions: set[str] = set()
+        self._identify_cond = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self._require_port()}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://{self.host}:{self._require_port()}/gateway"
+
+    @property
+    def is_up(self) -> bool:
+        return self._runner is not None
+
+    def _require_port(self) -> int:
+        if self.port is None:
+            raise RuntimeError("FakeDiscord.start() has not been awaited yet")
+        return self.port
+
+    async def start(self) -> None:
+        """Bind an ephemeral port on first start; later starts reuse it."""
+        if self._runner is not None:
+            return
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+
+        async def gateway(request: web.Request) -> web.StreamResponse:
+            return await handle_gateway(self, request)
+
+        async def api(request: web.Request) -> web.StreamResponse:
+            return await rest.handle(self, request)
+
+        app.router.add_get("/gateway", gateway)
+        app.router.add_get("/gateway/", gateway)
+        app.router.add_route("*", "/{tail:.*}", api)
+        try:
+            runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        except TypeError:  # aiohttp < 3.9 has no runner-level shutdown_timeout
+            runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port or 0, reuse_address=True)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self.port = runner.addresses[0][1]
+        self._runner = runner
+
+    async def stop(self) -> None:
+        await self._shutdown()
+
+    async def go_down(self) -> None:
+        """Simulate an outage: gateway sockets dropped, REST refuses connections."""
+        await self._shutdown()
+
+    async def come_back(self) -> None:
+        """End an outage on the same port, so clients' cached URLs stay valid."""
+        if self._runner is None:
+            await self.start()
+
+    async def _shutdown(self) -> None:
+        sessions = list(self._sessions)
+        await asyncio.gather(
+            *(s.ws.close(code=1001, message=b"going away") for s in sessions), return_exceptions=True
+        )
+        for session in sessions:
+            session.ready = False
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    @contextlib.contextmanager
+    def patch_client(self) -> Iterator[FakeDiscord]:
+        """Point discord.py's REST base and default gateway at this fake.
+
+        The plain ``Client`` never calls /gateway/bot (only AutoShardedClient
+        does); it dials ``DiscordWebSocket.DEFAULT_GATEWAY``, so that class
+        attribute is redirected as well as ``Route.BASE``.
+        """
+        import yarl
+        from discord.gateway import DiscordWebSocket
+        from discord.http import Route
+
+        old_base, old_gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+        Route.BASE = self.base_url
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        try:
+            yield self
+        finally:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = old_base, old_gateway
+
+    # ------------------------------------------------------------------ state builders
+
+    def add_guild(self, guild_id: int, name: str = "PATT", owner_id: int | None = None) -> FakeGuild:
+        """Creates @everyone and the bot's own member, which every real guild has."""
+        if guild_id in self.guilds:
+            raise ValueError(f"guild {guild_id} already exists")
+        guild = FakeGuild(
+            id=guild_id, name=name, owner_id=owner_id if owner_id is not None else self.snowflake()
+        )
+        self.guilds[guild_id] = guild
+        self.add_role(guild_id, guild_id, "@everyone", position=0, permissions=DEFAULT_EVERYONE_PERMISSIONS)
+        bot = self.users[self.bot_user_id]
+        guild.members[self.bot_user_id] = member_payload(bot, nick=None, roles=(), joined_at=None)
+        return guild
+
+    def add_role(
+        self,
+        guild_id: int,
+        role_id: int,
+        name: str,
+        position: int = 1,
+        permissions: int = 0,
+        managed: bool = False,
+    ) -> dict:
+        role = role_payload(role_id, name, position=position, permissions=permissions, managed=managed)
+        self.guilds[guild_id].roles[role_id] = role
+        return role
+
+    def add_channel(
+        self,
+        guild_id: int,
+        channel_id: int,
+        name: str,
+        type: int = 0,
+        parent_id: int | None = None,
+        position: int = 0,
+        permission_overwrites: Iterable[Any] = (),
+    ) -> dict:
+        channel = channel_payload(
+            guild_id,
+            channel_id,
+            name,
+            type=type,
+            parent_id=parent_id,
+            position=position,
+            permission_overwrites=permission_overwrites,
+        )
+        self.guilds[guild_id].channels[channel_id] = channel
+        return channel
+
+    def add_member(
+        self,
+        guild_id: int,
+        user_id: int,
+        username: str,
+        *,
+        global_name: str | None = None,
+        nick: str | None = None,
+        roles: Iterable[int] = (),
+        bot: bool = False,
+        joined_at: Any = None,
+        dms_open: bool = True,
+    ) -> dict:
+        """Insert or replace a member (use the bot's id to give the bot roles)."""
+        guild = self.guilds[guild_id]
+        roles = list(roles)
+        unknown = [r for r in roles if r not in guild.roles]
+        if unknown:
+            raise ValueError(f"unknown role ids for guild {guild_id}: {unknown}")
+        user = self.users.get(user_id)
+        fresh = user_payload(
+            user_id, username, global_name=global_name, bot=bot or user_id == self.bot_user_id
+        )
+        if user is None:
+            user = self.users[user_id] = fresh
+        else:
+            user.update(fresh)  # shared by this user's members in every guild
+        (self.dms_closed.discard if dms_open else self.dms_closed.add)(user_id)
+        member = member_payload(user, nick=nick, roles=roles, joined_at=joined_at)
+        guild.members[user_id] = member
+        return member
+
+    # ------------------------------------------------------------------ inspection
+
+    def requests_matching(self, method: str, path_regex: str) -> list[RecordedRequest]:
+        """Full-match on the path (relative to base_url, no query string)."""
+        pattern = re.compile(path_regex)
+        return [r for r in self.requests if r.method == method.upper() and pattern.fullmatch(r.path)]
+
+    def member_role_ids(self, guild_id: int, user_id: int) -> set[int]:
+        return {int(r) for r in self.guilds[guild_id].members[user_id]["roles"]}
+
+    def dms_to(self, user_id: int) -> list[dict]:
+        channel = self.dm_channels.get(user_id)
+        return [] if channel is None else [m for m in self.sent_messages if m["channel_id"] == channel["id"]]
+
+    def messages_in(self, channel_id: int) -> list[dict]:
+        return [m for m in self.sent_messages if m["channel_id"] == str(channel_id)]
+
+    def application_payload(self) -> dict:
+        return application_payload(self.application_id, self.users[self.bot_user_id], self.snowflake())
+
+    # ------------------------------------------------------------------ failure injection
+
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        status: int = 429,
+        retry_after: float = 0.05,
+        is_global: bool = False,
+        times: int = 1,
+        json: dict | None = None,
+    ) -> None:
+        """Answer the next ``times`` matching requests (path full-match) with an error."""
+        self._failures.append(
+            InjectedFailure(
+                method.upper(), re.compile(path_regex), status, retry_after, is_global, times, json
+            )
+        )
+
+    def _take_failure(self, method: str, path: str) -> InjectedFailure | None:
+        for failure in self._failures:
+            if failure.method == method and failure.pattern.fullmatch(path):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.remove(failure)
+                return failure
+        return None
+
+    # ------------------------------------------------------------------ gateway events
+
+    async def dispatch(self, event_name: str, data: dict) -> None:
+        """Send a raw DISPATCH to every identified client, ignoring intents."""
+        await self._broadcast(event_name, data, intents=None)
+
+    async def _broadcast(self, event_name: str, data: dict, *, intents: int | None) -> None:
+        for session in list(self._sessions):
+            if not session.ready:
+                continue
+            if intents is not None and session.intents is not None and not session.intents & intents:
+                continue  # real Discord withholds events the client has no intent for
+            await session.send(0, data, event_name)
+
+    async def reconnect_clients(self) -> None:
+        """Send op 7 RECONNECT: clients drop the socket and RESUME at once (no backoff)."""
+        for session in list(self._sessions):
+            if session.ready:
+                await session.send(7, None)
+
+    async def member_join(self, guild_id: int, user_id: int, username: str, **kw: Any) -> dict:
+        member = self.add_member(guild_id, user_id, username, **kw)
+        await self._broadcast(
+            "GUILD_MEMBER_ADD", dict(member, guild_id=str(guild_id)), intents=GUILD_MEMBERS_INTENT
+        )
+        return member
+
+    async def member_remove(self, guild_id: int, user_id: int) -> None:
+        member = self.guilds[guild_id].members.pop(user_id)
+        await self._broadcast(
+            "GUILD_MEMBER_REMOVE",
+            {"guild_id": str(guild_id), "user": member["user"]},
+            intents=GUILD_MEMBERS_INTENT,
+        )
+
+    async def member_update(
+        self, guild_id: int, user_id: int, *, roles: Iterable[int] | None = None, nick: Any = _MISSING
+    ) -> dict:
+        changes: dict[str, Any] = {}
+        if roles is not None:
+            changes["roles"] = list(roles)
+        if nick is not _MISSING:
+            changes["nick"] = nick
+        return await self._set_member(guild_id, user_id, **changes)
+
+    async def wait_for_identify(self, timeout: float = 5, *, count: int = 1) -> None:  # noqa: ASYNC109
+        """Wait until ``count`` IDENTIFYs in total were answered with READY + GUILD_CREATEs."""
+
+        async def _wait() -> None:
+            async with self._identify_cond:
+                await self._identify_cond.wait_for(lambda: self.identify_count >= count)
+
+        await asyncio.wait_for(_wait(), timeout)
+
+    async def _note_identify(self) -> None:
+        async with self._identify_cond:
+            self.identify_count += 1
+            self._identify_cond.notify_all()
+
+    # ------------------------------------------------------------------ shared mutations (REST + events)
+
+    async def _set_member(self, guild_id: int, user_id: int, **changes: Any) -> dict:
+        """Apply a member change and emit GUILD_MEMBER_UPDATE before returning.
+
+        Sending the event before the REST reply means the client cache is
+        current when e.g. ``add_roles`` returns; Discord usually, though not
+        strictly always, behaves the same way.
+        """
+        member = self.guilds[guild_id].members[user_id]
+        if "roles" in changes:
+            member["roles"] = [str(r) for r in changes["roles"]]
+        if "nick" in changes:
+            member["nick"] = changes["nick"]
+        await self._broadcast(
+            "GUILD_MEMBER_UPDATE", dict(member, guild_id=str(guild_id)), intents=GUILD_MEMBERS_INTENT
+        )
+        return member
+
+    def _find_channel(self, channel_id: int) -> dict | None:
+        for guild in self.guilds.values():
+            if channel_id in guild.channels:
+                return guild.channels[channel_id]
+        for channel in self.dm_channels.values():
+            if int(channel["id"]) == channel_id:
+                return channel
+        return None
+
+    def _dm_channel(self, user_id: int) -> dict:
+        if user_id not in self.dm_channels:
+            self.dm_channels[user_id] = dm_channel_payload(self.snowflake(), self.users[user_id])
+        return self.dm_channels[user_id]
+
+    async def _create_message(self, channel: dict, body: dict, files: list[dict]) -> dict:
+        mid = self.snowflake()
+        files_url = f"http://{self.host}:{self.port}/attachments"
+        attachments = [attachment_payload(self.snowflake(), f, files_url) for f in files if f["filename"]]
+        message = message_payload(mid, channel["id"], self.users[self.bot_user_id], body, attachments)
+        channel["last_message_id"] = message["id"]
+        self.messages[mid] = message
+        self.sent_messages.append(message)
+        event = dict(message)
+        if channel.get("guild_id"):
+            guild = self.guilds[int(channel["guild_id"])]
+            event["guild_id"] = channel["guild_id"]
+            me = guild.members.get(self.bot_user_id)
+            if me is not None:
+                event["member"] = {k: v for k, v in me.items() if k != "user"}
+            await self._broadcast("MESSAGE_CREATE", event, intents=GUILD_MESSAGES_INTENT)
+        else:
+            await self._broadcast("MESSAGE_CREATE", event, intents=DIRECT_MESSAGES_INTENT)
+        return message

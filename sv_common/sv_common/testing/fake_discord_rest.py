@@ -1,0 +1,145 @@
+"""REST plumbing of the fake Discord: recording, failure injection, headers.
+
+Responses copy the details discord.py's ``HTTPClient.request`` actually keys
+on, so its real bucket and retry code runs:
+
+* ``Content-Type`` must be exactly ``application/json`` (no charset), or
+  ``json_or_text`` hands back a string instead of a dict;
+* a 429 without a ``Via`` header is treated as a Cloudflare ban and raised
+  instead of retried, so every response carries ``Via: 1.1 google``;
+* ``X-RateLimit-*`` headers with a high Remaining keep it from pre-emptively
+  sleeping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json as _json
+import math
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .fake_discord_routes import ROUTES, ApiError, Ctx, Handler
+from .fake_discord_state import RecordedRequest, error_body
+
+if TYPE_CHECKING:
+    from .fake_discord import FakeDiscord
+
+API_PREFIX = re.compile(r"^/api/v\d+")
+
+
+def _json_response(status: int, body: Any, headers: dict[str, str]) -> web.Response:
+    if body is None and status == 204:
+        return web.Response(status=204, headers=headers)
+    headers = dict(headers, **{"Content-Type": "application/json"})
+    return web.Response(status=status, body=_json.dumps(body).encode(), headers=headers)
+
+
+def _ratelimit_headers(method: str, template: str, *, remaining: int = 49) -> dict[str, str]:
+    bucket = hashlib.sha256(f"{method} {template}".encode()).hexdigest()[:16]
+    return {
+        "X-RateLimit-Limit": "50",
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+        "X-RateLimit-Reset-After": "1.000",
+        "X-RateLimit-Bucket": bucket,
+    }
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[dict]]:
+    ctype = request.content_type
+    if ctype.startswith("multipart/"):
+        payload, files = None, []
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":
+                payload = _json.loads(await part.text())
+            else:
+                data = await part.read()
+                files.append(
+                    {
+                        "field": part.name,
+                        "filename": part.filename,
+                        "data": bytes(data),
+                        "content_type": part.headers.get("Content-Type", "application/octet-stream"),
+                    }
+                )
+        return payload, files
+    raw = await request.read()
+    if not raw:
+        return None, []
+    try:
+        return _json.loads(raw), []
+    except ValueError:
+        return raw.decode("utf-8", "replace"), []
+
+
+def _find_route(method: str, path: str) -> tuple[Handler | None, str, dict[str, str]]:
+    for m, pattern, template, fn in ROUTES:
+        if m == method:
+            match = pattern.match(path)
+            if match:
+                return fn, template, match.groupdict()
+    return None, path, {}
+
+
+def _failure_response(fake: FakeDiscord, method: str, path: str, template: str) -> web.Response | None:
+    failure = fake._take_failure(method, path)
+    if failure is None:
+        return None
+    headers = {"Via": "1.1 google"}
+    if failure.status == 429:
+        body = failure.body or {
+            "message": "You are being rate limited.",
+            "retry_after": failure.retry_after,
+            "global": failure.is_global,
+            "code": 0,
+        }
+        headers["Retry-After"] = str(max(1, math.ceil(failure.retry_after)))
+        if failure.is_global:
+            headers["X-RateLimit-Global"] = "true"
+            headers["X-RateLimit-Scope"] = "global"
+        else:
+            headers["X-RateLimit-Scope"] = "user"
+            headers.update(_ratelimit_headers(method, template, remaining=0))
+    else:
+        body = failure.body or error_body(failure.status)
+        headers.update(_ratelimit_headers(method, template))
+    return _json_response(failure.status, body, headers)
+
+
+async def handle(fake: FakeDiscord, request: web.Request) -> web.StreamResponse:
+    """Single entry point so every call is recorded and can be failed on demand."""
+    method = request.method
+    path = API_PREFIX.sub("", request.path) or "/"
+    body, files = await _read_body(request)
+    rec = RecordedRequest(
+        method=method,
+        path=path,
+        query=dict(request.query),
+        json=body,
+        headers=dict(request.headers),
+        files=files,
+    )
+    fake.requests.append(rec)
+    fn, template, params = _find_route(method, path)
+
+    response = _failure_response(fake, method, path, template)
+    if response is None:
+        headers = {"Via": "1.1 google", **_ratelimit_headers(method, template)}
+        if "Authorization" not in request.headers:
+            response = _json_response(401, error_body(401), headers)
+        elif fn is None:
+            response = _json_response(404, error_body(404), headers)
+        else:
+            ctx = Ctx(method, path, params, dict(request.query), body, files)
+            try:
+                status, out = await fn(fake, ctx)
+            except ApiError as exc:
+                status, out = exc.status, exc.body
+            response = _json_response(status, out, headers)
+    rec.status_returned = response.status
+    return response

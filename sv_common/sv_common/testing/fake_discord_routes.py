@@ -1,0 +1,330 @@
+"""Route table and handlers of the fake Discord REST API.
+
+Handlers mutate :class:`~sv_common.testing.fake_discord.FakeDiscord` state
+through its helpers (so gateway events follow) and answer with
+``(status, json_body)``; errors are raised as :class:`ApiError` carrying
+Discord's JSON error codes, which discord.py surfaces as ``exc.code``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .fake_discord_state import error_body, iso
+
+if TYPE_CHECKING:
+    from .fake_discord import FakeDiscord
+
+
+class ApiError(Exception):
+    """Raised by handlers to answer with one of Discord's JSON errors."""
+
+    def __init__(self, status: int, code: int = 0, message: str | None = None) -> None:
+        super().__init__(status, code, message)
+        self.status = status
+        self.body = error_body(status, code, message)
+
+
+@dataclass
+class Ctx:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    json: Any
+    files: list[dict] = field(default_factory=list)
+
+
+Handler = Callable[["FakeDiscord", Ctx], Awaitable[tuple[int, Any]]]
+ROUTES: list[tuple[str, re.Pattern, str, Handler]] = []
+
+
+def route(method: str, template: str) -> Callable[[Handler], Handler]:
+    """Register a handler; {name} in the template captures one path segment."""
+    pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+    def deco(fn: Handler) -> Handler:
+        ROUTES.append((method, pattern, template, fn))
+        return fn
+
+    return deco
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _int(value: str, *, missing: ApiError) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise missing from None
+
+
+def guild_of(fake: FakeDiscord, ctx: Ctx):
+    gid = _int(ctx.params["gid"], missing=ApiError(404, 10004, "Unknown Guild"))
+    if gid not in fake.guilds:
+        raise ApiError(404, 10004, "Unknown Guild")
+    return fake.guilds[gid]
+
+
+def member_of(fake: FakeDiscord, ctx: Ctx):
+    guild = guild_of(fake, ctx)
+    raw = ctx.params["uid"]
+    uid = fake.bot_user_id if raw == "@me" else _int(raw, missing=ApiError(404, 10013, "Unknown User"))
+    member = guild.members.get(uid)
+    if member is None:
+        raise ApiError(404, 10007, "Unknown Member")
+    return guild, uid, member
+
+
+def channel_of(fake: FakeDiscord, ctx: Ctx) -> dict:
+    cid = _int(ctx.params["cid"], missing=ApiError(404, 10003, "Unknown Channel"))
+    channel = fake._find_channel(cid)
+    if channel is None:
+        raise ApiError(404, 10003, "Unknown Channel")
+    return channel
+
+
+def message_of(fake: FakeDiscord, ctx: Ctx) -> dict:
+    channel = channel_of(fake, ctx)
+    message = fake.messages.get(_int(ctx.params["mid"], missing=ApiError(404, 10008, "Unknown Message")))
+    if message is None or message["channel_id"] != channel["id"]:
+        raise ApiError(404, 10008, "Unknown Message")
+    return message
+
+
+# --------------------------------------------------------------------------- users / app / gateway
+
+
+@route("GET", "/users/@me")
+async def _me(fake, ctx):
+    return 200, dict(fake.users[fake.bot_user_id], verified=True, mfa_enabled=False, flags=0, locale="en-US")
+
+
+@route("GET", "/users/{uid}")
+async def _user(fake, ctx):
+    user = fake.users.get(_int(ctx.params["uid"], missing=ApiError(404, 10013, "Unknown User")))
+    if user is None:
+        raise ApiError(404, 10013, "Unknown User")
+    return 200, user
+
+
+@route("GET", "/oauth2/applications/@me")
+async def _app_info(fake, ctx):
+    return 200, fake.application_payload()
+
+
+@route("GET", "/gateway")
+async def _gateway(fake, ctx):
+    return 200, {"url": fake.gateway_url}
+
+
+@route("GET", "/gateway/bot")
+async def _gateway_bot(fake, ctx):
+    limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+    return 200, {"url": fake.gateway_url, "shards": 1, "session_start_limit": limit}
+
+
+# --------------------------------------------------------------------------- guilds, roles, members
+
+
+@route("GET", "/guilds/{gid}")
+async def _guild(fake, ctx):
+    guild = guild_of(fake, ctx)
+    data = guild.base_payload()
+    if ctx.query.get("with_counts") in ("1", "true", "True"):
+        data.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
+    return 200, data
+
+
+@route("GET", "/guilds/{gid}/channels")
+async def _guild_channels(fake, ctx):
+    return 200, list(guild_of(fake, ctx).channels.values())
+
+
+@route("GET", "/guilds/{gid}/roles")
+async def _guild_roles(fake, ctx):
+    return 200, list(guild_of(fake, ctx).roles.values())
+
+
+@route("GET", "/guilds/{gid}/roles/{rid}")
+async def _guild_role(fake, ctx):
+    role = guild_of(fake, ctx).roles.get(
+        _int(ctx.params["rid"], missing=ApiError(404, 10011, "Unknown Role"))
+    )
+    if role is None:
+        raise ApiError(404, 10011, "Unknown Role")
+    return 200, role
+
+
+@route("GET", "/guilds/{gid}/members")
+async def _guild_members(fake, ctx):
+    guild = guild_of(fake, ctx)
+    limit = max(1, min(1000, int(ctx.query.get("limit", 1))))  # Discord's default limit really is 1
+    after = int(ctx.query.get("after", 0))
+    ids = sorted(uid for uid in guild.members if uid > after)[:limit]
+    return 200, [guild.members[uid] for uid in ids]
+
+
+@route("GET", "/guilds/{gid}/members/{uid}")
+async def _guild_member(fake, ctx):
+    return 200, member_of(fake, ctx)[2]
+
+
+async def _change_role(fake, ctx, add: bool):
+    guild, uid, member = member_of(fake, ctx)
+    rid = _int(ctx.params["rid"], missing=ApiError(404, 10011, "Unknown Role"))
+    if rid not in guild.roles:
+        raise ApiError(404, 10011, "Unknown Role")
+    roles = [int(r) for r in member["roles"]]
+    if add and rid not in roles:
+        roles.append(rid)
+    elif not add and rid in roles:
+        roles.remove(rid)
+    await fake._set_member(guild.id, uid, roles=roles)
+    return 204, None
+
+
+@route("PUT", "/guilds/{gid}/members/{uid}/roles/{rid}")
+async def _add_role(fake, ctx):
+    return await _change_role(fake, ctx, True)
+
+
+@route("DELETE", "/guilds/{gid}/members/{uid}/roles/{rid}")
+async def _remove_role(fake, ctx):
+    return await _change_role(fake, ctx, False)
+
+
+@route("PATCH", "/guilds/{gid}/members/{uid}")
+async def _edit_member(fake, ctx):
+    guild, uid, _ = member_of(fake, ctx)
+    body = ctx.json or {}
+    changes: dict[str, Any] = {}
+    if "roles" in body:
+        unknown = [r for r in body["roles"] if int(r) not in guild.roles]
+        if unknown:
+            raise ApiError(400, 50035, f"Invalid Form Body: unknown role {unknown[0]}")
+        changes["roles"] = [int(r) for r in body["roles"]]
+    if "nick" in body:
+        changes["nick"] = body["nick"]
+    return 200, await fake._set_member(guild.id, uid, **changes)
+
+
+# --------------------------------------------------------------------------- channels and messages
+
+
+@route("POST", "/users/@me/channels")
+async def _open_dm(fake, ctx):
+    recipient = int((ctx.json or {}).get("recipient_id", 0))
+    if recipient not in fake.users:
+        raise ApiError(400, 50033, "Invalid Recipient(s)")
+    return 200, fake._dm_channel(recipient)
+
+
+@route("GET", "/channels/{cid}")
+async def _channel(fake, ctx):
+    return 200, channel_of(fake, ctx)
+
+
+@route("POST", "/channels/{cid}/typing")
+async def _typing(fake, ctx):
+    channel_of(fake, ctx)
+    return 204, None
+
+
+@route("GET", "/channels/{cid}/messages")
+async def _history(fake, ctx):
+    channel = channel_of(fake, ctx)
+    limit = max(1, min(100, int(ctx.query.get("limit", 50))))
+    before, after = ctx.query.get("before"), ctx.query.get("after")
+    found = [m for m in fake.messages.values() if m["channel_id"] == channel["id"]]
+    if before:
+        found = [m for m in found if int(m["id"]) < int(before)]
+    if after:
+        found = [m for m in found if int(m["id"]) > int(after)]
+        found.sort(key=lambda m: int(m["id"]))
+        return 200, found[:limit][::-1]
+    found.sort(key=lambda m: int(m["id"]), reverse=True)
+    return 200, found[:limit]
+
+
+@route("POST", "/channels/{cid}/messages")
+async def _send(fake, ctx):
+    channel = channel_of(fake, ctx)
+    if channel["type"] == 1:
+        recipient = int(channel["recipients"][0]["id"])
+        if recipient in fake.dms_closed:
+            raise ApiError(403, 50007, "Cannot send messages to this user")
+    body = ctx.json if isinstance(ctx.json, dict) else {}
+    return 200, await fake._create_message(channel, body, ctx.files)
+
+
+@route("PATCH", "/channels/{cid}/messages/{mid}")
+async def _edit(fake, ctx):
+    message = message_of(fake, ctx)
+    body = ctx.json if isinstance(ctx.json, dict) else {}
+    for key in ("content", "embeds", "components", "flags"):
+        if key in body:
+            message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+    message["edited_timestamp"] = iso()
+    return 200, message
+
+
+@route("DELETE", "/channels/{cid}/messages/{mid}")
+async def _delete(fake, ctx):
+    message = message_of(fake, ctx)
+    del fake.messages[int(message["id"])]
+    return 204, None
+
+
+# --------------------------------------------------------------------------- application commands
+
+
+def _commands_store(fake, ctx) -> tuple[dict[int, dict], int | None]:
+    if int(ctx.params["app"]) != fake.application_id:
+        raise ApiError(404, 10002, "Unknown Application")
+    if "gid" in ctx.params:
+        guild = guild_of(fake, ctx)
+        return guild.commands, guild.id
+    return fake.global_commands, None
+
+
+@route("PUT", "/applications/{app}/commands")
+@route("PUT", "/applications/{app}/guilds/{gid}/commands")
+async def _put_commands(fake, ctx):
+    store, gid = _commands_store(fake, ctx)
+    previous = {(c["name"], c.get("type", 1)): c for c in store.values()}
+    store.clear()
+    for payload in ctx.json or []:
+        kind = payload.get("type", 1)
+        old = previous.get((payload["name"], kind))
+        cid = int(old["id"]) if old else fake.snowflake()
+        cmd = {
+            "default_member_permissions": None,
+            "dm_permission": True,
+            "nsfw": False,
+            "options": [],
+            "description": "",
+            "contexts": None,
+            "integration_types": [0],
+        }
+        cmd.update(
+            payload,
+            id=str(cid),
+            application_id=str(fake.application_id),
+            type=kind,
+            version=str(fake.snowflake()),
+        )
+        if gid is not None:
+            cmd["guild_id"] = str(gid)
+        store[cid] = cmd
+    return 200, list(store.values())
+
+
+@route("GET", "/applications/{app}/commands")
+@route("GET", "/applications/{app}/guilds/{gid}/commands")
+async def _get_commands(fake, ctx):
+    return 200, list(_commands_store(fake, ctx)[0].values())
