@@ -1,0 +1,26 @@
+"""The PATT site bundle: which plugins run, the guild's texts and its landing page."""
+
+from pathlib import Path
+
+from patt_host import Site
+from patt_site.hooks import PattSiteHooks
+
+HERE = Path(__file__).parent
+
+site = Site(
+    name="patt",
+    title="Pull All The Things",
+    tagline="Casual heroic raiding · real life first · zero toxicity",
+    plugins=[],
+    officer_rank_level=4,
+    texts={
+        "hero_title": "Pull All The Things",
+        "hero_text": "A World of Warcraft guild for casual heroic raiding, with a real-life-first philosophy "
+        "and zero tolerance for toxicity.",
+        "discord_invite_url": "",
+    },
+    config={"login_path": "/login"},
+    hooks=PattSiteHooks,
+    templates_dir=HERE / "templates",
+    static_dir=HERE / "static",
+)

@@ -1,0 +1,24 @@
+"""PATT platform host: loads plugins and assembles the web app, jobs, bot and CLI.
+
+Plugin authors import from here: ``hookimpl`` and the types hooks return.
+"""
+
+__version__ = "0.1.0"
+
+from patt_host.hookspecs import hookimpl  # noqa: E402
+from patt_host.jobs.types import CronJob, Job, JobContext  # noqa: E402
+from patt_host.site import Site  # noqa: E402
+from patt_host.types import Event, HealthCheck, HealthResult, MenuLink, Permission  # noqa: E402
+
+__all__ = [
+    "CronJob",
+    "Event",
+    "HealthCheck",
+    "HealthResult",
+    "Job",
+    "JobContext",
+    "MenuLink",
+    "Permission",
+    "Site",
+    "hookimpl",
+]

@@ -1,0 +1,49 @@
+"""The one Alembic environment of the platform (every lineage runs through it).
+
+Configured in code by :mod:`patt_host.dbmigrate`; there is no alembic.ini.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from patt_host.alembic_filters import include_name, make_include_object
+
+config = context.config
+attrs = config.attributes
+metadata = attrs.get("target_metadata")
+owners = attrs.get("owners")
+
+
+def do_run_migrations(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        include_schemas=True,
+        include_object=make_include_object(metadata, owners),
+        include_name=include_name,
+        compare_type=True,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async() -> None:
+    engine = create_async_engine(attrs["url"], poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run_migrations)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if attrs.get("connection") is not None:
+    do_run_migrations(attrs["connection"])
+else:
+    asyncio.run(run_async())

@@ -1,0 +1,138 @@
+"""The app factory: a FastAPI app assembled from the host's enabled plugins."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
+
+from patt_host.config import HostSettings
+from patt_host.host import Host
+from patt_host.plugins import PluginLoadError, Problems
+from patt_host.web.errors import install_error_handlers
+from patt_host.web.security import SecurityHeadersMiddleware, csrf_protect
+from patt_host.web.templates import build_environment
+
+log = logging.getLogger("patt.app")
+
+
+def _route_key(route: BaseRoute) -> list[tuple[str, str]]:
+    methods = getattr(route, "methods", None) or {"*"}
+    return [(m, getattr(route, "path", "")) for m in methods if m != "HEAD"]
+
+
+def _walk_routes(router: Any) -> list[BaseRoute]:
+    """Every route of a router, including routers it included (FastAPI keeps those lazy)."""
+    found: list[BaseRoute] = []
+    for route in getattr(router, "routes", []):
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            found.extend(_walk_routes(nested))
+        else:
+            found.append(route)
+    return found
+
+
+def _mount_plugin_routers(app: FastAPI, host: Host, problems: Problems) -> None:
+    names: dict[str, str] = {}
+    paths: dict[tuple[str, str], str] = {}
+    for plugin, router in host.hooks.register_routers():
+        for route in _walk_routes(router):
+            name = getattr(route, "name", None)
+            if name:
+                if "." not in name:
+                    # Unqualified names get the plugin prefix: url_for("identity.login").
+                    route.name = name = f"{plugin.name}.{name}"
+                elif name.split(".", 1)[0] != plugin.name:
+                    problems.add(plugin.name, f"route name {name!r} is outside its namespace '{plugin.name}.*'")
+                if name in names:
+                    problems.add(plugin.name, f"route name {name!r} is already used by plugin {names[name]!r}")
+                names[name] = plugin.name
+            for key in _route_key(route):
+                if key in paths and paths[key] != plugin.name:
+                    problems.add(
+                        plugin.name, f"route {key[0]} {key[1]} is already served by plugin {paths[key]!r}"
+                    )
+                paths[key] = plugin.name
+        app.include_router(router)
+
+
+def _mount_static(app: FastAPI, host: Host) -> None:
+    for plugin in host.plugins:
+        if plugin.static_dir is not None:
+            app.mount(
+                f"/static/plugins/{plugin.name}",
+                StaticFiles(directory=str(plugin.static_dir)),
+                name=f"static:{plugin.name}",
+            )
+    if host.site.static_dir is not None:
+        app.mount("/static/site", StaticFiles(directory=str(host.site.static_dir)), name="static:site")
+
+
+def create_app(
+    host: Host | None = None,
+    *,
+    settings: HostSettings | None = None,
+    site: Any = None,
+    extra_plugins: Iterable[Any] = (),
+    start_services: bool = True,
+) -> FastAPI:
+    """Build the app. ``start_services`` False skips the bot and scheduler (tests, workers)."""
+    host = host or Host(settings=settings, site=site, extra_plugins=extra_plugins)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from patt_host.runtime import start_services as start, stop_services as stop
+
+        await host.open()
+        await host.hooks.startup(app)
+        if start_services:
+            await start(host)
+        try:
+            yield
+        finally:
+            if start_services:
+                await stop(host)
+            await host.hooks.shutdown(app)
+            await host.close()
+
+    docs = host.settings.api_docs_enabled
+    app = FastAPI(
+        title=host.site.title,
+        version=_version(),
+        lifespan=lifespan,
+        docs_url="/api/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json" if docs else None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.host = host
+    host.secret = host.settings.secret_key()
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=host.settings.production)
+
+    problems = Problems()
+    _mount_plugin_routers(app, host, problems)
+    if problems:
+        raise PluginLoadError(problems.items)
+    _mount_static(app, host)
+    app.state.jinja = build_environment(host)
+    host.app = app
+    return app
+
+
+def _version() -> str:
+    from patt_host import __version__
+
+    return __version__
+
+
+def app_factory() -> FastAPI:
+    """Entry for ``uvicorn --factory patt_host.app:app_factory``."""
+    return create_app()

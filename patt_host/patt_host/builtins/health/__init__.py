@@ -1,0 +1,105 @@
+"""``/api/health``: database, Redis, bot, scheduler and plugin checks — honestly reported."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from patt_host.hookspecs import hookimpl
+from patt_host.hooks import await_me_maybe
+from patt_host.types import HealthCheck, HealthResult
+from patt_host.web.envelope import error, ok
+
+# Results are reused for this long so a load balancer polling hard cannot load the database.
+CACHE_SECONDS = 1.0
+CHECK_TIMEOUT = 2.0
+
+
+async def check_database(host: Any) -> HealthResult:
+    if host.db is None:
+        return HealthResult("down", "not connected")
+    await host.db.ping()
+    return HealthResult("ok", "connected")
+
+
+async def check_redis(host: Any) -> HealthResult:
+    if not host.settings.redis_url:
+        return HealthResult("off", "REDIS_URL not set (in-process jobs and rate limits)")
+    await host.redis.ping()
+    return HealthResult("ok", "connected")
+
+
+def check_bot(host: Any) -> HealthResult:
+    state = host.status.get("bot", "off")
+    if state == "off":
+        return HealthResult("off", "DISCORD_BOT_TOKEN not set")
+    return HealthResult("ok" if state == "ready" else "degraded", state)
+
+
+def check_scheduler(host: Any) -> HealthResult:
+    state = host.status.get("scheduler", "off")
+    if state == "arq":
+        return HealthResult("ok", "jobs run by `patt worker` (arq)")
+    if state == "running" and host.scheduler is not None and host.scheduler.running:
+        return HealthResult("ok", "in-process")
+    return HealthResult("degraded" if state == "running" else "off", state)
+
+
+class HealthPlugin:
+    name = "health"
+
+    def __init__(self) -> None:
+        self._cached: tuple[float, int, dict] | None = None
+        self._lock = asyncio.Lock()
+
+    @hookimpl
+    def health_checks(self):
+        return [
+            HealthCheck("database", check_database, critical=True),
+            HealthCheck("redis", check_redis, critical=True),
+            HealthCheck("bot", check_bot),
+            HealthCheck("scheduler", check_scheduler),
+        ]
+
+    async def evaluate(self, host: Any) -> tuple[int, dict]:
+        checks: dict[str, dict[str, str]] = {}
+        status_code, overall = 200, "ok"
+        for plugin, check in host.hooks.health_checks():
+            name = check.name if plugin.internal else f"{plugin.name}.{check.name}"
+            try:
+                result = await asyncio.wait_for(await_me_maybe(check.check(host)), CHECK_TIMEOUT)
+            except Exception as exc:  # noqa: BLE001 - a failing check is a result, not a crash
+                result = HealthResult("down", f"{type(exc).__name__}: {exc}"[:200])
+            checks[name] = {"status": result.status, "detail": result.detail}
+            if not result.healthy:
+                if check.critical:
+                    status_code, overall = 503, "down"
+                elif overall == "ok":
+                    overall = "degraded"
+        from patt_host import __version__
+
+        return status_code, {"status": overall, "version": __version__, "checks": checks}
+
+    @hookimpl
+    def register_routers(self, host):
+        router = APIRouter()
+
+        @router.get("/api/health", name="health.health", tags=["health"])
+        async def health(request: Request):
+            now = time.monotonic()
+            cached = self._cached
+            if cached is None or now - cached[0] > CACHE_SECONDS:
+                async with self._lock:
+                    cached = self._cached
+                    if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
+                        code, body = await self.evaluate(host)
+                        cached = self._cached = (time.monotonic(), code, body)
+            _, code, body = cached
+            if code == 200:
+                return ok(body)
+            return error(code, "unhealthy", "A critical component is down.", details=body)
+
+        return router

@@ -1,0 +1,356 @@
+"""The ``patt`` command: serve, worker, bot, db, plugins, demo, jobs, and plugin groups.
+
+Plugins add ``patt <plugin> ...`` groups through the ``register_commands`` hook. The
+CLI builds the Host (plugins validated) but never the web app unless it serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+from patt_host.plugins import PluginLoadError
+
+
+def _configure_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    for noisy in ("pgserver", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class HostContext:
+    def __init__(self, **overrides: Any):
+        self.overrides = overrides
+        self._host = None
+
+    def host(self):
+        if self._host is None:
+            from patt_host.config import HostSettings
+            from patt_host.host import Host
+
+            settings = HostSettings(**{k: v for k, v in self.overrides.items() if v is not None})
+            try:
+                self._host = Host(settings=settings)
+            except PluginLoadError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._host
+
+
+pass_ctx = click.make_pass_decorator(HostContext, ensure=True)
+
+
+class PattGroup(click.Group):
+    """Adds plugin command groups lazily so `patt --help` works even with a broken plugin."""
+
+    def _plugin_groups(self, ctx: click.Context) -> dict[str, click.Command]:
+        hctx = ctx.ensure_object(HostContext)
+        try:
+            host = hctx.host()
+        except click.ClickException:
+            return {}
+        groups = {}
+        for plugin, group in host.hooks.register_commands():
+            if not isinstance(group, click.Command) or group.name != plugin.name:
+                raise click.ClickException(
+                    f"plugin {plugin.name}: register_commands must return a click group named {plugin.name!r}"
+                )
+            groups[group.name] = group
+        return groups
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_groups(ctx)))
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._plugin_groups(ctx).get(name)
+
+
+@click.group(cls=PattGroup)
+@click.option("--site", envvar="PATT_SITE", default=None, help="Site bundle to run (default: patt).")
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def cli(ctx: click.Context, site: str | None, verbose: bool) -> None:
+    """PATT platform command line."""
+    _configure_logging(verbose)
+    ctx.obj = HostContext(patt_site=site)
+
+
+def _db_url(host) -> str:
+    return host.database_url()
+
+
+def _ensure_migrated(host) -> None:
+    from patt_host import dbmigrate
+
+    state = dbmigrate.status(host, _db_url(host))
+    if not state["ok"]:
+        raise click.ClickException(
+            "the database is behind the code (missing: " + ", ".join(state["missing"]) + "). "
+            "Run `patt db upgrade` first."
+        )
+
+
+def _upgrade_with_progress(host) -> None:
+    from patt_host import dbmigrate
+
+    url = _db_url(host)
+    lineages = dbmigrate.all_lineages(host, url)
+    cfg_lineages = lineages
+    with click.progressbar(lineages, label="Migrating", item_show_func=lambda x: x.name if x else "") as bar:
+        for lineage in bar:
+            from alembic import command
+
+            command.upgrade(dbmigrate.make_config(url, cfg_lineages), f"{lineage.name}@head")
+
+
+def _serve(host, bind: str, port: int) -> None:
+    import uvicorn
+
+    from patt_host.app import create_app
+
+    app = create_app(host)
+    click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
+    uvicorn.run(app, host=bind, port=port, log_level="info", proxy_headers=True, access_log=False)
+
+
+@cli.command()
+@click.option("--host", "bind", default=None, help="Interface (default APP_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default APP_PORT, 8100).")
+@pass_ctx
+def serve(hctx: HostContext, bind: str | None, port: int | None) -> None:
+    """Serve the site (and run the bot and scheduler in-process when configured)."""
+    host = hctx.host()
+    _ensure_migrated(host)
+    _serve(host, bind or host.settings.app_host, port or host.settings.app_port)
+
+
+@cli.command()
+@click.option("--port", default=8100, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
+@pass_ctx
+def demo(hctx: HostContext, port: int, no_serve: bool) -> None:
+    """Start the site on the embedded database with demo data (prints an officer login)."""
+    hctx.overrides["database_url"] = None
+    import os
+
+    os.environ.pop("DATABASE_URL", None)
+    host = hctx.host()
+    host.settings.database_url = None
+    _upgrade_with_progress(host)
+    summaries = asyncio.run(_seed_demo(host))
+    for plugin, summary in summaries.items():
+        click.echo(f"  {plugin}: {summary}")
+    if not no_serve:
+        _serve(host, "127.0.0.1", port)
+
+
+async def _seed_demo(host) -> dict:
+    await host.open()
+    try:
+        async with host.db.session() as session:
+            return await host.hooks.seed_demo_data(session)
+    finally:
+        await host.close()
+
+
+@cli.command()
+@pass_ctx
+def worker(hctx: HostContext) -> None:
+    """Run background jobs and cron schedules with arq (needs REDIS_URL)."""
+    host = hctx.host()
+    if not host.settings.redis_url:
+        raise click.ClickException("REDIS_URL is not set; without it `patt serve` runs jobs in-process.")
+    _ensure_migrated(host)
+    from arq.worker import Worker
+
+    from patt_host.jobs.arq_worker import worker_settings
+
+    Worker(**worker_settings(host)).run()
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def bot(ctx: click.Context) -> None:
+    """Run the Discord bot alone (`patt bot`), or manage it (`patt bot sync`)."""
+    if ctx.invoked_subcommand is None:
+        _run_bot(ctx.ensure_object(HostContext))
+
+
+def _run_bot(hctx: HostContext) -> None:
+    host = hctx.host()
+    if host.settings.discord_bot_token is None:
+        raise click.ClickException("DISCORD_BOT_TOKEN is not set.")
+    _ensure_migrated(host)
+
+    async def main() -> None:
+        from patt_host.bot import run_bot
+
+        await host.open()
+        await host.hooks.startup(None)
+        try:
+            await run_bot(host)
+        finally:
+            await host.hooks.shutdown(None)
+            await host.close()
+
+    asyncio.run(main())
+
+
+# -- db ------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(hctx: HostContext) -> None:
+    """Apply every lineage's migrations (to `heads`)."""
+    _upgrade_with_progress(hctx.host())
+    click.echo("database is up to date")
+
+
+@db.command("current")
+@pass_ctx
+def db_current(hctx: HostContext) -> None:
+    """Show the revisions recorded in the database."""
+    from patt_host import dbmigrate
+
+    host = hctx.host()
+    for rev in sorted(dbmigrate.recorded_revisions(_db_url(host))):
+        click.echo(rev)
+
+
+@db.command("check")
+@pass_ctx
+def db_check(hctx: HostContext) -> None:
+    """Exit non-zero when the database is behind the enabled plugins' migrations."""
+    from patt_host import dbmigrate
+
+    state = dbmigrate.status(hctx.host(), _db_url(hctx.host()))
+    if state["ok"]:
+        click.echo("ok: " + ", ".join(state["expected"]))
+    else:
+        click.echo("behind; missing: " + ", ".join(state["missing"]), err=True)
+        sys.exit(1)
+
+
+@db.command("revision")
+@click.option("--plugin", required=True, help="Lineage to add the revision to.")
+@click.option("-m", "--message", required=True)
+@click.option("--empty", is_flag=True, help="Do not autogenerate from the models.")
+@pass_ctx
+def db_revision(hctx: HostContext, plugin: str, message: str, empty: bool) -> None:
+    """Create a migration in a plugin's lineage (autogenerated from its models)."""
+    from patt_host import dbmigrate
+
+    host = hctx.host()
+    try:
+        path = dbmigrate.revision(host, _db_url(host), plugin, message, autogenerate=not empty)
+    except dbmigrate.MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {path}")
+
+
+@db.command("purge")
+@click.argument("plugin")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def db_purge(hctx: HostContext, plugin: str, yes: bool) -> None:
+    """Drop a plugin's tables (downgrade its lineage to base). Its data is lost."""
+    from patt_host import dbmigrate
+
+    if not yes:
+        click.confirm(f"Drop every table of plugin {plugin!r}?", abort=True)
+    host = hctx.host()
+    try:
+        dbmigrate.purge(host, _db_url(host), plugin)
+    except dbmigrate.MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"purged {plugin}")
+
+
+# -- plugins and jobs ----------------------------------------------------------------------
+
+
+@cli.group()
+def plugins() -> None:
+    """Installed and enabled plugins."""
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def plugins_list(hctx: HostContext, as_json: bool) -> None:
+    """List the enabled plugins of this site."""
+    from patt_host.plugins import plugin_entry_points
+
+    host = hctx.host()
+    rows = [p.describe() for p in host.plugins]
+    enabled = {r["name"] for r in rows}
+    installed = sorted(set(plugin_entry_points()) - enabled)
+    if as_json:
+        click.echo(json.dumps({"site": host.site.name, "enabled": rows, "installed_not_enabled": installed}))
+        return
+    click.echo(f"site: {host.site.name}")
+    for row in rows:
+        kind = "built-in" if row["internal"] else ("site" if row["site"] else "plugin")
+        requires = f" requires {', '.join(row['requires'])}" if row["requires"] and not row["site"] else ""
+        click.echo(f"  {row['name']:<16} {row['version'] or '-':<8} {kind:<8}{requires}")
+    if installed:
+        click.echo("installed, not enabled: " + ", ".join(installed))
+
+
+@cli.group()
+def jobs() -> None:
+    """Background jobs."""
+
+
+@jobs.command("list")
+@pass_ctx
+def jobs_list(hctx: HostContext) -> None:
+    """List every job and its UTC schedule."""
+    host = hctx.host()
+    for name in sorted(host.jobs.jobs):
+        schedules = ", ".join(s.cron.expression for s in host.jobs.schedules_for(name)) or "manual"
+        click.echo(f"{name:<40} {schedules}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--kwargs", "kwargs_json", default="{}", help="JSON object of keyword arguments.")
+@pass_ctx
+def jobs_run(hctx: HostContext, name: str, kwargs_json: str) -> None:
+    """Run a job now, in this process, and print its record."""
+    host = hctx.host()
+    if host.jobs.get(name) is None:
+        raise click.ClickException(f"no job named {name!r}; see `patt jobs list`")
+    kwargs = json.loads(kwargs_json)
+
+    async def main():
+        from patt_host.jobs.runner import run_job
+
+        await host.open()
+        try:
+            return await run_job(host, name, trigger="cli", triggered_by="cli", kwargs=kwargs)
+        finally:
+            await host.close()
+
+    run = asyncio.run(main())
+    click.echo(f"{run.job_name}: {run.status} {json.dumps(run.counts or {})}")
+    if run.error:
+        click.echo(run.error, err=True)
+    sys.exit(0 if run.status in ("succeeded", "skipped") else 1)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,78 @@
+"""Host settings from the environment (and an optional .env file).
+
+Plugins have their own settings models (``settings_model`` in their manifest) with
+their own env prefix; this holds only what the host itself needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HostSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str | None = Field(None, description="PostgreSQL URL; unset = embedded PostgreSQL")
+    redis_url: str | None = Field(None, description="Redis URL; set = arq queue and shared rate limits")
+    patt_data_dir: Path = Path("var")
+    patt_site: str = "patt"
+    app_env: str = "development"
+    app_host: str = "127.0.0.1"
+    app_port: int = 8100
+    base_url: str | None = None
+    jwt_secret_key: SecretStr | None = None
+    jwt_algorithm: str = "HS256"
+    jwt_expire_minutes: int = 60 * 24 * 14
+    discord_bot_token: SecretStr | None = None
+    discord_guild_id: int | None = None
+    patt_disabled_plugins: str = ""
+    patt_safe_mode: bool = False
+    patt_trace_plugins: bool = False
+    patt_api_docs: bool | None = None
+    patt_run_scheduler: bool | None = None
+
+    @field_validator("database_url", "redis_url", "discord_bot_token", "jwt_secret_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _blank_guild(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def disabled_plugins(self) -> list[str]:
+        return [p.strip() for p in self.patt_disabled_plugins.split(",") if p.strip()]
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return (not self.production) if self.patt_api_docs is None else self.patt_api_docs
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.base_url or f"http://{self.app_host}:{self.app_port}").rstrip("/")
+
+    def secret_key(self) -> str:
+        """The signing secret. Production must set JWT_SECRET_KEY; development keeps one in the data dir."""
+        if self.jwt_secret_key is not None:
+            value = self.jwt_secret_key.get_secret_value()
+            if len(value) < 32:
+                raise ValueError("JWT_SECRET_KEY must be at least 32 characters")
+            return value
+        if self.production:
+            raise ValueError("JWT_SECRET_KEY is required when APP_ENV=production")
+        path = self.patt_data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

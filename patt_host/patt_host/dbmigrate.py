@@ -1,0 +1,242 @@
+"""Migration machinery: lineages, version locations, and the ``patt db`` operations.
+
+Each package carries its own Alembic lineage (branch label = its name, revision ids
+``<lineage>_<nnnn>``) and the host runs them all through one environment, always
+upgrading to ``heads``. Version locations are the enabled lineages plus any lineage
+already recorded in the database, so a disabled plugin can still be purged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+import patt_host
+import sv_common
+from patt_host.plugins import plugin_entry_points
+
+REVISION_RE = re.compile(r"^(?P<lineage>[a-z][a-z0-9_]*)_(?P<num>\d{4})$")
+ENV_DIR = Path(patt_host.__file__).parent / "alembic_env"
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Lineage:
+    name: str
+    versions_dir: Path
+    package: str
+    models: tuple[str, ...] = field(default=())
+
+
+def core_lineages() -> list[Lineage]:
+    return [
+        Lineage(
+            "sv_common",
+            Path(sv_common.__file__).parent / "migrations" / "versions",
+            "sv_common",
+            ("sv_common.models",),
+        ),
+        Lineage(
+            "patt_host",
+            Path(patt_host.__file__).parent / "migrations" / "versions",
+            "patt_host",
+            ("patt_host.models",),
+        ),
+    ]
+
+
+def _plugin_lineage(name: str, obj: Any, versions_dir: Path) -> Lineage:
+    package = type(obj).__module__.split(".")[0]
+    models = tuple(getattr(obj, "models_modules", None) or (f"{package}.models",))
+    return Lineage(name, versions_dir, package, models)
+
+
+def enabled_lineages(host: Any) -> list[Lineage]:
+    lineages = core_lineages()
+    for plugin in host.plugins:
+        if plugin.migrations_dir is not None:
+            lineages.append(_plugin_lineage(plugin.name, plugin.obj, plugin.migrations_dir))
+    return lineages
+
+
+def lineage_of(revision: str) -> str:
+    match = REVISION_RE.match(revision)
+    if not match:
+        raise MigrationError(f"revision id {revision!r} does not follow '<lineage>_<nnnn>'")
+    return match.group("lineage")
+
+
+def recorded_revisions(url: str) -> list[str]:
+    """Revisions in the database's alembic_version table (empty for a new database)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def read() -> list[str]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                has = await conn.run_sync(lambda c: inspect(c).has_table("alembic_version"))
+                if not has:
+                    return []
+                rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+                return [r[0] for r in rows]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def all_lineages(host: Any, url: str) -> list[Lineage]:
+    """Enabled lineages plus installed-but-disabled ones the database already records."""
+    lineages = enabled_lineages(host)
+    known = {lin.name for lin in lineages}
+    eps = plugin_entry_points()
+    for revision in recorded_revisions(url):
+        name = lineage_of(revision)
+        if name in known:
+            continue
+        if name not in eps:
+            raise MigrationError(
+                f"the database holds migrations of plugin {name!r}, which is not installed; "
+                f"install it (then `patt db purge {name}` if you want its tables gone)"
+            )
+        obj = eps[name].load()
+        obj = obj() if isinstance(obj, type) else obj
+        versions = Path(importlib.import_module(type(obj).__module__).__file__).parent / "migrations" / "versions"
+        lineages.append(_plugin_lineage(name, obj, versions))
+        known.add(name)
+    return lineages
+
+
+def load_metadata(lineages: list[Lineage]):
+    """Import the model modules of ``lineages`` and return the shared MetaData."""
+    from sv_common.db import Base
+
+    for lineage in lineages:
+        for module in lineage.models:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+    return Base.metadata
+
+
+def make_config(url: str, lineages: list[Lineage], *, owners: set[str] | None = None, connection=None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ENV_DIR))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", ":".join(str(lin.versions_dir) for lin in lineages))
+    cfg.attributes["url"] = url
+    cfg.attributes["target_metadata"] = load_metadata(lineages)
+    cfg.attributes["owners"] = owners if owners is not None else {lin.package for lin in lineages}
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+# -- operations (synchronous; call them from a thread inside an event loop) ------------
+
+
+def upgrade(host: Any, url: str, target: str = "heads") -> None:
+    command.upgrade(make_config(url, all_lineages(host, url)), target)
+
+
+def downgrade(host: Any, url: str, target: str) -> None:
+    command.downgrade(make_config(url, all_lineages(host, url)), target)
+
+
+def purge(host: Any, url: str, plugin: str) -> None:
+    """Remove a plugin's tables by downgrading its lineage to base."""
+    if plugin in ("sv_common", "patt_host"):
+        raise MigrationError(f"{plugin} is part of the platform core and cannot be purged")
+    lineages = all_lineages(host, url)
+    if plugin not in {lin.name for lin in lineages}:
+        raise MigrationError(f"no migrations of plugin {plugin!r} are recorded or enabled")
+    command.downgrade(make_config(url, lineages), f"{plugin}@base")
+
+
+def status(host: Any, url: str) -> dict[str, Any]:
+    """Heads the code expects vs revisions the database has, for the enabled lineages."""
+    lineages = enabled_lineages(host)
+    script = ScriptDirectory.from_config(make_config(url, lineages))
+    expected = set(script.get_heads())
+    current = set(recorded_revisions(url))
+    applied_ancestors: set[str] = set()
+    for rev in current:
+        if rev in {r.revision for r in script.walk_revisions()}:
+            applied_ancestors.update(r.revision for r in script.iterate_revisions(rev, "base"))
+    missing = sorted(h for h in expected if h not in applied_ancestors)
+    return {"expected": sorted(expected), "current": sorted(current), "missing": missing, "ok": not missing}
+
+
+def revision(host: Any, url: str, plugin: str, message: str, *, autogenerate: bool = True) -> str:
+    lineages = all_lineages(host, url)
+    by_name = {lin.name: lin for lin in lineages}
+    if plugin not in by_name:
+        raise MigrationError(
+            f"plugin {plugin!r} has no migrations folder; create {plugin}'s migrations/versions/ first"
+        )
+    lineage = by_name[plugin]
+    lineage.versions_dir.mkdir(parents=True, exist_ok=True)
+    numbers = [
+        int(m.group("num"))
+        for p in lineage.versions_dir.glob("*.py")
+        if (m := REVISION_RE.match(_rev_from_file(p) or ""))
+    ]
+    rev_id = f"{plugin}_{(max(numbers) + 1) if numbers else 1:04d}"
+    cfg = make_config(url, lineages, owners={lineage.package})
+    kwargs: dict[str, Any] = {"rev_id": rev_id, "version_path": str(lineage.versions_dir)}
+    if numbers:
+        kwargs["head"] = f"{plugin}@head"
+    else:
+        kwargs.update(head="base", branch_label=plugin)
+    script = command.revision(cfg, message=message, autogenerate=autogenerate, **kwargs)
+    return script.path if script is not None else rev_id
+
+
+def _rev_from_file(path: Path) -> str | None:
+    match = re.search(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", path.read_text(), re.M)
+    return match.group(1) if match else None
+
+
+def compare(url: str, lineages: list[Lineage]) -> list[Any]:
+    """Differences between the models and the migrated database for ``lineages``."""
+    from alembic.autogenerate import compare_metadata
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from patt_host.alembic_filters import include_name, make_include_object
+
+    metadata = load_metadata(lineages)
+    owners = {lin.package for lin in lineages}
+
+    def diff(sync_conn) -> list[Any]:
+        opts = {
+            "include_schemas": True,
+            "include_object": make_include_object(metadata, owners),
+            "include_name": include_name,
+            "compare_type": True,
+        }
+        return compare_metadata(MigrationContext.configure(sync_conn, opts=opts), metadata)
+
+    async def run() -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(diff)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())

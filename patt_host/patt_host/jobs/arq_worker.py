@@ -1,0 +1,75 @@
+"""The arq side: the same job functions and schedules, run by ``patt worker``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import create_pool, cron
+from arq.connections import RedisSettings
+from arq.worker import Function, func
+
+from patt_host.jobs.runner import run_job
+
+QUEUE = "patt:jobs"
+_HOST_KEY = "patt_host"
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+async def enqueue(host: Any, name: str, *, triggered_by: str | None = None, kwargs=None) -> str | None:
+    pool = await create_pool(redis_settings(host.settings.redis_url), default_queue_name=QUEUE)
+    try:
+        job = await pool.enqueue_job(
+            "patt_run", name, triggered_by=triggered_by, kwargs=kwargs or {}, _queue_name=QUEUE
+        )
+        return job.job_id if job else None
+    finally:
+        await pool.aclose()
+
+
+async def _patt_run(ctx: dict, name: str, triggered_by: str | None = None, kwargs: dict | None = None):
+    run = await run_job(ctx[_HOST_KEY], name, trigger="queue", triggered_by=triggered_by, kwargs=kwargs)
+    return {"run_id": run.id, "status": run.status}
+
+
+def _cron_function(job_name: str, kwargs: dict):
+    async def scheduled(ctx: dict) -> dict:
+        run = await run_job(ctx[_HOST_KEY], job_name, trigger="cron", kwargs=kwargs)
+        return {"run_id": run.id, "status": run.status}
+
+    scheduled.__qualname__ = scheduled.__name__ = f"cron:{job_name}"
+    return scheduled
+
+
+def worker_settings(host: Any) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` built from the host's registry."""
+
+    async def on_startup(ctx: dict) -> None:
+        await host.open()
+        ctx[_HOST_KEY] = host
+
+    async def on_shutdown(ctx: dict) -> None:
+        await host.close()
+
+    functions: list[Function] = [func(_patt_run, name="patt_run")]
+    cron_jobs = [
+        cron(
+            _cron_function(s.job_name, s.kwargs),
+            name=f"cron:{s.job_name}:{i}",
+            unique=True,
+            run_at_startup=False,
+            **s.cron.arq_kwargs(),
+        )
+        for i, s in enumerate(host.jobs.schedules)
+    ]
+    return {
+        "functions": functions,
+        "cron_jobs": cron_jobs,
+        "redis_settings": redis_settings(host.settings.redis_url),
+        "queue_name": QUEUE,
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "handle_signals": True,
+    }

@@ -1,0 +1,20 @@
+"""Triggering a job: onto the arq queue when Redis is configured, in-process otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patt_host.jobs.runner import UnknownJob
+
+
+async def trigger_job(host: Any, name: str, *, triggered_by: str | None = None, kwargs=None) -> dict:
+    """Start job ``name`` in the background; returns where it went."""
+    if host.jobs.get(name) is None:
+        raise UnknownJob(name)
+    if host.settings.redis_url:
+        from patt_host.jobs.arq_worker import enqueue
+
+        job_id = await enqueue(host, name, triggered_by=triggered_by, kwargs=kwargs)
+        return {"job": name, "queued": True, "runner": "arq", "queue_id": job_id}
+    host.scheduler.submit(name, trigger="manual", triggered_by=triggered_by, kwargs=kwargs)
+    return {"job": name, "queued": True, "runner": "in-process"}

@@ -1,0 +1,68 @@
+"""The jobs of all enabled plugins, named ``<plugin>.<fn>`` and checked at startup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from patt_host.jobs.cron import Cron, CronError
+from patt_host.jobs.types import CronJob, Job
+
+if TYPE_CHECKING:
+    from patt_host.plugins import Problems
+
+
+@dataclass(frozen=True)
+class RegisteredJob:
+    name: str
+    plugin: str
+    job: Job
+
+
+@dataclass(frozen=True)
+class Schedule:
+    job_name: str
+    cron: Cron
+    kwargs: dict
+
+
+class JobRegistry:
+    def __init__(self) -> None:
+        self.jobs: dict[str, RegisteredJob] = {}
+        self.schedules: list[Schedule] = []
+
+    def _qualify(self, plugin: str, job: Job, problems: Problems) -> str | None:
+        short = job.name or getattr(job.func, "__name__", "")
+        if "." in short:
+            owner, _, short = short.partition(".")
+            if owner != plugin:
+                problems.add(plugin, f"job name {job.name!r} is outside its namespace '{plugin}.*'")
+                return None
+        return f"{plugin}.{short}"
+
+    def add(self, plugin: str, job: Job, problems: Problems) -> str | None:
+        name = self._qualify(plugin, job, problems)
+        if name is None:
+            return None
+        existing = self.jobs.get(name)
+        if existing is not None and existing.job.func is not job.func:
+            problems.add(plugin, f"job {name!r} is declared twice")
+            return None
+        self.jobs[name] = RegisteredJob(name=name, plugin=plugin, job=job)
+        return name
+
+    def add_cron(self, plugin: str, cron_job: CronJob, problems: Problems) -> None:
+        try:
+            cron = cron_job.cron()
+        except CronError as exc:
+            problems.add(plugin, f"bad cron schedule: {exc}")
+            return
+        name = self.add(plugin, cron_job.as_job(), problems)
+        if name is not None:
+            self.schedules.append(Schedule(job_name=name, cron=cron, kwargs=dict(cron_job.kwargs)))
+
+    def get(self, name: str) -> RegisteredJob | None:
+        return self.jobs.get(name)
+
+    def schedules_for(self, name: str) -> list[Schedule]:
+        return [s for s in self.schedules if s.job_name == name]

@@ -1,0 +1,99 @@
+"""Runs one job: records the run, takes the advisory lock, captures counts and errors.
+
+Both the in-process scheduler and the arq worker call :func:`run_job`, so every run
+looks the same in ``common.job_runs`` whichever process executed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from patt_host.jobs.models import JobRun
+from patt_host.jobs.types import JobContext
+
+log = logging.getLogger("patt.jobs")
+
+
+class UnknownJob(LookupError):
+    pass
+
+
+def advisory_key(job_name: str) -> int:
+    """A stable signed 64-bit lock key per job name."""
+    return int.from_bytes(hashlib.sha256(job_name.encode()).digest()[:8], "big", signed=True)
+
+
+async def _record_start(host: Any, name: str, trigger: str, triggered_by: str | None) -> int:
+    async with host.db.session() as session:
+        run = JobRun(job_name=name, trigger=trigger, triggered_by=triggered_by, status="running")
+        session.add(run)
+        await session.flush()
+        return run.id
+
+
+async def _record_end(host: Any, run_id: int, status: str, counts: dict, error: str | None) -> None:
+    async with host.db.session() as session:
+        await session.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id)
+            .values(status=status, finished_at=datetime.now(UTC), counts=counts or None, error=error)
+        )
+
+
+async def run_job(
+    host: Any,
+    name: str,
+    *,
+    trigger: str = "manual",
+    triggered_by: str | None = None,
+    kwargs: dict[str, Any] | None = None,
+) -> JobRun:
+    """Run job ``name`` now, in this process, and return its finished record."""
+    registered = host.jobs.get(name)
+    if registered is None:
+        raise UnknownJob(name)
+    job = registered.job
+    run_id = await _record_start(host, name, trigger, triggered_by)
+    ctx = JobContext(host=host, job_name=name, run_id=run_id, trigger=trigger)
+    status, error = "succeeded", None
+    lock_conn = None
+    try:
+        if job.exclusive:
+            lock_conn = await host.db.engine.connect()
+            got = await lock_conn.scalar(select(func.pg_try_advisory_lock(advisory_key(name))))
+            if not got:
+                status, error = "skipped", "another run of this job is still in progress"
+        if status != "skipped":
+            result = await asyncio.wait_for(job.func(ctx, **(kwargs or {})), timeout=job.timeout_seconds)
+            if isinstance(result, dict):
+                for key, value in result.items():
+                    if isinstance(value, int | float):
+                        ctx.counts[key] = value
+    except Exception as exc:  # noqa: BLE001 - recorded; a job failure must not kill the runner
+        status = "failed"
+        error = "".join(traceback.format_exception(exc))[-4000:]
+        log.error("job %s failed: %s", name, exc)
+    finally:
+        if lock_conn is not None:
+            try:
+                await lock_conn.scalar(select(func.pg_advisory_unlock(advisory_key(name))))
+            finally:
+                await lock_conn.close()
+    await _record_end(host, run_id, status, ctx.counts, error)
+    async with host.db.session() as session:
+        return await session.get(JobRun, run_id)
+
+
+async def recent_runs(host: Any, *, job_name: str | None = None, limit: int = 50) -> list[JobRun]:
+    async with host.db.session() as session:
+        query = select(JobRun).order_by(JobRun.id.desc()).limit(limit)
+        if job_name:
+            query = query.where(JobRun.job_name == job_name)
+        return list((await session.scalars(query)).all())

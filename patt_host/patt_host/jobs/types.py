@@ -1,0 +1,62 @@
+"""What plugins declare: jobs, cron schedules, and the context a job runs with."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from patt_host.jobs.cron import Cron
+
+JobFunc = Callable[..., Awaitable[dict[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A background job. ``func(ctx, **kwargs)`` is async and may return counts.
+
+    ``name`` defaults to the function name; the host prefixes it with the plugin name
+    (``<plugin>.<name>``). ``exclusive`` jobs never overlap, across processes too
+    (PostgreSQL advisory lock).
+    """
+
+    func: JobFunc
+    name: str | None = None
+    description: str = ""
+    exclusive: bool = False
+    timeout_seconds: int = 3600
+
+
+@dataclass(frozen=True)
+class CronJob:
+    """Run ``job`` on a five-field UTC cron ``schedule``."""
+
+    job: Job | JobFunc
+    schedule: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def as_job(self) -> Job:
+        return self.job if isinstance(self.job, Job) else Job(func=self.job)
+
+    def cron(self) -> Cron:
+        return Cron.parse(self.schedule)
+
+
+@dataclass
+class JobContext:
+    """Handed to every job run: the host, a session factory and a counter dict."""
+
+    host: Any
+    job_name: str
+    run_id: int | None
+    trigger: str
+    counts: dict[str, int] = field(default_factory=dict)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("patt.jobs"))
+
+    def session(self) -> AbstractAsyncContextManager:
+        return self.host.db.session()
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n

@@ -1,0 +1,198 @@
+"""The PATT pytest plugin: migrated PostgreSQL per session, clean state per test, app clients.
+
+Fixtures (all real components, no mocks):
+
+- ``patt_database`` (session): a scratch database migrated **from the migrations** of
+  every installed plugin plus ``patt_test_plugins``.
+- ``db``: a :class:`sv_common.db.Database` on it; the data is reset after the test.
+- ``make_host(site=..., plugins=[...], **settings)``: a Host for a chosen plugin set.
+- ``make_client(host=None, **make_host_kwargs)``: an app (lifespan run) and a PattClient.
+- ``client``: the default PATT site's client.
+- ``redis_url`` / ``redis``: a real Redis (flushed per test).
+- ``job_context``: a JobContext on an opened host, for calling job functions directly.
+
+Override ``patt_test_plugins`` in a conftest to add test-only plugins to the schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from patt_host.testing.client import PattClient
+from patt_host.testing.reset import DatabaseReset
+from patt_host.testing.services import PostgresService, RedisService, ServiceUnavailableError, required
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@dataclass
+class TestDatabase:
+    url: str
+    engine: AsyncEngine
+    reset: DatabaseReset
+    dirty: bool = False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not required():
+        return
+
+    async def probe() -> None:
+        pg = PostgresService()
+        await pg._admin("SELECT 1")
+        await RedisService().check()
+
+    try:
+        asyncio.run(probe())
+    except ServiceUnavailableError as exc:
+        pytest.exit(f"required test service missing: {exc}", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def patt_test_plugins() -> list[Any]:
+    """Test-only plugin classes included in the schema and available to ``make_host``."""
+    return []
+
+
+def superset_host(url: str, extra_plugins: list[Any]):
+    """A host enabling every installed plugin plus the test plugins (for migrating)."""
+    from patt_host.config import HostSettings
+    from patt_host.host import Host
+    from patt_host.plugins import plugin_entry_points
+    from patt_host.site import Site
+
+    names = sorted(set(plugin_entry_points()) | {p.name for p in extra_plugins})
+    site = Site(name="test-all", title="All plugins", plugins=names)
+    settings = HostSettings(_env_file=None, database_url=url, jwt_secret_key=TEST_SECRET)
+    return Host(settings=settings, site=site, extra_plugins=extra_plugins)
+
+
+@pytest.fixture(scope="session")
+async def patt_postgres():
+    service = PostgresService()
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+async def patt_database(patt_postgres: PostgresService, patt_test_plugins):
+    from patt_host import dbmigrate
+
+    name = f"patt_test_{os.getpid()}"
+    url = await patt_postgres.create_database(name)
+    host = superset_host(url, patt_test_plugins)
+    await asyncio.to_thread(dbmigrate.upgrade, host, url)
+    engine = create_async_engine(url)
+    reset = DatabaseReset()
+    await reset.snapshot(engine)
+    database = TestDatabase(url=url, engine=engine, reset=reset)
+    yield database
+    await engine.dispose()
+    await patt_postgres.drop_database(name)
+
+
+@pytest.fixture
+async def clean_database(patt_database: TestDatabase):
+    """Marks the test as touching the database; resets it afterwards."""
+    yield patt_database
+    await patt_database.reset.reset(patt_database.engine)
+
+
+@pytest.fixture
+async def db(clean_database: TestDatabase):
+    from sv_common.db import Database
+
+    database = Database(clean_database.url, pool_size=5)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_service():
+    service = RedisService()
+    yield service
+    service.close()
+
+
+@pytest.fixture
+async def redis_url(redis_service: RedisService) -> str:
+    await redis_service.check()
+    await redis_service.flush()
+    return redis_service.url
+
+
+@pytest.fixture
+async def redis(redis_url: str):
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def make_host(clean_database: TestDatabase, patt_test_plugins, tmp_path):
+    """``make_host(site="patt", plugins=None, extra_plugins=(), **settings)`` -> Host."""
+    from patt_host.config import HostSettings
+    from patt_host.host import Host
+    from patt_host.site import Site, load_site
+
+    def factory(site: str | Site = "patt", plugins: list[str] | None = None, extra_plugins=(), **settings):
+        values = {
+            "database_url": clean_database.url,
+            "redis_url": None,
+            "patt_data_dir": tmp_path / "var",
+            "jwt_secret_key": TEST_SECRET,
+            "discord_bot_token": None,
+        }
+        values.update(settings)
+        site_obj = load_site(site) if isinstance(site, str) else site
+        if plugins is not None:
+            site_obj = dataclasses.replace(site_obj, plugins=list(plugins))
+        return Host(
+            settings=HostSettings(_env_file=None, **values),
+            site=site_obj,
+            extra_plugins=[*patt_test_plugins, *extra_plugins],
+        )
+
+    return factory
+
+
+@pytest.fixture
+async def make_client(make_host):
+    """``await make_client(host=None, start_services=False, **make_host_kwargs)`` -> PattClient."""
+    from patt_host.app import create_app
+
+    stack = AsyncExitStack()
+
+    async def factory(host=None, *, start_services: bool = False, **kwargs) -> PattClient:
+        host = host or make_host(**kwargs)
+        app = create_app(host, start_services=start_services)
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        return await stack.enter_async_context(PattClient(app))
+
+    yield factory
+    await stack.aclose()
+
+
+@pytest.fixture
+async def client(make_client) -> PattClient:
+    return await make_client()
+
+
+@pytest.fixture
+async def job_context(make_host):
+    from patt_host.jobs.types import JobContext
+
+    host = make_host()
+    await host.open()
+    yield JobContext(host=host, job_name="test.job", run_id=None, trigger="test")
+    await host.close()

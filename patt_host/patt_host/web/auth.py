@@ -1,0 +1,54 @@
+"""Resolving the actor of a request (lazily, once) and the rank checks every route uses."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from sv_common.auth import Actor
+from sv_common.errors import Forbidden, Unauthorized
+
+_UNSET = object()
+
+
+def get_host(request: Request) -> Any:
+    return request.app.state.host
+
+
+async def current_actor(request: Request) -> Actor | None:
+    """The authenticated actor, or None. Plugins authenticate via the ``authenticate`` hook."""
+    cached = getattr(request.state, "actor", _UNSET)
+    if cached is _UNSET:
+        cached = await request.app.state.host.hooks.authenticate(request)
+        request.state.actor = cached
+    return cached
+
+
+async def require_actor(actor: Annotated[Actor | None, Depends(current_actor)]) -> Actor:
+    if actor is None:
+        raise Unauthorized("You need to log in.")
+    return actor
+
+
+def require_rank(level: int):
+    """Dependency factory: the actor must hold at least rank ``level``."""
+
+    async def dependency(actor: Annotated[Actor, Depends(require_actor)]) -> Actor:
+        if actor.rank_level < level:
+            raise Forbidden("Your rank does not allow this.")
+        return actor
+
+    return dependency
+
+
+async def require_officer(request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> Actor:
+    if actor.rank_level < request.app.state.host.officer_level:
+        raise Forbidden("Officers only.")
+    return actor
+
+
+HostDep = Annotated[Any, Depends(get_host)]
+ActorDep = Annotated[Actor | None, Depends(current_actor)]
+LoggedIn = Annotated[Actor, Depends(require_actor)]
+Officer = Annotated[Actor, Depends(require_officer)]

@@ -1,0 +1,104 @@
+"""One place that turns exceptions into responses: the JSON envelope or an HTML page."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from patt_host.web.envelope import error
+from sv_common.errors import DomainError, RateLimited
+
+log = logging.getLogger("patt.web")
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+TITLES = {
+    400: "Bad request",
+    401: "Login required",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    409: "Conflict",
+    422: "Invalid input",
+    429: "Slow down",
+    500: "Something broke",
+    503: "Temporarily unavailable",
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/-/")) or path.endswith(".json"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+async def _respond(request: Request, status: int, code: str, message: str, *, details=None, headers=None):
+    if wants_json(request):
+        return error(status, code, message, details=details, headers=headers)
+    host = request.app.state.host
+    login_path = host.site.config.get("login_path", "/login")
+    if status == 401 and request.method == "GET" and login_path:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"{login_path}?next={quote(target, safe='/')}", status_code=303)
+    from patt_host.web.templates import render
+
+    context = {"status": status, "title": TITLES.get(status, "Error"), "message": message, "code": code}
+    if details and code == "internal_error":
+        context["error_id"] = details.get("error_id")
+    try:
+        return await render(request, "core/error.html", context, status_code=status, headers=headers)
+    except Exception:  # noqa: BLE001 - never fail while reporting a failure
+        log.exception("error page failed to render")
+        return error(status, code, message, details=details, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        headers = None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
+        return await _respond(request, exc.status, exc.code, exc.message, details=exc.details, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code = STATUS_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        return await _respond(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        details = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return await _respond(request, 422, "validation_failed", "The request is not valid.", details=details)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        error_id = secrets.token_hex(4)
+        log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
+        return await _respond(
+            request, 500, "internal_error", f"Something went wrong (error id {error_id}).",
+            details={"error_id": error_id},
+        )

@@ -1,0 +1,89 @@
+"""Security headers (pure ASGI, cheap on hot paths) and the CSRF check."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from sv_common.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_matches
+from sv_common.errors import Forbidden
+
+AUTH_COOKIE = "patt_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+# Swagger UI's assets come from a CDN; only the docs page may load them.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "frame-ancestors 'none'"
+)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app, *, hsts: bool = False, docs_prefix: str = "/api/docs"):
+        self.app = app
+        self.docs_prefix = docs_prefix
+        base = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if hsts:
+            base.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        self.headers = base
+        self.csp = (b"content-security-policy", CSP.encode())
+        self.docs_csp = (b"content-security-policy", DOCS_CSP.encode())
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        csp = self.docs_csp if scope["path"].startswith(self.docs_prefix) else self.csp
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in (*self.headers, csp) if k not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def needs_csrf(request: Request) -> bool:
+    """Unsafe requests a browser could forge: cookie-authenticated ones and plain form posts.
+
+    Bearer-token and API-key clients are not exposed to CSRF (browsers never attach
+    those headers by themselves), and cross-site JSON needs a CORS preflight we never grant.
+    """
+    if request.method in SAFE_METHODS:
+        return False
+    headers = request.headers
+    if headers.get("authorization", "").lower().startswith("bearer ") or "x-api-key" in headers:
+        return False
+    if AUTH_COOKIE in request.cookies:
+        return True
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in FORM_TYPES or content_type == ""
+
+
+async def csrf_protect(request: Request) -> None:
+    """App-wide dependency: refuse a forgeable unsafe request without the CSRF token."""
+    if not needs_csrf(request):
+        return
+    presented = request.headers.get(CSRF_HEADER)
+    if presented is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            presented = value if isinstance(value, str) else None
+    secret = request.app.state.host.secret
+    if not csrf_matches(secret, request.cookies.get(CSRF_COOKIE), presented):
+        raise Forbidden("Missing or invalid CSRF token. Reload the page and try again.", code="csrf_failed")

@@ -1,0 +1,113 @@
+"""The Jinja2 environment the host controls, and ``render()`` for page routes.
+
+Templates are addressed ``<plugin>/x.html``. Each plugin's folder is mounted under its
+own prefix only, so no plugin can shadow core or another plugin's templates; a site
+package's ``templates/<plugin>/x.html`` overrides (it is loaded first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
+
+from patt_host.web.auth import current_actor
+from sv_common.auth.csrf import CSRF_COOKIE, new_csrf_token, valid_csrf_token
+
+
+def build_environment(host: Any) -> Environment:
+    prefixes = {
+        lp.name: FileSystemLoader(str(lp.templates_dir / lp.name))
+        for lp in host.plugins
+        if lp.templates_dir is not None
+    }
+    loaders = []
+    if host.site.templates_dir is not None:
+        loaders.append(FileSystemLoader(str(host.site.templates_dir)))
+    loaders.append(PrefixLoader(prefixes, delimiter="/"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        enable_async=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(site=host.site, static=static_url)
+    env.filters["class_colour"] = lambda hex_colour: (hex_colour or "#888888")
+    host.hooks.prepare_jinja2_environment(env)
+    return env
+
+
+def static_url(plugin: str, path: str) -> str:
+    return f"/static/plugins/{plugin}/{path.lstrip('/')}"
+
+
+def csrf_token_for(request: Request) -> str:
+    """This request's CSRF token (the cookie's, or a new one set on the response)."""
+    token = getattr(request.state, "csrf_token", None)
+    if token is None:
+        secret = request.app.state.host.secret
+        token = request.cookies.get(CSRF_COOKIE)
+        if not valid_csrf_token(secret, token):
+            token = new_csrf_token(secret)
+            request.state.csrf_new = True
+        request.state.csrf_token = token
+    return token
+
+
+def set_csrf_cookie(request: Request, response) -> None:
+    if getattr(request.state, "csrf_new", False):
+        host = request.app.state.host
+        response.set_cookie(
+            CSRF_COOKIE, request.state.csrf_token, httponly=True, samesite="lax",
+            secure=host.settings.production, path="/",
+        )
+
+
+async def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page with the base context (actor, menus, slots, CSRF token, site)."""
+    host = request.app.state.host
+    env: Environment = request.app.state.jinja
+    actor = await current_actor(request)
+    ctx: dict[str, Any] = dict(context or {})
+
+    def url_for(name: str, /, **params: Any) -> str:
+        return str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+    async def slot(name: str) -> Markup:
+        parts = await host.hooks.template_slot(name, request, ctx)
+        return Markup("\n".join(parts))
+
+    menu = [link for link in await host.hooks.menu_links(request, actor) if link.visible_to(actor)]
+    admin_menu = []
+    if actor is not None and actor.rank_level >= host.officer_level:
+        admin_menu = [link for link in await host.hooks.admin_menu_links(request, actor) if link.visible_to(actor)]
+    base = {
+        "request": request,
+        "actor": actor,
+        "is_officer": actor is not None and actor.rank_level >= host.officer_level,
+        "menu": sorted(menu, key=lambda link: (link.order, link.label)),
+        "admin_menu": sorted(admin_menu, key=lambda link: (link.order, link.label)),
+        "csrf_token": csrf_token_for(request),
+        "url_for": url_for,
+        "slot": slot,
+        "current_path": request.url.path,
+        "bot_status": host.status.get("bot", "off"),
+    }
+    for key, value in base.items():
+        ctx.setdefault(key, value)
+    ctx.update(await host.hooks.extra_template_vars(request, template, ctx))
+    html = await env.get_template(template).render_async(ctx)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    set_csrf_cookie(request, response)
+    return response
