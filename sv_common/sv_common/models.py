@@ -1,3 +1,31 @@
 """Every model sv_common owns, imported in one place for the migration checks."""
 
-__all__: list[str] = []
+from sv_common.identity.models import (
+    DiscordChannel,
+    DiscordConfig,
+    DiscordUser,
+    GuildRank,
+    InviteCode,
+    Player,
+    PlayerCharacter,
+    Role,
+    Specialization,
+    User,
+    WowCharacter,
+    WowClass,
+)
+
+__all__ = [
+    "DiscordChannel",
+    "DiscordConfig",
+    "DiscordUser",
+    "GuildRank",
+    "InviteCode",
+    "Player",
+    "PlayerCharacter",
+    "Role",
+    "Specialization",
+    "User",
+    "WowCharacter",
+    "WowClass",
+]
