@@ -169,6 +169,9 @@ class Hooks:
     def data_quality_rules(self) -> list[tuple[LoadedPlugin, Any]]:
         return self.collect("data_quality_rules")
 
+    def matching_rules(self) -> list[tuple[LoadedPlugin, Any]]:
+        return self.collect("matching_rules")
+
     async def export_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
         results = await self.acall("export_member_data", session=session, player_id=player_id)
         return {plugin.name: data for plugin, data in results if data is not None}

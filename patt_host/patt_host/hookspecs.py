@@ -118,6 +118,11 @@ def data_quality_rules(host):
 
 
 @hookspec
+def matching_rules(host):
+    """Return identity matching rules (collected by the identity plugin's suggestion engine)."""
+
+
+@hookspec
 def export_member_data(session, player_id, host):
     """Return a JSON-able dict of everything this plugin stores about ``player_id``."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from sv_common.auth.constants import AUTH_COOKIE
 from sv_common.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_matches
 from sv_common.errors import Forbidden
 
-AUTH_COOKIE = "patt_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 

@@ -171,6 +171,10 @@ class SamplePlugin:
         return [{"name": "sample.rule"}]
 
     @hookimpl
+    def matching_rules(self):
+        return [{"name": "sample.match"}]
+
+    @hookimpl
     async def export_member_data(self, session, player_id):
         from patt_sample.models import SampleItem
 
