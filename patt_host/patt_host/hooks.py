@@ -44,8 +44,8 @@ class Hooks:
 
     def _impls(self, hook: str) -> Iterator[tuple[LoadedPlugin, Any]]:
         caller = getattr(self._manager.pm.hook, hook)
-        # pluggy stores implementations last-registered-first; we want plugin order.
-        for impl in reversed(caller.get_hookimpls()):
+        # get_hookimpls() is in registration (= plugin) order; pluggy itself would call LIFO.
+        for impl in caller.get_hookimpls():
             yield self._manager.by_name[impl.plugin_name], impl
 
     def call(self, hook: str, **kwargs: Any) -> list[tuple[LoadedPlugin, Any]]:

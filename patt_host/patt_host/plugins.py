@@ -214,7 +214,12 @@ class PluginManager:
         for name in self.builtins:
             obj = _instantiate(self.builtins[name])
             candidates[name] = LoadedPlugin(
-                name=name, obj=obj, internal=True, distribution="patt-host", version=_host_version()
+                name=name,
+                obj=obj,
+                internal=True,
+                distribution="patt-host",
+                version=_host_version(),
+                package_dir=_package_dir(obj),
             )
 
         for name in self.enabled_names():

@@ -1,0 +1,173 @@
+"""The app factory's web behaviour: envelope, error pages, headers, CSRF, static files, introspection."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+
+from patt_host import hookimpl
+
+OFFICER = {"X-Sample-User": "Olga:4"}
+
+
+class Broken:
+    name = "broken"
+
+    @hookimpl
+    def register_routers(self):
+        router = APIRouter()
+
+        @router.get("/api/v1/broken")
+        async def api_boom():
+            raise RuntimeError("kaboom")
+
+        @router.get("/broken")
+        async def page_boom():
+            raise RuntimeError("kaboom")
+
+        @router.post("/broken/form")
+        async def form(name: Annotated[str, Form()]):
+            return {"hello": name}
+
+        @router.post("/api/v1/broken/echo")
+        async def echo(body: dict[str, int]):
+            return body
+
+        return router
+
+
+async def test_unknown_api_path_is_a_404_envelope(client):
+    response = await client.get("/api/v1/nope")
+    assert response.status_code == 404
+    assert response.json() == {"ok": False, "error": {"code": "not_found", "message": "Not Found"}}
+
+
+async def test_unknown_page_is_an_html_404(client):
+    response = await client.get("/nope", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Page not found" in response.text
+
+
+async def test_crash_gives_500_with_error_id_and_no_traceback(make_client):
+    client = await make_client(plugins=["broken"], extra_plugins=[Broken])
+    api = await client.get("/api/v1/broken")
+    assert api.status_code == 500
+    body = api.json()
+    assert body["ok"] is False and body["error"]["code"] == "internal_error"
+    assert len(body["error"]["details"]["error_id"]) == 8
+    assert "kaboom" not in api.text
+    page = await client.get("/broken")
+    assert page.status_code == 500 and body["error"]["details"]["error_id"] not in page.text
+    assert "Error id:" in page.text and "kaboom" not in page.text
+
+
+async def test_validation_error_is_a_422_envelope(make_client):
+    client = await make_client(plugins=["broken"], extra_plugins=[Broken])
+    response = await client.post("/api/v1/broken/echo", json={"a": "not a number"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert error["details"][0]["field"] == "a"
+
+
+async def test_security_headers(client):
+    response = await client.get("/api/health")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    assert "strict-transport-security" not in response.headers
+
+
+async def test_hsts_in_production(make_client):
+    client = await make_client(app_env="production")
+    assert client.app.docs_url is None
+    response = await client.get("/api/health")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_csrf_refuses_cookie_authenticated_post_without_token(make_client):
+    client = await make_client(plugins=["sample"])
+    client.cookies.set("patt_token", "anything")
+    client.send_csrf = False
+    refused = await client.post("/api/v1/sample/items", json={"label": "x"}, headers=OFFICER)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "csrf_failed"
+    forged = await client.post(
+        "/api/v1/sample/items", json={"label": "x"}, headers={**OFFICER, "X-CSRF-Token": "abc.def"}
+    )
+    assert forged.status_code == 403
+    client.send_csrf = True
+    allowed = await client.post("/api/v1/sample/items", json={"label": "x"}, headers=OFFICER)
+    assert allowed.status_code == 201
+
+
+async def test_csrf_refuses_plain_form_post(make_client):
+    client = await make_client(plugins=["sample"])
+    client.send_csrf = False
+    response = await client.post("/api/v1/jobs/sample.fail/run", data={"x": "1"}, headers=OFFICER)
+    assert response.status_code == 403
+
+
+async def test_csrf_token_accepted_in_form_field(make_client):
+    client = await make_client(plugins=["broken"], extra_plugins=[Broken])
+    client.send_csrf = False
+    client.cookies.set("patt_token", "x")
+    response = await client.post("/broken/form", data={"csrf_token": client.csrf_token, "name": "Trog"})
+    assert response.status_code == 200
+    assert response.json() == {"hello": "Trog"}
+    refused = await client.post("/broken/form", data={"name": "Trog"})
+    assert refused.status_code == 403
+
+
+async def test_page_sets_csrf_cookie_and_meta(make_client):
+    client = await make_client(plugins=["sample"])
+    client.cookies.clear()
+    response = await client.get("/sample/page")
+    token = response.cookies.get("patt_csrf")
+    assert token and f'<meta name="csrf-token" content="{token}">' in response.text
+
+
+async def test_plugin_static_files_are_served(make_client):
+    client = await make_client(plugins=["sample"])
+    response = await client.get("/static/plugins/sample/sample.css")
+    assert response.status_code == 200
+    assert ".sample-marker" in response.text
+    assert (await client.get("/static/plugins/core/theme.css")).status_code == 200
+
+
+async def test_plugins_introspection(make_client):
+    client = await make_client(plugins=["sample"])
+    data = client.data(await client.get("/-/plugins.json"))
+    by_name = {p["name"]: p for p in data["plugins"]}
+    assert by_name["sample"]["migrations"] is True
+    assert "register_routers" in by_name["sample"]["hooks"]
+    assert by_name["core"]["internal"] is True
+    page = await client.get("/-/plugins")
+    assert 'data-plugin="sample"' in page.text
+
+
+async def test_health_is_503_when_database_is_down(make_client):
+    client = await make_client()
+    await client.host.db.dispose()
+    client.host.db.engine.url  # noqa: B018 - still configured
+    from sv_common.db import Database
+
+    client.host.db = Database("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    response = await client.get("/api/health")
+    assert response.status_code in (200, 503)
+    import asyncio
+
+    await asyncio.sleep(1.05)  # past the health cache
+    response = await client.get("/api/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["error"]["code"] == "unhealthy"
+    assert body["error"]["details"]["checks"]["database"]["status"] == "down"
+
+
+async def test_login_required_page_redirects(make_client):
+    client = await make_client(plugins=["sample"])
+    response = await client.get("/admin/jobs")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/admin/jobs"
