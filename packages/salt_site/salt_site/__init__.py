@@ -28,7 +28,7 @@ site = Site(
     name="salt",
     title="Salt All The Things",
     tagline="A podcast from the Pull All The Things guild",
-    plugins=[],
+    plugins=["identity"],
     hooks=SiteHooks,
     templates_dir=HERE / "templates",
 )

@@ -1,0 +1,64 @@
+"""Tables the identity plugin owns (lineage ``identity``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Time,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sv_common.db import Base, TimestampMixin
+
+
+class PlayerAvailability(TimestampMixin, Base):
+    """When a player can usually raid: one row per weekday (0 = Monday ... 6 = Sunday).
+
+    ``earliest_start`` is a wall-clock time in the player's own timezone
+    (``players.timezone``); consumers convert at the edge.
+    """
+
+    __tablename__ = "player_availability"
+    __table_args__ = (
+        UniqueConstraint("player_id", "day_of_week"),
+        CheckConstraint("day_of_week BETWEEN 0 AND 6", name="day_of_week_range"),
+        CheckConstraint(
+            "available_hours IS NULL OR (available_hours > 0 AND available_hours <= 16)", name="hours_range"
+        ),
+        {"schema": "patt"},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The unique (player_id, day_of_week) index also serves lookups by player.
+    player_id: Mapped[int] = mapped_column(ForeignKey("guild_identity.players.id", ondelete="CASCADE"))
+    day_of_week: Mapped[int] = mapped_column(SmallInteger)
+    available: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    earliest_start: Mapped[time | None] = mapped_column(Time)
+    available_hours: Mapped[float | None] = mapped_column(Numeric(4, 2, asdecimal=False))
+
+
+class RevokedToken(Base):
+    """A single session token ended by "log out" before it expired.
+
+    "Log out everywhere" bumps ``users.token_version`` instead; this list only holds
+    individual tokens, and rows are pruned once the token would have expired anyway.
+    """
+
+    __tablename__ = "revoked_tokens"
+    __table_args__ = {"schema": "patt"}
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("common.users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
