@@ -1,0 +1,69 @@
+"""Password hashing (bcrypt) and the password policy.
+
+bcrypt only reads the first 72 bytes of a password, so the policy refuses longer ones
+instead of letting two different passwords hash alike. Hashing is deliberately slow
+(~0.25 s at cost 12): async code must use the ``*_async`` wrappers, which run bcrypt in
+a worker thread so the event loop keeps serving other requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import bcrypt
+
+from sv_common.errors import ValidationFailed
+
+BCRYPT_ROUNDS = 12
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_BYTES = 72  # bcrypt's input limit
+
+
+def check_password_policy(pw: str) -> None:
+    """Raise ValidationFailed unless ``pw`` has at least 8 characters and at most 72 UTF-8 bytes."""
+    if not isinstance(pw, str) or len(pw) < MIN_PASSWORD_CHARS:
+        raise ValidationFailed(f"Passwords need at least {MIN_PASSWORD_CHARS} characters.")
+    if len(pw.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ValidationFailed(
+            f"That password is too long (at most {MAX_PASSWORD_BYTES} bytes; "
+            "some characters count as several)."
+        )
+
+
+def hash_password(pw: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+    """A bcrypt hash of ``pw`` (salted, ``$2b$`` format). Refuses passwords bcrypt would truncate."""
+    encoded = pw.encode("utf-8")
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        raise ValidationFailed(f"That password is too long (at most {MAX_PASSWORD_BYTES} bytes).")
+    return bcrypt.hashpw(encoded, bcrypt.gensalt(rounds=rounds)).decode("ascii")
+
+
+def verify_password(pw: str, hashed: str) -> bool:
+    """True when ``pw`` matches ``hashed``. A malformed hash or an over-long password is simply False."""
+    encoded = pw.encode("utf-8")
+    if not hashed or len(encoded) > MAX_PASSWORD_BYTES:
+        return False
+    try:
+        return bcrypt.checkpw(encoded, hashed.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        # An unusable stored hash (e.g. a placeholder) must never let anyone in.
+        return False
+
+
+def needs_rehash(hashed: str, *, rounds: int = BCRYPT_ROUNDS) -> bool:
+    """True when ``hashed`` was made with a lower cost than ``rounds`` (so it should be upgraded at login)."""
+    try:
+        _, scheme, cost, _ = hashed.split("$", 3)
+        return scheme not in {"2a", "2b", "2y"} or int(cost) < rounds
+    except ValueError:
+        return True
+
+
+async def hash_password_async(pw: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+    """``hash_password`` in a worker thread, so the event loop is not blocked."""
+    return await asyncio.to_thread(hash_password, pw, rounds=rounds)
+
+
+async def verify_password_async(pw: str, hashed: str) -> bool:
+    """``verify_password`` in a worker thread, so the event loop is not blocked."""
+    return await asyncio.to_thread(verify_password, pw, hashed)

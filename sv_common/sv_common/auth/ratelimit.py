@@ -1,0 +1,157 @@
+"""Rate limits for login, registration, invite redemption and anything else worth throttling.
+
+``RateLimiter.hit(key, limit=, window_seconds=)`` records one attempt and raises
+``RateLimited(retry_after=seconds)`` once ``limit`` attempts fall inside the last
+``window_seconds``. Both back ends use a *sliding window log*: each allowed attempt is a
+timestamp, and a key is over its limit while ``limit`` timestamps are younger than the
+window. ``retry_after`` is exactly the time until the oldest of them leaves the window.
+Refused attempts are not recorded, so each key holds at most ``limit`` entries and a
+caller who waits ``retry_after`` seconds is let in.
+
+- **Redis** (a ``redis.asyncio`` client given): one Lua script per hit on a sorted set
+  ``patt:rl:<key>`` (prune, count, add, PEXPIRE). Scripts run atomically, so counters are
+  exact across every web, worker and bot process. The script reads Redis' own clock
+  (``TIME``) so processes with skewed clocks agree. If Redis cannot be reached the limiter
+  falls back to the in-process store (logged) rather than failing open or locking
+  everybody out.
+- **In-process** (no client): a dict of deques guarded by a lock. Each hit prunes its key;
+  a periodic sweep drops idle keys and ``max_keys`` caps memory (least recently hit keys go
+  first), so a flood of distinct keys cannot grow it without bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from sv_common.errors import RateLimited
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "patt:rl:"
+
+# Returns 0 when the hit is allowed, else the milliseconds until a slot frees up.
+_SLIDING_WINDOW_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local retry = tonumber(oldest[2]) + window - now
+if retry < 1 then retry = 1 end
+return retry
+"""
+
+
+def _refuse(retry_after: float) -> RateLimited:
+    seconds = max(1, math.ceil(retry_after))
+    unit = "second" if seconds == 1 else "seconds"
+    return RateLimited(f"Too many attempts. Try again in {seconds} {unit}.", retry_after=retry_after)
+
+
+class InMemoryWindows:
+    """Sliding-window logs for one process. Thread-safe; every operation is O(limit) or better."""
+
+    SWEEP_EVERY = 1000  # hits between sweeps of idle keys
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000):
+        self._clock = clock
+        self._max_keys = max_keys
+        # key -> (window seconds, timestamps of allowed hits, oldest first); LRU order.
+        self._logs: OrderedDict[str, tuple[float, deque[float]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits_since_sweep = 0
+
+    def __len__(self) -> int:
+        return len(self._logs)
+
+    def hit(self, key: str, limit: int, window: float) -> float:
+        """Record a hit; return 0.0 if allowed, else the seconds until one would be."""
+        with self._lock:
+            now = self._clock()
+            entry = self._logs.get(key)
+            stamps = entry[1] if entry else deque()
+            while stamps and stamps[0] <= now - window:
+                stamps.popleft()
+            if len(stamps) >= limit:
+                return stamps[0] + window - now
+            stamps.append(now)
+            self._logs[key] = (window, stamps)
+            self._logs.move_to_end(key)
+            self._hits_since_sweep += 1
+            if self._hits_since_sweep >= self.SWEEP_EVERY or len(self._logs) > self._max_keys:
+                self._sweep(now)
+            return 0.0
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._logs.pop(key, None)
+
+    def _sweep(self, now: float) -> None:
+        self._hits_since_sweep = 0
+        idle = [key for key, (window, hits) in self._logs.items() if not hits or hits[-1] <= now - window]
+        for key in idle:
+            del self._logs[key]
+        while len(self._logs) > self._max_keys:
+            self._logs.popitem(last=False)
+
+
+class RateLimiter:
+    """Counts attempts per key; Redis-backed (shared, atomic) when given a client, else in-process."""
+
+    def __init__(
+        self, redis: Any = None, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
+    ):
+        self.redis = redis
+        self._memory = InMemoryWindows(clock=clock, max_keys=max_keys)
+        self._script = redis.register_script(_SLIDING_WINDOW_LUA) if redis is not None else None
+
+    @property
+    def shared(self) -> bool:
+        """True when limits are shared by every process (Redis)."""
+        return self._script is not None
+
+    async def hit(self, key: str, *, limit: int, window_seconds: float) -> None:
+        """Count one attempt under ``key``; raise RateLimited(retry_after=...) when over ``limit``."""
+        if not key:
+            raise ValueError("A rate limit key is required")
+        if limit < 1 or window_seconds <= 0:
+            raise ValueError("limit must be >= 1 and window_seconds > 0")
+        retry_after = await self._hit(key, limit, float(window_seconds))
+        if retry_after > 0:
+            raise _refuse(retry_after)
+
+    async def reset(self, key: str) -> None:
+        """Forget every attempt under ``key`` (e.g. after a successful login)."""
+        self._memory.reset(key)
+        if self.redis is not None:
+            try:
+                await self.redis.delete(KEY_PREFIX + key)
+            except (RedisConnectionError, RedisTimeoutError):
+                log.warning("rate limit reset of %r skipped: Redis unreachable", key)
+
+    async def _hit(self, key: str, limit: int, window: float) -> float:
+        if self._script is not None:
+            try:
+                window_ms = max(1, math.ceil(window * 1000))
+                nonce = secrets.token_hex(8)  # distinct members for hits in the same millisecond
+                retry_ms = await self._script(keys=[KEY_PREFIX + key], args=[limit, window_ms, nonce])
+                return int(retry_ms) / 1000
+            except (RedisConnectionError, RedisTimeoutError):
+                log.warning("rate limit for %r counted in-process: Redis unreachable", key)
+        return self._memory.hit(key, limit, window)

@@ -1,0 +1,100 @@
+"""Password hashing and policy (bcrypt, 72-byte limit, non-blocking wrappers)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import bcrypt
+import pytest
+from sv_common.auth.passwords import (
+    BCRYPT_ROUNDS,
+    check_password_policy,
+    hash_password,
+    hash_password_async,
+    needs_rehash,
+    verify_password,
+    verify_password_async,
+)
+from sv_common.errors import ValidationFailed
+
+
+def test_hash_and_verify_round_trip():
+    hashed = hash_password("correct horse battery")
+    assert hashed.startswith(f"$2b${BCRYPT_ROUNDS:02d}$")
+    assert verify_password("correct horse battery", hashed)
+    assert not verify_password("correct horse batterY", hashed)
+    assert not verify_password("", hashed)
+
+
+def test_same_password_gets_a_fresh_salt_each_time():
+    assert hash_password("same-password", rounds=4) != hash_password("same-password", rounds=4)
+
+
+def test_non_ascii_passwords_round_trip():
+    hashed = hash_password("pässwörd-ünïcode", rounds=4)
+    assert verify_password("pässwörd-ünïcode", hashed)
+    assert not verify_password("passwort-unicode", hashed)
+
+
+@pytest.mark.parametrize("stored", ["", "not-a-bcrypt-hash", "$2b$12$short", "!disabled"])
+def test_verify_against_unusable_hash_is_false(stored):
+    assert verify_password("whatever123", stored) is False
+
+
+def test_password_longer_than_bcrypt_limit_is_refused_not_truncated():
+    long = "a" * 73
+    with pytest.raises(ValidationFailed):
+        hash_password(long)
+    hashed = hash_password("a" * 72, rounds=4)
+    # bcrypt would ignore byte 73; we refuse to say it matches.
+    assert verify_password(long, hashed) is False
+    assert verify_password("a" * 72, hashed) is True
+
+
+@pytest.mark.parametrize("pw", ["12345678", "a" * 72, "€" * 24, "pass word"])
+def test_policy_accepts(pw):
+    check_password_policy(pw)
+
+
+@pytest.mark.parametrize(
+    ("pw", "fragment"),
+    [
+        ("", "at least 8"),
+        ("1234567", "at least 8"),
+        ("a" * 73, "too long"),
+        ("€" * 25, "too long"),  # 25 characters but 75 bytes
+    ],
+)
+def test_policy_refuses(pw, fragment):
+    with pytest.raises(ValidationFailed) as info:
+        check_password_policy(pw)
+    assert fragment in info.value.message
+    assert info.value.status == 422
+
+
+def test_needs_rehash_detects_weaker_cost():
+    assert needs_rehash(hash_password("password1", rounds=4))
+    assert not needs_rehash(hash_password("password1", rounds=4), rounds=4)
+    assert needs_rehash("garbage")
+    assert not needs_rehash(bcrypt.hashpw(b"x", bcrypt.gensalt(BCRYPT_ROUNDS)).decode())
+
+
+async def test_async_wrappers_do_not_block_the_event_loop():
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    hashed = await hash_password_async("non-blocking-pw")
+    ok = await verify_password_async("non-blocking-pw", hashed)
+    stop.set()
+    await task
+    assert ok
+    # Two cost-12 bcrypt runs take ~0.5 s; a blocked loop would tick once or twice.
+    assert ticks >= 10
