@@ -82,7 +82,9 @@ async def test_keys_are_independent_and_reset_forgets():
 
 async def test_twenty_concurrent_hits_with_limit_ten_allow_exactly_ten():
     limiter = RateLimiter()
-    results = await asyncio.gather(*(_outcome(limiter, "burst", limit=10, window_seconds=60) for _ in range(20)))
+    results = await asyncio.gather(
+        *(_outcome(limiter, "burst", limit=10, window_seconds=60) for _ in range(20))
+    )
     assert results.count(True) == 10
 
 
