@@ -1,19 +1,23 @@
 """Every model sv_common owns, imported in one place for the migration checks."""
 
+from sv_common.discord.models import RoleSyncRun
 from sv_common.identity.models import (
     DiscordChannel,
     DiscordConfig,
     DiscordUser,
     GuildRank,
     InviteCode,
+    LinkSuggestion,
     Player,
     PlayerCharacter,
+    PlayerNoteAlias,
     Role,
     Specialization,
     User,
     WowCharacter,
     WowClass,
 )
+from sv_common.notify.models import NotificationOutbox
 
 __all__ = [
     "DiscordChannel",
@@ -21,9 +25,12 @@ __all__ = [
     "DiscordUser",
     "GuildRank",
     "InviteCode",
+    "NotificationOutbox",
     "Player",
     "PlayerCharacter",
+    "PlayerNoteAlias",
     "Role",
+    "RoleSyncRun",
     "Specialization",
     "User",
     "WowCharacter",

@@ -1,0 +1,1 @@
+"""One dispatch API for Discord DMs and channel posts, through a durable outbox."""
