@@ -40,7 +40,10 @@ class Host:
         self.db = None
         self.redis = None
         self.bot = None
-        self.scheduler = None
+        from patt_host.jobs.scheduler import InProcessScheduler
+
+        # Always present: runs manual triggers in-process; its cron loop starts only in `serve`.
+        self.scheduler = InProcessScheduler(self)
         self.embedded_pg = None
         # Component states shown by /api/health and the admin pages.
         self.status: dict[str, str] = {"bot": "off", "scheduler": "off"}

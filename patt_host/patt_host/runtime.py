@@ -17,9 +17,6 @@ def scheduler_wanted(host: Any) -> bool:
 
 
 async def start_services(host: Any) -> None:
-    from patt_host.jobs.scheduler import InProcessScheduler
-
-    host.scheduler = InProcessScheduler(host)
     if scheduler_wanted(host):
         host.scheduler.start()
         host.status["scheduler"] = "running"
@@ -41,6 +38,5 @@ async def stop_services(host: Any) -> None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         host.bot_task = None
-    if host.scheduler is not None:
-        await host.scheduler.stop()
-        host.status["scheduler"] = "off"
+    await host.scheduler.stop()
+    host.status["scheduler"] = "off"

@@ -1,0 +1,144 @@
+"""Jobs: cron parsing, run records, exclusive locks, officer triggers, and the arq runner on real Redis."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from patt_host import Job, hookimpl
+from patt_host.jobs.cron import Cron, CronError
+from patt_host.jobs.runner import run_job
+
+OFFICER = {"X-Sample-User": "Olga:4"}
+MEMBER = {"X-Sample-User": "Max:2"}
+
+
+def test_cron_fields_and_utc():
+    cron = Cron.parse("30 1,7,13,19 * * *")
+    assert cron.matches(datetime(2026, 3, 1, 7, 30, tzinfo=UTC))
+    assert not cron.matches(datetime(2026, 3, 1, 8, 30, tzinfo=UTC))
+    assert cron.next_after(datetime(2026, 3, 1, 7, 30, tzinfo=UTC)) == datetime(2026, 3, 1, 13, 30, tzinfo=UTC)
+
+
+def test_cron_weekday_and_sunday_as_7():
+    assert Cron.parse("0 18 * * 5").matches(datetime(2026, 11, 27, 18, 0, tzinfo=UTC))  # a Friday
+    assert Cron.parse("0 0 * * 7").weekday == Cron.parse("0 0 * * 0").weekday == frozenset({0})
+    assert Cron.parse("0 0 * * 1-5").arq_kwargs()["weekday"] == {0, 1, 2, 3, 4}  # arq: Monday = 0
+
+
+def test_cron_day_or_weekday_when_both_restricted():
+    cron = Cron.parse("0 0 1 * 1")
+    assert cron.matches(datetime(2026, 6, 1, tzinfo=UTC))  # the 1st
+    assert cron.matches(datetime(2026, 6, 8, tzinfo=UTC))  # a Monday
+    assert not cron.matches(datetime(2026, 6, 9, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("bad", ["* * * *", "61 * * * *", "*/0 * * * *", "a * * * *", "5-1 * * * *"])
+def test_cron_rejects_bad_expressions(bad):
+    with pytest.raises(CronError):
+        Cron.parse(bad)
+
+
+async def test_run_is_recorded_with_counts(make_host):
+    host = make_host(plugins=["sample"])
+    await host.open()
+    try:
+        run = await run_job(host, "sample.count_items", triggered_by="tester", kwargs={"add": 3})
+        assert (run.status, run.counts, run.triggered_by) == ("succeeded", {"items": 3, "added": 3}, "tester")
+        assert run.finished_at >= run.started_at
+    finally:
+        await host.close()
+
+
+async def test_exclusive_job_never_overlaps(make_host):
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(ctx):
+        started.set()
+        await release.wait()
+        return {"done": 1}
+
+    class Slow:
+        name = "slow"
+
+        @hookimpl
+        def register_jobs(self):
+            return [Job(slow, exclusive=True)]
+
+    host = make_host(plugins=["slow"], extra_plugins=[Slow])
+    other = make_host(plugins=["slow"], extra_plugins=[Slow])  # a second process, in effect
+    await host.open()
+    await other.open()
+    try:
+        first = asyncio.create_task(run_job(host, "slow.slow"))
+        await asyncio.wait_for(started.wait(), 5)
+        second = await run_job(other, "slow.slow")
+        assert second.status == "skipped"
+        release.set()
+        assert (await first).status == "succeeded"
+        again = await run_job(other, "slow.slow")  # the lock was released
+        assert again.status == "succeeded"
+    finally:
+        release.set()
+        await host.close()
+        await other.close()
+
+
+async def test_scheduler_fires_due_cron_jobs(make_host):
+    from patt_host.jobs.scheduler import InProcessScheduler
+
+    host = make_host(plugins=["sample"])
+    scheduler = InProcessScheduler(host)
+    due = scheduler.due(datetime(2026, 1, 1, 12, 15, tzinfo=UTC))
+    assert [s.job_name for s in due] == ["sample.count_items"]
+    assert scheduler.due(datetime(2026, 1, 1, 12, 16, tzinfo=UTC)) == []
+
+
+async def test_officer_triggers_job_and_sees_runs(make_client):
+    client = await make_client(plugins=["sample"])
+    assert (await client.post("/api/v1/jobs/sample.fail/run", headers=MEMBER)).status_code == 403
+    assert (await client.post("/api/v1/jobs/sample.fail/run")).status_code == 401
+    assert (await client.post("/api/v1/jobs/nope/run", headers=OFFICER)).status_code == 404
+    response = await client.post("/api/v1/jobs/sample.fail/run", headers=OFFICER)
+    assert response.status_code == 202
+    assert client.data(response)["runner"] == "in-process"
+    for _ in range(50):
+        runs = client.data(await client.get("/api/v1/jobs/runs?job=sample.fail", headers=OFFICER))
+        if runs and runs[0]["status"] != "running":
+            break
+        await asyncio.sleep(0.05)
+    assert runs[0]["status"] == "failed" and runs[0]["triggered_by"] == "Olga"
+    jobs = client.data(await client.get("/api/v1/jobs", headers=OFFICER))["jobs"]
+    assert {"name": "sample.count_items", "schedules": ["*/15 * * * *"]}.items() <= {
+        k: v for j in jobs if j["name"] == "sample.count_items" for k, v in j.items()
+    }.items()
+    page = await client.get("/admin/jobs", headers=OFFICER)
+    assert 'data-job="sample.fail"' in page.text and "status-failed" in page.text
+    assert (await client.get("/api/v1/jobs/runs", headers=MEMBER)).status_code == 403
+
+
+async def test_arq_worker_runs_queued_and_cron_jobs(make_host, redis_url):
+    """The same job functions under arq with a real Redis: enqueue from the web side, run in a worker."""
+    from arq.worker import Worker
+
+    from patt_host.jobs.arq_worker import worker_settings
+    from patt_host.jobs.dispatch import trigger_job
+    from patt_host.jobs.runner import recent_runs
+
+    web = make_host(plugins=["sample"], redis_url=redis_url)
+    worker_host = make_host(plugins=["sample"], redis_url=redis_url)
+    await web.open()
+    try:
+        queued = await trigger_job(web, "sample.count_items", triggered_by="Olga", kwargs={"add": 1})
+        assert queued["runner"] == "arq" and queued["queue_id"]
+        settings = worker_settings(worker_host)
+        assert [c.name for c in settings["cron_jobs"]] == ["cron:sample.count_items:0"]
+        worker = Worker(**{**settings, "handle_signals": False}, burst=True, poll_delay=0.05)
+        await worker.main()
+        await worker.close()
+        runs = await recent_runs(web, job_name="sample.count_items")
+        assert [(r.trigger, r.status, r.triggered_by, r.counts) for r in runs] == [
+            ("queue", "succeeded", "Olga", {"items": 1, "added": 1})
+        ]
+    finally:
+        await web.close()

@@ -1,0 +1,112 @@
+"""Migrations: per-site model/migration agreement, per-plugin downgrade and re-upgrade, purge, check."""
+
+import asyncio
+import itertools
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from patt_host import dbmigrate
+from patt_host.site import available_sites
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+async def scratch_url(patt_postgres):
+    name = f"patt_scratch_{next(_counter)}"
+    url = await patt_postgres.create_database(name)
+    yield url
+    await patt_postgres.drop_database(name)
+
+
+async def tables(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                    "WHERE table_schema IN ('common', 'guild_identity', 'patt')"
+                )
+            )
+            return {r[0] for r in rows}
+    finally:
+        await engine.dispose()
+
+
+def host_for(make_host, url, **kw):
+    return make_host(database_url=url, **kw)
+
+
+@pytest.mark.parametrize("site", sorted(available_sites()))
+async def test_models_and_migrations_agree_for_every_site(make_host, scratch_url, site):
+    host = host_for(make_host, scratch_url, site=site)
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
+    lineages = dbmigrate.enabled_lineages(host)
+    diffs = await asyncio.to_thread(dbmigrate.compare, scratch_url, lineages)
+    assert diffs == []
+    assert (await asyncio.to_thread(dbmigrate.status, host, scratch_url))["ok"] is True
+
+
+async def test_sample_plugin_models_and_migrations_agree(make_host, scratch_url):
+    host = host_for(make_host, scratch_url, plugins=["sample"])
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
+    diffs = await asyncio.to_thread(dbmigrate.compare, scratch_url, dbmigrate.enabled_lineages(host))
+    assert diffs == []
+
+
+async def test_each_plugin_downgrades_to_base_and_back(make_host, scratch_url, patt_test_plugins):
+    from patt_host.plugins import plugin_entry_points
+
+    every = sorted(set(plugin_entry_points()) | {p.name for p in patt_test_plugins})
+    host = host_for(make_host, scratch_url, plugins=every)
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
+    full = await tables(scratch_url)
+    plugin_lineages = [lin for lin in dbmigrate.enabled_lineages(host) if lin.name not in ("sv_common", "patt_host")]
+    assert "sample" in {lin.name for lin in plugin_lineages}
+    for lineage in plugin_lineages:
+        await asyncio.to_thread(dbmigrate.downgrade, host, scratch_url, f"{lineage.name}@base")
+        remaining = await tables(scratch_url)
+        assert remaining < full, f"{lineage.name} dropped nothing"
+        assert not any(
+            lineage.name == dbmigrate.lineage_of(r) for r in dbmigrate.recorded_revisions(scratch_url)
+        )
+        await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
+        assert await tables(scratch_url) == full
+
+
+async def test_db_check_reports_missing_revisions(make_host, scratch_url):
+    host = host_for(make_host, scratch_url, plugins=["sample"])
+    state = await asyncio.to_thread(dbmigrate.status, host, scratch_url)
+    assert state["ok"] is False
+    assert "sample_0001" in state["missing"] and "patt_host_0001" in state["missing"]
+
+
+async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host, scratch_url):
+    with_sample = host_for(make_host, scratch_url, plugins=["sample"])
+    await asyncio.to_thread(dbmigrate.upgrade, with_sample, scratch_url)
+    assert "patt.sample_items" in await tables(scratch_url)
+    without = host_for(make_host, scratch_url, plugins=[])
+    # Recorded lineages stay in version_locations, so upgrading without the plugin still works...
+    assert "sample" in {lin.name for lin in await asyncio.to_thread(dbmigrate.all_lineages, without, scratch_url)}
+    await asyncio.to_thread(dbmigrate.upgrade, without, scratch_url)
+    # ...and purge drops exactly its tables.
+    await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sample")
+    assert "patt.sample_items" not in await tables(scratch_url)
+    assert "common.job_runs" in await tables(scratch_url)
+    assert not [r for r in dbmigrate.recorded_revisions(scratch_url) if r.startswith("sample_")]
+    with pytest.raises(dbmigrate.MigrationError):
+        await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sv_common")
+
+
+async def test_unknown_recorded_plugin_is_a_clear_error(make_host, scratch_url):
+    host = host_for(make_host, scratch_url, plugins=[])
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
+    engine = create_async_engine(scratch_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO alembic_version VALUES ('ghost_0001')"))
+    await engine.dispose()
+    with pytest.raises(dbmigrate.MigrationError, match="plugin 'ghost', which is not installed"):
+        await asyncio.to_thread(dbmigrate.all_lineages, host, scratch_url)
