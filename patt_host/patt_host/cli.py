@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from patt_host.plugins import PluginLoadError
+from patt_host.site import SiteNotFound
 
 
 def _configure_logging(verbose: bool = False) -> None:
@@ -39,7 +40,7 @@ class HostContext:
             settings = HostSettings(**{k: v for k, v in self.overrides.items() if v is not None})
             try:
                 self._host = Host(settings=settings)
-            except PluginLoadError as exc:
+            except (PluginLoadError, SiteNotFound) as exc:
                 raise click.ClickException(str(exc)) from exc
         return self._host
 
@@ -346,7 +347,7 @@ def jobs_run(hctx: HostContext, name: str, kwargs_json: str) -> None:
             await host.close()
 
     run = asyncio.run(main())
-    click.echo(f"{run.job_name}: {run.status} {json.dumps(run.counts or {})}")
+    click.echo(f"{run.job_name}: {run.status} {json.dumps(run.counts or {}, sort_keys=True)}")
     if run.error:
         click.echo(run.error, err=True)
     sys.exit(0 if run.status in ("succeeded", "skipped") else 1)

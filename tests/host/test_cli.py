@@ -1,0 +1,84 @@
+"""The `patt` command line, run in-process through click and, for the demo, as a real subprocess."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from patt_host import cli as cli_module
+
+
+@pytest.fixture
+def run_cli(make_host, monkeypatch):
+    def run(args, **host_kwargs):
+        host = make_host(**host_kwargs)
+        monkeypatch.setattr(cli_module.HostContext, "host", lambda self: host)
+        return CliRunner().invoke(cli_module.cli, args, catch_exceptions=False)
+
+    return run
+
+
+def test_plugins_list_json(run_cli):
+    result = run_cli(["plugins", "list", "--json"], plugins=["sample"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert [p["name"] for p in data["enabled"]][:4] == ["core", "health", "introspection", "admin"]
+    assert "sample" in [p["name"] for p in data["enabled"]]
+
+
+def test_plugins_list_text(run_cli):
+    result = run_cli(["plugins", "list"], plugins=["sample"])
+    assert "sample" in result.output and "built-in" in result.output
+
+
+def test_jobs_list_and_run(run_cli):
+    listed = run_cli(["jobs", "list"], plugins=["sample"])
+    assert "sample.count_items" in listed.output and "*/15 * * * *" in listed.output
+    ran = run_cli(["jobs", "run", "sample.count_items", "--kwargs", '{"add": 2}'], plugins=["sample"])
+    assert ran.exit_code == 0
+    assert ran.output.strip() == 'sample.count_items: succeeded {"added": 2, "items": 2}'
+    failed = run_cli(["jobs", "run", "sample.fail"], plugins=["sample"])
+    assert failed.exit_code == 1 and "sample failure" in failed.output
+
+
+def test_unknown_job_is_an_error(run_cli):
+    result = run_cli(["jobs", "run", "nope"], plugins=["sample"])
+    assert result.exit_code == 1
+    assert "no job named 'nope'" in result.output
+
+
+def test_plugin_group_appears_in_help(run_cli):
+    result = run_cli(["--help"], plugins=["sample"])
+    assert "sample" in result.output and "Sample plugin commands." in result.output
+
+
+async def test_db_check_and_serve_refuse_a_database_behind(make_host, monkeypatch, patt_postgres):
+    import asyncio
+
+    url = await patt_postgres.create_database("patt_cli_behind")
+    try:
+        host = make_host(plugins=["sample"], database_url=url)
+        monkeypatch.setattr(cli_module.HostContext, "host", lambda self: host)
+
+        def invoke(args):
+            return CliRunner().invoke(cli_module.cli, args)
+
+        check = await asyncio.to_thread(invoke, ["db", "check"])
+        assert check.exit_code == 1 and "sample_0001" in check.output
+        serve = await asyncio.to_thread(invoke, ["serve", "--port", "8199"])
+        assert serve.exit_code == 1 and "Run `patt db upgrade` first" in serve.output
+        upgrade = await asyncio.to_thread(invoke, ["db", "upgrade"])
+        assert upgrade.exit_code == 0, upgrade.output
+        check = await asyncio.to_thread(invoke, ["db", "check"])
+        assert check.exit_code == 0 and check.output.startswith("ok:")
+        current = await asyncio.to_thread(invoke, ["db", "current"])
+        assert "sample_0001" in current.output.split()
+    finally:
+        await patt_postgres.drop_database("patt_cli_behind")
+
+
+def test_plugin_load_errors_are_shown_by_the_cli(monkeypatch):
+    monkeypatch.setenv("PATT_SITE", "no-such-site")
+    result = CliRunner().invoke(cli_module.cli, ["plugins", "list"])
+    assert result.exit_code != 0
+    assert "unknown site 'no-such-site'" in result.output
