@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 
@@ -50,9 +49,13 @@ def _mount_plugin_routers(app: FastAPI, host: Host, problems: Problems) -> None:
                     # Unqualified names get the plugin prefix: url_for("identity.login").
                     route.name = name = f"{plugin.name}.{name}"
                 elif name.split(".", 1)[0] != plugin.name:
-                    problems.add(plugin.name, f"route name {name!r} is outside its namespace '{plugin.name}.*'")
+                    problems.add(
+                        plugin.name, f"route name {name!r} is outside its namespace '{plugin.name}.*'"
+                    )
                 if name in names:
-                    problems.add(plugin.name, f"route name {name!r} is already used by plugin {names[name]!r}")
+                    problems.add(
+                        plugin.name, f"route name {name!r} is already used by plugin {names[name]!r}"
+                    )
                 names[name] = plugin.name
             for key in _route_key(route):
                 if key in paths and paths[key] != plugin.name:
@@ -88,7 +91,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from patt_host.runtime import start_services as start, stop_services as stop
+        from patt_host.runtime import start_services as start
+        from patt_host.runtime import stop_services as stop
 
         await host.open()
         await host.hooks.startup(app)

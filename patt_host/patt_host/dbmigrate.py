@@ -15,10 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 import patt_host
@@ -114,7 +110,9 @@ def all_lineages(host: Any, url: str) -> list[Lineage]:
             )
         obj = eps[name].load()
         obj = obj() if isinstance(obj, type) else obj
-        versions = Path(importlib.import_module(type(obj).__module__).__file__).parent / "migrations" / "versions"
+        versions = (
+            Path(importlib.import_module(type(obj).__module__).__file__).parent / "migrations" / "versions"
+        )
         lineages.append(_plugin_lineage(name, obj, versions))
         known.add(name)
     return lineages
@@ -134,7 +132,9 @@ def load_metadata(lineages: list[Lineage]):
     return Base.metadata
 
 
-def make_config(url: str, lineages: list[Lineage], *, owners: set[str] | None = None, connection=None) -> Config:
+def make_config(url: str, lineages: list[Lineage], *, owners: set[str] | None = None, connection=None):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(ENV_DIR))
     cfg.set_main_option("path_separator", "os")
@@ -151,15 +151,21 @@ def make_config(url: str, lineages: list[Lineage], *, owners: set[str] | None = 
 
 
 def upgrade(host: Any, url: str, target: str = "heads") -> None:
+    from alembic import command
+
     command.upgrade(make_config(url, all_lineages(host, url)), target)
 
 
 def downgrade(host: Any, url: str, target: str) -> None:
+    from alembic import command
+
     command.downgrade(make_config(url, all_lineages(host, url)), target)
 
 
 def purge(host: Any, url: str, plugin: str) -> None:
     """Remove a plugin's tables by downgrading its lineage to base."""
+    from alembic import command
+
     if plugin in ("sv_common", "patt_host"):
         raise MigrationError(f"{plugin} is part of the platform core and cannot be purged")
     lineages = all_lineages(host, url)
@@ -168,21 +174,50 @@ def purge(host: Any, url: str, plugin: str) -> None:
     command.downgrade(make_config(url, lineages), f"{plugin}@base")
 
 
+_DOWN_RE = re.compile(r"^down_revision(?::[^=]*)?\s*=\s*(.+)$", re.M)
+
+
+def script_graph(lineages: list[Lineage]) -> dict[str, tuple[str, ...]]:
+    """revision -> its down revisions, read straight from the files.
+
+    ``patt serve`` checks the schema on every start; reading two assignments per file
+    keeps that check off Alembic's (slow to import) script machinery.
+    """
+    import ast
+
+    graph: dict[str, tuple[str, ...]] = {}
+    for lineage in lineages:
+        for path in lineage.versions_dir.glob("*.py"):
+            source = path.read_text()
+            rev = _rev_from_file(path, source)
+            down_match = _DOWN_RE.search(source)
+            if rev is None or down_match is None:
+                continue
+            down = ast.literal_eval(down_match.group(1).strip())
+            graph[rev] = tuple(down) if isinstance(down, list | tuple) else ((down,) if down else ())
+    return graph
+
+
 def status(host: Any, url: str) -> dict[str, Any]:
     """Heads the code expects vs revisions the database has, for the enabled lineages."""
-    lineages = enabled_lineages(host)
-    script = ScriptDirectory.from_config(make_config(url, lineages))
-    expected = set(script.get_heads())
+    graph = script_graph(enabled_lineages(host))
+    referenced = {d for downs in graph.values() for d in downs}
+    expected = set(graph) - referenced
     current = set(recorded_revisions(url))
-    applied_ancestors: set[str] = set()
-    for rev in current:
-        if rev in {r.revision for r in script.walk_revisions()}:
-            applied_ancestors.update(r.revision for r in script.iterate_revisions(rev, "base"))
-    missing = sorted(h for h in expected if h not in applied_ancestors)
+    applied: set[str] = set()
+    stack = [r for r in current if r in graph]
+    while stack:
+        rev = stack.pop()
+        if rev not in applied:
+            applied.add(rev)
+            stack.extend(graph.get(rev, ()))
+    missing = sorted(h for h in expected if h not in applied)
     return {"expected": sorted(expected), "current": sorted(current), "missing": missing, "ok": not missing}
 
 
 def revision(host: Any, url: str, plugin: str, message: str, *, autogenerate: bool = True) -> str:
+    from alembic import command
+
     lineages = all_lineages(host, url)
     by_name = {lin.name: lin for lin in lineages}
     if plugin not in by_name:
@@ -207,14 +242,16 @@ def revision(host: Any, url: str, plugin: str, message: str, *, autogenerate: bo
     return script.path if script is not None else rev_id
 
 
-def _rev_from_file(path: Path) -> str | None:
-    match = re.search(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", path.read_text(), re.M)
+def _rev_from_file(path: Path, source: str | None = None) -> str | None:
+    text_ = path.read_text() if source is None else source
+    match = re.search(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", text_, re.M)
     return match.group(1) if match else None
 
 
 def compare(url: str, lineages: list[Lineage]) -> list[Any]:
     """Differences between the models and the migrated database for ``lineages``."""
     from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from patt_host.alembic_filters import include_name, make_include_object

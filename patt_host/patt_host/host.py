@@ -82,7 +82,9 @@ class Host:
 
     def database_url(self) -> str:
         if self.settings.database_url:
-            return self.settings.database_url
+            from sv_common.db import async_url
+
+            return async_url(self.settings.database_url)
         if self.embedded_pg is None:
             from sv_common.db.embedded import EmbeddedPostgres
 

@@ -120,10 +120,10 @@ def implemented_hooks(obj: Any) -> dict[str, Any]:
             continue
         try:
             value = getattr(obj, attr)
-        except Exception:  # noqa: BLE001 - a broken property must not hide other problems
+        except Exception:  # noqa: BLE001,S112 - a broken property must not hide other problems
             continue
         if callable(value) and getattr(value, "patt_impl", None) is not None:
-            found[getattr(value, "patt_impl").get("specname") or attr] = value
+            found[value.patt_impl.get("specname") or attr] = value
     return found
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from patt_sample import CALLS, SampleCog
 
 from patt_host import hookspecs
 from patt_host.plugins import HOOK_NAMES
+from patt_sample import CALLS, SampleCog
 
 OFFICER = {"X-Sample-User": "Olga:4"}
 MEMBER = {"X-Sample-User": "Max:2"}
@@ -25,7 +25,9 @@ async def sample(make_client):
 
 
 def test_every_hook_has_a_test_and_docs():
-    tests = set(re.findall(r"^async def test_hook_(\w+)|^def test_hook_(\w+)", Path(__file__).read_text(), re.M))
+    tests = set(
+        re.findall(r"^async def test_hook_(\w+)|^def test_hook_(\w+)", Path(__file__).read_text(), re.M)
+    )
     tested = {a or b for a, b in tests}
     docs = Path(__file__).parents[2] / "docs" / "plugins" / "hooks.md"
     documented = set(re.findall(r"^### `(\w+)`", docs.read_text(), re.M))
@@ -151,9 +153,8 @@ async def test_hook_discord_cogs(make_host):
     """The real discord.py bot logs in to a loopback fake Discord; setup_hook attaches the cog."""
     import asyncio
 
-    from sv_common.testing.fake_discord import FakeDiscord
-
     from patt_host.bot import build_bot
+    from sv_common.testing.fake_discord import FakeDiscord
 
     fake = FakeDiscord()
     await fake.start()
@@ -197,7 +198,9 @@ async def test_hook_export_member_data(sample):
     from patt_sample.models import SampleItem
 
     async with sample.host.db.session() as session:
-        session.add_all([SampleItem(label="mine", owner_player_id=7), SampleItem(label="other", owner_player_id=8)])
+        session.add_all(
+            [SampleItem(label="mine", owner_player_id=7), SampleItem(label="other", owner_player_id=8)]
+        )
     async with sample.host.db.session() as session:
         exported = await sample.host.hooks.export_member_data(session, 7)
     assert exported["sample"] == {"items": ["mine"]}
@@ -207,7 +210,9 @@ async def test_hook_delete_member_data(sample):
     from patt_sample.models import SampleItem
 
     async with sample.host.db.session() as session:
-        session.add_all([SampleItem(label="mine", owner_player_id=7), SampleItem(label="other", owner_player_id=8)])
+        session.add_all(
+            [SampleItem(label="mine", owner_player_id=7), SampleItem(label="other", owner_player_id=8)]
+        )
     async with sample.host.db.session() as session:
         deleted = await sample.host.hooks.delete_member_data(session, 7)
     assert deleted["sample"] == 1

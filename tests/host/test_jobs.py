@@ -17,7 +17,9 @@ def test_cron_fields_and_utc():
     cron = Cron.parse("30 1,7,13,19 * * *")
     assert cron.matches(datetime(2026, 3, 1, 7, 30, tzinfo=UTC))
     assert not cron.matches(datetime(2026, 3, 1, 8, 30, tzinfo=UTC))
-    assert cron.next_after(datetime(2026, 3, 1, 7, 30, tzinfo=UTC)) == datetime(2026, 3, 1, 13, 30, tzinfo=UTC)
+    assert cron.next_after(datetime(2026, 3, 1, 7, 30, tzinfo=UTC)) == datetime(
+        2026, 3, 1, 13, 30, tzinfo=UTC
+    )
 
 
 def test_cron_weekday_and_sunday_as_7():

@@ -64,7 +64,9 @@ async def test_each_plugin_downgrades_to_base_and_back(make_host, scratch_url, p
     host = host_for(make_host, scratch_url, plugins=every)
     await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
     full = await tables(scratch_url)
-    plugin_lineages = [lin for lin in dbmigrate.enabled_lineages(host) if lin.name not in ("sv_common", "patt_host")]
+    plugin_lineages = [
+        lin for lin in dbmigrate.enabled_lineages(host) if lin.name not in ("sv_common", "patt_host")
+    ]
     assert "sample" in {lin.name for lin in plugin_lineages}
     for lineage in plugin_lineages:
         await asyncio.to_thread(dbmigrate.downgrade, host, scratch_url, f"{lineage.name}@base")
@@ -90,7 +92,9 @@ async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host,
     assert "patt.sample_items" in await tables(scratch_url)
     without = host_for(make_host, scratch_url, plugins=[])
     # Recorded lineages stay in version_locations, so upgrading without the plugin still works...
-    assert "sample" in {lin.name for lin in await asyncio.to_thread(dbmigrate.all_lineages, without, scratch_url)}
+    assert "sample" in {
+        lin.name for lin in await asyncio.to_thread(dbmigrate.all_lineages, without, scratch_url)
+    }
     await asyncio.to_thread(dbmigrate.upgrade, without, scratch_url)
     # ...and purge drops exactly its tables.
     await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sample")

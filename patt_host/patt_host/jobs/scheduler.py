@@ -40,7 +40,9 @@ class InProcessScheduler:
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
 
-    def submit(self, name: str, *, trigger: str, triggered_by: str | None = None, kwargs=None) -> asyncio.Task:
+    def submit(
+        self, name: str, *, trigger: str, triggered_by: str | None = None, kwargs=None
+    ) -> asyncio.Task:
         task = asyncio.create_task(
             run_job(self.host, name, trigger=trigger, triggered_by=triggered_by, kwargs=kwargs)
         )

@@ -29,7 +29,9 @@ def required() -> bool:
 
 
 def _embedded_dir(kind: str) -> Path:
-    base = Path(os.environ.get("PATT_TEST_DATA_DIR", Path(tempfile.gettempdir()) / f"patt-test-{os.getuid()}"))
+    base = Path(
+        os.environ.get("PATT_TEST_DATA_DIR", Path(tempfile.gettempdir()) / f"patt-test-{os.getuid()}")
+    )
     return base / kind
 
 

@@ -9,7 +9,9 @@ from fastapi.responses import JSONResponse
 
 
 def ok(data: Any = None, *, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"ok": True, "data": jsonable_encoder(data)}, status_code=status_code, headers=headers)
+    return JSONResponse(
+        {"ok": True, "data": jsonable_encoder(data)}, status_code=status_code, headers=headers
+    )
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

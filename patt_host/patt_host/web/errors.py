@@ -78,7 +78,9 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
-        return await _respond(request, exc.status, exc.code, exc.message, details=exc.details, headers=headers)
+        return await _respond(
+            request, exc.status, exc.code, exc.message, details=exc.details, headers=headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -99,6 +101,9 @@ def install_error_handlers(app: FastAPI) -> None:
         error_id = secrets.token_hex(4)
         log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
         return await _respond(
-            request, 500, "internal_error", f"Something went wrong (error id {error_id}).",
+            request,
+            500,
+            "internal_error",
+            f"Something went wrong (error id {error_id}).",
             details={"error_id": error_id},
         )

@@ -36,7 +36,7 @@ def build_environment(host: Any) -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(site=host.site, static=static_url)
-    env.filters["class_colour"] = lambda hex_colour: (hex_colour or "#888888")
+    env.filters["class_colour"] = lambda hex_colour: hex_colour or "#888888"
     host.hooks.prepare_jinja2_environment(env)
     return env
 
@@ -62,8 +62,12 @@ def set_csrf_cookie(request: Request, response) -> None:
     if getattr(request.state, "csrf_new", False):
         host = request.app.state.host
         response.set_cookie(
-            CSRF_COOKIE, request.state.csrf_token, httponly=True, samesite="lax",
-            secure=host.settings.production, path="/",
+            CSRF_COOKIE,
+            request.state.csrf_token,
+            httponly=True,
+            samesite="lax",
+            secure=host.settings.production,
+            path="/",
         )
 
 
@@ -91,7 +95,9 @@ async def render(
     menu = [link for link in await host.hooks.menu_links(request, actor) if link.visible_to(actor)]
     admin_menu = []
     if actor is not None and actor.rank_level >= host.officer_level:
-        admin_menu = [link for link in await host.hooks.admin_menu_links(request, actor) if link.visible_to(actor)]
+        admin_menu = [
+            link for link in await host.hooks.admin_menu_links(request, actor) if link.visible_to(actor)
+        ]
     base = {
         "request": request,
         "actor": actor,

@@ -70,7 +70,9 @@ class SamplePlugin:
 
         @router.get("/sample/page", name="page")
         async def page(request: Request):
-            return await render(request, "sample/page.html", {"greeting": host.plugin_settings("sample").greeting})
+            return await render(
+                request, "sample/page.html", {"greeting": host.plugin_settings("sample").greeting}
+            )
 
         @router.get("/api/v1/sample/items", name="items")
         async def items():
@@ -109,7 +111,10 @@ class SamplePlugin:
 
     @hookimpl
     def menu_links(self):
-        return [MenuLink("Sample", "/sample/page", order=50), MenuLink("Sample Officers", "/sample/page", min_rank_level=4)]
+        return [
+            MenuLink("Sample", "/sample/page", order=50),
+            MenuLink("Sample Officers", "/sample/page", min_rank_level=4),
+        ]
 
     @hookimpl
     def admin_menu_links(self):
@@ -124,7 +129,9 @@ class SamplePlugin:
         if not raw:
             return None
         name, _, rank = raw.partition(":")
-        return Actor(user_id=1, player_id=1, display_name=name, rank_level=int(rank or 0), auth_method="bearer")
+        return Actor(
+            user_id=1, player_id=1, display_name=name, rank_level=int(rank or 0), auth_method="bearer"
+        )
 
     @hookimpl
     def permissions(self):
@@ -140,7 +147,10 @@ class SamplePlugin:
 
     @hookimpl
     def register_jobs(self):
-        return [Job(fail, description="Always fails"), Job(count_items, name="exclusive_count", exclusive=True)]
+        return [
+            Job(fail, description="Always fails"),
+            Job(count_items, name="exclusive_count", exclusive=True),
+        ]
 
     @hookimpl
     def register_cron_jobs(self):
@@ -178,7 +188,9 @@ class SamplePlugin:
     async def export_member_data(self, session, player_id):
         from patt_sample.models import SampleItem
 
-        rows = (await session.scalars(select(SampleItem).where(SampleItem.owner_player_id == player_id))).all()
+        rows = (
+            await session.scalars(select(SampleItem).where(SampleItem.owner_player_id == player_id))
+        ).all()
         return {"items": [r.label for r in rows]}
 
     @hookimpl

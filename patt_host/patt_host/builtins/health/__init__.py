@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from patt_host.hookspecs import hookimpl
 from patt_host.hooks import await_me_maybe
+from patt_host.hookspecs import hookimpl
 from patt_host.types import HealthCheck, HealthResult
 from patt_host.web.envelope import error, ok
 

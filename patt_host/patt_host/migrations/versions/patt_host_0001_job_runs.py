@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_job_runs"),
         schema="common",
     )
-    op.create_index("ix_job_runs_job_name_started_at", "job_runs", ["job_name", "started_at"], schema="common")
+    op.create_index(
+        "ix_job_runs_job_name_started_at", "job_runs", ["job_name", "started_at"], schema="common"
+    )
 
 
 def downgrade() -> None:
