@@ -10,6 +10,7 @@ import itertools
 import secrets
 
 import pytest
+
 from sv_common.identity.models import GuildRank, Player
 
 _levels = itertools.count(9100)

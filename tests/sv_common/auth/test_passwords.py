@@ -6,6 +6,7 @@ import asyncio
 
 import bcrypt
 import pytest
+
 from sv_common.auth.passwords import (
     BCRYPT_ROUNDS,
     check_password_policy,

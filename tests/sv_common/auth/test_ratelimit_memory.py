@@ -6,6 +6,7 @@ import asyncio
 import threading
 
 import pytest
+
 from sv_common.auth.ratelimit import InMemoryWindows, RateLimiter
 from sv_common.errors import RateLimited
 

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from redis.asyncio import Redis
+
 from sv_common.auth.ratelimit import KEY_PREFIX, RateLimiter
 from sv_common.errors import RateLimited
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+
 from sv_common.auth import service
 from sv_common.auth.invites import INVITE_ALPHABET
 from sv_common.errors import Conflict, NotFound, ValidationFailed

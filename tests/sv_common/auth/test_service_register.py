@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+
 from sv_common.auth import service
 from sv_common.auth.passwords import verify_password
 from sv_common.errors import Conflict, NotFound, ValidationFailed

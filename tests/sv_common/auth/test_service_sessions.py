@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from sv_common.auth import service
 from sv_common.auth.passwords import hash_password, verify_password
 from sv_common.auth.tokens import TokenClaims, decode_token

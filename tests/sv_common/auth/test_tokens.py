@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+
 from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
 from sv_common.errors import Unauthorized
 
