@@ -25,6 +25,7 @@ __all__ = [
     "DiscordUser",
     "GuildRank",
     "InviteCode",
+    "LinkSuggestion",
     "NotificationOutbox",
     "Player",
     "PlayerCharacter",

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -265,3 +266,62 @@ class PlayerCharacter(Base):
     link_source: Mapped[str] = mapped_column(String(30), server_default="unknown")
     confidence: Mapped[str] = mapped_column(String(20), server_default="unknown")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PlayerNoteAlias(Base):
+    """A guild-note key known to mean this player (learned from decisions or set by officers).
+
+    ``alias`` is stored as a comparison key (``normalise.name_key``). The same alias may
+    name two players; the matcher treats that as ambiguous.
+    """
+
+    __tablename__ = "player_note_aliases"
+    __table_args__ = (UniqueConstraint("player_id", "alias"), {"schema": "guild_identity"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("guild_identity.players.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(50), index=True)
+    source: Mapped[str] = mapped_column(String(30), server_default="manual")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- guild_identity: matching suggestions (addition) --------------------------------------
+
+
+class LinkSuggestion(Base):
+    """A proposed character -> player/Discord-user link, waiting for an officer or auto-apply.
+
+    The target is ``player_id`` when known, else ``discord_user_id`` (a player is created for
+    that Discord user on apply). ``ambiguous`` suggestions are never applied automatically.
+    """
+
+    __tablename__ = "link_suggestions"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'applied', 'rejected')", name="status"),
+        CheckConstraint("confidence IN ('high', 'medium', 'low')", name="confidence"),
+        CheckConstraint("discord_user_id IS NOT NULL OR player_id IS NOT NULL", name="has_target"),
+        {"schema": "guild_identity"},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    character_id: Mapped[int] = mapped_column(
+        ForeignKey("guild_identity.wow_characters.id", ondelete="CASCADE"), index=True
+    )
+    discord_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guild_identity.discord_users.id", ondelete="CASCADE")
+    )
+    player_id: Mapped[int | None] = mapped_column(ForeignKey("guild_identity.players.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(50))
+    confidence: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    ambiguous: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    status: Mapped[str] = mapped_column(String(10), server_default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    # The guild-note key behind a note-based suggestion; becomes the player's alias on apply.
+    note_key: Mapped[str | None] = mapped_column(String(50))
+
+    character: Mapped[WowCharacter] = relationship(lazy="raise")
+    discord_user: Mapped[DiscordUser | None] = relationship(lazy="raise")
+    player: Mapped[Player | None] = relationship(lazy="raise")

@@ -54,7 +54,12 @@ CLASSES = [
 SPECS = {
     6: [("Blood", TANK, 250), ("Frost", MELEE, 251), ("Unholy", MELEE, 252)],
     12: [("Havoc", MELEE, 577), ("Vengeance", TANK, 581), ("Devourer", RANGED, None)],
-    11: [("Balance", RANGED, 102), ("Feral", MELEE, 103), ("Guardian", TANK, 104), ("Restoration", HEALER, 105)],
+    11: [
+        ("Balance", RANGED, 102),
+        ("Feral", MELEE, 103),
+        ("Guardian", TANK, 104),
+        ("Restoration", HEALER, 105),
+    ],
     13: [("Devastation", RANGED, 1467), ("Preservation", HEALER, 1468), ("Augmentation", RANGED, 1473)],
     3: [("Beast Mastery", RANGED, 253), ("Marksmanship", RANGED, 254), ("Survival", MELEE, 255)],
     8: [("Arcane", RANGED, 62), ("Fire", RANGED, 63), ("Frost", RANGED, 64)],

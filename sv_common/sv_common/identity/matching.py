@@ -1,0 +1,362 @@
+"""The suggestion engine: run matching rules, store suggestions, apply or reject them.
+
+Matching never links on its own authority unless asked (``auto_apply``), and then only
+suggestions that are ``high`` confidence and not ambiguous. A suggestion is ambiguous when
+its rule found several targets for one key, or when rules disagree about a character.
+Suggestions live in ``guild_identity.link_suggestions`` (pending -> applied | rejected).
+
+Rule registry: :data:`DEFAULT_RULES` plus what plugins return from the ``matching_rules``
+hook, combined and checked by :func:`rule_set`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from sv_common.db import utcnow
+from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.identity.aliases import add_note_alias
+from sv_common.identity.matching_context import (
+    CONFIDENCES,
+    CharacterCandidate,
+    DiscordCandidate,
+    MatchContext,
+    MatchingRule,
+    PlayerCandidate,
+    Suggestion,
+    load_context,
+)
+from sv_common.identity.matching_rules import CharacterNameRule, NoteKeyRule, note_key
+from sv_common.identity.models import DiscordUser, LinkSuggestion, PlayerCharacter
+from sv_common.identity.players import create_player, link_character, player_for_discord_user
+
+__all__ = [
+    "AUTO_DECIDER",
+    "DEFAULT_RULES",
+    "CharacterCandidate",
+    "CharacterNameRule",
+    "DiscordCandidate",
+    "MatchContext",
+    "MatchingReport",
+    "MatchingRule",
+    "NoteKeyRule",
+    "PlayerCandidate",
+    "Suggestion",
+    "apply_suggestion",
+    "load_context",
+    "note_key",
+    "pending_suggestions",
+    "reject_suggestion",
+    "rule_set",
+    "run_matching",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RULES: list[MatchingRule] = [NoteKeyRule(), CharacterNameRule()]
+AUTO_DECIDER = "auto-matching"
+RULE_NAME_LENGTH = 50
+_CONFIDENCE_ORDER = {c: i for i, c in enumerate(CONFIDENCES)}
+
+
+# --- registry -------------------------------------------------------------------------------
+
+
+def rule_set(
+    plugin_rules: Iterable[Any] = (), *, defaults: Iterable[MatchingRule] = DEFAULT_RULES
+) -> list[MatchingRule]:
+    """The rules of a run: ``defaults`` plus plugin rules, checked.
+
+    ``plugin_rules`` holds rules or ``(plugin, rule)`` pairs as returned by
+    ``host.hooks.matching_rules()``. Raises ValueError naming the plugin when a rule has no
+    ``name`` / async ``propose``, or when two rules share a name.
+    """
+    rules: list[MatchingRule] = []
+    owners: dict[str, str] = {}
+    entries = [("sv_common", rule) for rule in defaults]
+    for item in plugin_rules:
+        entries.append(
+            (getattr(item[0], "name", str(item[0])), item[1]) if isinstance(item, tuple) else ("?", item)
+        )
+    for owner, rule in entries:
+        name = getattr(rule, "name", None)
+        propose = getattr(rule, "propose", None)
+        if not isinstance(name, str) or not name or len(name) > RULE_NAME_LENGTH:
+            raise ValueError(
+                f"plugin {owner}: a matching rule needs a name of 1-{RULE_NAME_LENGTH} characters"
+            )
+        if propose is None or not callable(propose):
+            raise ValueError(f"plugin {owner}: matching rule {name!r} has no propose(ctx) method")
+        if name in owners:
+            raise ValueError(f"matching rule name {name!r} is used twice ({owners[name]} and {owner})")
+        owners[name] = owner
+        rules.append(rule)
+    return rules
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+@dataclass
+class MatchingReport:
+    """What a run did. ``errors`` maps a failing rule's name to its message (the others still ran)."""
+
+    rules: list[str] = field(default_factory=list)
+    proposed: int = 0
+    created: int = 0
+    refreshed: int = 0
+    removed: int = 0
+    skipped_rejected: int = 0
+    ambiguous: int = 0
+    pending: int = 0
+    applied: list[int] = field(default_factory=list)
+    players_created: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+TargetKey = tuple[int, str, tuple[str, int]]  # (character, rule, target)
+
+
+def _target_of(discord_user_id: int | None, player_id: int | None, player_by_discord: dict[int, int]):
+    if player_id is None and discord_user_id is not None:
+        player_id = player_by_discord.get(discord_user_id)
+    return ("player", player_id) if player_id is not None else ("discord", discord_user_id)
+
+
+def _checked(suggestion: Any, rule: MatchingRule, character_ids: set[int]) -> Suggestion:
+    if not isinstance(suggestion, Suggestion):
+        raise TypeError(f"rule {rule.name!r} returned {type(suggestion).__name__}, not a Suggestion")
+    if suggestion.confidence not in _CONFIDENCE_ORDER:
+        raise ValueError(f"rule {rule.name!r}: confidence must be one of {', '.join(CONFIDENCES)}")
+    if suggestion.discord_user_id is None and suggestion.player_id is None:
+        raise ValueError(f"rule {rule.name!r}: a suggestion needs a player or a Discord user")
+    if suggestion.character_id not in character_ids:
+        raise ValueError(
+            f"rule {rule.name!r}: character {suggestion.character_id} is not an unlinked character"
+        )
+    return suggestion
+
+
+async def _collect(ctx: MatchContext, rules: list[MatchingRule], report: MatchingReport) -> list[Suggestion]:
+    character_ids = {c.id for c in ctx.characters}
+    collected: list[Suggestion] = []
+    for rule in rules:
+        try:
+            # The stored rule name is the rule's own, whatever the suggestion claims.
+            proposed = [_checked(s, rule, character_ids) for s in await rule.propose(ctx)]
+            collected.extend(
+                Suggestion(**{**asdict(s), "rule": rule.name}) if s.rule != rule.name else s for s in proposed
+            )
+        except Exception as exc:  # one broken (plugin) rule must not stop matching
+            log.exception("matching rule %s failed", rule.name)
+            report.errors[rule.name] = str(exc) or type(exc).__name__
+    return collected
+
+
+def _resolve(suggestions: list[Suggestion], player_by_discord: dict[int, int]) -> dict[TargetKey, Suggestion]:
+    """Fill in known players, merge duplicates (best confidence), mark cross-rule disagreement."""
+    merged: dict[TargetKey, Suggestion] = {}
+    for s in suggestions:
+        target = _target_of(s.discord_user_id, s.player_id, player_by_discord)
+        if s.player_id is None and target[0] == "player":
+            s = Suggestion(**{**asdict(s), "player_id": target[1]})
+        key = (s.character_id, s.rule, target)
+        kept = merged.get(key)
+        if kept is None or _CONFIDENCE_ORDER[s.confidence] < _CONFIDENCE_ORDER[kept.confidence]:
+            merged[key] = Suggestion(
+                **{**asdict(s), "ambiguous": s.ambiguous or bool(kept and kept.ambiguous)}
+            )
+    targets_per_character: dict[int, set] = {}
+    for character_id, _rule, target in merged:
+        targets_per_character.setdefault(character_id, set()).add(target)
+    for key, s in merged.items():
+        if len(targets_per_character[s.character_id]) > 1 and not s.ambiguous:
+            merged[key] = Suggestion(**{**asdict(s), "ambiguous": True})
+    return merged
+
+
+async def run_matching(
+    session: AsyncSession, *, rules: list[MatchingRule], auto_apply: bool
+) -> MatchingReport:
+    """Run ``rules``, store their suggestions, and with ``auto_apply`` apply the safe ones.
+
+    Pending suggestions are refreshed, not duplicated; a suggestion once rejected is not
+    proposed again; pending suggestions of these rules that no rule proposes any more (the
+    character got linked, a name changed) are removed. Runs are serialised by a lock.
+    """
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sv_common.identity.matching'))"))
+    report = MatchingReport(rules=[r.name for r in rules])
+    ctx = await load_context(session)
+    player_by_discord = {u.id: u.player_id for u in ctx.discord_users if u.player_id is not None}
+    collected = await _collect(ctx, rules, report)
+    report.proposed = len(collected)
+    proposals = _resolve(collected, player_by_discord)
+
+    rule_names = [r.name for r in rules if r.name not in report.errors]
+    stored = (
+        await session.scalars(
+            select(LinkSuggestion).where(LinkSuggestion.status.in_(("pending", "rejected")))
+        )
+    ).all()
+    pending: dict[TargetKey, LinkSuggestion] = {}
+    rejected: set[TargetKey] = set()
+    for row in stored:
+        key = (row.character_id, row.rule, _target_of(row.discord_user_id, row.player_id, player_by_discord))
+        if row.status == "rejected":
+            rejected.add(key)
+        elif key in pending or (key not in proposals and row.rule in rule_names):
+            await session.delete(row)  # obsolete, or a duplicate left by an older version
+            report.removed += 1
+        else:
+            pending[key] = row
+
+    for key, s in proposals.items():
+        if key in rejected:
+            report.skipped_rejected += 1
+            continue
+        row = pending.get(key)
+        if row is None:
+            row = LinkSuggestion(character_id=s.character_id, rule=s.rule, status="pending")
+            session.add(row)
+            pending[key] = row
+            report.created += 1
+        else:
+            report.refreshed += 1
+        row.discord_user_id = s.discord_user_id
+        row.player_id = s.player_id
+        row.confidence = s.confidence
+        row.reason = s.reason
+        row.ambiguous = s.ambiguous
+        row.note_key = (s.note_key or "")[:50] or None
+        report.ambiguous += int(s.ambiguous)
+    await session.flush()
+
+    if auto_apply:
+        for row in sorted(pending.values(), key=lambda r: r.id):
+            if row.status != "pending" or row.confidence != "high" or row.ambiguous:
+                continue
+            if await session.scalar(select(LinkSuggestion.id).where(LinkSuggestion.id == row.id)) is None:
+                continue  # removed as moot by an earlier apply in this run
+            try:
+                created = await _apply(session, row, decided_by=AUTO_DECIDER, confirmed=False)
+            except Conflict as exc:
+                log.info("auto-apply of suggestion %s skipped: %s", row.id, exc.message)
+                continue
+            report.applied.append(row.id)
+            report.players_created += int(created)
+    report.pending = await session.scalar(
+        select(func.count()).select_from(LinkSuggestion).where(LinkSuggestion.status == "pending")
+    )
+    return report
+
+
+# --- deciding -------------------------------------------------------------------------------
+
+
+def _decider(decided_by: str) -> str:
+    cleaned = " ".join((decided_by or "").split())
+    if not cleaned:
+        raise ValidationFailed("Say who decided.")
+    return cleaned[:100]
+
+
+async def _pending_row(session: AsyncSession, suggestion_id: int) -> LinkSuggestion:
+    row = await session.scalar(
+        select(LinkSuggestion).where(LinkSuggestion.id == suggestion_id).with_for_update()
+    )
+    if row is None:
+        raise NotFound("That suggestion does not exist.")
+    if row.status != "pending":
+        raise Conflict(f"That suggestion was already {row.status}.")
+    return row
+
+
+async def _apply(session: AsyncSession, row: LinkSuggestion, *, decided_by: str, confirmed: bool) -> bool:
+    """Link the character; returns True when a player had to be created for the Discord user."""
+    owner_id = await session.scalar(
+        select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == row.character_id)
+    )
+    player_id = row.player_id
+    created = False
+    if player_id is None:
+        holder = await player_for_discord_user(session, row.discord_user_id)
+        if holder is None:
+            user = await session.get(DiscordUser, row.discord_user_id)
+            holder = await create_player(
+                session, display_name=user.display_name or user.username, discord_user_id=user.id
+            )
+            created = True
+        player_id = holder.id
+    if owner_id is not None and owner_id != player_id:
+        raise Conflict("That character is already linked to another player.")
+    await link_character(
+        session,
+        player_id=player_id,
+        character_id=row.character_id,
+        link_source=row.rule,
+        confidence="confirmed" if confirmed else row.confidence,
+    )
+    if row.note_key:
+        await add_note_alias(session, player_id=player_id, alias=row.note_key, source=row.rule)
+    row.player_id = player_id
+    row.status = "applied"
+    row.decided_at = utcnow()
+    row.decided_by = decided_by
+    # Other pending ideas about this character are moot now.
+    await session.execute(
+        delete(LinkSuggestion).where(
+            LinkSuggestion.character_id == row.character_id,
+            LinkSuggestion.status == "pending",
+            LinkSuggestion.id != row.id,
+        )
+    )
+    await session.flush()
+    return created
+
+
+async def apply_suggestion(session: AsyncSession, suggestion_id: int, *, decided_by: str) -> LinkSuggestion:
+    """An officer accepts a suggestion (ambiguous ones too): links the character, confidence "confirmed".
+
+    A player is created for the Discord user when it has none. Conflict when the suggestion
+    was already decided or the character now belongs to someone else.
+    """
+    decider = _decider(decided_by)
+    row = await _pending_row(session, suggestion_id)
+    await _apply(session, row, decided_by=decider, confirmed=True)
+    return row
+
+
+async def reject_suggestion(session: AsyncSession, suggestion_id: int, *, decided_by: str) -> LinkSuggestion:
+    """An officer turns a suggestion down; it will not be proposed again."""
+    decider = _decider(decided_by)
+    row = await _pending_row(session, suggestion_id)
+    row.status = "rejected"
+    row.decided_at = utcnow()
+    row.decided_by = decider
+    await session.flush()
+    return row
+
+
+async def pending_suggestions(session: AsyncSession) -> list[LinkSuggestion]:
+    """Pending suggestions with their character, Discord user and player loaded (safe ones first)."""
+    rows = await session.scalars(
+        select(LinkSuggestion)
+        .where(LinkSuggestion.status == "pending")
+        .options(
+            selectinload(LinkSuggestion.character),
+            selectinload(LinkSuggestion.discord_user),
+            selectinload(LinkSuggestion.player),
+        )
+        .order_by(LinkSuggestion.ambiguous, LinkSuggestion.character_id, LinkSuggestion.id)
+    )
+    return list(rows.all())

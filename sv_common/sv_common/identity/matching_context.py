@@ -1,0 +1,176 @@
+"""What a matching rule sees and what it returns: ``MatchContext``, ``Suggestion``, ``MatchingRule``.
+
+Rules (built-in or from plugins through the ``matching_rules`` hook) read a snapshot of the
+unlinked characters, the present Discord users and the players, and *propose* links. They
+never write: the engine (``matching.py``) stores, de-duplicates and applies suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sv_common.identity.models import DiscordUser, Player, PlayerCharacter, PlayerNoteAlias, WowCharacter
+from sv_common.identity.normalise import name_key
+
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+
+# How a key met a Discord user, strongest first.
+MATCH_USERNAME = "username"
+MATCH_DISPLAY_NAME = "display name"
+MATCH_DISPLAY_WORD = "word of display name"
+
+_DISPLAY_SPLIT = re.compile(r"[\s/\\|,()\[\]\-]+")
+
+
+@dataclass(frozen=True)
+class CharacterCandidate:
+    """An active character that no player owns yet."""
+
+    id: int
+    name: str
+    realm_slug: str
+    guild_note: str | None
+    officer_note: str | None
+    class_id: int | None
+    guild_rank_id: int | None
+
+
+@dataclass(frozen=True)
+class DiscordCandidate:
+    """A Discord user present in the server; ``player_id`` when already linked to a player."""
+
+    id: int
+    discord_id: str
+    username: str
+    display_name: str | None
+    player_id: int | None
+    role_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlayerCandidate:
+    """An active player and the note aliases known for it."""
+
+    id: int
+    display_name: str
+    discord_user_id: int | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A proposed link of ``character_id`` to a player or a Discord user.
+
+    Give ``player_id`` or ``discord_user_id`` (or both). ``ambiguous`` ones are never applied
+    automatically. ``note_key``, when set, is remembered as the player's note alias on apply.
+    """
+
+    character_id: int
+    discord_user_id: int | None
+    player_id: int | None
+    rule: str
+    confidence: Confidence
+    reason: str
+    ambiguous: bool = False
+    note_key: str | None = None
+
+
+class MatchingRule(Protocol):
+    """A source of suggestions. ``name`` is unique (it is stored as ``link_source`` on apply)."""
+
+    name: str
+
+    async def propose(self, ctx: MatchContext) -> list[Suggestion]: ...
+
+
+@dataclass
+class MatchContext:
+    """A snapshot for one matching run. ``session`` lets plugin rules read their own tables."""
+
+    session: AsyncSession
+    characters: list[CharacterCandidate]
+    discord_users: list[DiscordCandidate]
+    players: list[PlayerCandidate]
+    _discord_keys: dict[str, list[tuple[DiscordCandidate, str]]] = field(default_factory=dict, repr=False)
+    _alias_keys: dict[str, list[PlayerCandidate]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        keys: dict[str, dict[int, tuple[DiscordCandidate, str]]] = defaultdict(dict)
+        for user in self.discord_users:
+            display = name_key(user.display_name or "")
+            found = [(name_key(user.username), MATCH_USERNAME), (display, MATCH_DISPLAY_NAME)]
+            found += [(word, MATCH_DISPLAY_WORD) for word in _DISPLAY_SPLIT.split(display)]
+            for key, how in found:
+                if key and user.id not in keys[key]:  # the first (strongest) way wins
+                    keys[key][user.id] = (user, how)
+        self._discord_keys = {k: list(v.values()) for k, v in keys.items()}
+        aliases: dict[str, list[PlayerCandidate]] = defaultdict(list)
+        for player in self.players:
+            for alias in player.aliases:
+                aliases[alias].append(player)
+        self._alias_keys = dict(aliases)
+
+    def discord_matches(self, key: str) -> list[tuple[DiscordCandidate, str]]:
+        """Discord users whose username, display name or a word of it equals ``key`` (a name_key)."""
+        return list(self._discord_keys.get(key, ()))
+
+    def players_with_alias(self, key: str) -> list[PlayerCandidate]:
+        """Players that have ``key`` as a note alias."""
+        return list(self._alias_keys.get(key, ()))
+
+
+async def load_context(session: AsyncSession) -> MatchContext:
+    """Read the snapshot: unlinked active characters, present Discord users, active players."""
+    linked = select(PlayerCharacter.character_id)
+    character_rows = await session.scalars(
+        select(WowCharacter)
+        .where(WowCharacter.removed_at.is_(None), WowCharacter.id.not_in(linked))
+        .order_by(WowCharacter.id)
+    )
+    characters = [
+        CharacterCandidate(
+            c.id, c.character_name, c.realm_slug, c.guild_note, c.officer_note, c.class_id, c.guild_rank_id
+        )
+        for c in character_rows
+    ]
+    player_by_discord = dict(
+        (
+            await session.execute(
+                select(Player.discord_user_id, Player.id).where(Player.discord_user_id.is_not(None))
+            )
+        )
+        .tuples()
+        .all()
+    )
+    discord_rows = await session.scalars(
+        select(DiscordUser).where(DiscordUser.is_present.is_(True)).order_by(DiscordUser.id)
+    )
+    discord_users = [
+        DiscordCandidate(
+            u.id,
+            u.discord_id,
+            u.username,
+            u.display_name,
+            player_by_discord.get(u.id),
+            tuple(u.role_ids or ()),
+        )
+        for u in discord_rows
+    ]
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for player_id, alias in (
+        await session.execute(select(PlayerNoteAlias.player_id, PlayerNoteAlias.alias))
+    ).tuples():
+        aliases[player_id].append(alias)
+    player_rows = await session.scalars(select(Player).where(Player.is_active.is_(True)).order_by(Player.id))
+    players = [
+        PlayerCandidate(p.id, p.display_name, p.discord_user_id, tuple(sorted(aliases.get(p.id, ()))))
+        for p in player_rows
+    ]
+    return MatchContext(session, characters, discord_users, players)

@@ -1,0 +1,233 @@
+"""Players: the person behind characters, a Discord user and a website account.
+
+Every function that changes an input of the rank rule (characters owned, Discord link)
+re-runs it (``ranks.recompute_player_rank``); the changes are collected on the session
+(``ranks.drain_rank_changes``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.identity.characters import clear_character_pointers, get_character
+from sv_common.identity.models import (
+    DiscordUser,
+    Player,
+    PlayerCharacter,
+    Specialization,
+    User,
+    WowCharacter,
+)
+from sv_common.identity.ranks import recompute_player_rank
+
+DISPLAY_NAME_LENGTH = 100
+
+
+def _clean_display_name(display_name: str) -> str:
+    cleaned = " ".join((display_name or "").split())
+    if not cleaned:
+        raise ValidationFailed("A player name is required.")
+    if len(cleaned) > DISPLAY_NAME_LENGTH:
+        raise ValidationFailed(f"A player name is at most {DISPLAY_NAME_LENGTH} characters.")
+    return cleaned
+
+
+async def get_player(session: AsyncSession, player_id: int) -> Player:
+    """The player with this id (NotFound otherwise)."""
+    player = await session.get(Player, player_id)
+    if player is None:
+        raise NotFound("That player does not exist.")
+    return player
+
+
+async def player_for_discord_user(session: AsyncSession, discord_user_id: int) -> Player | None:
+    """The player linked to a ``discord_users.id``, or None."""
+    return await session.scalar(select(Player).where(Player.discord_user_id == discord_user_id))
+
+
+async def player_for_website_user(session: AsyncSession, website_user_id: int) -> Player | None:
+    """The player linked to a ``common.users.id``, or None."""
+    return await session.scalar(select(Player).where(Player.website_user_id == website_user_id))
+
+
+async def _check_discord_free(session: AsyncSession, discord_user_id: int, player_id: int | None) -> None:
+    if await session.get(DiscordUser, discord_user_id) is None:
+        raise NotFound("That Discord user does not exist.")
+    holder = await player_for_discord_user(session, discord_user_id)
+    if holder is not None and holder.id != player_id:
+        raise Conflict(f"That Discord user is already linked to {holder.display_name}.")
+
+
+async def create_player(
+    session: AsyncSession,
+    *,
+    display_name: str,
+    discord_user_id: int | None = None,
+    website_user_id: int | None = None,
+    notes: str | None = None,
+) -> Player:
+    """Create a player, optionally linked to a Discord user and a website account; computes its rank."""
+    name = _clean_display_name(display_name)
+    if discord_user_id is not None:
+        await _check_discord_free(session, discord_user_id, None)
+    if website_user_id is not None:
+        if await session.get(User, website_user_id) is None:
+            raise NotFound("That website account does not exist.")
+        if await player_for_website_user(session, website_user_id) is not None:
+            raise Conflict("That website account already belongs to a player.")
+    player = Player(
+        display_name=name, discord_user_id=discord_user_id, website_user_id=website_user_id, notes=notes
+    )
+    session.add(player)
+    await session.flush()
+    await recompute_player_rank(session, player.id)
+    return player
+
+
+async def rename_player(session: AsyncSession, player_id: int, display_name: str) -> Player:
+    """Change a player's display name."""
+    player = await get_player(session, player_id)
+    player.display_name = _clean_display_name(display_name)
+    await session.flush()
+    return player
+
+
+async def deactivate_player(session: AsyncSession, player_id: int) -> Player:
+    """Mark a player inactive (kept for history; ``reactivate_player`` undoes it)."""
+    player = await get_player(session, player_id)
+    player.is_active = False
+    await session.flush()
+    return player
+
+
+async def reactivate_player(session: AsyncSession, player_id: int) -> Player:
+    """Mark an inactive player active again."""
+    player = await get_player(session, player_id)
+    player.is_active = True
+    await session.flush()
+    return player
+
+
+async def link_character(
+    session: AsyncSession,
+    *,
+    player_id: int,
+    character_id: int,
+    link_source: str = "manual",
+    confidence: str = "confirmed",
+) -> PlayerCharacter:
+    """Give a character to a player, moving it from any previous owner.
+
+    The previous owner loses it as main/offspec; both players' ranks are recomputed.
+    """
+    await get_player(session, player_id)
+    await get_character(session, character_id)
+    link = await session.scalar(select(PlayerCharacter).where(PlayerCharacter.character_id == character_id))
+    previous_owner_id = link.player_id if link is not None else None
+    if link is None:
+        link = PlayerCharacter(player_id=player_id, character_id=character_id)
+        session.add(link)
+    elif previous_owner_id != player_id:
+        clear_character_pointers(await get_player(session, previous_owner_id), character_id)
+        link.player_id = player_id
+    link.link_source = link_source[:30]
+    link.confidence = confidence[:20]
+    await session.flush()
+    if previous_owner_id is not None and previous_owner_id != player_id:
+        await recompute_player_rank(session, previous_owner_id)
+    await recompute_player_rank(session, player_id)
+    return link
+
+
+async def unlink_character(session: AsyncSession, *, character_id: int) -> None:
+    """Take a character away from its owner (no-op when unowned); recomputes the owner's rank."""
+    await get_character(session, character_id)
+    owner_id = await session.scalar(
+        select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+    )
+    if owner_id is None:
+        return
+    clear_character_pointers(await get_player(session, owner_id), character_id)
+    await session.execute(delete(PlayerCharacter).where(PlayerCharacter.character_id == character_id))
+    await session.flush()
+    await recompute_player_rank(session, owner_id)
+
+
+async def link_discord(session: AsyncSession, *, player_id: int, discord_user_id: int | None) -> Player:
+    """Link a player to a Discord user (``discord_users.id``), or unlink with None; recomputes the rank.
+
+    Conflict when that Discord user already belongs to another player.
+    """
+    player = await get_player(session, player_id)
+    if discord_user_id is not None:
+        await _check_discord_free(session, discord_user_id, player_id)
+    player.discord_user_id = discord_user_id
+    await session.flush()
+    await recompute_player_rank(session, player_id)
+    return player
+
+
+async def _check_choice(
+    session: AsyncSession, player_id: int, character_id: int | None, spec_id: int | None, label: str
+) -> None:
+    if character_id is None:
+        if spec_id is not None:
+            raise ValidationFailed(f"Choose a {label} character before its spec.")
+        return
+    owner_id = await session.scalar(
+        select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+    )
+    if owner_id != player_id:
+        raise ValidationFailed(f"The {label} character does not belong to this player.")
+    if spec_id is None:
+        return
+    spec = await session.get(Specialization, spec_id)
+    if spec is None:
+        raise ValidationFailed("That spec does not exist.")
+    character = await session.get(WowCharacter, character_id)
+    # A character whose class is not known yet (before its first sync) accepts any spec.
+    if character.class_id is not None and spec.class_id != character.class_id:
+        raise ValidationFailed("That spec does not belong to the character's class.")
+
+
+async def set_main_and_offspec(
+    session: AsyncSession,
+    *,
+    player_id: int,
+    main_character_id: int | None = None,
+    main_spec_id: int | None = None,
+    offspec_character_id: int | None = None,
+    offspec_spec_id: int | None = None,
+) -> Player:
+    """Choose the player's main and offspec (character + spec each; None clears).
+
+    Characters must belong to the player; a spec must belong to that character's class.
+    """
+    player = await get_player(session, player_id)
+    await _check_choice(session, player_id, main_character_id, main_spec_id, "main")
+    await _check_choice(session, player_id, offspec_character_id, offspec_spec_id, "offspec")
+    player.main_character_id = main_character_id
+    player.main_spec_id = main_spec_id
+    player.offspec_character_id = offspec_character_id
+    player.offspec_spec_id = offspec_spec_id
+    await session.flush()
+    return player
+
+
+async def characters_of(session: AsyncSession, player_id: int) -> list[WowCharacter]:
+    """The player's characters (removed ones included), with class, spec and rank loaded."""
+    query = (
+        select(WowCharacter)
+        .join(PlayerCharacter, PlayerCharacter.character_id == WowCharacter.id)
+        .where(PlayerCharacter.player_id == player_id)
+        .options(
+            selectinload(WowCharacter.wow_class),
+            selectinload(WowCharacter.active_spec),
+            selectinload(WowCharacter.guild_rank),
+        )
+        .order_by(WowCharacter.removed_at.is_not(None), WowCharacter.character_name, WowCharacter.realm_slug)
+    )
+    return list((await session.scalars(query)).all())
