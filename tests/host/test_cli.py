@@ -1,6 +1,7 @@
 """The `patt` command line, run in-process through click and, for the demo, as a real subprocess."""
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -55,7 +56,8 @@ def test_plugin_group_appears_in_help(run_cli):
 async def test_db_check_and_serve_refuse_a_database_behind(make_host, monkeypatch, patt_postgres):
     import asyncio
 
-    url = await patt_postgres.create_database("patt_cli_behind")
+    name = f"patt_cli_behind_{os.getpid()}"
+    url = await patt_postgres.create_database(name)
     try:
         host = make_host(plugins=["sample"], database_url=url)
         monkeypatch.setattr(cli_module.HostContext, "host", lambda self: host)
@@ -74,7 +76,7 @@ async def test_db_check_and_serve_refuse_a_database_behind(make_host, monkeypatc
         current = await asyncio.to_thread(invoke, ["db", "current"])
         assert "sample_0001" in current.output.split()
     finally:
-        await patt_postgres.drop_database("patt_cli_behind")
+        await patt_postgres.drop_database(name)
 
 
 def test_plugin_load_errors_are_shown_by_the_cli(monkeypatch):

@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import os
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +16,7 @@ _counter = itertools.count()
 
 @pytest.fixture
 async def scratch_url(patt_postgres):
-    name = f"patt_scratch_{next(_counter)}"
+    name = f"patt_scratch_{os.getpid()}_{next(_counter)}"
     url = await patt_postgres.create_database(name)
     yield url
     await patt_postgres.drop_database(name)
