@@ -98,21 +98,22 @@ def all_lineages(host: Any, url: str) -> list[Lineage]:
     """Enabled lineages plus installed-but-disabled ones the database already records."""
     lineages = enabled_lineages(host)
     known = {lin.name for lin in lineages}
-    eps = plugin_entry_points()
+    # Plugins handed to the host directly (embedding, tests) count as installed too.
+    installed: dict[str, Any] = {name: ep.load for name, ep in plugin_entry_points().items()}
+    installed.update({name: (lambda cls=cls: cls) for name, cls in host.manager.extra.items()})
     for revision in recorded_revisions(url):
         name = lineage_of(revision)
         if name in known:
             continue
-        if name not in eps:
+        if name not in installed:
             raise MigrationError(
                 f"the database holds migrations of plugin {name!r}, which is not installed; "
                 f"install it (then `patt db purge {name}` if you want its tables gone)"
             )
-        obj = eps[name].load()
+        obj = installed[name]()
         obj = obj() if isinstance(obj, type) else obj
-        versions = (
-            Path(importlib.import_module(type(obj).__module__).__file__).parent / "migrations" / "versions"
-        )
+        module_file = importlib.import_module(type(obj).__module__).__file__
+        versions = Path(module_file).parent / "migrations" / "versions"
         lineages.append(_plugin_lineage(name, obj, versions))
         known.add(name)
     return lineages

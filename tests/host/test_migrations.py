@@ -73,9 +73,8 @@ async def test_each_plugin_downgrades_to_base_and_back(make_host, scratch_url, p
         await asyncio.to_thread(dbmigrate.downgrade, host, scratch_url, f"{lineage.name}@base")
         remaining = await tables(scratch_url)
         assert remaining < full, f"{lineage.name} dropped nothing"
-        assert not any(
-            lineage.name == dbmigrate.lineage_of(r) for r in dbmigrate.recorded_revisions(scratch_url)
-        )
+        recorded = await asyncio.to_thread(dbmigrate.recorded_revisions, scratch_url)
+        assert not any(lineage.name == dbmigrate.lineage_of(r) for r in recorded)
         await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
         assert await tables(scratch_url) == full
 
@@ -101,7 +100,8 @@ async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host,
     await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sample")
     assert "patt.sample_items" not in await tables(scratch_url)
     assert "common.job_runs" in await tables(scratch_url)
-    assert not [r for r in dbmigrate.recorded_revisions(scratch_url) if r.startswith("sample_")]
+    recorded = await asyncio.to_thread(dbmigrate.recorded_revisions, scratch_url)
+    assert recorded and not [r for r in recorded if r.startswith("sample_")]
     with pytest.raises(dbmigrate.MigrationError):
         await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sv_common")
 
