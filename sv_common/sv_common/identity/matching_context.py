@@ -145,9 +145,7 @@ async def load_context(session: AsyncSession) -> MatchContext:
             await session.execute(
                 select(Player.discord_user_id, Player.id).where(Player.discord_user_id.is_not(None))
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     discord_rows = await session.scalars(
         select(DiscordUser).where(DiscordUser.is_present.is_(True)).order_by(DiscordUser.id)
@@ -166,7 +164,7 @@ async def load_context(session: AsyncSession) -> MatchContext:
     aliases: dict[int, list[str]] = defaultdict(list)
     for player_id, alias in (
         await session.execute(select(PlayerNoteAlias.player_id, PlayerNoteAlias.alias))
-    ).tuples():
+    ).all():
         aliases[player_id].append(alias)
     player_rows = await session.scalars(select(Player).where(Player.is_active.is_(True)).order_by(Player.id))
     players = [

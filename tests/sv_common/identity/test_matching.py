@@ -1,0 +1,303 @@
+"""The suggestion engine: rules, ambiguity, storage without duplicates, apply/reject, plugin rules."""
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.identity import matching, players
+from sv_common.identity.models import LinkSuggestion, Player, PlayerCharacter, PlayerNoteAlias
+
+
+async def _run(db, *, auto_apply=False, rules=None):
+    async with db.session() as s:
+        return await matching.run_matching(s, rules=rules or matching.rule_set(), auto_apply=auto_apply)
+
+
+async def _suggestions(db, **where) -> list[LinkSuggestion]:
+    async with db.session() as s:
+        query = select(LinkSuggestion).order_by(LinkSuggestion.id)
+        for column, value in where.items():
+            query = query.where(getattr(LinkSuggestion, column) == value)
+        return list((await s.scalars(query)).all())
+
+
+async def _owner(db, character_id) -> int | None:
+    async with db.session() as s:
+        return await s.scalar(
+            select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+        )
+
+
+async def test_note_key_rule_matches_username_and_display_name(db, make_character, make_discord_user):
+    rocket = await make_discord_user("rocket77", display_name="Rocket")
+    shodoom = await make_discord_user("shodoom")
+    alt = await make_character("Zapbolt", guild_note="Rocket's DH")
+    plural = await make_character("Totemz", guild_note="shodooms shammy")
+
+    report = await _run(db)
+
+    by_character = {s.character_id: s for s in await _suggestions(db)}
+    assert report.created == 2 and report.ambiguous == 0
+    assert by_character[alt.id].discord_user_id == rocket.id
+    assert (by_character[alt.id].rule, by_character[alt.id].confidence) == ("note_key", "high")
+    assert 'display name "Rocket"' in by_character[alt.id].reason
+    # Found only through the plural variant: medium, so never auto-applied.
+    assert by_character[plural.id].discord_user_id == shodoom.id
+    assert by_character[plural.id].confidence == "medium"
+
+
+async def test_character_name_rule_with_non_ascii_names(db, make_character, make_discord_user):
+    zoe = await make_discord_user("zoe")
+    orjan = await make_discord_user("orjan_77", display_name="Ørjan")
+    nandu = await make_discord_user("nandu")
+    c_zoe = await make_character("Zoë")
+    c_orjan = await make_character("Ørjan")
+    c_nandu = await make_character("Kestrel", guild_note="Ñandú main")
+
+    await _run(db)
+
+    found = {(s.character_id, s.discord_user_id, s.rule, s.confidence) for s in await _suggestions(db)}
+    assert found == {
+        (c_zoe.id, zoe.id, "character_name", "high"),
+        (c_orjan.id, orjan.id, "character_name", "high"),
+        (c_nandu.id, nandu.id, "note_key", "high"),
+    }
+
+
+async def test_same_character_name_on_two_realms(db, make_character, make_discord_user):
+    user = await make_discord_user("rocket")
+    home = await make_character("Rocket", "stormrage")
+    away = await make_character("Rocket", "azuremyst")
+
+    report = await _run(db, auto_apply=True)
+
+    assert report.created == 2 and report.ambiguous == 0 and len(report.applied) == 2
+    assert report.players_created == 1
+    async with db.session() as s:
+        player = await players.player_for_discord_user(s, user.id)
+        assert {c.id for c in await players.characters_of(s, player.id)} == {home.id, away.id}
+
+
+async def test_an_ambiguous_note_is_never_auto_applied(db, make_character, make_discord_user):
+    await make_discord_user("sam")
+    await make_discord_user("samwise", display_name="Sam")
+    character = await make_character("Healbot", guild_note="Sam's priest")
+
+    report = await _run(db, auto_apply=True)
+
+    rows = await _suggestions(db)
+    assert len(rows) == 2 and all(r.ambiguous and r.status == "pending" for r in rows)
+    assert all(r.confidence == "high" for r in rows)
+    assert report.applied == [] and report.ambiguous == 2
+    assert await _owner(db, character.id) is None
+
+
+async def test_rules_that_disagree_make_a_character_ambiguous(db, make_character, make_discord_user):
+    await make_discord_user("sam")
+    await make_discord_user("rocket")
+    character = await make_character("Rocket", guild_note="Sam's alt")
+
+    report = await _run(db, auto_apply=True)
+
+    rows = await _suggestions(db)
+    assert {r.rule for r in rows} == {"note_key", "character_name"}
+    assert all(r.ambiguous for r in rows) and report.applied == []
+    assert await _owner(db, character.id) is None
+
+
+async def test_auto_apply_applies_only_clear_high_suggestions(db, make_character, make_discord_user):
+    rocket = await make_discord_user("rocket", display_name="Rocket the Brave")
+    await make_discord_user("roxanne", display_name="Rox / Roxy")
+    sure = await make_character("Rocket")
+    unsure = await make_character("Rox")  # only a word of a display name: medium
+
+    report = await _run(db, auto_apply=True)
+
+    assert len(report.applied) == 1 and report.players_created == 1
+    async with db.session() as s:
+        player = await players.player_for_discord_user(s, rocket.id)
+        assert player.display_name == "Rocket the Brave"
+        link = await s.scalar(select(PlayerCharacter).where(PlayerCharacter.character_id == sure.id))
+    assert (link.player_id, link.link_source, link.confidence) == (player.id, "character_name", "high")
+    applied = (await _suggestions(db, status="applied"))[0]
+    assert applied.decided_by == matching.AUTO_DECIDER and applied.decided_at is not None
+    assert applied.player_id == player.id
+    assert await _owner(db, unsure.id) is None
+    assert [r.character_id for r in await _suggestions(db, status="pending")] == [unsure.id]
+
+
+async def test_auto_apply_reuses_the_existing_player(db, make_character, make_discord_user):
+    user = await make_discord_user("rocket")
+    async with db.session() as s:
+        player = await players.create_player(s, display_name="Rocket", discord_user_id=user.id)
+    character = await make_character("Rocket")
+
+    report = await _run(db, auto_apply=True)
+
+    assert report.players_created == 0 and len(report.applied) == 1
+    assert await _owner(db, character.id) == player.id
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Player)) == 1
+
+
+async def test_pending_suggestions_are_not_duplicated(db, make_character, make_discord_user):
+    await make_discord_user("rocket")
+    await make_discord_user("sam")
+    await make_character("Rocket")
+    await make_character("Healbot", guild_note="Sam's priest")
+
+    first = await _run(db)
+    second = await _run(db)
+
+    assert (first.created, first.refreshed) == (2, 0)
+    assert (second.created, second.refreshed, second.removed) == (0, 2, 0)
+    assert len(await _suggestions(db)) == 2 and second.pending == 2
+
+
+async def test_obsolete_pending_suggestions_are_removed(db, make_character, make_discord_user):
+    await make_discord_user("rocket")
+    character = await make_character("Rocket")
+    await _run(db)
+    async with db.session() as s:
+        player = await players.create_player(s, display_name="Someone else")
+        await players.link_character(s, player_id=player.id, character_id=character.id)
+
+    report = await _run(db)
+
+    assert report.removed == 1 and await _suggestions(db) == []
+
+
+async def test_apply_and_reject_record_who_decided(db, make_character, make_discord_user):
+    sam = await make_discord_user("sam")
+    await make_discord_user("samwise", display_name="Sam")
+    character = await make_character("Healbot", guild_note="Sam's priest")
+    await _run(db)
+    to_sam, to_samwise = await _suggestions(db)
+    assert to_sam.discord_user_id == sam.id
+
+    async with db.session() as s:
+        rejected = await matching.reject_suggestion(s, to_samwise.id, decided_by="Officer Bob")
+    assert (rejected.status, rejected.decided_by) == ("rejected", "Officer Bob")
+    assert rejected.decided_at is not None
+
+    async with db.session() as s:  # an officer may apply an ambiguous one
+        applied = await matching.apply_suggestion(s, to_sam.id, decided_by="Officer Alice")
+    assert (applied.status, applied.decided_by) == ("applied", "Officer Alice")
+    async with db.session() as s:
+        link = await s.scalar(select(PlayerCharacter).where(PlayerCharacter.character_id == character.id))
+        player = await players.player_for_discord_user(s, sam.id)
+        alias = await s.scalar(select(PlayerNoteAlias).where(PlayerNoteAlias.player_id == player.id))
+    assert (link.player_id, link.link_source, link.confidence) == (player.id, "note_key", "confirmed")
+    assert alias.alias == "sam"  # the note key is remembered for the player
+
+    async with db.session() as s:
+        with pytest.raises(Conflict):
+            await matching.apply_suggestion(s, to_sam.id, decided_by="Officer Alice")
+        with pytest.raises(Conflict):
+            await matching.reject_suggestion(s, to_samwise.id, decided_by="Officer Alice")
+        with pytest.raises(NotFound):
+            await matching.apply_suggestion(s, 999999, decided_by="Officer Alice")
+        with pytest.raises(ValidationFailed):
+            await matching.reject_suggestion(s, to_samwise.id, decided_by="   ")
+
+
+async def test_a_rejected_suggestion_is_not_proposed_again(db, make_character, make_discord_user):
+    await make_discord_user("rocket")
+    await make_character("Rocket")
+    await _run(db)
+    (row,) = await _suggestions(db)
+    async with db.session() as s:
+        await matching.reject_suggestion(s, row.id, decided_by="Officer Bob")
+
+    report = await _run(db, auto_apply=True)
+
+    assert report.created == 0 and report.skipped_rejected == 1 and report.applied == []
+    assert [r.status for r in await _suggestions(db)] == ["rejected"]
+
+
+async def test_a_learned_alias_links_the_next_character_with_that_note(db, make_character, make_discord_user):
+    user = await make_discord_user("sam")
+    await make_discord_user("samwise", display_name="Sam")
+    first = await make_character("Healbot", guild_note="Sam's priest")
+    await _run(db)
+    async with db.session() as s:
+        to_sam = await s.scalar(
+            select(LinkSuggestion).where(
+                LinkSuggestion.character_id == first.id, LinkSuggestion.discord_user_id == user.id
+            )
+        )
+        await matching.apply_suggestion(s, to_sam.id, decided_by="Officer Alice")
+    second = await make_character("Tankbot", guild_note="Sam tank")
+
+    await _run(db)
+
+    rows = await _suggestions(db, character_id=second.id)
+    # The alias and Sam's Discord user are one target; "samwise" (display name Sam) is another.
+    assert len(rows) == 2 and all(r.ambiguous for r in rows)
+    assert any("known alias" in r.reason for r in rows)
+
+
+async def test_pending_suggestions_load_their_rows(db, make_character, make_discord_user):
+    await make_discord_user("rocket", display_name="Rocket")
+    await make_character("Rocket")
+    await _run(db)
+    async with db.session() as s:
+        (row,) = await matching.pending_suggestions(s)
+        assert (row.character.character_name, row.discord_user.username, row.player) == (
+            "Rocket",
+            "rocket",
+            None,
+        )
+
+
+@dataclass
+class OfficerNoteRule:
+    """A plugin-style rule: the officer note names the player exactly."""
+
+    name: str = "officer_note"
+
+    async def propose(self, ctx):
+        by_name = {p.display_name.casefold(): p for p in ctx.players}
+        return [
+            matching.Suggestion(
+                c.id, None, by_name[c.officer_note.casefold()].id, self.name, "high", "officer note"
+            )
+            for c in ctx.characters
+            if c.officer_note and c.officer_note.casefold() in by_name
+        ]
+
+
+class BrokenRule:
+    name = "broken"
+
+    async def propose(self, ctx):
+        raise RuntimeError("boom")
+
+
+async def test_plugin_rules_through_the_registry(db, make_character):
+    async with db.session() as s:
+        player = await players.create_player(s, display_name="Rocket")
+    character = await make_character("Zapbolt", officer_note="rocket")
+
+    class FakePlugin:
+        name = "notes_plugin"
+
+    rules = matching.rule_set([(FakePlugin(), OfficerNoteRule()), (FakePlugin(), BrokenRule())])
+    report = await _run(db, auto_apply=True, rules=rules)
+
+    assert report.rules == ["note_key", "character_name", "officer_note", "broken"]
+    assert report.errors == {"broken": "boom"}
+    assert len(report.applied) == 1 and await _owner(db, character.id) == player.id
+
+
+def test_registry_refuses_bad_rules():
+    class FakePlugin:
+        name = "dup_plugin"
+
+    with pytest.raises(ValueError, match="'note_key' is used twice"):
+        matching.rule_set([(FakePlugin(), matching.NoteKeyRule())])
+    with pytest.raises(ValueError, match="plugin dup_plugin: matching rule 'x' has no propose"):
+        matching.rule_set([(FakePlugin(), type("R", (), {"name": "x"})())])
+    assert [r.name for r in matching.rule_set()] == ["note_key", "character_name"]
