@@ -6,35 +6,60 @@ Guild-specific values (armory region, realm) come from the site package's
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from dataclasses import dataclass
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class RateLimit(BaseModel):
+@dataclass(frozen=True)
+class RateLimit:
     """``limit`` attempts per ``window_seconds``."""
 
-    limit: int = Field(ge=1)
-    window_seconds: int = Field(ge=1)
+    limit: int
+    window_seconds: int
 
 
 class IdentitySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PATT_IDENTITY_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PATT_IDENTITY_", extra="ignore")
 
     # Matching: apply non-ambiguous "high" confidence suggestions without an officer's review.
     auto_apply_high_confidence: bool = False
 
-    # Rate limits (per client IP unless named otherwise). Counters live in Redis when
-    # REDIS_URL is set, so every web process shares them.
-    login_per_ip: RateLimit = RateLimit(limit=20, window_seconds=300)
-    login_per_username: RateLimit = RateLimit(limit=10, window_seconds=900)
-    register_per_ip: RateLimit = RateLimit(limit=10, window_seconds=3600)
-    password_per_user: RateLimit = RateLimit(limit=10, window_seconds=900)
+    # Rate limits: N attempts per window (seconds). Counters live in Redis when REDIS_URL
+    # is set, so every web process shares them; otherwise they are per process.
+    login_ip_limit: int = Field(20, ge=1)  # per client IP
+    login_ip_window: int = Field(300, ge=1)
+    login_username_limit: int = Field(10, ge=1)  # per username, across IPs
+    login_username_window: int = Field(900, ge=1)
+    register_ip_limit: int = Field(10, ge=1)  # registrations = invite redemptions, per IP
+    register_ip_window: int = Field(3600, ge=1)
+    password_limit: int = Field(10, ge=1)  # password checks (change, delete account) per user
+    password_window: int = Field(900, ge=1)
 
     invite_expiry_hours: int = Field(72, ge=1, le=24 * 30)
 
-    # The public roster is served from an in-process cache for this long (and dropped at
-    # once on identity domain events), so a burst of visitors costs one query.
-    roster_cache_seconds: float = Field(10.0, ge=0)
+    # The public roster is served from an in-process cache: dropped at once on identity
+    # events in this process, re-validated by a one-row fingerprint query at most every
+    # `roster_recheck_seconds`, and never older than `roster_cache_seconds` (0 = no cache).
+    roster_cache_seconds: float = Field(60.0, ge=0)
+    roster_recheck_seconds: float = Field(1.0, ge=0)
     armory_url_template: str = (
         "https://worldofwarcraft.blizzard.com/{locale}/character/{region}/{realm}/{name}"
     )
+
+    @property
+    def login_per_ip(self) -> RateLimit:
+        return RateLimit(self.login_ip_limit, self.login_ip_window)
+
+    @property
+    def login_per_username(self) -> RateLimit:
+        return RateLimit(self.login_username_limit, self.login_username_window)
+
+    @property
+    def register_per_ip(self) -> RateLimit:
+        return RateLimit(self.register_ip_limit, self.register_ip_window)
+
+    @property
+    def password_per_user(self) -> RateLimit:
+        return RateLimit(self.password_limit, self.password_window)

@@ -2,10 +2,129 @@
 
 from __future__ import annotations
 
+from patt_host import Job, MenuLink, Permission, hookimpl
 from patt_identity.config import IdentitySettings
+
+# Identity events that change what the roster shows.
+ROSTER_EVENTS = frozenset(
+    {
+        "player.rank_changed",
+        "player.linked",
+        "player.updated",
+        "member.joined",
+        "member.left",
+        "member.deleted",
+        "roster.synced",
+    }
+)
 
 
 class IdentityPlugin:
     name = "identity"
     requires = ()
     settings_model = IdentitySettings
+
+    def __init__(self) -> None:
+        self.runtime = None  # patt_identity.runtime.IdentityRuntime, built at startup
+
+    @hookimpl
+    def startup(self, host):
+        from patt_identity.runtime import runtime_for
+
+        self.runtime = None
+        runtime_for(host)
+
+    @hookimpl
+    def register_routers(self, host):
+        from patt_identity import admin_api, admin_pages, api, auth_pages, auth_routes, pages
+
+        return [
+            auth_routes.build_router(),
+            auth_pages.build_router(),
+            pages.build_router(),
+            api.build_router(),
+            admin_pages.build_router(),
+            *admin_api.build_routers(),
+        ]
+
+    @hookimpl
+    async def authenticate(self, request, host):
+        from patt_identity.accounts import authenticate_request
+
+        return await authenticate_request(request, host)
+
+    @hookimpl
+    def menu_links(self, actor):
+        return [
+            MenuLink("Roster", "/roster", order=20),
+            MenuLink("Profile", "/profile", order=800, min_rank_level=0),
+            MenuLink("Log in", "/login", order=950, anonymous_only=True),
+            MenuLink("Register", "/register", order=960, anonymous_only=True),
+        ]
+
+    @hookimpl
+    def template_slot(self, slot, request, context):
+        # Logging out is a POST (CSRF-protected), so the nav gets a small form, not a link.
+        if slot == "nav" and context.get("actor") is not None:
+            from markupsafe import Markup, escape
+
+            return Markup(
+                '<form class="nav-logout" method="post" action="/logout">'
+                f'<input type="hidden" name="csrf_token" value="{escape(context.get("csrf_token", ""))}">'
+                '<button class="button small secondary" type="submit">Log out</button></form>'
+            )
+        return None
+
+    @hookimpl
+    def admin_menu_links(self):
+        return [
+            MenuLink("Players", "/admin/players", order=100),
+            MenuLink("Ranks & reference", "/admin/ranks", order=110),
+            MenuLink("Invites", "/admin/invites", order=120),
+            MenuLink("Matching", "/admin/matching", order=130),
+        ]
+
+    @hookimpl
+    def permissions(self, host):
+        level = host.officer_level
+        return [
+            Permission("identity.manage_players", level, "Create, link, rename and deactivate players"),
+            Permission("identity.manage_ranks", level, "Edit ranks and their WoW/Discord mapping"),
+            Permission("identity.invite", level, "Create and revoke invite codes"),
+            Permission("identity.matching", level, "Run matching and apply or reject suggestions"),
+        ]
+
+    @hookimpl
+    def handle_event(self, event, host):
+        if event.name in ROSTER_EVENTS and self.runtime is not None:
+            self.runtime.roster.invalidate()
+
+    @hookimpl
+    def register_jobs(self):
+        from patt_identity.jobs import run_matching
+
+        return [
+            Job(
+                run_matching,
+                description="Suggest character/Discord links (identity matching)",
+                exclusive=True,
+            )
+        ]
+
+    @hookimpl
+    async def export_member_data(self, session, player_id):
+        from patt_identity.member_data import export_identity
+
+        return await export_identity(session, player_id)
+
+    @hookimpl
+    async def delete_member_data(self, session, player_id):
+        from patt_identity.member_data import delete_identity
+
+        return await delete_identity(session, player_id)
+
+    @hookimpl
+    async def seed_demo_data(self, session, host):
+        from patt_identity.demo import seed_demo_guild
+
+        return await seed_demo_guild(session, host)

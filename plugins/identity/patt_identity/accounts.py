@@ -1,0 +1,136 @@
+"""Sessions on top of ``sv_common.auth``: who is behind a request, issuing and ending
+tokens, and the account summary ``/api/v1/auth/me`` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from patt_identity.models import RevokedToken
+from patt_identity.web import token_from_request, token_hash
+from sv_common.auth import Actor
+from sv_common.auth.service import actor_for_user, user_for_claims
+from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
+from sv_common.errors import DomainError
+from sv_common.identity.models import Player, PlayerCharacter, User, WowCharacter
+
+log = logging.getLogger("patt.identity")
+
+
+def new_token(host: Any, user: User) -> str:
+    """A session token for ``user`` under their current token version."""
+    return issue_token(
+        user_id=user.id,
+        token_version=user.token_version,
+        secret=host.secret,
+        expires_minutes=host.settings.jwt_expire_minutes,
+        algorithm=host.settings.jwt_algorithm,
+    )
+
+
+def claims_of(host: Any, token: str) -> TokenClaims:
+    """Decoded claims (raises Unauthorized for a bad or expired token)."""
+    return decode_token(token, secret=host.secret, algorithm=host.settings.jwt_algorithm)
+
+
+async def is_revoked(session: AsyncSession, token: str) -> bool:
+    return (
+        await session.scalar(
+            select(RevokedToken.token_hash).where(RevokedToken.token_hash == token_hash(token))
+        )
+        is not None
+    )
+
+
+async def revoke_token(session: AsyncSession, token: str, claims: TokenClaims) -> None:
+    """End one session: the token is refused from now on even though it has not expired."""
+    now = datetime.now(UTC)
+    await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+    await session.execute(
+        insert(RevokedToken)
+        .values(token_hash=token_hash(token), user_id=claims.user_id, expires_at=claims.expires_at)
+        .on_conflict_do_nothing()
+    )
+
+
+async def session_user(session: AsyncSession, host: Any, token: str) -> User | None:
+    """The user a still-honoured token belongs to, else None."""
+    try:
+        claims = claims_of(host, token)
+        if await is_revoked(session, token):
+            return None
+        return await user_for_claims(session, claims)
+    except DomainError:
+        return None
+
+
+async def authenticate_request(request: Request, host: Any) -> Actor | None:
+    """The ``authenticate`` hook: Bearer header or session cookie -> Actor, else None.
+
+    Rank and names are loaded from the database on every request; the token only says
+    which user and which token version it was issued for.
+    """
+    token, method = token_from_request(request)
+    if token is None:
+        return None
+    async with host.db.session() as session:
+        user = await session_user(session, host, token)
+        if user is None:
+            return None
+        return await actor_for_user(session, user, auth_method=method)
+
+
+async def current_user(session: AsyncSession, actor: Actor) -> User:
+    """The ``User`` row of a logged-in actor (for password checks and changes)."""
+    user = await session.get(User, actor.user_id)
+    if user is None:  # deleted between authentication and now
+        from sv_common.errors import Unauthorized
+
+        raise Unauthorized("You need to log in.")
+    return user
+
+
+async def account_summary(session: AsyncSession, actor: Actor) -> dict[str, Any]:
+    """What ``/api/v1/auth/me`` returns: the account, the player, rank and characters."""
+    user = await current_user(session, actor)
+    summary: dict[str, Any] = {
+        "user_id": user.id,
+        "username": user.email,
+        "player_id": actor.player_id,
+        "display_name": actor.display_name,
+        "rank": {"name": actor.rank_name, "level": actor.rank_level} if actor.rank_name else None,
+        "timezone": None,
+        "characters": [],
+    }
+    if actor.player_id is None:
+        return summary
+    player = await session.scalar(
+        select(Player).where(Player.id == actor.player_id).options(selectinload(Player.guild_rank))
+    )
+    rows = await session.execute(
+        select(WowCharacter.id, WowCharacter.character_name, WowCharacter.realm_slug, WowCharacter.removed_at)
+        .join(PlayerCharacter, PlayerCharacter.character_id == WowCharacter.id)
+        .where(PlayerCharacter.player_id == actor.player_id)
+        .order_by(WowCharacter.character_name)
+    )
+    summary["timezone"] = player.timezone
+    summary["characters"] = [
+        {
+            "id": cid,
+            "name": name,
+            "realm_slug": realm,
+            "removed_at": removed,
+            "is_main": cid == player.main_character_id,
+            "is_offspec": cid == player.offspec_character_id,
+        }
+        for cid, name, realm, removed in rows
+    ]
+    return summary

@@ -1,0 +1,203 @@
+"""Officers' JSON API under ``/api/v1/admin/...`` (every route: rank checked server-side).
+
+Route names all start with ``admin_`` (so ``identity.admin_*``); the test suite walks
+them and proves each refuses members and anonymous callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from patt_host.web.auth import Officer, require_officer
+from patt_host.web.envelope import ok
+from patt_identity import admin_players, admin_reference, matching_service
+from patt_identity.events import emit_rank_changes
+from patt_identity.runtime import IdentityRuntime, RuntimeDep
+from patt_identity.schemas import (
+    CharacterOwner,
+    DiscordLink,
+    PlayerCreate,
+    PlayerUpdate,
+    RankCreate,
+    RankUpdate,
+    RoleRename,
+)
+from sv_common.auth.service import revoke_invite
+from sv_common.identity.ranks import drain_rank_changes
+
+
+async def unit_of_work(rt: IdentityRuntime, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``work(session)`` in one transaction, then refresh the roster and emit rank events."""
+    async with rt.host.db.session() as session:
+        result = await work(session)
+        changes = drain_rank_changes(session)
+    rt.roster.invalidate()
+    await emit_rank_changes(rt.host, changes)
+    return result
+
+
+def players_router() -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1/admin", tags=["admin: players"], dependencies=[Depends(require_officer)]
+    )
+
+    @router.get("/players", name="admin_players_data")
+    async def players_data(rt: RuntimeDep):
+        """Players, current characters and Discord users for the Player Manager."""
+        async with rt.host.db.session() as session:
+            return ok(await admin_players.overview(session))
+
+    @router.post("/players", name="admin_player_create", status_code=201)
+    async def create_player(body: PlayerCreate, rt: RuntimeDep):
+        async def work(session):
+            player = await admin_players.create_player(
+                session, display_name=body.display_name, notes=body.notes
+            )
+            return {"id": player.id, "display_name": player.display_name}
+
+        return ok(await unit_of_work(rt, work), status_code=201)
+
+    @router.patch("/players/{player_id}", name="admin_player_update")
+    async def update_player(player_id: int, body: PlayerUpdate, rt: RuntimeDep):
+        """Rename, (de)activate, set or clear the rank override, edit notes."""
+        changes = body.model_dump(include=body.model_fields_set)
+
+        async def work(session):
+            player = await admin_players.update_player(session, player_id, changes)
+            return {"id": player.id, "display_name": player.display_name, "is_active": player.is_active}
+
+        return ok(await unit_of_work(rt, work))
+
+    @router.put("/players/{player_id}/discord", name="admin_player_discord")
+    async def link_discord(player_id: int, body: DiscordLink, rt: RuntimeDep):
+        async def work(session):
+            await admin_players.set_discord(session, player_id, body.discord_user_id)
+            return {"player_id": player_id, "discord_user_id": body.discord_user_id}
+
+        return ok(await unit_of_work(rt, work))
+
+    @router.put("/characters/{character_id}/player", name="admin_character_owner")
+    async def character_owner(character_id: int, body: CharacterOwner, rt: RuntimeDep):
+        """Assign a character to a player (moving it from any other), or unlink it."""
+        result = await unit_of_work(
+            rt, lambda session: admin_players.set_character_owner(session, character_id, body.player_id)
+        )
+        if result is not None:
+            await rt.host.emit("player.linked", player_id=result, character_id=character_id)
+        return ok({"character_id": character_id, "player_id": result})
+
+    @router.post("/players/{player_id}/invite", name="admin_player_invite", status_code=201)
+    async def send_invite(player_id: int, actor: Officer, rt: RuntimeDep):
+        """Create an invite code; DM it through the notification outbox when Discord allows."""
+        hours = rt.settings.invite_expiry_hours
+        async with rt.host.db.session() as session:
+            invite = await admin_players.new_invite(
+                session, player_id=player_id, created_by_player_id=actor.player_id, expiry_hours=hours
+            )
+            url = f"{rt.host.settings.public_base_url}/register?code={invite['code']}"
+            message = admin_players.invite_message(rt.host.site.title, invite["code"], url, hours)
+            dm_sent, reason = await admin_players.queue_invite_dm(
+                session, rt.host, player_id=player_id, message=message, code=invite["code"]
+            )
+        return ok({**invite, "register_url": url, "dm_sent": dm_sent, "reason": reason}, status_code=201)
+
+    @router.get("/invites", name="admin_invites_data")
+    async def invites(rt: RuntimeDep, include_used: bool = True):
+        async with rt.host.db.session() as session:
+            return ok(await admin_reference.invites(session, include_used=include_used))
+
+    @router.delete("/invites/{invite_id}", name="admin_invite_revoke")
+    async def revoke(invite_id: int, rt: RuntimeDep):
+        """Delete an unused invite so it can no longer be redeemed."""
+        async with rt.host.db.session() as session:
+            await revoke_invite(session, invite_id)
+        return ok({"id": invite_id, "revoked": True})
+
+    return router
+
+
+def reference_router() -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1/admin", tags=["admin: reference"], dependencies=[Depends(require_officer)]
+    )
+
+    @router.get("/ranks", name="admin_ranks_data")
+    async def ranks(rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            return ok(await admin_reference.list_ranks(session))
+
+    @router.post("/ranks", name="admin_rank_create", status_code=201)
+    async def create_rank(body: RankCreate, rt: RuntimeDep):
+        async def work(session):
+            rank, changes = await admin_reference.create_rank(session, body.model_dump())
+            return {**admin_reference.rank_dict(rank), "players_changed": len(changes)}
+
+        return ok(await unit_of_work(rt, work), status_code=201)
+
+    @router.patch("/ranks/{rank_id}", name="admin_rank_update")
+    async def update_rank(rank_id: int, body: RankUpdate, rt: RuntimeDep):
+        """Edit a rank; changing level, WoW rank index or Discord role recomputes every player."""
+        changes = body.model_dump(include=body.model_fields_set)
+
+        async def work(session):
+            rank, rank_changes = await admin_reference.update_rank(session, rank_id, changes)
+            return {**admin_reference.rank_dict(rank), "players_changed": len(rank_changes)}
+
+        return ok(await unit_of_work(rt, work))
+
+    @router.delete("/ranks/{rank_id}", name="admin_rank_delete")
+    async def delete_rank(rank_id: int, rt: RuntimeDep):
+        await unit_of_work(rt, lambda session: admin_reference.delete_rank(session, rank_id))
+        return ok({"id": rank_id, "deleted": True})
+
+    @router.get("/roles", name="admin_roles_data")
+    async def roles(rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            return ok(await admin_reference.list_roles(session))
+
+    @router.patch("/roles/{role_id}", name="admin_role_rename")
+    async def rename_role(role_id: int, body: RoleRename, rt: RuntimeDep):
+        return ok(
+            await unit_of_work(rt, lambda session: admin_reference.rename_role(session, role_id, body.name))
+        )
+
+    @router.get("/classes", name="admin_classes_data")
+    async def classes(rt: RuntimeDep):
+        """Classes and specializations (read-only: they follow the game)."""
+        async with rt.host.db.session() as session:
+            return ok(await admin_reference.list_classes_and_specs(session))
+
+    return router
+
+
+def matching_router() -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1/admin/matching", tags=["admin: matching"], dependencies=[Depends(require_officer)]
+    )
+
+    @router.post("/run", name="admin_matching_run")
+    async def run(actor: Officer, rt: RuntimeDep):
+        """Run the ``identity.run_matching`` job now (recorded in the job runs) and report."""
+        return ok(await matching_service.run_now(rt.host, triggered_by=actor.display_name))
+
+    @router.get("/suggestions", name="admin_matching_suggestions")
+    async def suggestions(rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            return ok(await matching_service.pending(session))
+
+    @router.post("/suggestions/{suggestion_id}/apply", name="admin_matching_apply")
+    async def apply(suggestion_id: int, actor: Officer, rt: RuntimeDep):
+        return ok(await matching_service.decide(rt, suggestion_id, actor, apply=True))
+
+    @router.post("/suggestions/{suggestion_id}/reject", name="admin_matching_reject")
+    async def reject(suggestion_id: int, actor: Officer, rt: RuntimeDep):
+        return ok(await matching_service.decide(rt, suggestion_id, actor, apply=False))
+
+    return router
+
+
+def build_routers() -> list[APIRouter]:
+    return [players_router(), reference_router(), matching_router()]

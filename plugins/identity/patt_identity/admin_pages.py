@@ -1,0 +1,54 @@
+"""Officers' pages: Player Manager, ranks & reference tables, invites, matching.
+
+Each page renders its data server-side; the buttons call the ``/api/v1/admin/...`` JSON
+routes through ``window.patt.api`` (CSRF header) and re-render. Anonymous visitors are
+sent to ``/login?next=...``; members get 403.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from patt_host.web.auth import require_officer
+from patt_host.web.templates import render
+from patt_identity import admin_players, admin_reference, matching_service
+from patt_identity.runtime import RuntimeDep
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(require_officer)])
+
+    @router.get("/admin/players", name="admin_players")
+    async def players(request: Request, rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            data = await admin_players.overview(session)
+        return await render(request, "identity/admin/players.html", {"data": data})
+
+    @router.get("/admin/ranks", name="admin_ranks")
+    async def ranks(request: Request, rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            context = {
+                "ranks": await admin_reference.list_ranks(session),
+                "roles": await admin_reference.list_roles(session),
+                **await admin_reference.list_classes_and_specs(session),
+            }
+        return await render(request, "identity/admin/ranks.html", context)
+
+    @router.get("/admin/invites", name="admin_invites")
+    async def invites(request: Request, rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            rows = await admin_reference.invites(session, include_used=True)
+        return await render(request, "identity/admin/invites.html", {"invites": rows})
+
+    @router.get("/admin/matching", name="admin_matching")
+    async def matching(request: Request, rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            suggestions = await matching_service.pending(session)
+        context = {
+            "suggestions": suggestions,
+            "auto_apply": rt.settings.auto_apply_high_confidence,
+            "rules": [rule.name for rule in matching_service.rules_for(rt.host)],
+        }
+        return await render(request, "identity/admin/matching.html", context)
+
+    return router

@@ -1,0 +1,20 @@
+"""Emitting identity domain events after a unit of work has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sv_common.identity.ranks import RankChange
+
+
+async def emit_rank_changes(host: Any, changes: Iterable[RankChange]) -> None:
+    """One ``player.rank_changed`` per change (role sync, announcements ... react to it)."""
+    for change in changes:
+        await host.emit(
+            "player.rank_changed",
+            player_id=change.player_id,
+            old_rank_id=change.old_rank_id,
+            new_rank_id=change.new_rank_id,
+            source=change.source,
+        )

@@ -1,0 +1,122 @@
+"""Identity matching as the plugin runs it: the rule set (defaults + plugins' rules),
+the ``identity.run_matching`` job body, and the officers' review of suggestions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_identity.events import emit_rank_changes
+from sv_common.identity import matching
+from sv_common.identity.models import PlayerCharacter
+from sv_common.identity.ranks import drain_rank_changes
+
+JOB_NAME = "identity.run_matching"
+
+
+def rules_for(host: Any) -> list[Any]:
+    """``sv_common.identity.matching.DEFAULT_RULES`` plus every plugin's ``matching_rules``."""
+    return matching.rule_set(host.hooks.matching_rules())
+
+
+async def _emit_links(host: Any, session: AsyncSession, suggestion_ids: list[int]) -> list[tuple[int, int]]:
+    """(player_id, character_id) of applied suggestions, read before the session closes."""
+    from sqlalchemy import select
+
+    from sv_common.identity.models import LinkSuggestion
+
+    if not suggestion_ids:
+        return []
+    rows = await session.execute(
+        select(PlayerCharacter.player_id, PlayerCharacter.character_id)
+        .join(LinkSuggestion, LinkSuggestion.character_id == PlayerCharacter.character_id)
+        .where(LinkSuggestion.id.in_(suggestion_ids))
+    )
+    return [tuple(row) for row in rows.all()]
+
+
+async def run_in_job(ctx) -> dict[str, Any]:
+    host = ctx.host
+    settings = host.plugin_settings("identity")
+    async with ctx.session() as session:
+        report = await matching.run_matching(
+            session, rules=rules_for(host), auto_apply=settings.auto_apply_high_confidence
+        )
+        links = await _emit_links(host, session, report.applied)
+        changes = drain_rank_changes(session)
+    await after_links(host, links, changes)
+    result = report.as_dict()
+    for key in ("created", "refreshed", "removed", "ambiguous", "pending", "players_created"):
+        ctx.count(key, result[key])
+    ctx.count("applied", len(report.applied))
+    return result
+
+
+async def after_links(host: Any, links: list[tuple[int, int]], changes: list[Any]) -> None:
+    from patt_identity.runtime import runtime_for
+
+    runtime_for(host).roster.invalidate()
+    for player_id, character_id in links:
+        await host.emit("player.linked", player_id=player_id, character_id=character_id)
+    await emit_rank_changes(host, changes)
+
+
+async def run_now(host: Any, *, triggered_by: str) -> dict[str, Any]:
+    """Run the job in this request (recorded in ``common.job_runs``) and return its outcome."""
+    from patt_host.jobs.runner import run_job
+
+    run = await run_job(host, JOB_NAME, trigger="manual", triggered_by=triggered_by)
+    return {"run_id": run.id, "status": run.status, "counts": run.counts or {}, "error": run.error}
+
+
+def suggestion_dict(row: Any) -> dict[str, Any]:
+    character = row.character
+    discord_user = row.discord_user
+    player = row.player
+    return {
+        "id": row.id,
+        "rule": row.rule,
+        "confidence": row.confidence,
+        "reason": row.reason,
+        "ambiguous": row.ambiguous,
+        "created_at": row.created_at,
+        "character": {
+            "id": character.id,
+            "name": character.character_name,
+            "realm_slug": character.realm_slug,
+            "guild_note": character.guild_note,
+        },
+        "discord_user": None
+        if discord_user is None
+        else {
+            "id": discord_user.id,
+            "username": discord_user.username,
+            "display_name": discord_user.display_name,
+        },
+        "player": None if player is None else {"id": player.id, "display_name": player.display_name},
+    }
+
+
+async def pending(session: AsyncSession) -> list[dict[str, Any]]:
+    return [suggestion_dict(row) for row in await matching.pending_suggestions(session)]
+
+
+async def decide(rt, suggestion_id: int, actor, *, apply: bool) -> dict[str, Any]:
+    """Apply or reject one suggestion as ``actor``; applying links the character."""
+    async with rt.host.db.session() as session:
+        if apply:
+            row = await matching.apply_suggestion(session, suggestion_id, decided_by=actor.display_name)
+        else:
+            row = await matching.reject_suggestion(session, suggestion_id, decided_by=actor.display_name)
+        result = {
+            "id": row.id,
+            "status": row.status,
+            "player_id": row.player_id,
+            "character_id": row.character_id,
+        }
+        changes = drain_rank_changes(session)
+    links = [(result["player_id"], result["character_id"])] if apply else []
+    await after_links(rt.host, links, changes)
+    return result

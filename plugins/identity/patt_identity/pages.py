@@ -1,0 +1,168 @@
+"""Member pages: ``/profile`` (and its forms) and the public ``/roster``.
+
+Profile forms post back to ``/profile/<section>``; success redirects with a ``saved=``
+code (mapped to a fixed message, so no text travels in the URL), failure re-renders the
+page with the error and its status.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+
+from patt_host.web.auth import LoggedIn
+from patt_host.web.templates import render
+from patt_identity import accounts, member_data, profile
+from patt_identity.auth_pages import retry_headers
+from patt_identity.auth_routes import new_password
+from patt_identity.roster_service import roster_snapshot, snapshot_html
+from patt_identity.runtime import RuntimeDep
+from patt_identity.web import clear_session_cookie, set_session_cookie
+from sv_common.auth.service import revoke_all_tokens
+from sv_common.errors import DomainError, ValidationFailed
+
+SAVED_MESSAGES = {
+    "welcome": "Welcome! Your account is ready. Pick your main character below.",
+    "info": "Your name and timezone are saved.",
+    "characters": "Your characters are saved.",
+    "availability": "Your availability is saved.",
+    "password": "Your password is changed. Other devices have been logged out.",
+}
+FormStr = Annotated[str, Form(max_length=256)]
+
+
+def optional_id(value: str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed("That choice is not valid.") from None
+
+
+async def render_profile(
+    request: Request, rt, actor, *, error: str | None = None, status_code: int = 200, headers=None
+):
+    context: dict[str, Any] = {"flash_error": error}
+    saved = request.query_params.get("saved")
+    if error is None and saved in SAVED_MESSAGES:
+        context["flash_success"] = SAVED_MESSAGES[saved]
+    if actor.player_id is not None:
+        async with rt.host.db.session() as session:
+            context.update(await profile.profile_context(session, actor.player_id))
+    return await render(request, "identity/profile.html", context, status_code=status_code, headers=headers)
+
+
+def saved(section: str) -> RedirectResponse:
+    return RedirectResponse(f"/profile?saved={section}", status_code=303)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/profile", name="profile")
+    async def profile_page(request: Request, actor: LoggedIn, rt: RuntimeDep):
+        return await render_profile(request, rt, actor)
+
+    async def attempt(request: Request, rt, actor, action, section: str):
+        """Run ``action(session, player_id)``; redirect on success, re-render on a domain error."""
+        try:
+            async with rt.host.db.session() as session:
+                await action(session, actor.player_id)
+        except DomainError as exc:
+            return await render_profile(request, rt, actor, error=exc.message, status_code=exc.status)
+        rt.roster.invalidate()
+        return saved(section)
+
+    @router.post("/profile/info", name="profile_info")
+    async def save_info(
+        request: Request, actor: LoggedIn, rt: RuntimeDep, display_name: FormStr, timezone: FormStr
+    ):
+        async def action(session, player_id):
+            await profile.update_info(session, player_id, display_name=display_name, timezone=timezone)
+
+        return await attempt(request, rt, actor, action, "info")
+
+    @router.post("/profile/characters", name="profile_characters")
+    async def save_characters(
+        request: Request,
+        actor: LoggedIn,
+        rt: RuntimeDep,
+        main_character_id: Annotated[str, Form(max_length=20)] = "",
+        main_spec_id: Annotated[str, Form(max_length=20)] = "",
+        offspec_character_id: Annotated[str, Form(max_length=20)] = "",
+        offspec_spec_id: Annotated[str, Form(max_length=20)] = "",
+    ):
+        async def action(session, player_id):
+            await profile.update_characters(
+                session,
+                player_id,
+                main_character_id=optional_id(main_character_id),
+                main_spec_id=optional_id(main_spec_id),
+                offspec_character_id=optional_id(offspec_character_id),
+                offspec_spec_id=optional_id(offspec_spec_id),
+            )
+
+        return await attempt(request, rt, actor, action, "characters")
+
+    @router.post("/profile/availability", name="profile_availability")
+    async def save_availability(request: Request, actor: LoggedIn, rt: RuntimeDep):
+        form = await request.form()
+
+        async def action(session, player_id):
+            await profile.replace_availability(session, player_id, profile.parse_availability_form(form))
+
+        return await attempt(request, rt, actor, action, "availability")
+
+    @router.post("/profile/password", name="profile_password")
+    async def save_password(
+        request: Request,
+        actor: LoggedIn,
+        rt: RuntimeDep,
+        current_password: FormStr,
+        new_password_1: Annotated[str, Form(alias="new_password", max_length=256)],
+        new_password_2: Annotated[str, Form(alias="new_password2", max_length=256)],
+    ):
+        try:
+            if new_password_1 != new_password_2:
+                raise ValidationFailed("The two new passwords do not match.")
+            token = await new_password(rt, actor, current_password, new_password_1)
+        except DomainError as exc:
+            return await render_profile(
+                request, rt, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
+            )
+        response = saved("password")
+        set_session_cookie(response, token, host=rt.host)
+        return response
+
+    @router.post("/profile/logout-all", name="profile_logout_all")
+    async def logout_everywhere(actor: LoggedIn, rt: RuntimeDep):
+        async with rt.host.db.session() as session:
+            await revoke_all_tokens(session, user=await accounts.current_user(session, actor))
+        response = RedirectResponse("/login", status_code=303)
+        clear_session_cookie(response, host=rt.host)
+        return response
+
+    @router.post("/profile/delete", name="profile_delete")
+    async def delete_account(request: Request, actor: LoggedIn, rt: RuntimeDep, password: FormStr):
+        try:
+            await member_data.delete_my_account(rt, actor, password)
+        except DomainError as exc:
+            return await render_profile(
+                request, rt, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
+            )
+        response = RedirectResponse("/", status_code=303)
+        clear_session_cookie(response, host=rt.host)
+        return response
+
+    @router.get("/roster", name="roster")
+    async def roster_page(request: Request, rt: RuntimeDep):
+        snapshot = await roster_snapshot(rt)
+        body = await snapshot_html(request, snapshot)
+        context = {"roster_html": Markup(body), "generated_at": snapshot.data["generated_at"]}
+        return await render(request, "identity/roster.html", context)
+
+    return router

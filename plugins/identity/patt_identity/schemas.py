@@ -1,0 +1,85 @@
+"""Request bodies of the identity JSON API (responses are plain dicts in the envelope)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class LoginRequest(Body):
+    # "discord_username" is what the original API called it.
+    username: str = Field(
+        min_length=1, max_length=64, validation_alias=AliasChoices("username", "discord_username")
+    )
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RegisterRequest(Body):
+    code: str = Field(min_length=1, max_length=64)
+    username: str = Field(
+        min_length=1, max_length=64, validation_alias=AliasChoices("username", "discord_username")
+    )
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PasswordChange(Body):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class DeleteAccount(Body):
+    password: str = Field(min_length=1, max_length=256)
+
+
+# --- officers ----------------------------------------------------------------------------
+
+
+class PlayerCreate(Body):
+    display_name: str = Field(min_length=1, max_length=100)
+    notes: str | None = Field(None, max_length=2000)
+
+
+class PlayerUpdate(Body):
+    """Only the fields sent are changed; ``rank_override_id: null`` clears the override."""
+
+    display_name: str | None = Field(None, min_length=1, max_length=100)
+    is_active: bool | None = None
+    rank_override_id: int | None = None
+    notes: str | None = Field(None, max_length=2000)
+
+
+class DiscordLink(Body):
+    # guild_identity.discord_users.id; null unlinks.
+    discord_user_id: int | None
+
+
+class CharacterOwner(Body):
+    # guild_identity.players.id; null unlinks.
+    player_id: int | None
+
+
+class RankCreate(Body):
+    name: str = Field(min_length=1, max_length=50)
+    level: int = Field(ge=1, le=100)
+    description: str | None = Field(None, max_length=500)
+    wow_rank_index: int | None = Field(None, ge=0, le=9)
+    discord_role_id: str | None = Field(None, max_length=20, pattern=r"^\d{1,20}$")
+    scheduling_weight: int = Field(0, ge=0, le=100)
+
+
+class RankUpdate(Body):
+    """Only the fields sent are changed; null clears ``wow_rank_index``/``discord_role_id``."""
+
+    name: str | None = Field(None, min_length=1, max_length=50)
+    level: int | None = Field(None, ge=1, le=100)
+    description: str | None = Field(None, max_length=500)
+    wow_rank_index: int | None = Field(None, ge=0, le=9)
+    discord_role_id: str | None = Field(None, max_length=20, pattern=r"^\d{1,20}$")
+    scheduling_weight: int | None = Field(None, ge=0, le=100)
+
+
+class RoleRename(Body):
+    name: str = Field(min_length=1, max_length=20)

@@ -1,0 +1,45 @@
+// Roster table: instant search and click-to-sort headers (the page works without it).
+(function () {
+  "use strict";
+  const table = document.getElementById("roster-table");
+  if (!table) return;
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows);
+  const texts = rows.map((row) => row.textContent.toLowerCase());
+  const search = document.getElementById("roster-search");
+  const count = document.getElementById("roster-count");
+  if (search) {
+    search.addEventListener("input", () => {
+      const needle = search.value.trim().toLowerCase();
+      let shown = 0;
+      rows.forEach((row, i) => {
+        const visible = !needle || texts[i].includes(needle);
+        row.hidden = !visible;
+        if (visible) shown += 1;
+      });
+      if (count) count.textContent = `${shown} players`;
+    });
+  }
+  table.tHead.querySelectorAll("th[data-sort]").forEach((th, column) => {
+    th.tabIndex = 0;
+    th.classList.add("sortable");
+    let ascending = th.dataset.sort === "text";
+    const sort = () => {
+      const numeric = th.dataset.sort === "num";
+      const key = (row) => {
+        const cell = row.cells[column];
+        return numeric ? Number(cell.dataset.value || 0) : cell.textContent.trim().toLowerCase();
+      };
+      const sorted = rows.slice().sort((a, b) => {
+        const x = key(a), y = key(b);
+        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+      });
+      sorted.forEach((row) => body.appendChild(row));
+      table.tHead.querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      ascending = !ascending;
+    };
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
+  });
+})();

@@ -1,0 +1,94 @@
+"""Small web helpers of the identity routes: tokens in requests, the session cookie,
+safe ``next=`` targets, the client address and rate-limit keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request, Response
+
+from sv_common.auth.constants import AUTH_COOKIE
+
+DEFAULT_NEXT = "/"
+
+
+def token_from_request(request: Request) -> tuple[str | None, str]:
+    """The session token and how it came: ``(token, "bearer"|"cookie")`` or ``(None, "")``.
+
+    An ``Authorization`` header, when present, is the only credential looked at: the CSRF
+    check is skipped for bearer requests, so falling back to the cookie there would let a
+    forged request with a junk header ride on the cookie.
+    """
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip(), "bearer"
+        return None, ""
+    cookie = request.cookies.get(AUTH_COOKIE)
+    if cookie:
+        return cookie, "cookie"
+    return None, ""
+
+
+def token_hash(token: str) -> str:
+    """What the revocation list stores instead of the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_session_cookie(response: Response, token: str, *, host: Any) -> None:
+    """The login cookie: HttpOnly, SameSite=Lax, Secure in production, and it lives exactly
+    as long as the token inside it (the original kept a 30-day cookie for a 24 h token)."""
+    response.set_cookie(
+        AUTH_COOKIE,
+        token,
+        max_age=host.settings.jwt_expire_minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=host.settings.production,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, *, host: Any) -> None:
+    response.delete_cookie(
+        AUTH_COOKIE, path="/", httponly=True, samesite="lax", secure=host.settings.production
+    )
+
+
+def safe_next(target: str | None, default: str = DEFAULT_NEXT) -> str:
+    """``target`` if it is a same-site relative path (``/x...``), else ``default``.
+
+    Refused: absolute URLs, anything with a scheme, protocol-relative ``//host``,
+    ``/\\host`` (browsers treat ``\\`` as ``/``) and any control character or whitespace
+    (browsers strip tabs and newlines, turning ``/\\t/host`` into ``//host``).
+    """
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def client_ip(request: Request) -> str:
+    """The client address as the ASGI server reports it.
+
+    Behind nginx, uvicorn must run with ``--proxy-headers --forwarded-allow-ips=<nginx>``
+    and nginx must set ``X-Forwarded-For``; then this is the real client. We never read
+    the header ourselves, so a client cannot choose its own rate-limit bucket.
+    """
+    return request.client.host if request.client else "unknown"
+
+
+def limit_key(kind: str, value: str) -> str:
+    """A rate-limit key; values are hashed so usernames never reach Redis in clear."""
+    digest = hashlib.sha256(value.encode()).hexdigest()[:24]
+    return f"identity:{kind}:{digest}"

@@ -1,0 +1,310 @@
+"""Accounts through HTTP: invite -> register -> login -> profile, codes, passwords, sessions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from sv_common.auth.constants import AUTH_COOKIE
+from sv_common.identity.models import InviteCode
+
+PASSWORD = "correct horse battery"
+
+
+def form(client, **fields):
+    return {"csrf_token": client.csrf_token, **fields}
+
+
+async def test_invite_register_login_profile_flow(client, guild):
+    player_id = await guild.player("Rocket", rank="Member")
+    mage = await guild.character("Rocketmage", class_name="Mage", player_id=player_id)
+    code = await guild.invite(player_id)
+
+    page = await client.get(f"/register?code={code}")
+    assert page.status_code == 200 and code in page.text
+
+    response = await client.post(
+        "/register",
+        data=form(client, code=code.lower(), username="Rocket", password=PASSWORD, password2=PASSWORD),
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/profile?saved=welcome"
+    set_cookie = response.headers["set-cookie"]
+    assert f"{AUTH_COOKIE}=" in set_cookie and "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie
+    assert f"Max-Age={client.host.settings.jwt_expire_minutes * 60}" in set_cookie
+    assert "Secure" not in set_cookie  # development: plain http
+
+    profile = await client.get("/profile?saved=welcome")
+    assert profile.status_code == 200
+    assert "Welcome! Your account is ready" in profile.text and "Rocketmage" in profile.text
+
+    frost = await guild.spec_id("Mage", "Frost")
+    response = await client.post(
+        "/profile/characters", data=form(client, main_character_id=str(mage), main_spec_id=str(frost))
+    )
+    assert response.status_code == 303, response.text
+    response = await client.post(
+        "/profile/info", data=form(client, display_name="Rocket Man", timezone="Europe/Berlin")
+    )
+    assert response.status_code == 303
+    response = await client.post(
+        "/profile/availability",
+        data=form(client, day_0_available="on", day_0_start="20:30", day_0_hours="3.5", day_5_available="on"),
+    )
+    assert response.status_code == 303
+
+    me = client.data(await client.get("/api/v1/auth/me"))
+    assert me["username"] == "rocket" and me["display_name"] == "Rocket Man"
+    assert me["timezone"] == "Europe/Berlin" and me["rank"] == {"name": "Member", "level": 2}
+    assert me["characters"] == [
+        {
+            "id": mage,
+            "name": "Rocketmage",
+            "realm_slug": "test-realm",
+            "removed_at": None,
+            "is_main": True,
+            "is_offspec": False,
+        }
+    ]
+    page = await client.get("/profile")
+    assert 'value="20:30"' in page.text and 'value="3.5"' in page.text
+
+    # Log out, then back in through the form with a next= target.
+    assert (await client.post("/logout", data=form(client))).status_code == 303
+    assert AUTH_COOKIE not in client.cookies
+    assert (await client.get("/profile")).headers["location"] == "/login?next=/profile"
+    response = await client.post(
+        "/login", data=form(client, username="ROCKET", password=PASSWORD, next="/roster")
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/roster"
+    assert (await client.get("/profile")).status_code == 200
+
+
+async def test_profile_refuses_bad_timezone_and_hours(client, guild, log_in):
+    member = await guild.member()
+    await log_in(client, member)
+    bad_tz = await client.post("/profile/info", data=form(client, display_name="X", timezone="Mars/Olympus"))
+    assert bad_tz.status_code == 422 and "Choose a timezone" in bad_tz.text
+    bad_hours = await client.post(
+        "/profile/availability", data=form(client, day_2_available="on", day_2_hours="20")
+    )
+    assert bad_hours.status_code == 422 and "Wednesday: hours must be" in bad_hours.text
+
+
+async def test_spec_of_another_class_is_refused(client, guild, log_in):
+    member = await guild.member()
+    warrior = await guild.character("Stabby", class_name="Warrior", player_id=member.player_id)
+    await log_in(client, member)
+    holy = await guild.spec_id("Priest", "Holy")
+    response = await client.post(
+        "/profile/characters", data=form(client, main_character_id=str(warrior), main_spec_id=str(holy))
+    )
+    assert response.status_code == 422
+    assert "That spec does not belong to the character&#39;s class." in response.text
+    arms = await guild.spec_id("Warrior", "Arms")
+    ok = await client.post(
+        "/profile/characters", data=form(client, main_character_id=str(warrior), main_spec_id=str(arms))
+    )
+    assert ok.status_code == 303
+
+
+async def test_someone_elses_character_cannot_be_main(client, guild, log_in):
+    member = await guild.member()
+    other = await guild.player("Other")
+    theirs = await guild.character("Notmine", player_id=other)
+    await log_in(client, member)
+    response = await client.post("/profile/characters", data=form(client, main_character_id=str(theirs)))
+    assert response.status_code == 422 and "does not belong to this player" in response.text
+
+
+async def test_register_api_refuses_bad_codes(client, guild, db):
+    async def register(code, username, password=PASSWORD):
+        return await client.post(
+            "/api/v1/auth/register", json={"code": code, "username": username, "password": password}
+        )
+
+    unknown = await register("ZZZZZZZZ", "nobody")
+    assert unknown.status_code == 404
+    assert unknown.json() == {
+        "ok": False,
+        "error": {"code": "not_found", "message": "That invite code does not exist."},
+    }
+
+    player_id = await guild.player("Used")
+    code = await guild.invite(player_id)
+    first = await register(code, "firstuser")
+    assert first.status_code == 201 and first.json()["data"]["token"]
+    client.cookies.clear()
+    again = await register(code, "seconduser")
+    assert again.status_code == 409
+    assert again.json()["error"]["message"] == "That invite code has already been used."
+
+    stale_player = await guild.player("Late")
+    stale = await guild.invite(stale_player)
+    async with db.session() as s:
+        await s.execute(
+            update(InviteCode)
+            .where(InviteCode.code == stale)
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    expired = await register(stale, "lateuser")
+    assert expired.status_code == 422
+    assert expired.json()["error"]["message"] == "That invite code has expired."
+
+    fresh = await guild.invite(await guild.player("Weak"))
+    weak = await register(fresh, "weakuser", "short")
+    assert weak.status_code == 422 and "at least 8 characters" in weak.json()["error"]["message"]
+
+
+async def test_register_form_shows_errors(client, guild):
+    player_id = await guild.player("Typo")
+    code = await guild.invite(player_id)
+    mismatch = await client.post(
+        "/register",
+        data=form(client, code=code, username="typo", password=PASSWORD, password2=PASSWORD + "x"),
+    )
+    assert mismatch.status_code == 422 and "The two passwords do not match." in mismatch.text
+    unknown = await client.post(
+        "/register",
+        data=form(client, code="ABCDEFGH", username="typo", password=PASSWORD, password2=PASSWORD),
+    )
+    assert unknown.status_code == 404 and "That invite code does not exist." in unknown.text
+
+
+async def test_wrong_password_and_unknown_user_fail_alike(client, guild):
+    member = await guild.member()
+    wrong = await client.post(
+        "/api/v1/auth/login", json={"username": member.username, "password": "not it at all"}
+    )
+    unknown = await client.post("/api/v1/auth/login", json={"username": "ghost", "password": "not it at all"})
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert response.json()["error"] == {
+            "code": "invalid_credentials",
+            "message": "Invalid username or password.",
+        }
+    assert AUTH_COOKIE not in client.cookies
+    page = await client.post("/login", data=form(client, username=member.username, password="nope nope"))
+    assert page.status_code == 401 and "Invalid username or password." in page.text
+
+
+async def test_api_login_returns_a_bearer_token_and_rank_comes_from_the_database(client, guild, db):
+    member = await guild.member("Member")
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": member.username, "password": PASSWORD}
+    )
+    data = client.data(response)
+    assert (
+        data["token_type"] == "bearer" and data["expires_in"] == client.host.settings.jwt_expire_minutes * 60
+    )
+    client.cookies.clear()
+    headers = {"Authorization": f"Bearer {data['token']}"}
+    me = client.data(await client.get("/api/v1/auth/me", headers=headers))
+    assert me["rank"]["name"] == "Member"
+    # A promotion applies to the very next request with the same token.
+    from sv_common.identity.ranks import set_rank_override
+
+    async with db.session() as s:
+        await set_rank_override(s, member.player_id, await guild.rank_id("Officer"))
+    me = client.data(await client.get("/api/v1/auth/me", headers=headers))
+    assert me["rank"] == {"name": "Officer", "level": 4}
+
+
+async def test_invalid_tokens_are_anonymous(client):
+    for headers in ({"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic abc"}):
+        response = await client.get("/api/v1/auth/me", headers=headers)
+        assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+    client.cookies.set(AUTH_COOKIE, "garbage")
+    assert (await client.get("/api/v1/auth/me")).status_code == 401
+    # A junk bearer header never falls back to a (valid) cookie: CSRF is skipped for bearer requests.
+
+
+async def test_junk_bearer_header_does_not_ride_on_the_cookie(client, guild, log_in):
+    member = await guild.member()
+    await log_in(client, member)
+    assert (await client.get("/api/v1/auth/me")).status_code == 200
+    response = await client.get("/api/v1/auth/me", headers={"Authorization": "Bearer junk"})
+    assert response.status_code == 401
+
+
+async def test_logout_revokes_that_token(client, guild, log_in):
+    member = await guild.member()
+    token = await log_in(client, member)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 200
+    response = await client.post("/api/v1/auth/logout")
+    assert response.status_code == 200 and client.data(response) == {"logged_out": True}
+    assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 401
+
+
+async def test_logout_everywhere_revokes_every_token(make_client, guild, log_in):
+    member = await guild.member()
+    laptop = await make_client()
+    phone = await make_client(host=laptop.host)
+    laptop_token = await log_in(laptop, member)
+    phone_token = await log_in(phone, member)
+    response = await phone.post("/api/v1/auth/logout-all")
+    assert client_ok(response)
+    for token in (laptop_token, phone_token):
+        refused = await laptop.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "unauthorized"
+    assert (await laptop.get("/api/v1/auth/me")).status_code == 401  # its cookie holds a revoked token too
+
+
+def client_ok(response) -> bool:
+    return response.status_code == 200 and response.json()["ok"] is True
+
+
+async def test_password_change_ends_other_sessions(make_client, guild, log_in):
+    member = await guild.member()
+    here = await make_client()
+    there = await make_client(host=here.host)
+    await log_in(here, member)
+    other_token = await log_in(there, member)
+
+    wrong = await here.post(
+        "/api/v1/auth/password", json={"current_password": "nope nope", "new_password": "x" * 10}
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "wrong_password"
+
+    changed = await here.post(
+        "/api/v1/auth/password", json={"current_password": PASSWORD, "new_password": "a brand new secret"}
+    )
+    new_token = here.data(changed)["token"]
+    assert (await here.get("/api/v1/auth/me")).status_code == 200  # this session got a fresh cookie
+    assert (
+        await there.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {other_token}"})
+    ).status_code == 401
+    assert (
+        await there.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {new_token}"})
+    ).status_code == 200
+    old = await there.post("/api/v1/auth/login", json={"username": member.username, "password": PASSWORD})
+    assert old.status_code == 401
+
+
+async def test_password_change_form(client, guild, log_in):
+    member = await guild.member()
+    await log_in(client, member)
+    mismatch = await client.post(
+        "/profile/password",
+        data=form(client, current_password=PASSWORD, new_password="abcdefghij", new_password2="abcdefghik"),
+    )
+    assert mismatch.status_code == 422 and "do not match" in mismatch.text
+    done = await client.post(
+        "/profile/password",
+        data=form(client, current_password=PASSWORD, new_password="abcdefghij", new_password2="abcdefghij"),
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/profile?saved=password"
+    assert "Your password is changed" in (await client.get("/profile?saved=password")).text
+
+
+async def test_logout_everywhere_form(client, guild, log_in):
+    member = await guild.member()
+    token = await log_in(client, member)
+    response = await client.post("/profile/logout-all", data=form(client))
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert (
+        await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 401
