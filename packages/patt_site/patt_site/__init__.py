@@ -1,9 +1,9 @@
-"""The PATT site bundle: which plugins run, the guild's texts and its landing page."""
+"""The PATT site bundle: which plugins run, the guild's texts, template overrides (templates/<plugin>/...)."""
 
 from pathlib import Path
 
 from patt_host import Site
-from patt_site.hooks import PattSiteHooks
+from patt_host.landing import LandingPage
 
 HERE = Path(__file__).parent
 
@@ -20,7 +20,7 @@ site = Site(
         "discord_invite_url": "",
     },
     config={"login_path": "/login"},
-    hooks=PattSiteHooks,
+    hooks=LandingPage(),
     templates_dir=HERE / "templates",
     static_dir=HERE / "static",
 )
