@@ -1,0 +1,246 @@
+"""Officers' Player Manager, invites and reference tables, through HTTP as an officer."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from patt_host import hookimpl
+from sv_common.identity.discord_users import upsert_discord_user
+from sv_common.identity.models import DiscordConfig, Player
+from sv_common.notify.models import NotificationOutbox
+
+PASSWORD = "correct horse battery"
+
+
+class EventRecorder:
+    """A test plugin that records the domain events it receives."""
+
+    name = "recorder"
+
+    def __init__(self):
+        self.events = []
+
+    @hookimpl
+    def handle_event(self, event):
+        self.events.append(event)
+
+
+@pytest.fixture
+async def officer_client(make_client, guild, log_in):
+    client = await make_client(plugins=["identity", "recorder"], extra_plugins=[EventRecorder])
+    officer = await guild.member("Officer", name="Boss")
+    await log_in(client, officer)
+    client.officer = officer
+    client.events = client.host.plugin("recorder").obj.events
+    return client
+
+
+async def discord_user(db, discord_id: str, username: str, role_ids=()) -> int:
+    async with db.session() as s:
+        user, _ = await upsert_discord_user(
+            s, discord_id=discord_id, username=username, display_name=username.title(), role_ids=role_ids
+        )
+        return user.id
+
+
+async def test_player_manager_create_rename_link_and_deactivate(officer_client, guild, db):
+    client = officer_client
+    created = await client.post("/api/v1/admin/players", json={"display_name": "Newbie"})
+    assert created.status_code == 201
+    player_id = client.data(created)["id"]
+
+    renamed = await client.patch(f"/api/v1/admin/players/{player_id}", json={"display_name": "Newcomer"})
+    assert client.data(renamed)["display_name"] == "Newcomer"
+
+    character = await guild.character("Newcomerdk", class_name="Death Knight", spec="Blood")
+    linked = await client.put(f"/api/v1/admin/characters/{character}/player", json={"player_id": player_id})
+    assert client.data(linked) == {"character_id": character, "player_id": player_id}
+    assert any(
+        e.name == "player.linked" and e.data == {"player_id": player_id, "character_id": character}
+        for e in client.events
+    )
+
+    discord_id = await discord_user(db, "123456789012345678", "newcomer")
+    assert (
+        await client.put(f"/api/v1/admin/players/{player_id}/discord", json={"discord_user_id": discord_id})
+    ).status_code == 200
+    other = client.data(await client.post("/api/v1/admin/players", json={"display_name": "Thief"}))["id"]
+    clash = await client.put(f"/api/v1/admin/players/{other}/discord", json={"discord_user_id": discord_id})
+    assert clash.status_code == 409 and "already linked to Newcomer" in clash.json()["error"]["message"]
+
+    data = client.data(await client.get("/api/v1/admin/players"))
+    row = next(p for p in data["players"] if p["id"] == player_id)
+    assert (
+        row["display_name"] == "Newcomer"
+        and row["discord_username"] == "newcomer"
+        and row["registered"] is False
+    )
+    char_row = next(c for c in data["characters"] if c["id"] == character)
+    assert char_row["player_id"] == player_id and char_row["link_source"] == "manual"
+    assert next(d for d in data["discord_users"] if d["id"] == discord_id)["player_id"] == player_id
+
+    unlinked = await client.put(f"/api/v1/admin/characters/{character}/player", json={"player_id": None})
+    assert client.data(unlinked)["player_id"] is None
+    deactivated = await client.patch(f"/api/v1/admin/players/{player_id}", json={"is_active": False})
+    assert client.data(deactivated)["is_active"] is False
+    missing = await client.patch("/api/v1/admin/players/999999", json={"display_name": "Ghost"})
+    assert missing.status_code == 404
+    bad = await client.patch(f"/api/v1/admin/players/{player_id}", json={"display_name": ""})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_failed"
+
+
+async def test_rank_override_emits_rank_changed(officer_client, guild):
+    client = officer_client
+    player_id = await guild.player("Promotee")
+    veteran = await guild.rank_id("Veteran")
+    response = await client.patch(f"/api/v1/admin/players/{player_id}", json={"rank_override_id": veteran})
+    assert response.status_code == 200
+    changes = [e.data for e in client.events if e.name == "player.rank_changed"]
+    assert changes == [
+        {"player_id": player_id, "old_rank_id": None, "new_rank_id": veteran, "source": "admin_override"}
+    ]
+    cleared = await client.patch(f"/api/v1/admin/players/{player_id}", json={"rank_override_id": None})
+    assert cleared.status_code == 200
+    data = client.data(await client.get("/api/v1/admin/players"))
+    assert next(p for p in data["players"] if p["id"] == player_id)["rank"] is None
+
+
+async def test_send_invite_without_a_bot_returns_the_code(officer_client, guild):
+    client = officer_client
+    player_id = await guild.player("Invitee")
+    response = await client.post(f"/api/v1/admin/players/{player_id}/invite")
+    assert response.status_code == 201
+    invite = client.data(response)
+    assert len(invite["code"]) == 8 and invite["dm_sent"] is False
+    assert "DISCORD_BOT_TOKEN" in invite["reason"]
+    assert invite["register_url"].endswith(f"/register?code={invite['code']}")
+    listed = client.data(await client.get("/api/v1/admin/invites"))
+    assert listed[0]["code"] == invite["code"] and listed[0]["status"] == "open"
+    assert listed[0]["player_name"] == "Invitee" and listed[0]["created_by"] == "Boss"
+
+    revoked = await client.delete(f"/api/v1/admin/invites/{invite['id']}")
+    assert client.data(revoked)["revoked"] is True
+    client.cookies.clear()
+    redeem = await client.post(
+        "/api/v1/auth/register", json={"code": invite["code"], "username": "invitee", "password": PASSWORD}
+    )
+    assert redeem.status_code == 404
+
+
+async def test_send_invite_queues_a_dm_when_discord_allows(make_client, guild, db, log_in):
+    client = await make_client(discord_bot_token="fake-token-for-tests")
+    officer = await guild.member("Officer")
+    await log_in(client, officer)
+    player_id = await guild.player("Dmme")
+    discord_id = await discord_user(db, "223456789012345678", "dmme")
+    async with db.session() as s:
+        await s.execute(update(Player).where(Player.id == player_id).values(discord_user_id=discord_id))
+
+    off = client.data(await client.post(f"/api/v1/admin/players/{player_id}/invite"))
+    assert off["dm_sent"] is False and "switched off" in off["reason"]
+
+    async with db.session() as s:
+        config = await s.scalar(select(DiscordConfig))
+        config.bot_dm_enabled = True
+        config.feature_invite_dm = True
+    on = client.data(await client.post(f"/api/v1/admin/players/{player_id}/invite"))
+    assert on["dm_sent"] is True and on["reason"] is None
+    async with db.session() as s:
+        queued = await s.scalar(select(NotificationOutbox).where(NotificationOutbox.status == "pending"))
+    assert queued.player_id == player_id and on["code"] in str(queued.payload)
+
+
+async def test_wow_rank_mapping_edit_recomputes_ranks(officer_client, guild, db):
+    client = officer_client
+    player_id = await guild.player("Climber")
+    await guild.character("Climberpal", class_name="Paladin", player_id=player_id, wow_rank_index=2)
+    async with db.session() as s:
+        from sv_common.identity.ranks import recompute_player_rank
+
+        await recompute_player_rank(s, player_id)
+    ranks = {r["name"]: r for r in client.data(await client.get("/api/v1/admin/ranks"))}
+    assert ranks["Veteran"]["wow_rank_index"] == 2
+
+    clash = await client.patch(f"/api/v1/admin/ranks/{ranks['Member']['id']}", json={"wow_rank_index": 2})
+    assert clash.status_code == 409 and "Clear it there first" in clash.json()["error"]["message"]
+
+    cleared = client.data(
+        await client.patch(f"/api/v1/admin/ranks/{ranks['Veteran']['id']}", json={"wow_rank_index": None})
+    )
+    assert cleared["wow_rank_index"] is None and cleared["players_changed"] == 1
+    moved = client.data(
+        await client.patch(f"/api/v1/admin/ranks/{ranks['Member']['id']}", json={"wow_rank_index": 2})
+    )
+    assert moved["wow_rank_index"] == 2 and moved["players_changed"] == 1
+    data = client.data(await client.get("/api/v1/admin/players"))
+    climber = next(p for p in data["players"] if p["id"] == player_id)
+    assert climber["rank"]["name"] == "Member" and climber["rank_source"] == "wow_character"
+    assert [e.data["new_rank_id"] for e in client.events if e.name == "player.rank_changed"][-2:] == [
+        None,
+        ranks["Member"]["id"],
+    ]
+
+
+async def test_discord_role_mapping_edit_recomputes_ranks(officer_client, guild, db):
+    client = officer_client
+    player_id = await guild.player("Roley")
+    discord_id = await discord_user(db, "323456789012345678", "roley", role_ids=["777000777000777000"])
+    await client.put(f"/api/v1/admin/players/{player_id}/discord", json={"discord_user_id": discord_id})
+    veteran = await guild.rank_id("Veteran")
+    result = client.data(
+        await client.patch(f"/api/v1/admin/ranks/{veteran}", json={"discord_role_id": "777000777000777000"})
+    )
+    assert result["discord_role_id"] == "777000777000777000" and result["players_changed"] == 1
+    bad = await client.patch(f"/api/v1/admin/ranks/{veteran}", json={"discord_role_id": "not-a-snowflake"})
+    assert bad.status_code == 422
+
+
+async def test_rank_create_and_delete(officer_client, guild):
+    client = officer_client
+    created = await client.post(
+        "/api/v1/admin/ranks", json={"name": "Raider", "level": 6, "scheduling_weight": 2}
+    )
+    assert created.status_code == 201
+    rank = client.data(created)
+    duplicate = await client.post("/api/v1/admin/ranks", json={"name": "Raider", "level": 7})
+    assert duplicate.status_code == 409
+    assert client.data(await client.delete(f"/api/v1/admin/ranks/{rank['id']}"))["deleted"] is True
+    officer_rank = await guild.rank_id("Officer")
+    in_use = await client.delete(f"/api/v1/admin/ranks/{officer_rank}")
+    assert in_use.status_code == 409 and "in use" in in_use.json()["error"]["message"]
+
+
+async def test_roles_and_classes(officer_client):
+    client = officer_client
+    roles = client.data(await client.get("/api/v1/admin/roles"))
+    tank = next(r for r in roles if r["name"] == "Tank")
+    assert (
+        client.data(await client.patch(f"/api/v1/admin/roles/{tank['id']}", json={"name": "Tanks"}))["name"]
+        == "Tanks"
+    )
+    reference = client.data(await client.get("/api/v1/admin/classes"))
+    assert len(reference["classes"]) == 13
+    devourer = next(s for s in reference["specializations"] if s["name"] == "Devourer")
+    assert devourer["class_name"] == "Demon Hunter"
+
+
+async def test_admin_pages_render_for_officers(officer_client, guild):
+    client = officer_client
+    player_id = await guild.player("Pagey")
+    await guild.character("Pageychar", player_id=player_id)
+    await client.post(f"/api/v1/admin/players/{player_id}/invite")
+    expectations = {
+        "/admin/players": ["Player Manager", "Pagey", "Pageychar"],
+        "/admin/ranks": ["Guild Leader", "Devourer", "Scheduling weight"],
+        "/admin/invites": ["Pagey", "open"],
+        "/admin/matching": ["Pending suggestions", "Run matching now"],
+    }
+    for path, needles in expectations.items():
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        for needle in needles:
+            assert needle in page.text, (path, needle)
+    dashboard = await client.get("/admin")
+    for link in ("/admin/players", "/admin/ranks", "/admin/invites", "/admin/matching"):
+        assert f'href="{link}"' in dashboard.text

@@ -1,0 +1,187 @@
+"""The public roster: API shape, who is on it, the page and chart, caching and compression."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+
+from patt_identity.runtime import runtime_for
+from sv_common.identity import players as player_service
+from sv_common.identity.models import WowCharacter
+
+
+async def build_roster(guild, db):
+    officer = await guild.player("Aria", rank="Officer")
+    mage = await guild.character(
+        "Ariafrost", class_name="Mage", spec="Fire", player_id=officer, item_level=639
+    )
+    priest = await guild.character("Ariaheals", class_name="Priest", spec="Holy", player_id=officer)
+    await guild.set_main(
+        officer,
+        mage,
+        await guild.spec_id("Mage", "Frost"),
+        offspec_character_id=priest,
+        offspec_spec_id=await guild.spec_id("Priest", "Discipline"),
+    )
+
+    tank = await guild.player("Brom")  # no chosen spec: the character's active spec decides
+    warrior = await guild.character(
+        "Bromshield", class_name="Warrior", spec="Protection", player_id=tank, item_level=630
+    )
+    await guild.set_main(tank, warrior)
+
+    no_main = await guild.player("Cato")
+    await guild.character("Catoalt", class_name="Rogue", player_id=no_main)
+
+    gone = await guild.player("Dax")
+    dax_main = await guild.character("Daxdruid", class_name="Druid", player_id=gone)
+    await guild.set_main(gone, dax_main)
+    async with db.session() as s:
+        await player_service.deactivate_player(s, gone)
+
+    left = await guild.player("Eli")
+    eli_main = await guild.character("Elihunt", class_name="Hunter", player_id=left)
+    await guild.set_main(left, eli_main)
+    async with db.session() as s:
+        await s.execute(
+            update(WowCharacter).where(WowCharacter.id == eli_main).values(removed_at=datetime.now(UTC))
+        )
+    return {"officer": officer, "mage": mage, "priest": priest, "tank": tank, "warrior": warrior}
+
+
+async def test_roster_api_lists_active_players_with_a_main(client, guild, db):
+    ids = await build_roster(guild, db)
+    response = await client.get("/api/v1/guild/roster")
+    assert response.status_code == 200
+    data = client.data(response)
+    assert [p["display_name"] for p in data["players"]] == ["Aria", "Brom"]
+    aria, brom = data["players"]
+    assert aria == {
+        "player_id": ids["officer"],
+        "display_name": "Aria",
+        "rank_name": "Officer",
+        "rank_level": 4,
+        "main": {
+            "character_id": ids["mage"],
+            "name": "Ariafrost",
+            "realm_slug": "test-realm",
+            "class_name": "Mage",
+            "class_colour": "#3FC7EB",
+            "spec_name": "Frost",
+            "role_name": "Ranged DPS",
+            "role": "ranged",
+            "item_level": 639,
+            "armory_url": "https://worldofwarcraft.blizzard.com/en-us/character/us/test-realm/ariafrost",
+        },
+        "offspec": {
+            "character_id": ids["priest"],
+            "name": "Ariaheals",
+            "realm_slug": "test-realm",
+            "class_name": "Priest",
+            "class_colour": "#FFFFFF",
+            "spec_name": "Discipline",
+            "role_name": "Healer",
+            "role": "healer",
+            "item_level": None,
+            "armory_url": "https://worldofwarcraft.blizzard.com/en-us/character/us/test-realm/ariaheals",
+        },
+        "character_count": 2,
+    }
+    assert brom["main"]["spec_name"] == "Protection" and brom["main"]["role"] == "tank"
+    assert brom["rank_name"] is None and brom["rank_level"] == 0 and brom["offspec"] is None
+    assert data["composition"] == {
+        "total": 2,
+        "roles": [
+            {"name": "Tank", "role": "tank", "count": 1},
+            {"name": "Ranged DPS", "role": "ranged", "count": 1},
+        ],
+        "classes": [
+            {"name": "Mage", "class_colour": "#3FC7EB", "count": 1},
+            {"name": "Warrior", "class_colour": "#C69B6D", "count": 1},
+        ],
+    }
+
+
+async def test_armory_region_comes_from_the_site(make_client, make_host, guild, db):
+    import dataclasses
+
+    ids = await build_roster(guild, db)
+    host = make_host()
+    host.site = dataclasses.replace(
+        host.site, config={**host.site.config, "armory_region": "EU", "armory_locale": "en-gb"}
+    )
+    client = await make_client(host=host)
+    data = client.data(await client.get("/api/v1/guild/roster"))
+    main = next(p["main"] for p in data["players"] if p["player_id"] == ids["officer"])
+    assert (
+        main["armory_url"] == "https://worldofwarcraft.blizzard.com/en-gb/character/eu/test-realm/ariafrost"
+    )
+
+
+async def test_roster_is_gzipped_and_supports_etags(client, guild, db):
+    await build_roster(guild, db)
+    response = await client.get("/api/v1/guild/roster", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.json()["ok"] is True  # httpx inflates it
+    etag = response.headers["etag"]
+    cached = await client.get("/api/v1/guild/roster", headers={"If-None-Match": etag})
+    assert cached.status_code == 304 and cached.content == b""
+    plain = await client.get("/api/v1/guild/roster", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == response.json()
+
+
+async def test_roster_page_renders_table_and_chart_from_the_same_data(client, guild, db):
+    await build_roster(guild, db)
+    page = await client.get("/roster")
+    assert page.status_code == 200
+    html = page.text
+    assert "Ariafrost" in html and "Bromshield" in html
+    for absent in ("Catoalt", "Daxdruid", "Elihunt"):
+        assert absent not in html
+    assert "Composition" in html and 'class="bar bar-role-tank"' in html and "Ranged DPS" in html
+    assert "https://worldofwarcraft.blizzard.com/en-us/character/us/test-realm/ariafrost" in html
+    assert 'src="/static/plugins/identity/roster.js"' in html
+    assert "<script>" not in html  # the CSP allows no inline script
+
+
+async def test_roster_follows_changes_made_here_and_elsewhere(make_client, guild, db, monkeypatch):
+    monkeypatch.setenv("PATT_IDENTITY_ROSTER_RECHECK_SECONDS", "0")
+    ids = await build_roster(guild, db)
+    client = await make_client()
+    cache = runtime_for(client.host).roster
+    first = client.data(await client.get("/api/v1/guild/roster"))
+    assert len(first["players"]) == 2
+    await client.get("/api/v1/guild/roster")
+    assert cache.loads == 1  # unchanged fingerprint: served from the cache
+
+    # Another process (a sync, the bot) gives Brom's warrior a new item level.
+    async with db.session() as s:
+        await s.execute(
+            update(WowCharacter)
+            .where(WowCharacter.id == ids["warrior"])
+            .values(item_level=645, blizzard_last_sync=datetime.now(UTC))
+        )
+    again = client.data(await client.get("/api/v1/guild/roster"))
+    assert next(p for p in again["players"] if p["display_name"] == "Brom")["main"]["item_level"] == 645
+    assert cache.loads == 2
+
+
+async def test_roster_event_invalidates_the_cache(client, guild, db):
+    await build_roster(guild, db)
+    cache = runtime_for(client.host).roster
+    await client.get("/api/v1/guild/roster")
+    assert cache._snapshot is not None
+    await client.host.emit("player.rank_changed", player_id=1, old_rank_id=None, new_rank_id=1, source="test")
+    assert cache._snapshot is None
+
+
+async def test_guild_ranks(client):
+    ranks = client.data(await client.get("/api/v1/guild/ranks"))
+    assert [r["name"] for r in ranks] == ["Initiate", "Member", "Veteran", "Officer", "Guild Leader"]
+    assert ranks[0] == {
+        "id": ranks[0]["id"],
+        "name": "Initiate",
+        "level": 1,
+        "description": "New member, proving reliability and social fit",
+    }
