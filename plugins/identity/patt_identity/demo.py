@@ -27,6 +27,7 @@ from sv_common.identity.ranks import recompute_for_characters
 DEMO_MARKER = "demo guild (patt demo)"
 OFFICER_USERNAME = "officer"
 PLAYER_COUNT = 40
+NEWCOMERS = 4  # unlinked characters + Discord users, for the matching page
 # In-game rank index of each player, cycling (0 = guild master ... 4 = initiate).
 RANK_PATTERN = (3, 3, 2, 4, 3, 2, 3, 4, 3, 2)
 _FIRST = (
@@ -107,8 +108,10 @@ async def _seed_guild(session: AsyncSession, realm: str) -> dict[str, int]:
     rng = random.Random(20_24)  # the same demo guild every time
     class_ids = list(await session.scalars(select(WowClass.id).order_by(WowClass.id)))
     specs = await _specs(session)
-    player_names = _names(rng, PLAYER_COUNT)
-    alt_names = iter(_names(rng, PLAYER_COUNT * 3 + 20)[PLAYER_COUNT:])
+    # One pool of distinct names: players' mains, then alts, then newcomers.
+    pool = _names(rng, PLAYER_COUNT * 4 + NEWCOMERS)
+    player_names, newcomer_names = pool[:PLAYER_COUNT], pool[-NEWCOMERS:]
+    alt_names = iter(pool[PLAYER_COUNT:-NEWCOMERS])
     counts = {"players": 0, "characters": 0, "discord_users": 0}
     spec_cycle = [(class_id, spec_id) for class_id in class_ids for spec_id in specs.get(class_id, [])]
     for index, name in enumerate(player_names):
@@ -159,7 +162,7 @@ async def _seed_guild(session: AsyncSession, realm: str) -> dict[str, int]:
         await recompute_for_characters(session, [c.id for c in characters])
     # Unlinked newcomers for the matching suggestions: a character whose note names a
     # Discord user nobody has linked yet.
-    for index, name in enumerate(_names(random.Random(77), 4)):
+    for index, name in enumerate(newcomer_names):
         await upsert_discord_user(
             session,
             discord_id=str(910_000_000_000_000_000 + index),

@@ -1,0 +1,122 @@
+"""Identity matching from the officers' side: run (as the job), review, apply, reject, auto-apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from patt_host import hookimpl
+from sv_common.identity.discord_users import upsert_discord_user
+from sv_common.identity.matching import Suggestion
+
+
+class PluggedRule:
+    """A plugin's matching rule: characters named "Plugged*" belong to the player named "Plugger"."""
+
+    name = "test_plugged"
+
+    async def propose(self, ctx):
+        owner = next((p for p in ctx.players if p.display_name == "Plugger"), None)
+        return [
+            Suggestion(
+                character_id=c.id,
+                discord_user_id=None,
+                player_id=owner.id,
+                rule=self.name,
+                confidence="medium",
+                reason="named after Plugger",
+            )
+            for c in ctx.characters
+            if owner is not None and c.name.startswith("Plugged")
+        ]
+
+
+class RulePlugin:
+    name = "ruleplugin"
+
+    @hookimpl
+    def matching_rules(self):
+        return [PluggedRule()]
+
+
+@pytest.fixture
+async def matcher(make_client, guild, log_in, db):
+    async def build(**settings):
+        client = await make_client(plugins=["identity", "ruleplugin"], extra_plugins=[RulePlugin], **settings)
+        officer = await guild.member("Officer", name="Judge")
+        await log_in(client, officer)
+        return client
+
+    return build
+
+
+async def arrange(guild, db):
+    async with db.session() as s:
+        rocket, _ = await upsert_discord_user(
+            s, discord_id="400000000000000001", username="rocket", display_name="Rocket", role_ids=[]
+        )
+        await upsert_discord_user(
+            s, discord_id="400000000000000002", username="kara", display_name="Kara", role_ids=[]
+        )
+        await upsert_discord_user(
+            s, discord_id="400000000000000003", username="karaoke", display_name="kara", role_ids=[]
+        )
+    rocket_dh = await guild.character("Rocketdh", class_name="Demon Hunter", guild_note="Rocket's DH")
+    twin = await guild.character("Karamage", guild_note="Kara alt")
+    await guild.player("Plugger")
+    plugged = await guild.character("Pluggedin", class_name="Monk")
+    return {"rocket_user": rocket.id, "rocket_dh": rocket_dh, "twin": twin, "plugged": plugged}
+
+
+async def test_run_review_apply_and_reject(matcher, guild, db):
+    ids = await arrange(guild, db)
+    client = await matcher()
+    run = client.data(await client.post("/api/v1/admin/matching/run"))
+    assert run["status"] == "succeeded" and run["counts"]["created"] >= 3 and run["counts"]["applied"] == 0
+    runs = client.data(await client.get("/api/v1/jobs/runs", params={"job": "identity.run_matching"}))
+    assert runs[0]["id"] == run["run_id"] and runs[0]["triggered_by"] == "Judge"
+
+    pending = client.data(await client.get("/api/v1/admin/matching/suggestions"))
+    by_character = {}
+    for s in pending:
+        by_character.setdefault(s["character"]["id"], []).append(s)
+    rocket = next(s for s in by_character[ids["rocket_dh"]] if s["rule"] == "note_key")
+    assert rocket["confidence"] == "high" and rocket["ambiguous"] is False
+    assert rocket["discord_user"]["username"] == "rocket" and rocket["player"] is None
+    assert "Rocket's DH" in rocket["reason"]
+    assert all(s["ambiguous"] for s in by_character[ids["twin"]])
+    plugged = by_character[ids["plugged"]][0]
+    assert plugged["rule"] == "test_plugged" and plugged["player"]["display_name"] == "Plugger"
+
+    applied = client.data(await client.post(f"/api/v1/admin/matching/suggestions/{rocket['id']}/apply"))
+    assert applied["status"] == "applied" and applied["character_id"] == ids["rocket_dh"]
+    players = client.data(await client.get("/api/v1/admin/players"))
+    new_player = next(p for p in players["players"] if p["id"] == applied["player_id"])
+    assert new_player["display_name"] == "Rocket" and new_player["discord_user_id"] == ids["rocket_user"]
+    assert (
+        next(c for c in players["characters"] if c["id"] == ids["rocket_dh"])["player_id"] == new_player["id"]
+    )
+
+    rejected = client.data(await client.post(f"/api/v1/admin/matching/suggestions/{plugged['id']}/reject"))
+    assert rejected["status"] == "rejected"
+    again = await client.post(f"/api/v1/admin/matching/suggestions/{plugged['id']}/apply")
+    assert again.status_code == 409
+    rerun = client.data(await client.post("/api/v1/admin/matching/run"))
+    assert rerun["status"] == "succeeded"
+    remaining = client.data(await client.get("/api/v1/admin/matching/suggestions"))
+    assert {s["character"]["id"] for s in remaining} == {ids["twin"]}  # rejected ones stay rejected
+
+    page = await client.get("/admin/matching")
+    assert "Karamage" in page.text and "ambiguous" in page.text and "test_plugged" in page.text
+
+
+async def test_auto_apply_takes_only_unambiguous_high_confidence(matcher, guild, db, monkeypatch):
+    monkeypatch.setenv("PATT_IDENTITY_AUTO_APPLY_HIGH_CONFIDENCE", "true")
+    ids = await arrange(guild, db)
+    client = await matcher()
+    run = client.data(await client.post("/api/v1/admin/matching/run"))
+    assert run["counts"]["applied"] == 1 and run["counts"]["players_created"] == 1
+    players = client.data(await client.get("/api/v1/admin/players"))
+    owners = {c["id"]: c["player_id"] for c in players["characters"]}
+    assert owners[ids["rocket_dh"]] is not None
+    assert owners[ids["twin"]] is None  # ambiguous: waits for an officer
+    assert owners[ids["plugged"]] is None  # medium: waits for an officer
