@@ -3,6 +3,11 @@
 Intents are merged from every plugin's ``discord_intents``; cogs come from
 ``discord_cogs`` and are attached in ``setup_hook`` one plugin at a time, so a broken
 plugin is logged, reported on the admin pages and skipped while the others run.
+
+Slash commands are grouped per plugin: every app command a plugin's cogs define ends
+up under one ``app_commands.Group`` named after the plugin (``/identity link ...``), so
+plugins cannot collide. Commands are pushed to Discord only by ``patt bot sync``
+(:func:`sync_commands`), never on every start (Discord rate-limits syncing).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import logging
 from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 log = logging.getLogger("patt.bot")
@@ -29,15 +35,43 @@ def merged_intents(host: Any) -> discord.Intents:
     return intents
 
 
+class PattCommandTree(app_commands.CommandTree):
+    """Answers failed checks (e.g. officers only) with an ephemeral message instead of silence."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You cannot use this command."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("slash command /%s failed", command, exc_info=error)
+            message = "Something went wrong; the officers can see the details in the logs."
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True)
+            else:
+                await interaction.response.send_message(message, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the user about a failed command")
+
+
+def _top_level_app_commands(cog: commands.Cog) -> list[app_commands.Command | app_commands.Group]:
+    group = cog.__cog_app_commands_group__
+    return [group] if group is not None else list(cog.get_app_commands())
+
+
 class PattBot(commands.Bot):
-    """The platform's bot; ``cog_status`` records what each plugin contributed or why it failed."""
+    """The platform's bot; ``cog_status`` records what each plugin contributed or why it failed,
+    ``plugin_commands`` the slash commands each plugin has under its group."""
 
     def __init__(self, host: Any, **kwargs: Any):
         kwargs.setdefault("command_prefix", commands.when_mentioned)
         kwargs.setdefault("intents", merged_intents(host))
+        kwargs.setdefault("tree_cls", PattCommandTree)
         super().__init__(**kwargs)
         self.host = host
         self.cog_status: dict[str, dict[str, Any]] = {}
+        # Slash commands per plugin, as "<plugin> <command>" qualified names.
+        self.plugin_commands: dict[str, list[str]] = {}
 
     async def setup_hook(self) -> None:
         for plugin, result in self.host.hooks.discord_cogs(self):
@@ -50,6 +84,7 @@ class PattBot(commands.Bot):
             status["error"] = f"{type(result).__name__}: {result}"
             log.error("plugin %s: discord_cogs failed: %s", plugin.name, result)
             return
+        group: app_commands.Group | None = None
         try:
             result = await result if asyncio.iscoroutine(result) else result
             cogs = result if isinstance(result, list | tuple) else ([result] if result else [])
@@ -59,16 +94,68 @@ class PattBot(commands.Bot):
                     raise ValueError(f"cog name {cog.qualified_name!r} is already used by another plugin")
                 await self.add_cog(cog)
                 status["cogs"].append(qualified)
+                group = self._group_commands(plugin.name, cog, group)
+            if group is not None and group.commands:
+                self.tree.add_command(group)
+                self.plugin_commands[plugin.name] = sorted(c.qualified_name for c in group.walk_commands())
         except Exception as exc:  # noqa: BLE001 - isolate the plugin, keep the bot running
             status["error"] = f"{type(exc).__name__}: {exc}"
             log.exception("plugin %s: cog setup failed; its bot features are off", plugin.name)
             for name in status["cogs"]:
                 await self.remove_cog(name.split(":", 1)[1])
+            if group is not None:
+                self.tree.remove_command(group.name)
             status["cogs"] = []
+            self.plugin_commands.pop(plugin.name, None)
+
+    def _group_commands(
+        self, plugin_name: str, cog: commands.Cog, group: app_commands.Group | None
+    ) -> app_commands.Group | None:
+        """Move the cog's top-level app commands under the plugin's group."""
+        for command in _top_level_app_commands(cog):
+            self._remove_from_tree(command)
+            if isinstance(command, app_commands.Group) and command.name == plugin_name:
+                if group is None:
+                    group = command  # the plugin's own GroupCog is the plugin group
+                    continue
+                children = list(command.commands)
+            else:
+                children = [command]
+            if group is None:
+                group = app_commands.Group(name=plugin_name, description=f"{plugin_name} commands"[:100])
+            for child in children:
+                if isinstance(child, app_commands.Group) and any(
+                    isinstance(sub, app_commands.Group) for sub in child.commands
+                ):
+                    raise ValueError(
+                        f"slash command group {child.name!r} is nested too deeply to go under /{plugin_name}"
+                    )
+                if group.get_command(child.name) is not None:
+                    raise ValueError(f"slash command /{plugin_name} {child.name} is defined twice")
+                group.add_command(child)
+        return group
+
+    def _remove_from_tree(self, command: app_commands.Command | app_commands.Group) -> None:
+        guild_ids = getattr(command, "_guild_ids", None)
+        if guild_ids:
+            for guild_id in guild_ids:
+                self.tree.remove_command(command.name, guild=discord.Object(guild_id))
+        else:
+            self.tree.remove_command(command.name)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Once close() has begun discord.py drops its loop; an event dispatched by the
+        # still-unwinding connect loop would then fail to schedule (and leak a coroutine).
+        if self.is_closed():
+            return
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_ready(self) -> None:
         self.host.status["bot"] = "ready"
         log.info("bot ready as %s", self.user)
+
+    async def on_resumed(self) -> None:
+        self.host.status["bot"] = "ready"
 
     async def on_disconnect(self) -> None:
         self.host.status["bot"] = "disconnected"
@@ -100,3 +187,29 @@ async def run_bot(host: Any, **kwargs: Any) -> None:
 
 def start_bot_task(host: Any) -> asyncio.Task:
     return asyncio.create_task(run_bot(host), name="patt-bot")
+
+
+async def sync_commands(host: Any, *, guild_id: int | None = None, **kwargs: Any) -> list[str]:
+    """Push every plugin's slash commands to Discord over REST, then log out.
+
+    With ``guild_id`` the (global) commands are copied to that guild, where they appear
+    at once; without it they are synced globally (Discord may take up to an hour).
+    Returns the top-level command names Discord now has.
+    """
+    if host.settings.discord_bot_token is None:
+        raise RuntimeError("DISCORD_BOT_TOKEN is not set.")
+    bot = PattBot(host, **kwargs)
+    try:
+        await bot.login(host.settings.discord_bot_token.get_secret_value())  # runs setup_hook: cogs attach
+        failed = {name: s["error"] for name, s in bot.cog_status.items() if s["error"]}
+        for name, error in failed.items():
+            log.warning("plugin %s has no commands to sync: %s", name, error)
+        if guild_id is not None:
+            guild = discord.Object(guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        else:
+            synced = await bot.tree.sync()
+        return sorted(c.name for c in synced)
+    finally:
+        await bot.close()

@@ -204,6 +204,40 @@ def _run_bot(hctx: HostContext) -> None:
     asyncio.run(main())
 
 
+@bot.command("sync")
+@click.option(
+    "--guild",
+    "to_guild",
+    is_flag=True,
+    help="Sync to DISCORD_GUILD_ID only (visible at once) instead of globally (up to an hour).",
+)
+@pass_ctx
+def bot_sync(hctx: HostContext, to_guild: bool) -> None:
+    """Push the plugins' slash commands to Discord (REST only: logs in, syncs, exits)."""
+    host = hctx.host()
+    if host.settings.discord_bot_token is None:
+        raise click.ClickException("DISCORD_BOT_TOKEN is not set.")
+    guild_id = host.settings.discord_guild_id if to_guild else None
+    if to_guild and guild_id is None:
+        raise click.ClickException("--guild needs DISCORD_GUILD_ID.")
+
+    async def main() -> list[str]:
+        from patt_host.bot import sync_commands
+
+        await host.open()
+        try:
+            return await sync_commands(host, guild_id=guild_id)
+        finally:
+            await host.close()
+
+    try:
+        names = asyncio.run(main())
+    except Exception as exc:  # noqa: BLE001 - one readable line for the operator
+        raise click.ClickException(f"sync failed: {type(exc).__name__}: {exc}") from exc
+    where = f"guild {guild_id}" if guild_id else "globally"
+    click.echo(f"synced {len(names)} command group(s) {where}: {', '.join(names) or '(none)'}")
+
+
 # -- db ------------------------------------------------------------------------------------
 
 

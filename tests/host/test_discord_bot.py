@@ -78,7 +78,8 @@ async def test_failing_cogs_do_not_stop_other_plugins(make_host, start_discord_b
     bot = await start_discord_bot(host)
     assert host.status["bot"] == "ready"
     status = bot.cog_status
-    assert status["goodplug"] == {"cogs": ["goodplug:GoodCog"], "commands": ["goodplug hello"], "error": None}
+    assert status["goodplug"] == {"cogs": ["goodplug:GoodCog"], "error": None}
+    assert bot.plugin_commands == {"goodplug": ["goodplug hello"]}
     assert status["brokenplug"]["cogs"] == [] and "broken on purpose" in status["brokenplug"]["error"]
     assert status["raisingplug"]["error"] == "ValueError: cannot build cogs"
     assert status["discord"]["cogs"] == ["discord:DiscordSync"] and status["discord"]["error"] is None

@@ -148,7 +148,7 @@ def test_disabled_plugins_are_not_loaded(make_host):
 
 def test_safe_mode_loads_only_builtins(make_host):
     host = make_host(plugins=["sample"], patt_safe_mode=True)
-    assert [p.name for p in host.plugins] == ["core", "health", "introspection", "admin"]
+    assert [p.name for p in host.plugins] == ["core", "health", "introspection", "admin", "discord"]
 
 
 def test_requirements_load_first(make_host):

@@ -2,6 +2,7 @@
 
 from patt_host.builtins.admin import AdminPlugin
 from patt_host.builtins.core import CorePlugin
+from patt_host.builtins.discord import DiscordPlugin
 from patt_host.builtins.health import HealthPlugin
 from patt_host.builtins.introspection import IntrospectionPlugin
 
@@ -10,4 +11,5 @@ BUILTIN_PLUGINS = {
     "health": HealthPlugin,
     "introspection": IntrospectionPlugin,
     "admin": AdminPlugin,
+    "discord": DiscordPlugin,
 }

@@ -10,6 +10,8 @@ Fixtures (all real components, no mocks):
 - ``client``: the default PATT site's client.
 - ``redis_url`` / ``redis``: a real Redis (flushed per test).
 - ``job_context``: a JobContext on an opened host, for calling job functions directly.
+- ``fake_discord`` / ``discord_bot`` / ``start_discord_bot``: the fake Discord and a real
+  PattBot connected to it (see :mod:`patt_host.testing.discord`).
 
 Override ``patt_test_plugins`` in a conftest to add test-only plugins to the schema.
 """
@@ -27,6 +29,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from patt_host.testing.client import PattClient
+from patt_host.testing.discord import discord_bot, fake_discord, start_discord_bot  # noqa: F401 - fixtures
 from patt_host.testing.reset import DatabaseReset
 from patt_host.testing.services import PostgresService, RedisService, ServiceUnavailableError, required
 

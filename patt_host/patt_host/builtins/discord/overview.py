@@ -1,0 +1,69 @@
+"""What the Discord admin page and status API show: bot, settings, syncs, queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from sv_common import notify
+from sv_common.discord.channel_sync import channel_dict, list_channels
+from sv_common.discord.config import ROLE_SYNC_MODES, dm_feature_names, feature_column, load_discord_config
+from sv_common.discord.role_sync import latest_run, rank_role_map, run_dict
+from sv_common.identity.models import DiscordUser, GuildRank
+
+BOT_OFF_TEXT = "The Discord bot is off (DISCORD_BOT_TOKEN is not set): nothing is sent to Discord."
+
+
+def bot_state(host: Any) -> dict[str, Any]:
+    state = host.status.get("bot", "off")
+    bot = host.bot
+    return {
+        "status": state,
+        "token_set": host.settings.discord_bot_token is not None,
+        "off_text": BOT_OFF_TEXT if host.settings.discord_bot_token is None else None,
+        "user": str(bot.user) if bot is not None and bot.user is not None else None,
+        "cogs": dict(getattr(bot, "cog_status", {}) or {}),
+    }
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    return {
+        "guild_discord_id": config.guild_discord_id,
+        "role_sync_mode": config.role_sync_mode,
+        "role_sync_modes": list(ROLE_SYNC_MODES),
+        "role_sync_interval_hours": config.role_sync_interval_hours,
+        "last_role_sync_at": config.last_role_sync_at,
+        "default_announcement_channel_id": config.default_announcement_channel_id,
+        "audit_channel_id": config.audit_channel_id,
+        "bot_dm_enabled": config.bot_dm_enabled,
+        "dm_features": {name: bool(getattr(config, feature_column(name))) for name in dm_feature_names()},
+    }
+
+
+async def overview(host: Any, session: Any) -> dict[str, Any]:
+    """Everything the Discord admin page shows, in one dict (also the status API)."""
+    config = await load_discord_config(session)
+    members_present = await session.scalar(
+        select(func.count()).select_from(DiscordUser).where(DiscordUser.is_present.is_(True))
+    )
+    members_total = await session.scalar(select(func.count()).select_from(DiscordUser))
+    last_member_sync = await session.scalar(select(func.max(DiscordUser.last_sync)))
+    mapping = await rank_role_map(session)
+    ranks = (await session.scalars(select(GuildRank).order_by(GuildRank.level.desc()))).all()
+    run = await latest_run(session)
+    return {
+        "bot": bot_state(host),
+        "guild_id": config.guild_discord_id
+        or (str(host.settings.discord_guild_id) if host.settings.discord_guild_id else None),
+        "config": config_dict(config),
+        "members": {"present": members_present, "total": members_total, "last_sync": last_member_sync},
+        "ranks": [
+            {"id": r.id, "name": r.name, "level": r.level, "discord_role_id": r.discord_role_id}
+            for r in ranks
+        ],
+        "mapped_roles": len(mapping),
+        "role_sync": run_dict(run, plan_limit=300) if run is not None else None,
+        "channels": [channel_dict(c) for c in await list_channels(session)],
+        "notifications": await notify.status_counts(session),
+    }

@@ -1,0 +1,141 @@
+"""Officer pages and API of the built-in ``discord`` plugin.
+
+Pages: ``/admin/discord`` (bot, settings, role sync plan/result, channels) and
+``/admin/notifications`` (the outbox, retry). API under ``/api/v1/discord`` and
+``/api/v1/notifications``. Every route requires an officer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict
+
+from patt_host.builtins.discord.overview import bot_state, overview
+from patt_host.web.auth import Officer, require_officer
+from patt_host.web.envelope import ok
+from patt_host.web.templates import render
+from sv_common import notify
+from sv_common.discord.channel_sync import channel_dict, list_channels
+from sv_common.discord.client import DiscordUnavailable
+from sv_common.discord.config import update_discord_config
+from sv_common.discord.operations import run_role_sync
+from sv_common.discord.role_sync import recent_runs, run_dict
+from sv_common.errors import ServiceUnavailable
+
+
+class ConfigUpdate(BaseModel):
+    """Only the fields sent are changed; ``dm_features`` maps feature -> on/off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    guild_discord_id: str | None = None
+    role_sync_mode: str | None = None
+    role_sync_interval_hours: int | None = None
+    default_announcement_channel_id: str | None = None
+    audit_channel_id: str | None = None
+    bot_dm_enabled: bool | None = None
+    dm_features: dict[str, bool] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        sent = self.model_dump(exclude_unset=True)
+        features = sent.pop("dm_features", None) or {}
+        for name, value in features.items():
+            sent[f"feature_{name}_dm"] = value
+        return sent
+
+
+def build_routers(host: Any, plugin: Any) -> list[APIRouter]:
+    pages = APIRouter(dependencies=[Depends(require_officer)], include_in_schema=False)
+    api = APIRouter(prefix="/api/v1/discord", tags=["discord"])
+    outbox = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+    def runtime():
+        return plugin.runtime(host)
+
+    @pages.get("/admin/discord", name="discord.admin")
+    async def discord_page(request: Request):
+        async with host.db.session() as session:
+            data = await overview(host, session)
+        return await render(request, "discord/discord.html", {"discord": data})
+
+    @pages.get("/admin/notifications", name="discord.notifications")
+    async def notifications_page(request: Request, status: str | None = None):
+        async with host.db.session() as session:
+            rows = [
+                notify.notification_dict(r) for r in await notify.list_notifications(session, status=status)
+            ]
+            counts = await notify.status_counts(session)
+        context = {"rows": rows, "counts": counts, "status_filter": status, "bot": bot_state(host)}
+        return await render(request, "discord/notifications.html", context)
+
+    @api.get("/status", name="discord.status")
+    async def status(actor: Officer):
+        async with host.db.session() as session:
+            return ok(await overview(host, session))
+
+    @api.patch("/config", name="discord.update_config")
+    async def update_config(actor: Officer, body: ConfigUpdate):
+        async with host.db.session() as session:
+            await update_discord_config(session, **body.changes())
+            data = await overview(host, session)
+        return ok(data["config"])
+
+    @api.get("/channels", name="discord.channels")
+    async def channels(actor: Officer, postable: bool = False):
+        async with host.db.session() as session:
+            return ok([channel_dict(c) for c in await list_channels(session, postable_only=postable)])
+
+    @api.get("/role-sync/runs", name="discord.role_sync_runs")
+    async def role_sync_runs(actor: Officer, limit: int = Query(20, ge=1, le=100)):
+        async with host.db.session() as session:
+            return ok([run_dict(r, plan_limit=50) for r in await recent_runs(session, limit)])
+
+    @api.post("/role-sync/dry-run", name="discord.role_sync_dry_run")
+    async def role_sync_dry_run(actor: Officer):
+        """Compute (and record) the to_discord plan now; nothing is sent to Discord."""
+        rt = runtime()
+        if not rt.enabled:
+            raise ServiceUnavailable("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
+        guild_id = await rt.guild_id()
+        if guild_id is None:
+            raise ServiceUnavailable("No Discord server is configured (DISCORD_GUILD_ID).", code="no_guild")
+        try:
+            async with rt.client() as client:
+                run = await run_role_sync(
+                    host.db,
+                    client,
+                    guild_id,
+                    mode="to_discord",
+                    dry_run=True,
+                    triggered_by=actor.display_name,
+                    emit=host.emit,
+                )
+        except DiscordUnavailable as exc:
+            raise ServiceUnavailable(str(exc), code="discord_unavailable") from exc
+        return ok(run_dict(run))
+
+    @outbox.get("", name="discord.notifications_api")
+    async def list_outbox(actor: Officer, status: str | None = None, limit: int = Query(100, ge=1, le=500)):
+        async with host.db.session() as session:
+            rows = await notify.list_notifications(session, status=status, limit=limit)
+            return ok([notify.notification_dict(r) for r in rows])
+
+    @outbox.post("/{notification_id}/retry", name="discord.retry_notification")
+    async def retry(notification_id: int, actor: Officer):
+        async with host.db.session() as session:
+            row = await notify.retry_notification(session, notification_id)
+            data = notify.notification_dict(row)
+        return ok(data)
+
+    @outbox.post("/flush", name="discord.flush_notifications", status_code=202)
+    async def flush(actor: Officer):
+        """Send every pending notification now, ignoring retry backoff."""
+        rt = runtime()
+        if not rt.enabled:
+            raise ServiceUnavailable("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
+        rt.kick_delivery(flush=True)
+        return ok({"queued": True}, status_code=202)
+
+    return [pages, api, outbox]

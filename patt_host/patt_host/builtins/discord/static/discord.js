@@ -1,0 +1,75 @@
+// Discord admin pages: settings form, dry run, notification retry and flush.
+(function () {
+  "use strict";
+  const say = (id, text) => { const el = document.getElementById(id); if (el) el.textContent = text; };
+
+  const form = document.getElementById("discord-config");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const features = {};
+      form.querySelectorAll('input[name="dm_feature"]').forEach((box) => { features[box.value] = box.checked; });
+      const interval = parseInt(data.get("role_sync_interval_hours"), 10);
+      const body = {
+        guild_discord_id: data.get("guild_discord_id") || null,
+        role_sync_mode: data.get("role_sync_mode"),
+        role_sync_interval_hours: Number.isNaN(interval) ? null : interval,
+        default_announcement_channel_id: data.get("default_announcement_channel_id") || null,
+        audit_channel_id: data.get("audit_channel_id") || null,
+        bot_dm_enabled: form.querySelector('input[name="bot_dm_enabled"]').checked,
+        dm_features: features,
+      };
+      try {
+        await window.patt.api("PATCH", "/api/v1/discord/config", body);
+        say("config-result", "Saved.");
+      } catch (error) {
+        say("config-result", error.message);
+      }
+    });
+  }
+
+  const dryRun = document.getElementById("dry-run");
+  if (dryRun) {
+    dryRun.addEventListener("click", async () => {
+      dryRun.disabled = true;
+      say("dry-run-result", "Computing the plan…");
+      try {
+        const run = await window.patt.api("POST", "/api/v1/discord/role-sync/dry-run", {});
+        say("dry-run-result", `${run.planned} change(s) planned; nothing was sent.`);
+        setTimeout(() => window.location.reload(), 800);
+      } catch (error) {
+        say("dry-run-result", error.message);
+        dryRun.disabled = false;
+      }
+    });
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest(".js-retry");
+    if (!button) return;
+    button.disabled = true;
+    try {
+      await window.patt.api("POST", `/api/v1/notifications/${encodeURIComponent(button.dataset.id)}/retry`, {});
+      button.textContent = "Queued";
+      setTimeout(() => window.location.reload(), 1200);
+    } catch (error) {
+      button.textContent = error.message;
+    }
+  });
+
+  const flush = document.getElementById("flush");
+  if (flush) {
+    flush.addEventListener("click", async () => {
+      flush.disabled = true;
+      try {
+        await window.patt.api("POST", "/api/v1/notifications/flush", {});
+        say("flush-result", "Sending…");
+        setTimeout(() => window.location.reload(), 1500);
+      } catch (error) {
+        say("flush-result", error.message);
+        flush.disabled = false;
+      }
+    });
+  }
+})();

@@ -1,0 +1,148 @@
+"""Discord fixtures: the fake Discord server and a real PattBot connected to it.
+
+- ``fake_discord``: a started :class:`~sv_common.testing.fake_discord.FakeDiscord` with
+  one guild (:data:`GUILD_ID`): a role per rank level (:data:`RANK_ROLE_IDS`, not yet
+  mapped: call :func:`map_rank_roles`), an unmanaged role, the bot's own role (Manage
+  Roles, above the rank roles) and a few channels. discord.py's REST, gateway and
+  webhook/interaction base URLs point at it while the fixture is active.
+- ``start_discord_bot(host=None, **make_host_kwargs)``: starts ``run_bot`` for a host (as
+  ``patt bot`` does: open, startup hooks, run) and returns the bot once it is ready.
+- ``discord_bot``: that, for a default PATT host with a token and the guild id.
+
+Pacing intervals of the built-in discord plugin are set to 0 on hosts started here so
+bulk tests run fast; concurrency limits stay as configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from sv_common.testing.fake_discord import FakeDiscord
+
+GUILD_ID = 800000000000000001
+BOT_ROLE_ID = 800000000000000009
+RANK_ROLE_IDS = {level: 800000000000000010 + level for level in range(1, 6)}
+UNMANAGED_ROLE_ID = 800000000000000030
+CATEGORY_ID = 800000000000000040
+GENERAL_CHANNEL_ID = 800000000000000041
+ANNOUNCE_CHANNEL_ID = 800000000000000042
+OFFICER_CHANNEL_ID = 800000000000000043
+FAKE_TOKEN = "fake-bot-token"
+MANAGE_ROLES = 1 << 28
+VIEW_CHANNEL = 1 << 10
+
+
+def build_fake_discord() -> FakeDiscord:
+    """The standard test guild (not started)."""
+    fake = FakeDiscord()
+    fake.add_guild(GUILD_ID, "Test Guild")
+    for level, role_id in RANK_ROLE_IDS.items():
+        fake.add_role(GUILD_ID, role_id, f"Rank {level}", position=level)
+    fake.add_role(GUILD_ID, UNMANAGED_ROLE_ID, "Raider", position=6)
+    fake.add_role(GUILD_ID, BOT_ROLE_ID, "Bot", position=10, permissions=MANAGE_ROLES)
+    fake.add_member(GUILD_ID, fake.bot_user_id, "PATT Bot", roles=[BOT_ROLE_ID])
+    fake.add_channel(GUILD_ID, CATEGORY_ID, "guild", type=4)
+    fake.add_channel(GUILD_ID, GENERAL_CHANNEL_ID, "general", parent_id=CATEGORY_ID, position=1)
+    fake.add_channel(GUILD_ID, ANNOUNCE_CHANNEL_ID, "announcements", parent_id=CATEGORY_ID, position=2)
+    fake.add_channel(
+        GUILD_ID,
+        OFFICER_CHANNEL_ID,
+        "officers",
+        parent_id=CATEGORY_ID,
+        position=3,
+        permission_overwrites=[{"id": GUILD_ID, "type": 0, "allow": 0, "deny": VIEW_CHANNEL}],
+    )
+    return fake
+
+
+@contextlib.contextmanager
+def patch_webhooks(fake: FakeDiscord) -> Iterator[None]:
+    """Interaction responses use discord.py's webhook Route, which patch_client leaves alone."""
+    from discord.webhook import async_ as webhook_async
+
+    old = webhook_async.Route.BASE
+    webhook_async.Route.BASE = fake.base_url
+    try:
+        yield
+    finally:
+        webhook_async.Route.BASE = old
+
+
+async def map_rank_roles(db: Any) -> dict[int, int]:
+    """Map each rank (by level) to its fake role: the one rank <-> role mapping, in the database."""
+    from sv_common.identity.models import GuildRank
+
+    async with db.session() as session:
+        for level, role_id in RANK_ROLE_IDS.items():
+            await session.execute(
+                update(GuildRank).where(GuildRank.level == level).values(discord_role_id=str(role_id))
+            )
+    return dict(RANK_ROLE_IDS)
+
+
+@pytest.fixture
+async def fake_discord():
+    fake = build_fake_discord()
+    await fake.start()
+    with fake.patch_client(), patch_webhooks(fake):
+        yield fake
+    await fake.stop()
+
+
+def discord_host(make_host: Any, **kwargs: Any) -> Any:
+    kwargs.setdefault("discord_bot_token", FAKE_TOKEN)
+    kwargs.setdefault("discord_guild_id", GUILD_ID)
+    return make_host(**kwargs)
+
+
+def fast_pacing(host: Any) -> None:
+    if host.has_plugin("discord"):
+        settings = host.plugin("discord").obj.settings
+        settings.role_sync_min_interval = 0.0
+        settings.notify_min_interval = 0.0
+
+
+@pytest.fixture
+async def start_discord_bot(fake_discord: FakeDiscord, make_host):
+    """``await start_discord_bot(host=None, **make_host_kwargs)`` -> a ready PattBot."""
+    from patt_host.bot import run_bot
+
+    started: list[tuple[Any, asyncio.Task]] = []
+
+    async def factory(host: Any = None, **kwargs: Any):
+        host = host or discord_host(make_host, **kwargs)
+        fast_pacing(host)
+        await host.open()
+        await host.hooks.startup(None)
+        task = asyncio.create_task(run_bot(host, guild_ready_timeout=0.05))
+        started.append((host, task))
+        for _ in range(500):
+            if host.bot is not None and host.bot.is_ready():
+                return host.bot
+            if task.done():
+                break
+            await asyncio.sleep(0.01)
+        raise RuntimeError(f"the bot did not become ready (status: {host.status.get('bot')})")
+
+    yield factory
+    for host, task in reversed(started):
+        if host.has_plugin("discord"):
+            await host.plugin("discord").obj.runtime(host).wait_idle()
+        if host.bot is not None:
+            await host.bot.close()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await host.hooks.shutdown(None)
+        await host.close()
+
+
+@pytest.fixture
+async def discord_bot(start_discord_bot):
+    """A PattBot for the default PATT site (token + guild set), logged in and ready."""
+    return await start_discord_bot()

@@ -1,0 +1,221 @@
+"""Ranks <-> Discord roles through THE mapping: ``guild_ranks.discord_role_id``.
+
+Directions (``discord_config.role_sync_mode``):
+
+- ``to_site``: Discord roles set ranks through the rank rule. That is member sync
+  (discord_users.role_ids refreshed) plus a recompute for every linked member.
+- ``to_discord``: ranks set Discord roles. :func:`compute_role_plan` diffs each linked
+  player's wanted role (their rank's mapped role) against the member's current roles:
+  add the mapped role when missing, remove the *other mapped rank roles* only. Roles no
+  rank maps to are never touched, nor are members not linked to a ranked player.
+- ``dry_run``: the plan is computed and recorded, nothing is sent.
+
+:func:`apply_role_plan` sends only the differences, paced (:class:`Pacer`) on top of
+discord.py's rate-limit handling. Every change's result is recorded on a
+:class:`RoleSyncRun`; a failed change reappears in the next run's plan because the
+plan is always recomputed from the real current roles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import discord
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sv_common.discord.models import RoleSyncRun
+from sv_common.discord.pacing import Pacer
+from sv_common.identity.models import DiscordUser, GuildRank, Player
+
+log = logging.getLogger("patt.discord.roles")
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    discord_id: str
+    role_id: str
+    action: Literal["add", "remove"]
+    player_id: int
+    display_name: str
+    rank_name: str
+
+
+@dataclass
+class RolePlan:
+    changes: list[RoleChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    members_checked: int = 0
+
+    @property
+    def adds(self) -> list[RoleChange]:
+        return [c for c in self.changes if c.action == "add"]
+
+    @property
+    def removes(self) -> list[RoleChange]:
+        return [c for c in self.changes if c.action == "remove"]
+
+
+@dataclass
+class ChangeResult:
+    change: RoleChange
+    status: Literal["sent", "failed", "planned"]
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self.change), "status": self.status, "error": self.error}
+
+
+async def rank_role_map(session: AsyncSession) -> dict[str, GuildRank]:
+    """Discord role id -> rank, for every rank that has a mapped role."""
+    ranks = (await session.scalars(select(GuildRank).where(GuildRank.discord_role_id.is_not(None)))).all()
+    return {r.discord_role_id: r for r in ranks}
+
+
+async def compute_role_plan(session: AsyncSession, current_roles: Mapping[str, Iterable[str]]) -> RolePlan:
+    """The role changes that make Discord match the players' ranks.
+
+    ``current_roles`` maps every guild member's Discord id to the role ids they hold now
+    (from the live member list, not our stored copy).
+    """
+    plan = RolePlan()
+    managed = await rank_role_map(session)
+    if not managed:
+        plan.notes.append("No rank has a Discord role mapped; nothing to do.")
+        return plan
+    rows = await session.execute(
+        select(Player, DiscordUser, GuildRank)
+        .join(DiscordUser, Player.discord_user_id == DiscordUser.id)
+        .join(GuildRank, Player.guild_rank_id == GuildRank.id)
+        .where(Player.is_active.is_(True))
+        .order_by(Player.id)
+    )
+    unmapped: dict[str, int] = {}
+    for player, discord_user, rank in rows:
+        if discord_user.discord_id not in current_roles:
+            continue  # not on the server: nothing to change
+        plan.members_checked += 1
+        wanted = rank.discord_role_id
+        if wanted is None:
+            unmapped[rank.name] = unmapped.get(rank.name, 0) + 1
+            continue
+        have = {str(r) for r in current_roles[discord_user.discord_id]}
+
+        def change(
+            role_id: str, action: str, player=player, discord_user=discord_user, rank=rank
+        ) -> RoleChange:
+            return RoleChange(
+                discord_user.discord_id, role_id, action, player.id, player.display_name, rank.name
+            )
+
+        if wanted not in have:
+            plan.changes.append(change(wanted, "add"))
+        for role_id in sorted((have & managed.keys()) - {wanted}):
+            plan.changes.append(change(role_id, "remove"))
+    for rank_name, count in sorted(unmapped.items()):
+        plan.notes.append(f"Rank {rank_name} has no Discord role mapped; {count} member(s) left unchanged.")
+    return plan
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord {exc.status} (code {exc.code}): {exc.text}"[:300]
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+async def apply_role_plan(
+    http: Any, guild_id: int, plan: RolePlan, *, pacer: Pacer | None = None
+) -> list[ChangeResult]:
+    """Send each change (PUT/DELETE one role on one member); failures are returned, not raised.
+
+    ``http`` is a logged-in client's ``discord.http.HTTPClient``.
+    """
+    pacer = pacer or Pacer()
+
+    async def one(change: RoleChange) -> ChangeResult:
+        reason = f"PATT role sync: rank {change.rank_name}"
+        call = http.add_role if change.action == "add" else http.remove_role
+        try:
+            await pacer.run(
+                lambda: call(guild_id, int(change.discord_id), int(change.role_id), reason=reason)
+            )
+        except Exception as exc:  # noqa: BLE001 - recorded on the run; retried by the next run
+            log.warning("role %s %s for %s failed: %s", change.action, change.role_id, change.discord_id, exc)
+            return ChangeResult(change, "failed", _error_text(exc))
+        return ChangeResult(change, "sent")
+
+    return list(await asyncio.gather(*(one(c) for c in plan.changes)))
+
+
+async def record_run(
+    session: AsyncSession,
+    *,
+    mode: str,
+    dry_run: bool,
+    triggered_by: str | None,
+    plan: RolePlan,
+    results: list[ChangeResult] | None,
+    notes: Iterable[str] = (),
+    error: str | None = None,
+) -> RoleSyncRun:
+    """Store what a run planned and what happened to each change."""
+    results = results if results is not None else [ChangeResult(c, "planned") for c in plan.changes]
+    failed = sum(1 for r in results if r.status == "failed")
+    sent = sum(1 for r in results if r.status == "sent")
+    if error:
+        status = "failed"
+    elif failed:
+        status = "partial"
+    else:
+        status = "done"
+    run = RoleSyncRun(
+        mode=mode,
+        dry_run=dry_run,
+        status=status,
+        triggered_by=triggered_by,
+        finished_at=datetime.now(UTC),
+        planned=len(plan.changes),
+        sent=sent,
+        failed=failed,
+        plan=[r.as_dict() for r in results],
+        notes=[*plan.notes, *notes] or None,
+        error=error,
+    )
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def latest_run(session: AsyncSession) -> RoleSyncRun | None:
+    return await session.scalar(select(RoleSyncRun).order_by(RoleSyncRun.id.desc()).limit(1))
+
+
+async def recent_runs(session: AsyncSession, limit: int = 20) -> list[RoleSyncRun]:
+    return list(
+        (await session.scalars(select(RoleSyncRun).order_by(RoleSyncRun.id.desc()).limit(limit))).all()
+    )
+
+
+def run_dict(run: RoleSyncRun, *, plan_limit: int = 500) -> dict[str, Any]:
+    plan = run.plan or []
+    return {
+        "id": run.id,
+        "mode": run.mode,
+        "dry_run": run.dry_run,
+        "status": run.status,
+        "triggered_by": run.triggered_by,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "planned": run.planned,
+        "sent": run.sent,
+        "failed": run.failed,
+        "plan": plan[:plan_limit],
+        "plan_truncated": len(plan) > plan_limit,
+        "notes": run.notes or [],
+        "error": run.error,
+    }

@@ -1,0 +1,194 @@
+"""The delivery worker: sends due outbox rows through a :class:`Sender`.
+
+Outcomes per row:
+
+- sent: ``status=sent``, Discord's message id and ``sent_at`` recorded;
+- transient (429 that outlasted discord.py's own retries, 5xx, connection errors):
+  stays ``pending`` with ``attempts+1`` and an exponential ``next_attempt_at``; after
+  :data:`MAX_ATTEMPTS` it is ``failed``. When Discord is unreachable the run stops at
+  once (the other rows keep their place; nothing is lost);
+- permanent (403 such as DMs closed 50007, 404 unknown channel, 400 bad payload):
+  ``failed`` at once, never retried by itself (an officer may retry it);
+- a DM whose switches were turned off while it waited: ``skipped``.
+
+Each row is claimed with ``FOR UPDATE SKIP LOCKED`` in its own transaction, so two
+workers never send the same row and a crash loses at most the row in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import aiohttp
+import discord
+from sqlalchemy import or_, select
+
+from sv_common.discord.client import DiscordUnavailable
+from sv_common.discord.config import load_discord_config
+from sv_common.errors import ValidationFailed
+from sv_common.notify.gate import dm_block_reason
+from sv_common.notify.models import NotificationOutbox
+
+log = logging.getLogger("patt.notify")
+
+MAX_ATTEMPTS = 20
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+DM_CLOSED_CODE = 50007
+
+
+class Sender(Protocol):
+    """Sends one message; returns Discord's message id. Raises discord/aiohttp errors."""
+
+    async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str: ...
+
+
+__all__ = ["DeliveryReport", "DiscordUnavailable", "Sender", "backoff", "classify", "deliver_pending"]
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    skipped: int = 0
+    stopped: str | None = None  # why the run ended early
+    errors: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "retrying": self.retrying, "skipped": self.skipped}
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before attempt ``attempts + 1``: 30 s, 1 min, 2 min ... capped at one hour."""
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # sent | retry | failed | unreachable
+    error: str | None = None
+    retry_after: float | None = None
+    message_id: str | None = None
+
+
+def classify(exc: BaseException) -> Outcome:
+    """Map a send error to what the worker does with the row."""
+    if isinstance(exc, discord.RateLimited):  # the wait exceeded max_ratelimit_timeout
+        return Outcome("retry", f"rate limited for {exc.retry_after:.0f}s", retry_after=exc.retry_after)
+    if isinstance(exc, discord.Forbidden):
+        if exc.code == DM_CLOSED_CODE:
+            return Outcome("failed", "The member does not accept DMs from the bot (Discord 403, code 50007).")
+        return Outcome("failed", f"Discord refused (403, code {exc.code}): {exc.text}"[:500])
+    if isinstance(exc, discord.NotFound):
+        return Outcome("failed", f"Unknown channel or user (404, code {exc.code}): {exc.text}"[:500])
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429 or exc.status >= 500:
+            return Outcome("retry", f"Discord answered {exc.status}: {exc.text}"[:500])
+        return Outcome(
+            "failed", f"Discord rejected the message ({exc.status}, code {exc.code}): {exc.text}"[:500]
+        )
+    if isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError):
+        return Outcome("unreachable", f"Discord unreachable: {type(exc).__name__}: {exc}"[:500])
+    return Outcome("failed", f"{type(exc).__name__}: {exc}"[:500])
+
+
+async def _due_ids(db: Any, *, now: datetime, flush: bool, limit: int) -> list[int]:
+    query = select(NotificationOutbox.id).where(NotificationOutbox.status == "pending")
+    if not flush:
+        query = query.where(NotificationOutbox.next_attempt_at <= now)
+    query = query.order_by(NotificationOutbox.next_attempt_at, NotificationOutbox.id).limit(limit)
+    async with db.session() as session:
+        return list((await session.scalars(query)).all())
+
+
+def _apply(row: NotificationOutbox, outcome: Outcome, now: datetime, report: DeliveryReport) -> None:
+    if outcome.kind == "sent":
+        row.status, row.sent_at, row.discord_message_id, row.last_error = (
+            "sent",
+            now,
+            outcome.message_id,
+            None,
+        )
+        row.attempts += 1
+        report.sent += 1
+        return
+    row.attempts += 1
+    row.last_error = outcome.error
+    if outcome.kind == "failed":
+        row.status = "failed"
+        report.failed += 1
+    elif row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        row.last_error = f"Gave up after {row.attempts} attempts; last error: {outcome.error}"[:1000]
+        report.failed += 1
+    else:
+        delay = backoff(row.attempts)
+        if outcome.retry_after is not None:
+            delay = max(delay, timedelta(seconds=outcome.retry_after))
+        row.next_attempt_at = now + delay
+        report.retrying += 1
+    report.errors.append(f"#{row.id}: {outcome.error}")
+
+
+async def deliver_pending(
+    db: Any,
+    sender: Sender,
+    *,
+    now: datetime | None = None,
+    flush: bool = False,
+    limit: int = 100,
+    min_interval: float = 0.0,
+) -> DeliveryReport:
+    """Send up to ``limit`` due rows. ``flush`` ignores backoff (Discord is back, or an officer asked).
+
+    ``min_interval`` paces sends (seconds between two messages) on top of discord.py's
+    own per-route rate limiting, so a burst of DMs does not trip Discord's anti-spam.
+    """
+    report = DeliveryReport()
+    fixed_now = now
+    for index, row_id in enumerate(
+        await _due_ids(db, now=now or datetime.now(UTC), flush=flush, limit=limit)
+    ):
+        if index and min_interval:
+            await asyncio.sleep(min_interval)
+        async with db.session() as session:
+            row = await session.scalar(
+                select(NotificationOutbox)
+                .where(NotificationOutbox.id == row_id, NotificationOutbox.status == "pending")
+                .where(or_(NotificationOutbox.next_attempt_at <= (fixed_now or datetime.now(UTC)), flush))
+                .with_for_update(skip_locked=True)
+            )
+            if row is None:
+                continue  # another worker has it, or it changed meanwhile
+            if row.kind == "dm":
+                try:
+                    reason = dm_block_reason(await load_discord_config(session), row.feature)
+                except ValidationFailed as exc:
+                    reason = exc.message
+                if reason is not None:
+                    row.status, row.last_error = "skipped", reason
+                    report.skipped += 1
+                    continue
+            try:
+                message_id = await sender.send(row.kind, row.target, row.payload, nonce=f"patt-{row.id}")
+                outcome = Outcome("sent", message_id=str(message_id))
+            except DiscordUnavailable as exc:
+                report.stopped = str(exc)
+                break
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+                outcome = classify(exc)
+                log.warning(
+                    "notification %s (%s %s) not sent: %s", row.id, row.kind, row.target, outcome.error
+                )
+            when = fixed_now or datetime.now(UTC)
+            if outcome.kind == "unreachable":
+                _apply(row, Outcome("retry", outcome.error), when, report)
+                report.stopped = outcome.error
+                break
+            _apply(row, outcome, when, report)
+    return report

@@ -1,0 +1,47 @@
+"""Sending outbox rows with a logged-in discord.py client's HTTP layer.
+
+Uses the client's REST API only (``client.http``), so it works in the bot process and
+in a worker that logged in without a gateway connection. discord.py handles per-route
+buckets, 429 ``retry_after`` and the global limit; what it gives up on is classified
+by the worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord.http import handle_message_parameters
+
+# Mentions in content may ping users and roles, never @everyone/@here by accident.
+ALLOWED_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=True, replied_user=False)
+
+
+class DiscordSender:
+    """A :class:`sv_common.notify.delivery.Sender` over ``client.http``."""
+
+    def __init__(self, client: discord.Client):
+        self.http = client.http
+        self._dm_channels: dict[str, str] = {}
+
+    async def _dm_channel(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            channel = await self.http.start_private_message(int(user_id))
+            self._dm_channels[user_id] = str(channel["id"])
+        return self._dm_channels[user_id]
+
+    async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str:
+        channel_id = await self._dm_channel(target) if kind == "dm" else target
+        embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds") or []]
+        params = handle_message_parameters(
+            content=payload.get("content"),
+            embeds=embeds,
+            nonce=nonce,
+            allowed_mentions=ALLOWED_MENTIONS,
+        )
+        if params.payload is not None:
+            # Discord drops a second message with the same nonce (a retry after a lost reply).
+            params.payload["enforce_nonce"] = True
+        with params:
+            message = await self.http.send_message(int(channel_id), params=params)
+        return str(message["id"])
