@@ -40,7 +40,9 @@ async def discord_rest_client(
         return
     if not token:
         raise DiscordUnavailable("The Discord bot is off (DISCORD_BOT_TOKEN is not set).")
-    client = discord.Client(intents=discord.Intents.none(), max_ratelimit_timeout=max_ratelimit_timeout)
+    # No gateway connection is made; discord.py still checks these before REST member listing.
+    intents = discord.Intents(guilds=True, members=True)
+    client = discord.Client(intents=intents, max_ratelimit_timeout=max_ratelimit_timeout)
     try:
         try:
             await client.login(token)

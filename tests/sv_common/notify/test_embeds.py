@@ -1,0 +1,60 @@
+"""Embeds as plain dicts: validated against Discord's limits before they are queued."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sv_common.errors import ValidationFailed
+from sv_common.notify.embeds import build_payload, normalise_embed
+
+
+def test_embed_dict_becomes_discord_json():
+    embed = normalise_embed(
+        {
+            "title": "Raid results",
+            "description": "Congratulations",
+            "url": "https://example.org/vote/1",
+            "colour": "#d4a84b",
+            "fields": [{"name": "Winner", "value": "Mito", "inline": True}],
+            "footer": "PATT",
+            "timestamp": datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+        }
+    )
+    assert embed == {
+        "type": "rich",
+        "title": "Raid results",
+        "description": "Congratulations",
+        "url": "https://example.org/vote/1",
+        "color": 0xD4A84B,
+        "fields": [{"name": "Winner", "value": "Mito", "inline": True}],
+        "footer": {"text": "PATT"},
+        "timestamp": "2026-01-02T03:04:00+00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("embed", "message"),
+    [
+        ({"title": "x" * 257}, "title is longer than 256"),
+        ({"description": "x" * 4097}, "description is longer than 4096"),
+        ({"title": "t", "fields": [{"name": "n", "value": "v"}] * 26}, "at most 25 fields"),
+        ({"title": "t", "fields": [{"name": "n"}]}, "needs a name and a value"),
+        ({"title": "t", "colour": "red"}, "colour"),
+        ({"title": "t", "url": "javascript:alert(1)"}, "http(s) URL"),
+        ({"title": "t", "author": "me"}, "unknown embed keys: author"),
+        ({}, "embed is empty"),
+        ({"description": "x" * 4000, "fields": [{"name": "n", "value": "v" * 1024}] * 3}, "6000 characters"),
+    ],
+)
+def test_invalid_embeds_are_refused(embed, message):
+    with pytest.raises(ValidationFailed) as refused:
+        normalise_embed(embed)
+    assert message in refused.value.message
+
+
+def test_payload_needs_content_or_embed_and_respects_the_content_limit():
+    assert build_payload("hi", None) == {"content": "hi", "embeds": []}
+    with pytest.raises(ValidationFailed, match="content or an embed"):
+        build_payload("", None)
+    with pytest.raises(ValidationFailed, match="2000"):
+        build_payload("x" * 2001, None)
