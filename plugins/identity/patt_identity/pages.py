@@ -18,7 +18,7 @@ from patt_host.web.templates import render
 from patt_identity import accounts, member_data, profile
 from patt_identity.auth_pages import retry_headers
 from patt_identity.auth_routes import new_password
-from patt_identity.roster_service import roster_snapshot, snapshot_html
+from patt_identity.roster_service import roster_snapshot, snapshot_part, splice_page
 from patt_identity.runtime import RuntimeDep
 from patt_identity.web import clear_session_cookie, set_session_cookie
 from sv_common.auth.service import revoke_all_tokens
@@ -32,6 +32,8 @@ SAVED_MESSAGES = {
     "password": "Your password is changed. Other devices have been logged out.",
 }
 FormStr = Annotated[str, Form(max_length=256)]
+# Where the cached roster body goes into the rendered page (see roster_service.splice_page).
+ROSTER_MARKER = "<!--identity:roster-body-->"
 
 
 def optional_id(value: str | None) -> int | None:
@@ -161,8 +163,9 @@ def build_router() -> APIRouter:
     @router.get("/roster", name="roster")
     async def roster_page(request: Request, rt: RuntimeDep):
         snapshot = await roster_snapshot(rt)
-        body = await snapshot_html(request, snapshot)
-        context = {"roster_html": Markup(body), "generated_at": snapshot.data["generated_at"]}
-        return await render(request, "identity/roster.html", context)
+        part = await snapshot_part(request, snapshot)
+        context = {"roster_html": Markup(ROSTER_MARKER), "generated_at": snapshot.data["generated_at"]}
+        response = await render(request, "identity/roster.html", context)
+        return splice_page(request, response, ROSTER_MARKER, part)
 
     return router

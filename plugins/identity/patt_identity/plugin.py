@@ -54,6 +54,12 @@ class IdentityPlugin:
         return await authenticate_request(request, host)
 
     @hookimpl
+    def prepare_jinja2_environment(self, env):
+        from patt_identity.roster import class_slug
+
+        env.filters["class_slug"] = class_slug
+
+    @hookimpl
     def menu_links(self, actor):
         return [
             MenuLink("Roster", "/roster", order=20),

@@ -7,6 +7,7 @@ data, which :mod:`patt_identity.roster_cache` keeps for a short while.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,11 @@ from sv_common.identity.models import (
 
 # Order the composition chart lists roles in (names come from the database).
 ROLE_SLUGS = ("tank", "healer", "melee", "ranged")
+
+
+def class_slug(class_name: str | None) -> str:
+    """CSS class of a WoW class ("Death Knight" -> "cls-death-knight")."""
+    return "cls-" + re.sub(r"[^a-z0-9]+", "-", (class_name or "unknown").lower()).strip("-")
 
 
 def role_slug(role_name: str | None) -> str:

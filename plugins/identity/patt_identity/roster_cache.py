@@ -17,8 +17,10 @@ import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from patt_identity.gzip_splice import Precompressed
 
 
 @dataclass
@@ -30,9 +32,8 @@ class RosterSnapshot:
     etag: str
     loaded_at: float
     checked_at: float
-    # Rendered once on first use by the page route (needs the app's Jinja environment).
-    html: str | None = None
-    html_gzip: dict[str, bytes] = field(default_factory=dict)
+    # The page's table + chart, rendered and compressed once on first use by the page route.
+    html_part: Precompressed | None = None
 
     @classmethod
     def build(cls, data: dict[str, Any], version: tuple[Any, ...], now: float) -> RosterSnapshot:

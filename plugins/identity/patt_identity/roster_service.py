@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
-
 from fastapi import Request, Response
 
+from patt_identity.gzip_splice import Precompressed, gzip_join
 from patt_identity.roster import ArmoryLinks, load_roster, roster_version
 from patt_identity.roster_cache import RosterSnapshot
 from patt_identity.runtime import IdentityRuntime
@@ -34,12 +33,23 @@ async def roster_snapshot(rt: IdentityRuntime) -> RosterSnapshot:
     return await rt.roster.get(load, version)
 
 
-async def snapshot_html(request: Request, snapshot: RosterSnapshot) -> str:
-    """The roster's table and chart, rendered once per snapshot (no per-user content)."""
-    if snapshot.html is None:
+async def snapshot_part(request: Request, snapshot: RosterSnapshot) -> Precompressed:
+    """The roster's table and chart (no per-visitor content), rendered and compressed once per snapshot."""
+    if snapshot.html_part is None:
         template = request.app.state.jinja.get_template("identity/_roster_body.html")
-        snapshot.html = await template.render_async(roster=snapshot.data)
-    return snapshot.html
+        html = await template.render_async(roster=snapshot.data, class_colours=class_colours(snapshot.data))
+        snapshot.html_part = Precompressed.of(html.encode())
+    return snapshot.html_part
+
+
+def class_colours(data: dict) -> list[dict[str, str]]:
+    """Each class on the roster once, with its colour (for one CSS rule per class)."""
+    seen: dict[str, str] = {}
+    for player in data["players"]:
+        for character in (player["main"], player["offspec"]):
+            if character and character["class_name"] and character["class_name"] not in seen:
+                seen[character["class_name"]] = character["class_colour"]
+    return [{"name": name, "colour": colour} for name, colour in sorted(seen.items())]
 
 
 def accepts_gzip(request: Request) -> bool:
@@ -57,15 +67,20 @@ def json_reply(request: Request, snapshot: RosterSnapshot) -> Response:
     return Response(snapshot.json_bytes, media_type="application/json", headers=headers)
 
 
-def maybe_gzip(request: Request, response: Response, *, min_size: int = 1024) -> Response:
-    """Compress a rendered page in place (only this plugin's routes; no global middleware)."""
-    body = response.body
-    if not accepts_gzip(request) or len(body) < min_size or "content-encoding" in response.headers:
-        return response
-    compressed = gzip.compress(body, compresslevel=4, mtime=0)
-    response.body = compressed
-    response.headers["content-encoding"] = "gzip"
-    response.headers["content-length"] = str(len(compressed))
-    vary = response.headers.get("vary")
-    response.headers["vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
+def splice_page(request: Request, response: Response, marker: str, part: Precompressed) -> Response:
+    """Put the cached roster body where ``marker`` is in the rendered page; gzip when accepted.
+
+    Only the small per-visitor shell is compressed per request (see ``gzip_splice``).
+    """
+    prefix, found, suffix = response.body.partition(marker.encode())
+    if not found:
+        raise RuntimeError(f"the roster page template lost its {marker!r} marker")
+    if accepts_gzip(request):
+        body = gzip_join(prefix, part, suffix)
+        response.headers["content-encoding"] = "gzip"
+    else:
+        body = b"".join((prefix, part.data, suffix))
+    response.body = body
+    response.headers["content-length"] = str(len(body))
+    response.headers["vary"] = "Accept-Encoding"
     return response

@@ -36,7 +36,7 @@ def runtime_for(host: Any) -> IdentityRuntime:
     return plugin.runtime
 
 
-def get_runtime(request: Request) -> IdentityRuntime:
+async def get_runtime(request: Request) -> IdentityRuntime:
     return runtime_for(request.app.state.host)
 
 

@@ -185,3 +185,16 @@ async def test_guild_ranks(client):
         "level": 1,
         "description": "New member, proving reliability and social fit",
     }
+
+
+async def test_roster_page_gzip_is_a_valid_stream_of_the_same_page(client, guild, db):
+    import gzip
+
+    await build_roster(guild, db)
+    plain = await client.get("/roster", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    async with client.stream("GET", "/roster", headers={"Accept-Encoding": "gzip"}) as response:
+        assert response.headers["content-encoding"] == "gzip"
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    assert int(response.headers["content-length"]) == len(raw) < len(plain.content)
+    assert gzip.decompress(raw) == plain.content  # CRC and length checked by the gzip module

@@ -28,7 +28,8 @@
       const numeric = th.dataset.sort === "num";
       const key = (row) => {
         const cell = row.cells[column];
-        return numeric ? Number(cell.dataset.value || 0) : cell.textContent.trim().toLowerCase();
+        if (!numeric) return cell.textContent.trim().toLowerCase();
+        return Number(cell.dataset.value !== undefined ? cell.dataset.value : cell.textContent) || 0;
       };
       const sorted = rows.slice().sort((a, b) => {
         const x = key(a), y = key(b);
