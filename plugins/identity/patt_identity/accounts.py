@@ -19,7 +19,7 @@ from patt_identity.web import token_from_request, token_hash
 from sv_common.auth import Actor
 from sv_common.auth.service import actor_for_user, user_for_claims
 from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
-from sv_common.errors import DomainError
+from sv_common.errors import DomainError, Unauthorized
 from sv_common.identity.models import Player, PlayerCharacter, User, WowCharacter
 
 log = logging.getLogger("patt.identity")
@@ -92,8 +92,6 @@ async def current_user(session: AsyncSession, actor: Actor) -> User:
     """The ``User`` row of a logged-in actor (for password checks and changes)."""
     user = await session.get(User, actor.user_id)
     if user is None:  # deleted between authentication and now
-        from sv_common.errors import Unauthorized
-
         raise Unauthorized("You need to log in.")
     return user
 

@@ -7,6 +7,19 @@ from typing import Any
 
 from sv_common.identity.ranks import RankChange
 
+# Domain events that change what the public roster shows (its cache is dropped on them).
+ROSTER_EVENTS = frozenset(
+    {
+        "player.rank_changed",
+        "player.linked",
+        "player.updated",
+        "member.joined",
+        "member.left",
+        "member.deleted",
+        "roster.synced",
+    }
+)
+
 
 async def emit_rank_changes(host: Any, changes: Iterable[RankChange]) -> None:
     """One ``player.rank_changed`` per change (role sync, announcements ... react to it)."""

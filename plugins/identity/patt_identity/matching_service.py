@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_identity.events import emit_rank_changes
 from sv_common.identity import matching
-from sv_common.identity.models import PlayerCharacter
+from sv_common.identity.models import LinkSuggestion, PlayerCharacter
 from sv_common.identity.ranks import drain_rank_changes
 
 JOB_NAME = "identity.run_matching"
@@ -21,12 +22,8 @@ def rules_for(host: Any) -> list[Any]:
     return matching.rule_set(host.hooks.matching_rules())
 
 
-async def _emit_links(host: Any, session: AsyncSession, suggestion_ids: list[int]) -> list[tuple[int, int]]:
+async def applied_links(session: AsyncSession, suggestion_ids: list[int]) -> list[tuple[int, int]]:
     """(player_id, character_id) of applied suggestions, read before the session closes."""
-    from sqlalchemy import select
-
-    from sv_common.identity.models import LinkSuggestion
-
     if not suggestion_ids:
         return []
     rows = await session.execute(
@@ -44,7 +41,7 @@ async def run_in_job(ctx) -> dict[str, Any]:
         report = await matching.run_matching(
             session, rules=rules_for(host), auto_apply=settings.auto_apply_high_confidence
         )
-        links = await _emit_links(host, session, report.applied)
+        links = await applied_links(session, report.applied)
         changes = drain_rank_changes(session)
     await after_links(host, links, changes)
     result = report.as_dict()

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from patt_host import Job, MenuLink, Permission, hookimpl
+from patt_identity import admin_api, admin_pages, api, auth_pages, auth_routes, pages
+from patt_identity.accounts import authenticate_request
 from patt_identity.config import IdentitySettings
-
-# Identity events that change what the roster shows.
-ROSTER_EVENTS = frozenset(
-    {
-        "player.rank_changed",
-        "player.linked",
-        "player.updated",
-        "member.joined",
-        "member.left",
-        "member.deleted",
-        "roster.synced",
-    }
-)
+from patt_identity.demo import seed_demo_guild
+from patt_identity.events import ROSTER_EVENTS
+from patt_identity.jobs import run_matching
+from patt_identity.member_data import delete_identity, export_identity
+from patt_identity.roster import class_slug
+from patt_identity.runtime import runtime_for
+from patt_identity.web import logout_form
 
 
 class IdentityPlugin:
@@ -29,15 +25,11 @@ class IdentityPlugin:
 
     @hookimpl
     def startup(self, host):
-        from patt_identity.runtime import runtime_for
-
         self.runtime = None
-        runtime_for(host)
+        runtime_for(host)  # now that host.redis is known (shared rate limits)
 
     @hookimpl
     def register_routers(self, host):
-        from patt_identity import admin_api, admin_pages, api, auth_pages, auth_routes, pages
-
         return [
             auth_routes.build_router(),
             auth_pages.build_router(),
@@ -49,18 +41,14 @@ class IdentityPlugin:
 
     @hookimpl
     async def authenticate(self, request, host):
-        from patt_identity.accounts import authenticate_request
-
         return await authenticate_request(request, host)
 
     @hookimpl
     def prepare_jinja2_environment(self, env):
-        from patt_identity.roster import class_slug
-
         env.filters["class_slug"] = class_slug
 
     @hookimpl
-    def menu_links(self, actor):
+    def menu_links(self):
         return [
             MenuLink("Roster", "/roster", order=20),
             MenuLink("Profile", "/profile", order=800, min_rank_level=0),
@@ -69,16 +57,10 @@ class IdentityPlugin:
         ]
 
     @hookimpl
-    def template_slot(self, slot, request, context):
-        # Logging out is a POST (CSRF-protected), so the nav gets a small form, not a link.
+    def template_slot(self, slot, context):
+        # Logging out is a CSRF-protected POST, so the nav gets a small form, not a link.
         if slot == "nav" and context.get("actor") is not None:
-            from markupsafe import Markup, escape
-
-            return Markup(
-                '<form class="nav-logout" method="post" action="/logout">'
-                f'<input type="hidden" name="csrf_token" value="{escape(context.get("csrf_token", ""))}">'
-                '<button class="button small secondary" type="submit">Log out</button></form>'
-            )
+            return logout_form(context.get("csrf_token", ""))
         return None
 
     @hookimpl
@@ -101,14 +83,12 @@ class IdentityPlugin:
         ]
 
     @hookimpl
-    def handle_event(self, event, host):
+    def handle_event(self, event):
         if event.name in ROSTER_EVENTS and self.runtime is not None:
             self.runtime.roster.invalidate()
 
     @hookimpl
     def register_jobs(self):
-        from patt_identity.jobs import run_matching
-
         return [
             Job(
                 run_matching,
@@ -119,18 +99,12 @@ class IdentityPlugin:
 
     @hookimpl
     async def export_member_data(self, session, player_id):
-        from patt_identity.member_data import export_identity
-
         return await export_identity(session, player_id)
 
     @hookimpl
     async def delete_member_data(self, session, player_id):
-        from patt_identity.member_data import delete_identity
-
         return await delete_identity(session, player_id)
 
     @hookimpl
     async def seed_demo_data(self, session, host):
-        from patt_identity.demo import seed_demo_guild
-
         return await seed_demo_guild(session, host)

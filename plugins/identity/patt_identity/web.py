@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
+from markupsafe import Markup, escape
 
 from sv_common.auth.constants import AUTH_COOKIE
 
@@ -92,3 +93,12 @@ def limit_key(kind: str, value: str) -> str:
     """A rate-limit key; values are hashed so usernames never reach Redis in clear."""
     digest = hashlib.sha256(value.encode()).hexdigest()[:24]
     return f"identity:{kind}:{digest}"
+
+
+def logout_form(csrf_token: str) -> Markup:
+    """The nav's log-out button: a POST form carrying the CSRF token."""
+    return Markup(
+        '<form class="nav-logout" method="post" action="/logout">'
+        f'<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">'
+        '<button class="button small secondary" type="submit">Log out</button></form>'
+    )
