@@ -6,7 +6,8 @@
   Roles, above the rank roles) and a few channels. discord.py's REST, gateway and
   webhook/interaction base URLs point at it while the fixture is active.
 - ``start_discord_bot(host=None, **make_host_kwargs)``: starts ``run_bot`` for a host (as
-  ``patt bot`` does: open, startup hooks, run) and returns the bot once it is ready.
+  ``patt bot`` does: open, startup hooks, run) and returns the bot once it is ready and
+  the syncs it runs on READY have finished (:func:`settle`).
 - ``discord_bot``: that, for a default PATT host with a token and the guild id.
 
 Pacing intervals of the built-in discord plugin are set to 0 on hosts started here so
@@ -108,6 +109,20 @@ def fast_pacing(host: Any) -> None:
         settings.notify_min_interval = 0.0
 
 
+async def settle(host: Any) -> None:
+    """Wait until the syncs the bot starts on READY (members, channels, queue) have finished."""
+    cogs = getattr(host.bot, "cog_status", {}).get("discord", {}).get("cogs")
+    if not cogs:
+        return  # the discord plugin's cog is not attached: nothing was started
+    runtime = host.plugin("discord").obj.runtime(host)
+    for _ in range(300):
+        if runtime.spawned:
+            break
+        await asyncio.sleep(0.01)
+    async with asyncio.timeout(10):
+        await runtime.wait_idle()
+
+
 @pytest.fixture
 async def start_discord_bot(fake_discord: FakeDiscord, make_host):
     """``await start_discord_bot(host=None, **make_host_kwargs)`` -> a ready PattBot."""
@@ -124,6 +139,7 @@ async def start_discord_bot(fake_discord: FakeDiscord, make_host):
         started.append((host, task))
         for _ in range(500):
             if host.bot is not None and host.bot.is_ready():
+                await settle(host)
                 return host.bot
             if task.done():
                 break

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 log = logging.getLogger("patt.notify")
 
 _trigger: Callable[[], None] | None = None
-_ARMED = "patt_notify_after_commit"
+_ARMED = "patt_notify_wake_armed"
+_INSTALLED = "patt_notify_wake_listeners"
 
 
 def set_delivery_trigger(callback: Callable[[], None] | None) -> None:
@@ -31,31 +32,32 @@ def delivery_trigger() -> Callable[[], None] | None:
     return _trigger
 
 
+def _after_commit(session) -> None:
+    if not session.info.pop(_ARMED, False):
+        return
+    callback = _trigger
+    if callback is None:
+        return
+    try:
+        callback()
+    except Exception:  # noqa: BLE001 - the cron job still delivers; never fail the caller's commit
+        log.exception("could not start notification delivery")
+
+
+def _after_soft_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_ARMED, None)
+
+
 def wake_after_commit(session: AsyncSession) -> None:
     """Call the delivery trigger once this session's transaction commits."""
     sync_session = session.sync_session
-    if _trigger is None or sync_session.info.get(_ARMED):
+    if _trigger is None:
         return
     sync_session.info[_ARMED] = True
-
-    def disarm(_session) -> None:
-        _session.info.pop(_ARMED, None)
-        for name, fn in (("after_commit", after_commit), ("after_soft_rollback", after_rollback)):
-            if event.contains(_session, name, fn):
-                event.remove(_session, name, fn)
-
-    def after_commit(_session) -> None:
-        disarm(_session)
-        callback = _trigger
-        if callback is None:
-            return
-        try:
-            callback()
-        except Exception:  # noqa: BLE001 - the cron job still delivers; never fail the caller's commit
-            log.exception("could not start notification delivery")
-
-    def after_rollback(_session, _previous_transaction=None) -> None:
-        disarm(_session)
-
-    event.listen(sync_session, "after_commit", after_commit)
-    event.listen(sync_session, "after_soft_rollback", after_rollback)
+    # Listeners stay registered for the session's life (removing them while SQLAlchemy
+    # dispatches is not allowed); the flag decides whether a commit wakes delivery.
+    if not sync_session.info.get(_INSTALLED):
+        sync_session.info[_INSTALLED] = True
+        event.listen(sync_session, "after_commit", _after_commit)
+        event.listen(sync_session, "after_soft_rollback", _after_soft_rollback)

@@ -89,3 +89,21 @@ async def test_a_rolled_back_enqueue_leaves_nothing(db):
             raise RuntimeError("the caller's change failed")
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(NotificationOutbox)) == 0
+
+
+async def test_delivery_is_woken_only_by_a_commit(db):
+    calls = []
+    notify.set_delivery_trigger(lambda: calls.append("wake"))
+    try:
+        async with db.session() as session:
+            await notify.post_channel(session, channel_id=CHANNEL, content="one", feature="contest")
+            await notify.post_channel(session, channel_id=CHANNEL, content="two", feature="contest")
+            assert calls == []  # not before the commit
+        assert calls == ["wake"]  # once per transaction
+        with pytest.raises(RuntimeError):
+            async with db.session() as session:
+                await notify.post_channel(session, channel_id=CHANNEL, content="three", feature="contest")
+                raise RuntimeError("rolled back")
+        assert calls == ["wake"]
+    finally:
+        notify.set_delivery_trigger(None)

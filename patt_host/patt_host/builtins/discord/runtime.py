@@ -44,6 +44,7 @@ class DiscordRuntime:
         self._delivery: asyncio.Task | None = None
         self._deliver_again = False
         self._flush_again = False
+        self.spawned = 0  # jobs started from bot events (tests wait for the first ones)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -88,6 +89,7 @@ class DiscordRuntime:
         from patt_host.jobs.runner import run_job
 
         task = asyncio.create_task(run_job(self.host, name, trigger=trigger, kwargs=kwargs or None))
+        self.spawned += 1
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
