@@ -308,3 +308,39 @@ async def test_logout_everywhere_form(client, guild, log_in):
     assert (
         await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 401
+
+
+async def test_logout_page_nav_button_and_menu(client, guild, log_in):
+    anonymous = await client.get("/roster")
+    assert 'href="/login"' in anonymous.text and 'href="/register"' in anonymous.text
+    assert 'action="/logout"' not in anonymous.text and 'href="/profile"' not in anonymous.text
+    assert (await client.get("/logout")).headers["location"] == "/"
+
+    await log_in(client, await guild.member())
+    page = await client.get("/roster")
+    assert 'action="/logout"' in page.text and 'href="/profile"' in page.text
+    assert f'name="csrf_token" value="{client.csrf_token}"' in page.text
+    assert 'href="/login"' not in page.text
+    confirm = await client.get("/logout")
+    assert confirm.status_code == 200 and "Log out?" in confirm.text
+
+
+async def test_account_without_a_player_sees_a_limited_profile(client, db):
+    from sv_common.auth.tokens import issue_token
+    from sv_common.identity.models import User
+
+    async with db.session() as s:
+        user = User(email="loner", password_hash="!", is_active=True, token_version=0)
+        s.add(user)
+        await s.flush()
+        user_id = user.id
+    token = issue_token(user_id=user_id, token_version=0, secret=client.host.secret, expires_minutes=5)
+    headers = {"Authorization": f"Bearer {token}"}
+    page = await client.get("/profile", headers=headers)
+    assert page.status_code == 200 and "not linked to a guild member yet" in page.text
+    me = client.data(await client.get("/api/v1/auth/me", headers=headers))
+    assert me["player_id"] is None and me["rank"] is None and me["characters"] == []
+    refused = await client.post(
+        "/profile/info", data={"display_name": "X", "timezone": "UTC"}, headers=headers
+    )
+    assert refused.status_code == 404
