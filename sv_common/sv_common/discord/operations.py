@@ -8,14 +8,12 @@ after the database transaction committed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import discord
 from sqlalchemy import select
 
 from sv_common.discord.channel_sync import ChannelSyncReport, sync_channels
-from sv_common.discord.config import load_discord_config
 from sv_common.discord.guild import fetch_channel_snapshots, fetch_member_snapshots
 from sv_common.discord.member_sync import SyncOutcome, full_sync, rank_events
 from sv_common.discord.models import RoleSyncRun
@@ -107,8 +105,6 @@ async def run_role_sync(
             results=results,
             notes=notes,
         )
-        if not dry_run:
-            (await load_discord_config(session)).last_role_sync_at = datetime.now(UTC)
     return run
 
 

@@ -47,7 +47,7 @@ class Sender(Protocol):
     async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str: ...
 
 
-__all__ = ["DeliveryReport", "DiscordUnavailable", "Sender", "backoff", "classify", "deliver_pending"]
+__all__ = ["DeliveryReport", "DiscordUnavailable", "Sender", "backoff", "classify", "deliver_pending", "has_due"]
 
 
 @dataclass
@@ -104,6 +104,11 @@ async def _due_ids(db: Any, *, now: datetime, flush: bool, limit: int) -> list[i
     query = query.order_by(NotificationOutbox.next_attempt_at, NotificationOutbox.id).limit(limit)
     async with db.session() as session:
         return list((await session.scalars(query)).all())
+
+
+async def has_due(db: Any, *, now: datetime | None = None, flush: bool = False) -> bool:
+    """Whether a delivery run would find anything to send (so a worker can skip logging in)."""
+    return bool(await _due_ids(db, now=now or datetime.now(UTC), flush=flush, limit=1))
 
 
 def _apply(row: NotificationOutbox, outcome: Outcome, now: datetime, report: DeliveryReport) -> None:

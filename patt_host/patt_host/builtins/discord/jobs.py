@@ -15,6 +15,7 @@ from sv_common import notify
 from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.config import load_discord_config
 from sv_common.discord.operations import run_channel_sync, run_member_sync, run_role_sync
+from sv_common.notify.delivery import has_due
 from sv_common.notify.sender import DiscordSender
 
 
@@ -77,6 +78,7 @@ async def role_sync(ctx: JobContext, dry_run: bool = False) -> dict[str, Any] | 
     if guild_id is None:
         return None
     runtime = _runtime(ctx)
+    started = datetime.now(UTC)
     async with runtime.client() as client:
         run = await run_role_sync(
             ctx.host.db,
@@ -88,6 +90,9 @@ async def role_sync(ctx: JobContext, dry_run: bool = False) -> dict[str, Any] | 
             emit=ctx.host.emit,
             pacer=runtime.role_pacer(),
         )
+    if not dry_run:  # a scheduled-direction run (also the dry_run mode) restarts the interval
+        async with ctx.session() as session:
+            (await load_discord_config(session)).last_role_sync_at = started
     return {"run_id": run.id, "planned": run.planned, "sent": run.sent, "failed": run.failed}
 
 
@@ -97,6 +102,8 @@ async def deliver_notifications(ctx: JobContext, flush: bool = False) -> dict[st
     if not runtime.enabled:
         ctx.count("bot_off")
         return None
+    if not await has_due(ctx.host.db, flush=flush):
+        return None  # nothing queued: do not log in to Discord every minute for nothing
     try:
         async with runtime.client() as client:
             report = await notify.deliver_pending(
