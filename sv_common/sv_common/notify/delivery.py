@@ -47,7 +47,15 @@ class Sender(Protocol):
     async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str: ...
 
 
-__all__ = ["DeliveryReport", "DiscordUnavailable", "Sender", "backoff", "classify", "deliver_pending", "has_due"]
+__all__ = [
+    "DeliveryReport",
+    "DiscordUnavailable",
+    "Sender",
+    "backoff",
+    "classify",
+    "deliver_pending",
+    "has_due",
+]
 
 
 @dataclass
