@@ -148,6 +148,10 @@ async def test_dry_run_button_shows_the_plan_and_sends_nothing(
     )
     page = await client.get("/admin/discord", headers=OFFICER)
     assert "(dry run)" in page.text and "Frodo" in page.text and 'id="bot-off"' not in page.text
+    assert "discord:DiscordSync" in page.text  # what each plugin attached to the bot
+    status = client.data(await client.get("/api/v1/discord/status", headers=OFFICER))
+    assert status["bot"]["status"] == "ready" and status["role_sync"]["planned"] == 2
+    assert {c["name"] for c in status["channels"]} == {"guild", "general", "announcements", "officers"}
 
     # Officers switch the direction on; the job then sends exactly the plan.
     client.data(

@@ -24,6 +24,7 @@ def bot_state(host: Any) -> dict[str, Any]:
         "off_text": BOT_OFF_TEXT if host.settings.discord_bot_token is None else None,
         "user": str(bot.user) if bot is not None and bot.user is not None else None,
         "cogs": dict(getattr(bot, "cog_status", {}) or {}),
+        "commands": dict(getattr(bot, "plugin_commands", {}) or {}),
     }
 
 
