@@ -40,7 +40,7 @@ async def password_login(rt: IdentityRuntime, request: Request, username: str, p
     await check_login_limits(rt, request, username)
     async with rt.host.db.session() as session:
         user = await authenticate_password(session, username=username, password=password)
-        token = accounts.new_token(rt.host, user)
+        token = await accounts.new_session(session, rt.host, user)
     # A successful login clears the per-username counter (the per-IP one keeps counting).
     await rt.limiter.reset(limit_key("login-user", normalise_username(username)))
     return user, token
@@ -51,7 +51,7 @@ async def redeem_invite(rt: IdentityRuntime, request: Request, code: str, userna
     await rt.hit(limit_key("register-ip", client_ip(request)), rt.settings.register_per_ip)
     async with rt.host.db.session() as session:
         user = await register_with_invite(session, code=code, username=username, password=password)
-        token = accounts.new_token(rt.host, user)
+        token = await accounts.new_session(session, rt.host, user)
     await rt.host.emit("account.registered", user_id=user.id)
     return user, token
 
@@ -73,7 +73,7 @@ async def new_password(rt: IdentityRuntime, actor, current: str, new: str) -> st
     async with rt.host.db.session() as session:
         user = await accounts.current_user(session, actor)
         await change_password(session, user=user, current=current, new=new)
-        return accounts.new_token(rt.host, user)
+        return await accounts.new_session(session, rt.host, user)
 
 
 def token_payload(rt: IdentityRuntime, token: str) -> dict:
