@@ -1,7 +1,8 @@
 """Signed session tokens (JWT via PyJWT).
 
 A token carries only who it is for and which *token version* it was issued under:
-``sub`` (the user id as a string), ``ver``, ``iat`` and ``exp``. Rank and names are
+``sub`` (the user id as a string), ``ver``, ``iat``, ``exp`` and a random ``jti`` (so two
+tokens issued in the same second differ, and revoking one never revokes the other). Rank and names are
 never read from a token; they are loaded from the database on every request. Bumping
 ``users.token_version`` therefore revokes every token issued before (see
 ``service.revoke_all_tokens``).
@@ -12,6 +13,7 @@ all four claims and uses no leeway, so an expired token is refused at once.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +57,7 @@ def issue_token(
         raise ValueError("expires_minutes must be positive")
     now = datetime.now(UTC).replace(microsecond=0)
     payload = {
+        "jti": secrets.token_urlsafe(12),
         "sub": str(int(user_id)),
         "ver": int(token_version),
         "iat": now,

@@ -39,7 +39,7 @@ def test_round_trip_carries_user_version_and_times():
 def test_payload_has_exactly_the_documented_claims():
     token = issue_token(user_id=1, token_version=0, secret=SECRET, expires_minutes=5)
     payload = jwt.decode(token, SECRET, algorithms=["HS256"])
-    assert set(payload) == {"sub", "ver", "iat", "exp"}
+    assert set(payload) == {"sub", "ver", "iat", "exp", "jti"}
     assert payload["sub"] == "1"
 
 
@@ -119,3 +119,13 @@ def test_misconfiguration_is_a_programming_error():
         issue_token(user_id=1, token_version=0, secret=SECRET, expires_minutes=0)
     with pytest.raises(ValueError):
         decode_token("x.y.z", secret=SECRET, algorithm="none")
+
+
+def test_tokens_issued_in_the_same_second_differ():
+    """A logout revokes one token; a new login in the same second must get a different one."""
+    from sv_common.auth.tokens import decode_token, issue_token
+
+    first = issue_token(user_id=1, token_version=0, secret="s" * 40, expires_minutes=5)
+    second = issue_token(user_id=1, token_version=0, secret="s" * 40, expires_minutes=5)
+    assert first != second
+    assert decode_token(second, secret="s" * 40).user_id == 1
