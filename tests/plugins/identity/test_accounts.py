@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from patt_host import hookimpl
 from sv_common.auth.constants import AUTH_COOKIE
 from sv_common.identity.models import InviteCode
 
@@ -344,3 +345,23 @@ async def test_account_without_a_player_sees_a_limited_profile(client, db):
         "/profile/info", data={"display_name": "X", "timezone": "UTC"}, headers=headers
     )
     assert refused.status_code == 404
+
+
+class PreferencesPlugin:
+    """Another plugin adding its notification preferences to the profile page."""
+
+    name = "prefsplugin"
+
+    @hookimpl
+    def template_slot(self, slot, context):
+        if slot == "profile_sections":
+            return f'<section class="panel" id="prefs">Crafting pings for {context["actor"].display_name}</section>'
+        return None
+
+
+async def test_other_plugins_add_profile_sections(make_client, guild, log_in):
+    client = await make_client(plugins=["identity", "prefsplugin"], extra_plugins=[PreferencesPlugin])
+    await log_in(client, await guild.member(name="Pinged"))
+    page = await client.get("/profile")
+    assert '<section class="panel" id="prefs">Crafting pings for Pinged</section>' in page.text
+    assert "prefs" not in (await client.get("/roster")).text
