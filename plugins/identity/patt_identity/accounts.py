@@ -26,21 +26,14 @@ log = logging.getLogger("patt.identity")
 
 
 async def new_session(session: AsyncSession, host: Any, user: User) -> str:
-    """A session token for ``user`` under their current token version.
-
-    Tokens carry no nonce (``sv_common.auth.tokens``), so logging in again within the
-    second the previous token was issued yields the very same string; if that string
-    was logged out, its revocation entry is dropped here so the new session works.
-    """
-    token = issue_token(
+    """A session token for ``user`` under their current token version (unique per login: ``jti``)."""
+    return issue_token(
         user_id=user.id,
         token_version=user.token_version,
         secret=host.secret,
         expires_minutes=host.settings.jwt_expire_minutes,
         algorithm=host.settings.jwt_algorithm,
     )
-    await session.execute(delete(RevokedToken).where(RevokedToken.token_hash == token_hash(token)))
-    return token
 
 
 def claims_of(host: Any, token: str) -> TokenClaims:
