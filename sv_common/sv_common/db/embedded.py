@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -25,7 +26,10 @@ class EmbeddedPostgres:
 
     def start(self):
         if self._server is None:
-            import pgserver  # imported lazily: only the embedded mode needs it
+            with warnings.catch_warnings():
+                # platformdirs warns about XDG_RUNTIME_DIR on servers; it changes nothing here.
+                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+                import pgserver  # imported lazily: only the embedded mode needs it
 
             self.data_dir.mkdir(parents=True, exist_ok=True)
             log.info("starting embedded PostgreSQL in %s", self.data_dir)
