@@ -9,46 +9,15 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import psutil
 import pytest
 from perf_report import record
+from serve import start_server, stop_server
 
 pytestmark = pytest.mark.bench
 
-PATT = str(Path(sys.executable).parent / "patt")
 PORT = 8191
-
-
-def start_server(env) -> tuple[subprocess.Popen, float]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [PATT, "serve", "--port", str(PORT)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = started + 20
-    while time.perf_counter() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1) as response:
-                if response.status == 200:
-                    return proc, time.perf_counter() - started
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
-            time.sleep(0.005)
-    proc.kill()
-    raise RuntimeError("patt serve did not answer within 20 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def load(url: str, seconds: int = 8, connections: int = 50) -> float:
@@ -74,16 +43,16 @@ def test_serve_start_health_throughput_and_memory(patt_database):
     env.pop("DISCORD_BOT_TOKEN", None)
     starts = []
     for _ in range(3):
-        proc, elapsed = start_server(env)
+        proc, elapsed = start_server(env, PORT)
         starts.append(elapsed)
-        stop(proc)
-    proc, _ = start_server(env)
+        stop_server(proc)
+    proc, _ = start_server(env, PORT)
     try:
         load(f"http://127.0.0.1:{PORT}/api/health", seconds=2)  # warm-up
         rps = load(f"http://127.0.0.1:{PORT}/api/health")
         rss = psutil.Process(proc.pid).memory_info().rss / 2**20
     finally:
-        stop(proc)
+        stop_server(proc)
     start = statistics.median(starts)
     record(
         "Platform core",

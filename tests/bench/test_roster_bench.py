@@ -10,23 +10,19 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import httpx
 import psutil
 import pytest
 from perf_report import record
+from serve import start_server, stop_server
 from sqlalchemy import insert, select, update
 
 from sv_common.identity.models import GuildRank, Player, PlayerCharacter, Specialization, WowCharacter
 
 pytestmark = pytest.mark.bench
 
-PATT = str(Path(sys.executable).parent / "patt")
 PORT = 8193
 PLAYERS = 400
 CHARACTERS = 1000
@@ -84,32 +80,6 @@ async def build_guild(db) -> None:
             )
 
 
-def start_server(env) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [PATT, "serve", "--port", str(PORT)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1) as response:
-                if response.status == 200:
-                    return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("patt serve did not answer within 30 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 async def drive(path: str, total: int, server: psutil.Process | None = None) -> dict[str, float]:
     """``total`` GETs of ``path`` from CONCURRENCY clients (each its own connection); latency stats,
     and the server's CPU time per request when its process is given."""
@@ -153,7 +123,7 @@ async def test_roster_throughput_and_latency(db):
     }
     for name in ("REDIS_URL", "DISCORD_BOT_TOKEN"):
         env.pop(name, None)
-    proc = start_server(env)
+    proc, _ = start_server(env, PORT)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}") as probe:
             roster = (await probe.get("/api/v1/guild/roster")).json()["data"]
@@ -168,7 +138,7 @@ async def test_roster_throughput_and_latency(db):
         api = await drive("/api/v1/guild/roster", API_REQUESTS, server)
         pages = await drive("/roster", PAGE_REQUESTS, server)
     finally:
-        stop(proc)
+        stop_server(proc)
 
     wire = int(gzipped.headers.get("content-length", len(gzipped.content)))
     record(

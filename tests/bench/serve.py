@@ -1,0 +1,39 @@
+"""Start and stop a real `patt serve` process for benchmarks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PATT = str(Path(sys.executable).parent / "patt")
+
+
+def start_server(env: dict[str, str], port: int, *, timeout: float = 30) -> tuple[subprocess.Popen, float]:
+    """Spawn `patt serve` and return it with the seconds until its first 200 on /api/health."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [PATT, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as response:
+                if response.status == 200:
+                    return proc, time.perf_counter() - started
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            time.sleep(0.005)
+    proc.kill()
+    raise RuntimeError(f"patt serve did not answer within {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
