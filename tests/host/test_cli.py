@@ -84,3 +84,21 @@ def test_plugin_load_errors_are_shown_by_the_cli(monkeypatch):
     result = CliRunner().invoke(cli_module.cli, ["plugins", "list"])
     assert result.exit_code != 0
     assert "unknown site 'no-such-site'" in result.output
+
+
+def test_demo_prepares_the_embedded_database_and_prints_a_login(tmp_path):
+    """The README's first command, minus serving: embedded PostgreSQL, migrations, demo data."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DISCORD_BOT_TOKEN")}
+    env["PATT_DATA_DIR"] = str(tmp_path / "var")
+    patt = str(Path(sys.executable).parent / "patt")
+    first = subprocess.run([patt, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=180)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "officer login: officer / " in first.stdout
+    assert (tmp_path / "var" / "pg" / "PG_VERSION").read_text().strip() == "16"
+    again = subprocess.run([patt, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0
+    assert "40 players" in again.stdout  # idempotent: the same guild, not a second one
