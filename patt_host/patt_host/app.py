@@ -127,6 +127,11 @@ def create_app(
         raise PluginLoadError(problems.items)
     _mount_static(app, host)
     app.state.jinja = build_environment(host)
+    # Pages needing a login redirect there, but only if some plugin serves it (sites without
+    # the identity plugin get a plain 401 page instead of a redirect to a 404).
+    login_path = host.site.config.get("login_path", "/login")
+    served = {getattr(r, "path", None) for r in _walk_routes(app.router)}
+    app.state.login_path = login_path if login_path in served else None
     host.app = app
     return app
 

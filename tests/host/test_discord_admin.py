@@ -69,7 +69,7 @@ async def test_without_a_token_the_site_runs_and_the_pages_say_the_bot_is_off(db
 
 
 async def test_pages_and_api_are_for_officers_only(make_client):
-    client = await make_client(plugins=["sample"])
+    client = await make_client(plugins=["identity", "sample"])
     for url in ("/admin/discord", "/admin/notifications"):
         assert (await client.get(url, headers=MEMBER)).status_code == 403
         assert (await client.get(url)).status_code == 303  # to the login page

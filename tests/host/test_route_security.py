@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from patt_host.app import _walk_routes
 
 MEMBER = {"X-Sample-User": "Max:2"}
-OFFICER_PREFIXES = ("/admin", "/api/v1/admin", "/api/v1/jobs")
+OFFICER_PREFIXES = ("/admin", "/api/v1/admin", "/api/v1/jobs", "/api/v1/discord", "/api/v1/notifications")
 
 
 def officer_routes(app):

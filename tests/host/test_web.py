@@ -166,8 +166,12 @@ async def test_health_is_503_when_database_is_down(make_client):
     assert body["error"]["details"]["checks"]["database"]["status"] == "down"
 
 
-async def test_login_required_page_redirects(make_client):
+async def test_login_redirect_only_when_a_login_page_exists(make_client):
     client = await make_client(plugins=["sample"])
-    response = await client.get("/admin/jobs")
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login?next=/admin/jobs"
+    assert client.app.state.login_path is None  # no identity plugin: nothing serves /login
+    response = await client.get("/admin/jobs", headers={"Accept": "text/html"})
+    assert response.status_code == 401
+    assert "Login required" in response.text
+    with_identity = await make_client(plugins=["identity", "sample"])
+    response = await with_identity.get("/admin/jobs")
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/admin/jobs"

@@ -66,7 +66,10 @@ async def run_job(
     lock_conn = None
     try:
         if job.exclusive:
+            # A session-level lock on its own autocommit connection: no transaction stays
+            # open (and no snapshot is held) while a long job runs.
             lock_conn = await host.db.engine.connect()
+            await lock_conn.execution_options(isolation_level="AUTOCOMMIT")
             got = await lock_conn.scalar(select(func.pg_try_advisory_lock(advisory_key(name))))
             if not got:
                 status, error = "skipped", "another run of this job is still in progress"

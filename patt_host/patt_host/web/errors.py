@@ -55,8 +55,7 @@ def wants_json(request: Request) -> bool:
 async def _respond(request: Request, status: int, code: str, message: str, *, details=None, headers=None):
     if wants_json(request):
         return error(status, code, message, details=details, headers=headers)
-    host = request.app.state.host
-    login_path = host.site.config.get("login_path", "/login")
+    login_path = getattr(request.app.state, "login_path", None)
     if status == 401 and request.method == "GET" and login_path:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"{login_path}?next={quote(target, safe='/')}", status_code=303)
