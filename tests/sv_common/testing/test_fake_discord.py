@@ -13,6 +13,7 @@ import discord
 import pytest
 import pytest_asyncio
 from discord.ext import commands
+
 from sv_common.testing.fake_discord import FakeDiscord
 
 GUILD = 900000000000000001
