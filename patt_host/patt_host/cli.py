@@ -99,16 +99,17 @@ def _ensure_migrated(host) -> None:
 
 
 def _upgrade_with_progress(host) -> None:
+    from alembic import command
+
     from patt_host import dbmigrate
 
     url = _db_url(host)
     lineages = dbmigrate.all_lineages(host, url)
-    cfg_lineages = lineages
+    config = dbmigrate.make_config(url, lineages)
+    # One lineage at a time so the bar moves; `<lineage>@head` also applies its depends_on.
     with click.progressbar(lineages, label="Migrating", item_show_func=lambda x: x.name if x else "") as bar:
         for lineage in bar:
-            from alembic import command
-
-            command.upgrade(dbmigrate.make_config(url, cfg_lineages), f"{lineage.name}@head")
+            command.upgrade(config, f"{lineage.name}@head")
 
 
 def _serve(host, bind: str, port: int) -> None:
@@ -138,12 +139,8 @@ def serve(hctx: HostContext, bind: str | None, port: int | None) -> None:
 @pass_ctx
 def demo(hctx: HostContext, port: int, no_serve: bool) -> None:
     """Start the site on the embedded database with demo data (prints an officer login)."""
-    hctx.overrides["database_url"] = None
-    import os
-
-    os.environ.pop("DATABASE_URL", None)
     host = hctx.host()
-    host.settings.database_url = None
+    host.settings.database_url = None  # the demo always uses the embedded database
     _upgrade_with_progress(host)
     summaries = asyncio.run(_seed_demo(host))
     for plugin, summary in summaries.items():

@@ -257,7 +257,6 @@ class PluginManager:
                 is_site=True,
                 requires=tuple(self.site.plugins),
             )
-            candidates[site_name].package_dir = None
             order.append(site_name)
 
         for name in order:

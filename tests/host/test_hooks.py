@@ -194,25 +194,24 @@ async def test_hook_matching_rules(make_host):
     assert [(p.name, r["name"]) for p, r in rules] == [("sample", "sample.match")]
 
 
-async def test_hook_export_member_data(sample):
+async def add_items_of_two_players(client):
     from patt_sample.models import SampleItem
 
-    async with sample.host.db.session() as session:
+    async with client.host.db.session() as session:
         session.add_all(
             [SampleItem(label="mine", owner_player_id=7), SampleItem(label="other", owner_player_id=8)]
         )
+
+
+async def test_hook_export_member_data(sample):
+    await add_items_of_two_players(sample)
     async with sample.host.db.session() as session:
         exported = await sample.host.hooks.export_member_data(session, 7)
     assert exported["sample"] == {"items": ["mine"]}
 
 
 async def test_hook_delete_member_data(sample):
-    from patt_sample.models import SampleItem
-
-    async with sample.host.db.session() as session:
-        session.add_all(
-            [SampleItem(label="mine", owner_player_id=7), SampleItem(label="other", owner_player_id=8)]
-        )
+    await add_items_of_two_players(sample)
     async with sample.host.db.session() as session:
         deleted = await sample.host.hooks.delete_member_data(session, 7)
     assert deleted["sample"] == 1

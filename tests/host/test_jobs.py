@@ -144,3 +144,14 @@ async def test_arq_worker_runs_queued_and_cron_jobs(make_host, redis_url):
         ]
     finally:
         await web.close()
+
+
+async def test_with_redis_schedules_belong_to_the_worker_not_the_web_process(make_client, redis_url):
+    """`patt serve` must not fire cron jobs that `patt worker` (arq) also fires."""
+    client = await make_client(plugins=["sample"], start_services=True, redis_url=redis_url)
+    assert client.host.scheduler.running is False
+    checks = client.data(await client.get("/api/health"))["checks"]
+    assert checks["scheduler"] == {"status": "ok", "detail": "jobs run by `patt worker` (arq)"}
+    assert checks["redis"]["status"] == "ok"
+    without = await make_client(plugins=["sample"], start_services=True)
+    assert without.host.scheduler.running is True

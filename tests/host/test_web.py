@@ -107,6 +107,7 @@ async def test_csrf_refuses_plain_form_post(make_client):
     client.send_csrf = False
     response = await client.post("/api/v1/jobs/sample.fail/run", data={"x": "1"}, headers=OFFICER)
     assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"
 
 
 async def test_csrf_token_accepted_in_form_field(make_client):
