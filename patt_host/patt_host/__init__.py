@@ -1,12 +1,15 @@
 """PATT platform host: loads plugins and assembles the web app, jobs, bot and CLI.
 
-Plugin authors import from here: ``hookimpl`` and the types hooks return.
+Plugin authors import from here (``hookimpl``, the types hooks return, ``LandingPage``),
+from ``patt_host.web`` (pages, envelope, auth dependencies), ``patt_host.jobs`` (``run_job``)
+and ``patt_host.testing`` (the pytest plugin). Everything else is internal.
 """
 
 __version__ = "0.1.0"
 
 from patt_host.hookspecs import hookimpl  # noqa: E402
 from patt_host.jobs.types import CronJob, Job, JobContext  # noqa: E402
+from patt_host.landing import LandingPage  # noqa: E402
 from patt_host.site import Site  # noqa: E402
 from patt_host.types import Event, HealthCheck, HealthResult, MenuLink, Permission  # noqa: E402
 
@@ -17,6 +20,7 @@ __all__ = [
     "HealthResult",
     "Job",
     "JobContext",
+    "LandingPage",
     "MenuLink",
     "Permission",
     "Site",

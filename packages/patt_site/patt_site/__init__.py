@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from patt_host import Site
-from patt_host.landing import LandingPage
+from patt_host import LandingPage, Site
 
 HERE = Path(__file__).parent
 

@@ -1,7 +1,6 @@
 """The Salt All The Things site bundle: a sister site that reuses sv_common and a subset of the plugins."""
 
-from patt_host import Site
-from patt_host.landing import LandingPage
+from patt_host import LandingPage, Site
 
 site = Site(
     name="salt",

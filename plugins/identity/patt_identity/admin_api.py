@@ -11,8 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from patt_host.web.auth import Officer, require_officer
-from patt_host.web.envelope import ok
+from patt_host.web import Officer, ok, require_officer
 from patt_identity import admin_players, admin_reference, matching_service
 from patt_identity.events import emit_rank_changes
 from patt_identity.runtime import IdentityRuntime, RuntimeDep

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from patt_host.web.auth import require_officer
-from patt_host.web.templates import render
+from patt_host.web import render, require_officer
 from patt_identity import admin_players, admin_reference, matching_service
 from patt_identity.runtime import RuntimeDep
 

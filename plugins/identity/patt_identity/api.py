@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from patt_host.web.auth import LoggedIn
-from patt_host.web.envelope import ok
+from patt_host.web import LoggedIn, ok
 from patt_identity import member_data
 from patt_identity.roster_service import json_reply, roster_snapshot
 from patt_identity.runtime import RuntimeDep

@@ -11,8 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from patt_host.web.auth import ActorDep
-from patt_host.web.templates import render
+from patt_host.web import ActorDep, render
 from patt_identity.auth_routes import end_session, password_login, redeem_invite
 from patt_identity.runtime import RuntimeDep
 from patt_identity.web import clear_session_cookie, safe_next, set_session_cookie

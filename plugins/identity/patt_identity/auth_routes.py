@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from patt_host.web.auth import LoggedIn
-from patt_host.web.envelope import ok
+from patt_host.web import LoggedIn, ok
 from patt_identity import accounts
 from patt_identity.runtime import IdentityRuntime, RuntimeDep
 from patt_identity.schemas import LoginRequest, PasswordChange, RegisterRequest

@@ -62,7 +62,7 @@ async def after_links(host: Any, links: list[tuple[int, int]], changes: list[Any
 
 async def run_now(host: Any, *, triggered_by: str) -> dict[str, Any]:
     """Run the job in this request (recorded in ``common.job_runs``) and return its outcome."""
-    from patt_host.jobs.runner import run_job
+    from patt_host.jobs import run_job
 
     run = await run_job(host, JOB_NAME, trigger="manual", triggered_by=triggered_by)
     return {"run_id": run.id, "status": run.status, "counts": run.counts or {}, "error": run.error}

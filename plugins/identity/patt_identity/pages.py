@@ -13,8 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
-from patt_host.web.auth import LoggedIn
-from patt_host.web.templates import render
+from patt_host.web import LoggedIn, render
 from patt_identity import accounts, member_data, profile
 from patt_identity.auth_pages import retry_headers
 from patt_identity.auth_routes import new_password

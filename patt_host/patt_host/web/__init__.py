@@ -1,0 +1,45 @@
+"""The public web API for plugins and sites.
+
+Import from here (``from patt_host.web import render, ok, Officer``), never from the
+submodules: they are the host's internals and may change. The import contract in the
+lint step enforces it.
+
+- Responses: ``ok`` (the success envelope), ``error`` / ``error_body`` (the error envelope
+  with a real status); raise ``sv_common.errors`` domain exceptions from services instead
+  where you can: one handler maps them to the envelope.
+- Pages: ``render(request, "<plugin>/page.html", **context)``, ``static_url(plugin, path)``,
+  ``csrf_token_for(request)`` for hand-built forms.
+- Who is asking (``Annotated`` dependencies): ``ActorDep`` (actor or None), ``LoggedIn``,
+  ``Officer``, ``HostDep``; and the dependency functions ``current_actor``,
+  ``require_actor``, ``require_officer``, ``require_rank(level)`` for ``dependencies=[...]``.
+"""
+
+from patt_host.web.auth import (
+    ActorDep,
+    HostDep,
+    LoggedIn,
+    Officer,
+    current_actor,
+    require_actor,
+    require_officer,
+    require_rank,
+)
+from patt_host.web.envelope import error, error_body, ok
+from patt_host.web.templates import csrf_token_for, render, static_url
+
+__all__ = [
+    "ActorDep",
+    "HostDep",
+    "LoggedIn",
+    "Officer",
+    "csrf_token_for",
+    "current_actor",
+    "error",
+    "error_body",
+    "ok",
+    "render",
+    "require_actor",
+    "require_officer",
+    "require_rank",
+    "static_url",
+]
