@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -27,6 +25,7 @@ class SecretCog(commands.Cog):
     @officer_only()
     async def secret(self, interaction: discord.Interaction) -> None:
         CALLS.append(interaction.user.id)
+        await interaction.response.send_message("Secret.", ephemeral=True)
 
 
 class CheckPlugin:
@@ -37,44 +36,10 @@ class CheckPlugin:
         return [SecretCog()]
 
 
-def interaction_payload(fake, user_id: int) -> dict:
-    member = dict(fake.guilds[GUILD_ID].members[user_id], permissions="0")
-    return {
-        "id": str(fake.snowflake()),
-        "application_id": str(fake.application_id),
-        "type": 2,
-        "token": f"token-{user_id}",
-        "version": 1,
-        "guild_id": str(GUILD_ID),
-        "channel_id": str(GENERAL_CHANNEL_ID),
-        "channel": fake.guilds[GUILD_ID].channels[GENERAL_CHANNEL_ID],
-        "member": member,
-        "app_permissions": "0",
-        "locale": "en-US",
-        "guild_locale": "en-US",
-        "entitlements": [],
-        "authorizing_integration_owners": {"0": str(GUILD_ID)},
-        "context": 0,
-        "attachment_size_limit": 8388608,
-        "data": {
-            "id": str(fake.snowflake()),
-            "name": "checkplug",
-            "type": 1,
-            "options": [{"name": "secret", "type": 1, "options": []}],
-        },
-    }
-
-
-async def invoke(fake, user_id: int) -> list:
-    """Send the slash command as ``user_id``; return the bot's interaction responses."""
-    path = rf"/interactions/\d+/token-{user_id}/callback"
-    await fake.dispatch("INTERACTION_CREATE", interaction_payload(fake, user_id))
-    for _ in range(200):
-        if fake.requests_matching("POST", path) or user_id in CALLS:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)
-    return [r.json for r in fake.requests_matching("POST", path)]
+async def invoke(fake, user_id: int):
+    """Send ``/checkplug secret`` as ``user_id``; return the interaction record."""
+    builder = fake.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)
+    return await fake.interact(builder.slash_command(user_id, "checkplug secret"), until="ack")
 
 
 async def test_officer_check_uses_rank_mapping(db, make_host, fake_discord, start_discord_bot):
@@ -87,11 +52,11 @@ async def test_officer_check_uses_rank_mapping(db, make_host, fake_discord, star
     await start_discord_bot(discord_host(make_host, plugins=["checkplug"], extra_plugins=[CheckPlugin]))
     CALLS.clear()
 
-    await invoke(fake_discord, ALICE)
-    await invoke(fake_discord, CAROL)
+    assert (await invoke(fake_discord, ALICE)).content == "Secret."
+    assert (await invoke(fake_discord, CAROL)).content == "Secret."
     refused = await invoke(fake_discord, BOB)
 
     assert CALLS == [ALICE, CAROL]
-    # Bob gets an ephemeral refusal (flags 64) instead of silence.
-    assert refused and refused[0]["data"]["content"] == "Only officers can use this command."
-    assert refused[0]["data"]["flags"] & 64
+    # Bob gets one ephemeral refusal instead of silence, accepted by Discord (no second try).
+    assert refused.content == "Only officers can use this command." and refused.ephemeral
+    assert [c["status"] for c in refused.callbacks] == [200]

@@ -9,6 +9,11 @@
   ``patt bot`` does: open, startup hooks, run) and returns the bot once it is ready and
   the syncs it runs on READY have finished (:func:`settle`).
 - ``discord_bot``: that, for a default PATT host with a token and the guild id.
+- Interactions (slash commands, buttons, selects, modals): build one with
+  ``fake_discord.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)`` and send it with
+  ``record = await fake_discord.interact(payload)``; ``record.content``,
+  ``record.ephemeral``, ``record.callbacks`` show what the bot answered (see
+  :mod:`sv_common.testing.fake_discord_interactions`).
 
 Pacing intervals of the built-in discord plugin are set to 0 on hosts started here so
 bulk tests run fast; concurrency limits stay as configured.
@@ -17,8 +22,6 @@ bulk tests run fast; concurrency limits stay as configured.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -62,19 +65,6 @@ def build_fake_discord() -> FakeDiscord:
     return fake
 
 
-@contextlib.contextmanager
-def patch_webhooks(fake: FakeDiscord) -> Iterator[None]:
-    """Interaction responses use discord.py's webhook Route, which patch_client leaves alone."""
-    from discord.webhook import async_ as webhook_async
-
-    old = webhook_async.Route.BASE
-    webhook_async.Route.BASE = fake.base_url
-    try:
-        yield
-    finally:
-        webhook_async.Route.BASE = old
-
-
 async def map_rank_roles(db: Any) -> dict[int, int]:
     """Map each rank (by level) to its fake role: the one rank <-> role mapping, in the database."""
     from sv_common.identity.models import GuildRank
@@ -91,7 +81,7 @@ async def map_rank_roles(db: Any) -> dict[int, int]:
 async def fake_discord():
     fake = build_fake_discord()
     await fake.start()
-    with fake.patch_client(), patch_webhooks(fake):
+    with fake.patch_client():
         yield fake
     await fake.stop()
 

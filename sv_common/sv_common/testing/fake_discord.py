@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -36,6 +37,7 @@ from aiohttp import web
 
 from . import fake_discord_rest as rest
 from .fake_discord_gateway import GatewaySession, handle_gateway
+from .fake_discord_interactions import InteractionBuilder, InteractionRecord, wait_for_interaction
 from .fake_discord_state import (
     DEFAULT_EVERYONE_PERMISSIONS,
     FakeGuild,
@@ -52,12 +54,14 @@ from .fake_discord_state import (
     user_payload,
 )
 
-__all__ = ["FakeDiscord", "FakeGuild", "RecordedRequest"]
+__all__ = ["FakeDiscord", "FakeGuild", "InteractionBuilder", "InteractionRecord", "RecordedRequest"]
 
 _MISSING: Any = object()
 GUILD_MEMBERS_INTENT = 1 << 1
 GUILD_MESSAGES_INTENT = 1 << 9
 DIRECT_MESSAGES_INTENT = 1 << 12
+ADMINISTRATOR = 1 << 3
+ALL_PERMISSIONS = (1 << 53) - 1
 
 
 class FakeDiscord:
@@ -82,6 +86,10 @@ class FakeDiscord:
         self.sent_messages: list[dict] = []  # append-only log of every created message
         self.global_commands: dict[int, dict] = {}
         self.requests: list[RecordedRequest] = []
+        self.interactions: dict[int, InteractionRecord] = {}
+        # Discord forgets an interaction not acknowledged within 3 s (10062 afterwards).
+        self.interaction_ack_timeout = 3.0
+        self._interaction_cond = asyncio.Condition()
         self.identify_count = 0
         self.host = "127.0.0.1"
         self.port: int | None = None
@@ -173,14 +181,16 @@ class FakeDiscord:
         import yarl
         from discord.gateway import DiscordWebSocket
         from discord.http import Route
+        from discord.webhook import async_ as webhook_async
 
-        old_base, old_gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-        Route.BASE = self.base_url
+        # Interaction callbacks and follow-ups go through the webhook module's own Route.
+        old = Route.BASE, webhook_async.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+        Route.BASE = webhook_async.Route.BASE = self.base_url
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
         try:
             yield self
         finally:
-            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = old_base, old_gateway
+            Route.BASE, webhook_async.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = old
 
     # ------------------------------------------------------------------ state builders
 
@@ -281,6 +291,20 @@ class FakeDiscord:
     def messages_in(self, channel_id: int) -> list[dict]:
         return [m for m in self.sent_messages if m["channel_id"] == str(channel_id)]
 
+    def member_permissions(self, guild_id: int, user_id: int) -> int:
+        """Guild-level permissions of a member: @everyone and their roles OR-ed; all for
+        the owner or an Administrator (channel overwrites are not applied here)."""
+        guild = self.guilds[guild_id]
+        if user_id == guild.owner_id:
+            return ALL_PERMISSIONS
+        member = guild.members[user_id]
+        value = int(guild.roles[guild_id]["permissions"])
+        for role_id in member["roles"]:
+            role = guild.roles.get(int(role_id))
+            if role is not None:
+                value |= int(role["permissions"])
+        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
     def application_payload(self) -> dict:
         return application_payload(self.application_id, self.users[self.bot_user_id], self.snowflake())
 
@@ -312,6 +336,39 @@ class FakeDiscord:
                     self._failures.remove(failure)
                 return failure
         return None
+
+    # ------------------------------------------------------------------ interactions
+
+    def interaction_builder(self, guild_id: int, channel_id: int) -> InteractionBuilder:
+        """Builds slash command, autocomplete, button, select and modal interactions."""
+        return InteractionBuilder(self, guild_id=guild_id, channel_id=channel_id)
+
+    async def interact(
+        self,
+        payload: dict,
+        *,
+        until: str = "reply",
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> InteractionRecord:
+        """Send a built interaction to every connected bot and wait for its answer.
+
+        ``until="reply"`` (default) waits until the bot acknowledged it and, if it
+        deferred, until it followed up or edited the deferred reply; ``until="ack"``
+        only for the acknowledgement. Raises ``TimeoutError`` after ``timeout`` seconds
+        (the returned record's ``callbacks`` show refused attempts). The record keeps
+        filling in as the bot sends more follow-ups.
+        """
+        if until not in ("ack", "reply"):
+            raise ValueError("until must be 'ack' or 'reply'")
+        record = self.interactions[int(payload["id"])]
+        record.sent_at = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        await wait_for_interaction(self, record, until, timeout)
+        return record
+
+    async def _note_interaction(self) -> None:
+        async with self._interaction_cond:
+            self._interaction_cond.notify_all()
 
     # ------------------------------------------------------------------ gateway events
 
@@ -413,6 +470,14 @@ class FakeDiscord:
         channel["last_message_id"] = message["id"]
         self.messages[mid] = message
         self.sent_messages.append(message)
+        await self._announce_message(message)
+        return message
+
+    async def _announce_message(self, message: dict) -> None:
+        """MESSAGE_CREATE to clients with the guild- or direct-messages intent."""
+        channel = self._find_channel(int(message["channel_id"]))
+        if channel is None:
+            return
         event = dict(message)
         if channel.get("guild_id"):
             guild = self.guilds[int(channel["guild_id"])]
@@ -423,4 +488,3 @@ class FakeDiscord:
             await self._broadcast("MESSAGE_CREATE", event, intents=GUILD_MESSAGES_INTENT)
         else:
             await self._broadcast("MESSAGE_CREATE", event, intents=DIRECT_MESSAGES_INTENT)
-        return message

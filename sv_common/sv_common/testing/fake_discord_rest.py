@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from . import fake_discord_interactions  # noqa: F401 - registers the interaction routes
 from .fake_discord_routes import ROUTES, ApiError, Ctx, Handler
 from .fake_discord_state import RecordedRequest, error_body
 
@@ -77,13 +78,13 @@ async def _read_body(request: web.Request) -> tuple[Any, list[dict]]:
         return raw.decode("utf-8", "replace"), []
 
 
-def _find_route(method: str, path: str) -> tuple[Handler | None, str, dict[str, str]]:
-    for m, pattern, template, fn in ROUTES:
+def _find_route(method: str, path: str) -> tuple[Handler | None, str, dict[str, str], bool]:
+    for m, pattern, template, fn, auth in ROUTES:
         if m == method:
             match = pattern.match(path)
             if match:
-                return fn, template, match.groupdict()
-    return None, path, {}
+                return fn, template, match.groupdict(), auth
+    return None, path, {}, True
 
 
 def _failure_response(fake: FakeDiscord, method: str, path: str, template: str) -> web.Response | None:
@@ -125,12 +126,12 @@ async def handle(fake: FakeDiscord, request: web.Request) -> web.StreamResponse:
         files=files,
     )
     fake.requests.append(rec)
-    fn, template, params = _find_route(method, path)
+    fn, template, params, needs_auth = _find_route(method, path)
 
     response = _failure_response(fake, method, path, template)
     if response is None:
         headers = {"Via": "1.1 google", **_ratelimit_headers(method, template)}
-        if "Authorization" not in request.headers:
+        if needs_auth and "Authorization" not in request.headers:
             response = _json_response(401, error_body(401), headers)
         elif fn is None:
             response = _json_response(404, error_body(404), headers)

@@ -20,12 +20,58 @@ if TYPE_CHECKING:
 
 
 class ApiError(Exception):
-    """Raised by handlers to answer with one of Discord's JSON errors."""
+    """Raised by handlers to answer with one of Discord's JSON errors.
 
-    def __init__(self, status: int, code: int = 0, message: str | None = None) -> None:
+    ``errors`` maps a dotted field path to a message, nested the way Discord nests
+    its 50035 "Invalid Form Body" details (discord.py prints them in the exception).
+    """
+
+    def __init__(
+        self, status: int, code: int = 0, message: str | None = None, errors: dict[str, str] | None = None
+    ) -> None:
         super().__init__(status, code, message)
         self.status = status
         self.body = error_body(status, code, message)
+        if errors:
+            self.body["errors"] = _nested_errors(errors)
+
+
+def _nested_errors(errors: dict[str, str]) -> dict:
+    out: dict = {}
+    for path, text in errors.items():
+        node = out
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+        node["_errors"] = [{"code": "BASE_TYPE_INVALID", "message": text}]
+    return out
+
+
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+
+
+def validate_message_body(body: dict, files: list[dict], *, prefix: str = "", empty_ok: bool = False) -> None:
+    """Discord's checks on a new message: not empty, content <= 2,000 chars, <= 10 embeds."""
+    content = body.get("content")
+    if content is not None and not isinstance(content, str):
+        raise ApiError(
+            400, 50035, "Invalid Form Body", errors={f"{prefix}content": "Could not interpret as string."}
+        )
+    if content is not None and len(content) > MAX_CONTENT:
+        raise ApiError(
+            400,
+            50035,
+            "Invalid Form Body",
+            errors={f"{prefix}content": f"Must be {MAX_CONTENT} or fewer in length."},
+        )
+    if len(body.get("embeds") or []) > MAX_EMBEDS:
+        raise ApiError(
+            400, 50035, "Invalid Form Body", errors={f"{prefix}embeds": "Must be 10 or fewer in length."}
+        )
+    has_files = any(f.get("filename") for f in files)
+    parts = (content, body.get("embeds"), body.get("components"), body.get("sticker_ids"), body.get("poll"))
+    if not empty_ok and not has_files and not any(parts):
+        raise ApiError(400, 50006, "Cannot send an empty message")
 
 
 @dataclass
@@ -39,15 +85,19 @@ class Ctx:
 
 
 Handler = Callable[["FakeDiscord", Ctx], Awaitable[tuple[int, Any]]]
-ROUTES: list[tuple[str, re.Pattern, str, Handler]] = []
+ROUTES: list[tuple[str, re.Pattern, str, Handler, bool]] = []
 
 
-def route(method: str, template: str) -> Callable[[Handler], Handler]:
-    """Register a handler; {name} in the template captures one path segment."""
+def route(method: str, template: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+    """Register a handler; {name} in the template captures one path segment.
+
+    ``auth=False`` for the routes Discord serves without a bot token (interaction
+    callbacks and webhooks authenticated by the token in their URL).
+    """
     pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
 
     def deco(fn: Handler) -> Handler:
-        ROUTES.append((method, pattern, template, fn))
+        ROUTES.append((method, pattern, template, fn, auth))
         return fn
 
     return deco
@@ -258,7 +308,10 @@ async def _send(fake, ctx):
         recipient = int(channel["recipients"][0]["id"])
         if recipient in fake.dms_closed:
             raise ApiError(403, 50007, "Cannot send messages to this user")
+    if channel["type"] == 4:
+        raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
     body = ctx.json if isinstance(ctx.json, dict) else {}
+    validate_message_body(body, ctx.files)
     return 200, await fake._create_message(channel, body, ctx.files)
 
 
