@@ -1,0 +1,59 @@
+"""``patt voting ...``: commands that need no database (counting a BLT file)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from patt_voting.blt import BLTError, parse_blt
+from patt_voting.counting import METHODS, Tally, tally
+
+
+def _print_tally(result: Tally) -> None:
+    data = result.to_dict()
+    click.echo(f"{data['title'] or 'Election'}: {data['total_ballots']} ballots, method {data['method']}")
+    for round_ in data["rounds"]:
+        counts = ", ".join(f"{name} {votes}" for name, votes in round_["counts"].items())
+        line = f"  round {round_['round']}: {counts}"
+        if round_["exhausted"]:
+            line += f"; exhausted {round_['exhausted']}"
+        if round_["eliminated"]:
+            line += f"; eliminated {', '.join(round_['eliminated'])}"
+            if round_["tie_break"]:
+                line += f" (tie broken by {round_['tie_break'].replace('_', ' ')})"
+        click.echo(line)
+    for standing in data["standings"]:
+        click.echo(f"  {standing['rank']:>3}. {standing['candidate']} ({standing['score']})")
+    if data["winner"] is not None:
+        click.echo(f"Winner: {data['winner']}")
+    elif data["tied"]:
+        click.echo(f"Tie for first place: {', '.join(data['tied'])}")
+    else:
+        click.echo("No winner (no ballots).")
+
+
+def build_cli() -> click.Group:
+    @click.group(name="voting")
+    def voting() -> None:
+        """Voting: count ballots (no database needed)."""
+
+    @voting.command(name="tally")
+    @click.argument("blt_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--method", type=click.Choice(METHODS), default="instant_runoff", show_default=True)
+    @click.option("--picks", type=click.IntRange(1, 10_000), default=None, help="points: picks per voter")
+    @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+    def tally_command(blt_file: Path, method: str, picks: int | None, as_json: bool) -> None:
+        """Count the ballots of a BLT file with METHOD."""
+        try:
+            election = parse_blt(blt_file.read_text(encoding="utf-8-sig"))
+        except (BLTError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{blt_file}: {exc}") from None
+        result = tally(election, method, picks=picks)
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            _print_tally(result)
+
+    return voting

@@ -1,0 +1,344 @@
+"""The counting core: points, instant runoff and Schulze on plain data. No database, no I/O.
+
+Candidates are indices ``0..n-1`` (the ballot-paper order: a campaign's entry order, a BLT
+file's candidate order); a ballot is a ranking (a tuple of distinct indices, most
+preferred first) with an integer weight. Identical ballots are grouped first, so the
+work grows with the number of *different* rankings, not with the number of voters.
+
+Rules written down (docs/plugins/voting.md repeats them for officers):
+
+- Withdrawn candidates are removed from every ballot before counting; the ranks below
+  them move up.
+- ``points``: with ``k`` picks a ballot gives its 1st choice ``k`` points, its 2nd ``k-1``
+  ... and its ``k``-th 1. Order: points, then the number of 1st places, then 2nd places
+  and so on. Candidates equal on all of these share a rank.
+- ``instant_runoff`` (single winner): each round, every ballot counts for its highest
+  ranked continuing candidate; a ballot with none left is *exhausted* and leaves the
+  count. A candidate with more than half of the non-exhausted votes wins; otherwise
+  the candidate with the fewest votes is eliminated (one per round). A tie for fewest
+  is broken backwards: the tied candidate with fewer votes in the latest earlier round
+  where they differ goes; if they were equal in every round, the one listed last on the
+  ballot paper goes. Each round records whether and how a tie was broken.
+- ``condorcet`` (Schulze, winning votes): ``pairwise[a][b]`` is the weight of ballots
+  ranking ``a`` above ``b`` (a ranked candidate is above every unranked one; unranked
+  candidates are equal). Strongest paths are widest paths over the pairwise defeats.
+  Candidates are ordered by how many others they beat on strongest paths; equal
+  counts share a rank, and several undefeated candidates mean no single winner.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+METHODS = ("points", "instant_runoff", "condorcet")
+
+Ranking = tuple[int, ...]
+
+
+@dataclass
+class Election:
+    """Candidates (names in ballot-paper order) and weighted ballots."""
+
+    candidates: list[str]
+    ballots: list[tuple[Ranking, int]]
+    title: str = ""
+    withdrawn: frozenset[int] = frozenset()
+    seats: int = 1
+
+    def effective_ballots(self) -> list[tuple[Ranking, int]]:
+        """Grouped ballots with withdrawn candidates removed; empty rankings dropped."""
+        withdrawn = self.withdrawn
+        grouped: Counter[Ranking] = Counter()
+        for ranking, weight in self.ballots:
+            if withdrawn:
+                ranking = tuple(c for c in ranking if c not in withdrawn)
+            if ranking and weight > 0:
+                grouped[ranking] += weight
+        return list(grouped.items())
+
+    def continuing(self) -> list[int]:
+        return [c for c in range(len(self.candidates)) if c not in self.withdrawn]
+
+
+def group_ballots(rankings: Iterable[Sequence[int]]) -> list[tuple[Ranking, int]]:
+    """Identical rankings become one ballot with a weight."""
+    return list(Counter(tuple(r) for r in rankings).items())
+
+
+@dataclass
+class Round:
+    counts: dict[int, int]
+    eliminated: list[int] = field(default_factory=list)
+    exhausted: int = 0
+    tie_break: str | None = None  # None: no tie for last place; else which rule decided
+
+
+@dataclass
+class Standing:
+    candidate: int
+    rank: int  # 1-based; true ties share it
+    score: int  # the method's headline number (points, last-round votes, pairwise wins)
+    positions: list[int] | None = None  # points: how often ranked 1st, 2nd, ...
+
+
+@dataclass
+class Tally:
+    method: str
+    candidates: list[str]
+    total_ballots: int
+    winner: int | None  # None when nobody voted or several candidates share first place
+    standings: list[Standing]
+    rounds: list[Round]
+    withdrawn: list[int] = field(default_factory=list)
+    pairwise: list[list[int]] | None = None
+    strongest_paths: list[list[int]] | None = None
+    title: str = ""
+
+    @property
+    def tied_first(self) -> list[int]:
+        return [s.candidate for s in self.standings if s.rank == 1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able, keyed by candidate name (the CLI's ``--json`` and the stored result)."""
+        name = self.candidates.__getitem__
+        data: dict[str, Any] = {
+            "method": self.method,
+            "title": self.title,
+            "winner": None if self.winner is None else name(self.winner),
+            "tied": [name(c) for c in self.tied_first] if len(self.tied_first) > 1 else [],
+            "total_ballots": self.total_ballots,
+            "candidates": list(self.candidates),
+            "withdrawn": [name(c) for c in self.withdrawn],
+            "standings": [
+                {"candidate": name(s.candidate), "rank": s.rank, "score": s.score}
+                | ({"positions": s.positions} if s.positions is not None else {})
+                for s in self.standings
+            ],
+            "rounds": [
+                {
+                    "round": number,
+                    "counts": {name(c): v for c, v in r.counts.items()},
+                    "eliminated": [name(c) for c in r.eliminated],
+                    "exhausted": r.exhausted,
+                    "tie_break": r.tie_break,
+                }
+                for number, r in enumerate(self.rounds, start=1)
+            ],
+        }
+        if self.pairwise is not None:
+            data["pairwise"] = self.pairwise
+            data["strongest_paths"] = self.strongest_paths
+        return data
+
+
+def _competition_ranks(order: list[int], key) -> list[tuple[int, int]]:
+    """``(candidate, rank)`` for candidates already sorted best first; equal keys share a rank."""
+    ranked: list[tuple[int, int]] = []
+    previous = object()
+    rank = 0
+    for index, candidate in enumerate(order, start=1):
+        value = key(candidate)
+        if value != previous:
+            rank, previous = index, value
+        ranked.append((candidate, rank))
+    return ranked
+
+
+def _unique_first(standings: list[Standing]) -> int | None:
+    firsts = [s.candidate for s in standings if s.rank == 1]
+    return firsts[0] if len(firsts) == 1 else None
+
+
+# --- points --------------------------------------------------------------------------------
+
+
+def count_points(election: Election, picks: int | None = None) -> Tally:
+    """Positional count: ``picks`` (default: the longest ballot) points for a 1st choice, down to 1."""
+    ballots = election.effective_ballots()
+    k = picks or max((len(r) for r, _ in ballots), default=1)
+    candidates = election.continuing()
+    positions = {c: [0] * k for c in candidates}
+    for ranking, weight in ballots:
+        for place, candidate in enumerate(ranking[:k]):
+            positions[candidate][place] += weight
+    scores = {c: sum(n * (k - place) for place, n in enumerate(positions[c])) for c in candidates}
+
+    def key(c: int) -> tuple[int, ...]:
+        return (scores[c], *positions[c])
+
+    order = sorted(candidates, key=lambda c: (tuple(-v for v in key(c)), c))
+    standings = [Standing(c, rank, scores[c], positions[c]) for c, rank in _competition_ranks(order, key)]
+    total = sum(w for _, w in ballots)
+    return Tally(
+        method="points",
+        candidates=list(election.candidates),
+        total_ballots=total,
+        winner=_unique_first(standings) if total else None,
+        standings=standings,
+        rounds=[Round(counts={c: scores[c] for c in order})],
+        withdrawn=sorted(election.withdrawn),
+        title=election.title,
+    )
+
+
+# --- instant runoff ------------------------------------------------------------------------
+
+
+def _break_last_place_tie(tied: list[int], history: list[dict[int, int]]) -> tuple[int, str]:
+    """Which of the candidates tied for fewest votes is eliminated, and by which rule."""
+    remaining = tied
+    for earlier in reversed(history):
+        fewest = min(earlier[c] for c in remaining)
+        remaining = [c for c in remaining if earlier[c] == fewest]
+        if len(remaining) == 1:
+            return remaining[0], "earlier_round"
+    return max(remaining), "ballot_order"
+
+
+def count_instant_runoff(election: Election) -> Tally:
+    """Single-winner instant runoff (rules in the module docstring)."""
+    ballots = election.effective_ballots()
+    rankings = [r for r, _ in ballots]
+    weights = [w for _, w in ballots]
+    continuing = set(election.continuing())
+    counts = dict.fromkeys(sorted(continuing), 0)
+    # Ballots sit in the pile of their current candidate; eliminating a candidate only
+    # re-reads that pile, so the whole count reads each ballot once per position.
+    piles: dict[int, list[int]] = {c: [] for c in continuing}
+    position = [0] * len(ballots)
+    exhausted = 0
+
+    def place(i: int) -> None:
+        nonlocal exhausted
+        ranking, p = rankings[i], position[i]
+        while p < len(ranking) and ranking[p] not in continuing:
+            p += 1
+        position[i] = p
+        if p < len(ranking):
+            piles[ranking[p]].append(i)
+            counts[ranking[p]] += weights[i]
+        else:
+            exhausted += weights[i]
+
+    for i in range(len(ballots)):
+        place(i)
+
+    total = sum(weights)
+    rounds: list[Round] = []
+    history: list[dict[int, int]] = []
+    eliminated_order: list[tuple[int, int]] = []  # (candidate, votes when eliminated)
+    winner: int | None = None
+    while continuing:
+        snapshot = {c: counts[c] for c in sorted(continuing, key=lambda c: (-counts[c], c))}
+        active = sum(snapshot.values())
+        leader = next(iter(snapshot))
+        if total == 0:
+            rounds.append(Round(counts=snapshot, exhausted=exhausted))
+            break
+        if len(continuing) == 1 or 2 * snapshot[leader] > active:
+            winner = leader
+            rounds.append(Round(counts=snapshot, exhausted=exhausted))
+            break
+        fewest = min(snapshot.values())
+        tied = [c for c in snapshot if snapshot[c] == fewest]
+        rule = None
+        loser = tied[0]
+        if len(tied) > 1:
+            loser, rule = _break_last_place_tie(tied, history)
+        rounds.append(Round(counts=snapshot, eliminated=[loser], exhausted=exhausted, tie_break=rule))
+        history.append(snapshot)
+        eliminated_order.append((loser, fewest))
+        continuing.discard(loser)
+        del counts[loser]
+        for i in piles.pop(loser):
+            position[i] += 1
+            place(i)
+
+    final = rounds[-1].counts
+    # Winner first, then the rest of the last round by votes, then the eliminated, last out first.
+    standings = [Standing(winner, 1, final[winner])] if winner is not None else []
+    offset = len(standings)
+    others = [c for c in final if c != winner]
+    standings += [Standing(c, rank + offset, final[c]) for c, rank in _competition_ranks(others, final.get)]
+    for c, votes in reversed(eliminated_order):
+        standings.append(Standing(c, len(standings) + 1, votes))
+    return Tally(
+        method="instant_runoff",
+        candidates=list(election.candidates),
+        total_ballots=total,
+        winner=winner,
+        standings=standings,
+        rounds=rounds,
+        withdrawn=sorted(election.withdrawn),
+        title=election.title,
+    )
+
+
+# --- Schulze -------------------------------------------------------------------------------
+
+
+def pairwise_matrix(election: Election) -> list[list[int]]:
+    """``m[a][b]``: the weight of ballots preferring ``a`` to ``b`` (withdrawn rows stay 0)."""
+    n = len(election.candidates)
+    matrix = [[0] * n for _ in range(n)]
+    everyone = election.continuing()
+    for ranking, weight in election.effective_ballots():
+        below = set(everyone)
+        for candidate in ranking:
+            below.discard(candidate)
+            row = matrix[candidate]
+            for other in below:
+                row[other] += weight
+    return matrix
+
+
+def count_condorcet(election: Election) -> Tally:
+    """Schulze method (winning votes) with the pairwise matrix and strongest paths."""
+    n = len(election.candidates)
+    candidates = election.continuing()
+    d = pairwise_matrix(election)
+    p = [[d[i][j] if d[i][j] > d[j][i] else 0 for j in range(n)] for i in range(n)]
+    for k in candidates:
+        pk = p[k]
+        for i in candidates:
+            if i == k:
+                continue
+            pi, pik = p[i], p[i][k]
+            if not pik:
+                continue
+            for j in candidates:
+                if j != i and j != k:
+                    via = pik if pik < pk[j] else pk[j]
+                    if via > pi[j]:
+                        pi[j] = via
+    wins = {i: sum(1 for j in candidates if j != i and p[i][j] > p[j][i]) for i in candidates}
+    order = sorted(candidates, key=lambda c: (-wins[c], c))
+    standings = [Standing(c, rank, wins[c]) for c, rank in _competition_ranks(order, wins.__getitem__)]
+    undefeated = [i for i in candidates if all(p[i][j] >= p[j][i] for j in candidates if j != i)]
+    total = sum(w for _, w in election.effective_ballots())
+    return Tally(
+        method="condorcet",
+        candidates=list(election.candidates),
+        total_ballots=total,
+        winner=undefeated[0] if total and len(undefeated) == 1 else None,
+        standings=standings,
+        rounds=[Round(counts={c: wins[c] for c in order})],
+        withdrawn=sorted(election.withdrawn),
+        pairwise=d,
+        strongest_paths=p,
+        title=election.title,
+    )
+
+
+def tally(election: Election, method: str, *, picks: int | None = None) -> Tally:
+    """Count ``election`` with one of :data:`METHODS`."""
+    if method == "points":
+        return count_points(election, picks)
+    if method == "instant_runoff":
+        return count_instant_runoff(election)
+    if method == "condorcet":
+        return count_condorcet(election)
+    raise ValueError(f"unknown counting method {method!r}; use one of {', '.join(METHODS)}")

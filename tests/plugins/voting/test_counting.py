@@ -1,0 +1,149 @@
+"""The counting core on hand-checked elections: points, instant runoff, Schulze."""
+
+from patt_voting.counting import Election, group_ballots, tally
+
+NAMES = ["Alder", "Birch", "Cedar", "Dogwood"]
+A, B, C, D = range(4)
+
+
+def election(*ballots, withdrawn=(), names=NAMES):
+    return Election(list(names), [(tuple(r), w) for r, w in ballots], withdrawn=frozenset(withdrawn))
+
+
+# --- points ------------------------------------------------------------------------------------
+
+
+def test_points_gives_k_down_to_one_and_orders_by_points_then_places():
+    e = election(((A, B, C), 2), ((B, C, A), 1), ((C, B), 1))
+    result = tally(e, "points")
+    # A: 2*3 + 1 = 7; B: 2*2 + 3 + 2 = 9; C: 2*1 + 2 + 3 = 7; D: 0
+    assert result.rounds[0].counts == {B: 9, A: 7, C: 7, D: 0}
+    assert result.winner == B
+    # A and C both have 7 points; A has 2 first places, C has 1.
+    assert [(s.candidate, s.rank) for s in result.standings] == [(B, 1), (A, 2), (C, 3), (D, 4)]
+    assert result.standings[1].positions == [2, 0, 1]
+
+
+def test_points_true_tie_shares_a_rank_and_has_no_single_winner():
+    e = election(((A, B), 1), ((B, A), 1))
+    result = tally(e, "points")
+    assert [(NAMES[s.candidate], s.rank) for s in result.standings] == [
+        ("Alder", 1),
+        ("Birch", 1),
+        ("Cedar", 3),
+        ("Dogwood", 3),
+    ]
+    assert result.winner is None
+    assert result.to_dict()["tied"] == ["Alder", "Birch"]
+
+
+def test_points_uses_the_campaigns_picks_not_the_longest_ballot():
+    # Five picks per voter: a lone first choice is worth 5 (the seed's 3/2/1 capped at three).
+    result = tally(election(((A,), 1), ((B, C, D, A), 1), names=NAMES), "points", picks=5)
+    assert result.rounds[0].counts[A] == 5 + 2
+    assert result.rounds[0].counts[D] == 3
+
+
+# --- instant runoff ------------------------------------------------------------------------------
+
+
+def test_instant_runoff_transfers_and_counts_exhausted_ballots():
+    e = election(((A,), 4), ((B, C), 3), ((C, B), 2), ((D,), 1))
+    result = tally(e, "instant_runoff")
+    rounds = [(r.counts, r.eliminated, r.exhausted) for r in result.rounds]
+    assert rounds == [
+        ({A: 4, B: 3, C: 2, D: 1}, [D], 0),
+        ({A: 4, B: 3, C: 2}, [C], 1),  # D's ballot is exhausted
+        ({B: 5, A: 4}, [], 1),  # 5 of 9 continuing votes is a majority
+    ]
+    assert result.winner == B
+    assert [(s.candidate, s.rank, s.score) for s in result.standings] == [
+        (B, 1, 5),
+        (A, 2, 4),
+        (C, 3, 2),
+        (D, 4, 1),
+    ]
+
+
+def test_instant_runoff_first_round_majority_needs_more_than_half():
+    exactly_half = tally(election(((A,), 2), ((B,), 1), ((C,), 1)), "instant_runoff")
+    assert len(exactly_half.rounds) > 1
+    majority = tally(election(((A,), 3), ((B,), 1), ((C,), 1)), "instant_runoff")
+    assert len(majority.rounds) == 1 and majority.winner == A
+
+
+def test_last_place_tie_is_broken_by_the_latest_earlier_round():
+    e = election(((A,), 5), ((B,), 3), ((C,), 2), ((D, C), 1))
+    result = tally(e, "instant_runoff")
+    # Round 1 eliminates D (1); round 2 has B 3, C 3 tied for last: C had fewer in round 1.
+    assert result.rounds[1].counts == {A: 5, B: 3, C: 3}
+    assert result.rounds[1].eliminated == [C]
+    assert result.rounds[1].tie_break == "earlier_round"
+
+
+def test_tie_equal_in_every_round_eliminates_the_later_ballot_paper_entry():
+    e = election(((A,), 2), ((B,), 1), ((C,), 1), names=NAMES[:3])
+    result = tally(e, "instant_runoff")
+    assert result.rounds[0].eliminated == [C]
+    assert result.rounds[0].tie_break == "ballot_order"
+    assert result.winner == A
+
+
+def test_withdrawn_candidates_are_skipped_on_every_ballot():
+    e = election(((D, B), 3), ((A,), 2), withdrawn=[D])
+    result = tally(e, "instant_runoff")
+    assert result.rounds[0].counts == {B: 3, A: 2, C: 0}
+    assert D not in [s.candidate for s in result.standings]
+    assert result.to_dict()["withdrawn"] == ["Dogwood"]
+
+
+def test_no_ballots_means_no_winner_for_every_method():
+    for method in ("points", "instant_runoff", "condorcet"):
+        result = tally(election(), method)
+        assert result.winner is None, method
+        assert result.total_ballots == 0
+
+
+# --- Schulze -------------------------------------------------------------------------------------
+
+
+def test_condorcet_winner_beats_everyone_pairwise():
+    # Wikipedia-style: A is preferred to every other entry by a majority, though not the plurality.
+    e = election(((B, A, C), 4), ((C, A, B), 3), ((A, C, B), 2), names=NAMES[:3])
+    result = tally(e, "condorcet")
+    assert result.pairwise[A][B] == 5 and result.pairwise[B][A] == 4
+    assert result.pairwise[A][C] == 6 and result.pairwise[C][A] == 3
+    assert result.winner == A
+    # IRV on the same ballots eliminates A first (the centre squeeze).
+    assert tally(e, "instant_runoff").rounds[0].eliminated == [A]
+
+
+def test_schulze_resolves_a_cycle_by_strongest_paths():
+    # The classic 45-voter example (Schulze 2011): E wins.
+    names = ["A", "B", "C", "D", "E"]
+    a, b, c, d, e_ = range(5)
+    ballots = [
+        ((a, c, b, e_, d), 5),
+        ((a, d, e_, c, b), 5),
+        ((b, e_, d, a, c), 8),
+        ((c, a, b, e_, d), 3),
+        ((c, a, e_, b, d), 7),
+        ((c, b, a, d, e_), 2),
+        ((d, c, e_, b, a), 7),
+        ((e_, b, a, d, c), 8),
+    ]
+    result = tally(Election(names, ballots), "condorcet")
+    assert result.pairwise[a][b] == 20 and result.pairwise[b][a] == 25
+    assert result.strongest_paths[e_][a] == 25 and result.strongest_paths[a][e_] == 24
+    assert [names[s.candidate] for s in result.standings] == ["E", "A", "C", "B", "D"]
+    assert result.winner == e_
+
+
+def test_condorcet_exact_tie_shares_first_place():
+    result = tally(election(((A, B), 1), ((B, A), 1)), "condorcet")
+    assert result.winner is None
+    assert sorted(s.candidate for s in result.standings if s.rank == 1) == [A, B]
+
+
+def test_group_ballots_weights_identical_rankings():
+    assert sorted(group_ballots([[0, 1], (0, 1), [1]])) == [((0, 1), 2), ((1,), 1)]
