@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patt_host import hookimpl
+from patt_host import MenuLink, Permission, hookimpl
 from patt_voting.config import VotingSettings
 
 
@@ -10,6 +10,39 @@ class VotingPlugin:
     name = "voting"
     requires = ("identity",)
     settings_model = VotingSettings
+
+    def __init__(self) -> None:
+        self.limiter = None  # sv_common RateLimiter, built at startup (shared through Redis when set)
+
+    @hookimpl
+    def startup(self, host):
+        from sv_common.auth.ratelimit import RateLimiter
+
+        self.limiter = RateLimiter(host.redis)
+
+    @hookimpl
+    def register_routers(self, host):
+        from patt_voting import api
+
+        return [api.public_router(), api.admin_router()]
+
+    @hookimpl
+    def menu_links(self):
+        return [MenuLink("Vote", "/vote", order=30)]
+
+    @hookimpl
+    def admin_menu_links(self):
+        return [MenuLink("Campaigns", "/admin/campaigns", order=200)]
+
+    @hookimpl
+    def permissions(self, host):
+        level = host.officer_level
+        return [
+            Permission(
+                "voting.manage_campaigns", level, "Create, edit, activate, close and delete campaigns"
+            ),
+            Permission("voting.turnout", level, "See live turnout (counts only, never choices)"),
+        ]
 
     @hookimpl
     def register_commands(self):

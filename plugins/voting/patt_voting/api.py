@@ -1,0 +1,263 @@
+"""The voting JSON API: campaigns and ballots (``/api/v1/campaigns``), officers' admin
+(``/api/v1/admin/...``, every route officer-only), results and BLT audit files.
+
+Handlers are thin: parse, call a service in one transaction, return the envelope.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, ok, require_officer
+from patt_voting import ballots, campaigns, results
+from patt_voting.blt import BLTError, parse_blt, write_blt
+from patt_voting.counting import METHODS, tally
+from patt_voting.models import STATUSES, Campaign, CampaignEntry
+from patt_voting.schemas import MAX_ID, BallotIn, CampaignCreate, CampaignFields, EntryCreate, EntryFields
+from sv_common.errors import Conflict, DomainError, NotFound, ValidationFailed
+
+CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
+EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
+MAX_BODY = 64 * 1024
+MAX_BLT = 16 * 1024 * 1024
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is too large."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+def body_limit(limit: int):
+    async def dependency(request: Request) -> None:
+        declared = request.headers.get("content-length", "")
+        if (declared.isdigit() and int(declared) > limit) or len(await request.body()) > limit:
+            raise PayloadTooLarge(f"The request body must be at most {limit // 1024} KiB.")
+
+    return dependency
+
+
+def entry_dict(entry: CampaignEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "description": entry.description,
+        "image_url": entry.image_url,
+        "sort_order": entry.sort_order,
+        "associated_member_id": entry.player_id,
+    }
+
+
+def campaign_dict(campaign: Campaign, entries: list[CampaignEntry] | None = None) -> dict[str, Any]:
+    data = {
+        "id": campaign.id,
+        "title": campaign.title,
+        "description": campaign.description,
+        "type": campaign.type,
+        "status": campaign.status,
+        "counting_method": campaign.counting_method,
+        "picks_per_voter": campaign.picks_per_voter,
+        "exact_picks": campaign.exact_picks,
+        "allow_ballot_change": campaign.allow_ballot_change,
+        "min_rank_to_vote": campaign.min_rank_to_vote,
+        "min_rank_to_view": campaign.min_rank_to_view,
+        "start_at": campaign.start_at.isoformat(),
+        "ends_at": campaigns.ends_at(campaign).isoformat(),
+        "duration_hours": campaign.duration_hours,
+        "early_close_if_all_voted": campaign.early_close_if_all_voted,
+        "discord_channel_id": campaign.discord_channel_id,
+        "agent_enabled": campaign.agent_enabled,
+        "agent_chattiness": campaign.agent_chattiness,
+        "created_by": campaign.created_by_player_id,
+        "closed_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
+        "close_reason": campaign.close_reason,
+    }
+    if entries is not None:
+        data["entries"] = [entry_dict(e) for e in entries]
+    return data
+
+
+async def _campaign_with_entries(session, campaign: Campaign) -> dict[str, Any]:
+    return campaign_dict(campaign, await campaigns.list_entries(session, campaign.id))
+
+
+def _voters_only(host) -> bool:
+    return host.plugin_settings("voting").live_results_for_voters_only
+
+
+def public_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/campaigns", tags=["voting"])
+
+    @router.get("", name="campaigns")
+    async def list_campaigns(
+        host: HostDep, actor: ActorDep, status: Annotated[str | None, Query(max_length=20)] = None
+    ):
+        """Campaigns the caller may view (drafts only for officers)."""
+        if status is not None and status not in STATUSES:
+            raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}.")
+        async with host.db.session() as session:
+            rows = await ballots.visible_campaigns(session, actor, host.officer_level, status)
+            return ok([campaign_dict(c) for c in rows])
+
+    @router.get("/{campaign_id}", name="campaign")
+    async def get_campaign(campaign_id: CampaignId, host: HostDep, actor: ActorDep):
+        async with host.db.session() as session:
+            campaign = await campaigns.get_campaign(session, campaign_id)
+            ballots.require_view(campaign, actor, host.officer_level)
+            data = await _campaign_with_entries(session, campaign)
+            data["turnout"] = (await campaigns.turnout(session, campaign)).as_dict()
+            data["can_vote"] = ballots.can_vote(campaign, actor)
+            return ok(data)
+
+    @router.get("/{campaign_id}/results", name="results")
+    async def get_results(campaign_id: CampaignId, host: HostDep, actor: ActorDep):
+        """Final results to viewers; live standings only to voters (unless configured otherwise)."""
+        async with host.db.session() as session:
+            campaign = await campaigns.get_campaign(session, campaign_id)
+            return ok(
+                await results.results_for(
+                    session, campaign, actor, officer_level=host.officer_level, voters_only=_voters_only(host)
+                )
+            )
+
+    @router.post("/{campaign_id}/vote", name="vote", dependencies=[Depends(body_limit(MAX_BODY))])
+    async def vote(campaign_id: CampaignId, body: BallotIn, host: HostDep, actor: LoggedIn):
+        """Cast (or, where allowed, change) the caller's ballot."""
+        limit = host.plugin_settings("voting").ballot_rate_limit
+        await host.plugin("voting").obj.limiter.hit(
+            f"voting:ballot:{actor.user_id}", limit=limit, window_seconds=60
+        )
+        async with host.db.session() as session:
+            data = await ballots.cast_ballot(
+                session, campaign_id, actor, body.ranking(), officer_level=host.officer_level
+            )
+        return ok(data, status_code=200 if data["changed"] else 201)
+
+    @router.get("/{campaign_id}/my-vote", name="my_vote")
+    async def my_vote(campaign_id: CampaignId, host: HostDep, actor: LoggedIn):
+        async with host.db.session() as session:
+            campaign = await campaigns.get_campaign(session, campaign_id)
+            ballots.require_view(campaign, actor, host.officer_level)
+            ranking = await ballots.my_ballot(session, campaign_id, actor.player_id)
+        if ranking is None:
+            raise NotFound("You have not voted in this campaign.", code="no_ballot")
+        return ok(
+            {
+                "campaign_id": campaign_id,
+                "entry_ids": ranking,
+                "votes": [{"entry_id": e, "rank": i} for i, e in enumerate(ranking, 1)],
+            }
+        )
+
+    @router.get("/{campaign_id}/ballots.blt", name="ballots_blt")
+    async def ballots_blt(campaign_id: CampaignId, host: HostDep, actor: ActorDep):
+        """The anonymous ballots of a closed campaign in BLT, for an independent recount."""
+        async with host.db.session() as session:
+            campaign = await campaigns.get_campaign(session, campaign_id)
+            ballots.require_view(campaign, actor, host.officer_level)
+            if campaign.status not in ("closed", "archived"):
+                raise Conflict(
+                    "Ballots are published once the campaign has closed.", code="campaign_not_closed"
+                )
+            election, _ = await results.load_election(session, campaign)
+        return Response(
+            write_blt(election),
+            media_type="text/plain; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}.blt"'},
+        )
+
+    return router
+
+
+def admin_router() -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1/admin", tags=["voting: admin"], dependencies=[Depends(require_officer)]
+    )
+    limited = [Depends(body_limit(MAX_BODY))]
+
+    async def transact(host, work):
+        async with host.db.session() as session:
+            return await work(session)
+
+    @router.post("/campaigns", name="admin_campaign_create", status_code=201, dependencies=limited)
+    async def create(body: CampaignCreate, host: HostDep, actor: Officer):
+        async def work(session):
+            campaign = await campaigns.create_campaign(session, body.values(), actor.player_id)
+            return await _campaign_with_entries(session, campaign)
+
+        return ok(await transact(host, work), status_code=201)
+
+    @router.patch("/campaigns/{campaign_id}", name="admin_campaign_update", dependencies=limited)
+    async def update(campaign_id: CampaignId, body: CampaignFields, host: HostDep):
+        async def work(session):
+            campaign = await campaigns.update_campaign(session, campaign_id, body.changes())
+            return await _campaign_with_entries(session, campaign)
+
+        return ok(await transact(host, work))
+
+    @router.delete("/campaigns/{campaign_id}", name="admin_campaign_delete")
+    async def delete(campaign_id: CampaignId, host: HostDep):
+        await transact(host, lambda s: campaigns.delete_campaign(s, campaign_id))
+        return ok({"id": campaign_id, "deleted": True})
+
+    @router.post(
+        "/campaigns/{campaign_id}/entries", name="admin_entry_create", status_code=201, dependencies=limited
+    )
+    async def add_entry(campaign_id: CampaignId, body: EntryCreate, host: HostDep):
+        async def work(session):
+            return entry_dict(await campaigns.add_entry(session, campaign_id, body.values()))
+
+        return ok(await transact(host, work), status_code=201)
+
+    @router.patch("/campaign-entries/{entry_id}", name="admin_entry_update", dependencies=limited)
+    async def update_entry(entry_id: EntryId, body: EntryFields, host: HostDep):
+        async def work(session):
+            return entry_dict(await campaigns.update_entry(session, entry_id, body.changes()))
+
+        return ok(await transact(host, work))
+
+    @router.delete("/campaigns/{campaign_id}/entries/{entry_id}", name="admin_entry_delete")
+    async def delete_entry(campaign_id: CampaignId, entry_id: EntryId, host: HostDep):
+        await transact(host, lambda s: campaigns.delete_entry(s, entry_id, campaign_id))
+        return ok({"id": entry_id, "deleted": True})
+
+    def transition(path: str, name: str, service):
+        @router.post(f"/campaigns/{{campaign_id}}/{path}", name=name)
+        async def change_state(campaign_id: CampaignId, host: HostDep):
+            async def work(session):
+                return campaign_dict(await service(session, campaign_id))
+
+            return ok(await transact(host, work))
+
+        change_state.__doc__ = f"{path.capitalize()} the campaign."
+
+    transition("activate", "admin_campaign_activate", campaigns.activate)
+    transition("close", "admin_campaign_close", campaigns.close)
+    transition("archive", "admin_campaign_archive", campaigns.archive)
+
+    @router.get("/campaigns/{campaign_id}/stats", name="admin_campaign_stats")
+    async def stats(campaign_id: CampaignId, host: HostDep):
+        """Live turnout: counts, never choices."""
+
+        async def work(session):
+            campaign = await campaigns.get_campaign(session, campaign_id)
+            return (await campaigns.turnout(session, campaign)).as_dict()
+
+        return ok(await transact(host, work))
+
+    @router.post("/voting/tally", name="admin_tally_blt", dependencies=[Depends(body_limit(MAX_BLT))])
+    async def tally_blt(request: Request, method: Annotated[str, Query(max_length=20)] = "instant_runoff"):
+        """Count an uploaded BLT file (the web twin of ``patt voting tally``); nothing is stored."""
+        if method not in METHODS:
+            raise ValidationFailed(f"method must be one of {', '.join(METHODS)}.")
+        try:
+            election = parse_blt((await request.body()).decode("utf-8-sig"))
+        except (BLTError, UnicodeDecodeError) as exc:
+            raise ValidationFailed(str(exc), code="invalid_blt") from None
+        return ok(tally(election, method).to_dict())
+
+    return router

@@ -1,0 +1,286 @@
+"""Campaign lifecycle: draft -> live -> closed -> archived, entries, eligible voters, turnout.
+
+Services take a session and plain values; routes, jobs, the demo and the CLI share them.
+Rules: only drafts are edited (entries too); activation needs at least two entries and
+no more picks than entries; the eligible voters (rank >= ``min_rank_to_vote`` with a
+website account, active) are computed once at activation and shown as the turnout's
+denominator; a member who qualifies later joins the list when they vote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_voting.models import Campaign, CampaignEligibleVoter, CampaignEntry, Vote
+from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.identity.models import GuildRank, Player
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "picks_per_voter",
+    "min_rank_to_vote",
+    "min_rank_to_view",
+    "start_at",
+    "duration_hours",
+    "early_close_if_all_voted",
+    "discord_channel_id",
+    "agent_enabled",
+    "agent_chattiness",
+    "counting_method",
+    "exact_picks",
+    "allow_ballot_change",
+)
+ENTRY_FIELDS = ("name", "description", "image_url", "sort_order", "player_id")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def ends_at(campaign: Campaign) -> datetime:
+    return campaign.start_at + timedelta(hours=campaign.duration_hours)
+
+
+async def get_campaign(session: AsyncSession, campaign_id: int, *, lock: bool = False) -> Campaign:
+    campaign = await session.get(Campaign, campaign_id, with_for_update=lock)
+    if campaign is None:
+        raise NotFound("That campaign does not exist.", code="campaign_not_found")
+    return campaign
+
+
+async def list_entries(session: AsyncSession, campaign_id: int) -> list[CampaignEntry]:
+    query = (
+        select(CampaignEntry)
+        .where(CampaignEntry.campaign_id == campaign_id)
+        .order_by(CampaignEntry.sort_order, CampaignEntry.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+def _require_draft(campaign: Campaign) -> None:
+    if campaign.status != "draft":
+        raise Conflict(
+            f"The campaign is {campaign.status}; only drafts can be edited.", code="campaign_not_draft"
+        )
+
+
+async def _check_player(session: AsyncSession, player_id: int | None) -> None:
+    if player_id is not None and await session.get(Player, player_id) is None:
+        raise ValidationFailed("That player does not exist.", code="unknown_player")
+
+
+async def create_campaign(session: AsyncSession, values: dict[str, Any], created_by: int | None) -> Campaign:
+    """A new draft (``values``: validated fields of :data:`EDITABLE_FIELDS`)."""
+    campaign = Campaign(**values, created_by_player_id=created_by, status="draft")
+    session.add(campaign)
+    await session.flush()
+    return campaign
+
+
+async def update_campaign(session: AsyncSession, campaign_id: int, changes: dict[str, Any]) -> Campaign:
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    _require_draft(campaign)
+    for key, value in changes.items():
+        if key in EDITABLE_FIELDS:
+            setattr(campaign, key, value)
+    await session.flush()
+    return campaign
+
+
+async def delete_campaign(session: AsyncSession, campaign_id: int) -> None:
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    if campaign.status == "live":
+        raise Conflict("A live campaign cannot be deleted; close it first.", code="campaign_live")
+    await session.delete(campaign)
+    await session.flush()
+
+
+async def _entry_name_taken(session: AsyncSession, campaign_id: int, name: str, exclude: int | None) -> bool:
+    query = select(CampaignEntry.id).where(
+        CampaignEntry.campaign_id == campaign_id, func.lower(CampaignEntry.name) == name.lower()
+    )
+    if exclude is not None:
+        query = query.where(CampaignEntry.id != exclude)
+    return (await session.scalar(query)) is not None
+
+
+async def add_entry(session: AsyncSession, campaign_id: int, values: dict[str, Any]) -> CampaignEntry:
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    _require_draft(campaign)
+    if await _entry_name_taken(session, campaign_id, values["name"], None):
+        raise Conflict("Another entry already has that name.", code="entry_name_taken")
+    await _check_player(session, values.get("player_id"))
+    entry = CampaignEntry(campaign_id=campaign_id, **values)
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def _entry_for_edit(session: AsyncSession, entry_id: int, campaign_id: int | None) -> CampaignEntry:
+    entry = await session.get(CampaignEntry, entry_id)
+    if entry is None or (campaign_id is not None and entry.campaign_id != campaign_id):
+        raise NotFound("That entry does not exist.", code="entry_not_found")
+    _require_draft(await get_campaign(session, entry.campaign_id, lock=True))
+    return entry
+
+
+async def update_entry(session: AsyncSession, entry_id: int, changes: dict[str, Any]) -> CampaignEntry:
+    entry = await _entry_for_edit(session, entry_id, None)
+    if "name" in changes and await _entry_name_taken(session, entry.campaign_id, changes["name"], entry.id):
+        raise Conflict("Another entry already has that name.", code="entry_name_taken")
+    await _check_player(session, changes.get("player_id"))
+    for key, value in changes.items():
+        if key in ENTRY_FIELDS:
+            setattr(entry, key, value)
+    await session.flush()
+    return entry
+
+
+async def delete_entry(session: AsyncSession, entry_id: int, campaign_id: int | None = None) -> None:
+    entry = await _entry_for_edit(session, entry_id, campaign_id)
+    await session.delete(entry)
+    await session.flush()
+
+
+# --- eligibility -----------------------------------------------------------------------------
+
+
+def _qualifying_players(min_rank: int):
+    return (
+        select(Player.id)
+        .join(GuildRank, GuildRank.id == Player.guild_rank_id)
+        .where(GuildRank.level >= min_rank, Player.website_user_id.is_not(None), Player.is_active)
+    )
+
+
+async def count_qualifying(session: AsyncSession, min_rank: int) -> int:
+    """How many members would be eligible if the campaign went live now (drafts show it)."""
+    return await session.scalar(select(func.count()).select_from(_qualifying_players(min_rank).subquery()))
+
+
+async def add_eligible(session: AsyncSession, campaign_id: int, player_ids) -> None:
+    rows = [{"campaign_id": campaign_id, "player_id": pid} for pid in player_ids]
+    if rows:
+        await session.execute(insert(CampaignEligibleVoter).values(rows).on_conflict_do_nothing())
+
+
+@dataclass(frozen=True)
+class Turnout:
+    eligible: int
+    voted: int
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.voted / self.eligible, 1) if self.eligible else 0.0
+
+    @property
+    def all_voted(self) -> bool:
+        return self.eligible > 0 and self.voted >= self.eligible
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_eligible": self.eligible,
+            "total_voted": self.voted,
+            "percent_voted": self.percent,
+            "all_voted": self.all_voted,
+        }
+
+
+async def turnout(session: AsyncSession, campaign: Campaign) -> Turnout:
+    """Counts only, never choices. Drafts show who would be eligible today."""
+    voted = await session.scalar(select(func.count()).where(Vote.campaign_id == campaign.id))
+    if campaign.status == "draft":
+        return Turnout(await count_qualifying(session, campaign.min_rank_to_vote), voted or 0)
+    eligible = await session.scalar(
+        select(func.count()).where(CampaignEligibleVoter.campaign_id == campaign.id)
+    )
+    return Turnout(eligible or 0, voted or 0)
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+
+async def activation_problems(session: AsyncSession, campaign: Campaign) -> list[str]:
+    entries = await session.scalar(select(func.count()).where(CampaignEntry.campaign_id == campaign.id))
+    problems = []
+    if entries < 2:
+        problems.append("A campaign needs at least two entries.")
+    if campaign.picks_per_voter > entries:
+        problems.append(f"Picks per voter ({campaign.picks_per_voter}) exceeds the entries ({entries}).")
+    return problems
+
+
+async def activate(session: AsyncSession, campaign_id: int, *, now: datetime | None = None) -> Campaign:
+    """draft -> live. An officer's activation starts the clock now; the end moves with it."""
+    now = now or now_utc()
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    if campaign.status != "draft":
+        raise Conflict(f"The campaign is {campaign.status}, not a draft.", code="campaign_not_draft")
+    problems = await activation_problems(session, campaign)
+    if problems:
+        raise Conflict(" ".join(problems), code="cannot_activate", details={"problems": problems})
+    campaign.status = "live"
+    campaign.start_at = now
+    campaign.activated_at = now
+    eligible = (await session.scalars(_qualifying_players(campaign.min_rank_to_vote))).all()
+    await add_eligible(session, campaign.id, eligible)
+    await session.flush()
+    return campaign
+
+
+async def close(
+    session: AsyncSession, campaign_id: int, *, reason: str = "officer", now: datetime | None = None
+) -> Campaign:
+    """live -> closed, then the final count is stored (see ``results.store_results``)."""
+    from patt_voting.results import store_results
+
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    if campaign.status != "live":
+        raise Conflict(f"The campaign is {campaign.status}, not live.", code="campaign_not_live")
+    campaign.status = "closed"
+    campaign.closed_at = now or now_utc()
+    campaign.close_reason = reason
+    await session.flush()
+    await store_results(session, campaign)
+    return campaign
+
+
+async def archive(session: AsyncSession, campaign_id: int) -> Campaign:
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    if campaign.status != "closed":
+        raise Conflict("Only closed campaigns can be archived.", code="campaign_not_closed")
+    campaign.status = "archived"
+    await session.flush()
+    return campaign
+
+
+async def due_transitions(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+    """The scheduler's pass: start drafts whose time came, close ended or fully voted campaigns."""
+    now = now or now_utc()
+    counts = {"activated": 0, "closed": 0, "not_ready": 0}
+    drafts = (
+        await session.scalars(select(Campaign.id).where(Campaign.status == "draft", Campaign.start_at <= now))
+    ).all()
+    for campaign_id in drafts:
+        campaign = await get_campaign(session, campaign_id, lock=True)
+        if await activation_problems(session, campaign):
+            counts["not_ready"] += 1  # stays a draft; the admin page shows why
+            continue
+        await activate(session, campaign_id, now=now)
+        counts["activated"] += 1
+    live = (await session.scalars(select(Campaign).where(Campaign.status == "live"))).all()
+    for campaign in live:
+        if ends_at(campaign) <= now:
+            await close(session, campaign.id, reason="schedule", now=now)
+            counts["closed"] += 1
+        elif campaign.early_close_if_all_voted and (await turnout(session, campaign)).all_voted:
+            await close(session, campaign.id, reason="all_voted", now=now)
+            counts["closed"] += 1
+    return counts

@@ -1,0 +1,157 @@
+"""Request bodies of the voting API, validated at the edge (responses are plain dicts)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from patt_voting.counting import METHODS
+
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+RankLevel = Annotated[int, Field(ge=0, le=100)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _single_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+def _multi_line(value: str) -> str:
+    if _CONTROL_EXCEPT_NEWLINES.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _image_url(value: str) -> str:
+    value = _single_line(value)
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a timezone (e.g. 2026-12-24T18:00:00Z)")
+    value = value.astimezone(UTC)
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return value
+
+
+Line200 = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
+Text = Annotated[str, Field(max_length=5000), AfterValidator(_multi_line)]
+ImageUrl = Annotated[str, Field(max_length=2000), AfterValidator(_image_url)]
+ChannelId = Annotated[str, Field(pattern=r"^\d{15,21}$")]
+StartAt = Annotated[datetime, AfterValidator(_aware)]
+Method = Literal[METHODS]  # type: ignore[valid-type]
+Chattiness = Literal["quiet", "normal", "hype"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CampaignFields(Body):
+    """Every field optional: PATCH sends only what changes."""
+
+    title: Line200 | None = None
+    description: Text | None = None
+    picks_per_voter: int | None = Field(None, ge=1, le=50)
+    min_rank_to_vote: RankLevel | None = None
+    min_rank_to_view: RankLevel | None = None
+    start_at: StartAt | None = None
+    duration_hours: int | None = Field(None, ge=1, le=8784)
+    early_close_if_all_voted: bool | None = None
+    discord_channel_id: ChannelId | None = None
+    agent_enabled: bool | None = None
+    agent_chattiness: Chattiness | None = None
+    counting_method: Method | None = None
+    exact_picks: bool | None = None
+    allow_ballot_change: bool | None = None
+
+    @field_validator("title", "min_rank_to_vote", "start_at", "duration_hours", "picks_per_voter")
+    @classmethod
+    def _not_null(cls, value):
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+    def changes(self) -> dict:
+        return self.model_dump(include=self.model_fields_set)
+
+
+class CampaignCreate(CampaignFields):
+    title: Line200
+    min_rank_to_vote: RankLevel = 1
+    start_at: StartAt
+    duration_hours: int = Field(ge=1, le=8784)
+    picks_per_voter: int = Field(3, ge=1, le=50)
+
+    def values(self) -> dict:
+        return self.model_dump(exclude_none=True) | {
+            "min_rank_to_view": self.min_rank_to_view,
+            "description": self.description,
+            "discord_channel_id": self.discord_channel_id,
+        }
+
+
+class EntryFields(Body):
+    name: Line200 | None = None
+    description: Text | None = None
+    image_url: ImageUrl | None = None
+    sort_order: int | None = Field(None, ge=-10_000, le=10_000)
+    player_id: Id | None = None
+
+    @field_validator("name", "sort_order")
+    @classmethod
+    def _not_null(cls, value):
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+    def changes(self) -> dict:
+        return self.model_dump(include=self.model_fields_set)
+
+
+class EntryCreate(EntryFields):
+    name: Line200
+    sort_order: int = Field(0, ge=-10_000, le=10_000)
+
+    def values(self) -> dict:
+        return self.model_dump()
+
+
+class Pick(Body):
+    entry_id: Id
+    rank: int = Field(ge=1, le=50)
+
+
+class BallotIn(Body):
+    """``{"picks": [{"entry_id": 7, "rank": 1}, ...]}`` (the original shape), or ``{"entry_ids": [...]}``."""
+
+    picks: list[Pick] | None = Field(None, max_length=50)
+    entry_ids: list[Id] | None = Field(None, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if (self.picks is None) == (self.entry_ids is None):
+            raise ValueError("send either picks or entry_ids")
+        if self.picks is not None:
+            ranks = sorted(p.rank for p in self.picks)
+            if ranks != list(range(1, len(ranks) + 1)):
+                raise ValueError("ranks must be 1, 2, 3 ... without gaps or repeats")
+        return self
+
+    def ranking(self) -> list[int]:
+        if self.entry_ids is not None:
+            return list(self.entry_ids)
+        return [p.entry_id for p in sorted(self.picks or [], key=lambda p: p.rank)]

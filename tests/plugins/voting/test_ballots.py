@@ -1,0 +1,204 @@
+"""Ballots, rank gating, result visibility and edge validation through the HTTP API."""
+
+import asyncio
+
+from sqlalchemy import select
+
+from patt_voting.blt import parse_blt
+from patt_voting.counting import tally
+from patt_voting.models import Vote
+
+
+async def post_ballot(api, voter, campaign, body):
+    return await api.post(f"/api/v1/campaigns/{campaign['id']}/vote", headers=voter.auth, json=body)
+
+
+async def test_ballot_rules_each_with_its_code(api, officer, members, cast):
+    campaign = await officer.campaign(entries=("Alder", "Birch", "Cedar", "Dogwood"), picks_per_voter=3)
+    other = await officer.campaign(entries=("Elm", "Fir"), picks_per_voter=1)
+    member = await members.add("Member")
+    ids = [e["id"] for e in campaign["entries"]]
+    cases = [
+        ({"entry_ids": ids[:4]}, 422, "wrong_number_of_picks"),  # more than picks_per_voter
+        ({"entry_ids": []}, 422, "wrong_number_of_picks"),
+        ({"entry_ids": [ids[0], ids[0]]}, 422, "duplicate_entry"),
+        ({"entry_ids": [ids[0], other["entries"][0]["id"]]}, 422, "unknown_entry"),
+        (
+            {"picks": [{"entry_id": ids[0], "rank": 1}, {"entry_id": ids[1], "rank": 3}]},
+            422,
+            "validation_failed",
+        ),
+        ({"picks": [{"entry_id": ids[0], "rank": 1}], "entry_ids": [ids[0]]}, 422, "validation_failed"),
+        ({"entry_ids": [2**31]}, 422, "validation_failed"),
+        ({"entry_ids": ["1"], "extra": 1}, 422, "validation_failed"),
+    ]
+    for body, status, code in cases:
+        r = await post_ballot(api, member, campaign, body)
+        assert (r.status_code, r.json()["error"]["code"]) == (status, code), body
+
+    # The original shape (picks with ranks, in any order) is accepted; shorter ballots too.
+    r = await post_ballot(
+        api, member, campaign, {"picks": [{"entry_id": ids[2], "rank": 2}, {"entry_id": ids[1], "rank": 1}]}
+    )
+    assert r.status_code == 201 and r.json()["data"]["entry_ids"] == [ids[1], ids[2]]
+    mine = await api.get(f"/api/v1/campaigns/{campaign['id']}/my-vote", headers=member.auth)
+    assert mine.json()["data"]["votes"] == [{"entry_id": ids[1], "rank": 1}, {"entry_id": ids[2], "rank": 2}]
+    # Changing is allowed by default: 200 and the new ranking replaces the old.
+    r = await cast(member, campaign, ["Dogwood"], expect=200)
+    assert r.json()["data"]["changed"] is True
+    mine = await api.get(f"/api/v1/campaigns/{campaign['id']}/my-vote", headers=member.auth)
+    assert mine.json()["data"]["entry_ids"] == [ids[3]]
+
+
+async def test_exact_picks_and_final_ballots(api, officer, members, cast):
+    campaign = await officer.campaign(picks_per_voter=2, exact_picks=True, allow_ballot_change=False)
+    member = await members.add("Member")
+    r = await cast(member, campaign, ["Alder"], expect=422)
+    assert "exactly 2" in r.json()["error"]["message"]
+    await cast(member, campaign, ["Alder", "Cedar"], expect=201)
+    r = await cast(member, campaign, ["Birch", "Cedar"], expect=409)
+    assert r.json()["error"]["code"] == "already_voted"
+
+
+async def test_voting_needs_login_and_rank(api, officer, members, cast):
+    campaign = await officer.campaign(min_rank_to_vote=3)
+    r = await api.post(
+        f"/api/v1/campaigns/{campaign['id']}/vote", json={"entry_ids": [campaign["entries"][0]["id"]]}
+    )
+    assert r.status_code == 401
+    member = await members.add("Member")  # level 2
+    r = await cast(member, campaign, ["Alder"], expect=403)
+    assert r.json()["error"]["code"] == "rank_too_low"
+    await cast(await members.add("Veteran"), campaign, ["Alder"], expect=201)
+
+
+async def test_viewing_follows_min_rank_to_view(api, officer, members):
+    hidden = await officer.campaign(title="Veterans only", min_rank_to_view=3)
+    public = await officer.campaign(title="Everyone")
+    draft = await officer.campaign(title="Draft", activate=False)
+    member, veteran = await members.add("Member"), await members.add("Veteran")
+
+    assert (await api.get(f"/api/v1/campaigns/{hidden['id']}")).status_code == 401
+    r = await api.get(f"/api/v1/campaigns/{hidden['id']}", headers=member.auth)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "rank_too_low"
+    assert (await api.get(f"/api/v1/campaigns/{hidden['id']}", headers=veteran.auth)).status_code == 200
+    # Drafts are officers' business: invisible (404) to everyone else.
+    assert (await api.get(f"/api/v1/campaigns/{draft['id']}", headers=veteran.auth)).status_code == 404
+
+    async def titles(headers=None):
+        return {c["title"] for c in (await api.get("/api/v1/campaigns", headers=headers)).json()["data"]}
+
+    assert await titles() == {"Everyone"}
+    assert await titles(member.auth) == {"Everyone"}
+    assert await titles(veteran.auth) == {"Everyone", "Veterans only"}
+    assert await titles(officer.voter.auth) == {"Everyone", "Veterans only", "Draft"}
+    assert public["id"]
+
+
+async def test_live_standings_only_for_voters_final_results_for_all(api, officer, members, cast):
+    campaign = await officer.campaign(counting_method="instant_runoff")
+    voter, bystander = await members.add("Member"), await members.add("Member")
+    url = f"/api/v1/campaigns/{campaign['id']}/results"
+    assert (await api.get(url)).status_code == 403
+    r = await api.get(url, headers=bystander.auth)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "vote_to_see_results"
+    await cast(voter, campaign, ["Birch", "Alder"], expect=201)
+    live = (await api.get(url, headers=voter.auth)).json()["data"]
+    assert live["final"] is False and live["winner"] == "Birch"
+    await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
+    final = (await api.get(url)).json()["data"]
+    assert final["final"] is True and final["method"] == "instant_runoff"
+    assert final["rounds"][0]["counts"] == {"Birch": 1, "Alder": 0, "Cedar": 0}
+    assert final["winner_entry_id"] == campaign["entries"][1]["id"]
+
+
+async def test_live_standings_for_everyone_when_configured(api, officer):
+    api.host.plugin_settings("voting").live_results_for_voters_only = False
+    campaign = await officer.campaign()
+    r = await api.get(f"/api/v1/campaigns/{campaign['id']}/results")
+    assert r.status_code == 200 and r.json()["data"]["final"] is False
+
+
+async def test_two_simultaneous_ballots_by_one_voter_leave_one(api, officer, members, db):
+    changeable = await officer.campaign(title="Changeable")
+    final = await officer.campaign(title="Final", allow_ballot_change=False)
+    voter = await members.add("Member")
+    for campaign in (changeable, final):
+        ids = [e["id"] for e in campaign["entries"]]
+        bodies = [{"entry_ids": [ids[i]]} for i in range(3)]
+        responses = await asyncio.gather(*(post_ballot(api, voter, campaign, b) for b in bodies))
+        statuses = sorted(r.status_code for r in responses)
+        if campaign is final:
+            assert statuses == [201, 409, 409]
+        else:
+            assert statuses[0] in (200, 201) and set(statuses) <= {200, 201} and statuses.count(201) == 1
+        async with db.session() as s:
+            rows = (await s.execute(select(Vote.rankings).where(Vote.campaign_id == campaign["id"]))).all()
+        assert len(rows) == 1 and rows[0][0][0] in ids
+
+
+async def test_edge_validation_never_gives_a_500(api, officer):
+    auth = officer.voter.auth
+    checks = [
+        ("GET", f"/api/v1/campaigns/{2**40}", None, 422),
+        ("GET", "/api/v1/campaigns/0", None, 422),
+        ("GET", "/api/v1/campaigns?status=bogus", None, 422),
+        (
+            "POST",
+            "/api/v1/admin/campaigns",
+            {"title": "bad\x07", "start_at": "2026-12-24T18:00:00Z", "duration_hours": 1},
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/campaigns",
+            {"title": "naive", "start_at": "2026-12-24T18:00:00", "duration_hours": 1},
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/campaigns",
+            {"title": "far", "start_at": "9999-12-31T23:00:00Z", "duration_hours": 99},
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/campaigns",
+            {"title": "t", "start_at": "2026-12-24T18:00:00Z", "duration_hours": 0},
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/admin/campaigns",
+            {"title": "x" * 70_000, "start_at": "2026-12-24T18:00:00Z", "duration_hours": 1},
+            413,
+        ),
+        ("PATCH", "/api/v1/admin/campaigns/1", {"title": None}, 422),
+        ("POST", "/api/v1/admin/campaigns/1/entries", {"name": "x", "image_url": "javascript:alert(1)"}, 422),
+        ("POST", f"/api/v1/admin/campaigns/{2**31}/activate", None, 422),
+        ("POST", "/api/v1/admin/campaigns/999999/activate", None, 404),
+    ]
+    for method, url, body, status in checks:
+        r = await api.request(method, url, headers=auth, json=body)
+        assert r.status_code == status, (url, body and str(body)[:80], r.text[:300])
+        assert r.json()["ok"] is False
+
+
+async def test_blt_export_of_a_closed_campaign_recounts_to_the_stored_result(api, officer, members, cast):
+    campaign = await officer.campaign(
+        counting_method="condorcet", entries=('A "quoted" one', "Birch", "Cedar")
+    )
+    for names in (["Birch", "Cedar"], ["Cedar", "Birch", 'A "quoted" one'], ["Birch"]):
+        await cast(await members.add("Member"), campaign, names, expect=201)
+    url = f"/api/v1/campaigns/{campaign['id']}/ballots.blt"
+    assert (await api.get(url)).status_code == 409  # live: ballots stay sealed
+    await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
+    r = await api.get(url)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    stored = (await api.get(f"/api/v1/campaigns/{campaign['id']}/results")).json()["data"]
+    recount = tally(parse_blt(r.text), "condorcet").to_dict()
+    assert recount["winner"] == stored["winner"] == "Birch"
+    assert recount["pairwise"] == stored["pairwise"] and recount["rounds"] == stored["rounds"]
+    # Officers can count an uploaded file on the web too.
+    web = await officer.call("POST", "/api/v1/admin/voting/tally?method=condorcet", content=r.text.encode())
+    assert web["winner"] == "Birch"

@@ -1,0 +1,154 @@
+"""Campaign lifecycle through the officers' API: draft -> live -> closed -> archived, and the scheduler."""
+
+from datetime import UTC, datetime, timedelta
+
+from patt_voting import campaigns
+
+
+async def test_draft_to_archived_with_every_refusal(api, officer, members, cast):
+    draft = await officer.campaign(entries=("Alder",), activate=False, picks_per_voter=1)
+    cid = draft["id"]
+    assert draft["status"] == "draft"
+
+    # Activation needs two entries.
+    r = await api.post(f"/api/v1/admin/campaigns/{cid}/activate", headers=officer.voter.auth)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "cannot_activate"
+    await officer.call("POST", f"/api/v1/admin/campaigns/{cid}/entries", 201, json={"name": "Birch"})
+    # ... and no more picks than entries.
+    await officer.call("PATCH", f"/api/v1/admin/campaigns/{cid}", json={"picks_per_voter": 3})
+    r = await api.post(f"/api/v1/admin/campaigns/{cid}/activate", headers=officer.voter.auth)
+    assert r.status_code == 409 and "exceeds the entries" in r.json()["error"]["message"]
+    await officer.call("PATCH", f"/api/v1/admin/campaigns/{cid}", json={"picks_per_voter": 2})
+
+    # Entry names are unique per campaign, case-insensitively.
+    r = await api.post(
+        f"/api/v1/admin/campaigns/{cid}/entries", headers=officer.voter.auth, json={"name": "birch"}
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "entry_name_taken"
+
+    before = datetime.now(UTC)
+    live = await officer.call("POST", f"/api/v1/admin/campaigns/{cid}/activate")
+    assert live["status"] == "live"
+    # The start moved to now (not left in the future while live), and the end moved with it.
+    assert before <= datetime.fromisoformat(live["start_at"]) <= datetime.now(UTC)
+
+    # Live: no edits, no entry changes, no delete, no second activation.
+    for method, url, body in [
+        ("PATCH", f"/api/v1/admin/campaigns/{cid}", {"title": "New"}),
+        ("POST", f"/api/v1/admin/campaigns/{cid}/entries", {"name": "Cedar"}),
+        ("DELETE", f"/api/v1/admin/campaigns/{cid}", None),
+        ("POST", f"/api/v1/admin/campaigns/{cid}/activate", None),
+        ("POST", f"/api/v1/admin/campaigns/{cid}/archive", None),
+    ]:
+        r = await api.request(method, url, headers=officer.voter.auth, json=body)
+        assert r.status_code == 409, (method, url, r.text)
+
+    member = await members.add("Member")
+    campaign = await officer.call("GET", f"/api/v1/campaigns/{cid}")
+    await cast(member, campaign, ["Birch", "Alder"], expect=201)
+
+    closed = await officer.call("POST", f"/api/v1/admin/campaigns/{cid}/close")
+    assert closed["status"] == "closed" and closed["close_reason"] == "officer"
+    results = await officer.call("GET", f"/api/v1/campaigns/{cid}/results")
+    assert results["final"] is True and results["winner"] == "Birch"
+    await cast(member, campaign, ["Alder"], expect=409)
+
+    archived = await officer.call("POST", f"/api/v1/admin/campaigns/{cid}/archive")
+    assert archived["status"] == "archived"
+    await officer.call("DELETE", f"/api/v1/admin/campaigns/{cid}")
+    r = await api.get(f"/api/v1/campaigns/{cid}", headers=officer.voter.auth)
+    assert r.status_code == 404
+
+
+async def test_entries_edit_and_delete_only_in_draft(api, officer):
+    draft = await officer.campaign(entries=("Alder", "Birch", "Cedar", "Dogwood"), activate=False)
+    entry = draft["entries"][0]
+    edited = await officer.call(
+        "PATCH",
+        f"/api/v1/admin/campaign-entries/{entry['id']}",
+        json={"name": "Aspen", "image_url": "https://x.test/a.png"},
+    )
+    assert edited["name"] == "Aspen" and edited["image_url"] == "https://x.test/a.png"
+    await officer.call("DELETE", f"/api/v1/admin/campaigns/{draft['id']}/entries/{entry['id']}")
+    again = await officer.call("GET", f"/api/v1/campaigns/{draft['id']}")
+    assert [e["name"] for e in again["entries"]] == ["Birch", "Cedar", "Dogwood"]
+    await officer.call("POST", f"/api/v1/admin/campaigns/{draft['id']}/activate")
+    r = await api.patch(
+        f"/api/v1/admin/campaign-entries/{again['entries'][0]['id']}",
+        headers=officer.voter.auth,
+        json={"name": "X"},
+    )
+    assert r.status_code == 409
+
+
+async def test_eligible_voters_are_computed_at_activation_and_counted(api, officer, members, cast, db):
+    voters = [await members.add("Member") for _ in range(3)]
+    await members.add("Initiate")  # below the threshold
+    await members.rankless_player()  # no account: never eligible
+    draft = await officer.campaign(activate=False, min_rank_to_vote=2)
+    preview = await officer.call("GET", f"/api/v1/admin/campaigns/{draft['id']}/stats")
+    assert preview["total_eligible"] == 4  # three members + the officer
+    campaign = await officer.call("POST", f"/api/v1/admin/campaigns/{draft['id']}/activate")
+    late = await members.add("Veteran")  # qualifies after launch: joins the count when voting
+    campaign = await officer.call("GET", f"/api/v1/campaigns/{campaign['id']}")
+    await cast(voters[0], campaign, ["Alder"], expect=201)
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    assert stats == {"total_eligible": 4, "total_voted": 1, "percent_voted": 25.0, "all_voted": False}
+    await cast(late, campaign, ["Birch"], expect=201)
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    assert (stats["total_eligible"], stats["total_voted"]) == (5, 2)
+
+
+async def test_scheduler_starts_due_drafts_and_closes_ended_and_fully_voted(api, officer, members, cast, db):
+    now = datetime.now(UTC)
+    due = await officer.campaign(
+        activate=False, title="Due", start_at=(now - timedelta(minutes=1)).isoformat()
+    )
+    not_ready = await officer.campaign(
+        entries=("Only",),
+        activate=False,
+        picks_per_voter=1,
+        title="One entry",
+        start_at=(now - timedelta(minutes=1)).isoformat(),
+    )
+    future = await officer.campaign(activate=False, title="Later")
+    async with db.session() as s:
+        assert await campaigns.due_transitions(s, now) == {"activated": 1, "closed": 0, "not_ready": 1}
+    status = {c["title"]: c["status"] for c in await officer.call("GET", "/api/v1/campaigns")}
+    assert status == {"Due": "live", "One entry": "draft", "Later": "draft"}
+    assert not_ready["id"] and future["id"]
+
+    # Ends after its duration.
+    async with db.session() as s:
+        assert (await campaigns.due_transitions(s, now + timedelta(hours=73)))["closed"] == 1
+    closed = await officer.call("GET", f"/api/v1/campaigns/{due['id']}")
+    assert closed["status"] == "closed" and closed["close_reason"] == "schedule"
+
+    # Early close once every eligible voter has voted (if enabled).
+    member = await members.add("Member")
+    early = await officer.campaign(title="Early", min_rank_to_vote=2)
+    keep_open = await officer.campaign(title="Stays", early_close_if_all_voted=False)
+    for campaign in (early, keep_open):
+        await cast(member, campaign, ["Cedar"], expect=201)
+        await cast(officer.voter, campaign, ["Alder"], expect=201)
+    async with db.session() as s:
+        await campaigns.due_transitions(s)
+    assert (await officer.call("GET", f"/api/v1/campaigns/{early['id']}"))["close_reason"] == "all_voted"
+    assert (await officer.call("GET", f"/api/v1/campaigns/{keep_open['id']}"))["status"] == "live"
+
+
+async def test_members_and_anonymous_cannot_use_the_admin_api(api, officer, members):
+    campaign = await officer.campaign()
+    member = await members.add("Veteran")
+    for method, url in [
+        ("POST", "/api/v1/admin/campaigns"),
+        ("PATCH", f"/api/v1/admin/campaigns/{campaign['id']}"),
+        ("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close"),
+        ("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats"),
+        ("DELETE", f"/api/v1/admin/campaigns/{campaign['id']}"),
+    ]:
+        anonymous = await api.request(method, url, json={})
+        assert anonymous.status_code == 401, url
+        as_member = await api.request(method, url, headers=member.auth, json={})
+        assert as_member.status_code == 403, url
+    assert (await officer.call("GET", f"/api/v1/campaigns/{campaign['id']}"))["status"] == "live"
