@@ -1,0 +1,5 @@
+import sys
+
+from patt_companion.cli import main
+
+sys.exit(main())
