@@ -6,7 +6,6 @@ to an archive folder, racing the game that writes it).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -69,6 +68,11 @@ class Companion:
                 message += f" ({export.skipped} entries without a name left out)"
         return Ingested(path, upload, message)
 
+    def due(self) -> bool:
+        """Whether an upload waits whose backoff has ended."""
+        next_due = self.queue.next_due()
+        return next_due is not None and next_due <= self.queue.clock()
+
     def deliver(self) -> list[tuple[Upload, Outcome]]:
         """Sends every due upload once; stops at the first failure the server may recover from."""
         results: list[tuple[Upload, Outcome]] = []
@@ -93,10 +97,6 @@ class Companion:
             if client is not None:
                 client.close()
         return results
-
-
-def body_digest(body: str) -> str:
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def summarize_result(result: str | None) -> str:
