@@ -53,7 +53,9 @@ def watch(
         cycle()
 
 
-def _watch_events(paths: list[Path], stop: threading.Event, poll_interval: float, cycle: Callable[[], bool]) -> bool:
+def _watch_events(
+    paths: list[Path], stop: threading.Event, poll_interval: float, cycle: Callable[[], bool]
+) -> bool:
     """Event loop; returns False if events are unavailable (the caller polls instead)."""
     try:
         import watchfiles

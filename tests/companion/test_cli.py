@@ -15,7 +15,9 @@ PATT_COMPANION = str(Path(sys.executable).parent / "patt-companion")
 
 
 def run(*args, timeout=60):
-    return subprocess.run([PATT_COMPANION, *args], capture_output=True, text=True, timeout=timeout, env=os.environ)
+    return subprocess.run(
+        [PATT_COMPANION, *args], capture_output=True, text=True, timeout=timeout, env=os.environ
+    )
 
 
 def game_file(tmp_path, members=5, **world):
@@ -86,7 +88,9 @@ def test_upload_of_a_hostile_file_sends_nothing(companion_home, fake_site, tmp_p
     assert setup(fake_site, path).returncode == 0
     out = run("upload", str(path))
     assert out.returncode == 2 and "not a valid SavedVariables file" in out.stdout
-    assert fake_site.uploads == [] and all(method == "GET" or "addon-upload" in p for method, p in fake_site.requests)
+    assert fake_site.uploads == [] and all(
+        method == "GET" or "addon-upload" in p for method, p in fake_site.requests
+    )
     assert "problem with" in run("status").stdout
 
 
@@ -98,7 +102,9 @@ def test_upload_without_setup_queues_only(companion_home, tmp_path):
 
 
 # With events the poll is a minute, so only the file event can explain a quick upload.
-@pytest.mark.parametrize("mode", [["--poll", "60"], ["--poll", "0.2", "--no-events"]], ids=["events", "polling"])
+@pytest.mark.parametrize(
+    "mode", [["--poll", "60"], ["--poll", "0.2", "--no-events"]], ids=["events", "polling"]
+)
 def test_watch_uploads_each_new_export_once(companion_home, fake_site, tmp_path, mode):
     path = game_file(tmp_path, members=4)
     assert setup(fake_site, path).returncode == 0

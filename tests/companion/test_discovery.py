@@ -1,6 +1,7 @@
 """Finding PATTSync.lua on Windows, macOS and Linux (Wine, Lutris, Proton, Bottles) layouts."""
 
 import pytest
+
 from patt_companion.discovery import find_saved_variables
 
 

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from fake_site import API_KEY, FakeSite
+
 from patt_companion.client import SiteClient
 from patt_companion.export import build_export
 from patt_companion.queue import UploadQueue, backoff_seconds
@@ -45,7 +46,9 @@ def test_enqueue_dedupes_and_supersedes(queue):
     assert queue.enqueue("/wow/PATTSync.lua", export_at(100)) == (None, "export already pending")
     newer, _ = queue.enqueue("/wow/PATTSync.lua", export_at(200))
     assert queue.get(first.id).state == "superseded" and newer.state == "pending"
-    assert queue.enqueue("/wow/PATTSync.lua", export_at(150))[1] == "older than an export already queued or sent"
+    assert (
+        queue.enqueue("/wow/PATTSync.lua", export_at(150))[1] == "older than an export already queued or sent"
+    )
     other, _ = queue.enqueue("/wow/OtherAccount/PATTSync.lua", export_at(150))
     assert other is not None
     assert queue.counts() == {"pending": 2, "superseded": 1}
