@@ -44,7 +44,7 @@ VIEW_CHANNEL = 1 << 10
 
 def build_fake_discord() -> FakeDiscord:
     """The standard test guild (not started)."""
-    fake = FakeDiscord()
+    fake = FakeDiscord(token=FAKE_TOKEN)
     fake.add_guild(GUILD_ID, "Test Guild")
     for level, role_id in RANK_ROLE_IDS.items():
         fake.add_role(GUILD_ID, role_id, f"Rank {level}", position=level)
@@ -60,7 +60,10 @@ def build_fake_discord() -> FakeDiscord:
         "officers",
         parent_id=CATEGORY_ID,
         position=3,
-        permission_overwrites=[{"id": GUILD_ID, "type": 0, "allow": 0, "deny": VIEW_CHANNEL}],
+        permission_overwrites=[
+            {"id": GUILD_ID, "type": 0, "allow": 0, "deny": VIEW_CHANNEL},
+            {"id": BOT_ROLE_ID, "type": 0, "allow": VIEW_CHANNEL, "deny": 0},  # the bot posts here
+        ],
     )
     return fake
 

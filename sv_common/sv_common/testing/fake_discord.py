@@ -38,8 +38,15 @@ from aiohttp import web
 from . import fake_discord_rest as rest
 from .fake_discord_gateway import GatewaySession, handle_gateway
 from .fake_discord_interactions import InteractionBuilder, InteractionRecord, wait_for_interaction
+from .fake_discord_permissions import base_permissions
 from .fake_discord_state import (
     DEFAULT_EVERYONE_PERMISSIONS,
+    DIRECT_MESSAGES_INTENT,
+    GUILD_MEMBERS_INTENT,
+    GUILD_MESSAGES_INTENT,
+    GUILD_PRESENCES_INTENT,
+    MESSAGE_CONTENT_INTENT,
+    PRIVILEGED_INTENTS,
     FakeGuild,
     InjectedFailure,
     RecordedRequest,
@@ -57,11 +64,6 @@ from .fake_discord_state import (
 __all__ = ["FakeDiscord", "FakeGuild", "InteractionBuilder", "InteractionRecord", "RecordedRequest"]
 
 _MISSING: Any = object()
-GUILD_MEMBERS_INTENT = 1 << 1
-GUILD_MESSAGES_INTENT = 1 << 9
-DIRECT_MESSAGES_INTENT = 1 << 12
-ADMINISTRATOR = 1 << 3
-ALL_PERMISSIONS = (1 << 53) - 1
 
 
 class FakeDiscord:
@@ -73,8 +75,14 @@ class FakeDiscord:
         bot_user_id: int = 111111111111111111,
         application_id: int | None = None,
         bot_username: str = "PATT Bot",
+        token: str | None = None,
     ) -> None:
+        """``token``: the bot token Discord accepts (None: any); see :meth:`revoke_token`."""
         self.bot_user_id = bot_user_id
+        self.token = token
+        # Privileged intents switched on in the developer portal; IDENTIFY asking for
+        # one that is off is closed with 4014 (see :meth:`disable_intents`).
+        self.portal_intents = PRIVILEGED_INTENTS
         # Modern bot applications share their id with the bot user.
         self.application_id = application_id if application_id is not None else bot_user_id
         self.snowflake = SnowflakeFactory()
@@ -85,6 +93,8 @@ class FakeDiscord:
         self.messages: dict[int, dict] = {}  # live messages (deletes remove them)
         self.sent_messages: list[dict] = []  # append-only log of every created message
         self.global_commands: dict[int, dict] = {}
+        self.nonces: dict[str, dict] = {}  # nonce -> message the bot created with it
+        self.gateway_closes: list[int] = []  # close codes the fake sent, in order
         self.requests: list[RecordedRequest] = []
         self.interactions: dict[int, InteractionRecord] = {}
         # Discord forgets an interaction not acknowledged within 3 s (10062 afterwards).
@@ -274,6 +284,27 @@ class FakeDiscord:
         guild.members[user_id] = member
         return member
 
+    def disable_intents(
+        self, *, members: bool = False, presences: bool = False, message_content: bool = False
+    ) -> None:
+        """Switch privileged intents off in the "developer portal"."""
+        for off, bit in (
+            (members, GUILD_MEMBERS_INTENT),
+            (presences, GUILD_PRESENCES_INTENT),
+            (message_content, MESSAGE_CONTENT_INTENT),
+        ):
+            if off:
+                self.portal_intents &= ~bit
+
+    def token_ok(self, token: str | None) -> bool:
+        return token is not None and (self.token is None or token == self.token)
+
+    async def revoke_token(self) -> None:
+        """The token was reset in the portal: REST answers 401, the gateway closes with 4004."""
+        self.token = f"revoked-{self.snowflake()}"
+        for session in list(self._sessions):
+            await session.close(4004, "Authentication failed.")
+
     # ------------------------------------------------------------------ inspection
 
     def requests_matching(self, method: str, path_regex: str) -> list[RecordedRequest]:
@@ -292,18 +323,8 @@ class FakeDiscord:
         return [m for m in self.sent_messages if m["channel_id"] == str(channel_id)]
 
     def member_permissions(self, guild_id: int, user_id: int) -> int:
-        """Guild-level permissions of a member: @everyone and their roles OR-ed; all for
-        the owner or an Administrator (channel overwrites are not applied here)."""
-        guild = self.guilds[guild_id]
-        if user_id == guild.owner_id:
-            return ALL_PERMISSIONS
-        member = guild.members[user_id]
-        value = int(guild.roles[guild_id]["permissions"])
-        for role_id in member["roles"]:
-            role = guild.roles.get(int(role_id))
-            if role is not None:
-                value |= int(role["permissions"])
-        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+        """Guild-level permissions of a member (no channel overwrites)."""
+        return base_permissions(self.guilds[guild_id], user_id)
 
     def application_payload(self) -> dict:
         return application_payload(self.application_id, self.users[self.bot_user_id], self.snowflake())

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from .fake_discord_state import iso
+from .fake_discord_state import PRIVILEGED_INTENTS, iso
 
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
@@ -46,17 +46,23 @@ class GatewaySession:
             if not self.ws.closed:
                 await self.ws.send_str(json.dumps(frame))
 
+    async def close(self, code: int, reason: str) -> None:
+        """Close with one of Discord's gateway close codes (recorded in ``fake.gateway_closes``)."""
+        self.fake.gateway_closes.append(code)
+        self.ready = False
+        await self.ws.close(code=code, message=reason.encode())
+
     async def run(self) -> None:
         await self.send(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": ["fake-discord"]})
         async for msg in self.ws:
             if msg.type is not WSMsgType.TEXT:
                 if msg.type is WSMsgType.BINARY:
-                    await self.ws.close(code=4002, message=b"Error while decoding payload.")
+                    await self.close(4002, "Error while decoding payload.")
                 break
             try:
                 payload = json.loads(msg.data)
             except ValueError:
-                await self.ws.close(code=4002, message=b"Error while decoding payload.")
+                await self.close(4002, "Error while decoding payload.")
                 break
             await self._on_frame(payload.get("op"), payload.get("d"))
 
@@ -72,10 +78,17 @@ class GatewaySession:
         elif op in (3, 4):
             pass  # presence / voice state updates need no answer
         else:
-            await self.ws.close(code=4001, message=b"Unknown opcode.")
+            await self.close(4001, "Unknown opcode.")
 
     async def _identify(self, d: dict) -> None:
         fake = self.fake
+        token = str(d.get("token") or "")
+        if not fake.token_ok(token[4:] if token.startswith("Bot ") else token):
+            await self.close(4004, "Authentication failed.")
+            return
+        if int(d.get("intents") or 0) & PRIVILEGED_INTENTS & ~fake.portal_intents:
+            await self.close(4014, "Disallowed intent(s).")
+            return
         self.intents = d.get("intents")
         self.session_id = secrets.token_hex(16)
         fake._known_sessions.add(self.session_id)

@@ -78,6 +78,11 @@ async def _read_body(request: web.Request) -> tuple[Any, list[dict]]:
         return raw.decode("utf-8", "replace"), []
 
 
+def _bot_token(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    return auth[4:] if auth.startswith("Bot ") else None
+
+
 def _find_route(method: str, path: str) -> tuple[Handler | None, str, dict[str, str], bool]:
     for m, pattern, template, fn, auth in ROUTES:
         if m == method:
@@ -131,7 +136,7 @@ async def handle(fake: FakeDiscord, request: web.Request) -> web.StreamResponse:
     response = _failure_response(fake, method, path, template)
     if response is None:
         headers = {"Via": "1.1 google", **_ratelimit_headers(method, template)}
-        if needs_auth and "Authorization" not in request.headers:
+        if needs_auth and not fake.token_ok(_bot_token(request)):
             response = _json_response(401, error_body(401), headers)
         elif fn is None:
             response = _json_response(404, error_body(404), headers)

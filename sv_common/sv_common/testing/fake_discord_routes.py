@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .fake_discord_state import error_body, iso
+from .fake_discord_permissions import SEND_MESSAGES, VIEW_CHANNEL, channel_permissions, why_role_unmanageable
+from .fake_discord_state import GUILD_MEMBERS_INTENT, error_body, iso
 
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
@@ -27,7 +28,11 @@ class ApiError(Exception):
     """
 
     def __init__(
-        self, status: int, code: int = 0, message: str | None = None, errors: dict[str, str] | None = None
+        self,
+        status: int,
+        code: int | None = None,
+        message: str | None = None,
+        errors: dict[str, str] | None = None,
     ) -> None:
         super().__init__(status, code, message)
         self.status = status
@@ -130,12 +135,26 @@ def member_of(fake: FakeDiscord, ctx: Ctx):
     return guild, uid, member
 
 
-def channel_of(fake: FakeDiscord, ctx: Ctx) -> dict:
+def channel_of(fake: FakeDiscord, ctx: Ctx, needs: int = VIEW_CHANNEL) -> dict:
+    """The channel, if the bot may use it: 50001 when it cannot see it, 50013 when it
+    lacks another permission in ``needs``."""
     cid = _int(ctx.params["cid"], missing=ApiError(404, 10003, "Unknown Channel"))
     channel = fake._find_channel(cid)
     if channel is None:
         raise ApiError(404, 10003, "Unknown Channel")
+    if channel.get("guild_id"):
+        guild = fake.guilds[int(channel["guild_id"])]
+        allowed = channel_permissions(guild, fake.bot_user_id, channel)
+        if not allowed & VIEW_CHANNEL:
+            raise ApiError(403, 50001, "Missing Access")
+        if needs & ~allowed:
+            raise ApiError(403, 50013, "Missing Permissions")
     return channel
+
+
+def check_role_manageable(fake: FakeDiscord, guild: Any, role_id: int) -> None:
+    if why_role_unmanageable(guild, fake.bot_user_id, role_id) is not None:
+        raise ApiError(403, 50013, "Missing Permissions")
 
 
 def message_of(fake: FakeDiscord, ctx: Ctx) -> dict:
@@ -213,6 +232,8 @@ async def _guild_role(fake, ctx):
 @route("GET", "/guilds/{gid}/members")
 async def _guild_members(fake, ctx):
     guild = guild_of(fake, ctx)
+    if not fake.portal_intents & GUILD_MEMBERS_INTENT:
+        raise ApiError(403, 50001, "Missing Access")  # the Server Members intent is off in the portal
     limit = max(1, min(1000, int(ctx.query.get("limit", 1))))  # Discord's default limit really is 1
     after = int(ctx.query.get("after", 0))
     ids = sorted(uid for uid in guild.members if uid > after)[:limit]
@@ -229,6 +250,7 @@ async def _change_role(fake, ctx, add: bool):
     rid = _int(ctx.params["rid"], missing=ApiError(404, 10011, "Unknown Role"))
     if rid not in guild.roles:
         raise ApiError(404, 10011, "Unknown Role")
+    check_role_manageable(fake, guild, rid)
     roles = [int(r) for r in member["roles"]]
     if add and rid not in roles:
         roles.append(rid)
@@ -256,8 +278,10 @@ async def _edit_member(fake, ctx):
     if "roles" in body:
         unknown = [r for r in body["roles"] if int(r) not in guild.roles]
         if unknown:
-            raise ApiError(400, 50035, f"Invalid Form Body: unknown role {unknown[0]}")
+            raise ApiError(400, 50035, "Invalid Form Body", errors={"roles": f"Unknown role {unknown[0]}"})
         changes["roles"] = [int(r) for r in body["roles"]]
+        for changed in set(changes["roles"]) ^ {int(r) for r in guild.members[uid]["roles"]}:
+            check_role_manageable(fake, guild, changed)
     if "nick" in body:
         changes["nick"] = body["nick"]
     return 200, await fake._set_member(guild.id, uid, **changes)
@@ -303,7 +327,7 @@ async def _history(fake, ctx):
 
 @route("POST", "/channels/{cid}/messages")
 async def _send(fake, ctx):
-    channel = channel_of(fake, ctx)
+    channel = channel_of(fake, ctx, needs=VIEW_CHANNEL | SEND_MESSAGES)
     if channel["type"] == 1:
         recipient = int(channel["recipients"][0]["id"])
         if recipient in fake.dms_closed:
@@ -312,7 +336,16 @@ async def _send(fake, ctx):
         raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
     body = ctx.json if isinstance(ctx.json, dict) else {}
     validate_message_body(body, ctx.files)
-    return 200, await fake._create_message(channel, body, ctx.files)
+    nonce = body.get("nonce")
+    if body.get("enforce_nonce") and nonce is not None:
+        # Discord returns the message it already created for this nonce (a retried send).
+        earlier = fake.nonces.get(str(nonce))
+        if earlier is not None:
+            return 200, earlier
+    message = await fake._create_message(channel, body, ctx.files)
+    if nonce is not None:
+        fake.nonces[str(nonce)] = message
+    return 200, message
 
 
 @route("PATCH", "/channels/{cid}/messages/{mid}")

@@ -16,6 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
+GUILD_MEMBERS_INTENT = 1 << 1
+GUILD_PRESENCES_INTENT = 1 << 8
+GUILD_MESSAGES_INTENT = 1 << 9
+DIRECT_MESSAGES_INTENT = 1 << 12
+MESSAGE_CONTENT_INTENT = 1 << 15
+PRIVILEGED_INTENTS = GUILD_MEMBERS_INTENT | GUILD_PRESENCES_INTENT | MESSAGE_CONTENT_INTENT
 
 # VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
 # | ADD_REACTIONS | USE_APPLICATION_COMMANDS: a realistic @everyone default that
@@ -292,12 +298,16 @@ class InjectedFailure:
     body: dict | None
 
 
-def error_body(status: int, code: int = 0, message: str | None = None) -> dict:
-    defaults = {
-        400: "400: Bad Request",
-        401: "401: Unauthorized",
-        403: "Missing Permissions",
-        404: "404: Not Found",
-        500: "500: Internal Server Error",
-    }
-    return {"message": message or defaults.get(status, f"{status}"), "code": code}
+# Discord's bodies for bare errors; a 403 is always a JSON error with a real code.
+DEFAULT_ERRORS = {
+    400: ("400: Bad Request", 0),
+    401: ("401: Unauthorized", 0),
+    403: ("Missing Permissions", 50013),
+    404: ("404: Not Found", 0),
+    500: ("500: Internal Server Error", 0),
+}
+
+
+def error_body(status: int, code: int | None = None, message: str | None = None) -> dict:
+    default_message, default_code = DEFAULT_ERRORS.get(status, (str(status), 0))
+    return {"message": message or default_message, "code": default_code if code is None else code}

@@ -19,6 +19,7 @@ from sv_common.testing.fake_discord import FakeDiscord
 GUILD = 900000000000000001
 ROLE_MEMBER = 900000000000000010
 ROLE_OFFICER = 900000000000000011
+ROLE_BOT = 900000000000000012
 CATEGORY = 900000000000000020
 TEXT = 900000000000000021
 VOICE = 900000000000000022
@@ -34,7 +35,8 @@ async def fake():
     fake = FakeDiscord()
     fake.add_guild(GUILD, "PATT")
     fake.add_role(GUILD, ROLE_MEMBER, "Member", position=1)
-    fake.add_role(GUILD, ROLE_OFFICER, "Officer", position=2, permissions=0x10000000)
+    fake.add_role(GUILD, ROLE_OFFICER, "Officer", position=2)
+    fake.add_role(GUILD, ROLE_BOT, "Bot", position=3, permissions=0x10000000)  # Manage Roles
     fake.add_channel(GUILD, CATEGORY, "guild", type=4)
     fake.add_channel(
         GUILD,
@@ -42,12 +44,15 @@ async def fake():
         "general",
         parent_id=CATEGORY,
         position=1,
-        permission_overwrites=[{"id": GUILD, "type": 0, "allow": 0, "deny": 0x800}],
+        permission_overwrites=[
+            {"id": GUILD, "type": 0, "allow": 0, "deny": 0x800},  # members read, only the bot posts
+            {"id": ROLE_BOT, "type": 0, "allow": 0x800, "deny": 0},
+        ],
     )
     fake.add_channel(GUILD, VOICE, "raid", type=2, parent_id=CATEGORY, position=2)
     fake.add_member(GUILD, ALICE, "alice", global_name="Alice", nick="Ally", roles=[ROLE_MEMBER])
     fake.add_member(GUILD, BOB, "bob", dms_open=False)
-    fake.add_member(GUILD, fake.bot_user_id, "PATT Bot", roles=[ROLE_OFFICER])  # bot outranks Member
+    fake.add_member(GUILD, fake.bot_user_id, "PATT Bot", roles=[ROLE_BOT])  # bot outranks Officer
     await fake.start()
     with fake.patch_client():
         yield fake
@@ -81,7 +86,7 @@ async def test_ready_with_guild_cache(fake):
         await fake.wait_for_identify()
         guild = client.get_guild(GUILD)
         assert guild is not None and guild.name == "PATT"
-        assert {r.name for r in guild.roles} == {"@everyone", "Member", "Officer"}
+        assert {r.name for r in guild.roles} == {"@everyone", "Member", "Officer", "Bot"}
         assert {c.name: type(c) for c in guild.channels} == {
             "guild": discord.CategoryChannel,
             "general": discord.TextChannel,
@@ -95,7 +100,7 @@ async def test_ready_with_guild_cache(fake):
             "Alice",
             [ROLE_MEMBER],
         )
-        assert guild.me.id == fake.bot_user_id and guild.me.top_role.id == ROLE_OFFICER
+        assert guild.me.id == fake.bot_user_id and guild.me.top_role.id == ROLE_BOT
         assert client.user.id == fake.bot_user_id and client.application_id == fake.application_id
         assert not fake.requests_matching("GET", "/gateway/bot")  # plain Client dials DEFAULT_GATEWAY
 
