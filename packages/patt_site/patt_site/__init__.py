@@ -18,7 +18,18 @@ site = Site(
         "and zero tolerance for toxicity.",
         "discord_invite_url": "",
     },
-    config={"login_path": "/login"},
+    config={
+        "login_path": "/login",
+        # The original site's URLs (see docs/operators/README.md), answered with 301s.
+        "legacy_redirects": {
+            "/roster.html": "/roster",
+            "/roster-view.html": "/roster",
+            "/raid-admin": "/admin",
+            "/raid-admin.html": "/admin",
+            "/mitos-corner.html": "/",
+            "/index.html": "/",
+        },
+    },
     hooks=LandingPage(),
     templates_dir=HERE / "templates",
     static_dir=HERE / "static",

@@ -7,5 +7,8 @@ site = Site(
     title="Salt All The Things",
     tagline="A podcast from the Pull All The Things guild",
     plugins=["identity"],
+    texts={
+        "hero_text": "Guild stories, raid banter and listener polls from the people behind Pull All The Things.",
+    },
     hooks=LandingPage(),
 )

@@ -7,15 +7,42 @@ package's ``templates/<plugin>/x.html`` overrides (it is loaded first).
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from patt_host.web.auth import current_actor
 from sv_common.auth.csrf import CSRF_COOKIE, new_csrf_token, valid_csrf_token
+
+
+def human_time(value: Any, style: str = "absolute") -> Markup:
+    """A ``<time>`` element: readable UTC text on the server, the viewer's zone after app.js.
+
+    ``value`` is an aware datetime or an ISO string; ``style`` is ``"absolute"``
+    ("2 Dec 2026, 00:42") or ``"relative"`` ("5 minutes ago", the absolute time on hover).
+    """
+    if value is None or value == "":
+        return Markup("—")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return Markup(escape(value))
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        text = f"{value.day} {value:%b %Y, %H:%M} UTC"
+    elif isinstance(value, date):
+        text = f"{value.day} {value:%b %Y}"
+    else:
+        return Markup(escape(str(value)))
+    style = "relative" if style == "relative" else "absolute"
+    return Markup(f'<time class="js-time" data-style="{style}" datetime="{value.isoformat()}">{text}</time>')
 
 
 def build_environment(host: Any) -> Environment:
@@ -37,6 +64,7 @@ def build_environment(host: Any) -> Environment:
     )
     env.globals.update(site=host.site, static=static_url)
     env.filters["class_colour"] = lambda hex_colour: hex_colour or "#888888"
+    env.filters["human_time"] = human_time
     host.hooks.prepare_jinja2_environment(env)
     return env
 

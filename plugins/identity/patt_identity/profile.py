@@ -68,6 +68,9 @@ def parse_day(day: int, available: bool, start: str | None, hours: str | float |
             raise ValidationFailed(f"{name}: hours must be a number.") from None
         if not 0 < amount <= MAX_HOURS:
             raise ValidationFailed(f"{name}: hours must be more than 0 and at most {MAX_HOURS}.")
+    if amount is None:
+        # A ticked day without hours used to save silently and count for nothing.
+        raise ValidationFailed(f"{name} is ticked as available: say for how many hours.")
     return DayAvailability(day, True, earliest, amount)
 
 

@@ -51,7 +51,8 @@ async def test_invite_register_login_profile_flow(client, guild):
     assert response.status_code == 303
     response = await client.post(
         "/profile/availability",
-        data=form(client, day_0_available="on", day_0_start="20:30", day_0_hours="3.5", day_5_available="on"),
+        data=form(client, day_0_available="on", day_0_start="20:30", day_0_hours="3.5", day_5_available="on",
+            day_5_hours="2"),
     )
     assert response.status_code == 303
 
@@ -91,6 +92,8 @@ async def test_profile_refuses_bad_timezone_and_hours(client, guild, log_in):
         "/profile/availability", data=form(client, day_2_available="on", day_2_hours="20")
     )
     assert bad_hours.status_code == 422 and "Wednesday: hours must be" in bad_hours.text
+    no_hours = await client.post("/profile/availability", data=form(client, day_4_available="on"))
+    assert no_hours.status_code == 422 and "Friday is ticked as available: say for how many" in no_hours.text
 
 
 async def test_spec_of_another_class_is_refused(client, guild, log_in):

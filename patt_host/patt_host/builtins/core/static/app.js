@@ -1,4 +1,5 @@
-// Shared page helpers: mobile nav, and fetch() that carries the CSRF token.
+// Shared page helpers: mobile nav, fetch() that carries the CSRF token, and times shown
+// in the viewer's own timezone (the server writes UTC into <time class="js-time">).
 (function () {
   "use strict";
   const token = document.querySelector('meta[name="csrf-token"]');
@@ -23,6 +24,30 @@
       return payload.data;
     },
   };
+  const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+  function relativeText(date) {
+    const seconds = (date.getTime() - Date.now()) / 1000;
+    for (const [unit, size] of UNITS) {
+      if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+    }
+    return relative.format(0, "minute");
+  }
+  window.patt.humanTime = function (iso, style) {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return String(iso || "—");
+    return style === "relative" ? relativeText(date) : absolute.format(date);
+  };
+  window.patt.localiseTimes = function (root) {
+    (root || document).querySelectorAll("time.js-time").forEach((el) => {
+      const date = new Date(el.dateTime);
+      if (Number.isNaN(date.getTime())) return;
+      el.title = absolute.format(date);
+      el.textContent = el.dataset.style === "relative" ? relativeText(date) : absolute.format(date);
+    });
+  };
+  window.patt.localiseTimes();
   const toggle = document.querySelector(".nav-toggle");
   const nav = document.getElementById("site-nav");
   if (toggle && nav) {
