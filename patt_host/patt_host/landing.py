@@ -37,7 +37,11 @@ class LandingPage:
 
         for number, (old, new) in enumerate(sorted(host.site.config.get("legacy_redirects", {}).items())):
             router.add_api_route(
-                old, legacy_redirect(new), methods=["GET"], name=f"site.legacy_{number}", include_in_schema=False
+                old,
+                legacy_redirect(new),
+                methods=["GET"],
+                name=f"site.legacy_{number}",
+                include_in_schema=False,
             )
         return router
 

@@ -36,6 +36,26 @@ SCREENSHOT_PAGES = {
 MEMBER_PASSWORD = "member password 123"
 # Member visits to officer pages end on the themed 403 page; that is the expected answer.
 OFFICER_ONLY = ("/admin",)
+# Findings of the issue checked where they were seen: (path, size) -> JS returning a problem or "".
+PAGE_CHECKS = {
+    ("/profile", "desktop"): """() => {
+        const table = document.querySelector('#profile-availability table');
+        const panel = document.querySelector('#profile-availability');
+        if (!table) return '';
+        return table.getBoundingClientRect().right > panel.getBoundingClientRect().right + 0.5
+            ? 'the availability table spills out of its panel' : ''; }""",
+    ("/profile", "phone"): """() => {
+        const save = document.querySelector('#profile-availability button[type=submit]');
+        if (!save) return '';
+        return save.getBoundingClientRect().right > document.documentElement.clientWidth
+            ? 'Save availability is off-screen' : ''; }""",
+    ("/roster", "phone"): """() => {
+        const box = document.querySelector('#roster-table').closest('.table-scroll');
+        const role = [...document.querySelectorAll('#roster-table th')].find(th => th.textContent.trim() === 'Role');
+        box.scrollLeft = role.offsetLeft;
+        const r = role.getBoundingClientRect();
+        return r.left >= 0 && r.right <= document.documentElement.clientWidth ? '' : 'the Role column cannot be reached'; }""",
+}
 
 
 def page_routes(app) -> list[str]:
@@ -98,7 +118,11 @@ async def visit(context, server, role, size, path, problems, links):
     failed = []
     page.on(
         "response",
-        lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 and r.request.resource_type != "document" else None,
+        lambda r: (
+            failed.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
     )
     where = f"{role}@{size} {path}"
     response = await page.goto(server.url + path)
@@ -115,6 +139,9 @@ async def visit(context, server, role, size, path, problems, links):
                 .slice(0, 3).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).join(', '); }"""
         )
         problems.append(f"{where}: page is {widths[0]}px wide in a {widths[1]}px window ({wide})")
+    check = PAGE_CHECKS.get((path, size))
+    if check and role != "anonymous" and (finding := await page.evaluate(check)):
+        problems.append(f"{where}: {finding}")
     # A member's 403 page logs the document's status as a console error; that one is expected.
     errors = [text for text in console if not (response.status == 403 and "403" in text)]
     if errors or failed:

@@ -51,8 +51,14 @@ async def test_invite_register_login_profile_flow(client, guild):
     assert response.status_code == 303
     response = await client.post(
         "/profile/availability",
-        data=form(client, day_0_available="on", day_0_start="20:30", day_0_hours="3.5", day_5_available="on",
-            day_5_hours="2"),
+        data=form(
+            client,
+            day_0_available="on",
+            day_0_start="20:30",
+            day_0_hours="3.5",
+            day_5_available="on",
+            day_5_hours="2",
+        ),
     )
     assert response.status_code == 303
 
