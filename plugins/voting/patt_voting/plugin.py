@@ -22,9 +22,21 @@ class VotingPlugin:
 
     @hookimpl
     def register_routers(self, host):
-        from patt_voting import api
+        from patt_voting import admin_pages, api, pages
 
-        return [api.public_router(), api.admin_router()]
+        return [api.public_router(), api.admin_router(), pages.build_router(), admin_pages.build_router()]
+
+    @hookimpl
+    def template_slot(self, slot, request, context, host):
+        from patt_voting.home import home_slot
+
+        return home_slot(slot, request, context, host)
+
+    @hookimpl
+    async def seed_demo_data(self, session, host):
+        from patt_voting.demo import seed_demo_campaigns
+
+        return await seed_demo_campaigns(session, host)
 
     @hookimpl
     def menu_links(self):

@@ -25,6 +25,7 @@ class Voter:
     player_id: int
     user_id: int
     token: str
+    username: str
 
     @property
     def auth(self) -> dict[str, str]:
@@ -47,7 +48,8 @@ class Members:
             user = await register_with_invite(
                 s, code=invite.code, username=f"voter{n}", password="long enough pw 1"
             )
-            return Voter(player.id, user.id, token_for_user(user, secret=TEST_SECRET, expires_minutes=60))
+            token = token_for_user(user, secret=TEST_SECRET, expires_minutes=60)
+            return Voter(player.id, user.id, token, f"voter{n}")
 
     async def rankless_player(self) -> int:
         async with self.db.session() as s:

@@ -1,0 +1,116 @@
+"""Demo data for ``patt demo``: a live campaign with ballots and a closed one with results,
+made through the same services as the pages (create, add entries, activate, vote, close).
+
+Idempotent: campaigns are recognised by title; nothing is added on later runs.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_voting import ballots, campaigns
+from patt_voting.models import Campaign
+from sv_common.auth import Actor
+from sv_common.identity.models import GuildRank, Player
+
+LIVE_TITLE = "Guild banner art (demo)"
+CLOSED_TITLE = "Book club: the next read (demo)"
+ART = ["Gilded Gryphon", "Moonlit Keep", "Tavern Brawl", "Dragon's Hoard", "Raid Night Sunrise"]
+BOOKS = ["The Last Wish", "Dune", "Piranesi", "The Hobbit"]
+
+
+async def _voters(session: AsyncSession) -> list[Actor]:
+    rows = await session.execute(
+        select(Player.id, Player.display_name, GuildRank.level, GuildRank.name)
+        .join(GuildRank, GuildRank.id == Player.guild_rank_id)
+        .where(Player.is_active)
+        .order_by(Player.id)
+    )
+    return [
+        Actor(
+            user_id=None,
+            player_id=pid,
+            display_name=name,
+            rank_level=level,
+            rank_name=rank,
+            auth_method="system",
+        )
+        for pid, name, level, rank in rows
+    ]
+
+
+async def _campaign(session, host, title, entries, *, method, hours, description) -> Campaign:
+    campaign = await campaigns.create_campaign(
+        session,
+        {
+            "title": title,
+            "description": description,
+            "start_at": datetime.now(UTC) - timedelta(minutes=5),
+            "duration_hours": hours,
+            "picks_per_voter": 3,
+            "min_rank_to_vote": 1,
+            "counting_method": method,
+            "agent_enabled": False,  # demo campaigns never post to a real Discord
+        },
+        created_by=None,
+    )
+    for order, name in enumerate(entries):
+        await campaigns.add_entry(
+            session, campaign.id, {"name": name, "sort_order": order, "description": f"Demo entry: {name}"}
+        )
+    return await campaigns.activate(session, campaign.id)
+
+
+async def _vote_randomly(session, host, campaign: Campaign, voters: list[Actor], rng: random.Random) -> int:
+    entry_ids = [e.id for e in await campaigns.list_entries(session, campaign.id)]
+    weights = [len(entry_ids) - i for i in range(len(entry_ids))]  # earlier entries are a bit more popular
+    cast = 0
+    for actor in voters:
+        pool, ranking = list(entry_ids), []
+        for _ in range(rng.randint(1, campaign.picks_per_voter)):
+            pick = rng.choices(pool, weights=weights[: len(pool)])[0]
+            pool.remove(pick)
+            ranking.append(pick)
+        await ballots.cast_ballot(session, campaign.id, actor, ranking, officer_level=host.officer_level)
+        cast += 1
+    return cast
+
+
+async def seed_demo_campaigns(session: AsyncSession, host: Any) -> str:
+    existing = set((await session.scalars(select(Campaign.title))).all())
+    if LIVE_TITLE in existing and CLOSED_TITLE in existing:
+        return "demo campaigns already present"
+    rng = random.Random(11)
+    voters = await _voters(session)
+    made = []
+    if CLOSED_TITLE not in existing:
+        closed = await _campaign(
+            session,
+            host,
+            CLOSED_TITLE,
+            BOOKS,
+            method="instant_runoff",
+            hours=48,
+            description="Rank the books you would like to read next. Instant runoff: if your favourite is out, your vote moves on.",
+        )
+        count = await _vote_randomly(session, host, closed, voters, rng)
+        await campaigns.close(session, closed.id)
+        made.append(f"closed campaign with {count} ballots")
+    if LIVE_TITLE not in existing:
+        live = await _campaign(
+            session,
+            host,
+            LIVE_TITLE,
+            ART,
+            method="points",
+            hours=24 * 5,
+            description="Pick the art for the new guild banner. 1st choice 3 points, 2nd 2, 3rd 1.",
+        )
+        count = await _vote_randomly(session, host, live, voters[: len(voters) // 2], rng)
+        made.append(f"live campaign with {count} ballots")
+    return "; ".join(made)

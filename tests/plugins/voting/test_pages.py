@@ -1,0 +1,154 @@
+"""Pages: campaign list, vote page with the no-JS ballot form, results, officers' admin, home slot, demo."""
+
+from sqlalchemy import func, select
+
+from patt_voting.models import Campaign, CampaignResult, Vote
+
+
+async def test_anonymous_sees_live_campaign_and_a_login_link(api, officer):
+    draft = await officer.campaign(title="Banner <art>", activate=False)
+    entry = draft["entries"][0]["id"]
+    await officer.call(
+        "PATCH", f"/api/v1/admin/campaign-entries/{entry}", json={"image_url": "https://img.test/a.png"}
+    )
+    campaign = await officer.call("POST", f"/api/v1/admin/campaigns/{draft['id']}/activate")
+    page = await api.get(f"/vote/{campaign['id']}")
+    assert page.status_code == 200
+    assert "Banner &lt;art&gt;" in page.text and "Log in to vote" in page.text
+    assert (
+        '<img src="https://img.test/a.png" alt="Alder" loading="lazy" referrerpolicy="no-referrer">'
+        in page.text
+    )
+    assert "js-countdown" in page.text
+    listing = await api.get("/vote")
+    assert "Open now" in listing.text and f"/vote/{campaign['id']}" in listing.text
+
+
+async def test_no_js_ballot_form_saves_and_reports_errors_next_to_the_form(api, officer, members, db):
+    campaign = await officer.campaign(entries=("Alder", "Birch", "Cedar"))
+    member = await members.add("Member")
+    r = await api.post(
+        "/api/v1/auth/login", json={"username": member.username, "password": "long enough pw 1"}
+    )
+    assert r.status_code == 200
+    page = await api.get(f"/vote/{campaign['id']}")
+    assert 'name="rank_' in page.text and "Submit my ballot" in page.text
+    ids = [e["id"] for e in campaign["entries"]]
+
+    bad = await api.post(f"/vote/{campaign['id']}", data={f"rank_{ids[0]}": "1", f"rank_{ids[1]}": "1"})
+    assert bad.status_code == 422 and "Two entries have rank 1" in bad.text and 'role="alert"' in bad.text
+    gap = await api.post(f"/vote/{campaign['id']}", data={f"rank_{ids[0]}": "2"})
+    assert gap.status_code == 422 and "without gaps" in gap.text
+
+    good = await api.post(f"/vote/{campaign['id']}", data={f"rank_{ids[2]}": "1", f"rank_{ids[0]}": "2"})
+    assert good.status_code == 303 and good.headers["location"].endswith("?saved=ballot#ballot")
+    async with db.session() as s:
+        assert await s.scalar(select(Vote.rankings).where(Vote.player_id == member.player_id)) == [
+            ids[2],
+            ids[0],
+        ]
+    after = await api.get(good.headers["location"])
+    assert "Your ballot is saved." in after.text and "Live standings" in after.text
+    # The form is CSRF-protected like every cookie-authenticated post.
+    api.send_csrf = False
+    refused = await api.post(f"/vote/{campaign['id']}", data={f"rank_{ids[1]}": "1"})
+    assert refused.status_code == 403
+
+
+async def test_results_page_shows_chart_rounds_transfers_and_matrix(api, officer, members, cast):
+    irv = await officer.campaign(counting_method="instant_runoff", title="IRV")
+    schulze = await officer.campaign(counting_method="condorcet", title="Schulze")
+    voters = [await members.add("Member") for _ in range(3)]
+    for campaign in (irv, schulze):
+        await cast(voters[0], campaign, ["Alder", "Birch"], expect=201)
+        await cast(voters[1], campaign, ["Birch"], expect=201)
+        await cast(voters[2], campaign, ["Cedar", "Alder"], expect=201)
+        await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
+    page = await api.get(f"/vote/{irv['id']}/results")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "Round by round" in page.text and "Transfers" in page.text
+    assert "was eliminated" in page.text and "Winner: <strong>Alder</strong>" in page.text
+    assert "ballots.blt" in page.text
+    matrix = await api.get(f"/vote/{schulze['id']}/results")
+    assert "Pairwise matrix" in matrix.text and 'class="table vote-matrix"' in matrix.text
+
+
+async def test_officer_builds_and_runs_a_campaign_with_forms(api, officer, members, db):
+    r = await api.post(
+        "/api/v1/auth/login", json={"username": officer.voter.username, "password": "long enough pw 1"}
+    )
+    assert r.status_code == 200
+    assert (await api.get("/admin/campaigns")).status_code == 200
+    form = {
+        "title": "Form made",
+        "counting_method": "points",
+        "picks_per_voter": "2",
+        "min_rank_to_vote": "1",
+        "min_rank_to_view": "",
+        "start_at": "2030-01-02T18:30",
+        "tz_offset": "-60",  # a browser at UTC+1
+        "duration_hours": "48",
+        "agent_chattiness": "hype",
+        "agent_enabled": "on",
+    }
+    created = await api.post("/admin/campaigns", data=form)
+    assert created.status_code == 303
+    url = created.headers["location"].split("?")[0]
+    async with db.session() as s:
+        campaign = await s.scalar(select(Campaign).where(Campaign.title == "Form made"))
+        assert campaign.start_at.isoformat() == "2030-01-02T17:30:00+00:00"
+        assert (campaign.agent_chattiness, campaign.early_close_if_all_voted) == ("hype", False)
+    bad = await api.post("/admin/campaigns", data=form | {"duration_hours": "0"})
+    assert bad.status_code == 422 and "duration_hours" in bad.text
+    for name in ("Alder", "Birch"):
+        assert (await api.post(f"{url}/entries", data={"name": name})).status_code == 303
+    duplicate = await api.post(f"{url}/entries", data={"name": "alder"})
+    assert duplicate.status_code == 409 and "already has that name" in duplicate.text
+    live = await api.post(f"{url}/do/activate")
+    assert live.status_code == 303
+    detail = await api.get(live.headers["location"])
+    assert "The campaign is live." in detail.text and "Close now" in detail.text
+    closed = await api.post(f"{url}/do/close")
+    assert closed.status_code == 303
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(CampaignResult)) == 1
+
+
+async def test_admin_pages_refuse_members(api, officer, members):
+    member = await members.add("Veteran")
+    r = await api.post(
+        "/api/v1/auth/login", json={"username": member.username, "password": "long enough pw 1"}
+    )
+    assert r.status_code == 200
+    assert (await api.get("/admin/campaigns")).status_code == 403
+    assert (await api.post("/admin/campaigns", data={"title": "x"})).status_code == 403
+
+
+async def test_home_page_shows_the_open_campaign_and_last_result(api, officer, members, cast):
+    done = await officer.campaign(title="Finished poll")
+    await cast(await members.add("Member"), done, ["Cedar"], expect=201)
+    await officer.call("POST", f"/api/v1/admin/campaigns/{done['id']}/close")
+    await officer.campaign(title="Open poll")
+    home = await api.get("/")
+    assert home.status_code == 200
+    assert "Open poll" in home.text and "Finished poll" in home.text and "<strong>Cedar</strong>" in home.text
+    assert home.text.count('class="panel vote-home"') == 1
+
+
+async def test_demo_seeds_a_live_and_a_closed_campaign_once(make_host, db):
+    host = make_host(plugins=["identity", "voting"])
+    await host.open()
+    try:
+        for _ in range(2):
+            async with host.db.session() as session:
+                for plugin in host.plugins:
+                    seed = getattr(plugin.obj, "seed_demo_data", None)
+                    if seed is not None:
+                        await seed(session=session, host=host)
+        async with host.db.session() as session:
+            statuses = sorted((await session.scalars(select(Campaign.status))).all())
+            assert statuses == ["closed", "live"]
+            assert await session.scalar(select(func.count()).select_from(CampaignResult)) == 1
+            assert await session.scalar(select(func.count()).select_from(Vote)) > 10
+    finally:
+        await host.close()
