@@ -30,15 +30,16 @@ import asyncio
 import contextlib
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from aiohttp import web
 
 from . import fake_discord_rest as rest
-from .fake_discord_gateway import GatewaySession, handle_gateway
+from .fake_discord_gateway import GatewaySession, SessionState, handle_gateway
 from .fake_discord_interactions import InteractionBuilder, InteractionRecord, wait_for_interaction
 from .fake_discord_permissions import base_permissions
+from .fake_discord_ratelimits import RateLimiter
 from .fake_discord_state import (
     DEFAULT_EVERYONE_PERMISSIONS,
     DIRECT_MESSAGES_INTENT,
@@ -61,7 +62,14 @@ from .fake_discord_state import (
     user_payload,
 )
 
-__all__ = ["FakeDiscord", "FakeGuild", "InteractionBuilder", "InteractionRecord", "RecordedRequest"]
+__all__ = [
+    "FakeDiscord",
+    "FakeGuild",
+    "InteractionBuilder",
+    "InteractionRecord",
+    "RecordedRequest",
+    "connected",
+]
 
 _MISSING: Any = object()
 
@@ -97,6 +105,7 @@ class FakeDiscord:
         self.gateway_closes: list[int] = []  # close codes the fake sent, in order
         self.requests: list[RecordedRequest] = []
         self.interactions: dict[int, InteractionRecord] = {}
+        self.rate_limiter = RateLimiter()
         # Discord forgets an interaction not acknowledged within 3 s (10062 afterwards).
         self.interaction_ack_timeout = 3.0
         self._interaction_cond = asyncio.Condition()
@@ -104,8 +113,8 @@ class FakeDiscord:
         self.host = "127.0.0.1"
         self.port: int | None = None
         self._failures: list[InjectedFailure] = []
-        self._sessions: set[GatewaySession] = set()
-        self._known_sessions: set[str] = set()
+        self._sessions: set[GatewaySession] = set()  # open connections
+        self._states: dict[str, SessionState] = {}  # resumable sessions by id
         self._identify_cond = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
@@ -171,14 +180,25 @@ class FakeDiscord:
 
     async def _shutdown(self) -> None:
         sessions = list(self._sessions)
+        for session in sessions:
+            session.closed_by_server = True
+            session.detach()
         await asyncio.gather(
             *(s.ws.close(code=1001, message=b"going away") for s in sessions), return_exceptions=True
         )
-        for session in sessions:
-            session.ready = False
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[FakeDiscord]:
+        """Started and patched into discord.py for the block; stopped afterwards."""
+        await self.start()
+        try:
+            with self.patch_client():
+                yield self
+        finally:
+            await self.stop()
 
     @contextlib.contextmanager
     def patch_client(self) -> Iterator[FakeDiscord]:
@@ -341,13 +361,31 @@ class FakeDiscord:
         is_global: bool = False,
         times: int = 1,
         json: dict | None = None,
+        cloudflare: bool = False,
     ) -> None:
-        """Answer the next ``times`` matching requests (path full-match) with an error."""
+        """Answer the next ``times`` matching requests (path full-match) with an error.
+
+        ``cloudflare=True``: a 429 from Cloudflare (HTML, no ``Via``), which clients
+        must not retry."""
         self._failures.append(
             InjectedFailure(
-                method.upper(), re.compile(path_regex), status, retry_after, is_global, times, json
+                method.upper(),
+                re.compile(path_regex),
+                status,
+                retry_after,
+                is_global,
+                times,
+                json,
+                cloudflare,
             )
         )
+
+    def set_rate_limit(
+        self, method: str, path_regex: str, *, limit: int, window: float, scope: str = "user"
+    ) -> None:
+        """Allow ``limit`` requests per ``window`` seconds on matching routes (per major
+        parameter); ``scope="shared"`` marks a limit shared by everyone using the resource."""
+        self.rate_limiter.set(method, path_regex, limit, window, scope)
 
     def _take_failure(self, method: str, path: str) -> InjectedFailure | None:
         for failure in self._failures:
@@ -398,18 +436,25 @@ class FakeDiscord:
         await self._broadcast(event_name, data, intents=None)
 
     async def _broadcast(self, event_name: str, data: dict, *, intents: int | None) -> None:
-        for session in list(self._sessions):
-            if not session.ready:
-                continue
-            if intents is not None and session.intents is not None and not session.intents & intents:
-                continue  # real Discord withholds events the client has no intent for
-            await session.send(0, data, event_name)
+        """Dispatch to every identified session with a matching intent (real Discord withholds
+        the others); a disconnected session buffers the event for its RESUME."""
+        for state in list(self._states.values()):
+            if state.identified and state.wants(intents):
+                await state.dispatch(event_name, data)
 
     async def reconnect_clients(self) -> None:
-        """Send op 7 RECONNECT: clients drop the socket and RESUME at once (no backoff)."""
+        """Send op 7 RECONNECT: clients drop the socket and RESUME at once (no backoff).
+
+        Events dispatched from now until a client resumes are buffered and replayed."""
         for session in list(self._sessions):
             if session.ready:
+                session.detach()
                 await session.send(7, None)
+
+    def dispatched(self, event_name: str) -> list[dict]:
+        """Payloads of every ``event_name`` DISPATCH sent to any session (oldest first)."""
+        frames = [f for state in self._states.values() for f in state.sent if f["t"] == event_name]
+        return [f["d"] for f in frames]
 
     async def member_join(self, guild_id: int, user_id: int, username: str, **kw: Any) -> dict:
         member = self.add_member(guild_id, user_id, username, **kw)
@@ -509,3 +554,32 @@ class FakeDiscord:
             await self._broadcast("MESSAGE_CREATE", event, intents=GUILD_MESSAGES_INTENT)
         else:
             await self._broadcast("MESSAGE_CREATE", event, intents=DIRECT_MESSAGES_INTENT)
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    client: Any,
+    token: str = "fake-token",  # noqa: S107 - the fake accepts any token unless given one
+    timeout: float = 5.0,  # noqa: ASYNC109
+) -> AsyncIterator[Any]:
+    """Log ``client`` in and connect it like ``client.start()``; yield once it is ready.
+
+    A refusal by the gateway (bad token, disallowed intents) is raised here. On exit the
+    client is closed and its connect task reaped.
+    """
+    await client.login(token)
+    task = asyncio.create_task(client.connect())
+    ready = asyncio.ensure_future(client.wait_until_ready())
+    try:
+        done, _ = await asyncio.wait([task, ready], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()
+        if ready not in done:
+            raise TimeoutError("the client did not become ready")
+        yield client
+    finally:
+        ready.cancel()
+        await client.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

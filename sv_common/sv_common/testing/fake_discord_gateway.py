@@ -1,4 +1,5 @@
-"""Gateway side of the fake Discord: one :class:`GatewaySession` per websocket.
+"""Gateway side of the fake Discord: a :class:`GatewaySession` per websocket, a
+:class:`SessionState` per Discord session (it outlives connections, for RESUME).
 
 Frames are always sent as uncompressed JSON text. discord.py asks for
 ``compress=zlib-stream`` (or ``zstd-stream`` when a zstd module is present)
@@ -13,44 +14,85 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from .fake_discord_state import PRIVILEGED_INTENTS, iso
+from .fake_discord_state import GUILD_PRESENCES_INTENT, PRIVILEGED_INTENTS, iso
 
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
 
 HEARTBEAT_INTERVAL_MS = 41250
+REPLAY_BUFFER = 1000  # dispatches kept per session for RESUME
+CHUNK_SIZE = 1000  # Discord's cap on members per GUILD_MEMBERS_CHUNK
+
+
+class SessionState:
+    """A session as Discord keeps it across connections: sequence, intents, sent events.
+
+    Events for a session are buffered while its client is disconnected and replayed
+    after the ``seq`` the client gives in its RESUME, as Discord does.
+    """
+
+    def __init__(self, session_id: str, intents: int, large_threshold: int) -> None:
+        self.session_id = session_id
+        self.intents = intents
+        self.large_threshold = large_threshold
+        self.seq = 0
+        self.sent: deque[dict] = deque(maxlen=REPLAY_BUFFER)
+        self.connection: GatewaySession | None = None
+        self.identified = False  # READY and the GUILD_CREATEs went out
+
+    def wants(self, intents: int | None) -> bool:
+        return intents is None or bool(self.intents & intents)
+
+    async def dispatch(self, event_name: str, data: Any) -> None:
+        self.seq += 1
+        frame = {"op": 0, "d": data, "s": self.seq, "t": event_name}
+        self.sent.append(frame)
+        if self.connection is not None:
+            await self.connection.send_frame(frame)
 
 
 class GatewaySession:
-    """State of one client connection: sequence numbers, intents, session id."""
+    """One websocket connection; it carries a :class:`SessionState` after IDENTIFY or RESUME."""
 
     def __init__(self, fake: FakeDiscord, ws: web.WebSocketResponse) -> None:
         self.fake = fake
         self.ws = ws
-        self.seq = 0
-        self.intents: int | None = None
-        self.session_id: str | None = None
-        self.ready = False
+        self.state: SessionState | None = None
+        self.closed_by_server = False
         self._send_lock = asyncio.Lock()
 
+    @property
+    def ready(self) -> bool:
+        return self.state is not None and self.state.identified and self.state.connection is self
+
     async def send(self, op: int, d: Any, t: str | None = None) -> None:
-        frame: dict[str, Any] = {"op": op, "d": d, "s": None, "t": t}
+        if op == 0:
+            if self.state is None:
+                raise RuntimeError("dispatch before IDENTIFY")
+            await self.state.dispatch(t or "", d)
+        else:
+            await self.send_frame({"op": op, "d": d, "s": None, "t": t})
+
+    async def send_frame(self, frame: dict) -> None:
         async with self._send_lock:  # seq must reach the wire in order
-            if op == 0:
-                self.seq += 1
-                frame["s"] = self.seq
             if not self.ws.closed:
                 await self.ws.send_str(json.dumps(frame))
 
     async def close(self, code: int, reason: str) -> None:
         """Close with one of Discord's gateway close codes (recorded in ``fake.gateway_closes``)."""
         self.fake.gateway_closes.append(code)
-        self.ready = False
+        self.closed_by_server = True
+        self.detach()
         await self.ws.close(code=code, message=reason.encode())
+
+    def detach(self) -> None:
+        if self.state is not None and self.state.connection is self:
+            self.state.connection = None
 
     async def run(self) -> None:
         await self.send(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": ["fake-discord"]})
@@ -86,17 +128,18 @@ class GatewaySession:
         if not fake.token_ok(token[4:] if token.startswith("Bot ") else token):
             await self.close(4004, "Authentication failed.")
             return
-        if int(d.get("intents") or 0) & PRIVILEGED_INTENTS & ~fake.portal_intents:
+        intents = int(d.get("intents") or 0)
+        if intents & PRIVILEGED_INTENTS & ~fake.portal_intents:
             await self.close(4014, "Disallowed intent(s).")
             return
-        self.intents = d.get("intents")
-        self.session_id = secrets.token_hex(16)
-        fake._known_sessions.add(self.session_id)
+        state = SessionState(secrets.token_hex(16), intents, int(d.get("large_threshold") or 50))
+        fake._states[state.session_id] = state
+        self.state, state.connection = state, self
         ready = {
             "v": 10,
             "user": dict(fake.users[fake.bot_user_id], verified=True, mfa_enabled=False, flags=0),
             "guilds": [{"id": str(gid), "unavailable": True} for gid in fake.guilds],
-            "session_id": self.session_id,
+            "session_id": state.session_id,
             "session_type": "normal",
             "resume_gateway_url": fake.gateway_url,
             "application": {"id": str(fake.application_id), "flags": 0},
@@ -109,22 +152,37 @@ class GatewaySession:
         await self.send(0, ready, "READY")
         joined = iso()
         for guild in list(fake.guilds.values()):
-            await self.send(0, guild.create_payload(joined), "GUILD_CREATE")
-        self.ready = True
+            await self.send(0, guild.create_payload(joined, self._initial_members(guild)), "GUILD_CREATE")
+        state.identified = True
         await fake._note_identify()
 
+    def _initial_members(self, guild: Any) -> list[dict]:
+        """Without the presences intent, or for a large guild, GUILD_CREATE carries only the
+        bot's own member; clients fetch the rest with op 8 REQUEST_GUILD_MEMBERS."""
+        assert self.state is not None
+        large = len(guild.members) > self.state.large_threshold
+        if self.state.intents & GUILD_PRESENCES_INTENT and not large:
+            return list(guild.members.values())
+        me = guild.members.get(self.fake.bot_user_id)
+        return [me] if me is not None else []
+
     async def _resume(self, d: dict) -> None:
-        if d.get("session_id") in self.fake._known_sessions:
-            self.session_id = d["session_id"]
-            self.seq = int(d.get("seq") or 0)
-            self.ready = True
-            await self.send(0, {"_trace": ["fake-discord"]}, "RESUMED")
-        else:
+        state = self.fake._states.get(str(d.get("session_id")))
+        if state is None or not self.fake.token_ok(str(d.get("token") or "")):
             await self.send(9, False)
+            return
+        if state.connection is not None and state.connection is not self:
+            state.connection.detach()
+        self.state, state.connection = state, self
+        after = int(d.get("seq") or 0)
+        for frame in list(state.sent):  # what the client missed while away
+            if frame["s"] > after:
+                await self.send_frame(frame)
+        await self.send(0, {"_trace": ["fake-discord"]}, "RESUMED")
 
     async def _request_members(self, d: dict) -> None:
         guild = self.fake.guilds.get(int(d.get("guild_id", 0)))
-        if guild is None:
+        if guild is None or self.state is None:
             return
         members = list(guild.members.values())
         not_found: list[str] = []
@@ -141,18 +199,20 @@ class GatewaySession:
             ]
         if d.get("limit"):
             members = members[: int(d["limit"])]
-        chunk = {
-            "guild_id": str(guild.id),
-            "members": members,
-            "chunk_index": 0,
-            "chunk_count": 1,
-            "not_found": not_found,
-        }
-        if d.get("presences"):
-            chunk["presences"] = []
-        if d.get("nonce") is not None:
-            chunk["nonce"] = d["nonce"]
-        await self.send(0, chunk, "GUILD_MEMBERS_CHUNK")
+        chunks = [members[i : i + CHUNK_SIZE] for i in range(0, len(members), CHUNK_SIZE)] or [[]]
+        for index, part in enumerate(chunks):
+            chunk = {
+                "guild_id": str(guild.id),
+                "members": part,
+                "chunk_index": index,
+                "chunk_count": len(chunks),
+                "not_found": not_found if index == 0 else [],
+            }
+            if d.get("presences"):
+                chunk["presences"] = []
+            if d.get("nonce") is not None:
+                chunk["nonce"] = d["nonce"]
+            await self.send(0, chunk, "GUILD_MEMBERS_CHUNK")
 
 
 async def handle_gateway(fake: FakeDiscord, request: web.Request) -> web.WebSocketResponse:
@@ -164,6 +224,10 @@ async def handle_gateway(fake: FakeDiscord, request: web.Request) -> web.WebSock
         await session.run()
     finally:
         fake._sessions.discard(session)
+        session.detach()
+        # A client closing with 1000/1001 ends its session; other closes keep it resumable.
+        if not session.closed_by_server and ws.close_code in (1000, 1001) and session.state is not None:
+            fake._states.pop(session.state.session_id, None)
         if not ws.closed:
             await ws.close()
     return ws

@@ -254,16 +254,16 @@ class FakeGuild:
             "premium_progress_bar_enabled": False,
         }
 
-    def create_payload(self, joined_at: str) -> dict:
-        """GUILD_CREATE shape: complete, so discord.py sees the guild as chunked."""
+    def create_payload(self, joined_at: str, members: list[dict]) -> dict:
+        """GUILD_CREATE shape with the ``members`` the session may see at once."""
         data = self.base_payload()
         data.update(
             joined_at=joined_at,
-            large=False,
+            large=len(members) < len(self.members),
             unavailable=False,
             member_count=len(self.members),
             voice_states=[],
-            members=list(self.members.values()),
+            members=members,
             channels=list(self.channels.values()),
             threads=[],
             presences=[],
@@ -296,6 +296,7 @@ class InjectedFailure:
     is_global: bool
     times: int
     body: dict | None
+    cloudflare: bool = False
 
 
 # Discord's bodies for bare errors; a 403 is always a JSON error with a real code.

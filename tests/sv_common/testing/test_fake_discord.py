@@ -4,7 +4,6 @@ test that talks to the fake exercises discord.py's true HTTP/gateway paths."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import time
 
@@ -14,7 +13,7 @@ import pytest
 import pytest_asyncio
 from discord.ext import commands
 
-from sv_common.testing.fake_discord import FakeDiscord
+from sv_common.testing.fake_discord import FakeDiscord, connected
 
 GUILD = 900000000000000001
 ROLE_MEMBER = 900000000000000010
@@ -53,25 +52,12 @@ async def fake():
     fake.add_member(GUILD, ALICE, "alice", global_name="Alice", nick="Ally", roles=[ROLE_MEMBER])
     fake.add_member(GUILD, BOB, "bob", dms_open=False)
     fake.add_member(GUILD, fake.bot_user_id, "PATT Bot", roles=[ROLE_BOT])  # bot outranks Officer
-    await fake.start()
-    with fake.patch_client():
+    async with fake.serving():
         yield fake
-    await fake.stop()
 
 
-@contextlib.asynccontextmanager
-async def running(client: discord.Client):
-    """Login + connect like client.start(), then close and reap the connect task."""
-    await client.login("fake-token")
-    task = asyncio.create_task(client.connect())
-    try:
-        await asyncio.wait_for(client.wait_until_ready(), 5)
-        yield client
-    finally:
-        await client.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def running(client: discord.Client):
+    return connected(client, timeout=10)
 
 
 def new_client() -> discord.Client:

@@ -4,7 +4,6 @@ route, follow-up webhooks and the INTERACTION_CREATE builder."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 import aiohttp
@@ -13,7 +12,7 @@ import pytest
 import pytest_asyncio
 from discord import app_commands
 
-from sv_common.testing.fake_discord import FakeDiscord
+from sv_common.testing.fake_discord import FakeDiscord, connected
 from sv_common.testing.fake_discord_interactions import UserOption
 
 GUILD = 910000000000000001
@@ -108,10 +107,8 @@ async def fake():
     fake.add_channel(GUILD, TEXT, "general")
     fake.add_member(GUILD, ALICE, "alice")
     fake.add_member(GUILD, BOB, "bob")
-    await fake.start()
-    with fake.patch_client():
+    async with fake.serving():
         yield fake
-    await fake.stop()
 
 
 @pytest_asyncio.fixture
@@ -126,14 +123,8 @@ async def client(fake):
         pass  # the tree and view store handle them; this keeps the event visible in tests
 
     client.add_view(Board())
-    await client.login("fake-token")
-    task = asyncio.create_task(client.connect())
-    await asyncio.wait_for(client.wait_until_ready(), 5)
-    yield client
-    await client.close()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with connected(client):
+        yield client
 
 
 def builder(fake: FakeDiscord):

@@ -3,14 +3,11 @@ role hierarchy and permissions, privileged intents, tokens, and message rules.""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import discord
 import pytest
 import pytest_asyncio
 
-from sv_common.testing.fake_discord import FakeDiscord
+from sv_common.testing.fake_discord import FakeDiscord, connected
 
 GUILD = 920000000000000001
 LOW, BOT_ROLE, HIGH, MANAGED = 920000000000000010, 920000000000000011, 920000000000000012, 920000000000000013
@@ -41,31 +38,13 @@ async def fake():
     fake.add_channel(GUILD, HIDDEN, "officers", parent_id=CATEGORY, permission_overwrites=deny_view)
     deny_send = [{"id": BOT_ROLE, "type": 0, "allow": 0, "deny": SEND}]
     fake.add_channel(GUILD, READ_ONLY, "rules", parent_id=CATEGORY, permission_overwrites=deny_send)
-    await fake.start()
-    with fake.patch_client():
+    async with fake.serving():
         yield fake
-    await fake.stop()
 
 
-@contextlib.asynccontextmanager
-async def running(intents: discord.Intents | None = None, token: str = TOKEN):
+def running(intents: discord.Intents | None = None, token: str = TOKEN):
     client = discord.Client(intents=intents or discord.Intents.default(), guild_ready_timeout=0.05)
-    await client.login(token)
-    task = asyncio.create_task(client.connect())
-    try:
-        done, _ = await asyncio.wait(
-            [task, asyncio.ensure_future(client.wait_until_ready())],
-            timeout=5,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        if task in done:
-            task.result()  # raises the gateway's refusal
-        yield client
-    finally:
-        await client.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, discord.ConnectionClosed):
-            await task
+    return connected(client, token)
 
 
 @pytest.mark.asyncio
