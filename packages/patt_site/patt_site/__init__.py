@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from patt_host import LandingPage, Site
+from patt_site.voting_texts import VOTING_TEXTS
 
 HERE = Path(__file__).parent
 
@@ -17,6 +18,7 @@ site = Site(
         "hero_text": "A World of Warcraft guild for casual heroic raiding, with a real-life-first philosophy "
         "and zero tolerance for toxicity.",
         "discord_invite_url": "",
+        "voting": VOTING_TEXTS,
     },
     config={
         "login_path": "/login",

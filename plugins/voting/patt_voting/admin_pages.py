@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from patt_host.web import HostDep, Officer, render, require_officer
 from patt_voting import campaigns
+from patt_voting.agent import agent_log
 from patt_voting.counting import METHODS
 from patt_voting.models import Campaign
 from patt_voting.pages import human_time
@@ -118,6 +119,7 @@ def build_router() -> APIRouter:
                 if campaign.status == "draft"
                 else [],
                 "methods": METHODS,
+                "agent_posts": await agent_log(session, campaign_id),
                 "ends_at": campaigns.ends_at(campaign),
                 "human_time": human_time,
                 "flash_error": error,

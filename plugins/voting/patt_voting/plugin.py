@@ -39,8 +39,9 @@ class VotingPlugin:
         return await seed_demo_campaigns(session, host)
 
     @hookimpl
-    def menu_links(self):
-        return [MenuLink("Vote", "/vote", order=30)]
+    def menu_links(self, host):
+        label = (host.site.texts.get("voting") or {}).get("menu_label", "Vote")
+        return [MenuLink(label, "/vote", order=30)]
 
     @hookimpl
     def admin_menu_links(self):
@@ -55,6 +56,12 @@ class VotingPlugin:
             ),
             Permission("voting.turnout", level, "See live turnout (counts only, never choices)"),
         ]
+
+    @hookimpl
+    def register_cron_jobs(self, host):
+        from patt_voting.jobs import cron_jobs
+
+        return cron_jobs(host.plugin_settings("voting").check_every_minutes)
 
     @hookimpl
     def register_commands(self):

@@ -103,6 +103,16 @@ async def officer(api, members) -> Officer:
 
 
 @pytest.fixture
+def officer_on(members):
+    """``await officer_on(client)``: an officer for a client of another site."""
+
+    async def make(client) -> Officer:
+        return Officer(client, await members.add("Officer"))
+
+    return make
+
+
+@pytest.fixture
 def cast(api):
     """``await cast(voter, campaign, ["Alder", "Birch"], expect=201)`` -> the response."""
 
