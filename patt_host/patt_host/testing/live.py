@@ -18,12 +18,15 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """Serves an app built from ``host`` in a background thread with its own event loop."""
+    """Serves an app built from ``host`` in a background thread with its own event loop.
 
-    def __init__(self, host: Any, *, start_services: bool = False):
+    ``port`` reuses a known port, e.g. to restart a site where a client expects it.
+    """
+
+    def __init__(self, host: Any, *, start_services: bool = False, port: int | None = None):
         from patt_host.app import create_app
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(host, start_services=start_services)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
