@@ -4,6 +4,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -127,3 +128,51 @@ def test_watch_uploads_each_new_export_once(companion_home, fake_site, tmp_path,
         proc.terminate()
         proc.wait(10)
     assert len(fake_site.uploads) == 3 and path.exists()
+
+
+def test_setup_asks_on_a_terminal(companion_home, fake_site):
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [PATT_COMPANION, "setup"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # no controlling terminal: getpass reads the pty on stdin
+    )
+    os.close(follower)
+    os.write(leader, f"{fake_site.url}\n".encode())
+    # getpass turns echo off with TCSAFLUSH (dropping typed-ahead input): answer after its prompt.
+    prompt = ""
+    deadline = time.monotonic() + 30
+    while "API key" not in prompt and time.monotonic() < deadline:
+        prompt += os.read(proc.stderr.fileno(), 1024).decode()
+    os.write(leader, f"{API_KEY}\n".encode())
+    out, err = proc.communicate(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0, prompt + err
+    assert "Site URL" in out and "site and API key OK" in out
+    config = tomllib.loads((companion_home / "config" / "config.toml").read_text())
+    assert config["url"] == fake_site.url and config["api_key"] == API_KEY
+
+
+def test_companion_stands_alone():
+    """The uploader runs on players' PCs: no dependency on the platform's packages."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "companion"
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    assert not [
+        d for d in project["project"]["dependencies"] if d.startswith(("patt-host", "sv-common", "patt_"))
+    ]
+    imported = set()
+    for source in (root / "patt_companion").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module.split(".")[0])
+    assert imported & {"patt_host", "sv_common", "patt_identity", "patt_guild_sync"} == set()
+    assert {"lupa", "httpx", "platformdirs"} <= imported
