@@ -133,12 +133,16 @@ async def test_dry_run_button_shows_the_plan_and_sends_nothing(
             )
             player = await create_player(session, display_name=name, discord_user_id=du.id)
             await set_rank_override(session, player.id, levels[level])
+    fake_discord.guilds[GUILD_ID].roles[RANK_ROLE_IDS[5]]["position"] = 11  # above the bot's role
     host = discord_host(make_host, plugins=["sample"])
     await start_discord_bot(host)
     client = await make_client(host=host)
 
     plan = client.data(await client.post("/api/v1/discord/role-sync/dry-run", headers=OFFICER))
     assert (plan["dry_run"], plan["planned"], plan["sent"]) == (True, 2, 0)
+    assert sum("the bot can assign it" in n for n in plan["notes"]) == 4
+    [problem] = [n for n in plan["notes"] if "cannot be assigned" in n]
+    assert "Rank 5" in problem and "drag the bot's role above it" in problem
     assert {(c["display_name"], c["action"], c["role_id"]) for c in plan["plan"]} == {
         ("Frodo", "add", str(RANK_ROLE_IDS[2])),
         ("Sam", "remove", str(RANK_ROLE_IDS[1])),
@@ -149,8 +153,12 @@ async def test_dry_run_button_shows_the_plan_and_sends_nothing(
     page = await client.get("/admin/discord", headers=OFFICER)
     assert "(dry run)" in page.text and "Frodo" in page.text and 'id="bot-off"' not in page.text
     assert "discord:DiscordSync" in page.text  # what each plugin attached to the bot
+    assert "No. Not below the bot&#39;s highest role (Bot)" in page.text
     status = client.data(await client.get("/api/v1/discord/status", headers=OFFICER))
     assert status["bot"]["status"] == "ready" and status["role_sync"]["planned"] == 2
+    access = {r["level"]: r["access"] for r in status["ranks"] if r["access"]}
+    assert [level for level, a in sorted(access.items()) if a["problem"] is None] == [1, 2, 3, 4]
+    assert "highest role" in access[5]["problem"]
     assert {c["name"] for c in status["channels"]} == {"guild", "general", "announcements", "officers"}
 
     # Officers switch the direction on; the job then sends exactly the plan.

@@ -25,6 +25,8 @@ from patt_identity.schemas import (
     RoleRename,
 )
 from sv_common.auth.service import revoke_invite
+from sv_common.discord.role_access import never_assignable
+from sv_common.errors import Conflict
 from sv_common.identity.ranks import drain_rank_changes
 
 
@@ -128,8 +130,17 @@ def reference_router() -> APIRouter:
         async with rt.host.db.session() as session:
             return ok(await admin_reference.list_ranks(session))
 
+    def refuse_unassignable_role(rt: Any, role_id: str | None) -> None:
+        """A rank mapped to a role the bot can never assign would fail every role sync."""
+        if role_id:
+            problem = never_assignable(rt.host.bot, rt.host.settings.discord_guild_id, role_id)
+            if problem:
+                raise Conflict(f"The bot can never assign that Discord role: {problem}")
+
     @router.post("/ranks", name="admin_rank_create", status_code=201)
     async def create_rank(body: RankCreate, rt: RuntimeDep):
+        refuse_unassignable_role(rt, body.discord_role_id)
+
         async def work(session):
             rank, changes = await admin_reference.create_rank(session, body.model_dump())
             return {**admin_reference.rank_dict(rank), "players_changed": len(changes)}
@@ -140,6 +151,7 @@ def reference_router() -> APIRouter:
     async def update_rank(rank_id: int, body: RankUpdate, rt: RuntimeDep):
         """Edit a rank; changing level, WoW rank index or Discord role recomputes every player."""
         changes = body.model_dump(include=body.model_fields_set)
+        refuse_unassignable_role(rt, changes.get("discord_role_id"))
 
         async def work(session):
             rank, rank_changes = await admin_reference.update_rank(session, rank_id, changes)

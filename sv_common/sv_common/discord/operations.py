@@ -18,7 +18,16 @@ from sv_common.discord.guild import fetch_channel_snapshots, fetch_member_snapsh
 from sv_common.discord.member_sync import SyncOutcome, full_sync, rank_events
 from sv_common.discord.models import RoleSyncRun
 from sv_common.discord.pacing import Pacer
-from sv_common.discord.role_sync import RolePlan, apply_role_plan, compute_role_plan, record_run
+from sv_common.discord.role_access import fetch_role_access
+from sv_common.discord.role_sync import (
+    ChangeResult,
+    RolePlan,
+    apply_role_plan,
+    compute_role_plan,
+    rank_role_map,
+    record_run,
+    split_blocked,
+)
 from sv_common.identity.models import DiscordUser, Player
 from sv_common.identity.ranks import drain_rank_changes, recompute_for_discord_user
 
@@ -93,8 +102,15 @@ async def run_role_sync(
         current = {m.discord_id: m.role_ids for m in members if not m.bot}
         async with db.session() as session:
             plan = await compute_role_plan(session, current)
-        if not dry_run:
-            results = await apply_role_plan(client.http, guild_id, plan, pacer=pacer)
+            ranks = await rank_role_map(session)
+        # Pre-flight: changes on roles the bot cannot assign are reported, not sent.
+        access = await fetch_role_access(client, guild_id, ranks.keys())
+        sendable, blocked, role_notes = split_blocked(plan, access, ranks, describe_all=dry_run)
+        notes.extend(role_notes)
+        if dry_run:
+            results = [ChangeResult(c, "planned") for c in sendable.changes] + blocked
+        else:
+            results = await apply_role_plan(client.http, guild_id, sendable, pacer=pacer) + blocked
     async with db.session() as session:
         run = await record_run(
             session,

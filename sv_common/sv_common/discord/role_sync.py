@@ -10,6 +10,10 @@ Directions (``discord_config.role_sync_mode``):
   rank maps to are never touched, nor are members not linked to a ranked player.
 - ``dry_run``: the plan is computed and recorded, nothing is sent.
 
+Before sending, :func:`sv_common.discord.role_access.fetch_role_access` checks each
+mapped role; changes on a role the bot cannot assign are recorded as ``blocked`` with one
+note per role saying what to fix, instead of a 403 per member on every run.
+
 :func:`apply_role_plan` sends only the differences, paced (:class:`Pacer`) on top of
 discord.py's rate-limit handling. Every change's result is recorded on a
 :class:`RoleSyncRun`; a failed change reappears in the next run's plan because the
@@ -64,7 +68,7 @@ class RolePlan:
 @dataclass
 class ChangeResult:
     change: RoleChange
-    status: Literal["sent", "failed", "planned"]
+    status: Literal["sent", "failed", "planned", "blocked"]
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -122,6 +126,30 @@ async def compute_role_plan(session: AsyncSession, current_roles: Mapping[str, I
     return plan
 
 
+def split_blocked(
+    plan: RolePlan, access: Mapping[str, Any], ranks: Mapping[str, GuildRank], *, describe_all: bool
+) -> tuple[RolePlan, list[ChangeResult], list[str]]:
+    """The changes the bot can send, the blocked ones, and one note per mapped role."""
+    sendable = RolePlan(notes=plan.notes, members_checked=plan.members_checked)
+    blocked: list[ChangeResult] = []
+    for change in plan.changes:
+        problem = access[change.role_id].problem if change.role_id in access else None
+        if problem is None:
+            sendable.changes.append(change)
+        else:
+            blocked.append(ChangeResult(change, "blocked", problem))
+    notes = []
+    for role_id, info in sorted(access.items(), key=lambda kv: -ranks[kv[0]].level if kv[0] in ranks else 0):
+        rank = ranks[role_id].name if role_id in ranks else "?"
+        label = f"Role {info.name or role_id} (rank {rank})"
+        if info.problem is not None:
+            count = sum(1 for b in blocked if b.change.role_id == role_id)
+            notes.append(f"{label} cannot be assigned by the bot: {info.problem} {count} change(s) not sent.")
+        elif describe_all:
+            notes.append(f"{label}: the bot can assign it.")
+    return sendable, blocked, notes
+
+
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, discord.HTTPException):
         return f"Discord {exc.status} (code {exc.code}): {exc.text}"[:300]
@@ -167,10 +195,13 @@ async def record_run(
     results = results if results is not None else [ChangeResult(c, "planned") for c in plan.changes]
     failed = sum(1 for r in results if r.status == "failed")
     sent = sum(1 for r in results if r.status == "sent")
+    blocked = any(r.status == "blocked" for r in results)
     if error:
         status = "failed"
     elif failed:
         status = "partial"
+    elif blocked:
+        status = "blocked"  # roles the bot cannot assign: the notes say what to change in Discord
     else:
         status = "done"
     run = RoleSyncRun(

@@ -244,3 +244,29 @@ async def test_admin_pages_render_for_officers(officer_client, guild):
     dashboard = await client.get("/admin")
     for link in ("/admin/players", "/admin/ranks", "/admin/invites", "/admin/matching"):
         assert f'href="{link}"' in dashboard.text
+
+
+async def test_rank_cannot_map_to_a_role_the_bot_can_never_assign(make_client, guild, log_in, fake_discord):
+    import discord
+
+    from patt_host.testing.discord import FAKE_TOKEN, GUILD_ID, RANK_ROLE_IDS
+    from sv_common.testing.fake_discord import connected
+
+    booster = 810000000000000077
+    fake_discord.add_role(GUILD_ID, booster, "Server Booster", position=2, managed=True)
+    client = await make_client(discord_guild_id=GUILD_ID)
+    await log_in(client, await guild.member("Officer"))
+    veteran = await guild.rank_id("Veteran")
+    url = f"/api/v1/admin/ranks/{veteran}"
+
+    everyone = await client.patch(url, json={"discord_role_id": str(GUILD_ID)})  # known without a bot
+    assert everyone.status_code == 409 and "@everyone" in everyone.json()["error"]["message"]
+    async with connected(discord.Client(intents=discord.Intents.default()), FAKE_TOKEN) as bot:
+        client.host.bot = bot
+        try:
+            managed = await client.patch(url, json={"discord_role_id": str(booster)})
+            fine = await client.patch(url, json={"discord_role_id": str(RANK_ROLE_IDS[2])})
+        finally:
+            client.host.bot = None
+    assert managed.status_code == 409 and "Managed by an integration" in managed.json()["error"]["message"]
+    assert fine.status_code == 200

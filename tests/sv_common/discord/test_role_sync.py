@@ -183,3 +183,28 @@ async def test_to_site_sends_nothing_and_ranks_follow_discord_roles(db, fake_dis
         rank = await session.scalar(select(GuildRank).where(GuildRank.level == 3))
         refreshed = await session.get(type(player), player.id)
         assert (refreshed.guild_rank_id, refreshed.guild_rank_source) == (rank.id, "discord")
+
+
+async def test_roles_the_bot_cannot_assign_are_reported_once_and_never_sent(db, fake_discord):
+    """Pre-flight: a rank role above the bot's and a managed one are blocked, not 403ed per member."""
+    arranged = await arrange(db, fake_discord, 20)
+    roles = fake_discord.guilds[GUILD_ID].roles
+    roles[RANK_ROLE_IDS[5]]["position"] = 11  # dragged above the bot's role (10)
+    roles[RANK_ROLE_IDS[4]]["managed"] = True  # e.g. an integration's role
+    blocked_roles = {RANK_ROLE_IDS[5], RANK_ROLE_IDS[4]}
+
+    dry = await sync(db, mode="dry_run")
+    assert {c["status"] for c in dry.plan if int(c["role_id"]) in blocked_roles} == {"blocked"}
+    assert sum("can assign it" in n for n in dry.notes) == 3  # the other mapped roles are fine
+
+    run = await sync(db)
+    sent_to = {role for _, role in role_calls(fake_discord, "PUT") + role_calls(fake_discord, "DELETE")}
+    assert not sent_to & blocked_roles
+    assert not [r for r in fake_discord.requests if r.status_returned == 403]
+    assert run.status == "blocked" and run.failed == 0
+    problems = [n for n in run.notes if "cannot be assigned" in n]
+    assert len(problems) == 2
+    assert any("Rank 5" in n and "drag the bot's role above it" in n for n in problems)
+    assert any("Rank 4" in n and "Managed by an integration" in n for n in problems)
+    wanted_ok = {(u, r) for u, r in arranged.adds if r not in blocked_roles}
+    assert set(role_calls(fake_discord, "PUT")) == wanted_ok

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sv_common import notify
 from sv_common.discord.channel_sync import channel_dict, list_channels
 from sv_common.discord.config import ROLE_SYNC_MODES, dm_feature_names, feature_column, load_discord_config
+from sv_common.discord.role_access import cached_role_access
 from sv_common.discord.role_sync import latest_run, rank_role_map, run_dict
 from sv_common.identity.models import DiscordUser, GuildRank
 
@@ -53,6 +54,8 @@ async def overview(host: Any, session: Any) -> dict[str, Any]:
     mapping = await rank_role_map(session)
     ranks = (await session.scalars(select(GuildRank).order_by(GuildRank.level.desc()))).all()
     run = await latest_run(session)
+    # From the connected bot's cache only: a page view must not call Discord.
+    access = cached_role_access(host.bot, [r.discord_role_id for r in ranks if r.discord_role_id])
     return {
         "bot": bot_state(host),
         "guild_id": config.guild_discord_id
@@ -60,7 +63,15 @@ async def overview(host: Any, session: Any) -> dict[str, Any]:
         "config": config_dict(config),
         "members": {"present": members_present, "total": members_total, "last_sync": last_member_sync},
         "ranks": [
-            {"id": r.id, "name": r.name, "level": r.level, "discord_role_id": r.discord_role_id}
+            {
+                "id": r.id,
+                "name": r.name,
+                "level": r.level,
+                "discord_role_id": r.discord_role_id,
+                "access": access[r.discord_role_id].as_dict()
+                if access is not None and r.discord_role_id
+                else None,
+            }
             for r in ranks
         ],
         "mapped_roles": len(mapping),
