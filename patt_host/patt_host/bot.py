@@ -22,6 +22,31 @@ from discord.ext import commands
 
 log = logging.getLogger("patt.bot")
 
+MAX_RATELIMIT_TIMEOUT = 60.0
+TOKEN_REJECTED = (
+    "error: Discord rejected the bot token (reset or revoked). Copy a new token from the Discord "
+    "Developer Portal → your application → Bot → Reset Token into DISCORD_BOT_TOKEN and restart."
+)
+PORTAL_INTENTS = {
+    "members": "Server Members Intent",
+    "presences": "Presence Intent",
+    "message_content": "Message Content Intent",
+}
+
+
+def privileged_intents_text(intents: discord.Intents) -> str:
+    """What to switch on in the developer portal when Discord closed the gateway with 4014."""
+    wanted = [label for flag, label in PORTAL_INTENTS.items() if getattr(intents, flag)]
+    return (
+        "error: Discord refused the bot's privileged intents. In the Discord Developer Portal → your "
+        f"application → Bot → Privileged Gateway Intents, switch on: {', '.join(wanted)}; then restart the bot."
+    )
+
+
+def mark_token_rejected(host: Any) -> None:
+    """Record on the status page that the bot needs a new token (a 401 from Discord)."""
+    host.status["bot"] = TOKEN_REJECTED
+
 
 def merged_intents(host: Any) -> discord.Intents:
     intents = discord.Intents.default()
@@ -67,6 +92,9 @@ class PattBot(commands.Bot):
         kwargs.setdefault("command_prefix", commands.when_mentioned)
         kwargs.setdefault("intents", merged_intents(host))
         kwargs.setdefault("tree_cls", PattCommandTree)
+        # Jobs in the bot process use this client: a long 429 must raise (the job
+        # reschedules) rather than block the job; discord.py's minimum is 30 s.
+        kwargs.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_TIMEOUT)
         super().__init__(**kwargs)
         self.host = host
         self.cog_status: dict[str, dict[str, Any]] = {}
@@ -158,7 +186,8 @@ class PattBot(commands.Bot):
         self.host.status["bot"] = "ready"
 
     async def on_disconnect(self) -> None:
-        self.host.status["bot"] = "disconnected"
+        if not self.host.status.get("bot", "").startswith("error"):  # keep the reason it stopped
+            self.host.status["bot"] = "disconnected"
 
 
 def build_bot(host: Any, **kwargs: Any) -> PattBot:
@@ -175,8 +204,18 @@ async def run_bot(host: Any, **kwargs: Any) -> None:
     try:
         await bot.start(token)
     except discord.LoginFailure:
-        host.status["bot"] = "error: login failed (check DISCORD_BOT_TOKEN)"
+        mark_token_rejected(host)
         log.error("Discord login failed; the bot is off")
+    except discord.PrivilegedIntentsRequired:
+        host.status["bot"] = privileged_intents_text(bot.intents)
+        log.error("Discord refused the privileged intents; the bot is off. %s", host.status["bot"])
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4004:  # the token was revoked while connected
+            mark_token_rejected(host)
+            log.error("Discord closed the connection: the bot token was revoked")
+        else:
+            host.status["bot"] = f"error: Discord closed the connection ({exc.code})"
+            log.exception("the Discord bot stopped")
     except Exception as exc:  # noqa: BLE001 - the site keeps running without the bot
         host.status["bot"] = f"error: {type(exc).__name__}"
         log.exception("the Discord bot stopped")

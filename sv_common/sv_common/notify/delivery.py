@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import aiohttp
 import discord
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.config import load_discord_config
@@ -65,6 +65,7 @@ class DeliveryReport:
     retrying: int = 0
     skipped: int = 0
     stopped: str | None = None  # why the run ended early
+    token_rejected: bool = False  # Discord answered 401: the bot needs a new token
     errors: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -87,7 +88,11 @@ class Outcome:
 def classify(exc: BaseException) -> Outcome:
     """Map a send error to what the worker does with the row."""
     if isinstance(exc, discord.RateLimited):  # the wait exceeded max_ratelimit_timeout
-        return Outcome("retry", f"rate limited for {exc.retry_after:.0f}s", retry_after=exc.retry_after)
+        return Outcome(
+            "rate_limited", f"rate limited for {exc.retry_after:.0f}s", retry_after=exc.retry_after
+        )
+    if isinstance(exc, discord.HTTPException) and exc.status == 401:
+        return Outcome("token_rejected", "Discord rejected the bot token (401): it was reset or revoked.")
     if isinstance(exc, discord.Forbidden):
         if exc.code == DM_CLOSED_CODE:
             return Outcome("failed", "The member does not accept DMs from the bot (Discord 403, code 50007).")
@@ -164,9 +169,8 @@ async def deliver_pending(
     """
     report = DeliveryReport()
     fixed_now = now
-    for index, row_id in enumerate(
-        await _due_ids(db, now=now or datetime.now(UTC), flush=flush, limit=limit)
-    ):
+    row_ids = await _due_ids(db, now=now or datetime.now(UTC), flush=flush, limit=limit)
+    for index, row_id in enumerate(row_ids):
         if index and min_interval:
             await asyncio.sleep(min_interval)
         async with db.session() as session:
@@ -199,9 +203,35 @@ async def deliver_pending(
                     "notification %s (%s %s) not sent: %s", row.id, row.kind, row.target, outcome.error
                 )
             when = fixed_now or datetime.now(UTC)
+            if outcome.kind == "token_rejected":
+                # Not the row's fault: it stays queued untouched, and so does the rest.
+                report.stopped, report.token_rejected = outcome.error, True
+                break
             if outcome.kind == "unreachable":
                 _apply(row, Outcome("retry", outcome.error), when, report)
                 report.stopped = outcome.error
                 break
+            if outcome.kind == "rate_limited":
+                # Waiting here would block the job: this row and the rest go back in the
+                # queue, due when Discord's limit has passed.
+                _apply(row, Outcome("retry", outcome.error, outcome.retry_after), when, report)
+                await _defer_rest(
+                    db, row_ids[index + 1 :], when + timedelta(seconds=outcome.retry_after or 0)
+                )
+                report.stopped = outcome.error
+                break
             _apply(row, outcome, when, report)
     return report
+
+
+async def _defer_rest(db: Any, row_ids: list[int], until: datetime) -> None:
+    """Reschedule still-pending rows without counting an attempt."""
+    if not row_ids:
+        return
+    async with db.session() as session:
+        await session.execute(
+            update(NotificationOutbox)
+            .where(NotificationOutbox.id.in_(row_ids), NotificationOutbox.status == "pending")
+            .where(NotificationOutbox.next_attempt_at < until)
+            .values(next_attempt_at=until)
+        )

@@ -197,3 +197,26 @@ async def test_failed_rows_can_be_retried_by_an_officer(db, sender, fake_discord
     async with db.session() as session:
         with pytest.raises(Conflict, match="Only failed or skipped"):
             await notify.retry_notification(session, row_id)  # already sent
+
+
+async def test_long_rate_limit_reschedules_the_rest_instead_of_blocking(db, sender, fake_discord):
+    """The jobs' client raises discord.RateLimited for a long retry_after (max_ratelimit_timeout)."""
+    ids = [await post(db, f"news {i}") for i in range(3)]
+    fake_discord.fail_next("POST", POST_ROUTE, status=429, retry_after=120)
+    started = datetime.now(UTC)
+    report = await asyncio.wait_for(notify.deliver_pending(db, sender, now=started), 10)
+    assert report.sent == 0 and "rate limited" in report.stopped
+    after = await rows(db)
+    assert [after[i].status for i in ids] == ["pending"] * 3
+    assert [after[i].attempts for i in ids] == [1, 0, 0]  # only the refused one counts an attempt
+    assert all(after[i].next_attempt_at >= started + timedelta(seconds=120) for i in ids)
+    assert len(fake_discord.requests_matching("POST", POST_ROUTE)) == 1
+
+
+async def test_a_401_stops_the_run_and_keeps_the_queue(db, sender, fake_discord):
+    ids = [await post(db, f"news {i}") for i in range(3)]
+    await fake_discord.revoke_token()  # reset in the developer portal while the job runs
+    report = await notify.deliver_pending(db, sender)
+    assert report.token_rejected and report.counts() == {"sent": 0, "failed": 0, "retrying": 0, "skipped": 0}
+    after = await rows(db)
+    assert [(after[i].status, after[i].attempts) for i in ids] == [("pending", 0)] * 3

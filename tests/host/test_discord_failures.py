@@ -1,0 +1,95 @@
+"""What the faithful fake Discord exposes in the running bot: missing privileged intents,
+a token revoked mid-run, long rate limits, and slash commands that fail after deferring."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+from sqlalchemy import func, select
+
+from patt_host import hookimpl
+from patt_host.bot import MAX_RATELIMIT_TIMEOUT, TOKEN_REJECTED
+from patt_host.jobs.runner import run_job
+from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, GENERAL_CHANNEL_ID, GUILD_ID, discord_host
+from sv_common import notify
+from sv_common.identity.discord_users import upsert_discord_user
+from sv_common.identity.models import DiscordUser
+from sv_common.notify.models import NotificationOutbox
+
+ALICE = 860000000000000001
+OFFICER = {"X-Sample-User": "Olga:4"}
+
+
+async def test_missing_members_intent_is_explained_and_member_sync_changes_nothing(
+    db, make_host, make_client, start_discord_bot, fake_discord
+):
+    async with db.session() as session:
+        await upsert_discord_user(
+            session, discord_id=str(ALICE), username="alice", display_name=None, role_ids=[]
+        )
+    fake_discord.disable_intents(members=True)  # "Server Members Intent" off in the portal
+    host = discord_host(make_host, plugins=["sample"])
+    with pytest.raises(RuntimeError):
+        await start_discord_bot(host)
+    assert "Privileged Gateway Intents, switch on: Server Members Intent" in host.status["bot"]
+    assert fake_discord.gateway_closes == [4014]
+
+    client = await make_client(host=host)
+    page = await client.get("/admin/discord", headers=OFFICER)
+    assert "switch on: Server Members Intent" in page.text
+
+    run = await run_job(host, "discord.member_sync", trigger="manual")  # REST: 403 50001
+    assert run.status == "failed" and "50001" in (run.error or "")
+    async with db.session() as session:
+        present = await session.scalar(
+            select(func.count()).select_from(DiscordUser).where(DiscordUser.is_present.is_(True))
+        )
+    assert present == 1  # Alice was not marked as gone
+
+
+async def test_token_revoked_mid_run_keeps_the_queue_and_says_so(db, discord_bot, fake_discord):
+    host = discord_bot.host
+    assert discord_bot.http.max_ratelimit_timeout == MAX_RATELIMIT_TIMEOUT  # long 429s raise, not block
+    runtime = host.plugin("discord").obj.runtime(host)
+    fake_discord.fail_next("POST", rf"/channels/{ANNOUNCE_CHANNEL_ID}/messages", status=401, times=100)
+    async with db.session() as session:
+        await notify.post_channel(session, channel_id=GENERAL_CHANNEL_ID, content="first", feature="announce")
+        for i in range(3):
+            await notify.post_channel(
+                session, channel_id=ANNOUNCE_CHANNEL_ID, content=f"n{i}", feature="announce"
+            )
+    runtime.kick_delivery()
+    await runtime.wait_idle()
+    async with db.session() as session:
+        rows = (await session.scalars(select(NotificationOutbox).order_by(NotificationOutbox.id))).all()
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1)] + [("pending", 0)] * 3
+    assert host.status["bot"] == TOKEN_REJECTED
+
+
+class FlakyCog(commands.Cog):
+    @app_commands.command(name="report", description="Defers, then fails")
+    async def report(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        raise RuntimeError("the report query failed")
+
+
+class FlakyPlugin:
+    name = "flaky"
+
+    @hookimpl
+    def discord_cogs(self):
+        return [FlakyCog()]
+
+
+async def test_a_deferred_command_that_fails_ends_in_a_follow_up(make_host, start_discord_bot, fake_discord):
+    await start_discord_bot(discord_host(make_host, plugins=["flaky"], extra_plugins=[FlakyPlugin]))
+    fake_discord.add_member(GUILD_ID, ALICE, "alice")
+    builder = fake_discord.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)
+    record = await fake_discord.interact(builder.slash_command(ALICE, "flaky report"))
+    assert record.response_type == 5  # deferred ("thinking...")
+    assert [m["content"] for m in record.followups] == [
+        "Something went wrong; the officers can see the details in the logs."
+    ]
+    assert record.ephemeral and [c["status"] for c in record.callbacks] == [200]
