@@ -357,6 +357,30 @@ def jobs_list(hctx: HostContext) -> None:
         click.echo(f"{name:<40} {schedules}")
 
 
+class _ProgressBar:
+    """A click progress bar on stderr, opened on the job's first ``ctx.progress`` report."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+        self.done = 0
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None or self.bar.length != total:
+            self.close()
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+            self.done = 0
+        if done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
 @jobs.command("run")
 @click.argument("name")
 @click.option("--kwargs", "kwargs_json", default="{}", help="JSON object of keyword arguments.")
@@ -368,16 +392,23 @@ def jobs_run(hctx: HostContext, name: str, kwargs_json: str) -> None:
         raise click.ClickException(f"no job named {name!r}; see `patt jobs list`")
     kwargs = json.loads(kwargs_json)
 
+    bar = _ProgressBar(name)
+
     async def main():
         from patt_host.jobs.runner import run_job
 
         await host.open()
         try:
-            return await run_job(host, name, trigger="cli", triggered_by="cli", kwargs=kwargs)
+            return await run_job(
+                host, name, trigger="cli", triggered_by="cli", kwargs=kwargs, on_progress=bar.update
+            )
         finally:
             await host.close()
 
-    run = asyncio.run(main())
+    try:
+        run = asyncio.run(main())
+    finally:
+        bar.close()
     click.echo(f"{run.job_name}: {run.status} {json.dumps(run.counts or {}, sort_keys=True)}")
     if run.error:
         click.echo(run.error, err=True)

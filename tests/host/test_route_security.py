@@ -26,7 +26,7 @@ def officer_routes(app):
 @pytest.fixture
 async def site(make_client):
     # The sample plugin adds a header-based test login (it is not part of any real site).
-    return await make_client(plugins=["identity", "sample"])
+    return await make_client(plugins=["identity", "guild_sync", "sample"])
 
 
 async def test_every_officer_route_refuses_anonymous_and_members(site):

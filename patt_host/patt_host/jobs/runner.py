@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from patt_host.jobs.models import JobRun
-from patt_host.jobs.types import JobContext
+from patt_host.jobs.types import JobContext, ProgressCallback
 
 log = logging.getLogger("patt.jobs")
 
@@ -54,14 +54,25 @@ async def run_job(
     trigger: str = "manual",
     triggered_by: str | None = None,
     kwargs: dict[str, Any] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> JobRun:
-    """Run job ``name`` now, in this process, and return its finished record."""
+    """Run job ``name`` now, in this process, and return its finished record.
+
+    ``on_progress(done, total)`` receives what the job reports through ``ctx.progress``.
+    """
     registered = host.jobs.get(name)
     if registered is None:
         raise UnknownJob(name)
     job = registered.job
     run_id = await _record_start(host, name, trigger, triggered_by)
-    ctx = JobContext(host=host, job_name=name, run_id=run_id, trigger=trigger)
+    ctx = JobContext(
+        host=host,
+        job_name=name,
+        run_id=run_id,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        on_progress=on_progress,
+    )
     status, error = "succeeded", None
     lock_conn = None
     try:

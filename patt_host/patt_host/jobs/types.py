@@ -44,9 +44,17 @@ class CronJob:
         return Cron.parse(self.schedule)
 
 
+ProgressCallback = Callable[[int, int], None]
+
+
 @dataclass
 class JobContext:
-    """Handed to every job run: the host, a session factory and a counter dict."""
+    """Handed to every job run: the host, a session factory, a counter dict and progress.
+
+    ``triggered_by`` names who started a manual run (an officer, ``cli``), when known.
+    ``on_progress`` is set by whoever runs the job (``patt jobs run`` draws a progress bar);
+    jobs report through :meth:`progress` and never call it directly.
+    """
 
     host: Any
     job_name: str
@@ -54,9 +62,24 @@ class JobContext:
     trigger: str
     counts: dict[str, int] = field(default_factory=dict)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("patt.jobs"))
+    triggered_by: str | None = None
+    on_progress: ProgressCallback | None = None
+    last_progress: tuple[int, int] | None = None
 
     def session(self) -> AbstractAsyncContextManager:
         return self.host.db.session()
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
+
+    def progress(self, done: int, total: int) -> None:
+        """Report that ``done`` of ``total`` units of work are finished (cheap; call often).
+
+        A failing progress display never fails the job.
+        """
+        self.last_progress = (done, total)
+        if self.on_progress is not None:
+            try:
+                self.on_progress(done, total)
+            except Exception:  # noqa: BLE001 - a display problem must not kill the job
+                self.log.debug("progress callback failed", exc_info=True)

@@ -1,0 +1,27 @@
+"""Domain events of guild sync, emitted after the sync's transaction committed.
+
+``character.joined`` / ``character.left`` / ``character.renamed`` / ``character.rank_changed``
+per character, ``player.rank_changed`` for every player whose computed rank moved, then one
+``roster.synced`` with the run's counts. Uploads emit ``character.note_changed``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patt_identity.events import emit_rank_changes
+
+
+async def emit_sync_events(host: Any, result: Any) -> None:
+    for name, data in result.events:
+        await host.emit(name, **data)
+    await emit_rank_changes(host, result.rank_changes)
+    if result.counts:
+        counts = {k: v for k, v in result.counts.items() if isinstance(v, int)}
+        await host.emit(
+            "roster.synced",
+            sync_log_id=result.log_id,
+            status=result.status,
+            pending_removal=len(result.pending_removal),
+            **counts,
+        )

@@ -1,0 +1,59 @@
+"""The roster sync job (``guild_sync.sync_roster``): cron, officer trigger, ``patt jobs run``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from patt_guild_sync.events import emit_sync_events
+from patt_guild_sync.roster_sync import start_log, write_progress
+from patt_guild_sync.roster_sync import sync_roster as run_sync
+from patt_guild_sync.runtime import runtime_for
+from patt_host import JobContext
+from sv_common.blizzard import BlizzardClient
+
+PROGRESS_WRITE_SECONDS = 1.0
+
+
+async def sync_roster(ctx: JobContext, full: bool = False) -> dict[str, Any]:
+    """Sync the guild roster and profiles from Blizzard (``full``: ignore Last-Modified)."""
+    host = ctx.host
+    settings = runtime_for(host).settings
+    if not settings.configured:
+        raise RuntimeError("Blizzard sync is not configured: set " + ", ".join(settings.missing()))
+    log_id = await start_log(host, trigger=ctx.trigger, triggered_by=ctx.triggered_by)
+    latest: dict[str, int] = {}
+
+    def progress(done: int, total: int) -> None:
+        latest.update(done=done, total=total)
+        ctx.progress(done, total)
+
+    async def persist_progress() -> None:
+        # The officers' page polls the sync_log row; write progress about once a second.
+        while True:
+            await asyncio.sleep(PROGRESS_WRITE_SECONDS)
+            if latest:
+                await write_progress(host, log_id, latest["done"], latest["total"])
+
+    writer = asyncio.create_task(persist_progress())
+    try:
+        async with BlizzardClient(settings.blizzard_config(), redis=host.redis) as client:
+            result = await run_sync(
+                host,
+                client,
+                realm_slug=settings.guild_realm_slug,
+                guild_slug=settings.guild_name_slug,
+                removal_guard_share=settings.removal_guard_share,
+                log_id=log_id,
+                full=full,
+                progress=progress,
+            )
+    finally:
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+    await emit_sync_events(host, result)
+    if result.error:
+        raise RuntimeError(result.error)
+    return {"sync_log_id": log_id, **{k: v for k, v in result.counts.items() if isinstance(v, int)}}

@@ -1,0 +1,70 @@
+"""The guild-sync plugin's manifest and hook implementations (thin: each delegates)."""
+
+from __future__ import annotations
+
+from patt_guild_sync.config import GuildSyncSettings
+from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
+
+
+class GuildSyncPlugin:
+    name = "guild_sync"
+    requires = ("identity",)
+    settings_model = GuildSyncSettings
+
+    def __init__(self) -> None:
+        self.runtime = None  # patt_guild_sync.runtime.GuildSyncRuntime, built at startup
+
+    @hookimpl
+    def startup(self, host):
+        from patt_guild_sync.runtime import runtime_for
+
+        self.runtime = None
+        runtime_for(host)  # now that host.redis is known (shared limits)
+
+    @hookimpl
+    def register_routers(self, host):
+        from patt_guild_sync import admin_api, upload_api
+
+        return [upload_api.build_router(), admin_api.build_router()]
+
+    @hookimpl
+    def admin_menu_links(self):
+        return [MenuLink("Guild sync", "/admin/guild-sync", order=140)]
+
+    @hookimpl
+    def permissions(self, host):
+        level = host.officer_level
+        return [
+            Permission("guild_sync.trigger", level, "Start a roster sync, confirm pending removals"),
+            Permission("guild_sync.api_keys", level, "Create and revoke companion upload keys"),
+        ]
+
+    @hookimpl
+    def register_cron_jobs(self, host):
+        from patt_guild_sync.jobs import sync_roster
+
+        settings = host.plugin_settings("guild_sync")
+        job = Job(
+            sync_roster,
+            description="Sync the guild roster and character profiles from Blizzard",
+            exclusive=True,
+        )
+        # Without credentials the job stays manual: a cron run could only fail.
+        if settings.configured:
+            return [CronJob(job, schedule=settings.schedule)]
+        return []
+
+    @hookimpl
+    def register_jobs(self, host):
+        from patt_guild_sync.jobs import sync_roster
+
+        settings = host.plugin_settings("guild_sync")
+        if settings.configured:
+            return []
+        return [
+            Job(
+                sync_roster,
+                description="Sync the guild roster from Blizzard (not configured)",
+                exclusive=True,
+            )
+        ]

@@ -1,0 +1,437 @@
+"""The roster sync: Blizzard roster + profiles -> ``guild_identity.wow_characters``.
+
+Safety rules (the original's flaws, reference §23.2, not repeated):
+
+- removal only after a successful, non-empty roster fetch; a failed or empty fetch changes
+  nobody;
+- a 404 profile keeps the character (status ``unavailable``); only absence from the roster
+  removes;
+- the removal guard: more than ``removal_guard_share`` of the active roster gone in one run
+  waits for an officer's confirmation (the run ends ``awaiting_confirmation``);
+- characters are keyed on the Blizzard id first, then (realm, name) case-insensitively, so
+  a rename or realm transfer keeps the row and its links; a returning character gets its
+  old row (and links) back.
+
+Profiles are fetched concurrently, paced by the client's shared rate limit, with
+``If-Modified-Since`` from the last sync so an unchanged character costs a 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_guild_sync.models import (
+    AWAITING_CONFIRMATION,
+    FAILED,
+    PARTIAL,
+    RUNNING,
+    SOURCE_BLIZZARD,
+    SUCCESS,
+    CharacterSyncState,
+    SyncLog,
+)
+from sv_common.blizzard import BlizzardClient, BlizzardError, CharacterProfile, FetchResult, Outcome
+from sv_common.blizzard.parsing import RosterMember
+from sv_common.db import utcnow
+from sv_common.identity.characters import upsert_character
+from sv_common.identity.models import GuildRank, Specialization, WowCharacter, WowClass
+from sv_common.identity.ranks import drain_rank_changes, recompute_for_characters
+
+ProgressFn = Callable[[int, int], Any]
+_COUNT_KEY = {
+    Outcome.UPDATED: "updated",
+    Outcome.NOT_MODIFIED: "not_modified",
+    Outcome.UNAVAILABLE: "unavailable",
+    Outcome.ERROR: "errors",
+}
+MAX_ERROR_SAMPLES = 20
+
+
+@dataclass
+class SyncResult:
+    log_id: int
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    rank_changes: list[Any] = field(default_factory=list)
+    error: str | None = None
+    pending_removal: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Lookups:
+    class_by_blizzard: dict[int, int]
+    class_by_name: dict[str, int]
+    spec_by_blizzard: dict[int, int]
+    spec_by_class_name: dict[tuple[int, str], int]
+    rank_by_index: dict[int, int]
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> _Lookups:
+        classes = (await session.scalars(select(WowClass))).all()
+        specs = (await session.scalars(select(Specialization))).all()
+        ranks = (await session.scalars(select(GuildRank).where(GuildRank.wow_rank_index.is_not(None)))).all()
+        return cls(
+            class_by_blizzard={c.blizzard_class_id: c.id for c in classes if c.blizzard_class_id is not None},
+            class_by_name={c.name.lower(): c.id for c in classes},
+            spec_by_blizzard={s.blizzard_spec_id: s.id for s in specs if s.blizzard_spec_id is not None},
+            spec_by_class_name={(s.class_id, s.name.lower()): s.id for s in specs},
+            rank_by_index={r.wow_rank_index: r.id for r in ranks},
+        )
+
+    def class_id(self, blizzard_id: int | None, name: str | None = None) -> int | None:
+        if blizzard_id is not None and blizzard_id in self.class_by_blizzard:
+            return self.class_by_blizzard[blizzard_id]
+        return self.class_by_name.get((name or "").lower())
+
+    def spec_id(self, class_id: int | None, blizzard_id: int | None, name: str | None) -> int | None:
+        if blizzard_id is not None and blizzard_id in self.spec_by_blizzard:
+            return self.spec_by_blizzard[blizzard_id]
+        return self.spec_by_class_name.get((class_id, (name or "").lower())) if class_id else None
+
+
+async def start_log(host: Any, *, trigger: str, triggered_by: str | None) -> int:
+    async with host.db.session() as session:
+        row = SyncLog(source=SOURCE_BLIZZARD, status=RUNNING, trigger=trigger, triggered_by=triggered_by)
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def _finish_log(host: Any, log_id: int, **values: Any) -> None:
+    async with host.db.session() as session:
+        await session.execute(
+            update(SyncLog).where(SyncLog.id == log_id).values(completed_at=utcnow(), **values)
+        )
+
+
+async def _known_state(host: Any) -> dict[int | tuple[str, str], str | None]:
+    """Last-Modified per Blizzard id and per (name, realm), for conditional profile requests."""
+    async with host.db.session() as session:
+        rows = await session.execute(
+            select(
+                WowCharacter.blizzard_character_id,
+                WowCharacter.character_name,
+                WowCharacter.realm_slug,
+                CharacterSyncState.last_modified,
+            ).join(CharacterSyncState, CharacterSyncState.character_id == WowCharacter.id)
+        )
+        state: dict[int | tuple[str, str], str | None] = {}
+        for blizzard_id, name, realm, last_modified in rows.all():
+            state[(name.lower(), realm.lower())] = last_modified
+            if blizzard_id is not None:
+                state[blizzard_id] = last_modified
+        return state
+
+
+async def fetch_profiles(
+    client: BlizzardClient,
+    members: list[RosterMember],
+    known: dict,
+    *,
+    full: bool,
+    progress: ProgressFn | None,
+) -> list[FetchResult]:
+    """Every member's profile, concurrently (the client paces and bounds concurrency)."""
+    done = 0
+    total = len(members)
+
+    async def one(member: RosterMember) -> FetchResult:
+        nonlocal done
+        since = None
+        if not full:
+            by_name = known.get((member.name.lower(), member.realm_slug))
+            by_id = known.get(member.blizzard_id) if member.blizzard_id is not None else by_name
+            # Conditional only when the id and the name agree: a renamed character's old
+            # Last-Modified must not hide its new name behind a 304.
+            since = by_name if by_id == by_name else None
+        result = await client.character_profile(member.realm_slug, member.name, if_modified_since=since)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return result
+
+    return list(await asyncio.gather(*(one(m) for m in members)))
+
+
+def _fields(member: RosterMember, result: FetchResult, lookups: _Lookups, now) -> dict[str, Any]:
+    """The columns to write for one member: roster fields always, profile fields when fresh."""
+    fields: dict[str, Any] = {
+        "blizzard_last_sync": now,
+        "removed_at": None,
+        "wow_rank_index": member.rank,
+        "guild_rank_id": lookups.rank_by_index.get(member.rank) if member.rank is not None else None,
+    }
+    if member.blizzard_id is not None:
+        fields["blizzard_character_id"] = member.blizzard_id
+    if member.realm_name:
+        fields["realm_name"] = member.realm_name
+    if member.level is not None:
+        fields["level"] = member.level
+    class_id = lookups.class_id(member.class_id)
+    if class_id is not None:
+        fields["class_id"] = class_id
+    if result.outcome is Outcome.UPDATED and isinstance(result.data, CharacterProfile):
+        profile: CharacterProfile = result.data
+        class_id = lookups.class_id(profile.class_id, profile.class_name) or class_id
+        if class_id is not None:
+            fields["class_id"] = class_id
+        spec_id = lookups.spec_id(class_id, profile.spec_id, profile.spec_name)
+        if spec_id is not None:
+            fields["active_spec_id"] = spec_id
+        if profile.level is not None:
+            fields["level"] = profile.level
+        if profile.item_level is not None:
+            fields["item_level"] = profile.item_level
+        if profile.last_login_ms is not None:
+            fields["last_login_timestamp"] = profile.last_login_ms
+        if profile.realm_name:
+            fields["realm_name"] = profile.realm_name
+    return fields
+
+
+def _identity_of(character: WowCharacter) -> tuple[str, str]:
+    return character.character_name.lower(), character.realm_slug.lower()
+
+
+async def apply_roster(
+    session: AsyncSession,
+    members: list[RosterMember],
+    results: list[FetchResult],
+    *,
+    removal_guard_share: float,
+) -> tuple[dict[str, int], list[tuple[str, dict]], list[int], list[int]]:
+    """Write one successful, non-empty roster pull. Returns (counts, events, removed, held back)."""
+    now = utcnow()
+    lookups = await _Lookups.load(session)
+    characters = (await session.scalars(select(WowCharacter))).all()
+    by_blizzard = {c.blizzard_character_id: c for c in characters if c.blizzard_character_id is not None}
+    by_identity = {_identity_of(c): c for c in characters}
+    active_before = {c.id for c in characters if c.removed_at is None}
+    counts = dict.fromkeys(("found", "new", "updated", "not_modified", "unavailable", "errors", "removed"), 0)
+    counts["found"] = len(members)
+    events: list[tuple[str, dict]] = []
+    seen: set[int] = set()
+    touched: list[int] = []
+    error_samples: list[str] = []
+    states: list[dict[str, Any]] = []
+    for member, result in zip(members, results, strict=True):
+        existing = by_blizzard.get(member.blizzard_id) if member.blizzard_id is not None else None
+        if existing is None:
+            existing = by_identity.get((member.name.lower(), member.realm_slug))
+        before = None
+        if existing is not None:
+            before = (
+                existing.character_name,
+                existing.realm_slug,
+                existing.wow_rank_index,
+                existing.removed_at,
+            )
+        fields = _fields(member, result, lookups, now)
+        character, created = await upsert_character(
+            session, name=member.name, realm_slug=member.realm_slug, **fields
+        )
+        by_identity[_identity_of(character)] = character
+        seen.add(character.id)
+        touched.append(character.id)
+        base = {
+            "character_id": character.id,
+            "character_name": character.character_name,
+            "realm_slug": character.realm_slug,
+        }
+        if created or before is None:
+            counts["new"] += 1
+            events.append(("character.joined", {**base, "returning": False}))
+        else:
+            old_name, old_realm, old_rank, old_removed = before
+            if old_removed is not None:
+                events.append(("character.joined", {**base, "returning": True}))
+            if (old_name, old_realm) != (character.character_name, character.realm_slug):
+                events.append(
+                    ("character.renamed", {**base, "old_name": old_name, "old_realm_slug": old_realm})
+                )
+            if old_rank != member.rank and old_removed is None:
+                events.append(
+                    (
+                        "character.rank_changed",
+                        {**base, "old_rank_index": old_rank, "new_rank_index": member.rank},
+                    )
+                )
+        outcome = result.outcome
+        counts[_COUNT_KEY[outcome]] += 1
+        if outcome is Outcome.ERROR and len(error_samples) < MAX_ERROR_SAMPLES:
+            error_samples.append(f"{member.name}-{member.realm_slug}: {result.error}")
+        states.append(
+            {
+                "character_id": character.id,
+                "last_modified": result.last_modified
+                if outcome in (Outcome.UPDATED, Outcome.NOT_MODIFIED)
+                else None,
+                "profile_status": outcome.value,
+                "checked_at": now,
+                "error": result.error,
+            }
+        )
+    if states:
+        stmt = insert(CharacterSyncState).values(states)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[CharacterSyncState.character_id],
+                set_={
+                    "last_modified": stmt.excluded.last_modified,
+                    "profile_status": stmt.excluded.profile_status,
+                    "checked_at": stmt.excluded.checked_at,
+                    "error": stmt.excluded.error,
+                },
+            )
+        )
+    gone = sorted(active_before - seen)
+    held_back: list[int] = []
+    removed: list[int] = []
+    if gone and len(gone) > removal_guard_share * max(len(active_before), 1):
+        held_back = gone
+    else:
+        removed = await mark_removed(session, gone, events)
+    counts["removed"] = len(removed)
+    await recompute_for_characters(session, touched + removed)
+    counts["error_samples"] = error_samples  # type: ignore[assignment]
+    return counts, events, removed, held_back
+
+
+async def mark_removed(
+    session: AsyncSession, character_ids: list[int], events: list[tuple[str, dict]]
+) -> list[int]:
+    """Mark still-active characters as gone from the guild; one ``character.left`` each."""
+    if not character_ids:
+        return []
+    now = utcnow()
+    rows = (
+        await session.scalars(
+            select(WowCharacter).where(WowCharacter.id.in_(character_ids), WowCharacter.removed_at.is_(None))
+        )
+    ).all()
+    for character in rows:
+        character.removed_at = now
+        events.append(
+            (
+                "character.left",
+                {
+                    "character_id": character.id,
+                    "character_name": character.character_name,
+                    "realm_slug": character.realm_slug,
+                },
+            )
+        )
+    await session.flush()
+    return [c.id for c in rows]
+
+
+async def sync_roster(
+    host: Any,
+    client: BlizzardClient,
+    *,
+    realm_slug: str,
+    guild_slug: str,
+    removal_guard_share: float,
+    log_id: int,
+    full: bool = False,
+    progress: ProgressFn | None = None,
+) -> SyncResult:
+    """Run one sync into the (already started) sync_log row ``log_id``; never raises for API trouble."""
+    started = time.monotonic()
+    stats_before = (client.stats.requests, client.stats.not_modified)
+
+    def request_counts() -> dict[str, int]:
+        return {
+            "requests": client.stats.requests - stats_before[0],
+            "not_modified": client.stats.not_modified - stats_before[1],
+        }
+
+    try:
+        roster = await client.guild_roster(realm_slug, guild_slug)
+    except BlizzardError as exc:
+        message = f"Roster fetch failed, nobody changed: {exc}"
+        await _finish_log(
+            host,
+            log_id,
+            status=FAILED,
+            error_message=message,
+            duration_seconds=time.monotonic() - started,
+            **request_counts(),
+        )
+        return SyncResult(log_id, FAILED, error=message)
+    if not roster.members:
+        message = "Blizzard returned an empty roster; nobody was removed."
+        await _finish_log(
+            host,
+            log_id,
+            status=FAILED,
+            error_message=message,
+            characters_found=0,
+            duration_seconds=time.monotonic() - started,
+            **request_counts(),
+        )
+        return SyncResult(log_id, FAILED, error=message)
+    members = roster.members
+    total = len(members)
+    await write_progress(host, log_id, 0, total)
+    known = await _known_state(host)
+    results = await fetch_profiles(client, members, known, full=full, progress=progress)
+    async with host.db.session() as session:
+        counts, events, removed, held_back = await apply_roster(
+            session, members, results, removal_guard_share=removal_guard_share
+        )
+        rank_changes = drain_rank_changes(session)
+        error_samples = counts.pop("error_samples")
+        status = AWAITING_CONFIRMATION if held_back else (PARTIAL if counts["errors"] else SUCCESS)
+        details: dict[str, Any] = {"guild": roster.guild_name, "skipped_entries": roster.skipped}
+        if held_back:
+            details["pending_removal"] = held_back
+        if error_samples:
+            details["error_samples"] = error_samples
+        message = None
+        if held_back:
+            message = (
+                f"{len(held_back)} characters are gone from the roster, more than "
+                f"{removal_guard_share:.0%} of it: an officer must confirm the removal."
+            )
+        await session.execute(
+            update(SyncLog)
+            .where(SyncLog.id == log_id)
+            .values(
+                status=status,
+                characters_found=counts["found"],
+                characters_new=counts["new"],
+                characters_updated=counts["updated"],
+                characters_removed=counts["removed"],
+                unavailable=counts["unavailable"],
+                errors=counts["errors"],
+                progress_done=total,
+                progress_total=total,
+                error_message=message,
+                details=details,
+                completed_at=utcnow(),
+                duration_seconds=time.monotonic() - started,
+                **request_counts(),
+            )
+        )
+    counts.update(request_counts())
+    return SyncResult(
+        log_id, status, counts=counts, events=events, rank_changes=rank_changes, pending_removal=held_back
+    )
+
+
+async def write_progress(host: Any, log_id: int, done: int, total: int) -> None:
+    """Record how far the profile fetches are (the officers' page polls it)."""
+    async with host.db.session() as session:
+        await session.execute(
+            update(SyncLog).where(SyncLog.id == log_id).values(progress_done=done, progress_total=total)
+        )

@@ -1,0 +1,32 @@
+"""Per-host state of the guild-sync plugin (settings, the shared rate limiter) and its dependency."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from patt_guild_sync.config import GuildSyncSettings
+from sv_common.auth.ratelimit import RateLimiter
+
+
+class GuildSyncRuntime:
+    def __init__(self, host: Any, settings: GuildSyncSettings):
+        self.host = host
+        self.settings = settings
+        # Upload abuse limits; shared through Redis when configured.
+        self.limiter = RateLimiter(host.redis)
+
+
+def runtime_for(host: Any) -> GuildSyncRuntime:
+    plugin = host.plugin("guild_sync").obj
+    if plugin.runtime is None or plugin.runtime.host is not host:
+        plugin.runtime = GuildSyncRuntime(host, host.plugin_settings("guild_sync"))
+    return plugin.runtime
+
+
+async def get_runtime(request: Request) -> GuildSyncRuntime:
+    return runtime_for(request.app.state.host)
+
+
+RuntimeDep = Annotated[GuildSyncRuntime, Depends(get_runtime)]

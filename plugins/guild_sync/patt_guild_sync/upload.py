@@ -1,0 +1,244 @@
+"""Processing an addon upload: validate every entry, then apply notes and last-seen in one go.
+
+Realm-aware: an entry is matched on (realm, name) case-insensitively among the guild's
+current characters; the realm is the addon's display name ("Sen'jin"), resolved through
+the realm names Blizzard reported, else slugged. Idempotent: the same upload twice leaves
+the same state (a relative "last online" only moves last-seen when it says more than its
+own precision). Unknown characters are reported as ``not_found`` and never created: the
+Blizzard sync owns membership.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_guild_sync.models import SOURCE_ADDON, SUCCESS, AddonApiKey, SyncLog
+from patt_guild_sync.schemas import UploadCharacter, UploadEnvelope
+from sv_common.db import utcnow
+from sv_common.errors import ValidationFailed
+from sv_common.identity.models import WowCharacter
+from sv_common.identity.normalise import realm_slug as slugify
+
+NOTE_FIELDS = ("guild_note", "officer_note")
+_RELATIVE = re.compile(r"(\d+)\s*([ymdh])", re.IGNORECASE)
+_UNITS = {"y": timedelta(days=365), "m": timedelta(days=30), "d": timedelta(days=1), "h": timedelta(hours=1)}
+ONLINE_PRECISION = timedelta(minutes=15)
+MAX_REPORTED_ERRORS = 200
+
+
+@dataclass
+class UploadReport:
+    received: int
+    results: list[dict[str, Any]]
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    log_id: int | None = None
+
+    def count(self, result: str) -> int:
+        return sum(1 for r in self.results if r["result"] == result)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": "processed",
+            "characters_received": self.received,
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "not_found": self.count("not_found"),
+            "results": self.results,
+            "sync_log_id": self.log_id,
+            "timestamp": utcnow().isoformat(),
+        }
+
+
+def _error_list(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+        for e in exc.errors()
+    ]
+
+
+def validate_upload(body: Any, *, max_characters: int) -> tuple[UploadEnvelope, list[UploadCharacter]]:
+    """Parse the body; a ValidationFailed (422) names every bad entry by index and name."""
+    if not isinstance(body, dict):
+        raise ValidationFailed("The upload must be a JSON object with a characters list.")
+    try:
+        envelope = UploadEnvelope.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationFailed("The upload is not valid.", details={"body": _error_list(exc)}) from None
+    if len(envelope.characters) > max_characters:
+        raise ValidationFailed(f"At most {max_characters} characters per upload.")
+    entries: list[UploadCharacter] = []
+    bad: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, raw in enumerate(envelope.characters):
+        label = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else None
+        try:
+            entry = UploadCharacter.model_validate(raw)
+        except ValidationError as exc:
+            bad.append({"index": index, "name": label, "errors": _error_list(exc)})
+            continue
+        identity = (entry.name.strip().lower(), slugify(entry.realm or ""))
+        if identity in seen:
+            bad.append(
+                {
+                    "index": index,
+                    "name": label,
+                    "errors": [{"field": "name", "message": f"duplicate of entry {seen[identity]}"}],
+                }
+            )
+            continue
+        seen[identity] = index
+        entries.append(entry)
+    if bad:
+        raise ValidationFailed(
+            f"{len(bad)} of {len(envelope.characters)} entries are not valid; nothing was saved.",
+            details={"entries": bad[:MAX_REPORTED_ERRORS], "bad_entries": len(bad)},
+        )
+    return envelope, entries
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value  # milliseconds from some exporters
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return _parse_time(int(text))
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def export_anchor(envelope: UploadEnvelope, received_at: datetime) -> datetime:
+    """When the export was taken: the addon's export time when sane, else the upload's arrival."""
+    stamp = _parse_time(envelope.export_time)
+    if (
+        stamp is None
+        or stamp > received_at + timedelta(minutes=5)
+        or stamp < received_at - timedelta(days=366)
+    ):
+        return received_at
+    return stamp
+
+
+def last_seen(entry: UploadCharacter, anchor: datetime) -> tuple[datetime, timedelta] | None:
+    """``(when, precision)`` the character was last online, from ``isOnline``/``lastOnline``."""
+    value = entry.last_online
+    if entry.is_online or (isinstance(value, str) and value.strip().lower() == "online"):
+        return anchor, ONLINE_PRECISION
+    if isinstance(value, str):
+        parts = _RELATIVE.findall(value)
+        if parts and _RELATIVE.sub("", value).strip() == "":
+            delta = sum((int(n) * _UNITS[u.lower()] for n, u in parts), timedelta())
+            precision = min(_UNITS[u.lower()] for _n, u in parts)
+            return anchor - delta, precision
+    stamp = _parse_time(value)
+    if stamp is not None:
+        return stamp, timedelta(minutes=1)
+    return None
+
+
+async def _realm_names(session: AsyncSession) -> dict[str, str]:
+    """Lowercased realm display names Blizzard reported -> their slugs."""
+    rows = await session.execute(
+        select(func.lower(WowCharacter.realm_name), WowCharacter.realm_slug)
+        .where(WowCharacter.realm_name.is_not(None))
+        .distinct()
+    )
+    return dict(rows.all())
+
+
+async def apply_upload(
+    session: AsyncSession,
+    envelope: UploadEnvelope,
+    entries: list[UploadCharacter],
+    *,
+    key: AddonApiKey,
+    default_realm: str | None,
+) -> UploadReport:
+    """Apply validated entries (flushes; the caller's transaction commits or rolls back all of it)."""
+    started = time.monotonic()
+    received_at = utcnow()
+    anchor = export_anchor(envelope, received_at)
+    realms = await _realm_names(session)
+    active = (await session.scalars(select(WowCharacter).where(WowCharacter.removed_at.is_(None)))).all()
+    by_identity = {(c.character_name.lower(), c.realm_slug.lower()): c for c in active}
+    report = UploadReport(received=len(entries), results=[])
+    for index, entry in enumerate(entries):
+        realm = (entry.realm or "").strip()
+        slug = realms.get(realm.lower()) or slugify(realm) or (default_realm or "")
+        character = by_identity.get((entry.name.strip().lower(), slug.lower()))
+        result: dict[str, Any] = {"index": index, "name": entry.name, "realm": slug}
+        if character is None:
+            result["result"] = "not_found"
+            report.results.append(result)
+            continue
+        changed = []
+        for column in NOTE_FIELDS:
+            new = getattr(entry, column)
+            if new is None:
+                continue  # not sent: keep what we have
+            old = getattr(character, column)
+            if (old or "") != new:
+                setattr(character, column, new)
+                changed.append(column)
+                report.events.append(
+                    (
+                        "character.note_changed",
+                        {
+                            "character_id": character.id,
+                            "character_name": character.character_name,
+                            "realm_slug": character.realm_slug,
+                            "field": column,
+                            "old": old,
+                            "new": new,
+                            "source": "addon",
+                        },
+                    )
+                )
+        seen = last_seen(entry, anchor)
+        if seen is not None:
+            when, precision = seen
+            previous = character.addon_last_seen
+            if previous is None or when > previous + precision:
+                character.addon_last_seen = when
+                changed.append("last_seen")
+        character.addon_last_sync = received_at
+        result.update(
+            result="updated" if changed else "unchanged", character_id=character.id, changed=changed
+        )
+        report.results.append(result)
+    log_row = SyncLog(
+        source=SOURCE_ADDON,
+        status=SUCCESS,
+        trigger="upload",
+        triggered_by=f"key:{key.id} {envelope.uploaded_by}"[:100],
+        characters_found=len(entries) - report.count("not_found"),
+        characters_updated=report.count("updated"),
+        characters_new=0,
+        characters_removed=0,
+        started_at=received_at,
+        completed_at=utcnow(),
+        duration_seconds=time.monotonic() - started,
+        details={"addon_version": envelope.addon_version, "not_found": report.count("not_found")},
+    )
+    session.add(log_row)
+    await session.flush()
+    report.log_id = log_row.id
+    return report

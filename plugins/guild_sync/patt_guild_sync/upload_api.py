@@ -1,0 +1,115 @@
+"""The companion's addon upload: ``POST /api/guild-sync/addon-upload`` (and ``/api/v1/...``).
+
+Authenticated by ``X-API-Key`` (see :mod:`patt_guild_sync.apikeys`), never by a cookie,
+so the host's CSRF check does not apply. The body is read with a size cap before it is
+parsed; every entry is validated before anything is written; the writes happen in one
+transaction; events go out after the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from patt_guild_sync.apikeys import verify_api_key
+from patt_guild_sync.errors import PayloadTooLarge
+from patt_guild_sync.models import SOURCE_ADDON, SyncLog
+from patt_guild_sync.runtime import GuildSyncRuntime, RuntimeDep
+from patt_guild_sync.upload import apply_upload, validate_upload
+from patt_host.web import ok
+from sv_common.errors import RateLimited, Unauthorized, ValidationFailed
+
+API_KEY_HEADER = "x-api-key"
+FAILED_KEY_WINDOW = 900
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """The JSON body, refusing (413) anything over ``max_bytes`` before reading it all."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"The upload is larger than {max_bytes // 1000} kB.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"The upload is larger than {max_bytes // 1000} kB.")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("The body is not valid JSON.") from None
+
+
+def _ip_key(request: Request) -> str:
+    ip = request.client.host if request.client else "unknown"
+    return "guild_sync:badkey:" + hashlib.sha256(ip.encode()).hexdigest()[:24]
+
+
+async def authenticate_upload(request: Request, rt: GuildSyncRuntime):
+    """The API key row behind the request; failed attempts are rate limited per client IP."""
+    host = rt.host
+    try:
+        async with host.db.session() as session:
+            return await verify_api_key(
+                session, request.headers.get(API_KEY_HEADER), officer_level=host.officer_level
+            )
+    except Unauthorized:
+        await rt.limiter.hit(
+            _ip_key(request), limit=rt.settings.failed_key_attempts_per_ip, window_seconds=FAILED_KEY_WINDOW
+        )
+        raise
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["guild sync: addon upload"])
+
+    async def upload(request: Request, rt: RuntimeDep):
+        """Apply an addon export: notes and last-seen per character, all or nothing.
+
+        Body: ``{characters: [{name, realm, class, level, rank, rank_name, guild_note,
+        officer_note, is_online, last_online, zone, ...}], addon_version, uploaded_by}``.
+        A bad entry makes the whole upload a 422 naming every bad entry; nothing is saved.
+        """
+        settings = rt.settings
+        key = await authenticate_upload(request, rt)
+        try:
+            await rt.limiter.hit(
+                f"guild_sync:upload:{key.id}", limit=settings.uploads_per_key_per_hour, window_seconds=3600
+            )
+        except RateLimited as exc:
+            raise RateLimited(
+                "Too many uploads with this key; try again later.", retry_after=exc.retry_after
+            ) from None
+        body = await read_json(request, settings.upload_max_bytes)
+        envelope, entries = validate_upload(body, max_characters=settings.upload_max_characters)
+        async with rt.host.db.session() as session:
+            report = await apply_upload(
+                session, envelope, entries, key=key, default_realm=settings.guild_realm_slug
+            )
+        for name, data in report.events:
+            await rt.host.emit(name, **data)
+        return ok(report.as_dict())
+
+    async def upload_status(rt: RuntimeDep):
+        """When the last upload was processed (the original's status call, now key-free but data-free)."""
+        async with rt.host.db.session() as session:
+            last = await session.scalar(
+                select(SyncLog.completed_at)
+                .where(SyncLog.source == SOURCE_ADDON)
+                .order_by(SyncLog.id.desc())
+                .limit(1)
+            )
+        return ok({"last_upload": last})
+
+    for prefix, suffix in (("/api/guild-sync", ""), ("/api/v1/guild-sync", "_v1")):
+        router.add_api_route(f"{prefix}/addon-upload", upload, methods=["POST"], name=f"addon_upload{suffix}")
+        router.add_api_route(
+            f"{prefix}/addon-upload/status",
+            upload_status,
+            methods=["GET"],
+            name=f"addon_upload_status{suffix}",
+        )
+    return router

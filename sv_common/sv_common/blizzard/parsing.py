@@ -1,0 +1,141 @@
+"""Lenient parsers for Blizzard's roster and character profile responses.
+
+Fields are optional and read defensively: shapes drifted over the years (``character.key``,
+``faction``, Evoker ...) and a missing or oddly-typed field must not lose a member. Keys
+are numeric ids, never ``href``s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, dict):  # localised names come as {"en_US": "...", ...} without ?locale
+        for text in value.values():
+            if isinstance(text, str) and text.strip():
+                return text.strip()
+    return None
+
+
+def _name_and_id(value: Any) -> tuple[str | None, int | None]:
+    obj = _dict(value)
+    return _str(obj.get("name")), _int(obj.get("id"))
+
+
+@dataclass(frozen=True)
+class RosterMember:
+    blizzard_id: int | None
+    name: str
+    realm_slug: str
+    realm_name: str | None
+    level: int | None
+    class_id: int | None  # Blizzard playable-class id
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class Roster:
+    guild_name: str | None
+    guild_realm_slug: str | None
+    members: list[RosterMember]
+    skipped: int = 0  # entries without a name or realm
+
+
+@dataclass(frozen=True)
+class CharacterProfile:
+    blizzard_id: int | None
+    name: str | None
+    realm_slug: str | None
+    realm_name: str | None
+    level: int | None
+    class_id: int | None
+    class_name: str | None
+    spec_id: int | None
+    spec_name: str | None
+    item_level: int | None
+    last_login_ms: int | None
+    guild_name: str | None
+
+
+def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
+    """Members of a ``/data/wow/guild/{realm}/{guild}/roster`` response.
+
+    Each member keeps its own realm (connected realms: one guild, several realms); a
+    member without one falls back to the guild's realm.
+    """
+    body = _dict(body)
+    guild = _dict(body.get("guild"))
+    guild_realm = _dict(guild.get("realm"))
+    guild_realm_slug = _str(guild_realm.get("slug")) or default_realm
+    members: list[RosterMember] = []
+    skipped = 0
+    for entry in body.get("members") or []:
+        entry = _dict(entry)
+        character = _dict(entry.get("character"))
+        realm = _dict(character.get("realm"))
+        name = _str(character.get("name"))
+        slug = _str(realm.get("slug")) or guild_realm_slug
+        if not name or not slug:
+            skipped += 1
+            continue
+        members.append(
+            RosterMember(
+                blizzard_id=_int(character.get("id")),
+                name=name,
+                realm_slug=slug.lower(),
+                realm_name=_str(realm.get("name"))
+                or (_str(guild_realm.get("name")) if slug == guild_realm_slug else None),
+                level=_int(character.get("level")),
+                class_id=_int(_dict(character.get("playable_class")).get("id")),
+                rank=_int(entry.get("rank")),
+            )
+        )
+    return Roster(
+        guild_name=_str(guild.get("name")),
+        guild_realm_slug=guild_realm_slug,
+        members=members,
+        skipped=skipped,
+    )
+
+
+def parse_profile(body: Any) -> CharacterProfile:
+    """The fields of a ``/profile/wow/character/{realm}/{name}`` response the platform stores."""
+    body = _dict(body)
+    realm = _dict(body.get("realm"))
+    class_name, class_id = _name_and_id(body.get("character_class"))
+    spec_name, spec_id = _name_and_id(body.get("active_spec"))
+    guild_name, _ = _name_and_id(body.get("guild"))
+    return CharacterProfile(
+        blizzard_id=_int(body.get("id")),
+        name=_str(body.get("name")),
+        realm_slug=(_str(realm.get("slug")) or "").lower() or None,
+        realm_name=_str(realm.get("name")),
+        level=_int(body.get("level")),
+        class_id=class_id,
+        class_name=class_name,
+        spec_id=spec_id,
+        spec_name=spec_name,
+        item_level=_int(body.get("equipped_item_level")) or _int(body.get("average_item_level")),
+        last_login_ms=_int(body.get("last_login_timestamp")),
+        guild_name=guild_name,
+    )

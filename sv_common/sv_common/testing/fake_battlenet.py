@@ -1,0 +1,536 @@
+"""A loopback fake of Blizzard's Battle.net WoW API for tests, benchmarks and ``patt demo``.
+
+Serves the recorded fixtures (``blizzard_fixtures/``) and generated guilds of any size in
+Blizzard's shapes: OAuth client credentials (``POST /oauth/token``), the guild roster,
+character profiles, status and professions. It behaves like the real API where the
+client's correctness depends on it:
+
+- **rate limit**: at most ``rate_limit`` requests in any one-second window; more get a
+  429 with ``Retry-After``. :meth:`max_in_any_second` reports the busiest second seen;
+- **conditional requests**: ``If-Modified-Since`` at or after a resource's
+  ``Last-Modified`` gets a 304;
+- **switches**: :meth:`fail_next` (429 bursts, 5xx), :meth:`delay_next` (timeouts),
+  :meth:`set_profile_missing` (404), :meth:`expire_tokens` (401 until a new token),
+  :attr:`roster_status` / :meth:`empty_roster` for a failing or empty roster.
+
+Usage::
+
+    fake = FakeBattleNet()
+    fake.load_recorded_guild()            # stormrage/avalerion, 418 members
+    fake.generate_guild("my-realm", "my-guild", 1000)
+    await fake.start()                    # fake.base_url, fake.oauth_url
+    ...
+    await fake.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from email.utils import format_datetime, parsedate_to_datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+FIXTURES = "sv_common.testing.blizzard_fixtures"
+RECORDED_REALM = "stormrage"
+RECORDED_GUILD = "avalerion"
+BASE_TIME = 1_700_000_000  # Last-Modified of generated resources (fixed: tests are repeatable)
+
+# Blizzard class id -> (name, [(spec id, spec name)]) — public game data, Evoker included.
+CLASSES: dict[int, tuple[str, list[tuple[int, str]]]] = {
+    1: ("Warrior", [(71, "Arms"), (72, "Fury"), (73, "Protection")]),
+    2: ("Paladin", [(65, "Holy"), (66, "Protection"), (70, "Retribution")]),
+    3: ("Hunter", [(253, "Beast Mastery"), (254, "Marksmanship"), (255, "Survival")]),
+    4: ("Rogue", [(259, "Assassination"), (260, "Outlaw"), (261, "Subtlety")]),
+    5: ("Priest", [(256, "Discipline"), (257, "Holy"), (258, "Shadow")]),
+    6: ("Death Knight", [(250, "Blood"), (251, "Frost"), (252, "Unholy")]),
+    7: ("Shaman", [(262, "Elemental"), (263, "Enhancement"), (264, "Restoration")]),
+    8: ("Mage", [(62, "Arcane"), (63, "Fire"), (64, "Frost")]),
+    9: ("Warlock", [(265, "Affliction"), (266, "Demonology"), (267, "Destruction")]),
+    10: ("Monk", [(268, "Brewmaster"), (270, "Mistweaver"), (269, "Windwalker")]),
+    11: ("Druid", [(102, "Balance"), (103, "Feral"), (104, "Guardian"), (105, "Restoration")]),
+    12: ("Demon Hunter", [(577, "Havoc"), (581, "Vengeance")]),
+    13: ("Evoker", [(1467, "Devastation"), (1468, "Preservation"), (1473, "Augmentation")]),
+}
+_SYLLABLES = ("ka", "ri", "mo", "el", "th", "an", "or", "ys", "ul", "ne", "va", "dr", "is", "ó", "ä", "ü")
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """A recorded exchange file from ``blizzard_fixtures`` (``name`` without ``.json``)."""
+    text = resources.files(FIXTURES).joinpath(f"{name}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def http_date(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return format_datetime(datetime.fromtimestamp(epoch, UTC), usegmt=True)
+
+
+@dataclass
+class FakeCharacter:
+    blizzard_id: int
+    name: str
+    realm_slug: str
+    realm_name: str
+    class_id: int
+    level: int = 80
+    rank: int = 3
+    spec_id: int | None = None
+    item_level: int = 600
+    last_login_ms: int = BASE_TIME * 1000
+    modified: float = BASE_TIME  # Last-Modified of its profile
+    missing: bool = False  # profile answers 404
+
+    def profile(self, guild: FakeGuild | None) -> dict[str, Any]:
+        class_name, specs = CLASSES.get(self.class_id, ("Adventurer", []))
+        spec = next((s for s in specs if s[0] == self.spec_id), specs[0] if specs else None)
+        body: dict[str, Any] = {
+            "id": self.blizzard_id,
+            "name": self.name,
+            "gender": {"type": "FEMALE", "name": "Female"},
+            "faction": {"type": "ALLIANCE", "name": "Alliance"},
+            "race": {"name": "Human", "id": 1},
+            "character_class": {"name": class_name, "id": self.class_id},
+            "realm": {"name": self.realm_name, "id": _realm_id(self.realm_slug), "slug": self.realm_slug},
+            "level": self.level,
+            "achievement_points": 1000,
+            "last_login_timestamp": self.last_login_ms,
+            "average_item_level": self.item_level + 2,
+            "equipped_item_level": self.item_level,
+        }
+        if spec is not None:
+            body["active_spec"] = {"name": spec[1], "id": spec[0]}
+        if guild is not None:
+            body["guild"] = {"name": guild.name, "id": guild.blizzard_id, "realm": guild.realm_ref()}
+        return body
+
+
+@dataclass
+class FakeGuild:
+    realm_slug: str
+    slug: str
+    name: str
+    realm_name: str
+    blizzard_id: int
+    members: list[FakeCharacter] = field(default_factory=list)
+
+    def realm_ref(self) -> dict[str, Any]:
+        return {"name": self.realm_name, "id": _realm_id(self.realm_slug), "slug": self.realm_slug}
+
+    def roster(self) -> dict[str, Any]:
+        return {
+            "guild": {"name": self.name, "id": self.blizzard_id, "realm": self.realm_ref()},
+            "members": [
+                {
+                    "character": {
+                        "name": c.name,
+                        "id": c.blizzard_id,
+                        "realm": {"id": _realm_id(c.realm_slug), "slug": c.realm_slug},
+                        "level": c.level,
+                        "playable_class": {"id": c.class_id},
+                        "playable_race": {"id": 1},
+                    },
+                    "rank": c.rank,
+                }
+                for c in self.members
+            ],
+        }
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: float | None
+    kind: str
+
+
+@dataclass
+class RecordedRequest:
+    at: float
+    method: str
+    path: str
+    status: int
+    if_modified_since: str | None
+
+
+class FakeBattleNet:
+    """Battle.net on 127.0.0.1; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str = "fake-client-id",
+        client_secret: str = "fake-client-secret",  # noqa: S107 - a fake's fake secret
+        rate_limit: int | None = 100,
+        token_lifetime: int = 86_400,
+    ):
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.rate_limit = rate_limit
+        self.token_lifetime = token_lifetime
+        self.guilds: dict[tuple[str, str], FakeGuild] = {}
+        self.characters: dict[tuple[str, str], FakeCharacter] = {}  # (realm, lower name)
+        self.tokens: set[str] = set()
+        self.token_requests = 0
+        self.requests: list[RecordedRequest] = []
+        self.rate_limited = 0
+        self.roster_status: int | None = None  # force the roster to answer this status
+        self.roster_empty = False
+        self._arrivals: deque[float] = deque()
+        self._failures: deque[_Failure] = deque()
+        self._delays: deque[tuple[float, str]] = deque()
+        self._next_id = 200_000_000
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.oauth_url = ""
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_post("/oauth/token", self._token)
+        app.router.add_get("/data/wow/guild/{realm}/{guild}/roster", self._roster)
+        app.router.add_get("/profile/wow/character/{realm}/{name}", self._profile)
+        app.router.add_get("/profile/wow/character/{realm}/{name}/status", self._status)
+        app.router.add_get("/profile/wow/character/{realm}/{name}/professions", self._professions)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        bound = sockets[0].getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{bound}"
+        self.oauth_url = f"{self.base_url}/oauth/token"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- building guilds ------------------------------------------------------------------
+
+    def add_guild(
+        self, realm_slug: str, slug: str, name: str | None = None, realm_name: str | None = None
+    ) -> FakeGuild:
+        guild = FakeGuild(
+            realm_slug=realm_slug,
+            slug=slug,
+            name=name or slug.replace("-", " ").title(),
+            realm_name=realm_name or realm_slug.replace("-", " ").title(),
+            blizzard_id=self._new_id(),
+        )
+        self.guilds[(realm_slug, slug)] = guild
+        return guild
+
+    def add_member(
+        self,
+        realm_slug: str,
+        guild_slug: str,
+        name: str,
+        *,
+        member_realm: str | None = None,
+        blizzard_id: int | None = None,
+        class_id: int = 8,
+        rank: int = 3,
+        level: int = 80,
+        spec_id: int | None = None,
+        item_level: int = 600,
+    ) -> FakeCharacter:
+        guild = self.guilds[(realm_slug, guild_slug)]
+        realm = member_realm or realm_slug
+        character = FakeCharacter(
+            blizzard_id=blizzard_id or self._new_id(),
+            name=name,
+            realm_slug=realm,
+            realm_name=realm.replace("-", " ").title(),
+            class_id=class_id,
+            rank=rank,
+            level=level,
+            spec_id=spec_id,
+            item_level=item_level,
+        )
+        guild.members.append(character)
+        self.characters[(realm, name.lower())] = character
+        return character
+
+    def generate_guild(
+        self, realm_slug: str, slug: str, count: int, *, realms: tuple[str, ...] = (), seed: int = 7
+    ) -> FakeGuild:
+        """A guild of ``count`` members with distinct (some accented) names, every class, ranks 0-8;
+        members cycle through ``realms`` (connected realms) when given."""
+        import random
+
+        rng = random.Random(seed)
+        guild = self.add_guild(realm_slug, slug)
+        names: set[str] = set()
+        all_realms = (realm_slug, *realms)
+        while len(guild.members) < count:
+            name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+            if name.lower() in names or len(name) < 3:
+                continue
+            names.add(name.lower())
+            index = len(guild.members)
+            class_id = index % 13 + 1
+            specs = CLASSES[class_id][1]
+            self.add_member(
+                realm_slug,
+                slug,
+                name,
+                member_realm=all_realms[index % len(all_realms)],
+                class_id=class_id,
+                rank=0 if index == 0 else min(8, 1 + index % 8),
+                spec_id=specs[index % len(specs)][0],
+                item_level=580 + index % 80,
+            )
+        return guild
+
+    def load_recorded_guild(self) -> FakeGuild:
+        """The recorded 418-member EU roster (stormrage/avalerion), profiles generated to match."""
+        exchange = recorded("wow_guild_roster")["exchanges"][0]
+        body = exchange["body"]
+        guild_info = body["guild"]
+        guild = self.add_guild(
+            RECORDED_REALM, RECORDED_GUILD, guild_info.get("name"), guild_info.get("realm", {}).get("name")
+        )
+        guild.blizzard_id = guild_info.get("id", guild.blizzard_id)
+        for entry in body["members"]:
+            c = entry["character"]
+            realm = c["realm"]["slug"]
+            character = FakeCharacter(
+                blizzard_id=c["id"],
+                name=c["name"],
+                realm_slug=realm,
+                realm_name=realm.title(),
+                class_id=c["playable_class"]["id"],
+                level=c.get("level", 1),
+                rank=entry["rank"],
+            )
+            guild.members.append(character)
+            self.characters[(realm, c["name"].lower())] = character
+        return guild
+
+    def guild(self, realm_slug: str, slug: str) -> FakeGuild:
+        return self.guilds[(realm_slug, slug)]
+
+    def character(self, realm_slug: str, name: str) -> FakeCharacter:
+        return self.characters[(realm_slug, name.lower())]
+
+    # -- changing the world -----------------------------------------------------------------
+
+    def remove_member(self, realm_slug: str, guild_slug: str, name: str) -> None:
+        guild = self.guilds[(realm_slug, guild_slug)]
+        guild.members = [m for m in guild.members if m.name.lower() != name.lower()]
+
+    def rename(self, realm_slug: str, old_name: str, new_name: str, *, new_realm: str | None = None) -> None:
+        """A rename or realm transfer: same Blizzard id, new name/realm, fresh Last-Modified."""
+        character = self.characters.pop((realm_slug, old_name.lower()))
+        character.name = new_name
+        if new_realm:
+            character.realm_slug = new_realm
+            character.realm_name = new_realm.title()
+        character.modified = time.time()
+        self.characters[(character.realm_slug, new_name.lower())] = character
+
+    def touch(self, character: FakeCharacter, **changes: Any) -> None:
+        """Change a character's profile (and its Last-Modified)."""
+        for key, value in changes.items():
+            setattr(character, key, value)
+        character.modified = time.time()
+
+    def set_profile_missing(self, realm_slug: str, name: str, missing: bool = True) -> None:
+        self.character(realm_slug, name).missing = missing
+
+    def empty_roster(self, empty: bool = True) -> None:
+        self.roster_empty = empty
+
+    def fail_next(
+        self, count: int, status: int = 500, *, retry_after: float | None = None, kind: str = "any"
+    ) -> None:
+        """The next ``count`` API requests of ``kind`` (any | roster | profile) answer ``status``."""
+        for _ in range(count):
+            self._failures.append(_Failure(status, retry_after, kind))
+
+    def delay_next(self, count: int, seconds: float, *, kind: str = "any") -> None:
+        """The next ``count`` API requests stall for ``seconds`` (a client timeout)."""
+        for _ in range(count):
+            self._delays.append((seconds, kind))
+
+    def expire_tokens(self) -> None:
+        """Every issued token stops working (401) until the client fetches a new one."""
+        self.tokens.clear()
+
+    # -- reports -----------------------------------------------------------------------
+
+    def api_requests(self, kind: str | None = None) -> list[RecordedRequest]:
+        return [r for r in self.requests if kind is None or _kind(r.path) == kind]
+
+    def count(self, status: int, kind: str | None = None) -> int:
+        return sum(1 for r in self.api_requests(kind) if r.status == status)
+
+    def max_in_any_second(self) -> int:
+        """The most API requests that arrived within any one-second window."""
+        stamps = sorted(r.at for r in self.requests)
+        best, start = 0, 0
+        for end, at in enumerate(stamps):
+            while at - stamps[start] >= 1.0:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def reset_log(self) -> None:
+        self.requests.clear()
+        self.rate_limited = 0
+
+    # -- handlers ----------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    async def _token(self, request: web.Request) -> web.Response:
+        self.token_requests += 1
+        auth = request.headers.get("Authorization", "")
+        form = await request.post()
+        import base64
+
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if auth != expected or form.get("grant_type") != "client_credentials":
+            return web.json_response({"error": "invalid_client"}, status=401)
+        token = secrets.token_hex(16)
+        self.tokens.add(token)
+        return web.json_response(
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": self.token_lifetime,
+                "sub": self.client_id,
+            }
+        )
+
+    async def _gate(self, request: web.Request, kind: str) -> web.Response | None:
+        """Rate limit, injected failures and auth; None lets the request through."""
+        now = time.monotonic()
+        if self.rate_limit is not None:
+            while self._arrivals and now - self._arrivals[0] >= 1.0:
+                self._arrivals.popleft()
+            if len(self._arrivals) >= self.rate_limit:
+                self.rate_limited += 1
+                self._arrivals.append(now)
+                return _error(429, "Too Many Requests", retry_after=1)
+            self._arrivals.append(now)
+        delay = self._take(self._delays, kind, key=lambda d: d[1])
+        if delay is not None:
+            await asyncio.sleep(delay[0])
+        failure = self._take(self._failures, kind, key=lambda f: f.kind)
+        if failure is not None:
+            return _error(failure.status, "Injected failure", retry_after=failure.retry_after)
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
+            return _error(401, "Unauthorized")
+        return None
+
+    @staticmethod
+    def _take(queue: deque, kind: str, *, key) -> Any:
+        for index, item in enumerate(queue):
+            if key(item) in ("any", kind):
+                del queue[index]
+                return item
+        return None
+
+    def _record(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        self.requests.append(
+            RecordedRequest(
+                time.monotonic(),
+                request.method,
+                request.path,
+                response.status,
+                request.headers.get("If-Modified-Since"),
+            )
+        )
+        return response
+
+    async def _roster(self, request: web.Request) -> web.StreamResponse:
+        refused = await self._gate(request, "roster")
+        if refused is not None:
+            return self._record(request, refused)
+        if self.roster_status is not None:
+            return self._record(request, _error(self.roster_status, "Forced roster status"))
+        guild = self.guilds.get((request.match_info["realm"], request.match_info["guild"]))
+        if guild is None:
+            return self._record(request, _error(404, "Not Found"))
+        body = guild.roster()
+        if self.roster_empty:
+            body["members"] = []
+        return self._record(
+            request, web.json_response(body, headers={"Last-Modified": http_date(time.time())})
+        )
+
+    def _find(self, request: web.Request) -> FakeCharacter | None:
+        key = (request.match_info["realm"], unquote(request.match_info["name"]).lower())
+        character = self.characters.get(key)
+        return None if character is None or character.missing else character
+
+    def _guild_of(self, character: FakeCharacter) -> FakeGuild | None:
+        return next((g for g in self.guilds.values() if character in g.members), None)
+
+    async def _conditional(self, request: web.Request, kind: str, body_fn) -> web.StreamResponse:
+        refused = await self._gate(request, kind)
+        if refused is not None:
+            return self._record(request, refused)
+        character = self._find(request)
+        if character is None:
+            return self._record(request, _error(404, "Not Found"))
+        modified = http_date(character.modified)
+        since = request.headers.get("If-Modified-Since")
+        if since:
+            try:
+                if parsedate_to_datetime(since).timestamp() >= int(character.modified):
+                    return self._record(
+                        request, web.Response(status=304, headers={"Last-Modified": modified})
+                    )
+            except (TypeError, ValueError):
+                pass
+        return self._record(
+            request, web.json_response(body_fn(character), headers={"Last-Modified": modified})
+        )
+
+    async def _profile(self, request: web.Request) -> web.StreamResponse:
+        return await self._conditional(request, "profile", lambda c: c.profile(self._guild_of(c)))
+
+    async def _status(self, request: web.Request) -> web.StreamResponse:
+        return await self._conditional(request, "status", lambda c: {"id": c.blizzard_id, "is_valid": True})
+
+    async def _professions(self, request: web.Request) -> web.StreamResponse:
+        body = recorded("wow_character_professions")["exchanges"][0]["body"]
+        return await self._conditional(request, "professions", lambda c: body)
+
+
+def _kind(path: str) -> str:
+    if path.endswith("/roster"):
+        return "roster"
+    if path.endswith("/status"):
+        return "status"
+    if path.endswith("/professions"):
+        return "professions"
+    return "profile"
+
+
+def _error(status: int, detail: str, *, retry_after: float | None = None) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return web.json_response(
+        {"code": status, "type": f"BLZWEBAPI{status:08d}", "detail": detail}, status=status, headers=headers
+    )
+
+
+def _realm_id(slug: str) -> int:
+    import zlib
+
+    return zlib.crc32(slug.encode()) % 5000 + 1

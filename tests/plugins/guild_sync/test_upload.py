@@ -1,0 +1,208 @@
+"""The companion's addon upload API: keys, realm-aware idempotent processing, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from patt_guild_sync.models import AddonApiKey, SyncLog
+from sv_common.identity.models import WowCharacter
+
+UPLOAD = "/api/guild-sync/addon-upload"
+UPLOAD_V1 = "/api/v1/guild-sync/addon-upload"
+
+
+def entry(name, realm="Test Realm", **extra):
+    base = {
+        "name": name,
+        "realm": realm,
+        "class": "Mage",
+        "level": 80,
+        "rank": 3,
+        "rank_name": "Member",
+        "guild_note": f"{name} note",
+        "officer_note": "",
+        "is_online": False,
+        "last_online": "2d 3h",
+        "zone": "Dornogal",
+    }
+    base.update(extra)
+    return base
+
+
+def body(*entries, **extra):
+    return {"characters": list(entries), "addon_version": "1.0.0", "uploaded_by": "companion_app", **extra}
+
+
+async def notes(db, name, realm="test-realm"):
+    async with db.session() as s:
+        row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.character_name == name, WowCharacter.realm_slug == realm)
+        )
+        return row.guild_note, row.officer_note, row.addon_last_seen
+
+
+@pytest.fixture
+async def key(arrange):
+    officer = await arrange.account("Officer")
+    return await arrange.api_key(officer.player_id)
+
+
+async def test_upload_updates_notes_realm_aware_and_reports_per_character(site, arrange, key, db, recorder):
+    await arrange.character("Trogmoon", realm="test-realm", realm_name="Test Realm")
+    await arrange.character("Trogmoon", realm="other-realm", realm_name="Other Realm")
+    response = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(
+            entry("Trogmoon", guild_note="trog main", officer_note="raid lead", achievementPoints=12345),
+            entry("Nobody"),
+        ),
+    )
+    assert response.status_code == 200, response.text
+    data = site.data(response)
+    assert (data["characters_received"], data["updated"], data["not_found"]) == (2, 1, 1)
+    by_name = {r["name"]: r for r in data["results"]}
+    assert by_name["Trogmoon"]["result"] == "updated"
+    assert set(by_name["Trogmoon"]["changed"]) == {"guild_note", "officer_note", "last_seen"}
+    assert by_name["Nobody"]["result"] == "not_found"
+    guild_note, officer_note, seen = await notes(db, "Trogmoon")
+    assert (guild_note, officer_note) == ("trog main", "raid lead")
+    assert seen is not None
+    # The same name on another realm is another character: untouched.
+    assert (await notes(db, "Trogmoon", "other-realm"))[:2] == (None, None)
+    changed = [d["field"] for d in recorder.named("character.note_changed")]
+    assert sorted(changed) == ["guild_note", "officer_note"]
+
+
+async def test_same_upload_twice_gives_the_same_state(site, arrange, key, db):
+    await arrange.character("Idem", realm_name="Test Realm")
+    payload = body(entry("Idem", guild_note="same"), exportTime=1_900_000_000)
+    first = await site.post(UPLOAD_V1, headers={"X-API-Key": key}, json=payload)
+    state = await notes(db, "Idem")
+    second = await site.post(UPLOAD_V1, headers={"X-API-Key": key}, json=payload)
+    assert first.status_code == second.status_code == 200
+    assert await notes(db, "Idem") == state
+    assert site.data(second)["results"][0]["result"] == "unchanged"
+
+
+async def test_malformed_upload_commits_nothing_and_names_bad_entries(site, arrange, key, db):
+    await arrange.character("Goodone", realm_name="Test Realm", guild_note="before")
+    response = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(
+            entry("Goodone", guild_note="after"),
+            entry("Badlevel", level="very high"),
+            entry("Ctrl\x07char"),
+            {"realm": "Test Realm"},
+            entry("Goodone"),  # duplicate
+        ),
+    )
+    assert response.status_code == 422
+    details = response.json()["error"]["details"]
+    assert [e["index"] for e in details["entries"]] == [1, 2, 3, 4]
+    assert details["entries"][0]["name"] == "Badlevel"
+    assert (await notes(db, "Goodone"))[0] == "before"
+    async with db.session() as s:
+        assert (await s.scalars(select(SyncLog))).all() == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"characters": []},
+        {"characters": "nope"},
+        [],
+        {"characters": [entry("X")], "addon_version": "x" * 500},
+        {"characters": [entry("X", level=2**40)]},
+    ],
+)
+async def test_invalid_bodies_are_422(site, key, payload):
+    response = await site.post(UPLOAD, headers={"X-API-Key": key}, json=payload)
+    assert response.status_code == 422
+    assert response.json()["ok"] is False
+
+
+async def test_non_json_body_is_422_and_oversized_is_413(site, key, monkeypatch):
+    response = await site.post(
+        UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=b"{"
+    )
+    assert response.status_code == 422
+    limit = site.host.plugin_settings("guild_sync").upload_max_bytes
+    big = json.dumps(body(entry("Y", zone="z" * 100))).encode() + b" " * limit
+    response = await site.post(
+        UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=big
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+async def test_a_1000_member_export_fits_the_size_limit(site, arrange, key):
+    payload = body(
+        *[entry(f"Member{i:04d}", guild_note="n" * 31, officer_note="o" * 31) for i in range(1000)]
+    )
+    response = await site.post(UPLOAD, headers={"X-API-Key": key}, json=payload)
+    assert response.status_code == 200
+    assert site.data(response)["not_found"] == 1000
+
+
+async def test_keys_are_required_hashed_revocable_and_record_last_use(site, arrange, db, log_in):
+    officer = await arrange.account("Officer")
+    key = await arrange.api_key(officer.player_id, name="laptop")
+    for headers in ({}, {"X-API-Key": "patt_wrong"}, {"X-API-Key": "x" * 5000}):
+        response = await site.post(UPLOAD, headers=headers, json=body(entry("A")))
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "invalid_api_key"
+    assert (await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("A")))).status_code == 200
+    async with db.session() as s:
+        row = await s.scalar(select(AddonApiKey))
+        assert row.key_hash != key and key not in row.key_hash and row.last_used_at is not None
+        key_id = row.id
+    await log_in(site, officer)
+    listing = site.data(await site.get("/api/v1/admin/guild-sync/api-keys"))
+    assert listing[0]["name"] == "laptop" and "key" not in listing[0] and "key_hash" not in listing[0]
+    assert (await site.delete(f"/api/v1/admin/guild-sync/api-keys/{key_id}")).status_code == 200
+    assert (await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("A")))).status_code == 401
+
+
+async def test_officer_creates_a_key_shown_once_and_it_works(site, arrange, log_in):
+    officer = await arrange.account("Officer")
+    await log_in(site, officer)
+    created = await site.post("/api/v1/admin/guild-sync/api-keys", json={"name": "desktop"})
+    assert created.status_code == 201
+    secret = site.data(created)["key"]
+    listing = site.data(await site.get("/api/v1/admin/guild-sync/api-keys"))
+    assert secret not in json.dumps(listing)
+    site.cookies.clear()
+    assert (await site.post(UPLOAD, headers={"X-API-Key": secret}, json=body(entry("A")))).status_code == 200
+
+
+async def test_a_demoted_officers_key_stops_working(site, arrange, db):
+    officer = await arrange.account("Officer")
+    key = await arrange.api_key(officer.player_id)
+    from sv_common.identity.models import GuildRank
+    from sv_common.identity.ranks import set_rank_override
+
+    async with db.session() as s:
+        member_rank = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
+        await set_rank_override(s, officer.player_id, member_rank)
+    assert (await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("A")))).status_code == 401
+
+
+async def test_members_cannot_manage_keys(site, arrange, log_in):
+    member = await arrange.account("Member")
+    await log_in(site, member)
+    assert (await site.get("/api/v1/admin/guild-sync/api-keys")).status_code == 403
+    assert (await site.post("/api/v1/admin/guild-sync/api-keys", json={"name": "x"})).status_code == 403
+    site.cookies.clear()
+    assert (await site.post("/api/v1/admin/guild-sync/api-keys", json={"name": "x"})).status_code == 401
+
+
+async def test_out_of_range_key_id_is_404_not_500(site, arrange, log_in):
+    officer = await arrange.account("Officer")
+    await log_in(site, officer)
+    response = await site.delete(f"/api/v1/admin/guild-sync/api-keys/{2**40}")
+    assert response.status_code in (404, 422)
