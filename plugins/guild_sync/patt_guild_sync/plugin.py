@@ -23,9 +23,9 @@ class GuildSyncPlugin:
 
     @hookimpl
     def register_routers(self, host):
-        from patt_guild_sync import admin_api, upload_api
+        from patt_guild_sync import admin_api, pages, upload_api
 
-        return [upload_api.build_router(), admin_api.build_router()]
+        return [upload_api.build_router(), admin_api.build_router(), pages.build_router()]
 
     @hookimpl
     def admin_menu_links(self):
@@ -68,3 +68,9 @@ class GuildSyncPlugin:
                 exclusive=True,
             )
         ]
+
+    @hookimpl
+    async def seed_demo_data(self, session, host):
+        from patt_guild_sync.demo import seed_demo_sync
+
+        return await seed_demo_sync(session, host)

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_guild_sync.models import SOURCE_ADDON, SUCCESS, AddonApiKey, SyncLog
+from patt_guild_sync.models import SOURCE_ADDON, SUCCESS, SyncLog
 from patt_guild_sync.schemas import UploadCharacter, UploadEnvelope
 from sv_common.db import utcnow
 from sv_common.errors import ValidationFailed
@@ -169,7 +169,7 @@ async def apply_upload(
     envelope: UploadEnvelope,
     entries: list[UploadCharacter],
     *,
-    key: AddonApiKey,
+    key_id: int | None,
     default_realm: str | None,
 ) -> UploadReport:
     """Apply validated entries (flushes; the caller's transaction commits or rolls back all of it)."""
@@ -228,7 +228,7 @@ async def apply_upload(
         source=SOURCE_ADDON,
         status=SUCCESS,
         trigger="upload",
-        triggered_by=f"key:{key.id} {envelope.uploaded_by}"[:100],
+        triggered_by=f"key:{key_id} {envelope.uploaded_by}"[:100],
         characters_found=len(entries) - report.count("not_found"),
         characters_updated=report.count("updated"),
         characters_new=0,

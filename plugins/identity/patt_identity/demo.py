@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sv_common.auth.passwords import hash_password_async
 from sv_common.auth.service import create_invite, register_with_invite, revoke_all_tokens
 from sv_common.identity import players as player_service
-from sv_common.identity.characters import upsert_character
+from sv_common.identity.characters import find_character, upsert_character
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import Player, Specialization, User, WowClass
 from sv_common.identity.ranks import recompute_for_characters
@@ -104,65 +105,96 @@ async def _specs(session: AsyncSession) -> dict[int, list[int]]:
     return specs
 
 
-async def _seed_guild(session: AsyncSession, realm: str) -> dict[str, int]:
-    rng = random.Random(20_24)  # the same demo guild every time
+@dataclass(frozen=True)
+class DemoCharacter:
+    """A character of the demo guild (``class_id``/``spec_id`` are our reference ids)."""
+
+    name: str
+    class_id: int
+    spec_id: int
+    rank_index: int
+    item_level: int
+    note: str
+
+
+@dataclass(frozen=True)
+class DemoPlayer:
+    name: str
+    discord_index: int | None  # None: no Discord account
+    characters: tuple[DemoCharacter, ...]  # the first is the main
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    players: tuple[DemoPlayer, ...]
+    newcomers: tuple[DemoCharacter, ...]  # unlinked, their notes name an unlinked Discord user
+
+    def characters(self) -> list[DemoCharacter]:
+        return [c for p in self.players for c in p.characters] + list(self.newcomers)
+
+
+async def demo_plan(session: AsyncSession) -> DemoPlan:
+    """The demo guild, the same every time: ~40 players, their characters, newcomers.
+
+    Public so a plugin that brings characters in another way (guild sync through a fake
+    Battle.net) can build the same guild; then :func:`link_demo_characters` links them.
+    """
+    rng = random.Random(20_24)
     class_ids = list(await session.scalars(select(WowClass.id).order_by(WowClass.id)))
     specs = await _specs(session)
     # One pool of distinct names: players' mains, then alts, then newcomers.
     pool = _names(rng, PLAYER_COUNT * 4 + NEWCOMERS)
     player_names, newcomer_names = pool[:PLAYER_COUNT], pool[-NEWCOMERS:]
     alt_names = iter(pool[PLAYER_COUNT:-NEWCOMERS])
-    counts = {"players": 0, "characters": 0, "discord_users": 0}
     spec_cycle = [(class_id, spec_id) for class_id in class_ids for spec_id in specs.get(class_id, [])]
+    players = []
     for index, name in enumerate(player_names):
+        main_class, main_spec = spec_cycle[index % len(spec_cycle)]
+        rank_index = 0 if index == 0 else (1 if index == 1 else RANK_PATTERN[index % len(RANK_PATTERN)])
+        characters = [
+            DemoCharacter(name, main_class, main_spec, rank_index, rng.randint(600, 660), f"{name} main")
+        ]
+        for _ in range(rng.randint(0, 3)):
+            alt_class = rng.choice(class_ids)
+            characters.append(
+                DemoCharacter(
+                    next(alt_names),
+                    alt_class,
+                    rng.choice(specs[alt_class]),
+                    rank_index,
+                    rng.randint(600, 660),
+                    f"{name}'s alt",
+                )
+            )
+        players.append(DemoPlayer(name, index if index % 3 != 2 else None, tuple(characters)))
+    newcomers = []
+    for index, name in enumerate(newcomer_names):
+        class_id = class_ids[index % len(class_ids)]
+        newcomers.append(DemoCharacter(f"{name}ling", class_id, specs[class_id][0], 4, 620, f"{name} alt"))
+    return DemoPlan(tuple(players), tuple(newcomers))
+
+
+async def _seed_people(session: AsyncSession, plan: DemoPlan) -> dict[str, int]:
+    """Players and Discord users (two in three players linked; newcomers' accounts unlinked)."""
+    counts = {"players": 0, "discord_users": 0}
+    for player in plan.players:
         discord_id = None
-        if index % 3 != 2:  # two in three players have a linked Discord account
+        if player.discord_index is not None:
             user, _changes = await upsert_discord_user(
                 session,
-                discord_id=str(900_000_000_000_000_000 + index),
-                username=name.lower(),
-                display_name=name,
+                discord_id=str(900_000_000_000_000_000 + player.discord_index),
+                username=player.name.lower(),
+                display_name=player.name,
                 role_ids=[],
             )
             discord_id = user.id
             counts["discord_users"] += 1
-        player = await player_service.create_player(
-            session, display_name=name, discord_user_id=discord_id, notes=DEMO_MARKER
+        await player_service.create_player(
+            session, display_name=player.name, discord_user_id=discord_id, notes=DEMO_MARKER
         )
         counts["players"] += 1
-        main_class, main_spec = spec_cycle[index % len(spec_cycle)]
-        rank_index = 0 if index == 0 else (1 if index == 1 else RANK_PATTERN[index % len(RANK_PATTERN)])
-        main = await _character(
-            session, name, realm, main_class, main_spec, rank_index, rng, note=f"{name} main"
-        )
-        characters = [main]
-        for _ in range(rng.randint(0, 3)):
-            alt_class = rng.choice(class_ids)
-            alt = await _character(
-                session,
-                next(alt_names),
-                realm,
-                alt_class,
-                rng.choice(specs[alt_class]),
-                rank_index,
-                rng,
-                note=f"{name}'s alt",
-            )
-            characters.append(alt)
-        for character in characters:
-            await player_service.link_character(session, player_id=player.id, character_id=character.id)
-        counts["characters"] += len(characters)
-        await player_service.set_main_and_offspec(
-            session,
-            player_id=player.id,
-            main_character_id=main.id,
-            main_spec_id=main_spec,
-            offspec_character_id=characters[1].id if len(characters) > 1 else None,
-        )
-        await recompute_for_characters(session, [c.id for c in characters])
-    # Unlinked newcomers for the matching suggestions: a character whose note names a
-    # Discord user nobody has linked yet.
-    for index, name in enumerate(newcomer_names):
+    for index, newcomer in enumerate(plan.newcomers):
+        name = newcomer.name.removesuffix("ling")
         await upsert_discord_user(
             session,
             discord_id=str(910_000_000_000_000_000 + index),
@@ -170,28 +202,60 @@ async def _seed_guild(session: AsyncSession, realm: str) -> dict[str, int]:
             display_name=name,
             role_ids=[],
         )
-        class_id = class_ids[index % len(class_ids)]
-        await _character(
-            session, f"{name}ling", realm, class_id, specs[class_id][0], 4, rng, note=f"{name} alt"
-        )
         counts["discord_users"] += 1
-        counts["characters"] += 1
     return counts
 
 
-async def _character(session, name, realm, class_id, spec_id, rank_index, rng, *, note):
-    character, _created = await upsert_character(
+async def link_demo_characters(session: AsyncSession, plan: DemoPlan, realm: str) -> int:
+    """Link the plan's existing characters to their demo players (mains, offspecs, ranks)."""
+    owners = {
+        p.display_name: p.id for p in await session.scalars(select(Player).where(Player.notes == DEMO_MARKER))
+    }
+    linked = 0
+    for planned in plan.players:
+        player_id = owners.get(planned.name)
+        rows = [await find_character(session, name=c.name, realm_slug=realm) for c in planned.characters]
+        rows = [r for r in rows if r is not None]
+        if player_id is None or not rows:
+            continue
+        for row in rows:
+            await player_service.link_character(session, player_id=player_id, character_id=row.id)
+        linked += len(rows)
+        await player_service.set_main_and_offspec(
+            session,
+            player_id=player_id,
+            main_character_id=rows[0].id,
+            main_spec_id=planned.characters[0].spec_id,
+            offspec_character_id=rows[1].id if len(rows) > 1 else None,
+        )
+        await recompute_for_characters(session, [r.id for r in rows])
+    return linked
+
+
+async def _seed_guild(session: AsyncSession, realm: str, *, with_characters: bool) -> dict[str, int]:
+    plan = await demo_plan(session)
+    counts = await _seed_people(session, plan)
+    counts["characters"] = 0
+    if with_characters:
+        for character in plan.characters():
+            await _character(session, character, realm)
+        counts["characters"] = await link_demo_characters(session, plan, realm) + len(plan.newcomers)
+    return counts
+
+
+async def _character(session: AsyncSession, character: DemoCharacter, realm: str):
+    row, _created = await upsert_character(
         session,
-        name=name,
+        name=character.name,
         realm_slug=realm,
-        class_id=class_id,
-        active_spec_id=spec_id,
+        class_id=character.class_id,
+        active_spec_id=character.spec_id,
         level=80,
-        item_level=rng.randint(600, 660),
-        wow_rank_index=rank_index,
-        guild_note=note,
+        item_level=character.item_level,
+        wow_rank_index=character.rank_index,
+        guild_note=character.note,
     )
-    return character
+    return row
 
 
 async def _officer_login(session: AsyncSession, password: str) -> str:
@@ -211,14 +275,22 @@ async def _officer_login(session: AsyncSession, password: str) -> str:
     return OFFICER_USERNAME
 
 
+def demo_realm(host: Any) -> str:
+    return str(host.site.config.get("realm_slug") or "demo-realm")
+
+
 async def seed_demo_guild(session: AsyncSession, host: Any) -> str:
-    realm = str(host.site.config.get("realm_slug") or "demo-realm")
+    """Seed the demo guild. With guild_sync enabled its characters come through the sync
+    (guild_sync's demo hook runs next and links them), so only people are created here."""
+    realm = demo_realm(host)
     seeded = await session.scalar(select(func.count()).select_from(Player).where(Player.notes == DEMO_MARKER))
-    counts = None if seeded else await _seed_guild(session, realm)
+    with_characters = not host.has_plugin("guild_sync")
+    counts = None if seeded else await _seed_guild(session, realm, with_characters=with_characters)
     password = secrets.token_urlsafe(12)
     username = await _officer_login(session, password)
+    characters = f"{counts['characters']} characters" if with_characters else "characters via guild sync"
     what = (
-        f"{counts['players']} players, {counts['characters']} characters, {counts['discord_users']} Discord users"
+        f"{counts['players']} players, {characters}, {counts['discord_users']} Discord users"
         if counts
         else f"demo guild already present ({seeded} players)"
     )

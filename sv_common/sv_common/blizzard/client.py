@@ -87,6 +87,7 @@ class BlizzardClient:
             per_second=config.requests_per_second,
             per_hour=config.requests_per_hour,
             redis=redis,
+            second_window=config.rate_window_seconds,
         )
         self.stats = RequestStats()
         self._slots = asyncio.Semaphore(config.concurrency)

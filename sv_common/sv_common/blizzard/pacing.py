@@ -32,7 +32,7 @@ class RequestPacer:
         per_second: int,
         per_hour: int,
         redis: Any = None,
-        second_window: float = 1.05,
+        second_window: float = 1.1,
         limiter: RateLimiter | None = None,
     ):
         self.key = key

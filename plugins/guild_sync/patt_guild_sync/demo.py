@@ -1,0 +1,88 @@
+"""Demo data through the real sync path: ``patt demo`` fills the guild from an in-process fake
+Battle.net with the guild_sync job itself, then applies notes through the addon upload
+service, then lets identity link the characters to its demo players.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_guild_sync.models import SOURCE_BLIZZARD, SyncLog
+from patt_guild_sync.runtime import runtime_for
+from patt_guild_sync.sync_control import JOB_NAME
+from patt_guild_sync.upload import apply_upload, validate_upload
+from patt_host.jobs import run_job
+from patt_identity.demo import demo_plan, demo_realm, link_demo_characters
+from sv_common.identity.models import Specialization, WowClass
+from sv_common.testing.fake_battlenet import FakeBattleNet
+
+DEMO_GUILD_SLUG = "demo-guild"
+
+
+async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> FakeBattleNet:
+    blizzard_class = dict((await session.execute(select(WowClass.id, WowClass.blizzard_class_id))).all())
+    blizzard_spec = dict(
+        (await session.execute(select(Specialization.id, Specialization.blizzard_spec_id))).all()
+    )
+    fake = FakeBattleNet(rate_limit=None)
+    fake.add_guild(realm, DEMO_GUILD_SLUG, title, realm.replace("-", " ").title())
+    for character in plan.characters():
+        fake.add_member(
+            realm,
+            DEMO_GUILD_SLUG,
+            character.name,
+            class_id=blizzard_class.get(character.class_id) or character.class_id,
+            spec_id=blizzard_spec.get(character.spec_id),
+            rank=character.rank_index,
+            item_level=character.item_level,
+        )
+    return fake
+
+
+async def seed_demo_sync(session: AsyncSession, host: Any) -> str | None:
+    synced = await session.scalar(
+        select(func.count()).select_from(SyncLog).where(SyncLog.source == SOURCE_BLIZZARD)
+    )
+    if synced:
+        return f"demo guild already synced ({synced} runs)"
+    realm = demo_realm(host)
+    plan = await demo_plan(session)
+    fake = await _fake_guild(session, plan, realm, host.site.title)
+    await fake.start()
+    runtime = runtime_for(host)
+    configured = runtime.settings
+    runtime.settings = configured.model_copy(
+        update={
+            "blizzard_client_id": fake.client_id,
+            "blizzard_client_secret": SecretStr(fake.client_secret),
+            "blizzard_api_url": fake.base_url,
+            "blizzard_oauth_url": fake.oauth_url,
+            "guild_realm_slug": realm,
+            "guild_name_slug": DEMO_GUILD_SLUG,
+        }
+    )
+    try:
+        run = await run_job(host, JOB_NAME, trigger="demo", triggered_by="patt demo")
+    finally:
+        runtime.settings = configured
+        await fake.stop()
+    if run.status != "succeeded":
+        return f"demo sync failed: {(run.error or '').strip().splitlines()[-1:]}"
+    # Guild notes arrive the way the companion sends them.
+    body = {
+        "characters": [{"name": c.name, "realm": realm, "guild_note": c.note} for c in plan.characters()],
+        "addon_version": "demo",
+        "uploaded_by": "patt demo",
+    }
+    envelope, entries = validate_upload(body, max_characters=len(body["characters"]))
+    report = await apply_upload(session, envelope, entries, key_id=None, default_realm=realm)
+    linked = await link_demo_characters(session, plan, realm)
+    counts = run.counts or {}
+    return (
+        f"synced {counts.get('found', 0)} characters from an in-process fake Battle.net "
+        f"({counts.get('requests', 0)} requests), {report.count('updated')} notes uploaded, {linked} linked"
+    )

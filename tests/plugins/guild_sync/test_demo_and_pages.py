@@ -1,0 +1,78 @@
+"""``patt demo`` fills the guild through the real sync path; the officers' sync page."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from patt_guild_sync.models import SyncLog
+from sv_common.identity.models import Player, PlayerCharacter, WowCharacter
+
+
+async def seed(host) -> dict:
+    async with host.db.session() as session:
+        return await host.hooks.seed_demo_data(session)
+
+
+async def test_demo_guild_comes_through_the_sync_and_is_linked(make_client, db):
+    client = await make_client(plugins=["identity", "guild_sync"])
+    summaries = await seed(client.host)
+    assert "characters via guild sync" in summaries["identity"]
+    assert summaries["guild_sync"].startswith("synced ")
+    async with db.session() as s:
+        log = await s.scalar(select(SyncLog).where(SyncLog.source == "blizzard_api"))
+        total = await s.scalar(select(func.count()).select_from(WowCharacter))
+        from_blizzard = await s.scalar(
+            select(func.count())
+            .select_from(WowCharacter)
+            .where(WowCharacter.blizzard_character_id.is_not(None))
+        )
+        noted = await s.scalar(
+            select(func.count()).select_from(WowCharacter).where(WowCharacter.guild_note.is_not(None))
+        )
+        linked = await s.scalar(select(func.count()).select_from(PlayerCharacter))
+        players = await s.scalar(select(func.count()).select_from(Player))
+    assert log.status == "success" and log.characters_new == total >= 60
+    assert from_blizzard == total and noted == total
+    assert players == 40 and linked == total - 4  # the newcomers stay unlinked for matching
+    roster = client.data(await client.get("/api/v1/guild/roster"))
+    assert len(roster["players"]) == 40
+    again = await seed(client.host)
+    assert "already synced" in again["guild_sync"]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(WowCharacter)) == total
+
+
+async def test_identity_alone_still_seeds_characters_itself(make_client, db):
+    client = await make_client(plugins=["identity"])
+    summaries = await seed(client.host)
+    assert "guild_sync" not in summaries
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(WowCharacter)) >= 60
+
+
+async def test_sync_page_for_officers_only(site, arrange, log_in):
+    assert (await site.get("/admin/guild-sync")).status_code == 303
+    member = await arrange.account("Member")
+    await log_in(site, member)
+    assert (await site.get("/admin/guild-sync")).status_code == 403
+    officer = await arrange.account("Officer")
+    await log_in(site, officer)
+    page = await site.get("/admin/guild-sync")
+    assert page.status_code == 200
+    assert "BLIZZARD_CLIENT_ID" in page.text and "Create key" in page.text
+
+
+async def test_sync_page_shows_runs_and_pending_removal(synced_site, battlenet, arrange, log_in):
+    from patt_host.jobs import run_job
+
+    guild = battlenet.generate_guild("test-realm", "test-guild", 10)
+    await run_job(synced_site.host, "guild_sync.sync_roster")
+    for member in guild.members[:4]:
+        battlenet.remove_member("test-realm", "test-guild", member.name)
+    await run_job(synced_site.host, "guild_sync.sync_roster")
+    officer = await arrange.account("Officer")
+    await log_in(synced_site, officer)
+    page = await synced_site.get("/admin/guild-sync")
+    assert page.status_code == 200
+    assert "Removal waiting for confirmation" in page.text
+    assert "awaiting confirmation" in page.text and "Sync now" in page.text

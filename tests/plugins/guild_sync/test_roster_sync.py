@@ -1,0 +1,280 @@
+"""The roster sync against the fake Battle.net: safety rules, identity keys, retries, 304s."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from patt_guild_sync.models import CharacterSyncState, SyncLog
+from patt_host.jobs import run_job
+from sv_common.identity.models import GuildRank, PlayerCharacter, WowCharacter
+from sv_common.testing.fake_battlenet import RECORDED_GUILD, RECORDED_REALM
+
+REALM, GUILD = "test-realm", "test-guild"  # as blizzard_env configures them
+JOB = "guild_sync.sync_roster"
+
+
+async def sync(site, **kwargs):
+    run = await run_job(site.host, JOB, trigger="manual", triggered_by="test", kwargs=kwargs)
+    async with site.host.db.session() as s:
+        log = await s.scalar(select(SyncLog).order_by(SyncLog.id.desc()).limit(1))
+    return run, log
+
+
+async def characters(db, *, active_only=True):
+    async with db.session() as s:
+        query = select(WowCharacter).order_by(WowCharacter.id)
+        if active_only:
+            query = query.where(WowCharacter.removed_at.is_(None))
+        return (await s.scalars(query)).all()
+
+
+async def owned(db, arrange, fake_member):
+    """Give the synced character of ``fake_member`` an owner; returns (character id, owner)."""
+    async with db.session() as s:
+        character_id = await s.scalar(
+            select(WowCharacter.id).where(WowCharacter.blizzard_character_id == fake_member.blizzard_id)
+        )
+    owner = await arrange.account("Member")
+    await arrange.link(owner.player_id, character_id)
+    return character_id, owner
+
+
+@pytest.fixture
+def guild(battlenet):
+    guild = battlenet.generate_guild(REALM, GUILD, 20)
+    return guild
+
+
+async def test_first_sync_creates_characters_with_profile_fields(synced_site, guild, db, recorder):
+    run, log = await sync(synced_site)
+    assert run.status == "succeeded", run.error
+    assert (log.status, log.characters_found, log.characters_new) == ("success", 20, 20)
+    rows = await characters(db)
+    assert len(rows) == 20
+    first = guild.members[1]
+    row = next(r for r in rows if r.blizzard_character_id == first.blizzard_id)
+    assert (row.character_name, row.realm_slug, row.item_level, row.level) == (
+        first.name,
+        REALM,
+        first.item_level,
+        80,
+    )
+    assert row.class_id == first.class_id and row.active_spec_id is not None
+    async with db.session() as s:
+        officer_rank = await s.scalar(select(GuildRank.id).where(GuildRank.wow_rank_index == first.rank))
+    assert row.guild_rank_id == officer_rank
+    assert len(recorder.named("character.joined")) == 20
+    assert recorder.named("roster.synced")[0]["new"] == 20
+
+
+async def test_empty_or_failed_roster_removes_nobody(synced_site, guild, battlenet, db):
+    await sync(synced_site)
+    battlenet.empty_roster()
+    run, log = await sync(synced_site)
+    assert run.status == "failed" and log.status == "failed"
+    assert "empty roster" in log.error_message
+    battlenet.empty_roster(False)
+    battlenet.roster_status = 500
+    run, log = await sync(synced_site)
+    assert log.status == "failed" and "nobody changed" in log.error_message
+    battlenet.roster_status = 404
+    run, log = await sync(synced_site)
+    assert log.status == "failed"
+    assert len(await characters(db)) == 20
+
+
+async def test_more_than_the_guard_share_gone_waits_for_confirmation(
+    synced_site, guild, battlenet, db, arrange, log_in
+):
+    await sync(synced_site)
+    gone = [m.name for m in guild.members[:5]]  # 25 % > 20 %
+    for name in gone:
+        battlenet.remove_member(REALM, GUILD, name)
+    run, log = await sync(synced_site)
+    assert log.status == "awaiting_confirmation"
+    assert len(await characters(db)) == 20  # nobody removed yet
+    officer = await arrange.account("Officer")
+    await log_in(synced_site, officer)
+    status = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
+    assert status["pending_removal"]["count"] == 5
+    assert sorted(c["name"] for c in status["pending_removal"]["characters"]) == sorted(gone)
+    confirmed = await synced_site.post(f"/api/v1/admin/guild-sync/removals/{log.id}/confirm")
+    assert synced_site.data(confirmed)["removed"] == 5
+    assert len(await characters(db)) == 15
+    again = await synced_site.post(f"/api/v1/admin/guild-sync/removals/{log.id}/confirm")
+    assert again.status_code == 409
+
+
+async def test_a_few_gone_are_removed_and_a_returning_character_keeps_its_links(
+    synced_site, guild, battlenet, db, arrange, recorder
+):
+    await sync(synced_site)
+    leaver = guild.members[3]
+    character_id, owner = await owned(db, arrange, leaver)
+    battlenet.remove_member(REALM, GUILD, leaver.name)
+    _, log = await sync(synced_site)
+    assert (log.status, log.characters_removed) == ("success", 1)
+    assert [e["character_id"] for e in recorder.named("character.left")] == [character_id]
+    guild.members.append(leaver)  # comes back
+    _, log = await sync(synced_site)
+    async with db.session() as s:
+        row = await s.get(WowCharacter, character_id)
+        link = await s.scalar(
+            select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+        )
+    assert row.removed_at is None and link == owner.player_id
+    assert any(e["returning"] for e in recorder.named("character.joined"))
+
+
+async def test_a_404_profile_keeps_the_character_as_unavailable(synced_site, guild, battlenet, db):
+    await sync(synced_site)
+    hidden = guild.members[2]
+    battlenet.set_profile_missing(REALM, hidden.name)
+    _, log = await sync(synced_site, full=True)
+    assert log.unavailable == 1 and log.characters_removed == 0
+    async with db.session() as s:
+        row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == hidden.blizzard_id)
+        )
+        state = await s.get(CharacterSyncState, row.id)
+    assert row.removed_at is None
+    assert state.profile_status == "unavailable"
+
+
+async def test_a_rename_and_realm_transfer_keep_the_row_and_its_links(
+    synced_site, guild, battlenet, db, arrange, recorder
+):
+    await sync(synced_site)
+    member = guild.members[4]
+    character_id, owner = await owned(db, arrange, member)
+    old_name = member.name
+    battlenet.rename(REALM, old_name, "Nëwnáme", new_realm="other-realm")
+    _, log = await sync(synced_site)
+    assert log.characters_removed == 0
+    async with db.session() as s:
+        row = await s.get(WowCharacter, character_id)
+        link = await s.scalar(
+            select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+        )
+        total = await s.scalar(select(func.count()).select_from(WowCharacter))
+    assert (row.character_name, row.realm_slug) == ("Nëwnáme", "other-realm")
+    assert link == owner.player_id and total == 20
+    renamed = recorder.named("character.renamed")
+    assert renamed[0]["old_name"] == old_name and renamed[0]["character_id"] == character_id
+
+
+async def test_rank_change_updates_the_rank_and_emits(synced_site, guild, battlenet, db, recorder):
+    await sync(synced_site)
+    member = guild.members[5]
+    old = member.rank
+    member.rank = 1
+    await sync(synced_site)
+    changes = recorder.named("character.rank_changed")
+    assert [(c["old_rank_index"], c["new_rank_index"]) for c in changes] == [(old, 1)]
+    async with db.session() as s:
+        row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == member.blizzard_id)
+        )
+        officer = await s.scalar(select(GuildRank.id).where(GuildRank.wow_rank_index == 1))
+    assert row.guild_rank_id == officer
+
+
+async def test_429_5xx_and_timeouts_are_retried_and_the_sync_completes(synced_site, guild, battlenet, db):
+    battlenet.fail_next(3, 429, retry_after=0.2, kind="profile")
+    battlenet.fail_next(3, 503, kind="profile")
+    battlenet.fail_next(1, 502, kind="roster")
+    battlenet.delay_next(2, 2.0, kind="profile")  # > the 1 s client timeout
+    run, log = await sync(synced_site)
+    assert run.status == "succeeded", run.error
+    assert (log.status, log.errors, log.characters_new) == ("success", 0, 20)
+    assert battlenet.count(429) == 3 and battlenet.count(503) == 3 and battlenet.count(502) == 1
+
+
+async def test_expired_token_is_refreshed(synced_site, guild, battlenet):
+    await sync(synced_site)
+    tokens_before = battlenet.token_requests
+    battlenet.expire_tokens()
+    _, log = await sync(synced_site)
+    assert log.status == "success" and battlenet.token_requests == tokens_before + 1
+
+
+async def test_unchanged_guild_resync_is_mostly_304(synced_site, guild, battlenet):
+    await sync(synced_site)
+    battlenet.reset_log()
+    _, log = await sync(synced_site)
+    profiles = battlenet.api_requests("profile")
+    assert len(profiles) == 20
+    assert battlenet.count(304, "profile") / len(profiles) >= 0.9
+    assert log.not_modified >= 18
+
+
+async def test_recorded_418_member_roster_syncs_completely_with_non_ascii_names(
+    battlenet, blizzard_env, monkeypatch, make_client, recorder, db
+):
+    battlenet.load_recorded_guild()
+    monkeypatch.setenv("PATT_GUILD_REALM_SLUG", RECORDED_REALM)
+    monkeypatch.setenv("PATT_GUILD_NAME_SLUG", RECORDED_GUILD)
+    site = await make_client(plugins=["identity", "guild_sync", "event_recorder"], extra_plugins=[recorder])
+    run, log = await sync(site)
+    assert run.status == "succeeded", run.error
+    assert (log.characters_found, log.characters_new, log.errors) == (418, 418, 0)
+    rows = await characters(db)
+    names = {r.character_name for r in rows}
+    assert {"Shedí", "Achamían", "Mæy", "Dícoz"} <= names
+    # Connected realm: each member keeps its own realm.
+    realms = {r.realm_slug for r in rows}
+    assert realms == {"stormrage", "azuremyst"}
+    assert sum(1 for r in rows if r.realm_slug == "azuremyst") == 13
+
+
+async def test_connected_realm_guild_keeps_each_members_realm(battlenet, synced_site, db):
+    guild = battlenet.generate_guild(REALM, GUILD, 9, realms=("second-realm", "third-realm"))
+    await sync(synced_site)
+    rows = {r.blizzard_character_id: r.realm_slug for r in await characters(db)}
+    assert rows == {m.blizzard_id: m.realm_slug for m in guild.members}
+    assert set(rows.values()) == {REALM, "second-realm", "third-realm"}
+
+
+async def test_two_concurrent_runs_sync_once(synced_site, guild, battlenet):
+    first, second = await asyncio.gather(
+        run_job(synced_site.host, JOB, trigger="manual"), run_job(synced_site.host, JOB, trigger="manual")
+    )
+    assert sorted([first.status, second.status]) == ["skipped", "succeeded"]
+    assert len(battlenet.api_requests("roster")) == 1
+
+
+async def test_trigger_refuses_non_officers_and_runs_once_for_officers(
+    synced_site, guild, arrange, log_in, battlenet, wait_until
+):
+    trigger = "/api/v1/admin/guild-sync/sync"
+    assert (await synced_site.post(trigger)).status_code == 401
+    member = await arrange.account("Member")
+    await log_in(synced_site, member)
+    assert (await synced_site.post(trigger)).status_code == 403
+    officer = await arrange.account("Officer")
+    await log_in(synced_site, officer)
+    response = await synced_site.post(trigger, json={})
+    assert response.status_code == 202, response.text
+
+    async def finished():
+        data = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
+        return data if data["runs"] and data["running"] is None else None
+
+    status = await wait_until(finished)
+    assert status["runs"][0]["status"] == "success"
+    assert len(battlenet.api_requests("roster")) == 1
+    assert status["runs"][0]["triggered_by"]
+
+
+async def test_unconfigured_site_says_what_to_set(site, arrange, log_in):
+    officer = await arrange.account("Officer")
+    await log_in(site, officer)
+    status = site.data(await site.get("/api/v1/admin/guild-sync/status"))
+    assert status["configured"] is False
+    assert "BLIZZARD_CLIENT_ID" in status["missing"]
+    response = await site.post("/api/v1/admin/guild-sync/sync", json={})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "not_configured"
