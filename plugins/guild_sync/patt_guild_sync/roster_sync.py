@@ -202,6 +202,15 @@ def _identity_of(character: WowCharacter) -> tuple[str, str]:
     return character.character_name.lower(), character.realm_slug.lower()
 
 
+def _other_character(row: WowCharacter, member: RosterMember) -> bool:
+    """The row found by name belongs to a different Blizzard character (name reused)."""
+    return (
+        row.blizzard_character_id is not None
+        and member.blizzard_id is not None
+        and row.blizzard_character_id != member.blizzard_id
+    )
+
+
 async def apply_roster(
     session: AsyncSession,
     members: list[RosterMember],
@@ -236,12 +245,30 @@ async def apply_roster(
                 existing.removed_at,
             )
         fields = _fields(member, result, lookups, now)
-        character, created = await upsert_character(
-            session, name=member.name, realm_slug=member.realm_slug, **fields
-        )
+        target = (member.name.lower(), member.realm_slug)
+        holder = by_identity.get(target)
+        if existing is not None and holder is not None and holder is not existing:
+            # Renamed into a name an old row still holds: leave both alone, report it.
+            counts["errors"] += 1
+            error_samples.append(f"{member.name}-{member.realm_slug}: name held by character row {holder.id}")
+            seen.update({existing.id, holder.id})
+            continue
+        if existing is not None and not _other_character(existing, member):
+            # The common case, in memory: no per-row queries, one flush at the end.
+            character, created = existing, False
+            if _identity_of(existing) != target:
+                by_identity.pop(_identity_of(existing), None)
+                existing.character_name, existing.realm_slug = member.name, member.realm_slug
+            for key, value in fields.items():
+                setattr(existing, key, value)
+        else:
+            character, created = await upsert_character(
+                session, name=member.name, realm_slug=member.realm_slug, **fields
+            )
         by_identity[_identity_of(character)] = character
         seen.add(character.id)
-        touched.append(character.id)
+        if created or before is None or before[2] != member.rank or before[3] is not None:
+            touched.append(character.id)  # inputs of the rank rule changed
         base = {
             "character_id": character.id,
             "character_name": character.character_name,
