@@ -146,6 +146,13 @@ def demo(hctx: HostContext, port: int, no_serve: bool) -> None:
     for plugin, summary in summaries.items():
         click.echo(f"  {plugin}: {summary}")
     if not no_serve:
+        if host.settings.discord_bot_token is None and host.has_plugin("discord"):
+            from patt_host.builtins.discord.demo import DemoDiscord
+
+            DemoDiscord.configure(host)  # no real bot configured: show the bot against a fake Discord
+            click.echo(
+                "  discord: demo bot on an in-process fake Discord (what it sends: /admin/discord/sent)"
+            )
         _serve(host, "127.0.0.1", port)
 
 

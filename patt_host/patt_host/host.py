@@ -40,6 +40,7 @@ class Host:
         self.db = None
         self.redis = None
         self.bot = None
+        self.demo_discord = None  # `patt demo`: the in-process fake Discord (builtins/discord/demo.py)
         from patt_host.jobs.scheduler import InProcessScheduler
 
         # Always present: runs manual triggers in-process; its cron loop starts only in `serve`.

@@ -22,6 +22,9 @@ async def start_services(host: Any) -> None:
         host.status["scheduler"] = "running"
     else:
         host.status["scheduler"] = "arq" if host.settings.redis_url else "off"
+    demo = host.demo_discord
+    if demo is not None:  # `patt demo`: the bot talks to an in-process fake Discord
+        await demo.start(host)
     if host.settings.discord_bot_token is not None:
         from patt_host.bot import start_bot_task
 
@@ -40,3 +43,6 @@ async def stop_services(host: Any) -> None:
         host.bot_task = None
     await host.scheduler.stop()
     host.status["scheduler"] = "off"
+    demo = host.demo_discord
+    if demo is not None:
+        await demo.stop()

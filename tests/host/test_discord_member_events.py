@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from patt_host import hookimpl
 from patt_host.jobs.runner import run_job
 from patt_host.testing.discord import GUILD_ID, RANK_ROLE_IDS, discord_host, map_rank_roles
+from patt_host.testing.waiting import eventually
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import DiscordChannel, DiscordUser, GuildRank, Player
 from sv_common.identity.players import create_player
@@ -25,14 +24,6 @@ class EventLog:
     @hookimpl
     def handle_event(self, event):
         self.events.append((event.name, dict(event.data)))
-
-
-async def eventually(check, timeout: float = 5.0):
-    """Poll an async ``check`` until it returns a truthy value."""
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.02)
-    return result
 
 
 async def start(make_host, start_discord_bot):

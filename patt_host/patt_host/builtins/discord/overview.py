@@ -58,6 +58,7 @@ async def overview(host: Any, session: Any) -> dict[str, Any]:
     access = cached_role_access(host.bot, [r.discord_role_id for r in ranks if r.discord_role_id])
     return {
         "bot": bot_state(host),
+        "demo": host.demo_discord is not None,
         "guild_id": config.guild_discord_id
         or (str(host.settings.discord_guild_id) if host.settings.discord_guild_id else None),
         "config": config_dict(config),

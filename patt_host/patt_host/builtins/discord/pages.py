@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
+from patt_host.builtins.discord.demo import role_log, sent_log
 from patt_host.builtins.discord.overview import bot_state, overview
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
@@ -22,7 +23,7 @@ from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.config import update_discord_config
 from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
-from sv_common.errors import ServiceUnavailable
+from sv_common.errors import NotFound, ServiceUnavailable
 
 
 class ConfigUpdate(BaseModel):
@@ -59,6 +60,15 @@ def build_routers(host: Any, plugin: Any) -> list[APIRouter]:
         async with host.db.session() as session:
             data = await overview(host, session)
         return await render(request, "discord/discord.html", {"discord": data})
+
+    @pages.get("/admin/discord/sent", name="discord.sent")
+    async def sent_page(request: Request):
+        """``patt demo`` only: what the bot sent to the in-process fake Discord."""
+        demo = host.demo_discord
+        if demo is None or demo.fake is None:
+            raise NotFound("This page exists only in `patt demo`, where the bot talks to a fake Discord.")
+        context = {"messages": sent_log(demo.fake), "roles": role_log(demo.fake)}
+        return await render(request, "discord/sent.html", context)
 
     @pages.get("/admin/notifications", name="discord.notifications")
     async def notifications_page(request: Request, status: str | None = None):
