@@ -22,6 +22,24 @@ firing on_ready, and would dominate test time.
 
 Stored objects are Discord-shaped JSON dicts (string ids); builder arguments
 and inspection helpers use ints.
+
+It refuses what Discord refuses, with Discord's codes:
+
+* tokens: ``FakeDiscord(token=...)`` checks REST (401) and IDENTIFY (close 4004);
+  :meth:`revoke_token` resets it mid-run;
+* privileged intents off in the "portal" (:meth:`disable_intents`): IDENTIFY asking
+  for them is closed with 4014, the member list answers 403 50001;
+* roles: a role above (or equal to) the bot's highest, managed, @everyone, or without
+  Manage Roles: 403 50013 (see :mod:`.fake_discord_permissions`);
+* messages: a channel the bot cannot see 403 50001, cannot send in 403 50013, a
+  category 400 50008, empty 400 50006, over 2,000 characters 400 50035, unknown 404
+  10003; ``enforce_nonce`` returns the earlier message instead of a duplicate;
+* interactions: see :mod:`.fake_discord_interactions` (callback, follow-ups, builder);
+* rate limits: per-route buckets with real counters (:meth:`set_rate_limit`), the
+  shared scope, and Cloudflare's 429 (``fail_next(..., cloudflare=True)``);
+* gateway: without the presences intent (or for a large guild) GUILD_CREATE carries only
+  the bot's member and clients fetch the rest with op 8 (chunks of at most 1,000); a
+  RESUME replays the events sent while the client was away.
 """
 
 from __future__ import annotations
