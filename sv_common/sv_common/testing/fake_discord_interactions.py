@@ -1,10 +1,11 @@
-"""Interactions in the fake Discord: INTERACTION_CREATE payloads and the routes that answer them.
+"""Interactions in the fake Discord: what the bot answered, and the routes that take the answers.
 
-A test builds an interaction with :class:`InteractionBuilder`, hands it to a running bot
+A test builds an interaction with
+:class:`~.fake_discord_interaction_builder.InteractionBuilder`, hands it to a running bot
 with :meth:`FakeDiscord.interact <sv_common.testing.fake_discord.FakeDiscord.interact>`
 and reads what the bot replied from the returned :class:`InteractionRecord`::
 
-    builder = InteractionBuilder(fake, guild_id=GUILD_ID, channel_id=GENERAL_CHANNEL_ID)
+    builder = fake.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)
     record = await fake.interact(builder.slash_command(ALICE, "events signup", slot=2))
     assert record.content == "Signed up." and record.ephemeral
 
@@ -51,42 +52,6 @@ ALLOWED_CALLBACKS = {
     AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
     MODAL_SUBMIT: {MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE},
 }
-
-
-# --------------------------------------------------------------------------- options
-
-
-@dataclass(frozen=True)
-class ObjectOption:
-    """A user (type 6), channel (7) or role (8) option value, resolved from the fake's state."""
-
-    type: int
-    id: int
-
-
-def UserOption(user_id: int) -> ObjectOption:  # noqa: N802 - reads like the option type it builds
-    """``slash_command(..., who=UserOption(BOB))``."""
-    return ObjectOption(6, user_id)
-
-
-def ChannelOption(channel_id: int) -> ObjectOption:  # noqa: N802
-    return ObjectOption(7, channel_id)
-
-
-def RoleOption(role_id: int) -> ObjectOption:  # noqa: N802
-    return ObjectOption(8, role_id)
-
-
-def _option_type(value: Any) -> int:
-    if isinstance(value, bool):
-        return 5
-    if isinstance(value, int):
-        return 4
-    if isinstance(value, float):
-        return 10
-    if isinstance(value, ObjectOption):
-        return value.type
-    return 3  # strings, and anything else as its str()
 
 
 # --------------------------------------------------------------------------- records
@@ -167,162 +132,6 @@ class InteractionRecord:
         if ack["type"] == DEFERRED_UPDATE:
             return bool(self.followups) or bool(self.original and self.original.get("edited_timestamp"))
         return True
-
-
-# --------------------------------------------------------------------------- builder
-
-
-class InteractionBuilder:
-    """Builds INTERACTION_CREATE payloads the way Discord sends them to a bot.
-
-    Every method registers the interaction with the fake (so its callback route knows
-    it) and returns the payload; pass it to ``fake.interact`` (or ``fake.dispatch``).
-    The member sending it must exist in the guild (``fake.add_member``).
-    """
-
-    def __init__(self, fake: FakeDiscord, *, guild_id: int, channel_id: int) -> None:
-        self.fake = fake
-        self.guild_id = guild_id
-        self.channel_id = channel_id
-
-    # -- application commands ----------------------------------------------------------
-
-    def slash_command(self, user_id: int, command: str, /, **options: Any) -> dict:
-        """``command`` is the full name with spaces (``"group sub"``); options by keyword.
-
-        Option types follow the Python value (str, int, float, bool) or a
-        :func:`UserOption` / :func:`RoleOption` / :func:`ChannelOption`.
-        """
-        return self._command(user_id, command, options, APPLICATION_COMMAND, focused=None)
-
-    def autocomplete(self, user_id: int, command: str, /, focused: str, **options: Any) -> dict:
-        """The user is typing option ``focused`` (its partial value is in ``options``)."""
-        if focused not in options:
-            raise ValueError(f"the focused option {focused!r} needs its partial value in options")
-        return self._command(user_id, command, options, AUTOCOMPLETE, focused=focused)
-
-    def _command(
-        self, user_id: int, command: str, options: dict[str, Any], kind: int, focused: str | None
-    ) -> dict:
-        name, *path = command.split()
-        resolved: dict[str, dict] = {}
-        leaf = [self._option(k, v, resolved, focused) for k, v in options.items()]
-        # Subcommand groups (type 2) and subcommands (type 1) wrap the options, innermost last.
-        for depth, part in reversed(list(enumerate(path))):
-            leaf = [{"name": part, "type": 1 if depth == len(path) - 1 else 2, "options": leaf}]
-        data: dict[str, Any] = {"id": str(self._command_id(name)), "name": name, "type": 1, "options": leaf}
-        if resolved:
-            data["resolved"] = resolved
-        return self._register(user_id, kind, data)
-
-    def _command_id(self, name: str) -> int:
-        """The synced command's id when the bot synced it, else a fresh snowflake."""
-        guild = self.fake.guilds[self.guild_id]
-        for cmd in (*guild.commands.values(), *self.fake.global_commands.values()):
-            if cmd["name"] == name and cmd.get("type", 1) == 1:
-                return int(cmd["id"])
-        return self.fake.snowflake()
-
-    def _option(self, name: str, value: Any, resolved: dict, focused: str | None) -> dict:
-        kind = _option_type(value)
-        option: dict[str, Any] = {"name": name, "type": kind}
-        if kind in (6, 7, 8):
-            option["value"] = str(value.id)
-            self._resolve(kind, value.id, resolved)
-        else:
-            option["value"] = value if kind != 3 else str(value)
-        if name == focused:
-            option["focused"] = True
-        return option
-
-    def _resolve(self, kind: int, object_id: int, resolved: dict) -> None:
-        guild = self.fake.guilds[self.guild_id]
-        if kind == 6:
-            user = self.fake.users[object_id]
-            resolved.setdefault("users", {})[str(object_id)] = user
-            member = guild.members.get(object_id)
-            if member is not None:
-                partial = {k: v for k, v in member.items() if k != "user"}
-                resolved.setdefault("members", {})[str(object_id)] = dict(partial, permissions="0")
-        elif kind == 7:
-            channel = guild.channels[object_id]
-            resolved.setdefault("channels", {})[str(object_id)] = dict(channel, permissions="0")
-        else:
-            resolved.setdefault("roles", {})[str(object_id)] = guild.roles[object_id]
-
-    # -- components and modals ---------------------------------------------------------
-
-    def button(self, user_id: int, message: dict, custom_id: str) -> dict:
-        """A click on a button of ``message`` (a stored message dict, e.g. from ``messages_in``)."""
-        return self._register(
-            user_id, MESSAGE_COMPONENT, {"custom_id": custom_id, "component_type": 2}, message
-        )
-
-    def select(
-        self, user_id: int, message: dict, custom_id: str, values: list[str], *, component_type: int = 3
-    ) -> dict:
-        """A choice in a select menu of ``message``; ``component_type`` 3 is a string select,
-        5-8 user/role/mentionable/channel selects (values are then ids, resolved here)."""
-        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type, "values": values}
-        kinds = {5: 6, 6: 8, 8: 7}
-        if component_type in kinds:
-            resolved: dict[str, dict] = {}
-            for value in values:
-                self._resolve(kinds[component_type], int(value), resolved)
-            data["resolved"] = resolved
-        return self._register(user_id, MESSAGE_COMPONENT, data, message)
-
-    def modal_submit(
-        self, user_id: int, custom_id: str, values: dict[str, str | list[str]], message: dict | None = None
-    ) -> dict:
-        """A submitted modal: a text input per str value, a string select per list value.
-
-        Each field arrives in a Label (type 18), as Discord sends modals built with labels;
-        ``message`` is the message whose component opened the modal, if any.
-        """
-        components = []
-        for index, (field_id, value) in enumerate(values.items(), start=1):
-            if isinstance(value, list):
-                inner = {"type": 3, "id": index * 2, "custom_id": field_id, "values": value}
-            else:
-                inner = {"type": 4, "id": index * 2, "custom_id": field_id, "value": value}
-            components.append({"type": 18, "id": index * 2 - 1, "component": inner})
-        data = {"custom_id": custom_id, "components": components}
-        return self._register(user_id, MODAL_SUBMIT, data, message)
-
-    # -- common ------------------------------------------------------------------------
-
-    def _register(self, user_id: int, kind: int, data: dict, message: dict | None = None) -> dict:
-        fake = self.fake
-        guild = fake.guilds[self.guild_id]
-        member = guild.members.get(user_id)
-        if member is None:
-            raise ValueError(f"user {user_id} is not a member of guild {self.guild_id}")
-        interaction_id = fake.snowflake()
-        payload: dict[str, Any] = {
-            "id": str(interaction_id),
-            "application_id": str(fake.application_id),
-            "type": kind,
-            "data": data,
-            "token": f"interaction-token-{interaction_id}",
-            "version": 1,
-            "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
-            "channel_id": str(self.channel_id),
-            "channel": guild.channels[self.channel_id],
-            "member": dict(member, permissions=str(fake.member_permissions(self.guild_id, user_id))),
-            "app_permissions": str(fake.member_permissions(self.guild_id, fake.bot_user_id)),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
-            "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
-        }
-        if message is not None:
-            payload["message"] = message
-        fake.interactions[interaction_id] = InteractionRecord(payload)
-        return payload
 
 
 # --------------------------------------------------------------------------- routes

@@ -13,7 +13,7 @@ import pytest_asyncio
 from discord import app_commands
 
 from sv_common.testing.fake_discord import FakeDiscord, connected
-from sv_common.testing.fake_discord_interactions import UserOption
+from sv_common.testing.fake_discord_interaction_builder import UserOption
 
 GUILD = 910000000000000001
 TEXT = 910000000000000021
