@@ -199,8 +199,8 @@ def character_name(i: int) -> str:
     return ("Ä" if i % 17 == 0 else "T") + base + "on"
 
 
-def make_roster(size: int, *, seed: int = 10) -> list[dict[str, Any]]:
-    """A guild of ``size`` members with varied realms, ranks and awkward notes."""
+def make_roster(size: int, *, seed: int = 10, realms: list[str] = REALMS, tag: str = "") -> list[dict[str, Any]]:
+    """A guild of ``size`` members with varied realms, ranks and awkward notes (``tag`` appended)."""
     rng = random.Random(seed)
     members = []
     for i in range(size):
@@ -209,15 +209,15 @@ def make_roster(size: int, *, seed: int = 10) -> list[dict[str, Any]]:
         online = rng.random() < 0.2
         members.append(
             {
-                "name": f"{character_name(i)}-{REALMS[i % len(REALMS)]}",
+                "name": f"{character_name(i)}-{realms[i % len(realms)]}",
                 "rankName": RANKS[rank],
                 "rankIndex": rank,
                 "level": 80 if i % 5 else 70 + i % 10,
                 "class": class_name,
                 "classFile": class_file,
                 "zone": "Dornogal" if online else "",
-                "note": f"{NOTE_SAMPLES[i % len(NOTE_SAMPLES)]} #{i}",
-                "officerNote": f"officer {i}: {'alt' if i % 3 else 'main'}",
+                "note": f"{NOTE_SAMPLES[i % len(NOTE_SAMPLES)]} #{i}{tag}",
+                "officerNote": f"officer {i}: {'alt' if i % 3 else 'main'}{tag}",
                 "online": online,
                 "achievementPoints": 10000 + i,
                 "lastOnline": None if online else (0, i % 3, i % 20, i % 24),
