@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -9,6 +10,20 @@ import urllib.request
 from pathlib import Path
 
 PATT = str(Path(sys.executable).parent / "patt")
+
+
+def serve_env(database_url: str) -> dict[str, str]:
+    """The environment for a benchmarked `patt serve`: the PATT site on ``database_url``, no Redis, no bot."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PATT_SITE": "patt",
+        "JWT_SECRET_KEY": "bench-secret-0123456789-0123456789-0123456789",
+        "APP_ENV": "development",
+    }
+    for name in ("REDIS_URL", "DISCORD_BOT_TOKEN"):
+        env.pop(name, None)
+    return env
 
 
 def start_server(env: dict[str, str], port: int, *, timeout: float = 30) -> tuple[subprocess.Popen, float]:

@@ -7,7 +7,6 @@ changes in PostgreSQL). Results go to docs/performance.md ("Companion upload").
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from perf_report import record
-from serve import start_server, stop_server
+from serve import serve_env, start_server, stop_server
 from sqlalchemy import insert
 
 from patt_companion.client import SiteClient
@@ -62,15 +61,7 @@ async def test_parse_and_upload_of_a_1000_member_export(db, tmp_path):
     size_kib = files[0].stat().st_size / 1024
 
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "PATT_SITE": "patt",
-        "JWT_SECRET_KEY": "bench-secret-0123456789-0123456789-0123456789",
-        "APP_ENV": "development",
-    }
-    for name in ("REDIS_URL", "DISCORD_BOT_TOKEN"):
-        env.pop(name, None)
+    env = serve_env(db.url)
     proc, _ = start_server(env, port)
     url = f"http://127.0.0.1:{port}"
     queue = UploadQueue(tmp_path / "queue.sqlite3")

@@ -8,7 +8,6 @@ at 20 concurrent clients on this machine. Results go to docs/performance.md ("Ro
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
 
@@ -16,7 +15,7 @@ import httpx
 import psutil
 import pytest
 from perf_report import record
-from serve import start_server, stop_server
+from serve import serve_env, start_server, stop_server
 from sqlalchemy import insert, select, update
 
 from sv_common.identity.models import GuildRank, Player, PlayerCharacter, Specialization, WowCharacter
@@ -114,15 +113,7 @@ async def drive(path: str, total: int, server: psutil.Process | None = None) -> 
 
 async def test_roster_throughput_and_latency(db):
     await build_guild(db)
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "PATT_SITE": "patt",
-        "JWT_SECRET_KEY": "bench-secret-0123456789-0123456789-0123456789",
-        "APP_ENV": "development",
-    }
-    for name in ("REDIS_URL", "DISCORD_BOT_TOKEN"):
-        env.pop(name, None)
+    env = serve_env(db.url)
     proc, _ = start_server(env, PORT)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}") as probe:
