@@ -93,3 +93,32 @@ async def test_a_deferred_command_that_fails_ends_in_a_follow_up(make_host, star
         "Something went wrong; the officers can see the details in the logs."
     ]
     assert record.ephemeral and [c["status"] for c in record.callbacks] == [200]
+
+
+async def test_role_sync_cut_by_a_long_rate_limit_runs_again_at_the_next_tick(db, discord_bot, fake_discord):
+    from patt_host.testing.discord import RANK_ROLE_IDS, map_rank_roles
+    from sv_common.discord.config import load_discord_config, update_discord_config
+    from sv_common.identity.models import GuildRank
+    from sv_common.identity.players import create_player
+    from sv_common.identity.ranks import set_rank_override
+
+    host = discord_bot.host
+    await map_rank_roles(db)
+    fake_discord.add_member(GUILD_ID, ALICE, "alice")
+    async with db.session() as session:
+        user, _ = await upsert_discord_user(
+            session, discord_id=str(ALICE), username="alice", display_name=None, role_ids=[]
+        )
+        player = await create_player(session, display_name="Alice", discord_user_id=user.id)
+        rank = await session.scalar(select(GuildRank).where(GuildRank.level == 2))
+        await set_rank_override(session, player.id, rank.id)
+        await update_discord_config(session, role_sync_mode="to_discord")
+    fake_discord.fail_next("PUT", r"/guilds/\d+/members/\d+/roles/\d+", status=429, retry_after=600)
+
+    first = await run_job(host, "discord.role_sync", trigger="manual")
+    assert first.counts["deferred"] == 1 and first.counts["sent"] == 0
+    async with db.session() as session:
+        assert (await load_discord_config(session)).last_role_sync_at is None  # the interval did not restart
+    tick = await run_job(host, "discord.role_sync", trigger="cron")  # the next hourly tick is due
+    assert tick.counts["sent"] == 1 and "deferred" not in tick.counts
+    assert RANK_ROLE_IDS[2] in fake_discord.member_role_ids(GUILD_ID, ALICE)

@@ -68,7 +68,7 @@ class RolePlan:
 @dataclass
 class ChangeResult:
     change: RoleChange
-    status: Literal["sent", "failed", "planned", "blocked"]
+    status: Literal["sent", "failed", "planned", "blocked", "deferred"]
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,14 +164,22 @@ async def apply_role_plan(
     ``http`` is a logged-in client's ``discord.http.HTTPClient``.
     """
     pacer = pacer or Pacer()
+    limited: list[discord.RateLimited] = []
 
     async def one(change: RoleChange) -> ChangeResult:
         reason = f"PATT role sync: rank {change.rank_name}"
         call = http.add_role if change.action == "add" else http.remove_role
+
+        async def send() -> None:
+            if limited:  # a long rate limit: stop instead of blocking; the next run sends it
+                raise limited[0]
+            await call(guild_id, int(change.discord_id), int(change.role_id), reason=reason)
+
         try:
-            await pacer.run(
-                lambda: call(guild_id, int(change.discord_id), int(change.role_id), reason=reason)
-            )
+            await pacer.run(send)
+        except discord.RateLimited as exc:
+            limited.append(exc)
+            return ChangeResult(change, "deferred", f"Discord rate limit: retry after {exc.retry_after:.0f}s")
         except Exception as exc:  # noqa: BLE001 - recorded on the run; retried by the next run
             log.warning("role %s %s for %s failed: %s", change.action, change.role_id, change.discord_id, exc)
             return ChangeResult(change, "failed", _error_text(exc))
@@ -196,9 +204,12 @@ async def record_run(
     failed = sum(1 for r in results if r.status == "failed")
     sent = sum(1 for r in results if r.status == "sent")
     blocked = any(r.status == "blocked" for r in results)
+    deferred = sum(1 for r in results if r.status == "deferred")
+    if deferred:
+        notes = [*notes, f"Discord rate limit: {deferred} change(s) deferred to the next run."]
     if error:
         status = "failed"
-    elif failed:
+    elif failed or deferred:
         status = "partial"
     elif blocked:
         status = "blocked"  # roles the bot cannot assign: the notes say what to change in Discord

@@ -1,5 +1,6 @@
 """Role sync to Discord: only the needed role calls, paced, never losing a change."""
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -208,3 +209,19 @@ async def test_roles_the_bot_cannot_assign_are_reported_once_and_never_sent(db, 
     assert any("Rank 4" in n and "Managed by an integration" in n for n in problems)
     wanted_ok = {(u, r) for u, r in arranged.adds if r not in blocked_roles}
     assert set(role_calls(fake_discord, "PUT")) == wanted_ok
+
+
+async def test_a_long_rate_limit_defers_the_rest_to_the_next_run(db, fake_discord):
+    """The jobs' client raises for a long retry_after; the run stops instead of blocking."""
+    arranged = await arrange(db, fake_discord, 20)
+    fake_discord.fail_next("PUT", ROLE_ROUTE, status=429, retry_after=300)
+    run = await asyncio.wait_for(sync(db), 20)
+    deferred = [c for c in run.plan if c["status"] == "deferred"]
+    assert run.status == "partial" and len(deferred) >= run.planned - 2
+    assert any("deferred to the next run" in note for note in run.notes)
+    sent_calls = role_calls(fake_discord, "PUT") + role_calls(fake_discord, "DELETE")
+    assert len(sent_calls) == run.sent <= 2  # nothing else was sent during the limit
+
+    second = await sync(db)  # the limit has passed: the remainder goes out
+    assert second.status == "done" and second.sent == len(deferred)
+    assert set(role_calls(fake_discord, "PUT")) == arranged.adds

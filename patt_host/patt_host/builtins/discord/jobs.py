@@ -91,10 +91,14 @@ async def role_sync(ctx: JobContext, dry_run: bool = False) -> dict[str, Any] | 
             emit=ctx.host.emit,
             pacer=runtime.role_pacer(),
         )
-    if not dry_run:  # a scheduled-direction run (also the dry_run mode) restarts the interval
+    deferred = sum(1 for change in run.plan or [] if change["status"] == "deferred")
+    # A scheduled-direction run restarts the interval, unless a long rate limit cut it
+    # short: then the next hourly tick runs again and sends the remainder.
+    if not dry_run and not deferred:
         async with ctx.session() as session:
             (await load_discord_config(session)).last_role_sync_at = started
-    return {"run_id": run.id, "planned": run.planned, "sent": run.sent, "failed": run.failed}
+    counts = {"run_id": run.id, "planned": run.planned, "sent": run.sent, "failed": run.failed}
+    return {**counts, "deferred": deferred} if deferred else counts
 
 
 async def deliver_notifications(ctx: JobContext, flush: bool = False) -> dict[str, Any] | None:
