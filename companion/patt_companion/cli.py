@@ -14,7 +14,7 @@ from pathlib import Path
 from patt_companion import __version__
 from patt_companion.client import SiteClient
 from patt_companion.config import Config, ConfigError, config_path, load_config, queue_path, save_config
-from patt_companion.discovery import find_saved_variables
+from patt_companion.discovery import candidate_files, find_saved_variables
 from patt_companion.export import NoExportError, build_export
 from patt_companion.luaparse import SavedVariablesError, read_saved_variables
 from patt_companion.queue import UploadQueue
@@ -41,9 +41,15 @@ def _ago(timestamp: float | None) -> str:
 
 
 def _watched_files(config: Config) -> list[Path]:
+    """The configured files, else every account's SavedVariables/PATTSync.lua (existing or not yet)."""
     if config.saved_variables:
         return [Path(p).expanduser() for p in config.saved_variables]
-    return find_saved_variables()
+    return candidate_files()
+
+
+def _announce(files: list[Path]) -> None:
+    for f in files:
+        _say(f"watching {f}" + ("" if f.exists() else " (appears after the first /reload in game)"))
 
 
 def _companion(config: Config) -> Companion:
@@ -89,10 +95,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
     _say(f"{outcome.message}. Saved {path}")
     files = _watched_files(config)
     if files:
-        for f in files:
-            _say(f"watching {f}")
+        _announce(files)
     else:
-        _say("no PATTSync.lua found yet: log in with the addon, then /reload (or pass --file)")
+        _say("no World of Warcraft account folder found: pass --file with the path of PATTSync.lua")
     queue = UploadQueue(queue_path())
     waiting = queue.retry_now()
     queue.close()

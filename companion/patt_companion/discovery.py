@@ -87,10 +87,10 @@ def game_roots(
     return roots
 
 
-def find_saved_variables(
+def saved_variables_dirs(
     platform: str | None = None, home: Path | None = None, drives: Iterable[Path] | None = None
 ) -> list[Path]:
-    """Every existing PATTSync SavedVariables file, newest first."""
+    """Every ``WTF/Account/<account>/SavedVariables`` folder of the installs found."""
     found: dict[str, Path] = {}
     for root in game_roots(platform, home, drives):
         for flavour in FLAVOURS:
@@ -98,11 +98,27 @@ def find_saved_variables(
             try:
                 if not account_dir.is_dir():
                     continue
-                for path in account_dir.glob(f"*/SavedVariables/{FILE_NAME}"):
-                    found.setdefault(os.path.normcase(str(path.resolve())), path)
+                for folder in account_dir.glob("*/SavedVariables"):
+                    if folder.is_dir():
+                        found.setdefault(os.path.normcase(str(folder.resolve())), folder)
             except OSError:  # a drive that is not ready, a folder we may not read
                 continue
-    return sorted(found.values(), key=_mtime, reverse=True)
+    return list(found.values())
+
+
+def candidate_files(
+    platform: str | None = None, home: Path | None = None, drives: Iterable[Path] | None = None
+) -> list[Path]:
+    """Where the game writes (or will write, after the first /reload) PATTSync.lua."""
+    return [folder / FILE_NAME for folder in saved_variables_dirs(platform, home, drives)]
+
+
+def find_saved_variables(
+    platform: str | None = None, home: Path | None = None, drives: Iterable[Path] | None = None
+) -> list[Path]:
+    """Every existing PATTSync SavedVariables file, newest first."""
+    files = [path for path in candidate_files(platform, home, drives) if path.is_file()]
+    return sorted(files, key=_mtime, reverse=True)
 
 
 def _mtime(path: Path) -> float:

@@ -176,3 +176,38 @@ def test_companion_stands_alone():
                 imported.add(node.module.split(".")[0])
     assert imported & {"patt_host", "sv_common", "patt_identity", "patt_guild_sync"} == set()
     assert {"lupa", "httpx", "platformdirs"} <= imported
+
+
+def test_watch_finds_the_account_folder_and_waits_for_the_first_export(companion_home, fake_site, tmp_path):
+    """No --file: the Wine install under $HOME is found; PATTSync.lua appears at the first /reload."""
+    home = tmp_path / "home"
+    folder = (
+        home / ".wine/drive_c/Program Files (x86)/World of Warcraft/_retail_/WTF/Account/ACC/SavedVariables"
+    )
+    folder.mkdir(parents=True)
+    env = {**os.environ, "HOME": str(home)}
+    out = subprocess.run(
+        [PATT_COMPANION, "setup", "--url", fake_site.url, "--api-key", API_KEY, "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert f"watching {folder / 'PATTSync.lua'} (appears after the first /reload in game)" in out.stdout
+    proc = subprocess.Popen(
+        [PATT_COMPANION, "watch", "--poll", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        client = WowClient(roster=make_roster(3))
+        client.advance(1)
+        client.logout(folder / "PATTSync.lua")
+        wait_until(lambda: len(fake_site.uploads) == 1, timeout=30)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert len(fake_site.uploads[0]["characters"]) == 3

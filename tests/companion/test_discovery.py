@@ -58,3 +58,16 @@ def test_newest_first(tmp_path):
     new = plant(home / ".wine" / "drive_c" / "Program Files (x86)" / "World of Warcraft", account="NEW")
     os.utime(old, (1_000_000, 1_000_000))
     assert find_saved_variables("linux", home=home) == [new, old]
+
+
+def test_account_folders_without_an_export_yet_are_candidates(tmp_path):
+    from patt_companion.discovery import candidate_files
+
+    home = tmp_path / "home"
+    folder = (
+        home
+        / "Games/battlenet/drive_c/Program Files (x86)/World of Warcraft/_retail_/WTF/Account/X/SavedVariables"
+    )
+    folder.mkdir(parents=True)
+    assert candidate_files("linux", home=home) == [folder / "PATTSync.lua"]
+    assert find_saved_variables("linux", home=home) == []
