@@ -74,14 +74,19 @@ local function homeRealm()
     return (GetNormalizedRealmName and GetNormalizedRealmName()) or (GetRealmName and GetRealmName()) or ""
 end
 
--- Connected realms list members as "Name-Realm"; members of the player's own realm may come
--- without a realm. Character names cannot contain "-", so the first "-" separates the two.
+-- Connected realms list members as "Name-Realm" with the realm's normalized name (no spaces:
+-- "Area52"); members of the player's own realm may come without a realm. Character names
+-- cannot contain "-", so the first "-" separates the two. The player's own realm is written
+-- with its display name ("Area 52"), which the site can match to Blizzard's realm slug.
 local function splitName(fullName)
     local name, realm = string.match(fullName, "^([^-]+)-(.+)$")
-    if name then
-        return name, realm
+    if not name then
+        name, realm = fullName, homeRealm()
     end
-    return fullName, homeRealm()
+    if realm == homeRealm() and GetRealmName then
+        realm = GetRealmName() or realm
+    end
+    return name, realm
 end
 
 local function lastOnlineText(index, isOnline)

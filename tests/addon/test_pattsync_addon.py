@@ -78,6 +78,14 @@ def test_realm_split_for_connected_realms_and_home_realm():
     ]
 
 
+def test_own_realm_is_written_with_its_display_name():
+    base = make_roster(1)[0]
+    names = ["Mito-Area52", "Homebody", "Trogmoon-Sen'jin"]
+    client = WowClient(roster=[base | {"name": n} for n in names], realm="Area52", realmDisplay="Area 52")
+    client.advance(1)
+    assert [c["realm"] for c in exported(client)] == ["Area 52", "Area 52", "Sen'jin"]
+
+
 def test_officer_note_left_out_when_the_rank_cannot_read_it():
     client = WowClient(roster=make_roster(5), officer=False)
     client.advance(1)

@@ -11,7 +11,7 @@ WOW = {
     inGuild = true,
     guildName = "Pull All The Things",
     player = "Trogmoon",
-    realm = "Senjin",
+    realm = "Senjin", -- normalized (as in "Name-Realm"); realmDisplay is the name with spaces
     officer = true,
     loadAfterRequests = 1, -- the roster is readable after this many GuildRoster() calls
     unnamedEntries = 0, -- while > 0, the last entries come back without a name (still loading)
@@ -179,6 +179,10 @@ end
 
 function GetNormalizedRealmName()
     return WOW.realm
+end
+
+function GetRealmName()
+    return WOW.realmDisplay or WOW.realm
 end
 
 function UnitName(unit)

@@ -199,7 +199,9 @@ def character_name(i: int) -> str:
     return ("Ä" if i % 17 == 0 else "T") + base + "on"
 
 
-def make_roster(size: int, *, seed: int = 10, realms: list[str] = REALMS, tag: str = "") -> list[dict[str, Any]]:
+def make_roster(
+    size: int, *, seed: int = 10, realms: list[str] = REALMS, tag: str = ""
+) -> list[dict[str, Any]]:
     """A guild of ``size`` members with varied realms, ranks and awkward notes (``tag`` appended)."""
     rng = random.Random(seed)
     members = []

@@ -150,3 +150,39 @@ def test_nothing_leaks_between_parses():
 def test_errors_say_what_is_wrong(source, message):
     with pytest.raises(SavedVariablesError, match=message):
         parse_saved_variables(source)
+
+
+def test_mangled_files_fail_cleanly_or_parse(tmp_path):
+    """Truncated, spliced and bit-flipped game files: a SavedVariablesError or a value, never a crash."""
+    import random
+
+    from patt_companion.export import NoExportError, build_export
+
+    client = WowClient(roster=make_roster(20))
+    client.advance(1)
+    client.logout(tmp_path / "PATTSync.lua")
+    sources = [(tmp_path / "PATTSync.lua").read_bytes(), *(p.read_bytes() for p in CORPUS.glob("*.lua"))]
+    rng = random.Random(10)
+    outcomes = {"parsed": 0, "refused": 0}
+    for _ in range(400):
+        data = bytearray(rng.choice(sources))
+        mutation = rng.randrange(3)
+        if mutation == 0:
+            data = data[: rng.randrange(len(data))]
+        elif mutation == 1:
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            start = rng.randrange(len(data))
+            data[start:start] = rng.choice([b"{", b"}", b'"', b"\\", b"[[", b"--", b"\\999", b"=", b"\x00"])
+        try:
+            parsed = parse_saved_variables(bytes(data))
+        except SavedVariablesError:
+            outcomes["refused"] += 1
+            continue
+        outcomes["parsed"] += 1
+        try:
+            build_export(parsed)
+        except NoExportError:
+            pass
+    assert outcomes["parsed"] and outcomes["refused"]
