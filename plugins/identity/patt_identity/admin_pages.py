@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from patt_host.web import render, require_officer
 from patt_identity import admin_players, admin_reference, matching_service
 from patt_identity.runtime import RuntimeDep
+from sv_common.discord.role_access import cached_role_access
 
 
 def build_router() -> APIRouter:
@@ -26,8 +27,13 @@ def build_router() -> APIRouter:
     @router.get("/admin/ranks", name="admin_ranks")
     async def ranks(request: Request, rt: RuntimeDep):
         async with rt.host.db.session() as session:
+            ranks = await admin_reference.list_ranks(session)
             context = {
-                "ranks": await admin_reference.list_ranks(session),
+                "ranks": ranks,
+                # Whether the bot can assign each mapped role, from a connected bot's cache.
+                "role_access": cached_role_access(
+                    rt.host.bot, [r["discord_role_id"] for r in ranks if r["discord_role_id"]]
+                ),
                 "roles": await admin_reference.list_roles(session),
                 **await admin_reference.list_classes_and_specs(session),
             }

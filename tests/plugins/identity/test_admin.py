@@ -252,8 +252,9 @@ async def test_rank_cannot_map_to_a_role_the_bot_can_never_assign(make_client, g
     from patt_host.testing.discord import FAKE_TOKEN, GUILD_ID, RANK_ROLE_IDS
     from sv_common.testing.fake_discord import connected
 
-    booster = 810000000000000077
+    booster, high = 810000000000000077, 810000000000000078
     fake_discord.add_role(GUILD_ID, booster, "Server Booster", position=2, managed=True)
+    fake_discord.add_role(GUILD_ID, high, "Guild Master", position=12)
     client = await make_client(discord_guild_id=GUILD_ID)
     await log_in(client, await guild.member("Officer"))
     veteran = await guild.rank_id("Veteran")
@@ -266,7 +267,14 @@ async def test_rank_cannot_map_to_a_role_the_bot_can_never_assign(make_client, g
         try:
             managed = await client.patch(url, json={"discord_role_id": str(booster)})
             fine = await client.patch(url, json={"discord_role_id": str(RANK_ROLE_IDS[2])})
+            # Above the bot's role: fixable in Discord, so saved, and the page says what to do.
+            above = await client.patch(
+                f"/api/v1/admin/ranks/{await guild.rank_id('Officer')}", json={"discord_role_id": str(high)}
+            )
+            page = (await client.get("/admin/ranks")).text
         finally:
             client.host.bot = None
     assert managed.status_code == 409 and "Managed by an integration" in managed.json()["error"]["message"]
-    assert fine.status_code == 200
+    assert fine.status_code == 200 and above.status_code == 200
+    assert "@Rank 2: the bot can assign it" in page
+    assert "Bot cannot assign @Guild Master: Not below the bot&#39;s highest role" in page
