@@ -16,7 +16,8 @@ and reads what the bot replied from the returned :class:`InteractionRecord`::
 The routes follow Discord: the callback and the follow-up webhooks need no
 ``Authorization``; an interaction is acknowledged once (400 40060 after that) within
 :attr:`FakeDiscord.interaction_ack_timeout` seconds of being sent (404 10062 after that,
-or for an unknown id/token); a follow-up before the acknowledgement is 404 10015.
+or for an unknown id/token); a follow-up before the acknowledgement is 404 10015, and
+one more than 15 minutes after the interaction 401 50027.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ PONG, MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_R
     9,
 )
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
+TOKEN_TTL = 15 * 60  # seconds an interaction token stays valid for follow-ups
 # Which callback types Discord accepts for each interaction type.
 ALLOWED_CALLBACKS = {
     APPLICATION_COMMAND: {MESSAGE, DEFERRED_MESSAGE, MODAL},
@@ -148,10 +150,13 @@ def _interaction(fake: FakeDiscord, interaction_id: str, token: str) -> Interact
 
 
 def _by_webhook(fake: FakeDiscord, application_id: str, token: str) -> InteractionRecord:
-    """Follow-ups use the application id and the interaction token; unacknowledged is unknown."""
+    """Follow-ups use the application id and the interaction token; unacknowledged is unknown,
+    and the token expires 15 minutes after the interaction (401 50027)."""
     if application_id == str(fake.application_id):
         for record in fake.interactions.values():
             if record.token == token and record.acknowledged is not None:
+                if record.sent_at is not None and time.monotonic() - record.sent_at > TOKEN_TTL:
+                    raise ApiError(401, 50027, "Invalid Webhook Token")
                 return record
     raise ApiError(404, 10015, "Unknown Webhook")
 

@@ -230,3 +230,13 @@ async def test_callback_route_codes_without_a_client(fake):
             assert sent.status == 200 and (await sent.json())["content"] == "more"
         async with http.patch(f"{followup}/messages/@original", json={"content": "hello"}) as edited:
             assert edited.status == 200 and (await edited.json())["content"] == "hello"
+
+
+@pytest.mark.asyncio
+async def test_follow_up_after_fifteen_minutes_is_refused(fake, client):
+    record = await fake.interact(builder(fake).slash_command(ALICE, "events slow", edit=False))
+    record.sent_at = time.monotonic() - 15 * 60 - 1  # the token has expired since
+    webhook = discord.Webhook.partial(fake.application_id, record.token, client=client)
+    with pytest.raises(discord.HTTPException) as expired:
+        await webhook.send("too late", wait=True)
+    assert (expired.value.status, expired.value.code) == (401, 50027)
