@@ -152,15 +152,16 @@ class GatewaySession:
         await self.send(0, ready, "READY")
         joined = iso()
         for guild in list(fake.guilds.values()):
-            await self.send(0, guild.create_payload(joined, self._initial_members(guild)), "GUILD_CREATE")
+            large = len(guild.members) > state.large_threshold
+            payload = guild.create_payload(joined, self._initial_members(guild, large), large=large)
+            await self.send(0, payload, "GUILD_CREATE")
         state.identified = True
         await fake._note_identify()
 
-    def _initial_members(self, guild: Any) -> list[dict]:
+    def _initial_members(self, guild: Any, large: bool) -> list[dict]:
         """Without the presences intent, or for a large guild, GUILD_CREATE carries only the
         bot's own member; clients fetch the rest with op 8 REQUEST_GUILD_MEMBERS."""
         assert self.state is not None
-        large = len(guild.members) > self.state.large_threshold
         if self.state.intents & GUILD_PRESENCES_INTENT and not large:
             return list(guild.members.values())
         me = guild.members.get(self.fake.bot_user_id)

@@ -254,12 +254,13 @@ class FakeGuild:
             "premium_progress_bar_enabled": False,
         }
 
-    def create_payload(self, joined_at: str, members: list[dict]) -> dict:
-        """GUILD_CREATE shape with the ``members`` the session may see at once."""
+    def create_payload(self, joined_at: str, members: list[dict], *, large: bool) -> dict:
+        """GUILD_CREATE shape with the ``members`` the session may see at once; ``large``
+        is Discord's flag for more members than the client's ``large_threshold``."""
         data = self.base_payload()
         data.update(
             joined_at=joined_at,
-            large=len(members) < len(self.members),
+            large=large,
             unavailable=False,
             member_count=len(self.members),
             voice_states=[],

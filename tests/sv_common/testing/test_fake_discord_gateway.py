@@ -57,6 +57,18 @@ async def test_small_guild_with_presences_needs_no_member_request(fake):
     async with running(client_with(members=True, presences=True)) as client:
         assert len(client.get_guild(GUILD).members) == 11
     assert fake.dispatched("GUILD_MEMBERS_CHUNK") == []
+    assert not fake.dispatched("GUILD_CREATE")[0]["large"]
+
+
+@pytest.mark.asyncio
+async def test_small_guild_without_presences_still_needs_the_member_request(fake):
+    for n in range(2490):
+        del fake.guilds[GUILD].members[FIRST_MEMBER + n]
+    async with running(client_with(members=True)) as client:
+        assert len(client.get_guild(GUILD).members) == 11
+    [created] = fake.dispatched("GUILD_CREATE")
+    assert not created["large"] and len(created["members"]) == 1
+    assert [len(c["members"]) for c in fake.dispatched("GUILD_MEMBERS_CHUNK")] == [11]
 
 
 @pytest.mark.asyncio
