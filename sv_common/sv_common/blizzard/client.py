@@ -190,15 +190,21 @@ class BlizzardClient:
                 headers = {"Authorization": f"Bearer {token}"}
                 if if_modified_since:
                     headers["If-Modified-Since"] = if_modified_since
-                await self.pacer.acquire()
+                slot = await self.pacer.acquire()
                 attempts += 1
                 self.stats.requests += 1
                 try:
                     response = await self.http.get(url, params=params, headers=headers)
                 except httpx.TransportError as exc:  # timeouts included
-                    self.stats.by_status[type(exc).__name__] += 1
+                    response = None
+                    failure = type(exc).__name__
+                finally:
+                    # Also on cancellation: the slot frees one window after the answer (or giving up).
+                    await self.pacer.release(slot)
+                if response is None:
+                    self.stats.by_status[failure] += 1
                     if attempts > cfg.max_retries:
-                        return FetchResult(Outcome.ERROR, error=type(exc).__name__, attempts=attempts)
+                        return FetchResult(Outcome.ERROR, error=failure, attempts=attempts)
                     await self._backoff(attempts)
                     continue
                 status = response.status_code

@@ -25,11 +25,9 @@ class BlizzardConfig:
     # Blizzard allows 100 requests/s and 36,000/hour per client; the whole deployment shares them.
     requests_per_second: int = 100
     requests_per_hour: int = 36_000
-    # The per-second budget is counted over a slightly longer window, so that send-time
-    # jitter (new connections, a busy event loop) cannot squeeze two windows' requests into
-    # one second at Blizzard's end. Costs ~10 % of the peak rate.
-    rate_window_seconds: float = 1.1
-    concurrency: int = 100
+    # A request holds its per-second slot until this long after its response (see pacing.py).
+    rate_window_seconds: float = 1.02
+    concurrency: int = 25
     max_retries: int = 4
     timeout_seconds: float = 10.0
     backoff_base_seconds: float = 0.25

@@ -194,8 +194,11 @@ class FakeBattleNet:
 
     # -- lifecycle ----------------------------------------------------------------------
 
-    async def start(self, port: int = 0) -> None:
+    async def start(self, port: int = 0, *, control: bool = False) -> None:
         app = web.Application()
+        if control:  # for a fake in another process (see _serve_main)
+            app.router.add_get("/_fake/stats", self._stats)
+            app.router.add_post("/_fake/reset", self._reset)
         app.router.add_post("/oauth/token", self._token)
         app.router.add_get("/data/wow/guild/{realm}/{guild}/roster", self._roster)
         app.router.add_get("/profile/wow/character/{realm}/{name}", self._profile)
@@ -389,7 +392,23 @@ class FakeBattleNet:
         self.requests.clear()
         self.rate_limited = 0
 
+    def stats(self) -> dict[str, int]:
+        return {
+            "requests": len(self.requests),
+            "max_in_any_second": self.max_in_any_second(),
+            "rate_limited": self.rate_limited,
+            "not_modified": self.count(304),
+            "token_requests": self.token_requests,
+        }
+
     # -- handlers ----------------------------------------------------------------------
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        self.reset_log()
+        return web.json_response({"ok": True})
 
     def _new_id(self) -> int:
         self._next_id += 1
@@ -534,3 +553,22 @@ def _realm_id(slug: str) -> int:
     import zlib
 
     return zlib.crc32(slug.encode()) % 5000 + 1
+
+
+async def _serve_main(args: list[str]) -> None:
+    """``python -m sv_common.testing.fake_battlenet REALM GUILD MEMBERS [PORT]``: serve a generated
+    guild in its own process (benchmarks: the server's clock is then not slowed by the client);
+    ``GET /_fake/stats`` reports what it saw, ``POST /_fake/reset`` forgets it."""
+    realm, guild_slug, members = args[0], args[1], int(args[2])
+    port = int(args[3]) if len(args) > 3 else 0
+    fake = FakeBattleNet(client_id=args[4] if len(args) > 4 else "fake-client-id")
+    fake.generate_guild(realm, guild_slug, members, realms=(f"{realm}-connected",))
+    await fake.start(port, control=True)
+    print(fake.base_url, flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve_main(sys.argv[1:]))

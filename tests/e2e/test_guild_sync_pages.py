@@ -1,0 +1,80 @@
+"""The officers' guild-sync page in chromium: sync with progress, an API key shown once, at 390 px and 1366 px."""
+
+import pytest
+from sqlalchemy import select
+
+from sv_common.auth.service import create_invite, register_with_invite
+from sv_common.identity import players as player_service
+from sv_common.identity.models import GuildRank
+from sv_common.identity.ranks import set_rank_override
+from sv_common.testing.fake_battlenet import FakeBattleNet
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def battlenet(monkeypatch):
+    fake = FakeBattleNet()
+    fake.generate_guild("e2e-realm", "e2e-guild", 150)
+    await fake.start()
+    for key, value in {
+        "BLIZZARD_CLIENT_ID": fake.client_id,
+        "BLIZZARD_CLIENT_SECRET": fake.client_secret,
+        "BLIZZARD_API_URL": fake.base_url,
+        "BLIZZARD_OAUTH_URL": fake.oauth_url,
+        "PATT_GUILD_REALM_SLUG": "e2e-realm",
+        "PATT_GUILD_NAME_SLUG": "e2e-guild",
+    }.items():
+        monkeypatch.setenv(key, value)
+    yield fake
+    await fake.stop()
+
+
+async def officer(db):
+    async with db.session() as s:
+        player = await player_service.create_player(s, display_name="Olga")
+        rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Officer"))
+        await set_rank_override(s, player.id, rank_id)
+        code = (await create_invite(s, player_id=player.id)).code
+        await register_with_invite(s, code=code, username="olga", password=PASSWORD)
+
+
+async def no_horizontal_overflow(page) -> bool:
+    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+async def test_officer_syncs_and_creates_a_key(db, battlenet, live_server, browser, width):
+    await officer(db)
+    server = live_server(plugins=["identity", "guild_sync"])
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        await page.goto(server.url + "/login?next=/admin/guild-sync")
+        await page.fill("input[name=username]", "olga")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url("**/admin/guild-sync")
+        assert await no_horizontal_overflow(page)
+
+        await page.click("button.js-sync[data-full=false]")
+        # Progress is shown while it runs; the page reloads with the finished run in the table.
+        await page.wait_for_selector(".gs-status-success", timeout=60000)
+        assert "150" in await page.inner_text(".gs-runs tbody tr:first-child")
+        assert await no_horizontal_overflow(page)
+
+        await page.fill("#gs-key-name", "my desktop")
+        await page.click("#gs-key-form button[type=submit]")
+        await page.wait_for_selector("#gs-key-secret:not([hidden])")
+        secret = await page.inner_text("#gs-key-value")
+        assert secret.startswith("patt_")
+        assert await no_horizontal_overflow(page)
+        await page.reload()
+        assert secret not in await page.content()
+        assert "my desktop" in await page.content()
+        assert errors == []
+    finally:
+        await context.close()
