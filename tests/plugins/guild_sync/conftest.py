@@ -7,7 +7,6 @@ plugin's real Blizzard client talks to it over HTTP.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from dataclasses import dataclass
 
@@ -147,18 +146,3 @@ async def _log_in(client, account: Account) -> None:
 def log_in():
     """``await log_in(client, account)``: the client keeps the session cookie."""
     return _log_in
-
-
-async def _wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.05):
-    """Poll ``await predicate()`` until it returns something truthy (returned), or fail."""
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await predicate()
-            if value:
-                return value
-            await asyncio.sleep(interval)
-
-
-@pytest.fixture
-def wait_until():
-    return _wait_until

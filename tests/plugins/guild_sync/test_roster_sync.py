@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from patt_guild_sync.models import CharacterSyncState, SyncLog
 from patt_host.jobs import run_job
+from patt_host.testing.waiting import eventually
 from sv_common.identity.models import GuildRank, PlayerCharacter, WowCharacter
 from sv_common.testing.fake_battlenet import RECORDED_GUILD, RECORDED_REALM
 
@@ -247,7 +248,7 @@ async def test_two_concurrent_runs_sync_once(synced_site, guild, battlenet):
 
 
 async def test_trigger_refuses_non_officers_and_runs_once_for_officers(
-    synced_site, guild, arrange, log_in, battlenet, wait_until
+    synced_site, guild, arrange, log_in, battlenet
 ):
     trigger = "/api/v1/admin/guild-sync/sync"
     assert (await synced_site.post(trigger)).status_code == 401
@@ -263,7 +264,7 @@ async def test_trigger_refuses_non_officers_and_runs_once_for_officers(
         data = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
         return data if data["runs"] and data["running"] is None else None
 
-    status = await wait_until(finished)
+    status = await eventually(finished, timeout=30)
     assert status["runs"][0]["status"] == "success"
     assert len(battlenet.api_requests("roster")) == 1
     assert status["runs"][0]["triggered_by"]
