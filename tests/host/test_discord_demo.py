@@ -49,7 +49,8 @@ async def test_demo_bot_sends_to_the_fake_and_officers_see_it(make_host, make_cl
     assert any("cannot be assigned" in note for note in plan["notes"])
 
 
-async def test_sent_page_is_only_for_the_demo(make_client):
+async def test_sent_page_outside_the_demo_points_to_the_outbox(make_client):
     client = await make_client(plugins=PLUGINS)
-    missing = await client.get("/admin/discord/sent", headers=OFFICER)
-    assert missing.status_code == 404
+    page = await client.get("/admin/discord/sent", headers=OFFICER)
+    assert page.status_code == 200 and 'id="sent-not-demo"' in page.text and "/admin/notifications" in page.text
+    assert 'id="sent-messages"' not in page.text

@@ -23,7 +23,7 @@ from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.config import update_discord_config
 from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
-from sv_common.errors import NotFound, ServiceUnavailable
+from sv_common.errors import ServiceUnavailable
 
 
 class ConfigUpdate(BaseModel):
@@ -63,11 +63,15 @@ def build_routers(host: Any, plugin: Any) -> list[APIRouter]:
 
     @pages.get("/admin/discord/sent", name="discord.sent")
     async def sent_page(request: Request):
-        """``patt demo`` only: what the bot sent to the in-process fake Discord."""
+        """What the bot sent to the in-process fake Discord of ``patt demo`` (elsewhere: a pointer
+        to the outbox, which records every message sent to the real Discord)."""
         demo = host.demo_discord
-        if demo is None or demo.fake is None:
-            raise NotFound("This page exists only in `patt demo`, where the bot talks to a fake Discord.")
-        context = {"messages": sent_log(demo.fake), "roles": role_log(demo.fake)}
+        fake = demo.fake if demo is not None else None
+        context = {
+            "demo": fake is not None,
+            "messages": sent_log(fake) if fake is not None else [],
+            "roles": role_log(fake) if fake is not None else [],
+        }
         return await render(request, "discord/sent.html", context)
 
     @pages.get("/admin/notifications", name="discord.notifications")
