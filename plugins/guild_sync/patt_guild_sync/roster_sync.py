@@ -211,14 +211,25 @@ def _other_character(row: WowCharacter, member: RosterMember) -> bool:
     )
 
 
+@dataclass
+class Applied:
+    """What writing one roster pull did."""
+
+    counts: dict[str, int]
+    events: list[tuple[str, dict[str, Any]]]
+    removed: list[int]
+    held_back: list[int]  # would have been removed; waiting for an officer
+    error_samples: list[str]
+
+
 async def apply_roster(
     session: AsyncSession,
     members: list[RosterMember],
     results: list[FetchResult],
     *,
     removal_guard_share: float,
-) -> tuple[dict[str, int], list[tuple[str, dict]], list[int], list[int]]:
-    """Write one successful, non-empty roster pull. Returns (counts, events, removed, held back)."""
+) -> Applied:
+    """Write one successful, non-empty roster pull (flushes; the caller commits)."""
     now = utcnow()
     lookups = await _Lookups.load(session)
     characters = (await session.scalars(select(WowCharacter))).all()
@@ -329,8 +340,7 @@ async def apply_roster(
         removed = await mark_removed(session, gone, events)
     counts["removed"] = len(removed)
     await recompute_for_characters(session, touched + removed)
-    counts["error_samples"] = error_samples  # type: ignore[assignment]
-    return counts, events, removed, held_back
+    return Applied(counts, events, removed, held_back, error_samples)
 
 
 async def mark_removed(
@@ -413,11 +423,14 @@ async def sync_roster(
     known = await _known_state(host)
     results = await fetch_profiles(client, members, known, full=full, progress=progress)
     async with host.db.session() as session:
-        counts, events, removed, held_back = await apply_roster(
-            session, members, results, removal_guard_share=removal_guard_share
+        applied = await apply_roster(session, members, results, removal_guard_share=removal_guard_share)
+        counts, events, held_back, error_samples = (
+            applied.counts,
+            applied.events,
+            applied.held_back,
+            applied.error_samples,
         )
         rank_changes = drain_rank_changes(session)
-        error_samples = counts.pop("error_samples")
         status = AWAITING_CONFIRMATION if held_back else (PARTIAL if counts["errors"] else SUCCESS)
         details: dict[str, Any] = {"guild": roster.guild_name, "skipped_entries": roster.skipped}
         if held_back:

@@ -139,3 +139,16 @@ def test_parsers_are_lenient_across_shapes():
     assert (profile.name, profile.class_id, profile.spec_id, profile.item_level) == ("Sheday", 2, 70, 444)
     localised = parse_profile({"name": {"en_US": "Zoë"}, "level": "70", "character_class": {"id": 13}})
     assert (localised.name, localised.level, localised.class_id, localised.spec_id) == ("Zoë", 70, 13, None)
+
+
+async def test_status_and_professions_calls(fake):
+    member = fake.guild("realm-a", "guild-a").members[0]
+    async with BlizzardClient(config(fake)) as client:
+        status = await client.character_status(member.realm_slug, member.name)
+        professions = await client.character_professions(member.realm_slug, member.name)
+        again = await client.character_professions(
+            member.realm_slug, member.name, if_modified_since=professions.last_modified
+        )
+    assert status.data == {"id": member.blizzard_id, "is_valid": True}
+    assert professions.outcome is Outcome.UPDATED and professions.data["primaries"]
+    assert again.outcome is Outcome.NOT_MODIFIED
