@@ -41,7 +41,7 @@ from patt_guild_sync.models import (
 from sv_common.blizzard import BlizzardClient, BlizzardError, CharacterProfile, FetchResult, Outcome
 from sv_common.blizzard.parsing import RosterMember
 from sv_common.db import utcnow
-from sv_common.identity.characters import upsert_character
+from sv_common.identity.characters import MAX_NAME_LENGTH, upsert_character
 from sv_common.identity.models import GuildRank, Specialization, WowCharacter, WowClass
 from sv_common.identity.ranks import drain_rank_changes, recompute_for_characters
 
@@ -202,6 +202,28 @@ def _identity_of(character: WowCharacter) -> tuple[str, str]:
     return character.character_name.lower(), character.realm_slug.lower()
 
 
+def _member_events(character: WowCharacter, member: RosterMember, created: bool, before: tuple | None):
+    """joined / renamed / rank_changed for one written member (``before``: name, realm, rank, removed)."""
+    base = {
+        "character_id": character.id,
+        "character_name": character.character_name,
+        "realm_slug": character.realm_slug,
+    }
+    if created or before is None:
+        return [("character.joined", {**base, "returning": False})]
+    old_name, old_realm, old_rank, old_removed = before
+    events = []
+    if old_removed is not None:
+        events.append(("character.joined", {**base, "returning": True}))
+    if (old_name, old_realm) != (character.character_name, character.realm_slug):
+        events.append(("character.renamed", {**base, "old_name": old_name, "old_realm_slug": old_realm}))
+    if old_rank != member.rank and old_removed is None:
+        events.append(
+            ("character.rank_changed", {**base, "old_rank_index": old_rank, "new_rank_index": member.rank})
+        )
+    return events
+
+
 def _other_character(row: WowCharacter, member: RosterMember) -> bool:
     """The row found by name belongs to a different Blizzard character (name reused)."""
     return (
@@ -242,7 +264,7 @@ async def apply_roster(
     seen: set[int] = set()
     touched: list[int] = []
     error_samples: list[str] = []
-    states: list[dict[str, Any]] = []
+    written: list[tuple[RosterMember, FetchResult, WowCharacter, bool, tuple | None]] = []
     for member, result in zip(members, results, strict=True):
         existing = by_blizzard.get(member.blizzard_id) if member.blizzard_id is not None else None
         if existing is None:
@@ -265,54 +287,45 @@ async def apply_roster(
             seen.update({existing.id, holder.id})
             continue
         if existing is not None and not _other_character(existing, member):
-            # The common case, in memory: no per-row queries, one flush at the end.
+            # The common case, in memory: no per-row queries, one flush for all.
             character, created = existing, False
             if _identity_of(existing) != target:
                 by_identity.pop(_identity_of(existing), None)
                 existing.character_name, existing.realm_slug = member.name, member.realm_slug
             for key, value in fields.items():
                 setattr(existing, key, value)
+        elif existing is None and len(member.name) <= MAX_NAME_LENGTH:
+            # New to us (the in-memory maps hold every row): inserted in one batch below.
+            character, created = (
+                WowCharacter(character_name=member.name, realm_slug=member.realm_slug, **fields),
+                True,
+            )
+            session.add(character)
         else:
+            # The name now belongs to another Blizzard character (or is odd): the identity
+            # service takes the row over and unlinks its old owner.
             character, created = await upsert_character(
                 session, name=member.name, realm_slug=member.realm_slug, **fields
             )
         by_identity[_identity_of(character)] = character
+        written.append((member, result, character, created, before))
+    await session.flush()  # one batch of INSERTs and UPDATEs; new rows get their ids
+    states: list[dict[str, Any]] = []
+    for member, result, character, created, before in written:
         seen.add(character.id)
         if created or before is None or before[2] != member.rank or before[3] is not None:
             touched.append(character.id)  # inputs of the rank rule changed
-        base = {
-            "character_id": character.id,
-            "character_name": character.character_name,
-            "realm_slug": character.realm_slug,
-        }
-        if created or before is None:
-            counts["new"] += 1
-            events.append(("character.joined", {**base, "returning": False}))
-        else:
-            old_name, old_realm, old_rank, old_removed = before
-            if old_removed is not None:
-                events.append(("character.joined", {**base, "returning": True}))
-            if (old_name, old_realm) != (character.character_name, character.realm_slug):
-                events.append(
-                    ("character.renamed", {**base, "old_name": old_name, "old_realm_slug": old_realm})
-                )
-            if old_rank != member.rank and old_removed is None:
-                events.append(
-                    (
-                        "character.rank_changed",
-                        {**base, "old_rank_index": old_rank, "new_rank_index": member.rank},
-                    )
-                )
+        events.extend(_member_events(character, member, created, before))
+        counts["new"] += int(created or before is None)
         outcome = result.outcome
         counts[_COUNT_KEY[outcome]] += 1
         if outcome is Outcome.ERROR and len(error_samples) < MAX_ERROR_SAMPLES:
             error_samples.append(f"{member.name}-{member.realm_slug}: {result.error}")
+        fresh = outcome in (Outcome.UPDATED, Outcome.NOT_MODIFIED)
         states.append(
             {
                 "character_id": character.id,
-                "last_modified": result.last_modified
-                if outcome in (Outcome.UPDATED, Outcome.NOT_MODIFIED)
-                else None,
+                "last_modified": result.last_modified if fresh else None,
                 "profile_status": outcome.value,
                 "checked_at": now,
                 "error": result.error,
