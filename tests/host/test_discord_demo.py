@@ -52,5 +52,7 @@ async def test_demo_bot_sends_to_the_fake_and_officers_see_it(make_host, make_cl
 async def test_sent_page_outside_the_demo_points_to_the_outbox(make_client):
     client = await make_client(plugins=PLUGINS)
     page = await client.get("/admin/discord/sent", headers=OFFICER)
-    assert page.status_code == 200 and 'id="sent-not-demo"' in page.text and "/admin/notifications" in page.text
+    assert (
+        page.status_code == 200 and 'id="sent-not-demo"' in page.text and "/admin/notifications" in page.text
+    )
     assert 'id="sent-messages"' not in page.text

@@ -41,7 +41,9 @@ async def test_missing_members_intent_is_explained_and_member_sync_changes_nothi
     assert "switch on: Server Members Intent" in page.text
 
     run = await run_job(host, "discord.member_sync", trigger="manual")  # REST: 403 50001
-    assert run.status == "failed" and "50001" in (run.error or "")
+    assert run.status == "failed" and "switch on the Server Members Intent" in (run.error or "")
+    dry_run = await client.post("/api/v1/discord/role-sync/dry-run", headers=OFFICER)
+    assert dry_run.status_code == 503 and "Server Members Intent" in dry_run.json()["error"]["message"]
     async with db.session() as session:
         present = await session.scalar(
             select(func.count()).select_from(DiscordUser).where(DiscordUser.is_present.is_(True))

@@ -9,13 +9,33 @@ from __future__ import annotations
 import discord
 
 from sv_common.discord.channel_sync import ChannelSnapshot
+from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.member_sync import MemberSnapshot
 
 
+class MembersIntentMissing(DiscordUnavailable):
+    """Discord refused the member list: the Server Members Intent is off in the portal."""
+
+
+MEMBERS_INTENT_TEXT = (
+    "Discord refused the member list (403, code 50001 Missing Access): switch on the Server Members "
+    "Intent in the Discord Developer Portal → your application → Bot → Privileged Gateway Intents."
+)
+
+
 async def fetch_member_snapshots(client: discord.Client, guild_id: int) -> list[MemberSnapshot]:
-    """Every member of the guild (1 request per 1000 members), bots included and flagged."""
+    """Every member of the guild (1 request per 1000 members), bots included and flagged.
+
+    Raises :class:`MembersIntentMissing` (before anything is changed) when Discord refuses
+    the list for want of the privileged intent.
+    """
     guild = await client.fetch_guild(guild_id)  # carries the roles, so member.roles resolve
-    return [MemberSnapshot.from_member(member) async for member in guild.fetch_members(limit=None)]
+    try:
+        return [MemberSnapshot.from_member(member) async for member in guild.fetch_members(limit=None)]
+    except discord.Forbidden as exc:
+        if exc.code == 50001:
+            raise MembersIntentMissing(MEMBERS_INTENT_TEXT) from exc
+        raise
 
 
 async def fetch_channel_snapshots(client: discord.Client, guild_id: int) -> list[ChannelSnapshot]:
