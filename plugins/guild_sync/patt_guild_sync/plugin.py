@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from patt_guild_sync.config import GuildSyncSettings
-from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
+from patt_host import CronJob, HealthCheck, Job, MenuLink, Permission, hookimpl
 
 
 class GuildSyncPlugin:
@@ -68,6 +68,12 @@ class GuildSyncPlugin:
                 exclusive=True,
             )
         ]
+
+    @hookimpl
+    def health_checks(self, host):
+        from patt_guild_sync.health import sync_health
+
+        return [HealthCheck("blizzard", sync_health)]
 
     @hookimpl
     async def seed_demo_data(self, session, host):

@@ -76,3 +76,25 @@ async def test_sync_page_shows_runs_and_pending_removal(synced_site, battlenet, 
     assert page.status_code == 200
     assert "Removal waiting for confirmation" in page.text
     assert "awaiting confirmation" in page.text and "Sync now" in page.text
+
+
+async def test_health_reports_off_degraded_and_ok(site, synced_site, battlenet):
+    from patt_host.jobs import run_job
+    from patt_host.testing.waiting import eventually
+
+    async def guild_sync_check(client):
+        return client.data(await client.get("/api/health"))["checks"]["guild_sync.blizzard"]
+
+    assert (await guild_sync_check(site))["status"] == "off"
+    battlenet.roster_status = 500
+    await run_job(synced_site.host, "guild_sync.sync_roster")
+
+    async def status_is(client, expected):
+        check = await guild_sync_check(client)
+        return check if check["status"] == expected else None
+
+    assert "failed" in (await eventually(lambda: status_is(synced_site, "degraded")))["detail"]
+    battlenet.roster_status = None
+    battlenet.generate_guild("test-realm", "test-guild", 3)
+    await run_job(synced_site.host, "guild_sync.sync_roster")
+    await eventually(lambda: status_is(synced_site, "ok"))
