@@ -8,14 +8,14 @@ submissions by one voter leave exactly one ballot (the later one, if changes are
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_voting.campaigns import add_eligible, ends_at, get_campaign, now_utc
+from patt_voting.campaigns import ends_at, now_utc
 from patt_voting.models import Campaign, CampaignEntry, Vote
 from sv_common.auth import Actor
 from sv_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -70,7 +70,20 @@ async def cast_ballot(
 ) -> dict[str, Any]:
     """Validate and store the actor's ballot; returns ``{campaign_id, entry_ids, changed}``."""
     now = now or now_utc()
-    campaign = await get_campaign(session, campaign_id)
+    # One round trip for the campaign and its entry ids, one for the ballot and the voter list.
+    row = (
+        await session.execute(
+            select(
+                Campaign,
+                select(func.array_agg(CampaignEntry.id))
+                .where(CampaignEntry.campaign_id == Campaign.id)
+                .scalar_subquery(),
+            ).where(Campaign.id == campaign_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("That campaign does not exist.", code="campaign_not_found")
+    campaign, known = row[0], set(row[1] or ())
     require_view(campaign, actor, officer_level)
     if actor is None:
         raise Unauthorized("Log in to vote.")
@@ -81,29 +94,37 @@ async def cast_ballot(
     if not can_vote(campaign, actor):
         raise Forbidden("Your rank does not allow you to vote in this campaign.", code="rank_too_low")
     _check_shape(campaign, entry_ids)
-    known = set(
-        (
-            await session.scalars(select(CampaignEntry.id).where(CampaignEntry.campaign_id == campaign.id))
-        ).all()
-    )
-    unknown = [e for e in entry_ids if e not in known]
-    if unknown:
+    if any(e not in known for e in entry_ids):
         raise ValidationFailed("Every pick must be an entry of this campaign.", code="unknown_entry")
 
-    statement = insert(Vote).values(campaign_id=campaign.id, player_id=actor.player_id, rankings=entry_ids)
-    if campaign.allow_ballot_change:
-        statement = statement.on_conflict_do_update(
-            index_elements=["campaign_id", "player_id"],
-            set_={"rankings": statement.excluded.rankings, "updated_at": func.now()},
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=["campaign_id", "player_id"])
+    on_conflict = (
+        "DO UPDATE SET rankings = EXCLUDED.rankings, updated_at = now()"
+        if campaign.allow_ballot_change
+        else "DO NOTHING"
+    )
     # A new row has created_at == updated_at (one transaction's now()); a replaced ballot does not.
-    row = (await session.execute(statement.returning(Vote.id, Vote.created_at != Vote.updated_at))).first()
-    if row is None:
+    # A member who qualified after launch joins the eligible voters with their first ballot.
+    changed = await session.scalar(
+        text(
+            f"""
+            WITH ballot AS (
+                INSERT INTO patt.votes (campaign_id, player_id, rankings)
+                VALUES (:campaign, :player, CAST(:rankings AS jsonb))
+                ON CONFLICT (campaign_id, player_id) {on_conflict}
+                RETURNING created_at <> updated_at AS changed
+            ), voter AS (
+                INSERT INTO patt.campaign_eligible_voters (campaign_id, player_id)
+                SELECT :campaign, :player WHERE EXISTS (SELECT 1 FROM ballot)
+                ON CONFLICT DO NOTHING
+            )
+            SELECT changed FROM ballot
+            """
+        ),
+        {"campaign": campaign.id, "player": actor.player_id, "rankings": json.dumps(list(entry_ids))},
+    )
+    if changed is None:
         raise Conflict("You have already voted; this campaign does not allow changes.", code="already_voted")
-    await add_eligible(session, campaign.id, [actor.player_id])
-    return {"campaign_id": campaign.id, "entry_ids": list(entry_ids), "changed": bool(row[1])}
+    return {"campaign_id": campaign.id, "entry_ids": list(entry_ids), "changed": bool(changed)}
 
 
 def _check_shape(campaign: Campaign, entry_ids: list[int]) -> None:

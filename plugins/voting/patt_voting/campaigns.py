@@ -175,6 +175,7 @@ async def add_eligible(session: AsyncSession, campaign_id: int, player_ids) -> N
 class Turnout:
     eligible: int
     voted: int
+    at_launch: int | None = None  # eligible voters counted at activation (None: a draft)
 
     @property
     def percent(self) -> float:
@@ -182,7 +183,9 @@ class Turnout:
 
     @property
     def all_voted(self) -> bool:
-        return self.eligible > 0 and self.voted >= self.eligible
+        # Voters who qualified after launch join the count as they vote; with nobody eligible
+        # at launch every ballot would look like "everyone voted".
+        return self.eligible > 0 and self.voted >= self.eligible and self.at_launch != 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -201,7 +204,7 @@ async def turnout(session: AsyncSession, campaign: Campaign) -> Turnout:
     eligible = await session.scalar(
         select(func.count()).where(CampaignEligibleVoter.campaign_id == campaign.id)
     )
-    return Turnout(eligible or 0, voted or 0)
+    return Turnout(eligible or 0, voted or 0, campaign.eligible_at_launch)
 
 
 # --- transitions -----------------------------------------------------------------------------
@@ -231,6 +234,7 @@ async def activate(session: AsyncSession, campaign_id: int, *, now: datetime | N
     campaign.activated_at = now
     eligible = (await session.scalars(_qualifying_players(campaign.min_rank_to_vote))).all()
     await add_eligible(session, campaign.id, eligible)
+    campaign.eligible_at_launch = len(eligible)
     await session.flush()
     return campaign
 

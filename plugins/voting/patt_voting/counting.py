@@ -51,11 +51,13 @@ class Election:
     def effective_ballots(self) -> list[tuple[Ranking, int]]:
         """Grouped ballots with withdrawn candidates removed; empty rankings dropped."""
         withdrawn = self.withdrawn
-        grouped: Counter[Ranking] = Counter()
-        for ranking, weight in self.ballots:
-            if withdrawn:
-                ranking = tuple(c for c in ranking if c not in withdrawn)
-            if ranking and weight > 0:
+        ballots = self.ballots
+        if withdrawn:
+            ballots = [(tuple(c for c in r if c not in withdrawn), w) for r, w in ballots]
+        # Unit weights (one row per voter) are counted by Counter's C loop; the rest one by one.
+        grouped: Counter[Ranking] = Counter([r for r, w in ballots if w == 1 and r])
+        for ranking, weight in ballots:
+            if weight != 1 and weight > 0 and ranking:
                 grouped[ranking] += weight
         return list(grouped.items())
 
@@ -204,27 +206,34 @@ def count_instant_runoff(election: Election) -> Tally:
     rankings = [r for r, _ in ballots]
     weights = [w for _, w in ballots]
     continuing = set(election.continuing())
-    counts = dict.fromkeys(sorted(continuing), 0)
+    alive = [c in continuing for c in range(len(election.candidates))]
     # Ballots sit in the pile of their current candidate; eliminating a candidate only
     # re-reads that pile, so the whole count reads each ballot once per position.
-    piles: dict[int, list[int]] = {c: [] for c in continuing}
+    # (effective_ballots dropped withdrawn entries, so every first choice is continuing.)
+    piles: list[list[int]] = [[] for _ in alive]
+    counts = [0] * len(alive)
+    for i, ranking in enumerate(rankings):
+        piles[ranking[0]].append(i)
+        counts[ranking[0]] += weights[i]
     position = [0] * len(ballots)
     exhausted = 0
 
-    def place(i: int) -> None:
+    def transfer(loser: int) -> None:
+        """Move every ballot of ``loser`` to its next continuing choice, or exhaust it."""
         nonlocal exhausted
-        ranking, p = rankings[i], position[i]
-        while p < len(ranking) and ranking[p] not in continuing:
-            p += 1
-        position[i] = p
-        if p < len(ranking):
-            piles[ranking[p]].append(i)
-            counts[ranking[p]] += weights[i]
-        else:
-            exhausted += weights[i]
-
-    for i in range(len(ballots)):
-        place(i)
+        alive[loser] = False
+        for i in piles[loser]:
+            ranking, p = rankings[i], position[i] + 1
+            length = len(ranking)
+            while p < length and not alive[ranking[p]]:
+                p += 1
+            if p < length:
+                position[i] = p
+                piles[ranking[p]].append(i)
+                counts[ranking[p]] += weights[i]
+            else:
+                exhausted += weights[i]
+        piles[loser] = []
 
     total = sum(weights)
     rounds: list[Round] = []
@@ -252,10 +261,7 @@ def count_instant_runoff(election: Election) -> Tally:
         history.append(snapshot)
         eliminated_order.append((loser, fewest))
         continuing.discard(loser)
-        del counts[loser]
-        for i in piles.pop(loser):
-            position[i] += 1
-            place(i)
+        transfer(loser)
 
     final = rounds[-1].counts
     # Winner first, then the rest of the last round by votes, then the eliminated, last out first.

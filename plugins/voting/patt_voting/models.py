@@ -65,6 +65,9 @@ class Campaign(TimestampMixin, Base):
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     close_reason: Mapped[str | None] = mapped_column(String(20))  # officer | schedule | all_voted
+    # Addition: eligible voters counted at launch. "Everyone voted" needs at least one of them,
+    # or a campaign launched before anyone had an account would close at its first ballot.
+    eligible_at_launch: Mapped[int | None] = mapped_column(Integer)
 
 
 class CampaignEntry(Base):

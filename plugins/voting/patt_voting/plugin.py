@@ -64,6 +64,18 @@ class VotingPlugin:
         return cron_jobs(host.plugin_settings("voting").check_every_minutes)
 
     @hookimpl
+    async def export_member_data(self, session, player_id):
+        from patt_voting.member_data import export_voting
+
+        return await export_voting(session, player_id)
+
+    @hookimpl
+    async def delete_member_data(self, session, player_id):
+        from patt_voting.member_data import delete_voting
+
+        return await delete_voting(session, player_id)
+
+    @hookimpl
     def register_commands(self):
         from patt_voting.cli import build_cli
 

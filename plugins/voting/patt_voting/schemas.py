@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from patt_voting.counting import METHODS
 
@@ -60,8 +60,26 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CampaignFields(Body):
+class PartialBody(Body):
+    """A PATCH body: only the fields sent change; those in ``NULLABLE`` may be sent as null."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _sent_fields_not_null(self):
+        nulls = sorted(n for n in self.model_fields_set - self.NULLABLE if getattr(self, n) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return self
+
+    def changes(self) -> dict:
+        return self.model_dump(include=self.model_fields_set)
+
+
+class CampaignFields(PartialBody):
     """Every field optional: PATCH sends only what changes."""
+
+    NULLABLE = frozenset({"description", "min_rank_to_view", "discord_channel_id"})
 
     title: Line200 | None = None
     description: Text | None = None
@@ -77,16 +95,6 @@ class CampaignFields(Body):
     counting_method: Method | None = None
     exact_picks: bool | None = None
     allow_ballot_change: bool | None = None
-
-    @field_validator("title", "min_rank_to_vote", "start_at", "duration_hours", "picks_per_voter")
-    @classmethod
-    def _not_null(cls, value):
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
-
-    def changes(self) -> dict:
-        return self.model_dump(include=self.model_fields_set)
 
 
 class CampaignCreate(CampaignFields):
@@ -104,22 +112,14 @@ class CampaignCreate(CampaignFields):
         }
 
 
-class EntryFields(Body):
+class EntryFields(PartialBody):
+    NULLABLE = frozenset({"description", "image_url", "player_id"})
+
     name: Line200 | None = None
     description: Text | None = None
     image_url: ImageUrl | None = None
     sort_order: int | None = Field(None, ge=-10_000, le=10_000)
     player_id: Id | None = None
-
-    @field_validator("name", "sort_order")
-    @classmethod
-    def _not_null(cls, value):
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
-
-    def changes(self) -> dict:
-        return self.model_dump(include=self.model_fields_set)
 
 
 class EntryCreate(EntryFields):

@@ -174,6 +174,8 @@ async def test_edge_validation_never_gives_a_500(api, officer):
             413,
         ),
         ("PATCH", "/api/v1/admin/campaigns/1", {"title": None}, 422),
+        ("PATCH", "/api/v1/admin/campaigns/1", {"agent_enabled": None}, 422),
+        ("PATCH", "/api/v1/admin/campaign-entries/1", {"sort_order": None}, 422),
         ("POST", "/api/v1/admin/campaigns/1/entries", {"name": "x", "image_url": "javascript:alert(1)"}, 422),
         ("POST", f"/api/v1/admin/campaigns/{2**31}/activate", None, 422),
         ("POST", "/api/v1/admin/campaigns/999999/activate", None, 404),
@@ -202,3 +204,17 @@ async def test_blt_export_of_a_closed_campaign_recounts_to_the_stored_result(api
     # Officers can count an uploaded file on the web too.
     web = await officer.call("POST", "/api/v1/admin/voting/tally?method=condorcet", content=r.text.encode())
     assert web["winner"] == "Birch"
+
+
+async def test_member_data_export_and_delete_cover_ballots(api, officer, members, cast):
+    campaign = await officer.campaign(title="Mine")
+    member = await members.add("Member")
+    await cast(member, campaign, ["Birch", "Alder"], expect=201)
+    exported = await api.get("/api/v1/me/export", headers=member.auth)
+    ballots = exported.json()["data"]["plugins"]["voting"]["ballots"]
+    ids = {e["name"]: e["id"] for e in campaign["entries"]}
+    assert [(b["campaign"], b["entry_ids"]) for b in ballots] == [("Mine", [ids["Birch"], ids["Alder"]])]
+    deleted = await api.post("/api/v1/me/delete", headers=member.auth, json={"password": "long enough pw 1"})
+    assert deleted.status_code == 200 and deleted.json()["data"]["plugins"]["voting"] == 1
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    assert stats["total_voted"] == 0

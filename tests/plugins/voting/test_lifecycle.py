@@ -152,3 +152,13 @@ async def test_members_and_anonymous_cannot_use_the_admin_api(api, officer, memb
         as_member = await api.request(method, url, headers=member.auth, json={})
         assert as_member.status_code == 403, url
     assert (await officer.call("GET", f"/api/v1/campaigns/{campaign['id']}"))["status"] == "live"
+
+
+async def test_nobody_eligible_at_launch_does_not_close_at_the_first_ballot(api, officer, members, cast, db):
+    campaign = await officer.campaign(min_rank_to_vote=5)  # no guild leader has an account yet
+    leader = await members.add("Guild Leader")
+    await cast(leader, campaign, ["Alder"], expect=201)
+    async with db.session() as s:
+        assert (await campaigns.due_transitions(s))["closed"] == 0
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    assert stats == {"total_eligible": 1, "total_voted": 1, "percent_voted": 100.0, "all_voted": False}
