@@ -22,7 +22,7 @@ import psutil
 import pyrankvote
 import pytest
 from perf_report import record
-from serve import start_server, stop_server
+from serve import serve_env, start_server, stop_server
 from sqlalchemy import select, text
 
 from patt_voting import campaigns
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.bench
 
 BALLOTS = 100_000
 ENTRIES = 12
-SECRET = "bench-secret-0123456789-0123456789-0123456789"
+SECRET = serve_env("")["JWT_SECRET_KEY"]
 API_VOTERS = 1_000
 CONCURRENCY = 20
 RESULTS: dict[str, str] = {}
@@ -224,15 +224,7 @@ async def test_ballot_submission_through_the_api(db):
         db, "Bench API", picks_per_voter=3, early_close_if_all_voted=False
     )
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "PATT_SITE": "patt",
-        "JWT_SECRET_KEY": SECRET,
-        "APP_ENV": "development",
-    }
-    for name in ("REDIS_URL", "DISCORD_BOT_TOKEN"):
-        env.pop(name, None)
+    env = serve_env(db.url)
     proc, _ = start_server(env, port)
     rng = random.Random(3)
     # Every voter votes, then every voter changes their ballot: 2 submissions each.

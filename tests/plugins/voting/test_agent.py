@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from patt_host.jobs.runner import run_job
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID
+from patt_host.testing.waiting import eventually
 from patt_voting import campaigns
 from patt_voting.agent import run_agent
 from patt_voting.models import ContestAgentLog
@@ -14,13 +15,6 @@ from sv_common.discord.config import update_discord_config
 from sv_common.notify.models import NotificationOutbox
 
 CHANNEL = str(ANNOUNCE_CHANNEL_ID)
-
-
-async def until(check, timeout: float = 10.0):
-    """Poll ``check()`` until it is truthy (the condition, not a fixed sleep)."""
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.05)
 
 
 async def posts(db) -> list[str]:
@@ -190,7 +184,7 @@ async def test_a_post_that_failed_is_delivered_later(db, fake_discord, start_dis
         assert row.status == "pending"  # queued, not lost, while Discord is down
     assert fake_discord.messages_in(ANNOUNCE_CHANNEL_ID) == []
     await fake_discord.come_back()  # the bot reconnects and flushes the queue
-    await until(lambda: fake_discord.messages_in(ANNOUNCE_CHANNEL_ID), timeout=30)
+    await eventually(lambda: fake_discord.messages_in(ANNOUNCE_CHANNEL_ID), timeout=30)
     (message,) = fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)
     assert f"https://votes.example/vote/{campaign.id}" in message["content"]
 
