@@ -288,10 +288,9 @@ async def seed_demo_guild(session: AsyncSession, host: Any) -> str:
     counts = None if seeded else await _seed_guild(session, realm, with_characters=with_characters)
     password = secrets.token_urlsafe(12)
     username = await _officer_login(session, password)
-    characters = f"{counts['characters']} characters" if with_characters else "characters via guild sync"
-    what = (
-        f"{counts['players']} players, {characters}, {counts['discord_users']} Discord users"
-        if counts
-        else f"demo guild already present ({seeded} players)"
-    )
+    if counts:
+        characters = f"{counts['characters']} characters" if with_characters else "characters via guild sync"
+        what = f"{counts['players']} players, {characters}, {counts['discord_users']} Discord users"
+    else:  # a later run (counts is None): nothing was created
+        what = f"demo guild already present ({seeded} players)"
     return f"{what}; officer login: {username} / {password}"
