@@ -37,6 +37,18 @@ DONE = {
     "close": "The campaign is closed and the results are counted.",
     "archive": "The campaign is archived.",
 }
+# Which part of the page each outcome belongs to: the message is shown there, next to the form.
+SECTION = {
+    "created": "settings",
+    "saved": "settings",
+    "entry": "entries",
+    "entry_saved": "entries",
+    "entry_deleted": "entries",
+    "activate": "status",
+    "close": "status",
+    "archive": "status",
+    "delete": "status",
+}
 ACTIONS = {"activate": campaigns.activate, "close": campaigns.close, "archive": campaigns.archive}
 
 
@@ -104,11 +116,11 @@ def build_router() -> APIRouter:
             "methods": METHODS,
             "ends_at": campaigns.ends_at,
             "human_time": human_time,
-            "flash_error": error,
+            "notice": {"section": "create", "kind": "error", "text": error} if error else None,
         }
         return await render(request, "voting/admin/campaigns.html", context, status_code=status_code)
 
-    async def detail_view(request, host, campaign_id, *, error=None, status_code=200):
+    async def detail_view(request, host, campaign_id, *, error=None, section="status", status_code=200):
         async with host.db.session() as session:
             campaign = await campaigns.get_campaign(session, campaign_id)
             context = {
@@ -122,15 +134,17 @@ def build_router() -> APIRouter:
                 "agent_posts": await agent_log(session, campaign_id),
                 "ends_at": campaigns.ends_at(campaign),
                 "human_time": human_time,
-                "flash_error": error,
+                "notice": {"section": section, "kind": "error", "text": error} if error else None,
             }
         done = request.query_params.get("done")
         if error is None and done in DONE:
-            context["flash_success"] = DONE[done]
+            context["notice"] = {"section": SECTION[done], "kind": "success", "text": DONE[done]}
         return await render(request, "voting/admin/campaign.html", context, status_code=status_code)
 
     def back(campaign_id: int, done: str) -> RedirectResponse:
-        return RedirectResponse(f"/admin/campaigns/{campaign_id}?done={done}", status_code=303)
+        return RedirectResponse(
+            f"/admin/campaigns/{campaign_id}?done={done}#{SECTION[done]}", status_code=303
+        )
 
     def status_of(exc: Exception) -> int:
         return exc.status if isinstance(exc, DomainError) else 422
@@ -164,7 +178,12 @@ def build_router() -> APIRouter:
             if isinstance(exc, DomainError) and exc.status == 404:
                 raise
             return await detail_view(
-                request, host, campaign_id, error=_message(exc), status_code=status_of(exc)
+                request,
+                host,
+                campaign_id,
+                error=_message(exc),
+                section=SECTION[done],
+                status_code=status_of(exc),
             )
         return back(campaign_id, done)
 

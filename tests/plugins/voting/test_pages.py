@@ -103,9 +103,12 @@ async def test_officer_builds_and_runs_a_campaign_with_forms(api, officer, membe
     for name in ("Alder", "Birch"):
         assert (await api.post(f"{url}/entries", data={"name": name})).status_code == 303
     duplicate = await api.post(f"{url}/entries", data={"name": "alder"})
-    assert duplicate.status_code == 409 and "already has that name" in duplicate.text
+    assert duplicate.status_code == 409
+    # The message sits in the entries section, next to the form that was sent.
+    entries_section = duplicate.text.split('id="entries"', 1)[1]
+    assert "already has that name" in entries_section.split("</section>", 1)[0]
     live = await api.post(f"{url}/do/activate")
-    assert live.status_code == 303
+    assert live.status_code == 303 and live.headers["location"].endswith("?done=activate#status")
     detail = await api.get(live.headers["location"])
     assert "The campaign is live." in detail.text and "Close now" in detail.text
     closed = await api.post(f"{url}/do/close")
