@@ -9,7 +9,7 @@ installs every workspace member in editable mode, then runs the command:
     python3 dev.py test        run the test suite (the one CI runs)
     python3 dev.py e2e         run the browser tests (needs Debian's chromium)
     python3 dev.py bench       run the benchmarks (tests/bench)
-    python3 dev.py lint        ruff
+    python3 dev.py lint        ruff, then the import contract (import-linter)
     python3 dev.py patt ...    any `patt` CLI command inside the venv
 """
 
@@ -72,6 +72,78 @@ def ensure_venv() -> Path:
     return python
 
 
+# The host's public modules: a plugin or site may import these and nothing else of patt_host.
+PUBLIC_HOST_MODULES = ("patt_host", "patt_host.web", "patt_host.jobs", "patt_host.testing")
+HOST_MEMBERS = ("sv_common", "patt_host")
+
+
+def member_packages(member_dir: Path) -> list[str]:
+    """The top-level import packages a workspace member ships (folders with an __init__.py)."""
+    return sorted(p.parent.name for p in member_dir.glob("*/__init__.py") if p.parent.name != "tests")
+
+
+def host_internal_modules(host_dir: Path) -> list[str]:
+    """Every module of patt_host that is not public (forbidding one forbids its submodules)."""
+    package = host_dir / "patt_host"
+    found = set()
+    for path in package.rglob("*.py"):
+        if not all((d / "__init__.py").exists() for d in path.parents if package in (d, *d.parents)):
+            continue  # not importable as a module (alembic's env.py, migration scripts)
+        parts = path.relative_to(host_dir).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found.add(".".join(parts))
+    # Keep the shortest forbidden prefixes that are not public themselves.
+    internal = sorted(m for m in found if m not in PUBLIC_HOST_MODULES)
+    return [m for m in internal if not any(m.startswith(o + ".") for o in internal if o != m)]
+
+
+def import_contract(member_dirs: list[Path], host_dir: Path) -> str:
+    """import-linter config (INI) for the workspace: generated, so new plugins are covered at once.
+
+    Plugins and sites may import only PUBLIC_HOST_MODULES from patt_host (importing
+    ``patt_host.web`` is fine even though it imports ``patt_host.web.auth`` itself, hence
+    indirect imports are allowed); sv_common must not import patt_host at all.
+    """
+    clients = sorted({pkg for d in member_dirs for pkg in member_packages(d)} - set(HOST_MEMBERS))
+    roots = ["sv_common", "patt_host", *clients]
+    lines = ["[importlinter]", "root_packages =", *(f"    {r}" for r in roots), ""]
+    lines += [
+        "[importlinter:contract:sv-common-is-standalone]",
+        "name = sv_common does not import patt_host",
+        "type = forbidden",
+        "source_modules =",
+        "    sv_common",
+        "forbidden_modules =",
+        "    patt_host",
+        "",
+    ]
+    if clients:
+        lines += [
+            "[importlinter:contract:public-host-api]",
+            "name = plugins and sites import only patt_host's public modules ("
+            + ", ".join(PUBLIC_HOST_MODULES)
+            + ")",
+            "type = forbidden",
+            "allow_indirect_imports = True",
+            "source_modules =",
+            *(f"    {c}" for c in clients),
+            "forbidden_modules =",
+            *(f"    {m}" for m in host_internal_modules(host_dir)),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def lint_imports(python: Path, member_dirs: list[Path] | None = None, env: dict | None = None) -> int:
+    """Run the generated import contract; returns lint-imports' exit code."""
+    dirs = member_dirs if member_dirs is not None else [ROOT / m for m in members()]
+    config = VENV / "importlinter.ini"
+    config.write_text(import_contract(dirs, ROOT / "patt_host"))
+    cmd = [str(python.parent / "lint-imports"), "--no-cache", "--no-logo", str(config)]
+    return subprocess.call(cmd, env=env, cwd=ROOT)
+
+
 def run(args: list[str]) -> int:
     python = ensure_venv()
     bindir = python.parent
@@ -88,7 +160,9 @@ def run(args: list[str]) -> int:
     elif command == "bench":
         argv = [str(python), "-m", "pytest", "-m", "bench", "tests/bench", "-s", *rest]
     elif command == "lint":
-        argv = [str(python), "-m", "ruff", "check", ".", *rest]
+        os.chdir(ROOT)
+        status = subprocess.call([str(python), "-m", "ruff", "check", ".", *rest], env=env)
+        return status or lint_imports(python, env=env)
     elif command == "patt":
         argv = [str(bindir / "patt"), *rest]
     else:

@@ -7,6 +7,8 @@ and ``patt_host.testing`` (the pytest plugin). Everything else is internal.
 
 __version__ = "0.1.0"
 
+from patt_host.api import HostAPI  # noqa: E402
+from patt_host.config import HostSettings  # noqa: E402
 from patt_host.hookspecs import hookimpl  # noqa: E402
 from patt_host.jobs.types import CronJob, Job, JobContext  # noqa: E402
 from patt_host.landing import LandingPage  # noqa: E402
@@ -18,6 +20,8 @@ __all__ = [
     "Event",
     "HealthCheck",
     "HealthResult",
+    "HostAPI",
+    "HostSettings",
     "Job",
     "JobContext",
     "LandingPage",

@@ -91,20 +91,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from patt_host.runtime import start_services as start
-        from patt_host.runtime import stop_services as stop
-
-        await host.open()
-        await host.hooks.startup(app)
-        if start_services:
-            await start(host)
-        try:
+        async with host.running(app, services=start_services):
             yield
-        finally:
-            if start_services:
-                await stop(host)
-            await host.hooks.shutdown(app)
-            await host.close()
 
     docs = host.settings.api_docs_enabled
     app = FastAPI(
@@ -117,7 +105,7 @@ def create_app(
         dependencies=[Depends(csrf_protect)],
     )
     app.state.host = host
-    host.secret = host.settings.secret_key()
+    host.secret  # noqa: B018 - fail at build time, not on the first request, without JWT_SECRET_KEY in production
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=host.settings.production)
 
@@ -132,7 +120,6 @@ def create_app(
     login_path = host.site.config.get("login_path", "/login")
     served = {getattr(r, "path", None) for r in _walk_routes(app.router)}
     app.state.login_path = login_path if login_path in served else None
-    host.app = app
     return app
 
 

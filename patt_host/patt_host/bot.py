@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+
+if TYPE_CHECKING:
+    from patt_host.host import Host
+
 
 log = logging.getLogger("patt.bot")
 
@@ -48,7 +52,7 @@ def mark_token_rejected(host: Any) -> None:
     host.status["bot"] = TOKEN_REJECTED
 
 
-def merged_intents(host: Any) -> discord.Intents:
+def merged_intents(host: Host) -> discord.Intents:
     intents = discord.Intents.default()
     for plugin, contributed in host.hooks.discord_intents():
         if isinstance(contributed, dict):
@@ -88,7 +92,7 @@ class PattBot(commands.Bot):
     """The platform's bot; ``cog_status`` records what each plugin contributed or why it failed,
     ``plugin_commands`` the slash commands each plugin has under its group."""
 
-    def __init__(self, host: Any, **kwargs: Any):
+    def __init__(self, host: Host, **kwargs: Any):
         kwargs.setdefault("command_prefix", commands.when_mentioned)
         kwargs.setdefault("intents", merged_intents(host))
         kwargs.setdefault("tree_cls", PattCommandTree)
@@ -190,13 +194,13 @@ class PattBot(commands.Bot):
             self.host.status["bot"] = "disconnected"
 
 
-def build_bot(host: Any, **kwargs: Any) -> PattBot:
+def build_bot(host: Host, **kwargs: Any) -> PattBot:
     bot = PattBot(host, **kwargs)
     host.bot = bot
     return bot
 
 
-async def run_bot(host: Any, **kwargs: Any) -> None:
+async def run_bot(host: Host, **kwargs: Any) -> None:
     """Log in and stay connected until cancelled; state is visible in ``host.status['bot']``."""
     token = host.settings.discord_bot_token.get_secret_value()
     bot = build_bot(host, **kwargs)
@@ -224,11 +228,11 @@ async def run_bot(host: Any, **kwargs: Any) -> None:
             await bot.close()
 
 
-def start_bot_task(host: Any) -> asyncio.Task:
+def start_bot_task(host: Host) -> asyncio.Task:
     return asyncio.create_task(run_bot(host), name="patt-bot")
 
 
-async def sync_commands(host: Any, *, guild_id: int | None = None, **kwargs: Any) -> list[str]:
+async def sync_commands(host: Host, *, guild_id: int | None = None, **kwargs: Any) -> list[str]:
     """Push every plugin's slash commands to Discord over REST, then log out.
 
     With ``guild_id`` the (global) commands are copied to that guild, where they appear

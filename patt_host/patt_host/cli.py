@@ -7,15 +7,24 @@ CLI builds the Host (plugins validated) but never the web app unless it serves.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import json
 import logging
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from patt_host.plugins import PluginLoadError
 from patt_host.site import SiteNotFound
+from sv_common.errors import DomainError
+
+if TYPE_CHECKING:
+    from patt_host.host import Host
+
+T = TypeVar("T")
 
 
 def _configure_logging(verbose: bool = False) -> None:
@@ -48,6 +57,49 @@ class HostContext:
 pass_ctx = click.make_pass_decorator(HostContext, ensure=True)
 
 
+def run_in_host(host: Host, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work()`` inside ``host.running()`` (database open, startup/shutdown hooks called).
+
+    A domain error (``sv_common.errors``) becomes one ``Error: <message>`` line and exit
+    code 1, never a traceback: it is the user's input or the data, not a bug.
+    """
+
+    async def main() -> T:
+        async with host.running():
+            return await work()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def _leaf_commands(command: click.Command) -> Iterator[click.Command]:
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            yield from _leaf_commands(sub)
+    else:
+        yield command
+
+
+def _hosted(host: Host, callback: Callable[..., Any]) -> Callable[..., Any]:
+    """A plugin command callback run inside the host's lifecycle; ``async def`` ones are awaited."""
+    if getattr(callback, "__patt_hosted__", False):
+        return callback
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async def work() -> Any:
+            if inspect.iscoroutinefunction(callback):
+                return await callback(*args, **kwargs)
+            return await asyncio.to_thread(callback, *args, **kwargs)
+
+        return run_in_host(host, work)
+
+    wrapper.__patt_hosted__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 class PattGroup(click.Group):
     """Adds plugin command groups lazily so `patt --help` works even with a broken plugin."""
 
@@ -63,6 +115,9 @@ class PattGroup(click.Group):
                 raise click.ClickException(
                     f"plugin {plugin.name}: register_commands must return a click group named {plugin.name!r}"
                 )
+            for command in _leaf_commands(group):
+                if command.callback is not None:
+                    command.callback = _hosted(host, command.callback)
             groups[group.name] = group
         return groups
 
@@ -142,7 +197,7 @@ def demo(hctx: HostContext, port: int, no_serve: bool) -> None:
     host = hctx.host()
     host.settings.database_url = None  # the demo always uses the embedded database
     _upgrade_with_progress(host)
-    summaries = asyncio.run(_seed_demo(host))
+    summaries = run_in_host(host, lambda: _seed_demo(host))
     for plugin, summary in summaries.items():
         click.echo(f"  {plugin}: {summary}")
     if not no_serve:
@@ -157,12 +212,8 @@ def demo(hctx: HostContext, port: int, no_serve: bool) -> None:
 
 
 async def _seed_demo(host) -> dict:
-    await host.open()
-    try:
-        async with host.db.session() as session:
-            return await host.hooks.seed_demo_data(session)
-    finally:
-        await host.close()
+    async with host.db.session() as session:
+        return await host.hooks.seed_demo_data(session)
 
 
 @cli.command()
@@ -194,18 +245,9 @@ def _run_bot(hctx: HostContext) -> None:
         raise click.ClickException("DISCORD_BOT_TOKEN is not set.")
     _ensure_migrated(host)
 
-    async def main() -> None:
-        from patt_host.bot import run_bot
+    from patt_host.bot import run_bot
 
-        await host.open()
-        await host.hooks.startup(None)
-        try:
-            await run_bot(host)
-        finally:
-            await host.hooks.shutdown(None)
-            await host.close()
-
-    asyncio.run(main())
+    run_in_host(host, lambda: run_bot(host))
 
 
 @bot.command("sync")
@@ -225,17 +267,12 @@ def bot_sync(hctx: HostContext, to_guild: bool) -> None:
     if to_guild and guild_id is None:
         raise click.ClickException("--guild needs DISCORD_GUILD_ID.")
 
-    async def main() -> list[str]:
-        from patt_host.bot import sync_commands
-
-        await host.open()
-        try:
-            return await sync_commands(host, guild_id=guild_id)
-        finally:
-            await host.close()
+    from patt_host.bot import sync_commands
 
     try:
-        names = asyncio.run(main())
+        names = run_in_host(host, lambda: sync_commands(host, guild_id=guild_id))
+    except click.ClickException:
+        raise
     except Exception as exc:  # noqa: BLE001 - one readable line for the operator
         raise click.ClickException(f"sync failed: {type(exc).__name__}: {exc}") from exc
     where = f"guild {guild_id}" if guild_id else "globally"
@@ -400,20 +437,13 @@ def jobs_run(hctx: HostContext, name: str, kwargs_json: str) -> None:
     kwargs = json.loads(kwargs_json)
 
     bar = _ProgressBar(name)
-
-    async def main():
-        from patt_host.jobs.runner import run_job
-
-        await host.open()
-        try:
-            return await run_job(
-                host, name, trigger="cli", triggered_by="cli", kwargs=kwargs, on_progress=bar.update
-            )
-        finally:
-            await host.close()
+    from patt_host.jobs.runner import run_job
 
     try:
-        run = asyncio.run(main())
+        run = run_in_host(
+            host,
+            lambda: run_job(host, name, trigger="cli", triggered_by="cli", kwargs=kwargs, on_progress=bar.update),
+        )
     finally:
         bar.close()
     click.echo(f"{run.job_name}: {run.status} {json.dumps(run.counts or {}, sort_keys=True)}")

@@ -13,13 +13,17 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
 
 import patt_host
 import sv_common
 from patt_host.plugins import plugin_entry_points
+
+if TYPE_CHECKING:
+    from patt_host.host import Host
+
 
 REVISION_RE = re.compile(r"^(?P<lineage>[a-z][a-z0-9_]*)_(?P<num>\d{4})$")
 ENV_DIR = Path(patt_host.__file__).parent / "alembic_env"
@@ -60,7 +64,7 @@ def _plugin_lineage(name: str, obj: Any, versions_dir: Path) -> Lineage:
     return Lineage(name, versions_dir, package, models)
 
 
-def enabled_lineages(host: Any) -> list[Lineage]:
+def enabled_lineages(host: Host) -> list[Lineage]:
     lineages = core_lineages()
     for plugin in host.plugins:
         if plugin.migrations_dir is not None:
@@ -94,7 +98,7 @@ def recorded_revisions(url: str) -> list[str]:
     return asyncio.run(read())
 
 
-def all_lineages(host: Any, url: str) -> list[Lineage]:
+def all_lineages(host: Host, url: str) -> list[Lineage]:
     """Enabled lineages plus installed-but-disabled ones the database already records."""
     lineages = enabled_lineages(host)
     known = {lin.name for lin in lineages}
@@ -151,19 +155,19 @@ def make_config(url: str, lineages: list[Lineage], *, owners: set[str] | None = 
 # -- operations (synchronous; call them from a thread inside an event loop) ------------
 
 
-def upgrade(host: Any, url: str, target: str = "heads") -> None:
+def upgrade(host: Host, url: str, target: str = "heads") -> None:
     from alembic import command
 
     command.upgrade(make_config(url, all_lineages(host, url)), target)
 
 
-def downgrade(host: Any, url: str, target: str) -> None:
+def downgrade(host: Host, url: str, target: str) -> None:
     from alembic import command
 
     command.downgrade(make_config(url, all_lineages(host, url)), target)
 
 
-def purge(host: Any, url: str, plugin: str) -> None:
+def purge(host: Host, url: str, plugin: str) -> None:
     """Remove a plugin's tables by downgrading its lineage to base."""
     from alembic import command
 
@@ -199,7 +203,7 @@ def script_graph(lineages: list[Lineage]) -> dict[str, tuple[str, ...]]:
     return graph
 
 
-def status(host: Any, url: str) -> dict[str, Any]:
+def status(host: Host, url: str) -> dict[str, Any]:
     """Heads the code expects vs revisions the database has, for the enabled lineages."""
     graph = script_graph(enabled_lineages(host))
     referenced = {d for downs in graph.values() for d in downs}
@@ -216,7 +220,7 @@ def status(host: Any, url: str) -> dict[str, Any]:
     return {"expected": sorted(expected), "current": sorted(current), "missing": missing, "ok": not missing}
 
 
-def revision(host: Any, url: str, plugin: str, message: str, *, autogenerate: bool = True) -> str:
+def revision(host: Host, url: str, plugin: str, message: str, *, autogenerate: bool = True) -> str:
     from alembic import command
 
     lineages = all_lineages(host, url)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from patt_host.host import Host
     from patt_host.plugins import LoadedPlugin, PluginManager
 
 log = logging.getLogger("patt.hooks")
@@ -35,7 +36,7 @@ def _flatten(value: Any) -> list[Any]:
 
 
 class Hooks:
-    def __init__(self, manager: PluginManager, host: Any, *, trace: bool = False):
+    def __init__(self, manager: PluginManager, host: Host, *, trace: bool = False):
         self._manager = manager
         self._host = host
         self._trace = trace

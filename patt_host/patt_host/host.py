@@ -8,20 +8,33 @@ CLI and Alembic can use it too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from patt_host.config import HostSettings
 from patt_host.hooks import Hooks
 from patt_host.jobs.registry import JobRegistry
 from patt_host.plugins import LoadedPlugin, PluginLoadError, PluginManager, Problems
+from patt_host.runtime import Services
 from patt_host.site import Site, load_site
 from patt_host.types import Event
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from sv_common.db import Database
 
 log = logging.getLogger("patt.host")
 
 
+class HostNotOpenError(RuntimeError):
+    """``host.db`` was used outside ``async with host.running(...)`` (or before ``open()``)."""
+
+
 class Host:
+    """The concrete host; plugins see it through :class:`patt_host.HostAPI`."""
+
     def __init__(
         self,
         settings: HostSettings | None = None,
@@ -37,10 +50,11 @@ class Host:
         self.manager = PluginManager(site, self.settings, builtins=builtins, extra=extra_plugins).load()
         self.hooks = Hooks(self.manager, self, trace=self.settings.patt_trace_plugins)
         self.jobs = self._collect_jobs()
-        self.db = None
-        self.redis = None
-        self.bot = None
-        self.demo_discord = None  # `patt demo`: the in-process fake Discord (builtins/discord/demo.py)
+        self._db: Database | None = None
+        self._secret: str | None = None
+        self.redis: Redis | None = None
+        self.bot: Any = None
+        self.demo_discord: Any = None  # `patt demo`: the in-process fake Discord (builtins/discord/demo.py)
         from patt_host.jobs.scheduler import InProcessScheduler
 
         # Always present: runs manual triggers in-process; its cron loop starts only in `serve`.
@@ -68,6 +82,12 @@ class Host:
     def officer_level(self) -> int:
         return self.site.officer_rank_level
 
+    @property
+    def secret(self) -> str:
+        if self._secret is None:
+            self._secret = self.settings.secret_key()
+        return self._secret
+
     def _collect_jobs(self) -> JobRegistry:
         problems = Problems()
         registry = JobRegistry()
@@ -92,24 +112,62 @@ class Host:
             self.embedded_pg = EmbeddedPostgres(self.settings.patt_data_dir / "pg")
         return self.embedded_pg.url("patt")
 
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise HostNotOpenError(
+                "the host is not open: the database exists inside `async with host.running(...)` "
+                "(every patt process, job, CLI command and test fixture runs there)"
+            )
+        return self._db
+
+    @property
+    def is_open(self) -> bool:
+        return self._db is not None
+
     async def open(self) -> None:
         """Connect to the database (and Redis when configured)."""
-        if self.db is None:
+        if self._db is None:
             from sv_common.db import Database
 
-            self.db = Database(self.database_url())
+            self._db = Database(self.database_url())
         if self.settings.redis_url and self.redis is None:
             from redis.asyncio import Redis
 
             self.redis = Redis.from_url(self.settings.redis_url)
 
+    @asynccontextmanager
+    async def running(self, app: Any = None, *, services: bool = False) -> AsyncIterator[Host]:
+        """The one lifecycle of every process: open, ``startup`` hooks, (services), yield, undo.
+
+        ``patt serve`` (through the app's lifespan), ``patt worker``, ``patt bot``, plugin CLI
+        commands, ``patt jobs run`` and the test fixtures all run inside it, so every plugin
+        sees the same thing: an open database and its ``startup`` hook called once, and its
+        ``shutdown`` hook called once on the way out, even after a failure. ``services``
+        starts the in-process scheduler and the bot (``patt serve`` only).
+        """
+        await self.open()
+        try:
+            await self.hooks.startup(app)
+            try:
+                started = await Services(self).start() if services else None
+                try:
+                    yield self
+                finally:
+                    if started is not None:
+                        await started.stop()
+            finally:
+                await self.hooks.shutdown(app)
+        finally:
+            await self.close()
+
     async def close(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
             self.redis = None
-        if self.db is not None:
-            await self.db.dispose()
-            self.db = None
+        if self._db is not None:
+            await self._db.dispose()
+            self._db = None
 
     # -- events -----------------------------------------------------------------------
 

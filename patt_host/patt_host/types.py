@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class HealthCheck:
     """``check(host)`` returns a HealthResult (or awaitable). ``critical`` failures make health 503."""
 
     name: str
-    check: Callable[[Any], HealthResult | Awaitable[HealthResult]]
+    check: Callable[[HostAPI], HealthResult | Awaitable[HealthResult]]
     critical: bool = False
 
 

@@ -48,6 +48,32 @@ def test_unknown_job_is_an_error(run_cli):
     assert "no job named 'nope'" in result.output
 
 
+def test_plugin_command_runs_inside_the_host_lifecycle(run_cli):
+    from patt_sample import CALLS
+
+    CALLS.clear()
+    result = run_cli(["sample", "add", "sword"], plugins=["sample"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "added sword"  # the async command used host.db: the host was open
+    assert [c for c in CALLS if c[0] in ("startup", "shutdown")] == [("startup", None), ("shutdown", None)]
+
+
+def test_domain_error_in_a_plugin_command_is_one_clean_line(run_cli):
+    assert run_cli(["sample", "add", "shield"], plugins=["sample"]).exit_code == 0
+    # catch_exceptions=False: anything but a clean click error would raise here.
+    result = run_cli(["sample", "add", "shield"], plugins=["sample"])
+    assert result.exit_code == 1
+    assert result.output == "Error: an item labelled 'shield' exists already\n"
+
+
+def test_jobs_run_calls_startup_and_shutdown(run_cli):
+    from patt_sample import CALLS
+
+    CALLS.clear()
+    assert run_cli(["jobs", "run", "sample.count_items"], plugins=["sample"]).exit_code == 0
+    assert [c[0] for c in CALLS if c[0] in ("startup", "shutdown")] == ["startup", "shutdown"]
+
+
 def test_plugin_group_appears_in_help(run_cli):
     result = run_cli(["--help"], plugins=["sample"])
     assert "sample" in result.output and "Sample plugin commands." in result.output

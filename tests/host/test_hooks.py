@@ -173,7 +173,7 @@ async def test_hook_discord_cogs(make_host):
         await fake.stop()
 
 
-async def test_hook_register_commands(make_host, monkeypatch):
+def test_hook_register_commands(make_host, monkeypatch):
     from patt_host import cli as cli_module
 
     host = make_host(plugins=["sample"])

@@ -8,6 +8,7 @@ import pytest
 from patt_host import Job, hookimpl
 from patt_host.jobs.cron import Cron, CronError
 from patt_host.jobs.runner import run_job
+from patt_sample import CALLS
 
 OFFICER = {"X-Sample-User": "Olga:4"}
 MEMBER = {"X-Sample-User": "Max:2"}
@@ -135,9 +136,15 @@ async def test_arq_worker_runs_queued_and_cron_jobs(make_host, redis_url):
         assert queued["runner"] == "arq" and queued["queue_id"]
         settings = worker_settings(worker_host)
         assert [c.name for c in settings["cron_jobs"]] == ["cron:sample.count_items:0"]
+        CALLS.clear()
         worker = Worker(**{**settings, "handle_signals": False}, burst=True, poll_delay=0.05)
         await worker.main()
         await worker.close()
+        # `patt worker` runs inside the host lifecycle: startup and shutdown hooks were called.
+        assert [c for c in CALLS if c[0] in ("startup", "shutdown")] == [
+            ("startup", None),
+            ("shutdown", None),
+        ]
         runs = await recent_runs(web, job_name="sample.count_items")
         assert [(r.trigger, r.status, r.triggered_by, r.counts) for r in runs] == [
             ("queue", "succeeded", "Olga", {"items": 1, "added": 1})

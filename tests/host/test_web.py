@@ -148,7 +148,7 @@ async def test_plugins_introspection(make_client):
     assert 'data-plugin="sample"' in page.text
 
 
-async def test_health_is_503_when_database_is_down(make_client):
+async def test_health_is_503_when_database_is_down(make_client, monkeypatch):
     client = await make_client()
     import asyncio
 
@@ -156,7 +156,8 @@ async def test_health_is_503_when_database_is_down(make_client):
 
     assert (await client.get("/api/health")).status_code == 200
     await client.host.db.dispose()
-    client.host.db = Database("postgresql+asyncpg://postgres@127.0.0.1:1/none")  # nothing listens there
+    # The host's database now points where nothing listens (closed again by the host on exit).
+    monkeypatch.setattr(client.host, "_db", Database("postgresql+asyncpg://postgres@127.0.0.1:1/none"))
     await asyncio.sleep(1.05)  # past the health cache
     response = await client.get("/api/health")
     assert response.status_code == 503

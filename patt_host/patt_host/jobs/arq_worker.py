@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any
 
 from arq import create_pool, cron
 from arq.connections import RedisSettings
 from arq.worker import Function, func
 
 from patt_host.jobs.runner import run_job
+
+if TYPE_CHECKING:
+    from patt_host.host import Host
+
 
 QUEUE = "patt:jobs"
 _HOST_KEY = "patt_host"
@@ -18,7 +23,7 @@ def redis_settings(url: str) -> RedisSettings:
     return RedisSettings.from_dsn(url)
 
 
-async def enqueue(host: Any, name: str, *, triggered_by: str | None = None, kwargs=None) -> str | None:
+async def enqueue(host: Host, name: str, *, triggered_by: str | None = None, kwargs=None) -> str | None:
     pool = await create_pool(redis_settings(host.settings.redis_url), default_queue_name=QUEUE)
     try:
         job = await pool.enqueue_job(
@@ -43,15 +48,17 @@ def _cron_function(job_name: str, kwargs: dict):
     return scheduled
 
 
-def worker_settings(host: Any) -> dict[str, Any]:
+def worker_settings(host: Host) -> dict[str, Any]:
     """Keyword arguments for ``arq.worker.Worker`` built from the host's registry."""
 
+    # The worker lives inside the same lifecycle as every process: startup/shutdown hooks included.
+    lifecycle = AsyncExitStack()
+
     async def on_startup(ctx: dict) -> None:
-        await host.open()
-        ctx[_HOST_KEY] = host
+        ctx[_HOST_KEY] = await lifecycle.enter_async_context(host.running())
 
     async def on_shutdown(ctx: dict) -> None:
-        await host.close()
+        await lifecycle.aclose()
 
     functions: list[Function] = [func(_patt_run, name="patt_run")]
     cron_jobs = [

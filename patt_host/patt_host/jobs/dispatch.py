@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from patt_host.jobs.runner import UnknownJob
 
+if TYPE_CHECKING:
+    from patt_host.host import Host
 
-async def trigger_job(host: Any, name: str, *, triggered_by: str | None = None, kwargs=None) -> dict:
+
+async def trigger_job(host: Host, name: str, *, triggered_by: str | None = None, kwargs=None) -> dict:
     """Start job ``name`` in the background; returns where it went."""
     if host.jobs.get(name) is None:
         raise UnknownJob(name)

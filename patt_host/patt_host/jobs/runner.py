@@ -11,12 +11,16 @@ import hashlib
 import logging
 import traceback
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 
 from patt_host.jobs.models import JobRun
 from patt_host.jobs.types import JobContext, ProgressCallback
+
+if TYPE_CHECKING:
+    from patt_host.host import Host
+
 
 log = logging.getLogger("patt.jobs")
 
@@ -30,7 +34,7 @@ def advisory_key(job_name: str) -> int:
     return int.from_bytes(hashlib.sha256(job_name.encode()).digest()[:8], "big", signed=True)
 
 
-async def _record_start(host: Any, name: str, trigger: str, triggered_by: str | None) -> int:
+async def _record_start(host: Host, name: str, trigger: str, triggered_by: str | None) -> int:
     async with host.db.session() as session:
         run = JobRun(job_name=name, trigger=trigger, triggered_by=triggered_by, status="running")
         session.add(run)
@@ -38,7 +42,7 @@ async def _record_start(host: Any, name: str, trigger: str, triggered_by: str | 
         return run.id
 
 
-async def _record_end(host: Any, run_id: int, status: str, counts: dict, error: str | None) -> None:
+async def _record_end(host: Host, run_id: int, status: str, counts: dict, error: str | None) -> None:
     async with host.db.session() as session:
         await session.execute(
             update(JobRun)
@@ -48,7 +52,7 @@ async def _record_end(host: Any, run_id: int, status: str, counts: dict, error: 
 
 
 async def run_job(
-    host: Any,
+    host: Host,
     name: str,
     *,
     trigger: str = "manual",
@@ -105,7 +109,7 @@ async def run_job(
         return await session.get(JobRun, run_id)
 
 
-async def recent_runs(host: Any, *, job_name: str | None = None, limit: int = 50) -> list[JobRun]:
+async def recent_runs(host: Host, *, job_name: str | None = None, limit: int = 50) -> list[JobRun]:
     async with host.db.session() as session:
         query = select(JobRun).order_by(JobRun.id.desc()).limit(limit)
         if job_name:

@@ -9,15 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patt_host.jobs.runner import run_job
+
+if TYPE_CHECKING:
+    from patt_host.host import Host
+
 
 log = logging.getLogger("patt.jobs")
 
 
 class InProcessScheduler:
-    def __init__(self, host: Any):
+    def __init__(self, host: Host):
         self.host = host
         self._task: asyncio.Task | None = None
         self._running: set[asyncio.Task] = set()

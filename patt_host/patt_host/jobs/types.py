@@ -6,9 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patt_host.jobs.cron import Cron
+
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
+
 
 JobFunc = Callable[..., Awaitable[dict[str, Any] | None]]
 
@@ -56,7 +60,7 @@ class JobContext:
     jobs report through :meth:`progress` and never call it directly.
     """
 
-    host: Any
+    host: HostAPI
     job_name: str
     run_id: int | None
     trigger: str

@@ -8,6 +8,9 @@ import httpx
 
 from sv_common.auth.csrf import CSRF_COOKIE, CSRF_HEADER, new_csrf_token
 
+#: The signing secret of every test host (long enough for production rules).
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
 
 class PattClient(httpx.AsyncClient):
     """Sends the CSRF cookie and header like a page would; set ``send_csrf = False`` to test refusal."""

@@ -22,12 +22,18 @@ bulk tests run fast; concurrency limits stay as configured.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import update
 
 from sv_common.testing.fake_discord import FakeDiscord
+
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
+
 
 GUILD_ID = 800000000000000001
 BOT_ROLE_ID = 800000000000000009
@@ -89,20 +95,20 @@ async def fake_discord():
     await fake.stop()
 
 
-def discord_host(make_host: Any, **kwargs: Any) -> Any:
+def discord_host(make_host: Callable[..., HostAPI], **kwargs: Any) -> HostAPI:
     kwargs.setdefault("discord_bot_token", FAKE_TOKEN)
     kwargs.setdefault("discord_guild_id", GUILD_ID)
     return make_host(**kwargs)
 
 
-def fast_pacing(host: Any) -> None:
+def fast_pacing(host: HostAPI) -> None:
     if host.has_plugin("discord"):
         settings = host.plugin("discord").obj.settings
         settings.role_sync_min_interval = 0.0
         settings.notify_min_interval = 0.0
 
 
-async def settle(host: Any) -> None:
+async def settle(host: HostAPI) -> None:
     """Wait until the syncs the bot starts on READY (members, channels, queue) have finished."""
     cogs = getattr(host.bot, "cog_status", {}).get("discord", {}).get("cogs")
     if not cogs:
@@ -122,12 +128,12 @@ async def start_discord_bot(fake_discord: FakeDiscord, make_host):
     from patt_host.bot import run_bot
 
     started: list[tuple[Any, asyncio.Task]] = []
+    lifecycles = contextlib.AsyncExitStack()
 
-    async def factory(host: Any = None, **kwargs: Any):
+    async def factory(host: HostAPI | None = None, **kwargs: Any):
         host = host or discord_host(make_host, **kwargs)
         fast_pacing(host)
-        await host.open()
-        await host.hooks.startup(None)
+        await lifecycles.enter_async_context(host.running())  # as `patt bot` does
         task = asyncio.create_task(run_bot(host, guild_ready_timeout=0.05))
         started.append((host, task))
         for _ in range(500):
@@ -147,8 +153,7 @@ async def start_discord_bot(fake_discord: FakeDiscord, make_host):
             await host.bot.close()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await host.hooks.shutdown(None)
-        await host.close()
+    await lifecycles.aclose()
 
 
 @pytest.fixture

@@ -6,9 +6,12 @@ import asyncio
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import uvicorn
+
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
 
 
 def free_port() -> int:
@@ -23,7 +26,7 @@ class LiveServer:
     ``port`` reuses a known port, e.g. to restart a site where a client expects it.
     """
 
-    def __init__(self, host: Any, *, start_services: bool = False, port: int | None = None):
+    def __init__(self, host: HostAPI, *, start_services: bool = False, port: int | None = None):
         from patt_host.app import create_app
 
         self.port = port or free_port()

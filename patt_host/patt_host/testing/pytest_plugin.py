@@ -28,12 +28,10 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from patt_host.testing.client import PattClient
+from patt_host.testing.client import TEST_SECRET, PattClient
 from patt_host.testing.discord import discord_bot, fake_discord, start_discord_bot  # noqa: F401 - fixtures
 from patt_host.testing.reset import DatabaseReset
 from patt_host.testing.services import PostgresService, RedisService, ServiceUnavailableError, required
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @dataclass
@@ -196,6 +194,5 @@ async def job_context(make_host):
     from patt_host.jobs.types import JobContext
 
     host = make_host()
-    await host.open()
-    yield JobContext(host=host, job_name="test.job", run_id=None, trigger="test")
-    await host.close()
+    async with host.running():
+        yield JobContext(host=host, job_name="test.job", run_id=None, trigger="test")

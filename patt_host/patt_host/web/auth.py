@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
+from patt_host.api import HostAPI
 from sv_common.auth import Actor
 from sv_common.errors import Forbidden, Unauthorized
 
 _UNSET = object()
 
 
-def get_host(request: Request) -> Any:
+def get_host(request: Request) -> HostAPI:
     return request.app.state.host
 
 
@@ -48,7 +49,7 @@ async def require_officer(request: Request, actor: Annotated[Actor, Depends(requ
     return actor
 
 
-HostDep = Annotated[Any, Depends(get_host)]
+HostDep = Annotated[HostAPI, Depends(get_host)]
 ActorDep = Annotated[Actor | None, Depends(current_actor)]
 LoggedIn = Annotated[Actor, Depends(require_actor)]
 Officer = Annotated[Actor, Depends(require_officer)]

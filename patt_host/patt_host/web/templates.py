@@ -8,7 +8,7 @@ package's ``templates/<plugin>/x.html`` overrides (it is loaded first).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -18,6 +18,8 @@ from markupsafe import Markup, escape
 from patt_host.web.auth import current_actor
 from sv_common.auth.csrf import CSRF_COOKIE, new_csrf_token, valid_csrf_token
 
+if TYPE_CHECKING:
+    from patt_host.host import Host
 
 def human_time(value: Any, style: str = "absolute") -> Markup:
     """A ``<time>`` element: readable UTC text on the server, the viewer's zone after app.js.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from sqlalchemy import delete, select
@@ -22,10 +22,14 @@ from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
 from sv_common.errors import DomainError, Unauthorized
 from sv_common.identity.models import Player, PlayerCharacter, User, WowCharacter
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
+
 log = logging.getLogger("patt.identity")
 
 
-async def new_session(session: AsyncSession, host: Any, user: User) -> str:
+async def new_session(session: AsyncSession, host: HostAPI, user: User) -> str:
     """A session token for ``user`` under their current token version (unique per login: ``jti``)."""
     return issue_token(
         user_id=user.id,
@@ -36,7 +40,7 @@ async def new_session(session: AsyncSession, host: Any, user: User) -> str:
     )
 
 
-def claims_of(host: Any, token: str) -> TokenClaims:
+def claims_of(host: HostAPI, token: str) -> TokenClaims:
     """Decoded claims (raises Unauthorized for a bad or expired token)."""
     return decode_token(token, secret=host.secret, algorithm=host.settings.jwt_algorithm)
 
@@ -61,7 +65,7 @@ async def revoke_token(session: AsyncSession, token: str, claims: TokenClaims) -
     )
 
 
-async def session_user(session: AsyncSession, host: Any, token: str) -> User | None:
+async def session_user(session: AsyncSession, host: HostAPI, token: str) -> User | None:
     """The user a still-honoured token belongs to, else None."""
     try:
         claims = claims_of(host, token)
@@ -72,7 +76,7 @@ async def session_user(session: AsyncSession, host: Any, token: str) -> User | N
         return None
 
 
-async def authenticate_request(request: Request, host: Any) -> Actor | None:
+async def authenticate_request(request: Request, host: HostAPI) -> Actor | None:
     """The ``authenticate`` hook: Bearer header or session cookie -> Actor, else None.
 
     Rank and names are loaded from the database on every request; the token only says

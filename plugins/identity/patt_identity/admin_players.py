@@ -6,7 +6,7 @@ player edits, links and invites. Every change goes through ``sv_common.identity`
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,9 @@ from sv_common.identity.models import (
     WowClass,
 )
 from sv_common.identity.ranks import set_rank_override
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
 
 
 def rank_ref(rank_id: int | None, ranks: dict[int, GuildRank]) -> dict[str, Any] | None:
@@ -167,7 +170,7 @@ def invite_message(site_title: str, code: str, url: str, hours: int) -> str:
     )
 
 
-async def queue_invite_dm(session: AsyncSession, host: Any, *, player_id: int, message: str, code: str):
+async def queue_invite_dm(session: AsyncSession, host: HostAPI, *, player_id: int, message: str, code: str):
     """Ask ``sv_common.notify`` to DM the invite; returns ``(queued, reason)``.
 
     The outbox decides with the officers' DM switches; we only skip it when no bot is

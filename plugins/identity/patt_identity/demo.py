@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,10 @@ from sv_common.identity.characters import find_character, upsert_character
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import Player, Specialization, User, WowClass
 from sv_common.identity.ranks import recompute_for_characters
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 DEMO_MARKER = "demo guild (patt demo)"
 OFFICER_USERNAME = "officer"
@@ -275,11 +279,11 @@ async def _officer_login(session: AsyncSession, password: str) -> str:
     return OFFICER_USERNAME
 
 
-def demo_realm(host: Any) -> str:
+def demo_realm(host: HostAPI) -> str:
     return str(host.site.config.get("realm_slug") or "demo-realm")
 
 
-async def seed_demo_guild(session: AsyncSession, host: Any) -> str:
+async def seed_demo_guild(session: AsyncSession, host: HostAPI) -> str:
     """Seed the demo guild. With guild_sync enabled its characters come through the sync
     (guild_sync's demo hook runs next and links them), so only people are created here."""
     realm = demo_realm(host)

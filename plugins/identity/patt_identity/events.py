@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sv_common.identity.ranks import RankChange
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 # Domain events that change what the public roster shows (its cache is dropped on them).
 ROSTER_EVENTS = frozenset(
@@ -21,7 +25,7 @@ ROSTER_EVENTS = frozenset(
 )
 
 
-async def emit_rank_changes(host: Any, changes: Iterable[RankChange]) -> None:
+async def emit_rank_changes(host: HostAPI, changes: Iterable[RankChange]) -> None:
     """One ``player.rank_changed`` per change (role sync, announcements ... react to it)."""
     for change in changes:
         await host.emit(

@@ -4,7 +4,7 @@ the ``identity.run_matching`` job body, and the officers' review of suggestions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,10 +14,14 @@ from sv_common.identity import matching
 from sv_common.identity.models import LinkSuggestion, PlayerCharacter
 from sv_common.identity.ranks import drain_rank_changes
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
+
 JOB_NAME = "identity.run_matching"
 
 
-def rules_for(host: Any) -> list[Any]:
+def rules_for(host: HostAPI) -> list[Any]:
     """``sv_common.identity.matching.DEFAULT_RULES`` plus every plugin's ``matching_rules``."""
     return matching.rule_set(host.hooks.matching_rules())
 
@@ -51,7 +55,7 @@ async def run_in_job(ctx) -> dict[str, Any]:
     return result
 
 
-async def after_links(host: Any, links: list[tuple[int, int]], changes: list[Any]) -> None:
+async def after_links(host: HostAPI, links: list[tuple[int, int]], changes: list[Any]) -> None:
     from patt_identity.runtime import runtime_for
 
     runtime_for(host).roster.invalidate()
@@ -60,7 +64,7 @@ async def after_links(host: Any, links: list[tuple[int, int]], changes: list[Any
     await emit_rank_changes(host, changes)
 
 
-async def run_now(host: Any, *, triggered_by: str) -> dict[str, Any]:
+async def run_now(host: HostAPI, *, triggered_by: str) -> dict[str, Any]:
     """Run the job in this request (recorded in ``common.job_runs``) and return its outcome."""
     from patt_host.jobs import run_job
 

@@ -4,7 +4,7 @@ FastAPI dependencies that hand it to routes.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -12,11 +12,14 @@ from patt_identity.config import IdentitySettings, RateLimit
 from patt_identity.roster_cache import RosterCache
 from sv_common.auth.ratelimit import RateLimiter
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 class IdentityRuntime:
     """Created at startup (when ``host.redis`` is known); one per host."""
 
-    def __init__(self, host: Any, settings: IdentitySettings):
+    def __init__(self, host: HostAPI, settings: IdentitySettings):
         self.host = host
         self.settings = settings
         self.limiter = RateLimiter(host.redis)
@@ -29,7 +32,7 @@ class IdentityRuntime:
         await self.limiter.hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
 
 
-def runtime_for(host: Any) -> IdentityRuntime:
+def runtime_for(host: HostAPI) -> IdentityRuntime:
     plugin = host.plugin("identity").obj
     if plugin.runtime is None or plugin.runtime.host is not host:
         plugin.runtime = IdentityRuntime(host, host.plugin_settings("identity"))

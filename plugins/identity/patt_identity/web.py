@@ -5,13 +5,17 @@ safe ``next=`` targets, the client address and rate-limit keys.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from markupsafe import Markup, escape
 
 from sv_common.auth.constants import AUTH_COOKIE
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 DEFAULT_NEXT = "/"
 
@@ -40,7 +44,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def set_session_cookie(response: Response, token: str, *, host: Any) -> None:
+def set_session_cookie(response: Response, token: str, *, host: HostAPI) -> None:
     """The login cookie: HttpOnly, SameSite=Lax, Secure in production, and it lives exactly
     as long as the token inside it (the original kept a 30-day cookie for a 24 h token)."""
     response.set_cookie(
@@ -54,7 +58,7 @@ def set_session_cookie(response: Response, token: str, *, host: Any) -> None:
     )
 
 
-def clear_session_cookie(response: Response, *, host: Any) -> None:
+def clear_session_cookie(response: Response, *, host: HostAPI) -> None:
     response.delete_cookie(
         AUTH_COOKIE, path="/", httponly=True, samesite="lax", secure=host.settings.production
     )

@@ -52,7 +52,7 @@ def holds_officer_role(role_ids: Iterable[int | str], officer_roles: set[str]) -
 async def interaction_is_officer(interaction: discord.Interaction) -> bool:
     host: Any = getattr(interaction.client, "host", None)
     user = interaction.user
-    if host is None or host.db is None or not isinstance(user, discord.Member):
+    if host is None or not getattr(host, "is_open", False) or not isinstance(user, discord.Member):
         return False  # outside a guild (DMs) there are no roles to check
     async with host.db.session() as session:
         officer_roles = await officer_role_ids(session, host.officer_level)

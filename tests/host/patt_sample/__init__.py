@@ -13,9 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, func, select
 
 from patt_host import CronJob, HealthCheck, HealthResult, Job, MenuLink, Permission, hookimpl
-from patt_host.web.auth import Officer
-from patt_host.web.envelope import ok
-from patt_host.web.templates import render
+from patt_host.web import Officer, ok, render
 
 CALLS: list[tuple[str, object]] = []
 
@@ -165,7 +163,7 @@ class SamplePlugin:
         return [SampleCog()]
 
     @hookimpl
-    def register_commands(self):
+    def register_commands(self, host):
         @click.group(name="sample")
         def group():
             """Sample plugin commands."""
@@ -173,6 +171,19 @@ class SamplePlugin:
         @group.command()
         def hello():
             click.echo("hello from sample")
+
+        @group.command()
+        @click.argument("label")
+        async def add(label):
+            """Add an item (the host is open: its database is ready)."""
+            from patt_sample.models import SampleItem
+            from sv_common.errors import Conflict
+
+            async with host.db.session() as session:
+                if await session.scalar(select(SampleItem.id).where(SampleItem.label == label)):
+                    raise Conflict(f"an item labelled {label!r} exists already")
+                session.add(SampleItem(label=label))
+            click.echo(f"added {label}")
 
         return group
 

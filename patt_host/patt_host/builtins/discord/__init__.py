@@ -8,7 +8,7 @@ The logic lives in ``sv_common.discord`` and ``sv_common.notify``; this is the w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from patt_host.builtins.discord import jobs
 from patt_host.builtins.discord.runtime import DiscordRuntime, DiscordSettings
@@ -16,10 +16,14 @@ from patt_host.hookspecs import hookimpl
 from patt_host.types import HealthCheck, HealthResult, MenuLink, Permission
 from sv_common import notify
 
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
+
+
 STALE_PENDING_SECONDS = 15 * 60
 
 
-async def check_notifications(host: Any) -> HealthResult:
+async def check_notifications(host: HostAPI) -> HealthResult:
     """Queue health: 'off' without a token, 'degraded' when messages wait too long."""
     from sv_common.notify.service import oldest_pending_age_seconds
 
@@ -42,7 +46,7 @@ class DiscordPlugin:
         self.settings = DiscordSettings()
         self._runtime: DiscordRuntime | None = None
 
-    def runtime(self, host: Any) -> DiscordRuntime:
+    def runtime(self, host: HostAPI) -> DiscordRuntime:
         if self._runtime is None:
             self._runtime = DiscordRuntime(host, self.settings)
         return self._runtime

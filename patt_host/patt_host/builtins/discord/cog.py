@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
@@ -17,6 +17,10 @@ from discord.ext import commands
 from sv_common.discord import channel_sync, member_sync
 from sv_common.discord.member_sync import MemberSnapshot
 from sv_common.discord.operations import emit_events
+
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
+
 
 log = logging.getLogger("patt.discord")
 
@@ -37,7 +41,7 @@ def _guarded(handler):
 class DiscordSyncCog(commands.Cog, name="DiscordSync"):
     """Keeps discord_users and discord_channels current; flushes notifications on reconnect."""
 
-    def __init__(self, host: Any, runtime: Any):
+    def __init__(self, host: HostAPI, runtime: Any):
         self.host = host
         self.runtime = runtime
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -13,10 +13,14 @@ from sv_common.discord.role_access import cached_role_access
 from sv_common.discord.role_sync import latest_run, rank_role_map, run_dict
 from sv_common.identity.models import DiscordUser, GuildRank
 
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
+
+
 BOT_OFF_TEXT = "The Discord bot is off (DISCORD_BOT_TOKEN is not set): nothing is sent to Discord."
 
 
-def bot_state(host: Any) -> dict[str, Any]:
+def bot_state(host: HostAPI) -> dict[str, Any]:
     state = host.status.get("bot", "off")
     bot = host.bot
     return {
@@ -43,7 +47,7 @@ def config_dict(config: Any) -> dict[str, Any]:
     }
 
 
-async def overview(host: Any, session: Any) -> dict[str, Any]:
+async def overview(host: HostAPI, session: Any) -> dict[str, Any]:
     """Everything the Discord admin page shows, in one dict (also the status API)."""
     config = await load_discord_config(session)
     members_present = await session.scalar(

@@ -7,7 +7,7 @@ Pages: ``/admin/discord`` (bot, settings, role sync plan/result, channels) and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
@@ -24,6 +24,9 @@ from sv_common.discord.config import update_discord_config
 from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
 from sv_common.errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
 
 
 class ConfigUpdate(BaseModel):
@@ -47,7 +50,7 @@ class ConfigUpdate(BaseModel):
         return sent
 
 
-def build_routers(host: Any, plugin: Any) -> list[APIRouter]:
+def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
     pages = APIRouter(dependencies=[Depends(require_officer)], include_in_schema=False)
     api = APIRouter(prefix="/api/v1/discord", tags=["discord"])
     outbox = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])

@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sv_common.discord.client import discord_rest_client
 from sv_common.discord.config import load_discord_config
 from sv_common.discord.pacing import Pacer
+
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
+
 
 log = logging.getLogger("patt.discord")
 
@@ -37,7 +41,7 @@ class DiscordSettings(BaseSettings):
 
 
 class DiscordRuntime:
-    def __init__(self, host: Any, settings: DiscordSettings):
+    def __init__(self, host: HostAPI, settings: DiscordSettings):
         self.host = host
         self.settings = settings
         self._tasks: set[asyncio.Task] = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 
@@ -13,33 +13,37 @@ from patt_host.hookspecs import hookimpl
 from patt_host.types import HealthCheck, HealthResult
 from patt_host.web.envelope import error, ok
 
+if TYPE_CHECKING:
+    from patt_host.api import HostAPI
+
+
 # Results are reused for this long so a load balancer polling hard cannot load the database.
 CACHE_SECONDS = 1.0
 CHECK_TIMEOUT = 2.0
 
 
-async def check_database(host: Any) -> HealthResult:
-    if host.db is None:
+async def check_database(host: HostAPI) -> HealthResult:
+    if not host.is_open:
         return HealthResult("down", "not connected")
     await host.db.ping()
     return HealthResult("ok", "connected")
 
 
-async def check_redis(host: Any) -> HealthResult:
+async def check_redis(host: HostAPI) -> HealthResult:
     if not host.settings.redis_url:
         return HealthResult("off", "REDIS_URL not set (in-process jobs and rate limits)")
     await host.redis.ping()
     return HealthResult("ok", "connected")
 
 
-def check_bot(host: Any) -> HealthResult:
+def check_bot(host: HostAPI) -> HealthResult:
     state = host.status.get("bot", "off")
     if state == "off":
         return HealthResult("off", "DISCORD_BOT_TOKEN not set")
     return HealthResult("ok" if state == "ready" else "degraded", state)
 
 
-def check_scheduler(host: Any) -> HealthResult:
+def check_scheduler(host: HostAPI) -> HealthResult:
     state = host.status.get("scheduler", "off")
     if state == "arq":
         return HealthResult("ok", "jobs run by `patt worker` (arq)")
@@ -64,7 +68,7 @@ class HealthPlugin:
             HealthCheck("scheduler", check_scheduler),
         ]
 
-    async def evaluate(self, host: Any) -> tuple[int, dict]:
+    async def evaluate(self, host: HostAPI) -> tuple[int, dict]:
         checks: dict[str, dict[str, str]] = {}
         status_code, overall = 200, "ok"
         for plugin, check in host.hooks.health_checks():
