@@ -41,7 +41,11 @@ def _walk_routes(router: Any) -> list[BaseRoute]:
 def _mount_plugin_routers(app: FastAPI, host: Host, problems: Problems) -> None:
     names: dict[str, str] = {}
     paths: dict[tuple[str, str], str] = {}
-    for plugin, router in host.hooks.register_routers():
+    # Mounted in load order (built-ins and dependencies first), not hook call order, so a
+    # clash is reported on the later plugin and never shadows a route of an earlier one.
+    rank = {p.name: i for i, p in enumerate(host.plugins)}
+    collected = sorted(host.hooks.register_routers(), key=lambda pair: rank[pair[0].name])
+    for plugin, router in collected:
         for route in _walk_routes(router):
             name = getattr(route, "name", None)
             if name:

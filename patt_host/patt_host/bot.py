@@ -106,7 +106,7 @@ class PattBot(commands.Bot):
         self.plugin_commands: dict[str, list[str]] = {}
 
     async def setup_hook(self) -> None:
-        for plugin, result in self.host.hooks.discord_cogs(self):
+        for plugin, result in await self.host.hooks.discord_cogs(self):
             await self._attach(plugin, result)
 
     async def _attach(self, plugin: Any, result: Any) -> None:
@@ -118,7 +118,6 @@ class PattBot(commands.Bot):
             return
         group: app_commands.Group | None = None
         try:
-            result = await result if asyncio.iscoroutine(result) else result
             cogs = result if isinstance(result, list | tuple) else ([result] if result else [])
             for cog in cogs:
                 qualified = f"{plugin.name}:{cog.qualified_name}"

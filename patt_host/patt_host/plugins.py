@@ -23,6 +23,7 @@ import pluggy
 
 from patt_host import hookspecs
 from patt_host.config import HostSettings
+from patt_host.hooks import hookimpl_problems
 from patt_host.site import Site
 
 log = logging.getLogger("patt.plugins")
@@ -332,6 +333,15 @@ class PluginManager:
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
             problems.add(lp.name, f"implements unknown hook {hook!r}{extra}")
         if unknown:
+            return
+        refused = [
+            message
+            for hook, function in impls.items()
+            for message in hookimpl_problems(hook, function, function.patt_impl)
+        ]
+        for message in refused:
+            problems.add(lp.name, message)
+        if refused:
             return
         try:
             self.pm.register(lp.obj, name=lp.name)
