@@ -432,9 +432,19 @@ class _ProgressBar:
 def jobs_run(hctx: HostContext, name: str, kwargs_json: str) -> None:
     """Run a job now, in this process, and print its record."""
     host = hctx.host()
-    if host.jobs.get(name) is None:
+    registered = host.jobs.get(name)
+    if registered is None:
         raise click.ClickException(f"no job named {name!r}; see `patt jobs list`")
-    kwargs = json.loads(kwargs_json)
+    try:
+        kwargs = json.loads(kwargs_json)
+    except ValueError as exc:
+        raise click.ClickException(f"--kwargs is not valid JSON: {exc}") from exc
+    if not isinstance(kwargs, dict):
+        raise click.ClickException("--kwargs must be a JSON object")
+    try:
+        registered.check_kwargs(kwargs)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
 
     bar = _ProgressBar(name)
     from patt_host.jobs.runner import run_job

@@ -30,6 +30,9 @@ class HostSettings(BaseSettings):
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None
     patt_disabled_plugins: str = ""
+    # Installed plugins to enable on top of the site's list (validated like it: unknown names,
+    # missing requirements and load errors stop startup with one message).
+    patt_extra_plugins: str = ""
     patt_safe_mode: bool = False
     patt_trace_plugins: bool = False
     patt_api_docs: bool | None = None
@@ -52,6 +55,10 @@ class HostSettings(BaseSettings):
     @property
     def disabled_plugins(self) -> list[str]:
         return [p.strip() for p in self.patt_disabled_plugins.split(",") if p.strip()]
+
+    @property
+    def extra_plugins(self) -> list[str]:
+        return [p.strip() for p in self.patt_extra_plugins.split(",") if p.strip()]
 
     @property
     def api_docs_enabled(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from patt_host.config import HostSettings
@@ -42,12 +43,15 @@ class Host:
         *,
         extra_plugins: Iterable[Any] = (),
         builtins: dict[str, Any] | None = None,
+        env_file: str | Path | None = ".env",
     ):
         self.settings = settings or HostSettings()
         if site is None or isinstance(site, str):
             site = load_site(site or self.settings.patt_site)
         self.site: Site = site
-        self.manager = PluginManager(site, self.settings, builtins=builtins, extra=extra_plugins).load()
+        self.manager = PluginManager(
+            site, self.settings, builtins=builtins, extra=extra_plugins, env_file=env_file
+        ).load()
         self.hooks = Hooks(self.manager, self, trace=self.settings.patt_trace_plugins)
         self.jobs = self._collect_jobs()
         self._db: Database | None = None

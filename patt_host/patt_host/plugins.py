@@ -185,11 +185,13 @@ class PluginManager:
         *,
         builtins: dict[str, Any] | None = None,
         extra: Iterable[Any] = (),
+        env_file: str | Path | None = ".env",
     ):
         from patt_host.builtins import BUILTIN_PLUGINS
 
         self.site = site
         self.settings = settings
+        self.env_file = env_file
         self.builtins = dict(BUILTIN_PLUGINS if builtins is None else builtins)
         # Plugin classes/objects given directly (tests, embedding); keyed by manifest name.
         self.extra = {getattr(p, "name", repr(p)): p for p in extra}
@@ -200,11 +202,16 @@ class PluginManager:
 
     # -- resolution -------------------------------------------------------------------
 
+    def listed_names(self) -> list[str]:
+        """The site's plugins, then the operator's ``PATT_EXTRA_PLUGINS`` (same validation)."""
+        extra = [p for p in self.settings.extra_plugins if p not in self.site.plugins]
+        return [*self.site.plugins, *dict.fromkeys(extra)]
+
     def enabled_names(self) -> list[str]:
         if self.settings.patt_safe_mode:
             return []
         disabled = set(self.settings.disabled_plugins)
-        return [p for p in self.site.plugins if p not in disabled]
+        return [p for p in self.listed_names() if p not in disabled]
 
     def load(self) -> PluginManager:
         problems = Problems()
@@ -240,8 +247,8 @@ class PluginManager:
                 if dep in disabled or self.settings.patt_safe_mode:
                     why = "disabled (PATT_SAFE_MODE)" if self.settings.patt_safe_mode else "disabled"
                     problems.add(name, f"requires {dep!r}, which is {why}")
-                elif dep in self.site.plugins or dep in eps:
-                    if dep in self.site.plugins:
+                elif dep in self.listed_names() or dep in eps:
+                    if dep in self.listed_names():
                         problems.add(name, f"requires {dep!r}, which failed to load")
                     else:
                         problems.add(name, f"requires {dep!r}, which this site does not enable")
@@ -256,7 +263,7 @@ class PluginManager:
                 name=site_name,
                 obj=_instantiate(self.site.hooks),
                 is_site=True,
-                requires=tuple(self.site.plugins),
+                requires=tuple(self.listed_names()),
             )
             order.append(site_name)
 
@@ -306,11 +313,19 @@ class PluginManager:
         settings_model = getattr(obj, "settings_model", None)
         if settings_model is not None:
             try:
-                lp.settings = settings_model()
+                lp.settings = self._plugin_settings(settings_model)
             except Exception as exc:  # noqa: BLE001 - pydantic's message names the variable
                 problems.add(name, f"invalid settings: {exc}".replace("\n", " "))
         self._check_templates(lp, problems)
         return lp
+
+    def _plugin_settings(self, model: Any) -> Any:
+        """Read from the environment and the host's ``.env`` file, like the host's own settings
+        (a model that names its own ``env_file`` keeps it)."""
+        config = getattr(model, "model_config", {})
+        if self.env_file is None or config.get("env_file") is not None:
+            return model()
+        return model(_env_file=self.env_file, _env_file_encoding="utf-8")
 
     @staticmethod
     def _check_templates(lp: LoadedPlugin, problems: Problems) -> None:

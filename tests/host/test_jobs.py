@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from patt_host import Job, hookimpl
+from patt_host import CronJob, Job, hookimpl
 from patt_host.jobs.cron import Cron, CronError
 from patt_host.jobs.runner import run_job
 from patt_sample import CALLS
@@ -162,3 +162,78 @@ async def test_with_redis_schedules_belong_to_the_worker_not_the_web_process(mak
     assert checks["redis"]["status"] == "ok"
     without = await make_client(plugins=["sample"], start_services=True)
     assert without.host.scheduler.running is True
+
+
+async def nightly(ctx, days: int = 1):
+    """A job with metadata that a cron schedule must not drop."""
+    return {"days": days}
+
+
+class Nightly:
+    name = "nightly"
+
+    @hookimpl
+    def register_jobs(self):
+        return [Job(nightly, exclusive=True, description="Nightly cleanup", timeout_seconds=60)]
+
+    @hookimpl
+    def register_cron_jobs(self):
+        return [CronJob(nightly, "0 3 * * *")]  # the bare function: the registered Job is meant
+
+
+def test_cron_job_of_a_function_keeps_the_registered_jobs_metadata(make_host):
+    host = make_host(plugins=["nightly"], extra_plugins=[Nightly])
+    registered = host.jobs.get("nightly.nightly")
+    assert (registered.job.exclusive, registered.job.description, registered.job.timeout_seconds) == (
+        True,
+        "Nightly cleanup",
+        60,
+    )
+    assert [s.cron.expression for s in host.jobs.schedules_for("nightly.nightly")] == ["0 3 * * *"]
+    assert [name for name in host.jobs.jobs if name.startswith("nightly.")] == ["nightly.nightly"]
+
+
+def test_cron_job_of_a_function_registered_twice_is_refused(make_host):
+    from patt_host.plugins import PluginLoadError
+
+    class Twice:
+        name = "twice"
+
+        @hookimpl
+        def register_jobs(self):
+            return [Job(nightly), Job(nightly, name="again", exclusive=True)]
+
+        @hookimpl
+        def register_cron_jobs(self):
+            return [CronJob(nightly, "0 3 * * *")]
+
+    with pytest.raises(PluginLoadError) as info:
+        make_host(plugins=["twice"], extra_plugins=[Twice])
+    assert (
+        "twice: CronJob(nightly) is ambiguous: that function is the jobs twice.again, twice.nightly"
+        in str(info.value)
+    )
+
+
+async def test_run_kwargs_are_checked_before_a_run_is_queued(make_client):
+    from patt_host.jobs.runner import recent_runs
+    from patt_host.testing import eventually
+
+    client = await make_client(plugins=["sample", "nightly"], extra_plugins=[Nightly])
+    refused = await client.post(
+        "/api/v1/jobs/nightly.nightly/run", json={"kwargs": {"weeks": 2}}, headers=OFFICER
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "validation_failed"
+    assert "weeks" in refused.json()["error"]["message"]
+    assert await recent_runs(client.host, job_name="nightly.nightly") == []  # nothing was queued
+    accepted = await client.post(
+        "/api/v1/jobs/nightly.nightly/run", json={"kwargs": {"days": 2}}, headers=OFFICER
+    )
+    assert accepted.status_code == 202
+
+    async def finished():
+        runs = await recent_runs(client.host, job_name="nightly.nightly")
+        return [(r.status, r.counts) for r in runs if r.status != "running"]
+
+    assert await eventually(finished) == [("succeeded", {"days": 2})]

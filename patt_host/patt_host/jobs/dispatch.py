@@ -12,8 +12,10 @@ if TYPE_CHECKING:
 
 async def trigger_job(host: Host, name: str, *, triggered_by: str | None = None, kwargs=None) -> dict:
     """Start job ``name`` in the background; returns where it went."""
-    if host.jobs.get(name) is None:
+    registered = host.jobs.get(name)
+    if registered is None:
         raise UnknownJob(name)
+    registered.check_kwargs(kwargs)  # 422 now, not a TypeError in the worker later
     if host.settings.redis_url:
         from patt_host.jobs.arq_worker import enqueue
 

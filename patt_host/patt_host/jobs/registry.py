@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from patt_host.jobs.cron import Cron, CronError
 from patt_host.jobs.types import CronJob, Job
+from sv_common.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from patt_host.plugins import Problems
@@ -17,6 +19,15 @@ class RegisteredJob:
     name: str
     plugin: str
     job: Job
+
+    def check_kwargs(self, kwargs: dict[str, Any] | None) -> None:
+        """Refuse keyword arguments the job function cannot take, before a run is queued."""
+        try:
+            inspect.signature(self.job.func).bind(None, **(kwargs or {}))
+        except TypeError as exc:
+            raise ValidationFailed(
+                f"job {self.name!r} does not take these arguments: {exc}", details={"kwargs": kwargs}
+            ) from exc
 
 
 @dataclass(frozen=True)
@@ -40,14 +51,32 @@ class JobRegistry:
                 return None
         return f"{plugin}.{short}"
 
-    def add(self, plugin: str, job: Job, problems: Problems) -> str | None:
+    def add(self, plugin: str, job: Job, problems: Problems, *, bare: bool = False) -> str | None:
+        """Register ``job``; ``bare`` = a plain function given to ``CronJob``, which reuses the
+        job already registered for that function (and so keeps its metadata)."""
+        if bare:
+            same = [r.name for r in self.jobs.values() if r.plugin == plugin and r.job.func is job.func]
+            if len(same) > 1:
+                problems.add(
+                    plugin,
+                    f"CronJob({job.func.__name__}) is ambiguous: that function is the jobs "
+                    f"{', '.join(sorted(same))}; schedule the Job object instead",
+                )
+                return None
+            if same:
+                return same[0]
         name = self._qualify(plugin, job, problems)
         if name is None:
             return None
         existing = self.jobs.get(name)
-        if existing is not None and existing.job.func is not job.func:
-            problems.add(plugin, f"job {name!r} is declared twice")
-            return None
+        if existing is not None:
+            if existing.job.func is not job.func:
+                problems.add(plugin, f"job {name!r} is declared twice")
+                return None
+            if existing.job != job and not bare:
+                problems.add(plugin, f"job {name!r} is declared twice with different options")
+                return None
+            return name  # the same job scheduled again: keep the first registration
         self.jobs[name] = RegisteredJob(name=name, plugin=plugin, job=job)
         return name
 
@@ -57,7 +86,7 @@ class JobRegistry:
         except CronError as exc:
             problems.add(plugin, f"bad cron schedule: {exc}")
             return
-        name = self.add(plugin, cron_job.as_job(), problems)
+        name = self.add(plugin, cron_job.as_job(), problems, bare=not isinstance(cron_job.job, Job))
         if name is not None:
             self.schedules.append(Schedule(job_name=name, cron=cron, kwargs=dict(cron_job.kwargs)))
 

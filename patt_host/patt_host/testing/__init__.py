@@ -21,6 +21,7 @@ from patt_host.testing.discord import (
 )
 from patt_host.testing.live import LiveServer, free_port
 from patt_host.testing.services import ServiceUnavailableError
+from patt_host.testing.waiting import eventually
 
 __all__ = [
     "ANNOUNCE_CHANNEL_ID",
@@ -36,6 +37,7 @@ __all__ = [
     "PattClient",
     "ServiceUnavailableError",
     "discord_host",
+    "eventually",
     "free_port",
     "map_rank_roles",
     "settle",

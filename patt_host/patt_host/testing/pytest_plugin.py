@@ -42,6 +42,34 @@ class TestDatabase:
     dirty: bool = False
 
 
+# pytest-asyncio settings every PATT test needs: plain ``async def`` tests, and one event loop
+# for the whole session (the migrated database's engine and the fixtures live in it).
+ASYNCIO_DEFAULTS = {
+    "asyncio_mode": "auto",
+    "asyncio_default_fixture_loop_scope": "session",
+    "asyncio_default_test_loop_scope": "session",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Configure pytest-asyncio for a plugin's own repository, so it needs no ini section.
+
+    Runs before pytest-asyncio reads its settings; a value the project sets itself (ini
+    file or ``-o``) is kept. pytest offers no public way to give another plugin's ini option
+    a new default, hence the two private attributes, probed defensively.
+    """
+    configured = getattr(config, "_inicfg", None)
+    cache = getattr(config, "_inicache", None)
+    if configured is None or cache is None:  # pragma: no cover - a pytest without them
+        if config.getoption("asyncio_mode", None) is None:
+            config.option.asyncio_mode = "auto"
+        return
+    for name, value in ASYNCIO_DEFAULTS.items():
+        if name not in configured:
+            cache[name] = value
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not required():
         return
@@ -73,7 +101,7 @@ def superset_host(url: str, extra_plugins: list[Any]):
     names = sorted(set(plugin_entry_points()) | {p.name for p in extra_plugins})
     site = Site(name="test-all", title="All plugins", plugins=names)
     settings = HostSettings(_env_file=None, database_url=url, jwt_secret_key=TEST_SECRET)
-    return Host(settings=settings, site=site, extra_plugins=extra_plugins)
+    return Host(settings=settings, site=site, extra_plugins=extra_plugins, env_file=None)
 
 
 @pytest.fixture(scope="session")
@@ -141,12 +169,18 @@ async def redis(redis_url: str):
 
 @pytest.fixture
 def make_host(clean_database: TestDatabase, patt_test_plugins, tmp_path):
-    """``make_host(site="patt", plugins=None, extra_plugins=(), **settings)`` -> Host."""
+    """``make_host(site="patt", plugins=None, extra_plugins=(), env_file=None, **settings)`` -> Host."""
     from patt_host.config import HostSettings
     from patt_host.host import Host
     from patt_host.site import Site, load_site
 
-    def factory(site: str | Site = "patt", plugins: list[str] | None = None, extra_plugins=(), **settings):
+    def factory(
+        site: str | Site = "patt",
+        plugins: list[str] | None = None,
+        extra_plugins=(),
+        env_file: str | os.PathLike | None = None,
+        **settings,
+    ):
         values = {
             "database_url": clean_database.url,
             "redis_url": None,
@@ -162,6 +196,7 @@ def make_host(clean_database: TestDatabase, patt_test_plugins, tmp_path):
             settings=HostSettings(_env_file=None, **values),
             site=site_obj,
             extra_plugins=[*patt_test_plugins, *extra_plugins],
+            env_file=env_file,  # plugin settings ignore the developer's .env unless a test asks
         )
 
     return factory

@@ -45,6 +45,9 @@ async def count_items(ctx, add: int = 0):
     return {"added": add}
 
 
+COUNT_ITEMS = Job(count_items, description="Count (and optionally add) sample items")
+
+
 async def fail(ctx):
     raise RuntimeError("sample failure")
 
@@ -147,12 +150,14 @@ class SamplePlugin:
     def register_jobs(self):
         return [
             Job(fail, description="Always fails"),
+            COUNT_ITEMS,
             Job(count_items, name="exclusive_count", exclusive=True),
         ]
 
     @hookimpl
     def register_cron_jobs(self):
-        return [CronJob(count_items, "*/15 * * * *")]
+        # The Job object, not the function: count_items is registered under two names.
+        return [CronJob(COUNT_ITEMS, "*/15 * * * *")]
 
     @hookimpl
     def discord_intents(self):
