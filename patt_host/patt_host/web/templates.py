@@ -21,6 +21,7 @@ from sv_common.auth.csrf import CSRF_COOKIE, new_csrf_token, valid_csrf_token
 if TYPE_CHECKING:
     from patt_host.host import Host
 
+
 def human_time(value: Any, style: str = "absolute") -> Markup:
     """A ``<time>`` element: readable UTC text on the server, the viewer's zone after app.js.
 
@@ -47,7 +48,7 @@ def human_time(value: Any, style: str = "absolute") -> Markup:
     return Markup(f'<time class="js-time" data-style="{style}" datetime="{value.isoformat()}">{text}</time>')
 
 
-def build_environment(host: Any) -> Environment:
+def build_environment(host: Host) -> Environment:
     prefixes = {
         lp.name: FileSystemLoader(str(lp.templates_dir / lp.name))
         for lp in host.plugins
