@@ -11,7 +11,7 @@ site = Site(
     name="patt",
     title="Pull All The Things",
     tagline="Casual heroic raiding · real life first · zero toxicity",
-    plugins=["identity", "voting", "guild_sync"],
+    plugins=["identity", "voting", "guild_sync", "mito"],
     officer_rank_level=4,
     texts={
         "hero_title": "Pull All The Things",

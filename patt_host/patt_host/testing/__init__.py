@@ -20,6 +20,7 @@ from patt_host.testing.discord import (
     settle,
 )
 from patt_host.testing.live import LiveServer, free_port
+from patt_host.testing.members import PASSWORD, TestMember, create_member, log_in
 from patt_host.testing.services import ServiceUnavailableError
 from patt_host.testing.waiting import eventually
 
@@ -30,15 +31,19 @@ __all__ = [
     "GENERAL_CHANNEL_ID",
     "GUILD_ID",
     "OFFICER_CHANNEL_ID",
+    "PASSWORD",
     "RANK_ROLE_IDS",
     "TEST_SECRET",
     "UNMANAGED_ROLE_ID",
     "LiveServer",
     "PattClient",
     "ServiceUnavailableError",
+    "TestMember",
+    "create_member",
     "discord_host",
     "eventually",
     "free_port",
+    "log_in",
     "map_rank_roles",
     "settle",
 ]

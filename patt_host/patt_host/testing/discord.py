@@ -160,3 +160,34 @@ async def start_discord_bot(fake_discord: FakeDiscord, make_host):
 async def discord_bot(start_discord_bot):
     """A PattBot for the default PATT site (token + guild set), logged in and ready."""
     return await start_discord_bot()
+
+
+#: The member ``slash_command`` sends as unless told otherwise.
+SLASH_USER_ID = 810000000000000777
+
+
+@pytest.fixture
+def slash_command(fake_discord: FakeDiscord):
+    """``await slash_command("mito quote", user_id=..., roles=[...], until="reply", **options)``.
+
+    Sends the slash command to the running bot (start it first with ``discord_bot`` or
+    ``start_discord_bot``) as a guild member in the general channel, the way Discord
+    would, and returns the :class:`~sv_common.testing.fake_discord_interactions.InteractionRecord`
+    (``.content``, ``.ephemeral``, ``.messages``). The member is added to the fake guild with
+    ``roles`` (e.g. ``[RANK_ROLE_IDS[4]]`` for an officer once :func:`map_rank_roles` ran).
+    """
+
+    async def invoke(
+        command: str,
+        /,
+        *,
+        user_id: int = SLASH_USER_ID,
+        roles: list[int] | tuple[int, ...] = (),
+        until: str = "reply",
+        **options: Any,
+    ):
+        fake_discord.add_member(GUILD_ID, user_id, f"user{user_id}", roles=roles)
+        builder = fake_discord.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)
+        return await fake_discord.interact(builder.slash_command(user_id, command, **options), until=until)
+
+    return invoke

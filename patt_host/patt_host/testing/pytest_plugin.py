@@ -29,7 +29,18 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from patt_host.testing.client import TEST_SECRET, PattClient
-from patt_host.testing.discord import discord_bot, fake_discord, start_discord_bot  # noqa: F401 - fixtures
+from patt_host.testing.discord import (  # noqa: F401 - fixtures
+    discord_bot,
+    fake_discord,
+    slash_command,
+    start_discord_bot,
+)
+from patt_host.testing.members import (  # noqa: F401 - fixtures
+    guild_member,
+    member_client,
+    officer_client,
+    patt_client_kwargs,
+)
 from patt_host.testing.reset import DatabaseReset
 from patt_host.testing.services import PostgresService, RedisService, ServiceUnavailableError, required
 

@@ -7,7 +7,8 @@ lint step enforces it.
 - Responses: ``ok`` (the success envelope), ``error`` / ``error_body`` (the error envelope
   with a real status); raise ``sv_common.errors`` domain exceptions from services instead
   where you can: one handler maps them to the envelope.
-- Pages: ``render(request, "<plugin>/page.html", **context)``, ``static_url(plugin, path)``,
+- Pages: ``render(request, "<plugin>/page.html", **context)``, ``render_fragment`` (a partial
+  template to HTML, for ``template_slot``), ``static_url(plugin, path)``,
   ``csrf_token_for(request)`` for hand-built forms.
 - Who is asking (``Annotated`` dependencies): ``ActorDep`` (actor or None), ``LoggedIn``,
   ``Officer``, ``HostDep``; and the dependency functions ``current_actor``,
@@ -25,7 +26,7 @@ from patt_host.web.auth import (
     require_rank,
 )
 from patt_host.web.envelope import error, error_body, ok
-from patt_host.web.templates import csrf_token_for, render, static_url
+from patt_host.web.templates import csrf_token_for, render, render_fragment, static_url
 
 __all__ = [
     "ActorDep",
@@ -38,6 +39,7 @@ __all__ = [
     "error_body",
     "ok",
     "render",
+    "render_fragment",
     "require_actor",
     "require_officer",
     "require_rank",

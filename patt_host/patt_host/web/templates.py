@@ -102,6 +102,17 @@ def set_csrf_cookie(request: Request, response) -> None:
         )
 
 
+async def render_fragment(request: Request, template: str, context: dict[str, Any] | None = None) -> Markup:
+    """Render a partial template (no base layout) to HTML, e.g. for a ``template_slot``.
+
+    The context is ``context`` plus ``request`` (and the environment's globals: ``site``,
+    ``static``); the slot's page context is not inherited, pass what the fragment needs.
+    """
+    env: Environment = request.app.state.jinja
+    html = await env.get_template(template).render_async({"request": request, **(context or {})})
+    return Markup(html)
+
+
 async def render(
     request: Request,
     template: str,

@@ -1,0 +1,81 @@
+"""Mito's corner: the manifest and hook implementations (thin: each delegates)."""
+
+from __future__ import annotations
+
+from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
+from patt_mito import service
+from patt_mito.config import MitoSettings
+from patt_mito.jobs import post_daily_quote
+
+DAILY = Job(
+    post_daily_quote, description="Post a random Mito quote to the configured channel", exclusive=True
+)
+
+
+class MitoPlugin:
+    name = "mito"
+    requires = ("identity",)  # officers and members come from identity's players
+    settings_model = MitoSettings
+
+    @hookimpl
+    def register_routers(self, host):
+        from patt_mito.web import build_router
+
+        return build_router(host)
+
+    @hookimpl
+    def menu_links(self):
+        return [MenuLink("Mito's corner", "/mito", order=60)]
+
+    @hookimpl
+    def permissions(self, host):
+        return [
+            Permission("mito.edit", host.officer_level, "Add, change and delete Mito's quotes and titles")
+        ]
+
+    @hookimpl
+    async def template_slot(self, slot, request, context, host):
+        # The site's home page has a `home_quote` slot; a home page with only the generic
+        # `home` slot gets the quote there. Once per page either way.
+        if slot not in ("home_quote", "home") or context.get("_mito_quote_shown"):
+            return None
+        context["_mito_quote_shown"] = True
+        from patt_host.web import render_fragment
+
+        async with host.db.session() as session:
+            saying = await service.random_saying(session)
+        return await render_fragment(request, "mito/_saying.html", {"saying": saying})
+
+    @hookimpl
+    def register_jobs(self):
+        return [DAILY]
+
+    @hookimpl
+    def register_cron_jobs(self, host):
+        if host.plugin_settings("mito").daily_channel_id is None:
+            return []
+        return [CronJob(DAILY, host.plugin_settings("mito").daily_schedule)]
+
+    @hookimpl
+    def discord_cogs(self, host):
+        from patt_mito.cog import MitoCog
+
+        return [MitoCog(host)]
+
+    @hookimpl
+    def register_commands(self, host):
+        from patt_mito.cli import build_group
+
+        return build_group(host)
+
+    @hookimpl
+    async def export_member_data(self, session, player_id):
+        return await service.export_player(session, player_id)
+
+    @hookimpl
+    async def delete_member_data(self, session, player_id):
+        return await service.forget_player(session, player_id)
+
+    @hookimpl
+    async def seed_demo_data(self, session):
+        return await service.seed_demo(session)
