@@ -452,7 +452,9 @@ def jobs_run(hctx: HostContext, name: str, kwargs_json: str) -> None:
     try:
         run = run_in_host(
             host,
-            lambda: run_job(host, name, trigger="cli", triggered_by="cli", kwargs=kwargs, on_progress=bar.update),
+            lambda: run_job(
+                host, name, trigger="cli", triggered_by="cli", kwargs=kwargs, on_progress=bar.update
+            ),
         )
     finally:
         bar.close()

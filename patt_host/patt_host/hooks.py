@@ -116,9 +116,16 @@ class Hooks:
 
     # -- the engine -------------------------------------------------------------------
 
-    def _ordered(self, hook: str) -> list[tuple[LoadedPlugin, Any]]:
-        impls = getattr(self._manager.pm.hook, hook).get_hookimpls()
-        return [(self._manager.by_name[impl.plugin_name], impl) for impl in reversed(impls)]
+    def _ordered(self, hook: str, *, load_order: bool = False) -> list[tuple[LoadedPlugin, Any]]:
+        impls = list(reversed(getattr(self._manager.pm.hook, hook).get_hookimpls()))
+        if load_order:
+            # Same groups as pluggy (wrappers, tryfirst, the rest, trylast), but first loaded
+            # first inside each group, so a plugin's requirements are ready before it.
+            def group(impl: Any) -> int:
+                return 0 if impl.wrapper else 1 if impl.tryfirst else 3 if impl.trylast else 2
+
+            impls = [i for g in range(4) for i in reversed([i for i in impls if group(i) == g])]
+        return [(self._manager.by_name[impl.plugin_name], impl) for impl in impls]
 
     async def _invoke(self, plugin: LoadedPlugin, hook: str, impl: Any, kwargs: dict[str, Any]) -> Any:
         started = time.perf_counter()
@@ -149,15 +156,17 @@ class Hooks:
         firstresult: bool = False,
         isolate: bool = False,
         keep_none: bool = False,
+        load_order: bool = False,
     ) -> Pairs:
         """Call ``hook`` the way pluggy would, one implementation (and await) at a time.
 
         ``isolate``: an implementation's exception is logged and returned as its result
         instead of stopping the others. ``keep_none``: None results stay in the list.
+        ``load_order``: dependencies before dependants inside each pluggy group (see ``_ordered``).
         Returns ``(plugin, result)`` pairs in call order (at most one with ``firstresult``).
         """
         kwargs.setdefault("host", self._host)
-        ordered = self._ordered(hook)
+        ordered = self._ordered(hook, load_order=load_order)
         teardowns: list[tuple[LoadedPlugin, Generator[None, Any, Any]]] = []
         pairs: Pairs = []
         error: BaseException | None = None
@@ -227,7 +236,8 @@ class Hooks:
     # -- one typed method per hook ----------------------------------------------------
 
     async def startup(self, app: Any) -> None:
-        await self._call("startup", {"app": app})
+        # Requirements start first; shutdown (pluggy's order) is then the exact reverse.
+        await self._call("startup", {"app": app}, load_order=True)
 
     async def shutdown(self, app: Any) -> None:
         # One plugin's failing cleanup must not stop the others'.
@@ -307,5 +317,6 @@ class Hooks:
         return {plugin.name: count for plugin, count in pairs}
 
     async def seed_demo_data(self, session: Any) -> dict[str, Any]:
-        pairs = await self._call("seed_demo_data", {"session": session})
+        # A plugin's demo data may build on its requirements' (guild_sync links identity's players).
+        pairs = await self._call("seed_demo_data", {"session": session}, load_order=True)
         return {plugin.name: summary for plugin, summary in pairs}

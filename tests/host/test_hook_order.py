@@ -301,3 +301,63 @@ def test_docs_name_exactly_the_sync_only_hooks():
     may_async, sync_only = re.search(r"\*\*Async\.\*\*(.*?)These must be(.*?)\n\n", text, re.S).groups()
     assert set(re.findall(r"`(\w+)`", sync_only)) == SYNC_ONLY_HOOKS
     assert set(re.findall(r"`(\w+)`", may_async)) == HOOK_NAMES - SYNC_ONLY_HOOKS
+
+
+class BasePlugin:
+    name = "base_plugin"
+
+    @hookimpl
+    def startup(self):
+        LOG.append("startup:base")
+
+    @hookimpl
+    def shutdown(self):
+        LOG.append("shutdown:base")
+
+    @hookimpl
+    def seed_demo_data(self):
+        LOG.append("seed:base")
+
+
+class Dependant:
+    name = "dependant"
+    requires = ("base_plugin",)
+
+    @hookimpl
+    def startup(self):
+        LOG.append("startup:dependant")
+
+    @hookimpl
+    def shutdown(self):
+        LOG.append("shutdown:dependant")
+
+    @hookimpl
+    def seed_demo_data(self):
+        LOG.append("seed:dependant")
+
+
+class Eager:
+    name = "eager"
+
+    @hookimpl(tryfirst=True)
+    def seed_demo_data(self):
+        LOG.append("seed:eager")
+
+
+async def test_startup_and_demo_seed_run_requirements_first_and_shutdown_in_reverse(make_host):
+    host = make_host(
+        plugins=["base_plugin", "dependant", "eager"], extra_plugins=[BasePlugin, Dependant, Eager]
+    )
+    LOG.clear()
+    async with host.running():
+        async with host.db.session() as session:
+            await host.hooks.seed_demo_data(session)
+    assert LOG == [
+        "startup:base",
+        "startup:dependant",
+        "seed:eager",  # tryfirst still comes first
+        "seed:base",
+        "seed:dependant",
+        "shutdown:dependant",
+        "shutdown:base",
+    ]
