@@ -159,7 +159,10 @@ def _upgrade_with_progress(host) -> None:
     from patt_host import dbmigrate
 
     url = _db_url(host)
-    lineages = dbmigrate.all_lineages(host, url)
+    try:
+        lineages = dbmigrate.all_lineages(host, url)
+    except dbmigrate.MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
     config = dbmigrate.make_config(url, lineages)
     # One lineage at a time so the bar moves; `<lineage>@head` also applies its depends_on.
     with click.progressbar(lineages, label="Migrating", item_show_func=lambda x: x.name if x else "") as bar:
@@ -345,9 +348,15 @@ def db_purge(hctx: HostContext, plugin: str, yes: bool) -> None:
     """Drop a plugin's tables (downgrade its lineage to base). Its data is lost."""
     from patt_host import dbmigrate
 
+    host = hctx.host()
+    try:
+        references = dbmigrate.references_into(host, _db_url(host), plugin)
+    except dbmigrate.MigrationError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in references:
+        click.echo(f"warning: {line}; they block the drop or lose what they point at", err=True)
     if not yes:
         click.confirm(f"Drop every table of plugin {plugin!r}?", abort=True)
-    host = hctx.host()
     try:
         dbmigrate.purge(host, _db_url(host), plugin)
     except dbmigrate.MigrationError as exc:
@@ -368,14 +377,13 @@ def plugins() -> None:
 @pass_ctx
 def plugins_list(hctx: HostContext, as_json: bool) -> None:
     """List the enabled plugins of this site."""
-    from patt_host.plugins import plugin_entry_points
+    from patt_host.builtins.introspection import inventory
 
     host = hctx.host()
-    rows = [p.describe() for p in host.plugins]
-    enabled = {r["name"] for r in rows}
-    installed = sorted(set(plugin_entry_points()) - enabled)
+    data = inventory(host)  # the same document as /-/plugins.json
+    rows, installed = data["plugins"], data["installed_not_enabled"]
     if as_json:
-        click.echo(json.dumps({"site": host.site.name, "enabled": rows, "installed_not_enabled": installed}))
+        click.echo(json.dumps(data))
         return
     click.echo(f"site: {host.site.name}")
     for row in rows:

@@ -36,6 +36,8 @@ class HostSettings(BaseSettings):
     patt_safe_mode: bool = False
     patt_trace_plugins: bool = False
     patt_api_docs: bool | None = None
+    # /-/plugins lists routes and jobs: officers only unless this is set.
+    patt_public_introspection: bool = False
     patt_run_scheduler: bool | None = None
 
     @field_validator("database_url", "redis_url", "discord_bot_token", "jwt_secret_key", mode="before")

@@ -179,6 +179,56 @@ def purge(host: Host, url: str, plugin: str) -> None:
     command.downgrade(make_config(url, lineages), f"{plugin}@base")
 
 
+def references_into(host: Host, url: str, plugin: str) -> list[str]:
+    """Rows of other packages' tables that point at ``plugin``'s tables (foreign keys).
+
+    ``patt db purge`` shows them first: those rows (and their constraints) stop the drop,
+    or lose what they point at, so the operator should know before confirming.
+    """
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    lineages = all_lineages(host, url)
+    by_name = {lin.name: lin for lin in lineages}
+    if plugin not in by_name:
+        return []
+    metadata = load_metadata(lineages)
+    owned = [t.fullname for t in metadata.tables.values() if t.info.get("owner") == by_name[plugin].package]
+    if not owned:
+        return []
+
+    async def read() -> list[str]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    text(
+                        "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text "
+                        "FROM pg_constraint c JOIN pg_attribute a "
+                        "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+                        "WHERE c.contype = 'f' AND c.confrelid = ANY(CAST(:oids AS regclass[])) "
+                        "AND NOT c.conrelid = ANY(CAST(:oids AS regclass[])) ORDER BY 1, 2"
+                    ),
+                    {"oids": [name for name in owned]},
+                )
+                found = []
+                for table, column, target in rows.all():
+                    count = await conn.scalar(
+                        text(f'SELECT count(*) FROM {table} WHERE "{column}" IS NOT NULL')  # noqa: S608 - catalog names
+                    )
+                    if count:
+                        found.append(f"{count} row(s) of {table}.{column} reference {target}")
+                return found
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(read())
+    except Exception as exc:  # noqa: BLE001 - a missing table just means nothing references it
+        if "does not exist" in str(exc):
+            return []
+        raise
+
+
 _DOWN_RE = re.compile(r"^down_revision(?::[^=]*)?\s*=\s*(.+)$", re.M)
 
 
@@ -242,9 +292,31 @@ def revision(host: Host, url: str, plugin: str, message: str, *, autogenerate: b
     if numbers:
         kwargs["head"] = f"{plugin}@head"
     else:
-        kwargs.update(head="base", branch_label=plugin)
+        # A new lineage builds on the platform's tables (players, ranks...) as they are now.
+        kwargs.update(head="base", branch_label=plugin, depends_on=core_head("sv_common"))
     script = command.revision(cfg, message=message, autogenerate=autogenerate, **kwargs)
-    return script.path if script is not None else rev_id
+    path = script.path if script is not None else rev_id
+    _format(path)
+    return path
+
+
+def core_head(lineage: str) -> str:
+    """The newest revision of a core lineage (what a new plugin lineage depends on)."""
+    (core,) = [lin for lin in core_lineages() if lin.name == lineage]
+    graph = script_graph([core])
+    referenced = {d for downs in graph.values() for d in downs}
+    (head,) = sorted(set(graph) - referenced)
+    return head
+
+
+def _format(path: str) -> None:
+    """Format a generated migration with ruff when it is installed (a dev tool, optional)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("ruff") is not None and Path(path).exists():
+        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", path], check=False)
 
 
 def _rev_from_file(path: Path, source: str | None = None) -> str | None:
@@ -259,7 +331,7 @@ def compare(url: str, lineages: list[Lineage]) -> list[Any]:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from patt_host.alembic_filters import include_name, make_include_object
+    from patt_host.alembic_filters import make_include_name, make_include_object
 
     metadata = load_metadata(lineages)
     owners = {lin.package for lin in lineages}
@@ -268,7 +340,7 @@ def compare(url: str, lineages: list[Lineage]) -> list[Any]:
         opts = {
             "include_schemas": True,
             "include_object": make_include_object(metadata, owners),
-            "include_name": include_name,
+            "include_name": make_include_name(metadata, owners),
             "compare_type": True,
         }
         return compare_metadata(MigrationContext.configure(sync_conn, opts=opts), metadata)

@@ -23,8 +23,17 @@ def test_plugins_list_json(run_cli):
     result = run_cli(["plugins", "list", "--json"], plugins=["sample"])
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert [p["name"] for p in data["enabled"]][:4] == ["core", "health", "introspection", "admin"]
-    assert "sample" in [p["name"] for p in data["enabled"]]
+    assert [p["name"] for p in data["plugins"]][:4] == ["core", "health", "introspection", "admin"]
+    assert "sample" in [p["name"] for p in data["plugins"]]
+
+
+async def test_plugins_list_json_and_the_web_page_share_one_document(run_cli, make_client):
+    import asyncio
+
+    result = await asyncio.to_thread(run_cli, ["plugins", "list", "--json"], plugins=["sample"])
+    client = await make_client(plugins=["sample"])
+    web = client.data(await client.get("/-/plugins.json", headers={"X-Sample-User": "Olga:4"}))
+    assert json.loads(result.output) == web
 
 
 def test_plugins_list_text(run_cli):

@@ -29,10 +29,21 @@ async def tables(url: str) -> set[str]:
             rows = await conn.execute(
                 text(
                     "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                    "WHERE table_schema IN ('common', 'guild_identity', 'patt')"
+                    "WHERE table_schema IN ('common', 'guild_identity', 'patt', 'sample')"
                 )
             )
             return {r[0] for r in rows}
+    finally:
+        await engine.dispose()
+
+
+async def schemas(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return {
+                r[0] for r in await conn.execute(text("SELECT schema_name FROM information_schema.schemata"))
+            }
     finally:
         await engine.dispose()
 
@@ -89,7 +100,7 @@ async def test_db_check_reports_missing_revisions(make_host, scratch_url):
 async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host, scratch_url):
     with_sample = host_for(make_host, scratch_url, plugins=["sample"])
     await asyncio.to_thread(dbmigrate.upgrade, with_sample, scratch_url)
-    assert "patt.sample_items" in await tables(scratch_url)
+    assert "sample.sample_items" in await tables(scratch_url)
     without = host_for(make_host, scratch_url, plugins=[])
     # Recorded lineages stay in version_locations, so upgrading without the plugin still works...
     assert "sample" in {
@@ -98,7 +109,8 @@ async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host,
     await asyncio.to_thread(dbmigrate.upgrade, without, scratch_url)
     # ...and purge drops exactly its tables.
     await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sample")
-    assert "patt.sample_items" not in await tables(scratch_url)
+    assert "sample.sample_items" not in await tables(scratch_url)
+    assert "sample" not in await schemas(scratch_url)  # the plugin's own schema is gone too
     assert "common.job_runs" in await tables(scratch_url)
     recorded = await asyncio.to_thread(dbmigrate.recorded_revisions, scratch_url)
     assert recorded and not [r for r in recorded if r.startswith("sample_")]
@@ -115,3 +127,63 @@ async def test_unknown_recorded_plugin_is_a_clear_error(make_host, scratch_url):
     await engine.dispose()
     with pytest.raises(dbmigrate.MigrationError, match="plugin 'ghost', which is not installed"):
         await asyncio.to_thread(dbmigrate.all_lineages, host, scratch_url)
+
+
+def test_db_upgrade_names_an_uninstalled_recorded_plugin_without_a_traceback(
+    make_host, scratch_url, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from patt_host import cli as cli_module
+
+    host = host_for(make_host, scratch_url, plugins=[])
+    dbmigrate.upgrade(host, scratch_url)
+
+    async def plant():
+        engine = create_async_engine(scratch_url)
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO alembic_version VALUES ('ghost_0001')"))
+        await engine.dispose()
+
+    asyncio.run(plant())
+    monkeypatch.setattr(cli_module.HostContext, "host", lambda self: host)
+    result = CliRunner().invoke(cli_module.cli, ["db", "upgrade"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the database holds migrations of plugin 'ghost'")
+    assert "Traceback" not in result.output
+
+
+async def test_sample_rows_reset_between_tests_in_its_own_schema(db):
+    """The test harness empties plugin-owned schemas too (first half: write a row)."""
+    from patt_sample.models import SampleItem
+
+    async with db.session() as session:
+        session.add(SampleItem(label="left behind?"))
+
+
+async def test_sample_rows_reset_between_tests_in_its_own_schema_2(db):
+    """Second half: the row written by the previous test is gone."""
+    from sqlalchemy import func, select
+
+    from patt_sample.models import SampleItem
+
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(SampleItem)) == 0
+
+
+async def test_purge_warns_about_rows_that_reference_the_plugins_tables(make_host, scratch_url):
+    host = host_for(make_host, scratch_url, plugins=["sample"])
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
+    assert await asyncio.to_thread(dbmigrate.references_into, host, scratch_url, "sample") == []
+    engine = create_async_engine(scratch_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO sample.sample_items (id, label) VALUES (1, 'kept')"))
+        await conn.execute(
+            text(
+                "CREATE TABLE patt.sample_refs (id int PRIMARY KEY, item_id int REFERENCES sample.sample_items(id))"
+            )
+        )
+        await conn.execute(text("INSERT INTO patt.sample_refs VALUES (1, 1), (2, NULL)"))
+    await engine.dispose()
+    warnings = await asyncio.to_thread(dbmigrate.references_into, host, scratch_url, "sample")
+    assert warnings == ["1 row(s) of patt.sample_refs.item_id reference sample.sample_items"]

@@ -138,14 +138,32 @@ async def test_plugin_static_files_are_served(make_client):
 
 
 async def test_plugins_introspection(make_client):
+    officer = {"X-Sample-User": "Olga:4"}
     client = await make_client(plugins=["sample"])
-    data = client.data(await client.get("/-/plugins.json"))
+    data = client.data(await client.get("/-/plugins.json", headers=officer))
     by_name = {p["name"]: p for p in data["plugins"]}
-    assert by_name["sample"]["migrations"] is True
-    assert "register_routers" in by_name["sample"]["hooks"]
+    sample = by_name["sample"]
+    assert sample["migrations"] is True
+    assert "register_routers" in sample["hooks"]
     assert by_name["core"]["internal"] is True
-    page = await client.get("/-/plugins")
-    assert 'data-plugin="sample"' in page.text
+    assert {"path": "/api/v1/sample/items", "methods": ["POST"], "name": "sample.add_item"} in sample[
+        "routes"
+    ]
+    jobs = {j["name"]: j for j in sample["jobs"]}
+    assert jobs["sample.count_items"]["schedules"] == ["*/15 * * * *"]
+    assert jobs["sample.exclusive_count"]["exclusive"] is True
+    assert sample["cogs"] is None  # no bot in this process
+    page = await client.get("/-/plugins", headers=officer)
+    assert 'data-plugin="sample"' in page.text and "/api/v1/sample/items" in page.text
+
+
+async def test_plugins_introspection_is_for_officers_unless_made_public(make_client):
+    client = await make_client(plugins=["sample"])
+    assert (await client.get("/-/plugins.json")).status_code == 401
+    assert (await client.get("/-/plugins.json", headers={"X-Sample-User": "Max:2"})).status_code == 403
+    assert (await client.get("/-/plugins", headers={"X-Sample-User": "Max:2"})).status_code == 403
+    public = await make_client(plugins=["sample"], patt_public_introspection=True)
+    assert (await public.get("/-/plugins.json")).status_code == 200
 
 
 async def test_health_is_503_when_database_is_down(make_client, monkeypatch):

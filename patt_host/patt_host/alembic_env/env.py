@@ -11,7 +11,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from patt_host.alembic_filters import include_name, make_include_object
+from patt_host.alembic_filters import add_schema_ops, make_include_name, make_include_object
 
 config = context.config
 attrs = config.attributes
@@ -25,7 +25,8 @@ def do_run_migrations(connection) -> None:
         target_metadata=metadata,
         include_schemas=True,
         include_object=make_include_object(metadata, owners),
-        include_name=include_name,
+        include_name=make_include_name(metadata, owners),
+        process_revision_directives=add_schema_ops,
         compare_type=True,
         transaction_per_migration=True,
     )

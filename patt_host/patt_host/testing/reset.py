@@ -12,7 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 SEED_SCHEMA = "_patt_test_seed"
-SCHEMAS = ("common", "guild_identity", "patt")
+# Every schema the migrations created is reset (the platform's and plugins' own), not these.
+SKIP_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", SEED_SCHEMA)
+SKIP_TABLES = ("alembic_version",)
 
 
 class DatabaseReset:
@@ -25,9 +27,10 @@ class DatabaseReset:
             rows = await conn.execute(
                 text(
                     "SELECT table_schema, table_name FROM information_schema.tables "
-                    "WHERE table_type = 'BASE TABLE' AND table_schema = ANY(:schemas) ORDER BY 1, 2"
+                    "WHERE table_type = 'BASE TABLE' AND NOT (table_schema = ANY(:skip)) "
+                    "AND NOT (table_name = ANY(:tables)) ORDER BY 1, 2"
                 ),
-                {"schemas": list(SCHEMAS)},
+                {"skip": list(SKIP_SCHEMAS), "tables": list(SKIP_TABLES)},
             )
             self.tables = [f'"{s}"."{t}"' for s, t in rows]
             await conn.execute(text(f"DROP SCHEMA IF EXISTS {SEED_SCHEMA} CASCADE"))

@@ -6,7 +6,7 @@ from sv_common.db import Base
 
 class SampleItem(Base):
     __tablename__ = "sample_items"
-    __table_args__ = {"schema": "patt"}
+    __table_args__ = {"schema": "sample"}  # the plugin's own schema
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(100))

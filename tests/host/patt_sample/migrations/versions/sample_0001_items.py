@@ -1,4 +1,4 @@
-"""Sample items.
+"""Sample items, in the plugin's own schema.
 
 Revision ID: sample_0001
 Revises:
@@ -14,15 +14,17 @@ depends_on = ("sv_common_0001",)
 
 
 def upgrade() -> None:
+    op.execute('CREATE SCHEMA IF NOT EXISTS "sample"')
     op.create_table(
         "sample_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("label", sa.String(100), nullable=False),
         sa.Column("owner_player_id", sa.Integer()),
         sa.PrimaryKeyConstraint("id", name="pk_sample_items"),
-        schema="patt",
+        schema="sample",
     )
 
 
 def downgrade() -> None:
-    op.drop_table("sample_items", schema="patt")
+    op.drop_table("sample_items", schema="sample")
+    op.execute('DROP SCHEMA IF EXISTS "sample"')
