@@ -236,9 +236,10 @@ async def client(make_client) -> PattClient:
 
 
 @pytest.fixture
-async def job_context(make_host):
+async def job_context(make_host, patt_client_kwargs):  # noqa: F811 - the fixture, by name
+    """A JobContext on an open host built like ``member_client`` (``patt_client_kwargs``: your site)."""
     from patt_host.jobs.types import JobContext
 
-    host = make_host()
+    host = make_host(**patt_client_kwargs)
     async with host.running():
         yield JobContext(host=host, job_name="test.job", run_id=None, trigger="test")

@@ -105,3 +105,12 @@ async def test_salt_enables_mito_only_through_the_operator_setting(make_client):
     with_mito = await make_client(site="salt", patt_extra_plugins="mito")
     assert with_mito.host.has_plugin("mito")
     assert (await with_mito.get("/mito")).status_code == 200
+
+
+async def test_job_function_called_directly_with_job_context(job_context):
+    from patt_mito.jobs import post_daily_quote
+
+    # job_context is built from patt_client_kwargs (the PATT site): mito is enabled, no channel set.
+    assert job_context.host.has_plugin("mito")
+    await post_daily_quote(job_context)
+    assert job_context.counts == {"skipped_no_channel": 1}
