@@ -265,11 +265,15 @@ async def test_ballot_submission_through_the_api(db):
 | `POST /api/v1/campaigns/{{id}}/vote`: server CPU per ballot → ballots/s per server core | ≥ 200/s | {cpu_ms:.2f} ms → {capacity:,.0f}/s |
 | the same, wall clock: {len(work):,} ballots ({API_VOTERS:,} voters, each votes then changes), {CONCURRENCY} clients, `patt serve` with one worker | – | {rate:,.0f}/s |
 
-Each ballot is validated (login, rank, picks, entries) and written with two SQL round trips
-(campaign + entry ids; ballot + voter list in one statement). The load generator and PostgreSQL share
-the machine's two cores with the server (and, during this run, with other work: load average
-{os.getloadavg()[0]:.1f}), so the wall-clock rate measures the machine; the assertion uses the server's
-CPU time per ballot.
+Each ballot is validated (login, rank, picks, entries) and written with two SQL round trips of the
+voting plugin (campaign + entry ids; ballot + voter list in one statement). The request also makes the
+identity plugin's four authentication queries, and each of its two sessions a pool pre-ping, BEGIN and
+COMMIT: about a dozen loopback round trips, and on this virtual machine each costs the server process
+well over half a millisecond of CPU (mostly kernel time), which is where the time goes. The load
+generator and PostgreSQL share the two cores with the server (and, during this run, with other work:
+load average {os.getloadavg()[0]:.1f}), so the wall-clock rate measures the machine; the assertion uses
+the server's CPU time per ballot. **Not met on this machine**; the remaining cost is in the shared
+request path (authentication in one query, one session per request), not in the voting plugin.
 """
     write_report()
     assert capacity >= 200, (cpu_ms, rate)
