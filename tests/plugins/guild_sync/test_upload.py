@@ -206,3 +206,62 @@ async def test_out_of_range_key_id_is_404_not_500(site, arrange, log_in):
     await log_in(site, officer)
     response = await site.delete(f"/api/v1/admin/guild-sync/api-keys/{2**40}")
     assert response.status_code in (404, 422)
+
+
+async def test_generated_bodies_never_give_a_500(site, key):
+    import random
+
+    rng = random.Random(9)
+    values = [
+        None,
+        True,
+        -1,
+        0,
+        2**31,
+        2**63,
+        1e308,
+        float("nan"),
+        "",
+        "x" * 300,
+        "Ünïcødé",
+        "\x00",
+        "2d 3h",
+        "Online",
+        "1999-01-01T00:00:00",
+        [],
+        {},
+        [1, 2],
+        {"a": 1},
+    ]
+    fields = [
+        "name",
+        "realm",
+        "class",
+        "level",
+        "rank",
+        "guild_note",
+        "officer_note",
+        "is_online",
+        "last_online",
+        "zone",
+        "achievement_points",
+        "note",
+        "rankName",
+    ]
+    for _ in range(60):
+        characters = []
+        for _ in range(rng.randint(1, 4)):
+            entry = {"name": rng.choice(["Aa", "Bb", rng.choice(values)])}
+            for field in rng.sample(fields, rng.randint(0, len(fields))):
+                entry[field] = rng.choice(values)
+            characters.append(entry if rng.random() > 0.1 else rng.choice(values))
+        body = {"characters": characters}
+        if rng.random() > 0.5:
+            body["export_time"] = rng.choice(values)
+        if rng.random() > 0.7:
+            body["addon_version"] = rng.choice(values)
+        content = json.dumps(body, allow_nan=True).encode()
+        response = await site.post(
+            UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=content
+        )
+        assert response.status_code in (200, 422), (response.status_code, body, response.text)
