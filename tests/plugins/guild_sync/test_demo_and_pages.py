@@ -98,3 +98,10 @@ async def test_health_reports_off_degraded_and_ok(site, synced_site, battlenet):
     battlenet.generate_guild("test-realm", "test-guild", 3)
     await run_job(synced_site.host, "guild_sync.sync_roster")
     await eventually(lambda: status_is(synced_site, "ok"))
+
+
+async def test_identity_alone_seeds_once_then_reports_the_guild_present(make_client):
+    client = await make_client(plugins=["identity"])
+    await seed(client.host)
+    again = await seed(client.host)
+    assert "already present" in again["identity"]
