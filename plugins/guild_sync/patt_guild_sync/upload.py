@@ -25,6 +25,7 @@ from patt_guild_sync.schemas import UploadCharacter, UploadEnvelope
 from sv_common.db import utcnow
 from sv_common.errors import ValidationFailed
 from sv_common.identity.models import WowCharacter
+from sv_common.identity.normalise import realm_key
 from sv_common.identity.normalise import realm_slug as slugify
 
 NOTE_FIELDS = ("guild_note", "officer_note")
@@ -178,12 +179,13 @@ async def apply_upload(
     anchor = export_anchor(envelope, received_at)
     realms = await _realm_names(session)
     active = (await session.scalars(select(WowCharacter).where(WowCharacter.removed_at.is_(None)))).all()
-    by_identity = {(c.character_name.lower(), c.realm_slug.lower()): c for c in active}
+    # Keyed on realm_key: the game spells "Area 52" as "Area52" in "Name-Realm".
+    by_identity = {(c.character_name.lower(), realm_key(c.realm_slug)): c for c in active}
     report = UploadReport(received=len(entries), results=[])
     for index, entry in enumerate(entries):
         realm = (entry.realm or "").strip()
         slug = realms.get(realm.lower()) or slugify(realm) or (default_realm or "")
-        character = by_identity.get((entry.name.strip().lower(), slug.lower()))
+        character = by_identity.get((entry.name.strip().lower(), realm_key(slug)))
         result: dict[str, Any] = {"index": index, "name": entry.name, "realm": slug}
         if character is None:
             result["result"] = "not_found"

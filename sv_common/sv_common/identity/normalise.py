@@ -63,3 +63,12 @@ def realm_slug(text: str) -> str:
     slug = _SLUG_DROP.sub("", slug)
     slug = _SLUG_SPACES.sub("-", slug.strip())
     return _SLUG_HYPHENS.sub("-", slug).strip("-")
+
+
+def realm_key(text: str) -> str:
+    """A realm identity that ignores spacing: "Area 52", "Area52" and "area-52" -> "area52".
+
+    The game writes connected realms without spaces in "Name-Realm" ("Area52", "AzjolNerub")
+    while Blizzard's slug has hyphens ("area-52"), so match realms on this, never on raw slugs.
+    """
+    return realm_slug(text).replace("-", "")

@@ -77,6 +77,21 @@ async def test_upload_updates_notes_realm_aware_and_reports_per_character(site, 
     assert sorted(changed) == ["guild_note", "officer_note"]
 
 
+async def test_connected_realm_spelled_as_the_game_writes_it_matches(site, arrange, key, db):
+    # In "Name-Realm" the game drops spaces ("Area52", "AzjolNerub"); Blizzard's slugs keep hyphens.
+    await arrange.character("Zugzug", realm="area-52", realm_name="Area 52")
+    await arrange.character("Nerubo", realm="azjol-nerub", realm_name="Azjol-Nerub")
+    response = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(entry("Zugzug", realm="Area52", guild_note="z"), entry("Nerubo", realm="AzjolNerub")),
+    )
+    assert response.status_code == 200, response.text
+    assert [r["result"] for r in site.data(response)["results"]] == ["updated", "updated"]
+    assert (await notes(db, "Zugzug", "area-52"))[0] == "z"
+    assert (await notes(db, "Nerubo", "azjol-nerub"))[0] == "Nerubo note"
+
+
 async def test_same_upload_twice_gives_the_same_state(site, arrange, key, db):
     await arrange.character("Idem", realm_name="Test Realm")
     payload = body(entry("Idem", guild_note="same"), exportTime=1_900_000_000)

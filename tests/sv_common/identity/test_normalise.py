@@ -3,7 +3,7 @@
 import pytest
 
 from sv_common.identity.matching_rules import note_key, plural_variant
-from sv_common.identity.normalise import name_key, realm_slug
+from sv_common.identity.normalise import name_key, realm_key, realm_slug
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,8 @@ def test_plural_variant_only_for_longer_keys():
     assert plural_variant("shodooms") == "shodoom"
     assert plural_variant("bus") is None
     assert plural_variant("rocket") is None
+
+
+@pytest.mark.parametrize("text", ["Area 52", "Area52", "area-52", "AREA-52"])
+def test_realm_key_ignores_spacing(text):
+    assert realm_key(text) == "area52"
