@@ -15,6 +15,7 @@ from patt_host.config import HostSettings
 from patt_host.host import Host
 from patt_host.plugins import PluginLoadError, Problems
 from patt_host.web.errors import install_error_handlers
+from patt_host.web.limits import BodySizeLimitMiddleware
 from patt_host.web.security import SecurityHeadersMiddleware, csrf_protect
 from patt_host.web.templates import build_environment
 
@@ -112,6 +113,11 @@ def create_app(
     host.secret  # noqa: B018 - fail at build time, not on the first request, without JWT_SECRET_KEY in production
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=host.settings.production)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=host.settings.patt_max_body_bytes,
+        routes_getter=lambda: _walk_routes(app.router),
+    )
 
     problems = Problems()
     _mount_plugin_routers(app, host, problems)

@@ -175,6 +175,9 @@ def _serve(host, bind: str, port: int) -> None:
 
     from patt_host.app import create_app
 
+    # Links built without BASE_URL (invites) must point at the port actually served.
+    host.settings.app_host, host.settings.app_port = bind, port
+
     app = create_app(host)
     click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
     uvicorn.run(app, host=bind, port=port, log_level="info", proxy_headers=True, access_log=False)

@@ -39,6 +39,9 @@ class HostSettings(BaseSettings):
     # /-/plugins lists routes and jobs: officers only unless this is set.
     patt_public_introspection: bool = False
     patt_run_scheduler: bool | None = None
+    patt_max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="request body limit (routes may raise it)"
+    )
 
     @field_validator("database_url", "redis_url", "discord_bot_token", "jwt_secret_key", mode="before")
     @classmethod

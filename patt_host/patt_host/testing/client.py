@@ -15,10 +15,12 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 class PattClient(httpx.AsyncClient):
     """Sends the CSRF cookie and header like a page would; set ``send_csrf = False`` to test refusal."""
 
-    def __init__(self, app: Any, **kwargs: Any):
+    def __init__(self, app: Any, *, client_address: str = "127.0.0.1", **kwargs: Any):
         kwargs.setdefault("base_url", "http://testserver")
         kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), **kwargs)
+        # ``client_address`` is the IP the app sees (rate limits are per client address).
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(client_address, 50000))
+        super().__init__(transport=transport, **kwargs)
         self.app = app
         self.host = app.state.host
         self.csrf_token = new_csrf_token(self.host.secret)

@@ -7,6 +7,8 @@ lint step enforces it.
 - Responses: ``ok`` (the success envelope), ``error`` / ``error_body`` (the error envelope
   with a real status); raise ``sv_common.errors`` domain exceptions from services instead
   where you can: one handler maps them to the envelope.
+- Limits: request bodies are capped at ``PATT_MAX_BODY_BYTES`` (1 MiB); a route that needs
+  more declares ``openapi_extra=body_limit(20 * 1024 * 1024)``.
 - Pages: ``render(request, "<plugin>/page.html", **context)``, ``render_fragment`` (a partial
   template to HTML, for ``template_slot``), ``static_url(plugin, path)``,
   ``csrf_token_for(request)`` for hand-built forms.
@@ -26,6 +28,7 @@ from patt_host.web.auth import (
     require_rank,
 )
 from patt_host.web.envelope import error, error_body, ok
+from patt_host.web.limits import body_limit
 from patt_host.web.templates import csrf_token_for, render, render_fragment, static_url
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "HostDep",
     "LoggedIn",
     "Officer",
+    "body_limit",
     "csrf_token_for",
     "current_actor",
     "error",

@@ -24,6 +24,17 @@ DOCS_CSP = (
 )
 
 
+NO_STORE = (b"cache-control", b"no-store")
+_AUTH_COOKIE_BYTES = AUTH_COOKIE.encode() + b"="
+
+
+def _carries_credentials(scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name in (b"authorization", b"x-api-key") or (name == b"cookie" and _AUTH_COOKIE_BYTES in value):
+            return True
+    return False
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app, *, hsts: bool = False, docs_prefix: str = "/api/docs"):
         self.app = app
@@ -45,11 +56,16 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         csp = self.docs_csp if scope["path"].startswith(self.docs_prefix) else self.csp
+        fixed = (*self.headers, csp)
+        if _carries_credentials(scope) and not scope["path"].startswith("/static/"):
+            # Pages and data for a logged-in user (profile, exports, admin) must not be kept
+            # by the browser's or a proxy's cache, where the next user of the machine finds them.
+            fixed = (*fixed, NO_STORE)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in (*self.headers, csp) if k not in present]
+                extra = [(k, v) for k, v in fixed if k not in present]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
@@ -59,13 +75,15 @@ class SecurityHeadersMiddleware:
 def needs_csrf(request: Request) -> bool:
     """Unsafe requests a browser could forge: cookie-authenticated ones and plain form posts.
 
-    Bearer-token and API-key clients are not exposed to CSRF (browsers never attach
-    those headers by themselves), and cross-site JSON needs a CORS preflight we never grant.
+    Bearer-token clients are not exposed to CSRF (browsers never attach that header by
+    themselves, and the cookie is then ignored), and cross-site JSON needs a CORS preflight
+    we never grant. Any other header (``X-API-Key`` included) exempts nothing: while a
+    cookie rides along, the token is required.
     """
     if request.method in SAFE_METHODS:
         return False
     headers = request.headers
-    if headers.get("authorization", "").lower().startswith("bearer ") or "x-api-key" in headers:
+    if headers.get("authorization", "").lower().startswith("bearer "):
         return False
     if AUTH_COOKIE in request.cookies:
         return True

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from patt_host.web import Officer, ok, require_officer
-from patt_identity import admin_players, admin_reference, matching_service
+from patt_identity import admin_players, admin_reference, authority, matching_service
 from patt_identity.events import emit_rank_changes
 from patt_identity.runtime import IdentityRuntime, RuntimeDep
 from patt_identity.schemas import (
@@ -24,17 +24,23 @@ from patt_identity.schemas import (
     RankUpdate,
     RoleRename,
 )
+from sv_common.auth import Actor
 from sv_common.auth.service import revoke_invite
 from sv_common.discord.role_access import never_assignable
 from sv_common.errors import Conflict
 from sv_common.identity.ranks import drain_rank_changes
 
 
-async def unit_of_work(rt: IdentityRuntime, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run ``work(session)`` in one transaction, then refresh the roster and emit rank events."""
+async def unit_of_work(rt: IdentityRuntime, actor: Actor, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``work(session)`` in one transaction, then refresh the roster and emit rank events.
+
+    Before committing, no player may have ended above the actor's rank (whatever the
+    path: override, link, rank remap); otherwise the whole change rolls back.
+    """
     async with rt.host.db.session() as session:
         result = await work(session)
         changes = drain_rank_changes(session)
+        await authority.check_rank_changes(session, actor, changes)
     rt.roster.invalidate()
     await emit_rank_changes(rt.host, changes)
     return result
@@ -52,40 +58,48 @@ def players_router() -> APIRouter:
             return ok(await admin_players.overview(session))
 
     @router.post("/players", name="admin_player_create", status_code=201)
-    async def create_player(body: PlayerCreate, rt: RuntimeDep):
+    async def create_player(body: PlayerCreate, actor: Officer, rt: RuntimeDep):
         async def work(session):
             player = await admin_players.create_player(
                 session, display_name=body.display_name, notes=body.notes
             )
             return {"id": player.id, "display_name": player.display_name}
 
-        return ok(await unit_of_work(rt, work), status_code=201)
+        return ok(await unit_of_work(rt, actor, work), status_code=201)
 
     @router.patch("/players/{player_id}", name="admin_player_update")
-    async def update_player(player_id: int, body: PlayerUpdate, rt: RuntimeDep):
+    async def update_player(player_id: int, body: PlayerUpdate, actor: Officer, rt: RuntimeDep):
         """Rename, (de)activate, set or clear the rank override, edit notes."""
         changes = body.model_dump(include=body.model_fields_set)
 
         async def work(session):
+            await authority.check_may_manage_player(session, actor, player_id)
+            if "rank_override_id" in changes:
+                await authority.check_may_grant(session, actor, changes["rank_override_id"])
             player = await admin_players.update_player(session, player_id, changes)
             return {"id": player.id, "display_name": player.display_name, "is_active": player.is_active}
 
-        return ok(await unit_of_work(rt, work))
+        return ok(await unit_of_work(rt, actor, work))
 
     @router.put("/players/{player_id}/discord", name="admin_player_discord")
-    async def link_discord(player_id: int, body: DiscordLink, rt: RuntimeDep):
+    async def link_discord(player_id: int, body: DiscordLink, actor: Officer, rt: RuntimeDep):
         async def work(session):
+            await authority.check_may_manage_player(session, actor, player_id)
             await admin_players.set_discord(session, player_id, body.discord_user_id)
             return {"player_id": player_id, "discord_user_id": body.discord_user_id}
 
-        return ok(await unit_of_work(rt, work))
+        return ok(await unit_of_work(rt, actor, work))
 
     @router.put("/characters/{character_id}/player", name="admin_character_owner")
-    async def character_owner(character_id: int, body: CharacterOwner, rt: RuntimeDep):
+    async def character_owner(character_id: int, body: CharacterOwner, actor: Officer, rt: RuntimeDep):
         """Assign a character to a player (moving it from any other), or unlink it."""
-        result = await unit_of_work(
-            rt, lambda session: admin_players.set_character_owner(session, character_id, body.player_id)
-        )
+
+        async def work(session):
+            for player_id in await admin_players.character_players(session, character_id, body.player_id):
+                await authority.check_may_manage_player(session, actor, player_id)
+            return await admin_players.set_character_owner(session, character_id, body.player_id)
+
+        result = await unit_of_work(rt, actor, work)
         if result is not None:
             await rt.host.emit("player.linked", player_id=result, character_id=character_id)
         return ok({"character_id": character_id, "player_id": result})
@@ -95,6 +109,7 @@ def players_router() -> APIRouter:
         """Create an invite code; DM it through the notification outbox when Discord allows."""
         hours = rt.settings.invite_expiry_hours
         async with rt.host.db.session() as session:
+            await authority.check_may_manage_player(session, actor, player_id)
             invite = await admin_players.new_invite(
                 session, player_id=player_id, created_by_player_id=actor.player_id, expiry_hours=hours
             )
@@ -138,30 +153,36 @@ def reference_router() -> APIRouter:
                 raise Conflict(f"The bot can never assign that Discord role: {problem}")
 
     @router.post("/ranks", name="admin_rank_create", status_code=201)
-    async def create_rank(body: RankCreate, rt: RuntimeDep):
+    async def create_rank(body: RankCreate, actor: Officer, rt: RuntimeDep):
         refuse_unassignable_role(rt, body.discord_role_id)
 
         async def work(session):
+            await authority.check_may_edit_rank(session, actor, None, body.level)
             rank, changes = await admin_reference.create_rank(session, body.model_dump())
             return {**admin_reference.rank_dict(rank), "players_changed": len(changes)}
 
-        return ok(await unit_of_work(rt, work), status_code=201)
+        return ok(await unit_of_work(rt, actor, work), status_code=201)
 
     @router.patch("/ranks/{rank_id}", name="admin_rank_update")
-    async def update_rank(rank_id: int, body: RankUpdate, rt: RuntimeDep):
+    async def update_rank(rank_id: int, body: RankUpdate, actor: Officer, rt: RuntimeDep):
         """Edit a rank; changing level, WoW rank index or Discord role recomputes every player."""
         changes = body.model_dump(include=body.model_fields_set)
         refuse_unassignable_role(rt, changes.get("discord_role_id"))
 
         async def work(session):
+            await authority.check_may_edit_rank(session, actor, rank_id, changes.get("level"))
             rank, rank_changes = await admin_reference.update_rank(session, rank_id, changes)
             return {**admin_reference.rank_dict(rank), "players_changed": len(rank_changes)}
 
-        return ok(await unit_of_work(rt, work))
+        return ok(await unit_of_work(rt, actor, work))
 
     @router.delete("/ranks/{rank_id}", name="admin_rank_delete")
-    async def delete_rank(rank_id: int, rt: RuntimeDep):
-        await unit_of_work(rt, lambda session: admin_reference.delete_rank(session, rank_id))
+    async def delete_rank(rank_id: int, actor: Officer, rt: RuntimeDep):
+        async def work(session):
+            await authority.check_may_edit_rank(session, actor, rank_id, None)
+            await admin_reference.delete_rank(session, rank_id)
+
+        await unit_of_work(rt, actor, work)
         return ok({"id": rank_id, "deleted": True})
 
     @router.get("/roles", name="admin_roles_data")
@@ -170,9 +191,11 @@ def reference_router() -> APIRouter:
             return ok(await admin_reference.list_roles(session))
 
     @router.patch("/roles/{role_id}", name="admin_role_rename")
-    async def rename_role(role_id: int, body: RoleRename, rt: RuntimeDep):
+    async def rename_role(role_id: int, body: RoleRename, actor: Officer, rt: RuntimeDep):
         return ok(
-            await unit_of_work(rt, lambda session: admin_reference.rename_role(session, role_id, body.name))
+            await unit_of_work(
+                rt, actor, lambda session: admin_reference.rename_role(session, role_id, body.name)
+            )
         )
 
     @router.get("/classes", name="admin_classes_data")

@@ -140,6 +140,14 @@ async def set_discord(session: AsyncSession, player_id: int, discord_user_id: in
     return await player_service.link_discord(session, player_id=player_id, discord_user_id=discord_user_id)
 
 
+async def character_players(session: AsyncSession, character_id: int, new_player_id: int | None) -> list[int]:
+    """The players a move of this character touches: its current owner and the new one."""
+    current = await session.scalar(
+        select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+    )
+    return [pid for pid in {current, new_player_id} if pid is not None]
+
+
 async def set_character_owner(session: AsyncSession, character_id: int, player_id: int | None) -> int | None:
     """Link the character to ``player_id`` (moving it), or unlink it with None."""
     if player_id is None:

@@ -26,22 +26,28 @@ from sv_common.auth.service import (
     register_with_invite,
     revoke_all_tokens,
 )
-
-
-async def check_login_limits(rt: IdentityRuntime, request: Request, username: str) -> None:
-    """Per client IP and per username (so a botnet cannot grind one account either)."""
-    await rt.hit(limit_key("login-ip", client_ip(request)), rt.settings.login_per_ip)
-    await rt.hit(limit_key("login-user", normalise_username(username)), rt.settings.login_per_username)
+from sv_common.errors import Unauthorized
 
 
 async def password_login(rt: IdentityRuntime, request: Request, username: str, password: str):
-    """Rate-limited password check; returns ``(user, token)`` (raises Unauthorized/Forbidden)."""
-    await check_login_limits(rt, request, username)
-    async with rt.host.db.session() as session:
-        user = await authenticate_password(session, username=username, password=password)
-        token = await accounts.new_session(session, rt.host, user)
-    # A successful login clears the per-username counter (the per-IP one keeps counting).
-    await rt.limiter.reset(limit_key("login-user", normalise_username(username)))
+    """Rate-limited password check; returns ``(user, token)`` (raises Unauthorized/Forbidden).
+
+    Two brakes, neither of which locks the account: a limit per client IP, and a delay that
+    grows with each failure of this username *from this IP*. Someone guessing from
+    elsewhere never stops the real user, who logs in from their own address.
+    """
+    ip = client_ip(request)
+    guesser = limit_key("login-user-ip", f"{normalise_username(username)}\0{ip}")
+    await rt.hit(limit_key("login-ip", ip), rt.settings.login_per_ip)
+    await rt.login_backoff.check(guesser)
+    try:
+        async with rt.host.db.session() as session:
+            user = await authenticate_password(session, username=username, password=password)
+            token = await accounts.new_session(session, rt.host, user)
+    except Unauthorized:
+        await rt.login_backoff.failed(guesser)
+        raise
+    await rt.login_backoff.reset(guesser)
     return user, token
 
 

@@ -30,8 +30,10 @@ class IdentitySettings(BaseSettings):
     # is set, so every web process shares them; otherwise they are per process.
     login_ip_limit: int = Field(20, ge=1)  # per client IP
     login_ip_window: int = Field(300, ge=1)
-    login_username_limit: int = Field(10, ge=1)  # per username, across IPs
-    login_username_window: int = Field(900, ge=1)
+    # Failed logins per (username, client IP): the first `free` cost nothing, then each one
+    # doubles the wait (1 s, 2 s, 4 s ... up to `max`). Never a lock on the account itself.
+    login_backoff_free: int = Field(3, ge=0)
+    login_backoff_max_seconds: int = Field(900, ge=1)
     register_ip_limit: int = Field(10, ge=1)  # registrations = invite redemptions, per IP
     register_ip_window: int = Field(3600, ge=1)
     password_limit: int = Field(10, ge=1)  # password checks (change, delete account) per user
@@ -51,10 +53,6 @@ class IdentitySettings(BaseSettings):
     @property
     def login_per_ip(self) -> RateLimit:
         return RateLimit(self.login_ip_limit, self.login_ip_window)
-
-    @property
-    def login_per_username(self) -> RateLimit:
-        return RateLimit(self.login_username_limit, self.login_username_window)
 
     @property
     def register_per_ip(self) -> RateLimit:

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 
 from patt_identity.config import IdentitySettings, RateLimit
 from patt_identity.roster_cache import RosterCache
-from sv_common.auth.ratelimit import RateLimiter
+from sv_common.auth.ratelimit import FailureBackoff, RateLimiter
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
@@ -23,6 +23,9 @@ class IdentityRuntime:
         self.host = host
         self.settings = settings
         self.limiter = RateLimiter(host.redis)
+        self.login_backoff = FailureBackoff(
+            host.redis, free=settings.login_backoff_free, max_seconds=settings.login_backoff_max_seconds
+        )
         self.roster = RosterCache(
             ttl_seconds=settings.roster_cache_seconds, recheck_seconds=settings.roster_recheck_seconds
         )

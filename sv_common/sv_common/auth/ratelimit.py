@@ -17,6 +17,11 @@ caller who waits ``retry_after`` seconds is let in.
 - **In-process** (no client): a dict of deques guarded by a lock. Each hit prunes its key;
   a periodic sweep drops idle keys and ``max_keys`` caps memory (least recently hit keys go
   first), so a flood of distinct keys cannot grow it without bound.
+
+``FailureBackoff`` is the other tool: it counts *failures* only (e.g. per username and
+client IP) and, after a few free ones, makes that key wait a delay that doubles with every
+further failure. Nobody else is locked out by it: a key is one attacker's view of one
+account, so the real user (another IP) is never refused because of someone else's guesses.
 """
 
 from __future__ import annotations
@@ -55,6 +60,28 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local retry = tonumber(oldest[2]) + window - now
 if retry < 1 then retry = 1 end
 return retry
+"""
+
+
+# Returns the milliseconds the key must still wait (0 = go ahead); ARGV[1] == "fail" also
+# records a failure. The delay after n failures (n > free) is base * 2^(n - free - 1), capped.
+_BACKOFF_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local free, base, cap, forget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local last = tonumber(redis.call('HGET', KEYS[1], 't') or '0')
+if ARGV[1] == 'fail' then
+  n = n + 1
+  last = now
+  redis.call('HSET', KEYS[1], 'n', n, 't', now)
+  redis.call('PEXPIRE', KEYS[1], forget)
+end
+if n <= free then return 0 end
+local delay = math.min(cap, base * math.pow(2, n - free - 1))
+local wait = last + delay - now
+if wait < 0 then return 0 end
+return wait
 """
 
 
@@ -155,3 +182,88 @@ class RateLimiter:
             except (RedisConnectionError, RedisTimeoutError):
                 log.warning("rate limit for %r counted in-process: Redis unreachable", key)
         return self._memory.hit(key, limit, window)
+
+
+def backoff_delay(failures: int, *, free: int, base: float, cap: float) -> float:
+    """Seconds to wait after ``failures`` failures: 0 for the first ``free``, then doubling."""
+    if failures <= free:
+        return 0.0
+    return min(cap, base * 2 ** min(failures - free - 1, 62))
+
+
+class FailureBackoff:
+    """A growing delay per key after repeated failures (see the module docstring).
+
+    ``check(key)`` raises RateLimited while the key must wait; ``failed(key)`` records a
+    failure (and raises too, when the next attempt must wait); ``reset(key)`` forgets it.
+    Failures are forgotten ``forget_seconds`` after the last one. Shared through Redis
+    when a client is given, with the same in-process fallback as ``RateLimiter``.
+    """
+
+    def __init__(
+        self,
+        redis: Any = None,
+        *,
+        free: int = 3,
+        base_seconds: float = 1.0,
+        max_seconds: float = 900.0,
+        forget_seconds: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ):
+        self.redis = redis
+        self.free, self.base, self.cap, self.forget = free, base_seconds, max_seconds, forget_seconds
+        self._clock = clock
+        self._max_keys = max_keys
+        self._memory: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._script = redis.register_script(_BACKOFF_LUA) if redis is not None else None
+
+    async def check(self, key: str) -> None:
+        """Raise RateLimited while ``key`` must still wait after its failures."""
+        wait = await self._run(key, fail=False)
+        if wait > 0:
+            raise _refuse(wait)
+
+    async def failed(self, key: str) -> float:
+        """Record one failure; return the seconds the key must now wait before trying again."""
+        return await self._run(key, fail=True)
+
+    async def reset(self, key: str) -> None:
+        with self._lock:
+            self._memory.pop(key, None)
+        if self.redis is not None:
+            try:
+                await self.redis.delete(KEY_PREFIX + "backoff:" + key)
+            except (RedisConnectionError, RedisTimeoutError):
+                log.warning("backoff reset of %r skipped: Redis unreachable", key)
+
+    async def _run(self, key: str, *, fail: bool) -> float:
+        if self._script is not None:
+            try:
+                args = [
+                    "fail" if fail else "check",
+                    self.free,
+                    math.ceil(self.base * 1000),
+                    math.ceil(self.cap * 1000),
+                    math.ceil(self.forget * 1000),
+                ]
+                return int(await self._script(keys=[KEY_PREFIX + "backoff:" + key], args=args)) / 1000
+            except (RedisConnectionError, RedisTimeoutError):
+                log.warning("backoff for %r counted in-process: Redis unreachable", key)
+        return self._memory_run(key, fail)
+
+    def _memory_run(self, key: str, fail: bool) -> float:
+        with self._lock:
+            now = self._clock()
+            count, last = self._memory.get(key, (0, now))
+            if count and now - last > self.forget:
+                count = 0
+            if fail:
+                count, last = count + 1, now
+                self._memory[key] = (count, last)
+                self._memory.move_to_end(key)
+                while len(self._memory) > self._max_keys:
+                    self._memory.popitem(last=False)
+            delay = backoff_delay(count, free=self.free, base=self.base, cap=self.cap)
+            return max(0.0, last + delay - now)

@@ -196,8 +196,10 @@ async def test_discord_role_mapping_edit_recomputes_ranks(officer_client, guild,
     assert bad.status_code == 422
 
 
-async def test_rank_create_and_delete(officer_client, guild):
-    client = officer_client
+async def test_rank_create_and_delete(make_client, guild, log_in):
+    # Ranks above every officer's own (level 6 here) are the guild leader's to create.
+    client = await make_client()
+    await log_in(client, await guild.member("Guild Leader"))
     created = await client.post(
         "/api/v1/admin/ranks", json={"name": "Raider", "level": 6, "scheduling_weight": 2}
     )

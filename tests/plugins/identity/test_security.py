@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from patt_host.testing.client import PattClient
+from patt_host.testing.waiting import eventually
+
 PASSWORD = "correct horse battery"
 
 
@@ -35,25 +38,57 @@ async def test_login_rate_limit_per_ip_is_shared_through_redis(make_client, guil
     assert int(page.headers["retry-after"]) >= 1
 
 
-async def test_login_rate_limit_per_username(make_client, guild, monkeypatch):
-    monkeypatch.setenv("PATT_IDENTITY_LOGIN_USERNAME_LIMIT", "2")
+async def test_wrong_passwords_from_elsewhere_never_lock_the_real_user_out(make_client, guild):
+    """Defect 1: ten wrong passwords used to lock the account for everyone for 15 minutes."""
     member = await guild.member()
     client = await make_client()
-    for _ in range(2):
-        wrong = await client.post(
+    attacker = PattClient(client.app, client_address="203.0.113.7")
+    statuses = []
+    for _ in range(12):
+        response = await attacker.post(
             "/api/v1/auth/login", json={"username": member.username, "password": "wrong pw"}
         )
-        assert wrong.status_code == 401
-    # The right password no longer helps: that account is being guessed.
-    blocked = await client.post(
+        statuses.append(response.status_code)
+    # The attacker is slowed down: after three free failures it must wait before guessing again.
+    assert statuses[:3] == [401, 401, 401] and 429 in statuses[3:]
+    assert set(statuses) <= {401, 429}
+    # The real user, from their own address and with the right password, gets in at once.
+    real = PattClient(client.app, client_address="198.51.100.2")
+    response = await real.post(
         "/api/v1/auth/login", json={"username": member.username.upper(), "password": PASSWORD}
     )
-    assert blocked.status_code == 429 and "retry-after" in blocked.headers
+    assert response.status_code == 200, response.text
+    await attacker.aclose()
+    await real.aclose()
+
+
+async def test_login_delay_grows_with_each_failure_per_username_and_address(make_client, guild, monkeypatch):
+    monkeypatch.setenv("PATT_IDENTITY_LOGIN_BACKOFF_FREE", "0")
+    member = await guild.member()
+    client = await make_client()
+    wrong = {"username": member.username, "password": "wrong pw"}
+    assert (await client.post("/api/v1/auth/login", json=wrong)).status_code == 401
+    first = await client.post("/api/v1/auth/login", json=wrong)
+    assert first.status_code == 429 and first.json()["error"]["code"] == "rate_limited"
+    assert first.headers["retry-after"] == "1"
+    # The right password does not skip the wait either: this address is the one guessing.
+    right = {"username": member.username, "password": PASSWORD}
+    assert (await client.post("/api/v1/auth/login", json=right)).status_code == 429
     # Another account from the same address is unaffected.
     other = await guild.member()
     assert (
         await client.post("/api/v1/auth/login", json={"username": other.username, "password": PASSWORD})
     ).status_code == 200
+    # Once the delay has passed, a second failure doubles it.
+    second = await eventually(lambda: _not_limited(client, wrong), timeout=5)
+    assert second.status_code == 401
+    doubled = await client.post("/api/v1/auth/login", json=wrong)
+    assert doubled.status_code == 429 and doubled.headers["retry-after"] == "2"
+
+
+async def _not_limited(client, body):
+    response = await client.post("/api/v1/auth/login", json=body)
+    return response if response.status_code != 429 else None
 
 
 async def test_registration_and_invite_redemption_are_rate_limited(make_client, guild, monkeypatch):
@@ -155,3 +190,25 @@ async def test_session_cookie_is_secure_in_production(make_client, guild):
     )
     assert response.status_code == 200
     assert "Secure" in response.headers["set-cookie"] and "HttpOnly" in response.headers["set-cookie"]
+
+
+async def test_an_api_key_header_does_not_exempt_a_cookie_request_from_csrf(client, guild, log_in):
+    """Defect 6: any X-API-Key header used to skip the CSRF check while the cookie authenticated."""
+    member = await guild.member()
+    await log_in(client, member)
+    client.send_csrf = False
+    forged = await client.post("/api/v1/auth/logout-all", headers={"X-API-Key": "anything"})
+    assert forged.status_code == 403 and forged.json()["error"]["code"] == "csrf_failed"
+    client.send_csrf = True
+    me = await client.get("/api/v1/auth/me")
+    assert me.status_code == 200  # the session survived the forged request
+
+
+async def test_member_data_responses_are_not_cached(client, guild, log_in):
+    officer = await guild.member("Officer")
+    await log_in(client, officer)
+    paths = ("/api/v1/auth/me", "/profile", "/api/v1/me/export", "/api/v1/admin/players", "/admin/players")
+    for path in paths:
+        response = await client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        assert response.headers["cache-control"] == "no-store", path

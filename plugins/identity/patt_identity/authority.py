@@ -1,0 +1,78 @@
+"""Who may change whom: the rank ceiling of every officer action.
+
+The rule: nobody edits a player (or invites, links or moves characters to one) whose rank
+is at or above their own, and nobody grants a rank above their own, whether directly (a
+rank override), through a rank edit (level, in-game index, Discord role) or as a side
+effect (a character or Discord link that the rank rule turns into a higher rank).
+Holders of the highest rank that exists (the guild leader) are the only exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sv_common.auth import Actor
+from sv_common.errors import Forbidden, NotFound
+from sv_common.identity.models import GuildRank, Player
+from sv_common.identity.ranks import RankChange
+
+ABOVE_YOU = "You cannot change a player whose rank is at or above your own."
+GRANT_ABOVE = "You cannot grant a rank above your own."
+RANK_ABOVE = "You cannot change a rank at or above your own."
+
+
+async def _is_top(session: AsyncSession, actor: Actor) -> bool:
+    top = await session.scalar(select(func.max(GuildRank.level)))
+    return top is not None and actor.rank_level >= top
+
+
+async def _rank_level(session: AsyncSession, rank_id: int | None) -> int:
+    if rank_id is None:
+        return 0
+    rank = await session.get(GuildRank, rank_id)
+    if rank is None:
+        raise NotFound("That rank does not exist.")
+    return rank.level
+
+
+async def check_may_manage_player(session: AsyncSession, actor: Actor, player_id: int) -> None:
+    """Refuse when the player's current rank is at or above the actor's (themselves included)."""
+    player = await session.get(Player, player_id)
+    if player is None:
+        raise NotFound("That player does not exist.")
+    if await _is_top(session, actor):
+        return
+    if player.id == actor.player_id or await _rank_level(session, player.guild_rank_id) >= actor.rank_level:
+        raise Forbidden(ABOVE_YOU, code="rank_too_high")
+
+
+async def check_may_grant(session: AsyncSession, actor: Actor, rank_id: int | None) -> None:
+    """Refuse a rank above the actor's own."""
+    if await _rank_level(session, rank_id) > actor.rank_level and not await _is_top(session, actor):
+        raise Forbidden(GRANT_ABOVE, code="rank_too_high")
+
+
+async def check_may_edit_rank(
+    session: AsyncSession, actor: Actor, rank_id: int | None, new_level: int | None
+) -> None:
+    """Rank edits: only ranks below the actor's, and never moved to the actor's level or above."""
+    if await _is_top(session, actor):
+        return
+    levels = [new_level] if new_level is not None else []
+    if rank_id is not None:
+        levels.append(await _rank_level(session, rank_id))
+    if any(level >= actor.rank_level for level in levels):
+        raise Forbidden(RANK_ABOVE, code="rank_too_high")
+
+
+async def check_rank_changes(session: AsyncSession, actor: Actor, changes: Iterable[RankChange]) -> None:
+    """The safety net after any unit of work: no player may end above the actor's rank."""
+    new_ids = {change.new_rank_id for change in changes if change.new_rank_id is not None}
+    if not new_ids or await _is_top(session, actor):
+        return
+    highest = await session.scalar(select(func.max(GuildRank.level)).where(GuildRank.id.in_(new_ids)))
+    if highest is not None and highest > actor.rank_level:
+        raise Forbidden(GRANT_ABOVE, code="rank_too_high")
