@@ -18,6 +18,7 @@ from patt_host.web.errors import install_error_handlers
 from patt_host.web.limits import BodySizeLimitMiddleware
 from patt_host.web.security import SecurityHeadersMiddleware, csrf_protect
 from patt_host.web.templates import build_environment
+from patt_host.web.validation import validate_edge
 
 log = logging.getLogger("patt.app")
 
@@ -107,7 +108,7 @@ def create_app(
         docs_url="/api/docs" if docs else None,
         redoc_url=None,
         openapi_url="/api/openapi.json" if docs else None,
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(csrf_protect), Depends(validate_edge)],
     )
     app.state.host = host
     host.secret  # noqa: B018 - fail at build time, not on the first request, without JWT_SECRET_KEY in production

@@ -18,6 +18,9 @@ class HostSettings(BaseSettings):
 
     database_url: str | None = Field(None, description="PostgreSQL URL; unset = embedded PostgreSQL")
     redis_url: str | None = Field(None, description="Redis URL; set = arq queue and shared rate limits")
+    database_connect_timeout: float = Field(5.0, gt=0, description="seconds to open a connection")
+    database_pool_timeout: float = Field(10.0, gt=0, description="seconds to wait for a pooled connection")
+    database_command_timeout: float = Field(30.0, gt=0, description="seconds any one statement may take")
     patt_data_dir: Path = Path("var")
     patt_site: str = "patt"
     app_env: str = "development"
@@ -39,6 +42,7 @@ class HostSettings(BaseSettings):
     # /-/plugins lists routes and jobs: officers only unless this is set.
     patt_public_introspection: bool = False
     patt_run_scheduler: bool | None = None
+    patt_run_bot: bool | None = None  # unset: `patt serve` runs the bot when a token is set
     patt_max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="request body limit (routes may raise it)"
     )

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     from sv_common.db import Database
 
+REDIS_TIMEOUT = 0.5  # seconds; see open()
+
 log = logging.getLogger("patt.host")
 
 
@@ -134,11 +136,26 @@ class Host:
         if self._db is None:
             from sv_common.db import Database
 
-            self._db = Database(self.database_url())
+            self._db = Database(
+                self.database_url(),
+                connect_timeout=self.settings.database_connect_timeout,
+                pool_timeout=self.settings.database_pool_timeout,
+                command_timeout=self.settings.database_command_timeout,
+            )
         if self.settings.redis_url and self.redis is None:
             from redis.asyncio import Redis
 
-            self.redis = Redis.from_url(self.settings.redis_url)
+            # Bounded socket waits: a stalled Redis fails fast (rate limits then fall back
+            # to in-process counting) instead of hanging logins.
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            self.redis = Redis.from_url(
+                self.settings.redis_url,
+                socket_timeout=REDIS_TIMEOUT,
+                socket_connect_timeout=REDIS_TIMEOUT,
+                retry=Retry(NoBackoff(), 0),  # the callers fall back; retries only multiply the wait
+            )
 
     @asynccontextmanager
     async def running(self, app: Any = None, *, services: bool = False) -> AsyncIterator[Host]:

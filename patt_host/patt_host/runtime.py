@@ -19,6 +19,14 @@ def scheduler_wanted(host: Host) -> bool:
     return not host.settings.redis_url
 
 
+def bot_wanted(host: Host) -> bool:
+    """``PATT_RUN_BOT`` decides when set (several web processes: false, and one ``patt bot``);
+    otherwise the bot runs wherever a token is configured."""
+    if host.settings.discord_bot_token is None:
+        return False
+    return True if host.settings.patt_run_bot is None else host.settings.patt_run_bot
+
+
 class Services:
     """The scheduler loop and bot task one process started; :meth:`stop` undoes :meth:`start`."""
 
@@ -35,7 +43,7 @@ class Services:
             host.status["scheduler"] = "arq" if host.settings.redis_url else "off"
         if host.demo_discord is not None:  # `patt demo`: the bot talks to an in-process fake Discord
             await host.demo_discord.start(host)
-        if host.settings.discord_bot_token is not None:
+        if bot_wanted(host):
             from patt_host.bot import start_bot_task
 
             self.bot_task = start_bot_task(host)

@@ -6,14 +6,18 @@ from typing import Any
 
 import httpx
 
-from sv_common.auth.csrf import CSRF_COOKIE, CSRF_HEADER, new_csrf_token
+from sv_common.auth.csrf import CSRF_HEADER, csrf_cookie_name, new_csrf_token
 
 #: The signing secret of every test host (long enough for production rules).
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 class PattClient(httpx.AsyncClient):
-    """Sends the CSRF cookie and header like a page would; set ``send_csrf = False`` to test refusal."""
+    """Sends the CSRF cookie and header like a page would; set ``send_csrf = False`` to test refusal.
+
+    It starts with an anonymous CSRF token and follows the server when a response sets a new
+    one (a login rotates it), so ``csrf_token`` is always the one a page would hold now.
+    """
 
     def __init__(self, app: Any, *, client_address: str = "127.0.0.1", **kwargs: Any):
         kwargs.setdefault("base_url", "http://testserver")
@@ -23,8 +27,9 @@ class PattClient(httpx.AsyncClient):
         super().__init__(transport=transport, **kwargs)
         self.app = app
         self.host = app.state.host
+        self.csrf_cookie = csrf_cookie_name(self.host.settings.production)
         self.csrf_token = new_csrf_token(self.host.secret)
-        self.cookies.set(CSRF_COOKIE, self.csrf_token)
+        self.cookies.set(self.csrf_cookie, self.csrf_token)
         self.send_csrf = True
 
     async def request(self, method: str, url: Any, **kwargs: Any) -> httpx.Response:
@@ -32,7 +37,14 @@ class PattClient(httpx.AsyncClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault(CSRF_HEADER, self.csrf_token)
             kwargs["headers"] = headers
-        return await super().request(method, url, **kwargs)
+        response = await super().request(method, url, **kwargs)
+        fresh = response.cookies.get(self.csrf_cookie)
+        if fresh:
+            # Keep exactly one CSRF cookie in the jar (a browser replaces it the same way).
+            self.cookies.delete(self.csrf_cookie)
+            self.cookies.set(self.csrf_cookie, fresh)
+            self.csrf_token = fresh
+        return response
 
     def data(self, response: httpx.Response) -> Any:
         """The ``data`` of a successful envelope (asserts the envelope is ok)."""

@@ -11,7 +11,8 @@ lint step enforces it.
   more declares ``openapi_extra=body_limit(20 * 1024 * 1024)``.
 - Pages: ``render(request, "<plugin>/page.html", **context)``, ``render_fragment`` (a partial
   template to HTML, for ``template_slot``), ``static_url(plugin, path)``,
-  ``csrf_token_for(request)`` for hand-built forms.
+  ``csrf_token_for(request)`` for hand-built forms, ``rotate_csrf(response, host=, session_token=)``
+  whenever a route sets a new session cookie (login), so the CSRF token follows the session.
 - Who is asking (``Annotated`` dependencies): ``ActorDep`` (actor or None), ``LoggedIn``,
   ``Officer``, ``HostDep``; and the dependency functions ``current_actor``,
   ``require_actor``, ``require_officer``, ``require_rank(level)`` for ``dependencies=[...]``.
@@ -29,7 +30,7 @@ from patt_host.web.auth import (
 )
 from patt_host.web.envelope import error, error_body, ok
 from patt_host.web.limits import body_limit
-from patt_host.web.templates import csrf_token_for, render, render_fragment, static_url
+from patt_host.web.templates import csrf_token_for, render, render_fragment, rotate_csrf, static_url
 
 __all__ = [
     "ActorDep",
@@ -47,5 +48,6 @@ __all__ = [
     "require_actor",
     "require_officer",
     "require_rank",
+    "rotate_csrf",
     "static_url",
 ]

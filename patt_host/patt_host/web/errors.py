@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from patt_host.web.envelope import error
+from patt_host.web.failures import RETRY_AFTER_SECONDS, classify, describe
 from sv_common.errors import DomainError, RateLimited
 
 log = logging.getLogger("patt.web")
@@ -97,6 +98,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
+        kind = classify(exc)
+        if kind == "unavailable":
+            log.warning("service unavailable on %s %s: %s", request.method, request.url.path, describe(exc))
+            # The friendly page must render without the database: show it as to a visitor.
+            request.state.actor = None
+            return await _respond(
+                request,
+                503,
+                "service_unavailable",
+                "The site cannot reach its database right now. Please try again in a moment.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        if kind == "invalid":
+            return await _respond(
+                request, 422, "validation_failed", "The request holds a value the database cannot store."
+            )
+        if kind == "conflict":
+            return await _respond(
+                request, 409, "conflict", "That conflicts with a change made at the same moment. Try again."
+            )
         error_id = secrets.token_hex(4)
         log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
         return await _respond(

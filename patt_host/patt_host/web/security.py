@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from sv_common.auth.constants import AUTH_COOKIE
-from sv_common.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_matches
+from sv_common.auth.csrf import CSRF_FIELD, CSRF_HEADER, csrf_cookie_name, csrf_matches
 from sv_common.errors import Forbidden
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -102,6 +102,7 @@ async def csrf_protect(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             presented = value if isinstance(value, str) else None
-    secret = request.app.state.host.secret
-    if not csrf_matches(secret, request.cookies.get(CSRF_COOKIE), presented):
+    host = request.app.state.host
+    cookie = request.cookies.get(csrf_cookie_name(host.settings.production))
+    if not csrf_matches(host.secret, cookie, presented, request.cookies.get(AUTH_COOKIE)):
         raise Forbidden("Missing or invalid CSRF token. Reload the page and try again.", code="csrf_failed")

@@ -16,7 +16,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 from markupsafe import Markup, escape
 
 from patt_host.web.auth import current_actor
-from sv_common.auth.csrf import CSRF_COOKIE, new_csrf_token, valid_csrf_token
+from sv_common.auth.constants import AUTH_COOKIE
+from sv_common.auth.csrf import csrf_cookie_name, new_csrf_token, valid_csrf_token
 
 if TYPE_CHECKING:
     from patt_host.host import Host
@@ -77,29 +78,45 @@ def static_url(plugin: str, path: str) -> str:
 
 
 def csrf_token_for(request: Request) -> str:
-    """This request's CSRF token (the cookie's, or a new one set on the response)."""
+    """This request's CSRF token (the cookie's, or a new one set on the response).
+
+    The token is bound to the session cookie, so a token from before a login (or from
+    another session) is replaced rather than reused.
+    """
     token = getattr(request.state, "csrf_token", None)
     if token is None:
-        secret = request.app.state.host.secret
-        token = request.cookies.get(CSRF_COOKIE)
-        if not valid_csrf_token(secret, token):
-            token = new_csrf_token(secret)
+        host = request.app.state.host
+        session_token = request.cookies.get(AUTH_COOKIE)
+        token = request.cookies.get(csrf_cookie_name(host.settings.production))
+        if not valid_csrf_token(host.secret, token, session_token):
+            token = new_csrf_token(host.secret, session_token)
             request.state.csrf_new = True
         request.state.csrf_token = token
     return token
 
 
+def _set_csrf(response, host: Any, token: str) -> None:
+    response.set_cookie(
+        csrf_cookie_name(host.settings.production),
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=host.settings.production,
+        path="/",
+    )
+
+
 def set_csrf_cookie(request: Request, response) -> None:
     if getattr(request.state, "csrf_new", False):
-        host = request.app.state.host
-        response.set_cookie(
-            CSRF_COOKIE,
-            request.state.csrf_token,
-            httponly=True,
-            samesite="lax",
-            secure=host.settings.production,
-            path="/",
-        )
+        _set_csrf(response, request.app.state.host, request.state.csrf_token)
+
+
+def rotate_csrf(response, *, host: Any, session_token: str | None) -> str:
+    """Give ``response`` a fresh CSRF cookie bound to the new session (call at login, when the
+    session cookie changes); returns the token for a page rendered with it."""
+    token = new_csrf_token(host.secret, session_token)
+    _set_csrf(response, host, token)
+    return token
 
 
 async def render_fragment(request: Request, template: str, context: dict[str, Any] | None = None) -> Markup:

@@ -4,7 +4,7 @@ The rule: nobody edits a player (or invites, links or moves characters to one) w
 is at or above their own, and nobody grants a rank above their own, whether directly (a
 rank override), through a rank edit (level, in-game index, Discord role) or as a side
 effect (a character or Discord link that the rank rule turns into a higher rank).
-Holders of the highest rank that exists (the guild leader) are the only exception.
+Holders of the highest rank any active player holds (the guild leader) are the only exception.
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ RANK_ABOVE = "You cannot change a rank at or above your own."
 
 
 async def _is_top(session: AsyncSession, actor: Actor) -> bool:
-    top = await session.scalar(select(func.max(GuildRank.level)))
+    """True for whoever holds the highest rank any active player holds (the guild leader;
+    a rank nobody holds, e.g. one just created above everyone, does not change who leads)."""
+    top = await session.scalar(
+        select(func.max(GuildRank.level))
+        .join(Player, Player.guild_rank_id == GuildRank.id)
+        .where(Player.is_active)
+    )
     return top is not None and actor.rank_level >= top
 
 

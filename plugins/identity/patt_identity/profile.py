@@ -134,8 +134,13 @@ async def update_characters(
 
 
 async def replace_availability(session: AsyncSession, player_id: int, days: list[DayAvailability]) -> None:
-    """Store the week as given (one row per listed day; unlisted days are cleared)."""
+    """Store the week as given (one row per listed day; unlisted days are cleared).
+
+    The player row is locked first, so two saves at the same moment run one after the
+    other (delete-then-insert without it collided on the unique day index).
+    """
     await get_player(session, player_id)
+    await session.execute(select(Player.id).where(Player.id == player_id).with_for_update())
     seen = {d.day_of_week for d in days}
     if len(seen) != len(days):
         raise ValidationFailed("Each day may appear only once.")

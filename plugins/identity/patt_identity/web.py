@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 from markupsafe import Markup, escape
 
+from patt_host.web import rotate_csrf
 from sv_common.auth.constants import AUTH_COOKIE
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ def set_session_cookie(response: Response, token: str, *, host: HostAPI) -> None
         secure=host.settings.production,
         path="/",
     )
+    # A new session gets a new CSRF token: one planted before the login is worthless.
+    rotate_csrf(response, host=host, session_token=token)
 
 
 def clear_session_cookie(response: Response, *, host: HostAPI) -> None:

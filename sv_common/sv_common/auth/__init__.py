@@ -12,7 +12,14 @@ from typing import Any
 
 from sv_common.auth.actor import Actor
 from sv_common.auth.constants import AUTH_COOKIE
-from sv_common.auth.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, csrf_matches, new_csrf_token
+from sv_common.auth.csrf import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    csrf_cookie_name,
+    csrf_matches,
+    new_csrf_token,
+)
 from sv_common.auth.invites import (
     INVITE_ALPHABET,
     INVITE_CODE_LENGTH,
@@ -66,6 +73,7 @@ __all__ = [
     "RateLimiter",
     "TokenClaims",
     "check_password_policy",
+    "csrf_cookie_name",
     "csrf_matches",
     "decode_token",
     "generate_invite_code",

@@ -12,6 +12,7 @@ import asyncio
 
 import bcrypt
 
+from sv_common.auth.weak_passwords import weakness
 from sv_common.errors import ValidationFailed
 
 BCRYPT_ROUNDS = 12
@@ -19,8 +20,9 @@ MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt's input limit
 
 
-def check_password_policy(pw: str) -> None:
-    """Raise ValidationFailed unless ``pw`` has at least 8 characters and at most 72 UTF-8 bytes."""
+def check_password_policy(pw: str, *, username: str | None = None) -> None:
+    """Raise ValidationFailed unless ``pw`` has 8 characters to 72 UTF-8 bytes and is not
+    weak: not a common password, not containing ``username``, not a trivial repetition."""
     if not isinstance(pw, str) or len(pw) < MIN_PASSWORD_CHARS:
         raise ValidationFailed(f"Passwords need at least {MIN_PASSWORD_CHARS} characters.")
     if len(pw.encode("utf-8")) > MAX_PASSWORD_BYTES:
@@ -28,6 +30,9 @@ def check_password_policy(pw: str) -> None:
             f"That password is too long (at most {MAX_PASSWORD_BYTES} bytes; "
             "some characters count as several)."
         )
+    reason = weakness(pw, username=username)
+    if reason is not None:
+        raise ValidationFailed(reason, code="weak_password")
 
 
 def hash_password(pw: str, *, rounds: int = BCRYPT_ROUNDS) -> str:

@@ -13,7 +13,8 @@ caller who waits ``retry_after`` seconds is let in.
   exact across every web, worker and bot process. The script reads Redis' own clock
   (``TIME``) so processes with skewed clocks agree. If Redis cannot be reached the limiter
   falls back to the in-process store (logged) rather than failing open or locking
-  everybody out.
+  everybody out. After a failure the fallback is used at once for a few seconds (no
+  second socket timeout per request), then Redis is tried again.
 - **In-process** (no client): a dict of deques guarded by a lock. Each hit prunes its key;
   a periodic sweep drops idle keys and ``max_keys`` caps memory (least recently hit keys go
   first), so a flood of distinct keys cannot grow it without bound.
@@ -31,6 +32,7 @@ import math
 import secrets
 import threading
 import time
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
@@ -83,6 +85,22 @@ local wait = last + delay - now
 if wait < 0 then return 0 end
 return wait
 """
+
+
+class _Outage:
+    """Remembers, per Redis client, that it just failed: for ``COOL_DOWN`` seconds every limiter
+    on that client counts in-process at once instead of waiting out another socket timeout."""
+
+    COOL_DOWN = 5.0
+    _down_until: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def skip(cls, redis: Any) -> bool:
+        return time.monotonic() < cls._down_until.get(redis, 0.0)
+
+    @classmethod
+    def failed(cls, redis: Any) -> None:
+        cls._down_until[redis] = time.monotonic() + cls.COOL_DOWN
 
 
 def _refuse(retry_after: float) -> RateLimited:
@@ -166,20 +184,22 @@ class RateLimiter:
     async def reset(self, key: str) -> None:
         """Forget every attempt under ``key`` (e.g. after a successful login)."""
         self._memory.reset(key)
-        if self.redis is not None:
+        if self.redis is not None and not _Outage.skip(self.redis):
             try:
                 await self.redis.delete(KEY_PREFIX + key)
             except (RedisConnectionError, RedisTimeoutError):
+                _Outage.failed(self.redis)
                 log.warning("rate limit reset of %r skipped: Redis unreachable", key)
 
     async def _hit(self, key: str, limit: int, window: float) -> float:
-        if self._script is not None:
+        if self._script is not None and not _Outage.skip(self.redis):
             try:
                 window_ms = max(1, math.ceil(window * 1000))
                 nonce = secrets.token_hex(8)  # distinct members for hits in the same millisecond
                 retry_ms = await self._script(keys=[KEY_PREFIX + key], args=[limit, window_ms, nonce])
                 return int(retry_ms) / 1000
             except (RedisConnectionError, RedisTimeoutError):
+                _Outage.failed(self.redis)
                 log.warning("rate limit for %r counted in-process: Redis unreachable", key)
         return self._memory.hit(key, limit, window)
 
@@ -232,14 +252,15 @@ class FailureBackoff:
     async def reset(self, key: str) -> None:
         with self._lock:
             self._memory.pop(key, None)
-        if self.redis is not None:
+        if self.redis is not None and not _Outage.skip(self.redis):
             try:
                 await self.redis.delete(KEY_PREFIX + "backoff:" + key)
             except (RedisConnectionError, RedisTimeoutError):
+                _Outage.failed(self.redis)
                 log.warning("backoff reset of %r skipped: Redis unreachable", key)
 
     async def _run(self, key: str, *, fail: bool) -> float:
-        if self._script is not None:
+        if self._script is not None and not _Outage.skip(self.redis):
             try:
                 args = [
                     "fail" if fail else "check",
@@ -250,6 +271,7 @@ class FailureBackoff:
                 ]
                 return int(await self._script(keys=[KEY_PREFIX + "backoff:" + key], args=args)) / 1000
             except (RedisConnectionError, RedisTimeoutError):
+                _Outage.failed(self.redis)
                 log.warning("backoff for %r counted in-process: Redis unreachable", key)
         return self._memory_run(key, fail)
 

@@ -35,6 +35,7 @@ from sv_common.auth.passwords import (
 from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
 from sv_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from sv_common.identity.models import InviteCode, Player, User
+from sv_common.validation import INT32_MAX
 
 USERNAME_MIN, USERNAME_MAX = 2, 32
 # Discord's current username rules (lowercase letters, digits, '_' and '.'), plus '-' for older names.
@@ -46,6 +47,7 @@ BAD_CREDENTIALS = "Invalid username or password."
 INVITE_NOT_FOUND = "That invite code does not exist."
 INVITE_USED = "That invite code has already been used."
 INVITE_EXPIRED = "That invite code has expired."
+PLAYER_INACTIVE = "That member is no longer active in the guild; ask an officer."
 INVITE_UNBOUND = "That invite code is not linked to a guild member; ask an officer for a new one."
 
 
@@ -88,14 +90,23 @@ async def create_invite(
     expires_in: timedelta = timedelta(hours=72),
     generated_by: str = "manual",
 ) -> InviteCode:
-    """A new single-use code that lets the player ``player_id`` create their account."""
+    """A new single-use code that lets the player ``player_id`` create their account.
+
+    A player has at most one live code: the new one replaces any unused earlier one. The
+    player row is locked first, so simultaneous requests queue up and leave exactly one.
+    """
     if expires_in <= timedelta(0):
         raise ValidationFailed("An invite must expire in the future.")
-    player = await session.get(Player, player_id)
+    player = await session.scalar(select(Player).where(Player.id == player_id).with_for_update())
     if player is None:
         raise NotFound("That player does not exist.")
     if player.website_user_id is not None:
         raise Conflict("That player already has an account.")
+    if not player.is_active:
+        raise Conflict(PLAYER_INACTIVE)
+    await session.execute(
+        delete(InviteCode).where(InviteCode.player_id == player_id, InviteCode.used_at.is_(None))
+    )
     if created_by_player_id is not None and await session.get(Player, created_by_player_id) is None:
         raise NotFound("The inviting player does not exist.")
     for _ in range(_CODE_ATTEMPTS):
@@ -155,6 +166,8 @@ async def _redeemable_invite(session: AsyncSession, code: str) -> tuple[InviteCo
     player = await session.scalar(select(Player).where(Player.id == invite.player_id).with_for_update())
     if player is None:
         raise ValidationFailed(INVITE_UNBOUND)
+    if not player.is_active:
+        raise Forbidden(PLAYER_INACTIVE, code="player_inactive")
     if player.website_user_id is not None:
         raise Conflict("That member already has an account. Log in instead.")
     return invite, player
@@ -167,7 +180,7 @@ async def register_with_invite(session: AsyncSession, *, code: str, username: st
     check_username(login)
     if await _user_by_username(session, login) is not None:
         raise Conflict("That username is already taken.")
-    check_password_policy(password)
+    check_password_policy(password, username=login)
 
     password_hash = await hash_password_async(password)
     user = User(email=login, password_hash=password_hash, is_active=True, token_version=0)
@@ -217,6 +230,8 @@ def token_for_user(user: User, *, secret: str, expires_minutes: int, algorithm: 
 
 async def user_for_claims(session: AsyncSession, claims: TokenClaims) -> User:
     """The user a decoded token belongs to, if the token is still honoured."""
+    if not 1 <= claims.user_id <= INT32_MAX:  # a forged id the database could not even look up
+        raise Unauthorized("Your session has ended. Please log in again.", code="token_revoked")
     user = await session.get(User, claims.user_id)
     if user is None or not user.is_active or claims.token_version != user.token_version:
         raise Unauthorized("Your session has ended. Please log in again.", code="token_revoked")
@@ -254,7 +269,7 @@ async def change_password(session: AsyncSession, *, user: User, current: str, ne
     """
     if not await verify_password_async(current, user.password_hash):
         raise ValidationFailed("Your current password is not correct.", code="wrong_password")
-    check_password_policy(new)
+    check_password_policy(new, username=user.email)
     user.password_hash = await hash_password_async(new)
     await session.flush()
     await revoke_all_tokens(session, user=user)

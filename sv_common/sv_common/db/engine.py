@@ -18,13 +18,40 @@ def async_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-class Database:
-    """An engine plus a session factory. One per process (web, worker, bot, CLI)."""
+# A stalled or unreachable PostgreSQL must fail a request in seconds, not hang it: the
+# connect attempt, the wait for a pooled connection and every statement are bounded.
+CONNECT_TIMEOUT = 5.0
+POOL_TIMEOUT = 10.0
+COMMAND_TIMEOUT = 30.0
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False):
+
+class Database:
+    """An engine plus a session factory. One per process (web, worker, bot, CLI).
+
+    Timeouts (seconds): ``connect_timeout`` to open a connection, ``pool_timeout`` to get one
+    from a busy pool, ``command_timeout`` for any one statement (client side, so it also
+    fires when the server is stalled and cannot enforce its own ``statement_timeout``).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        pool_timeout: float = POOL_TIMEOUT,
+        command_timeout: float = COMMAND_TIMEOUT,
+    ):
         self.url = async_url(url)
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            self.url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=pool_timeout,
+            echo=echo,
+            connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 

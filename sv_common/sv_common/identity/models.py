@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,7 +83,13 @@ class DiscordConfig(TimestampMixin, Base):
 
 class InviteCode(Base):
     __tablename__ = "invite_codes"
-    __table_args__ = {"schema": "common"}
+    __table_args__ = (
+        # One live (unused) code per player: a new invite replaces the previous one.
+        Index(
+            "uq_invite_codes_open_player", "player_id", unique=True, postgresql_where=text("used_at IS NULL")
+        ),
+        {"schema": "common"},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -219,7 +226,16 @@ class Player(TimestampMixin, Base):
     """The person: the central identity entity every feature hangs off."""
 
     __tablename__ = "players"
-    __table_args__ = {"schema": "guild_identity"}
+    __table_args__ = (
+        # Active players' names are unique case-insensitively (nobody poses as an officer).
+        Index(
+            "uq_players_active_display_name",
+            text("lower(display_name)"),
+            unique=True,
+            postgresql_where=text("is_active"),
+        ),
+        {"schema": "guild_identity"},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     display_name: Mapped[str] = mapped_column(String(100))

@@ -7,7 +7,10 @@ re-runs it (``ranks.recompute_player_rank``); the changes are collected on the s
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import unicodedata
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +18,7 @@ from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.characters import clear_character_pointers, get_character
 from sv_common.identity.models import (
     DiscordUser,
+    InviteCode,
     Player,
     PlayerCharacter,
     Specialization,
@@ -22,17 +26,44 @@ from sv_common.identity.models import (
     WowCharacter,
 )
 from sv_common.identity.ranks import recompute_player_rank
+from sv_common.validation import has_control_chars
 
 DISPLAY_NAME_LENGTH = 100
+NAME_TAKEN = "An active player already has that name."
 
 
 def _clean_display_name(display_name: str) -> str:
-    cleaned = " ".join((display_name or "").split())
+    """NFKC-normalised (full-width and compatibility forms fold to plain letters), spaces
+    collapsed; control and bidirectional-override characters refused."""
+    normalised = unicodedata.normalize("NFKC", display_name or "")
+    if has_control_chars(normalised):
+        raise ValidationFailed("A player name may not contain control or text-direction characters.")
+    cleaned = " ".join(normalised.split())
     if not cleaned:
         raise ValidationFailed("A player name is required.")
     if len(cleaned) > DISPLAY_NAME_LENGTH:
         raise ValidationFailed(f"A player name is at most {DISPLAY_NAME_LENGTH} characters.")
     return cleaned
+
+
+async def _check_name_free(session: AsyncSession, name: str, player_id: int | None) -> None:
+    """Active players' names are unique ignoring case (the database index backs this up)."""
+    query = select(Player.id).where(Player.is_active, func.lower(Player.display_name) == name.lower())
+    if player_id is not None:
+        query = query.where(Player.id != player_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise Conflict(NAME_TAKEN)
+
+
+async def _flush_name(session: AsyncSession) -> None:
+    """Flush, turning a lost race on the unique-name index into the same Conflict."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        if "uq_players_active_display_name" in str(exc.orig):
+            raise Conflict(NAME_TAKEN) from None
+        raise
 
 
 async def get_player(session: AsyncSession, player_id: int) -> Player:
@@ -78,11 +109,12 @@ async def create_player(
             raise NotFound("That website account does not exist.")
         if await player_for_website_user(session, website_user_id) is not None:
             raise Conflict("That website account already belongs to a player.")
+    await _check_name_free(session, name, None)
     player = Player(
         display_name=name, discord_user_id=discord_user_id, website_user_id=website_user_id, notes=notes
     )
     session.add(player)
-    await session.flush()
+    await _flush_name(session)
     await recompute_player_rank(session, player.id)
     return player
 
@@ -90,24 +122,35 @@ async def create_player(
 async def rename_player(session: AsyncSession, player_id: int, display_name: str) -> Player:
     """Change a player's display name."""
     player = await get_player(session, player_id)
-    player.display_name = _clean_display_name(display_name)
-    await session.flush()
+    name = _clean_display_name(display_name)
+    if player.is_active:
+        await _check_name_free(session, name, player_id)
+    player.display_name = name
+    await _flush_name(session)
     return player
 
 
 async def deactivate_player(session: AsyncSession, player_id: int) -> Player:
-    """Mark a player inactive (kept for history; ``reactivate_player`` undoes it)."""
+    """Mark a player inactive (kept for history; ``reactivate_player`` undoes it).
+
+    Their open invite codes are deleted: someone who left cannot register with one.
+    """
     player = await get_player(session, player_id)
     player.is_active = False
+    await session.execute(
+        delete(InviteCode).where(InviteCode.player_id == player_id, InviteCode.used_at.is_(None))
+    )
     await session.flush()
     return player
 
 
 async def reactivate_player(session: AsyncSession, player_id: int) -> Player:
-    """Mark an inactive player active again."""
+    """Mark an inactive player active again (refused while an active namesake exists)."""
     player = await get_player(session, player_id)
+    if not player.is_active:
+        await _check_name_free(session, player.display_name, player_id)
     player.is_active = True
-    await session.flush()
+    await _flush_name(session)
     return player
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 async def _officer(make_client, guild, log_in):
+    await guild.player("The Guild Leader", rank="Guild Leader")
     officer = await guild.member("Officer", name="Officer Olaf")
     client = await make_client()
     await log_in(client, officer)

@@ -212,3 +212,34 @@ async def test_member_data_responses_are_not_cached(client, guild, log_in):
         response = await client.get(path)
         assert response.status_code == 200, (path, response.status_code)
         assert response.headers["cache-control"] == "no-store", path
+
+
+async def test_a_csrf_pair_planted_before_login_is_worthless_after_it(client, guild):
+    """Defect 6: the CSRF token was not tied to the session, so a pre-planted anonymous pair
+    was accepted once an officer logged in."""
+    officer = await guild.member("Officer")
+    planted = client.csrf_token  # what an attacker could have set in the victim's browser
+    login = await client.post("/api/v1/auth/login", json={"username": officer.username, "password": PASSWORD})
+    assert login.status_code == 200
+    assert client.csrf_token != planted  # rotated by the login response
+    client.send_csrf = False
+    client.cookies.delete("patt_csrf")
+    client.cookies.set("patt_csrf", planted)
+    forged = await client.post("/api/v1/auth/logout-all", headers={"X-CSRF-Token": planted})
+    assert forged.status_code == 403 and forged.json()["error"]["code"] == "csrf_failed"
+    assert (await client.get("/api/v1/auth/me")).status_code == 200
+
+
+async def test_the_rotated_csrf_token_works_and_production_uses_a_host_prefixed_cookie(make_client, guild):
+    member = await guild.member()
+    client = await make_client()
+    await client.post("/api/v1/auth/login", json={"username": member.username, "password": PASSWORD})
+    assert (await client.post("/api/v1/auth/logout-all")).status_code == 200  # the new token is accepted
+
+    production = await make_client(app_env="production")
+    login = await production.post(
+        "/api/v1/auth/login", json={"username": member.username, "password": PASSWORD}
+    )
+    cookies = login.headers.get_list("set-cookie")
+    csrf = next(c for c in cookies if c.startswith("__Host-patt_csrf="))
+    assert "Secure" in csrf and "Path=/" in csrf and "Domain" not in csrf

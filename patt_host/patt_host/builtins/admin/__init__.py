@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from patt_host.hookspecs import hookimpl
@@ -76,8 +76,12 @@ class AdminPlugin:
             return ok({"jobs": job_list(host), "runner": host.status.get("scheduler")})
 
         @api.get("/runs", name="admin.job_runs")
-        async def list_runs(actor: Officer, job: str | None = None, limit: int = 50):
-            return ok([run_dict(r) for r in await recent_runs(host, job_name=job, limit=min(limit, 500))])
+        async def list_runs(
+            actor: Officer,
+            job: str | None = Query(None, max_length=100),
+            limit: int = Query(50, ge=1, le=500),
+        ):
+            return ok([run_dict(r) for r in await recent_runs(host, job_name=job, limit=limit)])
 
         @api.post("/{name}/run", name="admin.run_job", status_code=202)
         async def run(name: str, actor: Officer, body: RunRequest | None = None):

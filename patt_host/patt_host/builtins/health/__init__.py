@@ -11,7 +11,9 @@ from fastapi import APIRouter, Request
 from patt_host.hooks import await_me_maybe
 from patt_host.hookspecs import hookimpl
 from patt_host.types import HealthCheck, HealthResult
+from patt_host.web.auth import current_actor
 from patt_host.web.envelope import error, ok
+from patt_host.web.failures import describe
 
 if TYPE_CHECKING:
     from patt_host.api import HostAPI
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 # Results are reused for this long so a load balancer polling hard cannot load the database.
 CACHE_SECONDS = 1.0
 CHECK_TIMEOUT = 2.0
+PUBLIC_FAILURE = "unavailable"
+ERROR_KEY = "_error"
 
 
 async def check_database(host: HostAPI) -> HealthResult:
@@ -75,9 +79,11 @@ class HealthPlugin:
             name = check.name if plugin.internal else f"{plugin.name}.{check.name}"
             try:
                 result = await asyncio.wait_for(await_me_maybe(check.check(host)), CHECK_TIMEOUT)
+                checks[name] = {"status": result.status, "detail": result.detail}
             except Exception as exc:  # noqa: BLE001 - a failing check is a result, not a crash
-                result = HealthResult("down", f"{type(exc).__name__}: {exc}"[:200])
-            checks[name] = {"status": result.status, "detail": result.detail}
+                result = HealthResult("down", PUBLIC_FAILURE)
+                # Exception text (hosts, ports, driver messages) is for officers only.
+                checks[name] = {"status": "down", "detail": PUBLIC_FAILURE, ERROR_KEY: describe(exc)}
             if not result.healthy:
                 if check.critical:
                     status_code, overall = 503, "down"
@@ -86,6 +92,21 @@ class HealthPlugin:
         from patt_host import __version__
 
         return status_code, {"status": overall, "version": __version__, "checks": checks}
+
+    async def visible_to(self, request: Request, body: dict) -> dict:
+        """The report as this caller may see it: officers get the failures' exception text."""
+        try:
+            actor = await current_actor(request)
+        except Exception:  # noqa: BLE001 - with the database down nobody can be identified
+            actor = None
+        officer = actor is not None and actor.rank_level >= request.app.state.host.officer_level
+        checks = {}
+        for name, check in body["checks"].items():
+            shown = {k: v for k, v in check.items() if k != ERROR_KEY}
+            if officer and ERROR_KEY in check:
+                shown["detail"] = check[ERROR_KEY]
+            checks[name] = shown
+        return {**body, "checks": checks}
 
     @hookimpl
     def register_routers(self, host):
@@ -102,6 +123,7 @@ class HealthPlugin:
                         code, body = await self.evaluate(host)
                         cached = self._cached = (time.monotonic(), code, body)
             _, code, body = cached
+            body = await self.visible_to(request, body)
             if code == 200:
                 return ok(body)
             return error(code, "unhealthy", "A critical component is down.", details=body)

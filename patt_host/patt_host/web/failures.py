@@ -1,0 +1,65 @@
+"""Which unexpected exceptions are really an outage, bad input or a lost race.
+
+The error handler asks ``classify(exc)``: "unavailable" (PostgreSQL or Redis unreachable,
+stalled past a timeout, shutting down: 503 with ``Retry-After``), "invalid" (a value the
+database refuses, e.g. out of range: 422), "conflict" (a unique or foreign key violation
+from a concurrent change: 409), or None (a bug: 500 with an error id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import asyncpg
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import exc as sa_exc
+
+RETRY_AFTER_SECONDS = 15
+
+_UNAVAILABLE = (
+    OSError,  # ConnectionRefusedError, ConnectionResetError, ...
+    asyncio.TimeoutError,
+    sa_exc.TimeoutError,  # pool exhausted past pool_timeout
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.QueryCanceledError,  # statement_timeout
+    asyncpg.AdminShutdownError,
+    asyncpg.TooManyConnectionsError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+_INVALID = (sa_exc.DataError, asyncpg.DataError)
+_CONFLICT = (sa_exc.IntegrityError, asyncpg.IntegrityConstraintViolationError)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+
+
+def classify(exc: BaseException) -> str | None:
+    for item in _chain(exc):
+        if isinstance(item, _INVALID):
+            return "invalid"
+        if isinstance(item, _CONFLICT):
+            return "conflict"
+        if isinstance(item, sa_exc.DBAPIError) and item.connection_invalidated:
+            return "unavailable"
+        if isinstance(item, _UNAVAILABLE):
+            return "unavailable"
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """One line for the log (never for a public response)."""
+    return f"{type(exc).__name__}: {exc}"[:300]

@@ -1,0 +1,84 @@
+"""Defect 3: control characters and oversize ints are refused at the edge with a 422 naming
+the field (they used to reach PostgreSQL and answer 500)."""
+
+from __future__ import annotations
+
+from patt_host.testing.pytest_plugin import TEST_SECRET
+from sv_common.auth.tokens import issue_token
+
+
+def fields(response) -> set[str]:
+    assert response.status_code == 422, (response.status_code, response.text)
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    return {d["field"] for d in error["details"]}
+
+
+async def _officer(make_client, guild, log_in):
+    client = await make_client()
+    await log_in(client, await guild.member("Officer"))
+    return client
+
+
+async def test_nul_bytes_in_login_and_registration_are_422(client, guild):
+    assert "username" in fields(
+        await client.post("/api/v1/auth/login", json={"username": "bob\x00", "password": "x"})
+    )
+    assert "code" in fields(
+        await client.post(
+            "/api/v1/auth/register",
+            json={"code": "AB\x00CD", "username": "bob", "password": "long enough pw"},
+        )
+    )
+    page = await client.post(
+        "/register",
+        data={
+            "csrf_token": client.csrf_token,
+            "code": "A\x00",
+            "username": "u",
+            "password": "p",
+            "password2": "p",
+        },
+    )
+    assert page.status_code == 422 and "<html" in page.text.lower()
+
+
+async def test_control_characters_in_query_and_path_are_422(make_client, guild, log_in):
+    client = await _officer(make_client, guild, log_in)
+    assert "query.job" in fields(await client.get("/api/v1/jobs/runs", params={"job": "a\x00b"}))
+    assert "path.name" in fields(await client.post("/api/v1/jobs/x%00y/run"))
+
+
+async def test_ids_above_int32_in_path_and_body_are_422(make_client, guild, log_in):
+    client = await _officer(make_client, guild, log_in)
+    player = await guild.player("Target")
+    assert "path.player_id" in fields(
+        await client.patch("/api/v1/admin/players/2147483648", json={"notes": "x"})
+    )
+    assert "rank_override_id" in fields(
+        await client.patch(f"/api/v1/admin/players/{player}", json={"rank_override_id": 2**31})
+    )
+    assert "player_id" in fields(
+        await client.put("/api/v1/admin/characters/1/player", json={"player_id": 2**40})
+    )
+    # In range but unknown is still an honest 404.
+    assert (await client.patch("/api/v1/admin/players/2147483647", json={"notes": "x"})).status_code == 404
+
+
+async def test_display_names_with_nul_are_422(make_client, guild, log_in):
+    client = await _officer(make_client, guild, log_in)
+    assert "display_name" in fields(
+        await client.post("/api/v1/admin/players", json={"display_name": "A\x00B"})
+    )
+
+
+async def test_negative_job_run_limit_is_422(make_client, guild, log_in):
+    client = await _officer(make_client, guild, log_in)
+    assert "query.limit" in fields(await client.get("/api/v1/jobs/runs", params={"limit": -5}))
+    assert client.data(await client.get("/api/v1/jobs/runs", params={"limit": 5})) == []
+
+
+async def test_a_bearer_token_with_an_oversize_user_id_is_refused_not_500(client):
+    token = issue_token(user_id=2**40, token_version=0, secret=TEST_SECRET, expires_minutes=5)
+    response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401

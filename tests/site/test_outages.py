@@ -1,0 +1,119 @@
+"""Defect 5: outages fail fast and honestly. Only PRIVATE services are stalled or stopped here:
+our own redis-server, and a TCP proxy of our own in front of the test PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from patt_host.testing.outages import PausableProxy, PrivateRedis
+from patt_host.testing.waiting import wait_until
+
+
+@pytest.fixture
+def private_redis():
+    server = PrivateRedis().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+async def pg_proxy(clean_database):
+    url = make_url(clean_database.url)
+    proxy = await PausableProxy(url.host or "127.0.0.1", url.port or 5432).open()
+    proxy.url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    yield proxy
+    proxy.resume()
+    await proxy.close()
+
+
+FAST_DB = {"database_connect_timeout": 1.0, "database_pool_timeout": 1.0, "database_command_timeout": 1.0}
+
+
+async def test_a_stalled_redis_does_not_hang_login(make_client, guild, private_redis):
+    member = await guild.member()
+    client = await make_client(redis_url=private_redis.url)
+    body = {"username": member.username, "password": member.password}
+    started = time.monotonic()
+    assert (await client.post("/api/v1/auth/login", json=body)).status_code == 200
+    baseline = time.monotonic() - started  # bcrypt's share, on this (busy) machine
+    private_redis.pause()  # SIGSTOP: connected sockets, no answers
+    try:
+        started = time.monotonic()
+        response = await client.post("/api/v1/auth/login", json=body)
+        first = time.monotonic() - started
+        started = time.monotonic()
+        again = await client.post("/api/v1/auth/login", json=body)
+        second = time.monotonic() - started
+    finally:
+        private_redis.resume()
+    assert response.status_code == 200 and again.status_code == 200
+    # One socket timeout (0.5 s), then the in-process fallback; the next login waits for nothing.
+    assert first < baseline + 1.0, (first, baseline)
+    assert second < baseline + 0.3, (second, baseline)
+
+
+async def test_a_stalled_postgres_answers_503_in_seconds_and_recovers(make_client, guild, log_in, pg_proxy):
+    member = await guild.member()
+    client = await make_client(database_url=pg_proxy.url, **FAST_DB)
+    await log_in(client, member)
+    pg_proxy.pause()
+    started = time.monotonic()
+    response = await client.get("/api/v1/auth/me")
+    elapsed = time.monotonic() - started
+    pg_proxy.resume()
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert int(response.headers["retry-after"]) >= 1
+    assert elapsed < 6, elapsed
+    recovered = await wait_until(lambda: _ok(client, "/api/v1/auth/me"), timeout=15)
+    assert recovered.json()["data"]["username"] == member.username
+
+
+async def _ok(client, path):
+    response = await client.get(path)
+    return response if response.status_code == 200 else None
+
+
+async def test_with_postgres_down_pages_and_apis_answer_503_and_health_hides_the_error(
+    make_client, guild, log_in, pg_proxy
+):
+    member = await guild.member()
+    client = await make_client(database_url=pg_proxy.url, **FAST_DB)
+    await log_in(client, member)
+    await pg_proxy.close()  # refused: the database looks down
+
+    api = await client.get("/api/v1/auth/me")
+    assert api.status_code == 503 and api.json()["error"]["code"] == "service_unavailable"
+    assert "Retry-After" in api.headers
+    page = await client.get("/roster", headers={"Accept": "text/html"})
+    assert page.status_code == 503 and "Temporarily unavailable" in page.text
+    assert "Traceback" not in page.text and str(pg_proxy.port) not in page.text
+
+    health = await wait_until(lambda: _status(client, "/api/health", 503), timeout=10)
+    checks = health.json()["error"]["details"]["checks"]
+    assert checks["database"] == {"status": "down", "detail": "unavailable"}
+    assert str(pg_proxy.port) not in health.text and "Error" not in health.text
+
+    await pg_proxy.open()
+    await wait_until(lambda: _status(client, "/api/health", 200), timeout=15)
+    assert (await client.get("/api/v1/auth/me")).status_code == 200
+
+
+async def _status(client, path, status):
+    response = await client.get(path)
+    return response if response.status_code == status else None
+
+
+async def test_officers_see_the_failure_detail_the_public_does_not(make_client, guild, log_in, private_redis):
+    officer = await guild.member("Officer")
+    client = await make_client(redis_url=private_redis.url)
+    private_redis.stop()
+    anonymous = await wait_until(lambda: _status(client, "/api/health", 503), timeout=10)
+    assert anonymous.json()["error"]["details"]["checks"]["redis"]["detail"] == "unavailable"
+    await log_in(client, officer)
+    seen = await client.get("/api/health")
+    assert seen.status_code == 503
+    assert "Error" in seen.json()["error"]["details"]["checks"]["redis"]["detail"]
