@@ -35,7 +35,12 @@ from sv_common.identity.matching_context import (
 )
 from sv_common.identity.matching_rules import CharacterNameRule, NoteKeyRule, note_key
 from sv_common.identity.models import DiscordUser, LinkSuggestion, PlayerCharacter
-from sv_common.identity.players import create_player, link_character, player_for_discord_user
+from sv_common.identity.players import (
+    create_player,
+    free_display_name,
+    link_character,
+    player_for_discord_user,
+)
 
 __all__ = [
     "AUTO_DECIDER",
@@ -292,9 +297,10 @@ async def _apply(session: AsyncSession, row: LinkSuggestion, *, decided_by: str,
         holder = await player_for_discord_user(session, row.discord_user_id)
         if holder is None:
             user = await session.get(DiscordUser, row.discord_user_id)
-            holder = await create_player(
-                session, display_name=user.display_name or user.username, discord_user_id=user.id
+            name = await free_display_name(
+                session, user.display_name or user.username, qualifier=user.username
             )
+            holder = await create_player(session, display_name=name, discord_user_id=user.id)
             created = True
         player_id = holder.id
     if owner_id is not None and owner_id != player_id:

@@ -55,6 +55,17 @@ async def _check_name_free(session: AsyncSession, name: str, player_id: int | No
         raise Conflict(NAME_TAKEN)
 
 
+async def free_display_name(session: AsyncSession, wanted: str, *, qualifier: str) -> str:
+    """``wanted`` if no active player has it, else ``wanted (qualifier)`` (for players made
+    automatically, e.g. from a Discord user, who must not fail on a namesake)."""
+    name = _clean_display_name(wanted)
+    try:
+        await _check_name_free(session, name, None)
+    except Conflict:
+        return _clean_display_name(f"{name[: DISPLAY_NAME_LENGTH - len(qualifier) - 3]} ({qualifier})")
+    return name
+
+
 async def _flush_name(session: AsyncSession) -> None:
     """Flush, turning a lost race on the unique-name index into the same Conflict."""
     try:

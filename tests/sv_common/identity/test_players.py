@@ -136,3 +136,17 @@ async def test_note_aliases(db):
             await aliases.add_note_alias(s, player_id=player.id, alias="x")
         await aliases.remove_note_alias(s, first.id)
         assert await aliases.note_aliases_of(s, player.id) == []
+
+
+async def test_active_names_are_unique_ignoring_case_and_width(db):
+    async with db.session() as s:
+        first = await players.create_player(s, display_name="Mike")
+    with pytest.raises(Conflict):
+        async with db.session() as s:
+            await players.create_player(s, display_name="ＭＩＫＥ")
+    async with db.session() as s:
+        assert await players.free_display_name(s, "mike", qualifier="mike_2") == "mike (mike_2)"
+        assert await players.free_display_name(s, "Anna", qualifier="anna") == "Anna"
+        await players.deactivate_player(s, first.id)
+    async with db.session() as s:  # a former member's name is free again
+        assert (await players.create_player(s, display_name="mike")).display_name == "mike"
