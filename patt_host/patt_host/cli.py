@@ -230,11 +230,9 @@ def worker(hctx: HostContext) -> None:
     if not host.settings.redis_url:
         raise click.ClickException("REDIS_URL is not set; without it `patt serve` runs jobs in-process.")
     _ensure_migrated(host)
-    from arq.worker import Worker
+    from patt_host.jobs.arq_worker import run_worker
 
-    from patt_host.jobs.arq_worker import worker_settings
-
-    Worker(**worker_settings(host)).run()
+    run_worker(host)
 
 
 @cli.group(invoke_without_command=True)

@@ -75,6 +75,7 @@ async def test_display_names_with_nul_are_422(make_client, guild, log_in):
 async def test_negative_job_run_limit_is_422(make_client, guild, log_in):
     client = await _officer(make_client, guild, log_in)
     assert "query.limit" in fields(await client.get("/api/v1/jobs/runs", params={"limit": -5}))
+    assert "query.limit" in fields(await client.get("/api/v1/jobs/runs", params={"limit": "²"}))
     assert client.data(await client.get("/api/v1/jobs/runs", params={"limit": 5})) == []
 
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from patt_host.testing.client import PattClient
+from patt_host.testing.routes import app_routes
 
 EXAMPLES_PER_ROUTE = 4
 INT_EDGES = [0, -5, 2**31, -(2**31) - 1, 2**63, 10**30]
@@ -33,7 +34,13 @@ nasty_text = st.one_of(
     st.sampled_from(TEXT_EDGES),
 )
 nasty_int = st.one_of(st.integers(-3, 6), st.integers(-(2**70), 2**70), st.sampled_from(INT_EDGES))
-scalar = st.one_of(st.none(), st.booleans(), nasty_int, nasty_text, st.floats(allow_nan=False, width=32))
+scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    nasty_int,
+    nasty_text,
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+)
 json_value = st.recursive(
     scalar,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(nasty_text, inner, max_size=3),
@@ -65,18 +72,9 @@ def _is_int(annotation: Any) -> bool:
     return any(_is_int(a) for a in typing.get_args(annotation))
 
 
-def _walk(router: Any):
-    for route in getattr(router, "routes", []):
-        nested = getattr(route, "original_router", None)
-        if nested is not None:
-            yield from _walk(nested)
-        else:
-            yield route
-
-
 def route_specs(app) -> list[RouteSpec]:
     specs = []
-    for route in _walk(app.router):
+    for route in app_routes(app):
         if not isinstance(route, APIRoute):
             continue
         dependant = route.dependant
@@ -149,7 +147,7 @@ def generated_cases(spec: RouteSpec) -> list[Case]:
 
 def edge_cases(spec: RouteSpec) -> list[Case]:
     found = []
-    for int_value, text_value in ((2**31, "\x00"), (-5, "a\x00b"), (1, "")):
+    for int_value, text_value in ((2**31, "\x00"), (-5, "a\x00b"), (1, ""), ("²", "٣")):
         path = {n: (int_value if i else text_value) for n, i in spec.path_params.items()}
         query = {n: (int_value if i else text_value) for n, i in spec.query_params.items()}
         body = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from patt_host.jobs.runner import run_job
 if TYPE_CHECKING:
     from patt_host.host import Host
 
+log = logging.getLogger("patt.worker")
 
 QUEUE = "patt:jobs"
 _HOST_KEY = "patt_host"
@@ -80,3 +82,28 @@ def worker_settings(host: Host) -> dict[str, Any]:
         "on_shutdown": on_shutdown,
         "handle_signals": True,
     }
+
+
+REDIS_RETRY_SECONDS = 2.0
+
+
+def run_worker(host: Any) -> None:
+    """Run the arq worker until it is told to stop, surviving Redis outages.
+
+    arq gives up when Redis goes away (after its own connection retries); we wait and start
+    a fresh worker, so a Redis restart needs no worker restart. A clean stop (SIGTERM,
+    SIGINT) ends the loop.
+    """
+    import time
+
+    from arq.worker import Worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    while True:
+        try:
+            Worker(**worker_settings(host)).run()
+            return
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError) as exc:
+            log.warning("worker lost Redis (%s); retrying in %.0f s", exc, REDIS_RETRY_SECONDS)
+            time.sleep(REDIS_RETRY_SECONDS)

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from sv_common.auth.constants import AUTH_COOKIE
 from sv_common.auth.csrf import CSRF_HEADER, csrf_cookie_name, new_csrf_token
 
 #: The signing secret of every test host (long enough for production rules).
@@ -15,8 +16,9 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 class PattClient(httpx.AsyncClient):
     """Sends the CSRF cookie and header like a page would; set ``send_csrf = False`` to test refusal.
 
-    It starts with an anonymous CSRF token and follows the server when a response sets a new
-    one (a login rotates it), so ``csrf_token`` is always the one a page would hold now.
+    Like a browser that loads a page, it always holds the CSRF token of its *current*
+    session: the server's when a response sets one (a login rotates it), else one minted for
+    whatever session cookie the jar holds (a test may plant one).
     """
 
     def __init__(self, app: Any, *, client_address: str = "127.0.0.1", **kwargs: Any):
@@ -28,9 +30,29 @@ class PattClient(httpx.AsyncClient):
         self.app = app
         self.host = app.state.host
         self.csrf_cookie = csrf_cookie_name(self.host.settings.production)
-        self.csrf_token = new_csrf_token(self.host.secret)
-        self.cookies.set(self.csrf_cookie, self.csrf_token)
+        self._csrf_session: str | None = None
+        self._set_csrf(new_csrf_token(self.host.secret))
         self.send_csrf = True
+
+    def _cookie(self, name: str) -> str | None:
+        values = [c.value for c in self.cookies.jar if c.name == name]
+        return values[-1] if values else None
+
+    def _set_csrf(self, token: str) -> None:
+        # Keep exactly one CSRF cookie in the jar (a browser replaces it the same way).
+        for cookie in [c for c in self.cookies.jar if c.name == self.csrf_cookie]:
+            self.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+        self.cookies.set(self.csrf_cookie, token)
+        self._csrf_token = token
+        self._csrf_session = self._cookie(AUTH_COOKIE)
+
+    @property
+    def csrf_token(self) -> str:
+        """The token a page of the current session would carry."""
+        session = self._cookie(AUTH_COOKIE)
+        if session != self._csrf_session:
+            self._set_csrf(new_csrf_token(self.host.secret, session))
+        return self._csrf_token
 
     async def request(self, method: str, url: Any, **kwargs: Any) -> httpx.Response:
         if self.send_csrf and method.upper() not in ("GET", "HEAD", "OPTIONS"):
@@ -40,10 +62,7 @@ class PattClient(httpx.AsyncClient):
         response = await super().request(method, url, **kwargs)
         fresh = response.cookies.get(self.csrf_cookie)
         if fresh:
-            # Keep exactly one CSRF cookie in the jar (a browser replaces it the same way).
-            self.cookies.delete(self.csrf_cookie)
-            self.cookies.set(self.csrf_cookie, fresh)
-            self.csrf_token = fresh
+            self._set_csrf(fresh)
         return response
 
     def data(self, response: httpx.Response) -> Any:

@@ -66,6 +66,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in fixed if k not in present]
+                if b"set-cookie" in present and b"cache-control" not in present and NO_STORE not in extra:
+                    extra.append(NO_STORE)  # a response that hands out a session (login) is never cached
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -76,10 +76,13 @@ def _out_of_range(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, str):
-        text = value.strip()
-        if not text.lstrip("+-").isdigit() or len(text) > 400:
-            return len(text) > 400 and text.lstrip("+-").isdigit()
-        value = int(text)
+        # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
+        digits = value.strip().lstrip("+-")
+        if not digits.isdecimal():
+            return False  # not a number at all: the route's own validation answers
+        if len(digits) > 400:
+            return True
+        value = int(value)
     return isinstance(value, int) and not INT32_MIN <= value <= INT32_MAX
 
 

@@ -200,6 +200,7 @@ async def test_rank_create_and_delete(make_client, guild, log_in):
     # Ranks above every officer's own (level 6 here) are the guild leader's to create.
     client = await make_client()
     await log_in(client, await guild.member("Guild Leader"))
+    await guild.player("An Officer", rank="Officer")
     created = await client.post(
         "/api/v1/admin/ranks", json={"name": "Raider", "level": 6, "scheduling_weight": 2}
     )

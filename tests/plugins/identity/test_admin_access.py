@@ -15,16 +15,8 @@ from patt_host.app import create_app
 from patt_host.config import HostSettings
 from patt_host.host import Host
 from patt_host.testing.pytest_plugin import TEST_SECRET
+from patt_host.testing.routes import app_routes
 from sv_common.auth.tokens import issue_token
-
-
-def _walk(router):
-    for route in getattr(router, "routes", []):
-        nested = getattr(route, "original_router", None)
-        if nested is not None:
-            yield from _walk(nested)
-        else:
-            yield route
 
 
 def admin_routes() -> list[tuple[str, str, str]]:
@@ -34,7 +26,7 @@ def admin_routes() -> list[tuple[str, str, str]]:
     )
     app = create_app(Host(settings=settings, site="patt"), start_services=False)
     found = []
-    for route in _walk(app.router):
+    for route in app_routes(app):
         name = getattr(route, "name", "") or ""
         if not name.startswith("identity.admin"):
             continue

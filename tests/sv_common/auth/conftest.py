@@ -29,9 +29,11 @@ def make_rank(db):
 
 @pytest.fixture
 def make_player(db):
-    async def factory(display_name: str = "Trogdor", *, rank: GuildRank | None = None, **fields) -> Player:
+    async def factory(display_name: str | None = None, *, rank: GuildRank | None = None, **fields) -> Player:
+        # Distinct names: active players' names are unique.
+        name = display_name or f"Trogdor {secrets.token_hex(3)}"
         async with db.session() as s:
-            player = Player(display_name=display_name, guild_rank_id=rank.id if rank else None, **fields)
+            player = Player(display_name=name, guild_rank_id=rank.id if rank else None, **fields)
             s.add(player)
         return player
 

@@ -52,7 +52,7 @@ def test_password_longer_than_bcrypt_limit_is_refused_not_truncated():
     assert verify_password("a" * 72, hashed) is True
 
 
-@pytest.mark.parametrize("pw", ["12345678", "a" * 72, "€" * 24, "pass word"])
+@pytest.mark.parametrize("pw", ["correct horse battery", "Tr0ub4dor&3", "€uro-kn1ght-€" * 2, "pass word x"])
 def test_policy_accepts(pw):
     check_password_policy(pw)
 
@@ -63,6 +63,9 @@ def test_policy_accepts(pw):
         ("", "at least 8"),
         ("1234567", "at least 8"),
         ("a" * 73, "too long"),
+        ("12345678", "attackers try"),
+        ("a" * 72, "too few different"),
+        ("€" * 24, "too few different"),
         ("€" * 25, "too long"),  # 25 characters but 75 bytes
     ],
 )

@@ -89,12 +89,19 @@ async def test_code_not_bound_to_a_player(db):
 
 async def test_player_who_already_has_an_account(db, make_player):
     player = await make_player()
-    first, second = await _invite(db, player), await _invite(db, player)
+    first = await _invite(db, player)
     await _register(db, first.code, username="owner")
     with pytest.raises(Conflict) as info:
-        await _register(db, second.code, username="another")
+        await _invite(db, player)
     assert "already has an account" in info.value.message
-    assert (await _invite_row(db, second.id)).used_at is None
+
+
+async def test_a_new_invite_replaces_the_players_open_one(db, make_player):
+    player = await make_player()
+    first, second = await _invite(db, player), await _invite(db, player)
+    with pytest.raises(NotFound):
+        await _register(db, first.code, username="stale")
+    assert (await _register(db, second.code, username="fresh")).email == "fresh"
 
 
 async def test_duplicate_username_any_case(db, make_player):
