@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from patt_host.testing.outages import PausableProxy, PrivateRedis
-from patt_host.testing.waiting import wait_until
+from patt_host.testing.waiting import eventually
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ async def test_a_stalled_postgres_answers_503_in_seconds_and_recovers(make_clien
     assert response.json()["error"]["code"] == "service_unavailable"
     assert int(response.headers["retry-after"]) >= 1
     assert elapsed < 6, elapsed
-    recovered = await wait_until(lambda: _ok(client, "/api/v1/auth/me"), timeout=15)
+    recovered = await eventually(lambda: _ok(client, "/api/v1/auth/me"), timeout=15)
     assert recovered.json()["data"]["username"] == member.username
 
 
@@ -92,13 +92,13 @@ async def test_with_postgres_down_pages_and_apis_answer_503_and_health_hides_the
     assert page.status_code == 503 and "Temporarily unavailable" in page.text
     assert "Traceback" not in page.text and str(pg_proxy.port) not in page.text
 
-    health = await wait_until(lambda: _status(client, "/api/health", 503), timeout=10)
+    health = await eventually(lambda: _status(client, "/api/health", 503), timeout=10)
     checks = health.json()["error"]["details"]["checks"]
     assert checks["database"] == {"status": "down", "detail": "unavailable"}
     assert str(pg_proxy.port) not in health.text and "Error" not in health.text
 
     await pg_proxy.open()
-    await wait_until(lambda: _status(client, "/api/health", 200), timeout=15)
+    await eventually(lambda: _status(client, "/api/health", 200), timeout=15)
     assert (await client.get("/api/v1/auth/me")).status_code == 200
 
 
@@ -111,7 +111,7 @@ async def test_officers_see_the_failure_detail_the_public_does_not(make_client, 
     officer = await guild.member("Officer")
     client = await make_client(redis_url=private_redis.url)
     private_redis.stop()
-    anonymous = await wait_until(lambda: _status(client, "/api/health", 503), timeout=10)
+    anonymous = await eventually(lambda: _status(client, "/api/health", 503), timeout=10)
     assert anonymous.json()["error"]["details"]["checks"]["redis"]["detail"] == "unavailable"
     await log_in(client, officer)
     seen = await client.get("/api/health")

@@ -23,7 +23,7 @@ from patt_host.jobs.models import JobRun
 from patt_host.testing.live import free_port
 from patt_host.testing.outages import PrivateRedis
 from patt_host.testing.pytest_plugin import TEST_SECRET
-from patt_host.testing.waiting import wait_until
+from patt_host.testing.waiting import eventually
 
 PATT = str(Path(sys.executable).parent / "patt")
 RECHECK_SECONDS = 1.0  # PATT_IDENTITY_ROSTER_RECHECK_SECONDS (the documented default)
@@ -101,7 +101,7 @@ async def test_two_web_processes_and_a_worker_share_one_database_and_redis(topol
 
     async with httpx.AsyncClient(timeout=10) as http:
         for base in (web_a, web_b):
-            await wait_until(lambda base=base: _healthy(http, base), timeout=40, interval=0.2)
+            await eventually(lambda base=base: _healthy(http, base), timeout=40)
         assert all(p.popen.poll() is None for p in processes), "a process exited at startup"
 
         # 1. A change through A is on B's roster within the recheck interval.
@@ -115,7 +115,7 @@ async def test_two_web_processes_and_a_worker_share_one_database_and_redis(topol
         changed_at = time.monotonic()
         # The first request *sent* after the recheck interval must see the change (what the
         # request then takes on this busy machine is not the cache's doing).
-        seen_by = await wait_until(
+        seen_by = await eventually(
             lambda: _sent_at_if_roster_has(http, web_b, "Scale Renamed"), timeout=RECHECK_SECONDS + 10
         )
         assert seen_by - changed_at <= RECHECK_SECONDS + 0.3, seen_by - changed_at
@@ -123,7 +123,7 @@ async def test_two_web_processes_and_a_worker_share_one_database_and_redis(topol
         # 2. A job triggered on B runs on the worker (trigger "queue" is the worker's).
         queued = await http.post(f"{web_b}/api/v1/jobs/identity.run_matching/run", headers=auth)
         assert queued.status_code == 202 and queued.json()["data"]["runner"] == "arq", queued.text
-        await wait_until(lambda: _run_seen(http, web_a, auth, "identity.run_matching", "queue"), timeout=20)
+        await eventually(lambda: _run_seen(http, web_a, auth, "identity.run_matching", "queue"), timeout=20)
 
         # 3. Login limits (6 per IP here) are shared: attempts on A count on B.
         for attempt in range(5):  # the officer's login above was the first
@@ -133,18 +133,18 @@ async def test_two_web_processes_and_a_worker_share_one_database_and_redis(topol
 
         # 4. Redis stops: logins still work (in-process limits), health says so; Redis returns: all recovers.
         redis.stop()
-        await wait_until(lambda: _health_status(http, web_a, 503), timeout=10)
+        await eventually(lambda: _health_status(http, web_a, 503), timeout=10)
         fallback = await _login(http, web_b, officer.username, officer.password)
         assert fallback.status_code in (200, 429), fallback.text  # served, not a 500
         redis.start()
         for base in (web_a, web_b):
-            await wait_until(lambda base=base: _healthy(http, base), timeout=20, interval=0.2)
+            await eventually(lambda base=base: _healthy(http, base), timeout=20)
         queued = await http.post(f"{web_a}/api/v1/jobs/identity.run_matching/run", headers=auth)
         assert queued.status_code == 202, queued.text
-        await wait_until(lambda: _runs(db, "identity.run_matching", "queue", at_least=2), timeout=30)
+        await eventually(lambda: _runs(db, "identity.run_matching", "queue", at_least=2), timeout=30)
 
         # 5. The every-minute schedule fires exactly once per tick, on the worker only.
-        await wait_until(lambda: _runs(db, CRON_JOB, "cron", at_least=1), timeout=75, interval=0.5)
+        await eventually(lambda: _runs(db, CRON_JOB, "cron", at_least=1), timeout=75)
         async with db.session() as session:
             minute = func.date_trunc("minute", JobRun.started_at)
             per_tick = (
