@@ -20,11 +20,13 @@ from patt_guild_sync.errors import PayloadTooLarge
 from patt_guild_sync.models import SOURCE_ADDON, SyncLog
 from patt_guild_sync.runtime import GuildSyncRuntime, RuntimeDep
 from patt_guild_sync.upload import apply_upload, validate_upload
-from patt_host.web import ok
+from patt_host.web import body_limit, ok
 from sv_common.errors import RateLimited, Unauthorized, ValidationFailed
 
 API_KEY_HEADER = "x-api-key"
 FAILED_KEY_WINDOW = 900
+
+MAX_UPLOAD_LIMIT = 50_000_000  # the highest upload_max_bytes its settings allow
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
@@ -105,7 +107,14 @@ def build_router() -> APIRouter:
         return ok({"last_upload": last})
 
     for prefix, suffix in (("/api/guild-sync", ""), ("/api/v1/guild-sync", "_v1")):
-        router.add_api_route(f"{prefix}/addon-upload", upload, methods=["POST"], name=f"addon_upload{suffix}")
+        # Past the host's default body limit; read_json enforces PATT_GUILD_SYNC_UPLOAD_MAX_BYTES.
+        router.add_api_route(
+            f"{prefix}/addon-upload",
+            upload,
+            methods=["POST"],
+            name=f"addon_upload{suffix}",
+            openapi_extra=body_limit(MAX_UPLOAD_LIMIT),
+        )
         router.add_api_route(
             f"{prefix}/addon-upload/status",
             upload_status,
