@@ -107,3 +107,6 @@ def run_worker(host: Any) -> None:
         except (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError) as exc:
             log.warning("worker lost Redis (%s); retrying in %.0f s", exc, REDIS_RETRY_SECONDS)
             time.sleep(REDIS_RETRY_SECONDS)
+            # The crashed worker never ran its shutdown, so its host stays half-open: start
+            # the next worker on a fresh host built from the same settings and site.
+            host = type(host)(settings=host.settings, site=host.site)
