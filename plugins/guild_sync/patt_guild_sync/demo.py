@@ -5,7 +5,7 @@ service, then lets identity link the characters to its demo players.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -19,6 +19,10 @@ from patt_host.jobs import run_job
 from patt_identity.demo import demo_plan, demo_realm, link_demo_characters
 from sv_common.identity.models import Specialization, WowClass
 from sv_common.testing.fake_battlenet import FakeBattleNet
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 DEMO_GUILD_SLUG = "demo-guild"
 
@@ -43,7 +47,7 @@ async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> Fa
     return fake
 
 
-async def seed_demo_sync(session: AsyncSession, host: Any) -> str | None:
+async def seed_demo_sync(session: AsyncSession, host: HostAPI) -> str | None:
     synced = await session.scalar(
         select(func.count()).select_from(SyncLog).where(SyncLog.source == SOURCE_BLIZZARD)
     )

@@ -7,12 +7,15 @@ per character, ``player.rank_changed`` for every player whose computed rank move
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patt_identity.events import emit_rank_changes
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
 
-async def emit_sync_events(host: Any, result: Any) -> None:
+
+async def emit_sync_events(host: HostAPI, result: Any) -> None:
     for name, data in result.events:
         await host.emit(name, **data)
     await emit_rank_changes(host, result.rank_changes)

@@ -3,7 +3,7 @@ or waits for an officer, else ok. Never critical: the site works without the syn
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -11,8 +11,11 @@ from patt_guild_sync.models import AWAITING_CONFIRMATION, FAILED, RUNNING, SOURC
 from patt_guild_sync.runtime import runtime_for
 from patt_host import HealthResult
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
 
-async def sync_health(host: Any) -> HealthResult:
+
+async def sync_health(host: HostAPI) -> HealthResult:
     settings = runtime_for(host).settings
     if not settings.configured:
         return HealthResult("off", "not configured: set " + ", ".join(settings.missing()))

@@ -22,7 +22,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -44,6 +44,10 @@ from sv_common.db import utcnow
 from sv_common.identity.characters import MAX_NAME_LENGTH, upsert_character
 from sv_common.identity.models import GuildRank, Specialization, WowCharacter, WowClass
 from sv_common.identity.ranks import drain_rank_changes, recompute_for_characters
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 ProgressFn = Callable[[int, int], Any]
 _COUNT_KEY = {
@@ -98,7 +102,7 @@ class _Lookups:
         return self.spec_by_class_name.get((class_id, (name or "").lower())) if class_id else None
 
 
-async def start_log(host: Any, *, trigger: str, triggered_by: str | None) -> int:
+async def start_log(host: HostAPI, *, trigger: str, triggered_by: str | None) -> int:
     async with host.db.session() as session:
         row = SyncLog(source=SOURCE_BLIZZARD, status=RUNNING, trigger=trigger, triggered_by=triggered_by)
         session.add(row)
@@ -106,14 +110,14 @@ async def start_log(host: Any, *, trigger: str, triggered_by: str | None) -> int
         return row.id
 
 
-async def _finish_log(host: Any, log_id: int, **values: Any) -> None:
+async def _finish_log(host: HostAPI, log_id: int, **values: Any) -> None:
     async with host.db.session() as session:
         await session.execute(
             update(SyncLog).where(SyncLog.id == log_id).values(completed_at=utcnow(), **values)
         )
 
 
-async def _known_state(host: Any) -> dict[int | tuple[str, str], str | None]:
+async def _known_state(host: HostAPI) -> dict[int | tuple[str, str], str | None]:
     """Last-Modified per Blizzard id and per (name, realm), for conditional profile requests."""
     async with host.db.session() as session:
         rows = await session.execute(
@@ -385,7 +389,7 @@ async def mark_removed(
 
 
 async def sync_roster(
-    host: Any,
+    host: HostAPI,
     client: BlizzardClient,
     *,
     realm_slug: str,
@@ -482,7 +486,7 @@ async def sync_roster(
     )
 
 
-async def write_progress(host: Any, log_id: int, done: int, total: int) -> None:
+async def write_progress(host: HostAPI, log_id: int, done: int, total: int) -> None:
     """Record how far the profile fetches are (the officers' page polls it)."""
     async with host.db.session() as session:
         await session.execute(

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from patt_guild_sync.config import GuildSyncSettings
 from sv_common.auth.ratelimit import RateLimiter
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 class GuildSyncRuntime:
-    def __init__(self, host: Any, settings: GuildSyncSettings):
+    def __init__(self, host: HostAPI, settings: GuildSyncSettings):
         self.host = host
         self.settings = settings
         # Upload abuse limits; shared through Redis when configured.
         self.limiter = RateLimiter(host.redis)
 
 
-def runtime_for(host: Any) -> GuildSyncRuntime:
+def runtime_for(host: HostAPI) -> GuildSyncRuntime:
     plugin = host.plugin("guild_sync").obj
     if plugin.runtime is None or plugin.runtime.host is not host:
         plugin.runtime = GuildSyncRuntime(host, host.plugin_settings("guild_sync"))

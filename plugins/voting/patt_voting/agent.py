@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -29,6 +29,10 @@ from patt_voting.results import count_campaign
 from sv_common import notify
 from sv_common.discord.config import load_discord_config
 from sv_common.notify.models import NotificationOutbox
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 
 ORDER = (
     "campaign_launch",
@@ -79,12 +83,12 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
-def texts_for(host: Any) -> dict[str, list[str]]:
+def texts_for(host: HostAPI) -> dict[str, list[str]]:
     site_texts = (host.site.texts.get("voting") or {}).get("agent") or {}
     return {event: list(site_texts.get(event) or DEFAULT_TEXTS[event]) for event in DEFAULT_TEXTS}
 
 
-def render_text(host: Any, campaign: Campaign, event: str, values: dict[str, Any]) -> str:
+def render_text(host: HostAPI, campaign: Campaign, event: str, values: dict[str, Any]) -> str:
     variants = texts_for(host)[event]
     # Stable per campaign and milestone, so a retried pass writes the same words.
     choice = random.Random(f"{campaign.id}:{event}:{values.get('sequence', 0)}").choice(variants)
@@ -129,7 +133,7 @@ def _due(campaign: Campaign, turnout: campaigns.Turnout, now: datetime) -> list[
 
 async def _record(
     session: AsyncSession,
-    host: Any,
+    host: HostAPI,
     campaign: Campaign,
     channel: str,
     event: str,
@@ -155,7 +159,9 @@ async def _record(
     return True
 
 
-async def run_for_campaign(session: AsyncSession, host: Any, campaign: Campaign, now: datetime) -> list[str]:
+async def run_for_campaign(
+    session: AsyncSession, host: HostAPI, campaign: Campaign, now: datetime
+) -> list[str]:
     """Post every milestone of ``campaign`` that is due and not yet posted, in order."""
     channel = await _channel(session, campaign)
     if channel is None:
@@ -237,7 +243,7 @@ async def run_for_campaign(session: AsyncSession, host: Any, campaign: Campaign,
     return posted
 
 
-async def run_agent(session: AsyncSession, host: Any, now: datetime | None = None) -> dict[str, int]:
+async def run_agent(session: AsyncSession, host: HostAPI, now: datetime | None = None) -> dict[str, int]:
     """One pass over live campaigns and closed ones whose result is not announced yet."""
     now = now or campaigns.now_utc()
     announced = select(ContestAgentLog.campaign_id).where(ContestAgentLog.event_type == "campaign_closed")

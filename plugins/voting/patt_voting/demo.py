@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,9 @@ from patt_voting import ballots, campaigns
 from patt_voting.models import Campaign
 from sv_common.auth import Actor
 from sv_common.identity.models import GuildRank, Player
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
 
 LIVE_TITLE = "Guild banner art (demo)"
 CLOSED_TITLE = "Book club: the next read (demo)"
@@ -81,7 +84,7 @@ async def _vote_randomly(session, host, campaign: Campaign, voters: list[Actor],
     return cast
 
 
-async def seed_demo_campaigns(session: AsyncSession, host: Any) -> str:
+async def seed_demo_campaigns(session: AsyncSession, host: HostAPI) -> str:
     existing = set((await session.scalars(select(Campaign.title))).all())
     if LIVE_TITLE in existing and CLOSED_TITLE in existing:
         return "demo campaigns already present"

@@ -6,7 +6,7 @@ whose home page only has the generic ``home`` slot, there — once per page eith
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -14,11 +14,15 @@ from sqlalchemy import select
 from patt_voting import ballots, campaigns
 from patt_voting.models import CampaignResult
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
+
 SLOTS = ("home_vote", "home")
 _DONE = "_voting_home_rendered"
 
 
-async def home_panel(request: Any, context: dict[str, Any], host: Any) -> Markup | None:
+async def home_panel(request: Any, context: dict[str, Any], host: HostAPI) -> Markup | None:
     if context.get(_DONE):
         return None
     context[_DONE] = True
@@ -60,7 +64,7 @@ async def home_panel(request: Any, context: dict[str, Any], host: Any) -> Markup
     return Markup("".join(parts))
 
 
-async def home_slot(slot: str, request: Any, context: dict[str, Any], host: Any) -> Markup | None:
+async def home_slot(slot: str, request: Any, context: dict[str, Any], host: HostAPI) -> Markup | None:
     if slot not in SLOTS or getattr(host, "db", None) is None:
         return None
     return await home_panel(request, context, host)
