@@ -13,10 +13,19 @@ from patt_host.hookspecs import hookimpl  # noqa: E402
 from patt_host.jobs.types import CronJob, Job, JobContext  # noqa: E402
 from patt_host.landing import LandingPage  # noqa: E402
 from patt_host.site import Site  # noqa: E402
-from patt_host.types import Event, HealthCheck, HealthResult, MenuLink, Permission  # noqa: E402
+from patt_host.types import (  # noqa: E402
+    DashboardItem,
+    Event,
+    HealthCheck,
+    HealthResult,
+    MenuLink,
+    Permission,
+    SiteSetting,
+)
 
 __all__ = [
     "CronJob",
+    "DashboardItem",
     "Event",
     "HealthCheck",
     "HealthResult",
@@ -28,5 +37,6 @@ __all__ = [
     "MenuLink",
     "Permission",
     "Site",
+    "SiteSetting",
     "hookimpl",
 ]

@@ -270,6 +270,21 @@ class Hooks:
     async def admin_menu_links(self, request: Any, actor: Any) -> list[Any]:
         return [link for _p, link in await self.acollect("admin_menu_links", request=request, actor=actor)]
 
+    async def admin_dashboard_items(self, request: Any, actor: Any) -> list[Any]:
+        """Every plugin's dashboard counts; a failing plugin shows as one "unavailable" item."""
+        from patt_host.types import DashboardItem
+
+        items = []
+        kwargs = {"request": request, "actor": actor, "host": self._host}
+        for plugin, impl in self._impls("admin_dashboard_items"):
+            try:
+                result = impl.function(*[kwargs[name] for name in impl.argnames])
+                items.extend(_flatten(await await_me_maybe(result)))
+            except Exception:  # noqa: BLE001 - one plugin's broken count must not hide the dashboard
+                log.exception("plugin %s failed to count its dashboard items", plugin.name)
+                items.append(DashboardItem(f"{plugin.name}: counts unavailable", "?", severity="warn"))
+        return sorted(items, key=lambda item: (item.order, item.label))
+
     async def authenticate(self, request: Any) -> Any:
         """First non-None actor in call order; later implementations are not called at all."""
         pairs = await self._call("authenticate", {"request": request}, firstresult=True)

@@ -62,6 +62,11 @@ def admin_menu_links(request, actor, host):
 
 
 @hookspec
+def admin_dashboard_items(request, actor, host):
+    """Return ``DashboardItem`` counts for the officers' dashboard, each linking to where it is fixed."""
+
+
+@hookspec
 def authenticate(request, host):
     """Return the ``Actor`` behind ``request`` (cookie, bearer token, API key), or None if not recognised."""
 

@@ -190,6 +190,12 @@ class Host:
             await self._db.dispose()
             self._db = None
 
+    async def site_settings(self) -> dict[str, Any]:
+        """The site's officer-edited settings (``Site.settings``): stored values, else defaults."""
+        from patt_host import site_settings
+
+        return await site_settings.load(self)
+
     # -- events -----------------------------------------------------------------------
 
     async def emit(self, name: str, **data: Any) -> Event:

@@ -31,6 +31,8 @@ class Site:
     # Folder whose `<plugin>/x.html` files override plugin templates (and `core/...`).
     templates_dir: Path | None = None
     static_dir: Path | None = None
+    # Values officers edit on /admin/settings (patt_host.SiteSetting); read with host.site_settings().
+    settings: list[Any] = field(default_factory=list)
 
 
 class SiteNotFound(LookupError):

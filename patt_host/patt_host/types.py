@@ -65,3 +65,35 @@ class Event:
     name: str
     data: dict[str, Any] = field(default_factory=dict)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class SiteSetting:
+    """A value officers edit at run time on ``/admin/settings`` (stored in ``common.site_settings``).
+
+    A site package declares them (``Site.settings``); ``await host.site_settings()`` returns
+    the stored value or ``default``. ``kind``: ``text``, ``textarea``, ``url`` (http/https
+    or empty) or ``int`` (``0 <= n <= 1000``).
+    """
+
+    key: str
+    label: str
+    default: Any = ""
+    kind: str = "text"
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    """One count on the officers' dashboard, linking to where it is dealt with.
+
+    ``severity``: ``ok`` (nothing to do), ``info``, ``warn`` or ``danger``; ``detail`` is a
+    short line under the count (e.g. "last run 5 minutes ago").
+    """
+
+    label: str
+    count: int | str
+    url: str = ""
+    severity: str = "info"
+    detail: str = ""
+    order: int = 100

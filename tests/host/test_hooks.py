@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from patt_host import hookspecs
+from patt_host import hookimpl, hookspecs
 from patt_host.plugins import HOOK_NAMES
 from patt_sample import CALLS, SampleCog
 
@@ -89,6 +89,27 @@ async def test_hook_admin_menu_links(sample):
     assert page.status_code == 200
     assert '<a href="/sample/page">Sample admin</a>' in page.text
     assert (await sample.get("/admin", headers=MEMBER)).status_code == 403
+
+
+async def test_hook_admin_dashboard_items(sample):
+    page = (await sample.get("/admin", headers=OFFICER)).text
+    card = page[page.index('data-item="Sample items to review"') :]
+    assert 'href="/sample/page"' in card[:400] and "severity-warn" in page
+    assert '<span class="count">3</span>' in card[:400] and "Olga" in card[:400]
+
+
+async def test_a_failing_dashboard_count_does_not_hide_the_dashboard(make_client):
+    class Broken:
+        name = "broken"
+
+        @hookimpl
+        def admin_dashboard_items(self):
+            raise RuntimeError("boom")
+
+    client = await make_client(plugins=["sample", "broken"], extra_plugins=[Broken])
+    page = await client.get("/admin", headers=OFFICER)
+    assert page.status_code == 200
+    assert "broken: counts unavailable" in page.text and "Sample items to review" in page.text
 
 
 async def test_hook_authenticate(sample):

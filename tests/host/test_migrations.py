@@ -94,7 +94,7 @@ async def test_db_check_reports_missing_revisions(make_host, scratch_url):
     host = host_for(make_host, scratch_url, plugins=["sample"])
     state = await asyncio.to_thread(dbmigrate.status, host, scratch_url)
     assert state["ok"] is False
-    assert "sample_0001" in state["missing"] and "patt_host_0001" in state["missing"]
+    assert "sample_0001" in state["missing"] and "patt_host_0002" in state["missing"]
 
 
 async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host, scratch_url):

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from patt_host import LandingPage, Site
+from patt_host import Site
+from patt_site.home import SETTINGS, PattHome
 from patt_site.voting_texts import VOTING_TEXTS
 
 HERE = Path(__file__).parent
@@ -17,9 +18,10 @@ site = Site(
         "hero_title": "Pull All The Things",
         "hero_text": "A World of Warcraft guild for casual heroic raiding, with a real-life-first philosophy "
         "and zero tolerance for toxicity.",
-        "discord_invite_url": "",
         "voting": VOTING_TEXTS,
     },
+    # Officer-edited on /admin/settings: about text, links, schedule, recruiting targets.
+    settings=SETTINGS,
     config={
         "login_path": "/login",
         # The original site's URLs (see docs/operators/README.md), answered with 301s.
@@ -32,7 +34,7 @@ site = Site(
             "/index.html": "/",
         },
     },
-    hooks=LandingPage(),
+    hooks=PattHome(),
     templates_dir=HERE / "templates",
     static_dir=HERE / "static",
 )

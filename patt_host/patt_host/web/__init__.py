@@ -13,6 +13,8 @@ lint step enforces it.
   template to HTML, for ``template_slot``), ``static_url(plugin, path)``,
   ``csrf_token_for(request)`` for hand-built forms, ``rotate_csrf(response, host=, session_token=)``
   whenever a route sets a new session cookie (login), so the CSRF token follows the session.
+  ``human_time(dt, "absolute"|"relative")`` for a ``<time>`` shown in the viewer's zone (also
+  the ``human_time`` template filter).
 - Who is asking (``Annotated`` dependencies): ``ActorDep`` (actor or None), ``LoggedIn``,
   ``Officer``, ``HostDep``; and the dependency functions ``current_actor``,
   ``require_actor``, ``require_officer``, ``require_rank(level)`` for ``dependencies=[...]``.
@@ -30,7 +32,7 @@ from patt_host.web.auth import (
 )
 from patt_host.web.envelope import error, error_body, ok
 from patt_host.web.limits import body_limit
-from patt_host.web.templates import csrf_token_for, render, render_fragment, rotate_csrf, static_url
+from patt_host.web.templates import csrf_token_for, human_time, render, render_fragment, rotate_csrf, static_url
 
 __all__ = [
     "ActorDep",
@@ -42,6 +44,7 @@ __all__ = [
     "current_actor",
     "error",
     "error_body",
+    "human_time",
     "ok",
     "render",
     "render_fragment",

@@ -21,6 +21,7 @@ ROSTER_EVENTS = frozenset(
         "member.left",
         "member.deleted",
         "roster.synced",
+        "site.settings_changed",  # role targets are drawn into the cached roster page
     }
 )
 

@@ -162,7 +162,7 @@ def build_router() -> APIRouter:
     @router.get("/roster", name="roster")
     async def roster_page(request: Request, rt: RuntimeDep):
         snapshot = await roster_snapshot(rt)
-        part = await snapshot_part(request, snapshot)
+        part = await snapshot_part(request, snapshot, rt)
         context = {"roster_html": Markup(ROSTER_MARKER), "generated_at": snapshot.data["generated_at"]}
         response = await render(request, "identity/roster.html", context)
         return splice_page(request, response, ROSTER_MARKER, part)

@@ -6,8 +6,10 @@ from patt_host import Job, MenuLink, Permission, hookimpl
 from patt_identity import admin_api, admin_pages, api, auth_pages, auth_routes, pages
 from patt_identity.accounts import authenticate_request
 from patt_identity.config import IdentitySettings
+from patt_identity.dashboard import dashboard_items
 from patt_identity.demo import seed_demo_guild
 from patt_identity.events import ROSTER_EVENTS
+from patt_identity.home import HOME_SLOTS, home_slot
 from patt_identity.jobs import run_matching
 from patt_identity.member_data import delete_identity, export_identity
 from patt_identity.roster import class_slug
@@ -57,10 +59,12 @@ class IdentityPlugin:
         ]
 
     @hookimpl
-    def template_slot(self, slot, context):
+    async def template_slot(self, slot, request, context, host):
         # Logging out is a CSRF-protected POST, so the nav gets a small form, not a link.
         if slot == "nav" and context.get("actor") is not None:
             return logout_form(context.get("csrf_token", ""))
+        if slot in HOME_SLOTS:
+            return await home_slot(slot, request, host)
         return None
 
     @hookimpl
@@ -71,6 +75,11 @@ class IdentityPlugin:
             MenuLink("Invites", "/admin/invites", order=120),
             MenuLink("Matching", "/admin/matching", order=130),
         ]
+
+    @hookimpl
+    async def admin_dashboard_items(self, host):
+        async with host.db.session() as session:
+            return await dashboard_items(session)
 
     @hookimpl
     def permissions(self, host):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from patt_identity.gzip_splice import Precompressed, gzip_join
+from patt_identity.recruiting import role_cards, role_counts, role_targets, wowhead_comp_url
 from patt_identity.roster import ArmoryLinks, load_roster, roster_version
 from patt_identity.roster_cache import RosterSnapshot
 from patt_identity.runtime import IdentityRuntime
@@ -33,11 +34,21 @@ async def roster_snapshot(rt: IdentityRuntime) -> RosterSnapshot:
     return await rt.roster.get(load, version)
 
 
-async def snapshot_part(request: Request, snapshot: RosterSnapshot) -> Precompressed:
-    """The roster's table and chart (no per-visitor content), rendered and compressed once per snapshot."""
+async def snapshot_part(request: Request, snapshot: RosterSnapshot, rt: IdentityRuntime) -> Precompressed:
+    """The roster's table and chart (no per-visitor content), rendered and compressed once per snapshot.
+
+    The role targets are officer settings; saving them emits ``site.settings_changed``,
+    which drops the snapshot (see ``events.ROSTER_EVENTS``).
+    """
     if snapshot.html_part is None:
         template = request.app.state.jinja.get_template("identity/_roster_body.html")
-        html = await template.render_async(roster=snapshot.data, class_colours=class_colours(snapshot.data))
+        data = snapshot.data
+        html = await template.render_async(
+            roster=data,
+            class_colours=class_colours(data),
+            cards=role_cards(role_counts(data), role_targets(await rt.host.site_settings())),
+            wowhead_url=wowhead_comp_url(data),
+        )
         snapshot.html_part = Precompressed.of(html.encode())
     return snapshot.html_part
 

@@ -12,7 +12,16 @@ from fastapi import APIRouter, Request
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, func, select
 
-from patt_host import CronJob, HealthCheck, HealthResult, Job, MenuLink, Permission, hookimpl
+from patt_host import (
+    CronJob,
+    DashboardItem,
+    HealthCheck,
+    HealthResult,
+    Job,
+    MenuLink,
+    Permission,
+    hookimpl,
+)
 from patt_host.web import Officer, ok, render
 
 CALLS: list[tuple[str, object]] = []
@@ -120,6 +129,14 @@ class SamplePlugin:
     @hookimpl
     def admin_menu_links(self):
         return [MenuLink("Sample admin", "/sample/page", order=60)]
+
+    @hookimpl
+    async def admin_dashboard_items(self, actor):
+        return [
+            DashboardItem(
+                "Sample items to review", 3, "/sample/page", severity="warn", detail=actor.display_name
+            )
+        ]
 
     @hookimpl
     def authenticate(self, request):

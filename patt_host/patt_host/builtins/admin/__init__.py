@@ -1,18 +1,20 @@
-"""The officers' admin shell (sidebar, dashboard) and the job runs page + API."""
+"""The officers' admin shell (sidebar, dashboard, site settings) and the job runs page + API."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from patt_host import site_settings
 from patt_host.hookspecs import hookimpl
 from patt_host.jobs.dispatch import trigger_job
 from patt_host.jobs.runner import recent_runs
-from patt_host.types import MenuLink, Permission
+from patt_host.types import DashboardItem, MenuLink, Permission
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
 from patt_host.web.templates import render
-from sv_common.errors import NotFound
+from sv_common.errors import NotFound, ValidationFailed
 
 
 class RunRequest(BaseModel):
@@ -46,16 +48,41 @@ def job_list(host) -> list[dict]:
     ]
 
 
+async def job_items(host) -> list[DashboardItem]:
+    """Failed job runs among the recent ones, and when the last run ended."""
+    runs = await recent_runs(host, limit=50)
+    failed = [r for r in runs if r.status == "failed"]
+    last = next((r for r in runs if r.finished_at is not None), None)
+    detail = f"last: {last.job_name} ({last.status})" if last else "no job has run yet"
+    return [
+        DashboardItem(
+            "Failed job runs (recent 50)",
+            len(failed),
+            "/admin/jobs",
+            severity="danger" if failed else "ok",
+            detail=detail,
+            order=800,
+        )
+    ]
+
+
 class AdminPlugin:
     name = "admin"
 
     @hookimpl
-    def admin_menu_links(self):
-        return [MenuLink("Dashboard", "/admin", order=0), MenuLink("Jobs", "/admin/jobs", order=800)]
+    def admin_menu_links(self, host):
+        links = [MenuLink("Dashboard", "/admin", order=0), MenuLink("Jobs", "/admin/jobs", order=800)]
+        if host.site.settings:
+            links.append(MenuLink("Site settings", "/admin/settings", order=850))
+        return links
 
     @hookimpl
     def permissions(self, host):
         return [Permission("admin.view", host.officer_level, "See the admin pages and trigger jobs")]
+
+    @hookimpl
+    async def admin_dashboard_items(self, host):
+        return await job_items(host)
 
     @hookimpl
     def register_routers(self, host):
@@ -63,13 +90,40 @@ class AdminPlugin:
         api = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
         @pages.get("/admin", name="admin.dashboard")
-        async def dashboard(request: Request):
-            return await render(request, "admin/dashboard.html", {"status": dict(host.status)})
+        async def dashboard(request: Request, actor: Officer):
+            items = await host.hooks.admin_dashboard_items(request, actor)
+            return await render(
+                request, "admin/dashboard.html", {"status": dict(host.status), "items": items}
+            )
 
         @pages.get("/admin/jobs", name="admin.jobs")
         async def jobs_page(request: Request):
             runs = [run_dict(r) for r in await recent_runs(host, limit=100)]
             return await render(request, "admin/jobs.html", {"jobs": job_list(host), "runs": runs})
+
+        async def settings_page(request: Request, *, values=None, error=None, saved=False, status_code=200):
+            context = {
+                "settings": host.site.settings,
+                "values": values if values is not None else await host.site_settings(),
+                "flash_error": error,
+                "flash_success": "Settings saved." if saved else None,
+            }
+            return await render(request, "admin/settings.html", context, status_code=status_code)
+
+        @pages.get("/admin/settings", name="admin.settings")
+        async def settings_form(request: Request, saved: str | None = None):
+            return await settings_page(request, saved=saved == "1")
+
+        @pages.post("/admin/settings", name="admin.settings_save")
+        async def settings_save(request: Request, actor: Officer):
+            # Fields are declared by the site, so the form is read as a whole (bounded by the host's body limit).
+            form = await request.form()
+            submitted = {s.key: form.get(s.key, "") for s in host.site.settings}
+            try:
+                await site_settings.save(host, submitted, updated_by=actor.display_name)
+            except ValidationFailed as exc:
+                return await settings_page(request, values=submitted, error=exc.message, status_code=422)
+            return RedirectResponse("/admin/settings?saved=1", status_code=303)
 
         @api.get("", name="admin.jobs_api")
         async def list_jobs(actor: Officer):

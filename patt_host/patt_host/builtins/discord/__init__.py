@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from patt_host.builtins.discord import jobs
 from patt_host.builtins.discord.runtime import DiscordRuntime, DiscordSettings
 from patt_host.hookspecs import hookimpl
-from patt_host.types import HealthCheck, HealthResult, MenuLink, Permission
+from patt_host.types import DashboardItem, HealthCheck, HealthResult, MenuLink, Permission
 from sv_common import notify
 
 if TYPE_CHECKING:
@@ -38,6 +38,37 @@ async def check_notifications(host: HostAPI) -> HealthResult:
     return HealthResult("ok", detail)
 
 
+async def dashboard_items(host: Any) -> list[DashboardItem]:
+    """Failed notifications (officers retry or read why on the outbox page) and the last member sync."""
+    from sqlalchemy import func, select
+
+    from patt_host.web.templates import human_time
+    from sv_common.identity.models import DiscordUser
+
+    async with host.db.session() as session:
+        counts = await notify.status_counts(session)
+        last_sync = await session.scalar(select(func.max(DiscordUser.last_sync)))
+    off = host.settings.discord_bot_token is None
+    return [
+        DashboardItem(
+            "Failed Discord notifications",
+            counts["failed"],
+            "/admin/notifications",
+            severity="danger" if counts["failed"] else "ok",
+            detail=f"{counts['pending']} waiting" + (" · bot off" if off else ""),
+            order=300,
+        ),
+        DashboardItem(
+            "Last Discord member sync",
+            human_time(last_sync, "relative") if last_sync else "never",
+            "/admin/discord",
+            severity="ok" if last_sync else ("info" if off else "warn"),
+            detail="the bot is off (DISCORD_BOT_TOKEN)" if off else "",
+            order=310,
+        ),
+    ]
+
+
 class DiscordPlugin:
     name = "discord"
 
@@ -50,6 +81,10 @@ class DiscordPlugin:
         if self._runtime is None:
             self._runtime = DiscordRuntime(host, self.settings)
         return self._runtime
+
+    @hookimpl
+    async def admin_dashboard_items(self, host):
+        return await dashboard_items(host)
 
     @hookimpl
     def startup(self, host):

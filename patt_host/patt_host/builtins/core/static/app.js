@@ -25,6 +25,7 @@
     },
   };
   const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const weekly = new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
   const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
   const UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
   function relativeText(date) {
@@ -44,7 +45,8 @@
       const date = new Date(el.dateTime);
       if (Number.isNaN(date.getTime())) return;
       el.title = absolute.format(date);
-      el.textContent = el.dataset.style === "relative" ? relativeText(date) : absolute.format(date);
+      const style = el.dataset.style;
+      el.textContent = style === "relative" ? relativeText(date) : style === "weekly" ? weekly.format(date) : absolute.format(date);
     });
   };
   window.patt.localiseTimes();
