@@ -47,6 +47,8 @@ class Services:
             from patt_host.bot import start_bot_task
 
             self.bot_task = start_bot_task(host)
+        elif host.settings.discord_bot_token is not None:
+            host.status["bot"] = "separate process"  # PATT_RUN_BOT=false: `patt bot` runs it
         else:
             host.status["bot"] = "off"
         return self

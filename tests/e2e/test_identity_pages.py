@@ -1,12 +1,14 @@
 """Identity pages in a real browser: invite registration, profile spec filtering, roster search, Player Manager."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
-from sv_common.identity.models import GuildRank, Player, Specialization, WowClass
+from sv_common.identity.models import GuildRank, InviteCode, Player, Specialization, WowClass
 from sv_common.identity.ranks import set_rank_override
 
 pytestmark = pytest.mark.e2e
@@ -98,6 +100,109 @@ async def test_officer_creates_a_player_in_the_player_manager(db, live_server, p
     await page.wait_for_url("**/admin/players")
     await page.fill("#pm-create input[name=display_name]", "Newbie")
     await page.click("#pm-create button[type=submit]")
-    await page.wait_for_selector("tr[data-player] input.pm-name[value='Newbie']", timeout=10000)
+    await page.wait_for_selector(".pm-player input.pm-name[value='Newbie']", timeout=10000)
     async with db.session() as s:
         assert await s.scalar(select(Player.id).where(Player.display_name == "Newbie")) is not None
+
+
+async def officer_page(db, live_server, browser, *, width=390):
+    officer_id, _ = await make_player(db, "Olga", rank="Officer")
+    async with db.session() as s:
+        code = (await create_invite(s, player_id=officer_id)).code
+        await register_with_invite(s, code=code, username="olga", password=PASSWORD)
+    server = live_server()
+    context = await browser.new_context(viewport={"width": width, "height": 844})
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    await page.goto(server.url + "/login?next=/admin/players")
+    await page.fill("input[name=username]", "olga")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form.stack button[type=submit]")
+    await page.wait_for_url("**/admin/players")
+    return page
+
+
+async def test_player_manager_rows_mark_unsaved_edits_and_report_next_to_the_button(db, live_server, browser):
+    player_id, (char_id,) = await make_player(db, "Rowan", characters=[("Rowanmage", "Mage")])
+    await make_player(db, "Spare", characters=[])
+    async with db.session() as s:
+        loose, _ = await upsert_character(s, name="Loosey", realm_slug="test-realm", class_id=None)
+        loose_id = loose.id
+    page = await officer_page(db, live_server, browser)
+    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+
+    await row.locator(".pm-name").fill("Rowan the Bold")
+    assert "dirty" in await row.get_attribute("class")
+    assert await row.locator(".pm-status").text_content() == "Unsaved changes"
+    await row.locator(".pm-save").click()
+    await row.locator(".pm-status:text('Saved.')").wait_for(timeout=10000)
+    assert "dirty" not in await row.get_attribute("class")
+    # The feedback sits beside the Save button, on screen at phone width.
+    save_box = await row.locator(".pm-save").bounding_box()
+    status_box = await row.locator(".pm-status").bounding_box()
+    assert abs(status_box["y"] - save_box["y"]) < 60 and status_box["x"] + status_box["width"] <= 390
+
+    await row.locator(".pm-char-role").select_option("main")
+    await row.locator(".pm-status:text('Rowanmage is now main.')").wait_for(timeout=10000)
+
+    # Link an unlinked character through the accessible picker (type, pick from the list).
+    item = page.locator(f'#pm-unlinked [data-character="{loose_id}"]')
+    await item.locator(".pm-owner").fill(f"Rowan the Bold #{player_id}")
+    await item.locator(".pm-link").click()
+    await item.locator(".pm-status:text('Linked to Rowan the Bold.')").wait_for(timeout=10000)
+
+    # Delete asks first; Cancel keeps the player.
+    spare = page.locator(".pm-player[data-name='Spare']")
+    await spare.locator(".pm-delete").click()
+    assert await page.locator("#pm-confirm").is_visible()
+    await page.click("#pm-confirm button[value=no]")
+    await spare.locator(".pm-status:text('Not deleted.')").wait_for(timeout=5000)
+    await spare.locator(".pm-delete").click()
+    await page.click("#pm-confirm button[value=yes]")
+    await spare.locator(".pm-status:text('Deleted.')").wait_for(timeout=10000)
+    async with db.session() as s:
+        assert await s.scalar(select(Player.id).where(Player.display_name == "Spare")) is None
+        assert (await s.get(Player, player_id)).main_character_id == char_id
+    assert page.js_errors == []
+
+
+async def test_invite_shows_a_copyable_link_human_expiry_and_honest_dm_state(db, live_server, browser):
+    player_id, _ = await make_player(db, "Invitee")
+    page = await officer_page(db, live_server, browser)
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+    await row.locator(".pm-invite").click()
+    result = row.locator(".pm-invite-result")
+    await result.locator(".pm-invite-link").wait_for(timeout=10000)
+    text = await result.inner_text()
+    # No bot in this test: the page says so instead of a green success.
+    assert "Not sent by Discord DM" in text and "flash-success" not in await result.get_attribute("class")
+    assert "expires" in text and not re.search(r"\d{4}-\d\d-\d\dT", text)  # a human time, no ISO stamp
+    link = await result.locator(".pm-invite-link").input_value()
+    assert "/register?code=" in link
+    await result.locator("button:text('Copy link')").click()
+    await result.locator("text=Copied.").wait_for(timeout=5000)
+    assert await page.evaluate("navigator.clipboard.readText()") == link
+
+
+async def test_revoking_an_invite_asks_first_and_answers_in_the_row(db, live_server, browser):
+    player_id, _ = await make_player(db, "Waiting")
+    async with db.session() as s:
+        invite_id = (await create_invite(s, player_id=player_id)).id
+    page = await officer_page(db, live_server, browser)
+    await page.goto(page.url.replace("/admin/players", "/admin/invites"))
+    row = page.locator(f'tr[data-invite="{invite_id}"]')
+    await row.locator(".js-invite-revoke").click()
+    assert "Click again to revoke" in await row.locator(".invite-note").text_content()
+    await page.keyboard.press("Escape")
+    assert await row.locator(".invite-note").text_content() == "Kept."
+    async with db.session() as s:
+        assert await s.get(InviteCode, invite_id) is not None
+    await row.locator(".js-invite-revoke").click()
+    await row.locator(".js-invite-revoke").click()
+    await row.locator(".invite-note:text('Revoked: the code no longer works.')").wait_for(timeout=10000)
+    async with db.session() as s:
+        assert await s.get(InviteCode, invite_id) is None
+    assert page.js_errors == []

@@ -7,16 +7,17 @@ them and proves each refuses members and anonymous callers.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from patt_host.web import Officer, ok, require_officer
-from patt_identity import admin_players, admin_reference, authority, matching_service
+from patt_identity import admin_players, admin_reference, authority, matching_service, player_manager
 from patt_identity.events import emit_rank_changes
 from patt_identity.runtime import IdentityRuntime, RuntimeDep
 from patt_identity.schemas import (
     CharacterOwner,
+    CharacterRole,
     DiscordLink,
     PlayerCreate,
     PlayerUpdate,
@@ -29,6 +30,9 @@ from sv_common.auth.service import revoke_invite
 from sv_common.discord.role_access import never_assignable
 from sv_common.errors import Conflict
 from sv_common.identity.ranks import drain_rank_changes
+
+# Path ids are PostgreSQL integers: anything larger is a 422, never a database error.
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 async def unit_of_work(rt: IdentityRuntime, actor: Actor, work: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -89,6 +93,31 @@ def players_router() -> APIRouter:
             return {"player_id": player_id, "discord_user_id": body.discord_user_id}
 
         return ok(await unit_of_work(rt, actor, work))
+
+    @router.put("/players/{player_id}/characters/{character_id}/role", name="admin_character_role")
+    async def character_role(
+        player_id: PathId, character_id: PathId, body: CharacterRole, actor: Officer, rt: RuntimeDep
+    ):
+        """Mark one of the player's characters as main, offspec or alt."""
+
+        async def work(session):
+            player = await player_manager.set_character_role(session, player_id, character_id, body.role)
+            return {
+                "player_id": player_id,
+                "main_character_id": player.main_character_id,
+                "offspec_character_id": player.offspec_character_id,
+            }
+
+        return ok(await unit_of_work(rt, actor, work))
+
+    @router.delete("/players/{player_id}", name="admin_player_delete")
+    async def delete_player(player_id: PathId, actor: Officer, rt: RuntimeDep):
+        """Delete a player without an account (409 for a registered one: deactivate instead)."""
+        result = await unit_of_work(
+            rt, lambda session: player_manager.delete_player(session, rt.host, player_id)
+        )
+        await rt.host.emit("member.deleted", player_id=player_id)
+        return ok(result)
 
     @router.put("/characters/{character_id}/player", name="admin_character_owner")
     async def character_owner(character_id: int, body: CharacterOwner, actor: Officer, rt: RuntimeDep):

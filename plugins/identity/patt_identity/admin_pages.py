@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from patt_host.web import render, require_officer
-from patt_identity import admin_players, admin_reference, matching_service
+from patt_identity import admin_reference, matching_service, player_manager
 from patt_identity.runtime import RuntimeDep
 from sv_common.discord.role_access import cached_role_access
 
@@ -20,9 +20,11 @@ def build_router() -> APIRouter:
 
     @router.get("/admin/players", name="admin_players")
     async def players(request: Request, rt: RuntimeDep):
+        query = player_manager.Query.parse(request.query_params)
         async with rt.host.db.session() as session:
-            data = await admin_players.overview(session)
-        return await render(request, "identity/admin/players.html", {"data": data})
+            data = await player_manager.manager_page(session, query)
+        context = {"data": data, "query": query, "filters": player_manager.FILTERS}
+        return await render(request, "identity/admin/players.html", context)
 
     @router.get("/admin/ranks", name="admin_ranks")
     async def ranks(request: Request, rt: RuntimeDep):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
@@ -54,6 +56,12 @@ class PlayerUpdate(Body):
 class DiscordLink(Body):
     # guild_identity.discord_users.id; null unlinks.
     discord_user_id: int | None
+
+
+class CharacterRole(Body):
+    """How the Player Manager marks one of a player's characters."""
+
+    role: Literal["main", "offspec", "alt"]
 
 
 class CharacterOwner(Body):

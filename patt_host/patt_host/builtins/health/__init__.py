@@ -44,6 +44,8 @@ def check_bot(host: HostAPI) -> HealthResult:
     state = host.status.get("bot", "off")
     if state == "off":
         return HealthResult("off", "DISCORD_BOT_TOKEN not set")
+    if state == "separate process":
+        return HealthResult("off", "the bot runs in `patt bot` (PATT_RUN_BOT=false)")
     return HealthResult("ok" if state == "ready" else "degraded", state)
 
 

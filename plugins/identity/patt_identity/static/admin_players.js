@@ -1,73 +1,173 @@
-// Player Manager: every control calls the officers' JSON API, then reloads the page.
+// Player Manager: each row saves on its own and reports next to its buttons; rows with
+// edits not yet saved are marked (and leaving the page asks first).
 (function () {
   "use strict";
-  const errorBox = document.getElementById("pm-error");
-  const statusBox = document.getElementById("pm-status");
-  function show(box, text) { box.textContent = text; box.hidden = !text; }
-  async function call(method, url, body, message) {
-    show(errorBox, ""); show(statusBox, "");
+  const api = (method, url, body) => window.patt.api(method, url, body);
+
+  function say(scope, text, kind) {
+    const box = scope.querySelector(".pm-status");
+    box.textContent = text;
+    box.className = "pm-status small " + (kind || "");
+  }
+  async function attempt(scope, work, done) {
+    say(scope, "Saving…");
     try {
-      const data = await window.patt.api(method, url, body);
-      if (message) show(statusBox, typeof message === "function" ? message(data) : message);
+      const data = await work();
+      say(scope, typeof done === "function" ? done(data) : done, "ok");
       return data;
     } catch (error) {
-      show(errorBox, error.message);
-      throw error;
+      say(scope, error.message, "danger");
+      return undefined;
     }
   }
-  const reload = () => setTimeout(() => window.location.reload(), 600);
-  const idOrNull = (value) => (value === "" ? null : Number(value));
+  function markDirty(row, dirty) {
+    row.classList.toggle("dirty", dirty);
+    if (dirty) say(row, "Unsaved changes", "warn");
+  }
+  const idFromPicker = (value) => { const m = /#(\d+)\s*$/.exec(value || ""); return m ? Number(m[1]) : null; };
+  function discordId(input) {
+    const value = input.value.trim();
+    if (!value) return null;
+    if (value === input.dataset.initial && input.dataset.id) return Number(input.dataset.id);
+    const option = Array.from(document.querySelectorAll("#pm-discord-options option")).find((o) => o.value === value);
+    if (!option) throw new Error(`No unlinked Discord user is called “${value}”.`);
+    return Number(option.dataset.id);
+  }
 
   document.getElementById("pm-create").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const name = event.target.elements.display_name.value.trim();
+    const form = event.target;
+    const name = form.elements.display_name.value.trim();
     if (!name) return;
-    await call("POST", "/api/v1/admin/players", { display_name: name }, `Created ${name}.`);
-    reload();
+    const made = await attempt(form, () => api("POST", "/api/v1/admin/players", { display_name: name }),
+      (d) => `Created ${d.display_name}.`);
+    if (made) window.location.assign(`/admin/players?q=${encodeURIComponent(made.display_name)}`);
   });
 
-  document.getElementById("pm-players").addEventListener("click", async (event) => {
-    const row = event.target.closest("tr[data-player]");
+  const players = document.getElementById("pm-players");
+  players.addEventListener("input", (event) => {
+    const row = event.target.closest(".pm-player");
+    if (row && event.target.matches(".pm-name, .pm-discord")) markDirty(row, true);
+  });
+  players.addEventListener("change", async (event) => {
+    const row = event.target.closest(".pm-player");
     if (!row) return;
-    const id = row.dataset.player;
-    if (event.target.closest(".pm-save")) {
-      await call("PATCH", `/api/v1/admin/players/${id}`, {
-        display_name: row.querySelector(".pm-name").value.trim(),
-        rank_override_id: idOrNull(row.querySelector(".pm-rank").value),
-      });
-      await call("PUT", `/api/v1/admin/players/${id}/discord`, {
-        discord_user_id: idOrNull(row.querySelector(".pm-discord").value),
-      }, "Saved.");
-      reload();
-    } else if (event.target.closest(".pm-active")) {
-      const active = event.target.closest(".pm-active").dataset.active === "true";
-      await call("PATCH", `/api/v1/admin/players/${id}`, { is_active: active }, active ? "Reactivated." : "Deactivated.");
-      reload();
-    } else if (event.target.closest(".pm-invite")) {
-      const data = await call("POST", `/api/v1/admin/players/${id}/invite`, undefined,
-        (d) => `Invite code ${d.code} (expires ${d.expires_at}). ${d.dm_sent ? "Sent by Discord DM." : "Not sent by DM: " + d.reason + " Share it yourself: " + d.register_url}`);
-      event.target.closest(".pm-invite").replaceWith(Object.assign(document.createElement("span"), { className: "mono", textContent: data.code }));
+    if (event.target.matches(".pm-rank")) markDirty(row, true);
+    if (event.target.matches(".pm-char-role")) {
+      const select = event.target;
+      const item = select.closest("[data-character]");
+      const done = await attempt(row,
+        () => api("PUT", `/api/v1/admin/players/${row.dataset.player}/characters/${item.dataset.character}/role`, { role: select.value }),
+        `${item.querySelector("span span").textContent} is now ${select.value}.`);
+      if (done) {
+        // Only one main and one offspec: the previous holder becomes an alt on screen too.
+        row.querySelectorAll(".pm-char-role").forEach((other) => {
+          const id = Number(other.closest("[data-character]").dataset.character);
+          other.value = id === done.main_character_id ? "main" : id === done.offspec_character_id ? "offspec" : "alt";
+          other.dataset.initial = other.value;
+        });
+      } else {
+        select.value = select.dataset.initial;
+      }
     }
   });
 
-  document.getElementById("pm-characters").addEventListener("change", async (event) => {
-    const select = event.target.closest(".pm-owner");
-    if (!select) return;
-    const row = select.closest("tr[data-character]");
-    await call("PUT", `/api/v1/admin/characters/${row.dataset.character}/player`, { player_id: idOrNull(select.value) }, "Character link saved.");
-    row.dataset.linked = select.value ? "yes" : "no";
+  players.addEventListener("click", async (event) => {
+    const row = event.target.closest(".pm-player");
+    if (!row) return;
+    const id = row.dataset.player;
+    if (event.target.closest(".pm-save")) {
+      const saved = await attempt(row, async () => {
+        const discord = discordId(row.querySelector(".pm-discord"));
+        const rank = row.querySelector(".pm-rank").value;
+        await api("PATCH", `/api/v1/admin/players/${id}`, {
+          display_name: row.querySelector(".pm-name").value.trim(),
+          rank_override_id: rank === "" ? null : Number(rank),
+        });
+        return api("PUT", `/api/v1/admin/players/${id}/discord`, { discord_user_id: discord });
+      }, "Saved.");
+      if (saved) {
+        row.classList.remove("dirty");
+        const input = row.querySelector(".pm-discord");
+        input.dataset.initial = input.value.trim();
+        input.dataset.id = saved.discord_user_id || "";
+      }
+    } else if (event.target.closest(".pm-active")) {
+      const button = event.target.closest(".pm-active");
+      const active = button.dataset.active === "true";
+      if (await attempt(row, () => api("PATCH", `/api/v1/admin/players/${id}`, { is_active: active }),
+        active ? "Reactivated." : "Deactivated.")) {
+        row.classList.toggle("inactive", !active);
+        button.dataset.active = String(!active);
+        button.textContent = active ? "Deactivate" : "Reactivate";
+      }
+    } else if (event.target.closest(".pm-delete")) {
+      if (!(await confirmDelete(row.dataset.name))) { say(row, "Not deleted."); return; }
+      if (await attempt(row, () => api("DELETE", `/api/v1/admin/players/${id}`), "Deleted.")) {
+        row.querySelectorAll("input, select, button").forEach((el) => { el.disabled = true; });
+        row.classList.add("deleted");
+      }
+    } else if (event.target.closest(".pm-unlink")) {
+      const item = event.target.closest("[data-character]");
+      if (await attempt(row, () => api("PUT", `/api/v1/admin/characters/${item.dataset.character}/player`, { player_id: null }),
+        `${item.querySelector("span span").textContent} unlinked.`)) item.remove();
+    } else if (event.target.closest(".pm-invite")) {
+      const result = await attempt(row, () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite created.");
+      if (result) showInvite(row.querySelector(".pm-invite-result"), result);
+    }
   });
 
-  const filter = document.getElementById("pm-filter");
-  const unlinked = document.getElementById("pm-unlinked");
-  function applyFilter() {
-    const needle = filter.value.trim().toLowerCase();
-    document.querySelectorAll(".pm-table tbody tr").forEach((row) => {
-      const matches = !needle || (row.dataset.search || "").includes(needle);
-      const linkOk = !unlinked.checked || row.dataset.linked !== "yes";
-      row.hidden = !(matches && linkOk);
+  // The invite: the link to copy, when it expires (in the officer's zone) and whether the DM went out.
+  function showInvite(box, invite) {
+    box.hidden = false;
+    box.className = "pm-invite-result " + (invite.dm_sent ? "flash flash-success" : "flash flash-info");
+    box.replaceChildren();
+    const line = document.createElement("p");
+    line.textContent = invite.dm_sent
+      ? "Sent to the player by Discord DM (queued for the bot)."
+      : `Not sent by Discord DM: ${invite.reason || "no reason given"} Share this link yourself:`;
+    const link = document.createElement("input");
+    link.readOnly = true; link.value = invite.register_url; link.className = "pm-invite-link mono";
+    link.setAttribute("aria-label", "Registration link");
+    const copy = document.createElement("button");
+    copy.type = "button"; copy.className = "button small"; copy.textContent = "Copy link";
+    const copied = document.createElement("span");
+    copied.className = "small"; copied.setAttribute("role", "status");
+    copy.addEventListener("click", async () => {
+      link.select();
+      try { await navigator.clipboard.writeText(link.value); copied.textContent = "Copied."; }
+      catch (e) { copied.textContent = document.execCommand("copy") ? "Copied." : "Select the link and copy it."; }
+    });
+    const expiry = document.createElement("p");
+    expiry.className = "small";
+    expiry.textContent = `Code ${invite.code} · expires ${window.patt.humanTime(invite.expires_at)} (${window.patt.humanTime(invite.expires_at, "relative")}).`;
+    box.append(line, link, copy, copied, expiry);
+  }
+
+  const dialog = document.getElementById("pm-confirm");
+  function confirmDelete(name) {
+    document.getElementById("pm-confirm-text").textContent =
+      `Delete ${name}? Their characters become unlinked and what the site's features store about them is removed. This cannot be undone.`;
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+      dialog.returnValue = "";
+      dialog.showModal();
     });
   }
-  filter.addEventListener("input", applyFilter);
-  unlinked.addEventListener("change", applyFilter);
+
+  document.getElementById("pm-unlinked").addEventListener("click", async (event) => {
+    if (!event.target.closest(".pm-link")) return;
+    const item = event.target.closest("[data-character]");
+    const picker = item.querySelector(".pm-owner");
+    const playerId = idFromPicker(picker.value);
+    if (playerId === null) { say(item, "Pick a player from the list.", "danger"); picker.focus(); return; }
+    if (await attempt(item, () => api("PUT", `/api/v1/admin/characters/${item.dataset.character}/player`, { player_id: playerId }),
+      `Linked to ${picker.value.replace(/\s*#\d+$/, "")}.`)) {
+      picker.disabled = true; event.target.disabled = true;
+    }
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (document.querySelector(".pm-player.dirty")) { event.preventDefault(); event.returnValue = ""; }
+  });
 })();

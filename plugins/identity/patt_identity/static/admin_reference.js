@@ -48,9 +48,32 @@
         await call("PATCH", `/api/v1/admin/roles/${row.dataset.role}`, { name: row.querySelector("input").value.trim() });
         show(statusBox, "Role renamed.");
       } else if (button.classList.contains("js-invite-revoke")) {
+        // Two steps, both answered in the row: the first click asks, the second revokes.
         const row = button.closest("tr[data-invite]");
-        await call("DELETE", `/api/v1/admin/invites/${row.dataset.invite}`);
-        reload();
+        const note = row.querySelector(".invite-note");
+        if (!button.dataset.armed) {
+          button.dataset.armed = "1";
+          button.textContent = "Confirm revoke";
+          note.textContent = "The code will stop working. Click again to revoke, or Esc to keep it.";
+          const disarm = (e) => {
+            if (e.type === "keydown" && e.key !== "Escape") return;
+            if (e.type === "click" && row.contains(e.target)) return;
+            delete button.dataset.armed; button.textContent = "Revoke"; note.textContent = "Kept.";
+            document.removeEventListener("keydown", disarm); document.removeEventListener("click", disarm);
+          };
+          setTimeout(() => { document.addEventListener("keydown", disarm); document.addEventListener("click", disarm); });
+          return;
+        }
+        button.disabled = true;
+        try {
+          await window.patt.api("DELETE", `/api/v1/admin/invites/${row.dataset.invite}`);
+        } catch (error) {
+          note.textContent = error.message; note.className = "invite-note small danger"; button.disabled = false;
+          return;
+        }
+        row.querySelector("[class^=status-]").textContent = "revoked";
+        note.textContent = "Revoked: the code no longer works."; note.className = "invite-note small ok";
+        button.remove();
       } else if (button.classList.contains("js-matching-run")) {
         button.disabled = true;
         const run = await call("POST", "/api/v1/admin/matching/run");

@@ -1,0 +1,134 @@
+"""The Player Manager at scale: server-side pages and the original's filters, main/alt
+marking and delete — over HTTP as an officer, on real rows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select, update
+
+from sv_common.identity.discord_users import upsert_discord_user
+from sv_common.identity.models import Player, PlayerCharacter, WowCharacter
+
+
+@pytest.fixture
+async def officer_client(client, guild, log_in):
+    await log_in(client, await guild.member("Officer", name="Boss"))
+    return client
+
+
+def shown_players(html: str) -> list[str]:
+    return re.findall(r'data-player="\d+" data-name="([^"]+)"', html)
+
+
+async def test_players_are_paged_on_the_server(officer_client, guild, db):
+    async with db.session() as s:
+        for i in range(60):
+            s.add(Player(display_name=f"Bulk {i:02d}"))
+    first = (await officer_client.get("/admin/players")).text
+    assert len(shown_players(first)) == 25 and "61 found · page 1 of 3" in first
+    last = (await officer_client.get("/admin/players?page=3")).text
+    assert len(shown_players(last)) == 11 and "page=2" in last and "Next →" not in last
+    # Out-of-range or junk paging is clamped, never an error.
+    for junk in ("page=abc", "page=99999999999", "page=-4", "rank=99999999999", "filter=%00", "q=%00%01"):
+        response = await officer_client.get(f"/admin/players?{junk}")
+        assert response.status_code == 200, junk
+    assert "page 3 of 3" in (await officer_client.get("/admin/players?page=400")).text
+
+
+async def test_original_filters_and_search(officer_client, guild, db):
+    linked = await guild.player("Linked", rank="Member")
+    main = await guild.character("Mainly", class_name="Mage", player_id=linked)
+    await guild.set_main(linked, main)
+    alt_only = await guild.player("AltsOnly", rank="Member")
+    await guild.character("Offsy", class_name="Rogue", player_id=alt_only)
+    async with db.session() as s:
+        await s.execute(
+            update(WowCharacter).where(WowCharacter.id == main).values(blizzard_last_sync=func.now())
+        )
+        discord, _ = await upsert_discord_user(
+            s, discord_id="555", username="linkedy", display_name="L", role_ids=()
+        )
+        discord.highest_guild_role = "Guild Leader"
+        await s.execute(update(Player).where(Player.id == linked).values(discord_user_id=discord.id))
+    await guild.player("Lonely", rank="Member")
+    gone = await guild.player("Gone", rank="Member")
+    async with db.session() as s:
+        await s.execute(update(Player).where(Player.id == gone).values(is_active=False))
+
+    async def names(query: str) -> set[str]:
+        return set(shown_players((await officer_client.get(f"/admin/players?{query}")).text))
+
+    assert await names("filter=no_characters") == {"Boss", "Lonely"}
+    assert await names("filter=no_discord") == {"Boss", "AltsOnly", "Lonely"}
+    assert await names("filter=no_main") == {"Boss", "AltsOnly", "Lonely"}
+    assert await names("filter=unregistered") == {"Linked", "AltsOnly", "Lonely"}
+    assert await names("filter=not_in_api") == {"AltsOnly"}
+    assert await names("filter=role_mismatch") == {"Linked"}  # Discord says Guild Leader, rank is Member
+    assert await names("filter=inactive") == {"Gone"}
+    assert await names("q=offs") == {"AltsOnly"}  # by character name
+    assert await names("q=linkedy") == {"Linked"}  # by Discord name
+    assert "Gone" not in await names("")
+
+
+async def test_unlinked_characters_are_paged_separately(officer_client, guild):
+    for i in range(30):
+        await guild.character(f"Loose{i:02d}", class_name="Hunter")
+    html = (await officer_client.get("/admin/players")).text
+    unlinked = html[html.index('id="pm-unlinked"') :]
+    assert "(30)" in unlinked and len(re.findall(r'<li data-character="\d+"', unlinked)) == 25
+    second = (await officer_client.get("/admin/players?cpage=2")).text
+    assert len(re.findall(r'<li data-character="\d+"', second[second.index('id="pm-unlinked"') :])) == 5
+
+
+async def test_mark_main_offspec_and_alt(officer_client, guild, db):
+    player_id = await guild.player("Multi", rank="Member")
+    first = await guild.character("Firsty", class_name="Mage", player_id=player_id)
+    second = await guild.character("Secondy", class_name="Priest", player_id=player_id)
+    url = f"/api/v1/admin/players/{player_id}/characters"
+    data = officer_client.data(await officer_client.put(f"{url}/{first}/role", json={"role": "main"}))
+    assert data["main_character_id"] == first
+    data = officer_client.data(await officer_client.put(f"{url}/{second}/role", json={"role": "main"}))
+    assert (data["main_character_id"], data["offspec_character_id"]) == (second, None)
+    data = officer_client.data(await officer_client.put(f"{url}/{first}/role", json={"role": "offspec"}))
+    assert (data["main_character_id"], data["offspec_character_id"]) == (second, first)
+    data = officer_client.data(await officer_client.put(f"{url}/{second}/role", json={"role": "alt"}))
+    assert (data["main_character_id"], data["offspec_character_id"]) == (None, first)
+    assert (await officer_client.put(f"{url}/{first}/role", json={"role": "tank"})).status_code == 422
+    stranger = await guild.character("Stranger", class_name="Druid")
+    refused = await officer_client.put(f"{url}/{stranger}/role", json={"role": "main"})
+    assert refused.status_code in (409, 422) and refused.json()["ok"] is False
+    huge = await officer_client.put(f"{url}/{2**31}/role", json={"role": "main"})
+    assert huge.status_code == 422
+
+
+async def test_delete_a_player_without_an_account(officer_client, guild, db):
+    player_id = await guild.player("Ghost", rank="Member")
+    character = await guild.character("Ghosty", class_name="Warlock", player_id=player_id)
+    response = await officer_client.delete(f"/api/v1/admin/players/{player_id}")
+    assert response.status_code == 200 and officer_client.data(response)["deleted"] is True
+    async with db.session() as s:
+        assert await s.get(Player, player_id) is None
+        assert await s.get(WowCharacter, character) is not None  # the character stays, unlinked
+        assert (
+            await s.scalar(select(PlayerCharacter.id).where(PlayerCharacter.character_id == character))
+            is None
+        )
+    assert (await officer_client.delete(f"/api/v1/admin/players/{player_id}")).status_code == 404
+
+
+async def test_a_registered_player_is_deactivated_not_deleted(officer_client, guild, db):
+    member = await guild.member("Member", name="Keeper")
+    response = await officer_client.delete(f"/api/v1/admin/players/{member.player_id}")
+    assert response.status_code == 409 and "deactivate them instead" in response.json()["error"]["message"]
+    async with db.session() as s:
+        assert await s.get(Player, member.player_id) is not None
+
+
+async def test_members_cannot_delete_or_mark(client, guild, log_in):
+    target = await guild.player("Target", rank="Member")
+    await log_in(client, await guild.member("Member"))
+    assert (await client.delete(f"/api/v1/admin/players/{target}")).status_code == 403
+    marked = await client.put(f"/api/v1/admin/players/{target}/characters/1/role", json={"role": "main"})
+    assert marked.status_code == 403
