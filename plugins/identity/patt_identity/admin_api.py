@@ -7,12 +7,13 @@ them and proves each refuses members and anonymous callers.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
 from patt_host.web import Officer, ok, require_officer
-from patt_identity import admin_players, admin_reference, authority, matching_service, player_manager
+from patt_identity import admin_players, admin_reference, authority, matching_service, password_reset, player_manager
 from patt_identity.events import emit_rank_changes
 from patt_identity.runtime import IdentityRuntime, RuntimeDep
 from patt_identity.schemas import (
@@ -26,6 +27,7 @@ from patt_identity.schemas import (
     RoleRename,
 )
 from sv_common.auth import Actor
+from patt_identity.web import limit_key
 from sv_common.auth.service import revoke_invite
 from sv_common.discord.role_access import never_assignable
 from sv_common.errors import Conflict
@@ -148,6 +150,23 @@ def players_router() -> APIRouter:
                 session, rt.host, player_id=player_id, message=message, code=invite["code"]
             )
         return ok({**invite, "register_url": url, "dm_sent": dm_sent, "reason": reason}, status_code=201)
+
+    @router.post("/players/{player_id}/password-reset", name="admin_player_password_reset", status_code=201)
+    async def password_reset_link(player_id: PathId, actor: Officer, rt: RuntimeDep):
+        """A single-use, expiring reset link for the player's account; DMed when Discord allows."""
+        await rt.hit(limit_key("reset-officer", str(actor.user_id)), rt.settings.reset_per_ip)
+        hours = rt.settings.reset_expiry_hours
+        async with rt.host.db.session() as session:
+            token, row, _player = await password_reset.issue_for_player(
+                session, player_id=player_id, created_by=actor.display_name, lifetime=timedelta(hours=hours)
+            )
+            url = password_reset.reset_url(rt.host, token)
+            message = password_reset.reset_message(rt.host.site.title, url, hours, by_officer=True)
+            dm_sent, reason = await admin_players.queue_dm(
+                session, rt.host, player_id=player_id, message=message, dedupe_key=f"reset:{row.id}"
+            )
+        body = {"player_id": player_id, "reset_url": url, "expires_at": row.expires_at, "dm_sent": dm_sent}
+        return ok({**body, "reason": reason}, status_code=201)
 
     @router.get("/invites", name="admin_invites_data")
     async def invites(rt: RuntimeDep, include_used: bool = True):

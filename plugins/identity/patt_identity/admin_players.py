@@ -179,7 +179,12 @@ def invite_message(site_title: str, code: str, url: str, hours: int) -> str:
 
 
 async def queue_invite_dm(session: AsyncSession, host: HostAPI, *, player_id: int, message: str, code: str):
-    """Ask ``sv_common.notify`` to DM the invite; returns ``(queued, reason)``.
+    """Ask ``sv_common.notify`` to DM the invite; returns ``(queued, reason)``."""
+    return await queue_dm(session, host, player_id=player_id, message=message, dedupe_key=f"invite:{code}")
+
+
+async def queue_dm(session: AsyncSession, host: HostAPI, *, player_id: int, message: str, dedupe_key: str):
+    """DM an account message (invite code, reset link: the ``invite`` DM switch); ``(queued, reason)``.
 
     The outbox decides with the officers' DM switches; we only skip it when no bot is
     configured at all (then nothing could ever deliver it).
@@ -191,7 +196,7 @@ async def queue_invite_dm(session: AsyncSession, host: HostAPI, *, player_id: in
     except ImportError:  # pragma: no cover - notify ships with sv_common; kept for partial installs
         return False, "Discord notifications are not available on this installation."
     row = await notify.dm_player(
-        session, player_id=player_id, content=message, feature="invite", dedupe_key=f"invite:{code}"
+        session, player_id=player_id, content=message, feature="invite", dedupe_key=dedupe_key
     )
     if row.status == "skipped":
         return False, row.last_error or "The DM was not sent."

@@ -35,11 +35,13 @@ def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/login", name="login")
-    async def login_form(request: Request, actor: ActorDep, next: str | None = None):
+    async def login_form(
+        request: Request, actor: ActorDep, next: str | None = None, reset: str | None = None
+    ):
         target = safe_next(next)
         if actor is not None:
             return redirect(target)
-        return await render(request, "identity/login.html", {"next": target})
+        return await render(request, "identity/login.html", {"next": target, "reset": reset == "1"})
 
     @router.post("/login", name="login_submit")
     async def login_submit(

@@ -40,6 +40,11 @@ class IdentitySettings(BaseSettings):
     password_window: int = Field(900, ge=1)
 
     invite_expiry_hours: int = Field(72, ge=1, le=24 * 30)
+    # Password-reset links (officer-issued or "forgot password" by DM): lifetime, and
+    # attempts per client IP (asking for a link or using one) per window.
+    reset_expiry_hours: int = Field(24, ge=1, le=24 * 7)
+    reset_ip_limit: int = Field(10, ge=1)
+    reset_ip_window: int = Field(3600, ge=1)
 
     # The public roster is served from an in-process cache: dropped at once on identity
     # events in this process, re-validated by a one-row fingerprint query at most every
@@ -57,6 +62,10 @@ class IdentitySettings(BaseSettings):
     @property
     def register_per_ip(self) -> RateLimit:
         return RateLimit(self.register_ip_limit, self.register_ip_window)
+
+    @property
+    def reset_per_ip(self) -> RateLimit:
+        return RateLimit(self.reset_ip_limit, self.reset_ip_window)
 
     @property
     def password_per_user(self) -> RateLimit:

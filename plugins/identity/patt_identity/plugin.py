@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from patt_host import Job, MenuLink, Permission, hookimpl
-from patt_identity import admin_api, admin_pages, api, auth_pages, auth_routes, pages
+from patt_identity import admin_api, admin_pages, api, auth_pages, auth_routes, pages, reset_pages
 from patt_identity.accounts import authenticate_request
 from patt_identity.config import IdentitySettings
 from patt_identity.dashboard import dashboard_items
@@ -35,6 +35,7 @@ class IdentityPlugin:
         return [
             auth_routes.build_router(),
             auth_pages.build_router(),
+            reset_pages.build_router(),
             pages.build_router(),
             api.build_router(),
             admin_pages.build_router(),

@@ -111,14 +111,18 @@
       const item = event.target.closest("[data-character]");
       if (await attempt(row, () => api("PUT", `/api/v1/admin/characters/${item.dataset.character}/player`, { player_id: null }),
         `${item.querySelector("span span").textContent} unlinked.`)) item.remove();
+    } else if (event.target.closest(".pm-reset")) {
+      const result = await attempt(row, () => api("POST", `/api/v1/admin/players/${id}/password-reset`), "Reset link created.");
+      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.reset_url, "Reset link (works once)");
     } else if (event.target.closest(".pm-invite")) {
       const result = await attempt(row, () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite created.");
-      if (result) showInvite(row.querySelector(".pm-invite-result"), result);
+      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.register_url, `Code ${result.code}`);
     }
   });
 
-  // The invite: the link to copy, when it expires (in the officer's zone) and whether the DM went out.
-  function showInvite(box, invite) {
+  // An invite or reset link: the link to copy, when it expires (in the officer's zone) and
+  // whether the Discord DM went out (and why not).
+  function showLink(box, invite, url, what) {
     box.hidden = false;
     box.className = "pm-invite-result " + (invite.dm_sent ? "flash flash-success" : "flash flash-info");
     box.replaceChildren();
@@ -127,7 +131,7 @@
       ? "Sent to the player by Discord DM (queued for the bot)."
       : `Not sent by Discord DM: ${invite.reason || "no reason given"} Share this link yourself:`;
     const link = document.createElement("input");
-    link.readOnly = true; link.value = invite.register_url; link.className = "pm-invite-link mono";
+    link.readOnly = true; link.value = url; link.className = "pm-invite-link mono";
     link.setAttribute("aria-label", "Registration link");
     const copy = document.createElement("button");
     copy.type = "button"; copy.className = "button small"; copy.textContent = "Copy link";
@@ -140,7 +144,7 @@
     });
     const expiry = document.createElement("p");
     expiry.className = "small";
-    expiry.textContent = `Code ${invite.code} · expires ${window.patt.humanTime(invite.expires_at)} (${window.patt.humanTime(invite.expires_at, "relative")}).`;
+    expiry.textContent = `${what} · expires ${window.patt.humanTime(invite.expires_at)} (${window.patt.humanTime(invite.expires_at, "relative")}).`;
     box.append(line, link, copy, copied, expiry);
   }
 

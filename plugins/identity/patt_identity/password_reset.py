@@ -1,0 +1,117 @@
+"""Password resets: single-use, expiring links, issued by an officer or by "forgot password"
+(sent as a Discord DM, so only the member's own Discord account receives it).
+
+Only the SHA-256 of a token is stored. Issuing a link voids the user's earlier unused
+ones (one live link per account); using one sets the password and ends every session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_identity.models import PasswordReset
+from sv_common.auth.passwords import check_password_policy, hash_password_async
+from sv_common.auth.service import normalise_username, revoke_all_tokens
+from sv_common.errors import Conflict, ValidationFailed
+from sv_common.identity import players as player_service
+from sv_common.identity.models import DiscordUser, Player, User
+
+INVALID = "This reset link is not valid any more (used, replaced or expired). Ask for a new one."
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue(
+    session: AsyncSession, *, user_id: int, kind: str, created_by: str | None, lifetime: timedelta
+) -> tuple[str, PasswordReset]:
+    """A new link for ``user_id``; the user's older unused links stop working."""
+    now = datetime.now(UTC)
+    await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    row = PasswordReset(
+        user_id=user_id,
+        token_hash=token_hash(token),
+        kind=kind,
+        created_by=created_by,
+        expires_at=now + lifetime,
+    )
+    session.add(row)
+    await session.flush()
+    return token, row
+
+
+async def issue_for_player(
+    session: AsyncSession, *, player_id: int, created_by: str, lifetime: timedelta
+) -> tuple[str, PasswordReset, Player]:
+    """The officer's action: a link for the player's account (409 when they have none)."""
+    player = await player_service.get_player(session, player_id)
+    if player.website_user_id is None:
+        raise Conflict(f"{player.display_name} has no account yet: send an invite instead.")
+    token, row = await issue(
+        session, user_id=player.website_user_id, kind="officer", created_by=created_by, lifetime=lifetime
+    )
+    return token, row, player
+
+
+async def player_for_forgotten(session: AsyncSession, username: str) -> Player | None:
+    """The player behind an active account with a Discord link (the only way to reach them), or None."""
+    name = normalise_username(username)
+    if not name:
+        return None
+    return await session.scalar(
+        select(Player)
+        .join(User, User.id == Player.website_user_id)
+        .join(DiscordUser, DiscordUser.id == Player.discord_user_id)
+        .where(User.email == name, User.is_active.is_(True))
+    )
+
+
+async def redeem(session: AsyncSession, *, token: str, password: str) -> User:
+    """Set the new password with a valid link (single use) and end every session of the account."""
+    now = datetime.now(UTC)
+    row = await session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or "")).with_for_update()
+    )
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise ValidationFailed(INVALID, code="reset_invalid")
+    check_password_policy(password)
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise ValidationFailed(INVALID, code="reset_invalid")
+    user.password_hash = await hash_password_async(password)
+    row.used_at = now
+    await session.flush()
+    await revoke_all_tokens(session, user=user)
+    return user
+
+
+async def check(session: AsyncSession, token: str) -> bool:
+    """Whether a link is still usable (the form says so before the member types a password)."""
+    row = await session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or ""))
+    )
+    return row is not None and row.used_at is None and row.expires_at > datetime.now(UTC)
+
+
+def reset_message(site_title: str, url: str, hours: int, *, by_officer: bool) -> str:
+    who = "An officer made" if by_officer else "You asked for"
+    return (
+        f"{who} a password-reset link for your {site_title} account:\n{url}\n"
+        f"It works once and expires in {hours} hours. If you did not ask for it, ignore this message."
+    )
+
+
+def reset_url(host: Any, token: str) -> str:
+    return f"{host.settings.public_base_url}/reset-password?token={token}"

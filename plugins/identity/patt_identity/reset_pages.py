@@ -1,0 +1,116 @@
+"""Password-reset pages: ``/forgot-password`` (a link by Discord DM, when the bot is on) and
+``/reset-password?token=`` (set a new password with a link). Both are rate-limited.
+
+"Forgot password" answers the same whatever the username, so it cannot be used to find
+out which accounts exist.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from patt_host.web import ActorDep, render
+from patt_identity import password_reset
+from patt_identity.admin_players import queue_dm
+from patt_identity.auth_pages import retry_headers
+from patt_identity.config import RateLimit
+from patt_identity.runtime import RuntimeDep
+from patt_identity.web import client_ip, limit_key
+from sv_common.errors import DomainError, ValidationFailed
+
+FormStr = Annotated[str, Form(max_length=256)]
+SENT = (
+    "If that account exists and is linked to Discord, a reset link is on its way as a Discord DM. "
+    "It works once and expires soon. No DM? Ask an officer for a reset link."
+)
+
+
+def bot_on(rt) -> bool:
+    return rt.host.settings.discord_bot_token is not None
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/forgot-password", name="forgot_password")
+    async def forgot_form(request: Request, rt: RuntimeDep, actor: ActorDep):
+        return await render(request, "identity/forgot_password.html", {"bot_on": bot_on(rt)})
+
+    @router.post("/forgot-password", name="forgot_password_submit")
+    async def forgot_submit(request: Request, rt: RuntimeDep, username: FormStr):
+        context = {"bot_on": bot_on(rt), "username": username}
+        try:
+            if not bot_on(rt):
+                raise ValidationFailed(
+                    "Password links by DM need the Discord bot; ask an officer for a link."
+                )
+            await rt.hit(limit_key("forgot-ip", client_ip(request)), rt.settings.reset_per_ip)
+            await rt.hit(limit_key("forgot-user", username.strip().lower()), RateLimit(3, 3600))
+            hours = rt.settings.reset_expiry_hours
+            async with rt.host.db.session() as session:
+                player = await password_reset.player_for_forgotten(session, username)
+                if player is not None:
+                    token, _row = await password_reset.issue(
+                        session,
+                        user_id=player.website_user_id,
+                        kind="self",
+                        created_by=None,
+                        lifetime=timedelta(hours=hours),
+                    )
+                    url = password_reset.reset_url(rt.host, token)
+                    message = password_reset.reset_message(rt.host.site.title, url, hours, by_officer=False)
+                    await queue_dm(
+                        session, rt.host, player_id=player.id, message=message, dedupe_key=f"reset:{_row.id}"
+                    )
+        except DomainError as exc:
+            context["error"] = exc.message
+            return await render(
+                request,
+                "identity/forgot_password.html",
+                context,
+                status_code=exc.status,
+                headers=retry_headers(exc),
+            )
+        context["sent"] = SENT
+        return await render(request, "identity/forgot_password.html", context)
+
+    @router.get("/reset-password", name="reset_password")
+    async def reset_form(request: Request, rt: RuntimeDep, token: str = ""):
+        token = token[:100]
+        async with rt.host.db.session() as session:
+            valid = await password_reset.check(session, token)
+        context = {"token": token, "error": None if valid else password_reset.INVALID}
+        return await render(
+            request, "identity/reset_password.html", context, status_code=200 if valid else 410
+        )
+
+    @router.post("/reset-password", name="reset_password_submit")
+    async def reset_submit(
+        request: Request,
+        rt: RuntimeDep,
+        token: Annotated[str, Form(max_length=100)],
+        password: FormStr,
+        password2: FormStr,
+    ):
+        try:
+            await rt.hit(limit_key("reset-ip", client_ip(request)), rt.settings.reset_per_ip)
+            if password != password2:
+                raise ValidationFailed("The two passwords do not match.")
+            async with rt.host.db.session() as session:
+                await password_reset.redeem(session, token=token, password=password)
+        except DomainError as exc:
+            context = {"token": token, "error": exc.message}
+            return await render(
+                request,
+                "identity/reset_password.html",
+                context,
+                status_code=exc.status,
+                headers=retry_headers(exc),
+            )
+        return RedirectResponse("/login?reset=1", status_code=303)
+
+    return router

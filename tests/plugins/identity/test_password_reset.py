@@ -1,0 +1,163 @@
+"""Password reset: officer-issued links and "forgot password" by Discord DM; single use,
+expiring, one live link per account, rate-limited — over HTTP on real rows."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from patt_identity.models import PasswordReset
+from sv_common.identity.discord_users import upsert_discord_user
+from sv_common.identity.models import DiscordConfig, Player
+from sv_common.notify.models import NotificationOutbox
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def token_of(url: str) -> str:
+    return re.search(r"/reset-password\?token=([\w-]+)$", url).group(1)
+
+
+async def set_password(client, token: str, password: str = NEW_PASSWORD, again: str | None = None):
+    await client.get("/login")
+    form = {
+        "csrf_token": client.csrf_token,
+        "token": token,
+        "password": password,
+        "password2": again or password,
+    }
+    return await client.post("/reset-password", data=form)
+
+
+async def officer_link(client, player_id: int):
+    return await client.post(f"/api/v1/admin/players/{player_id}/password-reset")
+
+
+async def test_officer_link_sets_a_new_password_once(make_client, guild, log_in):
+    officer_client = await make_client()
+    await log_in(officer_client, await guild.member("Officer"))
+    member = await guild.member("Member", name="Forgetful")
+    member_client = await make_client()
+    await log_in(member_client, member)
+
+    response = await officer_link(officer_client, member.player_id)
+    assert response.status_code == 201
+    issued = officer_client.data(response)
+    assert issued["dm_sent"] is False and "not configured" in issued["reason"]  # honest: no bot here
+    token = token_of(issued["reset_url"])
+
+    anonymous = await make_client()
+    assert (await anonymous.get(f"/reset-password?token={token}")).status_code == 200
+    done = await set_password(anonymous, token)
+    assert done.status_code == 303 and done.headers["location"] == "/login?reset=1"
+    assert "Your password is set." in (await anonymous.get("/login?reset=1")).text
+
+    # The new password works, the old one does not, the member's old session is over.
+    login = await anonymous.post(
+        "/api/v1/auth/login", json={"username": member.username, "password": NEW_PASSWORD}
+    )
+    assert login.status_code == 200
+    old = await anonymous.post(
+        "/api/v1/auth/login", json={"username": member.username, "password": member.password}
+    )
+    assert old.status_code == 401
+    assert (await member_client.get("/api/v1/auth/me")).status_code == 401
+
+    # Single use.
+    again = await set_password(anonymous, token, "yet another passphrase")
+    assert again.status_code == 422 and "not valid any more" in again.text
+    assert (await anonymous.get(f"/reset-password?token={token}")).status_code == 410
+
+
+async def test_a_new_link_voids_the_old_one_and_links_expire(make_client, guild, log_in, db):
+    client = await make_client()
+    await log_in(client, await guild.member("Officer"))
+    member = await guild.member("Member")
+    first = token_of(client.data(await officer_link(client, member.player_id))["reset_url"])
+    second = token_of(client.data(await officer_link(client, member.player_id))["reset_url"])
+    anonymous = await make_client()
+    assert (await set_password(anonymous, first)).status_code == 422
+    async with db.session() as s:
+        await s.execute(update(PasswordReset).values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+    expired = await set_password(anonymous, second)
+    assert expired.status_code == 422 and "expired" in expired.text
+
+
+async def test_bad_requests_are_refused_without_a_500(make_client, guild, log_in):
+    client = await make_client()
+    await log_in(client, await guild.member("Officer"))
+    nobody = await guild.player("Unregistered")
+    refused = await officer_link(client, nobody)
+    assert refused.status_code == 409 and "send an invite instead" in refused.json()["error"]["message"]
+    assert (await officer_link(client, 2**31)).status_code == 422
+    assert (await officer_link(client, 999_999)).status_code == 404
+    anonymous = await make_client()
+    for token in ("", "x" * 100, "\x00bad"):
+        assert (await set_password(anonymous, token)).status_code == 422
+    mismatch = await set_password(anonymous, "whatever", "one password", "another one")
+    assert mismatch.status_code == 422 and "do not match" in mismatch.text
+
+
+async def test_only_officers_issue_links(client, guild, log_in):
+    target = await guild.member("Member")
+    await log_in(client, await guild.member("Member"))
+    assert (await officer_link(client, target.player_id)).status_code == 403
+
+
+async def test_reset_attempts_are_rate_limited_per_client(make_client, monkeypatch):
+    monkeypatch.setenv("PATT_IDENTITY_RESET_IP_LIMIT", "3")
+    client = await make_client()
+    answers = [(await set_password(client, f"guess{i}")).status_code for i in range(5)]
+    assert answers[:3] == [422, 422, 422] and answers[3:] == [429, 429]
+
+
+async def test_forgot_password_without_the_bot_points_to_an_officer(client):
+    page = await client.get("/forgot-password")
+    assert "Ask an officer" in page.text and 'name="username"' not in page.text
+    assert 'href="/forgot-password"' in (await client.get("/login")).text
+    await client.get("/forgot-password")
+    refused = await client.post("/forgot-password", data={"csrf_token": client.csrf_token, "username": "x"})
+    assert refused.status_code == 422
+
+
+async def test_forgot_password_sends_a_link_by_discord_dm(make_client, guild, db):
+    client = await make_client(discord_bot_token="fake-token-for-tests")
+    member = await guild.member("Member", name="Dmable")
+    async with db.session() as s:
+        discord, _ = await upsert_discord_user(
+            s, discord_id="323456789012345678", username="dmable", display_name="D", role_ids=()
+        )
+        await s.execute(
+            update(Player).where(Player.id == member.player_id).values(discord_user_id=discord.id)
+        )
+        config = await s.scalar(select(DiscordConfig))
+        if config is None:  # nothing has read the Discord settings yet in this database
+            config = DiscordConfig()
+            s.add(config)
+        config.bot_dm_enabled = True
+        config.feature_invite_dm = True
+
+    async def ask(username: str):
+        await client.get("/forgot-password")
+        return await client.post(
+            "/forgot-password", data={"csrf_token": client.csrf_token, "username": username}
+        )
+
+    known, unknown = await ask(member.username.upper()), await ask("nobody-like-this")
+    # Same answer either way: the form does not reveal which accounts exist.
+    for answer in (known, unknown):
+        assert answer.status_code == 200 and "a reset link is on its way" in answer.text
+    async with db.session() as s:
+        rows = list(
+            await s.scalars(select(NotificationOutbox).where(NotificationOutbox.dedupe_key.like("reset:%")))
+        )
+    assert len(rows) == 1 and rows[0].player_id == member.player_id
+    token = token_of(
+        re.search(r"(http\S+/reset-password\?token=[\w-]+)", rows[0].payload["content"]).group(1)
+    )
+    assert (await set_password(await make_client(), token)).status_code == 303
+    # Asking again and again for one username is limited.
+    statuses = [(await ask(member.username)).status_code for _ in range(4)]
+    assert 429 in statuses
