@@ -81,6 +81,8 @@ def build_router() -> APIRouter:
     @router.get("/reset-password", name="reset_password")
     async def reset_form(request: Request, rt: RuntimeDep, token: str = ""):
         token = token[:100]
+        if not token:  # visited directly: explain where the link comes from
+            return await render(request, "identity/reset_password.html", {"token": "", "no_token": True})
         async with rt.host.db.session() as session:
             valid = await password_reset.check(session, token)
         context = {"token": token, "error": None if valid else password_reset.INVALID}

@@ -114,6 +114,12 @@ async def test_reset_attempts_are_rate_limited_per_client(make_client, monkeypat
 
 
 async def test_forgot_password_without_the_bot_points_to_an_officer(client):
+    direct = await client.get("/reset-password")
+    assert (
+        direct.status_code == 200
+        and "Open the reset link" in direct.text
+        and 'name="password"' not in direct.text
+    )
     page = await client.get("/forgot-password")
     assert "Ask an officer" in page.text and 'name="username"' not in page.text
     assert 'href="/forgot-password"' in (await client.get("/login")).text
