@@ -275,14 +275,13 @@ class Hooks:
         from patt_host.types import DashboardItem
 
         items = []
-        kwargs = {"request": request, "actor": actor, "host": self._host}
-        for plugin, impl in self._impls("admin_dashboard_items"):
-            try:
-                result = impl.function(*[kwargs[name] for name in impl.argnames])
-                items.extend(_flatten(await await_me_maybe(result)))
-            except Exception:  # noqa: BLE001 - one plugin's broken count must not hide the dashboard
-                log.exception("plugin %s failed to count its dashboard items", plugin.name)
+        # isolate: one plugin's broken count is logged and shown, never hides the dashboard.
+        pairs = await self._call("admin_dashboard_items", {"request": request, "actor": actor}, isolate=True)
+        for plugin, result in pairs:
+            if isinstance(result, Exception):
                 items.append(DashboardItem(f"{plugin.name}: counts unavailable", "?", severity="warn"))
+            else:
+                items.extend(_flatten(result))
         return sorted(items, key=lambda item: (item.order, item.label))
 
     async def authenticate(self, request: Any) -> Any:

@@ -34,7 +34,7 @@ def main(site_name: str, url: str) -> None:
                     {getattr(r, "name", "") for r in _walk_routes(app.router) if getattr(r, "name", "")}
                 ),
                 "jobs": sorted(host.jobs.jobs),
-                "cog_plugins": sorted({p.name for p, _impl in host.hooks._impls("discord_cogs")}),
+                "cog_plugins": sorted({p.name for p, _cogs in asyncio.run(host.hooks.discord_cogs(None))}),
                 "links": asyncio.run(links()),
                 "modules": sorted(m for m in sys.modules if m.startswith("patt_")),
                 "lineages": [lineage.name for lineage in dbmigrate.enabled_lineages(host)],

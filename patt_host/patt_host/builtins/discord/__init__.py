@@ -38,7 +38,7 @@ async def check_notifications(host: HostAPI) -> HealthResult:
     return HealthResult("ok", detail)
 
 
-async def dashboard_items(host: Any) -> list[DashboardItem]:
+async def dashboard_items(host: HostAPI) -> list[DashboardItem]:
     """Failed notifications (officers retry or read why on the outbox page) and the last member sync."""
     from sqlalchemy import func, select
 
