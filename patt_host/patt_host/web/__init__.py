@@ -32,7 +32,14 @@ from patt_host.web.auth import (
 )
 from patt_host.web.envelope import error, error_body, ok
 from patt_host.web.limits import body_limit
-from patt_host.web.templates import csrf_token_for, human_time, render, render_fragment, rotate_csrf, static_url
+from patt_host.web.templates import (
+    csrf_token_for,
+    human_time,
+    render,
+    render_fragment,
+    rotate_csrf,
+    static_url,
+)
 
 __all__ = [
     "ActorDep",

@@ -13,7 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 
 from patt_host.web import Officer, ok, require_officer
-from patt_identity import admin_players, admin_reference, authority, matching_service, password_reset, player_manager
+from patt_identity import (
+    admin_players,
+    admin_reference,
+    authority,
+    matching_service,
+    password_reset,
+    player_manager,
+)
 from patt_identity.events import emit_rank_changes
 from patt_identity.runtime import IdentityRuntime, RuntimeDep
 from patt_identity.schemas import (
@@ -26,8 +33,8 @@ from patt_identity.schemas import (
     RankUpdate,
     RoleRename,
 )
-from sv_common.auth import Actor
 from patt_identity.web import limit_key
+from sv_common.auth import Actor
 from sv_common.auth.service import revoke_invite
 from sv_common.discord.role_access import never_assignable
 from sv_common.errors import Conflict
