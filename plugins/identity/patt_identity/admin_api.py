@@ -123,7 +123,7 @@ def players_router() -> APIRouter:
     async def delete_player(player_id: PathId, actor: Officer, rt: RuntimeDep):
         """Delete a player without an account (409 for a registered one: deactivate instead)."""
         result = await unit_of_work(
-            rt, lambda session: player_manager.delete_player(session, rt.host, player_id)
+            rt, actor, lambda session: player_manager.delete_player(session, rt.host, player_id)
         )
         await rt.host.emit("member.deleted", player_id=player_id)
         return ok(result)
