@@ -33,7 +33,7 @@ SCREENSHOT_PAGES = {
     "/admin/players": "player-manager",
     "/admin": "dashboard",
 }
-MEMBER_PASSWORD = "member password 123"
+MEMBER_PASSWORD = "crawling every page 123"
 # Member visits to officer pages end on the themed 403 page; that is the expected answer.
 OFFICER_ONLY = ("/admin",)
 # Findings of the issue checked where they were seen: (path, size) -> JS returning a problem or "".
