@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from patt_identity.models import RevokedToken
 from patt_identity.web import token_from_request, token_hash
 from sv_common.auth import Actor
-from sv_common.auth.service import actor_for_user, user_for_claims
+from sv_common.auth.service import actor_for_claims, user_for_claims
 from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
 from sv_common.errors import DomainError, Unauthorized
 from sv_common.identity.models import Player, PlayerCharacter, User, WowCharacter
@@ -85,11 +85,14 @@ async def authenticate_request(request: Request, host: HostAPI) -> Actor | None:
     token, method = token_from_request(request)
     if token is None:
         return None
-    async with host.db.session() as session:
-        user = await session_user(session, host, token)
-        if user is None:
-            return None
-        return await actor_for_user(session, user, auth_method=method)
+    try:
+        claims = claims_of(host, token)
+    except DomainError:
+        return None
+    # One read-only query on every request: user, token version, revocation and rank together.
+    revoked = exists().where(RevokedToken.token_hash == token_hash(token))
+    async with host.db.read() as conn:
+        return await actor_for_claims(conn, claims, auth_method=method, refused_if=revoked)
 
 
 async def current_user(session: AsyncSession, actor: Actor) -> User:

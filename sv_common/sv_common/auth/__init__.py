@@ -39,6 +39,7 @@ from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
 
 _SERVICE_NAMES = frozenset(
     {
+        "actor_for_claims",
         "actor_for_token",
         "actor_for_user",
         "authenticate_password",

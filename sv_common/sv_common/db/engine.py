@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 def async_url(url: str) -> str:
@@ -23,6 +30,14 @@ def async_url(url: str) -> str:
 CONNECT_TIMEOUT = 5.0
 POOL_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 30.0
+POOL_RECYCLE_SECONDS = 1800
+
+
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Pool checkout hook: a connection closed underneath us (server restart, terminated
+    backend) raises DisconnectionError, which makes the pool retry with a new connection."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise exc.DisconnectionError("connection closed by the server")
 
 
 class Database:
@@ -44,15 +59,20 @@ class Database:
         command_timeout: float = COMMAND_TIMEOUT,
     ):
         self.url = async_url(url)
+        # No pre-ping (a SELECT 1 round trip on every checkout): a connection the server has
+        # closed is seen by asyncpg's reader at once, so the checkout hook below swaps it for a
+        # fresh one without a round trip; pool_recycle retires connections before any idle
+        # timeout on the way could cut them silently.
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
             pool_timeout=pool_timeout,
+            pool_recycle=POOL_RECYCLE_SECONDS,
             echo=echo,
             connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
         )
+        event.listen(self.engine.sync_engine, "checkout", _refuse_closed_connection)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -61,6 +81,15 @@ class Database:
         async with self.sessionmaker() as session:
             async with session.begin():
                 yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in autocommit mode for a single read-only statement: no BEGIN/COMMIT
+        round trips. Use ``session()`` for anything that writes or needs a consistent view
+        across several statements."""
+        async with self.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

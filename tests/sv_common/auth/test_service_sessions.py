@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 
 from sv_common.auth import service
 from sv_common.auth.passwords import hash_password, verify_password
@@ -199,3 +201,55 @@ async def test_actor_without_rank_player_or_active_player_has_level_zero(db, mem
         no_player = await service.actor_for_user(s, playerless, auth_method="cookie")
     assert (no_rank.player_id, no_rank.rank_level) == (unranked.id, 0)
     assert (no_player.player_id, no_player.rank_level, no_player.display_name) == (None, 0, "no-player")
+
+
+async def _one_query_actor(db, user: User, **kwargs):
+    claims = decode_token(_token(user), secret=SECRET)
+    async with db.read() as conn:
+        return await service.actor_for_claims(conn, claims, auth_method="bearer", **kwargs)
+
+
+async def test_one_query_actor_matches_the_two_step_actor(db, member, make_player):
+    """actor_for_claims (the per-request path) answers exactly as user_for_claims + actor_for_user."""
+    user, player, _ = member
+    unranked = await make_player("No Rank")
+    async with db.session() as s:
+        lone = User(email="lone-user", password_hash="x")
+        playerless = User(email="no-player", password_hash="x")
+        s.add_all([lone, playerless])
+        await s.flush()
+        (await s.get(Player, unranked.id)).website_user_id = lone.id
+
+    async def both(u: User):
+        async with db.session() as s:
+            expected = await service.actor_for_user(s, await s.get(User, u.id), auth_method="bearer")
+        return expected, await _one_query_actor(db, u)
+
+    for u in (user, lone, playerless):
+        expected, actual = await both(u)
+        assert actual == expected
+    async with db.session() as s:
+        (await s.get(Player, player.id)).is_active = False
+    expected, actual = await both(user)
+    assert actual == expected and (actual.rank_level, actual.rank_name) == (0, None)
+
+
+async def test_one_query_actor_refuses_what_the_token_checks_refuse(db, member):
+    user, _, _ = member
+    async with db.session() as s:
+        live = await s.get(User, user.id)
+    stale = _token(live)
+    assert await _one_query_actor(db, live, refused_if=sa_false()) is not None
+    assert await _one_query_actor(db, live, refused_if=sa_true()) is None  # e.g. a revoked token
+    async with db.session() as s:
+        await service.revoke_all_tokens(s, user=await s.get(User, user.id))
+    async with db.read() as conn:
+        assert (
+            await service.actor_for_claims(conn, decode_token(stale, secret=SECRET), auth_method="cookie")
+            is None
+        )
+    async with db.session() as s:
+        (await s.get(User, user.id)).is_active = False
+    async with db.session() as s:
+        current = await s.get(User, user.id)
+    assert await _one_query_actor(db, current) is None
