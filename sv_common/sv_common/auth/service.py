@@ -260,6 +260,8 @@ async def actor_for_claims(
     round trip because it runs on every authenticated request. ``refused_if`` adds a further
     condition that refuses the token, e.g. a revocation list lookup.
     """
+    if not (1 <= claims.user_id <= INT32_MAX and claims.token_version <= INT32_MAX):
+        return None  # ids the database could not even look up: never a token we issued
     query = (
         select(
             User.id,
