@@ -1,5 +1,6 @@
 """The app factory's web behaviour: envelope, error pages, headers, CSRF, static files, introspection."""
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form
@@ -155,6 +156,9 @@ async def test_plugins_introspection(make_client):
     assert sample["cogs"] is None  # no bot in this process
     page = await client.get("/-/plugins", headers=officer)
     assert 'data-plugin="sample"' in page.text and "/api/v1/sample/items" in page.text
+    # The page keeps the site's branding (the document's "site" name must not shadow it).
+    brand = re.search(r'class="brand"[^>]*>(.*?)</a>', page.text, re.S).group(1)
+    assert client.host.site.title in brand and "built-in method" not in page.text
 
 
 async def test_plugins_introspection_is_for_officers_unless_made_public(make_client):

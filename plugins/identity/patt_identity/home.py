@@ -5,7 +5,7 @@ Both read the cached roster snapshot, so the home page costs no roster query of 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -13,13 +13,16 @@ from patt_identity.recruiting import officers, role_cards, role_counts, role_tar
 from patt_identity.roster_service import roster_snapshot
 from patt_identity.runtime import runtime_for
 
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
 HOME_SLOTS = {
     "home_recruiting": "identity/_home_recruiting.html",
     "home_officers": "identity/_home_officers.html",
 }
 
 
-async def home_slot(slot: str, request: Any, host: Any) -> Markup:
+async def home_slot(slot: str, request: Any, host: HostAPI) -> Markup:
     rt = runtime_for(host)
     data = (await roster_snapshot(rt)).data
     context: dict[str, Any] = {"roster": data}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,9 @@ from sv_common.auth.service import normalise_username, revoke_all_tokens
 from sv_common.errors import Conflict, ValidationFailed
 from sv_common.identity import players as player_service
 from sv_common.identity.models import DiscordUser, Player, User
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
 
 INVALID = "This reset link is not valid any more (used, replaced or expired). Ask for a new one."
 
@@ -113,5 +116,5 @@ def reset_message(site_title: str, url: str, hours: int, *, by_officer: bool) ->
     )
 
 
-def reset_url(host: Any, token: str) -> str:
+def reset_url(host: HostAPI, token: str) -> str:
     return f"{host.settings.public_base_url}/reset-password?token={token}"

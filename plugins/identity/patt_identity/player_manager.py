@@ -6,7 +6,7 @@ characters; and the officer actions that are not plain field edits (main/alt, de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,9 @@ from sv_common.identity.models import (
     WowCharacter,
     WowClass,
 )
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
 
 PER_PAGE = 25
 # The original Player Manager's filters (plus "inactive"); value -> label.
@@ -254,7 +257,7 @@ async def set_character_role(session: AsyncSession, player_id: int, character_id
     )
 
 
-async def delete_player(session: AsyncSession, host: Any, player_id: int) -> dict[str, Any]:
+async def delete_player(session: AsyncSession, host: HostAPI, player_id: int) -> dict[str, Any]:
     """Delete a player who has no account: every plugin's data about them, their links, the row.
 
     A registered player is refused (409): deactivate them, or the member deletes their own

@@ -84,6 +84,12 @@ class IntrospectionPlugin:
 
         @router.get("/-/plugins", name="introspection.plugins", include_in_schema=False)
         async def plugins_page(request: Request):
-            return await render(request, "introspection/plugins.html", inventory(host))
+            document = inventory(host)
+            # Not **document: its "site" (a name) would shadow the template global ``site``.
+            return await render(
+                request,
+                "introspection/plugins.html",
+                {"plugins": document["plugins"], "installed_not_enabled": document["installed_not_enabled"]},
+            )
 
         return router
