@@ -266,14 +266,15 @@ async def test_ballot_submission_through_the_api(db):
 | the same, wall clock: {len(work):,} ballots ({API_VOTERS:,} voters, each votes then changes), {CONCURRENCY} clients, `patt serve` with one worker | – | {rate:,.0f}/s |
 
 Each ballot is validated (login, rank, picks, entries) and written with two SQL round trips of the
-voting plugin (campaign + entry ids; ballot + voter list in one statement). The request also makes the
-identity plugin's four authentication queries, and each of its two sessions a pool pre-ping, BEGIN and
-COMMIT: about a dozen loopback round trips, and on this virtual machine each costs the server process
-well over half a millisecond of CPU (mostly kernel time), which is where the time goes. The load
+voting plugin (campaign + entry ids; ballot + voter list in one statement) inside one transaction
+(BEGIN, COMMIT). Authentication is one autocommit query (user, token version, revocation and rank
+joined), and pooled connections are not pre-pinged: five loopback round trips per ballot, down from
+about a dozen. On this virtual machine each round trip still costs the server process a large part of
+a millisecond of CPU (mostly kernel time), and that cost grows with the machine's load. The load
 generator and PostgreSQL share the two cores with the server (and, during this run, with other work:
 load average {os.getloadavg()[0]:.1f}), so the wall-clock rate measures the machine; the assertion uses
-the server's CPU time per ballot. **Not met on this machine**; the remaining cost is in the shared
-request path (authentication in one query, one session per request), not in the voting plugin.
+the server's CPU time per ballot. Across runs on this shared machine it ranged from ≤ 5 ms (target met)
+to 7.5 ms (under the load of other runs): **not reliably met here**.
 """
     write_report()
     assert capacity >= 200, (cpu_ms, rate)

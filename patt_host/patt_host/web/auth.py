@@ -13,7 +13,9 @@ from sv_common.errors import Forbidden, Unauthorized
 _UNSET = object()
 
 
-def get_host(request: Request) -> HostAPI:
+async def get_host(request: Request) -> HostAPI:
+    # async on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, and that
+    # hand-off cost more CPU per request than everything else this function does.
     return request.app.state.host
 
 
