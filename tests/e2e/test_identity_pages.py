@@ -87,6 +87,43 @@ async def test_roster_search_filters_rows(db, live_server, page):
     assert (await page.text_content("#roster-count")).strip() == "1 players"
 
 
+async def test_roster_alts_toggle_at_phone_width(db, live_server, browser):
+    player_id, (main_id, _alt) = await make_player(
+        db, "Aldor", characters=[("Aldor", "Paladin"), ("Aldorlock", "Warlock")]
+    )
+    await make_player(db, "Brewby", characters=[("Brewby", "Monk")])
+    async with db.session() as s:
+        await player_service.set_main_and_offspec(
+            s,
+            player_id=player_id,
+            main_character_id=main_id,
+            main_spec_id=None,
+            offspec_character_id=None,
+            offspec_spec_id=None,
+        )
+    server = live_server()
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(server.url + "/roster")
+    alt = page.locator("#roster-table .roster-alts li", has_text="Aldorlock")
+    assert not await alt.is_visible()
+    await page.click("#roster-table .roster-alts summary")  # one row's own toggle
+    await alt.wait_for(state="visible", timeout=5000)
+    await page.click("#roster-table .roster-alts summary")
+    await alt.wait_for(state="hidden", timeout=5000)
+    toggle = page.locator("#roster-toggle-alts")  # the page-level toggle opens every row
+    await toggle.click()
+    await alt.wait_for(state="visible", timeout=5000)
+    assert (await toggle.text_content()).strip() == "Hide alts"
+    assert (
+        await page.evaluate("document.documentElement.scrollWidth") <= 390
+    )  # the table scrolls, not the page
+    assert errors == []
+    await context.close()
+
+
 async def test_officer_creates_a_player_in_the_player_manager(db, live_server, page):
     officer_id, _ = await make_player(db, "Olga", rank="Officer")
     async with db.session() as s:

@@ -116,6 +116,37 @@ def roster_query():
     )
 
 
+def alts_query():
+    """ONE statement for every roster player's other (alt) characters, grouped in Python.
+
+    The spec shown is the character's own active spec (the player picks specs only for
+    the main and offspec); highest level, then item level, first.
+    """
+    alt = aliased(WowCharacter, name="alt")
+    alt_class = aliased(WowClass, name="alt_class")
+    alt_spec = aliased(Specialization, name="alt_spec")
+    alt_role = aliased(Role, name="alt_role")
+    return (
+        select(PlayerCharacter.player_id, *_character_columns(alt, alt_class, alt_spec, alt_role), alt.level)
+        .join(alt, (alt.id == PlayerCharacter.character_id) & alt.removed_at.is_(None))
+        .join(Player, Player.id == PlayerCharacter.player_id)
+        .outerjoin(alt_class, alt_class.id == alt.class_id)
+        .outerjoin(alt_spec, alt_spec.id == alt.active_spec_id)
+        .outerjoin(alt_role, alt_role.id == alt_spec.default_role_id)
+        .where(
+            Player.is_active.is_(True),
+            Player.main_character_id.is_not(None),
+            alt.id != Player.main_character_id,
+        )
+        .order_by(
+            alt.level.desc().nulls_last(),
+            alt.item_level.desc().nulls_last(),
+            func.lower(alt.character_name),
+            alt.id,
+        )
+    )
+
+
 def _character(values: list[Any], links: ArmoryLinks) -> dict[str, Any] | None:
     character_id, name, realm, item_level, class_name, colour, spec, role = values
     if character_id is None:
@@ -153,7 +184,12 @@ def composition(players: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def load_roster(session: AsyncSession, links: ArmoryLinks) -> dict[str, Any]:
-    """Active players with a main character, ordered by display name, plus composition."""
+    """Active players with a main character, ordered by display name, each with their alts,
+    plus composition. Two statements per snapshot, whatever the roster's size."""
+    alts: dict[int, list[dict[str, Any]]] = {}
+    for row in (await session.execute(alts_query())).all():
+        values = list(row)
+        alts.setdefault(values[0], []).append({**_character(values[1:9], links), "level": values[9]})
     players = []
     for row in (await session.execute(roster_query())).all():
         values = list(row)
@@ -166,6 +202,7 @@ async def load_roster(session: AsyncSession, links: ArmoryLinks) -> dict[str, An
                 "main": _character(values[4:12], links),
                 "offspec": _character(values[12:20], links),
                 "character_count": values[20],
+                "alts": alts.get(values[0], []),
             }
         )
     return {

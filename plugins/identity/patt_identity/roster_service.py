@@ -57,7 +57,7 @@ def class_colours(data: dict) -> list[dict[str, str]]:
     """Each class on the roster once, with its colour (for one CSS rule per class)."""
     seen: dict[str, str] = {}
     for player in data["players"]:
-        for character in (player["main"], player["offspec"]):
+        for character in (player["main"], player["offspec"], *player["alts"]):
             if character and character["class_name"] and character["class_name"] not in seen:
                 seen[character["class_name"]] = character["class_colour"]
     return [{"name": name, "colour": colour} for name, colour in sorted(seen.items())]

@@ -87,9 +87,25 @@ async def test_roster_api_lists_active_players_with_a_main(client, guild, db):
             "armory_url": "https://worldofwarcraft.blizzard.com/en-us/character/us/test-realm/ariaheals",
         },
         "character_count": 2,
+        "alts": [  # the offspec character is an alt too, shown with its own active spec
+            {
+                "character_id": ids["priest"],
+                "name": "Ariaheals",
+                "realm_slug": "test-realm",
+                "class_name": "Priest",
+                "class_colour": "#FFFFFF",
+                "spec_name": "Holy",
+                "role_name": "Healer",
+                "role": "healer",
+                "item_level": None,
+                "armory_url": "https://worldofwarcraft.blizzard.com/en-us/character/us/test-realm/ariaheals",
+                "level": None,
+            }
+        ],
     }
     assert brom["main"]["spec_name"] == "Protection" and brom["main"]["role"] == "tank"
     assert brom["rank_name"] is None and brom["rank_level"] == 0 and brom["offspec"] is None
+    assert brom["alts"] == []
     assert data["composition"] == {
         "total": 2,
         "roles": [
@@ -198,3 +214,47 @@ async def test_roster_page_gzip_is_a_valid_stream_of_the_same_page(client, guild
         raw = b"".join([chunk async for chunk in response.aiter_raw()])
     assert int(response.headers["content-length"]) == len(raw) < len(plain.content)
     assert gzip.decompress(raw) == plain.content  # CRC and length checked by the gzip module
+
+
+async def test_roster_page_lists_each_players_alts_under_the_main(client, guild, db):
+    import re
+
+    owner = await guild.player("Fen")
+    main = await guild.character("Fenmain", class_name="Paladin", spec="Holy", player_id=owner, level=80)
+    await guild.character(
+        "Fenlock", class_name="Warlock", spec="Affliction", player_id=owner, level=80, item_level=612
+    )
+    await guild.character("Fenbaby", class_name="Monk", player_id=owner, level=12)
+    gone = await guild.character("Fenold", class_name="Rogue", player_id=owner, level=70)
+    await guild.set_main(owner, main)
+    async with db.session() as s:  # a character that left the guild is no alt any more
+        await s.execute(
+            update(WowCharacter).where(WowCharacter.id == gone).values(removed_at=datetime.now(UTC))
+        )
+    solo = await guild.player("Gus")
+    await guild.set_main(solo, await guild.character("Gusonly", class_name="Hunter", player_id=solo))
+
+    html = (await client.get("/roster")).text
+    rows = {
+        name: row
+        for row in re.findall(r"<tr>.*?</tr>", html, re.S)
+        for name in ("Fen", "Gus")
+        if f"<td>{name}</td>" in row
+    }
+    fen, gus = rows["Fen"], rows["Gus"]
+    # Fen's row: the main, then a closed <details> holding both alts, highest level first.
+    assert (
+        fen.index("Fenmain")
+        < fen.index('<details class="roster-alts">')
+        < fen.index("Fenlock")
+        < fen.index("Fenbaby")
+    )
+    assert "<summary>2 alts</summary>" in fen and "Fenold" not in html
+    assert re.search(
+        r'<span class="cls-warlock">Fenlock</span> <small>Affliction Warlock · Ranged DPS · 80 · ilvl 612</small>',
+        fen,
+    )
+    assert ".cls-warlock{color:" in html and ".cls-monk{color:" in html  # alt classes are coloured too
+    # Gus has no alts: no toggle in his row; the page-level toggle exists (revealed by roster.js).
+    assert "<details" not in gus and "Gusonly" in gus
+    assert 'id="roster-toggle-alts"' in html and html.count("<details") == 1

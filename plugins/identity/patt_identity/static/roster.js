@@ -20,6 +20,17 @@
       if (count) count.textContent = `${shown} players`;
     });
   }
+  // Page-level "Show alts": opens or closes every row's <details> (each also works alone, without JS).
+  const toggleAlts = document.getElementById("roster-toggle-alts");
+  if (toggleAlts) {
+    toggleAlts.hidden = false;
+    toggleAlts.addEventListener("click", () => {
+      const open = toggleAlts.getAttribute("aria-pressed") !== "true";
+      table.querySelectorAll("details.roster-alts").forEach((details) => { details.open = open; });
+      toggleAlts.setAttribute("aria-pressed", String(open));
+      toggleAlts.textContent = open ? "Hide alts" : "Show alts";
+    });
+  }
   table.tHead.querySelectorAll("th[data-sort]").forEach((th, column) => {
     th.tabIndex = 0;
     th.classList.add("sortable");
@@ -28,7 +39,8 @@
       const numeric = th.dataset.sort === "num";
       const key = (row) => {
         const cell = row.cells[column];
-        if (!numeric) return cell.textContent.trim().toLowerCase();
+        // A cell's data-value (e.g. the main's name, without its alts list) wins over its text.
+        if (!numeric) return (cell.dataset.value !== undefined ? cell.dataset.value : cell.textContent).trim().toLowerCase();
         return Number(cell.dataset.value !== undefined ? cell.dataset.value : cell.textContent) || 0;
       };
       const sorted = rows.slice().sort((a, b) => {
