@@ -31,6 +31,18 @@ async def make_player(db, name, *, rank="Member", characters=()):
         return player.id, ids
 
 
+async def set_main(db, player_id, character_id):
+    async with db.session() as s:
+        await player_service.set_main_and_offspec(
+            s,
+            player_id=player_id,
+            main_character_id=character_id,
+            main_spec_id=None,
+            offspec_character_id=None,
+            offspec_spec_id=None,
+        )
+
+
 async def test_register_with_an_invite_then_pick_a_main_and_spec(db, live_server, page):
     player_id, (priest_id, _rogue_id) = await make_player(
         db, "Holyroller", characters=[("Holyroller", "Priest"), ("Stabby", "Rogue")]
@@ -69,15 +81,7 @@ async def test_register_with_an_invite_then_pick_a_main_and_spec(db, live_server
 async def test_roster_search_filters_rows(db, live_server, page):
     for name, cls in [("Aldor", "Paladin"), ("Brewby", "Monk"), ("Cinder", "Mage")]:
         player_id, (char_id,) = await make_player(db, name, characters=[(name, cls)])
-        async with db.session() as s:
-            await player_service.set_main_and_offspec(
-                s,
-                player_id=player_id,
-                main_character_id=char_id,
-                main_spec_id=None,
-                offspec_character_id=None,
-                offspec_spec_id=None,
-            )
+        await set_main(db, player_id, char_id)
     server = live_server()
     await page.goto(server.url + "/roster")
     assert await page.locator("#roster-table tbody tr:visible").count() == 3
@@ -92,15 +96,7 @@ async def test_roster_alts_toggle_at_phone_width(db, live_server, browser):
         db, "Aldor", characters=[("Aldor", "Paladin"), ("Aldorlock", "Warlock")]
     )
     await make_player(db, "Brewby", characters=[("Brewby", "Monk")])
-    async with db.session() as s:
-        await player_service.set_main_and_offspec(
-            s,
-            player_id=player_id,
-            main_character_id=main_id,
-            main_spec_id=None,
-            offspec_character_id=None,
-            offspec_spec_id=None,
-        )
+    await set_main(db, player_id, main_id)
     server = live_server()
     context = await browser.new_context(viewport={"width": 390, "height": 844})
     page = await context.new_page()
