@@ -189,7 +189,9 @@ async def load_roster(session: AsyncSession, links: ArmoryLinks) -> dict[str, An
     alts: dict[int, list[dict[str, Any]]] = {}
     for row in (await session.execute(alts_query())).all():
         values = list(row)
-        alts.setdefault(values[0], []).append({**_character(values[1:9], links), "level": values[9]})
+        alt = _character(values[1:9], links)
+        del alt["armory_url"]  # the page does not link alts; this keeps the cached JSON small
+        alts.setdefault(values[0], []).append({**alt, "level": values[9]})
     players = []
     for row in (await session.execute(roster_query())).all():
         values = list(row)

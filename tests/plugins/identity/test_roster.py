@@ -98,7 +98,6 @@ async def test_roster_api_lists_active_players_with_a_main(client, guild, db):
                 "role_name": "Healer",
                 "role": "healer",
                 "item_level": None,
-                "armory_url": "https://worldofwarcraft.blizzard.com/en-us/character/us/test-realm/ariaheals",
                 "level": None,
             }
         ],
