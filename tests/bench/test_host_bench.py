@@ -15,9 +15,11 @@ import pytest
 from perf_report import record
 from serve import start_server, stop_server
 
+from patt_host.testing import free_port
+
 pytestmark = pytest.mark.bench
 
-PORT = 8191
+PORT = free_port()  # a free port, so parallel runs do not collide
 
 
 def load(url: str, seconds: int = 8, connections: int = 50) -> float:

@@ -18,11 +18,12 @@ from perf_report import record
 from serve import serve_env, start_server, stop_server
 from sqlalchemy import insert, select, update
 
+from patt_host.testing import free_port
 from sv_common.identity.models import GuildRank, Player, PlayerCharacter, Specialization, WowCharacter
 
 pytestmark = pytest.mark.bench
 
-PORT = 8193
+PORT = free_port()  # a free port, so parallel runs do not collide
 PLAYERS = 400
 CHARACTERS = 1000
 CONCURRENCY = 20
