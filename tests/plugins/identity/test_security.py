@@ -64,6 +64,9 @@ async def test_wrong_passwords_from_elsewhere_never_lock_the_real_user_out(make_
 
 async def test_login_delay_grows_with_each_failure_per_username_and_address(make_client, guild, monkeypatch):
     monkeypatch.setenv("PATT_IDENTITY_LOGIN_BACKOFF_FREE", "0")
+    # Polling below must meet only the per-(username, IP) delay, not the per-IP limit (20 per
+    # 5 minutes), which a fast machine's polling would otherwise exhaust within the 1 s delay.
+    monkeypatch.setenv("PATT_IDENTITY_LOGIN_IP_LIMIT", "1000")
     member = await guild.member()
     client = await make_client()
     wrong = {"username": member.username, "password": "wrong pw"}
