@@ -230,7 +230,7 @@ async def test_revoking_an_invite_asks_first_and_answers_in_the_row(db, live_ser
     await row.locator(".js-invite-revoke").click()
     assert "Click again to revoke" in await row.locator(".invite-note").text_content()
     await page.keyboard.press("Escape")
-    assert await row.locator(".invite-note").text_content() == "Kept."
+    await row.locator(".invite-note:text-is('Kept.')").wait_for(timeout=5000)
     async with db.session() as s:
         assert await s.get(InviteCode, invite_id) is not None
     await row.locator(".js-invite-revoke").click()

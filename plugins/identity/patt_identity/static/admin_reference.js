@@ -55,13 +55,18 @@
           button.dataset.armed = "1";
           button.textContent = "Confirm revoke";
           note.textContent = "The code will stop working. Click again to revoke, or Esc to keep it.";
-          const disarm = (e) => {
-            if (e.type === "keydown" && e.key !== "Escape") return;
-            if (e.type === "click" && row.contains(e.target)) return;
-            delete button.dataset.armed; button.textContent = "Revoke"; note.textContent = "Kept.";
+          const stop = () => {
             document.removeEventListener("keydown", disarm); document.removeEventListener("click", disarm);
           };
-          setTimeout(() => { document.addEventListener("keydown", disarm); document.addEventListener("click", disarm); });
+          const disarm = (e) => {
+            if (!button.isConnected || !button.dataset.armed) return stop();  // revoked or re-armed meanwhile
+            if (e.type === "keydown" && e.key !== "Escape") return;
+            if (e.type === "click" && row.contains(e.target)) return;  // the arming click and the confirm
+            delete button.dataset.armed; button.textContent = "Revoke"; note.textContent = "Kept.";
+            stop();
+          };
+          // Attached now (not after a tick): an Esc pressed right after the click must keep the code.
+          document.addEventListener("keydown", disarm); document.addEventListener("click", disarm);
           return;
         }
         button.disabled = true;
