@@ -194,7 +194,8 @@ async def test_player_manager_rows_mark_unsaved_edits_and_report_next_to_the_but
     await spare.locator(".pm-status:text('Not deleted.')").wait_for(timeout=5000)
     await spare.locator(".pm-delete").click()
     await page.click("#pm-confirm button[value=yes]")
-    await spare.locator(".pm-status:text('Deleted.')").wait_for(timeout=10000)
+    # text-is: ':text()' is a case-insensitive substring match, and 'Not deleted.' contains it.
+    await spare.locator(".pm-status:text-is('Deleted.')").wait_for(timeout=10000)
     async with db.session() as s:
         assert await s.scalar(select(Player.id).where(Player.display_name == "Spare")) is None
         assert (await s.get(Player, player_id)).main_character_id == char_id
