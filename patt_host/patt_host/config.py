@@ -21,6 +21,11 @@ class HostSettings(BaseSettings):
     database_connect_timeout: float = Field(5.0, gt=0, description="seconds to open a connection")
     database_pool_timeout: float = Field(10.0, gt=0, description="seconds to wait for a pooled connection")
     database_command_timeout: float = Field(30.0, gt=0, description="seconds any one statement may take")
+    # Connections kept open per process, plus how many more a burst may open (closed again after
+    # use). Opening one costs far more than waiting a moment for a pooled one, so the pool should
+    # cover the usual concurrency; keep the sum over all processes under PostgreSQL's max_connections.
+    database_pool_size: int = Field(20, ge=1, le=1000, description="pooled connections per process")
+    database_max_overflow: int = Field(10, ge=0, le=1000, description="extra connections in a burst")
     patt_data_dir: Path = Path("var")
     patt_site: str = "patt"
     app_env: str = "development"

@@ -138,6 +138,8 @@ class Host:
 
             self._db = Database(
                 self.database_url(),
+                pool_size=self.settings.database_pool_size,
+                max_overflow=self.settings.database_max_overflow,
                 connect_timeout=self.settings.database_connect_timeout,
                 pool_timeout=self.settings.database_pool_timeout,
                 command_timeout=self.settings.database_command_timeout,

@@ -263,18 +263,20 @@ async def test_ballot_submission_through_the_api(db):
 | ballot submission through the API | target | measured |
 |---|---|---|
 | `POST /api/v1/campaigns/{{id}}/vote`: server CPU per ballot → ballots/s per server core | ≥ 200/s | {cpu_ms:.2f} ms → {capacity:,.0f}/s |
-| the same, wall clock: {len(work):,} ballots ({API_VOTERS:,} voters, each votes then changes), {CONCURRENCY} clients, `patt serve` with one worker | – | {rate:,.0f}/s |
+| the same, wall clock: {len(work):,} ballots ({API_VOTERS:,} voters, each votes then changes), {CONCURRENCY} clients, `patt serve` with one worker | ≥ 200/s | {rate:,.0f}/s |
 
 Each ballot is validated (login, rank, picks, entries) and written with two SQL round trips of the
 voting plugin (campaign + entry ids; ballot + voter list in one statement) inside one transaction
 (BEGIN, COMMIT). Authentication is one autocommit query (user, token version, revocation and rank
 joined), and pooled connections are not pre-pinged: five loopback round trips per ballot, down from
-about a dozen. On this virtual machine each round trip still costs the server process a large part of
-a millisecond of CPU (mostly kernel time), and that cost grows with the machine's load. The load
-generator and PostgreSQL share the two cores with the server (and, during this run, with other work:
-load average {os.getloadavg()[0]:.1f}), so the wall-clock rate measures the machine; the assertion uses
-the server's CPU time per ballot. Across runs on this shared machine it ranged from ≤ 5 ms (target met)
-to 7.5 ms (under the load of other runs): **not reliably met here**.
+about a dozen. The largest single gain was the pool size: with 10 pooled connections for 20 clients,
+the overflow connections were closed after each request and reopened for the next, and each new
+connection paid for TCP, authentication, and asyncpg's statement preparation and type lookups again
+(≈ 3.7 ms of server CPU per ballot). `DATABASE_POOL_SIZE` now defaults to 20 (+10 overflow).
+The load generator and PostgreSQL share the two cores with the server (load average
+{os.getloadavg()[0]:.1f} at the end of this run), so the wall-clock rate is a lower bound. Both
+are asserted.
 """
+    print(f"\nballots: {cpu_ms:.2f} ms CPU per ballot -> {capacity:.0f}/s per core; wall {rate:.0f}/s")
     write_report()
-    assert capacity >= 200, (cpu_ms, rate)
+    assert capacity >= 200 and rate >= 200, (cpu_ms, rate)

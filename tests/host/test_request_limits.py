@@ -26,6 +26,10 @@ class Uploads:
         async def big(request: Request):
             return ok({"received": len(await request.body())})
 
+        @router.post("/api/v1/uploads/small", name="uploads.small", openapi_extra=body_limit(2048))
+        async def small(request: Request):
+            return ok({"received": len(await request.body())})
+
         return router
 
 
@@ -62,6 +66,22 @@ async def test_a_route_may_declare_a_larger_limit(make_client):
     }
     too_big = await client.post("/api/v1/uploads/big", content=b"x" * (3 * 1024 * 1024 + 1))
     assert too_big.status_code == 413
+
+
+async def test_a_route_may_declare_a_smaller_limit(make_client):
+    client = await make_client(plugins=["uploads"], extra_plugins=[Uploads])
+    assert client.data(await client.post("/api/v1/uploads/small", content=b"x" * 2048)) == {"received": 2048}
+    declared = await client.post("/api/v1/uploads/small", content=b"x" * 2049)
+    assert declared.status_code == 413 and "2048 bytes" in declared.json()["error"]["message"]
+
+    async def chunks():  # no Content-Length: counted as it streams
+        for _ in range(3):
+            yield b"x" * 1024
+
+    streamed = await client.post("/api/v1/uploads/small", content=chunks())
+    assert streamed.status_code == 413, streamed.text
+    # Other routes keep the site's limit.
+    assert client.data(await client.post("/api/v1/uploads/echo", content=b"x" * 4096)) == {"received": 4096}
 
 
 async def test_the_refusal_comes_before_the_body_is_sent(make_host):

@@ -1,7 +1,8 @@
 """Request body size limit, enforced before the body is read (pure ASGI).
 
 Every request body is capped at ``PATT_MAX_BODY_BYTES`` (default 1 MiB). A route that
-needs more (an addon upload) declares it with ``openapi_extra=body_limit(n)``. A declared
+needs more (an addon upload), or wants less (a small JSON form), declares its own limit with
+``openapi_extra=body_limit(n)``; the route's limit then replaces the site's. A declared
 ``Content-Length`` over the limit is refused at once with 413; a chunked body is counted as
 it streams and refused as soon as it passes the limit, so nothing large is buffered.
 """
@@ -22,14 +23,15 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 def body_limit(max_bytes: int) -> dict[str, Any]:
-    """``openapi_extra`` for a route that accepts bodies up to ``max_bytes`` (over the site default)."""
+    """``openapi_extra`` for a route that accepts bodies up to ``max_bytes`` (more or less than
+    the site's ``PATT_MAX_BODY_BYTES``)."""
     if max_bytes < 1:
         raise ValueError("max_bytes must be positive")
     return {BODY_LIMIT_KEY: int(max_bytes)}
 
 
 def route_body_limits(routes: list[BaseRoute]) -> list[tuple[re.Pattern[str], int]]:
-    """(path pattern, limit) for the routes that declared a larger body with ``body_limit``."""
+    """(path pattern, limit) for the routes that declared their own limit with ``body_limit``."""
     found = []
     for route in routes:
         extra = getattr(route, "openapi_extra", None) or {}
@@ -62,13 +64,18 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
         self._routes_getter = routes_getter
         self._overrides: list[tuple[re.Pattern[str], int]] | None = None
+        self._floor = max_bytes  # no route allows less: bodies up to this need no lookup
 
-    def limit_for(self, path: str) -> int:
+    def _load_overrides(self) -> list[tuple[re.Pattern[str], int]]:
         if self._overrides is None:
             self._overrides = route_body_limits(self._routes_getter()) if self._routes_getter else []
-        for pattern, limit in self._overrides:
+            self._floor = min([self.max_bytes, *(limit for _, limit in self._overrides)])
+        return self._overrides
+
+    def limit_for(self, path: str) -> int:
+        for pattern, limit in self._load_overrides():
             if pattern.match(path):
-                return max(limit, self.max_bytes)
+                return limit
         return self.max_bytes
 
     async def __call__(self, scope, receive, send):
@@ -82,8 +89,9 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     declared = None
                 break
-        # The route table is consulted only for bodies over the default (rare).
-        if declared is not None and declared <= self.max_bytes:
+        # The route table is consulted only for bodies over the smallest limit any route declared.
+        self._load_overrides()
+        if declared is not None and declared <= self._floor:
             return await self.app(scope, receive, send)
         limit = self.limit_for(scope["path"])
         if declared is not None and declared > limit:

@@ -11,34 +11,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, ok, require_officer
+from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, body_limit, ok, require_officer
 from patt_voting import ballots, campaigns, results
 from patt_voting.blt import BLTError, parse_blt, write_blt
 from patt_voting.counting import METHODS, tally
 from patt_voting.models import STATUSES, Campaign, CampaignEntry
 from patt_voting.schemas import MAX_ID, BallotIn, CampaignCreate, CampaignFields, EntryCreate, EntryFields
-from sv_common.errors import Conflict, DomainError, NotFound, ValidationFailed
+from sv_common.errors import Conflict, NotFound, ValidationFailed
 
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MAX_BODY = 64 * 1024
 MAX_BLT = 16 * 1024 * 1024
-
-
-class PayloadTooLarge(DomainError):
-    """The request body is too large."""
-
-    status = 413
-    code = "payload_too_large"
-
-
-def body_limit(limit: int):
-    async def dependency(request: Request) -> None:
-        declared = request.headers.get("content-length", "")
-        if (declared.isdigit() and int(declared) > limit) or len(await request.body()) > limit:
-            raise PayloadTooLarge(f"The request body must be at most {limit // 1024} KiB.")
-
-    return dependency
 
 
 def entry_dict(entry: CampaignEntry) -> dict[str, Any]:
@@ -124,7 +108,7 @@ def public_router() -> APIRouter:
                 )
             )
 
-    @router.post("/{campaign_id}/vote", name="vote", dependencies=[Depends(body_limit(MAX_BODY))])
+    @router.post("/{campaign_id}/vote", name="vote", openapi_extra=body_limit(MAX_BODY))
     async def vote(campaign_id: CampaignId, body: BallotIn, host: HostDep, actor: LoggedIn):
         """Cast (or, where allowed, change) the caller's ballot."""
         limit = host.plugin_settings("voting").ballot_rate_limit
@@ -177,13 +161,13 @@ def admin_router() -> APIRouter:
     router = APIRouter(
         prefix="/api/v1/admin", tags=["voting: admin"], dependencies=[Depends(require_officer)]
     )
-    limited = [Depends(body_limit(MAX_BODY))]
+    limited = body_limit(MAX_BODY)
 
     async def transact(host, work):
         async with host.db.session() as session:
             return await work(session)
 
-    @router.post("/campaigns", name="admin_campaign_create", status_code=201, dependencies=limited)
+    @router.post("/campaigns", name="admin_campaign_create", status_code=201, openapi_extra=limited)
     async def create(body: CampaignCreate, host: HostDep, actor: Officer):
         async def work(session):
             campaign = await campaigns.create_campaign(session, body.values(), actor.player_id)
@@ -191,7 +175,7 @@ def admin_router() -> APIRouter:
 
         return ok(await transact(host, work), status_code=201)
 
-    @router.patch("/campaigns/{campaign_id}", name="admin_campaign_update", dependencies=limited)
+    @router.patch("/campaigns/{campaign_id}", name="admin_campaign_update", openapi_extra=limited)
     async def update(campaign_id: CampaignId, body: CampaignFields, host: HostDep):
         async def work(session):
             campaign = await campaigns.update_campaign(session, campaign_id, body.changes())
@@ -205,7 +189,7 @@ def admin_router() -> APIRouter:
         return ok({"id": campaign_id, "deleted": True})
 
     @router.post(
-        "/campaigns/{campaign_id}/entries", name="admin_entry_create", status_code=201, dependencies=limited
+        "/campaigns/{campaign_id}/entries", name="admin_entry_create", status_code=201, openapi_extra=limited
     )
     async def add_entry(campaign_id: CampaignId, body: EntryCreate, host: HostDep):
         async def work(session):
@@ -213,7 +197,7 @@ def admin_router() -> APIRouter:
 
         return ok(await transact(host, work), status_code=201)
 
-    @router.patch("/campaign-entries/{entry_id}", name="admin_entry_update", dependencies=limited)
+    @router.patch("/campaign-entries/{entry_id}", name="admin_entry_update", openapi_extra=limited)
     async def update_entry(entry_id: EntryId, body: EntryFields, host: HostDep):
         async def work(session):
             return entry_dict(await campaigns.update_entry(session, entry_id, body.changes()))
@@ -249,7 +233,7 @@ def admin_router() -> APIRouter:
 
         return ok(await transact(host, work))
 
-    @router.post("/voting/tally", name="admin_tally_blt", dependencies=[Depends(body_limit(MAX_BLT))])
+    @router.post("/voting/tally", name="admin_tally_blt", openapi_extra=body_limit(MAX_BLT))
     async def tally_blt(request: Request, method: Annotated[str, Query(max_length=20)] = "instant_runoff"):
         """Count an uploaded BLT file (the web twin of ``patt voting tally``); nothing is stored."""
         if method not in METHODS:

@@ -43,7 +43,10 @@ def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) ->
 class Database:
     """An engine plus a session factory. One per process (web, worker, bot, CLI).
 
-    Timeouts (seconds): ``connect_timeout`` to open a connection, ``pool_timeout`` to get one
+    ``pool_size`` connections stay open; ``max_overflow`` more may be opened in a burst and are
+    closed when returned. A request that finds the pool busy pays for a new connection (TCP,
+    authentication, then asyncpg's statement preparation and type lookups all over again), so
+    the pool should cover the usual concurrency. Timeouts (seconds): ``connect_timeout`` to open a connection, ``pool_timeout`` to get one
     from a busy pool, ``command_timeout`` for any one statement (client side, so it also
     fires when the server is stalled and cannot enforce its own ``statement_timeout``).
     """
@@ -52,7 +55,8 @@ class Database:
         self,
         url: str,
         *,
-        pool_size: int = 10,
+        pool_size: int = 20,
+        max_overflow: int = 10,
         echo: bool = False,
         connect_timeout: float = CONNECT_TIMEOUT,
         pool_timeout: float = POOL_TIMEOUT,
@@ -66,7 +70,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
-            max_overflow=pool_size,
+            max_overflow=max_overflow,
             pool_timeout=pool_timeout,
             pool_recycle=POOL_RECYCLE_SECONDS,
             echo=echo,

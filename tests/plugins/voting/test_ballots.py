@@ -218,3 +218,15 @@ async def test_member_data_export_and_delete_cover_ballots(api, officer, members
     assert deleted.status_code == 200 and deleted.json()["data"]["plugins"]["voting"] == 1
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert stats["total_voted"] == 0
+
+
+async def test_the_web_tally_takes_blt_files_larger_than_the_site_body_limit(officer, api):
+    """The BLT route declares 16 MiB; the site's 1 MiB default must not cut it short."""
+    lines = ["3 1", *(f"1 {i % 3 + 1} {(i + 1) % 3 + 1} 0" for i in range(200_000)), "0"]
+    blt = "\n".join([*lines, '"Alder"', '"Birch"', '"Cedar"', '"Big file"']).encode()
+    assert len(blt) > 1024 * 1024
+    result = await officer.call("POST", "/api/v1/admin/voting/tally?method=points", content=blt)
+    assert sum(result["rounds"][0]["counts"].values()) > 0 and result["winner"] in ("Alder", "Birch")
+    ballot = {"entry_ids": [1] * 40_000}  # > 64 KiB: the vote route's own, smaller limit
+    refused = await api.post("/api/v1/campaigns/1/vote", json=ballot, headers=officer.voter.auth)
+    assert refused.status_code == 413 and refused.json()["error"]["code"] == "payload_too_large"
