@@ -154,8 +154,8 @@ PostgreSQL writes). Upload through the ASGI app (`X-API-Key`, full validation, o
 | addon upload of {CHARACTERS:,} members, first (writes every note) / repeat (unchanged) | < 1 s | {upload_times[0] * 1000:.0f} ms / {min(upload_times[1:]) * 1000:.0f} ms |
 | sync process CPU for the full sync (client, pacing, database writes) | – | {full_cpu:.1f} s ({full_cpu / full.requests * 1000:.1f} ms per request) |
 
-Machine load average during the run: {load_before:.1f} → {load_after:.1f} on {psutil.cpu_count()} cores. A slot is held for the request's latency plus one second, so the peak rate is 100 / (1 s + latency):
-on a loaded machine the latency is mostly this process waiting for CPU, and the sync takes longer than the bound
+Machine load average during the run: {load_before:.1f} → {load_after:.1f} on {psutil.cpu_count()} cores.
+A slot is held for the request's latency plus one second, so the peak rate is 100 / (1 s + latency): on a loaded machine the latency is mostly this process waiting for CPU, and the sync takes longer than the bound
 — by design it never exceeds the limit instead.
 
 How: profiles are fetched concurrently (25 in flight) through one budget of {RATE} slots, each held from the
