@@ -38,6 +38,7 @@ from sv_common.auth import Actor
 from sv_common.auth.service import revoke_invite
 from sv_common.discord.role_access import never_assignable
 from sv_common.errors import Conflict
+from sv_common.identity.models import InviteCode
 from sv_common.identity.ranks import drain_rank_changes
 
 # Path ids are PostgreSQL integers: anything larger is a 422, never a database error.
@@ -110,6 +111,7 @@ def players_router() -> APIRouter:
         """Mark one of the player's characters as main, offspec or alt."""
 
         async def work(session):
+            await authority.check_may_manage_player(session, actor, player_id)
             player = await player_manager.set_character_role(session, player_id, character_id, body.role)
             return {
                 "player_id": player_id,
@@ -122,9 +124,12 @@ def players_router() -> APIRouter:
     @router.delete("/players/{player_id}", name="admin_player_delete")
     async def delete_player(player_id: PathId, actor: Officer, rt: RuntimeDep):
         """Delete a player without an account (409 for a registered one: deactivate instead)."""
-        result = await unit_of_work(
-            rt, actor, lambda session: player_manager.delete_player(session, rt.host, player_id)
-        )
+
+        async def work(session):
+            await authority.check_may_manage_player(session, actor, player_id)
+            return await player_manager.delete_player(session, rt.host, player_id)
+
+        result = await unit_of_work(rt, actor, work)
         await rt.host.emit("member.deleted", player_id=player_id)
         return ok(result)
 
@@ -164,6 +169,8 @@ def players_router() -> APIRouter:
         await rt.hit(limit_key("reset-officer", str(actor.user_id)), rt.settings.reset_per_ip)
         hours = rt.settings.reset_expiry_hours
         async with rt.host.db.session() as session:
+            # The officer sees the link: above their rank it would be an account takeover.
+            await authority.check_may_manage_player(session, actor, player_id)
             token, row, _player = await password_reset.issue_for_player(
                 session, player_id=player_id, created_by=actor.display_name, lifetime=timedelta(hours=hours)
             )
@@ -181,9 +188,12 @@ def players_router() -> APIRouter:
             return ok(await admin_reference.invites(session, include_used=include_used))
 
     @router.delete("/invites/{invite_id}", name="admin_invite_revoke")
-    async def revoke(invite_id: int, rt: RuntimeDep):
-        """Delete an unused invite so it can no longer be redeemed."""
+    async def revoke(invite_id: PathId, actor: Officer, rt: RuntimeDep):
+        """Delete an unused invite so it can no longer be redeemed (within the rank ceiling)."""
         async with rt.host.db.session() as session:
+            invite = await session.get(InviteCode, invite_id)
+            if invite is not None and invite.player_id is not None:
+                await authority.check_may_manage_player(session, actor, invite.player_id)
             await revoke_invite(session, invite_id)
         return ok({"id": invite_id, "revoked": True})
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from patt_identity.models import PasswordReset
+from sv_common.identity.models import InviteCode, Player
+
 
 async def _officer(make_client, guild, log_in):
     await guild.player("The Guild Leader", rank="Guild Leader")
@@ -89,3 +94,48 @@ async def test_the_guild_leader_may_do_all_of_it(make_client, guild, log_in):
         f"/api/v1/admin/players/{officer}", json={"rank_override_id": await guild.rank_id("Guild Leader")}
     )
     assert response.status_code == 200, response.text
+
+
+async def test_an_officer_cannot_reset_mark_delete_or_revoke_above_their_rank(make_client, guild, log_in, db):
+    """A reset link hands its URL to the officer: for the guild leader that was an account takeover."""
+    client, _officer_member = await _officer(make_client, guild, log_in)
+    leader = await guild.member("Guild Leader", name="Leader Lia")
+    peer = await guild.member("Officer", name="Peer Pia")
+    for target in (leader, peer):
+        reset = await client.post(f"/api/v1/admin/players/{target.player_id}/password-reset")
+        assert reset.status_code == 403 and reset.json()["error"]["code"] == "rank_too_high", reset.text
+        assert "reset_url" not in reset.text
+
+    unregistered_gl = await guild.player("Unregistered GL", rank="Guild Leader")
+    character = await guild.character("Glalt", player_id=unregistered_gl)
+    role = await client.put(
+        f"/api/v1/admin/players/{unregistered_gl}/characters/{character}/role", json={"role": "main"}
+    )
+    assert role.status_code == 403, role.text
+    delete = await client.delete(f"/api/v1/admin/players/{unregistered_gl}")
+    assert delete.status_code == 403, delete.text
+    invite_id = await guild_invite_id(db, await guild.invite(unregistered_gl))
+    revoke = await client.delete(f"/api/v1/admin/invites/{invite_id}")
+    assert revoke.status_code == 403, revoke.text
+
+    async with db.session() as s:
+        player = await s.get(Player, unregistered_gl)
+        assert player is not None and player.main_character_id is None
+        assert await s.get(InviteCode, invite_id) is not None
+        assert await s.scalar(select(func.count()).select_from(PasswordReset)) == 0
+
+    # Below their rank the same actions work.
+    member = await guild.member("Member", name="Plain Pete")
+    assert (await client.post(f"/api/v1/admin/players/{member.player_id}/password-reset")).status_code == 201
+    low = await guild.player("Low Lou", rank="Member")
+    low_char = await guild.character("Lowchar", player_id=low)
+    marked = await client.put(
+        f"/api/v1/admin/players/{low}/characters/{low_char}/role", json={"role": "main"}
+    )
+    assert marked.status_code == 200, marked.text
+    assert (await client.delete(f"/api/v1/admin/players/{low}")).status_code == 200
+
+
+async def guild_invite_id(db, code: str) -> int:
+    async with db.session() as s:
+        return await s.scalar(select(InviteCode.id).where(InviteCode.code == code))
