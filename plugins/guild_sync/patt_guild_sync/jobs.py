@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from patt_guild_sync.events import emit_sync_events
-from patt_guild_sync.roster_sync import start_log, write_progress
+from patt_guild_sync.roster_sync import fail_log, start_log, write_progress
 from patt_guild_sync.roster_sync import sync_roster as run_sync
 from patt_guild_sync.runtime import runtime_for
 from patt_host import JobContext
@@ -36,6 +37,7 @@ async def sync_roster(ctx: JobContext, full: bool = False) -> dict[str, Any]:
             if latest:
                 await write_progress(host, log_id, latest["done"], latest["total"])
 
+    started = time.monotonic()
     writer = asyncio.create_task(persist_progress())
     try:
         async with BlizzardClient(settings.blizzard_config(), redis=host.redis) as client:
@@ -49,6 +51,13 @@ async def sync_roster(ctx: JobContext, full: bool = False) -> dict[str, Any]:
                 full=full,
                 progress=progress,
             )
+    except BaseException as exc:
+        # Cancelled (worker shutdown, job timeout) or crashed: nothing was written (the
+        # roster is applied in one transaction), but the row must not stay "running" and
+        # block every trigger until it goes stale.
+        what = "interrupted" if isinstance(exc, asyncio.CancelledError) else f"crashed: {exc!r}"
+        await fail_log(host, log_id, f"Sync {what}; nobody changed.", time.monotonic() - started)
+        raise
     finally:
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -117,6 +117,21 @@ async def _finish_log(host: HostAPI, log_id: int, **values: Any) -> None:
         )
 
 
+async def fail_log(host: HostAPI, log_id: int, message: str, duration_seconds: float) -> None:
+    """End a run that broke off (crash, cancellation) unless it already recorded its outcome."""
+    async with host.db.session() as session:
+        await session.execute(
+            update(SyncLog)
+            .where(SyncLog.id == log_id, SyncLog.status == RUNNING)
+            .values(
+                status=FAILED,
+                error_message=message[:2000],
+                completed_at=utcnow(),
+                duration_seconds=duration_seconds,
+            )
+        )
+
+
 async def _known_state(host: HostAPI) -> dict[int | tuple[str, str], str | None]:
     """Last-Modified per Blizzard id and per (name, realm), for conditional profile requests."""
     async with host.db.session() as session:

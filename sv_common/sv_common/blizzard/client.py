@@ -131,7 +131,7 @@ class BlizzardClient:
                     data={"grant_type": "client_credentials"},
                     auth=(cfg.client_id, cfg.client_secret),
                 )
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 if attempt == cfg.max_retries:
                     raise BlizzardError(f"OAuth token request failed: {type(exc).__name__}") from exc
                 await self._backoff(attempt + 1)
@@ -195,7 +195,8 @@ class BlizzardClient:
                 self.stats.requests += 1
                 try:
                     response = await self.http.get(url, params=params, headers=headers)
-                except httpx.TransportError as exc:  # timeouts included
+                # Timeouts, resets and bodies that cannot be decoded: all retried, never raised.
+                except httpx.RequestError as exc:
                     response = None
                     failure = type(exc).__name__
                 finally:

@@ -10,6 +10,7 @@ client's correctness depends on it:
 - **conditional requests**: ``If-Modified-Since`` at or after a resource's
   ``Last-Modified`` gets a 304;
 - **switches**: :meth:`fail_next` (429 bursts, 5xx), :meth:`delay_next` (timeouts),
+  :meth:`corrupt_next` (a 200 whose body cannot be decoded),
   :meth:`set_profile_missing` (404), :meth:`expire_tokens` (401 until a new token),
   :attr:`roster_status` / :meth:`empty_roster` for a failing or empty roster.
 
@@ -187,6 +188,7 @@ class FakeBattleNet:
         self._arrivals: deque[float] = deque()
         self._failures: deque[_Failure] = deque()
         self._delays: deque[tuple[float, str]] = deque()
+        self._corrupt: deque[str] = deque()
         self._next_id = 200_000_000
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -366,6 +368,11 @@ class FakeBattleNet:
         for _ in range(count):
             self._delays.append((seconds, kind))
 
+    def corrupt_next(self, count: int, *, kind: str = "any") -> None:
+        """The next ``count`` API requests of ``kind`` answer 200 with a body that claims gzip
+        but is not (the client cannot decode it: a broken proxy or a cut connection)."""
+        self._corrupt.extend([kind] * count)
+
     def expire_tokens(self) -> None:
         """Every issued token stops working (401) until the client fetches a new one."""
         self.tokens.clear()
@@ -451,6 +458,12 @@ class FakeBattleNet:
         failure = self._take(self._failures, kind, key=lambda f: f.kind)
         if failure is not None:
             return _error(failure.status, "Injected failure", retry_after=failure.retry_after)
+        if self._take(self._corrupt, kind, key=lambda k: k) is not None:
+            return web.Response(
+                status=200,
+                body=b"{not gzip",
+                headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
             return _error(401, "Unauthorized")

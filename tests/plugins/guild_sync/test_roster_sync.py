@@ -279,3 +279,36 @@ async def test_unconfigured_site_says_what_to_set(site, arrange, log_in):
     response = await site.post("/api/v1/admin/guild-sync/sync", json={})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "not_configured"
+
+
+async def test_an_undecodable_profile_is_retried_and_the_sync_completes(synced_site, guild, battlenet):
+    # A body the client cannot decode (httpx.DecodingError, not a TransportError) once crashed
+    # the whole sync and left its sync_log row "running" (409 on every trigger for an hour).
+    battlenet.corrupt_next(2, kind="profile")
+    run, log = await sync(synced_site)
+    assert run.status == "succeeded", run.error
+    assert (log.status, log.errors, log.characters_new) == ("success", 0, 20)
+
+
+async def test_an_interrupted_sync_does_not_stay_running(synced_site, guild, battlenet, arrange, log_in):
+    # A worker shutdown or the job timeout cancels the run mid-way: its row must not keep
+    # blocking the trigger (409) and showing progress until it goes stale an hour later.
+    battlenet.delay_next(100, 3.0, kind="profile")  # every attempt times out (1 s): a long run
+    task = asyncio.create_task(run_job(synced_site.host, JOB, trigger="manual"))
+
+    async def started():
+        async with synced_site.host.db.session() as s:
+            return await s.scalar(select(SyncLog).where(SyncLog.progress_total == 20))
+
+    await eventually(started, timeout=20)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with synced_site.host.db.session() as s:
+        log = await s.scalar(select(SyncLog).order_by(SyncLog.id.desc()).limit(1))
+    assert log.status == "failed" and log.completed_at is not None
+    assert "interrupted" in log.error_message
+    officer = await arrange.account("Officer")
+    await log_in(synced_site, officer)
+    status = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
+    assert status["running"] is None
