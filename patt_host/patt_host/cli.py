@@ -34,6 +34,10 @@ def _configure_logging(verbose: bool = False) -> None:
     )
     for noisy in ("pgserver", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not verbose:
+        # httpx logs every request at INFO: a guild sync would write a line per character. The
+        # sync log keeps the counts; --verbose shows the requests again.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class HostContext:

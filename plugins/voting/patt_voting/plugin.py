@@ -32,7 +32,9 @@ class VotingPlugin:
 
         return home_slot(slot, request, context, host)
 
-    @hookimpl
+    # Last: the campaigns need the guild's ranked members, which on the PATT site only exist once
+    # guild sync has linked their characters.
+    @hookimpl(trylast=True)
     async def seed_demo_data(self, session, host):
         from patt_voting.demo import seed_demo_campaigns
 
