@@ -135,7 +135,9 @@ def test_demo_prepares_the_embedded_database_and_prints_a_login(tmp_path):
     assert first.returncode == 0, first.stderr[-2000:]
     assert "officer login: officer / " in first.stdout
     # Voting seeds after guild sync has given the members their ranks, so the demo has ballots.
-    ballots = re.search(r"voting: closed campaign with (\d+) ballots; live campaign with (\d+) ballots", first.stdout)
+    ballots = re.search(
+        r"voting: closed campaign with (\d+) ballots; live campaign with (\d+) ballots", first.stdout
+    )
     assert ballots and int(ballots[1]) > 10 and int(ballots[2]) > 5, first.stdout
     assert (tmp_path / "var" / "pg" / "PG_VERSION").read_text().strip() == "16"
     again = subprocess.run([patt, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=180)
