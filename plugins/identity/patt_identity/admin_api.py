@@ -177,7 +177,12 @@ def players_router() -> APIRouter:
             url = password_reset.reset_url(rt.host, token)
             message = password_reset.reset_message(rt.host.site.title, url, hours, by_officer=True)
             dm_sent, reason = await admin_players.queue_dm(
-                session, rt.host, player_id=player_id, message=message, dedupe_key=f"reset:{row.id}"
+                session,
+                rt.host,
+                player_id=player_id,
+                message=message,
+                dedupe_key=f"reset:{row.id}",
+                feature=password_reset.DM_FEATURE,
             )
         body = {"player_id": player_id, "reset_url": url, "expires_at": row.expires_at, "dm_sent": dm_sent}
         return ok({**body, "reason": reason}, status_code=201)

@@ -180,23 +180,28 @@ def invite_message(site_title: str, code: str, url: str, hours: int) -> str:
 
 async def queue_invite_dm(session: AsyncSession, host: HostAPI, *, player_id: int, message: str, code: str):
     """Ask ``sv_common.notify`` to DM the invite; returns ``(queued, reason)``."""
-    return await queue_dm(session, host, player_id=player_id, message=message, dedupe_key=f"invite:{code}")
+    return await queue_dm(
+        session, host, player_id=player_id, message=message, dedupe_key=f"invite:{code}", feature="invite"
+    )
 
 
-async def queue_dm(session: AsyncSession, host: HostAPI, *, player_id: int, message: str, dedupe_key: str):
-    """DM an account message (invite code, reset link: the ``invite`` DM switch); ``(queued, reason)``.
+async def queue_dm(
+    session: AsyncSession, host: HostAPI, *, player_id: int, message: str, dedupe_key: str, feature: str
+):
+    """DM an account message under the DM switch ``feature`` (``invite`` or ``password_reset``);
+    returns ``(queued, reason)``.
 
     The outbox decides with the officers' DM switches; we only skip it when no bot is
     configured at all (then nothing could ever deliver it).
     """
     if host.settings.discord_bot_token is None:
-        return False, "The Discord bot is not configured (DISCORD_BOT_TOKEN), so the code was not sent."
+        return False, "The Discord bot is not configured (DISCORD_BOT_TOKEN), so nothing was sent."
     try:
         from sv_common import notify
     except ImportError:  # pragma: no cover - notify ships with sv_common; kept for partial installs
         return False, "Discord notifications are not available on this installation."
     row = await notify.dm_player(
-        session, player_id=player_id, content=message, feature="invite", dedupe_key=dedupe_key
+        session, player_id=player_id, content=message, feature=feature, dedupe_key=dedupe_key
     )
     if row.status == "skipped":
         return False, row.last_error or "The DM was not sent."

@@ -25,6 +25,8 @@ from sv_common.identity.models import DiscordUser, Player, User
 if TYPE_CHECKING:
     from patt_host import HostAPI
 
+# The DM switch of reset links (common.discord_config.feature_password_reset_dm).
+DM_FEATURE = "password_reset"
 INVALID = "This reset link is not valid any more (used, replaced or expired). Ask for a new one."
 
 

@@ -64,7 +64,12 @@ def build_router() -> APIRouter:
                     url = password_reset.reset_url(rt.host, token)
                     message = password_reset.reset_message(rt.host.site.title, url, hours, by_officer=False)
                     await queue_dm(
-                        session, rt.host, player_id=player.id, message=message, dedupe_key=f"reset:{_row.id}"
+                        session,
+                        rt.host,
+                        player_id=player.id,
+                        message=message,
+                        dedupe_key=f"reset:{_row.id}",
+                        feature=password_reset.DM_FEATURE,
                     )
         except DomainError as exc:
             context["error"] = exc.message

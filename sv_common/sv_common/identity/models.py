@@ -79,6 +79,8 @@ class DiscordConfig(TimestampMixin, Base):
     bot_dm_enabled: Mapped[bool] = mapped_column(Boolean, server_default="false")
     feature_invite_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")
     feature_onboarding_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    # Password-reset links by DM (the invite switch covered them until sv_common_0007).
+    feature_password_reset_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")  # addition
 
 
 class InviteCode(Base):

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from patt_identity.models import PasswordReset
+from sv_common.discord.config import update_discord_config
 from sv_common.identity.discord_users import upsert_discord_user
-from sv_common.identity.models import DiscordConfig, Player
+from sv_common.identity.models import Player
 from sv_common.notify.models import NotificationOutbox
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -128,22 +129,46 @@ async def test_forgot_password_without_the_bot_points_to_an_officer(client):
     assert refused.status_code == 422
 
 
+async def link_discord(db, player_id: int, discord_id: str) -> None:
+    async with db.session() as s:
+        discord, _ = await upsert_discord_user(
+            s, discord_id=discord_id, username=f"d{discord_id[-6:]}", display_name="D", role_ids=()
+        )
+        await s.execute(update(Player).where(Player.id == player_id).values(discord_user_id=discord.id))
+
+
+async def dm_switches(db, *, password_reset: bool, invite: bool) -> None:
+    async with db.session() as s:
+        await update_discord_config(
+            s, bot_dm_enabled=True, feature_password_reset_dm=password_reset, feature_invite_dm=invite
+        )
+
+
+async def test_reset_links_have_their_own_dm_switch(make_client, guild, log_in, db):
+    """Invites and reset links are different messages: switching one off leaves the other."""
+    client = await make_client(discord_bot_token="fake-token-for-tests")
+    await log_in(client, await guild.member("Officer"))
+    member = await guild.member("Member", name="Resettable")
+    await link_discord(db, member.player_id, "423456789012345678")
+    newcomer = await guild.player("Invitee")
+    await link_discord(db, newcomer, "523456789012345678")
+
+    await dm_switches(db, password_reset=False, invite=True)
+    refused = client.data(await officer_link(client, member.player_id))
+    assert refused["dm_sent"] is False and "password_reset" in refused["reason"]
+    assert client.data(await client.post(f"/api/v1/admin/players/{newcomer}/invite"))["dm_sent"] is True
+
+    await dm_switches(db, password_reset=True, invite=False)
+    assert client.data(await officer_link(client, member.player_id))["dm_sent"] is True
+    invite = client.data(await client.post(f"/api/v1/admin/players/{newcomer}/invite"))
+    assert invite["dm_sent"] is False and "'invite'" in invite["reason"]
+
+
 async def test_forgot_password_sends_a_link_by_discord_dm(make_client, guild, db):
     client = await make_client(discord_bot_token="fake-token-for-tests")
     member = await guild.member("Member", name="Dmable")
-    async with db.session() as s:
-        discord, _ = await upsert_discord_user(
-            s, discord_id="323456789012345678", username="dmable", display_name="D", role_ids=()
-        )
-        await s.execute(
-            update(Player).where(Player.id == member.player_id).values(discord_user_id=discord.id)
-        )
-        config = await s.scalar(select(DiscordConfig))
-        if config is None:  # nothing has read the Discord settings yet in this database
-            config = DiscordConfig()
-            s.add(config)
-        config.bot_dm_enabled = True
-        config.feature_invite_dm = True
+    await link_discord(db, member.player_id, "323456789012345678")
+    await dm_switches(db, password_reset=True, invite=False)
 
     async def ask(username: str):
         await client.get("/forgot-password")

@@ -109,6 +109,7 @@ class DemoDiscord:
         config.default_announcement_channel_id = str(ANNOUNCE_ID)
         config.bot_dm_enabled = True
         config.feature_invite_dm = True
+        config.feature_password_reset_dm = True
 
 
 async def _queue_welcome(session: Any) -> None:
