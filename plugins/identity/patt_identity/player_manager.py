@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from sv_common.errors import Conflict, ValidationFailed
+from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity import players as player_service
 from sv_common.identity.models import (
     DiscordUser,
@@ -263,7 +263,10 @@ async def delete_player(session: AsyncSession, host: HostAPI, player_id: int) ->
     A registered player is refused (409): deactivate them, or the member deletes their own
     account from the profile page, which anonymises instead.
     """
-    player = await player_service.get_player(session, player_id)
+    # Locked and read afresh: a registration committing meanwhile would otherwise lose its player.
+    player = await session.get(Player, player_id, with_for_update=True, populate_existing=True)
+    if player is None:
+        raise NotFound("That player does not exist.")
     if player.website_user_id is not None:
         raise Conflict(f"{player.display_name} has an account: deactivate them instead.")
     removed = await host.hooks.delete_member_data(session, player_id)

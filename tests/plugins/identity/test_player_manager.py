@@ -3,11 +3,13 @@ marking and delete — over HTTP as an officer, on real rows."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
+from sv_common.auth.service import register_with_invite
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import Player, PlayerCharacter, WowCharacter
 
@@ -117,6 +119,37 @@ async def test_delete_a_player_without_an_account(officer_client, guild, db):
             is None
         )
     assert (await officer_client.delete(f"/api/v1/admin/players/{player_id}")).status_code == 404
+
+
+async def wait_until_a_statement_waits_for_a_lock(db) -> None:
+    """Until another connection of this database is queued behind a row lock (bounded)."""
+    for _ in range(400):
+        async with db.engine.connect() as conn:
+            waiting = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("no statement ever waited for the lock")
+
+
+async def test_a_player_registering_while_being_deleted_keeps_their_player(officer_client, guild, db):
+    player_id = await guild.player("Racer", rank="Member")
+    code = await guild.invite(player_id)
+    async with db.session() as s:
+        # The registration holds the player's row until it commits; the delete queues behind it.
+        await register_with_invite(s, code=code, username="racer", password="correct horse battery")
+        delete = asyncio.create_task(officer_client.delete(f"/api/v1/admin/players/{player_id}"))
+        await wait_until_a_statement_waits_for_a_lock(db)
+    response = await delete
+    assert response.status_code == 409, response.text
+    async with db.session() as s:
+        player = await s.get(Player, player_id)
+        assert player is not None and player.website_user_id is not None
 
 
 async def test_a_registered_player_is_deactivated_not_deleted(officer_client, guild, db):
