@@ -284,7 +284,11 @@ async def apply_roster(
     touched: list[int] = []
     error_samples: list[str] = []
     written: list[tuple[RosterMember, FetchResult, WowCharacter, bool, tuple | None]] = []
-    for member, result in zip(members, results, strict=True):
+    # Members known by Blizzard id go first: a renamed character frees its old name before
+    # a newcomer who took that name is matched by name (else the newcomer would take over
+    # the renamed character's row and unlink its owner).
+    pairs = sorted(zip(members, results, strict=True), key=lambda p: p[0].blizzard_id not in by_blizzard)
+    for member, result in pairs:
         existing = by_blizzard.get(member.blizzard_id) if member.blizzard_id is not None else None
         if existing is None:
             existing = by_identity.get((member.name.lower(), member.realm_slug))

@@ -312,3 +312,31 @@ async def test_an_interrupted_sync_does_not_stay_running(synced_site, guild, bat
     await log_in(synced_site, officer)
     status = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
     assert status["running"] is None
+
+
+async def test_a_rename_keeps_links_when_a_new_character_takes_the_old_name_first(
+    synced_site, guild, battlenet, db, arrange
+):
+    # A renames Foo -> Bar and a new character B takes "Foo"; B comes first in the roster.
+    # B used to find A's row by name, take it over and unlink A's owner; A then got a new row.
+    await sync(synced_site)
+    renamed = guild.members[6]
+    character_id, owner = await owned(db, arrange, renamed)
+    old_name = renamed.name
+    battlenet.rename(REALM, old_name, "Brandnew")
+    newcomer = battlenet.add_member(REALM, GUILD, old_name)
+    guild.members.remove(newcomer)
+    guild.members.insert(0, newcomer)
+    _, log = await sync(synced_site)
+    assert (log.status, log.errors, log.characters_new, log.characters_removed) == ("success", 0, 1, 0)
+    async with db.session() as s:
+        row = await s.get(WowCharacter, character_id)
+        link = await s.scalar(
+            select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+        )
+        newcomer_row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == newcomer.blizzard_id)
+        )
+    assert (row.character_name, row.blizzard_character_id) == ("Brandnew", renamed.blizzard_id)
+    assert link == owner.player_id
+    assert newcomer_row.id != character_id and newcomer_row.character_name == old_name
