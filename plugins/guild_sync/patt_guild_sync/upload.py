@@ -32,6 +32,9 @@ NOTE_FIELDS = ("guild_note", "officer_note")
 _RELATIVE = re.compile(r"(\d+)\s*([ymdh])", re.IGNORECASE)
 _UNITS = {"y": timedelta(days=365), "m": timedelta(days=30), "d": timedelta(days=1), "h": timedelta(hours=1)}
 ONLINE_PRECISION = timedelta(minutes=15)
+# Last-seen times outside [WoW's release, export + skew] are noise (and would overflow later).
+WOW_RELEASE = datetime(2004, 11, 23, tzinfo=UTC)
+CLOCK_SKEW = timedelta(minutes=5)
 MAX_REPORTED_ERRORS = 200
 
 
@@ -139,20 +142,28 @@ def export_anchor(envelope: UploadEnvelope, received_at: datetime) -> datetime:
 
 
 def last_seen(entry: UploadCharacter, anchor: datetime) -> tuple[datetime, timedelta] | None:
-    """``(when, precision)`` the character was last online, from ``isOnline``/``lastOnline``."""
+    """``(when, precision)`` the character was last online, from ``isOnline``/``lastOnline``.
+
+    None when unknown or not believable (before WoW existed, or after the export).
+    """
     value = entry.last_online
     if entry.is_online or (isinstance(value, str) and value.strip().lower() == "online"):
         return anchor, ONLINE_PRECISION
-    if isinstance(value, str):
-        parts = _RELATIVE.findall(value)
-        if parts and _RELATIVE.sub("", value).strip() == "":
-            delta = sum((int(n) * _UNITS[u.lower()] for n, u in parts), timedelta())
-            precision = min(_UNITS[u.lower()] for _n, u in parts)
-            return anchor - delta, precision
-    stamp = _parse_time(value)
-    if stamp is not None:
-        return stamp, timedelta(minutes=1)
-    return None
+    seen = None
+    try:
+        if isinstance(value, str):
+            parts = _RELATIVE.findall(value)
+            if parts and _RELATIVE.sub("", value).strip() == "":
+                delta = sum((int(n) * _UNITS[u.lower()] for n, u in parts), timedelta())
+                seen = anchor - delta, min(_UNITS[u.lower()] for _n, u in parts)
+        if seen is None:
+            stamp = _parse_time(value)
+            seen = (stamp, timedelta(minutes=1)) if stamp is not None else None
+    except (OverflowError, ValueError):  # "99999y", thousands of digits: past datetime's range
+        return None
+    if seen is None or not WOW_RELEASE <= seen[0] <= anchor + CLOCK_SKEW:
+        return None
+    return min(seen[0], anchor), seen[1]
 
 
 async def _realm_names(session: AsyncSession) -> dict[str, str]:
@@ -218,7 +229,7 @@ async def apply_upload(
         if seen is not None:
             when, precision = seen
             previous = character.addon_last_seen
-            if previous is None or when > previous + precision:
+            if previous is None or when - precision > previous:  # no overflow: when >= 2004
                 character.addon_last_seen = when
                 changed.append("last_seen")
         character.addon_last_sync = received_at

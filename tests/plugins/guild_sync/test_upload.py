@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -280,3 +281,20 @@ async def test_generated_bodies_never_give_a_500(site, key):
             UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=content
         )
         assert response.status_code in (200, 422), (response.status_code, body, response.text)
+
+
+@pytest.mark.parametrize(
+    "last_online",
+    ["99999y", "9" * 5000 + "d", 10**30, "9999-12-31T23:59:59", 4_000_000_000_000],
+)
+async def test_out_of_range_last_online_is_not_a_500(site, arrange, key, db, last_online):
+    # Relative values past year 1 and absurd timestamps overflowed datetime arithmetic (500).
+    await arrange.character("Farout", realm_name="Test Realm")
+    payload = body(entry("Farout", guild_note="kept", last_online=last_online))
+    for _ in range(2):  # the second pass compares with what the first stored
+        response = await site.post(UPLOAD, headers={"X-API-Key": key}, json=payload)
+        assert response.status_code == 200, response.text
+    guild_note, _, seen = await notes(db, "Farout")
+    assert guild_note == "kept"
+    # A last-seen in the future is not believed.
+    assert seen is None or seen <= datetime.now(UTC)
