@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
+from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import GuildRank, InviteCode, Player, Specialization, WowClass
 from sv_common.identity.ranks import set_rank_override
 
@@ -199,6 +200,29 @@ async def test_player_manager_rows_mark_unsaved_edits_and_report_next_to_the_but
     async with db.session() as s:
         assert await s.scalar(select(Player.id).where(Player.display_name == "Spare")) is None
         assert (await s.get(Player, player_id)).main_character_id == char_id
+    assert page.js_errors == []
+
+
+async def test_saving_a_row_keeps_another_officers_edit_of_the_other_fields(db, live_server, browser):
+    """Two officers on one player: each Save sends only its own changes."""
+    player_id, _ = await make_player(db, "Quill")
+    page = await officer_page(db, live_server, browser)
+    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+    async with db.session() as s:  # the other officer, after this page was loaded
+        await player_service.rename_player(s, player_id, "Quill the Elder")
+        discord, _ = await upsert_discord_user(
+            s, discord_id="623456789012345678", username="quilly", display_name="Q", role_ids=()
+        )
+        await player_service.link_discord(s, player_id=player_id, discord_user_id=discord.id)
+        veteran = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Veteran"))
+
+    await row.locator(".pm-rank").select_option(str(veteran))
+    await row.locator(".pm-save").click()
+    await row.locator(".pm-status:text-is('Saved.')").wait_for(timeout=10000)
+    async with db.session() as s:
+        player = await s.get(Player, player_id)
+        assert (player.display_name, player.rank_override_id) == ("Quill the Elder", veteran)
+        assert player.discord_user_id == discord.id
     assert page.js_errors == []
 
 

@@ -77,20 +77,26 @@
     if (!row) return;
     const id = row.dataset.player;
     if (event.target.closest(".pm-save")) {
+      const name = row.querySelector(".pm-name");
+      const rank = row.querySelector(".pm-rank");
+      const input = row.querySelector(".pm-discord");
       const saved = await attempt(row, async () => {
-        const discord = discordId(row.querySelector(".pm-discord"));
-        const rank = row.querySelector(".pm-rank").value;
-        await api("PATCH", `/api/v1/admin/players/${id}`, {
-          display_name: row.querySelector(".pm-name").value.trim(),
-          rank_override_id: rank === "" ? null : Number(rank),
-        });
-        return api("PUT", `/api/v1/admin/players/${id}/discord`, { discord_user_id: discord });
+        // Only the fields this officer changed: another officer's edit of the others stays.
+        const changes = {};
+        if (name.value.trim() !== name.dataset.initial) changes.display_name = name.value.trim();
+        if (rank.value !== rank.dataset.initial) changes.rank_override_id = rank.value === "" ? null : Number(rank.value);
+        const discordChanged = input.value.trim() !== input.dataset.initial;
+        const discord = discordChanged ? discordId(input) : null;
+        if (Object.keys(changes).length) await api("PATCH", `/api/v1/admin/players/${id}`, changes);
+        if (discordChanged) await api("PUT", `/api/v1/admin/players/${id}/discord`, { discord_user_id: discord });
+        return { discordChanged, discord };
       }, "Saved.");
       if (saved) {
         row.classList.remove("dirty");
-        const input = row.querySelector(".pm-discord");
+        name.dataset.initial = name.value.trim();
+        rank.dataset.initial = rank.value;
         input.dataset.initial = input.value.trim();
-        input.dataset.id = saved.discord_user_id || "";
+        if (saved.discordChanged) input.dataset.id = saved.discord || "";
       }
     } else if (event.target.closest(".pm-active")) {
       const button = event.target.closest(".pm-active");
