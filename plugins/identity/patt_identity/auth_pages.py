@@ -21,6 +21,11 @@ FormStr = Annotated[str, Form(max_length=256)]
 OptionalFormStr = Annotated[str, Form(max_length=2000)]
 
 
+# Pages whose URL carries a secret (invite code, reset token): the browser must not pass the
+# URL on as a Referer (nginx logs referers) nor keep the page in its cache.
+SECRET_URL_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
 def retry_headers(exc: DomainError) -> dict[str, str] | None:
     if isinstance(exc, RateLimited):
         return {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
@@ -67,7 +72,8 @@ def build_router() -> APIRouter:
     async def register_form(request: Request, actor: ActorDep, code: str | None = None):
         if actor is not None:
             return redirect("/profile")
-        return await render(request, "identity/register.html", {"code": (code or "")[:20]})
+        context = {"code": (code or "")[:20]}
+        return await render(request, "identity/register.html", context, headers=SECRET_URL_HEADERS)
 
     @router.post("/register", name="register_submit")
     async def register_submit(

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from patt_host.web import ActorDep, render
 from patt_identity import password_reset
 from patt_identity.admin_players import queue_dm
-from patt_identity.auth_pages import retry_headers
+from patt_identity.auth_pages import SECRET_URL_HEADERS, retry_headers
 from patt_identity.config import RateLimit
 from patt_identity.runtime import RuntimeDep
 from patt_identity.web import client_ip, limit_key
@@ -87,12 +87,17 @@ def build_router() -> APIRouter:
     async def reset_form(request: Request, rt: RuntimeDep, token: str = ""):
         token = token[:100]
         if not token:  # visited directly: explain where the link comes from
-            return await render(request, "identity/reset_password.html", {"token": "", "no_token": True})
+            context = {"token": "", "no_token": True}
+            return await render(request, "identity/reset_password.html", context, headers=SECRET_URL_HEADERS)
         async with rt.host.db.session() as session:
             valid = await password_reset.check(session, token)
         context = {"token": token, "error": None if valid else password_reset.INVALID}
         return await render(
-            request, "identity/reset_password.html", context, status_code=200 if valid else 410
+            request,
+            "identity/reset_password.html",
+            context,
+            status_code=200 if valid else 410,
+            headers=SECRET_URL_HEADERS,
         )
 
     @router.post("/reset-password", name="reset_password_submit")
@@ -116,7 +121,7 @@ def build_router() -> APIRouter:
                 "identity/reset_password.html",
                 context,
                 status_code=exc.status,
-                headers=retry_headers(exc),
+                headers={**SECRET_URL_HEADERS, **(retry_headers(exc) or {})},
             )
         return RedirectResponse("/login?reset=1", status_code=303)
 

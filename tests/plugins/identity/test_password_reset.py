@@ -192,3 +192,19 @@ async def test_forgot_password_sends_a_link_by_discord_dm(make_client, guild, db
     # Asking again and again for one username is limited.
     statuses = [(await ask(member.username)).status_code for _ in range(4)]
     assert 429 in statuses
+
+
+async def test_pages_with_a_secret_in_the_url_send_no_referer_and_are_not_cached(make_client, guild, log_in):
+    client = await make_client()
+    await log_in(client, await guild.member("Officer"))
+    member = await guild.member("Member")
+    token = token_of(client.data(await officer_link(client, member.player_id))["reset_url"])
+    anonymous = await make_client()
+    pages = [
+        await anonymous.get(f"/reset-password?token={token}"),
+        await set_password(anonymous, token, "one passphrase", "another passphrase"),
+        await anonymous.get(f"/register?code={await guild.invite(await guild.player('Newbie'))}"),
+    ]
+    for page in pages:
+        assert page.headers["referrer-policy"] == "no-referrer", page.url
+        assert page.headers["cache-control"] == "no-store", page.url
