@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from patt_guild_sync.models import CharacterSyncState, SyncLog
+from patt_guild_sync.models import AddonApiKey, CharacterSyncState, SyncLog
 from patt_host.jobs import run_job
 from patt_host.testing.waiting import eventually
 from sv_common.identity.models import GuildRank, PlayerCharacter, WowCharacter
@@ -340,3 +340,55 @@ async def test_a_rename_keeps_links_when_a_new_character_takes_the_old_name_firs
     assert (row.character_name, row.blizzard_character_id) == ("Brandnew", renamed.blizzard_id)
     assert link == owner.player_id
     assert newcomer_row.id != character_id and newcomer_row.character_name == old_name
+
+
+ADMIN_ROUTES = [
+    ("GET", "/api/v1/admin/guild-sync/status"),
+    ("POST", "/api/v1/admin/guild-sync/sync"),
+    ("POST", "/api/v1/admin/guild-sync/removals/{log}/confirm"),
+    ("POST", "/api/v1/admin/guild-sync/removals/{log}/dismiss"),
+    ("GET", "/api/v1/admin/guild-sync/api-keys"),
+    ("POST", "/api/v1/admin/guild-sync/api-keys"),
+    ("DELETE", "/api/v1/admin/guild-sync/api-keys/{key}"),
+]
+
+
+async def test_every_sync_trigger_and_action_refuses_non_officers(
+    synced_site, guild, battlenet, db, arrange, log_in
+):
+    # A real pending removal and a real key, so a missing rank check would act on them.
+    await sync(synced_site)
+    for member in guild.members[:6]:
+        battlenet.remove_member(REALM, GUILD, member.name)
+    _, pending = await sync(synced_site)
+    assert pending.status == "awaiting_confirmation"
+    officer = await arrange.account("Officer")
+    await arrange.api_key(officer.player_id)
+    async with db.session() as s:
+        key_id = await s.scalar(select(AddonApiKey.id))
+    requests_before = len(battlenet.api_requests())
+
+    async def attempts():
+        for method, path in ADMIN_ROUTES:
+            url = path.format(log=pending.id, key=key_id)
+            kwargs = (
+                {"json": {"name": "stolen"} if url.endswith("api-keys") else {}} if method == "POST" else {}
+            )
+            yield method, url, await synced_site.request(method, url, **kwargs)
+
+    async for method, url, response in attempts():
+        assert response.status_code == 401, (method, url, response.status_code)
+    member = await arrange.account("Member")
+    await log_in(synced_site, member)
+    async for method, url, response in attempts():
+        assert response.status_code == 403, (method, url, response.status_code)
+        assert response.json()["error"]["code"] != "csrf_failed"  # refused for the rank
+    page = await synced_site.get("/admin/guild-sync")
+    assert page.status_code == 403 and "stolen" not in page.text
+    # Nothing happened: no sync, the removal still pending, the key alive and alone.
+    assert len(battlenet.api_requests()) == requests_before
+    async with db.session() as s:
+        assert (await s.get(SyncLog, pending.id)).status == "awaiting_confirmation"
+        keys = (await s.scalars(select(AddonApiKey))).all()
+    assert [(k.id, k.revoked_at) for k in keys] == [(key_id, None)]
+    assert len(await characters(db)) == 20
