@@ -78,3 +78,67 @@ async def test_officer_syncs_and_creates_a_key(db, battlenet, live_server, brows
         assert errors == []
     finally:
         await context.close()
+
+
+async def test_progress_waits_for_a_queued_sync_instead_of_reporting_the_previous_run(
+    db, battlenet, live_server, browser, make_host
+):
+    # The trigger only queues the job; until the job writes its sync_log row the status shows
+    # no running sync. The page used to report (and reload on) the *previous* run then, or,
+    # with no previous run, stop polling for good. The table lock below holds the new row
+    # back deterministically (reads still pass), like a busy worker would.
+    from sqlalchemy import text
+
+    from patt_host.jobs import run_job
+
+    await officer(db)
+    server = live_server(plugins=["identity", "guild_sync"])
+    host = make_host(plugins=["identity", "guild_sync"])
+    async with host.running():
+        previous = await run_job(host, "guild_sync.sync_roster")
+    assert previous.status == "succeeded", previous.error
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(server.url + "/login?next=/admin/guild-sync")
+        await page.fill("input[name=username]", "olga")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url("**/admin/guild-sync")
+        assert await page.locator(".gs-runs tbody tr").count() == 1
+        async with db.engine.connect() as conn:
+            await conn.execute(text("LOCK TABLE guild_identity.sync_log IN EXCLUSIVE MODE"))
+            async with page.expect_response(lambda r: r.url.endswith("/guild-sync/status")):
+                await page.click("button.js-sync[data-full=false]")
+            await page.wait_for_selector("#gs-progress-text:text-is('Waiting for the sync to start…')")
+            assert await page.locator(".gs-runs tbody tr").count() == 1
+            await conn.rollback()  # the job goes on
+        await page.locator(".gs-runs tbody tr").nth(1).wait_for(timeout=60000)  # after the reload
+        assert "150" in await page.inner_text(".gs-runs tbody tr:first-child")
+    finally:
+        await context.close()
+
+
+async def test_revoking_a_key_shows_the_outcome_in_its_row(db, battlenet, live_server, browser):
+    await officer(db)
+    server = live_server(plugins=["identity", "guild_sync"])
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    page = await context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        await page.goto(server.url + "/login?next=/admin/guild-sync")
+        await page.fill("input[name=username]", "olga")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url("**/admin/guild-sync")
+        await page.fill("#gs-key-name", "old laptop")
+        await page.click("#gs-key-form button[type=submit]")
+        await page.wait_for_selector("#gs-key-secret:not([hidden])")
+        await page.reload()
+        row = page.locator("tr[data-key]")
+        await row.locator("button.js-key-revoke").click()
+        await row.locator(".gs-key-status:text-is('revoked')").wait_for()
+        await row.locator("[role=status]:text-is('Revoked.')").wait_for()
+        assert await row.locator("button.js-key-revoke").count() == 0
+    finally:
+        await context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ from patt_host import JobContext
 from sv_common.blizzard import BlizzardClient
 
 PROGRESS_WRITE_SECONDS = 1.0
+log = logging.getLogger("patt.guild_sync")
 
 
 async def sync_roster(ctx: JobContext, full: bool = False) -> dict[str, Any]:
@@ -56,7 +58,10 @@ async def sync_roster(ctx: JobContext, full: bool = False) -> dict[str, Any]:
         # roster is applied in one transaction), but the row must not stay "running" and
         # block every trigger until it goes stale.
         what = "interrupted" if isinstance(exc, asyncio.CancelledError) else f"crashed: {exc!r}"
-        await fail_log(host, log_id, f"Sync {what}; nobody changed.", time.monotonic() - started)
+        try:
+            await fail_log(host, log_id, f"Sync {what}; nobody changed.", time.monotonic() - started)
+        except Exception:  # noqa: BLE001 - the database may be gone too (shutdown); keep exc
+            log.warning("could not mark sync_log %s failed", log_id, exc_info=True)
         raise
     finally:
         writer.cancel()

@@ -22,22 +22,35 @@
   humanTimes();
 
   const progress = $("gs-progress");
+  // The newest run before ours: a finished run only counts once its id is past this one
+  // (the trigger just queues the job; its sync_log row appears when a worker starts it).
+  let lastRun = progress ? Number(progress.dataset.lastRun || 0) : 0;
+  let waits = 0;
+  const MAX_WAITS = 200; // ~5 minutes of "not started yet"
   async function poll() {
     try {
       const status = await window.patt.api("GET", "/api/v1/admin/guild-sync/status");
       const running = status.running;
+      const last = status.runs.length ? status.runs[0] : null;
       if (running) {
+        waits = 0;
         progress.hidden = false;
         $("gs-progress-bar").max = running.progress_total || 1;
         $("gs-progress-bar").value = running.progress_done || 0;
         show("gs-progress-text", `Syncing… ${running.progress_done || 0} / ${running.progress_total || "?"} profiles`);
         setTimeout(poll, 1500);
-      } else if (status.runs.length) {
-        const last = status.runs[0];
+      } else if (last && last.id > lastRun && last.status !== "running") {
         progress.hidden = true;
         show("gs-sync-status", `Last run: ${last.status.replace("_", " ")} · ${last.found ?? 0} found, ${last.new ?? 0} new, ` +
           `${last.removed ?? 0} removed, ${last.requests ?? 0} requests. Reloading…`);
         setTimeout(() => window.location.reload(), 1200);
+      } else if (++waits < MAX_WAITS) {
+        show("gs-progress-text", "Waiting for the sync to start…");
+        setTimeout(poll, 1500);
+      } else {
+        progress.hidden = true;
+        show("gs-sync-error", "The sync has not started. Is the job worker running? Reload to check again.");
+        document.querySelectorAll(".js-sync").forEach((b) => { b.disabled = false; });
       }
     } catch (error) {
       show("gs-sync-error", error.message);
@@ -74,13 +87,24 @@
         show("gs-removal-error", error.message);
       }
     } else if (button.classList.contains("js-key-revoke")) {
+      // Feedback in the key's own row, next to the button that was pressed.
       const row = button.closest("tr[data-key]");
+      const note = row.querySelector(".gs-key-note");
       if (!window.confirm("Revoke this key? Its companion app will stop uploading.")) return;
+      note.textContent = "";
+      note.className = "gs-key-note";
+      button.disabled = true;
       try {
         await window.patt.api("DELETE", `/api/v1/admin/guild-sync/api-keys/${row.dataset.key}`);
-        button.replaceWith(document.createTextNode("revoked"));
+        row.querySelector(".gs-key-status").textContent = "revoked";
+        button.remove();
+        note.setAttribute("role", "status");
+        note.textContent = "Revoked.";
       } catch (error) {
-        show("gs-key-error", error.message);
+        button.disabled = false;
+        note.setAttribute("role", "alert");
+        note.classList.add("gs-key-note-error");
+        note.textContent = error.message;
       }
     }
   });
