@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from patt_identity import authority
 from patt_identity.events import emit_rank_changes
 from sv_common.identity import matching
 from sv_common.identity.models import LinkSuggestion, PlayerCharacter
@@ -105,9 +106,15 @@ async def pending(session: AsyncSession) -> list[dict[str, Any]]:
 
 
 async def decide(rt, suggestion_id: int, actor, *, apply: bool) -> dict[str, Any]:
-    """Apply or reject one suggestion as ``actor``; applying links the character."""
+    """Apply or reject one suggestion as ``actor``; applying links the character, within the
+    actor's rank ceiling (guild notes, which suggestions come from, are editable in game)."""
     async with rt.host.db.session() as session:
         if apply:
+            target = await session.scalar(
+                select(LinkSuggestion.player_id).where(LinkSuggestion.id == suggestion_id)
+            )
+            if target is not None:
+                await authority.check_may_manage_player(session, actor, target)
             row = await matching.apply_suggestion(session, suggestion_id, decided_by=actor.display_name)
         else:
             row = await matching.reject_suggestion(session, suggestion_id, decided_by=actor.display_name)
@@ -118,6 +125,7 @@ async def decide(rt, suggestion_id: int, actor, *, apply: bool) -> dict[str, Any
             "character_id": row.character_id,
         }
         changes = drain_rank_changes(session)
+        await authority.check_rank_changes(session, actor, changes)
     links = [(result["player_id"], result["character_id"])] if apply else []
     await after_links(rt.host, links, changes)
     return result

@@ -120,3 +120,41 @@ async def test_auto_apply_takes_only_unambiguous_high_confidence(matcher, guild,
     assert owners[ids["rocket_dh"]] is not None
     assert owners[ids["twin"]] is None  # ambiguous: waits for an officer
     assert owners[ids["plugged"]] is None  # medium: waits for an officer
+
+
+async def test_applying_a_suggestion_stays_within_the_officers_rank(matcher, guild, db):
+    """In-game notes are editable by officers: a suggestion must not be a way round the rank ceiling."""
+    await guild.player("The Guild Leader", rank="Guild Leader")
+    plugger = await guild.player("Plugger")  # no override: the rank follows the characters
+    # The in-game Guild Master rank (index 0) would make its owner Guild Leader on the site.
+    gm_alt = await guild.character("Pluggedgm", class_name="Monk", wow_rank_index=0)
+    client = await matcher()
+    assert client.data(await client.post("/api/v1/admin/matching/run"))["status"] == "succeeded"
+    suggestion = next(
+        s
+        for s in client.data(await client.get("/api/v1/admin/matching/suggestions"))
+        if s["character"]["id"] == gm_alt
+    )
+    refused = await client.post(f"/api/v1/admin/matching/suggestions/{suggestion['id']}/apply")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "rank_too_high", refused.text
+    players = {p["id"]: p for p in client.data(await client.get("/api/v1/admin/players"))["players"]}
+    assert players[plugger]["rank"] is None
+    characters = {c["id"]: c for c in client.data(await client.get("/api/v1/admin/players"))["characters"]}
+    assert characters[gm_alt]["player_id"] is None
+    pending = client.data(await client.get("/api/v1/admin/matching/suggestions"))
+    assert suggestion["id"] in {s["id"] for s in pending}  # still there for the guild leader to decide
+
+
+async def test_a_suggestion_for_a_player_above_the_officer_is_refused(matcher, guild, db):
+    await guild.player("The Guild Leader", rank="Guild Leader")
+    await guild.player("Plugger", rank="Guild Leader")
+    plain = await guild.character("Pluggedplain", class_name="Monk")
+    client = await matcher()
+    client.data(await client.post("/api/v1/admin/matching/run"))
+    suggestion = next(
+        s
+        for s in client.data(await client.get("/api/v1/admin/matching/suggestions"))
+        if s["character"]["id"] == plain
+    )
+    refused = await client.post(f"/api/v1/admin/matching/suggestions/{suggestion['id']}/apply")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "rank_too_high", refused.text
