@@ -188,9 +188,9 @@ def players_router() -> APIRouter:
         return ok({**body, "reason": reason}, status_code=201)
 
     @router.get("/invites", name="admin_invites_data")
-    async def invites(rt: RuntimeDep, include_used: bool = True):
+    async def invites(actor: Officer, rt: RuntimeDep, include_used: bool = True):
         async with rt.host.db.session() as session:
-            return ok(await admin_reference.invites(session, include_used=include_used))
+            return ok(await admin_reference.invites(session, actor, include_used=include_used))
 
     @router.delete("/invites/{invite_id}", name="admin_invite_revoke")
     async def revoke(invite_id: PathId, actor: Officer, rt: RuntimeDep):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from patt_host.web import render, require_officer
+from patt_host.web import Officer, render, require_officer
 from patt_identity import admin_reference, matching_service, player_manager
 from patt_identity.runtime import RuntimeDep
 from sv_common.discord.role_access import cached_role_access
@@ -42,9 +42,9 @@ def build_router() -> APIRouter:
         return await render(request, "identity/admin/ranks.html", context)
 
     @router.get("/admin/invites", name="admin_invites")
-    async def invites(request: Request, rt: RuntimeDep):
+    async def invites(request: Request, actor: Officer, rt: RuntimeDep):
         async with rt.host.db.session() as session:
-            rows = await admin_reference.invites(session, include_used=True)
+            rows = await admin_reference.invites(session, actor, include_used=True)
         return await render(request, "identity/admin/invites.html", {"invites": rows})
 
     @router.get("/admin/matching", name="admin_matching")

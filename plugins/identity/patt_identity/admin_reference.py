@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from patt_identity import authority
+from sv_common.auth import Actor
 from sv_common.auth.service import list_invites
 from sv_common.errors import Conflict, NotFound
 from sv_common.identity.models import (
@@ -156,8 +158,11 @@ async def list_classes_and_specs(session: AsyncSession) -> dict[str, Any]:
     return {"classes": classes, "specializations": specs}
 
 
-async def invites(session: AsyncSession, *, include_used: bool) -> list[dict[str, Any]]:
+async def invites(session: AsyncSession, actor: Actor, *, include_used: bool) -> list[dict[str, Any]]:
+    """Every invite; the code only for players within the actor's rank ceiling (redeeming a
+    higher player's code would make the officer that player)."""
     rows = await list_invites(session, include_used=include_used)
+    visible = await authority.manageable_players(session, actor, {r.player_id for r in rows})
     names = dict(
         (
             await session.execute(
@@ -171,7 +176,7 @@ async def invites(session: AsyncSession, *, include_used: bool) -> list[dict[str
     return [
         {
             "id": r.id,
-            "code": r.code,
+            "code": r.code if r.player_id is None or r.player_id in visible else None,
             "player_id": r.player_id,
             "player_name": names.get(r.player_id),
             "created_by": names.get(r.created_by_player_id),

@@ -55,6 +55,24 @@ async def check_may_manage_player(session: AsyncSession, actor: Actor, player_id
         raise Forbidden(ABOVE_YOU, code="rank_too_high")
 
 
+async def manageable_players(
+    session: AsyncSession, actor: Actor, player_ids: Iterable[int | None]
+) -> set[int]:
+    """The players among ``player_ids`` that ``check_may_manage_player`` would let the actor
+    change (one query for a whole list)."""
+    ids = {pid for pid in player_ids if pid is not None}
+    if not ids:
+        return set()
+    if await _is_top(session, actor):
+        return ids
+    rows = await session.execute(
+        select(Player.id, GuildRank.level)
+        .outerjoin(GuildRank, GuildRank.id == Player.guild_rank_id)
+        .where(Player.id.in_(ids))
+    )
+    return {pid for pid, level in rows.all() if pid != actor.player_id and (level or 0) < actor.rank_level}
+
+
 async def check_may_grant(session: AsyncSession, actor: Actor, rank_id: int | None) -> None:
     """Refuse a rank above the actor's own."""
     if await _rank_level(session, rank_id) > actor.rank_level and not await _is_top(session, actor):
