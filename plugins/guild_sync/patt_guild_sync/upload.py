@@ -88,7 +88,8 @@ def validate_upload(body: Any, *, max_characters: int) -> tuple[UploadEnvelope, 
         except ValidationError as exc:
             bad.append({"index": index, "name": label, "errors": _error_list(exc)})
             continue
-        identity = (entry.name.strip().lower(), slugify(entry.realm or ""))
+        # realm_key, as apply_upload matches: "Area52" and "Area 52" are one realm.
+        identity = (entry.name.strip().lower(), realm_key(entry.realm or ""))
         if identity in seen:
             bad.append(
                 {

@@ -298,3 +298,17 @@ async def test_out_of_range_last_online_is_not_a_500(site, arrange, key, db, las
     assert guild_note == "kept"
     # A last-seen in the future is not believed.
     assert seen is None or seen <= datetime.now(UTC)
+
+
+async def test_one_character_under_two_realm_spellings_is_a_duplicate(site, arrange, key, db):
+    # "Area52" (the game's spelling) and "Area 52" are one realm: two entries for one character
+    # were both applied (the later note won, two note_changed events) instead of a 422.
+    await arrange.character("Zugzug", realm="area-52", realm_name="Area 52", guild_note="before")
+    response = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(entry("Zugzug", realm="Area 52", guild_note="one"), entry("zugzug", realm="Area52")),
+    )
+    assert response.status_code == 422, response.text
+    assert [e["index"] for e in response.json()["error"]["details"]["entries"]] == [1]
+    assert (await notes(db, "Zugzug", "area-52"))[0] == "before"
