@@ -183,12 +183,10 @@ async def fetch_profiles(
 
 def _fields(member: RosterMember, result: FetchResult, lookups: _Lookups, now) -> dict[str, Any]:
     """The columns to write for one member: roster fields always, profile fields when fresh."""
-    fields: dict[str, Any] = {
-        "blizzard_last_sync": now,
-        "removed_at": None,
-        "wow_rank_index": member.rank,
-        "guild_rank_id": lookups.rank_by_index.get(member.rank) if member.rank is not None else None,
-    }
+    fields: dict[str, Any] = {"blizzard_last_sync": now, "removed_at": None}
+    if member.rank is not None:  # an entry without a rank keeps the one we have
+        fields["wow_rank_index"] = member.rank
+        fields["guild_rank_id"] = lookups.rank_by_index.get(member.rank)
     if member.blizzard_id is not None:
         fields["blizzard_character_id"] = member.blizzard_id
     if member.realm_name:
@@ -236,7 +234,7 @@ def _member_events(character: WowCharacter, member: RosterMember, created: bool,
         events.append(("character.joined", {**base, "returning": True}))
     if (old_name, old_realm) != (character.character_name, character.realm_slug):
         events.append(("character.renamed", {**base, "old_name": old_name, "old_realm_slug": old_realm}))
-    if old_rank != member.rank and old_removed is None:
+    if member.rank is not None and old_rank != member.rank and old_removed is None:
         events.append(
             ("character.rank_changed", {**base, "old_rank_index": old_rank, "new_rank_index": member.rank})
         )
@@ -261,6 +259,7 @@ class Applied:
     removed: list[int]
     held_back: list[int]  # would have been removed; waiting for an officer
     error_samples: list[str]
+    hold_reason: str | None = None
 
 
 async def apply_roster(
@@ -269,8 +268,15 @@ async def apply_roster(
     results: list[FetchResult],
     *,
     removal_guard_share: float,
+    unreadable_ids: frozenset[int] = frozenset(),
+    unidentified: int = 0,
 ) -> Applied:
-    """Write one successful, non-empty roster pull (flushes; the caller commits)."""
+    """Write one successful, non-empty roster pull (flushes; the caller commits).
+
+    ``unreadable_ids``: Blizzard ids of roster entries that could not be parsed (still
+    members: never removed); ``unidentified``: unparsable entries without an id (anyone
+    could be behind them, so removals then wait for an officer).
+    """
     now = utcnow()
     lookups = await _Lookups.load(session)
     characters = (await session.scalars(select(WowCharacter))).all()
@@ -336,7 +342,8 @@ async def apply_roster(
     states: list[dict[str, Any]] = []
     for member, result, character, created, before in written:
         seen.add(character.id)
-        if created or before is None or before[2] != member.rank or before[3] is not None:
+        rank_moved = member.rank is not None and before is not None and before[2] != member.rank
+        if created or before is None or rank_moved or before[3] is not None:
             touched.append(character.id)  # inputs of the rank rule changed
         events.extend(_member_events(character, member, created, before))
         counts["new"] += int(created or before is None)
@@ -367,16 +374,28 @@ async def apply_roster(
                 },
             )
         )
+    seen.update(c.id for c in characters if c.blizzard_character_id in unreadable_ids)
     gone = sorted(active_before - seen)
     held_back: list[int] = []
     removed: list[int] = []
+    hold_reason = None
     if gone and len(gone) > removal_guard_share * max(len(active_before), 1):
         held_back = gone
+        hold_reason = (
+            f"{len(gone)} characters are gone from the roster, more than "
+            f"{removal_guard_share:.0%} of it: an officer must confirm the removal."
+        )
+    elif gone and unidentified:
+        held_back = gone
+        hold_reason = (
+            f"{unidentified} roster entries could not be read, so the {len(gone)} characters missing "
+            "from it may still be members: an officer must confirm the removal."
+        )
     else:
         removed = await mark_removed(session, gone, events)
     counts["removed"] = len(removed)
     await recompute_for_characters(session, touched + removed)
-    return Applied(counts, events, removed, held_back, error_samples)
+    return Applied(counts, events, removed, held_back, error_samples, hold_reason)
 
 
 async def mark_removed(
@@ -459,7 +478,14 @@ async def sync_roster(
     known = await _known_state(host)
     results = await fetch_profiles(client, members, known, full=full, progress=progress)
     async with host.db.session() as session:
-        applied = await apply_roster(session, members, results, removal_guard_share=removal_guard_share)
+        applied = await apply_roster(
+            session,
+            members,
+            results,
+            removal_guard_share=removal_guard_share,
+            unreadable_ids=frozenset(roster.skipped_ids),
+            unidentified=roster.skipped - len(roster.skipped_ids),
+        )
         counts, events, held_back, error_samples = (
             applied.counts,
             applied.events,
@@ -473,12 +499,7 @@ async def sync_roster(
             details["pending_removal"] = held_back
         if error_samples:
             details["error_samples"] = error_samples
-        message = None
-        if held_back:
-            message = (
-                f"{len(held_back)} characters are gone from the roster, more than "
-                f"{removal_guard_share:.0%} of it: an officer must confirm the removal."
-            )
+        message = applied.hold_reason
         await session.execute(
             update(SyncLog)
             .where(SyncLog.id == log_id)

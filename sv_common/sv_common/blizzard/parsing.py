@@ -59,6 +59,7 @@ class Roster:
     guild_realm_slug: str | None
     members: list[RosterMember]
     skipped: int = 0  # entries without a name or realm
+    skipped_ids: tuple[int, ...] = ()  # Blizzard ids of those skipped entries that had one
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
     guild_realm_slug = _str(guild_realm.get("slug")) or default_realm
     members: list[RosterMember] = []
     skipped = 0
+    skipped_ids: list[int] = []
     for entry in body.get("members") or []:
         entry = _dict(entry)
         character = _dict(entry.get("character"))
@@ -97,6 +99,9 @@ def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
         slug = _str(realm.get("slug")) or guild_realm_slug
         if not name or not slug:
             skipped += 1
+            blizzard_id = _int(character.get("id"))
+            if blizzard_id is not None:
+                skipped_ids.append(blizzard_id)  # still a member: callers must not remove it
             continue
         members.append(
             RosterMember(
@@ -115,6 +120,7 @@ def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
         guild_realm_slug=guild_realm_slug,
         members=members,
         skipped=skipped,
+        skipped_ids=tuple(skipped_ids),
     )
 
 

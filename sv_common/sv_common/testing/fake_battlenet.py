@@ -12,7 +12,8 @@ client's correctness depends on it:
 - **switches**: :meth:`fail_next` (429 bursts, 5xx), :meth:`delay_next` (timeouts),
   :meth:`corrupt_next` (a 200 whose body cannot be decoded),
   :meth:`set_profile_missing` (404), :meth:`expire_tokens` (401 until a new token),
-  :attr:`roster_status` / :meth:`empty_roster` for a failing or empty roster.
+  :attr:`roster_status` / :meth:`empty_roster` for a failing or empty roster,
+  :attr:`roster_transform` to rewrite roster bodies (other shapes, unreadable entries).
 
 Usage::
 
@@ -31,6 +32,7 @@ import json
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib import resources
@@ -185,6 +187,8 @@ class FakeBattleNet:
         self.rate_limited = 0
         self.roster_status: int | None = None  # force the roster to answer this status
         self.roster_empty = False
+        # Rewrites each roster body before it is sent (other response shapes, broken entries).
+        self.roster_transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self._arrivals: deque[float] = deque()
         self._failures: deque[_Failure] = deque()
         self._delays: deque[tuple[float, str]] = deque()
@@ -501,6 +505,8 @@ class FakeBattleNet:
         body = guild.roster()
         if self.roster_empty:
             body["members"] = []
+        if self.roster_transform is not None:
+            body = self.roster_transform(body)
         return self._record(
             request, web.json_response(body, headers={"Last-Modified": http_date(time.time())})
         )

@@ -392,3 +392,59 @@ async def test_every_sync_trigger_and_action_refuses_non_officers(
         keys = (await s.scalars(select(AddonApiKey))).all()
     assert [(k.id, k.revoked_at) for k in keys] == [(key_id, None)]
     assert len(await characters(db)) == 20
+
+
+def _entries_without(names: set[str], *fields: str):
+    """A roster transform that drops ``fields`` from the character of the named members."""
+
+    def transform(body):
+        for entry in body["members"]:
+            if entry["character"]["name"] in names:
+                for key in fields:
+                    if key == "rank":
+                        entry.pop("rank", None)
+                    else:
+                        entry["character"].pop(key, None)
+        return body
+
+    return transform
+
+
+async def test_an_unreadable_roster_entry_does_not_remove_its_character(synced_site, guild, battlenet, db):
+    # An entry the lenient parser must skip (no name) is still a member: with its Blizzard id
+    # it counts as seen; without any id nobody can be told apart, so removals wait for an officer.
+    await sync(synced_site)
+    odd, gone = guild.members[7], guild.members[8]
+    battlenet.remove_member(REALM, GUILD, gone.name)
+    battlenet.roster_transform = _entries_without({odd.name}, "name")
+    _, log = await sync(synced_site)
+    assert (log.status, log.characters_removed) == ("success", 1)  # only the one really gone
+    async with db.session() as s:
+        row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == odd.blizzard_id)
+        )
+    assert row.removed_at is None
+    leaver = guild.members[9]
+    battlenet.remove_member(REALM, GUILD, leaver.name)
+    battlenet.roster_transform = _entries_without({odd.name}, "name", "id")
+    _, log = await sync(synced_site)
+    assert (log.status, log.characters_removed) == ("awaiting_confirmation", 0)
+    assert "could not be read" in log.error_message
+    assert len(await characters(db)) == 19
+
+
+async def test_a_roster_entry_without_a_rank_keeps_the_characters_rank(
+    synced_site, guild, battlenet, db, recorder
+):
+    await sync(synced_site)
+    member = guild.members[1]
+    battlenet.roster_transform = _entries_without({member.name}, "rank")
+    _, log = await sync(synced_site)
+    assert log.status == "success"
+    async with db.session() as s:
+        row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == member.blizzard_id)
+        )
+        rank = await s.scalar(select(GuildRank.id).where(GuildRank.wow_rank_index == member.rank))
+    assert (row.wow_rank_index, row.guild_rank_id) == (member.rank, rank)
+    assert recorder.named("character.rank_changed") == []
