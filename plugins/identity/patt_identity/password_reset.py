@@ -38,6 +38,9 @@ async def issue(
     session: AsyncSession, *, user_id: int, kind: str, created_by: str | None, lifetime: timedelta
 ) -> tuple[str, PasswordReset]:
     """A new link for ``user_id``; the user's older unused links stop working."""
+    # The account's row serialises links being issued at once: otherwise each would void
+    # only the committed ones and several would stay live.
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
     now = datetime.now(UTC)
     await session.execute(
         update(PasswordReset)
@@ -87,12 +90,17 @@ async def redeem(session: AsyncSession, *, token: str, password: str) -> User:
     """Set the new password with a valid link (single use) and end every session of the account."""
     now = datetime.now(UTC)
     row = await session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or "")).with_for_update()
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token or ""))
     )
-    if row is None or row.used_at is not None or row.expires_at <= now:
+    if row is None:
+        raise ValidationFailed(INVALID, code="reset_invalid")
+    # Locked in issue()'s order (the account, then its link), so the two never deadlock;
+    # the link is re-read under the lock, so it is used once.
+    user = await session.get(User, row.user_id, with_for_update=True)
+    await session.refresh(row, with_for_update=True)
+    if row.used_at is not None or row.expires_at <= now:
         raise ValidationFailed(INVALID, code="reset_invalid")
     check_password_policy(password)
-    user = await session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise ValidationFailed(INVALID, code="reset_invalid")
     user.password_hash = await hash_password_async(password)

@@ -3,10 +3,11 @@ expiring, one live link per account, rate-limited — over HTTP on real rows."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from patt_identity.models import PasswordReset
 from sv_common.discord.config import update_discord_config
@@ -208,3 +209,46 @@ async def test_pages_with_a_secret_in_the_url_send_no_referer_and_are_not_cached
     for page in pages:
         assert page.headers["referrer-policy"] == "no-referrer", page.url
         assert page.headers["cache-control"] == "no-store", page.url
+
+
+async def test_parallel_links_leave_one_live_link(make_client, guild, log_in, db, monkeypatch):
+    monkeypatch.setenv("PATT_IDENTITY_RESET_IP_LIMIT", "100")
+    client = await make_client()
+    await log_in(client, await guild.member("Officer"))
+    member = await guild.member("Member")
+    responses = await asyncio.gather(*(officer_link(client, member.player_id) for _ in range(20)))
+    assert {r.status_code for r in responses} == {201}
+    async with db.session() as s:
+        live = await s.scalar(
+            select(func.count()).select_from(PasswordReset).where(PasswordReset.used_at.is_(None))
+        )
+    assert live == 1
+
+
+async def test_using_a_link_while_new_ones_are_issued_never_fails_or_leaves_two(
+    make_client, guild, log_in, db, monkeypatch
+):
+    monkeypatch.setenv("PATT_IDENTITY_RESET_IP_LIMIT", "100")
+    client = await make_client()
+    await log_in(client, await guild.member("Officer"))
+    member = await guild.member("Member")
+    token = token_of(client.data(await officer_link(client, member.player_id))["reset_url"])
+    anonymous = await make_client()
+    await anonymous.get("/login")
+    form = {
+        "csrf_token": anonymous.csrf_token,
+        "token": token,
+        "password": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+    }
+    answers = await asyncio.gather(
+        *(officer_link(client, member.player_id) for _ in range(5)),
+        *(anonymous.post("/reset-password", data=form) for _ in range(5)),
+    )
+    assert [r.status_code for r in answers[:5]] == [201] * 5
+    assert sorted(r.status_code for r in answers[5:]) in ([303] + [422] * 4, [422] * 5)
+    async with db.session() as s:
+        live = await s.scalar(
+            select(func.count()).select_from(PasswordReset).where(PasswordReset.used_at.is_(None))
+        )
+    assert live == 1
