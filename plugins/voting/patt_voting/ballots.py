@@ -4,6 +4,8 @@ A ballot is a ranked list of distinct entries of the campaign, 1..``picks_per_vo
 (exactly that many with ``exact_picks``). Concurrency: the ballot is written with one
 ``INSERT ... ON CONFLICT`` on UNIQUE(campaign_id, player_id), so two simultaneous
 submissions by one voter leave exactly one ballot (the later one, if changes are allowed).
+The same statement re-checks under a row lock that the campaign is still live, so a
+ballot racing a close is either counted by the close or refused, never stored uncounted.
 """
 
 from __future__ import annotations
@@ -102,26 +104,37 @@ async def cast_ballot(
         if campaign.allow_ballot_change
         else "DO NOTHING"
     )
+    # The read above took no lock, so the campaign may have closed since. The ballot is
+    # written only if the campaign is still live under a KEY SHARE lock: a close holding
+    # FOR UPDATE makes it wait, and once the close commits the row no longer matches (the
+    # ballot is refused, not stored uncounted); a ballot that got the lock first is seen by
+    # the close, which waits for it. (The FK check takes this same lock anyway.)
     # A new row has created_at == updated_at (one transaction's now()); a replaced ballot does not.
     # A member who qualified after launch joins the eligible voters with their first ballot.
-    changed = await session.scalar(
-        text(
-            f"""
-            WITH ballot AS (
-                INSERT INTO patt.votes (campaign_id, player_id, rankings)
-                VALUES (:campaign, :player, CAST(:rankings AS jsonb))
-                ON CONFLICT (campaign_id, player_id) {on_conflict}
-                RETURNING created_at <> updated_at AS changed
-            ), voter AS (
-                INSERT INTO patt.campaign_eligible_voters (campaign_id, player_id)
-                SELECT :campaign, :player WHERE EXISTS (SELECT 1 FROM ballot)
-                ON CONFLICT DO NOTHING
-            )
-            SELECT changed FROM ballot
-            """
-        ),
-        {"campaign": campaign.id, "player": actor.player_id, "rankings": json.dumps(list(entry_ids))},
-    )
+    changed, still_live = (
+        await session.execute(
+            text(
+                f"""
+                WITH open AS (
+                    SELECT id FROM patt.campaigns WHERE id = :campaign AND status = 'live' FOR KEY SHARE
+                ), ballot AS (
+                    INSERT INTO patt.votes (campaign_id, player_id, rankings)
+                    SELECT id, :player, CAST(:rankings AS jsonb) FROM open
+                    ON CONFLICT (campaign_id, player_id) {on_conflict}
+                    RETURNING created_at <> updated_at AS changed
+                ), voter AS (
+                    INSERT INTO patt.campaign_eligible_voters (campaign_id, player_id)
+                    SELECT :campaign, :player WHERE EXISTS (SELECT 1 FROM ballot)
+                    ON CONFLICT DO NOTHING
+                )
+                SELECT (SELECT changed FROM ballot), EXISTS (SELECT 1 FROM open)
+                """
+            ),
+            {"campaign": campaign.id, "player": actor.player_id, "rankings": json.dumps(list(entry_ids))},
+        )
+    ).one()
+    if not still_live:
+        raise Conflict("The campaign has just closed; voting is not open.", code="campaign_not_live")
     if changed is None:
         raise Conflict("You have already voted; this campaign does not allow changes.", code="already_voted")
     return {"campaign_id": campaign.id, "entry_ids": list(entry_ids), "changed": bool(changed)}

@@ -1,0 +1,72 @@
+"""Races between ballots, closing and the contest agent, made deterministic with row locks.
+
+Each test holds one transaction open at a known point and waits (on pg_locks, not on a
+clock) until the other side is blocked behind it, then lets it go.
+"""
+
+import asyncio
+
+from sqlalchemy import func, select, text
+
+from patt_host.testing.waiting import eventually
+from patt_voting import ballots, campaigns
+from patt_voting.models import CampaignResult, Vote
+from sv_common.auth import Actor
+from sv_common.errors import Conflict
+
+
+def actor_for(voter) -> Actor:
+    return Actor(user_id=voter.user_id, player_id=voter.player_id, display_name="v", rank_level=2)
+
+
+async def someone_waits_for_a_lock(db) -> bool:
+    async with db.session() as s:
+        return bool(await s.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+
+async def test_a_ballot_racing_the_close_is_counted_or_refused_never_lost(api, officer, members, db):
+    campaign = await officer.campaign(counting_method="points", picks_per_voter=1)
+    voter = await members.add("Member")
+    entry = campaign["entries"][0]["id"]
+
+    async def vote():
+        async with db.session() as s:
+            return await ballots.cast_ballot(s, campaign["id"], actor_for(voter), [entry], officer_level=4)
+
+    async with db.session() as closing:
+        await campaigns.close(closing, campaign["id"])  # holds the campaign row until commit
+        ballot = asyncio.create_task(vote())
+        await eventually(lambda: someone_waits_for_a_lock(db))  # the ballot read "live" and now waits
+    try:
+        await ballot
+        accepted = True
+    except Conflict as exc:
+        assert exc.code == "campaign_not_live"
+        accepted = False
+    async with db.session() as s:
+        stored = await s.scalar(select(Vote.id).where(Vote.campaign_id == campaign["id"]))
+        counted = await s.scalar(
+            select(CampaignResult.total_votes).where(CampaignResult.campaign_id == campaign["id"])
+        )
+    # Either way the stored result agrees with the ballots in the table.
+    assert (stored is not None, counted) == ((True, 1) if accepted else (False, 0))
+
+
+async def test_a_close_waits_for_a_ballot_in_flight_and_counts_it(api, officer, members, db):
+    campaign = await officer.campaign(counting_method="points", picks_per_voter=1)
+    voter = await members.add("Member")
+    entry = campaign["entries"][1]["id"]
+
+    async def close():
+        async with db.session() as s:
+            return (await campaigns.close(s, campaign["id"])).status
+
+    async with db.session() as voting:
+        await ballots.cast_ballot(voting, campaign["id"], actor_for(voter), [entry], officer_level=4)
+        closing = asyncio.create_task(close())
+        await eventually(lambda: someone_waits_for_a_lock(db))  # the close waits for the ballot
+    assert await closing == "closed"
+    async with db.session() as s:
+        result = await s.scalar(select(CampaignResult).where(CampaignResult.campaign_id == campaign["id"]))
+        assert result.total_votes == 1 and result.results["winner"] == "Birch"
+        assert await s.scalar(select(func.count()).where(Vote.campaign_id == campaign["id"])) == 1
