@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from patt_host.testing.waiting import eventually
 from patt_voting import ballots, campaigns
-from patt_voting.models import CampaignResult, Vote
+from patt_voting.models import Campaign, CampaignResult, Vote
 from sv_common.auth import Actor
 from sv_common.errors import Conflict
 
@@ -70,3 +70,22 @@ async def test_a_close_waits_for_a_ballot_in_flight_and_counts_it(api, officer, 
         result = await s.scalar(select(CampaignResult).where(CampaignResult.campaign_id == campaign["id"]))
         assert result.total_votes == 1 and result.results["winner"] == "Birch"
         assert await s.scalar(select(func.count()).where(Vote.campaign_id == campaign["id"])) == 1
+
+
+async def test_the_scheduler_does_not_close_again_what_an_officer_just_closed(api, officer, db):
+    campaign = await officer.campaign()
+    async with db.session() as scheduler:
+        # The scheduler's pass has read the live campaigns (as due_transitions does) ...
+        assert (await scheduler.get(Campaign, campaign["id"])).status == "live"
+        # ... when an officer's close commits.
+        async with db.session() as s:
+            await campaigns.close(s, campaign["id"], reason="officer")
+        try:
+            await campaigns.close(scheduler, campaign["id"], reason="schedule")
+            closed_twice = True
+        except Conflict as exc:
+            assert exc.code == "campaign_not_live"
+            closed_twice = False
+    async with db.session() as s:
+        assert (await s.get(Campaign, campaign["id"])).close_reason == "officer"
+    assert not closed_twice  # the lock re-reads the row: the second close sees "closed"
