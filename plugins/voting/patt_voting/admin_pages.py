@@ -21,7 +21,7 @@ from patt_voting.agent import agent_log
 from patt_voting.counting import METHODS
 from patt_voting.models import Campaign
 from patt_voting.pages import human_time
-from patt_voting.schemas import MAX_ID, CampaignCreate, CampaignFields, EntryCreate, EntryFields
+from patt_voting.schemas import MAX_ID, CampaignCreate, CampaignFields, EntryCreate, EntryFields, form_int
 from sv_common.errors import DomainError, ValidationFailed
 
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -70,9 +70,7 @@ def campaign_form(form, *, partial: bool) -> dict[str, Any]:
     for key in ("picks_per_voter", "min_rank_to_vote", "min_rank_to_view", "duration_hours"):
         value = str(form.get(key, "") or "").strip()
         if value:
-            if not value.lstrip("-").isdigit() or len(value) > 6:
-                raise ValidationFailed(f"{key.replace('_', ' ')} must be a whole number.")
-            data[key] = int(value)
+            data[key] = _whole_number(value, key)
         elif key == "min_rank_to_view":
             data[key] = None
     for key in CHECKBOXES:
@@ -80,14 +78,22 @@ def campaign_form(form, *, partial: bool) -> dict[str, Any]:
     start = str(form.get("start_at", "") or "")
     if start:
         offset = str(form.get("tz_offset", "0") or "0")
+        minutes = form_int(offset)
+        minutes = minutes if minutes is not None and abs(minutes) <= 900 else 0
         try:
-            local = datetime.fromisoformat(start)
-            minutes = int(offset) if offset.lstrip("-").isdigit() and abs(int(offset)) <= 900 else 0
-        except ValueError:
+            # datetime-local has no zone: the browser sends its UTC offset (minutes, JS sign).
+            utc = datetime.fromisoformat(start) + timedelta(minutes=minutes)
+        except (ValueError, OverflowError):  # year 9999 plus an offset overflows
             raise ValidationFailed("The start time is not a date and time.") from None
-        # datetime-local has no zone: the browser sends its UTC offset (minutes, JS sign).
-        data["start_at"] = (local + timedelta(minutes=minutes)).replace(tzinfo=None).isoformat() + "+00:00"
+        data["start_at"] = utc.replace(tzinfo=None).isoformat() + "+00:00"
     return {k: v for k, v in data.items() if v is not None or k in ("min_rank_to_view", "description")}
+
+
+def _whole_number(value: str, key: str) -> int:
+    number = form_int(value)
+    if number is None:
+        raise ValidationFailed(f"{key.replace('_', ' ')} must be a whole number.")
+    return number
 
 
 def entry_form(form) -> dict[str, Any]:
@@ -97,9 +103,7 @@ def entry_form(form) -> dict[str, Any]:
     for key in ("sort_order", "player_id"):
         value = str(form.get(key, "") or "").strip()
         if value:
-            if not value.lstrip("-").isdigit() or len(value) > 10:
-                raise ValidationFailed(f"{key.replace('_', ' ')} must be a whole number.")
-            data[key] = int(value)
+            data[key] = _whole_number(value, key)
     return data
 
 

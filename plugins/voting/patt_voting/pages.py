@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from patt_host.web import ActorDep, HostDep, LoggedIn, render
 from patt_voting import ballots, campaigns, results
 from patt_voting.charts import bar_chart, round_table
-from patt_voting.schemas import MAX_ID
+from patt_voting.schemas import MAX_ID, form_int
 from sv_common.errors import DomainError, ValidationFailed
 
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -81,13 +81,14 @@ def ranking_from_form(form, entry_ids: list[int], picks: int) -> list[int]:
         value = str(form.get(f"rank_{entry_id}", "") or "")
         if not value:
             continue
-        if not value.isdigit() or not 1 <= int(value) <= picks:
+        rank = form_int(value)
+        if rank is None or not 1 <= rank <= picks:
             raise ValidationFailed(f"Ranks go from 1 to {picks}.", code="invalid_rank")
-        if int(value) in chosen:
+        if rank in chosen:
             raise ValidationFailed(
-                f"Two entries have rank {value}; give each rank once.", code="duplicate_rank"
+                f"Two entries have rank {rank}; give each rank once.", code="duplicate_rank"
             )
-        chosen[int(value)] = entry_id
+        chosen[rank] = entry_id
     if sorted(chosen) != list(range(1, len(chosen) + 1)):
         raise ValidationFailed("Use ranks 1, 2, 3 … without gaps.", code="rank_gap")
     return [chosen[r] for r in sorted(chosen)]

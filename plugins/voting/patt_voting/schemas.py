@@ -17,6 +17,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
+
+
+def form_int(value: str) -> int | None:
+    """A form field as a whole number, or None. ASCII digits only: ``"²".isdigit()`` is True
+    but ``int("²")`` raises."""
+    return int(value) if _WHOLE_NUMBER.fullmatch(value) else None
+
+
 def _single_line(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")

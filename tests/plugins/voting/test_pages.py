@@ -155,3 +155,25 @@ async def test_demo_seeds_a_live_and_a_closed_campaign_once(make_host, db):
             assert await session.scalar(select(func.count()).select_from(Vote)) > 10
     finally:
         await host.close()
+
+
+async def test_forms_refuse_digits_that_are_not_ascii_without_a_500(api, officer, members):
+    """'²'.isdigit() is True but int('²') fails: every number field must answer 422, not 500."""
+    campaign = await officer.campaign()
+    member = await members.add("Member")
+    login = {"username": member.username, "password": "long enough pw 1"}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    entry = campaign["entries"][0]["id"]
+    ballot = await api.post(f"/vote/{campaign['id']}", data={f"rank_{entry}": "²"})
+    assert ballot.status_code == 422 and "Ranks go from 1 to 3" in ballot.text
+
+    login = {"username": officer.voter.username, "password": "long enough pw 1"}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    form = {"title": "T", "start_at": "2030-01-02T18:30", "duration_hours": "48", "picks_per_voter": "2"}
+    for change in ({"picks_per_voter": "²"}, {"start_at": "9999-12-31T23:59", "tz_offset": "600"}):
+        created = await api.post("/admin/campaigns", data=form | change)
+        assert created.status_code == 422, (change, created.text[-300:])
+        assert 'role="alert"' in created.text
+    draft = await officer.campaign(activate=False)
+    added = await api.post(f"/admin/campaigns/{draft['id']}/entries", data={"name": "X", "sort_order": "³"})
+    assert added.status_code == 422 and "sort order must be a whole number" in added.text
