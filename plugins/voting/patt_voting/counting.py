@@ -18,7 +18,9 @@ Rules written down (docs/plugins/voting.md repeats them for officers):
   the candidate with the fewest votes is eliminated (one per round). A tie for fewest
   is broken backwards: the tied candidate with fewer votes in the latest earlier round
   where they differ goes; if they were equal in every round, the one listed last on the
-  ballot paper goes. Each round records whether and how a tie was broken.
+  ballot paper goes. Each round records whether and how a tie was broken. When *every*
+  continuing candidate is tied and was equal in every earlier round, the count stops:
+  they share first place and there is no single winner (as with the other methods).
 - ``condorcet`` (Schulze, winning votes): ``pairwise[a][b]`` is the weight of ballots
   ranking ``a`` above ``b`` (a ranked candidate is above every unranked one; unranked
   candidates are equal). Strongest paths are widest paths over the pairwise defeats.
@@ -257,13 +259,18 @@ def count_instant_runoff(election: Election) -> Tally:
         loser = tied[0]
         if len(tied) > 1:
             loser, rule = _break_last_place_tie(tied, history)
+            if len(tied) == len(snapshot) and all(len({r[c] for c in tied}) == 1 for r in history):
+                # Every continuing candidate is equal now and was in every earlier round: a true
+                # tie for first, not one for the ballot-paper order to decide.
+                rounds.append(Round(counts=snapshot, exhausted=exhausted))
+                break
         rounds.append(Round(counts=snapshot, eliminated=[loser], exhausted=exhausted, tie_break=rule))
         history.append(snapshot)
         eliminated_order.append((loser, fewest))
         continuing.discard(loser)
         transfer(loser)
 
-    final = rounds[-1].counts
+    final = rounds[-1].counts if rounds else {}  # no rounds: every candidate was withdrawn
     # Winner first, then the rest of the last round by votes, then the eliminated, last out first.
     standings = [Standing(winner, 1, final[winner])] if winner is not None else []
     offset = len(standings)

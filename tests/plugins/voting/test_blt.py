@@ -106,3 +106,13 @@ def test_cli_reports_a_bad_file_without_a_traceback(tmp_path):
     result = run_cli("voting", "tally", str(path))
     assert result.exit_code == 1
     assert "candidate 5 is not between 1 and 2" in result.output
+
+
+def test_cli_counts_a_file_whose_candidates_are_all_withdrawn(tmp_path):
+    path = tmp_path / "withdrawn.blt"
+    path.write_text('2 1\n-1 -2\n3 1 2 0\n0\n"Adam"\n"Basil"\n"All out"\n')
+    for method in ("instant_runoff", "points", "condorcet"):
+        result = run_cli("voting", "tally", str(path), "--method", method, "--json")
+        assert result.exit_code == 0, (method, result.output)
+        data = json.loads(result.output)
+        assert (data["winner"], data["total_ballots"], data["withdrawn"]) == (None, 0, ["Adam", "Basil"])

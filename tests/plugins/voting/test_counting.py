@@ -147,3 +147,39 @@ def test_condorcet_exact_tie_shares_first_place():
 
 def test_group_ballots_weights_identical_rankings():
     assert sorted(group_ballots([[0, 1], (0, 1), [1]])) == [((0, 1), 2), ((1,), 1)]
+
+
+def test_instant_runoff_final_tie_equal_in_every_round_is_shared_not_decided_by_ballot_order():
+    # Alder and Birch end 2-2 and were equal in every round: a true tie, whatever the entry order.
+    e = election(((A,), 2), ((B,), 2))
+    result = tally(e, "instant_runoff")
+    assert [r.eliminated for r in result.rounds] == [[D], [C], []]
+    assert result.rounds[-1].counts == {A: 2, B: 2}
+    assert result.winner is None
+    assert result.to_dict()["tied"] == ["Alder", "Birch"]
+    assert [(s.candidate, s.rank) for s in result.standings] == [(A, 1), (B, 1), (C, 3), (D, 4)]
+
+
+def test_instant_runoff_final_tie_broken_by_an_earlier_round_still_has_a_winner():
+    # 3-3 at the end, but Birch had fewer in round 1 (2 against 3): Birch goes, Alder wins.
+    e = election(((A,), 3), ((B,), 2), ((C, B), 1), names=NAMES[:3])
+    result = tally(e, "instant_runoff")
+    assert result.rounds[1].counts == {A: 3, B: 3}
+    assert result.rounds[1].tie_break == "earlier_round" and result.winner == A
+
+
+def test_every_candidate_withdrawn_gives_no_winner_for_every_method():
+    e = election(((A, B), 1), withdrawn=[A, B, C, D])
+    for method in ("points", "instant_runoff", "condorcet"):
+        result = tally(e, method)
+        assert (result.winner, result.total_ballots, result.standings) == (None, 0, []), method
+
+
+def test_instant_runoff_three_way_final_tie_with_one_ahead_earlier_is_not_shared():
+    # Round 1: A 3, B 2, C 2, D 2 -> D out (ballot order), one ballot each to B and C.
+    e = election(((A,), 3), ((B,), 2), ((C,), 2), ((D, B), 1), ((D, C), 1))
+    result = tally(e, "instant_runoff")
+    assert result.rounds[1].counts == {A: 3, B: 3, C: 3}
+    # B and C were equal in every round, A was ahead in round 1: the tie for last is broken.
+    assert result.rounds[1].eliminated == [C] and result.rounds[1].tie_break == "ballot_order"
+    assert result.winner is not None

@@ -58,11 +58,12 @@ async def test_no_js_ballot_form_saves_and_reports_errors_next_to_the_form(api, 
 async def test_results_page_shows_chart_rounds_transfers_and_matrix(api, officer, members, cast):
     irv = await officer.campaign(counting_method="instant_runoff", title="IRV")
     schulze = await officer.campaign(counting_method="condorcet", title="Schulze")
-    voters = [await members.add("Member") for _ in range(3)]
+    voters = [await members.add("Member") for _ in range(4)]
     for campaign in (irv, schulze):
         await cast(voters[0], campaign, ["Alder", "Birch"], expect=201)
         await cast(voters[1], campaign, ["Birch"], expect=201)
         await cast(voters[2], campaign, ["Cedar", "Alder"], expect=201)
+        await cast(voters[3], campaign, ["Alder"], expect=201)
         await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
     page = await api.get(f"/vote/{irv['id']}/results")
     assert page.status_code == 200
