@@ -260,8 +260,9 @@ async def run_agent(session: AsyncSession, host: HostAPI, now: datetime | None =
     counts = {"campaigns": len(rows), "posts": 0}
     for campaign in rows:
         # The row lock serialises agents on one campaign (several workers): the second one
-        # waits, then sees the milestones the first one logged.
-        await session.refresh(campaign, with_for_update=True)
+        # waits, then sees the milestones the first one logged. FOR NO KEY UPDATE, not FOR
+        # UPDATE: ballots take KEY SHARE on the campaign and must not wait for the whole pass.
+        await session.refresh(campaign, with_for_update={"key_share": True})
         counts["posts"] += len(await run_for_campaign(session, host, campaign, now))
     return counts
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from patt_host.testing.waiting import eventually
 from patt_voting import ballots, campaigns
+from patt_voting.agent import run_agent
 from patt_voting.models import Campaign, CampaignResult, Vote
 from sv_common.auth import Actor
 from sv_common.errors import Conflict
@@ -21,7 +22,10 @@ def actor_for(voter) -> Actor:
 
 async def someone_waits_for_a_lock(db) -> bool:
     async with db.session() as s:
-        return bool(await s.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(await s.scalar(waiting))
 
 
 async def test_a_ballot_racing_the_close_is_counted_or_refused_never_lost(api, officer, members, db):
@@ -89,3 +93,22 @@ async def test_the_scheduler_does_not_close_again_what_an_officer_just_closed(ap
     async with db.session() as s:
         assert (await s.get(Campaign, campaign["id"])).close_reason == "officer"
     assert not closed_twice  # the lock re-reads the row: the second close sees "closed"
+
+
+async def test_ballots_do_not_wait_for_the_contest_agents_pass(api, officer, members, db):
+    """The agent locks each campaign against other agents for its whole pass (counting every
+    live campaign); ballots must not queue behind that lock."""
+    campaign = await officer.campaign(discord_channel_id="123456789012345678")
+    voter = await members.add("Member")
+    entry = campaign["entries"][0]["id"]
+
+    async def vote():
+        async with db.session() as s:
+            return await ballots.cast_ballot(s, campaign["id"], actor_for(voter), [entry], officer_level=4)
+
+    async with db.session() as agent:
+        assert (await run_agent(agent, api.host))["posts"] == 1  # the launch; the row stays locked
+        ballot = asyncio.create_task(vote())
+        await eventually(lambda: ballot.done() or someone_waits_for_a_lock(db))
+        assert ballot.done(), "the ballot waited for the agent's transaction"
+    assert (await ballot)["changed"] is False
