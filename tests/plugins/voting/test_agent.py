@@ -6,13 +6,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from patt_host.jobs.runner import run_job
-from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID
+from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, FAKE_TOKEN
 from patt_host.testing.waiting import eventually
 from patt_voting import campaigns
 from patt_voting.agent import run_agent
 from patt_voting.models import ContestAgentLog
+from sv_common import notify
+from sv_common.discord.client import discord_rest_client
 from sv_common.discord.config import update_discord_config
 from sv_common.notify.models import NotificationOutbox
+from sv_common.notify.sender import DiscordSender
 
 CHANNEL = str(ANNOUNCE_CHANNEL_ID)
 
@@ -201,3 +204,28 @@ async def test_salt_site_runs_listener_polls_in_its_own_voice(make_client, offic
     assert text.startswith("New listener poll: **Best episode**")
     admin = await client.get(f"/admin/campaigns/{campaign['id']}", headers=officer.voter.auth)
     assert "New listener poll" in admin.text and "campaign launch" in admin.text
+
+
+async def test_a_post_refused_once_by_discord_is_retried_and_delivered_once(
+    api, officer, members, cast, db, fake_discord
+):
+    campaign = await officer.campaign(discord_channel_id=CHANNEL, title="Flaky")
+    await agent_pass(api, db)  # the launch is queued
+    route = rf"/channels/{CHANNEL}/messages"
+    fake_discord.fail_next("POST", route, status=503)
+    started = datetime.now(UTC)
+    async with discord_rest_client(FAKE_TOKEN) as client:
+        sender = DiscordSender(client)
+        first = await notify.deliver_pending(db, sender, now=started)
+        assert (first.sent, first.retrying) == (0, 1)
+        await agent_pass(api, db)  # the agent does not queue the launch again
+        assert len(await posts(db)) == 1
+        later = await notify.deliver_pending(db, sender, now=started + timedelta(minutes=5))
+        assert later.sent == 1
+    (message,) = fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)
+    assert message["content"].startswith(("Hear ye", "The ballot box")) and "**Flaky**" in message["content"]
+    async with db.session() as s:
+        row = await s.scalar(select(NotificationOutbox).where(NotificationOutbox.feature == "contest"))
+        assert (row.status, row.attempts) == ("sent", 2)  # failed once, then delivered
+    admin = await api.get(f"/admin/campaigns/{campaign['id']}", headers=officer.voter.auth)
+    assert ">sent<" in admin.text
