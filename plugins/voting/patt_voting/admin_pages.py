@@ -210,8 +210,7 @@ def build_router() -> APIRouter:
     async def entry_update_form(campaign_id: CampaignId, entry_id: EntryId, request: Request, host: HostDep):
         async def work(session, form):
             changes = EntryFields(**entry_form(form)).changes()
-            await campaigns.get_campaign(session, campaign_id)
-            await campaigns.update_entry(session, entry_id, changes)
+            await campaigns.update_entry(session, entry_id, changes, campaign_id)
 
         return await run(request, host, campaign_id, work, "entry_saved")
 

@@ -131,8 +131,10 @@ async def _entry_for_edit(session: AsyncSession, entry_id: int, campaign_id: int
     return entry
 
 
-async def update_entry(session: AsyncSession, entry_id: int, changes: dict[str, Any]) -> CampaignEntry:
-    entry = await _entry_for_edit(session, entry_id, None)
+async def update_entry(
+    session: AsyncSession, entry_id: int, changes: dict[str, Any], campaign_id: int | None = None
+) -> CampaignEntry:
+    entry = await _entry_for_edit(session, entry_id, campaign_id)
     if "name" in changes and await _entry_name_taken(session, entry.campaign_id, changes["name"], entry.id):
         raise Conflict("Another entry already has that name.", code="entry_name_taken")
     await _check_player(session, changes.get("player_id"))

@@ -20,6 +20,7 @@ async def test_anonymous_sees_live_campaign_and_a_login_link(api, officer):
         in page.text
     )
     assert "js-countdown" in page.text
+    assert "Live standings appear once you have voted" not in page.text  # anonymous cannot vote
     listing = await api.get("/vote")
     assert "Open now" in listing.text and f"/vote/{campaign['id']}" in listing.text
 
@@ -178,3 +179,31 @@ async def test_forms_refuse_digits_that_are_not_ascii_without_a_500(api, officer
     draft = await officer.campaign(activate=False)
     added = await api.post(f"/admin/campaigns/{draft['id']}/entries", data={"name": "X", "sort_order": "³"})
     assert added.status_code == 422 and "sort order must be a whole number" in added.text
+
+
+async def test_home_panel_shows_only_what_the_viewer_may_see(api, officer, members, cast):
+    await officer.campaign(title="Veterans poll", min_rank_to_view=3)
+    await officer.campaign(title="Draft poll", activate=False)
+    secret = await officer.campaign(title="Officers result", min_rank_to_view=4)
+    await cast(officer.voter, secret, ["Birch"], expect=201)
+    await officer.call("POST", f"/api/v1/admin/campaigns/{secret['id']}/close")
+    anonymous = (await api.get("/")).text
+    assert not any(t in anonymous for t in ("Veterans poll", "Draft poll", "Officers result", "Birch"))
+    veteran = await members.add("Veteran")
+    login = {"username": veteran.username, "password": "long enough pw 1"}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    home = (await api.get("/")).text
+    assert "Veterans poll" in home and "0 of" in home
+    assert "Draft poll" not in home and "Officers result" not in home
+
+
+async def test_entry_forms_only_edit_entries_of_the_campaign_in_the_url(api, officer):
+    one = await officer.campaign(title="One", activate=False)
+    two = await officer.campaign(title="Two", activate=False)
+    login = {"username": officer.voter.username, "password": "long enough pw 1"}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    foreign = two["entries"][0]["id"]
+    r = await api.post(f"/admin/campaigns/{one['id']}/entries/{foreign}", data={"name": "Renamed"})
+    assert r.status_code == 404
+    again = await officer.call("GET", f"/api/v1/campaigns/{two['id']}")
+    assert again["entries"][0]["name"] == "Alder"
