@@ -10,6 +10,7 @@ Blizzard sync owns membership.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ ONLINE_PRECISION = timedelta(minutes=15)
 WOW_RELEASE = datetime(2004, 11, 23, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_REPORTED_ERRORS = 200
+UPLOAD_LOCK_KEY = int.from_bytes(hashlib.sha256(b"guild_sync.addon_upload").digest()[:8], "big", signed=True)
 
 
 @dataclass
@@ -187,6 +189,9 @@ async def apply_upload(
 ) -> UploadReport:
     """Apply validated entries (flushes; the caller's transaction commits or rolls back all of it)."""
     started = time.monotonic()
+    # One upload at a time (released at commit): two copies of one export racing each other
+    # must not both read the old notes, report "updated" and emit note_changed twice.
+    await session.execute(select(func.pg_advisory_xact_lock(UPLOAD_LOCK_KEY)))
     received_at = utcnow()
     anchor = export_anchor(envelope, received_at)
     realms = await _realm_names(session)

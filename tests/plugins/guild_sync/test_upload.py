@@ -312,3 +312,23 @@ async def test_one_character_under_two_realm_spellings_is_a_duplicate(site, arra
     assert response.status_code == 422, response.text
     assert [e["index"] for e in response.json()["error"]["details"]["entries"]] == [1]
     assert (await notes(db, "Zugzug", "area-52"))[0] == "before"
+
+
+async def test_the_same_upload_twice_at_once_changes_and_reports_once(site, arrange, key, db, recorder):
+    # Two companions (or a retry racing its first attempt) sending one export together both
+    # read the old notes: both reported "updated" and note_changed went out twice.
+    import asyncio
+
+    await arrange.character("Twice", realm_name="Test Realm", guild_note="old")
+    payload = body(entry("Twice", guild_note="new", officer_note="raid"), exportTime=1_900_000_000)
+    first, second = await asyncio.gather(
+        *(site.post(UPLOAD, headers={"X-API-Key": key}, json=payload) for _ in range(2))
+    )
+    assert first.status_code == second.status_code == 200
+    results = sorted(site.data(r)["results"][0]["result"] for r in (first, second))
+    assert results == ["unchanged", "updated"]
+    assert sorted(e["field"] for e in recorder.named("character.note_changed")) == [
+        "guild_note",
+        "officer_note",
+    ]
+    assert (await notes(db, "Twice"))[:2] == ("new", "raid")
