@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from patt_guild_sync.models import AddonApiKey, CharacterSyncState, SyncLog
 from patt_host.jobs import run_job
@@ -448,3 +448,28 @@ async def test_a_roster_entry_without_a_rank_keeps_the_characters_rank(
         rank = await s.scalar(select(GuildRank.id).where(GuildRank.wow_rank_index == member.rank))
     assert (row.wow_rank_index, row.guild_rank_id) == (member.rank, rank)
     assert recorder.named("character.rank_changed") == []
+
+
+async def test_two_officers_triggering_at_once_sync_once(synced_site, guild, battlenet, arrange, log_in):
+    # Through the HTTP trigger (not only run_job): both may be accepted before either run
+    # has written its sync_log row, but the exclusive job fetches the roster once.
+    officer = await arrange.account("Officer")
+    await log_in(synced_site, officer)
+    trigger = "/api/v1/admin/guild-sync/sync"
+    responses = await asyncio.gather(synced_site.post(trigger, json={}), synced_site.post(trigger, json={}))
+    assert sorted(r.status_code for r in responses) in ([202, 202], [202, 409])
+
+    accepted = sum(r.status_code == 202 for r in responses)
+
+    async def every_job_done():
+        async with synced_site.host.db.session() as s:
+            rows = (
+                await s.execute(text("SELECT status FROM common.job_runs WHERE job_name = :n"), {"n": JOB})
+            ).all()
+        done = sorted(r.status for r in rows if r.status != "running")
+        return done if len(done) == accepted else None
+
+    assert (await eventually(every_job_done, timeout=30)) in (["succeeded"], ["skipped", "succeeded"])
+    status = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
+    assert [r["status"] for r in status["runs"]] == ["success"]
+    assert len(battlenet.api_requests("roster")) == 1

@@ -152,3 +152,15 @@ async def test_status_and_professions_calls(fake):
     assert status.data == {"id": member.blizzard_id, "is_valid": True}
     assert professions.outcome is Outcome.UPDATED and professions.data["primaries"]
     assert again.outcome is Outcome.NOT_MODIFIED
+
+
+async def test_a_429_waits_at_least_its_retry_after(fake):
+    # The retry must not come back before the server said it may (a lower bound: not flaky).
+    member = fake.guild("realm-a", "guild-a").members[0]
+    fake.fail_next(1, 429, retry_after=0.6, kind="profile")
+    async with BlizzardClient(config(fake, backoff_base_seconds=0.001)) as client:
+        result = await client.character_profile(member.realm_slug, member.name)
+    assert (result.outcome, result.attempts) == (Outcome.UPDATED, 2)
+    refused, retried = fake.api_requests("profile")
+    assert (refused.status, retried.status) == (429, 200)
+    assert retried.at - refused.at >= 0.6
