@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -126,19 +126,32 @@ def page_numbers(total: int, page: int) -> dict[str, int]:
     return {"page": page, "pages": pages, "total": total, "offset": (page - 1) * PER_PAGE}
 
 
-async def character_rows(session: AsyncSession, where: Any, *, limit: int | None = None, offset: int = 0):
+async def one_page(session: AsyncSession, stmt: Select, page: int) -> tuple[list[Any], dict[str, int]]:
+    """One page of ``stmt`` and its paging, the total counted in the same statement (a window
+    count); only a page past the end costs a second statement, for the last page."""
+    counted = stmt.add_columns(func.count().over().label("total")).limit(PER_PAGE)
+    rows = (await session.execute(counted.offset((page - 1) * PER_PAGE))).all()
+    if not rows and page > 1:
+        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+        page = page_numbers(total, page)["page"]
+        rows = (await session.execute(counted.offset((page - 1) * PER_PAGE))).all()
+    total = rows[0].total if rows else 0
+    return [row[:-1] for row in rows], page_numbers(total, page)
+
+
+def character_select(where: Any) -> Select:
     spec = aliased(Specialization)
-    stmt = (
+    return (
         select(WowCharacter, WowClass.name, WowClass.color_hex, spec.name, PlayerCharacter.player_id)
         .outerjoin(WowClass, WowClass.id == WowCharacter.class_id)
         .outerjoin(spec, spec.id == WowCharacter.active_spec_id)
         .outerjoin(PlayerCharacter, PlayerCharacter.character_id == WowCharacter.id)
         .where(WowCharacter.removed_at.is_(None), where)
-        .order_by(func.lower(WowCharacter.character_name), WowCharacter.realm_slug)
-        .offset(offset)
+        .order_by(func.lower(WowCharacter.character_name), WowCharacter.realm_slug, WowCharacter.id)
     )
-    if limit is not None:
-        stmt = stmt.limit(limit)
+
+
+def character_dicts(rows: Any) -> list[dict[str, Any]]:
     return [
         {
             "id": c.id,
@@ -152,27 +165,47 @@ async def character_rows(session: AsyncSession, where: Any, *, limit: int | None
             "in_api": c.blizzard_last_sync is not None,
             "player_id": player_id,
         }
-        for c, class_name, colour, spec_name, player_id in (await session.execute(stmt)).all()
+        for c, class_name, colour, spec_name, player_id in rows
     ]
 
 
+async def picker_options(session: AsyncSession) -> tuple[list[Any], list[Any]]:
+    """The pickers' lists in one statement: active players, and present Discord users
+    without a player."""
+    players = select(literal("player").label("kind"), Player.id, Player.display_name.label("name")).where(
+        Player.is_active.is_(True)
+    )
+    discord = (
+        select(literal("discord"), DiscordUser.id, DiscordUser.username)
+        .outerjoin(Player, Player.discord_user_id == DiscordUser.id)
+        .where(Player.id.is_(None), DiscordUser.is_present.is_(True))
+    )
+    both = union_all(players, discord).subquery()
+    rows = (await session.execute(select(both).order_by(func.lower(both.c.name), both.c.id))).all()
+    return (
+        [(row.id, row.name) for row in rows if row.kind == "player"],
+        [(row.id, row.name) for row in rows if row.kind == "discord"],
+    )
+
+
 async def manager_page(session: AsyncSession, query: Query) -> dict[str, Any]:
-    """One page of players (with their characters) and one page of unlinked characters."""
+    """One page of players (with their characters) and one page of unlinked characters.
+
+    A fixed number of statements whatever the guild's size (no query per row).
+    """
     matching = filtered_players(query).subquery()
-    total = await session.scalar(select(func.count()).select_from(matching))
-    paging = page_numbers(total, query.page)
-    rows = await session.execute(
+    rows, paging = await one_page(
+        session,
         select(Player, DiscordUser.username, DiscordUser.highest_guild_role, User.email, GuildRank.name)
         .where(Player.id.in_(select(matching.c.id)))
         .outerjoin(DiscordUser, DiscordUser.id == Player.discord_user_id)
         .outerjoin(User, User.id == Player.website_user_id)
         .outerjoin(GuildRank, GuildRank.id == Player.guild_rank_id)
-        .order_by(Player.is_active.desc(), func.lower(Player.display_name), Player.id)
-        .offset(paging["offset"])
-        .limit(PER_PAGE)
+        .order_by(Player.is_active.desc(), func.lower(Player.display_name), Player.id),
+        query.page,
     )
     players = []
-    for p, discord_name, discord_role, username, rank_name in rows.all():
+    for p, discord_name, discord_role, username, rank_name in rows:
         players.append(
             {
                 "id": p.id,
@@ -193,42 +226,24 @@ async def manager_page(session: AsyncSession, query: Query) -> dict[str, Any]:
         )
     by_id = {p["id"]: p for p in players}
     if by_id:
-        for character in await character_rows(session, PlayerCharacter.player_id.in_(by_id)):
+        owned = await session.execute(character_select(PlayerCharacter.player_id.in_(by_id)))
+        for character in character_dicts(owned.all()):
             by_id[character["player_id"]]["characters"].append(character)
-    unlinked_total = await session.scalar(
-        select(func.count())
-        .select_from(WowCharacter)
-        .outerjoin(PlayerCharacter, PlayerCharacter.character_id == WowCharacter.id)
-        .where(WowCharacter.removed_at.is_(None), PlayerCharacter.id.is_(None))
+    unlinked, unlinked_paging = await one_page(
+        session, character_select(PlayerCharacter.id.is_(None)), query.unlinked_page
     )
-    unlinked_paging = page_numbers(unlinked_total, query.unlinked_page)
-    unlinked = await character_rows(
-        session, PlayerCharacter.id.is_(None), limit=PER_PAGE, offset=unlinked_paging["offset"]
-    )
+    player_options, discord_options = await picker_options(session)
     return {
         "players": players,
         "paging": paging,
-        "unlinked": unlinked,
+        "unlinked": character_dicts(unlinked),
         "unlinked_paging": unlinked_paging,
         "ranks": [
             {"id": r.id, "name": r.name}
             for r in await session.scalars(select(GuildRank).order_by(GuildRank.level.desc()))
         ],
-        "player_options": (
-            await session.execute(
-                select(Player.id, Player.display_name)
-                .where(Player.is_active.is_(True))
-                .order_by(func.lower(Player.display_name))
-            )
-        ).all(),
-        "discord_options": (
-            await session.execute(
-                select(DiscordUser.id, DiscordUser.username)
-                .outerjoin(Player, Player.discord_user_id == DiscordUser.id)
-                .where(Player.id.is_(None), DiscordUser.is_present.is_(True))
-                .order_by(func.lower(DiscordUser.username))
-            )
-        ).all(),
+        "player_options": player_options,
+        "discord_options": discord_options,
     }
 
 

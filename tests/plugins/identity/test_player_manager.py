@@ -7,11 +7,18 @@ import asyncio
 import re
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
 
 from sv_common.auth.service import register_with_invite
 from sv_common.identity.discord_users import upsert_discord_user
-from sv_common.identity.models import Player, PlayerCharacter, WowCharacter
+from sv_common.identity.models import (
+    DiscordUser,
+    GuildRank,
+    Player,
+    PlayerCharacter,
+    Specialization,
+    WowCharacter,
+)
 
 
 @pytest.fixture
@@ -166,3 +173,87 @@ async def test_members_cannot_delete_or_mark(client, guild, log_in):
     assert (await client.delete(f"/api/v1/admin/players/{target}")).status_code == 403
     marked = await client.put(f"/api/v1/admin/players/{target}/characters/1/role", json={"role": "main"})
     assert marked.status_code == 403
+
+
+async def build_guild(db, players: int, characters: int, unlinked: int) -> None:
+    """``players`` players (two thirds on Discord), ``characters`` characters of which
+    ``unlinked`` have no player: the Player Manager's target size is 400 / 1,000."""
+    async with db.session() as s:
+        specs = (await s.execute(select(Specialization.id, Specialization.class_id))).all()
+        ranks = list(await s.scalars(select(GuildRank.id).order_by(GuildRank.level)))
+        discord_ids = list(
+            await s.scalars(
+                insert(DiscordUser).returning(DiscordUser.id),
+                [
+                    {"discord_id": str(10**17 + i), "username": f"disc{i}", "is_present": True}
+                    for i in range(players + 100)
+                ],
+            )
+        )
+        player_ids = list(
+            await s.scalars(
+                insert(Player).returning(Player.id),
+                [
+                    {
+                        "display_name": f"Scale {i:03d}",
+                        "guild_rank_id": ranks[i % len(ranks)],
+                        "discord_user_id": discord_ids[i] if i % 3 else None,
+                    }
+                    for i in range(players)
+                ],
+            )
+        )
+        character_ids = list(
+            await s.scalars(
+                insert(WowCharacter).returning(WowCharacter.id),
+                [
+                    {
+                        "character_name": f"Scalechar{i:04d}",
+                        "realm_slug": "scale-realm",
+                        "class_id": specs[i % len(specs)][1],
+                        "active_spec_id": specs[i % len(specs)][0],
+                        "level": 80,
+                    }
+                    for i in range(characters)
+                ],
+            )
+        )
+        await s.execute(
+            insert(PlayerCharacter),
+            [
+                {"player_id": player_ids[i % players], "character_id": c, "link_source": "test"}
+                for i, c in enumerate(character_ids[: characters - unlinked])
+            ],
+        )
+
+
+async def test_the_page_costs_a_fixed_few_statements_at_guild_size(officer_client, db):
+    """400 players and 1,000 characters: every filter, search and page in six statements
+    (the officer's authentication included), never one per row."""
+    await build_guild(db, players=400, characters=1000, unlinked=100)
+    statements: list[str] = []
+    engine = officer_client.app.state.host.db.engine.sync_engine
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for query in (
+            "",
+            "?filter=no_discord",
+            "?filter=not_in_api",
+            "?filter=no_main",
+            "?q=scalechar01",
+            "?page=16&cpage=4",
+        ):
+            statements.clear()
+            page = await officer_client.get(f"/admin/players{query}")
+            assert page.status_code == 200 and len(statements) <= 6, (query, statements)
+        assert "401 found · page 1 of 17" in (await officer_client.get("/admin/players")).text
+        statements.clear()
+        beyond = (await officer_client.get("/admin/players?page=999&cpage=999")).text
+        # Past the end: the last page, counted by one extra statement per list.
+        assert "page 17 of 17" in beyond and len(shown_players(beyond)) == 1 and len(statements) <= 10
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
