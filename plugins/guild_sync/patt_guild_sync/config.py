@@ -53,7 +53,9 @@ class GuildSyncSettings(BaseSettings):
     upload_max_bytes: int = Field(4_000_000, ge=1024, le=50_000_000)
     upload_max_characters: int = Field(5_000, ge=1, le=50_000)
     uploads_per_key_per_hour: int = Field(120, ge=1)
-    failed_key_attempts_per_ip: int = Field(20, ge=1)  # per 15 minutes
+    # Wrong upload keys an IP may send before it must wait (30 s, doubling to 15 min;
+    # forgotten 15 minutes after its last failure).
+    failed_key_attempts_per_ip: int = Field(20, ge=1)
 
     @property
     def configured(self) -> bool:

@@ -24,7 +24,6 @@ from patt_host.web import body_limit, ok
 from sv_common.errors import RateLimited, Unauthorized, ValidationFailed
 
 API_KEY_HEADER = "x-api-key"
-FAILED_KEY_WINDOW = 900
 
 MAX_UPLOAD_LIMIT = 50_000_000  # the highest upload_max_bytes its settings allow
 
@@ -51,17 +50,17 @@ def _ip_key(request: Request) -> str:
 
 
 async def authenticate_upload(request: Request, rt: GuildSyncRuntime):
-    """The API key row behind the request; failed attempts are rate limited per client IP."""
+    """The API key row behind the request; an IP past its free failed attempts waits (429)."""
     host = rt.host
+    ip_key = _ip_key(request)
+    await rt.key_failures.check(ip_key)  # before the key is checked: no guess gets through
     try:
         async with host.db.session() as session:
             return await verify_api_key(
                 session, request.headers.get(API_KEY_HEADER), officer_level=host.officer_level
             )
     except Unauthorized:
-        await rt.limiter.hit(
-            _ip_key(request), limit=rt.settings.failed_key_attempts_per_ip, window_seconds=FAILED_KEY_WINDOW
-        )
+        await rt.key_failures.failed(ip_key)
         raise
 
 

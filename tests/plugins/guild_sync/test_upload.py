@@ -332,3 +332,23 @@ async def test_the_same_upload_twice_at_once_changes_and_reports_once(site, arra
         "officer_note",
     ]
     assert (await notes(db, "Twice"))[:2] == ("new", "raid")
+
+
+async def test_an_ip_over_its_failed_key_budget_is_refused_even_with_a_right_key(
+    monkeypatch, make_client, recorder, arrange
+):
+    # The budget was only counted after a key failed, so a correct guess was still accepted
+    # past it (wrong keys: 429, the right one: 200): guessing was never actually slowed down.
+    monkeypatch.setenv("PATT_GUILD_SYNC_FAILED_KEY_ATTEMPTS_PER_IP", "3")
+    client = await make_client(plugins=["identity", "guild_sync", "event_recorder"], extra_plugins=[recorder])
+    officer = await arrange.account("Officer")
+    right = await arrange.api_key(officer.player_id)
+    statuses = [
+        (
+            await client.post(UPLOAD, headers={"X-API-Key": f"patt_guess{i}"}, json=body(entry("A")))
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429
+    response = await client.post(UPLOAD, headers={"X-API-Key": right}, json=body(entry("A")))
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
