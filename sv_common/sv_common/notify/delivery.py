@@ -12,7 +12,9 @@ Outcomes per row:
 - a DM whose switches were turned off while it waited: ``skipped``.
 
 Each row is claimed with ``FOR UPDATE SKIP LOCKED`` in its own transaction, so two
-workers never send the same row and a crash loses at most the row in flight.
+workers never send the same row and a crash loses at most the row in flight. Rows to
+one target (channel or member) are sent oldest first, one at a time: a row waiting for
+a retry holds back the rows to that target queued after it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from typing import Any, Protocol
 
 import aiohttp
 import discord
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.config import load_discord_config
@@ -110,11 +113,33 @@ def classify(exc: BaseException) -> Outcome:
     return Outcome("failed", f"{type(exc).__name__}: {exc}"[:500])
 
 
+def _behind_an_older_row(*, backing_off_at: datetime | None = None):
+    """An older pending row for the same recipient exists (optionally: one not due at ``backing_off_at``).
+
+    Messages to one channel or member go out in the order they were queued: a post that
+    is being retried holds back the ones queued after it, and two workers never send two
+    posts to one target at once (the older row stays pending while its sender has it).
+    """
+    older = aliased(NotificationOutbox)
+    condition = exists().where(
+        older.status == "pending",
+        older.kind == NotificationOutbox.kind,
+        older.target == NotificationOutbox.target,
+        older.id < NotificationOutbox.id,
+    )
+    if backing_off_at is not None:
+        condition = condition.where(older.next_attempt_at > backing_off_at)
+    return condition
+
+
 async def _due_ids(db: Any, *, now: datetime, flush: bool, limit: int) -> list[int]:
     query = select(NotificationOutbox.id).where(NotificationOutbox.status == "pending")
     if not flush:
-        query = query.where(NotificationOutbox.next_attempt_at <= now)
-    query = query.order_by(NotificationOutbox.next_attempt_at, NotificationOutbox.id).limit(limit)
+        query = query.where(
+            NotificationOutbox.next_attempt_at <= now, ~_behind_an_older_row(backing_off_at=now)
+        )
+    # Oldest first: a row that waited for a retry goes before the rows queued after it.
+    query = query.order_by(NotificationOutbox.id).limit(limit)
     async with db.session() as session:
         return list((await session.scalars(query)).all())
 
@@ -178,6 +203,7 @@ async def deliver_pending(
                 select(NotificationOutbox)
                 .where(NotificationOutbox.id == row_id, NotificationOutbox.status == "pending")
                 .where(or_(NotificationOutbox.next_attempt_at <= (fixed_now or datetime.now(UTC)), flush))
+                .where(~_behind_an_older_row())  # e.g. the previous post to this channel is retrying
                 .with_for_update(skip_locked=True)
             )
             if row is None:

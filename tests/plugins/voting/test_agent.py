@@ -229,3 +229,23 @@ async def test_a_post_refused_once_by_discord_is_retried_and_delivered_once(
         assert (row.status, row.attempts) == ("sent", 2)  # failed once, then delivered
     admin = await api.get(f"/admin/campaigns/{campaign['id']}", headers=officer.voter.auth)
     assert ">sent<" in admin.text
+
+
+async def test_milestones_reach_discord_in_order_when_the_first_post_is_retried(
+    api, officer, members, cast, db, fake_discord
+):
+    (member,) = await voters(members, 1)
+    campaign = await officer.campaign(discord_channel_id=CHANNEL, title="Ordered")
+    await cast(member, campaign, ["Alder"], expect=201)
+    await agent_pass(api, db)  # launch, first vote, 50 %: queued in that order
+    assert await events(db, campaign["id"]) == ["campaign_launch", "first_vote", "milestone_50"]
+    fake_discord.fail_next("POST", rf"/channels/{CHANNEL}/messages", status=503)  # the launch post fails
+    started = datetime.now(UTC)
+    async with discord_rest_client(FAKE_TOKEN) as client:
+        sender = DiscordSender(client)
+        await notify.deliver_pending(db, sender, now=started)
+        assert fake_discord.messages_in(ANNOUNCE_CHANNEL_ID) == []  # the later posts wait behind it
+        for minutes in (1, 2, 3):
+            await notify.deliver_pending(db, sender, now=started + timedelta(minutes=minutes))
+    delivered = [m["content"] for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)]
+    assert delivered == await posts(db)  # launch, first vote, 50 %: as queued
