@@ -135,3 +135,47 @@ async def test_results_and_admin_pages_fit_a_phone(db, live_server, browser):
         assert page.js_errors == []
     finally:
         await context.close()
+
+
+async def test_no_js_ballot_and_instant_runoff_results_and_home_on_a_phone(db, live_server, browser):
+    """Without JavaScript the rank selects are the ballot; the round table and home panel fit 390 px."""
+    await account(db, "Nadia", "Member")
+    campaign_id, ids = await live_campaign(db, method="instant_runoff")
+    server = live_server()
+    context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = await context.new_page()
+    try:
+        await page.goto(f"{server.url}/login?next=/vote/{campaign_id}")
+        await page.fill("input[name=username]", "nadia")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url(f"**/vote/{campaign_id}")
+        assert await fits(page)
+        # Two entries with rank 1: refused, and the message sits in the ballot panel.
+        await page.select_option(f"select[name=rank_{ids['Cedar']}]", "1")
+        await page.select_option(f"select[name=rank_{ids['Birch']}]", "1")
+        await page.click("form.js-ballot button[type=submit]")
+        assert "Two entries have rank 1" in await page.text_content("#ballot .flash-error")
+        assert await fits(page)
+        await page.select_option(f"select[name=rank_{ids['Cedar']}]", "1")
+        await page.select_option(f"select[name=rank_{ids['Birch']}]", "2")
+        await page.click("form.js-ballot button[type=submit]")
+        await page.wait_for_url("**saved=ballot**")
+        assert "Your ballot is saved." in await page.text_content("#ballot .flash-success")
+        async with db.session() as s:
+            others = [ids["Alder"], ids["Birch"], ids["Alder"]]
+            for i, first in enumerate(others):
+                voter = await account(db, f"Late{i}", "Member")
+                actor = Actor(user_id=None, player_id=voter, display_name="v", rank_level=2)
+                await ballots.cast_ballot(s, campaign_id, actor, [first, ids["Dogwood"]], officer_level=4)
+        async with db.session() as s:
+            await campaigns.close(s, campaign_id)
+        await page.goto(f"{server.url}/vote/{campaign_id}/results")
+        assert "Round by round" in await page.text_content("main")
+        assert await page.locator("svg.vote-chart").count() == 1
+        assert await fits(page)
+        await page.goto(server.url + "/")
+        assert await page.locator(".vote-home").count() == 1
+        assert await fits(page)
+    finally:
+        await context.close()
