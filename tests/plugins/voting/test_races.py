@@ -20,6 +20,12 @@ def actor_for(voter) -> Actor:
     return Actor(user_id=voter.user_id, player_id=voter.player_id, display_name="v", rank_level=2)
 
 
+async def vote(db, campaign, voter, entry_id):
+    """One ballot in its own transaction (committed on return)."""
+    async with db.session() as s:
+        return await ballots.cast_ballot(s, campaign["id"], actor_for(voter), [entry_id], officer_level=4)
+
+
 async def someone_waits_for_a_lock(db) -> bool:
     async with db.session() as s:
         waiting = text(
@@ -33,13 +39,9 @@ async def test_a_ballot_racing_the_close_is_counted_or_refused_never_lost(api, o
     voter = await members.add("Member")
     entry = campaign["entries"][0]["id"]
 
-    async def vote():
-        async with db.session() as s:
-            return await ballots.cast_ballot(s, campaign["id"], actor_for(voter), [entry], officer_level=4)
-
     async with db.session() as closing:
         await campaigns.close(closing, campaign["id"])  # holds the campaign row until commit
-        ballot = asyncio.create_task(vote())
+        ballot = asyncio.create_task(vote(db, campaign, voter, entry))
         await eventually(lambda: someone_waits_for_a_lock(db))  # the ballot read "live" and now waits
     try:
         await ballot
@@ -102,13 +104,9 @@ async def test_ballots_do_not_wait_for_the_contest_agents_pass(api, officer, mem
     voter = await members.add("Member")
     entry = campaign["entries"][0]["id"]
 
-    async def vote():
-        async with db.session() as s:
-            return await ballots.cast_ballot(s, campaign["id"], actor_for(voter), [entry], officer_level=4)
-
     async with db.session() as agent:
         assert (await run_agent(agent, api.host))["posts"] == 1  # the launch; the row stays locked
-        ballot = asyncio.create_task(vote())
+        ballot = asyncio.create_task(vote(db, campaign, voter, entry))
         await eventually(lambda: ballot.done() or someone_waits_for_a_lock(db))
         assert ballot.done(), "the ballot waited for the agent's transaction"
     assert (await ballot)["changed"] is False
