@@ -494,7 +494,11 @@ async def sync_roster(
         )
         rank_changes = drain_rank_changes(session)
         status = AWAITING_CONFIRMATION if held_back else (PARTIAL if counts["errors"] else SUCCESS)
-        details: dict[str, Any] = {"guild": roster.guild_name, "skipped_entries": roster.skipped}
+        details: dict[str, Any] = {
+            "guild": roster.guild_name,
+            "skipped_entries": roster.skipped,
+            "duplicate_entries": roster.duplicates,
+        }
         if held_back:
             details["pending_removal"] = held_back
         if error_samples:

@@ -60,6 +60,7 @@ class Roster:
     members: list[RosterMember]
     skipped: int = 0  # entries without a name or realm
     skipped_ids: tuple[int, ...] = ()  # Blizzard ids of those skipped entries that had one
+    duplicates: int = 0  # entries repeating an earlier member (dropped; the first one counts)
 
 
 @dataclass(frozen=True)
@@ -91,21 +92,28 @@ def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
     members: list[RosterMember] = []
     skipped = 0
     skipped_ids: list[int] = []
+    duplicates = 0
+    listed: set[int | tuple[str, str]] = set()
     for entry in body.get("members") or []:
         entry = _dict(entry)
         character = _dict(entry.get("character"))
         realm = _dict(character.get("realm"))
         name = _str(character.get("name"))
         slug = _str(realm.get("slug")) or guild_realm_slug
+        blizzard_id = _int(character.get("id"))
         if not name or not slug:
             skipped += 1
-            blizzard_id = _int(character.get("id"))
             if blizzard_id is not None:
                 skipped_ids.append(blizzard_id)  # still a member: callers must not remove it
             continue
+        identity = blizzard_id if blizzard_id is not None else (name.lower(), slug.lower())
+        if identity in listed:
+            duplicates += 1
+            continue
+        listed.add(identity)
         members.append(
             RosterMember(
-                blizzard_id=_int(character.get("id")),
+                blizzard_id=blizzard_id,
                 name=name,
                 realm_slug=slug.lower(),
                 realm_name=_str(realm.get("name"))
@@ -121,6 +129,7 @@ def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
         members=members,
         skipped=skipped,
         skipped_ids=tuple(skipped_ids),
+        duplicates=duplicates,
     )
 
 

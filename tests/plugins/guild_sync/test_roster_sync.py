@@ -473,3 +473,24 @@ async def test_two_officers_triggering_at_once_sync_once(synced_site, guild, bat
     status = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
     assert [r["status"] for r in status["runs"]] == ["success"]
     assert len(battlenet.api_requests("roster")) == 1
+
+
+async def test_a_member_listed_twice_in_the_roster_syncs_once(synced_site, guild, battlenet, db):
+    # The same entry twice put two rows for one character into one INSERT .. ON CONFLICT
+    # DO UPDATE: PostgreSQL refuses that, so every sync failed while Blizzard sent it.
+    await sync(synced_site)
+
+    def twice(body):
+        body["members"].append(body["members"][3])
+        return body
+
+    battlenet.roster_transform = twice
+    guild.members[3].rank = 1  # a change that must still land
+    run, log = await sync(synced_site)
+    assert run.status == "succeeded", run.error
+    assert (log.status, log.characters_found, log.characters_new) == ("success", 20, 0)
+    async with db.session() as s:
+        row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == guild.members[3].blizzard_id)
+        )
+    assert row.wow_rank_index == 1
