@@ -87,6 +87,8 @@ def parse_blt(text: str) -> Election:
         tokens = line.split()
         if tokens[0].startswith("(") and tokens[0].endswith(")"):
             tokens = tokens[1:]
+            if not tokens:
+                raise BLTError(f"line {line_no}: a ballot id without a ballot")
         if not ballots and tokens and tokens[0].startswith("-") and tokens[0] != "-":
             for token in tokens:
                 number = -_int(token, line_no, "a withdrawn candidate")

@@ -50,6 +50,7 @@ def test_parse_handles_comments_ids_withdrawn_and_skipped_ranks():
         ('2 1\n1 1 2 0\n"a"\n"b"\n', "line holding only 0"),
         ('2 1\n1 1 2 0\n0\n"a"\n', "expected 2 quoted candidate names"),
         ('2 1\nx 1 2 0\n0\n"a"\n"b"\n', "line 2: a ballot weight"),
+        ('2 1\n(b1)\n0\n"a"\n"b"\n', "line 2: a ballot id without a ballot"),
     ],
 )
 def test_invalid_files_are_refused_with_the_reason(text, message):
