@@ -40,7 +40,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
             raise PayloadTooLarge(f"The upload is larger than {max_bytes // 1000} kB.")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         raise ValidationFailed("The body is not valid JSON.") from None
 
 

@@ -352,3 +352,12 @@ async def test_an_ip_over_its_failed_key_budget_is_refused_even_with_a_right_key
     assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429
     response = await client.post(UPLOAD, headers={"X-API-Key": right}, json=body(entry("A")))
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+
+
+async def test_deeply_nested_json_is_422_not_500(site, key):
+    # json.loads raises RecursionError (not ValueError) past Python's recursion limit.
+    content = b"[" * 100_000 + b"]" * 100_000
+    response = await site.post(
+        UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=content
+    )
+    assert response.status_code == 422, response.text
