@@ -169,13 +169,13 @@ async def test_player_manager_rows_mark_unsaved_edits_and_report_next_to_the_but
 
     await row.locator(".pm-name").fill("Rowan the Bold")
     assert "dirty" in await row.get_attribute("class")
-    assert await row.locator(".pm-status").text_content() == "Unsaved changes"
+    assert await row.locator(".pm-actions .pm-status").text_content() == "Unsaved changes"
     await row.locator(".pm-save").click()
     await row.locator(".pm-status:text('Saved.')").wait_for(timeout=10000)
     assert "dirty" not in await row.get_attribute("class")
     # The feedback sits beside the Save button, on screen at phone width.
     save_box = await row.locator(".pm-save").bounding_box()
-    status_box = await row.locator(".pm-status").bounding_box()
+    status_box = await row.locator(".pm-actions .pm-status").bounding_box()
     assert abs(status_box["y"] - save_box["y"]) < 60 and status_box["x"] + status_box["width"] <= 390
 
     await row.locator(".pm-char-role").select_option("main")
@@ -223,6 +223,38 @@ async def test_saving_a_row_keeps_another_officers_edit_of_the_other_fields(db, 
         player = await s.get(Player, player_id)
         assert (player.display_name, player.rank_override_id) == ("Quill the Elder", veteran)
         assert player.discord_user_id == discord.id
+    assert page.js_errors == []
+
+
+async def near(page, action, feedback_text: str) -> None:
+    """The feedback appears beside the control that was used, on screen at 390 px."""
+    status = page.locator(f".pm-status:text-is('{feedback_text}')")
+    await status.wait_for(timeout=10000)
+    action_box, status_box = await action.bounding_box(), await status.bounding_box()
+    assert abs(status_box["y"] - action_box["y"]) < 60, (feedback_text, action_box, status_box)
+    assert status_box["x"] >= 0 and status_box["x"] + status_box["width"] <= 390
+
+
+async def test_each_action_answers_next_to_its_control_at_phone_width(db, live_server, browser):
+    characters = [(f"Manyalt{i}", "Mage") for i in range(6)]
+    player_id, char_ids = await make_player(db, "Busy Bea", characters=characters)
+    async with db.session() as s:
+        code = (await create_invite(s, player_id=player_id)).code
+        await register_with_invite(s, code=code, username="busybea", password=PASSWORD)
+    page = await officer_page(db, live_server, browser)
+    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+
+    reset = row.locator(".pm-reset")
+    await reset.click()
+    await near(page, reset, "Reset link created.")
+    first = row.locator(f'[data-character="{char_ids[0]}"]')
+    role = first.locator(".pm-char-role")
+    await role.select_option("main")
+    await near(page, role, "Manyalt0 is now main.")
+    last = row.locator(f'[data-character="{char_ids[-1]}"]')
+    unlink = last.locator(".pm-unlink")
+    await unlink.click()
+    await near(page, unlink, "Manyalt5 unlinked.")
     assert page.js_errors == []
 
 

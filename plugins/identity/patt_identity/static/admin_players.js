@@ -4,8 +4,12 @@
   "use strict";
   const api = (method, url, body) => window.patt.api(method, url, body);
 
+  // Feedback goes beside the control used: a player card's own status sits by Save; the
+  // account buttons, each character and each form have theirs.
   function say(scope, text, kind) {
-    const box = scope.querySelector(".pm-status");
+    const box = scope.matches(".pm-player")
+      ? scope.querySelector(":scope > .pm-actions > .pm-status")
+      : scope.querySelector(":scope > .pm-status");
     box.textContent = text;
     box.className = "pm-status small " + (kind || "");
   }
@@ -56,7 +60,7 @@
     if (event.target.matches(".pm-char-role")) {
       const select = event.target;
       const item = select.closest("[data-character]");
-      const done = await attempt(row,
+      const done = await attempt(item,
         () => api("PUT", `/api/v1/admin/players/${row.dataset.player}/characters/${item.dataset.character}/role`, { role: select.value }),
         `${item.querySelector("span span").textContent} is now ${select.value}.`);
       if (done) {
@@ -115,13 +119,17 @@
       }
     } else if (event.target.closest(".pm-unlink")) {
       const item = event.target.closest("[data-character]");
-      if (await attempt(row, () => api("PUT", `/api/v1/admin/characters/${item.dataset.character}/player`, { player_id: null }),
-        `${item.querySelector("span span").textContent} unlinked.`)) item.remove();
+      if (await attempt(item, () => api("PUT", `/api/v1/admin/characters/${item.dataset.character}/player`, { player_id: null }),
+        `${item.querySelector("span span").textContent} unlinked.`)) {
+        // Kept (greyed) with its answer beside it rather than vanishing from under the pointer.
+        item.querySelectorAll("select, button").forEach((el) => { el.disabled = true; });
+        item.classList.add("unlinked");
+      }
     } else if (event.target.closest(".pm-reset")) {
-      const result = await attempt(row, () => api("POST", `/api/v1/admin/players/${id}/password-reset`), "Reset link created.");
+      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/password-reset`), "Reset link created.");
       if (result) showLink(row.querySelector(".pm-invite-result"), result, result.reset_url, "Reset link (works once)");
     } else if (event.target.closest(".pm-invite")) {
-      const result = await attempt(row, () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite created.");
+      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite created.");
       if (result) showLink(row.querySelector(".pm-invite-result"), result, result.register_url, `Code ${result.code}`);
     }
   });
