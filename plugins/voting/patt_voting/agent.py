@@ -58,7 +58,16 @@ CHATTINESS = {
     },
     "hype": {*ORDER, "lead_change"},
 }
-LIVE_ONLY = {"first_vote", "milestone_25", "milestone_50", "milestone_75", "final_stretch", "last_call"}
+# Not posted once the campaign has closed (a launch post would invite votes to a closed campaign).
+LIVE_ONLY = {
+    "campaign_launch",
+    "first_vote",
+    "milestone_25",
+    "milestone_50",
+    "milestone_75",
+    "final_stretch",
+    "last_call",
+}
 
 # Neutral defaults; a site package overrides them in ``site.texts["voting"]["agent"]``
 # (a list of variants per milestone, Python format strings with the placeholders below).

@@ -249,3 +249,16 @@ async def test_milestones_reach_discord_in_order_when_the_first_post_is_retried(
             await notify.deliver_pending(db, sender, now=started + timedelta(minutes=minutes))
     delivered = [m["content"] for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)]
     assert delivered == await posts(db)  # launch, first vote, 50 %: as queued
+
+
+async def test_a_campaign_closed_before_the_agent_ran_gets_its_result_but_no_open_for_votes_post(
+    api, officer, members, cast, db
+):
+    (member,) = await voters(members, 1)
+    campaign = await officer.campaign(discord_channel_id=CHANNEL, title="Blink")
+    await cast(member, campaign, ["Birch"], expect=201)
+    await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
+    await agent_pass(api, db)
+    # "Voting is open ... rank by <date>: <link>" after the close would send people to a closed vote.
+    assert await events(db, campaign["id"]) == ["campaign_closed"]
+    assert "**Birch**" in (await posts(db))[0]
