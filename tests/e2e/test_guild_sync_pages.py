@@ -1,8 +1,9 @@
 """The officers' guild-sync page in chromium: sync with progress, an API key shown once, at 390 px and 1366 px."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from patt_host.jobs import run_job
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.models import GuildRank
@@ -87,10 +88,6 @@ async def test_progress_waits_for_a_queued_sync_instead_of_reporting_the_previou
     # no running sync. The page used to report (and reload on) the *previous* run then, or,
     # with no previous run, stop polling for good. The table lock below holds the new row
     # back deterministically (reads still pass), like a busy worker would.
-    from sqlalchemy import text
-
-    from patt_host.jobs import run_job
-
     await officer(db)
     server = live_server(plugins=["identity", "guild_sync"])
     host = make_host(plugins=["identity", "guild_sync"])
@@ -140,5 +137,34 @@ async def test_revoking_a_key_shows_the_outcome_in_its_row(db, battlenet, live_s
         await row.locator(".gs-key-status:text-is('revoked')").wait_for()
         await row.locator("[role=status]:text-is('Revoked.')").wait_for()
         assert await row.locator("button.js-key-revoke").count() == 0
+    finally:
+        await context.close()
+
+
+async def test_officer_confirms_a_pending_removal_at_390px(db, battlenet, live_server, browser, make_host):
+    await officer(db)
+    host = make_host(plugins=["identity", "guild_sync"])
+    async with host.running():
+        await run_job(host, "guild_sync.sync_roster")
+        for member in battlenet.guild("e2e-realm", "e2e-guild").members[:40]:  # > 20 %
+            battlenet.remove_member("e2e-realm", "e2e-guild", member.name)
+        await run_job(host, "guild_sync.sync_roster")
+    server = live_server(plugins=["identity", "guild_sync"])
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    page = await context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        await page.goto(server.url + "/login?next=/admin/guild-sync")
+        await page.fill("input[name=username]", "olga")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url("**/admin/guild-sync")
+        panel = page.locator("#gs-pending")
+        assert await panel.locator(".gs-names li").count() == 40
+        assert await no_horizontal_overflow(page)
+        await panel.locator("button.js-removal[data-action=confirm]").click()
+        await panel.locator("#gs-removal-status:text-is('40 removed, 0 kept (seen again).')").wait_for()
+        assert await panel.locator("button.js-removal:disabled").count() == 2
+        assert await no_horizontal_overflow(page)
     finally:
         await context.close()
