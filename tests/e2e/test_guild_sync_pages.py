@@ -45,20 +45,27 @@ async def no_horizontal_overflow(page) -> bool:
     return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+async def sync_page(browser, server, width: int = 390):
+    """``(context, page)``: Olga logged in on /admin/guild-sync, confirm dialogs accepted."""
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.goto(server.url + "/login?next=/admin/guild-sync")
+    await page.fill("input[name=username]", "olga")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form.stack button[type=submit]")
+    await page.wait_for_url("**/admin/guild-sync")
+    return context, page
+
+
 @pytest.mark.parametrize("width", [390, 1366])
 async def test_officer_syncs_and_creates_a_key(db, battlenet, live_server, browser, width):
     await officer(db)
     server = live_server(plugins=["identity", "guild_sync"])
-    context = await browser.new_context(viewport={"width": width, "height": 900})
-    page = await context.new_page()
+    context, page = await sync_page(browser, server, width)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        await page.goto(server.url + "/login?next=/admin/guild-sync")
-        await page.fill("input[name=username]", "olga")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/admin/guild-sync")
         assert await no_horizontal_overflow(page)
 
         await page.click("button.js-sync[data-full=false]")
@@ -94,14 +101,8 @@ async def test_progress_waits_for_a_queued_sync_instead_of_reporting_the_previou
     async with host.running():
         previous = await run_job(host, "guild_sync.sync_roster")
     assert previous.status == "succeeded", previous.error
-    context = await browser.new_context(viewport={"width": 390, "height": 900})
-    page = await context.new_page()
+    context, page = await sync_page(browser, server)
     try:
-        await page.goto(server.url + "/login?next=/admin/guild-sync")
-        await page.fill("input[name=username]", "olga")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/admin/guild-sync")
         assert await page.locator(".gs-runs tbody tr").count() == 1
         async with db.engine.connect() as conn:
             await conn.execute(text("LOCK TABLE guild_identity.sync_log IN EXCLUSIVE MODE"))
@@ -119,15 +120,8 @@ async def test_progress_waits_for_a_queued_sync_instead_of_reporting_the_previou
 async def test_revoking_a_key_shows_the_outcome_in_its_row(db, battlenet, live_server, browser):
     await officer(db)
     server = live_server(plugins=["identity", "guild_sync"])
-    context = await browser.new_context(viewport={"width": 390, "height": 900})
-    page = await context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
+    context, page = await sync_page(browser, server)
     try:
-        await page.goto(server.url + "/login?next=/admin/guild-sync")
-        await page.fill("input[name=username]", "olga")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/admin/guild-sync")
         await page.fill("#gs-key-name", "old laptop")
         await page.click("#gs-key-form button[type=submit]")
         await page.wait_for_selector("#gs-key-secret:not([hidden])")
@@ -150,15 +144,8 @@ async def test_officer_confirms_a_pending_removal_at_390px(db, battlenet, live_s
             battlenet.remove_member("e2e-realm", "e2e-guild", member.name)
         await run_job(host, "guild_sync.sync_roster")
     server = live_server(plugins=["identity", "guild_sync"])
-    context = await browser.new_context(viewport={"width": 390, "height": 900})
-    page = await context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
+    context, page = await sync_page(browser, server)
     try:
-        await page.goto(server.url + "/login?next=/admin/guild-sync")
-        await page.fill("input[name=username]", "olga")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/admin/guild-sync")
         panel = page.locator("#gs-pending")
         assert await panel.locator(".gs-names li").count() == 40
         assert await no_horizontal_overflow(page)
