@@ -49,7 +49,9 @@ def ends_at(campaign: Campaign) -> datetime:
 
 
 async def get_campaign(session: AsyncSession, campaign_id: int, *, lock: bool = False) -> Campaign:
-    campaign = await session.get(Campaign, campaign_id, with_for_update=lock)
+    # A locked read re-reads the row even if this session already holds a copy (the scheduler
+    # lists live campaigns first): the state checks must see what another transaction committed.
+    campaign = await session.get(Campaign, campaign_id, with_for_update=lock, populate_existing=lock)
     if campaign is None:
         raise NotFound("That campaign does not exist.", code="campaign_not_found")
     return campaign
@@ -267,6 +269,13 @@ async def archive(session: AsyncSession, campaign_id: int) -> Campaign:
     return campaign
 
 
+async def _still(session: AsyncSession, campaign_id: int, status: str) -> Campaign | None:
+    """The campaign, locked, if it still has ``status``: an officer may have activated, closed
+    or deleted it since the scheduler listed it (then this pass leaves it alone)."""
+    campaign = await session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
+    return campaign if campaign is not None and campaign.status == status else None
+
+
 async def due_transitions(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     """The scheduler's pass: start drafts whose time came, close ended or fully voted campaigns."""
     now = now or now_utc()
@@ -275,14 +284,19 @@ async def due_transitions(session: AsyncSession, now: datetime | None = None) ->
         await session.scalars(select(Campaign.id).where(Campaign.status == "draft", Campaign.start_at <= now))
     ).all()
     for campaign_id in drafts:
-        campaign = await get_campaign(session, campaign_id, lock=True)
+        campaign = await _still(session, campaign_id, "draft")
+        if campaign is None:
+            continue
         if await activation_problems(session, campaign):
             counts["not_ready"] += 1  # stays a draft; the admin page shows why
             continue
         await activate(session, campaign_id, now=now)
         counts["activated"] += 1
-    live = (await session.scalars(select(Campaign).where(Campaign.status == "live"))).all()
-    for campaign in live:
+    live = (await session.scalars(select(Campaign.id).where(Campaign.status == "live"))).all()
+    for campaign_id in live:
+        campaign = await _still(session, campaign_id, "live")
+        if campaign is None:
+            continue
         if ends_at(campaign) <= now:
             await close(session, campaign.id, reason="schedule", now=now)
             counts["closed"] += 1

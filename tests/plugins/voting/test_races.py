@@ -5,6 +5,7 @@ clock) until the other side is blocked behind it, then lets it go.
 """
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
@@ -110,3 +111,25 @@ async def test_ballots_do_not_wait_for_the_contest_agents_pass(api, officer, mem
         await eventually(lambda: ballot.done() or someone_waits_for_a_lock(db))
         assert ballot.done(), "the ballot waited for the agent's transaction"
     assert (await ballot)["changed"] is False
+
+
+async def test_the_scheduler_pass_survives_an_officer_closing_the_same_campaign(api, officer, db):
+    ended = await officer.campaign(title="Ended")
+    due = await officer.campaign(activate=False, title="Due", start_at=datetime.now(UTC).isoformat())
+    later = datetime.now(UTC) + timedelta(hours=100)  # "Ended" is past its end, "Due" may start
+
+    async def scheduler():
+        async with db.session() as s:
+            return await campaigns.due_transitions(s, later)
+
+    async with db.session() as closing:
+        await campaigns.close(closing, ended["id"], reason="officer")
+        job = asyncio.create_task(scheduler())
+        await eventually(lambda: someone_waits_for_a_lock(db))  # the job read "live" and waits
+    counts = await job  # the officer's close won: the job skips it instead of failing the pass
+    assert counts["activated"] == 1 and counts["closed"] == 0
+    statuses = {
+        c["title"]: (c["status"], c["close_reason"]) for c in await officer.call("GET", "/api/v1/campaigns")
+    }
+    assert statuses == {"Ended": ("closed", "officer"), "Due": ("live", None)}
+    assert due["id"]
