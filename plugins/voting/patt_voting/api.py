@@ -242,6 +242,13 @@ def admin_router() -> APIRouter:
             election = parse_blt((await request.body()).decode("utf-8-sig"))
         except (BLTError, UnicodeDecodeError) as exc:
             raise ValidationFailed(str(exc), code="invalid_blt") from None
+        if method == "condorcet" and len(election.candidates) > campaigns.MAX_CONDORCET:
+            # Cubic in the candidates: larger files are for `patt voting tally` on the command line.
+            raise ValidationFailed(
+                f"Condorcet counts at most {campaigns.MAX_CONDORCET} candidates here; "
+                "use 'patt voting tally' for larger files.",
+                code="too_many_candidates",
+            )
         return ok(tally(election, method).to_dict())
 
     return router

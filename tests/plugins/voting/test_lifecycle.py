@@ -162,3 +162,21 @@ async def test_nobody_eligible_at_launch_does_not_close_at_the_first_ballot(api,
         assert (await campaigns.due_transitions(s))["closed"] == 0
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert stats == {"total_eligible": 1, "total_voted": 1, "percent_voted": 100.0, "all_voted": False}
+
+
+async def test_entries_per_campaign_and_the_web_condorcet_tally_are_bounded(api, officer, monkeypatch):
+    """Schulze is cubic in the entries: a campaign (and an uploaded file) stays countable."""
+    monkeypatch.setattr(campaigns, "MAX_ENTRIES", 3)
+    draft = await officer.campaign(entries=("Alder", "Birch", "Cedar"), activate=False)
+    r = await api.post(
+        f"/api/v1/admin/campaigns/{draft['id']}/entries", headers=officer.voter.auth, json={"name": "Dogwood"}
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "too_many_entries"
+    names = "\n".join(f'"C{i}"' for i in range(campaigns.MAX_CONDORCET + 1))
+    blt = f'{campaigns.MAX_CONDORCET + 1} 1\n1 1 2 0\n0\n{names}\n"Big"\n'
+    r = await api.post(
+        "/api/v1/admin/voting/tally?method=condorcet", headers=officer.voter.auth, content=blt.encode()
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "too_many_candidates"
+    points = await officer.call("POST", "/api/v1/admin/voting/tally?method=points", content=blt.encode())
+    assert points["winner"] == "C0"
