@@ -309,16 +309,16 @@ async def apply_roster(
         fields = _fields(member, result, lookups, now)
         target = (member.name.lower(), member.realm_slug)
         holder = by_identity.get(target)
-        if existing is not None and holder is not None and holder is not existing:
-            # Renamed into a name an old row still holds: leave both alone, report it.
+        name_held = existing is not None and holder is not None and holder is not existing
+        if name_held:
+            # Renamed into a name another row still holds (one row per name, e.g. a character
+            # that left long ago): the rename waits, everything else is applied; reported.
             counts["errors"] += 1
             error_samples.append(f"{member.name}-{member.realm_slug}: name held by character row {holder.id}")
-            seen.update({existing.id, holder.id})
-            continue
-        if existing is not None and not _other_character(existing, member):
+        if existing is not None and (name_held or not _other_character(existing, member)):
             # The common case, in memory: no per-row queries, one flush for all.
             character, created = existing, False
-            if _identity_of(existing) != target:
+            if not name_held and _identity_of(existing) != target:
                 by_identity.pop(_identity_of(existing), None)
                 existing.character_name, existing.realm_slug = member.name, member.realm_slug
             for key, value in fields.items():

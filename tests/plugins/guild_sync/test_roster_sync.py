@@ -494,3 +494,29 @@ async def test_a_member_listed_twice_in_the_roster_syncs_once(synced_site, guild
             select(WowCharacter).where(WowCharacter.blizzard_character_id == guild.members[3].blizzard_id)
         )
     assert row.wow_rank_index == 1
+
+
+async def test_a_rename_into_a_departed_characters_name_still_updates_the_rest(
+    synced_site, guild, battlenet, db, arrange
+):
+    # A member renames into the name of a character that left long ago (its row keeps the
+    # name). The rename cannot be applied (one row per name), but the member's rank and
+    # profile must still be: they were frozen, so promotions were missed run after run.
+    await sync(synced_site)
+    departed, member = guild.members[10], guild.members[11]
+    battlenet.remove_member(REALM, GUILD, departed.name)
+    await sync(synced_site)
+    character_id, _owner = await owned(db, arrange, member)
+    battlenet.characters.pop((REALM, departed.name.lower()))
+    battlenet.rename(REALM, member.name, departed.name)
+    member.rank = 1
+    _, log = await sync(synced_site)
+    assert (log.status, log.errors, log.characters_removed) == ("partial", 1, 0)
+    assert "name held by" in log.details["error_samples"][0]
+    async with db.session() as s:
+        row = await s.get(WowCharacter, character_id)
+        old = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == departed.blizzard_id)
+        )
+    assert row.wow_rank_index == 1 and row.removed_at is None
+    assert old.removed_at is not None  # the departed character stays departed
