@@ -252,17 +252,23 @@ async def run_for_campaign(
     return posted
 
 
+# A result not announced within this time (no channel configured yet, worker down) is old news.
+ANNOUNCE_RESULTS_WITHIN = timedelta(days=7)
+
+
 async def run_agent(session: AsyncSession, host: HostAPI, now: datetime | None = None) -> dict[str, int]:
-    """One pass over live campaigns and closed ones whose result is not announced yet."""
+    """One pass over live campaigns and recently closed ones whose result is not announced yet."""
     now = now or campaigns.now_utc()
     announced = select(ContestAgentLog.campaign_id).where(ContestAgentLog.event_type == "campaign_closed")
+    unannounced = (
+        (Campaign.status == "closed")
+        & (Campaign.closed_at >= now - ANNOUNCE_RESULTS_WITHIN)
+        & Campaign.id.not_in(announced)
+    )
     rows = (
         await session.scalars(
             select(Campaign)
-            .where(
-                Campaign.agent_enabled,
-                (Campaign.status == "live") | ((Campaign.status == "closed") & Campaign.id.not_in(announced)),
-            )
+            .where(Campaign.agent_enabled, (Campaign.status == "live") | unannounced)
             .order_by(Campaign.id)
         )
     ).all()

@@ -10,7 +10,7 @@ from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, FAKE_TOKEN
 from patt_host.testing.waiting import eventually
 from patt_voting import campaigns
 from patt_voting.agent import run_agent
-from patt_voting.models import ContestAgentLog
+from patt_voting.models import Campaign, ContestAgentLog
 from sv_common import notify
 from sv_common.discord.client import discord_rest_client
 from sv_common.discord.config import update_discord_config
@@ -262,3 +262,21 @@ async def test_a_campaign_closed_before_the_agent_ran_gets_its_result_but_no_ope
     # "Voting is open ... rank by <date>: <link>" after the close would send people to a closed vote.
     assert await events(db, campaign["id"]) == ["campaign_closed"]
     assert "**Birch**" in (await posts(db))[0]
+
+
+async def test_results_of_long_closed_campaigns_are_not_announced_when_a_channel_appears(
+    api, officer, members, cast, db
+):
+    """A site that ran without Discord: configuring a channel later must not post old news."""
+    old = await officer.campaign(title="Last year")
+    recent = await officer.campaign(title="Yesterday")
+    for campaign in (old, recent):
+        await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
+    async with db.session() as s:
+        row = await s.get(Campaign, old["id"])
+        row.closed_at = datetime.now(UTC) - timedelta(days=30)
+    async with db.session() as s:
+        await update_discord_config(s, default_announcement_channel_id=CHANNEL)
+    await agent_pass(api, db)
+    assert await events(db, old["id"]) == []
+    assert await events(db, recent["id"]) == ["campaign_closed"]
