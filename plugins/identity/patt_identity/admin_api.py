@@ -159,7 +159,7 @@ def players_router() -> APIRouter:
             url = f"{rt.host.settings.public_base_url}/register?code={invite['code']}"
             message = admin_players.invite_message(rt.host.site.title, invite["code"], url, hours)
             dm_sent, reason = await admin_players.queue_invite_dm(
-                session, rt.host, player_id=player_id, message=message, code=invite["code"]
+                session, rt.host, player_id=player_id, message=message, invite_id=invite["id"]
             )
         return ok({**invite, "register_url": url, "dm_sent": dm_sent, "reason": reason}, status_code=201)
 
@@ -183,6 +183,7 @@ def players_router() -> APIRouter:
                 message=message,
                 dedupe_key=f"reset:{row.id}",
                 feature=password_reset.DM_FEATURE,
+                shown_as=password_reset.SHOWN_AS,
             )
         body = {"player_id": player_id, "reset_url": url, "expires_at": row.expires_at, "dm_sent": dm_sent}
         return ok({**body, "reason": reason}, status_code=201)

@@ -178,18 +178,34 @@ def invite_message(site_title: str, code: str, url: str, hours: int) -> str:
     )
 
 
-async def queue_invite_dm(session: AsyncSession, host: HostAPI, *, player_id: int, message: str, code: str):
+async def queue_invite_dm(
+    session: AsyncSession, host: HostAPI, *, player_id: int, message: str, invite_id: int
+):
     """Ask ``sv_common.notify`` to DM the invite; returns ``(queued, reason)``."""
     return await queue_dm(
-        session, host, player_id=player_id, message=message, dedupe_key=f"invite:{code}", feature="invite"
+        session,
+        host,
+        player_id=player_id,
+        message=message,
+        dedupe_key=f"invite:{invite_id}",  # the id, not the code: officers see dedupe keys
+        feature="invite",
+        shown_as="Registration invite (the code is hidden)",
     )
 
 
 async def queue_dm(
-    session: AsyncSession, host: HostAPI, *, player_id: int, message: str, dedupe_key: str, feature: str
+    session: AsyncSession,
+    host: HostAPI,
+    *,
+    player_id: int,
+    message: str,
+    dedupe_key: str,
+    feature: str,
+    shown_as: str,
 ):
     """DM an account message under the DM switch ``feature`` (``invite`` or ``password_reset``);
-    returns ``(queued, reason)``.
+    returns ``(queued, reason)``. The message holds a secret: the outbox shows officers
+    ``shown_as`` instead and drops the secret once the DM is done with.
 
     The outbox decides with the officers' DM switches; we only skip it when no bot is
     configured at all (then nothing could ever deliver it).
@@ -201,7 +217,12 @@ async def queue_dm(
     except ImportError:  # pragma: no cover - notify ships with sv_common; kept for partial installs
         return False, "Discord notifications are not available on this installation."
     row = await notify.dm_player(
-        session, player_id=player_id, content=message, feature=feature, dedupe_key=dedupe_key
+        session,
+        player_id=player_id,
+        content=message,
+        feature=feature,
+        dedupe_key=dedupe_key,
+        shown_as=shown_as,
     )
     if row.status == "skipped":
         return False, row.last_error or "The DM was not sent."

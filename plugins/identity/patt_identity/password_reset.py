@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # The DM switch of reset links (common.discord_config.feature_password_reset_dm).
 DM_FEATURE = "password_reset"
+SHOWN_AS = "Password-reset link (hidden)"
 INVALID = "This reset link is not valid any more (used, replaced or expired). Ask for a new one."
 
 

@@ -70,6 +70,7 @@ def build_router() -> APIRouter:
                         message=message,
                         dedupe_key=f"reset:{_row.id}",
                         feature=password_reset.DM_FEATURE,
+                        shown_as=password_reset.SHOWN_AS,
                     )
         except DomainError as exc:
             context["error"] = exc.message

@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased
 from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.config import load_discord_config
 from sv_common.errors import ValidationFailed
+from sv_common.notify.embeds import scrubbed
 from sv_common.notify.gate import dm_block_reason
 from sv_common.notify.models import NotificationOutbox
 
@@ -158,15 +159,18 @@ def _apply(row: NotificationOutbox, outcome: Outcome, now: datetime, report: Del
             None,
         )
         row.attempts += 1
+        row.payload = scrubbed(row.payload)  # delivered: a secret in it is no longer needed here
         report.sent += 1
         return
     row.attempts += 1
     row.last_error = outcome.error
     if outcome.kind == "failed":
         row.status = "failed"
+        row.payload = scrubbed(row.payload)
         report.failed += 1
     elif row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"
+        row.payload = scrubbed(row.payload)
         row.last_error = f"Gave up after {row.attempts} attempts; last error: {outcome.error}"[:1000]
         report.failed += 1
     else:
@@ -215,6 +219,7 @@ async def deliver_pending(
                     reason = exc.message
                 if reason is not None:
                     row.status, row.last_error = "skipped", reason
+                    row.payload = scrubbed(row.payload)
                     report.skipped += 1
                     continue
             try:

@@ -136,3 +136,15 @@ def build_payload(content: str | None, embed: dict[str, Any] | None) -> dict[str
     if content is None and not embeds:
         raise ValidationFailed("A notification needs content or an embed.")
     return {"content": content, "embeds": embeds}
+
+
+# A message holding a secret (a reset link, an invite code) carries what officers may see of
+# it under this key; once it can no longer be sent, that text replaces the message itself.
+SHOWN_AS = "shown_as"
+
+
+def scrubbed(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload without its secret (unchanged when it has none)."""
+    if SHOWN_AS not in payload:
+        return payload
+    return {"content": payload[SHOWN_AS], SHOWN_AS: payload[SHOWN_AS]}

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sv_common.discord.config import feature_column, load_discord_config
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.models import DiscordUser, Player
-from sv_common.notify.embeds import build_payload
+from sv_common.notify.embeds import SHOWN_AS, build_payload, scrubbed
 from sv_common.notify.gate import dm_block_reason
 from sv_common.notify.models import STATUSES, NotificationOutbox
 from sv_common.notify.trigger import wake_after_commit
@@ -84,16 +84,23 @@ async def dm_player(
     embed: dict[str, Any] | None = None,
     feature: str,
     dedupe_key: str | None = None,
+    shown_as: str | None = None,
 ) -> NotificationOutbox:
     """Queue a DM to a player's Discord account, subject to the DM switches.
 
     Unknown features are refused (ValidationFailed); an unknown player is NotFound. A DM
     that may not be sent (switch off, no Discord account, left the server) is stored
     as ``skipped`` with the reason instead of being silently dropped.
+
+    ``shown_as``: the DM holds a secret (reset link, invite code). Officers' outbox views
+    show this text instead, and the secret is dropped from the row once the DM is sent,
+    skipped or failed (such a DM cannot be retried: issue a new link or code).
     """
     feature_column(feature)
     _check_dedupe_key(dedupe_key)
     payload = build_payload(content, embed)
+    if shown_as is not None:
+        payload[SHOWN_AS] = shown_as[:200]
     player = await session.get(Player, player_id)
     if player is None:
         raise NotFound("That player does not exist.")
@@ -111,10 +118,11 @@ async def dm_player(
         kind="dm",
         target=discord_user.discord_id if discord_user is not None else "",
         player_id=player_id,
-        payload=payload,
         feature=feature,
         dedupe_key=dedupe_key,
         status="skipped" if reason else "pending",
+        # Never sent: the secret need not be kept.
+        payload=scrubbed(payload) if reason else payload,
         last_error=reason,
     )
 
@@ -186,6 +194,8 @@ async def retry_notification(session: AsyncSession, notification_id: int) -> Not
         raise Conflict(f"Only failed or skipped notifications can be retried (this one is {row.status}).")
     if row.kind == "dm" and not row.target:
         raise Conflict("This DM has no Discord recipient; link the player's Discord account first.")
+    if SHOWN_AS in (row.payload or {}):
+        raise Conflict("This DM held a secret that is no longer stored: issue a new link or code instead.")
     row.status = "pending"
     row.attempts = 0
     row.next_attempt_at = datetime.now(UTC)
@@ -198,8 +208,10 @@ def notification_dict(row: NotificationOutbox) -> dict[str, Any]:
     """JSON-able view for the admin page and API."""
     payload = row.payload or {}
     embeds = payload.get("embeds") or []
-    summary = payload.get("content") or (
-        embeds[0].get("title") or embeds[0].get("description") if embeds else ""
+    summary = (
+        payload.get(SHOWN_AS)
+        or payload.get("content")
+        or (embeds[0].get("title") or embeds[0].get("description") if embeds else "")
     )
     return {
         "id": row.id,

@@ -252,3 +252,32 @@ async def test_using_a_link_while_new_ones_are_issued_never_fails_or_leaves_two(
             select(func.count()).select_from(PasswordReset).where(PasswordReset.used_at.is_(None))
         )
     assert live == 1
+
+
+async def test_officers_never_read_a_reset_link_or_invite_code_in_the_outbox(make_client, guild, log_in, db):
+    """The guild leader's own "forgot password" DM sits in the outbox every officer can list."""
+    await dm_switches(db, password_reset=True, invite=True)
+    leader = await guild.member("Guild Leader", name="Leader Lia")
+    await link_discord(db, leader.player_id, "723456789012345678")
+    invitee = await guild.player("Invitee Ivy", rank="Initiate")
+    await link_discord(db, invitee, "823456789012345678")
+    site = await make_client(discord_bot_token="fake-token-for-tests")
+    await site.get("/forgot-password")
+    await site.post("/forgot-password", data={"csrf_token": site.csrf_token, "username": leader.username})
+    officer = await make_client(discord_bot_token="fake-token-for-tests")
+    await log_in(officer, await guild.member("Officer"))
+    code = officer.data(await officer.post(f"/api/v1/admin/players/{invitee}/invite"))["code"]
+
+    async with db.session() as s:
+        [reset_dm] = await s.scalars(
+            select(NotificationOutbox).where(NotificationOutbox.feature == "password_reset")
+        )
+        token = token_of(
+            re.search(r"(http\S+/reset-password\?token=[\w-]+)", reset_dm.payload["content"]).group(1)
+        )
+    listed = officer.data(await officer.get("/api/v1/notifications"))
+    page = (await officer.get("/admin/notifications")).text
+    assert len(listed) == 2
+    for shown in (str(listed), page):
+        assert token not in shown and code not in shown
+    assert any("hidden" in item["summary"] for item in listed)

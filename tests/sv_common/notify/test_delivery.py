@@ -220,3 +220,34 @@ async def test_a_401_stops_the_run_and_keeps_the_queue(db, sender, fake_discord)
     assert report.token_rejected and report.counts() == {"sent": 0, "failed": 0, "retrying": 0, "skipped": 0}
     after = await rows(db)
     assert [(after[i].status, after[i].attempts) for i in ids] == [("pending", 0)] * 3
+
+
+async def test_a_dm_with_a_secret_is_shown_redacted_and_scrubbed_once_sent(
+    db, players, set_dm_switches, guild_members, sender
+):
+    """Officers read the outbox: a reset link or invite code in it would be theirs to use."""
+    secret = "https://example.test/reset-password?token=s3cr3t-t0ken"
+    await set_dm_switches(bot_dm_enabled=True, feature_invite_dm=True)
+    async with db.session() as session:
+        sent = await notify.dm_player(
+            session,
+            player_id=players["alice"],
+            content=f"Your link: {secret}",
+            feature="invite",
+            shown_as="Password-reset link (hidden)",
+        )
+        skipped = await notify.dm_player(
+            session,
+            player_id=players["nomad"],
+            content=f"Your link: {secret}",
+            feature="invite",
+            shown_as="Password-reset link (hidden)",
+        )
+        listed = [notify.notification_dict(r) for r in await notify.list_notifications(session)]
+    assert {item["summary"] for item in listed} == {"Password-reset link (hidden)"}
+    assert skipped.status == "skipped" and secret not in str(skipped.payload)
+    await notify.deliver_pending(db, sender)
+    [dm] = guild_members.dms_to(ALICE)
+    assert dm["content"] == f"Your link: {secret}"  # the member gets the real message
+    stored = await rows(db)
+    assert stored[sent.id].status == "sent" and secret not in str(stored[sent.id].payload)
