@@ -202,6 +202,9 @@ async def test_salt_site_runs_listener_polls_in_its_own_voice(make_client, offic
         await run_agent(s, client.host)
     (text,) = await posts(db)
     assert text.startswith("New listener poll: **Best episode**")
+    home = (await client.get("/")).text  # the generic home slot, with the podcast's heading
+    assert home.count('class="panel vote-home"') == 1 and "<h2>Listener poll</h2>" in home
+    assert f'href="/vote/{campaign["id"]}"' in home
     admin = await client.get(f"/admin/campaigns/{campaign['id']}", headers=officer.voter.auth)
     assert "New listener poll" in admin.text and "campaign launch" in admin.text
 
