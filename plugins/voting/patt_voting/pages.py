@@ -54,6 +54,8 @@ async def vote_page_context(session, host, campaign, actor) -> dict[str, Any]:
     mine = await ballots.my_ballot(session, campaign.id, actor.player_id if actor else None)
     voters_only = host.plugin_settings("voting").live_results_for_voters_only
     visible = await results.results_visible(session, campaign, actor, voters_only=voters_only)
+    # Past its end a live campaign is closed by the job within a minute: no form that can only fail.
+    ended = campaign.status == "live" and campaigns.ends_at(campaign) <= campaigns.now_utc()
     context: dict[str, Any] = {
         "campaign": campaign,
         "entries": entries,
@@ -62,7 +64,8 @@ async def vote_page_context(session, host, campaign, actor) -> dict[str, Any]:
         "human_time": human_time,
         "turnout": await campaigns.turnout(session, campaign),
         "my_ballot": mine or [],
-        "can_vote": campaign.status == "live" and ballots.can_vote(campaign, actor),
+        "ended": ended,
+        "can_vote": campaign.status == "live" and not ended and ballots.can_vote(campaign, actor),
         "can_change": mine is None or campaign.allow_ballot_change,
         "ranks": list(range(1, campaign.picks_per_voter + 1)),
     }

@@ -1,5 +1,7 @@
 """Pages: campaign list, vote page with the no-JS ballot form, results, officers' admin, home slot, demo."""
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from patt_voting.models import Campaign, CampaignResult, Vote
@@ -207,3 +209,18 @@ async def test_entry_forms_only_edit_entries_of_the_campaign_in_the_url(api, off
     assert r.status_code == 404
     again = await officer.call("GET", f"/api/v1/campaigns/{two['id']}")
     assert again["entries"][0]["name"] == "Alder"
+
+
+async def test_vote_page_offers_no_ballot_once_the_time_is_up_before_the_job_closes(
+    api, officer, members, db
+):
+    campaign = await officer.campaign()
+    async with db.session() as s:
+        row = await s.get(Campaign, campaign["id"])
+        row.start_at = row.start_at - timedelta(hours=row.duration_hours + 1)  # ended, still "live"
+    member = await members.add("Member")
+    login = {"username": member.username, "password": "long enough pw 1"}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    page = await api.get(f"/vote/{campaign['id']}")
+    assert page.status_code == 200
+    assert "Submit my ballot" not in page.text and "Voting has ended" in page.text
