@@ -46,6 +46,7 @@ class UploadReport:
     results: list[dict[str, Any]]
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     log_id: int | None = None
+    stale: bool = False  # older than an export already applied: notes were kept
 
     def count(self, result: str) -> int:
         return sum(1 for r in self.results if r["result"] == result)
@@ -53,6 +54,7 @@ class UploadReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "status": "processed",
+            "stale": self.stale,
             "characters_received": self.received,
             "updated": self.count("updated"),
             "unchanged": self.count("unchanged"),
@@ -132,16 +134,30 @@ def _parse_time(value: Any) -> datetime | None:
     return None
 
 
-def export_anchor(envelope: UploadEnvelope, received_at: datetime) -> datetime:
-    """When the export was taken: the addon's export time when sane, else the upload's arrival."""
+def export_time_of(envelope: UploadEnvelope, received_at: datetime) -> datetime | None:
+    """The addon's export time when it sent a sane one (not ahead, not over a year old)."""
     stamp = _parse_time(envelope.export_time)
     if (
         stamp is None
         or stamp > received_at + timedelta(minutes=5)
         or stamp < received_at - timedelta(days=366)
     ):
-        return received_at
+        return None
     return stamp
+
+
+def export_anchor(envelope: UploadEnvelope, received_at: datetime) -> datetime:
+    """When the export was taken: the addon's export time when sane, else the upload's arrival."""
+    return export_time_of(envelope, received_at) or received_at
+
+
+async def _newest_export_time(session: AsyncSession) -> datetime | None:
+    """The latest export time an applied upload declared (uploads without one are not compared)."""
+    declared = SyncLog.details["export_time"].astext
+    newest = await session.scalar(
+        select(func.max(declared)).where(SyncLog.source == SOURCE_ADDON, declared.is_not(None))
+    )
+    return datetime.fromisoformat(newest) if newest else None
 
 
 def last_seen(entry: UploadCharacter, anchor: datetime) -> tuple[datetime, timedelta] | None:
@@ -193,12 +209,17 @@ async def apply_upload(
     # must not both read the old notes, report "updated" and emit note_changed twice.
     await session.execute(select(func.pg_advisory_xact_lock(UPLOAD_LOCK_KEY)))
     received_at = utcnow()
-    anchor = export_anchor(envelope, received_at)
+    export_time = export_time_of(envelope, received_at)
+    anchor = export_time or received_at
+    # An export older than one already applied (another officer's stale file) must not put
+    # old notes back; its last-seen times still merge (they only ever move forward).
+    newest = await _newest_export_time(session) if export_time is not None else None
+    stale = newest is not None and export_time < newest
     realms = await _realm_names(session)
     active = (await session.scalars(select(WowCharacter).where(WowCharacter.removed_at.is_(None)))).all()
     # Keyed on realm_key: the game spells "Area 52" as "Area52" in "Name-Realm".
     by_identity = {(c.character_name.lower(), realm_key(c.realm_slug)): c for c in active}
-    report = UploadReport(received=len(entries), results=[])
+    report = UploadReport(received=len(entries), results=[], stale=stale)
     for index, entry in enumerate(entries):
         realm = (entry.realm or "").strip()
         slug = realms.get(realm.lower()) or slugify(realm) or (default_realm or "")
@@ -211,8 +232,8 @@ async def apply_upload(
         changed = []
         for column in NOTE_FIELDS:
             new = getattr(entry, column)
-            if new is None:
-                continue  # not sent: keep what we have
+            if new is None or stale:
+                continue  # not sent (or older than what we have): keep what we have
             old = getattr(character, column)
             if (old or "") != new:
                 setattr(character, column, new)
@@ -255,7 +276,13 @@ async def apply_upload(
         started_at=received_at,
         completed_at=utcnow(),
         duration_seconds=time.monotonic() - started,
-        details={"addon_version": envelope.addon_version, "not_found": report.count("not_found")},
+        details={
+            "addon_version": envelope.addon_version,
+            "not_found": report.count("not_found"),
+            # ISO in UTC (one offset): max() over the text orders them by time.
+            "export_time": export_time.astimezone(UTC).isoformat() if export_time else None,
+            "stale": stale,
+        },
     )
     session.add(log_row)
     await session.flush()

@@ -361,3 +361,30 @@ async def test_deeply_nested_json_is_422_not_500(site, key):
         UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=content
     )
     assert response.status_code == 422, response.text
+
+
+async def test_an_older_export_does_not_overwrite_newer_notes(site, arrange, key, db, recorder):
+    # Two officers' companions: yesterday's export arriving after today's used to put
+    # yesterday's notes back over today's.
+    await arrange.character("Notey", realm_name="Test Realm", guild_note="before")
+    today = int(datetime.now(UTC).timestamp()) - 3600  # export times must be sane (not ahead)
+    yesterday = today - 86_400
+    newer = await site.post(
+        UPLOAD, headers={"X-API-Key": key}, json=body(entry("Notey", guild_note="today"), exportTime=today)
+    )
+    older = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(entry("Notey", guild_note="yesterday", last_online="Online"), exportTime=yesterday),
+    )
+    assert newer.status_code == older.status_code == 200
+    data = site.data(older)
+    assert data["stale"] is True and data["results"][0]["changed"] == ["last_seen"]  # that still merges
+    assert (await notes(db, "Notey"))[0] == "today"
+    assert [e["new"] for e in recorder.named("character.note_changed") if e["field"] == "guild_note"] == [
+        "today"
+    ]
+    # An upload without an export time is not compared (the original companion sends none).
+    plain = await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("Notey", guild_note="later")))
+    assert site.data(plain)["stale"] is False
+    assert (await notes(db, "Notey"))[0] == "later"
