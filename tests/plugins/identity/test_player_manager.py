@@ -14,6 +14,7 @@ from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import (
     DiscordUser,
     GuildRank,
+    InviteCode,
     Player,
     PlayerCharacter,
     Specialization,
@@ -257,3 +258,21 @@ async def test_the_page_costs_a_fixed_few_statements_at_guild_size(officer_clien
         assert "page 17 of 17" in beyond and len(shown_players(beyond)) == 1 and len(statements) <= 10
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_an_invite_asked_for_while_the_player_registers_is_refused(officer_client, guild, db):
+    player_id = await guild.player("Racer Two", rank="Member")
+    code = await guild.invite(player_id)
+    async with db.session() as s:
+        await register_with_invite(s, code=code, username="racertwo", password="correct horse battery")
+        invite = asyncio.create_task(officer_client.post(f"/api/v1/admin/players/{player_id}/invite"))
+        await wait_until_a_statement_waits_for_a_lock(db)
+    response = await invite
+    assert response.status_code == 409 and "already has an account" in response.text, response.text
+    async with db.session() as s:
+        open_codes = await s.scalar(
+            select(func.count())
+            .select_from(InviteCode)
+            .where(InviteCode.player_id == player_id, InviteCode.used_at.is_(None))
+        )
+    assert open_codes == 0

@@ -127,16 +127,16 @@
       }
     } else if (event.target.closest(".pm-reset")) {
       const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/password-reset`), "Reset link created.");
-      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.reset_url, "Reset link (works once)");
+      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.reset_url, "Reset link (works once)", "Password-reset link");
     } else if (event.target.closest(".pm-invite")) {
       const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite created.");
-      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.register_url, `Code ${result.code}`);
+      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.register_url, `Code ${result.code}`, "Registration link");
     }
   });
 
   // An invite or reset link: the link to copy, when it expires (in the officer's zone) and
   // whether the Discord DM went out (and why not).
-  function showLink(box, invite, url, what) {
+  function showLink(box, invite, url, what, label) {
     box.hidden = false;
     box.className = "pm-invite-result " + (invite.dm_sent ? "flash flash-success" : "flash flash-info");
     box.replaceChildren();
@@ -146,7 +146,7 @@
       : `Not sent by Discord DM: ${invite.reason || "no reason given"} Share this link yourself:`;
     const link = document.createElement("input");
     link.readOnly = true; link.value = url; link.className = "pm-invite-link mono";
-    link.setAttribute("aria-label", "Registration link");
+    link.setAttribute("aria-label", label);
     const copy = document.createElement("button");
     copy.type = "button"; copy.className = "button small"; copy.textContent = "Copy link";
     const copied = document.createElement("span");
