@@ -183,3 +183,18 @@ def test_instant_runoff_three_way_final_tie_with_one_ahead_earlier_is_not_shared
     # B and C were equal in every round, A was ahead in round 1: the tie for last is broken.
     assert result.rounds[1].eliminated == [C] and result.rounds[1].tie_break == "ballot_order"
     assert result.winner is not None
+
+
+def test_condorcet_short_ballots_rank_listed_entries_above_unlisted_ones():
+    # A x2; B > C x2; C x1. Unlisted entries are equal to each other and below listed ones.
+    e = election(((A,), 2), ((B, C), 2), ((C,), 1), names=NAMES[:3])
+    result = tally(e, "condorcet")
+    assert result.pairwise == [[0, 2, 2], [2, 0, 2], [3, 1, 0]]
+    # A-B is a 2-2 tie; B reaches A through C (B>C 2, C>A 3): strength 2.
+    assert result.strongest_paths[B][A] == 2 and result.strongest_paths[A][B] == 0
+    assert [(NAMES[s.candidate], s.rank, s.score) for s in result.standings] == [
+        ("Birch", 1, 2),
+        ("Cedar", 2, 1),
+        ("Alder", 3, 0),
+    ]
+    assert result.winner == B
