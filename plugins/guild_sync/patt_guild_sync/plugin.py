@@ -76,6 +76,18 @@ class GuildSyncPlugin:
         return [HealthCheck("blizzard", sync_health)]
 
     @hookimpl
+    async def export_member_data(self, session, player_id):
+        from patt_guild_sync.member_data import export_guild_sync
+
+        return await export_guild_sync(session, player_id)
+
+    @hookimpl
+    async def delete_member_data(self, session, player_id):
+        from patt_guild_sync.member_data import delete_guild_sync
+
+        return await delete_guild_sync(session, player_id)
+
+    @hookimpl
     async def seed_demo_data(self, session, host):
         from patt_guild_sync.demo import seed_demo_sync
 

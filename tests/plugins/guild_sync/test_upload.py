@@ -388,3 +388,31 @@ async def test_an_older_export_does_not_overwrite_newer_notes(site, arrange, key
     plain = await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("Notey", guild_note="later")))
     assert site.data(plain)["stale"] is False
     assert (await notes(db, "Notey"))[0] == "later"
+
+
+async def test_a_deleted_players_keys_stop_working_and_go(site, arrange, db, log_in):
+    # Deleting a player set its keys' owner to NULL (ondelete SET NULL), and a key without
+    # an owner is an operator key that works regardless of rank: a deleted officer's key
+    # kept uploading forever. guild_sync now deletes a player's keys with their data.
+    from sv_common.identity import players as player_service
+    from sv_common.identity.models import GuildRank
+    from sv_common.identity.ranks import set_rank_override
+
+    async with db.session() as s:
+        player = await player_service.create_player(s, display_name="Keyholder")
+        officer_rank = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Officer"))
+        await set_rank_override(s, player.id, officer_rank)
+    key = await arrange.api_key(player.id, name="Keyholder's laptop")
+    assert (await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("A")))).status_code == 200
+    async with db.session() as s:  # what a member's data export collects from every plugin
+        exported = await site.host.hooks.export_member_data(s, player.id)
+    assert [k["name"] for k in exported["guild_sync"]["api_keys"]] == ["Keyholder's laptop"]
+    assert key not in json.dumps(exported, default=str)
+    leader = await arrange.account("Guild Leader")
+    await log_in(site, leader)
+    deleted = await site.delete(f"/api/v1/admin/players/{player.id}")
+    assert deleted.status_code == 200, deleted.text
+    site.cookies.clear()
+    assert (await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("A")))).status_code == 401
+    async with db.session() as s:
+        assert (await s.scalars(select(AddonApiKey))).all() == []
