@@ -145,15 +145,22 @@ async def wait_until_a_statement_waits_for_a_lock(db) -> None:
     raise AssertionError("no statement ever waited for the lock")
 
 
-async def test_a_player_registering_while_being_deleted_keeps_their_player(officer_client, guild, db):
-    player_id = await guild.player("Racer", rank="Member")
+async def while_registering(db, guild, username: str, request):
+    """``request(player_id)`` sent while the player's registration holds their row (it
+    queues behind it); the registration then commits. Returns the player id and the answer."""
+    player_id = await guild.player(username.title(), rank="Member")
     code = await guild.invite(player_id)
     async with db.session() as s:
-        # The registration holds the player's row until it commits; the delete queues behind it.
-        await register_with_invite(s, code=code, username="racer", password="correct horse battery")
-        delete = asyncio.create_task(officer_client.delete(f"/api/v1/admin/players/{player_id}"))
+        await register_with_invite(s, code=code, username=username, password="correct horse battery")
+        pending = asyncio.create_task(request(player_id))
         await wait_until_a_statement_waits_for_a_lock(db)
-    response = await delete
+    return player_id, await pending
+
+
+async def test_a_player_registering_while_being_deleted_keeps_their_player(officer_client, guild, db):
+    player_id, response = await while_registering(
+        db, guild, "racer", lambda pid: officer_client.delete(f"/api/v1/admin/players/{pid}")
+    )
     assert response.status_code == 409, response.text
     async with db.session() as s:
         player = await s.get(Player, player_id)
@@ -261,13 +268,9 @@ async def test_the_page_costs_a_fixed_few_statements_at_guild_size(officer_clien
 
 
 async def test_an_invite_asked_for_while_the_player_registers_is_refused(officer_client, guild, db):
-    player_id = await guild.player("Racer Two", rank="Member")
-    code = await guild.invite(player_id)
-    async with db.session() as s:
-        await register_with_invite(s, code=code, username="racertwo", password="correct horse battery")
-        invite = asyncio.create_task(officer_client.post(f"/api/v1/admin/players/{player_id}/invite"))
-        await wait_until_a_statement_waits_for_a_lock(db)
-    response = await invite
+    player_id, response = await while_registering(
+        db, guild, "racertwo", lambda pid: officer_client.post(f"/api/v1/admin/players/{pid}/invite")
+    )
     assert response.status_code == 409 and "already has an account" in response.text, response.text
     async with db.session() as s:
         open_codes = await s.scalar(
