@@ -58,16 +58,9 @@ CHATTINESS = {
     },
     "hype": {*ORDER, "lead_change"},
 }
-# Not posted once the campaign has closed (a launch post would invite votes to a closed campaign).
-LIVE_ONLY = {
-    "campaign_launch",
-    "first_vote",
-    "milestone_25",
-    "milestone_50",
-    "milestone_75",
-    "final_stretch",
-    "last_call",
-}
+# Launch up to last call: not posted once the campaign has closed (a launch post would invite
+# votes to a closed campaign).
+LIVE_ONLY = set(ORDER[: ORDER.index("last_call") + 1])
 
 # Neutral defaults; a site package overrides them in ``site.texts["voting"]["agent"]``
 # (a list of variants per milestone, Python format strings with the placeholders below).
