@@ -36,7 +36,13 @@ def entry_dict(entry: CampaignEntry) -> dict[str, Any]:
     }
 
 
-def campaign_dict(campaign: Campaign, entries: list[CampaignEntry] | None = None) -> dict[str, Any]:
+# Where and how the contest agent posts, and who made the campaign: officers' business only.
+ADMIN_FIELDS = ("discord_channel_id", "agent_enabled", "agent_chattiness", "created_by")
+
+
+def campaign_dict(
+    campaign: Campaign, entries: list[CampaignEntry] | None = None, *, admin: bool = True
+) -> dict[str, Any]:
     data = {
         "id": campaign.id,
         "title": campaign.title,
@@ -60,13 +66,20 @@ def campaign_dict(campaign: Campaign, entries: list[CampaignEntry] | None = None
         "closed_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
         "close_reason": campaign.close_reason,
     }
+    if not admin:
+        for field in ADMIN_FIELDS:
+            del data[field]
     if entries is not None:
         data["entries"] = [entry_dict(e) for e in entries]
     return data
 
 
-async def _campaign_with_entries(session, campaign: Campaign) -> dict[str, Any]:
-    return campaign_dict(campaign, await campaigns.list_entries(session, campaign.id))
+async def _campaign_with_entries(session, campaign: Campaign, *, admin: bool = True) -> dict[str, Any]:
+    return campaign_dict(campaign, await campaigns.list_entries(session, campaign.id), admin=admin)
+
+
+def _is_officer(actor, host) -> bool:
+    return actor is not None and actor.rank_level >= host.officer_level
 
 
 def _voters_only(host) -> bool:
@@ -85,14 +98,15 @@ def public_router() -> APIRouter:
             raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}.")
         async with host.db.session() as session:
             rows = await ballots.visible_campaigns(session, actor, host.officer_level, status)
-            return ok([campaign_dict(c) for c in rows])
+            admin = _is_officer(actor, host)
+            return ok([campaign_dict(c, admin=admin) for c in rows])
 
     @router.get("/{campaign_id}", name="campaign")
     async def get_campaign(campaign_id: CampaignId, host: HostDep, actor: ActorDep):
         async with host.db.session() as session:
             campaign = await campaigns.get_campaign(session, campaign_id)
             ballots.require_view(campaign, actor, host.officer_level)
-            data = await _campaign_with_entries(session, campaign)
+            data = await _campaign_with_entries(session, campaign, admin=_is_officer(actor, host))
             data["turnout"] = (await campaigns.turnout(session, campaign)).as_dict()
             data["can_vote"] = ballots.can_vote(campaign, actor)
             return ok(data)

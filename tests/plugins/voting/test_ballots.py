@@ -95,6 +95,19 @@ async def test_viewing_follows_min_rank_to_view(api, officer, members):
     assert public["id"]
 
 
+async def test_the_agents_channel_and_settings_are_shown_to_officers_only(api, officer, members):
+    campaign = await officer.campaign(title="Posted", discord_channel_id="123456789012345678")
+    member = await members.add("Member")
+    admin_fields = {"discord_channel_id", "agent_enabled", "agent_chattiness", "created_by"}
+    for headers in (None, member.auth):
+        one = (await api.get(f"/api/v1/campaigns/{campaign['id']}", headers=headers)).json()["data"]
+        listed = (await api.get("/api/v1/campaigns", headers=headers)).json()["data"]
+        assert not admin_fields & set(one) and not any(admin_fields & set(c) for c in listed)
+        assert one["title"] == "Posted"
+    seen = (await api.get(f"/api/v1/campaigns/{campaign['id']}", headers=officer.voter.auth)).json()["data"]
+    assert str(seen["discord_channel_id"]) == "123456789012345678" and admin_fields <= set(seen)
+
+
 async def test_live_standings_only_for_voters_final_results_for_all(api, officer, members, cast):
     campaign = await officer.campaign(counting_method="instant_runoff")
     voter, bystander = await members.add("Member"), await members.add("Member")
