@@ -29,6 +29,11 @@ from sv_common.auth.service import (
 from sv_common.errors import Unauthorized
 
 
+def login_guesser_key(username: str, ip: str) -> str:
+    """The failed-login delay's key: this username from this client address."""
+    return limit_key("login-user-ip", f"{normalise_username(username)}\0{ip}")
+
+
 async def password_login(rt: IdentityRuntime, request: Request, username: str, password: str):
     """Rate-limited password check; returns ``(user, token)`` (raises Unauthorized/Forbidden).
 
@@ -37,7 +42,7 @@ async def password_login(rt: IdentityRuntime, request: Request, username: str, p
     elsewhere never stops the real user, who logs in from their own address.
     """
     ip = client_ip(request)
-    guesser = limit_key("login-user-ip", f"{normalise_username(username)}\0{ip}")
+    guesser = login_guesser_key(username, ip)
     await rt.hit(limit_key("login-ip", ip), rt.settings.login_per_ip)
     await rt.login_backoff.check(guesser)
     try:

@@ -17,6 +17,7 @@ from patt_host.web import ActorDep, render
 from patt_identity import password_reset
 from patt_identity.admin_players import queue_dm
 from patt_identity.auth_pages import SECRET_URL_HEADERS, retry_headers
+from patt_identity.auth_routes import login_guesser_key
 from patt_identity.config import RateLimit
 from patt_identity.runtime import RuntimeDep
 from patt_identity.web import client_ip, limit_key
@@ -114,7 +115,10 @@ def build_router() -> APIRouter:
             if password != password2:
                 raise ValidationFailed("The two passwords do not match.")
             async with rt.host.db.session() as session:
-                await password_reset.redeem(session, token=token, password=password)
+                user = await password_reset.redeem(session, token=token, password=password)
+            # Failed logins from this address were most likely the member's own: the new
+            # password works here at once (guessers elsewhere keep their delay).
+            await rt.login_backoff.reset(login_guesser_key(user.email, client_ip(request)))
         except DomainError as exc:
             context = {"token": token, "error": exc.message}
             return await render(

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from patt_identity.auth_routes import login_guesser_key
 from patt_identity.models import PasswordReset
+from patt_identity.runtime import runtime_for
 from sv_common.discord.config import update_discord_config
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import Player
@@ -281,3 +283,22 @@ async def test_officers_never_read_a_reset_link_or_invite_code_in_the_outbox(mak
     for shown in (str(listed), page):
         assert token not in shown and code not in shown
     assert any("hidden" in item["summary"] for item in listed)
+
+
+async def test_a_reset_lifts_the_login_delay_the_forgetful_member_earned(make_client, guild, log_in):
+    """Whoever forgot their password has usually failed to log in a few times from their own
+    address: the new password must work at once there."""
+    officer = await make_client()
+    await log_in(officer, await guild.member("Officer"))
+    member = await guild.member("Member", name="Forgetful Fay")
+    token = token_of(officer.data(await officer_link(officer, member.player_id))["reset_url"])
+    own_device = await make_client()
+    runtime = runtime_for(own_device.host)
+    for _ in range(12):  # failures from this address: the wait is now minutes long
+        await runtime.login_backoff.failed(login_guesser_key(member.username, "127.0.0.1"))
+    login = {"username": member.username, "password": member.password}
+    assert (await own_device.post("/api/v1/auth/login", json=login)).status_code == 429
+
+    assert (await set_password(own_device, token)).status_code == 303
+    login["password"] = NEW_PASSWORD
+    assert (await own_device.post("/api/v1/auth/login", json=login)).status_code == 200
