@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_voting import campaigns
 from patt_voting.models import Campaign, ContestAgentLog
-from patt_voting.results import count_campaign
+from patt_voting.results import live_standings
 from sv_common import notify
 from sv_common.discord.config import load_discord_config
 from sv_common.notify.models import NotificationOutbox
@@ -179,7 +179,7 @@ async def run_for_campaign(
     logged = {event for event, _ in logged_rows}
     previous_leader = next((lid for _, lid in reversed(logged_rows) if lid is not None), None)
     turnout = await campaigns.turnout(session, campaign)
-    standings = await count_campaign(session, campaign)
+    standings = await live_standings(session, campaign)
     leader_id, leader_name, leader_score = _leader(standings)
     base = host.settings.public_base_url
     end = campaigns.ends_at(campaign)

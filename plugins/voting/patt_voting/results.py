@@ -1,12 +1,15 @@
 """Counting a campaign (through the pure core), storing the final result, and who may see it.
 
-Live standings are counted on demand (never stored per vote); the final result is counted
-once at close and stored round by round in ``campaign_results.results``.
+Live standings are counted on demand (never stored per vote) and recounted only when the
+ballots changed; the final result is counted once at close and stored round by round in
+``campaign_results.results``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import copy
+import time
+from collections import Counter, OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,9 +31,12 @@ def _parse_ranking(text: str, index: dict[int, int]) -> tuple[int, ...]:
     return tuple(index[e] for e in map(int, ids.split(",")) if e in index) if ids else ()
 
 
-async def load_election(session: AsyncSession, campaign: Campaign) -> tuple[Election, list[CampaignEntry]]:
+async def load_election(
+    session: AsyncSession, campaign: Campaign, entries: list[CampaignEntry] | None = None
+) -> tuple[Election, list[CampaignEntry]]:
     """The campaign's ballots as an :class:`Election` (entries in ballot-paper order)."""
-    entries = await list_entries(session, campaign.id)
+    if entries is None:
+        entries = await list_entries(session, campaign.id)
     index = {entry.id: i for i, entry in enumerate(entries)}
     # One text value for all ballots ("[3, 1, 2]|[2]|..."): far cheaper than 100,000 decoded
     # rows; identical ballots are grouped on their text before anything is parsed.
@@ -58,9 +64,49 @@ def result_payload(result: Tally, entries: list[CampaignEntry]) -> dict[str, Any
     return data
 
 
-async def count_campaign(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
-    election, entries = await load_election(session, campaign)
+async def count_campaign(
+    session: AsyncSession, campaign: Campaign, entries: list[CampaignEntry] | None = None
+) -> dict[str, Any]:
+    election, entries = await load_election(session, campaign, entries)
     return result_payload(tally(election, campaign.counting_method, picks=campaign.picks_per_voter), entries)
+
+
+# Live standings per campaign, kept while the ballots stay the same: every view of a live results
+# page (and every contest-agent pass) would otherwise load and count all ballots, ≈ 0.2 s at 100,000.
+# updated_at is its transaction's start time, so a slow transaction can commit a change older than
+# the latest one seen; the count is then recounted after LIVE_COUNT_SECONDS at the latest.
+_live_counts: OrderedDict[int, tuple[tuple, float, dict[str, Any]]] = OrderedDict()
+LIVE_COUNTS_KEPT = 32
+LIVE_COUNT_SECONDS = 10.0
+
+
+async def live_standings(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
+    """``count_campaign`` for a live campaign, recounted only when a ballot was cast, changed or
+    removed (the number of ballots and their latest change: one scan of the campaign's index)."""
+    entries = await list_entries(session, campaign.id)
+    ballots, latest = (
+        await session.execute(
+            select(func.count(), func.max(Vote.updated_at)).where(Vote.campaign_id == campaign.id)
+        )
+    ).one()
+    key = (
+        ballots,
+        latest,
+        campaign.title,
+        campaign.counting_method,
+        campaign.picks_per_voter,
+        tuple((e.id, e.name, e.image_url, e.description) for e in entries),
+    )
+    kept = _live_counts.get(campaign.id)
+    if kept is not None and kept[0] == key and time.monotonic() - kept[1] < LIVE_COUNT_SECONDS:
+        _live_counts.move_to_end(campaign.id)
+        return copy.deepcopy(kept[2])
+    payload = await count_campaign(session, campaign, entries)
+    _live_counts[campaign.id] = (key, time.monotonic(), copy.deepcopy(payload))
+    _live_counts.move_to_end(campaign.id)
+    while len(_live_counts) > LIVE_COUNTS_KEPT:
+        _live_counts.popitem(last=False)
+    return payload
 
 
 async def store_results(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
@@ -113,5 +159,5 @@ async def results_for(
     if not await results_visible(session, campaign, actor, voters_only=voters_only):
         raise Forbidden("Vote to see the live standings.", code="vote_to_see_results")
     if campaign.status == "live":
-        return {"final": False, **(await count_campaign(session, campaign))}
+        return {"final": False, **(await live_standings(session, campaign))}
     return {"final": True, **(await stored_results(session, campaign))}

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from patt_voting.blt import parse_blt
 from patt_voting.counting import tally
@@ -106,6 +106,31 @@ async def test_the_agents_channel_and_settings_are_shown_to_officers_only(api, o
         assert one["title"] == "Posted"
     seen = (await api.get(f"/api/v1/campaigns/{campaign['id']}", headers=officer.voter.auth)).json()["data"]
     assert str(seen["discord_channel_id"]) == "123456789012345678" and admin_fields <= set(seen)
+
+
+async def test_live_standings_are_recounted_only_when_a_ballot_changes(api, officer, members, cast, db):
+    campaign = await officer.campaign(counting_method="points")
+    first, second = await members.add("Member"), await members.add("Member")
+    url = f"/api/v1/campaigns/{campaign['id']}/results"
+    counted = []  # the statement that loads every ballot of the campaign
+
+    def watch(conn, cursor, statement, *args):
+        if "string_agg" in statement:
+            counted.append(statement)
+
+    engine = api.host.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        await cast(first, campaign, ["Birch", "Alder"], expect=201)
+        views = [(await api.get(url, headers=first.auth)).json()["data"] for _ in range(3)]
+        assert len(counted) == 1 and views[0] == views[2] and views[0]["winner"] == "Birch"
+        await cast(second, campaign, ["Cedar", "Alder"], expect=201)
+        assert (await api.get(url, headers=first.auth)).json()["data"]["total_ballots"] == 2
+        await cast(second, campaign, ["Alder"], expect=200)  # a changed ballot is seen too
+        changed = (await api.get(url, headers=first.auth)).json()["data"]
+        assert len(counted) == 3 and changed["winner"] == "Alder"
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
 
 
 async def test_live_standings_only_for_voters_final_results_for_all(api, officer, members, cast):
