@@ -68,6 +68,9 @@ async def issue_for_player(
     player = await player_service.get_player(session, player_id)
     if player.website_user_id is None:
         raise Conflict(f"{player.display_name} has no account yet: send an invite instead.")
+    user = await session.get(User, player.website_user_id)
+    if user is None or not user.is_active:  # deleted by the member: a link could never be used
+        raise Conflict(f"{player.display_name}'s account is closed.")
     token, row = await issue(
         session, user_id=player.website_user_id, kind="officer", created_by=created_by, lifetime=lifetime
     )

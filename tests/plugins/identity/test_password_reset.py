@@ -302,3 +302,16 @@ async def test_a_reset_lifts_the_login_delay_the_forgetful_member_earned(make_cl
     assert (await set_password(own_device, token)).status_code == 303
     login["password"] = NEW_PASSWORD
     assert (await own_device.post("/api/v1/auth/login", json=login)).status_code == 200
+
+
+async def test_no_link_for_a_closed_account(make_client, guild, log_in, db):
+    officer = await make_client()
+    await log_in(officer, await guild.member("Officer"))
+    leaver = await guild.member("Member", name="Leaving Lou")
+    own = await make_client()
+    await log_in(own, leaver)
+    assert (await own.post("/api/v1/me/delete", json={"password": leaver.password})).status_code == 200
+    refused = await officer_link(officer, leaver.player_id)
+    assert refused.status_code == 409 and "closed" in refused.json()["error"]["message"], refused.text
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(PasswordReset)) == 0
