@@ -41,7 +41,7 @@ from patt_guild_sync.models import (
 from sv_common.blizzard import BlizzardClient, BlizzardError, CharacterProfile, FetchResult, Outcome
 from sv_common.blizzard.parsing import RosterMember
 from sv_common.db import utcnow
-from sv_common.identity.characters import MAX_NAME_LENGTH, upsert_character
+from sv_common.identity.characters import upsert_character
 from sv_common.identity.models import GuildRank, Specialization, WowCharacter, WowClass
 from sv_common.identity.ranks import drain_rank_changes, recompute_for_characters
 
@@ -57,6 +57,10 @@ _COUNT_KEY = {
     Outcome.ERROR: "errors",
 }
 MAX_ERROR_SAMPLES = 20
+# What the columns hold: a longer value from a broken response fails its entry, not the run.
+_COLUMNS = WowCharacter.__table__.c
+NAME_MAX, REALM_MAX = _COLUMNS.character_name.type.length, _COLUMNS.realm_slug.type.length
+REALM_NAME_MAX = _COLUMNS.realm_name.type.length
 
 
 @dataclass
@@ -189,7 +193,7 @@ def _fields(member: RosterMember, result: FetchResult, lookups: _Lookups, now) -
         fields["guild_rank_id"] = lookups.rank_by_index.get(member.rank)
     if member.blizzard_id is not None:
         fields["blizzard_character_id"] = member.blizzard_id
-    if member.realm_name:
+    if member.realm_name and len(member.realm_name) <= REALM_NAME_MAX:
         fields["realm_name"] = member.realm_name
     if member.level is not None:
         fields["level"] = member.level
@@ -210,7 +214,7 @@ def _fields(member: RosterMember, result: FetchResult, lookups: _Lookups, now) -
             fields["item_level"] = profile.item_level
         if profile.last_login_ms is not None:
             fields["last_login_timestamp"] = profile.last_login_ms
-        if profile.realm_name:
+        if profile.realm_name and len(profile.realm_name) <= REALM_NAME_MAX:
             fields["realm_name"] = profile.realm_name
     return fields
 
@@ -296,6 +300,14 @@ async def apply_roster(
     pairs = sorted(zip(members, results, strict=True), key=lambda p: p[0].blizzard_id not in by_blizzard)
     for member, result in pairs:
         existing = by_blizzard.get(member.blizzard_id) if member.blizzard_id is not None else None
+        if len(member.name) > NAME_MAX or len(member.realm_slug) > REALM_MAX:
+            counts["errors"] += 1
+            error_samples.append(
+                f"{member.name[:NAME_MAX]}-{member.realm_slug[:REALM_MAX]}: too long; skipped"
+            )
+            if existing is not None:
+                seen.add(existing.id)  # still a member
+            continue
         if existing is None:
             existing = by_identity.get((member.name.lower(), member.realm_slug))
         before = None
@@ -323,7 +335,7 @@ async def apply_roster(
                 existing.character_name, existing.realm_slug = member.name, member.realm_slug
             for key, value in fields.items():
                 setattr(existing, key, value)
-        elif existing is None and len(member.name) <= MAX_NAME_LENGTH:
+        elif existing is None:
             # New to us (the in-memory maps hold every row): inserted in one batch below.
             character, created = (
                 WowCharacter(character_name=member.name, realm_slug=member.realm_slug, **fields),
@@ -331,7 +343,7 @@ async def apply_roster(
             )
             session.add(character)
         else:
-            # The name now belongs to another Blizzard character (or is odd): the identity
+            # The name now belongs to another Blizzard character: the identity
             # service takes the row over and unlinks its old owner.
             character, created = await upsert_character(
                 session, name=member.name, realm_slug=member.realm_slug, **fields

@@ -520,3 +520,29 @@ async def test_a_rename_into_a_departed_characters_name_still_updates_the_rest(
         )
     assert row.wow_rank_index == 1 and row.removed_at is None
     assert old.removed_at is not None  # the departed character stays departed
+
+
+async def test_an_oversized_name_in_the_roster_fails_one_entry_not_the_sync(
+    synced_site, guild, battlenet, db
+):
+    # A name or realm longer than the columns hold (a broken or hostile response) raised in
+    # the middle of the one transaction: every sync failed while Blizzard sent it.
+    await sync(synced_site)
+    odd = guild.members[2]
+    odd_name = odd.name
+
+    def oversized(body):
+        for entry in body["members"]:
+            if entry["character"]["name"] == odd_name:
+                entry["character"]["name"] = "N" * 60
+        body["members"][5]["character"]["realm"]["slug"] = "r" * 80
+        return body
+
+    battlenet.roster_transform = oversized
+    guild.members[9].rank = 1
+    run, log = await sync(synced_site)
+    assert run.status == "succeeded", run.error
+    assert (log.status, log.errors, log.characters_removed) == ("partial", 2, 0)
+    rows = {r.blizzard_character_id: r for r in await characters(db)}
+    assert len(rows) == 20 and rows[odd.blizzard_id].character_name == odd_name
+    assert rows[guild.members[9].blizzard_id].wow_rank_index == 1
