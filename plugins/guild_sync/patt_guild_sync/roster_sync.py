@@ -302,9 +302,10 @@ async def apply_roster(
         existing = by_blizzard.get(member.blizzard_id) if member.blizzard_id is not None else None
         if len(member.name) > NAME_MAX or len(member.realm_slug) > REALM_MAX:
             counts["errors"] += 1
-            error_samples.append(
-                f"{member.name[:NAME_MAX]}-{member.realm_slug[:REALM_MAX]}: too long; skipped"
-            )
+            if len(error_samples) < MAX_ERROR_SAMPLES:
+                error_samples.append(
+                    f"{member.name[:NAME_MAX]}-{member.realm_slug[:REALM_MAX]}: too long; skipped"
+                )
             if existing is not None:
                 seen.add(existing.id)  # still a member
             continue
@@ -326,7 +327,10 @@ async def apply_roster(
             # Renamed into a name another row still holds (one row per name, e.g. a character
             # that left long ago): the rename waits, everything else is applied; reported.
             counts["errors"] += 1
-            error_samples.append(f"{member.name}-{member.realm_slug}: name held by character row {holder.id}")
+            if len(error_samples) < MAX_ERROR_SAMPLES:
+                error_samples.append(
+                    f"{member.name}-{member.realm_slug}: name held by character row {holder.id}"
+                )
         if existing is not None and (name_held or not _other_character(existing, member)):
             # The common case, in memory: no per-row queries, one flush for all.
             character, created = existing, False
