@@ -7,10 +7,11 @@ out which accounts exist.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse
 
 from patt_host.web import ActorDep, render
@@ -23,11 +24,41 @@ from patt_identity.runtime import RuntimeDep
 from patt_identity.web import client_ip, limit_key
 from sv_common.errors import DomainError, ValidationFailed
 
+log = logging.getLogger(__name__)
 FormStr = Annotated[str, Form(max_length=256)]
 SENT = (
     "If that account exists and is linked to Discord, a reset link is on its way as a Discord DM. "
     "It works once and expires soon. No DM? Ask an officer for a reset link."
 )
+
+
+async def send_self_reset(rt, username: str) -> None:
+    """The "forgot password" DM, when ``username`` is an active account linked to Discord."""
+    hours = rt.settings.reset_expiry_hours
+    try:
+        async with rt.host.db.session() as session:
+            player = await password_reset.player_for_forgotten(session, username)
+            if player is None:
+                return
+            token, row = await password_reset.issue(
+                session,
+                user_id=player.website_user_id,
+                kind="self",
+                created_by=None,
+                lifetime=timedelta(hours=hours),
+            )
+            url = password_reset.reset_url(rt.host, token)
+            await queue_dm(
+                session,
+                rt.host,
+                player_id=player.id,
+                message=password_reset.reset_message(rt.host.site.title, url, hours, by_officer=False),
+                dedupe_key=f"reset:{row.id}",
+                feature=password_reset.DM_FEATURE,
+                shown_as=password_reset.SHOWN_AS,
+            )
+    except Exception:  # noqa: BLE001 - runs after the answer: nobody else would hear of it
+        log.exception("forgot password: the reset DM could not be queued")
 
 
 def bot_on(rt) -> bool:
@@ -42,7 +73,7 @@ def build_router() -> APIRouter:
         return await render(request, "identity/forgot_password.html", {"bot_on": bot_on(rt)})
 
     @router.post("/forgot-password", name="forgot_password_submit")
-    async def forgot_submit(request: Request, rt: RuntimeDep, username: FormStr):
+    async def forgot_submit(request: Request, rt: RuntimeDep, username: FormStr, background: BackgroundTasks):
         context = {"bot_on": bot_on(rt), "username": username}
         try:
             if not bot_on(rt):
@@ -51,28 +82,6 @@ def build_router() -> APIRouter:
                 )
             await rt.hit(limit_key("forgot-ip", client_ip(request)), rt.settings.reset_per_ip)
             await rt.hit(limit_key("forgot-user", username.strip().lower()), RateLimit(3, 3600))
-            hours = rt.settings.reset_expiry_hours
-            async with rt.host.db.session() as session:
-                player = await password_reset.player_for_forgotten(session, username)
-                if player is not None:
-                    token, _row = await password_reset.issue(
-                        session,
-                        user_id=player.website_user_id,
-                        kind="self",
-                        created_by=None,
-                        lifetime=timedelta(hours=hours),
-                    )
-                    url = password_reset.reset_url(rt.host, token)
-                    message = password_reset.reset_message(rt.host.site.title, url, hours, by_officer=False)
-                    await queue_dm(
-                        session,
-                        rt.host,
-                        player_id=player.id,
-                        message=message,
-                        dedupe_key=f"reset:{_row.id}",
-                        feature=password_reset.DM_FEATURE,
-                        shown_as=password_reset.SHOWN_AS,
-                    )
         except DomainError as exc:
             context["error"] = exc.message
             return await render(
@@ -83,6 +92,8 @@ def build_router() -> APIRouter:
                 headers=retry_headers(exc),
             )
         context["sent"] = SENT
+        # After the answer is sent: its timing must not tell a real account from a made-up name.
+        background.add_task(send_self_reset, rt, username)
         return await render(request, "identity/forgot_password.html", context)
 
     @router.get("/reset-password", name="reset_password")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from patt_host.testing import PattClient
 from patt_identity.auth_routes import login_guesser_key
 from patt_identity.models import PasswordReset
 from patt_identity.runtime import runtime_for
@@ -315,3 +316,35 @@ async def test_no_link_for_a_closed_account(make_client, guild, log_in, db):
     assert refused.status_code == 409 and "closed" in refused.json()["error"]["message"], refused.text
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(PasswordReset)) == 0
+
+
+async def test_forgot_password_answers_before_looking_the_account_up(make_client, guild, db):
+    """The answer leaves before any account-dependent work, so its timing cannot tell a real
+    username from a made-up one (the DM is queued right after)."""
+    app = (await make_client(discord_bot_token="fake-token-for-tests")).app
+    member = await guild.member("Member", name="Timed Tim")
+    await link_discord(db, member.player_id, "923456789012345678")
+    await dm_switches(db, password_reset=True, invite=False)
+    at_answer = []
+
+    async def outbox_rows() -> int:
+        async with db.session() as s:
+            return await s.scalar(select(func.count()).select_from(NotificationOutbox))
+
+    async def spy(scope, receive, send):
+        async def watched(message):
+            final_body = message["type"] == "http.response.body" and not message.get("more_body")
+            if final_body and scope["method"] == "POST":
+                at_answer.append(await outbox_rows())
+            await send(message)
+
+        await app(scope, receive, watched)
+
+    spy.state = app.state
+    async with PattClient(spy) as client:
+        await client.get("/forgot-password")
+        answer = await client.post(
+            "/forgot-password", data={"csrf_token": client.csrf_token, "username": member.username}
+        )
+    assert answer.status_code == 200 and "a reset link is on its way" in answer.text
+    assert at_answer == [0] and await outbox_rows() == 1
