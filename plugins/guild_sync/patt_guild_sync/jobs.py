@@ -33,11 +33,16 @@ async def sync_roster(ctx: JobContext, full: bool = False) -> dict[str, Any]:
         ctx.progress(done, total)
 
     async def persist_progress() -> None:
-        # The officers' page polls the sync_log row; write progress about once a second.
+        # About once a second: progress for the officers' page, and the elapsed time that
+        # tells everyone this run is alive (even while it waits on Blizzard).
         while True:
             await asyncio.sleep(PROGRESS_WRITE_SECONDS)
-            if latest:
-                await write_progress(host, log_id, latest["done"], latest["total"])
+            try:
+                await write_progress(
+                    host, log_id, latest.get("done"), latest.get("total"), elapsed=time.monotonic() - started
+                )
+            except Exception:  # noqa: BLE001 - a missed beat must not end the sync
+                log.warning("could not record the sync's progress", exc_info=True)
 
     started = time.monotonic()
     writer = asyncio.create_task(persist_progress())

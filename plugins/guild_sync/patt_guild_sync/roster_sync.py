@@ -22,9 +22,10 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,8 +107,40 @@ class _Lookups:
         return self.spec_by_class_name.get((class_id, (name or "").lower())) if class_id else None
 
 
+# A running sync writes its elapsed time (duration_seconds) about every second; a row silent
+# for longer than this was left by a process that died (OOM, SIGKILL) and is not running.
+SILENT_AFTER = timedelta(minutes=5)
+
+
+def last_sign_of_life():
+    """SQL: when a sync_log row last showed its run alive (start + elapsed time written)."""
+    return SyncLog.started_at + func.coalesce(SyncLog.duration_seconds, 0.0) * literal_column(
+        "interval '1 second'"
+    )
+
+
+def is_alive():
+    """SQL condition: the row is a Blizzard sync still running (not one whose process died)."""
+    return and_(
+        SyncLog.source == SOURCE_BLIZZARD,
+        SyncLog.status == RUNNING,
+        last_sign_of_life() > utcnow() - SILENT_AFTER,
+    )
+
+
 async def start_log(host: HostAPI, *, trigger: str, triggered_by: str | None) -> int:
+    """The run's sync_log row. Called holding the job's lock, so no other run is alive: rows
+    still "running" belong to dead processes and are closed as failed."""
     async with host.db.session() as session:
+        await session.execute(
+            update(SyncLog)
+            .where(SyncLog.source == SOURCE_BLIZZARD, SyncLog.status == RUNNING)
+            .values(
+                status=FAILED,
+                completed_at=utcnow(),
+                error_message="Stopped without finishing (its process ended); nobody changed.",
+            )
+        )
         row = SyncLog(source=SOURCE_BLIZZARD, status=RUNNING, trigger=trigger, triggered_by=triggered_by)
         session.add(row)
         await session.flush()
@@ -490,7 +523,7 @@ async def sync_roster(
         return SyncResult(log_id, FAILED, error=message)
     members = roster.members
     total = len(members)
-    await write_progress(host, log_id, 0, total)
+    await write_progress(host, log_id, 0, total, elapsed=time.monotonic() - started)
     known = await _known_state(host)
     results = await fetch_profiles(client, members, known, full=full, progress=progress)
     async with host.db.session() as session:
@@ -546,9 +579,14 @@ async def sync_roster(
     )
 
 
-async def write_progress(host: HostAPI, log_id: int, done: int, total: int) -> None:
-    """Record how far the profile fetches are (the officers' page polls it)."""
+async def write_progress(
+    host: HostAPI, log_id: int, done: int | None, total: int | None, *, elapsed: float
+) -> None:
+    """Record how far the run is (the officers' page polls it) and that it is alive."""
+    values: dict[str, Any] = {"duration_seconds": elapsed}
+    if done is not None and total is not None:
+        values.update(progress_done=done, progress_total=total)
     async with host.db.session() as session:
         await session.execute(
-            update(SyncLog).where(SyncLog.id == log_id).values(progress_done=done, progress_total=total)
+            update(SyncLog).where(SyncLog.id == log_id, SyncLog.status == RUNNING).values(**values)
         )

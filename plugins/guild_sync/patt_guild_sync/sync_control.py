@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from patt_guild_sync.events import emit_sync_events
 from patt_guild_sync.models import AWAITING_CONFIRMATION, RUNNING, SOURCE_BLIZZARD, SUCCESS, SyncLog
-from patt_guild_sync.roster_sync import SyncResult, mark_removed
+from patt_guild_sync.roster_sync import SyncResult, is_alive, mark_removed
 from patt_guild_sync.runtime import GuildSyncRuntime
 from patt_host.jobs import trigger_job
 from sv_common.db import utcnow
@@ -18,22 +17,11 @@ from sv_common.identity.models import WowCharacter
 from sv_common.identity.ranks import drain_rank_changes, recompute_for_characters
 
 JOB_NAME = "guild_sync.sync_roster"
-# A "running" row older than this was left by a crashed process (jobs time out after 1 h).
-STALE_RUNNING = timedelta(hours=1, minutes=5)
 
 
 async def running_sync(session) -> SyncLog | None:
-    """The Blizzard sync in progress, if any (stale rows of crashed runs ignored)."""
-    return await session.scalar(
-        select(SyncLog)
-        .where(
-            SyncLog.source == SOURCE_BLIZZARD,
-            SyncLog.status == RUNNING,
-            SyncLog.started_at > utcnow() - STALE_RUNNING,
-        )
-        .order_by(SyncLog.id.desc())
-        .limit(1)
-    )
+    """The Blizzard sync in progress, if any (rows of runs whose process died are ignored)."""
+    return await session.scalar(select(SyncLog).where(is_alive()).order_by(SyncLog.id.desc()).limit(1))
 
 
 async def start_sync(rt: GuildSyncRuntime, *, triggered_by: str, full: bool = False) -> dict[str, Any]:

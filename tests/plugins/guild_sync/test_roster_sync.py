@@ -546,3 +546,49 @@ async def test_an_oversized_name_in_the_roster_fails_one_entry_not_the_sync(
     rows = {r.blizzard_character_id: r for r in await characters(db)}
     assert len(rows) == 20 and rows[odd.blizzard_id].character_name == odd_name
     assert rows[guild.members[9].blizzard_id].wow_rank_index == 1
+
+
+async def test_a_run_whose_process_died_stops_blocking_triggers(
+    synced_site, guild, battlenet, arrange, log_in
+):
+    # A worker killed outright (OOM, SIGKILL) leaves its row "running" with no one to end it.
+    # Triggers answered 409 and the page showed its progress for 65 minutes; a live run
+    # now shows it is alive every second, and a row silent for minutes is taken as dead.
+    from patt_guild_sync.roster_sync import start_log
+
+    dead = await start_log(synced_site.host, trigger="cron", triggered_by=None)
+    async with synced_site.host.db.session() as s:  # ten minutes pass without a sign of life
+        await s.execute(text("UPDATE guild_identity.sync_log SET started_at = now() - interval '10 minutes'"))
+    officer = await arrange.account("Officer")
+    await log_in(synced_site, officer)
+    assert synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))["running"] is None
+    response = await synced_site.post("/api/v1/admin/guild-sync/sync", json={})
+    assert response.status_code == 202, response.text
+
+    async def finished():
+        data = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
+        return data if len(data["runs"]) == 2 and data["running"] is None else None
+
+    status = await eventually(finished, timeout=30)
+    assert [(r["id"], r["status"]) for r in status["runs"]][1] == (dead, "failed")
+    assert status["runs"][0]["status"] == "success"
+
+
+async def test_a_live_run_reports_it_is_alive_while_it_waits(synced_site, guild, battlenet, arrange, log_in):
+    # The liveness signal must not depend on progress: a run waiting on Blizzard still counts
+    # as running (a trigger meanwhile is a 409, not a second run).
+    battlenet.delay_next(100, 3.0, kind="profile")  # every attempt times out (1 s): a long run
+    task = asyncio.create_task(run_job(synced_site.host, JOB, trigger="manual"))
+    officer = await arrange.account("Officer")
+    await log_in(synced_site, officer)
+
+    async def alive_for_a_while():
+        async with synced_site.host.db.session() as s:
+            log = await s.scalar(select(SyncLog).where(SyncLog.status == "running"))
+        return log if log is not None and (log.duration_seconds or 0) >= 1.0 else None
+
+    await eventually(alive_for_a_while, timeout=20)
+    assert (await synced_site.post("/api/v1/admin/guild-sync/sync", json={})).status_code == 409
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
