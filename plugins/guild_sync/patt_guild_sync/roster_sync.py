@@ -133,12 +133,9 @@ async def start_log(host: HostAPI, *, trigger: str, triggered_by: str | None) ->
     still "running" belong to dead processes and are closed as failed."""
     async with host.db.session() as session:
         await session.execute(
-            update(SyncLog)
-            .where(SyncLog.source == SOURCE_BLIZZARD, SyncLog.status == RUNNING)
-            .values(
-                status=FAILED,
-                completed_at=utcnow(),
-                error_message="Stopped without finishing (its process ended); nobody changed.",
+            _fail_running(
+                SyncLog.source == SOURCE_BLIZZARD,
+                message="Stopped without finishing (its process ended); nobody changed.",
             )
         )
         row = SyncLog(source=SOURCE_BLIZZARD, status=RUNNING, trigger=trigger, triggered_by=triggered_by)
@@ -154,18 +151,20 @@ async def _finish_log(host: HostAPI, log_id: int, **values: Any) -> None:
         )
 
 
+def _fail_running(*where: Any, message: str, **values: Any):
+    """UPDATE: the still-running rows matching ``where`` end as failed with ``message``."""
+    return (
+        update(SyncLog)
+        .where(SyncLog.status == RUNNING, *where)
+        .values(status=FAILED, completed_at=utcnow(), error_message=message[:2000], **values)
+    )
+
+
 async def fail_log(host: HostAPI, log_id: int, message: str, duration_seconds: float) -> None:
     """End a run that broke off (crash, cancellation) unless it already recorded its outcome."""
     async with host.db.session() as session:
         await session.execute(
-            update(SyncLog)
-            .where(SyncLog.id == log_id, SyncLog.status == RUNNING)
-            .values(
-                status=FAILED,
-                error_message=message[:2000],
-                completed_at=utcnow(),
-                duration_seconds=duration_seconds,
-            )
+            _fail_running(SyncLog.id == log_id, message=message, duration_seconds=duration_seconds)
         )
 
 
