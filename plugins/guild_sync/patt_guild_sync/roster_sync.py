@@ -209,6 +209,20 @@ async def fetch_profiles(
             # Last-Modified must not hide its new name behind a 304.
             since = by_name if by_id == by_name else None
         result = await client.character_profile(member.realm_slug, member.name, if_modified_since=since)
+        profile = result.data if result.outcome is Outcome.UPDATED else None
+        if (
+            isinstance(profile, CharacterProfile)
+            and None not in (profile.blizzard_id, member.blizzard_id)
+            and profile.blizzard_id != member.blizzard_id
+        ):
+            # The roster lags behind renames: this name now belongs to another character,
+            # whose class, level and item level must not land on the member's row.
+            result = FetchResult(
+                Outcome.ERROR,
+                result.status,
+                error=f"the profile under this name is another character ({profile.blizzard_id})",
+                attempts=result.attempts,
+            )
         done += 1
         if progress is not None:
             progress(done, total)

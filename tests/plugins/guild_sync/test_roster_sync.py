@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -11,7 +12,7 @@ from patt_guild_sync.models import AddonApiKey, CharacterSyncState, SyncLog
 from patt_host.jobs import run_job
 from patt_host.testing.waiting import eventually
 from sv_common.identity.models import GuildRank, PlayerCharacter, WowCharacter
-from sv_common.testing.fake_battlenet import RECORDED_GUILD, RECORDED_REALM
+from sv_common.testing.fake_battlenet import RECORDED_GUILD, RECORDED_REALM, FakeCharacter
 
 REALM, GUILD = "test-realm", "test-guild"  # as blizzard_env configures them
 JOB = "guild_sync.sync_roster"
@@ -592,3 +593,33 @@ async def test_a_live_run_reports_it_is_alive_while_it_waits(synced_site, guild,
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_a_profile_of_another_character_under_the_name_is_not_written(
+    synced_site, guild, battlenet, db
+):
+    # Blizzard's roster lags behind renames: it can still list "Foo" (id 1) after Foo renamed
+    # and someone else took the name. The profile fetched by name is then another character's
+    # and its class, level and item level were written over the member's row.
+    await sync(synced_site)
+    member = guild.members[12]
+    stranger = FakeCharacter(
+        blizzard_id=999_999_001,
+        name=member.name,
+        realm_slug=REALM,
+        realm_name="Test Realm",
+        class_id=member.class_id % 13 + 1,
+        level=12,
+        item_level=111,
+        modified=time.time(),
+    )
+    battlenet.characters[(REALM, member.name.lower())] = stranger
+    _, log = await sync(synced_site, full=True)
+    async with db.session() as s:
+        row = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == member.blizzard_id)
+        )
+        state = await s.get(CharacterSyncState, row.id)
+    assert (row.item_level, row.level) == (member.item_level, member.level)
+    assert state.profile_status == "error" and "another character" in state.error
+    assert log.errors == 1
