@@ -46,16 +46,19 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "patt:rl:"
 
-# Returns 0 when the hit is allowed, else the milliseconds until a slot frees up.
-_SLIDING_WINDOW_LUA = """
+# The sliding window log on a sorted set, shared with the Blizzard pacer (sv_common.blizzard.pacing).
+# KEYS[1] = the set; ARGV = limit, window ms, hold ms, member. An allowed entry is scored
+# now + hold: it counts against the limit until one window after that. The limiter holds
+# nothing (0); the pacer holds a slot while its request is in flight and rescores it on release.
+# Returns 0 when allowed, else the milliseconds until the oldest entry leaves the window.
+SLIDING_WINDOW_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
+local limit, window, hold = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
+  redis.call('ZADD', KEYS[1], now + hold, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window + hold)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -164,7 +167,7 @@ class RateLimiter:
     ):
         self.redis = redis
         self._memory = InMemoryWindows(clock=clock, max_keys=max_keys)
-        self._script = redis.register_script(_SLIDING_WINDOW_LUA) if redis is not None else None
+        self._script = redis.register_script(SLIDING_WINDOW_LUA) if redis is not None else None
 
     @property
     def shared(self) -> bool:
@@ -195,8 +198,8 @@ class RateLimiter:
         if self._script is not None and not _Outage.skip(self.redis):
             try:
                 window_ms = max(1, math.ceil(window * 1000))
-                nonce = secrets.token_hex(8)  # distinct members for hits in the same millisecond
-                retry_ms = await self._script(keys=[KEY_PREFIX + key], args=[limit, window_ms, nonce])
+                member = secrets.token_hex(8)  # distinct members for hits in the same millisecond
+                retry_ms = await self._script(keys=[KEY_PREFIX + key], args=[limit, window_ms, 0, member])
                 return int(retry_ms) / 1000
             except (RedisConnectionError, RedisTimeoutError):
                 _Outage.failed(self.redis)

@@ -7,8 +7,8 @@ only see requests that held a slot together: never more than ``per_second`` — 
 late a busy process actually sends, and whatever the latency. The cost is that a slot is
 held for latency + one second, so the peak rate is ``per_second / (1 + latency)``.
 
-Slots live in Redis when a client is given (a sorted set per key, one Lua script per
-acquire/release; Redis' own clock), so every process of the deployment shares them; else
+Slots live in Redis when a client is given (a sorted set per key: the rate limiter's
+sliding-window script with a hold to acquire, one more script to release; Redis' own clock), so every process of the deployment shares them; else
 in this process, shared by every client of the same key. A slot of a crashed process
 frees itself after ``hold_seconds``.
 
@@ -29,7 +29,7 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from sv_common.auth.ratelimit import RateLimiter
+from sv_common.auth.ratelimit import SLIDING_WINDOW_LUA, RateLimiter
 from sv_common.errors import RateLimited
 
 log = logging.getLogger("sv_common.blizzard")
@@ -37,22 +37,6 @@ log = logging.getLogger("sv_common.blizzard")
 KEY_PREFIX = "patt:pace:"
 MAX_POLL_SECONDS = 0.05  # how long a waiter sleeps while every slot is held by a request in flight
 
-# KEYS[1] = slot set; ARGV = limit, window ms, hold ms, member. Returns 0 (granted) or ms to wait.
-_ACQUIRE_LUA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], window + tonumber(ARGV[3]))
-  return 0
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local retry = tonumber(oldest[2]) + window - now
-if retry < 1 then retry = 1 end
-return retry
-"""
 # Marks the request done: its slot now frees one window from now.
 _RELEASE_LUA = """
 local t = redis.call('TIME')
@@ -111,7 +95,7 @@ class RequestPacer:
         self.hold_seconds = hold_seconds
         self.redis = redis
         self.hourly = RateLimiter(redis) if redis is not None else _PROCESS_LIMITER
-        self._acquire_script = redis.register_script(_ACQUIRE_LUA) if redis is not None else None
+        self._acquire_script = redis.register_script(SLIDING_WINDOW_LUA) if redis is not None else None
         self._release_script = redis.register_script(_RELEASE_LUA) if redis is not None else None
         self.waits = 0  # how often a caller had to wait for a slot
 
