@@ -50,7 +50,16 @@ async def run_in_job(ctx) -> dict[str, Any]:
         changes = drain_rank_changes(session)
     await after_links(host, links, changes)
     result = report.as_dict()
-    for key in ("created", "refreshed", "removed", "ambiguous", "pending", "players_created"):
+    counted = (
+        "created",
+        "refreshed",
+        "removed",
+        "ambiguous",
+        "pending",
+        "players_created",
+        "held_for_review",
+    )
+    for key in counted:
         ctx.count(key, result[key])
     ctx.count("applied", len(report.applied))
     return result

@@ -34,13 +34,21 @@ from sv_common.identity.matching_context import (
     load_context,
 )
 from sv_common.identity.matching_rules import CharacterNameRule, NoteKeyRule, note_key
-from sv_common.identity.models import DiscordUser, LinkSuggestion, PlayerCharacter
+from sv_common.identity.models import (
+    DiscordUser,
+    GuildRank,
+    LinkSuggestion,
+    Player,
+    PlayerCharacter,
+    WowCharacter,
+)
 from sv_common.identity.players import (
     create_player,
     free_display_name,
     link_character,
     player_for_discord_user,
 )
+from sv_common.identity.ranks import rank_for_discord_roles
 
 __all__ = [
     "AUTO_DECIDER",
@@ -123,6 +131,7 @@ class MatchingReport:
     pending: int = 0
     applied: list[int] = field(default_factory=list)
     players_created: int = 0
+    held_for_review: int = 0  # safe by confidence, but linking would raise the player's rank
     errors: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -252,6 +261,11 @@ async def run_matching(
                 continue
             if await session.scalar(select(LinkSuggestion.id).where(LinkSuggestion.id == row.id)) is None:
                 continue  # removed as moot by an earlier apply in this run
+            if await _would_raise_rank(session, row):
+                # Guild notes are editable in game: a note alone must not hand anyone a higher
+                # rank. An officer decides, within their own rank ceiling.
+                report.held_for_review += 1
+                continue
             try:
                 created = await _apply(session, row, decided_by=AUTO_DECIDER, confirmed=False)
             except Conflict as exc:
@@ -263,6 +277,32 @@ async def run_matching(
         select(func.count()).select_from(LinkSuggestion).where(LinkSuggestion.status == "pending")
     )
     return report
+
+
+async def _rank_level(session: AsyncSession, rank_id: int | None) -> int:
+    if rank_id is None:
+        return 0
+    return await session.scalar(select(GuildRank.level).where(GuildRank.id == rank_id)) or 0
+
+
+async def _would_raise_rank(session: AsyncSession, row: LinkSuggestion) -> bool:
+    """Would linking this suggestion's character give its player a higher rank than they have?"""
+    character = await session.get(WowCharacter, row.character_id)
+    if character is None or character.removed_at is not None or character.guild_rank_id is None:
+        return False  # a character outside the guild confers no rank
+    gained = await _rank_level(session, character.guild_rank_id)
+    player = await session.get(Player, row.player_id) if row.player_id is not None else None
+    if player is None and row.discord_user_id is not None:
+        player = await player_for_discord_user(session, row.discord_user_id)
+    if player is not None:
+        current = await _rank_level(session, player.guild_rank_id)
+    else:  # a player would be created for the Discord user, ranked by their roles
+        user = await session.get(DiscordUser, row.discord_user_id) if row.discord_user_id else None
+        role_rank = (
+            await rank_for_discord_roles(session, user.role_ids or ()) if user and user.is_present else None
+        )
+        current = role_rank.level if role_rank is not None else 0
+    return gained > current
 
 
 # --- deciding -------------------------------------------------------------------------------

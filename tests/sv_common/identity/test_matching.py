@@ -301,3 +301,33 @@ def test_registry_refuses_bad_rules():
     with pytest.raises(ValueError, match="plugin dup_plugin: matching rule 'x' has no propose"):
         matching.rule_set([(FakePlugin(), type("R", (), {"name": "x"})())])
     assert [r.name for r in matching.rule_set()] == ["note_key", "character_name"]
+
+
+async def test_auto_apply_never_raises_a_rank_on_a_note_alone(db, make_character, make_discord_user):
+    """Guild notes are editable in game: a note pointing the guild leader's character at someone
+    must wait for an officer; a character of the player's own rank links as before."""
+    from sv_common.identity.models import GuildRank
+    from sv_common.identity.ranks import recompute_for_characters
+
+    async with db.session() as s:
+        level = {r.name: r.id for r in (await s.scalars(select(GuildRank))).all()}
+    rocket = await make_discord_user("rocket")
+    own = await make_character("Rocketmain", guild_rank_id=level["Member"])
+    async with db.session() as s:
+        player = await players.create_player(s, display_name="Rocket", discord_user_id=rocket.id)
+        await players.link_character(s, player_id=player.id, character_id=own.id, link_source="test")
+        await recompute_for_characters(s, [own.id])
+    leaders = await make_character(
+        "Kingsguard", guild_rank_id=level["Guild Leader"], guild_note="Rocket's alt"
+    )
+    peer = await make_character("Rockethunt", guild_rank_id=level["Member"], guild_note="Rocket's alt")
+
+    report = await _run(db, auto_apply=True)
+
+    assert report.held_for_review == 1 and len(report.applied) == 1
+    assert await _owner(db, peer.id) == player.id
+    assert await _owner(db, leaders.id) is None
+    held = await _suggestions(db, character_id=leaders.id)
+    assert [s.status for s in held] == ["pending"]
+    async with db.session() as s:
+        assert (await s.get(Player, player.id)).guild_rank_id == level["Member"]
