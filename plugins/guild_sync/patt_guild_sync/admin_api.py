@@ -45,9 +45,10 @@ def build_router() -> APIRouter:
         return ok(await dismiss_removal(rt, log_id, dismissed_by=actor.display_name))
 
     @router.get("/api-keys", name="admin_api_keys")
-    async def keys(rt: RuntimeDep):
+    async def keys(actor: Officer, rt: RuntimeDep):
+        """Every key's name, owner and use (never a secret or hash), and whether you may revoke it."""
         async with rt.host.db.session() as session:
-            return ok(await list_api_keys(session))
+            return ok(await list_api_keys(session, actor))
 
     @router.post("/api-keys", name="admin_api_key_create", status_code=201)
     async def create_key(body: ApiKeyCreate, actor: Officer, rt: RuntimeDep):
@@ -59,9 +60,10 @@ def build_router() -> APIRouter:
         )
 
     @router.delete("/api-keys/{key_id}", name="admin_api_key_revoke")
-    async def revoke_key(key_id: RowId, rt: RuntimeDep):
+    async def revoke_key(key_id: RowId, actor: Officer, rt: RuntimeDep):
+        """Revoke your own key or one of a player ranked below you (operator keys: guild leader)."""
         async with rt.host.db.session() as session:
-            row = await revoke_api_key(session, key_id)
+            row = await revoke_api_key(session, key_id, actor)
         return ok({"id": row.id, "revoked_at": row.revoked_at})
 
     return router

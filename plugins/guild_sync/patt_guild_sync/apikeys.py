@@ -19,8 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_guild_sync.models import AddonApiKey
+from sv_common.auth import Actor
 from sv_common.db import utcnow
-from sv_common.errors import NotFound, Unauthorized, ValidationFailed
+from sv_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from sv_common.identity.ceiling import holds_top_rank, players_below
 from sv_common.identity.models import GuildRank, Player
 
 KEY_PREFIX = "patt_"
@@ -81,13 +83,17 @@ async def verify_api_key(session: AsyncSession, key: str | None, *, officer_leve
     return row
 
 
-async def list_api_keys(session: AsyncSession) -> list[dict]:
-    """Every key (never the secret), newest first, with its officer's name."""
-    rows = await session.execute(
-        select(AddonApiKey, Player.display_name)
-        .outerjoin(Player, Player.id == AddonApiKey.player_id)
-        .order_by(AddonApiKey.id.desc())
-    )
+async def list_api_keys(session: AsyncSession, actor: Actor | None = None) -> list[dict]:
+    """Every key (never the secret or its hash), newest first, with its officer's name and,
+    given ``actor``, whether that officer may revoke it (the page shows the button then)."""
+    rows = (
+        await session.execute(
+            select(AddonApiKey, Player.display_name)
+            .outerjoin(Player, Player.id == AddonApiKey.player_id)
+            .order_by(AddonApiKey.id.desc())
+        )
+    ).all()
+    revocable = await _revocable(session, actor, [key for key, _ in rows]) if actor is not None else set()
     return [
         {
             "id": key.id,
@@ -99,16 +105,37 @@ async def list_api_keys(session: AsyncSession) -> list[dict]:
             "last_used_at": key.last_used_at,
             "revoked_at": key.revoked_at,
             "active": key.revoked_at is None,
+            "revocable": key.id in revocable,
         }
-        for key, owner in rows.all()
+        for key, owner in rows
     ]
 
 
-async def revoke_api_key(session: AsyncSession, key_id: int) -> AddonApiKey:
-    """Revoke a key for good (idempotent)."""
+async def _revocable(session: AsyncSession, actor: Actor, keys: list[AddonApiKey]) -> set[int]:
+    """The ids among ``keys`` the actor may revoke: their own, those of players under their
+    rank ceiling (the one identity applies to players), and ownerless operator keys only for
+    the guild leader. Otherwise any officer could cut off the Guild Leader's uploader."""
+    below = await players_below(session, actor, {key.player_id for key in keys})
+    top = any(key.player_id is None for key in keys) and await holds_top_rank(session, actor)
+    return {
+        key.id
+        for key in keys
+        if (key.player_id is None and top)
+        or (key.player_id is not None and (key.player_id == actor.player_id or key.player_id in below))
+    }
+
+
+async def revoke_api_key(session: AsyncSession, key_id: int, actor: Actor) -> AddonApiKey:
+    """Revoke a key for good (idempotent); Forbidden above the actor's rank ceiling."""
     row = await session.get(AddonApiKey, key_id)
     if row is None:
         raise NotFound("That API key does not exist.")
+    if row.id not in await _revocable(session, actor, [row]):
+        raise Forbidden(
+            "You can revoke your own keys and those of players ranked below you; "
+            "operator keys need the guild leader.",
+            code="rank_too_high",
+        )
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         await session.flush()

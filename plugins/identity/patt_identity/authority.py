@@ -16,23 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sv_common.auth import Actor
 from sv_common.errors import Forbidden, NotFound
+from sv_common.identity.ceiling import holds_top_rank as _is_top
+from sv_common.identity.ceiling import players_below
 from sv_common.identity.models import GuildRank, Player
 from sv_common.identity.ranks import RankChange
 
 ABOVE_YOU = "You cannot change a player whose rank is at or above your own."
 GRANT_ABOVE = "You cannot grant a rank above your own."
 RANK_ABOVE = "You cannot change a rank at or above your own."
-
-
-async def _is_top(session: AsyncSession, actor: Actor) -> bool:
-    """True for whoever holds the highest rank any active player holds (the guild leader;
-    a rank nobody holds, e.g. one just created above everyone, does not change who leads)."""
-    top = await session.scalar(
-        select(func.max(GuildRank.level))
-        .join(Player, Player.guild_rank_id == GuildRank.id)
-        .where(Player.is_active)
-    )
-    return top is not None and actor.rank_level >= top
 
 
 async def _rank_level(session: AsyncSession, rank_id: int | None) -> int:
@@ -46,12 +37,9 @@ async def _rank_level(session: AsyncSession, rank_id: int | None) -> int:
 
 async def check_may_manage_player(session: AsyncSession, actor: Actor, player_id: int) -> None:
     """Refuse when the player's current rank is at or above the actor's (themselves included)."""
-    player = await session.get(Player, player_id)
-    if player is None:
+    if await session.get(Player, player_id) is None:
         raise NotFound("That player does not exist.")
-    if await _is_top(session, actor):
-        return
-    if player.id == actor.player_id or await _rank_level(session, player.guild_rank_id) >= actor.rank_level:
+    if player_id not in await players_below(session, actor, [player_id]):
         raise Forbidden(ABOVE_YOU, code="rank_too_high")
 
 
@@ -60,17 +48,7 @@ async def manageable_players(
 ) -> set[int]:
     """The players among ``player_ids`` that ``check_may_manage_player`` would let the actor
     change (one query for a whole list)."""
-    ids = {pid for pid in player_ids if pid is not None}
-    if not ids:
-        return set()
-    if await _is_top(session, actor):
-        return ids
-    rows = await session.execute(
-        select(Player.id, GuildRank.level)
-        .outerjoin(GuildRank, GuildRank.id == Player.guild_rank_id)
-        .where(Player.id.in_(ids))
-    )
-    return {pid for pid, level in rows.all() if pid != actor.player_id and (level or 0) < actor.rank_level}
+    return await players_below(session, actor, player_ids)
 
 
 async def check_may_grant(session: AsyncSession, actor: Actor, rank_id: int | None) -> None:

@@ -184,6 +184,39 @@ async def test_keys_are_required_hashed_revocable_and_record_last_use(site, arra
     assert (await site.post(UPLOAD, headers={"X-API-Key": key}, json=body(entry("A")))).status_code == 401
 
 
+async def test_key_revocation_keeps_to_the_officers_rank_ceiling(site, arrange, db, log_in):
+    # Any officer could revoke any key, the Guild Leader's and the operator's included.
+    # Now: own keys, keys of players ranked below, ownerless keys only for the leader.
+    officer, peer = await arrange.account("Officer"), await arrange.account("Officer")
+    leader, veteran = await arrange.account("Guild Leader"), await arrange.account("Veteran")
+    for name, owner in (("own", officer), ("peer", peer), ("leader", leader), ("veteran", veteran)):
+        await arrange.api_key(owner.player_id, name=name)
+    await arrange.api_key(None, name="operator")
+    async with db.session() as s:
+        keys = {k.name: k.id for k in await s.scalars(select(AddonApiKey))}
+
+    await log_in(site, officer)
+    listing = site.data(await site.get("/api/v1/admin/guild-sync/api-keys"))
+    assert {k["name"] for k in listing if k["revocable"]} == {"own", "veteran"}
+    for name in ("leader", "peer", "operator"):
+        refused = await site.delete(f"/api/v1/admin/guild-sync/api-keys/{keys[name]}")
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "rank_too_high", name
+    for name in ("own", "veteran"):
+        assert (await site.delete(f"/api/v1/admin/guild-sync/api-keys/{keys[name]}")).status_code == 200
+    page = await site.get("/admin/guild-sync")
+    assert page.text.count("js-key-revoke") == 0  # nothing left this officer may revoke
+    async with db.session() as s:
+        revoked = {
+            k.name for k in await s.scalars(select(AddonApiKey).where(AddonApiKey.revoked_at.is_not(None)))
+        }
+    assert revoked == {"own", "veteran"}
+
+    site.cookies.clear()
+    await log_in(site, leader)
+    for name in ("leader", "peer", "operator"):
+        assert (await site.delete(f"/api/v1/admin/guild-sync/api-keys/{keys[name]}")).status_code == 200
+
+
 async def test_officer_creates_a_key_shown_once_and_it_works(site, arrange, log_in):
     officer = await arrange.account("Officer")
     await log_in(site, officer)
