@@ -31,18 +31,24 @@ def build_router() -> APIRouter:
     @router.post("/sync", name="admin_sync_trigger", status_code=202)
     async def trigger(actor: Officer, rt: RuntimeDep, body: SyncTrigger | None = None):
         """Start a roster sync now (409 while one is running)."""
-        started = await start_sync(rt, triggered_by=actor.display_name, full=bool(body and body.full))
+        started = await start_sync(
+            rt, triggered_by=actor.display_name, player_id=actor.player_id, full=bool(body and body.full)
+        )
         return ok(started, status_code=202)
 
     @router.post("/removals/{log_id}/confirm", name="admin_removal_confirm")
     async def confirm(log_id: RowId, actor: Officer, rt: RuntimeDep):
         """Apply the removals a guarded run held back (characters seen since are kept)."""
-        return ok(await confirm_removal(rt, log_id, confirmed_by=actor.display_name))
+        return ok(
+            await confirm_removal(rt, log_id, confirmed_by=actor.display_name, player_id=actor.player_id)
+        )
 
     @router.post("/removals/{log_id}/dismiss", name="admin_removal_dismiss")
     async def dismiss(log_id: RowId, actor: Officer, rt: RuntimeDep):
         """Keep everyone: drop the pending removal."""
-        return ok(await dismiss_removal(rt, log_id, dismissed_by=actor.display_name))
+        return ok(
+            await dismiss_removal(rt, log_id, dismissed_by=actor.display_name, player_id=actor.player_id)
+        )
 
     @router.get("/api-keys", name="admin_api_keys")
     async def keys(actor: Officer, rt: RuntimeDep):

@@ -19,13 +19,16 @@ PROGRESS_WRITE_SECONDS = 1.0
 log = logging.getLogger("patt.guild_sync")
 
 
-async def sync_roster(ctx: JobContext, full: bool = False) -> dict[str, Any]:
-    """Sync the guild roster and profiles from Blizzard (``full``: ignore Last-Modified)."""
+async def sync_roster(ctx: JobContext, full: bool = False, player_id: int | None = None) -> dict[str, Any]:
+    """Sync the guild roster and profiles from Blizzard (``full``: ignore Last-Modified;
+    ``player_id``: the officer who triggered it, for member data deletion)."""
     host = ctx.host
     settings = runtime_for(host).settings
     if not settings.configured:
         raise RuntimeError("Blizzard sync is not configured: set " + ", ".join(settings.missing()))
-    log_id = await start_log(host, trigger=ctx.trigger, triggered_by=ctx.triggered_by)
+    log_id = await start_log(
+        host, trigger=ctx.trigger, triggered_by=ctx.triggered_by, triggered_by_player_id=player_id
+    )
     latest: dict[str, int] = {}
 
     def progress(done: int, total: int) -> None:

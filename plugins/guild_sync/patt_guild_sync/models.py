@@ -49,13 +49,19 @@ class SyncLog(Base):
     # --- additions ---
     trigger: Mapped[str | None] = mapped_column(String(20))  # cron | manual | cli | upload
     triggered_by: Mapped[str | None] = mapped_column(String(100))
+    # The officer (or upload key's owner) behind ``triggered_by``: the link that lets a
+    # member's data deletion find and anonymise their runs without matching names.
+    triggered_by_player_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guild_identity.players.id", ondelete="SET NULL"), index=True
+    )
     requests: Mapped[int | None] = mapped_column(Integer)
     not_modified: Mapped[int | None] = mapped_column(Integer)  # 304 answers
     unavailable: Mapped[int | None] = mapped_column(Integer)  # 404 profiles (kept, not removed)
     errors: Mapped[int | None] = mapped_column(Integer)
     progress_done: Mapped[int | None] = mapped_column(Integer)
     progress_total: Mapped[int | None] = mapped_column(Integer)
-    # Pending removals ({"pending_removal": [character ids], "confirmed_by": ...}), error samples.
+    # Pending removals ({"pending_removal": [character ids], "confirmed_by": name,
+    # "confirmed_by_player_id": id, or the same for dismissed_by}), error samples.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 

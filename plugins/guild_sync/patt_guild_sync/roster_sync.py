@@ -128,7 +128,9 @@ def is_alive():
     )
 
 
-async def start_log(host: HostAPI, *, trigger: str, triggered_by: str | None) -> int:
+async def start_log(
+    host: HostAPI, *, trigger: str, triggered_by: str | None, triggered_by_player_id: int | None = None
+) -> int:
     """The run's sync_log row. Called holding the job's lock, so no other run is alive: rows
     still "running" belong to dead processes and are closed as failed."""
     async with host.db.session() as session:
@@ -138,7 +140,13 @@ async def start_log(host: HostAPI, *, trigger: str, triggered_by: str | None) ->
                 message="Stopped without finishing (its process ended); nobody changed.",
             )
         )
-        row = SyncLog(source=SOURCE_BLIZZARD, status=RUNNING, trigger=trigger, triggered_by=triggered_by)
+        row = SyncLog(
+            source=SOURCE_BLIZZARD,
+            status=RUNNING,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            triggered_by_player_id=triggered_by_player_id,
+        )
         session.add(row)
         await session.flush()
         return row.id

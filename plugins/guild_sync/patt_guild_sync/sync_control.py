@@ -24,7 +24,9 @@ async def running_sync(session) -> SyncLog | None:
     return await session.scalar(select(SyncLog).where(is_alive()).order_by(SyncLog.id.desc()).limit(1))
 
 
-async def start_sync(rt: GuildSyncRuntime, *, triggered_by: str, full: bool = False) -> dict[str, Any]:
+async def start_sync(
+    rt: GuildSyncRuntime, *, triggered_by: str, player_id: int | None = None, full: bool = False
+) -> dict[str, Any]:
     """Queue a roster sync; 409 while one runs, 503 when Blizzard is not configured.
 
     Two triggers racing past the check still run once: the job is exclusive (advisory lock),
@@ -39,7 +41,9 @@ async def start_sync(rt: GuildSyncRuntime, *, triggered_by: str, full: bool = Fa
         running = await running_sync(session)
     if running is not None:
         raise Conflict("A roster sync is already running.", details={"sync_log_id": running.id})
-    return await trigger_job(rt.host, JOB_NAME, triggered_by=triggered_by, kwargs={"full": full})
+    return await trigger_job(
+        rt.host, JOB_NAME, triggered_by=triggered_by, kwargs={"full": full, "player_id": player_id}
+    )
 
 
 async def _pending(session, log_id: int) -> SyncLog:
@@ -58,7 +62,9 @@ async def _pending(session, log_id: int) -> SyncLog:
     return row
 
 
-async def confirm_removal(rt: GuildSyncRuntime, log_id: int, *, confirmed_by: str) -> dict[str, Any]:
+async def confirm_removal(
+    rt: GuildSyncRuntime, log_id: int, *, confirmed_by: str, player_id: int | None = None
+) -> dict[str, Any]:
     """Remove the held-back characters that have not been seen in any roster since."""
     events: list[tuple[str, dict]] = []
     async with rt.host.db.session() as session:
@@ -81,6 +87,7 @@ async def confirm_removal(rt: GuildSyncRuntime, log_id: int, *, confirmed_by: st
         row.details = {
             **(row.details or {}),
             "confirmed_by": confirmed_by,
+            "confirmed_by_player_id": player_id,
             "confirmed_at": utcnow().isoformat(),
         }
     result = SyncResult(
@@ -90,7 +97,9 @@ async def confirm_removal(rt: GuildSyncRuntime, log_id: int, *, confirmed_by: st
     return {"sync_log_id": log_id, "removed": len(removed), "kept": len(ids) - len(removed)}
 
 
-async def dismiss_removal(rt: GuildSyncRuntime, log_id: int, *, dismissed_by: str) -> dict[str, Any]:
+async def dismiss_removal(
+    rt: GuildSyncRuntime, log_id: int, *, dismissed_by: str, player_id: int | None = None
+) -> dict[str, Any]:
     """Keep everyone the guarded run would have removed."""
     async with rt.host.db.session() as session:
         row = await _pending(session, log_id)
@@ -98,6 +107,7 @@ async def dismiss_removal(rt: GuildSyncRuntime, log_id: int, *, dismissed_by: st
         row.details = {
             **(row.details or {}),
             "dismissed_by": dismissed_by,
+            "dismissed_by_player_id": player_id,
             "dismissed_at": utcnow().isoformat(),
         }
         kept = len((row.details or {}).get("pending_removal") or [])

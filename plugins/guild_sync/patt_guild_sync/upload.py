@@ -202,6 +202,7 @@ async def apply_upload(
     *,
     key_id: int | None,
     default_realm: str | None,
+    key_owner: int | None = None,
 ) -> UploadReport:
     """Apply validated entries (flushes; the caller's transaction commits or rolls back all of it)."""
     started = time.monotonic()
@@ -269,6 +270,7 @@ async def apply_upload(
         status=SUCCESS,
         trigger="upload",
         triggered_by=f"key:{key_id} {envelope.uploaded_by}"[:100],
+        triggered_by_player_id=key_owner,
         characters_found=len(entries) - report.count("not_found"),
         characters_updated=report.count("updated"),
         characters_new=0,

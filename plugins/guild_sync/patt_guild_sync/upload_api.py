@@ -88,7 +88,12 @@ def build_router() -> APIRouter:
         envelope, entries = validate_upload(body, max_characters=settings.upload_max_characters)
         async with rt.host.db.session() as session:
             report = await apply_upload(
-                session, envelope, entries, key_id=key.id, default_realm=settings.guild_realm_slug
+                session,
+                envelope,
+                entries,
+                key_id=key.id,
+                key_owner=key.player_id,
+                default_realm=settings.guild_realm_slug,
             )
         for name, data in report.events:
             await rt.host.emit(name, **data)

@@ -623,3 +623,59 @@ async def test_a_profile_of_another_character_under_the_name_is_not_written(
     assert (row.item_level, row.level) == (member.item_level, member.level)
     assert state.profile_status == "error" and "another character" in state.error
     assert log.errors == 1
+
+
+async def test_deleting_a_member_anonymises_the_sync_runs_they_started_or_decided(
+    synced_site, guild, battlenet, db, arrange, log_in
+):
+    # Member data deletion deleted the officer's upload keys but left their name in
+    # sync_log.triggered_by (manual triggers and uploads) and in details.dismissed_by.
+    from sv_common.identity.models import Player
+
+    from .conftest import PASSWORD
+    from .test_upload import entry
+
+    leaver, other = await arrange.account("Officer"), await arrange.account("Officer")
+    async with db.session() as s:
+        name = (await s.get(Player, leaver.player_id)).display_name
+    await log_in(synced_site, leaver)
+    assert (await synced_site.post("/api/v1/admin/guild-sync/sync", json={})).status_code == 202
+
+    async def finished():
+        data = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
+        return data if data["runs"] and data["running"] is None else None
+
+    await eventually(finished, timeout=30)
+    for member in guild.members[:5]:  # 25 %: the guard holds the removal for an officer
+        battlenet.remove_member(REALM, GUILD, member.name)
+    _, held = await sync(synced_site)
+    assert (await synced_site.post(f"/api/v1/admin/guild-sync/removals/{held.id}/dismiss")).status_code == 200
+    key = await arrange.api_key(leaver.player_id)
+    upload = {"characters": [entry(guild.members[9].name)], "addon_version": "1.0", "uploaded_by": name}
+    assert (
+        await synced_site.post("/api/guild-sync/addon-upload", headers={"X-API-Key": key}, json=upload)
+    ).status_code == 200
+    async with db.session() as s:  # the other officer's run must keep its name
+        await s.execute(
+            text(
+                "UPDATE guild_identity.sync_log SET triggered_by = 'Someone else', triggered_by_player_id = :p WHERE id = :id"
+            ),
+            {"p": other.player_id, "id": held.id},
+        )
+        exported = await synced_site.host.hooks.export_member_data(s, leaver.player_id)
+    runs = exported["guild_sync"]["sync_runs"]
+    assert [r.get("dismissed_by") for r in runs if r["id"] == held.id] == [name]
+    assert sum(1 for r in runs if r["started_by"] and name in r["started_by"]) == 2  # trigger, upload
+
+    deleted = await synced_site.post("/api/v1/me/delete", json={"password": PASSWORD})
+    assert deleted.status_code == 200, deleted.text
+    async with db.session() as s:
+        rows = (await s.scalars(select(SyncLog).order_by(SyncLog.id))).all()
+        dumped = [(r.triggered_by, r.details) for r in rows]
+    assert len(rows) == 3 and name not in repr(dumped)
+    assert [r.triggered_by for r in rows] == ["deleted member", "Someone else", "deleted member"]
+    assert (
+        rows[1].details["dismissed_by"] == "deleted member"
+        and rows[1].triggered_by_player_id == other.player_id
+    )
+    assert rows[1].details["pending_removal"]  # the run itself and its counts stay
