@@ -121,9 +121,11 @@ def _due(campaign: Campaign, turnout: campaigns.Turnout, now: datetime) -> list[
     conditions = {
         "campaign_launch": campaign.activated_at is not None,
         "first_vote": turnout.voted >= 1,
-        "milestone_25": turnout.percent >= 25,
-        "milestone_50": turnout.percent >= 50,
-        "milestone_75": turnout.percent >= 75,
+        # Progress, not turnout: with voters demoted since launch, "all voted" comes at 100 %
+        # progress, so the quarters are all due by then and still post in order.
+        "milestone_25": turnout.progress >= 25,
+        "milestone_50": turnout.progress >= 50,
+        "milestone_75": turnout.progress >= 75,
         # Only for campaigns longer than the window, or they would fire at launch.
         "final_stretch": campaign.duration_hours > 24 and left <= timedelta(hours=24),
         "last_call": campaign.duration_hours > 1 and left <= timedelta(hours=1),
@@ -191,9 +193,10 @@ async def run_for_campaign(
         "results_url": f"{base}/vote/{campaign.id}/results",
         "close_date": end.strftime("%b %d at %H:%M UTC"),
         "voted_count": turnout.voted,
-        "total_count": turnout.eligible,
-        "remaining_count": max(turnout.eligible - turnout.voted, 0),
-        "percent": turnout.percent,
+        # Out of the voters who can still vote or did, matching the milestones.
+        "total_count": turnout.voted + turnout.remaining,
+        "remaining_count": turnout.remaining,
+        "percent": turnout.progress,
         "leader_name": leader_name or "nobody yet",
         "leader_score": leader_score,
         "winner": standings["winner"] or (" & ".join(standings["tied"]) or "no winner"),

@@ -4,7 +4,9 @@ Services take a session and plain values; routes, jobs, the demo and the CLI sha
 Rules: only drafts are edited (entries too); activation needs at least two entries and
 no more picks than entries; the eligible voters (rank >= ``min_rank_to_vote`` with a
 website account, active) are computed once at activation and shown as the turnout's
-denominator; a member who qualifies later joins the list when they vote.
+denominator; a member who qualifies later joins the list when they vote. "Everyone voted"
+(early close, the agent's milestone) waits only for listed voters who may still vote: one
+demoted or gone since launch is counted as ``cannot_vote`` instead.
 """
 
 from __future__ import annotations
@@ -171,9 +173,9 @@ def _qualifying_players(min_rank: int):
     )
 
 
-async def count_qualifying(session: AsyncSession, min_rank: int) -> int:
+def _count_qualifying(min_rank: int):
     """How many members would be eligible if the campaign went live now (drafts show it)."""
-    return await session.scalar(select(func.count()).select_from(_qualifying_players(min_rank).subquery()))
+    return select(func.count()).select_from(_qualifying_players(min_rank).subquery()).scalar_subquery()
 
 
 async def add_eligible(session: AsyncSession, campaign_id: int, player_ids) -> None:
@@ -187,35 +189,65 @@ class Turnout:
     eligible: int
     voted: int
     at_launch: int | None = None  # eligible voters counted at activation (None: a draft)
+    # Eligible voters without a ballot who may no longer vote (demoted below the threshold,
+    # left the guild, account closed): nobody can wait for them.
+    cannot_vote: int = 0
 
     @property
     def percent(self) -> float:
+        """Ballots of all eligible voters (the honest turnout)."""
         return round(100.0 * self.voted / self.eligible, 1) if self.eligible else 0.0
+
+    @property
+    def remaining(self) -> int:
+        """Eligible voters who may still vote and have not."""
+        return max(self.eligible - self.cannot_vote - self.voted, 0)
+
+    @property
+    def progress(self) -> float:
+        """Ballots of the voters who can still be counted on: 100 exactly when everyone voted."""
+        counted = self.voted + self.remaining
+        return round(100.0 * self.voted / counted, 1) if counted else 0.0
 
     @property
     def all_voted(self) -> bool:
         # Voters who qualified after launch join the count as they vote; with nobody eligible
-        # at launch every ballot would look like "everyone voted".
-        return self.eligible > 0 and self.voted >= self.eligible and self.at_launch != 0
+        # at launch every ballot would look like "everyone voted", and with no ballot at all
+        # (every eligible voter demoted) there is nothing to close early for.
+        return self.voted > 0 and self.remaining == 0 and self.at_launch != 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "total_eligible": self.eligible,
             "total_voted": self.voted,
             "percent_voted": self.percent,
+            "cannot_vote": self.cannot_vote,
             "all_voted": self.all_voted,
         }
 
 
 async def turnout(session: AsyncSession, campaign: Campaign) -> Turnout:
     """Counts only, never choices. Drafts show who would be eligible today."""
-    voted = await session.scalar(select(func.count()).where(Vote.campaign_id == campaign.id))
+    voted = select(func.count()).where(Vote.campaign_id == campaign.id).scalar_subquery()
     if campaign.status == "draft":
-        return Turnout(await count_qualifying(session, campaign.min_rank_to_vote), voted or 0)
-    eligible = await session.scalar(
-        select(func.count()).where(CampaignEligibleVoter.campaign_id == campaign.id)
+        row = (await session.execute(select(voted, _count_qualifying(campaign.min_rank_to_vote)))).one()
+        return Turnout(eligible=row[1], voted=row[0])
+    listed = CampaignEligibleVoter.campaign_id == campaign.id
+    eligible = select(func.count()).where(listed).scalar_subquery()
+    # The eligible list is fixed at launch; who may still vote is read now, by the same rule.
+    cannot_vote = (
+        select(func.count())
+        .where(
+            listed,
+            CampaignEligibleVoter.player_id.not_in(_qualifying_players(campaign.min_rank_to_vote)),
+            ~select(Vote.id)
+            .where(Vote.campaign_id == campaign.id, Vote.player_id == CampaignEligibleVoter.player_id)
+            .exists(),
+        )
+        .scalar_subquery()
     )
-    return Turnout(eligible or 0, voted or 0, campaign.eligible_at_launch)
+    row = (await session.execute(select(voted, eligible, cannot_vote))).one()
+    return Turnout(eligible=row[1], voted=row[0], at_launch=campaign.eligible_at_launch, cannot_vote=row[2])
 
 
 # --- transitions -----------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from patt_voting.models import Campaign, ContestAgentLog
 from sv_common import notify
 from sv_common.discord.client import discord_rest_client
 from sv_common.discord.config import update_discord_config
+from sv_common.identity.models import GuildRank
+from sv_common.identity.ranks import set_rank_override
 from sv_common.notify.models import NotificationOutbox
 from sv_common.notify.sender import DiscordSender
 
@@ -111,6 +113,43 @@ async def test_hype_posts_every_quarter_and_lead_changes(api, officer, members, 
     ]
     lead = (await posts(db))[-1]
     assert "**Birch**" in lead and "from Alder" in lead
+
+
+async def test_members_demoted_after_launch_do_not_keep_all_voted_out_of_reach(
+    api, officer, members, cast, db
+):
+    group = await voters(members, 4)  # with the officer: 5 eligible
+    campaign = await officer.campaign(
+        discord_channel_id=CHANNEL,
+        agent_chattiness="hype",
+        early_close_if_all_voted=False,
+        min_rank_to_vote=2,
+    )
+    for voter in (officer.voter, group[0]):
+        await cast(voter, campaign, ["Alder"], expect=201)
+    await agent_pass(api, db)
+    assert await events(db, campaign["id"]) == ["campaign_launch", "first_vote", "milestone_25"]
+
+    async def demote(voter):
+        async with db.session() as s:
+            initiate = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Initiate"))
+            await set_rank_override(s, voter.player_id, initiate)
+
+    await demote(group[1])  # 2 of the 4 who may still vote or did: half-way
+    await agent_pass(api, db)
+    assert "2 of 4 have voted" in (await posts(db))[-1]
+    for voter in group[2:]:
+        await demote(voter)
+    await agent_pass(api, db)
+    assert await events(db, campaign["id"]) == [
+        "campaign_launch",
+        "first_vote",
+        "milestone_25",
+        "milestone_50",
+        "milestone_75",
+        "all_voted",
+    ]
+    assert "0 stragglers left" in (await posts(db))[-2]
 
 
 async def test_final_stretch_and_last_call_follow_the_clock(api, officer, db):

@@ -2,7 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select, update
+
 from patt_voting import campaigns
+from sv_common.identity.models import GuildRank, Player
+from sv_common.identity.ranks import set_rank_override
 
 
 async def test_draft_to_archived_with_every_refusal(api, officer, members, cast):
@@ -93,7 +97,13 @@ async def test_eligible_voters_are_computed_at_activation_and_counted(api, offic
     campaign = await officer.call("GET", f"/api/v1/campaigns/{campaign['id']}")
     await cast(voters[0], campaign, ["Alder"], expect=201)
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
-    assert stats == {"total_eligible": 4, "total_voted": 1, "percent_voted": 25.0, "all_voted": False}
+    assert stats == {
+        "total_eligible": 4,
+        "total_voted": 1,
+        "percent_voted": 25.0,
+        "cannot_vote": 0,
+        "all_voted": False,
+    }
     await cast(late, campaign, ["Birch"], expect=201)
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert (stats["total_eligible"], stats["total_voted"]) == (5, 2)
@@ -161,7 +171,59 @@ async def test_nobody_eligible_at_launch_does_not_close_at_the_first_ballot(api,
     async with db.session() as s:
         assert (await campaigns.due_transitions(s))["closed"] == 0
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
-    assert stats == {"total_eligible": 1, "total_voted": 1, "percent_voted": 100.0, "all_voted": False}
+    assert stats == {
+        "total_eligible": 1,
+        "total_voted": 1,
+        "percent_voted": 100.0,
+        "cannot_vote": 0,
+        "all_voted": False,
+    }
+
+
+async def test_voters_demoted_or_gone_since_launch_are_not_waited_for(api, officer, members, cast, db):
+    """The eligible list stays as launched, but "everyone voted" means everyone who may still vote."""
+    stays, demoted, leaves, votes_then_demoted = [await members.add("Member") for _ in range(4)]
+    campaign = await officer.campaign(min_rank_to_vote=2)  # 5 eligible with the officer
+    for voter in (officer.voter, stays, votes_then_demoted):
+        await cast(voter, campaign, ["Alder"], expect=201)
+    async with db.session() as s:
+        for voter in (demoted, votes_then_demoted):
+            initiate = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Initiate"))
+            await set_rank_override(s, voter.player_id, initiate)
+        assert (await campaigns.due_transitions(s))["closed"] == 0  # one voter may still vote
+    assert (await cast(demoted, campaign, ["Birch"])).status_code == 403
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    # Only the demoted member without a ballot cannot vote any more; the other's ballot counts.
+    assert stats == {
+        "total_eligible": 5,
+        "total_voted": 3,
+        "percent_voted": 60.0,
+        "cannot_vote": 1,
+        "all_voted": False,
+    }
+    async with db.session() as s:
+        await s.execute(update(Player).where(Player.id == leaves.player_id).values(is_active=False))
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    assert (stats["cannot_vote"], stats["all_voted"]) == (2, True)
+    page = await api.get(f"/vote/{campaign['id']}", headers=officer.voter.auth)
+    assert "3 of 5 eligible voted (2 can no longer vote)" in page.text
+    async with db.session() as s:
+        assert (await campaigns.due_transitions(s))["closed"] == 1
+    closed = await officer.call("GET", f"/api/v1/campaigns/{campaign['id']}")
+    assert (closed["status"], closed["close_reason"]) == ("closed", "all_voted")
+
+
+async def test_no_early_close_without_a_ballot_when_every_eligible_voter_was_demoted(
+    api, officer, members, db
+):
+    leader = await members.add("Guild Leader")
+    campaign = await officer.campaign(min_rank_to_vote=5)  # only the guild leader is eligible
+    async with db.session() as s:
+        member = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
+        await set_rank_override(s, leader.player_id, member)
+        assert (await campaigns.due_transitions(s))["closed"] == 0
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    assert (stats["total_eligible"], stats["cannot_vote"], stats["all_voted"]) == (1, 1, False)
 
 
 async def test_entries_per_campaign_and_the_web_condorcet_tally_are_bounded(api, officer, monkeypatch):
