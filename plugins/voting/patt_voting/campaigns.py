@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -178,10 +178,19 @@ def _count_qualifying(min_rank: int):
     return select(func.count()).select_from(_qualifying_players(min_rank).subquery()).scalar_subquery()
 
 
-async def add_eligible(session: AsyncSession, campaign_id: int, player_ids) -> None:
-    rows = [{"campaign_id": campaign_id, "player_id": pid} for pid in player_ids]
-    if rows:
-        await session.execute(insert(CampaignEligibleVoter).values(rows).on_conflict_do_nothing())
+async def list_eligible(session: AsyncSession, campaign: Campaign) -> int:
+    """Write the eligible voters of ``campaign`` (qualifying now); returns how many.
+
+    One INSERT ... SELECT: a list sent from Python as parameters stops at asyncpg's 32,767
+    (16,383 voters) and would fail the activation of a larger site.
+    """
+    qualifying = _qualifying_players(campaign.min_rank_to_vote).subquery()
+    result = await session.execute(
+        insert(CampaignEligibleVoter)
+        .from_select(["campaign_id", "player_id"], select(literal(campaign.id), qualifying.c.id))
+        .on_conflict_do_nothing()
+    )
+    return result.rowcount
 
 
 @dataclass(frozen=True)
@@ -275,9 +284,7 @@ async def activate(session: AsyncSession, campaign_id: int, *, now: datetime | N
     campaign.status = "live"
     campaign.start_at = now
     campaign.activated_at = now
-    eligible = (await session.scalars(_qualifying_players(campaign.min_rank_to_vote))).all()
-    await add_eligible(session, campaign.id, eligible)
-    campaign.eligible_at_launch = len(eligible)
+    campaign.eligible_at_launch = await list_eligible(session, campaign)
     await session.flush()
     return campaign
 

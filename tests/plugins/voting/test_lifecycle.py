@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from patt_voting import campaigns
 from sv_common.identity.models import GuildRank, Player
@@ -224,6 +224,26 @@ async def test_no_early_close_without_a_ballot_when_every_eligible_voter_was_dem
         assert (await campaigns.due_transitions(s))["closed"] == 0
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert (stats["total_eligible"], stats["cannot_vote"], stats["all_voted"]) == (1, 1, False)
+
+
+async def test_activation_lists_more_eligible_voters_than_one_statement_has_parameters(api, officer, db):
+    """asyncpg takes at most 32,767 parameters: a voter list sent from Python failed at 16,384."""
+    many = 20_000
+    async with db.session() as s:
+        rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
+        await s.execute(
+            text(
+                "WITH u AS (INSERT INTO common.users (email, password_hash) "
+                "SELECT 'listener' || g, '!' FROM generate_series(1, :n) AS g RETURNING id) "
+                "INSERT INTO guild_identity.players (display_name, guild_rank_id, website_user_id) "
+                "SELECT 'Listener ' || id, :rank, id FROM u"
+            ),
+            {"n": many, "rank": rank_id},
+        )
+    campaign = await officer.campaign(min_rank_to_vote=2)
+    assert campaign["status"] == "live"
+    stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
+    assert stats["total_eligible"] == many + 1  # and the officer
 
 
 async def test_entries_per_campaign_and_the_web_condorcet_tally_are_bounded(api, officer, monkeypatch):
