@@ -67,7 +67,8 @@ class RevokedToken(Base):
 class PasswordReset(Base):
     """A single-use, expiring password-reset link (officer-issued, or "forgot password" by DM).
 
-    Only a hash of the token is stored; issuing a new link for a user voids the older ones.
+    Only a hash of the token is stored; issuing a new link for a user voids the older ones of
+    the same kind, and using one voids all of them.
     """
 
     __tablename__ = "password_resets"

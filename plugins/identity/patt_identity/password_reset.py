@@ -2,7 +2,10 @@
 (sent as a Discord DM, so only the member's own Discord account receives it).
 
 Only the SHA-256 of a token is stored. Issuing a link voids the user's earlier unused
-ones (one live link per account); using one sets the password and ends every session.
+links of the same kind (one live officer link and one live "forgot password" link per
+account): anyone who knows a username can ask for a self-service link, and that must not
+void the link an officer just made. Using any link sets the password, ends every session
+and voids every other unused link of the account.
 """
 
 from __future__ import annotations
@@ -38,14 +41,14 @@ def token_hash(token: str) -> str:
 async def issue(
     session: AsyncSession, *, user_id: int, kind: str, created_by: str | None, lifetime: timedelta
 ) -> tuple[str, PasswordReset]:
-    """A new link for ``user_id``; the user's older unused links stop working."""
+    """A new link for ``user_id``; the user's older unused links of ``kind`` stop working."""
     # The account's row serialises links being issued at once: otherwise each would void
     # only the committed ones and several would stay live.
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
     now = datetime.now(UTC)
     await session.execute(
         update(PasswordReset)
-        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .where(PasswordReset.user_id == user_id, PasswordReset.kind == kind, PasswordReset.used_at.is_(None))
         .values(used_at=now)
     )
     token = secrets.token_urlsafe(32)
@@ -108,7 +111,13 @@ async def redeem(session: AsyncSession, *, token: str, password: str) -> User:
     if user is None or not user.is_active:
         raise ValidationFailed(INVALID, code="reset_invalid")
     user.password_hash = await hash_password_async(password)
-    row.used_at = now
+    # This link and the account's other live one (the other kind) are done: the password changed.
+    await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
     await session.flush()
     await revoke_all_tokens(session, user=user)
     return user
