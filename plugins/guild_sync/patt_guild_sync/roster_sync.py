@@ -299,6 +299,14 @@ def _member_events(character: WowCharacter, member: RosterMember, created: bool,
     return events
 
 
+def _released_name(row: WowCharacter) -> str:
+    """The name a departed row gives up when a member renames into it. WoW names have no
+    spaces, parentheses or digits, so this never meets a real name; the row id keeps two
+    released rows of one name apart."""
+    suffix = f" (left, #{row.id})"
+    return row.character_name[: NAME_MAX - len(suffix)] + suffix
+
+
 def _other_character(row: WowCharacter, member: RosterMember) -> bool:
     """The row found by name belongs to a different Blizzard character (name reused)."""
     return (
@@ -318,6 +326,7 @@ class Applied:
     held_back: list[int]  # would have been removed; waiting for an officer
     error_samples: list[str]
     hold_reason: str | None = None
+    released: list[dict[str, Any]] = field(default_factory=list)  # departed rows' names given up
 
 
 async def apply_roster(
@@ -348,6 +357,8 @@ async def apply_roster(
     touched: list[int] = []
     error_samples: list[str] = []
     written: list[tuple[RosterMember, FetchResult, WowCharacter, bool, tuple | None]] = []
+    released: list[dict[str, Any]] = []
+    in_roster = {m.blizzard_id for m in members if m.blizzard_id is not None} | unreadable_ids
     # Members known by Blizzard id go first: a renamed character frees its old name before
     # a newcomer who took that name is matched by name (else the newcomer would take over
     # the renamed character's row and unlink its owner).
@@ -377,6 +388,15 @@ async def apply_roster(
         target = (member.name.lower(), member.realm_slug)
         holder = by_identity.get(target)
         name_held = existing is not None and holder is not None and holder is not existing
+        if name_held and holder.removed_at is not None and holder.blizzard_character_id not in in_roster:
+            # Realm names are unique in WoW and the roster is current: the departed row
+            # gives its name up (keeping its links and history) so the rename applies.
+            del by_identity[target]
+            released.append({"character_id": holder.id, "name": holder.character_name})
+            holder.character_name = _released_name(holder)
+            by_identity[_identity_of(holder)] = holder
+            await session.flush()  # the name is free before the member's UPDATE takes it
+            name_held = False
         if name_held:
             # Renamed into a name another row still holds (one row per name, e.g. a character
             # that left long ago): the rename waits, everything else is applied; reported.
@@ -465,7 +485,7 @@ async def apply_roster(
         removed = await mark_removed(session, gone, events)
     counts["removed"] = len(removed)
     await recompute_for_characters(session, touched + removed)
-    return Applied(counts, events, removed, held_back, error_samples, hold_reason)
+    return Applied(counts, events, removed, held_back, error_samples, hold_reason, released)
 
 
 async def mark_removed(
@@ -573,6 +593,8 @@ async def sync_roster(
             details["pending_removal"] = held_back
         if error_samples:
             details["error_samples"] = error_samples
+        if applied.released:
+            details["released_names"] = applied.released[:MAX_ERROR_SAMPLES]
         message = applied.hold_reason
         await session.execute(
             update(SyncLog)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -23,6 +24,19 @@ async def sync(site, **kwargs):
     async with site.host.db.session() as s:
         log = await s.scalar(select(SyncLog).order_by(SyncLog.id.desc()).limit(1))
     return run, log
+
+
+async def triggered_sync_done(site, runs: int = 1) -> dict:
+    """The status once ``runs`` Blizzard runs are listed and the newest has ended. The status
+    reads the runs and the running one in two queries, so a run ending between them showed
+    up "running" in the list with nothing running: wait for the list to agree too."""
+
+    async def finished():
+        data = site.data(await site.get("/api/v1/admin/guild-sync/status"))
+        done = len(data["runs"]) >= runs and data["running"] is None
+        return data if done and data["runs"][0]["status"] != "running" else None
+
+    return await eventually(finished, timeout=30)
 
 
 async def characters(db, *, active_only=True):
@@ -261,11 +275,7 @@ async def test_trigger_refuses_non_officers_and_runs_once_for_officers(
     response = await synced_site.post(trigger, json={})
     assert response.status_code == 202, response.text
 
-    async def finished():
-        data = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
-        return data if data["runs"] and data["running"] is None else None
-
-    status = await eventually(finished, timeout=30)
+    status = await triggered_sync_done(synced_site)
     assert status["runs"][0]["status"] == "success"
     assert len(battlenet.api_requests("roster")) == 1
     assert status["runs"][0]["triggered_by"]
@@ -497,30 +507,69 @@ async def test_a_member_listed_twice_in_the_roster_syncs_once(synced_site, guild
     assert row.wow_rank_index == 1
 
 
-async def test_a_rename_into_a_departed_characters_name_still_updates_the_rest(
+async def test_a_rename_into_a_departed_characters_name_releases_that_name(
     synced_site, guild, battlenet, db, arrange
 ):
-    # A member renames into the name of a character that left long ago (its row keeps the
-    # name). The rename cannot be applied (one row per name), but the member's rank and
-    # profile must still be: they were frozen, so promotions were missed run after run.
+    # A member renames into the name of a character that left (its row kept the name). The
+    # rename was never applied, run after run. Realm names are unique in WoW, so the departed
+    # row gives the name up (marked, keeping its id, links and history) and the rename lands.
     await sync(synced_site)
     departed, member = guild.members[10], guild.members[11]
+    departed_id, departed_owner = await owned(db, arrange, departed)
     battlenet.remove_member(REALM, GUILD, departed.name)
     await sync(synced_site)
-    character_id, _owner = await owned(db, arrange, member)
+    character_id, owner = await owned(db, arrange, member)
     battlenet.characters.pop((REALM, departed.name.lower()))
     battlenet.rename(REALM, member.name, departed.name)
     member.rank = 1
     _, log = await sync(synced_site)
-    assert (log.status, log.errors, log.characters_removed) == ("partial", 1, 0)
-    assert "name held by" in log.details["error_samples"][0]
+    assert (log.status, log.errors, log.characters_removed) == ("success", 0, 0)
+    assert log.details["released_names"] == [{"character_id": departed_id, "name": departed.name}]
     async with db.session() as s:
         row = await s.get(WowCharacter, character_id)
+        old = await s.get(WowCharacter, departed_id)
+        links = dict((await s.execute(select(PlayerCharacter.character_id, PlayerCharacter.player_id))).all())
+    assert (row.character_name, row.wow_rank_index, row.removed_at) == (departed.name, 1, None)
+    assert old.character_name == f"{departed.name} (left, #{departed_id})"
+    assert old.removed_at is not None and old.blizzard_character_id == departed.blizzard_id
+    assert links[departed_id] == departed_owner.player_id and links[character_id] == owner.player_id
+    _, again = await sync(synced_site)  # settled: nothing more to release
+    assert again.status == "success" and "released_names" not in again.details
+
+
+async def test_a_name_held_by_a_character_still_in_the_guild_is_never_taken(
+    synced_site, guild, battlenet, db
+):
+    # The roster lags: it lists a departed character back under its old name while a member
+    # has already renamed into that name. The character in the roster keeps its row and name;
+    # the member's rename waits (reported) until the roster agrees.
+    await sync(synced_site)
+    departed, member = guild.members[10], guild.members[11]
+    battlenet.remove_member(REALM, GUILD, departed.name)
+    await sync(synced_site)
+    old_name = member.name
+    battlenet.characters.pop((REALM, departed.name.lower()))
+    battlenet.rename(REALM, member.name, departed.name)
+
+    def lagging(body):
+        back = json.loads(json.dumps(body["members"][0]))
+        back["character"].update(name=departed.name, id=departed.blizzard_id)
+        body["members"].append(back)
+        return body
+
+    battlenet.roster_transform = lagging
+    _, log = await sync(synced_site)
+    assert log.errors >= 1 and "released_names" not in log.details
+    assert any("name held by" in sample for sample in log.details["error_samples"])
+    async with db.session() as s:
         old = await s.scalar(
             select(WowCharacter).where(WowCharacter.blizzard_character_id == departed.blizzard_id)
         )
-    assert row.wow_rank_index == 1 and row.removed_at is None
-    assert old.removed_at is not None  # the departed character stays departed
+        renamed = await s.scalar(
+            select(WowCharacter).where(WowCharacter.blizzard_character_id == member.blizzard_id)
+        )
+    assert (old.character_name, old.removed_at) == (departed.name, None)
+    assert renamed.character_name == old_name  # the rename waits
 
 
 async def test_an_oversized_name_in_the_roster_fails_one_entry_not_the_sync(
@@ -566,11 +615,7 @@ async def test_a_run_whose_process_died_stops_blocking_triggers(
     response = await synced_site.post("/api/v1/admin/guild-sync/sync", json={})
     assert response.status_code == 202, response.text
 
-    async def finished():
-        data = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
-        return data if len(data["runs"]) == 2 and data["running"] is None else None
-
-    status = await eventually(finished, timeout=30)
+    status = await triggered_sync_done(synced_site, runs=2)
     assert [(r["id"], r["status"]) for r in status["runs"]][1] == (dead, "failed")
     assert status["runs"][0]["status"] == "success"
 
@@ -641,11 +686,7 @@ async def test_deleting_a_member_anonymises_the_sync_runs_they_started_or_decide
     await log_in(synced_site, leaver)
     assert (await synced_site.post("/api/v1/admin/guild-sync/sync", json={})).status_code == 202
 
-    async def finished():
-        data = synced_site.data(await synced_site.get("/api/v1/admin/guild-sync/status"))
-        return data if data["runs"] and data["running"] is None else None
-
-    await eventually(finished, timeout=30)
+    await triggered_sync_done(synced_site)
     for member in guild.members[:5]:  # 25 %: the guard holds the removal for an officer
         battlenet.remove_member(REALM, GUILD, member.name)
     _, held = await sync(synced_site)
