@@ -41,15 +41,24 @@ class Members:
         async with self.db.session() as s:
             player = await create_player(s, display_name=name or f"Voter {n}")
             if rank is not None:
-                await set_rank_override(
-                    s, player.id, await s.scalar(select(GuildRank.id).where(GuildRank.name == rank))
-                )
+                await self._set_rank(s, player.id, rank)
             invite = await create_invite(s, player_id=player.id)
             user = await register_with_invite(
                 s, code=invite.code, username=f"voter{n}", password="long enough pw 1"
             )
             token = token_for_user(user, secret=TEST_SECRET, expires_minutes=60)
             return Voter(player.id, user.id, token, f"voter{n}")
+
+    @staticmethod
+    async def _set_rank(session, player_id: int, rank: str) -> None:
+        await set_rank_override(
+            session, player_id, await session.scalar(select(GuildRank.id).where(GuildRank.name == rank))
+        )
+
+    async def set_rank(self, player_id: int, rank: str) -> None:
+        """An officer's override: promotes or demotes the member at once."""
+        async with self.db.session() as s:
+            await self._set_rank(s, player_id, rank)
 
     async def rankless_player(self) -> int:
         async with self.db.session() as s:

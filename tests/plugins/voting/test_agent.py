@@ -14,8 +14,6 @@ from patt_voting.models import Campaign, ContestAgentLog
 from sv_common import notify
 from sv_common.discord.client import discord_rest_client
 from sv_common.discord.config import update_discord_config
-from sv_common.identity.models import GuildRank
-from sv_common.identity.ranks import set_rank_override
 from sv_common.notify.models import NotificationOutbox
 from sv_common.notify.sender import DiscordSender
 
@@ -130,16 +128,11 @@ async def test_members_demoted_after_launch_do_not_keep_all_voted_out_of_reach(
     await agent_pass(api, db)
     assert await events(db, campaign["id"]) == ["campaign_launch", "first_vote", "milestone_25"]
 
-    async def demote(voter):
-        async with db.session() as s:
-            initiate = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Initiate"))
-            await set_rank_override(s, voter.player_id, initiate)
-
-    await demote(group[1])  # 2 of the 4 who may still vote or did: half-way
+    await members.set_rank(group[1].player_id, "Initiate")  # 2 of the 4 who may still vote or did: half-way
     await agent_pass(api, db)
     assert "2 of 4 have voted" in (await posts(db))[-1]
     for voter in group[2:]:
-        await demote(voter)
+        await members.set_rank(voter.player_id, "Initiate")
     await agent_pass(api, db)
     assert await events(db, campaign["id"]) == [
         "campaign_launch",

@@ -6,7 +6,6 @@ from sqlalchemy import select, text, update
 
 from patt_voting import campaigns
 from sv_common.identity.models import GuildRank, Player
-from sv_common.identity.ranks import set_rank_override
 
 
 async def test_draft_to_archived_with_every_refusal(api, officer, members, cast):
@@ -186,10 +185,9 @@ async def test_voters_demoted_or_gone_since_launch_are_not_waited_for(api, offic
     campaign = await officer.campaign(min_rank_to_vote=2)  # 5 eligible with the officer
     for voter in (officer.voter, stays, votes_then_demoted):
         await cast(voter, campaign, ["Alder"], expect=201)
+    for voter in (demoted, votes_then_demoted):
+        await members.set_rank(voter.player_id, "Initiate")
     async with db.session() as s:
-        for voter in (demoted, votes_then_demoted):
-            initiate = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Initiate"))
-            await set_rank_override(s, voter.player_id, initiate)
         assert (await campaigns.due_transitions(s))["closed"] == 0  # one voter may still vote
     assert (await cast(demoted, campaign, ["Birch"])).status_code == 403
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
@@ -218,9 +216,8 @@ async def test_no_early_close_without_a_ballot_when_every_eligible_voter_was_dem
 ):
     leader = await members.add("Guild Leader")
     campaign = await officer.campaign(min_rank_to_vote=5)  # only the guild leader is eligible
+    await members.set_rank(leader.player_id, "Member")
     async with db.session() as s:
-        member = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
-        await set_rank_override(s, leader.player_id, member)
         assert (await campaigns.due_transitions(s))["closed"] == 0
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert (stats["total_eligible"], stats["cannot_vote"], stats["all_voted"]) == (1, 1, False)
