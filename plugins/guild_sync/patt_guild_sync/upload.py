@@ -46,7 +46,11 @@ class UploadReport:
     results: list[dict[str, Any]]
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     log_id: int | None = None
-    stale: bool = False  # older than an export already applied: notes were kept
+    stale_fields: tuple[str, ...] = ()  # a newer export applied already carried these: kept
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.stale_fields)
 
     def count(self, result: str) -> int:
         return sum(1 for r in self.results if r["result"] == result)
@@ -55,6 +59,7 @@ class UploadReport:
         return {
             "status": "processed",
             "stale": self.stale,
+            "stale_fields": list(self.stale_fields),
             "characters_received": self.received,
             "updated": self.count("updated"),
             "unchanged": self.count("unchanged"),
@@ -151,13 +156,29 @@ def export_anchor(envelope: UploadEnvelope, received_at: datetime) -> datetime:
     return export_time_of(envelope, received_at) or received_at
 
 
-async def _newest_export_time(session: AsyncSession) -> datetime | None:
-    """The latest export time an applied upload declared (uploads without one are not compared)."""
+def carried_fields(entries: list[UploadCharacter]) -> list[str]:
+    """The note fields this export carries: some entry has a non-empty value. An uploader
+    who cannot read officer notes sends none (absent or empty), and that must not make an
+    older export's officer notes look outdated."""
+    return [column for column in NOTE_FIELDS if any(getattr(e, column) for e in entries)]
+
+
+async def _newest_export_times(session: AsyncSession) -> dict[str, datetime]:
+    """Per note field, the latest export time of an applied upload that carried it (uploads
+    without an export time are not compared; rows from before ``note_fields`` carried both)."""
     declared = SyncLog.details["export_time"].astext
-    newest = await session.scalar(
-        select(func.max(declared)).where(SyncLog.source == SOURCE_ADDON, declared.is_not(None))
-    )
-    return datetime.fromisoformat(newest) if newest else None
+    fields = SyncLog.details["note_fields"]
+    row = (
+        await session.execute(
+            select(
+                *(
+                    func.max(declared).filter(fields.is_(None) | fields.has_key(column))
+                    for column in NOTE_FIELDS
+                )
+            ).where(SyncLog.source == SOURCE_ADDON, declared.is_not(None))
+        )
+    ).one()
+    return {column: datetime.fromisoformat(v) for column, v in zip(NOTE_FIELDS, row, strict=True) if v}
 
 
 def last_seen(entry: UploadCharacter, anchor: datetime) -> tuple[datetime, timedelta] | None:
@@ -213,14 +234,16 @@ async def apply_upload(
     export_time = export_time_of(envelope, received_at)
     anchor = export_time or received_at
     # An export older than one already applied (another officer's stale file) must not put
-    # old notes back; its last-seen times still merge (they only ever move forward).
-    newest = await _newest_export_time(session) if export_time is not None else None
-    stale = newest is not None and export_time < newest
+    # old notes back, field by field: only those the newer export carried are kept. Its
+    # last-seen times still merge (they only ever move forward).
+    carried = carried_fields(entries)
+    newest = await _newest_export_times(session) if export_time is not None else {}
+    stale = tuple(c for c in NOTE_FIELDS if c in newest and export_time < newest[c])
     realms = await _realm_names(session)
     active = (await session.scalars(select(WowCharacter).where(WowCharacter.removed_at.is_(None)))).all()
     # Keyed on realm_key: the game spells "Area 52" as "Area52" in "Name-Realm".
     by_identity = {(c.character_name.lower(), realm_key(c.realm_slug)): c for c in active}
-    report = UploadReport(received=len(entries), results=[], stale=stale)
+    report = UploadReport(received=len(entries), results=[], stale_fields=stale)
     for index, entry in enumerate(entries):
         realm = (entry.realm or "").strip()
         slug = realms.get(realm.lower()) or slugify(realm) or (default_realm or "")
@@ -233,7 +256,7 @@ async def apply_upload(
         changed = []
         for column in NOTE_FIELDS:
             new = getattr(entry, column)
-            if new is None or stale:
+            if new is None or column in stale:
                 continue  # not sent (or older than what we have): keep what we have
             old = getattr(character, column)
             if (old or "") != new:
@@ -283,7 +306,9 @@ async def apply_upload(
             "not_found": report.count("not_found"),
             # ISO in UTC (one offset): max() over the text orders them by time.
             "export_time": export_time.astimezone(UTC).isoformat() if export_time else None,
-            "stale": stale,
+            "stale": report.stale,
+            "stale_fields": list(stale),
+            "note_fields": carried,  # what a later, older export is compared against
         },
     )
     session.add(log_row)

@@ -423,6 +423,48 @@ async def test_an_older_export_does_not_overwrite_newer_notes(site, arrange, key
     assert (await notes(db, "Notey"))[0] == "later"
 
 
+async def test_an_older_export_still_brings_the_fields_the_newer_one_lacked(site, arrange, key, db, recorder):
+    # The newer export came from an officer whose companion cannot read officer notes (all
+    # empty). The older one, from an officer who can, was skipped whole as stale: its officer
+    # notes never arrived. Only the fields the newer export carried are kept now.
+    await arrange.character("Notey", realm_name="Test Realm", guild_note="before")
+    await arrange.character("Quiet", realm_name="Test Realm")
+    today = int(datetime.now(UTC).timestamp()) - 3600
+    yesterday = today - 86_400
+    newer = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(entry("Notey", guild_note="today"), entry("Quiet", guild_note="q"), exportTime=today),
+    )
+    older = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(
+            entry("Notey", guild_note="yesterday", officer_note="trial until May"),
+            entry("Quiet", guild_note="q-old"),
+            exportTime=yesterday,
+        ),
+    )
+    assert newer.status_code == older.status_code == 200, older.text
+    assert (await notes(db, "Notey"))[:2] == ("today", "trial until May")
+    data = site.data(older)
+    assert data["stale"] is True and data["stale_fields"] == ["guild_note"]
+    assert data["results"][0]["changed"] == ["officer_note"]
+    assert (await notes(db, "Quiet"))[:2] == ("q", None)
+    # Now officer notes of that time are applied: an export older still keeps off both.
+    oldest = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(entry("Notey", guild_note="old", officer_note="old"), exportTime=yesterday - 60),
+    )
+    assert site.data(oldest)["stale_fields"] == ["guild_note", "officer_note"]
+    assert (await notes(db, "Notey"))[:2] == ("today", "trial until May")
+    officer_events = [
+        e["new"] for e in recorder.named("character.note_changed") if e["field"] == "officer_note"
+    ]
+    assert officer_events == ["trial until May"]
+
+
 async def test_a_deleted_players_keys_stop_working_and_go(site, arrange, db, log_in):
     # Deleting a player set its keys' owner to NULL (ondelete SET NULL), and a key without
     # an owner is an operator key that works regardless of rank: a deleted officer's key
