@@ -256,8 +256,10 @@ async def apply_upload(
         changed = []
         for column in NOTE_FIELDS:
             new = getattr(entry, column)
-            if new is None or column in stale:
-                continue  # not sent (or older than what we have): keep what we have
+            if new is None or column in stale or column not in carried:
+                # Not sent, older than what we have, or a field this export does not carry
+                # (all empty: its uploader could not read it): keep what we have.
+                continue
             old = getattr(character, column)
             if (old or "") != new:
                 setattr(character, column, new)

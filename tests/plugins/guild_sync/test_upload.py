@@ -465,6 +465,26 @@ async def test_an_older_export_still_brings_the_fields_the_newer_one_lacked(site
     assert officer_events == ["trial until May"]
 
 
+async def test_an_export_without_officer_notes_does_not_wipe_them(site, arrange, key, db, recorder):
+    # A companion that cannot read officer notes sends them all empty: that export cleared
+    # every officer note in the guild (and announced each as changed to "").
+    await arrange.character("Notey", realm_name="Test Realm", officer_note="trial until May")
+    await arrange.character("Quiet", realm_name="Test Realm", officer_note="alt of Notey")
+    response = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(entry("Notey", guild_note="hi"), entry("Quiet", guild_note="hey")),
+    )
+    assert response.status_code == 200
+    assert (await notes(db, "Notey"))[:2] == ("hi", "trial until May")
+    assert (await notes(db, "Quiet"))[:2] == ("hey", "alt of Notey")
+    assert [e["field"] for e in recorder.named("character.note_changed")] == ["guild_note", "guild_note"]
+    # An export that carries officer notes still clears one that was removed in game.
+    cleared = body(entry("Notey", officer_note=""), entry("Quiet", officer_note="main: Notey"))
+    assert (await site.post(UPLOAD, headers={"X-API-Key": key}, json=cleared)).status_code == 200
+    assert [(await notes(db, n))[1] for n in ("Notey", "Quiet")] == ["", "main: Notey"]
+
+
 async def test_a_deleted_players_keys_stop_working_and_go(site, arrange, db, log_in):
     # Deleting a player set its keys' owner to NULL (ondelete SET NULL), and a key without
     # an owner is an operator key that works regardless of rank: a deleted officer's key
