@@ -70,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
     file or ``-o``) is kept. pytest offers no public way to give another plugin's ini option
     a new default, hence the two private attributes, probed defensively.
     """
+    _lower_bcrypt_cost()
     configured = getattr(config, "_inicfg", None)
     cache = getattr(config, "_inicache", None)
     if configured is None or cache is None:  # pragma: no cover - a pytest without them
@@ -79,6 +80,15 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, value in ASYNCIO_DEFAULTS.items():
         if name not in configured:
             cache[name] = value
+
+
+def _lower_bcrypt_cost() -> None:
+    """Passwords hashed in tests use bcrypt's minimum cost (``PATT_TEST_BCRYPT_ROUNDS``, default
+    4): about a millisecond per hash or login instead of a quarter of a second. Servers started as
+    subprocesses keep the real cost, and the real cost is tested on its own."""
+    from sv_common.auth.passwords import set_test_rounds
+
+    set_test_rounds(int(os.environ.get("PATT_TEST_BCRYPT_ROUNDS", "4")))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -15,9 +15,24 @@ import bcrypt
 from sv_common.auth.weak_passwords import weakness
 from sv_common.errors import ValidationFailed
 
-BCRYPT_ROUNDS = 12
+BCRYPT_ROUNDS = 12  # the cost of real passwords
+_cost = {"rounds": BCRYPT_ROUNDS}
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt's input limit
+
+
+def default_rounds() -> int:
+    """The cost new hashes get: ``BCRYPT_ROUNDS`` unless a test suite lowered it."""
+    return _cost["rounds"]
+
+
+def set_test_rounds(rounds: int) -> None:
+    """Lower the default cost for a test suite: at 4 (bcrypt's minimum) a hash takes about a
+    millisecond instead of a quarter of a second, and tests create and log in many members.
+    patt-host's pytest plugin does this; nothing outside tests may call it."""
+    if not 4 <= rounds <= BCRYPT_ROUNDS:
+        raise ValueError(f"bcrypt rounds for tests must be 4..{BCRYPT_ROUNDS}")
+    _cost["rounds"] = rounds
 
 
 def check_password_policy(pw: str, *, username: str | None = None) -> None:
@@ -35,8 +50,9 @@ def check_password_policy(pw: str, *, username: str | None = None) -> None:
         raise ValidationFailed(reason, code="weak_password")
 
 
-def hash_password(pw: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+def hash_password(pw: str, *, rounds: int | None = None) -> str:
     """A bcrypt hash of ``pw`` (salted, ``$2b$`` format). Refuses passwords bcrypt would truncate."""
+    rounds = default_rounds() if rounds is None else rounds
     encoded = pw.encode("utf-8")
     if len(encoded) > MAX_PASSWORD_BYTES:
         raise ValidationFailed(f"That password is too long (at most {MAX_PASSWORD_BYTES} bytes).")
@@ -55,8 +71,9 @@ def verify_password(pw: str, hashed: str) -> bool:
         return False
 
 
-def needs_rehash(hashed: str, *, rounds: int = BCRYPT_ROUNDS) -> bool:
+def needs_rehash(hashed: str, *, rounds: int | None = None) -> bool:
     """True when ``hashed`` was made with a lower cost than ``rounds`` (so it should be upgraded at login)."""
+    rounds = default_rounds() if rounds is None else rounds
     try:
         _, scheme, cost, _ = hashed.split("$", 3)
         return scheme not in {"2a", "2b", "2y"} or int(cost) < rounds
@@ -64,7 +81,7 @@ def needs_rehash(hashed: str, *, rounds: int = BCRYPT_ROUNDS) -> bool:
         return True
 
 
-async def hash_password_async(pw: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+async def hash_password_async(pw: str, *, rounds: int | None = None) -> str:
     """``hash_password`` in a worker thread, so the event loop is not blocked."""
     return await asyncio.to_thread(hash_password, pw, rounds=rounds)
 

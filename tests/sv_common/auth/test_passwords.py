@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import bcrypt
 import pytest
@@ -10,9 +12,11 @@ import pytest
 from sv_common.auth.passwords import (
     BCRYPT_ROUNDS,
     check_password_policy,
+    default_rounds,
     hash_password,
     hash_password_async,
     needs_rehash,
+    set_test_rounds,
     verify_password,
     verify_password_async,
 )
@@ -20,7 +24,7 @@ from sv_common.errors import ValidationFailed
 
 
 def test_hash_and_verify_round_trip():
-    hashed = hash_password("correct horse battery")
+    hashed = hash_password("correct horse battery", rounds=BCRYPT_ROUNDS)
     assert hashed.startswith(f"$2b${BCRYPT_ROUNDS:02d}$")
     assert verify_password("correct horse battery", hashed)
     assert not verify_password("correct horse batterY", hashed)
@@ -77,10 +81,21 @@ def test_policy_refuses(pw, fragment):
 
 
 def test_needs_rehash_detects_weaker_cost():
-    assert needs_rehash(hash_password("password1", rounds=4))
+    assert needs_rehash(hash_password("password1", rounds=4), rounds=BCRYPT_ROUNDS)
     assert not needs_rehash(hash_password("password1", rounds=4), rounds=4)
     assert needs_rehash("garbage")
-    assert not needs_rehash(bcrypt.hashpw(b"x", bcrypt.gensalt(BCRYPT_ROUNDS)).decode())
+    assert not needs_rehash(bcrypt.hashpw(b"x", bcrypt.gensalt(BCRYPT_ROUNDS)).decode(), rounds=BCRYPT_ROUNDS)
+
+
+def test_real_passwords_get_cost_12_and_tests_the_minimum():
+    """The harness lowers the cost for tests only: a process without it hashes at 12."""
+    assert BCRYPT_ROUNDS == 12 and default_rounds() == 4
+    assert hash_password("quick test password").startswith("$2b$04$")
+    code = "from sv_common.auth.passwords import hash_password; print(hash_password('a real password')[:7])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "$2b$12$"
+    with pytest.raises(ValueError):
+        set_test_rounds(3)
 
 
 async def test_async_wrappers_do_not_block_the_event_loop():
@@ -95,7 +110,7 @@ async def test_async_wrappers_do_not_block_the_event_loop():
 
     task = asyncio.create_task(ticker())
     await asyncio.sleep(0)
-    hashed = await hash_password_async("non-blocking-pw")
+    hashed = await hash_password_async("non-blocking-pw", rounds=BCRYPT_ROUNDS)
     ok = await verify_password_async("non-blocking-pw", hashed)
     stop.set()
     await task
