@@ -79,6 +79,15 @@ class HostAPI(Protocol):
         """The validated settings object of plugin ``name`` (its ``settings_model``), or None."""
         ...
 
+    def plugin_state(self, name: str) -> Any:
+        """Plugin ``name``'s state, built by its manifest's ``state_factory(host, settings)`` on
+        first use while the host is open and dropped when it closes (routes: ``plugin_state``)."""
+        ...
+
+    async def site_settings(self) -> dict[str, Any]:
+        """The officer-edited site settings (``Site.settings``): stored values, else defaults."""
+        ...
+
     async def emit(self, name: str, **data: Any) -> Event:
         """Deliver a domain event to every plugin's ``handle_event``; failures are logged, not raised."""
         ...

@@ -66,6 +66,7 @@ class Host:
         # Always present: runs manual triggers in-process; its cron loop starts only in `serve`.
         self.scheduler = InProcessScheduler(self)
         self.embedded_pg = None
+        self._plugin_states: dict[str, Any] = {}
         # Component states shown by /api/health and the admin pages.
         self.status: dict[str, str] = {"bot": "off", "scheduler": "off"}
 
@@ -83,6 +84,20 @@ class Host:
 
     def plugin_settings(self, name: str) -> Any:
         return self.manager.by_name[name].settings
+
+    def plugin_state(self, name: str) -> Any:
+        """The state of plugin ``name``: built by its manifest's ``state_factory(host, settings)``
+        on first use while the host is open, then kept until the host closes (Redis and the
+        database are known by then, so limiters and caches are built against them)."""
+        if name in self._plugin_states:
+            return self._plugin_states[name]
+        plugin = self.manager.by_name[name]
+        if plugin.state_factory is None:
+            raise LookupError(f"plugin {name!r} declares no state_factory")
+        if not self.is_open:
+            raise HostNotOpenError(f"plugin {name!r}'s state exists only while the host is open")
+        state = self._plugin_states[name] = plugin.state_factory(self, plugin.settings)
+        return state
 
     @property
     def officer_level(self) -> int:
@@ -185,6 +200,7 @@ class Host:
             await self.close()
 
     async def close(self) -> None:
+        self._plugin_states.clear()
         if self.redis is not None:
             await self.redis.aclose()
             self.redis = None

@@ -77,6 +77,9 @@ class LoadedPlugin:
     distribution: str = ""
     package_dir: Path | None = None
     settings: Any = None
+    #: The manifest's ``state_factory(host, settings)``: the plugin's per-host state (rate
+    #: limiters, caches), built and owned by the host (``host.plugin_state(name)``).
+    state_factory: Any = None
     hooks: list[str] = field(default_factory=list)
 
     def _sub(self, folder: str) -> Path | None:
@@ -310,6 +313,11 @@ class PluginManager:
             version=version or str(getattr(obj, "version", "")),
             package_dir=_package_dir(obj),
         )
+        state_factory = getattr(obj, "state_factory", None)
+        if state_factory is not None and not callable(state_factory):
+            problems.add(name, "state_factory must be callable as state_factory(host, settings)")
+        else:
+            lp.state_factory = state_factory
         settings_model = getattr(obj, "settings_model", None)
         if settings_model is not None:
             try:

@@ -16,20 +16,28 @@ lint step enforces it.
   ``human_time(dt, "absolute"|"relative")`` for a ``<time>`` shown in the viewer's zone (also
   the ``human_time`` template filter).
 - Who is asking (``Annotated`` dependencies): ``ActorDep`` (actor or None), ``LoggedIn``,
-  ``Officer``, ``HostDep``; and the dependency functions ``current_actor``,
-  ``require_actor``, ``require_officer``, ``require_rank(level)`` for ``dependencies=[...]``.
+  ``Member`` (logged in and linked to a player), ``Officer``, ``HostDep``; and the dependency
+  functions ``current_actor``, ``require_actor``, ``require_member``, ``require_officer``,
+  ``require_rank(level)`` for ``dependencies=[...]``.
+- What the host owns for you: ``SessionDep`` (the request's database session, committed when
+  the route returns, rolled back when it raises), ``SiteSettingsDep`` (officer-edited site
+  settings), ``plugin_state("<plugin>")`` (the plugin's state object built by its manifest's
+  ``state_factory``; alias it: ``StateDep = Annotated[MyState, Depends(plugin_state("me"))]``).
 """
 
 from patt_host.web.auth import (
     ActorDep,
     HostDep,
     LoggedIn,
+    Member,
     Officer,
     current_actor,
     require_actor,
+    require_member,
     require_officer,
     require_rank,
 )
+from patt_host.web.deps import SessionDep, SiteSettingsDep, db_session, plugin_state
 from patt_host.web.envelope import error, error_body, ok
 from patt_host.web.limits import body_limit
 from patt_host.web.templates import (
@@ -45,17 +53,23 @@ __all__ = [
     "ActorDep",
     "HostDep",
     "LoggedIn",
+    "Member",
     "Officer",
+    "SessionDep",
+    "SiteSettingsDep",
     "body_limit",
     "csrf_token_for",
     "current_actor",
+    "db_session",
     "error",
     "error_body",
     "human_time",
     "ok",
+    "plugin_state",
     "render",
     "render_fragment",
     "require_actor",
+    "require_member",
     "require_officer",
     "require_rank",
     "rotate_csrf",

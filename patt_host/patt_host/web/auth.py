@@ -45,6 +45,13 @@ def require_rank(level: int):
     return dependency
 
 
+async def require_member(actor: Annotated[Actor, Depends(require_actor)]) -> Actor:
+    """A logged-in actor linked to a player (a guild member's account, not a bare key)."""
+    if actor.player_id is None:
+        raise Forbidden("Your account is not linked to a guild member.")
+    return actor
+
+
 async def require_officer(request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> Actor:
     if actor.rank_level < request.app.state.host.officer_level:
         raise Forbidden("Officers only.")
@@ -54,4 +61,5 @@ async def require_officer(request: Request, actor: Annotated[Actor, Depends(requ
 HostDep = Annotated[HostAPI, Depends(get_host)]
 ActorDep = Annotated[Actor | None, Depends(current_actor)]
 LoggedIn = Annotated[Actor, Depends(require_actor)]
+Member = Annotated[Actor, Depends(require_member)]
 Officer = Annotated[Actor, Depends(require_officer)]
