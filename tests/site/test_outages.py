@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from patt_host.testing.outages import PausableProxy, PrivateRedis
 from patt_host.testing.waiting import eventually
@@ -21,9 +20,7 @@ def private_redis():
 
 @pytest.fixture
 async def pg_proxy(clean_database):
-    url = make_url(clean_database.url)
-    proxy = await PausableProxy(url.host or "127.0.0.1", url.port or 5432).open()
-    proxy.url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy = await PausableProxy.for_database(clean_database.url).open()
     yield proxy
     proxy.resume()
     await proxy.close()

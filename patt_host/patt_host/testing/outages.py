@@ -2,9 +2,11 @@
 
 - ``PrivateRedis``: a redis-server of our own on a free loopback port; ``pause()`` freezes it
   (SIGSTOP: connections stay open, nothing answers), ``resume()``, ``stop()`` / ``start()``.
-- ``PausableProxy``: a TCP proxy in front of any server (PostgreSQL); ``pause()`` stalls
-  every byte in both directions, ``resume()`` lets them flow, ``close()`` refuses new
-  connections and cuts the open ones (the server looks down), ``open()`` brings it back.
+- ``PausableProxy``: a TCP proxy in front of any server (PostgreSQL), reached by TCP or by a
+  Unix socket (the embedded PostgreSQL listens on a socket only); ``pause()`` stalls every
+  byte in both directions, ``resume()`` lets them flow, ``close()`` refuses new connections
+  and cuts the open ones (the server looks down), ``open()`` brings it back.
+  ``PausableProxy.for_database(url)`` builds one for a PostgreSQL URL and sets ``.url``.
 
 Use them to prove timeouts and degradation: point the app at ``.url`` instead of the real
 service. Never pause or stop a service someone else uses.
@@ -79,15 +81,42 @@ class PrivateRedis:
 
 
 class PausableProxy:
-    """A loopback TCP proxy to ``target_host:target_port`` (see the module docstring)."""
+    """A loopback TCP proxy to ``target_host:target_port``, or to the Unix socket ``unix_socket``
+    (see the module docstring)."""
 
-    def __init__(self, target_host: str, target_port: int):
+    def __init__(
+        self, target_host: str = "127.0.0.1", target_port: int = 0, *, unix_socket: str | None = None
+    ):
         self.target = (target_host, target_port)
+        self.unix_socket = unix_socket
         self.port = free_port()
+        self.url: str | None = None
         self._server: asyncio.base_events.Server | None = None
         self._flowing = asyncio.Event()
         self._flowing.set()
         self._writers: set[asyncio.StreamWriter] = set()
+
+    @classmethod
+    def for_database(cls, url: str) -> PausableProxy:
+        """A proxy in front of the PostgreSQL server of ``url``; ``.url`` reaches it through the proxy.
+
+        A socket URL (``?host=/socket/dir``, as the embedded server gives) is proxied from its
+        socket file ``<dir>/.s.PGSQL.<port>``; the proxy's URL drops that query so clients use TCP.
+        """
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        socket_dir = parsed.query.get("host")
+        if isinstance(socket_dir, tuple):
+            socket_dir = socket_dir[0]
+        if socket_dir and socket_dir.startswith("/"):
+            proxy = cls(unix_socket=f"{socket_dir}/.s.PGSQL.{parsed.port or 5432}")
+        else:
+            proxy = cls(parsed.host or "127.0.0.1", parsed.port or 5432)
+        query = {k: v for k, v in parsed.query.items() if k != "host"}
+        through = parsed.set(host="127.0.0.1", port=proxy.port, query=query)
+        proxy.url = through.render_as_string(hide_password=False)
+        return proxy
 
     async def open(self) -> PausableProxy:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -110,7 +139,10 @@ class PausableProxy:
 
     async def _handle(self, client_reader, client_writer) -> None:
         try:
-            server_reader, server_writer = await asyncio.open_connection(*self.target)
+            if self.unix_socket is not None:
+                server_reader, server_writer = await asyncio.open_unix_connection(self.unix_socket)
+            else:
+                server_reader, server_writer = await asyncio.open_connection(*self.target)
         except OSError:
             client_writer.close()
             return
