@@ -21,6 +21,7 @@ from patt_host.types import (  # noqa: E402
     MenuLink,
     Permission,
     SiteSetting,
+    standalone,
 )
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "Site",
     "SiteSetting",
     "hookimpl",
+    "standalone",
 ]

@@ -87,8 +87,11 @@ def _leaf_commands(command: click.Command) -> Iterator[click.Command]:
 
 
 def _hosted(host: Host, callback: Callable[..., Any]) -> Callable[..., Any]:
-    """A plugin command callback run inside the host's lifecycle; ``async def`` ones are awaited."""
-    if getattr(callback, "__patt_hosted__", False):
+    """A plugin command callback run inside the host's lifecycle; ``async def`` ones are awaited.
+    Callbacks marked ``@patt_host.standalone`` run as they are: no database, no startup hooks."""
+    from patt_host.types import STANDALONE_ATTRIBUTE
+
+    if getattr(callback, "__patt_hosted__", False) or getattr(callback, STANDALONE_ATTRIBUTE, False):
         return callback
 
     @functools.wraps(callback)

@@ -97,3 +97,15 @@ class DashboardItem:
     severity: str = "info"
     detail: str = ""
     order: int = 100
+
+
+STANDALONE_ATTRIBUTE = "__patt_standalone__"
+
+
+def standalone(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a plugin CLI command that needs no host: ``patt`` runs it as it is, without opening
+    the database (no embedded PostgreSQL is started), Redis or the ``startup`` hooks. For
+    commands that work on files alone, e.g. ``patt voting tally FILE``. Put it below
+    ``@group.command(...)``'s other decorators, directly on the function."""
+    setattr(callback, STANDALONE_ATTRIBUTE, True)
+    return callback

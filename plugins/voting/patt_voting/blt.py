@@ -8,6 +8,8 @@
     3 1 3 4 0           weight, then candidate numbers (1-based) best first, then 0
     (b7) 1 2 0          an optional ballot id in parentheses is ignored
     2 1 - 3 0           "-" is a skipped rank: the ranks below move up
+    1 5=6 2 0           "=" joins candidates marked at one rank (an overvote)
+    1 -=- 3 0           an overvote whose candidates the file does not name
     0                   end of ballots
     "Adam"              one quoted name per candidate, in order
     "Basil"
@@ -15,8 +17,9 @@
     "Donald"
     "Title"             the election's title
 
-Equal rankings (``2=3``) cannot be expressed by our ballots and are refused with the line
-number. Names may contain ``\\"`` and ``\\\\`` escapes (written by :func:`write_blt`), so
+Equal rankings (``2=3``, an overvote in published election files) are kept as groups on
+``Election.tied_ballots``; how they count is the caller's choice (``resolve_equal_rankings``
+in :mod:`patt_voting.counting`: exhaust, skip or split). Names may contain ``\\"`` and ``\\\\`` escapes (written by :func:`write_blt`), so
 export -> import is lossless.
 """
 
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from patt_voting.counting import Election
+from patt_voting.counting import Election, Groups
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
@@ -80,6 +83,7 @@ def parse_blt(text: str) -> Election:
 
     withdrawn: set[int] = set()
     ballots: list[tuple[tuple[int, ...], int]] = []
+    tied: list[tuple[Groups, int]] = []
     ended = False
     for line_no, line in it:
         if line.startswith('"'):
@@ -89,7 +93,14 @@ def parse_blt(text: str) -> Election:
             tokens = tokens[1:]
             if not tokens:
                 raise BLTError(f"line {line_no}: a ballot id without a ballot")
-        if not ballots and tokens and tokens[0].startswith("-") and tokens[0] != "-":
+        if (
+            not ballots
+            and not tied
+            and tokens
+            and tokens[0].startswith("-")
+            and "=" not in tokens[0]
+            and tokens[0] != "-"
+        ):
             for token in tokens:
                 number = -_int(token, line_no, "a withdrawn candidate")
                 if not 1 <= number <= n:
@@ -102,19 +113,29 @@ def parse_blt(text: str) -> Election:
         weight = _int(tokens[0], line_no, "a ballot weight")
         if weight < 0 or tokens[-1] != "0":
             raise BLTError(f"line {line_no}: a ballot is '<weight> <candidates...> 0'")
-        ranking: list[int] = []
+        groups: list[tuple[int, ...]] = []
+        seen: set[int] = set()
         for token in tokens[1:-1]:
             if token == "-":
                 continue
-            if "=" in token:
-                raise BLTError(f"line {line_no}: equal rankings ({token}) are not supported")
-            number = _int(token, line_no, "a candidate number")
-            if not 1 <= number <= n:
-                raise BLTError(f"line {line_no}: candidate {number} is not between 1 and {n}")
-            if number - 1 in ranking:
-                raise BLTError(f"line {line_no}: candidate {number} is ranked twice")
-            ranking.append(number - 1)
-        ballots.append((tuple(ranking), weight))
+            group: list[int] = []
+            for part in token.split("="):
+                if part == "-":
+                    continue  # a mark the file does not name
+                number = _int(part, line_no, "a candidate number")
+                if not 1 <= number <= n:
+                    raise BLTError(f"line {line_no}: candidate {number} is not between 1 and {n}")
+                if number - 1 in seen:
+                    raise BLTError(f"line {line_no}: candidate {number} is ranked twice")
+                seen.add(number - 1)
+                group.append(number - 1)
+            if "=" in token and "-" in token.split("="):
+                group = []  # an overvote with unnamed marks: who was marked is unknown
+            groups.append(tuple(group))
+        if all(len(g) == 1 for g in groups):
+            ballots.append((tuple(g[0] for g in groups), weight))
+        else:
+            tied.append((tuple(groups), weight))
     if not ended:
         raise BLTError("the ballots must end with a line holding only 0")
 
@@ -129,6 +150,7 @@ def parse_blt(text: str) -> Election:
         title=title,
         withdrawn=frozenset(withdrawn),
         seats=seats,
+        tied_ballots=tied,
     )
 
 

@@ -7,13 +7,16 @@ from pathlib import Path
 
 import click
 
+from patt_host import standalone
 from patt_voting.blt import BLTError, parse_blt
-from patt_voting.counting import METHODS, Tally, tally
+from patt_voting.counting import EQUAL_RANKINGS, METHODS, Tally, tally
 
 
-def _print_tally(result: Tally) -> None:
+def _print_tally(result: Tally, equal_rankings: str, overvotes: int) -> None:
     data = result.to_dict()
     click.echo(f"{data['title'] or 'Election'}: {data['total_ballots']} ballots, method {data['method']}")
+    if overvotes:
+        click.echo(f"  {overvotes} ballots with equal rankings, counted by the rule '{equal_rankings}'")
     for round_ in data["rounds"]:
         counts = ", ".join(f"{name} {votes}" for name, votes in round_["counts"].items())
         line = f"  round {round_['round']}: {counts}"
@@ -43,17 +46,28 @@ def build_cli() -> click.Group:
     @click.argument("blt_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--method", type=click.Choice(METHODS), default="instant_runoff", show_default=True)
     @click.option("--picks", type=click.IntRange(1, 10_000), default=None, help="points: picks per voter")
+    @click.option(
+        "--equal-rankings",
+        type=click.Choice(EQUAL_RANKINGS),
+        default="exhaust",
+        show_default=True,
+        help="How an overvote (5=6 on a ballot line) counts; see docs/operators/voting.md.",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
-    def tally_command(blt_file: Path, method: str, picks: int | None, as_json: bool) -> None:
+    @standalone  # a file count: no database, no embedded PostgreSQL
+    def tally_command(
+        blt_file: Path, method: str, picks: int | None, equal_rankings: str, as_json: bool
+    ) -> None:
         """Count the ballots of a BLT file with METHOD."""
         try:
             election = parse_blt(blt_file.read_text(encoding="utf-8-sig"))
         except (BLTError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"{blt_file}: {exc}") from None
-        result = tally(election, method, picks=picks)
+        result = tally(election, method, picks=picks, equal_rankings=equal_rankings)
         if as_json:
-            click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+            data = result.to_dict() | {"equal_rankings": equal_rankings}
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
-            _print_tally(result)
+            _print_tally(result, equal_rankings, sum(w for _, w in election.tied_ballots))
 
     return voting

@@ -26,18 +26,45 @@ Rules written down (docs/plugins/voting.md repeats them for officers):
   candidates are equal). Strongest paths are widest paths over the pairwise defeats.
   Candidates are ordered by how many others they beat on strongest paths; equal
   counts share a rank, and several undefeated candidates mean no single winner.
+
+Equal rankings (an *overvote*: two or more candidates marked at one rank, ``5=6`` in a BLT
+file) come only from files; campaign ballots cannot hold them. One of :data:`EQUAL_RANKINGS`
+decides how they count:
+
+- ``exhaust`` (the default): a ballot whose next preference is an overvote is exhausted at
+  that point; candidates already out of the count are passed over first, as on any ballot,
+  so an overvote that names only one continuing candidate counts for that candidate. This is
+  how Burlington (Vermont) counted its IRV elections, and RCTab's "exhaust if multiple
+  continuing". A ballot whose first preference is an overvote is exhausted from round 1.
+- ``exhaust_immediately``: the ballot is exhausted when the count reaches the overvote, even
+  if some of its candidates are out already (Maine's rule; RCTab's "exhaust immediately").
+- ``skip``: the overvoted rank is ignored and the ranks below move up (Minneapolis).
+- ``split``: the ballot's vote is divided equally between the tied candidates still in the
+  count (exact fractions; shown rounded to 4 places); a share moves on when its candidate
+  is eliminated. Points gives each tied candidate the average points of the places the
+  group covers; Condorcet treats them as equal (neither preferred to the other).
+
+Only instant runoff eliminates candidates, so for points and Condorcet ``exhaust`` is the
+same as ``exhaust_immediately``. An overvote whose candidates the file does not name (``-=-``)
+is skipped under ``skip`` and ends the ballot under the other rules. Withdrawn candidates
+leave a group first: ``2=3`` with 3 withdrawn is an ordinary preference for 2.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 METHODS = ("points", "instant_runoff", "condorcet")
+EQUAL_RANKINGS = ("exhaust", "exhaust_immediately", "skip", "split")
 
 Ranking = tuple[int, ...]
+# A ballot with equal rankings: one group per rank, best first; () is an overvote of unnamed candidates.
+Groups = tuple[tuple[int, ...], ...]
+Votes = int | Fraction
 
 
 @dataclass
@@ -49,6 +76,13 @@ class Election:
     title: str = ""
     withdrawn: frozenset[int] = frozenset()
     seats: int = 1
+    # Ballots holding an equal ranking (files only), as groups. Instant runoff counts them
+    # itself under ``exhaust`` and ``split``; resolve_equal_rankings makes plain ballots of them
+    # for the other rules and methods.
+    tied_ballots: list[tuple[Groups, int]] = field(default_factory=list)
+    # Weight of ballots resolved to no preference by an overvote: they count
+    # in the total and sit in the exhausted pile from round 1 (as official reports show them).
+    exhausted_at_start: int = 0
 
     def effective_ballots(self) -> list[tuple[Ranking, int]]:
         """Grouped ballots with withdrawn candidates removed; empty rankings dropped."""
@@ -66,6 +100,55 @@ class Election:
     def continuing(self) -> list[int]:
         return [c for c in range(len(self.candidates)) if c not in self.withdrawn]
 
+    def effective_tied(self) -> list[tuple[Groups, int]]:
+        """Tied ballots with withdrawn candidates removed from every group."""
+        out = []
+        for groups, weight in self.tied_ballots:
+            kept: list[tuple[int, ...]] = []
+            for group in groups:
+                named = tuple(c for c in group if c not in self.withdrawn)
+                if named or not group:  # a rank whose candidates all withdrew is empty
+                    kept.append(named)
+            if kept and weight > 0:
+                out.append((tuple(kept), weight))
+        return out
+
+
+def resolve_equal_rankings(election: Election, rule: str = "exhaust", *, keep: bool = False) -> Election:
+    """``election`` with plain ballots for its tied ones, by ``rule`` (see the module docstring).
+
+    ``keep`` leaves the tied ballots to a count that applies ``rule`` itself (instant runoff
+    under ``exhaust`` and ``split``); ``split`` always keeps them.
+    """
+    if rule not in EQUAL_RANKINGS:
+        raise ValueError(f"unknown equal-rankings rule {rule!r}; use one of {', '.join(EQUAL_RANKINGS)}")
+    if not election.tied_ballots or keep or rule == "split":
+        return election
+    ballots = list(election.ballots)
+    exhausted = election.exhausted_at_start
+    for groups, weight in election.effective_tied():
+        ranking: list[int] = []
+        overvoted = False
+        for group in groups:
+            if len(group) == 1:
+                ranking.append(group[0])
+            elif rule == "skip":
+                continue  # an overvoted rank counts for nobody; the ranks below move up
+            else:
+                overvoted = True  # exhaust(_immediately): the ballot ends here
+                break
+        if ranking:
+            ballots.append((tuple(ranking), weight))
+        elif overvoted:
+            exhausted += weight
+    return replace(election, ballots=ballots, tied_ballots=[], exhausted_at_start=exhausted)
+
+
+def _json_number(value: Votes) -> int | float:
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else round(float(value), 4)
+    return value
+
 
 def group_ballots(rankings: Iterable[Sequence[int]]) -> list[tuple[Ranking, int]]:
     """Identical rankings become one ballot with a weight."""
@@ -74,9 +157,9 @@ def group_ballots(rankings: Iterable[Sequence[int]]) -> list[tuple[Ranking, int]
 
 @dataclass
 class Round:
-    counts: dict[int, int]
+    counts: dict[int, Votes]
     eliminated: list[int] = field(default_factory=list)
-    exhausted: int = 0
+    exhausted: Votes = 0
     tie_break: str | None = None  # None: no tie for last place; else which rule decided
 
 
@@ -84,8 +167,8 @@ class Round:
 class Standing:
     candidate: int
     rank: int  # 1-based; true ties share it
-    score: int  # the method's headline number (points, last-round votes, pairwise wins)
-    positions: list[int] | None = None  # points: how often ranked 1st, 2nd, ...
+    score: Votes  # the method's headline number (points, last-round votes, pairwise wins)
+    positions: list[Votes] | None = None  # points: how often ranked 1st, 2nd, ...
 
 
 @dataclass
@@ -117,16 +200,16 @@ class Tally:
             "candidates": list(self.candidates),
             "withdrawn": [name(c) for c in self.withdrawn],
             "standings": [
-                {"candidate": name(s.candidate), "rank": s.rank, "score": s.score}
-                | ({"positions": s.positions} if s.positions is not None else {})
+                {"candidate": name(s.candidate), "rank": s.rank, "score": _json_number(s.score)}
+                | ({"positions": [_json_number(p) for p in s.positions]} if s.positions is not None else {})
                 for s in self.standings
             ],
             "rounds": [
                 {
                     "round": number,
-                    "counts": {name(c): v for c, v in r.counts.items()},
+                    "counts": {name(c): _json_number(v) for c, v in r.counts.items()},
                     "eliminated": [name(c) for c in r.eliminated],
-                    "exhausted": r.exhausted,
+                    "exhausted": _json_number(r.exhausted),
                     "tie_break": r.tie_break,
                 }
                 for number, r in enumerate(self.rounds, start=1)
@@ -151,6 +234,10 @@ def _competition_ranks(order: list[int], key) -> list[tuple[int, int]]:
     return ranked
 
 
+def _total(election: Election, ballots: list[tuple[Ranking, int]], tied: list[tuple[Groups, int]]) -> int:
+    return sum(w for _, w in ballots) + sum(w for _, w in tied) + election.exhausted_at_start
+
+
 def _unique_first(standings: list[Standing]) -> int | None:
     firsts = [s.candidate for s in standings if s.rank == 1]
     return firsts[0] if len(firsts) == 1 else None
@@ -162,20 +249,39 @@ def _unique_first(standings: list[Standing]) -> int | None:
 def count_points(election: Election, picks: int | None = None) -> Tally:
     """Positional count: ``picks`` (default: the longest ballot) points for a 1st choice, down to 1."""
     ballots = election.effective_ballots()
-    k = picks or max((len(r) for r, _ in ballots), default=1)
+    tied = election.effective_tied()
+    longest = max(
+        [len(r) for r, _ in ballots] + [sum(len(g) for g in groups) for groups, _ in tied], default=1
+    )
+    k = picks or longest
     candidates = election.continuing()
-    positions = {c: [0] * k for c in candidates}
+    positions: dict[int, list[Votes]] = {c: [0] * k for c in candidates}
+    scores: dict[int, Votes] = dict.fromkeys(candidates, 0)
     for ranking, weight in ballots:
         for place, candidate in enumerate(ranking[:k]):
             positions[candidate][place] += weight
-    scores = {c: sum(n * (k - place) for place, n in enumerate(positions[c])) for c in candidates}
+    for c in candidates:
+        scores[c] = sum(n * (k - place) for place, n in enumerate(positions[c]))
+    for groups, weight in tied:
+        # split: a group covering places p..p+n-1 shares their points (and each place) equally.
+        place = 0
+        for group in groups:
+            if not group or place >= k:
+                break  # an overvote of unnamed candidates ends the ballot
+            covered = range(place, min(place + len(group), k))
+            share = Fraction(weight, len(group))
+            for candidate in group:
+                for p in covered:
+                    positions[candidate][p] += share
+                scores[candidate] += share * sum(k - p for p in covered)
+            place += len(group)
 
     def key(c: int) -> tuple[int, ...]:
         return (scores[c], *positions[c])
 
     order = sorted(candidates, key=lambda c: (tuple(-v for v in key(c)), c))
     standings = [Standing(c, rank, scores[c], positions[c]) for c, rank in _competition_ranks(order, key)]
-    total = sum(w for _, w in ballots)
+    total = _total(election, ballots, tied)
     return Tally(
         method="points",
         candidates=list(election.candidates),
@@ -202,29 +308,72 @@ def _break_last_place_tie(tied: list[int], history: list[dict[int, int]]) -> tup
     return max(remaining), "ballot_order"
 
 
-def count_instant_runoff(election: Election) -> Tally:
-    """Single-winner instant runoff (rules in the module docstring)."""
+def count_instant_runoff(election: Election, equal_rankings: str = "exhaust") -> Tally:
+    """Single-winner instant runoff (rules in the module docstring); tied ballots left on
+    ``election`` count by ``equal_rankings`` (``exhaust`` or ``split``)."""
     ballots = election.effective_ballots()
     rankings = [r for r, _ in ballots]
     weights = [w for _, w in ballots]
+    tied_ballots = election.effective_tied()
+    split = equal_rankings == "split"
     continuing = set(election.continuing())
     alive = [c in continuing for c in range(len(election.candidates))]
     # Ballots sit in the pile of their current candidate; eliminating a candidate only
     # re-reads that pile, so the whole count reads each ballot once per position.
     # (effective_ballots dropped withdrawn entries, so every first choice is continuing.)
+    # A tied ballot (index len(ballots) + j) sits on its current group: under ``exhaust`` in
+    # the pile of its one continuing candidate, under ``split`` in the pile of each continuing
+    # candidate of the group, each holding an equal share.
     piles: list[list[int]] = [[] for _ in alive]
-    counts = [0] * len(alive)
+    counts: list[Votes] = [0] * len(alive)
     for i, ranking in enumerate(rankings):
         piles[ranking[0]].append(i)
         counts[ranking[0]] += weights[i]
     position = [0] * len(ballots)
-    exhausted = 0
+    exhausted: Votes = election.exhausted_at_start
+    base = len(ballots)
+    tied_position = [-1] * len(tied_ballots)
+
+    def enter_group(j: int, start: int) -> None:
+        """Put tied ballot ``j`` on its first group from ``start`` with a continuing candidate."""
+        nonlocal exhausted
+        groups, weight = tied_ballots[j]
+        for p in range(start, len(groups)):
+            group = groups[p]
+            if not group:
+                break  # an overvote of unnamed candidates ends the ballot
+            members = [c for c in group if alive[c]]
+            if len(members) > 1 and not split:
+                break  # exhaust: an overvote of continuing candidates ends the ballot here
+            if members:
+                tied_position[j] = p
+                share = Fraction(weight, len(members))
+                for c in members:
+                    piles[c].append(base + j)
+                    counts[c] += share
+                return
+        tied_position[j] = len(groups)
+        exhausted += weight
+
+    for j in range(len(tied_ballots)):
+        enter_group(j, 0)
 
     def transfer(loser: int) -> None:
         """Move every ballot of ``loser`` to its next continuing choice, or exhaust it."""
         nonlocal exhausted
         alive[loser] = False
         for i in piles[loser]:
+            if i >= base:
+                j = i - base
+                groups, weight = tied_ballots[j]
+                group = groups[tied_position[j]]
+                members = [c for c in group if alive[c]]
+                old_share = Fraction(weight, len(members) + 1)  # the loser held a share too
+                for c in members:
+                    counts[c] += Fraction(weight, len(members)) - old_share
+                if not members:
+                    enter_group(j, tied_position[j] + 1)
+                continue
             ranking, p = rankings[i], position[i] + 1
             length = len(ranking)
             while p < length and not alive[ranking[p]]:
@@ -237,7 +386,7 @@ def count_instant_runoff(election: Election) -> Tally:
                 exhausted += weights[i]
         piles[loser] = []
 
-    total = sum(weights)
+    total = _total(election, ballots, tied_ballots)
     rounds: list[Round] = []
     history: list[dict[int, int]] = []
     eliminated_order: list[tuple[int, int]] = []  # (candidate, votes when eliminated)
@@ -305,6 +454,17 @@ def pairwise_matrix(election: Election) -> list[list[int]]:
             row = matrix[candidate]
             for other in below:
                 row[other] += weight
+    for groups, weight in election.effective_tied():
+        # split: candidates of one group are equal (neither preferred), above everyone below.
+        below = set(everyone)
+        for group in groups:
+            if not group:
+                break  # an overvote of unnamed candidates ends the ballot
+            below.difference_update(group)
+            for candidate in group:
+                row = matrix[candidate]
+                for other in below:
+                    row[other] += weight
     return matrix
 
 
@@ -331,7 +491,7 @@ def count_condorcet(election: Election) -> Tally:
     order = sorted(candidates, key=lambda c: (-wins[c], c))
     standings = [Standing(c, rank, wins[c]) for c, rank in _competition_ranks(order, wins.__getitem__)]
     undefeated = [i for i in candidates if all(p[i][j] >= p[j][i] for j in candidates if j != i)]
-    total = sum(w for _, w in election.effective_ballots())
+    total = _total(election, election.effective_ballots(), election.effective_tied())
     return Tally(
         method="condorcet",
         candidates=list(election.candidates),
@@ -346,12 +506,16 @@ def count_condorcet(election: Election) -> Tally:
     )
 
 
-def tally(election: Election, method: str, *, picks: int | None = None) -> Tally:
-    """Count ``election`` with one of :data:`METHODS`."""
+def tally(
+    election: Election, method: str, *, picks: int | None = None, equal_rankings: str = "exhaust"
+) -> Tally:
+    """Count ``election`` with one of :data:`METHODS`, equal rankings resolved by ``equal_rankings``."""
+    counts_ties = method == "instant_runoff" and equal_rankings in ("exhaust", "split")
+    election = resolve_equal_rankings(election, equal_rankings, keep=counts_ties)
     if method == "points":
         return count_points(election, picks)
     if method == "instant_runoff":
-        return count_instant_runoff(election)
+        return count_instant_runoff(election, equal_rankings)
     if method == "condorcet":
         return count_condorcet(election)
     raise ValueError(f"unknown counting method {method!r}; use one of {', '.join(METHODS)}")

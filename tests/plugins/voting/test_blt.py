@@ -46,7 +46,10 @@ def test_parse_handles_comments_ids_withdrawn_and_skipped_ranks():
         ('2 1\n1 1 2\n0\n"a"\n"b"\n', "'<weight> <candidates...> 0'"),
         ('2 1\n1 1 3 0\n0\n"a"\n"b"\n', "candidate 3 is not between 1 and 2"),
         ('2 1\n1 1 1 0\n0\n"a"\n"b"\n', "ranked twice"),
-        ('2 1\n1 1=2 0\n0\n"a"\n"b"\n', "equal rankings"),
+        ('2 1\n1 1=1 0\n0\n"a"\n"b"\n', "candidate 1 is ranked twice"),
+        ('2 1\n1 2 1=2 0\n0\n"a"\n"b"\n', "candidate 2 is ranked twice"),
+        ('2 1\n1 1=x 0\n0\n"a"\n"b"\n', "line 2: a candidate number must be a whole number, not 'x'"),
+        ('2 1\n1 1=3 0\n0\n"a"\n"b"\n', "candidate 3 is not between 1 and 2"),
         ('2 1\n1 1 2 0\n"a"\n"b"\n', "line holding only 0"),
         ('2 1\n1 1 2 0\n0\n"a"\n', "expected 2 quoted candidate names"),
         ('2 1\nx 1 2 0\n0\n"a"\n"b"\n', "line 2: a ballot weight"),
@@ -56,6 +59,14 @@ def test_parse_handles_comments_ids_withdrawn_and_skipped_ranks():
 def test_invalid_files_are_refused_with_the_reason(text, message):
     with pytest.raises(BLTError, match=re.escape(message)):
         parse_blt(text)
+
+
+def test_equal_rankings_are_kept_as_groups_with_unnamed_overvotes_empty():
+    election = parse_blt('3 1\n-3\n2 1 2=3 0\n1 -=- 2 0\n1 3=1 2 0\n4 2 1 0\n0\n"A"\n"B"\n"C"\n"T"\n')
+    assert election.ballots == [((1, 0), 4)]
+    assert election.tied_ballots == [(((0,), (1, 2)), 2), (((), (1,)), 1), (((2, 0), (1,)), 1)]
+    # C is withdrawn: "2=3" is a plain preference for B, "3=1" one for A.
+    assert election.effective_tied() == [(((0,), (1,)), 2), (((), (1,)), 1), (((0,), (1,)), 1)]
 
 
 def test_export_then_import_is_lossless():

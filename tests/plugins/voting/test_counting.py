@@ -1,5 +1,7 @@
 """The counting core on hand-checked elections: points, instant runoff, Schulze."""
 
+import pytest
+
 from patt_voting.counting import Election, group_ballots, tally
 
 NAMES = ["Alder", "Birch", "Cedar", "Dogwood"]
@@ -198,3 +200,66 @@ def test_condorcet_short_ballots_rank_listed_entries_above_unlisted_ones():
         ("Alder", 3, 0),
     ]
     assert result.winner == B
+
+
+# --- equal rankings (overvotes in files) ----------------------------------------------------
+
+
+def tied(candidates, plain, tied_ballots, **kw):
+    return Election(candidates, plain, tied_ballots=tied_ballots, **kw)
+
+
+def test_exhaust_passes_over_eliminated_candidates_of_an_overvote():
+    # C is eliminated first; the ballot "C, A=C... " shape: A=C after B counts for A once C is out.
+    e = tied(
+        ["A", "B", "C"],
+        [((0,), 4), ((1,), 4), ((2,), 1)],
+        [(((2,), (0, 2), (1,)), 1), (((0, 1), (2,)), 2)],
+    )
+    result = tally(e, "instant_runoff").to_dict()
+    # Round 1: C 2 (one plain + one "C, A=C, B"); the A=B ballots are overvoted first: exhausted.
+    assert result["rounds"][0]["counts"] == {"A": 4, "B": 4, "C": 2}
+    assert result["rounds"][0]["exhausted"] == 2
+    # C goes: "C, A=C, B" reaches A=C whose only continuing candidate is A: it counts for A.
+    assert result["rounds"][1]["counts"] == {"A": 5, "B": 4}
+    assert result["winner"] == "A"
+    maine = tally(e, "instant_runoff", equal_rankings="exhaust_immediately").to_dict()
+    assert maine["rounds"][1]["counts"] == {"A": 4, "B": 4}
+    assert maine["rounds"][1]["exhausted"] == 4
+
+
+def test_split_moves_a_share_on_when_its_candidate_is_eliminated():
+    e = tied(["A", "B", "C"], [((0,), 3), ((1,), 3)], [(((0, 2), (1,)), 2), (((2, 1, 0),), 3)])
+    result = tally(e, "instant_runoff", equal_rankings="split").to_dict()
+    # A=C: 1 each; A=B=C: 1 each.
+    assert result["rounds"][0]["counts"] == {"A": 5, "B": 4, "C": 2}
+    # C goes: A=C ballots are A's entirely (+1); A=B=C gives A and B 1.5 each (+0.5 each).
+    assert result["rounds"][1]["counts"] == {"A": 6.5, "B": 4.5}
+    assert result["total_ballots"] == 11
+    assert result["winner"] == "A"
+
+
+def test_skip_ignores_the_overvoted_rank_and_unnamed_overvotes():
+    e = tied(["A", "B"], [((0,), 1)], [(((0, 1), (1,)), 3), (((), (1,)), 1)])
+    skip = tally(e, "instant_runoff", equal_rankings="skip").to_dict()
+    assert skip["rounds"][0]["counts"] == {"B": 4, "A": 1}
+    exhaust = tally(e, "instant_runoff").to_dict()
+    assert exhaust["rounds"][0] == exhaust["rounds"][-1]
+    assert (exhaust["rounds"][0]["counts"], exhaust["rounds"][0]["exhausted"]) == ({"A": 1, "B": 0}, 4)
+    assert exhaust["total_ballots"] == 5
+
+
+def test_points_split_shares_the_places_and_condorcet_treats_tied_as_equal():
+    e = tied(["A", "B", "C"], [((2, 0, 1), 1)], [(((0, 1), (2,)), 2)])
+    points = tally(e, "points", equal_rankings="split").to_dict()
+    # A=B cover places 1 and 2 (3 and 2 points): 2.5 each per ballot, two ballots.
+    assert {s["candidate"]: s["score"] for s in points["standings"]} == {"A": 7, "B": 6, "C": 5}
+    condorcet = tally(e, "condorcet", equal_rankings="split").to_dict()
+    a, b, c = 0, 1, 2
+    assert condorcet["pairwise"][a][b] == 1 and condorcet["pairwise"][b][a] == 0
+    assert condorcet["pairwise"][a][c] == 2 and condorcet["pairwise"][c][a] == 1
+
+
+def test_unknown_rule_is_refused():
+    with pytest.raises(ValueError, match="equal-rankings rule"):
+        tally(tied(["A", "B"], [], [(((0, 1),), 1)]), "points", equal_rankings="coin")
