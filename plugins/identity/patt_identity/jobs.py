@@ -9,6 +9,6 @@ async def run_matching(ctx) -> dict[str, Any]:
     """Suggest character -> player/Discord links with every rule (sv_common defaults plus
     the plugins' ``matching_rules``); auto-applies only non-ambiguous high-confidence ones,
     and only when ``PATT_IDENTITY_AUTO_APPLY_HIGH_CONFIDENCE`` is on."""
-    from patt_identity.matching_service import run_in_job
+    from patt_identity.matching.service import run_in_job
 
     return await run_in_job(ctx)

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_identity import accounts
+from patt_identity.auth.services import accounts
+from patt_identity.deps import limit_key
 from patt_identity.models import PlayerAvailability, RevokedToken
-from patt_identity.web import limit_key
 from sv_common.auth.passwords import verify_password_async
 from sv_common.auth.service import revoke_all_tokens
 from sv_common.errors import Forbidden

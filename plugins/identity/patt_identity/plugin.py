@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from patt_host import Job, MenuLink, Permission, hookimpl
-from patt_identity import admin_api, admin_pages, api, auth_pages, auth_routes, pages, reset_pages
-from patt_identity.accounts import authenticate_request
+from patt_identity.admin.services.dashboard import dashboard_items
+from patt_identity.auth.services.accounts import authenticate_request
 from patt_identity.config import IdentitySettings
-from patt_identity.dashboard import dashboard_items
 from patt_identity.demo import seed_demo_guild
-from patt_identity.events import ROSTER_EVENTS
-from patt_identity.home import HOME_SLOTS, home_slot
+from patt_identity.deps import logout_form
 from patt_identity.jobs import run_matching
 from patt_identity.member_data import delete_identity, export_identity
-from patt_identity.roster import class_slug
-from patt_identity.runtime import runtime_for
-from patt_identity.web import logout_form
+from patt_identity.roster.pages import HOME_SLOTS, home_slot
+from patt_identity.roster.services.query import class_slug
+from patt_identity.services.events import ROSTER_EVENTS
+from patt_identity.state import runtime_for
 
 
 class IdentityPlugin:
@@ -32,14 +31,31 @@ class IdentityPlugin:
 
     @hookimpl
     def register_routers(self, host):
+        from patt_identity.admin import api as admin_api
+        from patt_identity.admin import pages as admin_pages
+        from patt_identity.auth import api as auth_api
+        from patt_identity.auth import pages as auth_pages
+        from patt_identity.matching import api as matching_api
+        from patt_identity.matching import pages as matching_pages
+        from patt_identity.players import api as players_api
+        from patt_identity.players import pages as players_pages
+        from patt_identity.roster import api as roster_api
+        from patt_identity.roster import pages as roster_pages
+
         return [
-            auth_routes.build_router(),
+            auth_api.build_router(),
             auth_pages.build_router(),
-            reset_pages.build_router(),
-            pages.build_router(),
-            api.build_router(),
+            auth_pages.build_reset_router(),
+            players_pages.build_router(),
+            roster_pages.build_router(),
+            roster_api.build_router(),
+            players_api.me_router(),
+            players_pages.manager_router(),
             admin_pages.build_router(),
-            *admin_api.build_routers(),
+            matching_pages.build_router(),
+            players_api.players_router(),
+            admin_api.reference_router(),
+            matching_api.matching_router(),
         ]
 
     @hookimpl

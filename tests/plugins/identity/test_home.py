@@ -4,7 +4,7 @@ join links, role-target cards and the Wowhead comp link — over HTTP, from real
 from datetime import UTC, datetime
 
 from patt_host import site_settings
-from patt_identity.recruiting import role_cards
+from patt_identity.roster.services.recruiting import role_cards
 from patt_site.home import parse_schedule
 
 TEAM = [

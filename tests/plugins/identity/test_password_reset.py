@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from patt_host.testing import PattClient
-from patt_identity.auth_routes import login_guesser_key
+from patt_identity.auth.api import login_guesser_key
 from patt_identity.models import PasswordReset
-from patt_identity.runtime import runtime_for
+from patt_identity.state import runtime_for
 from sv_common.discord.config import update_discord_config
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import Player

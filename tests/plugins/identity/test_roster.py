@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from patt_identity.runtime import runtime_for
+from patt_identity.state import runtime_for
 from sv_common.identity import players as player_service
 from sv_common.identity.models import WowCharacter
 

@@ -1,63 +1,32 @@
-"""Officers' JSON API under ``/api/v1/admin/...`` (every route: rank checked server-side).
+"""The officers' Player Manager over JSON (``/api/v1/admin/players...``), and a member's own
+data: ``GET /api/v1/me/export`` / ``POST /api/v1/me/delete`` (the member's data across plugins).
 
-Route names all start with ``admin_`` (so ``identity.admin_*``); the test suite walks
+Officer route names all start with ``admin_`` (so ``identity.admin_*``); the test suite walks
 them and proves each refuses members and anonymous callers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
-from patt_host.web import Officer, ok, require_officer
-from patt_identity import (
-    admin_players,
-    admin_reference,
-    authority,
-    matching_service,
-    password_reset,
-    player_manager,
-)
-from patt_identity.events import emit_rank_changes
-from patt_identity.runtime import IdentityRuntime, RuntimeDep
+from patt_host.web import LoggedIn, Officer, ok, require_officer
+from patt_identity import member_data
+from patt_identity.auth.services import password_reset
+from patt_identity.deps import PathId, clear_session_cookie, limit_key, unit_of_work
+from patt_identity.players.services import manager as player_manager
+from patt_identity.players.services import records as admin_players
 from patt_identity.schemas import (
     CharacterOwner,
     CharacterRole,
+    DeleteAccount,
     DiscordLink,
     PlayerCreate,
     PlayerUpdate,
-    RankCreate,
-    RankUpdate,
-    RoleRename,
 )
-from patt_identity.web import limit_key
-from sv_common.auth import Actor
-from sv_common.auth.service import revoke_invite
-from sv_common.discord.role_access import never_assignable
-from sv_common.errors import Conflict
-from sv_common.identity.models import InviteCode
-from sv_common.identity.ranks import drain_rank_changes
-
-# Path ids are PostgreSQL integers: anything larger is a 422, never a database error.
-PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-async def unit_of_work(rt: IdentityRuntime, actor: Actor, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run ``work(session)`` in one transaction, then refresh the roster and emit rank events.
-
-    Before committing, no player may have ended above the actor's rank (whatever the
-    path: override, link, rank remap); otherwise the whole change rolls back.
-    """
-    async with rt.host.db.session() as session:
-        result = await work(session)
-        changes = drain_rank_changes(session)
-        await authority.check_rank_changes(session, actor, changes)
-    rt.roster.invalidate()
-    await emit_rank_changes(rt.host, changes)
-    return result
+from patt_identity.services import authority
+from patt_identity.state import RuntimeDep
 
 
 def players_router() -> APIRouter:
@@ -188,121 +157,24 @@ def players_router() -> APIRouter:
         body = {"player_id": player_id, "reset_url": url, "expires_at": row.expires_at, "dm_sent": dm_sent}
         return ok({**body, "reason": reason}, status_code=201)
 
-    @router.get("/invites", name="admin_invites_data")
-    async def invites(actor: Officer, rt: RuntimeDep, include_used: bool = True):
-        async with rt.host.db.session() as session:
-            return ok(await admin_reference.invites(session, actor, include_used=include_used))
-
-    @router.delete("/invites/{invite_id}", name="admin_invite_revoke")
-    async def revoke(invite_id: PathId, actor: Officer, rt: RuntimeDep):
-        """Delete an unused invite so it can no longer be redeemed (within the rank ceiling)."""
-        async with rt.host.db.session() as session:
-            invite = await session.get(InviteCode, invite_id)
-            if invite is not None and invite.player_id is not None:
-                await authority.check_may_manage_player(session, actor, invite.player_id)
-            await revoke_invite(session, invite_id)
-        return ok({"id": invite_id, "revoked": True})
-
     return router
 
 
-def reference_router() -> APIRouter:
-    router = APIRouter(
-        prefix="/api/v1/admin", tags=["admin: reference"], dependencies=[Depends(require_officer)]
-    )
+def me_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["guild"])
 
-    @router.get("/ranks", name="admin_ranks_data")
-    async def ranks(rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            return ok(await admin_reference.list_ranks(session))
+    @router.get("/me/export", name="api_me_export")
+    async def export_my_data(actor: LoggedIn, rt: RuntimeDep):
+        """Everything every enabled plugin stores about you, as one JSON document."""
+        data = await member_data.export_my_data(rt, actor)
+        return ok(data, headers={"Content-Disposition": 'attachment; filename="my-guild-data.json"'})
 
-    def refuse_unassignable_role(rt: Any, role_id: str | None) -> None:
-        """A rank mapped to a role the bot can never assign would fail every role sync."""
-        if role_id:
-            problem = never_assignable(rt.host.bot, rt.host.settings.discord_guild_id, role_id)
-            if problem:
-                raise Conflict(f"The bot can never assign that Discord role: {problem}")
-
-    @router.post("/ranks", name="admin_rank_create", status_code=201)
-    async def create_rank(body: RankCreate, actor: Officer, rt: RuntimeDep):
-        refuse_unassignable_role(rt, body.discord_role_id)
-
-        async def work(session):
-            await authority.check_may_edit_rank(session, actor, None, body.level)
-            rank, changes = await admin_reference.create_rank(session, body.model_dump())
-            return {**admin_reference.rank_dict(rank), "players_changed": len(changes)}
-
-        return ok(await unit_of_work(rt, actor, work), status_code=201)
-
-    @router.patch("/ranks/{rank_id}", name="admin_rank_update")
-    async def update_rank(rank_id: int, body: RankUpdate, actor: Officer, rt: RuntimeDep):
-        """Edit a rank; changing level, WoW rank index or Discord role recomputes every player."""
-        changes = body.model_dump(include=body.model_fields_set)
-        refuse_unassignable_role(rt, changes.get("discord_role_id"))
-
-        async def work(session):
-            await authority.check_may_edit_rank(session, actor, rank_id, changes.get("level"))
-            rank, rank_changes = await admin_reference.update_rank(session, rank_id, changes)
-            return {**admin_reference.rank_dict(rank), "players_changed": len(rank_changes)}
-
-        return ok(await unit_of_work(rt, actor, work))
-
-    @router.delete("/ranks/{rank_id}", name="admin_rank_delete")
-    async def delete_rank(rank_id: int, actor: Officer, rt: RuntimeDep):
-        async def work(session):
-            await authority.check_may_edit_rank(session, actor, rank_id, None)
-            await admin_reference.delete_rank(session, rank_id)
-
-        await unit_of_work(rt, actor, work)
-        return ok({"id": rank_id, "deleted": True})
-
-    @router.get("/roles", name="admin_roles_data")
-    async def roles(rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            return ok(await admin_reference.list_roles(session))
-
-    @router.patch("/roles/{role_id}", name="admin_role_rename")
-    async def rename_role(role_id: int, body: RoleRename, actor: Officer, rt: RuntimeDep):
-        return ok(
-            await unit_of_work(
-                rt, actor, lambda session: admin_reference.rename_role(session, role_id, body.name)
-            )
-        )
-
-    @router.get("/classes", name="admin_classes_data")
-    async def classes(rt: RuntimeDep):
-        """Classes and specializations (read-only: they follow the game)."""
-        async with rt.host.db.session() as session:
-            return ok(await admin_reference.list_classes_and_specs(session))
+    @router.post("/me/delete", name="api_me_delete")
+    async def delete_my_data(body: DeleteAccount, actor: LoggedIn, rt: RuntimeDep):
+        """Delete or anonymise your data in every plugin and close the account (password required)."""
+        result = await member_data.delete_my_account(rt, actor, body.password)
+        response = ok(result)
+        clear_session_cookie(response, host=rt.host)
+        return response
 
     return router
-
-
-def matching_router() -> APIRouter:
-    router = APIRouter(
-        prefix="/api/v1/admin/matching", tags=["admin: matching"], dependencies=[Depends(require_officer)]
-    )
-
-    @router.post("/run", name="admin_matching_run")
-    async def run(actor: Officer, rt: RuntimeDep):
-        """Run the ``identity.run_matching`` job now (recorded in the job runs) and report."""
-        return ok(await matching_service.run_now(rt.host, triggered_by=actor.display_name))
-
-    @router.get("/suggestions", name="admin_matching_suggestions")
-    async def suggestions(rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            return ok(await matching_service.pending(session))
-
-    @router.post("/suggestions/{suggestion_id}/apply", name="admin_matching_apply")
-    async def apply(suggestion_id: int, actor: Officer, rt: RuntimeDep):
-        return ok(await matching_service.decide(rt, suggestion_id, actor, apply=True))
-
-    @router.post("/suggestions/{suggestion_id}/reject", name="admin_matching_reject")
-    async def reject(suggestion_id: int, actor: Officer, rt: RuntimeDep):
-        return ok(await matching_service.decide(rt, suggestion_id, actor, apply=False))
-
-    return router
-
-
-def build_routers() -> list[APIRouter]:
-    return [players_router(), reference_router(), matching_router()]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from patt_identity.gzip_splice import Precompressed, gzip_join
-from patt_identity.recruiting import role_cards, role_counts, role_targets, wowhead_comp_url
-from patt_identity.roster import ArmoryLinks, load_roster, roster_version
-from patt_identity.roster_cache import RosterSnapshot
-from patt_identity.runtime import IdentityRuntime
+from patt_identity.roster.services.cache import RosterSnapshot
+from patt_identity.roster.services.gzip_splice import Precompressed, gzip_join
+from patt_identity.roster.services.query import ArmoryLinks, load_roster, roster_version
+from patt_identity.roster.services.recruiting import role_cards, role_counts, role_targets, wowhead_comp_url
+from patt_identity.state import IdentityRuntime
 
 
 def armory_links(rt: IdentityRuntime) -> ArmoryLinks:

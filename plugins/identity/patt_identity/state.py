@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from patt_identity.config import IdentitySettings, RateLimit
-from patt_identity.roster_cache import RosterCache
+from patt_identity.roster.services.cache import RosterCache
 from sv_common.auth.ratelimit import FailureBackoff, RateLimiter
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from patt_identity.events import emit_rank_changes
+from patt_identity.services.events import emit_rank_changes
 
 if TYPE_CHECKING:
     from patt_host import HostAPI

@@ -2,7 +2,7 @@
 the composition (roles, classes) derived from the same rows.
 
 The result is a plain dict so the API (JSON) and the page (HTML) render the very same
-data, which :mod:`patt_identity.roster_cache` keeps for a short while.
+data, which :mod:`patt_identity.roster.services.cache` keeps for a short while.
 """
 
 from __future__ import annotations

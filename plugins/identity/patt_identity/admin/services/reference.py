@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from patt_identity import authority
+from patt_identity.services import authority
 from sv_common.auth import Actor
 from sv_common.auth.service import list_invites
 from sv_common.errors import Conflict, NotFound

@@ -14,8 +14,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from patt_identity.deps import token_from_request, token_hash
 from patt_identity.models import RevokedToken
-from patt_identity.web import token_from_request, token_hash
 from sv_common.auth import Actor
 from sv_common.auth.service import actor_for_claims, user_for_claims
 from sv_common.auth.tokens import TokenClaims, decode_token, issue_token

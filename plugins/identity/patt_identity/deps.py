@@ -1,18 +1,25 @@
-"""Small web helpers of the identity routes: tokens in requests, the session cookie,
-safe ``next=`` targets, the client address and rate-limit keys.
+"""Web helpers shared by the identity routes (no routes here): tokens in requests, the session
+cookie, safe ``next=`` targets, the client address, rate-limit keys, bounded path ids and the
+officers' unit of work.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Request, Response
+from fastapi import Path, Request, Response
 from markupsafe import Markup, escape
 
 from patt_host.web import rotate_csrf
+from patt_identity.services import authority
+from patt_identity.services.events import emit_rank_changes
+from patt_identity.state import IdentityRuntime
+from sv_common.auth import Actor
 from sv_common.auth.constants import AUTH_COOKIE
+from sv_common.identity.ranks import drain_rank_changes
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
@@ -109,3 +116,22 @@ def logout_form(csrf_token: str) -> Markup:
         f'<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">'
         '<button class="button small secondary" type="submit">Log out</button></form>'
     )
+
+
+# Path ids are PostgreSQL integers: anything larger is a 422, never a database error.
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def unit_of_work(rt: IdentityRuntime, actor: Actor, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``work(session)`` in one transaction, then refresh the roster and emit rank events.
+
+    Before committing, no player may have ended above the actor's rank (whatever the
+    path: override, link, rank remap); otherwise the whole change rolls back.
+    """
+    async with rt.host.db.session() as session:
+        result = await work(session)
+        changes = drain_rank_changes(session)
+        await authority.check_rank_changes(session, actor, changes)
+    rt.roster.invalidate()
+    await emit_rank_changes(rt.host, changes)
+    return result

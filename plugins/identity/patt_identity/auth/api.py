@@ -1,7 +1,7 @@
 """Accounts over JSON: ``/api/v1/auth/register|login|logout|logout-all|password|me``.
 
 Routes are thin: rate-limit, call ``sv_common.auth`` services, answer in the envelope.
-The HTML forms for the same actions live in :mod:`patt_identity.auth_pages`.
+The HTML forms for the same actions live in :mod:`patt_identity.auth.pages`.
 """
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from patt_host.web import LoggedIn, ok
-from patt_identity import accounts
-from patt_identity.runtime import IdentityRuntime, RuntimeDep
-from patt_identity.schemas import LoginRequest, PasswordChange, RegisterRequest
-from patt_identity.web import (
+from patt_identity.auth.services import accounts
+from patt_identity.deps import (
     clear_session_cookie,
     client_ip,
     limit_key,
     set_session_cookie,
     token_from_request,
 )
+from patt_identity.schemas import LoginRequest, PasswordChange, RegisterRequest
+from patt_identity.state import IdentityRuntime, RuntimeDep
 from sv_common.auth.service import (
     authenticate_password,
     change_password,

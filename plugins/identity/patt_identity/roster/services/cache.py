@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from patt_identity.gzip_splice import Precompressed
+from patt_identity.roster.services.gzip_splice import Precompressed
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Officers' pages: Player Manager, ranks & reference tables, invites, matching.
+"""Officers' pages: ranks & reference tables, invites.
 
 Each page renders its data server-side; the buttons call the ``/api/v1/admin/...`` JSON
 routes through ``window.patt.api`` (CSRF header) and re-render. Anonymous visitors are
@@ -10,21 +10,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from patt_host.web import Officer, render, require_officer
-from patt_identity import admin_reference, matching_service, player_manager
-from patt_identity.runtime import RuntimeDep
+from patt_identity.admin.services import reference as admin_reference
+from patt_identity.state import RuntimeDep
 from sv_common.discord.role_access import cached_role_access
 
 
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(require_officer)])
-
-    @router.get("/admin/players", name="admin_players")
-    async def players(request: Request, rt: RuntimeDep):
-        query = player_manager.Query.parse(request.query_params)
-        async with rt.host.db.session() as session:
-            data = await player_manager.manager_page(session, query)
-        context = {"data": data, "query": query, "filters": player_manager.FILTERS}
-        return await render(request, "identity/admin/players.html", context)
 
     @router.get("/admin/ranks", name="admin_ranks")
     async def ranks(request: Request, rt: RuntimeDep):
@@ -46,16 +38,5 @@ def build_router() -> APIRouter:
         async with rt.host.db.session() as session:
             rows = await admin_reference.invites(session, actor, include_used=True)
         return await render(request, "identity/admin/invites.html", {"invites": rows})
-
-    @router.get("/admin/matching", name="admin_matching")
-    async def matching(request: Request, rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            suggestions = await matching_service.pending(session)
-        context = {
-            "suggestions": suggestions,
-            "auto_apply": rt.settings.auto_apply_high_confidence,
-            "rules": [rule.name for rule in matching_service.rules_for(rt.host)],
-        }
-        return await render(request, "identity/admin/matching.html", context)
 
     return router

@@ -1,4 +1,4 @@
-"""Member pages: ``/profile`` (and its forms) and the public ``/roster``.
+"""Member pages: ``/profile`` (and its forms); the officers' Player Manager ``/admin/players``.
 
 Profile forms post back to ``/profile/<section>``; success redirects with a ``saved=``
 code (mapped to a fixed message, so no text travels in the URL), failure re-renders the
@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from markupsafe import Markup
 
-from patt_host.web import LoggedIn, render
-from patt_identity import accounts, member_data, profile
-from patt_identity.auth_pages import retry_headers
-from patt_identity.auth_routes import new_password
-from patt_identity.roster_service import roster_snapshot, snapshot_part, splice_page
-from patt_identity.runtime import RuntimeDep
-from patt_identity.web import clear_session_cookie, set_session_cookie
+from patt_host.web import LoggedIn, render, require_officer
+from patt_identity import member_data
+from patt_identity.auth.api import new_password
+from patt_identity.auth.pages import retry_headers
+from patt_identity.auth.services import accounts
+from patt_identity.deps import clear_session_cookie, set_session_cookie
+from patt_identity.players.services import manager as player_manager
+from patt_identity.players.services import profile
+from patt_identity.state import RuntimeDep
 from sv_common.auth.service import revoke_all_tokens
 from sv_common.errors import DomainError, ValidationFailed
 
@@ -31,8 +32,6 @@ SAVED_MESSAGES = {
     "password": "Your password is changed. Other devices have been logged out.",
 }
 FormStr = Annotated[str, Form(max_length=256)]
-# Where the cached roster body goes into the rendered page (see roster_service.splice_page).
-ROSTER_MARKER = "<!--identity:roster-body-->"
 
 
 def optional_id(value: str | None) -> int | None:
@@ -159,12 +158,18 @@ def build_router() -> APIRouter:
         clear_session_cookie(response, host=rt.host)
         return response
 
-    @router.get("/roster", name="roster")
-    async def roster_page(request: Request, rt: RuntimeDep):
-        snapshot = await roster_snapshot(rt)
-        part = await snapshot_part(request, snapshot, rt)
-        context = {"roster_html": Markup(ROSTER_MARKER), "generated_at": snapshot.data["generated_at"]}
-        response = await render(request, "identity/roster.html", context)
-        return splice_page(request, response, ROSTER_MARKER, part)
+    return router
+
+
+def manager_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(require_officer)])
+
+    @router.get("/admin/players", name="admin_players")
+    async def players(request: Request, rt: RuntimeDep):
+        query = player_manager.Query.parse(request.query_params)
+        async with rt.host.db.session() as session:
+            data = await player_manager.manager_page(session, query)
+        context = {"data": data, "query": query, "filters": player_manager.FILTERS}
+        return await render(request, "identity/admin/players.html", context)
 
     return router

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_identity import authority
-from patt_identity.events import emit_rank_changes
+from patt_identity.services import authority
+from patt_identity.services.events import emit_rank_changes
 from sv_common.identity import matching
 from sv_common.identity.models import LinkSuggestion, PlayerCharacter
 from sv_common.identity.ranks import drain_rank_changes
@@ -66,7 +66,7 @@ async def run_in_job(ctx) -> dict[str, Any]:
 
 
 async def after_links(host: HostAPI, links: list[tuple[int, int]], changes: list[Any]) -> None:
-    from patt_identity.runtime import runtime_for
+    from patt_identity.state import runtime_for
 
     runtime_for(host).roster.invalidate()
     for player_id, character_id in links:
