@@ -21,7 +21,7 @@ from patt_companion.client import SiteClient
 from patt_companion.luaparse import read_saved_variables
 from patt_companion.queue import UploadQueue
 from patt_companion.sync import Companion
-from patt_guild_sync.apikeys import create_api_key
+from patt_guild_sync.services.apikeys import create_api_key
 from patt_host.testing.live import free_port
 from sv_common.identity.models import WowCharacter
 

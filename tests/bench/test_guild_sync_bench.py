@@ -19,8 +19,8 @@ import pytest
 from perf_report import record
 from sqlalchemy import select
 
-from patt_guild_sync.apikeys import create_api_key
 from patt_guild_sync.models import SyncLog
+from patt_guild_sync.services.apikeys import create_api_key
 from patt_host.jobs import run_job
 
 pytestmark = pytest.mark.bench

@@ -16,8 +16,8 @@ from patt_companion.client import SiteClient
 from patt_companion.queue import UploadQueue
 from patt_companion.sync import Companion
 from patt_companion.watch import watch
-from patt_guild_sync.apikeys import create_api_key
 from patt_guild_sync.models import SOURCE_ADDON, SyncLog
+from patt_guild_sync.services.apikeys import create_api_key
 from patt_host.testing.live import LiveServer
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.models import WowCharacter

@@ -1,6 +1,11 @@
-"""The companion's addon upload: ``POST /api/guild-sync/addon-upload`` (and ``/api/v1/...``).
+"""The guild-sync JSON API.
 
-Authenticated by ``X-API-Key`` (see :mod:`patt_guild_sync.apikeys`), never by a cookie,
+The officers' routes under ``/api/v1/admin/guild-sync`` (rank checked on every route): status,
+trigger, pending removals, companion API keys.
+
+The companion's addon upload: ``POST /api/guild-sync/addon-upload`` (and ``/api/v1/...``).
+
+Authenticated by ``X-API-Key`` (see :mod:`patt_guild_sync.services.apikeys`), never by a cookie,
 so the host's CSRF check does not apply. The body is read with a size cap before it is
 parsed; every entry is validated before anything is written; the writes happen in one
 transaction; events go out after the commit.
@@ -10,22 +15,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy import select
 
-from patt_guild_sync.apikeys import verify_api_key
-from patt_guild_sync.errors import PayloadTooLarge
 from patt_guild_sync.models import SOURCE_ADDON, SyncLog
-from patt_guild_sync.runtime import GuildSyncRuntime, RuntimeDep
-from patt_guild_sync.upload import apply_upload, validate_upload
-from patt_host.web import body_limit, ok
+from patt_guild_sync.schemas import ApiKeyCreate, SyncTrigger
+from patt_guild_sync.services import status as status_service
+from patt_guild_sync.services.apikeys import create_api_key, list_api_keys, revoke_api_key, verify_api_key
+from patt_guild_sync.services.control import confirm_removal, dismiss_removal, start_sync
+from patt_guild_sync.services.errors import PayloadTooLarge
+from patt_guild_sync.services.upload import apply_upload, validate_upload
+from patt_guild_sync.state import GuildSyncRuntime, RuntimeDep
+from patt_host.web import Officer, body_limit, ok, require_officer
 from sv_common.errors import RateLimited, Unauthorized, ValidationFailed
 
 API_KEY_HEADER = "x-api-key"
 
 MAX_UPLOAD_LIMIT = 50_000_000  # the highest upload_max_bytes its settings allow
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
@@ -64,7 +73,7 @@ async def authenticate_upload(request: Request, rt: GuildSyncRuntime):
         raise
 
 
-def build_router() -> APIRouter:
+def upload_router() -> APIRouter:
     router = APIRouter(tags=["guild sync: addon upload"])
 
     async def upload(request: Request, rt: RuntimeDep):
@@ -125,4 +134,63 @@ def build_router() -> APIRouter:
             methods=["GET"],
             name=f"addon_upload_status{suffix}",
         )
+    return router
+
+
+def admin_router() -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1/admin/guild-sync",
+        tags=["admin: guild sync"],
+        dependencies=[Depends(require_officer)],
+    )
+
+    @router.get("/status", name="admin_sync_status")
+    async def sync_status(rt: RuntimeDep):
+        """Configuration, the running sync's progress, recent runs, pending removals, next run."""
+        return ok(await status_service.overview(rt))
+
+    @router.post("/sync", name="admin_sync_trigger", status_code=202)
+    async def trigger(actor: Officer, rt: RuntimeDep, body: SyncTrigger | None = None):
+        """Start a roster sync now (409 while one is running)."""
+        started = await start_sync(
+            rt, triggered_by=actor.display_name, player_id=actor.player_id, full=bool(body and body.full)
+        )
+        return ok(started, status_code=202)
+
+    @router.post("/removals/{log_id}/confirm", name="admin_removal_confirm")
+    async def confirm(log_id: RowId, actor: Officer, rt: RuntimeDep):
+        """Apply the removals a guarded run held back (characters seen since are kept)."""
+        return ok(
+            await confirm_removal(rt, log_id, confirmed_by=actor.display_name, player_id=actor.player_id)
+        )
+
+    @router.post("/removals/{log_id}/dismiss", name="admin_removal_dismiss")
+    async def dismiss(log_id: RowId, actor: Officer, rt: RuntimeDep):
+        """Keep everyone: drop the pending removal."""
+        return ok(
+            await dismiss_removal(rt, log_id, dismissed_by=actor.display_name, player_id=actor.player_id)
+        )
+
+    @router.get("/api-keys", name="admin_api_keys")
+    async def keys(actor: Officer, rt: RuntimeDep):
+        """Every key's name, owner and use (never a secret or hash), and whether you may revoke it."""
+        async with rt.host.db.session() as session:
+            return ok(await list_api_keys(session, actor))
+
+    @router.post("/api-keys", name="admin_api_key_create", status_code=201)
+    async def create_key(body: ApiKeyCreate, actor: Officer, rt: RuntimeDep):
+        """Create a key for the calling officer; the secret is in this response only."""
+        async with rt.host.db.session() as session:
+            new = await create_api_key(session, name=body.name, player_id=actor.player_id)
+        return ok(
+            {"id": new.id, "name": new.name, "key": new.key, "key_prefix": new.key_prefix}, status_code=201
+        )
+
+    @router.delete("/api-keys/{key_id}", name="admin_api_key_revoke")
+    async def revoke_key(key_id: RowId, actor: Officer, rt: RuntimeDep):
+        """Revoke your own key or one of a player ranked below you (operator keys: guild leader)."""
+        async with rt.host.db.session() as session:
+            row = await revoke_api_key(session, key_id, actor)
+        return ok({"id": row.id, "revoked_at": row.revoked_at})
+
     return router

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_guild_sync.models import SOURCE_BLIZZARD, SyncLog
-from patt_guild_sync.runtime import runtime_for
-from patt_guild_sync.sync_control import JOB_NAME
-from patt_guild_sync.upload import apply_upload, validate_upload
+from patt_guild_sync.services.control import JOB_NAME
+from patt_guild_sync.services.upload import apply_upload, validate_upload
+from patt_guild_sync.state import runtime_for
 from patt_host.jobs import run_job
 from patt_identity.demo import demo_plan, demo_realm, link_demo_characters
 from sv_common.identity.models import Specialization, WowClass

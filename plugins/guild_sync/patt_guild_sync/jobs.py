@@ -8,10 +8,10 @@ import logging
 import time
 from typing import Any
 
-from patt_guild_sync.events import emit_sync_events
-from patt_guild_sync.roster_sync import fail_log, start_log, write_progress
-from patt_guild_sync.roster_sync import sync_roster as run_sync
-from patt_guild_sync.runtime import runtime_for
+from patt_guild_sync.services.events import emit_sync_events
+from patt_guild_sync.services.sync import fail_log, start_log, write_progress
+from patt_guild_sync.services.sync import sync_roster as run_sync
+from patt_guild_sync.state import runtime_for
 from patt_host import JobContext
 from sv_common.blizzard import BlizzardClient
 

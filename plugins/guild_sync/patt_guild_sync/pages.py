@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from patt_guild_sync import status as status_service
-from patt_guild_sync.apikeys import list_api_keys
-from patt_guild_sync.runtime import RuntimeDep
+from patt_guild_sync.services import status as status_service
+from patt_guild_sync.services.apikeys import list_api_keys
+from patt_guild_sync.state import RuntimeDep
 from patt_host.web import Officer, render, require_officer
 
 

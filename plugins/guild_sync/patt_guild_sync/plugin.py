@@ -16,16 +16,16 @@ class GuildSyncPlugin:
 
     @hookimpl
     def startup(self, host):
-        from patt_guild_sync.runtime import runtime_for
+        from patt_guild_sync.state import runtime_for
 
         self.runtime = None
         runtime_for(host)  # now that host.redis is known (shared limits)
 
     @hookimpl
     def register_routers(self, host):
-        from patt_guild_sync import admin_api, pages, upload_api
+        from patt_guild_sync import api, pages
 
-        return [upload_api.build_router(), admin_api.build_router(), pages.build_router()]
+        return [api.upload_router(), api.admin_router(), pages.build_router()]
 
     @hookimpl
     def admin_menu_links(self):
@@ -71,7 +71,7 @@ class GuildSyncPlugin:
 
     @hookimpl
     def health_checks(self, host):
-        from patt_guild_sync.health import sync_health
+        from patt_guild_sync.services.health import sync_health
 
         return [HealthCheck("blizzard", sync_health)]
 

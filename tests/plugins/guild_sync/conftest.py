@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from patt_guild_sync.apikeys import create_api_key
+from patt_guild_sync.services.apikeys import create_api_key
 from patt_host import hookimpl
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from patt_guild_sync.events import emit_sync_events
 from patt_guild_sync.models import AWAITING_CONFIRMATION, RUNNING, SOURCE_BLIZZARD, SUCCESS, SyncLog
-from patt_guild_sync.roster_sync import SyncResult, is_alive, mark_removed
-from patt_guild_sync.runtime import GuildSyncRuntime
+from patt_guild_sync.services.events import emit_sync_events
+from patt_guild_sync.services.sync import SyncResult, is_alive, mark_removed
+from patt_guild_sync.state import GuildSyncRuntime
 from patt_host.jobs import trigger_job
 from sv_common.db import utcnow
 from sv_common.errors import Conflict, NotFound, ServiceUnavailable

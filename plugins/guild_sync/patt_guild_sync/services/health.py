@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from patt_guild_sync.models import AWAITING_CONFIRMATION, FAILED, RUNNING, SOURCE_BLIZZARD, SyncLog
-from patt_guild_sync.runtime import runtime_for
+from patt_guild_sync.state import runtime_for
 from patt_host import HealthResult
 
 if TYPE_CHECKING:

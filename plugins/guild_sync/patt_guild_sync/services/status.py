@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from patt_guild_sync.models import AWAITING_CONFIRMATION, SOURCE_ADDON, SOURCE_BLIZZARD, SyncLog
-from patt_guild_sync.runtime import GuildSyncRuntime
-from patt_guild_sync.sync_control import running_sync
+from patt_guild_sync.services.control import running_sync
+from patt_guild_sync.state import GuildSyncRuntime
 from patt_host.jobs import Cron
 from sv_common.db import utcnow
 from sv_common.identity.models import WowCharacter
