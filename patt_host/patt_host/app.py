@@ -16,6 +16,7 @@ from patt_host.host import Host
 from patt_host.plugins import PluginLoadError, Problems
 from patt_host.web.errors import install_error_handlers
 from patt_host.web.limits import BodySizeLimitMiddleware
+from patt_host.web.request_scope import RequestScopeMiddleware
 from patt_host.web.security import SecurityHeadersMiddleware, csrf_protect
 from patt_host.web.templates import build_environment
 from patt_host.web.validation import validate_edge
@@ -119,6 +120,7 @@ def create_app(
         max_bytes=host.settings.patt_max_body_bytes,
         routes_getter=lambda: _walk_routes(app.router),
     )
+    app.add_middleware(RequestScopeMiddleware)
 
     problems = Problems()
     _mount_plugin_routers(app, host, problems)

@@ -21,6 +21,14 @@ class HostSettings(BaseSettings):
     database_connect_timeout: float = Field(5.0, gt=0, description="seconds to open a connection")
     database_pool_timeout: float = Field(10.0, gt=0, description="seconds to wait for a pooled connection")
     database_command_timeout: float = Field(30.0, gt=0, description="seconds any one statement may take")
+    # Inside a web request (a visitor waits): a stalled database answers 503 in seconds. Jobs,
+    # the bot and CLI commands keep the longer limits above.
+    database_request_pool_timeout: float = Field(
+        5.0, gt=0, description="seconds a web request waits for a pooled connection"
+    )
+    database_request_command_timeout: float = Field(
+        5.0, gt=0, description="seconds any one statement of a web request may take"
+    )
     # Connections kept open per process, plus how many more a burst may open (closed again after
     # use). Opening one costs far more than waiting a moment for a pooled one, so the pool should
     # cover the usual concurrency; keep the sum over all processes under PostgreSQL's max_connections.

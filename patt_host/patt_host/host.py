@@ -158,6 +158,8 @@ class Host:
                 connect_timeout=self.settings.database_connect_timeout,
                 pool_timeout=self.settings.database_pool_timeout,
                 command_timeout=self.settings.database_command_timeout,
+                request_pool_timeout=self.settings.database_request_pool_timeout,
+                request_command_timeout=self.settings.database_request_command_timeout,
             )
         if self.settings.redis_url and self.redis is None:
             from redis.asyncio import Redis

@@ -69,6 +69,61 @@ async def test_a_stalled_postgres_answers_503_in_seconds_and_recovers(make_clien
     assert recovered.json()["data"]["username"] == member.username
 
 
+async def test_a_stalled_postgres_holds_a_web_request_seconds_not_the_background_limit(
+    make_client, guild, log_in, pg_proxy
+):
+    """Web requests use their own short limits (DATABASE_REQUEST_*); the background limit
+    (DATABASE_COMMAND_TIMEOUT, 30 s for jobs and CLI commands) no longer holds a visitor."""
+    member = await guild.member()
+    client = await make_client(
+        database_url=pg_proxy.url, database_request_command_timeout=1.0, database_request_pool_timeout=1.0
+    )
+    await log_in(client, member)
+    assert (await client.get("/api/v1/auth/me")).status_code == 200
+    pg_proxy.pause()
+    try:
+        for path, accept in (("/api/v1/auth/me", "application/json"), ("/", "text/html")):
+            started = time.monotonic()
+            response = await client.get(path, headers={"Accept": accept})
+            elapsed = time.monotonic() - started
+            assert response.status_code == 503, (path, response.status_code)
+            assert elapsed < 6, (path, elapsed)
+    finally:
+        pg_proxy.resume()
+    await eventually(lambda: _ok(client, "/api/v1/auth/me"), timeout=15)
+
+
+async def test_a_background_job_that_cannot_reach_the_database_is_logged_not_left_unretrieved(
+    make_host, pg_proxy, caplog
+):
+    """The in-process scheduler's task fails before the run is even recorded: logged, retrieved."""
+    import asyncio
+    import gc
+
+    from patt_host.jobs.scheduler import InProcessScheduler
+
+    host = make_host(plugins=["sample"], database_url=pg_proxy.url, **FAST_DB)
+    await host.open()
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    try:
+        await pg_proxy.close()  # refused: recording the run's start fails
+        task = InProcessScheduler(host).submit("sample.count_items", trigger="manual")
+        await asyncio.wait([task], timeout=15)
+        assert task.done() and not task.cancelled()
+        del task  # nobody looks at its exception: only the runner's own callback does
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(previous)
+        await pg_proxy.open()
+        await host.close()
+    assert not unhandled, unhandled
+    assert any("patt-job-sample.count_items" in r.getMessage() for r in caplog.records)
+
+
 async def _ok(client, path):
     response = await client.get(path)
     return response if response.status_code == 200 else None

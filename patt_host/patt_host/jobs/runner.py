@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from patt_host.jobs.models import JobRun
 from patt_host.jobs.types import JobContext, ProgressCallback
+from sv_common.db import request_scope
 
 if TYPE_CHECKING:
     from patt_host.host import Host
@@ -68,6 +69,13 @@ async def run_job(
     if registered is None:
         raise UnknownJob(name)
     job = registered.job
+    # A job started from a web request (a manual trigger) runs in a copy of that request's
+    # context: it is background work, with the database's longer background timeouts.
+    with request_scope(False):
+        return await _run(host, name, job, trigger, triggered_by, kwargs, on_progress)
+
+
+async def _run(host, name, job, trigger, triggered_by, kwargs, on_progress) -> JobRun:
     run_id = await _record_start(host, name, trigger, triggered_by)
     ctx = JobContext(
         host=host,
@@ -107,6 +115,23 @@ async def run_job(
     await _record_end(host, run_id, status, ctx.counts, error)
     async with host.db.session() as session:
         return await session.get(JobRun, run_id)
+
+
+def run_job_in_background(host: Host, name: str, **options: Any) -> asyncio.Task:
+    """``run_job`` as a task nobody awaits. A job's own failure is recorded in its run; what
+    fails around it (the database unreachable when the run is recorded) is logged here, so no
+    task ends with an exception nobody retrieves."""
+    task = asyncio.create_task(run_job(host, name, **options), name=f"patt-job-{name}")
+    task.add_done_callback(_log_failure)
+    return task
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("%s could not be run or recorded: %s: %s", task.get_name(), type(exc).__name__, exc)
 
 
 async def recent_runs(host: Host, *, job_name: str | None = None, limit: int = 50) -> list[JobRun]:

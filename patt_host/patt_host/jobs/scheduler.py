@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from patt_host.jobs.runner import run_job
+from patt_host.jobs.runner import run_job_in_background
 
 if TYPE_CHECKING:
     from patt_host.host import Host
@@ -47,8 +47,8 @@ class InProcessScheduler:
     def submit(
         self, name: str, *, trigger: str, triggered_by: str | None = None, kwargs=None
     ) -> asyncio.Task:
-        task = asyncio.create_task(
-            run_job(self.host, name, trigger=trigger, triggered_by=triggered_by, kwargs=kwargs)
+        task = run_job_in_background(
+            self.host, name, trigger=trigger, triggered_by=triggered_by, kwargs=kwargs
         )
         self._running.add(task)
         task.add_done_callback(self._running.discard)

@@ -1,6 +1,6 @@
 """Data layer: one async SQLAlchemy 2 stack on PostgreSQL."""
 
 from sv_common.db.base import Base, TimestampMixin, table_owner, utcnow
-from sv_common.db.engine import Database, async_url
+from sv_common.db.engine import Database, async_url, request_scope
 
-__all__ = ["Base", "Database", "TimestampMixin", "async_url", "table_owner", "utcnow"]
+__all__ = ["Base", "Database", "TimestampMixin", "async_url", "request_scope", "table_owner", "utcnow"]

@@ -25,3 +25,22 @@ async def test_a_terminated_backend_is_replaced_at_checkout(db):
     finally:
         await pooled.dispose()
     assert second_pid != first_pid
+
+
+async def test_a_web_request_gets_the_short_statement_timeout_background_work_the_long_one(db):
+    """Inside ``request_scope`` a slow statement fails at the request limit; a job's does not."""
+    import pytest
+
+    from sv_common.db import request_scope
+
+    database = Database(db.url, pool_size=2, command_timeout=30, request_command_timeout=0.5)
+    try:
+        with request_scope():
+            with pytest.raises(TimeoutError):
+                async with database.session() as s:
+                    await s.execute(text("SELECT pg_sleep(1.5)"))
+        async with database.session() as s:  # background (a job, the bot, a CLI command)
+            assert (await s.execute(text("SELECT pg_sleep(1.5), 1"))).one()[1] == 1
+        assert database.engine is database.background_engine
+    finally:
+        await database.dispose()

@@ -90,9 +90,9 @@ class DiscordRuntime:
 
     def spawn_job(self, name: str, *, trigger: str = "event", **kwargs: Any) -> asyncio.Task:
         """Run a job now in this process (recorded like any run), without waiting for it."""
-        from patt_host.jobs.runner import run_job
+        from patt_host.jobs.runner import run_job_in_background
 
-        task = asyncio.create_task(run_job(self.host, name, trigger=trigger, kwargs=kwargs or None))
+        task = run_job_in_background(self.host, name, trigger=trigger, kwargs=kwargs or None)
         self.spawned += 1
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
