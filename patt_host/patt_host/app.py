@@ -136,6 +136,13 @@ def create_app(
     return app
 
 
+def server_options(host: Host) -> dict[str, Any]:
+    """uvicorn's options for serving ``host`` (``patt serve``, the live test server): proxy
+    headers are believed only from ``TRUSTED_PROXIES``, so a client cannot pick the address
+    its rate limits count against, and clients behind a trusted proxy are told apart."""
+    return {"proxy_headers": True, "forwarded_allow_ips": host.settings.trusted_proxies}
+
+
 def _version() -> str:
     from patt_host import __version__
 

@@ -180,14 +180,14 @@ def _upgrade_with_progress(host) -> None:
 def _serve(host, bind: str, port: int) -> None:
     import uvicorn
 
-    from patt_host.app import create_app
+    from patt_host.app import create_app, server_options
 
     # Links built without BASE_URL (invites) must point at the port actually served.
     host.settings.app_host, host.settings.app_port = bind, port
 
     app = create_app(host)
     click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
-    uvicorn.run(app, host=bind, port=port, log_level="info", proxy_headers=True, access_log=False)
+    uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **server_options(host))
 
 
 @cli.command()

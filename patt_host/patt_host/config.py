@@ -40,6 +40,10 @@ class HostSettings(BaseSettings):
     app_host: str = "127.0.0.1"
     app_port: int = 8100
     base_url: str | None = None
+    # Addresses (or networks, CIDR) of the reverse proxies whose X-Forwarded-For/-Proto are
+    # believed: the client address rate limits see. Behind Docker's port forwarding nginx
+    # reaches the app from the bridge network's gateway, not from 127.0.0.1.
+    trusted_proxies: str = Field("127.0.0.1", description="comma-separated proxy addresses or networks")
     jwt_secret_key: SecretStr | None = None
     jwt_algorithm: str = "HS256"
     jwt_expire_minutes: int = 60 * 24 * 14
@@ -64,6 +68,21 @@ class HostSettings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        import ipaddress
+
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue  # any peer: only when the app is unreachable except through the proxy
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an address or network") from None
+        return ",".join(items)
 
     @field_validator("discord_guild_id", mode="before")
     @classmethod

@@ -27,12 +27,14 @@ class LiveServer:
     """
 
     def __init__(self, host: HostAPI, *, start_services: bool = False, port: int | None = None):
-        from patt_host.app import create_app
+        from patt_host.app import create_app, server_options
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(host, start_services=start_services)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **server_options(host)
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
 

@@ -96,8 +96,8 @@ def safe_next(target: str | None, default: str = DEFAULT_NEXT) -> str:
 def client_ip(request: Request) -> str:
     """The client address as the ASGI server reports it.
 
-    Behind nginx, uvicorn must run with ``--proxy-headers --forwarded-allow-ips=<nginx>``
-    and nginx must set ``X-Forwarded-For``; then this is the real client. We never read
+    Behind nginx, ``TRUSTED_PROXIES`` must name nginx (``patt serve`` then believes its
+    ``X-Forwarded-For``, from nobody else); then this is the real client. We never read
     the header ourselves, so a client cannot choose its own rate-limit bucket.
     """
     return request.client.host if request.client else "unknown"
