@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, body_limit, ok, require_officer
-from patt_voting import ballots, campaigns, results
-from patt_voting.blt import BLTError, parse_blt, write_blt
-from patt_voting.counting import METHODS, tally
+from patt_voting import ballots, campaigns, recount, results
+from patt_voting.blt import write_blt
+from patt_voting.counting import EQUAL_RANKINGS, METHODS
 from patt_voting.models import STATUSES, Campaign, CampaignEntry
 from patt_voting.schemas import MAX_ID, BallotIn, CampaignCreate, CampaignFields, EntryCreate, EntryFields
 from sv_common.errors import Conflict, NotFound, ValidationFailed
@@ -22,7 +22,7 @@ from sv_common.errors import Conflict, NotFound, ValidationFailed
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MAX_BODY = 64 * 1024
-MAX_BLT = 16 * 1024 * 1024
+MAX_BLT = recount.MAX_BYTES
 
 
 def entry_dict(entry: CampaignEntry) -> dict[str, Any]:
@@ -248,21 +248,27 @@ def admin_router() -> APIRouter:
         return ok(await transact(host, work))
 
     @router.post("/voting/tally", name="admin_tally_blt", openapi_extra=body_limit(MAX_BLT))
-    async def tally_blt(request: Request, method: Annotated[str, Query(max_length=20)] = "instant_runoff"):
-        """Count an uploaded BLT file (the web twin of ``patt voting tally``); nothing is stored."""
+    async def tally_blt(
+        request: Request,
+        host: HostDep,
+        method: Annotated[str, Query(max_length=20)] = "instant_runoff",
+        equal_rankings: Annotated[str, Query(max_length=20)] = "exhaust",
+    ):
+        """Count an uploaded BLT file (the web twin of ``patt voting tally``); nothing is stored.
+
+        The count runs in a child process with size and time limits (``patt_voting.recount``),
+        so a large file never holds up the site."""
         if method not in METHODS:
             raise ValidationFailed(f"method must be one of {', '.join(METHODS)}.")
-        try:
-            election = parse_blt((await request.body()).decode("utf-8-sig"))
-        except (BLTError, UnicodeDecodeError) as exc:
-            raise ValidationFailed(str(exc), code="invalid_blt") from None
-        if method == "condorcet" and len(election.candidates) > campaigns.MAX_CONDORCET:
-            # Cubic in the candidates: larger files are for `patt voting tally` on the command line.
-            raise ValidationFailed(
-                f"Condorcet counts at most {campaigns.MAX_CONDORCET} candidates here; "
-                "use 'patt voting tally' for larger files.",
-                code="too_many_candidates",
-            )
-        return ok(tally(election, method).to_dict())
+        if equal_rankings not in EQUAL_RANKINGS:
+            raise ValidationFailed(f"equal_rankings must be one of {', '.join(EQUAL_RANKINGS)}.")
+        data = await recount.count_blt(
+            await request.body(),
+            method,
+            equal_rankings,
+            time_limit=host.plugin_settings("voting").tally_time_limit_seconds,
+            max_condorcet=campaigns.MAX_CONDORCET,
+        )
+        return ok(data | {"equal_rankings": equal_rankings})
 
     return router
