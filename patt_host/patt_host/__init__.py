@@ -7,7 +7,7 @@ and ``patt_host.testing`` (the pytest plugin). Everything else is internal.
 
 __version__ = "0.1.0"
 
-from patt_host.api import HostAPI  # noqa: E402
+from patt_host.api import HookCalls, HostAPI, JobInfo, JobListing, PluginInfo, ScheduleInfo  # noqa: E402
 from patt_host.config import HostSettings  # noqa: E402
 from patt_host.hookspecs import hookimpl  # noqa: E402
 from patt_host.jobs.types import CronJob, Job, JobContext  # noqa: E402
@@ -30,13 +30,18 @@ __all__ = [
     "Event",
     "HealthCheck",
     "HealthResult",
+    "HookCalls",
     "HostAPI",
     "HostSettings",
     "Job",
+    "JobInfo",
+    "JobListing",
     "JobContext",
     "LandingPage",
     "MenuLink",
     "Permission",
+    "PluginInfo",
+    "ScheduleInfo",
     "Site",
     "SiteSetting",
     "hookimpl",

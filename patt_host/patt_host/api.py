@@ -4,6 +4,10 @@ Plugins annotate ``host: HostAPI`` (``from patt_host import HostAPI``) and use o
 is declared here; the concrete class lives in the host's internals and may change. The
 protocol is structural: anything with these members (a test double, an embedding host)
 is a ``HostAPI``.
+
+Everything its members return is public too: :class:`PluginInfo`, :class:`HookCalls`,
+:class:`JobListing` (with :class:`JobInfo` and :class:`ScheduleInfo`) are protocols
+exported from ``patt_host``; the host's own classes satisfy them and stay internal.
 """
 
 from __future__ import annotations
@@ -14,12 +18,102 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from patt_host.config import HostSettings
-    from patt_host.hooks import Hooks
-    from patt_host.jobs.registry import JobRegistry
-    from patt_host.plugins import LoadedPlugin
+    from patt_host.jobs import Cron, Job
     from patt_host.site import Site
-    from patt_host.types import Event
+    from patt_host.types import Event, Permission
     from sv_common.db import Database
+
+
+@runtime_checkable
+class PluginInfo(Protocol):
+    """What anyone may read about an enabled plugin (``host.plugins``, ``host.plugin(name)``,
+    and the plugin in the ``(plugin, item)`` pairs of :class:`HookCalls`)."""
+
+    #: The entry-point name, which namespaces routes, jobs, templates, static files and the CLI.
+    name: str
+    #: The distribution's version ("" when unknown).
+    version: str
+    #: The installed distribution that provides it ("" for a test plugin given directly).
+    distribution: str
+    #: A built-in host feature (``core``, ``health``, ``admin`` ...).
+    internal: bool
+    #: The site bundle's own hooks (always loaded last).
+    is_site: bool
+    #: The plugins it requires (loaded before it).
+    requires: tuple[str, ...]
+    #: Its validated settings object (its ``settings_model``), or None.
+    settings: Any
+    #: The names of the hooks it implements.
+    hooks: list[str]
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-able summary (what ``/-/plugins`` and ``patt plugins`` show)."""
+        ...
+
+
+@runtime_checkable
+class HookCalls(Protocol):
+    """The hook calls a plugin may make itself (``host.hooks``): the member-data hooks for a
+    profile page's export and delete, demo data, and the rule hooks whose collector is a
+    plugin (identity collects ``matching_rules``, drift ``data_quality_rules``). Pairs are
+    ``(plugin, item)`` in call order, lists flattened."""
+
+    async def export_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
+        """Every plugin's export for ``player_id``, by plugin name (``None`` answers left out)."""
+        ...
+
+    async def delete_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
+        """Every plugin's deletion count for ``player_id``, by plugin name, in the caller's transaction."""
+        ...
+
+    async def seed_demo_data(self, session: Any) -> dict[str, Any]:
+        """Every plugin's demo summary, requirements first."""
+        ...
+
+    def matching_rules(self) -> list[tuple[PluginInfo, Any]]:
+        """Every plugin's identity matching rules."""
+        ...
+
+    def data_quality_rules(self) -> list[tuple[PluginInfo, Any]]:
+        """Every plugin's data-quality rules."""
+        ...
+
+    def permissions(self) -> list[tuple[PluginInfo, Permission]]:
+        """Every plugin's declared permissions."""
+        ...
+
+
+class JobInfo(Protocol):
+    """One registered job: ``<plugin>.<name>``, its plugin, and the ``Job`` it declared."""
+
+    name: str
+    plugin: str
+    job: Job
+
+
+class ScheduleInfo(Protocol):
+    """One cron schedule of a job (UTC)."""
+
+    job_name: str
+    cron: Cron
+    kwargs: dict
+
+
+@runtime_checkable
+class JobListing(Protocol):
+    """The jobs and schedules the enabled plugins registered (``host.jobs``)."""
+
+    def get(self, name: str) -> JobInfo | None:
+        """The job called ``name`` (``<plugin>.<fn>``), or None."""
+        ...
+
+    def schedules_for(self, name: str) -> list[ScheduleInfo]:
+        """The cron schedules of job ``name``."""
+        ...
+
+    def names(self) -> list[str]:
+        """Every registered job's name, sorted."""
+        ...
 
 
 @runtime_checkable
@@ -37,10 +131,10 @@ class HostAPI(Protocol):
     bot: Any
     #: Component states shown by ``/api/health`` and the admin pages (``bot``, ``scheduler``).
     status: dict[str, str]
-    #: The typed facade over every plugin's hooks (e.g. ``export_member_data`` for the export page).
-    hooks: Hooks
+    #: The hook calls a plugin may make (e.g. ``export_member_data`` for the export page).
+    hooks: HookCalls
     #: Every job and schedule the enabled plugins registered.
-    jobs: JobRegistry
+    jobs: JobListing
 
     @property
     def db(self) -> Database:
@@ -63,11 +157,11 @@ class HostAPI(Protocol):
         ...
 
     @property
-    def plugins(self) -> list[LoadedPlugin]:
+    def plugins(self) -> list[PluginInfo]:
         """The enabled plugins in load order (requirements first, the site last)."""
         ...
 
-    def plugin(self, name: str) -> LoadedPlugin:
+    def plugin(self, name: str) -> PluginInfo:
         """One enabled plugin (``KeyError`` if it is not enabled)."""
         ...
 

@@ -20,6 +20,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from sv_common.discord.checks import OfficerRoleSource, officer_role_ids
+
 if TYPE_CHECKING:
     from patt_host.host import Host
 
@@ -88,9 +90,10 @@ def _top_level_app_commands(cog: commands.Cog) -> list[app_commands.Command | ap
     return [group] if group is not None else list(cog.get_app_commands())
 
 
-class PattBot(commands.Bot):
+class PattBot(commands.Bot, OfficerRoleSource):
     """The platform's bot; ``cog_status`` records what each plugin contributed or why it failed,
-    ``plugin_commands`` the slash commands each plugin has under its group."""
+    ``plugin_commands`` the slash commands each plugin has under its group. As an
+    ``OfficerRoleSource`` it answers ``sv_common.discord.checks.officer_only()``."""
 
     def __init__(self, host: Host, **kwargs: Any):
         kwargs.setdefault("command_prefix", commands.when_mentioned)
@@ -104,6 +107,12 @@ class PattBot(commands.Bot):
         self.cog_status: dict[str, dict[str, Any]] = {}
         # Slash commands per plugin, as "<plugin> <command>" qualified names.
         self.plugin_commands: dict[str, list[str]] = {}
+
+    async def officer_role_ids(self) -> set[str]:
+        if not self.host.is_open:
+            return set()
+        async with self.host.db.session() as session:
+            return await officer_role_ids(session, self.host.officer_level)
 
     async def setup_hook(self) -> None:
         for plugin, result in await self.host.hooks.discord_cogs(self):

@@ -14,7 +14,7 @@ from patt_host.testing.discord import (
     discord_host,
     map_rank_roles,
 )
-from sv_common.discord.checks import officer_only
+from sv_common.discord.checks import OfficerRoleSource, officer_only
 
 ALICE, BOB, CAROL = 810000000000000001, 810000000000000002, 810000000000000003
 CALLS: list[int] = []
@@ -28,18 +28,31 @@ class SecretCog(commands.Cog):
         await interaction.response.send_message("Secret.", ephemeral=True)
 
 
+async def members_role(interaction: discord.Interaction) -> set[str]:
+    """An explicit resolver: here the role of rank 2 is the one that passes."""
+    return {str(RANK_ROLE_IDS[2])}
+
+
+class MembersCog(commands.Cog):
+    @app_commands.command(name="members", description="Rank 2 only, by an explicit resolver")
+    @officer_only(members_role)
+    async def members(self, interaction: discord.Interaction) -> None:
+        CALLS.append(-interaction.user.id)
+        await interaction.response.send_message("Members.", ephemeral=True)
+
+
 class CheckPlugin:
     name = "checkplug"
 
     @hookimpl
     def discord_cogs(self):
-        return [SecretCog()]
+        return [SecretCog(), MembersCog()]
 
 
-async def invoke(fake, user_id: int):
-    """Send ``/checkplug secret`` as ``user_id``; return the interaction record."""
+async def invoke(fake, user_id: int, command: str = "secret"):
+    """Send ``/checkplug <command>`` as ``user_id``; return the interaction record."""
     builder = fake.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)
-    return await fake.interact(builder.slash_command(user_id, "checkplug secret"), until="ack")
+    return await fake.interact(builder.slash_command(user_id, f"checkplug {command}"), until="ack")
 
 
 async def test_officer_check_uses_rank_mapping(db, make_host, fake_discord, start_discord_bot):
@@ -60,3 +73,20 @@ async def test_officer_check_uses_rank_mapping(db, make_host, fake_discord, star
     # Bob gets one ephemeral refusal instead of silence, accepted by Discord (no second try).
     assert refused.content == "Only officers can use this command." and refused.ephemeral
     assert [c["status"] for c in refused.callbacks] == [200]
+
+    # An explicit resolver replaces the bot's answer: Bob's rank-2 role passes, Alice's does not.
+    CALLS.clear()
+    assert (await invoke(fake_discord, BOB, "members")).content == "Members."
+    assert (await invoke(fake_discord, ALICE, "members")).content == "Only officers can use this command."
+    assert CALLS == [-BOB]
+
+
+def test_the_patt_bot_answers_the_check_through_the_public_protocol():
+    """The check asks an ``OfficerRoleSource``; it never reads the host off the client."""
+    from pathlib import Path
+
+    import sv_common.discord.checks as checks
+    from patt_host.bot import PattBot
+
+    assert issubclass(PattBot, OfficerRoleSource)
+    assert ".host" not in Path(checks.__file__).read_text()

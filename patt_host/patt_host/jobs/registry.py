@@ -93,5 +93,8 @@ class JobRegistry:
     def get(self, name: str) -> RegisteredJob | None:
         return self.jobs.get(name)
 
+    def names(self) -> list[str]:
+        return sorted(self.jobs)
+
     def schedules_for(self, name: str) -> list[Schedule]:
         return [s for s in self.schedules if s.job_name == name]

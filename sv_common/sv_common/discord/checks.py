@@ -10,15 +10,17 @@ Use the reusable check on any plugin command::
     @officer_only()
     async def resolve(self, interaction): ...
 
-The check reads ``interaction.client.host`` (the PATT bot's host: ``db`` and
-``officer_level``). A refusal raises :class:`NotAnOfficer`, which the bot answers with
-an ephemeral message.
+The check asks the bot: a bot that can tell officers apart is an
+:class:`OfficerRoleSource` (the PATT bot is one) and answers ``officer_role_ids()``.
+Another bot passes its own resolver: ``officer_only(resolver)``, an async callable
+returning the officer role ids. A refusal raises :class:`NotAnOfficer`, which the PATT
+bot answers with an ephemeral message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import abc
+from collections.abc import Awaitable, Callable, Iterable
 
 import discord
 from discord import app_commands
@@ -49,21 +51,39 @@ def holds_officer_role(role_ids: Iterable[int | str], officer_roles: set[str]) -
     return any(str(r) in officer_roles for r in role_ids)
 
 
-async def interaction_is_officer(interaction: discord.Interaction) -> bool:
-    host: Any = getattr(interaction.client, "host", None)
+class OfficerRoleSource(abc.ABC):
+    """A Discord client that knows which roles make an officer (mix it into the bot class)."""
+
+    @abc.abstractmethod
+    async def officer_role_ids(self) -> set[str]:
+        """The Discord role ids mapped to officer ranks (empty when that cannot be known)."""
+
+
+OfficerResolver = Callable[[discord.Interaction], Awaitable[set[str]]]
+
+
+async def _bot_officer_roles(interaction: discord.Interaction) -> set[str]:
+    client = interaction.client
+    return await client.officer_role_ids() if isinstance(client, OfficerRoleSource) else set()
+
+
+async def interaction_is_officer(
+    interaction: discord.Interaction, resolver: OfficerResolver = _bot_officer_roles
+) -> bool:
     user = interaction.user
-    if host is None or not getattr(host, "is_open", False) or not isinstance(user, discord.Member):
+    if not isinstance(user, discord.Member):
         return False  # outside a guild (DMs) there are no roles to check
-    async with host.db.session() as session:
-        officer_roles = await officer_role_ids(session, host.officer_level)
-    return holds_officer_role((r.id for r in user.roles), officer_roles)
+    return holds_officer_role((r.id for r in user.roles), await resolver(interaction))
 
 
-def officer_only():
-    """An ``app_commands.check``: the caller must hold a role mapped to an officer rank."""
+def officer_only(resolver: OfficerResolver | None = None):
+    """An ``app_commands.check``: the caller must hold a role mapped to an officer rank.
+
+    ``resolver(interaction)`` returns the officer role ids; by default the bot is asked
+    (it must be an :class:`OfficerRoleSource`, else nobody passes)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        if await interaction_is_officer(interaction):
+        if await interaction_is_officer(interaction, resolver or _bot_officer_roles):
             return True
         raise NotAnOfficer()
 
