@@ -1,27 +1,43 @@
 """The typed facade over ``pm.hook``: the only way host code calls plugin hooks.
 
-Implementations run in **pluggy's call order** (``reversed(get_hookimpls())``: wrappers
-outermost, then ``tryfirst``, then the others last-registered first, then ``trylast``),
-with pluggy's semantics: ``None`` results are dropped, first-result hooks stop at the first
-non-None result, ``wrapper=True`` generators see (and may replace) the result or the
-exception. Unlike pluggy, each implementation is called (and, if async, awaited) one at
-a time by this module, so every result stays attributed to its plugin (namespace
-checks, fault isolation, tracing) and no coroutine is created before the previous one
-finished. Options this facade does not honour are refused at load time
-(:func:`hookimpl_problems`).
+Every hook is called with ``pm.hook.<name>(...)``: pluggy alone decides who is called and
+in which order (wrappers, ``tryfirst``, the others last-registered first, ``trylast``).
+The host registers each plugin through an adapter (:func:`adapt`) that adds what pluggy
+cannot know:
+
+- **Attribution.** Each result stays tied to the plugin that returned it (route and job
+  namespaces, fault isolation, per-plugin exports, tracing).
+- **Awaiting.** Pluggy's call loop is synchronous, so an ``async def`` implementation would
+  hand it a coroutine: ``None`` results could not be dropped, first-result hooks would stop
+  at the first coroutine and wrappers would see coroutines. Implementations of the hooks
+  that may be async are therefore handed to pluggy as :class:`Deferred` calls: pluggy
+  returns them in its call order and the facade runs them one at a time, awaiting each, so
+  no implementation starts before the previous one finished and a first-result hook
+  (``authenticate``) never runs the implementations after the winner.
+- **Dependency order.** ``startup`` and ``seed_demo_data`` run a plugin's requirements
+  first. Pluggy calls the last registered first, so these two go through a second
+  pluggy manager that holds the same adapters registered dependants-first.
+
+``wrapper=True`` is honoured by pluggy itself on the hooks the host calls synchronously
+(:data:`SYNC_ONLY_HOOKS`); on the others a wrapper would see deferred calls, not results,
+so it is refused at load (:func:`hookimpl_problems`), as are options the facade cannot honour.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Coroutine, Generator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pluggy
+
     from patt_host.host import Host
     from patt_host.plugins import LoadedPlugin, PluginManager
 
@@ -44,6 +60,9 @@ SYNC_ONLY_HOOKS = frozenset(
     }
 )
 
+#: Hooks whose implementations run requirements first (see the module docstring).
+DEPENDENCY_ORDER_HOOKS = frozenset({"startup", "seed_demo_data"})
+
 
 def hookimpl_problems(hook: str, function: Any, opts: dict[str, Any]) -> list[str]:
     """Why an implementation cannot be honoured (empty when it can)."""
@@ -52,7 +71,12 @@ def hookimpl_problems(hook: str, function: Any, opts: dict[str, Any]) -> list[st
         problems.append(f"{hook}: old-style hookwrapper=True is not supported; use wrapper=True")
     if opts.get("optionalhook"):
         problems.append(f"{hook}: optionalhook=True is not supported (unknown hooks are refused)")
-    if opts.get("wrapper") and not inspect.isgeneratorfunction(function):
+    if opts.get("wrapper") and hook not in SYNC_ONLY_HOOKS:
+        problems.append(
+            f"{hook}: wrapper=True is supported only on the hooks the host calls synchronously "
+            "(docs/plugins/hooks.md); this one may be async, so a wrapper would see unawaited calls"
+        )
+    elif opts.get("wrapper") and not inspect.isgeneratorfunction(function):
         problems.append(f"{hook}: a wrapper=True implementation must be a plain generator function")
     is_async = inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
     if hook in SYNC_ONLY_HOOKS and is_async:
@@ -68,6 +92,91 @@ class TraceEntry:
     hook: str
     duration_ms: float  # including the await of an async implementation
     result_size: int  # items in a list/dict result, 1 for any other value, 0 for None
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """What pluggy gets from an implementation of a hook that may be async: the call itself,
+    made (and awaited) by the facade when its turn in pluggy's order comes."""
+
+    plugin: str
+    call: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class _Record:
+    plugin: str
+    value: Any
+    duration_ms: float
+    wrapper: bool = False
+
+
+# The results of the synchronous hook call in progress (a hook may call another hook).
+_RECORDS: ContextVar[list[_Record] | None] = ContextVar("patt_hook_records", default=None)
+
+
+def _sync_adapter(plugin: str, hook: str, function: Any) -> Any:
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        started = time.perf_counter()
+        value = function(*args)
+        if inspect.isawaitable(value):
+            if inspect.iscoroutine(value):
+                value.close()
+            raise TypeError(f"plugin {plugin}: hook {hook!r} returned an awaitable")
+        records = _RECORDS.get()
+        if records is not None and value is not None:
+            records.append(_Record(plugin, value, (time.perf_counter() - started) * 1e3))
+        return value
+
+    return call
+
+
+def _wrapper_adapter(plugin: str, function: Any) -> Any:
+    @functools.wraps(function)
+    def call(*args: Any) -> Iterator[Any]:
+        # ``yield from`` hands pluggy's send/throw to the plugin's generator unchanged.
+        result = yield from function(*args)
+        records = _RECORDS.get()
+        if records is not None:
+            records.append(_Record(plugin, result, 0.0, wrapper=True))
+        return result
+
+    return call
+
+
+def _deferred_adapter(plugin: str, function: Any) -> Any:
+    @functools.wraps(function)
+    def call(*args: Any) -> Deferred:
+        return Deferred(plugin, functools.partial(function, *args))
+
+    return call
+
+
+class HookAdapter:
+    """The object pluggy registers for one plugin: its hook implementations, adapted."""
+
+    def __init__(self, plugin: str, impls: dict[str, Any]):
+        self.plugin = plugin
+        for hook, function in impls.items():
+            if hook in SYNC_ONLY_HOOKS:
+                opts = getattr(function, "patt_impl", {})
+                adapted = (
+                    _wrapper_adapter(plugin, function)
+                    if opts.get("wrapper")
+                    else _sync_adapter(plugin, hook, function)
+                )
+            else:
+                adapted = _deferred_adapter(plugin, function)
+            setattr(self, hook, adapted)
+
+    def __repr__(self) -> str:
+        return f"<hooks of plugin {self.plugin!r}>"
+
+
+def adapt(plugin: str, impls: dict[str, Any]) -> HookAdapter:
+    """The object to register with pluggy for ``plugin`` (``impls``: hook name -> implementation)."""
+    return HookAdapter(plugin, impls)
 
 
 async def await_me_maybe(value: Any) -> Any:
@@ -93,14 +202,17 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
-def _run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Finish a coroutine that never suspends (sync-only hooks awaited nothing)."""
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("a synchronous hook call suspended")  # pragma: no cover - refused at load
+def _owners(records: list[_Record]) -> dict[int, deque[str]]:
+    """Who returned each result object: implementations in call order, then what each
+    wrapper added (wrappers finish innermost first)."""
+    owners: dict[int, deque[str]] = {}
+    for record in records:
+        if record.wrapper:
+            for item in record.value or ():
+                owners.setdefault(id(item), deque([record.plugin]))
+        else:
+            owners.setdefault(id(record.value), deque()).append(record.plugin)
+    return owners
 
 
 Pairs = list[tuple["LoadedPlugin", Any]]
@@ -111,137 +223,104 @@ class Hooks:
         self._manager = manager
         self._host = host
         self._trace = trace
+        self._dependency_pm: pluggy.PluginManager | None = None
         #: The most recent traced calls, newest last.
         self.traces: deque[TraceEntry] = deque(maxlen=2000)
 
     # -- the engine -------------------------------------------------------------------
 
-    def _ordered(self, hook: str, *, load_order: bool = False) -> list[tuple[LoadedPlugin, Any]]:
-        impls = list(reversed(getattr(self._manager.pm.hook, hook).get_hookimpls()))
-        if load_order:
-            # Same groups as pluggy (wrappers, tryfirst, the rest, trylast), but first loaded
-            # first inside each group, so a plugin's requirements are ready before it.
-            def group(impl: Any) -> int:
-                return 0 if impl.wrapper else 1 if impl.tryfirst else 3 if impl.trylast else 2
+    def _traced(self, plugin: str, hook: str, duration_ms: float, value: Any) -> None:
+        entry = TraceEntry(plugin, hook, duration_ms, _size(value))
+        self.traces.append(entry)
+        log.info("hook %s -> %s (%.2f ms, %d result(s))", hook, plugin, duration_ms, entry.result_size)
 
-            impls = [i for g in range(4) for i in reversed([i for i in impls if group(i) == g])]
-        return [(self._manager.by_name[impl.plugin_name], impl) for impl in impls]
+    def _dependency_order(self) -> pluggy.PluginManager:
+        """A pluggy manager holding the same adapters registered dependants first, so that
+        pluggy's last-registered-first order runs requirements first (built on first use)."""
+        if self._dependency_pm is None:
+            self._dependency_pm = self._manager.new_pluggy_manager(reversed(self._manager.plugins))
+        return self._dependency_pm
 
-    async def _invoke(self, plugin: LoadedPlugin, hook: str, impl: Any, kwargs: dict[str, Any]) -> Any:
-        started = time.perf_counter()
-        value = impl.function(*[kwargs[name] for name in impl.argnames])
-        if inspect.isawaitable(value):
-            if hook in SYNC_ONLY_HOOKS:
-                if inspect.iscoroutine(value):
-                    value.close()
-                raise TypeError(f"plugin {plugin.name}: hook {hook!r} returned an awaitable")
-            value = await value
+    def call(self, hook: str, **kwargs: Any) -> Pairs:
+        """Call a sync-only hook (see :data:`SYNC_ONLY_HOOKS`): ``(plugin, result)`` pairs in
+        pluggy's result order, after its wrappers; items a wrapper added belong to it."""
+        assert hook in SYNC_ONLY_HOOKS, hook
+        token = _RECORDS.set([])
+        try:
+            results = getattr(self._manager.pm.hook, hook)(host=self._host, **kwargs)
+            records = _RECORDS.get() or []
+        finally:
+            _RECORDS.reset(token)
         if self._trace:
-            entry = TraceEntry(plugin.name, hook, (time.perf_counter() - started) * 1e3, _size(value))
-            self.traces.append(entry)
-            log.info(
-                "hook %s -> %s (%.2f ms, %d result(s))",
-                hook,
-                plugin.name,
-                entry.duration_ms,
-                entry.result_size,
-            )
-        return value
+            for record in records:
+                if not record.wrapper:
+                    self._traced(record.plugin, hook, record.duration_ms, record.value)
+        owners = _owners(records)
+        by_name = self._manager.by_name
+        pairs: Pairs = []
+        for value in results:
+            queue = owners[id(value)]
+            pairs.append((by_name[queue.popleft() if len(queue) > 1 else queue[0]], value))
+        return pairs
 
-    async def _call(
+    async def _acall(
         self,
         hook: str,
         kwargs: dict[str, Any],
         *,
-        firstresult: bool = False,
+        first: bool = False,
         isolate: bool = False,
         keep_none: bool = False,
-        load_order: bool = False,
+        skip: frozenset[str] | set[str] = frozenset(),
     ) -> Pairs:
-        """Call ``hook`` the way pluggy would, one implementation (and await) at a time.
+        """Call a hook that may be async: pluggy returns the deferred calls in its order, and
+        each is made (and awaited) here, one at a time.
 
+        ``first``: stop at the first non-None result (the later implementations never run).
         ``isolate``: an implementation's exception is logged and returned as its result
         instead of stopping the others. ``keep_none``: None results stay in the list.
-        ``load_order``: dependencies before dependants inside each pluggy group (see ``_ordered``).
-        Returns ``(plugin, result)`` pairs in call order (at most one with ``firstresult``).
+        ``skip``: plugins whose implementation is not called this time.
         """
-        kwargs.setdefault("host", self._host)
-        ordered = self._ordered(hook, load_order=load_order)
-        teardowns: list[tuple[LoadedPlugin, Generator[None, Any, Any]]] = []
+        manager = self._dependency_order() if hook in DEPENDENCY_ORDER_HOOKS else self._manager.pm
+        deferred: list[Deferred] = getattr(manager.hook, hook)(host=self._host, **kwargs)
+        by_name = self._manager.by_name
         pairs: Pairs = []
-        error: BaseException | None = None
-        try:
-            for plugin, impl in ordered:
-                if impl.wrapper:
-                    gen = impl.function(*[kwargs[name] for name in impl.argnames])
-                    next(gen)  # run up to its yield, like pluggy
-                    teardowns.append((plugin, gen))
-                    continue
-                try:
-                    value = await self._invoke(plugin, hook, impl, kwargs)
-                except Exception as exc:
-                    if not isolate:
-                        raise
-                    log.exception("plugin %s failed in hook %s", plugin.name, hook)
-                    value = exc
-                if value is not None or keep_none:
-                    pairs.append((plugin, value))
-                    if firstresult and value is not None:
-                        break
-        except BaseException as exc:  # noqa: BLE001 - handed to the wrappers, re-raised below
-            error = exc
-        # Unwind the wrappers innermost first; each sees the result (or exception) and may change it.
-        for wrapper_plugin, gen in reversed(teardowns):
-            outcome = (
-                pairs[0][1] if firstresult and pairs else (None if firstresult else [v for _p, v in pairs])
-            )
+        for item in deferred:
+            if item.plugin in skip:
+                continue
+            started = time.perf_counter()
             try:
-                if error is not None:
-                    gen.throw(error)
-                else:
-                    gen.send(outcome)
-                raise RuntimeError(
-                    f"plugin {wrapper_plugin.name}: hook wrapper for {hook!r} has a second yield"
-                )
-            except StopIteration as stop:
-                error = None
-                pairs = self._reattribute(stop.value, pairs, wrapper_plugin, firstresult)
-            except BaseException as exc:  # noqa: BLE001
-                error = exc
-        if error is not None:
-            raise error
+                value = await await_me_maybe(item.call())
+            except Exception as exc:
+                if not isolate:
+                    raise
+                log.exception("plugin %s failed in hook %s", item.plugin, hook)
+                value = exc
+            if self._trace:
+                self._traced(item.plugin, hook, (time.perf_counter() - started) * 1e3, value)
+            if value is not None or keep_none:
+                pairs.append((by_name[item.plugin], value))
+                if first and value is not None:
+                    break
         return pairs
-
-    @staticmethod
-    def _reattribute(value: Any, pairs: Pairs, wrapper: LoadedPlugin, firstresult: bool) -> Pairs:
-        """Results a wrapper returns keep their plugin; new ones belong to the wrapper."""
-        owners = {id(v): p for p, v in pairs}
-        if firstresult:
-            return [] if value is None else [(owners.get(id(value), wrapper), value)]
-        return [(owners.get(id(v), wrapper), v) for v in (value or [])]
-
-    def call(self, hook: str, **kwargs: Any) -> Pairs:
-        """Call a sync-only hook (see :data:`SYNC_ONLY_HOOKS`)."""
-        assert hook in SYNC_ONLY_HOOKS, hook
-        return _run_sync(self._call(hook, kwargs))
 
     def collect(self, hook: str, **kwargs: Any) -> Pairs:
         """Sync-only hooks returning items or lists of items, flattened per plugin."""
         return [(plugin, item) for plugin, result in self.call(hook, **kwargs) for item in _flatten(result)]
 
     async def acollect(self, hook: str, **kwargs: Any) -> Pairs:
-        pairs = await self._call(hook, kwargs)
+        pairs = await self._acall(hook, kwargs)
         return [(plugin, item) for plugin, result in pairs for item in _flatten(result)]
 
     # -- one typed method per hook ----------------------------------------------------
 
     async def startup(self, app: Any) -> None:
-        # Requirements start first; shutdown (pluggy's order) is then the exact reverse.
-        await self._call("startup", {"app": app}, load_order=True)
+        # Requirements start first; shutdown (pluggy's order) is then the reverse.
+        await self._acall("startup", {"app": app})
 
     async def shutdown(self, app: Any) -> None:
         # One plugin's failing cleanup must not stop the others'.
-        await self._call("shutdown", {"app": app}, isolate=True)
+        await self._acall("shutdown", {"app": app}, isolate=True)
 
     def register_routers(self) -> Pairs:
         return self.collect("register_routers")
@@ -251,7 +330,7 @@ class Hooks:
 
     async def extra_template_vars(self, request: Any, template: str, context: dict) -> dict:
         merged: dict[str, Any] = {}
-        pairs = await self._call(
+        pairs = await self._acall(
             "extra_template_vars", {"request": request, "template": template, "context": context}
         )
         # Earlier in call order wins (tryfirst beats the default), so merge in reverse.
@@ -260,9 +339,15 @@ class Hooks:
                 merged.update(result)
         return merged
 
-    async def template_slot(self, slot: str, request: Any, context: dict) -> list[str]:
-        pairs = await self._call("template_slot", {"slot": slot, "request": request, "context": context})
-        return [str(r) for _p, r in pairs if r]
+    async def template_slot(
+        self, slot: str, request: Any, context: dict, *, skip: frozenset[str] | set[str] = frozenset()
+    ) -> list[tuple[str, str]]:
+        """``(plugin name, HTML)`` for every plugin that fills ``slot``; the plugins in ``skip``
+        are not called (they already filled this slot, or a slot falling back to it, on the page)."""
+        pairs = await self._acall(
+            "template_slot", {"slot": slot, "request": request, "context": context}, skip=skip
+        )
+        return [(plugin.name, str(html)) for plugin, html in pairs if html]
 
     async def menu_links(self, request: Any, actor: Any) -> list[Any]:
         return [link for _p, link in await self.acollect("menu_links", request=request, actor=actor)]
@@ -276,7 +361,7 @@ class Hooks:
 
         items = []
         # isolate: one plugin's broken count is logged and shown, never hides the dashboard.
-        pairs = await self._call("admin_dashboard_items", {"request": request, "actor": actor}, isolate=True)
+        pairs = await self._acall("admin_dashboard_items", {"request": request, "actor": actor}, isolate=True)
         for plugin, result in pairs:
             if isinstance(result, Exception):
                 items.append(DashboardItem(f"{plugin.name}: counts unavailable", "?", severity="warn"))
@@ -286,7 +371,7 @@ class Hooks:
 
     async def authenticate(self, request: Any) -> Any:
         """First non-None actor in call order; later implementations are not called at all."""
-        pairs = await self._call("authenticate", {"request": request}, firstresult=True)
+        pairs = await self._acall("authenticate", {"request": request}, first=True)
         return pairs[0][1] if pairs else None
 
     def permissions(self) -> Pairs:
@@ -297,7 +382,7 @@ class Hooks:
 
     async def handle_event(self, event: Any) -> list[tuple[LoadedPlugin, BaseException]]:
         """Deliver ``event`` to every plugin; failures are returned (and logged), never raised."""
-        pairs = await self._call("handle_event", {"event": event}, isolate=True)
+        pairs = await self._acall("handle_event", {"event": event}, isolate=True)
         return [(plugin, r) for plugin, r in pairs if isinstance(r, Exception)]
 
     def register_jobs(self) -> Pairs:
@@ -311,7 +396,7 @@ class Hooks:
 
     async def discord_cogs(self, bot: Any) -> Pairs:
         """(plugin, cogs-or-exception) for every implementation, so one plugin's failure is isolated."""
-        return await self._call("discord_cogs", {"bot": bot}, isolate=True, keep_none=True)
+        return await self._acall("discord_cogs", {"bot": bot}, isolate=True, keep_none=True)
 
     def register_commands(self) -> Pairs:
         return self.collect("register_commands")
@@ -323,14 +408,14 @@ class Hooks:
         return self.collect("matching_rules")
 
     async def export_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
-        pairs = await self._call("export_member_data", {"session": session, "player_id": player_id})
+        pairs = await self._acall("export_member_data", {"session": session, "player_id": player_id})
         return {plugin.name: data for plugin, data in pairs}
 
     async def delete_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
-        pairs = await self._call("delete_member_data", {"session": session, "player_id": player_id})
+        pairs = await self._acall("delete_member_data", {"session": session, "player_id": player_id})
         return {plugin.name: count for plugin, count in pairs}
 
     async def seed_demo_data(self, session: Any) -> dict[str, Any]:
         # A plugin's demo data may build on its requirements' (guild_sync links identity's players).
-        pairs = await self._call("seed_demo_data", {"session": session}, load_order=True)
+        pairs = await self._acall("seed_demo_data", {"session": session})
         return {plugin.name: summary for plugin, summary in pairs}

@@ -23,7 +23,7 @@ import pluggy
 
 from patt_host import hookspecs
 from patt_host.config import HostSettings
-from patt_host.hooks import hookimpl_problems
+from patt_host.hooks import HookAdapter, adapt, hookimpl_problems
 from patt_host.site import Site
 
 log = logging.getLogger("patt.plugins")
@@ -81,6 +81,8 @@ class LoadedPlugin:
     #: limiters, caches), built and owned by the host (``host.plugin_state(name)``).
     state_factory: Any = None
     hooks: list[str] = field(default_factory=list)
+    #: What pluggy holds for this plugin: its implementations, adapted (``patt_host.hooks.adapt``).
+    adapter: HookAdapter | None = None
 
     def _sub(self, folder: str) -> Path | None:
         if self.package_dir is None:
@@ -198,8 +200,7 @@ class PluginManager:
         self.builtins = dict(BUILTIN_PLUGINS if builtins is None else builtins)
         # Plugin classes/objects given directly (tests, embedding); keyed by manifest name.
         self.extra = {getattr(p, "name", repr(p)): p for p in extra}
-        self.pm = pluggy.PluginManager("patt")
-        self.pm.add_hookspecs(hookspecs)
+        self.pm = self.new_pluggy_manager(())
         self.plugins: list[LoadedPlugin] = []
         self.by_name: dict[str, LoadedPlugin] = {}
 
@@ -273,6 +274,12 @@ class PluginManager:
         for name in order:
             self._register(candidates[name], problems)
         problems.raise_if_any()
+        try:
+            # pluggy's own check (every implementation matches a hookspec), after everything
+            # is registered; the checks above already name each problem, this is the backstop.
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginLoadError({self.pm.get_name(exc.plugin) or "?": [str(exc)]}) from exc
         self.plugins = [candidates[n] for n in order]
         self.by_name = {lp.name: lp for lp in self.plugins}
         log.info("plugins enabled: %s", ", ".join(lp.name for lp in self.plugins))
@@ -366,16 +373,24 @@ class PluginManager:
             problems.add(lp.name, message)
         if refused:
             return
+        adapter = adapt(lp.name, impls)
         try:
-            self.pm.register(lp.obj, name=lp.name)
+            self.pm.register(adapter, name=lp.name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             problems.add(lp.name, f"invalid hook implementation: {exc}")
             return
+        lp.adapter = adapter
         lp.hooks = sorted(impls)
 
-    def plugin_for(self, obj: Any) -> LoadedPlugin:
-        """The plugin a registered object belongs to."""
-        return self.by_name[self.pm.get_name(obj)]
+    @staticmethod
+    def new_pluggy_manager(plugins: Iterable[LoadedPlugin]) -> pluggy.PluginManager:
+        """A pluggy manager with PATT's hookspecs and these plugins' adapters, registered in order."""
+        pm = pluggy.PluginManager("patt")
+        pm.add_hookspecs(hookspecs)
+        for lp in plugins:
+            if lp.adapter is not None:
+                pm.register(lp.adapter, name=lp.name)
+        return pm
 
 
 def _host_version() -> str:

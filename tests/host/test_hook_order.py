@@ -3,16 +3,18 @@
 Kinds: sync collect (``permissions``), async collect (``menu_links``), first-result
 (``authenticate``), notify with isolated failures (``handle_event``), per-plugin results
 (``export_member_data``) and dict merge (``extra_template_vars``). Each is compared with
-calling ``pm.hook.<name>`` directly (pluggy's own multicall) on the same plugin set.
+pluggy's own multicall: a plain ``pluggy.PluginManager`` holding the same plugin objects,
+registered in the host's load order, called with ``pm.hook.<name>(...)``.
 """
 
 import asyncio
 import gc
 import warnings
 
+import pluggy
 import pytest
 
-from patt_host import MenuLink, Permission, hookimpl
+from patt_host import MenuLink, Permission, hookimpl, hookspecs
 from patt_host.plugins import PluginLoadError
 
 LOG: list[str] = []
@@ -59,7 +61,7 @@ def recorder(plugin: str, **opts):
 
 
 def wrapping(plugin: str, **opts):
-    """wrapper=True implementations: record around the inner call and append their own item."""
+    """wrapper=True implementations (sync hooks only): record around the inner call and add an item."""
 
     class Wrapper:
         name = plugin
@@ -70,20 +72,6 @@ def wrapping(plugin: str, **opts):
             result = yield
             LOG.append(f"exit:{plugin}")
             return [*result, [Permission(f"{plugin}.wrapped", 1)]]
-
-        @hookimpl(wrapper=True, **opts)
-        def menu_links(self):
-            LOG.append(f"enter:{plugin}")
-            result = yield
-            LOG.append(f"exit:{plugin}")
-            return result
-
-        @hookimpl(wrapper=True, **opts)
-        def authenticate(self, request):
-            LOG.append(f"enter:{plugin}")
-            result = yield
-            LOG.append(f"exit:{plugin}")
-            return result
 
     return Wrapper
 
@@ -106,11 +94,15 @@ def host(make_host):
 
 
 def pluggy_order(host, hook: str, **kwargs) -> list[str]:
-    """The order in which pluggy itself calls this test's implementations."""
+    """The order in which pluggy itself calls this test's implementations (plain pluggy,
+    the same plugin objects registered in the host's load order, no host adapters)."""
+    pm = pluggy.PluginManager("patt")
+    pm.add_hookspecs(hookspecs)
+    for plugin in host.plugins:
+        if plugin.name in NAMES:
+            pm.register(plugin.obj, name=plugin.name)
     LOG.clear()
-    for result in getattr(host.manager.pm.hook, hook)(host=host, **kwargs):
-        if asyncio.iscoroutine(result):
-            result.close()  # a built-in's async implementation: pluggy would not await it
+    getattr(pm.hook, hook)(host=host, **kwargs)
     order = [entry for entry in LOG if entry.startswith(("enter:", "exit:", f"{hook}:"))]
     LOG.clear()
     return order
@@ -147,8 +139,8 @@ async def test_first_result_stops_where_pluggy_order_says(host):
     expected = pluggy_order(host, "authenticate", request="plain_a")
     assert await host.hooks.authenticate(request="plain_a") == "plain_a"
     cut = expected.index("authenticate:plain_a") + 1
-    # Called in pluggy's order up to the first non-None answer; "last" is never called; wrappers unwind.
-    assert LOG == [*expected[:cut], "exit:inner", "exit:outer"]
+    # Called in pluggy's order up to the first non-None answer; "last" is never called.
+    assert LOG == expected[:cut]
     assert "authenticate:last" not in LOG
 
 
@@ -171,26 +163,83 @@ async def test_per_plugin_results_and_merge_follow_pluggy(host, db):
     assert all(merged[name] for name in ("first", "plain_a", "plain_b", "last"))
 
 
-async def test_wrapper_sees_an_exception_and_may_replace_it(make_host):
+def test_wrapper_sees_an_exception_and_may_replace_it(make_host):
     class Boom:
         name = "boom"
 
         @hookimpl
-        async def template_slot(self, slot):
+        def permissions(self):
             raise ValueError("boom")
 
     class Rescue:
         name = "rescue"
 
         @hookimpl(wrapper=True)
-        def template_slot(self, slot):
+        def permissions(self):
             try:
                 return (yield)
             except ValueError as exc:
-                return [f"rescued {exc}"]
+                return [[Permission(f"rescued {exc}", 1)]]
 
     host = make_host(plugins=["boom", "rescue"], extra_plugins=[Boom, Rescue])
-    assert await host.hooks.template_slot("footer", None, {}) == ["rescued boom"]
+    assert [(plugin.name, p.name) for plugin, p in host.hooks.permissions()] == [("rescue", "rescued boom")]
+
+
+def test_a_wrapper_on_a_hook_that_may_be_async_is_refused_at_load(make_host):
+    class Around:
+        name = "around"
+
+        @hookimpl(wrapper=True)
+        def template_slot(self, slot):
+            return (yield)
+
+    with pytest.raises(PluginLoadError) as info:
+        make_host(plugins=["around"], extra_plugins=[Around])
+    assert "around: template_slot: wrapper=True is supported only on the hooks the host calls" in str(
+        info.value
+    )
+
+
+def test_equal_results_of_two_plugins_keep_their_owners(make_host):
+    """Attribution is by position, not by value: two plugins returning the same int stay apart."""
+
+    def counting(plugin: str):
+        class Counter:
+            name = plugin
+
+            @hookimpl
+            def permissions(self):
+                return 0
+
+        return Counter
+
+    host = make_host(plugins=["count_a", "count_b"], extra_plugins=[counting("count_a"), counting("count_b")])
+    assert [(plugin.name, n) for plugin, n in host.hooks.permissions() if n == 0] == [
+        ("count_b", 0),
+        ("count_a", 0),
+    ]
+
+
+async def test_a_sync_failure_in_an_isolated_hook_does_not_stop_the_others(make_host):
+    calls: list[str] = []
+
+    class Fails:
+        name = "fails"
+
+        @hookimpl
+        def shutdown(self):
+            raise RuntimeError("cannot stop")
+
+    class Stops:
+        name = "stops"
+
+        @hookimpl
+        def shutdown(self):
+            calls.append("stops")
+
+    host = make_host(plugins=["stops", "fails"], extra_plugins=[Fails, Stops])
+    await host.hooks.shutdown(None)  # "fails" is called first (last loaded) and raises
+    assert calls == ["stops"]
 
 
 async def test_two_async_authenticate_implementations_are_awaited_one_at_a_time(make_host):

@@ -3,6 +3,7 @@
 import re
 from typing import Annotated
 
+import pytest
 from fastapi import APIRouter, Form
 
 from patt_host import hookimpl
@@ -197,3 +198,32 @@ async def test_login_redirect_only_when_a_login_page_exists(make_client):
     with_identity = await make_client(plugins=["identity", "sample"])
     response = await with_identity.get("/admin/jobs")
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/admin/jobs"
+
+
+class Quoter:
+    """Answers the specific ``home_quote`` slot and the generic ``home`` one, and counts its calls."""
+
+    name = "quoter"
+    calls: list[str] = []
+
+    @hookimpl
+    def template_slot(self, slot, context):
+        if slot not in ("home_quote", "home"):
+            return None
+        Quoter.calls.append(slot)
+        return "<p class='quoter'>a quote</p>"
+
+
+@pytest.mark.parametrize(
+    ("site", "asked"),
+    [
+        ("patt", ["home_quote"]),  # its home page has home_quote (falling back to home), then home
+        ("salt", ["home"]),  # the core home page has only the generic slot
+    ],
+)
+async def test_a_plugin_fills_a_slot_and_its_fallback_once_per_page(make_client, site, asked):
+    client = await make_client(site=site, extra_plugins=[Quoter], patt_extra_plugins="quoter")
+    Quoter.calls.clear()
+    page = (await client.get("/")).text
+    assert page.count("class='quoter'") == 1
+    assert Quoter.calls == asked  # not even called for the fallback it already filled

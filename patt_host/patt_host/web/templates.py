@@ -147,9 +147,18 @@ async def render(
     def url_for(name: str, /, **params: Any) -> str:
         return str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
 
-    async def slot(name: str) -> Markup:
-        parts = await host.hooks.template_slot(name, request, ctx)
-        return Markup("\n".join(parts))
+    # Slot name -> plugins that already filled it, or filled a slot falling back to it, on
+    # this page: each plugin fills a slot (with its fallbacks) once per page.
+    filled: dict[str, set[str]] = {}
+
+    async def slot(name: str, *fallbacks: str) -> Markup:
+        """``{{ slot("home_quote", "home") }}``: what plugins put in ``home_quote``; a plugin
+        that fills it is not asked again for ``home`` (its fallback) on the same page."""
+        parts = await host.hooks.template_slot(name, request, ctx, skip=filled.get(name, set()))
+        for plugin, _html in parts:
+            for covered in (name, *fallbacks):
+                filled.setdefault(covered, set()).add(plugin)
+        return Markup("\n".join(html for _plugin, html in parts))
 
     menu = [link for link in await host.hooks.menu_links(request, actor) if link.visible_to(actor)]
     admin_menu = []

@@ -34,12 +34,11 @@ class MitoPlugin:
         ]
 
     @hookimpl
-    async def template_slot(self, slot, request, context, host):
-        # The site's home page has a `home_quote` slot; a home page with only the generic
-        # `home` slot gets the quote there. Once per page either way.
-        if slot not in ("home_quote", "home") or context.get("_mito_quote_shown"):
+    async def template_slot(self, slot, request, host):
+        # The site's home page has a `home_quote` slot (falling back to `home`); a home page
+        # with only the generic `home` slot gets the quote there. The host asks once per page.
+        if slot not in ("home_quote", "home"):
             return None
-        context["_mito_quote_shown"] = True
         from patt_host.web import render_fragment
 
         async with host.db.session() as session:

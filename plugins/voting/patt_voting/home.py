@@ -1,7 +1,8 @@
 """The home-page panel: the open campaign(s) and the last result.
 
-Contributed to the ``home_vote`` slot (the landing page's place for it) or, on sites
-whose home page only has the generic ``home`` slot, there — once per page either way.
+Contributed to the ``home_vote`` slot (the landing page's place for it, falling back to
+``home``) or, on sites whose home page only has the generic ``home`` slot, there; the host
+asks once per page.
 """
 
 from __future__ import annotations
@@ -19,13 +20,9 @@ if TYPE_CHECKING:
 
 
 SLOTS = ("home_vote", "home")
-_DONE = "_voting_home_rendered"
 
 
 async def home_panel(request: Any, context: dict[str, Any], host: HostAPI) -> Markup | None:
-    if context.get(_DONE):
-        return None
-    context[_DONE] = True
     actor = context.get("actor")
     async with host.db.session() as session:
         visible = await ballots.visible_campaigns(session, actor, host.officer_level)
