@@ -19,6 +19,13 @@ metadata = attrs.get("target_metadata")
 owners = attrs.get("owners")
 
 
+def revision_directives(context_, revision, directives) -> None:
+    add_schema_ops(context_, revision, directives)
+    # `patt db revision` with nothing to do writes no file (dbmigrate.revision says so).
+    if attrs.get("skip_empty_revision") and directives and directives[0].upgrade_ops.is_empty():
+        directives[:] = []
+
+
 def do_run_migrations(connection) -> None:
     context.configure(
         connection=connection,
@@ -26,7 +33,7 @@ def do_run_migrations(connection) -> None:
         include_schemas=True,
         include_object=make_include_object(metadata, owners),
         include_name=make_include_name(metadata, owners),
-        process_revision_directives=add_schema_ops,
+        process_revision_directives=revision_directives,
         compare_type=True,
         transaction_per_migration=True,
     )
