@@ -81,7 +81,9 @@ def decode_token(token: str, *, secret: str, algorithm: str = "HS256") -> TokenC
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized(_EXPIRED, code="token_expired") from None
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, OverflowError, ValueError):
+        # PyJWT's int(exp) overflows on a signed exp of 1e400 (JSON ``Infinity``) instead of
+        # raising its own error: a token we never issued, not a server failure.
         raise Unauthorized(_INVALID, code="invalid_token") from None
 
     sub, ver, iat, exp = (payload[name] for name in REQUIRED_CLAIMS)
@@ -92,9 +94,8 @@ def decode_token(token: str, *, secret: str, algorithm: str = "HS256") -> TokenC
         raise Unauthorized(_INVALID, code="invalid_token")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (iat, exp)):
         raise Unauthorized(_INVALID, code="invalid_token")
-    return TokenClaims(
-        user_id=int(sub),
-        token_version=ver,
-        issued_at=datetime.fromtimestamp(iat, UTC),
-        expires_at=datetime.fromtimestamp(exp, UTC),
-    )
+    try:
+        issued_at, expires_at = datetime.fromtimestamp(iat, UTC), datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, OSError, ValueError):  # e.g. exp=10**20: past the year 9999
+        raise Unauthorized(_INVALID, code="invalid_token") from None
+    return TokenClaims(user_id=int(sub), token_version=ver, issued_at=issued_at, expires_at=expires_at)

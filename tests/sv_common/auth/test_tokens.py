@@ -129,3 +129,25 @@ def test_tokens_issued_in_the_same_second_differ():
     second = issue_token(user_id=1, token_version=0, secret="s" * 40, expires_minutes=5)
     assert first != second
     assert decode_token(second, secret="s" * 40).user_id == 1
+
+
+@pytest.mark.parametrize("exp", [10**20, 2**63, 1e300, float("inf"), float("nan")])
+def test_a_signed_token_with_an_absurd_expiry_is_refused_not_a_crash(exp):
+    # Signed with the real secret (so only the claim is odd): OverflowError/ValueError were a 500.
+    payload = jwt.utils.base64url_encode(
+        f'{{"sub":"7","ver":0,"iat":{int(time.time())},"exp":{_json_number(exp)}}}'.encode()
+    ).decode()
+    header = jwt.utils.base64url_encode(b'{"alg":"HS256","typ":"JWT"}').decode()
+    signing_input = f"{header}.{payload}".encode()
+    signature = jwt.utils.base64url_encode(
+        jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256).sign(signing_input, SECRET.encode())
+    ).decode()
+    with pytest.raises(Unauthorized) as info:
+        decode_token(f"{header}.{payload}.{signature}", secret=SECRET)
+    assert info.value.code == "invalid_token"
+
+
+def _json_number(value: float) -> str:
+    if value != value:
+        return "NaN"
+    return "Infinity" if value == float("inf") else str(value)
