@@ -56,6 +56,15 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class NotConfigured(Conflict):
+    """This site is not configured for that yet."""
+
+    # A missing setting is not an outage: nothing is down and retrying will not help, so it
+    # is a 409 (the request conflicts with the site's configuration), never a 5xx that tells
+    # monitors and clients the server failed.
+    code = "not_configured"
+
+
 class RateLimited(DomainError):
     """Too many attempts. Try again later."""
 

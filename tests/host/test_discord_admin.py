@@ -56,9 +56,9 @@ async def test_without_a_token_the_site_runs_and_the_pages_say_the_bot_is_off(db
     assert outbox.status_code == 200 and "1 notification(s) are waiting" in outbox.text
 
     dry_run = await client.post("/api/v1/discord/role-sync/dry-run", headers=OFFICER)
-    assert dry_run.status_code == 503 and dry_run.json()["error"]["code"] == "bot_off"
+    assert dry_run.status_code == 409 and dry_run.json()["error"]["code"] == "bot_off"
     flush = await client.post("/api/v1/notifications/flush", headers=OFFICER)
-    assert flush.status_code == 503
+    assert flush.status_code == 409 and flush.json()["error"]["code"] == "bot_off"
     run = await run_job(client.host, "discord.deliver_notifications", trigger="manual")
     assert run.counts == {"bot_off": 1}
     assert not [

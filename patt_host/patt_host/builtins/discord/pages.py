@@ -23,7 +23,7 @@ from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.config import update_discord_config
 from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
-from sv_common.errors import ServiceUnavailable
+from sv_common.errors import NotConfigured, ServiceUnavailable
 
 if TYPE_CHECKING:
     from patt_host.api import HostAPI
@@ -114,10 +114,10 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
         """Compute (and record) the to_discord plan now; nothing is sent to Discord."""
         rt = runtime()
         if not rt.enabled:
-            raise ServiceUnavailable("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
+            raise NotConfigured("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
         guild_id = await rt.guild_id()
         if guild_id is None:
-            raise ServiceUnavailable("No Discord server is configured (DISCORD_GUILD_ID).", code="no_guild")
+            raise NotConfigured("No Discord server is configured (DISCORD_GUILD_ID).", code="no_guild")
         try:
             async with rt.client() as client:
                 run = await run_role_sync(
@@ -151,7 +151,7 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
         """Send every pending notification now, ignoring retry backoff."""
         rt = runtime()
         if not rt.enabled:
-            raise ServiceUnavailable("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
+            raise NotConfigured("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
         rt.kick_delivery(flush=True)
         return ok({"queued": True}, status_code=202)
 

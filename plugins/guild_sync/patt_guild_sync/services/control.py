@@ -12,7 +12,7 @@ from patt_guild_sync.services.sync import SyncResult, is_alive, mark_removed
 from patt_guild_sync.state import GuildSyncRuntime
 from patt_host.jobs import trigger_job
 from sv_common.db import utcnow
-from sv_common.errors import Conflict, NotFound, ServiceUnavailable
+from sv_common.errors import Conflict, NotConfigured, NotFound
 from sv_common.identity.models import WowCharacter
 from sv_common.identity.ranks import drain_rank_changes, recompute_for_characters
 
@@ -27,15 +27,14 @@ async def running_sync(session) -> SyncLog | None:
 async def start_sync(
     rt: GuildSyncRuntime, *, triggered_by: str, player_id: int | None = None, full: bool = False
 ) -> dict[str, Any]:
-    """Queue a roster sync; 409 while one runs, 503 when Blizzard is not configured.
+    """Queue a roster sync; 409 while one runs or when Blizzard is not configured.
 
     Two triggers racing past the check still run once: the job is exclusive (advisory lock),
     so the second run is recorded as skipped.
     """
     if not rt.settings.configured:
-        raise ServiceUnavailable(
-            "The Blizzard sync is not configured: set " + ", ".join(rt.settings.missing()) + ".",
-            code="not_configured",
+        raise NotConfigured(
+            "The Blizzard sync is not configured: set " + ", ".join(rt.settings.missing()) + "."
         )
     async with rt.host.db.session() as session:
         running = await running_sync(session)
