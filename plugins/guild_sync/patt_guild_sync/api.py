@@ -17,11 +17,12 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader
 from sqlalchemy import select
 
 from patt_guild_sync.models import SOURCE_ADDON, SyncLog
-from patt_guild_sync.schemas import ApiKeyCreate, SyncTrigger
+from patt_guild_sync.schemas import ApiKeyCreate, SyncTrigger, upload_body_schema
 from patt_guild_sync.services import status as status_service
 from patt_guild_sync.services.apikeys import create_api_key, list_api_keys, revoke_api_key, verify_api_key
 from patt_guild_sync.services.control import confirm_removal, dismiss_removal, start_sync
@@ -31,7 +32,11 @@ from patt_guild_sync.state import GuildSyncRuntime, RuntimeDep
 from patt_host.web import Officer, body_limit, ok, require_officer
 from sv_common.errors import RateLimited, Unauthorized, ValidationFailed
 
-API_KEY_HEADER = "x-api-key"
+API_KEY_HEADER = "X-API-Key"
+# Declared as a security dependency so OpenAPI names the header (auto_error off: our own 401).
+ApiKey = Annotated[
+    str | None, Security(APIKeyHeader(name=API_KEY_HEADER, scheme_name="AddonApiKey", auto_error=False))
+]
 
 MAX_UPLOAD_LIMIT = 50_000_000  # the highest upload_max_bytes its settings allow
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -58,16 +63,14 @@ def _ip_key(request: Request) -> str:
     return "guild_sync:badkey:" + hashlib.sha256(ip.encode()).hexdigest()[:24]
 
 
-async def authenticate_upload(request: Request, rt: GuildSyncRuntime):
+async def authenticate_upload(request: Request, rt: GuildSyncRuntime, api_key: str | None):
     """The API key row behind the request; an IP past its free failed attempts waits (429)."""
     host = rt.host
     ip_key = _ip_key(request)
     await rt.key_failures.check(ip_key)  # before the key is checked: no guess gets through
     try:
         async with host.db.session() as session:
-            return await verify_api_key(
-                session, request.headers.get(API_KEY_HEADER), officer_level=host.officer_level
-            )
+            return await verify_api_key(session, api_key, officer_level=host.officer_level)
     except Unauthorized:
         await rt.key_failures.failed(ip_key)
         raise
@@ -76,7 +79,7 @@ async def authenticate_upload(request: Request, rt: GuildSyncRuntime):
 def upload_router() -> APIRouter:
     router = APIRouter(tags=["guild sync: addon upload"])
 
-    async def upload(request: Request, rt: RuntimeDep):
+    async def upload(request: Request, rt: RuntimeDep, api_key: ApiKey = None):
         """Apply an addon export: notes and last-seen per character, all or nothing.
 
         Body: ``{characters: [{name, realm, class, level, rank, rank_name, guild_note,
@@ -84,7 +87,7 @@ def upload_router() -> APIRouter:
         A bad entry makes the whole upload a 422 naming every bad entry; nothing is saved.
         """
         settings = rt.settings
-        key = await authenticate_upload(request, rt)
+        key = await authenticate_upload(request, rt, api_key)
         try:
             await rt.limiter.hit(
                 f"guild_sync:upload:{key.id}", limit=settings.uploads_per_key_per_hour, window_seconds=3600
@@ -126,7 +129,13 @@ def upload_router() -> APIRouter:
             upload,
             methods=["POST"],
             name=f"addon_upload{suffix}",
-            openapi_extra=body_limit(MAX_UPLOAD_LIMIT),
+            openapi_extra={
+                **body_limit(MAX_UPLOAD_LIMIT),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": upload_body_schema()}},
+                },
+            },
         )
         router.add_api_route(
             f"{prefix}/addon-upload/status",

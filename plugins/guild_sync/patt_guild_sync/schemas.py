@@ -8,9 +8,18 @@ addon may send; entries are validated one by one so a 422 can name every bad ent
 from __future__ import annotations
 
 import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
 
 MAX_INT = 2**31 - 1
 
@@ -26,6 +35,56 @@ Text = Annotated[str, AfterValidator(_printable)]
 
 def _alias(*names: str):
     return AliasChoices(*names)
+
+
+MAX_TIMESTAMP_DIGITS = 20  # milliseconds until far past the year 9999; int() of more is only work
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Unix seconds or milliseconds (a number or its ASCII digits) or an ISO 8601 time, as aware UTC.
+
+    Raises ValueError for anything else, including numbers past ``datetime``'s range
+    (``10**400`` overflowed a float, ``"²"`` passed ``isdigit`` and failed ``int``).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            if len(text) > MAX_TIMESTAMP_DIGITS:
+                raise ValueError("is too large for a unix time")
+            value = int(text)
+        else:
+            try:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError("must be unix seconds or milliseconds, or an ISO 8601 time") from None
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            seconds = value / 1000 if value > 1e11 else value  # milliseconds from some exporters
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("is outside the range of a unix time") from None
+    raise ValueError("must be unix seconds or milliseconds, or an ISO 8601 time")
+
+
+def _export_time(value: Any) -> datetime | None:
+    return None if value is None else parse_timestamp(value)
+
+
+# Validated into an aware datetime; published as what a client may send.
+ExportTime = Annotated[
+    datetime | None,
+    BeforeValidator(_export_time),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "description": "unix seconds or milliseconds"},
+                {"type": "string", "maxLength": 40, "description": "ISO 8601 time or unix seconds"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
 
 
 class UploadCharacter(BaseModel):
@@ -63,7 +122,18 @@ class UploadEnvelope(BaseModel):
     )
     uploaded_by: Text = Field("unknown", max_length=100)
     # When the addon exported (unix seconds or ISO); relative "last online" values count from it.
-    export_time: int | float | Text | None = Field(None, validation_alias=_alias("export_time", "exportTime"))
+    export_time: ExportTime = Field(None, validation_alias=_alias("export_time", "exportTime"))
+
+
+def upload_body_schema() -> dict[str, Any]:
+    """The upload body as JSON Schema, entries included, for the route's OpenAPI ``requestBody``.
+
+    The route reads the body itself (size cap first, then one entry at a time), so FastAPI
+    cannot derive this; publishing it lets clients and generated-input tools reach it.
+    """
+    schema = UploadEnvelope.model_json_schema(by_alias=True)
+    schema["properties"]["characters"]["items"] = UploadCharacter.model_json_schema(by_alias=True)
+    return schema
 
 
 class ApiKeyCreate(BaseModel):

@@ -142,6 +142,47 @@ async def test_invalid_bodies_are_422(site, key, payload):
     assert response.json()["ok"] is False
 
 
+@pytest.mark.parametrize(
+    "raw_export_time",
+    [
+        "1" + "0" * 400,  # 10**400 as a JSON number: OverflowError dividing it into milliseconds
+        '"\u00b2"',  # "²" passes str.isdigit() and fails int()
+        '"' + "9" * 5000 + '"',  # past Python's int-from-string digit limit: ValueError
+        '"\u0663"',  # Arabic-Indic digit three
+        '"next tuesday"',
+        "true",
+    ],
+)
+async def test_an_unreadable_export_time_is_a_clear_422(site, arrange, key, db, raw_export_time):
+    await arrange.character("Clocky", realm_name="Test Realm")
+    content = json.dumps(body(entry("Clocky", guild_note="never"))).removesuffix("}")
+    content += f', "export_time": {raw_export_time}}}'
+    response = await site.post(
+        UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=content.encode()
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert "export_time" in error["message"] and "unix" in error["message"], error
+    assert error["details"]["body"][0]["field"] == "export_time"
+    assert (await notes(db, "Clocky"))[0] != "never"  # nothing was saved
+
+
+async def test_the_upload_routes_publish_their_body_and_key_in_openapi(site):
+    spec = (await site.get("/api/openapi.json")).json()
+    for path in (UPLOAD, UPLOAD_V1):
+        operation = spec["paths"][path]["post"]
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert schema["required"] == ["characters"]
+        assert schema["properties"]["characters"]["items"]["properties"]["name"]["maxLength"] == 50
+        assert "export_time" in schema["properties"]
+        scheme = next(iter(operation["security"][0]))
+        assert spec["components"]["securitySchemes"][scheme] == {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+        }
+
+
 async def test_non_json_body_is_422_and_oversized_is_413(site, key, monkeypatch):
     response = await site.post(
         UPLOAD, headers={"X-API-Key": key, "Content-Type": "application/json"}, content=b"{"

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_guild_sync.models import SOURCE_ADDON, SUCCESS, SyncLog
-from patt_guild_sync.schemas import UploadCharacter, UploadEnvelope
+from patt_guild_sync.schemas import UploadCharacter, UploadEnvelope, parse_timestamp
 from sv_common.db import utcnow
 from sv_common.errors import ValidationFailed
 from sv_common.identity.models import WowCharacter
@@ -72,7 +72,10 @@ class UploadReport:
 
 def _error_list(exc: ValidationError) -> list[dict[str, str]]:
     return [
-        {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ())),
+            "message": e.get("msg", "").removeprefix("Value error, "),
+        }
         for e in exc.errors()
     ]
 
@@ -84,7 +87,9 @@ def validate_upload(body: Any, *, max_characters: int) -> tuple[UploadEnvelope, 
     try:
         envelope = UploadEnvelope.model_validate(body)
     except ValidationError as exc:
-        raise ValidationFailed("The upload is not valid.", details={"body": _error_list(exc)}) from None
+        errors = _error_list(exc)
+        summary = "; ".join(f"{e['field']} {e['message']}" for e in errors[:3])
+        raise ValidationFailed(f"The upload is not valid: {summary}.", details={"body": errors}) from None
     if len(envelope.characters) > max_characters:
         raise ValidationFailed(f"At most {max_characters} characters per upload.")
     entries: list[UploadCharacter] = []
@@ -119,29 +124,18 @@ def validate_upload(body: Any, *, max_characters: int) -> tuple[UploadEnvelope, 
 
 
 def _parse_time(value: Any) -> datetime | None:
-    if isinstance(value, bool) or value is None:
+    """A last-online time, or None when it is not one (it is optional: never a 422)."""
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        seconds = value / 1000 if value > 1e11 else value  # milliseconds from some exporters
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return _parse_time(int(text))
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        return None
 
 
 def export_time_of(envelope: UploadEnvelope, received_at: datetime) -> datetime | None:
     """The addon's export time when it sent a sane one (not ahead, not over a year old)."""
-    stamp = _parse_time(envelope.export_time)
+    stamp = envelope.export_time
     if (
         stamp is None
         or stamp > received_at + timedelta(minutes=5)
