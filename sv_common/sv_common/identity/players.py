@@ -25,19 +25,26 @@ from sv_common.identity.models import (
     User,
     WowCharacter,
 )
+from sv_common.identity.names import invisible_characters, name_skeleton
 from sv_common.identity.ranks import recompute_player_rank
 from sv_common.validation import has_control_chars
 
 DISPLAY_NAME_LENGTH = 100
 NAME_TAKEN = "An active player already has that name."
+NAME_LOOKS_TAKEN = "That name looks the same as the active player {other}'s; choose a clearly different one."
 
 
 def _clean_display_name(display_name: str) -> str:
     """NFKC-normalised (full-width and compatibility forms fold to plain letters), spaces
-    collapsed; control and bidirectional-override characters refused."""
+    collapsed; control, text-direction and invisible characters refused."""
     normalised = unicodedata.normalize("NFKC", display_name or "")
     if has_control_chars(normalised):
         raise ValidationFailed("A player name may not contain control or text-direction characters.")
+    hidden = invisible_characters(normalised)
+    if hidden:
+        raise ValidationFailed(
+            "A player name may not contain invisible characters (" + ", ".join(dict.fromkeys(hidden)) + ")."
+        )
     cleaned = " ".join(normalised.split())
     if not cleaned:
         raise ValidationFailed("A player name is required.")
@@ -47,12 +54,21 @@ def _clean_display_name(display_name: str) -> str:
 
 
 async def _check_name_free(session: AsyncSession, name: str, player_id: int | None) -> None:
-    """Active players' names are unique ignoring case (the database index backs this up)."""
+    """Active players' names are unique ignoring case (the database index backs this up) and
+    may not look like one another (same look-alike skeleton: "Xаnsus" with a Cyrillic а,
+    "Xansús" next to "Xansus")."""
     query = select(Player.id).where(Player.is_active, func.lower(Player.display_name) == name.lower())
     if player_id is not None:
         query = query.where(Player.id != player_id)
     if await session.scalar(query.limit(1)) is not None:
         raise Conflict(NAME_TAKEN)
+    others = select(Player.display_name).where(Player.is_active)
+    if player_id is not None:
+        others = others.where(Player.id != player_id)
+    wanted = name_skeleton(name)
+    for other in await session.scalars(others):
+        if name_skeleton(other) == wanted:
+            raise Conflict(NAME_LOOKS_TAKEN.format(other=other))
 
 
 async def free_display_name(session: AsyncSession, wanted: str, *, qualifier: str) -> str:

@@ -138,6 +138,42 @@ async def test_note_aliases(db):
         assert await aliases.note_aliases_of(s, player.id) == []
 
 
+@pytest.mark.parametrize(
+    "invisible",
+    ["Xan\u200bsus", "Xan\u00adsus", "Xan\u034fsus", "Xansus\ufe0f", "Xan\u2060sus", "Xan\U000e0041sus"],
+)
+async def test_names_with_invisible_characters_are_refused(db, invisible):
+    # Zero-width space, soft hyphen, combining grapheme joiner, variation selector, word
+    # joiner and a tag character all passed next to "Xansus".
+    async with db.session() as s:
+        await players.create_player(s, display_name="Xansus")
+    with pytest.raises(ValidationFailed) as info:
+        async with db.session() as s:
+            await players.create_player(s, display_name=invisible)
+    assert "invisible characters (U+" in info.value.message
+
+
+@pytest.mark.parametrize("look_alike", ["X\u0430nsus", "Xans\u00fas", "Xan\u0455us", "\u0425ansus"])
+async def test_a_look_alike_of_an_active_name_is_refused(db, look_alike):
+    # Cyrillic а / ѕ / Х and an accent all passed next to the officer "Xansus".
+    async with db.session() as s:
+        officer = await players.create_player(s, display_name="Xansus")
+        other = await players.create_player(s, display_name="Somebody")
+    with pytest.raises(Conflict) as info:
+        async with db.session() as s:
+            await players.create_player(s, display_name=look_alike)
+    assert "Xansus" in info.value.message
+    with pytest.raises(Conflict):
+        async with db.session() as s:
+            await players.rename_player(s, other.id, look_alike)
+    async with db.session() as s:
+        # The holder may keep or restyle their own name; a generated name gets a qualifier.
+        assert (await players.rename_player(s, officer.id, "XANSUS")).display_name == "XANSUS"
+        qualified = await players.free_display_name(s, look_alike, qualifier="discord")
+        assert qualified == f"{look_alike} (discord)"
+        assert (await players.create_player(s, display_name="Xantus")).display_name == "Xantus"
+
+
 async def test_active_names_are_unique_ignoring_case_and_width(db):
     async with db.session() as s:
         first = await players.create_player(s, display_name="Mike")
