@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from patt_host.web.envelope import error
-from patt_host.web.failures import RETRY_AFTER_SECONDS, classify, describe
+from patt_host.web.failures import HANDLED_TYPES, RETRY_AFTER_SECONDS, classify, describe
 from sv_common.errors import DomainError, RateLimited
 
 log = logging.getLogger("patt.web")
@@ -96,28 +96,22 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         return await _respond(request, 422, "validation_failed", "The request is not valid.", details=details)
 
+    async def designed_failure(request: Request, exc: Exception):
+        response = await _designed_response(request, exc)
+        if response is None:
+            raise exc  # not one we recognise after all: the catch-all logs it as a 500
+        return response
+
+    for exc_type in HANDLED_TYPES:
+        app.add_exception_handler(exc_type, designed_failure)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
-        kind = classify(exc)
-        if kind == "unavailable":
-            log.warning("service unavailable on %s %s: %s", request.method, request.url.path, describe(exc))
-            # The friendly page must render without the database: show it as to a visitor.
-            request.state.actor = None
-            return await _respond(
-                request,
-                503,
-                "service_unavailable",
-                "The site cannot reach its database right now. Please try again in a moment.",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-        if kind == "invalid":
-            return await _respond(
-                request, 422, "validation_failed", "The request holds a value the database cannot store."
-            )
-        if kind == "conflict":
-            return await _respond(
-                request, 409, "conflict", "That conflicts with a change made at the same moment. Try again."
-            )
+        # Reached for bugs (500) and for a recognised failure wrapped in another type;
+        # Starlette re-raises after this response (the traceback is wanted for a bug).
+        response = await _designed_response(request, exc)
+        if response is not None:
+            return response
         error_id = secrets.token_hex(4)
         log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
         return await _respond(
@@ -127,3 +121,28 @@ def install_error_handlers(app: FastAPI) -> None:
             f"Something went wrong (error id {error_id}).",
             details={"error_id": error_id},
         )
+
+
+async def _designed_response(request: Request, exc: BaseException):
+    """The 503/422/409 answer for an outage, a refused value or a lost race; None for a bug."""
+    kind = classify(exc)
+    if kind == "unavailable":
+        log.warning("service unavailable on %s %s: %s", request.method, request.url.path, describe(exc))
+        # The friendly page must render without the database: show it as to a visitor.
+        request.state.actor = None
+        return await _respond(
+            request,
+            503,
+            "service_unavailable",
+            "The site cannot reach its database right now. Please try again in a moment.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if kind == "invalid":
+        return await _respond(
+            request, 422, "validation_failed", "The request holds a value the database cannot store."
+        )
+    if kind == "conflict":
+        return await _respond(
+            request, 409, "conflict", "That conflicts with a change made at the same moment. Try again."
+        )
+    return None

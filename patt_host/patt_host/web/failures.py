@@ -36,6 +36,13 @@ _UNAVAILABLE = (
 _INVALID = (sa_exc.DataError, asyncpg.DataError)
 _CONFLICT = (sa_exc.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
+#: The exception types ``classify`` may recognise at the top of the chain: the error handlers
+#: register each one by type, so a designed 503/422/409 is answered by Starlette's
+#: ExceptionMiddleware. Left to the catch-all ``Exception`` handler, the answer went through
+#: ServerErrorMiddleware, which re-raises after responding: a traceback in the log and the
+#: connection closed (a 502 behind nginx keep-alive on a POST).
+HANDLED_TYPES: tuple[type[BaseException], ...] = (*_UNAVAILABLE, *_INVALID, *_CONFLICT, sa_exc.DBAPIError)
+
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
