@@ -109,6 +109,8 @@ def upload_router() -> APIRouter:
             )
         for name, data in report.events:
             await rt.host.emit(name, **data)
+        # Closes the upload's events (listeners such as drift scan once, after it committed).
+        await rt.host.emit("addon.uploaded", sync_log_id=report.log_id, updated=report.count("updated"))
         return ok(report.as_dict())
 
     async def upload_status(rt: RuntimeDep):

@@ -46,7 +46,8 @@ async def run_member_sync(db: Any, client: discord.Client, guild_id: int, emit: 
     members = await fetch_member_snapshots(client, guild_id)
     async with db.session() as session:
         outcome = await full_sync(session, members)
-    await emit_events(emit, outcome.events)
+    # The closing event follows the per-member ones: listeners (drift) act on the finished sync.
+    await emit_events(emit, [*outcome.events, ("discord.members_synced", outcome.counts())])
     return outcome
 
 

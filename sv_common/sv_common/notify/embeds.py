@@ -22,6 +22,7 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
 TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
 ALLOWED_KEYS = frozenset(
     {"title", "description", "url", "colour", "color", "fields", "footer", "image", "thumbnail", "timestamp"}
 )
@@ -125,17 +126,41 @@ def normalise_embed(embed: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build_payload(content: str | None, embed: dict[str, Any] | None) -> dict[str, Any]:
-    """The stored message payload: ``{"content": ..., "embeds": [...]}``."""
+def build_payload(
+    content: str | None, embed: dict[str, Any] | None, embeds: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The stored message payload: ``{"content": ..., "embeds": [...]}``.
+
+    ``embeds`` carries several embeds in one message (at most 10, 6000 characters together,
+    Discord's limits); ``embed`` is the one-embed shorthand.
+    """
     if content is not None and not isinstance(content, str):
         raise ValidationFailed("content must be text.")
     content = content or None
     if content is not None and len(content) > CONTENT_LIMIT:
         raise ValidationFailed(f"content is longer than {CONTENT_LIMIT} characters.")
-    embeds = [normalise_embed(embed)] if embed is not None else []
-    if content is None and not embeds:
+    wanted = ([embed] if embed is not None else []) + list(embeds or [])
+    if len(wanted) > EMBEDS_PER_MESSAGE:
+        raise ValidationFailed(f"A message carries at most {EMBEDS_PER_MESSAGE} embeds.")
+    normalised = [normalise_embed(e) for e in wanted]
+    if len(normalised) > 1 and sum(_embed_size(e) for e in normalised) > TOTAL_LIMIT:
+        raise ValidationFailed(
+            f"The embeds of one message are longer than {TOTAL_LIMIT} characters together."
+        )
+    if content is None and not normalised:
         raise ValidationFailed("A notification needs content or an embed.")
-    return {"content": content, "embeds": embeds}
+    return {"content": content, "embeds": normalised}
+
+
+def _embed_size(embed: dict[str, Any]) -> int:
+    fields = embed.get("fields") or []
+    footer = (embed.get("footer") or {}).get("text") or ""
+    return (
+        len(embed.get("title") or "")
+        + len(embed.get("description") or "")
+        + len(footer)
+        + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+    )
 
 
 # A message holding a secret (a reset link, an invite code) carries what officers may see of

@@ -133,14 +133,16 @@ async def post_channel(
     channel_id: int | str,
     content: str | None = None,
     embed: dict[str, Any] | None = None,
+    embeds: list[dict[str, Any]] | None = None,
     feature: str,
     dedupe_key: str | None = None,
 ) -> NotificationOutbox:
-    """Queue a message to a channel. ``feature`` labels the sender (e.g. ``contest``)."""
+    """Queue a message to a channel. ``feature`` labels the sender (e.g. ``contest``);
+    ``embeds`` puts up to 10 embeds in one message."""
     if not isinstance(feature, str) or not FEATURE_LABEL.match(feature):
         raise ValidationFailed("feature must be a lowercase name such as 'contest'.", code="unknown_feature")
     _check_dedupe_key(dedupe_key)
-    payload = build_payload(content, embed)
+    payload = build_payload(content, embed, embeds)
     return await _enqueue(
         session,
         kind="channel",

@@ -1,0 +1,1 @@
+"""PATT drift plugin: data-quality rules, self-resolving findings, the audit channel."""

@@ -1,0 +1,62 @@
+"""The officers' Data Quality page: ``/admin/data-quality``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from patt_drift.charts import trend_line
+from patt_drift.schemas import FindingFilter
+from patt_drift.services import findings as service
+from patt_drift.state import StateDep
+from patt_host.web import Officer, SessionDep, render, require_officer
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(require_officer)])
+
+    @router.get("/admin/data-quality", name="page")
+    async def page(
+        request: Request,
+        actor: Officer,
+        session: SessionDep,
+        state: StateDep,
+        filters: Annotated[FindingFilter, Query()],
+    ):
+        registry = state.registry
+        counts = await service.rule_counts(session)
+        history = await service.trend(session)
+        rules = []
+        for rule in registry:
+            series = [point.get(rule.name, 0) for _at, point in history]
+            rules.append(
+                {
+                    "rule": rule,
+                    "owner": registry.owners.get(rule.name),
+                    "counts": counts.get(rule.name, {"open": 0, "dismissed": 0}),
+                    "chart": trend_line(
+                        series, title=f"{rule.title}: open findings", width=160, height=32, css="drift-spark"
+                    ),
+                }
+            )
+        total = trend_line([sum(point.values()) for _at, point in history], title="Open findings, all rules")
+        rows = await service.list_findings(
+            session, rule=filters.rule, status=filters.status, severity=filters.severity
+        )
+        return await render(
+            request,
+            "drift/admin.html",
+            {
+                "rules": rules,
+                "total_chart": total,
+                "since": history[0][0] if history else None,
+                "coverage": await service.coverage(session),
+                "findings": [service.finding_dict(r, registry) for r in rows],
+                "filters": filters,
+                "log": await service.audit_log(session),
+                "problems": registry.problems,
+            },
+        )
+
+    return router

@@ -1,0 +1,1 @@
+"""Drift's domain logic: the rule registry, scans, officer actions, mitigations, reports."""
