@@ -93,7 +93,8 @@ class RuleContext:
 
     ``settings``: the drift plugin's settings as a dict (e.g. ``stale_days``);
     ``plugins``: the names of the enabled plugins; ``actor``: who confirmed (mitigations);
-    ``host``: the running host (for mitigations that start a job), None in pure scans.
+    ``host``: the running host (for mitigations that start a job), None in pure scans;
+    ``cache``: a dict that lives for one scan, for look-ups several detectors share.
     """
 
     now: datetime
@@ -102,6 +103,9 @@ class RuleContext:
     actor: str | None = None
     actor_player_id: int | None = None
     host: Any = None
+    # Shared by the detectors of one scan: a look-up two rules need is read once
+    # (``ctx.cache.setdefault``-style; keys are the plugin's own, e.g. "drift:player_keys").
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 Detector = Callable[[AsyncSession, RuleContext], Awaitable[list[Finding]]]

@@ -1,16 +1,80 @@
-"""Demo data: run the rules over the demo guild, so the page shows what they really find."""
+"""Demo data: a few everyday drifts on the demo guild, then a real scan, so the Data Quality
+page shows what the rules find (the demo guild's unlinked newcomers are found as they are)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from patt_drift.models import AuditSnapshot
 from patt_drift.services.scan import scan
+from sv_common.identity.models import DiscordUser, Player, PlayerCharacter, WowCharacter
+
+DAY_MS = 86_400_000
+
+
+async def _drift_the_guild(session: AsyncSession) -> list[str]:
+    """What happens to a real guild between two officer visits (each step only if it can apply)."""
+    done = []
+    players = (
+        await session.execute(
+            select(
+                Player.id,
+                Player.display_name,
+                Player.main_character_id,
+                Player.offspec_character_id,
+                Player.discord_user_id,
+            )
+            .where(Player.is_active.is_(True), Player.main_character_id.is_not(None))
+            .order_by(Player.id)
+        )
+    ).all()
+    if len(players) < 6:
+        return done
+    # A main left the guild (removed_main).
+    await session.execute(
+        update(WowCharacter)
+        .where(WowCharacter.id == players[-1].main_character_id)
+        .values(removed_at=func.now())
+    )
+    done.append("a main left the guild")
+    # An alt's note now names another player (note_mismatch: a proposed move, never applied alone).
+    alt = players[-2].offspec_character_id or players[-2].main_character_id
+    await session.execute(
+        update(WowCharacter).where(WowCharacter.id == alt).values(guild_note=f"{players[2].display_name} alt")
+    )
+    done.append("a note names another player")
+    # Someone has not logged in for six weeks (stale_character).
+    await session.execute(
+        update(WowCharacter)
+        .where(WowCharacter.id == players[-3].main_character_id)
+        .values(last_login_timestamp=int(time.time() * 1000) - 42 * DAY_MS, addon_last_seen=None)
+    )
+    done.append("a character has been away six weeks")
+    # A linked Discord account left the server (stale_discord_link).
+    linked = [p for p in players[3:-3] if p.discord_user_id is not None]
+    if linked:
+        await session.execute(
+            update(DiscordUser).where(DiscordUser.id == linked[0].discord_user_id).values(is_present=False)
+        )
+        done.append("a Discord account left")
+    return done
 
 
 async def seed_demo_findings(session: AsyncSession, host: Any) -> str:
+    # Once: a scan chained after the demo's roster sync may already have stored findings.
+    if await session.scalar(
+        select(func.count()).select_from(AuditSnapshot).where(AuditSnapshot.source == "demo")
+    ):
+        return "findings already present"
+    linked = await session.scalar(select(func.count()).select_from(PlayerCharacter))
+    drifted = await _drift_the_guild(session) if linked else []
+    await session.flush()
     state = host.plugin_state("drift")
     report = await scan(session, state.registry, state.context(), source="demo")
     found = {name: c.open for name, c in report.rules.items() if c.open}
-    return "findings: " + (", ".join(f"{n} {c}" for n, c in found.items()) or "none")
+    what = ", ".join(f"{n} {c}" for n, c in found.items()) or "none"
+    return f"{'; '.join(drifted) or 'guild as seeded'} -> findings: {what}"

@@ -37,7 +37,18 @@ def _char(name: str, realm: str) -> str:
 # --- shared look-ups (one statement each) -------------------------------------------------
 
 
-async def _player_keys(session: AsyncSession) -> dict[str, set[int]]:
+async def _cached(ctx: RuleContext, key: str, load):
+    """One read per scan for a look-up several rules share."""
+    if key not in ctx.cache:
+        ctx.cache[key] = await load()
+    return ctx.cache[key]
+
+
+async def _player_keys(session: AsyncSession, ctx: RuleContext) -> dict[str, set[int]]:
+    return await _cached(ctx, "drift:player_keys", lambda: _load_player_keys(session))
+
+
+async def _load_player_keys(session: AsyncSession) -> dict[str, set[int]]:
     """Name key -> active players it names: aliases, display names, Discord names."""
     index: dict[str, set[int]] = defaultdict(set)
     rows = await session.execute(
@@ -97,7 +108,7 @@ async def detect_orphan_wow(session: AsyncSession, ctx: RuleContext) -> list[Fin
     ).all()
     if not rows:
         return []
-    index = await _player_keys(session)
+    index = await _player_keys(session, ctx)
     targets: dict[int, tuple[str, int]] = {}
     for character_id, _name, _realm, note in rows:
         key = note_key(note)
@@ -229,7 +240,11 @@ async def mitigate_orphan_discord(
 # --- role_mismatch / no_guild_role --------------------------------------------------------
 
 
-async def _role_rows(session: AsyncSession):
+async def _role_rows(session: AsyncSession, ctx: RuleContext):
+    return await _cached(ctx, "drift:role_rows", lambda: _load_role_rows(session))
+
+
+async def _load_role_rows(session: AsyncSession):
     mode = await session.scalar(text("SELECT role_sync_mode FROM common.discord_config ORDER BY id LIMIT 1"))
     mapped = dict(
         (
@@ -260,7 +275,7 @@ def _direction_text(mode: str) -> str:
 
 
 async def detect_role_mismatch(session: AsyncSession, ctx: RuleContext) -> list[Finding]:
-    mode, mapped, rows = await _role_rows(session)
+    mode, mapped, rows = await _role_rows(session, ctx)
     findings = []
     for player_id, name, discord_user_id, role_ids, rank, _wanted in rows:
         held = sorted(mapped[r] for r in role_ids if r in mapped)
@@ -280,7 +295,7 @@ async def detect_role_mismatch(session: AsyncSession, ctx: RuleContext) -> list[
 
 
 async def detect_no_guild_role(session: AsyncSession, ctx: RuleContext) -> list[Finding]:
-    mode, mapped, rows = await _role_rows(session)
+    mode, mapped, rows = await _role_rows(session, ctx)
     return [
         Finding(
             key=f"player:{player_id}",
@@ -346,7 +361,11 @@ async def detect_stale_character(session: AsyncSession, ctx: RuleContext) -> lis
 # --- note_mismatch / link_contradicts_note ------------------------------------------------
 
 
-async def _note_conflicts(session: AsyncSession) -> list[dict[str, Any]]:
+async def _note_conflicts(session: AsyncSession, ctx: RuleContext) -> list[dict[str, Any]]:
+    return await _cached(ctx, "drift:note_conflicts", lambda: _load_note_conflicts(session, ctx))
+
+
+async def _load_note_conflicts(session: AsyncSession, ctx: RuleContext) -> list[dict[str, Any]]:
     """Linked characters whose guild note names someone other than their owner."""
     rows = (
         await session.execute(
@@ -378,7 +397,7 @@ async def _note_conflicts(session: AsyncSession) -> list[dict[str, Any]]:
     )
     for player_id, character_name, alias in owned:
         owner_keys[player_id].add(name_key(character_name or alias))
-    index = await _player_keys(session)
+    index = await _player_keys(session, ctx)
     out = []
     for character_id, name, realm, note, owner_id, owner_name, username, discord_display in rows:
         key = note_key(note)
@@ -411,7 +430,7 @@ async def _note_conflicts(session: AsyncSession) -> list[dict[str, Any]]:
 
 async def detect_note_mismatch(session: AsyncSession, ctx: RuleContext) -> list[Finding]:
     """The note names another known player: propose moving the character to them."""
-    conflicts = [c for c in await _note_conflicts(session) if c["others"]]
+    conflicts = [c for c in await _note_conflicts(session, ctx) if c["others"]]
     names = await _player_names(session, {p for c in conflicts for p in c["others"]})
     findings = []
     for c in conflicts:
@@ -456,7 +475,7 @@ async def detect_link_contradicts_note(session: AsyncSession, ctx: RuleContext) 
                 "text": f'Record "{c["key"]}" as an alias of {c["owner"]}',
             },
         )
-        for c in await _note_conflicts(session)
+        for c in await _note_conflicts(session, ctx)
         if not c["others"]
     ]
 

@@ -64,7 +64,18 @@ async def test_full_sync_from_the_fake_server_repairs_drift(db, fake_discord):
     assert stored[str(CID)].is_present is False and stored[str(CID)].removed_at is not None
     assert outcome.counts() == {"joined": 1, "left": 1, "updated": 1, "roles_changed": 1, "rank_changes": 0}
     by_name = {name: data for name, data in emitted}
-    assert sorted(by_name) == ["member.joined", "member.left", "member.roles_changed"] and len(emitted) == 3
+    assert (
+        sorted(by_name)
+        == [
+            "discord.members_synced",
+            "member.joined",
+            "member.left",
+            "member.roles_changed",
+        ]
+        and len(emitted) == 4
+    )
+    # The closing event comes last, with the sync's counts.
+    assert emitted[-1] == ("discord.members_synced", outcome.counts())
     assert by_name["member.roles_changed"] == {"discord_id": str(BEN), "role_ids": []}
     assert by_name["member.left"] == {"discord_id": str(CID)}
     assert by_name["member.joined"]["discord_id"] == str(ANN)

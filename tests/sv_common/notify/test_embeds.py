@@ -58,3 +58,14 @@ def test_payload_needs_content_or_embed_and_respects_the_content_limit():
         build_payload("", None)
     with pytest.raises(ValidationFailed, match="2000"):
         build_payload("x" * 2001, None)
+
+
+def test_one_message_carries_up_to_ten_embeds_within_the_total_limit():
+    ten = [{"title": f"Finding {i}"} for i in range(10)]
+    payload = build_payload(None, None, ten)
+    assert [e["title"] for e in payload["embeds"]] == [f"Finding {i}" for i in range(10)]
+    with pytest.raises(ValidationFailed, match="at most 10 embeds"):
+        build_payload(None, {"title": "one more"}, ten)
+    # Discord counts 6000 characters over all embeds of a message, not per embed.
+    with pytest.raises(ValidationFailed, match="longer than 6000 characters together"):
+        build_payload(None, None, [{"description": "x" * 3500}, {"description": "y" * 3500}])

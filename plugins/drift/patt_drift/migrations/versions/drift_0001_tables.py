@@ -2,7 +2,7 @@
 
 Revision ID: drift_0001
 Revises:
-Depends on: sv_common_0008 (players, wow_characters, discord_users)
+Depends on: sv_common_0005 (players, characters, Discord users, note aliases; not the newest sv_common revision: `patt db check` follows down_revision only, so depending on a head hides it)
 Create Date: 2026-12-06 14:38:40.717476
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 revision: str = "drift_0001"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = ("drift",)
-depends_on: str | Sequence[str] | None = "sv_common_0008"
+depends_on: str | Sequence[str] | None = ("sv_common_0005",)
 
 
 def upgrade() -> None:
