@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from patt_drift.services.runner import run_scan
-from patt_guild_sync.apikeys import create_api_key
+from patt_guild_sync.services.apikeys import create_api_key
 from patt_host.testing import RANK_ROLE_IDS, eventually, map_rank_roles
 from sv_common.notify.models import NotificationOutbox
 

@@ -2,7 +2,7 @@
 
 Revision ID: drift_0001
 Revises:
-Depends on: sv_common_0005 (players, characters, Discord users, note aliases; not the newest sv_common revision: `patt db check` follows down_revision only, so depending on a head hides it)
+Depends on: sv_common_0005 (players, characters, Discord users, note aliases)
 Create Date: 2026-12-06 14:38:40.717476
 """
 
