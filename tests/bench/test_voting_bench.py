@@ -25,9 +25,9 @@ from perf_report import record
 from serve import serve_env, start_server, stop_server
 from sqlalchemy import select, text
 
-from patt_voting import campaigns
-from patt_voting.counting import Election, count_instant_runoff
 from patt_voting.models import Campaign, CampaignResult
+from patt_voting.services import campaigns
+from patt_voting.services.counting import Election, count_instant_runoff
 from sv_common.auth.passwords import hash_password
 from sv_common.auth.tokens import issue_token
 from sv_common.identity.models import GuildRank
@@ -94,7 +94,7 @@ Same {BALLOTS:,} random ranked ballots (1–{ENTRIES} of {ENTRIES} entries each,
 
 | instant-runoff tally | target | measured |
 |---|---|---|
-| `patt_voting.counting`, CPU / wall | ≤ ½ of pyrankvote | {our_cpu:.3f} s / {our_wall:.3f} s ({len(ours.rounds)} rounds) |
+| `patt_voting.services.counting`, CPU / wall | ≤ ½ of pyrankvote | {our_cpu:.3f} s / {our_wall:.3f} s ({len(ours.rounds)} rounds) |
 | pyrankvote 2.0.6, CPU / wall | – | {their_cpu:.3f} s / {their_wall:.3f} s |
 | ratio (CPU) | ≤ 0.5 | {our_cpu / their_cpu:.2f} |
 

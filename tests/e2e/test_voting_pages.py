@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from patt_voting import ballots, campaigns
 from patt_voting.models import Vote
+from patt_voting.services import ballots, campaigns
 from sv_common.auth import Actor
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service

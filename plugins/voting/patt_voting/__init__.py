@@ -1,1 +1,1 @@
-"""The voting plugin: campaigns, ballots, counting (``patt_voting.counting``), BLT audit files."""
+"""The voting plugin: campaigns, ballots, counting (``patt_voting.services.counting``), BLT audit files."""

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, body_limit, ok, require_officer
-from patt_voting import ballots, campaigns, recount, results
-from patt_voting.blt import write_blt
-from patt_voting.counting import EQUAL_RANKINGS, METHODS
 from patt_voting.models import STATUSES, Campaign, CampaignEntry
 from patt_voting.schemas import MAX_ID, BallotIn, CampaignCreate, CampaignFields, EntryCreate, EntryFields
+from patt_voting.services import ballots, campaigns, recount, results
+from patt_voting.services.blt import write_blt
+from patt_voting.services.counting import EQUAL_RANKINGS, METHODS
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from patt_host import standalone
-from patt_voting.blt import BLTError, parse_blt
-from patt_voting.counting import EQUAL_RANKINGS, METHODS, Tally, tally
+from patt_voting.services.blt import BLTError, parse_blt
+from patt_voting.services.counting import EQUAL_RANKINGS, METHODS, Tally, tally
 
 
 def _print_tally(result: Tally, equal_rankings: str, overvotes: int) -> None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_voting import ballots, campaigns
 from patt_voting.models import Campaign
+from patt_voting.services import ballots, campaigns
 from sv_common.auth import Actor
 from sv_common.identity.models import GuildRank, Player
 

@@ -22,13 +22,13 @@ class VotingPlugin:
 
     @hookimpl
     def register_routers(self, host):
-        from patt_voting import admin_pages, api, pages
+        from patt_voting import api, pages
 
-        return [api.public_router(), api.admin_router(), pages.build_router(), admin_pages.build_router()]
+        return [api.public_router(), api.admin_router(), pages.build_router(), pages.admin_router()]
 
     @hookimpl
     def template_slot(self, slot, request, context, host):
-        from patt_voting.home import home_slot
+        from patt_voting.pages import home_slot
 
         return home_slot(slot, request, context, host)
 

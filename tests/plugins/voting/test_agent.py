@@ -8,9 +8,9 @@ from sqlalchemy import select
 from patt_host.jobs.runner import run_job
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, FAKE_TOKEN
 from patt_host.testing.waiting import eventually
-from patt_voting import campaigns
-from patt_voting.agent import run_agent
 from patt_voting.models import Campaign, ContestAgentLog
+from patt_voting.services import campaigns
+from patt_voting.services.agent import run_agent
 from sv_common import notify
 from sv_common.discord.client import discord_rest_client
 from sv_common.discord.config import update_discord_config

@@ -4,9 +4,9 @@ import asyncio
 
 from sqlalchemy import event, select
 
-from patt_voting.blt import parse_blt
-from patt_voting.counting import tally
 from patt_voting.models import Vote
+from patt_voting.services.blt import parse_blt
+from patt_voting.services.counting import tally
 
 
 async def post_ballot(api, voter, campaign, body):

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from patt_host import cli as cli_module
-from patt_voting.blt import BLTError, parse_blt, write_blt
-from patt_voting.counting import Election, tally
+from patt_voting.services.blt import BLTError, parse_blt, write_blt
+from patt_voting.services.counting import Election, tally
 
 SAMPLE = """\
 # An OpenSTV-style file with everything the format allows

@@ -2,7 +2,7 @@
 
 import pytest
 
-from patt_voting.counting import Election, group_ballots, tally
+from patt_voting.services.counting import Election, group_ballots, tally
 
 NAMES = ["Alder", "Birch", "Cedar", "Dogwood"]
 A, B, C, D = range(4)

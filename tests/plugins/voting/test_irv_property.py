@@ -18,7 +18,7 @@ import pyrankvote
 from pyrankvote import Ballot, Candidate
 from pyrankvote.helpers import CandidateStatus
 
-from patt_voting.counting import Election, tally
+from patt_voting.services.counting import Election, tally
 
 WANTED = 200
 

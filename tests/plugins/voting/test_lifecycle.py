@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text, update
 
-from patt_voting import campaigns
+from patt_voting.services import campaigns
 from sv_common.identity.models import GuildRank, Player
 
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, text
 
 from patt_host.testing.waiting import eventually
-from patt_voting import ballots, campaigns
-from patt_voting.agent import run_agent
 from patt_voting.models import Campaign, CampaignResult, Vote
+from patt_voting.services import ballots, campaigns
+from patt_voting.services.agent import run_agent
 from sv_common.auth import Actor
 from sv_common.errors import Conflict
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from patt_voting.blt import parse_blt
-from patt_voting.counting import EQUAL_RANKINGS, tally
+from patt_voting.services.blt import parse_blt
+from patt_voting.services.counting import EQUAL_RANKINGS, tally
 
 ELECTIONS = Path(__file__).parent / "elections"
 BURLINGTON_2009 = ELECTIONS / "2009-burlington-mayor.blt"

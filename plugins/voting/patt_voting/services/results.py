@@ -17,10 +17,10 @@ from sqlalchemy import Text, cast, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_voting.ballots import has_voted, require_view
-from patt_voting.campaigns import list_entries
-from patt_voting.counting import Election, Tally, tally
 from patt_voting.models import Campaign, CampaignEntry, CampaignResult, Vote
+from patt_voting.services.ballots import has_voted, require_view
+from patt_voting.services.campaigns import list_entries
+from patt_voting.services.counting import Election, Tally, tally
 from sv_common.auth import Actor
 from sv_common.errors import Conflict, Forbidden
 

@@ -293,7 +293,7 @@ async def close(
     session: AsyncSession, campaign_id: int, *, reason: str = "officer", now: datetime | None = None
 ) -> Campaign:
     """live -> closed, then the final count is stored (see ``results.store_results``)."""
-    from patt_voting.results import store_results
+    from patt_voting.services.results import store_results
 
     campaign = await get_campaign(session, campaign_id, lock=True)
     if campaign.status != "live":

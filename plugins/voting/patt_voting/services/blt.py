@@ -19,7 +19,7 @@
 
 Equal rankings (``2=3``, an overvote in published election files) are kept as groups on
 ``Election.tied_ballots``; how they count is the caller's choice (``resolve_equal_rankings``
-in :mod:`patt_voting.counting`: exhaust, skip or split). Names may contain ``\\"`` and ``\\\\`` escapes (written by :func:`write_blt`), so
+in :mod:`patt_voting.services.counting`: exhaust, skip or split). Names may contain ``\\"`` and ``\\\\`` escapes (written by :func:`write_blt`), so
 export -> import is lossless.
 """
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from patt_voting.counting import Election, Groups
+from patt_voting.services.counting import Election, Groups
 
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 

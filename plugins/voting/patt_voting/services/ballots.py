@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_voting.campaigns import ends_at, now_utc
 from patt_voting.models import Campaign, CampaignEntry, Vote
+from patt_voting.services.campaigns import ends_at, now_utc
 from sv_common.auth import Actor
 from sv_common.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 

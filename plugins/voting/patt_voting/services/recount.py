@@ -40,8 +40,8 @@ def _child(conn, data: bytes, method: str, equal_rankings: str, limits: tuple[in
         resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
     except (ImportError, ValueError, OSError):
         pass  # no limit available here; the time limit still applies
-    from patt_voting.blt import BLTError, parse_blt
-    from patt_voting.counting import tally
+    from patt_voting.services.blt import BLTError, parse_blt
+    from patt_voting.services.counting import tally
 
     max_candidates, max_condorcet = limits
     try:

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_voting import campaigns
 from patt_voting.models import Campaign, ContestAgentLog
-from patt_voting.results import live_standings
+from patt_voting.services import campaigns
+from patt_voting.services.results import live_standings
 from sv_common import notify
 from sv_common.discord.config import load_discord_config
 from sv_common.notify.models import NotificationOutbox
