@@ -19,9 +19,9 @@ class MitoPlugin:
 
     @hookimpl
     def register_routers(self, host):
-        from patt_mito.web import build_router
+        from patt_mito import api, pages
 
-        return build_router(host)
+        return [api.router, pages.router]
 
     @hookimpl
     def menu_links(self):
