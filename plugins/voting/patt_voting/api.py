@@ -256,7 +256,7 @@ def admin_router() -> APIRouter:
     ):
         """Count an uploaded BLT file (the web twin of ``patt voting tally``); nothing is stored.
 
-        The count runs in a child process with size and time limits (``patt_voting.recount``),
+        The count runs in a child process with size and time limits (``patt_voting.services.recount``),
         so a large file never holds up the site."""
         if method not in METHODS:
             raise ValidationFailed(f"method must be one of {', '.join(METHODS)}.")

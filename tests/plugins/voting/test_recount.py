@@ -6,7 +6,7 @@ import multiprocessing
 import random
 import time
 
-from patt_voting import recount
+from patt_voting.services import recount
 
 
 def big_blt(candidates: int, ballots: int, length: int, seed: int = 1) -> bytes:
