@@ -66,8 +66,21 @@ def merged_intents(host: Host) -> discord.Intents:
     return intents
 
 
+async def _still_thinking(interaction: discord.Interaction) -> bool:
+    """The command deferred with "thinking..." and has not answered since."""
+    if interaction.response.type is not discord.InteractionResponseType.deferred_channel_message:
+        return False
+    original = await interaction.original_response()
+    return original.flags.loading
+
+
 class PattCommandTree(app_commands.CommandTree):
-    """Answers failed checks (e.g. officers only) with an ephemeral message instead of silence."""
+    """Answers failed checks (e.g. officers only) with an ephemeral message instead of silence.
+
+    A command that failed after ``defer(thinking=True)`` gets its "thinking..." message
+    replaced by the error: Discord would turn a follow-up into that same edit anyway and
+    keep the deferral's visibility (a public deferral cannot become ephemeral), so the
+    documented edit is used and the text says nothing an onlooker should not read."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         if isinstance(error, app_commands.CheckFailure):
@@ -77,10 +90,12 @@ class PattCommandTree(app_commands.CommandTree):
             log.error("slash command /%s failed", command, exc_info=error)
             message = "Something went wrong; the officers can see the details in the logs."
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
-            else:
+            if not interaction.response.is_done():
                 await interaction.response.send_message(message, ephemeral=True)
+            elif await _still_thinking(interaction):
+                await interaction.edit_original_response(content=message)
+            else:
+                await interaction.followup.send(message, ephemeral=True)
         except discord.HTTPException:
             log.warning("could not tell the user about a failed command")
 

@@ -117,7 +117,7 @@ async def test_sync_commands_pushes_plugin_groups(make_host, fake_discord):
 
 
 async def test_bot_start_does_not_sync_commands(make_host, start_discord_bot, fake_discord):
-    await start_discord_bot(plugin_host(make_host))
+    await start_discord_bot(plugin_host(make_host), register_commands=False)
     assert not fake_discord.requests_matching("PUT", r"/applications/\d+(/guilds/\d+)?/commands")
 
 

@@ -13,6 +13,7 @@ from patt_host import hookimpl
 from patt_host.bot import MAX_RATELIMIT_TIMEOUT, TOKEN_REJECTED
 from patt_host.jobs.runner import run_job
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, GENERAL_CHANNEL_ID, GUILD_ID, discord_host
+from patt_host.testing.waiting import eventually
 from sv_common import notify
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import DiscordUser
@@ -72,9 +73,15 @@ async def test_token_revoked_mid_run_keeps_the_queue_and_says_so(db, discord_bot
 
 class FlakyCog(commands.Cog):
     @app_commands.command(name="report", description="Defers, then fails")
-    async def report(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True, ephemeral=True)
+    async def report(self, interaction: discord.Interaction, public: bool = False) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=not public)
         raise RuntimeError("the report query failed")
+
+    @app_commands.command(name="partial", description="Answers, then fails")
+    async def partial(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.edit_original_response(content="Results so far: 3 raids")
+        raise RuntimeError("the rest of the report failed")
 
 
 class FlakyPlugin:
@@ -85,16 +92,40 @@ class FlakyPlugin:
         return [FlakyCog()]
 
 
-async def test_a_deferred_command_that_fails_ends_in_a_follow_up(make_host, start_discord_bot, fake_discord):
+FAILED = "Something went wrong; the officers can see the details in the logs."
+
+
+@pytest.mark.parametrize("public", [False, True])
+async def test_a_command_failing_after_defer_replaces_the_thinking_message(
+    make_host, start_discord_bot, fake_discord, public
+):
+    """Discord turns a follow-up right after a deferral into an edit of the "thinking..."
+    message, keeping the deferral's visibility: the error takes that message's place."""
     await start_discord_bot(discord_host(make_host, plugins=["flaky"], extra_plugins=[FlakyPlugin]))
     fake_discord.add_member(GUILD_ID, ALICE, "alice")
     builder = fake_discord.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)
-    record = await fake_discord.interact(builder.slash_command(ALICE, "flaky report"))
+    record = await fake_discord.interact(builder.slash_command(ALICE, "flaky report", public=public))
     assert record.response_type == 5  # deferred ("thinking...")
-    assert [m["content"] for m in record.followups] == [
-        "Something went wrong; the officers can see the details in the logs."
-    ]
-    assert record.ephemeral and [c["status"] for c in record.callbacks] == [200]
+    assert record.original["content"] == FAILED and not record.followups
+    assert record.ephemeral is not public and [c["status"] for c in record.callbacks] == [200]
+    in_channel = [m["content"] for m in fake_discord.messages_in(GENERAL_CHANNEL_ID)]
+    assert in_channel == ([FAILED] if public else [])
+    # With the documented edit, not the deprecated follow-up-as-edit.
+    assert fake_discord.requests_matching("PATCH", rf"/webhooks/\d+/{record.token}/messages/@original")
+    assert not fake_discord.requests_matching("POST", rf"/webhooks/\d+/{record.token}")
+
+
+async def test_a_command_failing_after_its_answer_adds_an_ephemeral_follow_up(
+    make_host, start_discord_bot, fake_discord
+):
+    await start_discord_bot(discord_host(make_host, plugins=["flaky"], extra_plugins=[FlakyPlugin]))
+    fake_discord.add_member(GUILD_ID, ALICE, "alice")
+    builder = fake_discord.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)
+    record = await fake_discord.interact(builder.slash_command(ALICE, "flaky partial"), until="ack")
+    await eventually(lambda: record.followups)
+    assert record.original["content"] == "Results so far: 3 raids"  # kept, and public
+    [notice] = record.followups
+    assert notice["content"] == FAILED and int(notice["flags"]) & 64  # ephemeral
 
 
 async def test_role_sync_cut_by_a_long_rate_limit_runs_again_at_the_next_tick(db, discord_bot, fake_discord):

@@ -7,7 +7,9 @@
   webhook/interaction base URLs point at it while the fixture is active.
 - ``start_discord_bot(host=None, **make_host_kwargs)``: starts ``run_bot`` for a host (as
   ``patt bot`` does: open, startup hooks, run) and returns the bot once it is ready and
-  the syncs it runs on READY have finished (:func:`settle`).
+  the syncs it runs on READY have finished (:func:`settle`); its slash commands are then
+  registered with Discord (``tree.sync()``, as ``patt bot sync`` does), since the fake
+  like Discord delivers only registered commands (``register_commands=False``: not).
 - ``discord_bot``: that, for a default PATT host with a token and the guild id.
 - Interactions (slash commands, buttons, selects, modals): build one with
   ``fake_discord.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)`` and send it with
@@ -130,7 +132,7 @@ async def start_discord_bot(fake_discord: FakeDiscord, make_host):
     started: list[tuple[Any, asyncio.Task]] = []
     lifecycles = contextlib.AsyncExitStack()
 
-    async def factory(host: HostAPI | None = None, **kwargs: Any):
+    async def factory(host: HostAPI | None = None, *, register_commands: bool = True, **kwargs: Any):
         host = host or discord_host(make_host, **kwargs)
         fast_pacing(host)
         await lifecycles.enter_async_context(host.running())  # as `patt bot` does
@@ -139,6 +141,10 @@ async def start_discord_bot(fake_discord: FakeDiscord, make_host):
         for _ in range(500):
             if host.bot is not None and host.bot.is_ready():
                 await settle(host)
+                # Discord delivers only registered commands: register them as
+                # `patt bot sync` does (globally; the fake shows them at once).
+                if register_commands:
+                    await host.bot.tree.sync()
                 return host.bot
             if task.done():
                 break

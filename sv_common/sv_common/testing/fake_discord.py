@@ -32,14 +32,21 @@ It refuses what Discord refuses, with Discord's codes:
 * roles: a role above (or equal to) the bot's highest, managed, @everyone, or without
   Manage Roles: 403 50013 (see :mod:`.fake_discord_permissions`);
 * messages: a channel the bot cannot see 403 50001, cannot send in 403 50013, a
-  category 400 50008, empty 400 50006, over 2,000 characters 400 50035, unknown 404
-  10003; ``enforce_nonce`` returns the earlier message instead of a duplicate;
+  category 400 50008, empty or whitespace-only 400 50006, unknown 404 10003; a DM to a
+  user who closed DMs, is a bot or shares no guild with the bot 403 50007; payloads
+  (sends and edits) past Discord's limits 400 50035 (:mod:`.fake_discord_validation`:
+  content, embeds, nonce, components); ``enforce_nonce`` returns the earlier message
+  instead of a duplicate for :attr:`nonce_ttl` seconds (:meth:`expire_nonces`);
 * interactions: see :mod:`.fake_discord_interactions` (callback, follow-ups, builder);
+  only commands the bot synced can be sent;
 * rate limits: per-route buckets with real counters (:meth:`set_rate_limit`), the
-  shared scope, and Cloudflare's 429 (``fail_next(..., cloudflare=True)``);
+  shared scope, the global 50/s (:meth:`set_global_rate_limit`), the ban after too many
+  invalid requests (:meth:`set_invalid_request_limit`) and Cloudflare's 429
+  (``fail_next(..., cloudflare=True)``);
 * gateway: without the presences intent (or for a large guild) GUILD_CREATE carries only
-  the bot's member and clients fetch the rest with op 8 (chunks of at most 1,000); a
-  RESUME replays the events sent while the client was away.
+  the bot's member and clients fetch the rest with op 8 (chunks of at most 1,000; 100
+  for a query or user ids; the whole list once per guild every 30 s, else RATE_LIMITED);
+  a RESUME replays the events sent while the client was away.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
@@ -75,6 +83,8 @@ from .fake_discord_state import (
     role_payload,
     user_payload,
 )
+
+NONCE_TTL = 180.0  # seconds; Discord documents "a few minutes"
 
 __all__ = [
     "FakeDiscord",
@@ -113,7 +123,10 @@ class FakeDiscord(FakeDiscordEvents):
         self.messages: dict[int, dict] = {}  # live messages (deletes remove them)
         self.sent_messages: list[dict] = []  # append-only log of every created message
         self.global_commands: dict[int, dict] = {}
-        self.nonces: dict[str, dict] = {}  # nonce -> message the bot created with it
+        # nonce -> (monotonic time, message the bot created with it); Discord checks
+        # enforce_nonce "in the past few minutes" only (see :meth:`expire_nonces`).
+        self.nonces: dict[str, tuple[float, dict]] = {}
+        self.nonce_ttl = NONCE_TTL
         self.gateway_closes: list[int] = []  # close codes the fake sent, in order
         self.requests: list[RecordedRequest] = []
         self.interactions: dict[int, InteractionRecord] = {}
@@ -122,6 +135,9 @@ class FakeDiscord(FakeDiscordEvents):
         self.interaction_ack_timeout = 3.0
         self._interaction_cond = asyncio.Condition()
         self.identify_count = 0
+        # op 8 for a whole member list: once per guild per bot every 30 s (RATE_LIMITED otherwise).
+        self.member_request_interval = 30.0
+        self._member_requests: dict[int, float] = {}
         self.host = "127.0.0.1"
         self.port: int | None = None
         self._failures: list[InjectedFailure] = []
@@ -316,6 +332,27 @@ class FakeDiscord(FakeDiscordEvents):
         guild.members[user_id] = member
         return member
 
+    def can_dm(self, user_id: int) -> bool:
+        """Discord delivers a DM only to a human who shares a guild with the bot and has
+        not closed their DMs; otherwise the send is refused with 403 50007."""
+        user = self.users.get(user_id)
+        if user is None or user.get("bot") or user_id in self.dms_closed:
+            return False
+        return any(user_id in g.members and self.bot_user_id in g.members for g in self.guilds.values())
+
+    def take_member_request(self, guild_id: int) -> float | None:
+        """Count an op 8 request for every member of a guild; the wait when it came too soon."""
+        now = time.monotonic()
+        last = self._member_requests.get(guild_id)
+        if last is not None and now - last < self.member_request_interval:
+            return self.member_request_interval - (now - last)
+        self._member_requests[guild_id] = now
+        return None
+
+    def expire_nonces(self) -> None:
+        """Let "a few minutes" pass for ``enforce_nonce``: a resend now creates a new message."""
+        self.nonces.clear()
+
     def disable_intents(
         self, *, members: bool = False, presences: bool = False, message_content: bool = False
     ) -> None:
@@ -374,11 +411,14 @@ class FakeDiscord(FakeDiscordEvents):
         times: int = 1,
         json: dict | None = None,
         cloudflare: bool = False,
+        processed: bool = False,
     ) -> None:
         """Answer the next ``times`` matching requests (path full-match) with an error.
 
         ``cloudflare=True``: a 429 from Cloudflare (HTML, no ``Via``), which clients
-        must not retry."""
+        must not retry. ``processed=True``: Discord did the work (e.g. created the
+        message) and the error came back all the same, like a 5xx from a proxy after the
+        fact, so the client cannot tell whether its request took effect."""
         self._failures.append(
             InjectedFailure(
                 method.upper(),
@@ -389,6 +429,7 @@ class FakeDiscord(FakeDiscordEvents):
                 times,
                 json,
                 cloudflare,
+                processed,
             )
         )
 
@@ -398,6 +439,18 @@ class FakeDiscord(FakeDiscordEvents):
         """Allow ``limit`` requests per ``window`` seconds on matching routes (per major
         parameter); ``scope="shared"`` marks a limit shared by everyone using the resource."""
         self.rate_limiter.set(method, path_regex, limit, window, scope)
+
+    def set_global_rate_limit(self, *, limit: int, window: float = 1.0) -> None:
+        """Discord's global limit (50 requests a second per bot; interaction routes exempt)."""
+        self.rate_limiter.global_limit, self.rate_limiter.global_window = limit, window
+
+    def set_invalid_request_limit(
+        self, *, limit: int, window: float = 600.0, ban_seconds: float = 3600.0
+    ) -> None:
+        """After ``limit`` 401/403/429 answers within ``window`` seconds (Discord: 10,000 in
+        10 minutes) every request meets Cloudflare's ban for ``ban_seconds``."""
+        limiter = self.rate_limiter
+        limiter.invalid_limit, limiter.invalid_window, limiter.ban_seconds = limit, window, ban_seconds
 
     def _take_failure(self, method: str, path: str) -> InjectedFailure | None:
         for failure in self._failures:

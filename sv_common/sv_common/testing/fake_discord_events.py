@@ -189,18 +189,18 @@ class FakeDiscordEvents:
         await self._announce_message(message)
         return message
 
-    async def _announce_message(self, message: dict) -> None:
-        """MESSAGE_CREATE to clients with the guild- or direct-messages intent."""
+    async def _announce_message(self, message: dict, event_name: str = "MESSAGE_CREATE") -> None:
+        """MESSAGE_CREATE (or ``event_name``) to clients with the guild- or direct-messages intent."""
         channel = self._find_channel(int(message["channel_id"]))
         if channel is None:
             return
-        event = dict(message)
+        payload = dict(message)
         if channel.get("guild_id"):
             guild = self.guilds[int(channel["guild_id"])]
-            event["guild_id"] = channel["guild_id"]
+            payload["guild_id"] = channel["guild_id"]
             me = guild.members.get(self.bot_user_id)
             if me is not None:
-                event["member"] = {k: v for k, v in me.items() if k != "user"}
-            await self._broadcast("MESSAGE_CREATE", event, intents=GUILD_MESSAGES_INTENT)
+                payload["member"] = {k: v for k, v in me.items() if k != "user"}
+            await self._broadcast(event_name, payload, intents=GUILD_MESSAGES_INTENT)
         else:
-            await self._broadcast("MESSAGE_CREATE", event, intents=DIRECT_MESSAGES_INTENT)
+            await self._broadcast(event_name, payload, intents=DIRECT_MESSAGES_INTENT)

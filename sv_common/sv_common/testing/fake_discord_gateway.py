@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 HEARTBEAT_INTERVAL_MS = 41250
 REPLAY_BUFFER = 1000  # dispatches kept per session for RESUME
 CHUNK_SIZE = 1000  # Discord's cap on members per GUILD_MEMBERS_CHUNK
+QUERY_CAP = 100  # most members a prefix query or a user_ids request returns
 
 
 class SessionState:
@@ -182,14 +183,19 @@ class GatewaySession:
         await self.send(0, {"_trace": ["fake-discord"]}, "RESUMED")
 
     async def _request_members(self, d: dict) -> None:
-        guild = self.fake.guilds.get(int(d.get("guild_id", 0)))
+        """op 8: user ids and prefix queries return at most 100 members; a request for the
+        whole list (empty query, limit 0) is allowed once per guild per bot every
+        ``fake.member_request_interval`` seconds (30), else answered with RATE_LIMITED."""
+        fake = self.fake
+        guild = fake.guilds.get(int(d.get("guild_id", 0)))
         if guild is None or self.state is None:
             return
         members = list(guild.members.values())
         not_found: list[str] = []
-        if d.get("user_ids"):
-            wanted = [int(u) for u in d["user_ids"]]
-            members = [guild.members[u] for u in wanted if u in guild.members]
+        user_ids = d.get("user_ids")
+        if user_ids:
+            wanted = [int(u) for u in (user_ids if isinstance(user_ids, list) else [user_ids])]
+            members = [guild.members[u] for u in wanted if u in guild.members][:QUERY_CAP]
             not_found = [str(u) for u in wanted if u not in guild.members]
         elif d.get("query"):
             q = d["query"].lower()
@@ -198,8 +204,17 @@ class GatewaySession:
                 for m in members
                 if m["user"]["username"].lower().startswith(q) or (m.get("nick") or "").lower().startswith(q)
             ]
-        if d.get("limit"):
-            members = members[: int(d["limit"])]
+            members = members[: min(QUERY_CAP, int(d.get("limit") or QUERY_CAP))]
+        else:
+            wait = fake.take_member_request(guild.id)
+            if wait is not None:
+                meta = {"guild_id": str(guild.id)}
+                if d.get("nonce") is not None:
+                    meta["nonce"] = d["nonce"]
+                await self.send(0, {"opcode": 8, "retry_after": round(wait, 3), "meta": meta}, "RATE_LIMITED")
+                return
+            if d.get("limit"):
+                members = members[: int(d["limit"])]
         chunks = [members[i : i + CHUNK_SIZE] for i in range(0, len(members), CHUNK_SIZE)] or [[]]
         for index, part in enumerate(chunks):
             chunk = {

@@ -14,6 +14,7 @@ from .fake_discord_interactions import (
     MODAL_SUBMIT,
     InteractionRecord,
 )
+from .fake_discord_permissions import channel_permissions
 
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
@@ -91,48 +92,71 @@ class InteractionBuilder:
         self, user_id: int, command: str, options: dict[str, Any], kind: int, focused: str | None
     ) -> dict:
         name, *path = command.split()
+        synced = self._synced_command(name, path)
         resolved: dict[str, dict] = {}
-        leaf = [self._option(k, v, resolved, focused) for k, v in options.items()]
+        leaf = [self._option(user_id, k, v, resolved, focused) for k, v in options.items()]
         # Subcommand groups (type 2) and subcommands (type 1) wrap the options, innermost last.
         for depth, part in reversed(list(enumerate(path))):
             leaf = [{"name": part, "type": 1 if depth == len(path) - 1 else 2, "options": leaf}]
-        data: dict[str, Any] = {"id": str(self._command_id(name)), "name": name, "type": 1, "options": leaf}
+        data: dict[str, Any] = {"id": synced["id"], "name": name, "type": 1, "options": leaf}
+        if synced.get("guild_id"):
+            data["guild_id"] = synced["guild_id"]  # a command registered to this guild
         if resolved:
             data["resolved"] = resolved
         return self._register(user_id, kind, data)
 
-    def _command_id(self, name: str) -> int:
-        """The synced command's id when the bot synced it, else a fresh snowflake."""
+    def _synced_command(self, name: str, path: list[str]) -> dict:
+        """The command as the app registered it (this guild's first, then global ones).
+
+        Discord shows users only registered commands: one the bot never synced (with
+        ``tree.sync()`` / ``patt bot sync``), or a subcommand it lacks, cannot be sent."""
         guild = self.fake.guilds[self.guild_id]
         for cmd in (*guild.commands.values(), *self.fake.global_commands.values()):
             if cmd["name"] == name and cmd.get("type", 1) == 1:
-                return int(cmd["id"])
-        return self.fake.snowflake()
+                options = cmd.get("options") or []
+                for part in path:
+                    sub = next((o for o in options if o["name"] == part and o.get("type") in (1, 2)), None)
+                    if sub is None:
+                        break
+                    options = sub.get("options") or []
+                else:
+                    return cmd
+        raise ValueError(
+            f"/{' '.join([name, *path])} was never synced to Discord (guild {self.guild_id} or global); "
+            "the bot registers commands with tree.sync() (patt bot sync)"
+        )
 
-    def _option(self, name: str, value: Any, resolved: dict, focused: str | None) -> dict:
+    def _option(self, user_id: int, name: str, value: Any, resolved: dict, focused: str | None) -> dict:
         kind = _option_type(value)
         option: dict[str, Any] = {"name": name, "type": kind}
         if kind in (6, 7, 8):
             option["value"] = str(value.id)
-            self._resolve(kind, value.id, resolved)
+            self._resolve(user_id, kind, value.id, resolved)
         else:
             option["value"] = value if kind != 3 else str(value)
         if name == focused:
             option["focused"] = True
         return option
 
-    def _resolve(self, kind: int, object_id: int, resolved: dict) -> None:
+    def _permissions(self, user_id: int, channel: dict) -> str:
+        """A member's permissions in ``channel``, overwrites included, as Discord computes them."""
+        return str(channel_permissions(self.fake.guilds[self.guild_id], user_id, channel))
+
+    def _resolve(self, user_id: int, kind: int, object_id: int, resolved: dict) -> None:
         guild = self.fake.guilds[self.guild_id]
+        here = guild.channels[self.channel_id]
         if kind == 6:
             user = self.fake.users[object_id]
             resolved.setdefault("users", {})[str(object_id)] = user
             member = guild.members.get(object_id)
             if member is not None:
                 partial = {k: v for k, v in member.items() if k != "user"}
-                resolved.setdefault("members", {})[str(object_id)] = dict(partial, permissions="0")
+                permissions = self._permissions(object_id, here)
+                resolved.setdefault("members", {})[str(object_id)] = dict(partial, permissions=permissions)
         elif kind == 7:
             channel = guild.channels[object_id]
-            resolved.setdefault("channels", {})[str(object_id)] = dict(channel, permissions="0")
+            permissions = self._permissions(user_id, channel)
+            resolved.setdefault("channels", {})[str(object_id)] = dict(channel, permissions=permissions)
         else:
             resolved.setdefault("roles", {})[str(object_id)] = guild.roles[object_id]
 
@@ -154,7 +178,7 @@ class InteractionBuilder:
         if component_type in kinds:
             resolved: dict[str, dict] = {}
             for value in values:
-                self._resolve(kinds[component_type], int(value), resolved)
+                self._resolve(user_id, kinds[component_type], int(value), resolved)
             data["resolved"] = resolved
         return self._register(user_id, MESSAGE_COMPONENT, data, message)
 
@@ -184,6 +208,7 @@ class InteractionBuilder:
         member = guild.members.get(user_id)
         if member is None:
             raise ValueError(f"user {user_id} is not a member of guild {self.guild_id}")
+        channel = guild.channels[self.channel_id]
         interaction_id = fake.snowflake()
         payload: dict[str, Any] = {
             "id": str(interaction_id),
@@ -195,9 +220,10 @@ class InteractionBuilder:
             "guild_id": str(self.guild_id),
             "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
             "channel_id": str(self.channel_id),
-            "channel": guild.channels[self.channel_id],
-            "member": dict(member, permissions=str(fake.member_permissions(self.guild_id, user_id))),
-            "app_permissions": str(fake.member_permissions(self.guild_id, fake.bot_user_id)),
+            "channel": dict(channel, permissions=self._permissions(user_id, channel)),
+            # Both are the permissions in this channel, its overwrites applied.
+            "member": dict(member, permissions=self._permissions(user_id, channel)),
+            "app_permissions": self._permissions(fake.bot_user_id, channel),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fake_discord_routes import ApiError, route, validate_message_body
 from .fake_discord_state import iso, message_payload
+from .fake_discord_validation import FormError, validate_modal
 
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
@@ -228,9 +229,16 @@ async def _acknowledge(fake: FakeDiscord, ctx: Any, record: InteractionRecord, k
         record.original = _reply_message(fake, record, {}, flags | LOADING)
         await _publish(fake, record.original)
     elif kind in (DEFERRED_UPDATE, UPDATE_MESSAGE):
+        if kind == UPDATE_MESSAGE:
+            validate_message_body(data, ctx.files, prefix="data.", edit=True)
         record.original = _component_message(fake, record)
         if kind == UPDATE_MESSAGE:
             _apply_edit(record.original, data)
+    elif kind == MODAL:
+        try:
+            validate_modal(data)
+        except FormError as exc:
+            raise ApiError(400, 50035, "Invalid Form Body", errors=exc.errors) from None
     if ctx.query.get("with_response") not in ("1", "true", "True"):
         return 204, None
     return 200, _callback_response(record, kind)
@@ -273,16 +281,31 @@ def _callback_response(record: InteractionRecord, kind: int) -> dict:
 
 @route("POST", "/webhooks/{app}/{token}", auth=False)
 async def _followup(fake, ctx):
+    """A follow-up always answers with its message (Discord: ``wait`` is always true).
+
+    Directly after a deferral (type 5) it is no new message: it edits the "thinking..."
+    message, whose ephemeral flag stays what the deferral said (documented behaviour,
+    kept for backwards compatibility)."""
     record = _by_webhook(fake, ctx.params["app"], ctx.params["token"])
     body = ctx.json if isinstance(ctx.json, dict) else {}
     validate_message_body(body, ctx.files)
-    message = _reply_message(fake, record, body, int(body.get("flags") or 0) & EPHEMERAL)
-    record.followups.append(message)
-    await _publish(fake, message)
+    loading = record.original
+    if record.response_type == DEFERRED_MESSAGE and loading is not None and int(loading["flags"]) & LOADING:
+        _apply_edit(loading, body)
+        await _announce_edit(fake, loading)
+        message = loading
+    else:
+        message = _reply_message(fake, record, body, int(body.get("flags") or 0) & EPHEMERAL)
+        record.followups.append(message)
+        await _publish(fake, message)
     await fake._note_interaction()
-    if ctx.query.get("wait") in ("1", "true", "True"):
-        return 200, message
-    return 204, None
+    return 200, message
+
+
+async def _announce_edit(fake: FakeDiscord, message: dict) -> None:
+    """MESSAGE_UPDATE for an edited channel message (ephemeral ones are the user's alone)."""
+    if not int(message["flags"]) & EPHEMERAL:
+        await fake._announce_message(message, "MESSAGE_UPDATE")
 
 
 def _webhook_message(fake: FakeDiscord, ctx: Any) -> tuple[InteractionRecord, dict]:
@@ -305,9 +328,9 @@ async def _get_reply(fake, ctx):
 async def _edit_reply(fake, ctx):
     _, message = _webhook_message(fake, ctx)
     body = ctx.json if isinstance(ctx.json, dict) else {}
-    if "content" in body and body["content"] is not None:
-        validate_message_body({"content": body["content"]}, [], empty_ok=True)
+    validate_message_body(body, ctx.files, edit=True)
     _apply_edit(message, body)
+    await _announce_edit(fake, message)
     await fake._note_interaction()
     return 200, message
 

@@ -24,7 +24,7 @@ from aiohttp import web
 from . import fake_discord_interactions  # noqa: F401 - registers the interaction routes
 from .fake_discord_ratelimits import Verdict
 from .fake_discord_routes import ROUTES, ApiError, Ctx, Handler
-from .fake_discord_state import RecordedRequest, error_body
+from .fake_discord_state import InjectedFailure, RecordedRequest, error_body
 
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
@@ -84,7 +84,9 @@ def _find_route(method: str, path: str) -> tuple[Handler | None, str, dict[str, 
 def _rate_limited(retry_after: float, *, scope: str, is_global: bool = False) -> tuple[dict, dict]:
     """Body and headers of Discord's own 429 (it carries ``Via``, unlike Cloudflare's)."""
     body = {
-        "message": "You are being rate limited.",
+        "message": "The resource is being rate limited."
+        if scope == "shared"
+        else "You are being rate limited.",
         "retry_after": round(retry_after, 3),
         "global": is_global,
     }
@@ -103,13 +105,15 @@ CLOUDFLARE_BAN = (
 )
 
 
-def _failure_response(fake: FakeDiscord, method: str, path: str, verdict: Verdict) -> web.Response | None:
-    failure = fake._take_failure(method, path)
-    if failure is None:
-        return None
-    if failure.cloudflare:  # an IP ban by Cloudflare: HTML, no Via, no rate-limit headers
-        headers = {"Retry-After": str(max(1, math.ceil(failure.retry_after))), "Content-Type": "text/html"}
-        return web.Response(status=429, body=CLOUDFLARE_BAN, headers=headers)
+def _cloudflare_ban(retry_after: float) -> web.Response:
+    """An IP ban by Cloudflare: HTML, no ``Via``, no rate-limit headers."""
+    headers = {"Retry-After": str(max(1, math.ceil(retry_after))), "Content-Type": "text/html"}
+    return web.Response(status=429, body=CLOUDFLARE_BAN, headers=headers)
+
+
+def _failure_response(failure: InjectedFailure, verdict: Verdict) -> web.Response:
+    if failure.cloudflare:
+        return _cloudflare_ban(failure.retry_after)
     if failure.status == 429:
         body, headers = _rate_limited(
             failure.retry_after, scope="global" if failure.is_global else "user", is_global=failure.is_global
@@ -123,13 +127,46 @@ def _failure_response(fake: FakeDiscord, method: str, path: str, verdict: Verdic
     return _json_response(failure.status, body, headers)
 
 
+async def _answer(fake: FakeDiscord, request: web.Request, rec: RecordedRequest) -> web.Response:
+    limiter = fake.rate_limiter
+    banned = limiter.banned()
+    if banned is not None:  # too many invalid requests: the IP is restricted for a while
+        return _cloudflare_ban(banned)
+    fn, template, params, needs_auth = _find_route(rec.method, rec.path)
+    token = _bot_token(request)
+    # Interaction callbacks and follow-ups are not bound by the global limit.
+    global_wait = limiter.check_global(token or request.remote or "ip") if needs_auth else None
+    if global_wait is not None:
+        body, headers = _rate_limited(global_wait, scope="global", is_global=True)
+        return _json_response(429, body, headers)
+    verdict = limiter.check(rec.method, rec.path, template, params)
+    failure = fake._take_failure(rec.method, rec.path)
+    if failure is not None and not failure.processed:
+        return _failure_response(failure, verdict)
+    headers = {"Via": "1.1 google", **verdict.headers}
+    if needs_auth and not fake.token_ok(token):
+        return _json_response(401, error_body(401), headers)
+    if fn is None:
+        return _json_response(404, error_body(404), headers)
+    if verdict.retry_after is not None:
+        body, limited = _rate_limited(verdict.retry_after, scope=verdict.scope)
+        return _json_response(429, body, {**headers, **limited})
+    ctx = Ctx(rec.method, rec.path, params, rec.query, rec.json, rec.files)
+    try:
+        status, out = await fn(fake, ctx)
+    except ApiError as exc:
+        status, out = exc.status, exc.body
+    if failure is not None:  # processed: the work is done, the answer is lost
+        return _failure_response(failure, verdict)
+    return _json_response(status, out, headers)
+
+
 async def handle(fake: FakeDiscord, request: web.Request) -> web.StreamResponse:
-    """Single entry point so every call is recorded and can be failed on demand."""
-    method = request.method
+    """Single entry point so every call is recorded, rate limited and can be failed on demand."""
     path = API_PREFIX.sub("", request.path) or "/"
     body, files = await _read_body(request)
     rec = RecordedRequest(
-        method=method,
+        method=request.method,
         path=path,
         query=dict(request.query),
         json=body,
@@ -137,25 +174,7 @@ async def handle(fake: FakeDiscord, request: web.Request) -> web.StreamResponse:
         files=files,
     )
     fake.requests.append(rec)
-    fn, template, params, needs_auth = _find_route(method, path)
-    verdict = fake.rate_limiter.check(method, path, template, params)
-
-    response = _failure_response(fake, method, path, verdict)
-    if response is None:
-        headers = {"Via": "1.1 google", **verdict.headers}
-        if needs_auth and not fake.token_ok(_bot_token(request)):
-            response = _json_response(401, error_body(401), headers)
-        elif fn is None:
-            response = _json_response(404, error_body(404), headers)
-        elif verdict.retry_after is not None:
-            body, limited = _rate_limited(verdict.retry_after, scope=verdict.scope)
-            response = _json_response(429, body, {**headers, **limited})
-        else:
-            ctx = Ctx(method, path, params, dict(request.query), body, files)
-            try:
-                status, out = await fn(fake, ctx)
-            except ApiError as exc:
-                status, out = exc.status, exc.body
-            response = _json_response(status, out, headers)
+    response = await _answer(fake, request, rec)
     rec.status_returned = response.status
+    fake.rate_limiter.note_response(response.status, response.headers.get("X-RateLimit-Scope"))
     return response

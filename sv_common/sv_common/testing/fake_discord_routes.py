@@ -9,12 +9,14 @@ Discord's JSON error codes, which discord.py surfaces as ``exc.code``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .fake_discord_permissions import SEND_MESSAGES, VIEW_CHANNEL, channel_permissions, why_role_unmanageable
 from .fake_discord_state import GUILD_MEMBERS_INTENT, error_body, iso
+from .fake_discord_validation import EmptyMessage, FormError, validate_message
 
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
@@ -32,7 +34,7 @@ class ApiError(Exception):
         status: int,
         code: int | None = None,
         message: str | None = None,
-        errors: dict[str, str] | None = None,
+        errors: dict[str, str | tuple[str, str]] | None = None,
     ) -> None:
         super().__init__(status, code, message)
         self.status = status
@@ -41,42 +43,25 @@ class ApiError(Exception):
             self.body["errors"] = _nested_errors(errors)
 
 
-def _nested_errors(errors: dict[str, str]) -> dict:
+def _nested_errors(errors: dict[str, str | tuple[str, str]]) -> dict:
     out: dict = {}
-    for path, text in errors.items():
+    for path, detail in errors.items():
+        code, text = detail if isinstance(detail, tuple) else ("BASE_TYPE_INVALID", detail)
         node = out
         for part in path.split("."):
             node = node.setdefault(part, {})
-        node["_errors"] = [{"code": "BASE_TYPE_INVALID", "message": text}]
+        node["_errors"] = [{"code": code, "message": text}]
     return out
 
 
-MAX_CONTENT = 2000
-MAX_EMBEDS = 10
-
-
-def validate_message_body(body: dict, files: list[dict], *, prefix: str = "", empty_ok: bool = False) -> None:
-    """Discord's checks on a new message: not empty, content <= 2,000 chars, <= 10 embeds."""
-    content = body.get("content")
-    if content is not None and not isinstance(content, str):
-        raise ApiError(
-            400, 50035, "Invalid Form Body", errors={f"{prefix}content": "Could not interpret as string."}
-        )
-    if content is not None and len(content) > MAX_CONTENT:
-        raise ApiError(
-            400,
-            50035,
-            "Invalid Form Body",
-            errors={f"{prefix}content": f"Must be {MAX_CONTENT} or fewer in length."},
-        )
-    if len(body.get("embeds") or []) > MAX_EMBEDS:
-        raise ApiError(
-            400, 50035, "Invalid Form Body", errors={f"{prefix}embeds": "Must be 10 or fewer in length."}
-        )
-    has_files = any(f.get("filename") for f in files)
-    parts = (content, body.get("embeds"), body.get("components"), body.get("sticker_ids"), body.get("poll"))
-    if not empty_ok and not has_files and not any(parts):
-        raise ApiError(400, 50006, "Cannot send an empty message")
+def validate_message_body(body: dict, files: list[dict], *, prefix: str = "", edit: bool = False) -> None:
+    """Discord's checks on a message (see :mod:`.fake_discord_validation`) as its API errors."""
+    try:
+        validate_message(body, files, prefix=prefix, edit=edit)
+    except FormError as exc:
+        raise ApiError(400, 50035, "Invalid Form Body", errors=exc.errors) from None
+    except EmptyMessage:
+        raise ApiError(400, 50006, "Cannot send an empty message") from None
 
 
 @dataclass
@@ -328,23 +313,22 @@ async def _history(fake, ctx):
 @route("POST", "/channels/{cid}/messages")
 async def _send(fake, ctx):
     channel = channel_of(fake, ctx, needs=VIEW_CHANNEL | SEND_MESSAGES)
-    if channel["type"] == 1:
-        recipient = int(channel["recipients"][0]["id"])
-        if recipient in fake.dms_closed:
-            raise ApiError(403, 50007, "Cannot send messages to this user")
+    if channel["type"] == 1 and not fake.can_dm(int(channel["recipients"][0]["id"])):
+        raise ApiError(403, 50007, "Cannot send messages to this user")
     if channel["type"] == 4:
         raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
     body = ctx.json if isinstance(ctx.json, dict) else {}
     validate_message_body(body, ctx.files)
     nonce = body.get("nonce")
     if body.get("enforce_nonce") and nonce is not None:
-        # Discord returns the message it already created for this nonce (a retried send).
+        # Discord returns the message it already created for this nonce (a retried send),
+        # but remembers nonces only for a few minutes (fake.nonce_ttl).
         earlier = fake.nonces.get(str(nonce))
-        if earlier is not None:
-            return 200, earlier
+        if earlier is not None and time.monotonic() - earlier[0] <= fake.nonce_ttl:
+            return 200, earlier[1]
     message = await fake._create_message(channel, body, ctx.files)
     if nonce is not None:
-        fake.nonces[str(nonce)] = message
+        fake.nonces[str(nonce)] = (time.monotonic(), message)
     return 200, message
 
 
@@ -352,10 +336,12 @@ async def _send(fake, ctx):
 async def _edit(fake, ctx):
     message = message_of(fake, ctx)
     body = ctx.json if isinstance(ctx.json, dict) else {}
+    validate_message_body(body, ctx.files, edit=True)
     for key in ("content", "embeds", "components", "flags"):
         if key in body:
             message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
     message["edited_timestamp"] = iso()
+    await fake._announce_message(message, "MESSAGE_UPDATE")
     return 200, message
 
 

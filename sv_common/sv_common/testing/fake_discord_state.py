@@ -298,6 +298,7 @@ class InjectedFailure:
     times: int
     body: dict | None
     cloudflare: bool = False
+    processed: bool = False  # the request took effect before the error came back
 
 
 # Discord's bodies for bare errors; a 403 is always a JSON error with a real code.

@@ -124,7 +124,17 @@ async def client(fake):
 
     client.add_view(Board())
     async with connected(client):
+        await client.tree.sync()  # Discord delivers only registered commands
         yield client
+
+
+async def register(fake: FakeDiscord, *commands: dict, guild_id: int | None = None) -> None:
+    """PUT the app's commands (globally, or to one guild) as a bot's tree.sync() does."""
+    scope = f"/guilds/{guild_id}" if guild_id else ""
+    url = f"{fake.base_url}/applications/{fake.application_id}{scope}/commands"
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot fake-token"}) as http:
+        async with http.put(url, json=list(commands)) as answer:
+            assert answer.status == 200
 
 
 def builder(fake: FakeDiscord):
@@ -213,6 +223,7 @@ async def test_button_and_select_on_a_posted_message(fake, client):
 @pytest.mark.asyncio
 async def test_callback_route_codes_without_a_client(fake):
     """Raw HTTP: no Authorization needed; 204 without with_response; 40060; 10062; bot routes 401."""
+    await register(fake, {"name": "events", "options": [{"name": "signup", "type": 1}]})
     payload = builder(fake).slash_command(ALICE, "events signup", slot=1, note="x", who=UserOption(BOB))
     url = f"{fake.base_url}/interactions/{payload['id']}/{payload['token']}/callback"
     body = {"type": 4, "data": {"content": "hi"}}
