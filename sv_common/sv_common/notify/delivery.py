@@ -11,6 +11,12 @@ Outcomes per row:
   ``failed`` at once, never retried by itself (an officer may retry it);
 - a DM whose switches were turned off while it waited: ``skipped``.
 
+A send whose outcome is unknown (a 5xx, or the connection dropped after the request
+left) may have been posted. The retry carries the same nonce with ``enforce_nonce``, so
+Discord answers with the message it already made, but Discord remembers a nonce only
+for a few minutes: past :data:`NONCE_TRUSTED` the worker looks for the message in the
+channel first (:meth:`Sender.find_sent`) instead of trusting the stale nonce.
+
 Each row is claimed with ``FOR UPDATE SKIP LOCKED`` in its own transaction, so two
 workers never send the same row and a crash loses at most the row in flight. Rows to
 one target (channel or member) are sent oldest first, one at a time: a row waiting for
@@ -43,12 +49,21 @@ MAX_ATTEMPTS = 20
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 DM_CLOSED_CODE = 50007
+# How long a retry may rely on the nonce of an attempt whose outcome is unknown: Discord
+# checks enforce_nonce "in the past few minutes", so stay well inside that.
+NONCE_TRUSTED = timedelta(minutes=2)
 
 
 class Sender(Protocol):
     """Sends one message; returns Discord's message id. Raises discord/aiohttp errors."""
 
     async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str: ...
+
+    async def find_sent(
+        self, kind: str, target: str, payload: dict[str, Any], *, since: datetime
+    ) -> str | None:
+        """The id of a message with this payload the bot posted to ``target`` since ``since``."""
+        ...
 
 
 __all__ = [
@@ -87,6 +102,7 @@ class Outcome:
     error: str | None = None
     retry_after: float | None = None
     message_id: str | None = None
+    unsure: bool = False  # Discord may have posted the message all the same
 
 
 def classify(exc: BaseException) -> Outcome:
@@ -99,18 +115,27 @@ def classify(exc: BaseException) -> Outcome:
         return Outcome("token_rejected", "Discord rejected the bot token (401): it was reset or revoked.")
     if isinstance(exc, discord.Forbidden):
         if exc.code == DM_CLOSED_CODE:
-            return Outcome("failed", "The member does not accept DMs from the bot (Discord 403, code 50007).")
+            return Outcome(
+                "failed",
+                "The member does not accept DMs from the bot or shares no server with it (Discord 403, code 50007).",
+            )
         return Outcome("failed", f"Discord refused (403, code {exc.code}): {exc.text}"[:500])
     if isinstance(exc, discord.NotFound):
         return Outcome("failed", f"Unknown channel or user (404, code {exc.code}): {exc.text}"[:500])
     if isinstance(exc, discord.HTTPException):
-        if exc.status == 429 or exc.status >= 500:
+        if exc.status == 429:
             return Outcome("retry", f"Discord answered {exc.status}: {exc.text}"[:500])
+        if exc.status >= 500:  # the message may have been created before the error
+            return Outcome("retry", f"Discord answered {exc.status}: {exc.text}"[:500], unsure=True)
         return Outcome(
             "failed", f"Discord rejected the message ({exc.status}, code {exc.code}): {exc.text}"[:500]
         )
     if isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError):
-        return Outcome("unreachable", f"Discord unreachable: {type(exc).__name__}: {exc}"[:500])
+        # A refused connection sent nothing; a timeout or a dropped reply may have.
+        unsure = not isinstance(exc, aiohttp.ClientConnectorError | ConnectionRefusedError)
+        return Outcome(
+            "unreachable", f"Discord unreachable: {type(exc).__name__}: {exc}"[:500], unsure=unsure
+        )
     return Outcome("failed", f"{type(exc).__name__}: {exc}"[:500])
 
 
@@ -152,6 +177,7 @@ async def has_due(db: Any, *, now: datetime | None = None, flush: bool = False) 
 
 def _apply(row: NotificationOutbox, outcome: Outcome, now: datetime, report: DeliveryReport) -> None:
     if outcome.kind == "sent":
+        row.unsure_since = None
         row.status, row.sent_at, row.discord_message_id, row.last_error = (
             "sent",
             now,
@@ -180,6 +206,16 @@ def _apply(row: NotificationOutbox, outcome: Outcome, now: datetime, report: Del
         row.next_attempt_at = now + delay
         report.retrying += 1
     report.errors.append(f"#{row.id}: {outcome.error}")
+
+
+async def _attempt(sender: Sender, row: NotificationOutbox, started: datetime) -> Outcome:
+    """Send the row, unless an attempt too old for its nonce to count may have posted it."""
+    message_id = None
+    if row.unsure_since is not None and started - row.unsure_since > NONCE_TRUSTED:
+        message_id = await sender.find_sent(row.kind, row.target, row.payload, since=row.unsure_since)
+    if message_id is None:
+        message_id = await sender.send(row.kind, row.target, row.payload, nonce=f"patt-{row.id}")
+    return Outcome("sent", message_id=str(message_id))
 
 
 async def deliver_pending(
@@ -222,9 +258,9 @@ async def deliver_pending(
                     row.payload = scrubbed(row.payload)
                     report.skipped += 1
                     continue
+            started = fixed_now or datetime.now(UTC)
             try:
-                message_id = await sender.send(row.kind, row.target, row.payload, nonce=f"patt-{row.id}")
-                outcome = Outcome("sent", message_id=str(message_id))
+                outcome = await _attempt(sender, row, started)
             except DiscordUnavailable as exc:
                 report.stopped = str(exc)
                 break
@@ -234,6 +270,8 @@ async def deliver_pending(
                     "notification %s (%s %s) not sent: %s", row.id, row.kind, row.target, outcome.error
                 )
             when = fixed_now or datetime.now(UTC)
+            if outcome.unsure:  # the attempt's start: Discord created the message after it, if at all
+                row.unsure_since = row.unsure_since or started
             if outcome.kind == "token_rejected":
                 # Not the row's fault: it stays queued untouched, and so does the rest.
                 report.stopped, report.token_rejected = outcome.error, True

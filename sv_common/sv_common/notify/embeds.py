@@ -63,7 +63,12 @@ def _fields(value: Any) -> list[dict]:
         raise ValidationFailed(f"an embed holds at most {FIELDS_LIMIT} fields.")
     out = []
     for field in value:
-        if not isinstance(field, dict) or not field.get("name") or not field.get("value"):
+        # Discord trims names and values; one of whitespace only is missing to it.
+        if (
+            not isinstance(field, dict)
+            or not str(field.get("name") or "").strip()
+            or not str(field.get("value") or "").strip()
+        ):
             raise ValidationFailed("every embed field needs a name and a value.")
         name, text = str(field["name"]), str(field["value"])
         if len(name) > FIELD_NAME_LIMIT or len(text) > FIELD_VALUE_LIMIT:
@@ -136,7 +141,8 @@ def build_payload(
     """
     if content is not None and not isinstance(content, str):
         raise ValidationFailed("content must be text.")
-    content = content or None
+    # Discord trims content: whitespace alone is an empty message (400 50006).
+    content = content if content and content.strip() else None
     if content is not None and len(content) > CONTENT_LIMIT:
         raise ValidationFailed(f"content is longer than {CONTENT_LIMIT} characters.")
     wanted = ([embed] if embed is not None else []) + list(embeds or [])

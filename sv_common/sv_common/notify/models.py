@@ -45,3 +45,6 @@ class NotificationOutbox(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # First attempt whose outcome is unknown (a 5xx or a timeout after the request left):
+    # Discord may have posted it. Its nonce protects a retry only for a few minutes.
+    unsure_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -8,10 +8,14 @@ by the worker.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
 from discord.http import handle_message_parameters
+
+# Our clock and Discord's may differ a little; look a bit before the uncertain attempt.
+CLOCK_SKEW = timedelta(seconds=30)
 
 # Mentions in content may ping users and roles, never @everyone/@here by accident.
 ALLOWED_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=True, replied_user=False)
@@ -21,6 +25,7 @@ class DiscordSender:
     """A :class:`sv_common.notify.delivery.Sender` over ``client.http``."""
 
     def __init__(self, client: discord.Client):
+        self.client = client
         self.http = client.http
         self._dm_channels: dict[str, str] = {}
 
@@ -29,6 +34,24 @@ class DiscordSender:
             channel = await self.http.start_private_message(int(user_id))
             self._dm_channels[user_id] = str(channel["id"])
         return self._dm_channels[user_id]
+
+    async def find_sent(
+        self, kind: str, target: str, payload: dict[str, Any], *, since: datetime
+    ) -> str | None:
+        """A message of the bot's in the target channel since ``since`` with this content and
+        these embed titles: an earlier attempt that Discord did post (the newest 100 looked at)."""
+        channel_id = await self._dm_channel(target) if kind == "dm" else target
+        after = discord.utils.time_snowflake(since - CLOCK_SKEW)
+        messages = await self.http.logs_from(int(channel_id), 100, after=after)
+        me = str(self.client.user.id) if self.client.user else None
+        wanted = _shape(payload.get("content"), payload.get("embeds"))
+        for message in messages:
+            if (
+                message["author"]["id"] == me
+                and _shape(message.get("content"), message.get("embeds")) == wanted
+            ):
+                return str(message["id"])
+        return None
 
     async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str:
         channel_id = await self._dm_channel(target) if kind == "dm" else target
@@ -45,3 +68,8 @@ class DiscordSender:
         with params:
             message = await self.http.send_message(int(channel_id), params=params)
         return str(message["id"])
+
+
+def _shape(content: str | None, embeds: list[dict] | None) -> tuple:
+    """What identifies one of our posts: its text and its embeds' titles and descriptions."""
+    return (content or "", [((e.get("title") or ""), (e.get("description") or "")) for e in embeds or []])

@@ -126,6 +126,35 @@ async def test_server_errors_retry_until_the_attempt_limit(db, sender, fake_disc
     assert row.last_error.startswith(f"Gave up after {MAX_ATTEMPTS} attempts")
 
 
+async def test_a_retry_within_minutes_is_deduplicated_by_its_nonce(db, sender, fake_discord):
+    """A 503 after Discord created the post: the retry's nonce makes Discord return that post."""
+    row_id = await post(db)
+    fake_discord.fail_next("POST", POST_ROUTE, status=503, processed=True)
+    first = await notify.deliver_pending(db, sender)
+    assert first.retrying == 1 and (await rows(db))[row_id].unsure_since is not None
+    again = await notify.deliver_pending(db, sender, now=datetime.now(UTC) + timedelta(seconds=31))
+    [message] = fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)
+    row = (await rows(db))[row_id]
+    assert again.sent == 1 and (row.status, row.discord_message_id) == ("sent", message["id"])
+    assert row.unsure_since is None and len(fake_discord.requests_matching("POST", POST_ROUTE)) == 2
+
+
+@pytest.mark.parametrize("posted", [True, False])
+async def test_a_retry_after_the_nonce_expired_looks_for_the_post_first(db, sender, fake_discord, posted):
+    """Discord forgets a nonce after a few minutes: an hour later the worker checks the
+    channel for the post an unsure attempt may have made instead of trusting the nonce."""
+    row_id = await post(db)
+    fake_discord.fail_next("POST", POST_ROUTE, status=503, processed=posted)
+    await notify.deliver_pending(db, sender)
+    fake_discord.expire_nonces()  # an hour passes
+    report = await notify.deliver_pending(db, sender, now=datetime.now(UTC) + timedelta(hours=1))
+    [message] = fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)  # exactly one post either way
+    row = (await rows(db))[row_id]
+    assert report.sent == 1 and (row.status, row.discord_message_id) == ("sent", message["id"])
+    assert len(fake_discord.requests_matching("POST", POST_ROUTE)) == (1 if posted else 2)
+    assert fake_discord.requests_matching("GET", rf"/channels/{ANNOUNCE_CHANNEL_ID}/messages")
+
+
 async def test_unknown_channel_fails_without_retry(db, sender):
     async with db.session() as session:
         row_id = (

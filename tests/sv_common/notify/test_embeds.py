@@ -39,6 +39,7 @@ def test_embed_dict_becomes_discord_json():
         ({"description": "x" * 4097}, "description is longer than 4096"),
         ({"title": "t", "fields": [{"name": "n", "value": "v"}] * 26}, "at most 25 fields"),
         ({"title": "t", "fields": [{"name": "n"}]}, "needs a name and a value"),
+        ({"title": "t", "fields": [{"name": "n", "value": " \n"}]}, "needs a name and a value"),
         ({"title": "t", "colour": "red"}, "colour"),
         ({"title": "t", "url": "javascript:alert(1)"}, "http(s) URL"),
         ({"title": "t", "author": "me"}, "unknown embed keys: author"),
@@ -56,6 +57,9 @@ def test_payload_needs_content_or_embed_and_respects_the_content_limit():
     assert build_payload("hi", None) == {"content": "hi", "embeds": []}
     with pytest.raises(ValidationFailed, match="content or an embed"):
         build_payload("", None)
+    with pytest.raises(ValidationFailed, match="content or an embed"):
+        build_payload("  \n\t", None)  # Discord trims it to nothing (50006)
+    assert build_payload(" ", {"title": "t"})["content"] is None
     with pytest.raises(ValidationFailed, match="2000"):
         build_payload("x" * 2001, None)
 
