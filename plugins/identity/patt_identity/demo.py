@@ -4,7 +4,8 @@ an officer account.
 
 The officer's password is random, generated per run and printed by ``patt demo``; only
 its bcrypt hash is stored. Seeding is idempotent: the guild is created once (marked by
-``players.notes``), later runs only give the officer a fresh password.
+``players.notes``), later runs only give the officer a fresh password, after repairing the
+officer if needed (recreated when they deleted their own data), so the printed login works.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sv_common.auth.service import create_invite, register_with_invite, revoke_a
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import find_character, upsert_character
 from sv_common.identity.discord_users import upsert_discord_user
-from sv_common.identity.models import Player, Specialization, User, WowClass
+from sv_common.identity.models import Player, PlayerCharacter, Specialization, User, WowClass
 from sv_common.identity.ranks import recompute_for_characters
 
 if TYPE_CHECKING:
@@ -218,22 +219,28 @@ async def link_demo_characters(session: AsyncSession, plan: DemoPlan, realm: str
     linked = 0
     for planned in plan.players:
         player_id = owners.get(planned.name)
-        rows = [await find_character(session, name=c.name, realm_slug=realm) for c in planned.characters]
-        rows = [r for r in rows if r is not None]
-        if player_id is None or not rows:
-            continue
-        for row in rows:
-            await player_service.link_character(session, player_id=player_id, character_id=row.id)
-        linked += len(rows)
-        await player_service.set_main_and_offspec(
-            session,
-            player_id=player_id,
-            main_character_id=rows[0].id,
-            main_spec_id=planned.characters[0].spec_id,
-            offspec_character_id=rows[1].id if len(rows) > 1 else None,
-        )
-        await recompute_for_characters(session, [r.id for r in rows])
+        if player_id is not None:
+            linked += await _link_planned(session, player_id, planned, realm)
     return linked
+
+
+async def _link_planned(session: AsyncSession, player_id: int, planned: DemoPlayer, realm: str) -> int:
+    """Link one demo player's planned characters that exist (none yet: guild sync brings them)."""
+    rows = [await find_character(session, name=c.name, realm_slug=realm) for c in planned.characters]
+    rows = [r for r in rows if r is not None]
+    if not rows:
+        return 0
+    for row in rows:
+        await player_service.link_character(session, player_id=player_id, character_id=row.id)
+    await player_service.set_main_and_offspec(
+        session,
+        player_id=player_id,
+        main_character_id=rows[0].id,
+        main_spec_id=planned.characters[0].spec_id,
+        offspec_character_id=rows[1].id if len(rows) > 1 else None,
+    )
+    await recompute_for_characters(session, [r.id for r in rows])
+    return len(rows)
 
 
 async def _seed_guild(session: AsyncSession, realm: str, *, with_characters: bool) -> dict[str, int]:
@@ -262,20 +269,50 @@ async def _character(session: AsyncSession, character: DemoCharacter, realm: str
     return row
 
 
-async def _officer_login(session: AsyncSession, password: str) -> str:
-    """Create the officer's account on the first run; later runs set a new password."""
-    user = await session.scalar(select(User).where(User.email == OFFICER_USERNAME))
-    if user is not None:
-        user.password_hash = await hash_password_async(password)
-        user.is_active = True
-        await revoke_all_tokens(session, user=user)
-        return OFFICER_USERNAME
-    # The second demo player holds the in-game officer rank (index 1).
-    officer = await session.scalar(
-        select(Player).where(Player.notes == DEMO_MARKER).order_by(Player.id).offset(1).limit(1)
+async def _officer_player(session: AsyncSession, plan: DemoPlan, realm: str) -> Player:
+    """The demo's officer: the plan's second player (in-game officer rank, index 1).
+
+    If it is gone (the officer deleted their own data: the player was anonymised and lost its
+    characters), it is created again and given its characters back, so the printed login is
+    an officer's login again.
+    """
+    planned = plan.players[1]
+    player = await session.scalar(
+        select(Player).where(
+            Player.notes == DEMO_MARKER, Player.display_name == planned.name, Player.is_active.is_(True)
+        )
     )
-    invite = await create_invite(session, player_id=officer.id, generated_by="demo")
-    await register_with_invite(session, code=invite.code, username=OFFICER_USERNAME, password=password)
+    if player is None:
+        player = await player_service.create_player(session, display_name=planned.name, notes=DEMO_MARKER)
+    linked = await session.scalar(
+        select(func.count()).select_from(PlayerCharacter).where(PlayerCharacter.player_id == player.id)
+    )
+    if not linked:
+        await _link_planned(session, player.id, planned, realm)
+    return player
+
+
+async def _officer_login(session: AsyncSession, officer: Player, password: str) -> str:
+    """Give the officer player the ``officer`` login with ``password``: created on the first run
+    (or after the officer deleted their account), otherwise a new password, re-attached to the
+    officer player if it was moved, and every earlier session ended."""
+    user = await session.scalar(select(User).where(User.email == OFFICER_USERNAME))
+    if user is None:
+        officer.website_user_id = None  # an account someone else made for this player stays theirs
+        await session.flush()
+        invite = await create_invite(session, player_id=officer.id, generated_by="demo")
+        await register_with_invite(session, code=invite.code, username=OFFICER_USERNAME, password=password)
+        return OFFICER_USERNAME
+    if officer.website_user_id != user.id:
+        holder = await player_service.player_for_website_user(session, user.id)
+        if holder is not None:
+            holder.website_user_id = None
+        officer.website_user_id = None
+        await session.flush()
+        officer.website_user_id = user.id
+    user.password_hash = await hash_password_async(password)
+    user.is_active = True
+    await revoke_all_tokens(session, user=user)
     return OFFICER_USERNAME
 
 
@@ -283,18 +320,23 @@ def demo_realm(host: HostAPI) -> str:
     return str(host.site.config.get("realm_slug") or "demo-realm")
 
 
+async def _demo_players(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Player).where(Player.notes == DEMO_MARKER))
+
+
 async def seed_demo_guild(session: AsyncSession, host: HostAPI) -> str:
     """Seed the demo guild. With guild_sync enabled its characters come through the sync
     (guild_sync's demo hook runs next and links them), so only people are created here."""
     realm = demo_realm(host)
-    seeded = await session.scalar(select(func.count()).select_from(Player).where(Player.notes == DEMO_MARKER))
+    seeded = await _demo_players(session)
     with_characters = not host.has_plugin("guild_sync")
     counts = None if seeded else await _seed_guild(session, realm, with_characters=with_characters)
+    officer = await _officer_player(session, await demo_plan(session), realm)
     password = secrets.token_urlsafe(12)
-    username = await _officer_login(session, password)
+    username = await _officer_login(session, officer, password)
     if counts:
         characters = f"{counts['characters']} characters" if with_characters else "characters via guild sync"
         what = f"{counts['players']} players, {characters}, {counts['discord_users']} Discord users"
-    else:  # a later run (counts is None): nothing was created
-        what = f"demo guild already present ({seeded} players)"
+    else:  # a later run (counts is None): nothing was created but a deleted officer
+        what = f"demo guild already present ({await _demo_players(session)} players)"
     return f"{what}; officer login: {username} / {password}"

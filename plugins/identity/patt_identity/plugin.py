@@ -124,6 +124,12 @@ class IdentityPlugin:
         ]
 
     @hookimpl
+    def register_commands(self, host):
+        from patt_identity.cli import build_group
+
+        return build_group(host)
+
+    @hookimpl
     async def export_member_data(self, session, player_id):
         return await export_identity(session, player_id)
 

@@ -60,3 +60,32 @@ async def test_demo_seed_is_idempotent_and_prints_a_working_officer_login(client
     assert old.status_code == 401
     new = await client.post("/api/v1/auth/login", json={"username": username, "password": new_password})
     assert new.status_code == 200
+
+
+async def _officer_pages_open(client, username: str, password: str) -> bool:
+    client.cookies.clear()
+    login = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert login.status_code == 200, login.text
+    me = client.data(await client.get("/api/v1/auth/me"))
+    return (
+        me["rank"] is not None
+        and me["rank"]["name"] == "Officer"
+        and ((await client.get("/admin/players")).status_code == 200)
+    )
+
+
+async def test_the_printed_login_works_after_the_demo_officer_deleted_their_own_data(client, db):
+    host = client.host
+    username, password = credentials(await seed(host))
+    assert await _officer_pages_open(client, username, password)
+    deleted = await client.post("/api/v1/me/delete", json={"password": password})
+    assert deleted.status_code == 200, deleted.text
+
+    again = await seed(host)
+    assert "already present (40 players)" in again  # the officer was recreated, not a 41st player
+    username, password = credentials(again)
+    assert await _officer_pages_open(client, username, password)
+    async with db.session() as s:
+        with_login = select(Player).where(Player.website_user_id.is_not(None), Player.is_active.is_(True))
+        officers = (await s.scalars(with_login)).all()
+    assert len(officers) == 1 and officers[0].is_active and officers[0].main_character_id is not None
