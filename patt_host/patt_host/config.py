@@ -58,6 +58,9 @@ class HostSettings(BaseSettings):
     patt_api_docs: bool | None = None
     # /-/plugins lists routes and jobs: officers only unless this is set.
     patt_public_introspection: bool = False
+    # /api/health's checks (version, configured integrations, outbox counts) for everyone;
+    # unset: yes in development, no in production (the public then sees only the status).
+    patt_public_health_details: bool | None = None
     patt_run_scheduler: bool | None = None
     patt_run_bot: bool | None = None  # unset: `patt serve` runs the bot when a token is set
     patt_max_body_bytes: int = Field(
@@ -100,6 +103,14 @@ class HostSettings(BaseSettings):
     @property
     def extra_plugins(self) -> list[str]:
         return [p.strip() for p in self.patt_extra_plugins.split(",") if p.strip()]
+
+    @property
+    def public_health_details(self) -> bool:
+        return (
+            (not self.production)
+            if self.patt_public_health_details is None
+            else self.patt_public_health_details
+        )
 
     @property
     def api_docs_enabled(self) -> bool:

@@ -88,6 +88,20 @@ async def test_hsts_in_production(make_client):
     assert response.headers["strict-transport-security"].startswith("max-age=")
 
 
+async def test_health_in_production_shows_the_public_only_its_status(make_client):
+    client = await make_client(plugins=["sample"], app_env="production")
+    public = client.data(await client.get("/api/health"))
+    assert public == {"status": "ok"}  # no version, no configured integrations, no outbox counts
+    officer = client.data(await client.get("/api/health", headers=OFFICER))
+    assert (
+        officer["status"] == "ok" and officer["version"] and officer["checks"]["database"]["status"] == "ok"
+    )
+    member = client.data(await client.get("/api/health", headers={"X-Sample-User": "Max:2"}))
+    assert member == {"status": "ok"}
+    opted_in = await make_client(plugins=["sample"], app_env="production", patt_public_health_details=True)
+    assert "checks" in opted_in.data(await opted_in.get("/api/health"))
+
+
 async def test_csrf_refuses_cookie_authenticated_post_without_token(make_client):
     client = await make_client(plugins=["sample"])
     client.cookies.set("patt_token", "anything")

@@ -96,12 +96,21 @@ class HealthPlugin:
         return status_code, {"status": overall, "version": __version__, "checks": checks}
 
     async def visible_to(self, request: Request, body: dict) -> dict:
-        """The report as this caller may see it: officers get the failures' exception text."""
+        """The report as this caller may see it.
+
+        Officers (and operators' keys of officer rank) see everything, failures' exception
+        text included. Everyone else sees the checks without exception text, or, where
+        ``PATT_PUBLIC_HEALTH_DETAILS`` is off (the default in production), only the overall
+        status: version, configured integrations and outbox counts are not for the public.
+        """
+        host = request.app.state.host
         try:
             actor = await current_actor(request)
         except Exception:  # noqa: BLE001 - with the database down nobody can be identified
             actor = None
-        officer = actor is not None and actor.rank_level >= request.app.state.host.officer_level
+        officer = actor is not None and actor.rank_level >= host.officer_level
+        if not officer and not host.settings.public_health_details:
+            return {"status": body["status"]}
         checks = {}
         for name, check in body["checks"].items():
             shown = {k: v for k, v in check.items() if k != ERROR_KEY}
