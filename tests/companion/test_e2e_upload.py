@@ -18,6 +18,7 @@ from patt_companion.sync import Companion
 from patt_companion.watch import watch
 from patt_guild_sync.models import SOURCE_ADDON, SyncLog
 from patt_guild_sync.services.apikeys import create_api_key
+from patt_host.testing import eventually
 from patt_host.testing.live import LiveServer
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.models import WowCharacter
@@ -25,16 +26,6 @@ from sv_common.identity.models import WowCharacter
 # The guild's realm and a connected one, as Blizzard names them and as the game writes them.
 REALMS = {"Sen'jin": "senjin", "Zul'jin": "zuljin"}
 GUILD_SIZE = 500
-
-
-async def eventually(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
 
 
 async def notes(db) -> dict[tuple[str, str], tuple[str | None, str | None]]:
@@ -117,7 +108,7 @@ async def test_addon_to_site_and_queued_through_an_outage(db, guild, api_key, ma
     try:
         # 1. The export reaches the site: every note on its character.
         want = expected_notes(guild)
-        await eventually(lambda: _matches(db, want))
+        await eventually(lambda: _matches(db, want), timeout=30)
         assert await addon_uploads(db) == 1
 
         # 2. The site goes down; the next session's export waits in the queue.
@@ -131,7 +122,7 @@ async def test_addon_to_site_and_queued_through_an_outage(db, guild, api_key, ma
 
         # 3. The site is back on the same address: the export is delivered, once.
         server = LiveServer(make_host(plugins=["identity", "guild_sync"]), port=server.port).start()
-        await eventually(lambda: _matches(db, expected_notes(changed)))
+        await eventually(lambda: _matches(db, expected_notes(changed)), timeout=30)
         await asyncio.to_thread(wait_until, lambda: _recent(queue_path)[0].state == "sent", 30)
         companion_check = Companion(UploadQueue(queue_path), lambda: SiteClient(server.url, api_key))
         assert companion_check.deliver() == []  # nothing left to send, even from a fresh start

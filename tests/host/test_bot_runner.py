@@ -1,7 +1,6 @@
 """`patt serve` runs the bot in-process when DISCORD_BOT_TOKEN is set, and says so when it is not."""
 
-import asyncio
-
+from patt_host.testing import ManualClock, eventually
 from sv_common.testing.fake_discord import FakeDiscord
 
 OFFICER = {"X-Sample-User": "Olga:4"}
@@ -16,14 +15,11 @@ async def test_serve_runs_the_bot_when_a_token_is_set(make_client):
             client = await make_client(
                 plugins=["sample"], start_services=True, discord_bot_token="fake-token"
             )
-            for _ in range(200):
-                if client.host.status["bot"] == "ready":
-                    break
-                await asyncio.sleep(0.025)
-            assert client.host.status["bot"] == "ready"
+            clock = client.host.plugin("health").obj.clock = ManualClock()
+            await eventually(lambda: client.host.status["bot"] == "ready", timeout=5)
             assert client.host.bot.get_cog("SampleCog") is not None
             assert client.host.bot.intents.members is True
-            await asyncio.sleep(1.05)  # past the health cache
+            clock.advance(1.01)  # past the health cache (a result from the start would be stale)
             checks = client.data(await client.get("/api/health"))["checks"]
             assert checks["bot"] == {"status": "ok", "detail": "ready"}
             assert checks["scheduler"]["status"] == "ok"

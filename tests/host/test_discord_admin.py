@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from patt_host.jobs.runner import run_job
+from patt_host.testing import eventually
 from patt_host.testing.discord import (
     ANNOUNCE_CHANNEL_ID,
     GUILD_ID,
@@ -196,13 +195,13 @@ async def test_failed_notifications_are_listed_and_can_be_retried(
 
     retried = client.data(await client.post(f"/api/v1/notifications/{row_id}/retry", headers=OFFICER))
     assert retried["status"] == "pending"
-    async with asyncio.timeout(5):
-        while True:
-            await host.plugin("discord").obj.runtime(host).wait_idle()
-            async with db.session() as session:
-                if (await session.get(NotificationOutbox, row_id, populate_existing=True)).status == "sent":
-                    break
-            await asyncio.sleep(0.05)
+
+    async def sent() -> bool:
+        await host.plugin("discord").obj.runtime(host).wait_idle()
+        async with db.session() as session:
+            return (await session.get(NotificationOutbox, row_id, populate_existing=True)).status == "sent"
+
+    await eventually(sent, timeout=5)
     assert [m["content"] for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)] == ["results are in"]
     missing = await client.post("/api/v1/notifications/999999/retry", headers=OFFICER)
     assert missing.status_code == 404

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from patt_host.jobs.runner import run_job
+from patt_host.testing import eventually
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, GUILD_ID
 from sv_common import notify
 from sv_common.discord.config import update_discord_config
@@ -23,12 +22,11 @@ async def statuses(db) -> dict[int, str]:
 
 
 async def wait_until_sent(db, count: int, timeout: float = 5.0) -> dict[int, str]:
-    async with asyncio.timeout(timeout):
-        while True:
-            current = await statuses(db)
-            if sum(1 for s in current.values() if s == "sent") >= count:
-                return current
-            await asyncio.sleep(0.05)
+    async def enough_sent() -> dict[int, str] | None:
+        current = await statuses(db)
+        return current if sum(1 for s in current.values() if s == "sent") >= count else None
+
+    return await eventually(enough_sent, timeout=timeout)
 
 
 async def post(host, text: str) -> int:
@@ -50,7 +48,14 @@ async def test_posts_queued_during_an_outage_are_sent_when_discord_returns(db, d
     host = discord_bot.host
     await fake_discord.go_down()
     ids = [await post(host, f"news {i}") for i in range(3)]
-    await asyncio.sleep(0.3)  # the delivery started by the commit finds Discord unreachable
+
+    async def attempted() -> bool:  # the delivery started by the commits finds Discord unreachable
+        async with db.session() as session:
+            rows = (await session.scalars(select(NotificationOutbox))).all()
+        return any(r.last_error for r in rows)  # it stops at the first row: the rest wait their turn
+
+    await eventually(attempted, timeout=5)
+    await host.plugin("discord").obj.runtime(host).wait_idle()
     assert set((await statuses(db)).values()) == {"pending"}
     assert fake_discord.messages_in(ANNOUNCE_CHANNEL_ID) == []
 

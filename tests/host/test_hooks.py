@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from patt_host import hookimpl, hookspecs
 from patt_host.plugins import HOOK_NAMES
+from patt_host.testing import eventually
 from patt_sample import CALLS, SampleCog
 
 OFFICER = {"X-Sample-User": "Olga:4"}
@@ -172,7 +173,6 @@ async def test_hook_discord_intents(make_host):
 
 async def test_hook_discord_cogs(make_host):
     """The real discord.py bot logs in to a loopback fake Discord; setup_hook attaches the cog."""
-    import asyncio
 
     from patt_host.bot import build_bot
     from sv_common.testing.fake_discord import FakeDiscord
@@ -187,8 +187,7 @@ async def test_hook_discord_cogs(make_host):
             assert isinstance(cog, SampleCog)
             assert bot.cog_status["sample"] == {"cogs": ["sample:SampleCog"], "error": None}
             bot.dispatch("sample_ping", "pong")
-            await asyncio.sleep(0.05)
-            assert cog.pings == ["pong"]
+            assert await eventually(lambda: cog.pings == ["pong"], timeout=2)
             await bot.close()
     finally:
         await fake.stop()

@@ -85,3 +85,35 @@ def test_planted_import_of_a_web_submodule_breaks_the_contract(dev, tmp_path):
     result = lint_imports(config, tmp_path, extra_path=member)
     assert result.returncode == 1
     assert "patt_sneaky.plugin -> patt_host.web.auth" in result.stdout
+
+
+def run_contract(*paths: Path):
+    return subprocess.run(
+        [sys.executable, "-m", "patt_host.testing.contract", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_out_of_tree_plugin_runs_the_contract_with_one_command(tmp_path):
+    good = plant(
+        tmp_path / "good",
+        "patt_fine",
+        "from patt_host import HostAPI, hookimpl\nfrom patt_host.web import ok\n",
+    )
+    bad = plant(
+        tmp_path / "bad",
+        "patt_nosy",
+        "from patt_host import hookimpl, hooks\nfrom patt_host.web.auth import current_actor\nimport patt_host.cli\n",
+    )
+    kept = run_contract(good)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    broken = run_contract(bad)
+    assert broken.returncode == 1
+    plugin_py = bad / "patt_nosy" / "plugin.py"
+    assert f"{plugin_py}:1: imports patt_host.hooks" in broken.stdout
+    assert f"{plugin_py}:2: imports patt_host.web.auth" in broken.stdout
+    assert f"{plugin_py}:3: imports patt_host.cli" in broken.stdout
+    # This repository's own tutorial plugin keeps it.
+    assert run_contract(ROOT / "plugins" / "mito" / "patt_mito").returncode == 0

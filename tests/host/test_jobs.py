@@ -8,6 +8,7 @@ import pytest
 from patt_host import CronJob, Job, hookimpl
 from patt_host.jobs.cron import Cron, CronError
 from patt_host.jobs.runner import run_job
+from patt_host.testing import eventually
 from patt_sample import CALLS
 
 OFFICER = {"X-Sample-User": "Olga:4"}
@@ -105,11 +106,12 @@ async def test_officer_triggers_job_and_sees_runs(make_client):
     response = await client.post("/api/v1/jobs/sample.fail/run", headers=OFFICER)
     assert response.status_code == 202
     assert client.data(response)["runner"] == "in-process"
-    for _ in range(50):
+
+    async def finished_runs():
         runs = client.data(await client.get("/api/v1/jobs/runs?job=sample.fail", headers=OFFICER))
-        if runs and runs[0]["status"] != "running":
-            break
-        await asyncio.sleep(0.05)
+        return runs if runs and runs[0]["status"] != "running" else None
+
+    runs = await eventually(finished_runs, timeout=5)
     assert runs[0]["status"] == "failed" and runs[0]["triggered_by"] == "Olga"
     jobs = client.data(await client.get("/api/v1/jobs", headers=OFFICER))["jobs"]
     assert {"name": "sample.count_items", "schedules": ["*/15 * * * *"]}.items() <= {

@@ -7,6 +7,7 @@ import pytest
 from fastapi import APIRouter, Form
 
 from patt_host import hookimpl
+from patt_host.testing import ManualClock
 
 OFFICER = {"X-Sample-User": "Olga:4"}
 
@@ -187,15 +188,15 @@ async def test_plugins_introspection_is_for_officers_unless_made_public(make_cli
 
 async def test_health_is_503_when_database_is_down(make_client, monkeypatch):
     client = await make_client()
-    import asyncio
-
     from sv_common.db import Database
 
+    clock = client.host.plugin("health").obj.clock = ManualClock()
     assert (await client.get("/api/health")).status_code == 200
     await client.host.db.dispose()
     # The host's database now points where nothing listens (closed again by the host on exit).
     monkeypatch.setattr(client.host, "_db", Database("postgresql+asyncpg://postgres@127.0.0.1:1/none"))
-    await asyncio.sleep(1.05)  # past the health cache
+    assert (await client.get("/api/health")).status_code == 200  # still the cached result
+    clock.advance(1.01)  # past the health cache
     response = await client.get("/api/health")
     assert response.status_code == 503
     body = response.json()

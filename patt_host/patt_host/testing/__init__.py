@@ -22,7 +22,7 @@ from patt_host.testing.discord import (
 from patt_host.testing.live import LiveServer, free_port
 from patt_host.testing.members import PASSWORD, TestMember, create_member, log_in
 from patt_host.testing.services import ServiceUnavailableError
-from patt_host.testing.waiting import eventually
+from patt_host.testing.waiting import ManualClock, eventually
 
 __all__ = [
     "ANNOUNCE_CHANNEL_ID",
@@ -41,6 +41,7 @@ __all__ = [
     "TestMember",
     "create_member",
     "discord_host",
+    "ManualClock",
     "eventually",
     "free_port",
     "log_in",

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import update
 
+from patt_host.testing.waiting import eventually
 from sv_common.testing.fake_discord import FakeDiscord
 
 if TYPE_CHECKING:
@@ -116,10 +117,10 @@ async def settle(host: HostAPI) -> None:
     if not cogs:
         return  # the discord plugin's cog is not attached: nothing was started
     runtime = host.plugin("discord").obj.runtime(host)
-    for _ in range(300):
-        if runtime.spawned:
-            break
-        await asyncio.sleep(0.01)
+    try:
+        await eventually(lambda: runtime.spawned, timeout=3)
+    except TimeoutError:
+        pass  # nothing was spawned after READY: nothing to wait for
     async with asyncio.timeout(10):
         await runtime.wait_idle()
 
@@ -138,17 +139,17 @@ async def start_discord_bot(fake_discord: FakeDiscord, make_host):
         await lifecycles.enter_async_context(host.running())  # as `patt bot` does
         task = asyncio.create_task(run_bot(host, guild_ready_timeout=0.05))
         started.append((host, task))
-        for _ in range(500):
-            if host.bot is not None and host.bot.is_ready():
-                await settle(host)
-                # Discord delivers only registered commands: register them as
-                # `patt bot sync` does (globally; the fake shows them at once).
-                if register_commands:
-                    await host.bot.tree.sync()
-                return host.bot
-            if task.done():
-                break
-            await asyncio.sleep(0.01)
+        try:
+            await eventually(lambda: task.done() or (host.bot is not None and host.bot.is_ready()), timeout=5)
+        except TimeoutError:
+            pass
+        if host.bot is not None and host.bot.is_ready():
+            await settle(host)
+            # Discord delivers only registered commands: register them as
+            # `patt bot sync` does (globally; the fake shows them at once).
+            if register_commands:
+                await host.bot.tree.sync()
+            return host.bot
         raise RuntimeError(f"the bot did not become ready (status: {host.status.get('bot')})")
 
     yield factory

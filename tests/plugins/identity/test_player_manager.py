@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import event, func, insert, select, text, update
 
+from patt_host.testing import eventually
 from sv_common.auth.service import register_with_invite
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import (
@@ -131,18 +132,17 @@ async def test_delete_a_player_without_an_account(officer_client, guild, db):
 
 async def wait_until_a_statement_waits_for_a_lock(db) -> None:
     """Until another connection of this database is queued behind a row lock (bounded)."""
-    for _ in range(400):
+
+    async def waiting() -> int:
         async with db.engine.connect() as conn:
-            waiting = await conn.scalar(
+            return await conn.scalar(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock'"
                 )
             )
-        if waiting:
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError("no statement ever waited for the lock")
+
+    await eventually(waiting, timeout=10)
 
 
 async def while_registering(db, guild, username: str, request):

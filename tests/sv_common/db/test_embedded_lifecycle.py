@@ -79,7 +79,7 @@ def test_a_server_left_by_a_killed_owner_is_reclaimed_with_its_data(data_dir):
     )
     os.kill(child.pid, signal.SIGKILL)  # nothing of the owner runs: no exit handler
     child.wait(30)
-    time.sleep(0.5)
+    time.sleep(0.5)  # an absence is under test: nothing stops the postmaster in the meantime
     assert postmaster_pid(data_dir) == stale, "SIGKILL should leave the postmaster running"
     assert child.pid not in live_owners(data_dir)
 
@@ -104,7 +104,7 @@ def test_a_server_shared_with_a_live_owner_is_not_stopped(data_dir):
         assert same == pid
         first.send_signal(signal.SIGTERM)
         first.wait(60)
-        time.sleep(0.5)
+        time.sleep(0.5)  # an absence is under test: the first owner's exit does not stop the server
         assert postmaster_pid(data_dir) == pid, "stopped while another process still used it"
         second.send_signal(signal.SIGTERM)
         second.wait(60)

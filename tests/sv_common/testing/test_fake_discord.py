@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 from discord.ext import commands
 
+from patt_host.testing import eventually
 from sv_common.testing.fake_discord import FakeDiscord, connected
 
 GUILD = 900000000000000001
@@ -186,11 +187,7 @@ async def test_gateway_member_events(fake):
         assert [r.id for r in before.roles[1:]] == [ROLE_MEMBER]
         assert {r.id for r in after.roles[1:]} == {ROLE_MEMBER, ROLE_OFFICER}
         await fake.member_remove(GUILD, CAROL)
-        for _ in range(50):
-            if client.get_guild(GUILD).get_member(CAROL) is None:
-                break
-            await asyncio.sleep(0.01)
-        assert client.get_guild(GUILD).get_member(CAROL) is None
+        await eventually(lambda: client.get_guild(GUILD).get_member(CAROL) is None, timeout=2)
         # Op 8 round trip: discord.py matches the chunk to its request by nonce.
         found = await asyncio.wait_for(client.get_guild(GUILD).query_members(user_ids=[ALICE]), 2)
         assert [m.id for m in found] == [ALICE]

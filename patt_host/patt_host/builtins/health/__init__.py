@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
@@ -61,9 +62,12 @@ def check_scheduler(host: HostAPI) -> HealthResult:
 class HealthPlugin:
     name = "health"
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._cached: tuple[float, int, dict] | None = None
         self._lock = asyncio.Lock()
+        #: What the result cache measures its age with; tests swap in a ``ManualClock``
+        #: (``patt_host.testing``) to expire it without sleeping.
+        self.clock = clock
 
     @hookimpl
     def health_checks(self):
@@ -125,14 +129,13 @@ class HealthPlugin:
 
         @router.get("/api/health", name="health.health", tags=["health"])
         async def health(request: Request):
-            now = time.monotonic()
             cached = self._cached
-            if cached is None or now - cached[0] > CACHE_SECONDS:
+            if cached is None or self.clock() - cached[0] > CACHE_SECONDS:
                 async with self._lock:
                     cached = self._cached
-                    if cached is None or time.monotonic() - cached[0] > CACHE_SECONDS:
+                    if cached is None or self.clock() - cached[0] > CACHE_SECONDS:
                         code, body = await self.evaluate(host)
-                        cached = self._cached = (time.monotonic(), code, body)
+                        cached = self._cached = (self.clock(), code, body)
             _, code, body = cached
             body = await self.visible_to(request, body)
             if code == 200:
