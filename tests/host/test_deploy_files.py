@@ -96,7 +96,7 @@ def test_dockerignore_keeps_secrets_state_and_history_out_of_the_image():
         assert _dockerignore_excludes(patterns, path), f"{path} would be copied into the image"
     for path in (
         "pyproject.toml",
-        "patt_host/patt_host/cli.py",
+        "patt_host/patt_host/cli/__init__.py",
         "requirements/constraints.txt",
         "deploy/env.example",
     ):
