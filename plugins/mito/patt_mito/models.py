@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sv_common.db import Base
@@ -15,7 +15,11 @@ TITLE_MAX = 200
 
 class MitoQuote(Base):
     __tablename__ = "mito_quotes"
-    __table_args__ = {"schema": "patt"}
+    # One row per quote ignoring case: the service's check alone lost races (mito_0002).
+    __table_args__ = (
+        Index("uq_mito_quotes_lower_quote", func.lower("quote"), unique=True),
+        {"schema": "patt"},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     quote: Mapped[str] = mapped_column(Text)
@@ -29,7 +33,10 @@ class MitoQuote(Base):
 
 class MitoTitle(Base):
     __tablename__ = "mito_titles"
-    __table_args__ = {"schema": "patt"}
+    __table_args__ = (
+        Index("uq_mito_titles_lower_title", func.lower("title"), unique=True),
+        {"schema": "patt"},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))

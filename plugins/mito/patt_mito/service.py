@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_mito.models import QUOTE_MAX, TITLE_MAX, MitoQuote, MitoTitle
@@ -57,8 +58,19 @@ async def add(
     if kind == "quotes" and context:
         row.context = clean_text(context, limit=QUOTE_MAX, field="context")
     session.add(row)
-    await session.flush()
+    await _flush_unique(session, field)
     return row
+
+
+async def _flush_unique(session: AsyncSession, field: str) -> None:
+    """Flush; a namesake committed since the check above (a lost race) is the same 409."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        if "uq_mito_" not in str(exc.orig):
+            raise
+        raise Conflict(f"That {field} is already in Mito's corner.") from None
 
 
 async def edit(session: AsyncSession, kind: str, row_id: int, text: str) -> MitoQuote | MitoTitle:
@@ -73,7 +85,7 @@ async def edit(session: AsyncSession, kind: str, row_id: int, text: str) -> Mito
     if clash is not None:
         raise Conflict(f"That {field} is already in Mito's corner.", details={"id": clash})
     setattr(row, field, text)
-    await session.flush()
+    await _flush_unique(session, field)
     return row
 
 

@@ -35,6 +35,20 @@ async def test_edit_delete_and_conflicts(officer_client):
     assert [t["title"] for t in titles] == ["the Braver"]
 
 
+async def test_fifty_identical_quotes_at_once_leave_one_row(officer_client):
+    # The check-then-insert let 4 of 50 parallel copies in; the unique index refuses the rest.
+    import asyncio
+
+    answers = await asyncio.gather(
+        *(officer_client.post("/api/v1/mito/quotes", json={"text": QUOTE}) for _ in range(50))
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * 49, statuses
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"conflict"}
+    quotes = officer_client.data(await officer_client.get("/api/v1/mito"))["quotes"]
+    assert [q["quote"] for q in quotes] == [QUOTE]
+
+
 @pytest.mark.parametrize(
     ("method", "url", "body"),
     [
