@@ -39,6 +39,10 @@ class IdentitySettings(BaseSettings):
     password_limit: int = Field(10, ge=1)  # password checks (change, delete account) per user
     password_window: int = Field(900, ge=1)
 
+    # A session (cookie or bearer token) unused for this long is refused, however long the token
+    # itself lives (JWT_EXPIRE_MINUTES, 14 days): a forgotten login on a shared machine ends.
+    session_idle_minutes: int = Field(60 * 24 * 3, ge=5, le=60 * 24 * 365)
+
     invite_expiry_hours: int = Field(72, ge=1, le=24 * 30)
     # Password-reset links (officer-issued or "forgot password" by DM): lifetime, and
     # attempts per client IP (asking for a link or using one) per window.

@@ -48,6 +48,24 @@ class PlayerAvailability(TimestampMixin, Base):
     available_hours: Mapped[float | None] = mapped_column(Numeric(4, 2, asdecimal=False))
 
 
+class SessionActivity(Base):
+    """When a session token was last used (the idle timeout).
+
+    A token whose session stayed silent for ``PATT_IDENTITY_SESSION_IDLE_MINUTES`` is refused
+    although it has not expired: the timeout slides with use, under the token's fixed lifetime.
+    Rows are written at login and then at most once a minute per session and web process, and
+    pruned once the token would have expired anyway.
+    """
+
+    __tablename__ = "session_activity"
+    __table_args__ = {"schema": "patt"}
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("common.users.id", ondelete="CASCADE"), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class RevokedToken(Base):
     """A single session token ended by "log out" before it expired.
 

@@ -29,6 +29,8 @@ class IdentityRuntime:
         self.roster = RosterCache(
             ttl_seconds=settings.roster_cache_seconds, recheck_seconds=settings.roster_recheck_seconds
         )
+        # token hash -> monotonic time this process last wrote the session's use (idle timeout)
+        self.session_touches: dict[str, float] = {}
 
     async def hit(self, key: str, rule: RateLimit) -> None:
         """Count one attempt; raises RateLimited when ``rule`` is exceeded."""

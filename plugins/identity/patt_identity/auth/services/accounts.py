@@ -5,17 +5,20 @@ tokens, and the account summary ``/api/v1/auth/me`` returns.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
-from sqlalchemy import delete, exists, select
+from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from patt_identity.deps import token_from_request, token_hash
-from patt_identity.models import RevokedToken
+from patt_identity.models import RevokedToken, SessionActivity
+from patt_identity.state import runtime_for
 from sv_common.auth import Actor
 from sv_common.auth.service import actor_for_claims, user_for_claims
 from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
@@ -29,15 +32,65 @@ if TYPE_CHECKING:
 log = logging.getLogger("patt.identity")
 
 
+# A session's last use is written at most this often per web process (the idle timeout is
+# measured in minutes to days, so a minute's lag costs nothing and saves a write per request).
+TOUCH_SECONDS = 60.0
+_MAX_TRACKED_SESSIONS = 50_000
+
+
 async def new_session(session: AsyncSession, host: HostAPI, user: User) -> str:
-    """A session token for ``user`` under their current token version (unique per login: ``jti``)."""
-    return issue_token(
+    """A session token for ``user`` under their current token version (unique per login: ``jti``),
+    recorded as used now (the idle timeout starts at the login)."""
+    token = issue_token(
         user_id=user.id,
         token_version=user.token_version,
         secret=host.secret,
         expires_minutes=host.settings.jwt_expire_minutes,
         algorithm=host.settings.jwt_algorithm,
     )
+    now = datetime.now(UTC)
+    await session.execute(delete(SessionActivity).where(SessionActivity.expires_at < now))
+    session.add(
+        SessionActivity(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            last_seen_at=now,
+            expires_at=claims_of(host, token).expires_at,
+        )
+    )
+    return token
+
+
+def _idle_since(host: HostAPI, hashed: str) -> ColumnElement[bool]:
+    """True when the session was last used before the idle timeout (a token without a record,
+    issued before the timeout existed, gets one on its next use)."""
+    idle = timedelta(minutes=host.plugin_settings("identity").session_idle_minutes)
+    return exists().where(
+        SessionActivity.token_hash == hashed, SessionActivity.last_seen_at < datetime.now(UTC) - idle
+    )
+
+
+async def _touch(host: HostAPI, hashed: str, claims: TokenClaims) -> None:
+    """Record that the session was used now (at most once per ``TOUCH_SECONDS`` per process)."""
+    touches = runtime_for(host).session_touches
+    now = time.monotonic()
+    if now - touches.get(hashed, float("-inf")) < TOUCH_SECONDS:
+        return
+    if len(touches) >= _MAX_TRACKED_SESSIONS:
+        touches.clear()  # only makes the next uses write once more
+    touches[hashed] = now
+    upsert = (
+        insert(SessionActivity)
+        .values(
+            token_hash=hashed, user_id=claims.user_id, last_seen_at=func.now(), expires_at=claims.expires_at
+        )
+        .on_conflict_do_update(index_elements=[SessionActivity.token_hash], set_={"last_seen_at": func.now()})
+    )
+    try:
+        async with host.db.session() as session:
+            await session.execute(upsert)
+    except IntegrityError:  # the user was deleted meanwhile: their next request is refused anyway
+        log.info("session activity of a deleted user not recorded")
 
 
 def claims_of(host: HostAPI, token: str) -> TokenClaims:
@@ -89,10 +142,15 @@ async def authenticate_request(request: Request, host: HostAPI) -> Actor | None:
         claims = claims_of(host, token)
     except DomainError:
         return None
-    # One read-only query on every request: user, token version, revocation and rank together.
-    revoked = exists().where(RevokedToken.token_hash == token_hash(token))
+    # One read-only query on every request: user, token version, revocation, idle timeout and
+    # rank together; then, at most once a minute, the session's last use is written.
+    hashed = token_hash(token)
+    refused = exists().where(RevokedToken.token_hash == hashed) | _idle_since(host, hashed)
     async with host.db.read() as conn:
-        return await actor_for_claims(conn, claims, auth_method=method, refused_if=revoked)
+        actor = await actor_for_claims(conn, claims, auth_method=method, refused_if=refused)
+    if actor is not None:
+        await _touch(host, hashed, claims)
+    return actor
 
 
 async def current_user(session: AsyncSession, actor: Actor) -> User:
