@@ -84,7 +84,9 @@ class PostgresService:
             from sv_common.db.embedded import EmbeddedPostgres
 
             data_dir, self._run_dir = _embedded_dir("pg")
-            self.embedded = EmbeddedPostgres(data_dir)
+            # pytest would take SIGTERM's SystemExit for one failed test and carry on; a run
+            # killed that way leaves its server to the next run's sweep instead.
+            self.embedded = EmbeddedPostgres(data_dir, exit_on_sigterm=False)
             server_url = self.embedded.url("postgres")
         self.server_url = async_url(server_url)
 

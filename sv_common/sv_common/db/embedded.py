@@ -151,9 +151,14 @@ class _SignalExit:
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, *, keep_running: bool = False):
+    """``exit_on_sigterm`` (default on) makes SIGTERM end the process through its exit handlers;
+    a process whose own code catches every exception (a test runner: it would count the exit as
+    one failed test and go on) turns it off, and relies on the next start's reclaim instead."""
+
+    def __init__(self, data_dir: Path, *, keep_running: bool = False, exit_on_sigterm: bool = True):
         self.data_dir = Path(data_dir).resolve()
         self.keep_running = keep_running
+        self.exit_on_sigterm = exit_on_sigterm
         self._server = None
 
     def start(self):
@@ -170,7 +175,8 @@ class EmbeddedPostgres:
                 # Runs before pgserver's own exit handler (registered earlier): an owner that
                 # was SIGKILLed meanwhile must not keep the server running after we leave.
                 atexit.register(self._forget_dead_owners)
-                _SignalExit.install()
+                if self.exit_on_sigterm:
+                    _SignalExit.install()
         return self._server
 
     def _forget_dead_owners(self) -> None:

@@ -113,3 +113,25 @@ def test_a_server_shared_with_a_live_owner_is_not_stopped(data_dir):
         for child in (first, second):
             if child.poll() is None:
                 child.kill()
+
+
+def test_a_killed_test_runs_server_is_stopped_and_its_directory_removed_by_the_next_run():
+    """Embedded test services live in a directory per run; a run killed outright leaves its
+    directory and server behind, and the next run's start sweeps them."""
+    from patt_host.testing import services
+
+    run_dir = Path(tempfile.mkdtemp(prefix=services.RUN_DIR_PREFIX))
+    fresh = None
+    try:
+        owner, pid = _start_owner(run_dir / "pg")
+        (run_dir / services.OWNER_FILE).write_text(str(owner.pid))
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(30)
+        assert postmaster_pid(run_dir / "pg") == pid
+        fresh, fresh_run = services._embedded_dir("pg")
+        assert fresh_run != run_dir and not run_dir.exists()
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if fresh is not None:
+            shutil.rmtree(fresh.parent, ignore_errors=True)
