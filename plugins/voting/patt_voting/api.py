@@ -65,6 +65,7 @@ def campaign_dict(
         "created_by": campaign.created_by_player_id,
         "closed_at": campaign.closed_at.isoformat() if campaign.closed_at else None,
         "close_reason": campaign.close_reason,
+        "live_results_every": campaign.live_results_every,
     }
     if not admin:
         for field in ADMIN_FIELDS:
@@ -198,9 +199,18 @@ def admin_router() -> APIRouter:
         return ok(await transact(host, work))
 
     @router.delete("/campaigns/{campaign_id}", name="admin_campaign_delete")
-    async def delete(campaign_id: CampaignId, host: HostDep):
-        await transact(host, lambda s: campaigns.delete_campaign(s, campaign_id))
-        return ok({"id": campaign_id, "deleted": True})
+    async def delete(campaign_id: CampaignId, host: HostDep, actor: Officer):
+        """Drafts: any officer. Closed or archived campaigns: the guild leader only (403
+        ``leader_only``; officers archive them). Every deletion is recorded (who, when)."""
+        record = await transact(host, lambda s: campaigns.delete_campaign(s, campaign_id, actor))
+        return ok(
+            {
+                "id": campaign_id,
+                "deleted": True,
+                "ballots": record.ballots,
+                "deleted_by": record.deleted_by_player_id,
+            }
+        )
 
     @router.post(
         "/campaigns/{campaign_id}/entries", name="admin_entry_create", status_code=201, openapi_extra=limited

@@ -1,13 +1,16 @@
-"""A member's voting data: their ballots (export) and removing them (delete my account)."""
+"""A member's voting data: their ballots (export) and removing them (delete my account).
+
+Deletion removes the member from counts still running and unlinks them from finished ones.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_voting.models import Campaign, CampaignEligibleVoter, Vote
+from patt_voting.models import Campaign, CampaignDeletion, CampaignEligibleVoter, Vote
 
 
 async def export_voting(session: AsyncSession, player_id: int) -> dict[str, Any]:
@@ -31,8 +34,26 @@ async def export_voting(session: AsyncSession, player_id: int) -> dict[str, Any]
     }
 
 
-async def delete_voting(session: AsyncSession, player_id: int) -> int:
-    """Deletes the member's ballots; results already stored for closed campaigns stay as counted."""
+async def delete_voting(session: AsyncSession, player_id: int) -> dict[str, int]:
+    """The member leaves every count still running; finished counts keep their ballot, unlinked.
+
+    Ballots of live (or not yet closed) campaigns are deleted. Ballots of closed and archived
+    campaigns stay without their voter (``player_id`` NULL): their result was published with
+    its BLT file, which must keep recounting to it.
+    """
+    finished = select(Campaign.id).where(Campaign.status.in_(("closed", "archived")))
+    anonymised = await session.execute(
+        update(Vote)
+        .where(Vote.player_id == player_id, Vote.campaign_id.in_(finished))
+        .values(player_id=None)
+        .execution_options(synchronize_session=False)
+    )
     await session.execute(delete(CampaignEligibleVoter).where(CampaignEligibleVoter.player_id == player_id))
-    result = await session.execute(delete(Vote).where(Vote.player_id == player_id))
-    return result.rowcount or 0
+    deleted = await session.execute(delete(Vote).where(Vote.player_id == player_id))
+    await session.execute(
+        update(CampaignDeletion)
+        .where(CampaignDeletion.deleted_by_player_id == player_id)
+        .values(deleted_by_player_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return {"deleted": deleted.rowcount or 0, "anonymised": anonymised.rowcount or 0}

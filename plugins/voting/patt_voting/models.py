@@ -37,6 +37,7 @@ class Campaign(TimestampMixin, Base):
         CheckConstraint("status IN ('draft', 'live', 'closed', 'archived')", name="status_known"),
         CheckConstraint("picks_per_voter BETWEEN 1 AND 50", name="picks_range"),
         CheckConstraint("duration_hours BETWEEN 1 AND 8784", name="duration_range"),
+        CheckConstraint("live_results_every BETWEEN 0 AND 1000", name="live_results_every_range"),
         {"schema": "patt"},
     )
 
@@ -68,6 +69,13 @@ class Campaign(TimestampMixin, Base):
     # Addition: eligible voters counted at launch. "Everyone voted" needs at least one of them,
     # or a campaign launched before anyone had an account would close at its first ballot.
     eligible_at_launch: Mapped[int | None] = mapped_column(Integer)
+    # Addition: live standings are published in batches, so a poll right after a known member
+    # votes cannot reveal their choice. They are recounted after every ``live_results_every``
+    # new or changed ballots (0: turnout only while live); ``live_snapshot`` is what viewers
+    # see, counted when the campaign had ``live_snapshot_events`` ballot events (ballots + changes).
+    live_results_every: Mapped[int] = mapped_column(Integer, server_default="5")
+    live_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    live_snapshot_events: Mapped[int | None] = mapped_column(Integer)
 
 
 class CampaignEntry(Base):
@@ -87,15 +95,21 @@ class CampaignEntry(Base):
 
 
 class Vote(Base):
-    """One ballot per voter and campaign: ``rankings`` = entry ids, best first."""
+    """One ballot per voter and campaign: ``rankings`` = entry ids, best first.
+
+    ``player_id`` is NULL for a ballot whose voter deleted their account after the campaign
+    closed: the ballot stays (the published BLT must keep matching the result), unlinked."""
 
     __tablename__ = "votes"
     __table_args__ = (UniqueConstraint("campaign_id", "player_id"), {"schema": "patt"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("patt.campaigns.id", ondelete="CASCADE"))
-    player_id: Mapped[int] = mapped_column(ForeignKey("guild_identity.players.id", ondelete="CASCADE"))
+    player_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guild_identity.players.id", ondelete="SET NULL")
+    )
     rankings: Mapped[list[int]] = mapped_column(JSONB)
+    changes: Mapped[int] = mapped_column(Integer, server_default="0")  # addition: times changed while live
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
@@ -127,6 +141,23 @@ class CampaignResult(Base):
     results: Mapped[dict[str, Any]] = mapped_column(JSONB)
     total_votes: Mapped[int | None] = mapped_column(Integer)
     calculated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CampaignDeletion(Base):
+    """Addition: a deleted campaign (only the guild leader deletes one that has ballots): who, when."""
+
+    __tablename__ = "campaign_deletions"
+    __table_args__ = {"schema": "patt"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer)  # the row is gone: no foreign key
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    ballots: Mapped[int] = mapped_column(Integer)
+    deleted_by_player_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guild_identity.players.id", ondelete="SET NULL")
+    )
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ContestAgentLog(Base):

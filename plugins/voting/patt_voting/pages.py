@@ -90,10 +90,14 @@ async def vote_page_context(session, host, campaign, actor) -> dict[str, Any]:
         "ranks": list(range(1, campaign.picks_per_voter + 1)),
     }
     if visible and campaign.status != "draft":
-        data = await results.results_for(
-            session, campaign, actor, officer_level=host.officer_level, voters_only=voters_only
-        )
-        context["results"] = results_view(data)
+        try:
+            data = await results.results_for(
+                session, campaign, actor, officer_level=host.officer_level, voters_only=voters_only
+            )
+        except results.LiveStandingsHidden as exc:
+            context["results_note"] = exc.message  # shown where the standings would be
+        else:
+            context["results"] = results_view(data)
     return context
 
 
@@ -176,11 +180,15 @@ def build_router() -> APIRouter:
         async with host.db.session() as session:
             campaign = await campaigns.get_campaign(session, campaign_id)
             voters_only = host.plugin_settings("voting").live_results_for_voters_only
-            data = await results.results_for(
-                session, campaign, actor, officer_level=host.officer_level, voters_only=voters_only
-            )
+            try:
+                data = await results.results_for(
+                    session, campaign, actor, officer_level=host.officer_level, voters_only=voters_only
+                )
+                view = results_view(data)
+            except results.LiveStandingsHidden as exc:
+                view = {"data": {"final": False}, "note": exc.message}
             turnout = await campaigns.turnout(session, campaign)
-        context = {"campaign": campaign, "turnout": turnout, "human_time": human_time, **results_view(data)}
+        context = {"campaign": campaign, "turnout": turnout, "human_time": human_time, **view}
         return await render(request, "voting/results.html", context)
 
     return router
@@ -229,7 +237,13 @@ def campaign_form(form, *, partial: bool) -> dict[str, Any]:
         value = str(form.get(key, "") or "")
         if value or not partial:
             data[key] = value or None
-    for key in ("picks_per_voter", "min_rank_to_vote", "min_rank_to_view", "duration_hours"):
+    for key in (
+        "picks_per_voter",
+        "min_rank_to_vote",
+        "min_rank_to_view",
+        "duration_hours",
+        "live_results_every",
+    ):
         value = str(form.get(key, "") or "").strip()
         if value:
             data[key] = _whole_number(value, key)
@@ -384,11 +398,13 @@ def admin_router() -> APIRouter:
         return await run(request, host, campaign_id, work, "entry_deleted")
 
     @router.post("/admin/campaigns/{campaign_id}/do/{action}", name="admin_campaign_action_form")
-    async def action_form(campaign_id: CampaignId, action: str, request: Request, host: HostDep):
+    async def action_form(
+        campaign_id: CampaignId, action: str, request: Request, host: HostDep, actor: Officer
+    ):
         if action == "delete":
             try:
                 async with host.db.session() as session:
-                    await campaigns.delete_campaign(session, campaign_id)
+                    await campaigns.delete_campaign(session, campaign_id, actor)
             except DomainError as exc:
                 if exc.status == 404:
                     raise

@@ -104,6 +104,8 @@ class CampaignFields(PartialBody):
     counting_method: Method | None = None
     exact_picks: bool | None = None
     allow_ballot_change: bool | None = None
+    # Live standings are recounted after this many new or changed ballots; 0: turnout only.
+    live_results_every: int | None = Field(None, ge=0, le=1000)
 
 
 class CampaignCreate(CampaignFields):

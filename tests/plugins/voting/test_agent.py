@@ -93,7 +93,11 @@ async def test_quiet_announces_launch_and_result_even_when_everyone_voted(api, o
 async def test_hype_posts_every_quarter_and_lead_changes(api, officer, members, cast, db):
     group = await voters(members, 3)
     campaign = await officer.campaign(
-        discord_channel_id=CHANNEL, agent_chattiness="hype", counting_method="points", picks_per_voter=1
+        discord_channel_id=CHANNEL,
+        agent_chattiness="hype",
+        counting_method="points",
+        picks_per_voter=1,
+        live_results_every=1,  # standings after every ballot: the officers' (unsafe) choice here
     )
     await cast(group[0], campaign, ["Alder"], expect=201)  # 25 %, Alder leads
     await agent_pass(api, db)
@@ -111,6 +115,23 @@ async def test_hype_posts_every_quarter_and_lead_changes(api, officer, members, 
     ]
     lead = (await posts(db))[-1]
     assert "**Birch**" in lead and "from Alder" in lead
+
+
+async def test_the_agent_names_a_leader_only_from_published_batches(api, officer, members, cast, db):
+    """A lead-change post right after a ballot would reveal it: the agent reads the same batched
+    standings as viewers (default: recounted after every 5 ballots)."""
+    group = await voters(members, 6)
+    campaign = await officer.campaign(
+        discord_channel_id=CHANNEL, agent_chattiness="hype", counting_method="points", picks_per_voter=1
+    )
+    assert campaign["live_results_every"] == 5
+    for voter, choice in zip(group[:5], ["Alder"] * 3 + ["Birch"] * 2, strict=True):
+        await cast(voter, campaign, [choice], expect=201)
+    await agent_pass(api, db)  # the first batch: Alder leads
+    await cast(group[5], campaign, ["Birch"], expect=201)  # now 3:3, but not yet published
+    await cast(officer.voter, campaign, ["Birch"], expect=201)  # Birch leads 4:3, still unpublished
+    await agent_pass(api, db)
+    assert "lead_change" not in await events(db, campaign["id"])
 
 
 async def test_members_demoted_after_launch_do_not_keep_all_voted_out_of_reach(

@@ -2,9 +2,10 @@
 
 import asyncio
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
-from patt_voting.models import Vote
+from patt_voting.models import Campaign, Vote
 from patt_voting.services.blt import parse_blt
 from patt_voting.services.counting import tally
 
@@ -108,9 +109,14 @@ async def test_the_agents_channel_and_settings_are_shown_to_officers_only(api, o
     assert str(seen["discord_channel_id"]) == "123456789012345678" and admin_fields <= set(seen)
 
 
-async def test_live_standings_are_recounted_only_when_a_ballot_changes(api, officer, members, cast, db):
-    campaign = await officer.campaign(counting_method="points")
-    first, second = await members.add("Member"), await members.add("Member")
+async def test_live_standings_are_published_in_batches_so_a_poll_cannot_reveal_a_ballot(
+    api, officer, members, cast, db
+):
+    """Issue #18 item 5: polling /results right before and after a known member votes showed
+    their choice. Standings are now recounted only after every ``live_results_every`` ballot
+    events (ballots + changes), and everyone sees that stored count in between."""
+    campaign = await officer.campaign(counting_method="points", live_results_every=3)
+    group = [await members.add("Member") for _ in range(5)]
     url = f"/api/v1/campaigns/{campaign['id']}/results"
     counted = []  # the statement that loads every ballot of the campaign
 
@@ -118,23 +124,51 @@ async def test_live_standings_are_recounted_only_when_a_ballot_changes(api, offi
         if "string_agg" in statement:
             counted.append(statement)
 
-    engine = api.host.db.engine.sync_engine
+    engine = Engine  # every engine: web requests use their own pool
     event.listen(engine, "before_cursor_execute", watch)
     try:
-        await cast(first, campaign, ["Birch", "Alder"], expect=201)
-        views = [(await api.get(url, headers=first.auth)).json()["data"] for _ in range(3)]
-        assert len(counted) == 1 and views[0] == views[2] and views[0]["winner"] == "Birch"
-        await cast(second, campaign, ["Cedar", "Alder"], expect=201)
-        assert (await api.get(url, headers=first.auth)).json()["data"]["total_ballots"] == 2
-        await cast(second, campaign, ["Alder"], expect=200)  # a changed ballot is seen too
-        changed = (await api.get(url, headers=first.auth)).json()["data"]
-        assert len(counted) == 3 and changed["winner"] == "Alder"
+        await cast(group[0], campaign, ["Birch"], expect=201)
+        r = await api.get(url, headers=group[0].auth)
+        assert r.status_code == 409 and r.json()["error"]["code"] == "live_results_hidden"
+        assert "after the first 3 ballots" in r.json()["error"]["message"]
+        for voter in group[1:3]:
+            await cast(voter, campaign, ["Alder"], expect=201)
+        first_batch = (await api.get(url, headers=group[0].auth)).json()["data"]
+        assert (first_batch["total_ballots"], first_batch["winner"], first_batch["batch"]) == (3, "Alder", 3)
+        # The attack: a poll right after a known member votes. The standings do not move.
+        await cast(group[3], campaign, ["Cedar"], expect=201)
+        after = (await api.get(url, headers=group[3].auth)).json()["data"]
+        assert after == first_batch and len(counted) == 1
+        # A changed ballot is an event too: 4 ballots + 1 change = the next batch at 6 events.
+        await cast(group[3], campaign, ["Birch"], expect=200)
+        assert (await api.get(url, headers=group[0].auth)).json()["data"] == first_batch
+        await cast(group[4], campaign, ["Birch"], expect=201)
+        second_batch = (await api.get(url, headers=group[4].auth)).json()["data"]
+        assert (second_batch["total_ballots"], second_batch["winner"]) == (5, "Birch")
+        assert len(counted) == 2  # counted once per batch, not per view
     finally:
         event.remove(engine, "before_cursor_execute", watch)
+    async with db.session() as s:  # stored: every web process and the contest agent show this one
+        stored = await s.scalar(select(Campaign.live_snapshot_events).where(Campaign.id == campaign["id"]))
+    assert stored == 6
+
+
+async def test_live_results_every_0_shows_turnout_only_until_the_close(api, officer, members, cast):
+    campaign = await officer.campaign(counting_method="instant_runoff", live_results_every=0)
+    voters = [await members.add("Member") for _ in range(3)]
+    for voter in voters:
+        await cast(voter, campaign, ["Birch"], expect=201)
+    url = f"/api/v1/campaigns/{campaign['id']}/results"
+    r = await api.get(url, headers=voters[0].auth)
+    assert r.status_code == 409 and "only the turnout" in r.json()["error"]["message"]
+    page = await api.get(f"/vote/{campaign['id']}", headers=voters[0].auth)
+    assert page.status_code == 200 and "only the turnout" in page.text and "3 of" in page.text
+    await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
+    assert (await api.get(url)).json()["data"]["winner"] == "Birch"
 
 
 async def test_live_standings_only_for_voters_final_results_for_all(api, officer, members, cast):
-    campaign = await officer.campaign(counting_method="instant_runoff")
+    campaign = await officer.campaign(counting_method="instant_runoff", live_results_every=1)
     voter, bystander = await members.add("Member"), await members.add("Member")
     url = f"/api/v1/campaigns/{campaign['id']}/results"
     assert (await api.get(url)).status_code == 403
@@ -150,11 +184,14 @@ async def test_live_standings_only_for_voters_final_results_for_all(api, officer
     assert final["winner_entry_id"] == campaign["entries"][1]["id"]
 
 
-async def test_live_standings_for_everyone_when_configured(api, officer):
+async def test_live_standings_for_everyone_when_configured(api, officer, members, cast):
     api.host.plugin_settings("voting").live_results_for_voters_only = False
-    campaign = await officer.campaign()
+    campaign = await officer.campaign(live_results_every=1)
+    await cast(await members.add("Member"), campaign, ["Cedar"], expect=201)
     r = await api.get(f"/api/v1/campaigns/{campaign['id']}/results")
-    assert r.status_code == 200 and r.json()["data"]["final"] is False
+    assert (
+        r.status_code == 200 and r.json()["data"]["final"] is False and r.json()["data"]["winner"] == "Cedar"
+    )
 
 
 async def test_two_simultaneous_ballots_by_one_voter_leave_one(api, officer, members, db):
@@ -253,13 +290,43 @@ async def test_member_data_export_and_delete_cover_ballots(api, officer, members
     ids = {e["name"]: e["id"] for e in campaign["entries"]}
     assert [(b["campaign"], b["entry_ids"]) for b in ballots] == [("Mine", [ids["Birch"], ids["Alder"]])]
     deleted = await api.post("/api/v1/me/delete", headers=member.auth, json={"password": "long enough pw 1"})
-    assert deleted.status_code == 200 and deleted.json()["data"]["plugins"]["voting"] == 1
+    assert deleted.status_code == 200
+    assert deleted.json()["data"]["plugins"]["voting"] == {"deleted": 1, "anonymised": 0}
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert stats["total_voted"] == 0
 
 
+async def test_deleting_an_account_keeps_its_ballots_in_closed_campaigns_unlinked(
+    api, officer, members, cast, db
+):
+    """Issue #18 item 10: the published BLT must keep recounting to the published result."""
+    closed = await officer.campaign(title="Closed", counting_method="instant_runoff")
+    live = await officer.campaign(title="Live")
+    leaving, staying = await members.add("Member"), await members.add("Member")
+    await cast(leaving, closed, ["Birch", "Alder"], expect=201)
+    await cast(staying, closed, ["Alder"], expect=201)
+    await cast(leaving, live, ["Cedar"], expect=201)
+    await officer.call("POST", f"/api/v1/admin/campaigns/{closed['id']}/close")
+    blt_url = f"/api/v1/campaigns/{closed['id']}/ballots.blt"
+    before = (await api.get(blt_url)).text
+    stored = (await api.get(f"/api/v1/campaigns/{closed['id']}/results")).json()["data"]
+
+    deleted = await api.post("/api/v1/me/delete", headers=leaving.auth, json={"password": "long enough pw 1"})
+    assert deleted.json()["data"]["plugins"]["voting"] == {"deleted": 1, "anonymised": 1}
+
+    after = (await api.get(blt_url)).text
+    assert after == before  # the same ballots: the file still recounts to the stored result
+    assert tally(parse_blt(after), "instant_runoff").to_dict()["rounds"] == stored["rounds"]
+    async with db.session() as s:
+        owners = (await s.scalars(select(Vote.player_id).where(Vote.campaign_id == closed["id"]))).all()
+        assert sorted(owners, key=str) == sorted([None, staying.player_id], key=str)  # no link left
+        assert (
+            await s.scalar(select(func.count()).select_from(Vote).where(Vote.campaign_id == live["id"])) == 0
+        )
+
+
 async def test_the_web_tally_takes_blt_files_larger_than_the_site_body_limit(officer, api):
-    """The BLT route declares 16 MiB; the site's 1 MiB default must not cut it short."""
+    """The BLT route declares 8 MiB; the site's 1 MiB default must not cut it short."""
     lines = ["3 1", *(f"1 {i % 3 + 1} {(i + 1) % 3 + 1} 0" for i in range(200_000)), "0"]
     blt = "\n".join([*lines, '"Alder"', '"Birch"', '"Cedar"', '"Big file"']).encode()
     assert len(blt) > 1024 * 1024

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text, update
 
+from patt_voting.models import CampaignDeletion
 from patt_voting.services import campaigns
 from sv_common.identity.models import GuildRank, Player
 
@@ -259,3 +260,47 @@ async def test_entries_per_campaign_and_the_web_condorcet_tally_are_bounded(api,
     assert r.status_code == 422 and r.json()["error"]["code"] == "too_many_candidates"
     points = await officer.call("POST", "/api/v1/admin/voting/tally?method=points", content=blt.encode())
     assert points["winner"] == "C0"
+
+
+async def test_only_the_guild_leader_deletes_a_finished_campaign_and_every_deletion_is_recorded(
+    api, officer, members, cast, db
+):
+    """Issue #18 item 10: any officer could delete a finished campaign with its ballots, with no
+    rank check and no record. Officers archive it; the guild leader may delete it, recorded."""
+    leader = await members.add("Guild Leader")
+    campaign = await officer.campaign(title="Finished")
+    await cast(await members.add("Member"), campaign, ["Birch"], expect=201)
+    await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/close")
+    url = f"/api/v1/admin/campaigns/{campaign['id']}"
+    r = await api.delete(url, headers=officer.voter.auth)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "leader_only"
+    assert "archive it instead" in r.json()["error"]["message"]
+    page = await api.post(f"/admin/campaigns/{campaign['id']}/do/delete", headers=officer.voter.auth, data={})
+    assert page.status_code == 403 and "Only the guild leader" in page.text  # next to the button
+    await officer.call("POST", f"/api/v1/admin/campaigns/{campaign['id']}/archive")
+
+    r = await api.delete(url, headers=leader.auth)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == {
+        "id": campaign["id"],
+        "deleted": True,
+        "ballots": 1,
+        "deleted_by": leader.player_id,
+    }
+    draft = await officer.campaign(title="Scratch", activate=False)
+    await officer.call("DELETE", f"/api/v1/admin/campaigns/{draft['id']}")  # drafts: any officer
+    async with db.session() as s:
+        rows = (
+            await s.execute(
+                select(
+                    CampaignDeletion.title,
+                    CampaignDeletion.status,
+                    CampaignDeletion.ballots,
+                    CampaignDeletion.deleted_by_player_id,
+                ).order_by(CampaignDeletion.id)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("Finished", "archived", 1, leader.player_id),
+        ("Scratch", "draft", 0, officer.voter.player_id),
+    ]

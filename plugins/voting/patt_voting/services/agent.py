@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_voting.models import Campaign, ContestAgentLog
 from patt_voting.services import campaigns
-from patt_voting.services.results import live_standings
+from patt_voting.services.results import live_standings, stored_results
 from sv_common import notify
 from sv_common.discord.config import load_discord_config
 from sv_common.notify.models import NotificationOutbox
@@ -95,6 +95,15 @@ def render_text(host: HostAPI, campaign: Campaign, event: str, values: dict[str,
     # Stable per campaign and milestone, so a retried pass writes the same words.
     choice = random.Random(f"{campaign.id}:{event}:{values.get('sequence', 0)}").choice(variants)
     return choice.format_map(_Blank(values))[:1900]
+
+
+NOTHING_PUBLISHED: dict[str, Any] = {
+    "total_ballots": 0,
+    "standings": [],
+    "winner": None,
+    "tied": [],
+    "entries": [],
+}
 
 
 def _leader(standings: dict[str, Any]) -> tuple[int | None, str | None, Any]:
@@ -181,7 +190,13 @@ async def run_for_campaign(
     logged = {event for event, _ in logged_rows}
     previous_leader = next((lid for _, lid in reversed(logged_rows) if lid is not None), None)
     turnout = await campaigns.turnout(session, campaign)
-    standings = await live_standings(session, campaign)
+    # While live, the published (batched) standings, like every viewer's: a post right after a
+    # ballot must not reveal it either; none published yet means no leader to name. Once closed,
+    # the stored final result.
+    if campaign.status == "live":
+        standings = await live_standings(session, campaign) or NOTHING_PUBLISHED
+    else:
+        standings = await stored_results(session, campaign)
     leader_id, leader_name, leader_score = _leader(standings)
     base = host.settings.public_base_url
     end = campaigns.ends_at(campaign)

@@ -100,7 +100,7 @@ async def cast_ballot(
         raise ValidationFailed("Every pick must be an entry of this campaign.", code="unknown_entry")
 
     on_conflict = (
-        "DO UPDATE SET rankings = EXCLUDED.rankings, updated_at = now()"
+        "DO UPDATE SET rankings = EXCLUDED.rankings, updated_at = now(), changes = patt.votes.changes + 1"
         if campaign.allow_ballot_change
         else "DO NOTHING"
     )
@@ -111,6 +111,8 @@ async def cast_ballot(
     # the close, which waits for it. (The FK check takes this same lock anyway.)
     # A new row has created_at == updated_at (one transaction's now()); a replaced ballot does not.
     # A member who qualified after launch joins the eligible voters with their first ballot.
+    # A change counts in ``changes``: live standings are recounted only after
+    # ``live_results_every`` ballot events (ballots + changes; results.live_standings).
     changed, still_live = (
         await session.execute(
             text(

@@ -19,8 +19,10 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_voting.models import Campaign, CampaignEligibleVoter, CampaignEntry, Vote
-from sv_common.errors import Conflict, NotFound, ValidationFailed
+from patt_voting.models import Campaign, CampaignDeletion, CampaignEligibleVoter, CampaignEntry, Vote
+from sv_common.auth import Actor
+from sv_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sv_common.identity.ceiling import holds_top_rank
 from sv_common.identity.models import GuildRank, Player
 
 EDITABLE_FIELDS = (
@@ -38,6 +40,7 @@ EDITABLE_FIELDS = (
     "counting_method",
     "exact_picks",
     "allow_ballot_change",
+    "live_results_every",
 )
 ENTRY_FIELDS = ("name", "description", "image_url", "sort_order", "player_id")
 # Bounds that keep every campaign countable at close: Schulze's strongest paths are cubic
@@ -102,12 +105,35 @@ async def update_campaign(session: AsyncSession, campaign_id: int, changes: dict
     return campaign
 
 
-async def delete_campaign(session: AsyncSession, campaign_id: int) -> None:
+async def delete_campaign(session: AsyncSession, campaign_id: int, actor: Actor) -> CampaignDeletion:
+    """Delete a campaign with its entries, ballots and results, and record who did it.
+
+    A draft (no ballots) may be deleted by any officer. A closed or archived campaign holds
+    ballots and a published result: officers archive it; only the guild leader (the highest
+    rank any active player holds) may delete it. A live campaign is closed first.
+    """
     campaign = await get_campaign(session, campaign_id, lock=True)
     if campaign.status == "live":
         raise Conflict("A live campaign cannot be deleted; close it first.", code="campaign_live")
+    if campaign.status != "draft" and not await holds_top_rank(session, actor):
+        raise Forbidden(
+            "Only the guild leader can delete a finished campaign and its ballots; archive it instead.",
+            code="leader_only",
+        )
+    ballots = await session.scalar(
+        select(func.count()).select_from(Vote).where(Vote.campaign_id == campaign.id)
+    )
+    record = CampaignDeletion(
+        campaign_id=campaign.id,
+        title=campaign.title,
+        status=campaign.status,
+        ballots=ballots or 0,
+        deleted_by_player_id=actor.player_id,
+    )
+    session.add(record)
     await session.delete(campaign)
     await session.flush()
+    return record
 
 
 async def _entry_name_taken(session: AsyncSession, campaign_id: int, name: str, exclude: int | None) -> bool:

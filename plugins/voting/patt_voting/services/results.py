@@ -1,19 +1,17 @@
 """Counting a campaign (through the pure core), storing the final result, and who may see it.
 
-Live standings are counted on demand (never stored per vote) and recounted only when the
-ballots changed; the final result is counted once at close and stored round by round in
-``campaign_results.results``.
+Live standings are published in batches (``live_standings``): recounted after every
+``live_results_every`` new or changed ballots and stored on the campaign. The final result
+is counted once at close and stored round by round in ``campaign_results.results``.
 """
 
 from __future__ import annotations
 
-import copy
-import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,24 +29,36 @@ def _parse_ranking(text: str, index: dict[int, int]) -> tuple[int, ...]:
     return tuple(index[e] for e in map(int, ids.split(",")) if e in index) if ids else ()
 
 
+def _packed_ballots(campaign_id: int):
+    # One text value for all ballots ("[3, 1, 2]|[2]|..."): far cheaper than 100,000 decoded
+    # rows; identical ballots are grouped on their text before anything is parsed.
+    return select(func.string_agg(cast(Vote.rankings, Text), "|")).where(Vote.campaign_id == campaign_id)
+
+
+def _ballot_events(campaign_id: int):
+    """Ballots cast plus their changes: what a batch of live standings is measured in."""
+    return select(func.count() + func.coalesce(func.sum(Vote.changes), 0)).where(
+        Vote.campaign_id == campaign_id
+    )
+
+
+def _election(campaign: Campaign, entries: list[CampaignEntry], packed: str | None) -> Election:
+    index = {entry.id: i for i, entry in enumerate(entries)}
+    ballots = [
+        (_parse_ranking(text, index), weight)
+        for text, weight in Counter(packed.split("|") if packed else ()).items()
+    ]
+    return Election([e.name for e in entries], ballots, title=campaign.title)
+
+
 async def load_election(
     session: AsyncSession, campaign: Campaign, entries: list[CampaignEntry] | None = None
 ) -> tuple[Election, list[CampaignEntry]]:
     """The campaign's ballots as an :class:`Election` (entries in ballot-paper order)."""
     if entries is None:
         entries = await list_entries(session, campaign.id)
-    index = {entry.id: i for i, entry in enumerate(entries)}
-    # One text value for all ballots ("[3, 1, 2]|[2]|..."): far cheaper than 100,000 decoded
-    # rows; identical ballots are grouped on their text before anything is parsed.
-    packed = await session.scalar(
-        select(func.string_agg(cast(Vote.rankings, Text), "|")).where(Vote.campaign_id == campaign.id)
-    )
-    ballots = [
-        (_parse_ranking(text, index), weight)
-        for text, weight in Counter(packed.split("|") if packed else ()).items()
-    ]
-    election = Election([e.name for e in entries], ballots, title=campaign.title)
-    return election, entries
+    packed = await session.scalar(_packed_ballots(campaign.id))
+    return _election(campaign, entries, packed), entries
 
 
 def result_payload(result: Tally, entries: list[CampaignEntry]) -> dict[str, Any]:
@@ -71,41 +81,52 @@ async def count_campaign(
     return result_payload(tally(election, campaign.counting_method, picks=campaign.picks_per_voter), entries)
 
 
-# Live standings per campaign, kept while the ballots stay the same: every view of a live results
-# page (and every contest-agent pass) would otherwise load and count all ballots, ≈ 0.2 s at 100,000.
-# updated_at is its transaction's start time, so a slow transaction can commit a change older than
-# the latest one seen; the count is then recounted after LIVE_COUNT_SECONDS at the latest.
-_live_counts: OrderedDict[int, tuple[tuple, float, dict[str, Any]]] = OrderedDict()
-LIVE_COUNTS_KEPT = 32
-LIVE_COUNT_SECONDS = 10.0
+class LiveStandingsHidden(Conflict):
+    """Live standings are not shown (yet): a 409 with the reason, turnout stays visible."""
 
 
-async def live_standings(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
-    """``count_campaign`` for a live campaign, recounted only when a ballot was cast, changed or
-    removed (the number of ballots and their latest change: one scan of the campaign's index)."""
-    entries = await list_entries(session, campaign.id)
-    ballots, latest = (
+async def live_standings(session: AsyncSession, campaign: Campaign) -> dict[str, Any] | None:
+    """The live standings viewers may see, or None while none are published.
+
+    A recount per ballot would let anyone who polls right before and after a known member votes
+    read that member's choice from the difference. So standings are published in batches: they
+    are recounted only once ``live_results_every`` ballot events (ballots cast plus changes) have
+    come in since the last published count, and every viewer, process and the contest agent see
+    that stored count (``campaigns.live_snapshot``) until the next batch. ``live_results_every``
+    0 publishes nothing while live (turnout only). Checking costs one aggregate over the
+    campaign's ballots; counting happens once per batch.
+    """
+    every = campaign.live_results_every
+    if every <= 0:
+        return None
+    snapshot, published = campaign.live_snapshot, campaign.live_snapshot_events or 0
+    events = await session.scalar(_ballot_events(campaign.id)) or 0
+    if events - published < every:
+        return snapshot  # None until the first batch
+    # The ballots and their event count from one statement (one snapshot of the table), so the
+    # stored count is exactly the ballots of ``events``. Ballots never wait for this: it takes
+    # no lock, and a viewer arriving at the same moment only counts the same batch again.
+    packed, events = (
         await session.execute(
-            select(func.count(), func.max(Vote.updated_at)).where(Vote.campaign_id == campaign.id)
+            select(
+                _packed_ballots(campaign.id).scalar_subquery(), _ballot_events(campaign.id).scalar_subquery()
+            )
         )
     ).one()
-    key = (
-        ballots,
-        latest,
-        campaign.title,
-        campaign.counting_method,
-        campaign.picks_per_voter,
-        tuple((e.id, e.name, e.image_url, e.description) for e in entries),
+    entries = await list_entries(session, campaign.id)
+    payload = result_payload(
+        tally(_election(campaign, entries, packed), campaign.counting_method, picks=campaign.picks_per_voter),
+        entries,
     )
-    kept = _live_counts.get(campaign.id)
-    if kept is not None and kept[0] == key and time.monotonic() - kept[1] < LIVE_COUNT_SECONDS:
-        _live_counts.move_to_end(campaign.id)
-        return copy.deepcopy(kept[2])
-    payload = await count_campaign(session, campaign, entries)
-    _live_counts[campaign.id] = (key, time.monotonic(), copy.deepcopy(payload))
-    _live_counts.move_to_end(campaign.id)
-    while len(_live_counts) > LIVE_COUNTS_KEPT:
-        _live_counts.popitem(last=False)
+    await session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == campaign.id,
+            or_(Campaign.live_snapshot_events.is_(None), Campaign.live_snapshot_events < events),
+        )
+        .values(live_snapshot=payload, live_snapshot_events=events)
+        .execution_options(synchronize_session=False)
+    )
     return payload
 
 
@@ -159,5 +180,15 @@ async def results_for(
     if not await results_visible(session, campaign, actor, voters_only=voters_only):
         raise Forbidden("Vote to see the live standings.", code="vote_to_see_results")
     if campaign.status == "live":
-        return {"final": False, **(await live_standings(session, campaign))}
+        standings = await live_standings(session, campaign)
+        if standings is None:
+            if campaign.live_results_every <= 0:
+                message = "Results are shown when the campaign closes; until then only the turnout."
+            else:
+                message = (
+                    f"Live standings appear after the first {campaign.live_results_every} ballots "
+                    "and are then updated in batches of that many."
+                )
+            raise LiveStandingsHidden(message, code="live_results_hidden")
+        return {"final": False, "batch": campaign.live_results_every, **standings}
     return {"final": True, **(await stored_results(session, campaign))}
