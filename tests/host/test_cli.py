@@ -122,8 +122,23 @@ def test_plugin_load_errors_are_shown_by_the_cli(monkeypatch):
     assert "unknown site 'no-such-site'" in result.output
 
 
-def test_demo_prepares_the_embedded_database_and_prints_a_login(tmp_path):
+@pytest.fixture
+def private_dir():
+    """A directory outside pytest's ``pytest-of-<user>``: pytest resets that one to mode 0700 at
+    every session start, and run as root the embedded PostgreSQL's server runs as its own user,
+    which must reach the data directory (another checkout's pytest starting would lock it out)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp(prefix="patt-cli-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_demo_prepares_the_embedded_database_and_prints_a_login(private_dir):
     """The README's first command, minus serving: embedded PostgreSQL, migrations, demo data."""
+    tmp_path = private_dir
     import subprocess
     import sys
     from pathlib import Path
@@ -143,3 +158,39 @@ def test_demo_prepares_the_embedded_database_and_prints_a_login(tmp_path):
     again = subprocess.run([patt, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=180)
     assert again.returncode == 0
     assert "40 players" in again.stdout  # idempotent: the same guild, not a second one
+
+    # Serving, then stopped as a service manager stops it: the embedded server stops with it
+    # (it kept running after `patt serve`/`patt demo` got SIGTERM).
+    import signal
+    import time
+    import urllib.request
+
+    from patt_host.testing.live import free_port
+    from sv_common.db.embedded import postmaster_pid, wait_stopped
+
+    port = free_port()
+    served = subprocess.Popen(
+        [patt, "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert served.poll() is None and time.monotonic() < deadline, "patt demo did not serve"
+                time.sleep(0.5)
+        data_dir = tmp_path / "var" / "pg"
+        assert postmaster_pid(data_dir) is not None
+        served.send_signal(signal.SIGTERM)
+        served.wait(60)
+        assert wait_stopped(data_dir, timeout=30), "the embedded PostgreSQL outlived patt demo"
+    finally:
+        if served.poll() is None:
+            served.kill()

@@ -41,8 +41,9 @@ OWNER = textwrap.dedent(
 
 @pytest.fixture
 def data_dir():
-    """A private directory outside pytest's tmp_path: pytest runs of other checkouts on the machine
-    prune each other's numbered tmp directories, which must not happen under a running server."""
+    """A private directory outside pytest's tmp_path: pytest resets ``pytest-of-<user>`` to mode 0700
+    at every session start, and run as root the server runs as its own user, which another
+    checkout's pytest starting would then lock out of its data directory."""
     base = Path(tempfile.mkdtemp(prefix="patt-embedded-test-"))
     yield base / "pg"
     shutil.rmtree(base, ignore_errors=True)
