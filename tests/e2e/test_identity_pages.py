@@ -259,7 +259,7 @@ async def test_each_action_answers_next_to_its_control_at_phone_width(db, live_s
     assert page.js_errors == []
 
 
-async def test_invite_shows_a_copyable_link_human_expiry_and_honest_dm_state(db, live_server, browser):
+async def test_invite_without_a_dm_shows_a_masked_copyable_link_once_with_human_expiry(db, live_server, browser):
     player_id, _ = await make_player(db, "Invitee")
     page = await officer_page(db, live_server, browser)
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
@@ -273,6 +273,13 @@ async def test_invite_shows_a_copyable_link_human_expiry_and_honest_dm_state(db,
     assert "expires" in text and not re.search(r"\d{4}-\d\d-\d\dT", text)  # a human time, no ISO stamp
     link = await result.locator(".pm-invite-link").input_value()
     assert "/register?code=" in link
+    # Shown once and masked until the officer asks: the code is not readable on screen.
+    field = result.locator(".pm-invite-link")
+    assert await field.get_attribute("type") == "password" and "shown only this once" in text
+    code = link.rsplit("=", 1)[1]
+    assert code not in text and code[:2] + "••••••" in text
+    await result.locator("button:text('Show')").click()
+    assert await field.get_attribute("type") == "text"
     await result.locator("button:text('Copy link')").click()
     await result.locator("text=Copied.").wait_for(timeout=5000)
     assert await page.evaluate("navigator.clipboard.readText()") == link

@@ -97,6 +97,11 @@ class PasswordReset(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(10))  # officer | self
     created_by: Mapped[str | None] = mapped_column(String(100))
+    created_by_player_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guild_identity.players.id", ondelete="SET NULL")
+    )
+    # "dm" (to the member only) or "shown" (to the issuing officer, once); NULL: "forgot password".
+    delivered_via: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -35,9 +35,10 @@ def set_test_rounds(rounds: int) -> None:
     _cost["rounds"] = rounds
 
 
-def check_password_policy(pw: str, *, username: str | None = None) -> None:
+def check_password_policy(pw: str, *, username: str | None = None, display_name: str | None = None) -> None:
     """Raise ValidationFailed unless ``pw`` has 8 characters to 72 UTF-8 bytes and is not
-    weak: not a common password, not containing ``username``, not a trivial repetition."""
+    weak: not a common password, not containing ``username`` or the member's ``display_name``,
+    not a trivial repetition."""
     if not isinstance(pw, str) or len(pw) < MIN_PASSWORD_CHARS:
         raise ValidationFailed(f"Passwords need at least {MIN_PASSWORD_CHARS} characters.")
     if len(pw.encode("utf-8")) > MAX_PASSWORD_BYTES:
@@ -45,7 +46,7 @@ def check_password_policy(pw: str, *, username: str | None = None) -> None:
             f"That password is too long (at most {MAX_PASSWORD_BYTES} bytes; "
             "some characters count as several)."
         )
-    reason = weakness(pw, username=username)
+    reason = weakness(pw, username=username, display_name=display_name)
     if reason is not None:
         raise ValidationFailed(reason, code="weak_password")
 

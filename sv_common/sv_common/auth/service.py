@@ -180,7 +180,7 @@ async def register_with_invite(session: AsyncSession, *, code: str, username: st
     check_username(login)
     if await _user_by_username(session, login) is not None:
         raise Conflict("That username is already taken.")
-    check_password_policy(password, username=login)
+    check_password_policy(password, username=login, display_name=player.display_name)
 
     password_hash = await hash_password_async(password)
     user = User(email=login, password_hash=password_hash, is_active=True, token_version=0)
@@ -192,6 +192,7 @@ async def register_with_invite(session: AsyncSession, *, code: str, username: st
         raise Conflict("That username is already taken.") from None
     player.website_user_id = user.id
     invite.used_at = _utcnow()
+    invite.used_by_user_id = user.id
     await session.flush()
     return user
 
@@ -325,7 +326,8 @@ async def change_password(session: AsyncSession, *, user: User, current: str, ne
     """
     if not await verify_password_async(current, user.password_hash):
         raise ValidationFailed("Your current password is not correct.", code="wrong_password")
-    check_password_policy(new, username=user.email)
+    display_name = await session.scalar(select(Player.display_name).where(Player.website_user_id == user.id))
+    check_password_policy(new, username=user.email, display_name=display_name)
     user.password_hash = await hash_password_async(new)
     await session.flush()
     await revoke_all_tokens(session, user=user)

@@ -31,7 +31,7 @@ COMMON = frozenset(
 _TRAILING = re.compile(r"[\d\W_]+$")
 
 
-def weakness(password: str, *, username: str | None = None) -> str | None:
+def weakness(password: str, *, username: str | None = None, display_name: str | None = None) -> str | None:
     """Why ``password`` is too weak to accept, or None when it is fine."""
     lowered = password.lower()
     stem = _TRAILING.sub("", lowered)
@@ -39,6 +39,12 @@ def weakness(password: str, *, username: str | None = None) -> str | None:
         return "That password is one of the first that attackers try. Choose another."
     if username and len(username) >= 3 and username.lower() in lowered:
         return "The password may not contain your username."
+    # The name everyone in the guild sees, with or without its spaces ("Rocket Man").
+    name = (display_name or "").casefold()
+    squeezed = "".join(lowered.split()).casefold()
+    for form in {name, "".join(name.split())}:
+        if len(form) >= 3 and form in squeezed:
+            return "The password may not contain your name."
     if len(set(lowered)) < 4:
         return "That password repeats too few different characters."
     if lowered.isdigit() and lowered in "01234567890123456789" + "98765432109876543210":

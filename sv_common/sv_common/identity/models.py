@@ -102,6 +102,9 @@ class InviteCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     generated_by: Mapped[str] = mapped_column(String(30), server_default="manual")
+    # "dm" (sent to the member only) or "shown" (to the issuing officer, once: no DM possible).
+    delivered_via: Mapped[str | None] = mapped_column(String(10))
+    used_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("common.users.id", ondelete="SET NULL"))
     # FK added by the onboarding plugin's lineage (its table lives there).
     onboarding_session_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from patt_host import hookimpl
 from sv_common.identity.discord_users import upsert_discord_user
-from sv_common.identity.models import DiscordConfig, Player
+from sv_common.identity.models import DiscordConfig, InviteCode, Player
 from sv_common.notify.models import NotificationOutbox
 
 PASSWORD = "correct horse battery"
@@ -106,18 +106,24 @@ async def test_rank_override_emits_rank_changed(officer_client, guild):
     assert next(p for p in data["players"] if p["id"] == player_id)["rank"] is None
 
 
-async def test_send_invite_without_a_bot_returns_the_code(officer_client, guild):
+async def test_send_invite_without_a_bot_shows_the_code_once(officer_client, guild, db):
     client = officer_client
     player_id = await guild.player("Invitee")
     response = await client.post(f"/api/v1/admin/players/{player_id}/invite")
     assert response.status_code == 201
     invite = client.data(response)
-    assert len(invite["code"]) == 8 and invite["dm_sent"] is False
+    assert len(invite["code"]) == 8 and invite["dm_sent"] is False and invite["delivery"] == "shown"
     assert "DISCORD_BOT_TOKEN" in invite["reason"]
     assert invite["register_url"].endswith(f"/register?code={invite['code']}")
+    assert invite["masked"] == invite["code"][:2] + "•" * 6
     listed = client.data(await client.get("/api/v1/admin/invites"))
-    assert listed[0]["code"] == invite["code"] and listed[0]["status"] == "open"
+    # Shown once: the list never carries the code again, only a masked hint.
+    assert "code" not in listed[0] and invite["code"] not in str(listed)
+    assert listed[0]["code_hint"] == invite["masked"] and listed[0]["status"] == "open"
     assert listed[0]["player_name"] == "Invitee" and listed[0]["created_by"] == "Boss"
+    assert listed[0]["delivered_via"] == "shown" and listed[0]["used_by"] is None
+    page = (await client.get("/admin/invites")).text
+    assert invite["code"] not in page and "shown to the officer" in page
 
     revoked = await client.delete(f"/api/v1/admin/invites/{invite['id']}")
     assert client.data(revoked)["revoked"] is True
@@ -144,11 +150,19 @@ async def test_send_invite_queues_a_dm_when_discord_allows(make_client, guild, d
         config = await s.scalar(select(DiscordConfig))
         config.bot_dm_enabled = True
         config.feature_invite_dm = True
-    on = client.data(await client.post(f"/api/v1/admin/players/{player_id}/invite"))
-    assert on["dm_sent"] is True and on["reason"] is None
+    response = await client.post(f"/api/v1/admin/players/{player_id}/invite")
+    on = client.data(response)
+    assert on["dm_sent"] is True and on["reason"] is None and on["delivery"] == "dm"
     async with db.session() as s:
         queued = await s.scalar(select(NotificationOutbox).where(NotificationOutbox.status == "pending"))
-    assert queued.player_id == player_id and on["code"] in str(queued.payload)
+        invite = await s.get(InviteCode, on["id"])
+    # The member gets the code; the officer who asked for it does not (it would let them
+    # register as that member).
+    assert queued.player_id == player_id and invite.code in str(queued.payload)
+    assert invite.code not in response.text and "register_url" not in on and "code" not in on
+    assert invite.delivered_via == "dm" and invite.created_by_player_id == officer.player_id
+    listed = client.data(await client.get("/api/v1/admin/invites"))
+    assert listed[0]["delivered_via"] == "dm" and invite.code not in str(listed)
 
 
 async def test_wow_rank_mapping_edit_recomputes_ranks(officer_client, guild, db):

@@ -7,6 +7,7 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from patt_host.testing import PattClient
@@ -15,7 +16,7 @@ from patt_identity.models import PasswordReset
 from patt_identity.state import runtime_for
 from sv_common.discord.config import update_discord_config
 from sv_common.identity.discord_users import upsert_discord_user
-from sv_common.identity.models import Player
+from sv_common.identity.models import InviteCode, Player
 from sv_common.notify.models import NotificationOutbox
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -198,15 +199,29 @@ async def test_forgot_password_sends_a_link_by_discord_dm(make_client, guild, db
     assert 429 in statuses
 
 
-async def test_forgot_password_by_a_stranger_does_not_void_the_officers_link(make_client, guild, log_in, db):
-    """Anyone who knows a username can ask for a link: that must not cancel an officer's.
-    One live link per kind; using either one voids the other."""
+async def latest_dm_link(db) -> str:
+    """The reset token in the newest reset DM waiting in the outbox (what the member receives)."""
+    async with db.session() as s:
+        content = await s.scalar(
+            select(NotificationOutbox.payload["content"].astext)
+            .where(NotificationOutbox.dedupe_key.like("reset:%"))
+            .order_by(NotificationOutbox.id.desc())
+            .limit(1)
+        )
+    return token_of(re.search(r"(http\S+/reset-password\?token=[\w-]+)", content).group(1))
+
+
+async def test_forgot_password_by_a_stranger_voids_no_link(make_client, guild, log_in, db):
+    """Anyone who knows a username can ask for a link: that must not cancel the officer's
+    link or an earlier "forgot password" link; using any one voids the others."""
     officer = await make_client(discord_bot_token="fake-token-for-tests")
     await log_in(officer, await guild.member("Officer"))
     member = await guild.member("Member", name="Locked Out Lee")
     await link_discord(db, member.player_id, "623456789012345678")
     await dm_switches(db, password_reset=True, invite=False)
-    officers = token_of(officer.data(await officer_link(officer, member.player_id))["reset_url"])
+    answer = officer.data(await officer_link(officer, member.player_id))
+    assert answer["dm_sent"] is True and "reset_url" not in answer  # DMed: the officer never sees it
+    officers = await latest_dm_link(db)
 
     stranger = await make_client(discord_bot_token="fake-token-for-tests")
 
@@ -216,29 +231,51 @@ async def test_forgot_password_by_a_stranger_does_not_void_the_officers_link(mak
             "/forgot-password", data={"csrf_token": stranger.csrf_token, "username": member.username}
         )
         assert answer.status_code == 200 and "a reset link is on its way" in answer.text
-        async with db.session() as s:
-            content = await s.scalar(
-                select(NotificationOutbox.payload["content"].astext)
-                .where(NotificationOutbox.dedupe_key.like("reset:%"))
-                .order_by(NotificationOutbox.id.desc())
-                .limit(1)
-            )
-        return token_of(re.search(r"(http\S+/reset-password\?token=[\w-]+)", content).group(1))
+        return await latest_dm_link(db)
 
     first_self, second_self = await forgot(), await forgot()
     member_device = await make_client()
-    assert (await member_device.get(f"/reset-password?token={officers}")).status_code == 200
-    # A newer self-service link still replaces the older one.
-    assert (await member_device.get(f"/reset-password?token={first_self}")).status_code == 410
-    assert (await set_password(member_device, officers)).status_code == 303
-    # The password changed: the remaining self-service link is void too.
-    assert (await member_device.get(f"/reset-password?token={second_self}")).status_code == 410
+    for token in (officers, first_self, second_self):  # every link the member holds still works
+        assert (await member_device.get(f"/reset-password?token={token}")).status_code == 200
+    assert (await set_password(member_device, first_self)).status_code == 303
+    # The password changed: the remaining links are void.
+    for token in (officers, second_self):
+        assert (await member_device.get(f"/reset-password?token={token}")).status_code == 410
     assert (await set_password(member_device, second_self, "someone elses passphrase")).status_code == 422
     async with db.session() as s:
         live = await s.scalar(
             select(func.count()).select_from(PasswordReset).where(PasswordReset.used_at.is_(None))
         )
     assert live == 0
+
+
+async def test_forgot_password_cannot_be_jammed_from_another_address(make_client, guild, db):
+    """3 requests an hour per username from any address locked the member out of asking;
+    now the count is per username and address, and live links are capped, not voided."""
+    member = await guild.member("Member", name="Jammed Jo")
+    await link_discord(db, member.player_id, "723456789012345678")
+    await dm_switches(db, password_reset=True, invite=False)
+
+    async def forgot(client) -> int:
+        await client.get("/forgot-password")
+        data = {"csrf_token": client.csrf_token, "username": member.username}
+        return (await client.post("/forgot-password", data=data)).status_code
+
+    attacker = await make_client(discord_bot_token="fake-token-for-tests")
+    attacker_statuses = [await forgot(attacker) for _ in range(5)]
+    assert attacker_statuses[:3] == [200, 200, 200] and 429 in attacker_statuses
+    async with PattClient(attacker.app, client_address="203.0.113.7") as member_client:
+        assert await forgot(member_client) == 200  # the member's own address is not used up
+    async with db.session() as s:
+        links = list(await s.scalars(select(PasswordReset).where(PasswordReset.kind == "self")))
+        dms = await s.scalar(
+            select(func.count())
+            .select_from(NotificationOutbox)
+            .where(NotificationOutbox.dedupe_key.like("reset:%"))
+        )
+    # The attacker's requests made links only for the member's own Discord DMs, none voided,
+    # at most three live (no DM flood).
+    assert len(links) == 3 and all(link.used_at is None for link in links) and dms == 3
 
 
 async def test_pages_with_a_secret_in_the_url_send_no_referer_and_are_not_cached(make_client, guild, log_in):
@@ -314,9 +351,11 @@ async def test_officers_never_read_a_reset_link_or_invite_code_in_the_outbox(mak
     await site.post("/forgot-password", data={"csrf_token": site.csrf_token, "username": leader.username})
     officer = await make_client(discord_bot_token="fake-token-for-tests")
     await log_in(officer, await guild.member("Officer"))
-    code = officer.data(await officer.post(f"/api/v1/admin/players/{invitee}/invite"))["code"]
+    invite = officer.data(await officer.post(f"/api/v1/admin/players/{invitee}/invite"))
+    assert invite["dm_sent"] is True and "code" not in invite
 
     async with db.session() as s:
+        code = (await s.get(InviteCode, invite["id"])).code
         [reset_dm] = await s.scalars(
             select(NotificationOutbox).where(NotificationOutbox.feature == "password_reset")
         )
@@ -393,3 +432,19 @@ async def test_forgot_password_answers_before_looking_the_account_up(make_client
         )
     assert answer.status_code == 200 and "a reset link is on its way" in answer.text
     assert at_answer == [0] and await outbox_rows() == 1
+
+
+@pytest.mark.parametrize("weak", ["{username}2024!", "my {display} pass", "xx{squeezed}xx"])
+async def test_a_reset_link_applies_the_name_checks_of_registration(make_client, guild, log_in, db, weak):
+    # The reset form skipped the username check that registration and a password change make.
+    officer = await make_client()
+    await log_in(officer, await guild.member("Officer"))
+    member = await guild.member("Member", name="Stormy Weather")
+    token = token_of(officer.data(await officer_link(officer, member.player_id))["reset_url"])
+    password = weak.format(username=member.username, display="Stormy Weather", squeezed="stormyweather")
+    refused = await set_password(await make_client(), token, password)
+    assert refused.status_code == 422 and "may not contain your" in refused.text
+    async with db.session() as s:
+        row = await s.scalar(select(PasswordReset).order_by(PasswordReset.id.desc()).limit(1))
+    assert row.used_at is None  # the link still works for a good password
+    assert row.delivered_via == "shown" and row.created_by_player_id is not None

@@ -137,13 +137,16 @@ async def send_self_reset(rt, username: str) -> None:
             player = await password_reset.player_for_forgotten(session, username)
             if player is None:
                 return
-            token, row = await password_reset.issue(
+            issued = await password_reset.issue(
                 session,
                 user_id=player.website_user_id,
                 kind="self",
                 created_by=None,
                 lifetime=timedelta(hours=hours),
             )
+            if issued is None:  # enough live links are in the member's DMs already
+                return
+            token, row = issued
             url = password_reset.reset_url(rt.host, token)
             await queue_dm(
                 session,
@@ -178,7 +181,10 @@ def build_reset_router() -> APIRouter:
                     "Password links by DM need the Discord bot; ask an officer for a link."
                 )
             await rt.hit(limit_key("forgot-ip", client_ip(request)), rt.settings.reset_per_ip)
-            await rt.hit(limit_key("forgot-user", username.strip().lower()), RateLimit(3, 3600))
+            # Per account *and* address: a stranger asking for someone's account from
+            # elsewhere must not use up that member's own requests.
+            key = f"{username.strip().lower()}|{client_ip(request)}"
+            await rt.hit(limit_key("forgot-user", key), RateLimit(3, 3600))
         except DomainError as exc:
             context["error"] = exc.message
             return await render(

@@ -7,14 +7,12 @@ them and proves each refuses members and anonymous callers.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Depends
 
 from patt_host.web import LoggedIn, Officer, ok, require_officer
 from patt_identity import member_data
-from patt_identity.auth.services import password_reset
 from patt_identity.deps import PathId, clear_session_cookie, limit_key, unit_of_work
+from patt_identity.players.services import delivery
 from patt_identity.players.services import manager as player_manager
 from patt_identity.players.services import records as admin_players
 from patt_identity.schemas import (
@@ -117,45 +115,26 @@ def players_router() -> APIRouter:
         return ok({"character_id": character_id, "player_id": result})
 
     @router.post("/players/{player_id}/invite", name="admin_player_invite", status_code=201)
-    async def send_invite(player_id: int, actor: Officer, rt: RuntimeDep):
-        """Create an invite code; DM it through the notification outbox when Discord allows."""
-        hours = rt.settings.invite_expiry_hours
+    async def send_invite(player_id: PathId, actor: Officer, rt: RuntimeDep):
+        """Create an invite and DM it to the player; the code is in the answer only when no DM is possible."""
         async with rt.host.db.session() as session:
             await authority.check_may_manage_player(session, actor, player_id)
-            invite = await admin_players.new_invite(
-                session, player_id=player_id, created_by_player_id=actor.player_id, expiry_hours=hours
+            answer = await delivery.deliver_invite(
+                session, rt.host, actor, player_id=player_id, hours=rt.settings.invite_expiry_hours
             )
-            url = f"{rt.host.settings.public_base_url}/register?code={invite['code']}"
-            message = admin_players.invite_message(rt.host.site.title, invite["code"], url, hours)
-            dm_sent, reason = await admin_players.queue_invite_dm(
-                session, rt.host, player_id=player_id, message=message, invite_id=invite["id"]
-            )
-        return ok({**invite, "register_url": url, "dm_sent": dm_sent, "reason": reason}, status_code=201)
+        return ok(answer, status_code=201)
 
     @router.post("/players/{player_id}/password-reset", name="admin_player_password_reset", status_code=201)
     async def password_reset_link(player_id: PathId, actor: Officer, rt: RuntimeDep):
-        """A single-use, expiring reset link for the player's account; DMed when Discord allows."""
+        """A single-use, expiring reset link DMed to the player; in the answer only when no DM is possible."""
         await rt.hit(limit_key("reset-officer", str(actor.user_id)), rt.settings.reset_per_ip)
-        hours = rt.settings.reset_expiry_hours
         async with rt.host.db.session() as session:
-            # The officer sees the link: above their rank it would be an account takeover.
+            # Even shown only as a fallback, a link above the officer's rank would be a takeover.
             await authority.check_may_manage_player(session, actor, player_id)
-            token, row, _player = await password_reset.issue_for_player(
-                session, player_id=player_id, created_by=actor.display_name, lifetime=timedelta(hours=hours)
+            answer = await delivery.deliver_reset_link(
+                session, rt.host, actor, player_id=player_id, hours=rt.settings.reset_expiry_hours
             )
-            url = password_reset.reset_url(rt.host, token)
-            message = password_reset.reset_message(rt.host.site.title, url, hours, by_officer=True)
-            dm_sent, reason = await admin_players.queue_dm(
-                session,
-                rt.host,
-                player_id=player_id,
-                message=message,
-                dedupe_key=f"reset:{row.id}",
-                feature=password_reset.DM_FEATURE,
-                shown_as=password_reset.SHOWN_AS,
-            )
-        body = {"player_id": player_id, "reset_url": url, "expires_at": row.expires_at, "dm_sent": dm_sent}
-        return ok({**body, "reason": reason}, status_code=201)
+        return ok(answer, status_code=201)
 
     return router
 

@@ -126,40 +126,57 @@
         item.classList.add("unlinked");
       }
     } else if (event.target.closest(".pm-reset")) {
-      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/password-reset`), "Reset link created.");
-      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.reset_url, "Reset link (works once)", "Password-reset link");
+      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/password-reset`), "Reset link made.");
+      if (result) showDelivery(row.querySelector(".pm-invite-result"), result, result.reset_url, "Reset link (works once)", "Password-reset link");
     } else if (event.target.closest(".pm-invite")) {
-      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite created.");
-      if (result) showLink(row.querySelector(".pm-invite-result"), result, result.register_url, `Code ${result.code}`, "Registration link");
+      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite made.");
+      if (result) showDelivery(row.querySelector(".pm-invite-result"), result, result.register_url, "Invite", "Registration link");
     }
   });
 
-  // An invite or reset link: the link to copy, when it expires (in the officer's zone) and
-  // whether the Discord DM went out (and why not).
-  function showLink(box, invite, url, what, label) {
+  // An invite or reset link goes to the member by Discord DM; the officer sees it only when no
+  // DM is possible, in this answer only (nothing can fetch it again), masked until revealed.
+  function showDelivery(box, answer, url, what, label) {
     box.hidden = false;
-    box.className = "pm-invite-result " + (invite.dm_sent ? "flash flash-success" : "flash flash-info");
+    box.className = "pm-invite-result " + (answer.dm_sent ? "flash flash-success" : "flash flash-info");
     box.replaceChildren();
     const line = document.createElement("p");
-    line.textContent = invite.dm_sent
-      ? "Sent to the player by Discord DM (queued for the bot)."
-      : `Not sent by Discord DM: ${invite.reason || "no reason given"} Share this link yourself:`;
+    const expiry = document.createElement("p");
+    expiry.className = "small";
+    expiry.textContent = `${what} · expires ${window.patt.humanTime(answer.expires_at)} (${window.patt.humanTime(answer.expires_at, "relative")}).`;
+    if (answer.dm_sent) {
+      line.className = "pm-delivery";
+      line.textContent = "Sent to the player by Discord DM (queued for the bot). Only they receive it.";
+      box.append(line, expiry);
+      return;
+    }
+    line.className = "pm-delivery";
+    line.textContent = `Not sent by Discord DM: ${answer.reason || "no reason given"} Hand this to the player yourself; it is shown only this once:`;
     const link = document.createElement("input");
-    link.readOnly = true; link.value = url; link.className = "pm-invite-link mono";
-    link.setAttribute("aria-label", label);
+    link.readOnly = true; link.type = "password"; link.value = url; link.className = "pm-invite-link mono";
+    link.autocomplete = "off"; link.setAttribute("aria-label", `${label} (hidden until shown)`);
+    const reveal = document.createElement("button");
+    reveal.type = "button"; reveal.className = "button small secondary pm-reveal"; reveal.textContent = "Show";
+    reveal.addEventListener("click", () => {
+      const hidden = link.type === "password";
+      link.type = hidden ? "text" : "password";
+      reveal.textContent = hidden ? "Hide" : "Show";
+    });
     const copy = document.createElement("button");
     copy.type = "button"; copy.className = "button small"; copy.textContent = "Copy link";
     const copied = document.createElement("span");
     copied.className = "small"; copied.setAttribute("role", "status");
     copy.addEventListener("click", async () => {
-      link.select();
-      try { await navigator.clipboard.writeText(link.value); copied.textContent = "Copied."; }
-      catch (e) { copied.textContent = document.execCommand("copy") ? "Copied." : "Select the link and copy it."; }
+      try { await navigator.clipboard.writeText(url); copied.textContent = "Copied."; }
+      catch (e) {
+        link.type = "text"; link.select();
+        copied.textContent = document.execCommand("copy") ? "Copied." : "Select the link and copy it.";
+      }
     });
-    const expiry = document.createElement("p");
-    expiry.className = "small";
-    expiry.textContent = `${what} · expires ${window.patt.humanTime(invite.expires_at)} (${window.patt.humanTime(invite.expires_at, "relative")}).`;
-    box.append(line, link, copy, copied, expiry);
+    const hint = document.createElement("p");
+    hint.className = "small mono pm-masked";
+    hint.textContent = answer.masked;
+    box.append(line, hint, link, reveal, copy, copied, expiry);
   }
 
   const dialog = document.getElementById("pm-confirm");

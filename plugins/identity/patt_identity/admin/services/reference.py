@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from patt_identity.players.services.delivery import masked
 from patt_identity.services import authority
 from sv_common.auth import Actor
 from sv_common.auth.service import list_invites
@@ -26,6 +27,7 @@ from sv_common.identity.models import (
     Player,
     Role,
     Specialization,
+    User,
     WowCharacter,
     WowClass,
 )
@@ -159,31 +161,35 @@ async def list_classes_and_specs(session: AsyncSession) -> dict[str, Any]:
 
 
 async def invites(session: AsyncSession, actor: Actor, *, include_used: bool) -> list[dict[str, Any]]:
-    """Every invite; the code only for players within the actor's rank ceiling (redeeming a
-    higher player's code would make the officer that player)."""
+    """Every invite with who issued it, how it was delivered and which account used it.
+
+    Codes are never listed, only a masked hint: a code lets its holder register as the
+    member, so it goes to the member by DM (or to the issuing officer once, when no DM is
+    possible). ``revocable``: within the actor's rank ceiling.
+    """
     rows = await list_invites(session, include_used=include_used)
     visible = await authority.manageable_players(session, actor, {r.player_id for r in rows})
+    player_ids = {r.player_id for r in rows} | {r.created_by_player_id for r in rows}
     names = dict(
-        (
-            await session.execute(
-                select(Player.id, Player.display_name).where(
-                    Player.id.in_({r.player_id for r in rows} | {r.created_by_player_id for r in rows})
-                )
-            )
-        ).all()
+        (await session.execute(select(Player.id, Player.display_name).where(Player.id.in_(player_ids)))).all()
     )
+    users = {r.used_by_user_id for r in rows if r.used_by_user_id is not None}
+    logins = dict((await session.execute(select(User.id, User.email).where(User.id.in_(users)))).all())
     now = datetime.now(UTC)
     return [
         {
             "id": r.id,
-            "code": r.code if r.player_id is None or r.player_id in visible else None,
+            "code_hint": masked(r.code),
             "player_id": r.player_id,
             "player_name": names.get(r.player_id),
             "created_by": names.get(r.created_by_player_id),
             "generated_by": r.generated_by,
+            "delivered_via": r.delivered_via,
             "created_at": r.created_at,
             "expires_at": r.expires_at,
             "used_at": r.used_at,
+            "used_by": logins.get(r.used_by_user_id),
+            "revocable": r.player_id is None or r.player_id in visible,
             "status": invite_status(r, now),
         }
         for r in rows

@@ -1,11 +1,12 @@
 """Password resets: single-use, expiring links, issued by an officer or by "forgot password"
 (sent as a Discord DM, so only the member's own Discord account receives it).
 
-Only the SHA-256 of a token is stored. Issuing a link voids the user's earlier unused
-links of the same kind (one live officer link and one live "forgot password" link per
-account): anyone who knows a username can ask for a self-service link, and that must not
-void the link an officer just made. Using any link sets the password, ends every session
-and voids every other unused link of the account.
+Only the SHA-256 of a token is stored. A new officer link voids the account's earlier
+unused officer link. A "forgot password" request voids nothing: anyone who knows a
+username can ask, and that must never void a link the member already holds (an officer's
+or an earlier DM); at most ``MAX_LIVE_SELF_LINKS`` are live at once, each sent only to the
+member's own Discord. Using any link sets the password, ends every session and voids
+every other unused link of the account.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_identity.models import PasswordReset
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 DM_FEATURE = "password_reset"
 SHOWN_AS = "Password-reset link (hidden)"
 INVALID = "This reset link is not valid any more (used, replaced or expired). Ask for a new one."
+MAX_LIVE_SELF_LINKS = 3
 
 
 def token_hash(token: str) -> str:
@@ -39,24 +41,38 @@ def token_hash(token: str) -> str:
 
 
 async def issue(
-    session: AsyncSession, *, user_id: int, kind: str, created_by: str | None, lifetime: timedelta
-) -> tuple[str, PasswordReset]:
-    """A new link for ``user_id``; the user's older unused links of ``kind`` stop working."""
+    session: AsyncSession,
+    *,
+    user_id: int,
+    kind: str,
+    created_by: str | None,
+    lifetime: timedelta,
+    created_by_player_id: int | None = None,
+) -> tuple[str, PasswordReset] | None:
+    """A new link for ``user_id``: an officer link voids the older officer link; a "forgot
+    password" link voids nothing and is not made (None) while ``MAX_LIVE_SELF_LINKS`` are live."""
     # The account's row serialises links being issued at once: otherwise each would void
-    # only the committed ones and several would stay live.
+    # (or count) only the committed ones.
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
     now = datetime.now(UTC)
-    await session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.user_id == user_id, PasswordReset.kind == kind, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
+    live = (
+        PasswordReset.user_id == user_id,
+        PasswordReset.kind == kind,
+        PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > now,
     )
+    if kind == "self":
+        if await session.scalar(select(func.count()).where(*live)) >= MAX_LIVE_SELF_LINKS:
+            return None
+    else:
+        await session.execute(update(PasswordReset).where(*live[:3]).values(used_at=now))
     token = secrets.token_urlsafe(32)
     row = PasswordReset(
         user_id=user_id,
         token_hash=token_hash(token),
         kind=kind,
         created_by=created_by,
+        created_by_player_id=created_by_player_id,
         expires_at=now + lifetime,
     )
     session.add(row)
@@ -65,7 +81,12 @@ async def issue(
 
 
 async def issue_for_player(
-    session: AsyncSession, *, player_id: int, created_by: str, lifetime: timedelta
+    session: AsyncSession,
+    *,
+    player_id: int,
+    created_by: str,
+    lifetime: timedelta,
+    created_by_player_id: int | None,
 ) -> tuple[str, PasswordReset, Player]:
     """The officer's action: a link for the player's account (409 when they have none)."""
     player = await player_service.get_player(session, player_id)
@@ -74,9 +95,17 @@ async def issue_for_player(
     user = await session.get(User, player.website_user_id)
     if user is None or not user.is_active:  # deleted by the member: a link could never be used
         raise Conflict(f"{player.display_name}'s account is closed.")
-    token, row = await issue(
-        session, user_id=player.website_user_id, kind="officer", created_by=created_by, lifetime=lifetime
+    issued = await issue(
+        session,
+        user_id=player.website_user_id,
+        kind="officer",
+        created_by=created_by,
+        created_by_player_id=created_by_player_id,
+        lifetime=lifetime,
     )
+    if issued is None:  # pragma: no cover - only "self" links are ever refused
+        raise Conflict("No reset link could be made.")
+    token, row = issued
     return token, row, player
 
 
@@ -107,9 +136,11 @@ async def redeem(session: AsyncSession, *, token: str, password: str) -> User:
     await session.refresh(row, with_for_update=True)
     if row.used_at is not None or row.expires_at <= now:
         raise ValidationFailed(INVALID, code="reset_invalid")
-    check_password_policy(password)
     if user is None or not user.is_active:
         raise ValidationFailed(INVALID, code="reset_invalid")
+    # The same rules as registration and a password change (a reset skipped the name checks).
+    display_name = await session.scalar(select(Player.display_name).where(Player.website_user_id == user.id))
+    check_password_policy(password, username=user.email, display_name=display_name)
     user.password_hash = await hash_password_async(password)
     # This link and the account's other live one (the other kind) are done: the password changed.
     await session.execute(
