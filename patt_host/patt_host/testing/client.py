@@ -21,11 +21,22 @@ class PattClient(httpx.AsyncClient):
     whatever session cookie the jar holds (a test may plant one).
     """
 
-    def __init__(self, app: Any, *, client_address: str = "127.0.0.1", **kwargs: Any):
+    def __init__(
+        self,
+        app: Any,
+        *,
+        client_address: str = "127.0.0.1",
+        raise_app_exceptions: bool = False,
+        **kwargs: Any,
+    ):
         kwargs.setdefault("base_url", "http://testserver")
         kwargs.setdefault("follow_redirects", False)
         # ``client_address`` is the IP the app sees (rate limits are per client address).
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(client_address, 50000))
+        # ``raise_app_exceptions``: an exception the app raises after answering reaches the
+        # test; behind uvicorn it is a logged traceback and a closed connection.
+        transport = httpx.ASGITransport(
+            app=app, raise_app_exceptions=raise_app_exceptions, client=(client_address, 50000)
+        )
         super().__init__(transport=transport, **kwargs)
         self.app = app
         self.host = app.state.host
