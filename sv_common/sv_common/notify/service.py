@@ -113,6 +113,11 @@ async def dm_player(
         reason = "The player has no linked Discord account."
     elif reason is None and not discord_user.is_present:
         reason = "The player's Discord account is no longer on the server."
+    elif reason is None and await _dms_closed(session, discord_user.discord_id):
+        # Queued, it would fail the same way, and a code or link in it would reach nobody.
+        reason = (
+            "The player does not accept DMs from the bot (their last DM was refused, Discord code 50007)."
+        )
     return await _enqueue(
         session,
         kind="dm",
@@ -125,6 +130,22 @@ async def dm_player(
         payload=scrubbed(payload) if reason else payload,
         last_error=reason,
     )
+
+
+async def _dms_closed(session: AsyncSession, discord_id: str) -> bool:
+    """Whether the newest DM delivered or refused to this Discord user was refused as closed DMs."""
+    last = await session.execute(
+        select(NotificationOutbox.status, NotificationOutbox.last_error)
+        .where(
+            NotificationOutbox.kind == "dm",
+            NotificationOutbox.target == discord_id,
+            NotificationOutbox.status.in_(("sent", "failed")),
+        )
+        .order_by(NotificationOutbox.id.desc())
+        .limit(1)
+    )
+    row = last.first()
+    return row is not None and row.status == "failed" and "code 50007" in (row.last_error or "")
 
 
 async def post_channel(

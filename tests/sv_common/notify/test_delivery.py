@@ -77,6 +77,14 @@ async def test_dm_to_closed_dms_fails_once_and_is_not_retried(
     bob = stored[to_bob]
     assert (bob.status, bob.attempts) == ("failed", 1)
     assert "50007" in bob.last_error and "does not accept DMs" in bob.last_error
+    # Closed DMs count as "no DM possible" from then on: the next one is skipped at once (an
+    # invite code or reset link is then shown to the officer instead of vanishing).
+    async with db.session() as session:
+        next_to_bob = await notify.dm_player(
+            session, player_id=players["bob"], content="hi", feature="invite"
+        )
+        assert next_to_bob.status == "skipped" and "does not accept DMs" in next_to_bob.last_error
+        await session.delete(next_to_bob)  # the rest of this test counts bob's sends
     sends_before = len(guild_members.requests_matching("POST", r"/channels/\d+/messages"))
     later = datetime.now(UTC) + timedelta(days=1)
     again = await notify.deliver_pending(db, sender, now=later)
