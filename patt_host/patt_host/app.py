@@ -113,7 +113,7 @@ def create_app(
     )
     app.state.host = host
     host.secret  # noqa: B018 - fail at build time, not on the first request, without JWT_SECRET_KEY in production
-    install_error_handlers(app)
+    install_error_handlers(app, redis=bool(host.settings.redis_url))
     app.add_middleware(SecurityHeadersMiddleware, hsts=host.settings.production)
     app.add_middleware(
         BodySizeLimitMiddleware,

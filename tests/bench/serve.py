@@ -26,11 +26,22 @@ def serve_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], port: int, *, timeout: float = 30) -> tuple[subprocess.Popen, float]:
-    """Spawn `patt serve` and return it with the seconds until its first 200 on /api/health."""
+def start_server(
+    env: dict[str, str],
+    port: int,
+    *,
+    timeout: float = 30,
+    command: list[str] | None = None,
+    cwd: str | None = None,
+) -> tuple[subprocess.Popen, float]:
+    """Spawn `patt serve` (or ``command``) and return it with the seconds until its first 200 on /api/health."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [PATT, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command or [PATT, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
     )
     deadline = started + timeout
     while time.perf_counter() < deadline:

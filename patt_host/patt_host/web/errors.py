@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from patt_host.web.envelope import error
-from patt_host.web.failures import HANDLED_TYPES, RETRY_AFTER_SECONDS, classify, describe
+from patt_host.web.failures import RETRY_AFTER_SECONDS, classify, describe, handled_types
 from sv_common.errors import DomainError, RateLimited
 
 log = logging.getLogger("patt.web")
@@ -72,7 +72,8 @@ async def _respond(request: Request, status: int, code: str, message: str, *, de
         return error(status, code, message, details=details, headers=headers)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, redis: bool = False) -> None:
+    """``redis``: the site uses Redis, so its connection errors are designed 503s too."""
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
         headers = None
@@ -102,7 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
             raise exc  # not one we recognise after all: the catch-all logs it as a 500
         return response
 
-    for exc_type in HANDLED_TYPES:
+    for exc_type in handled_types(redis=redis):
         app.add_exception_handler(exc_type, designed_failure)
 
     @app.exception_handler(Exception)

@@ -9,11 +9,10 @@ from a concurrent change: 409), or None (a bug: 500 with an error id).
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 
 import asyncpg
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import exc as sa_exc
 
 RETRY_AFTER_SECONDS = 15
@@ -30,8 +29,6 @@ _UNAVAILABLE = (
     asyncpg.QueryCanceledError,  # statement_timeout
     asyncpg.AdminShutdownError,
     asyncpg.TooManyConnectionsError,
-    RedisConnectionError,
-    RedisTimeoutError,
 )
 _INVALID = (sa_exc.DataError, asyncpg.DataError)
 _CONFLICT = (sa_exc.IntegrityError, asyncpg.IntegrityConstraintViolationError)
@@ -42,6 +39,22 @@ _CONFLICT = (sa_exc.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 #: ServerErrorMiddleware, which re-raises after responding: a traceback in the log and the
 #: connection closed (a 502 behind nginx keep-alive on a POST).
 HANDLED_TYPES: tuple[type[BaseException], ...] = (*_UNAVAILABLE, *_INVALID, *_CONFLICT, sa_exc.DBAPIError)
+
+
+def redis_unavailable() -> tuple[type[BaseException], ...]:
+    """Redis' connection and timeout errors, once the redis package is loaded. A site without
+    ``REDIS_URL`` never loads it (the start-up budget), and then no redis error can occur."""
+    module = sys.modules.get("redis.exceptions")
+    return () if module is None else (module.ConnectionError, module.TimeoutError)
+
+
+def handled_types(*, redis: bool) -> tuple[type[BaseException], ...]:
+    """:data:`HANDLED_TYPES`, plus Redis' errors when the site uses Redis (``redis``)."""
+    if not redis:
+        return HANDLED_TYPES
+    import redis.exceptions  # noqa: F401 - loads the module redis_unavailable() reads
+
+    return (*HANDLED_TYPES, *redis_unavailable())
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -62,7 +75,7 @@ def classify(exc: BaseException) -> str | None:
             return "conflict"
         if isinstance(item, sa_exc.DBAPIError) and item.connection_invalidated:
             return "unavailable"
-        if isinstance(item, _UNAVAILABLE):
+        if isinstance(item, _UNAVAILABLE) or isinstance(item, redis_unavailable()):
             return "unavailable"
     return None
 

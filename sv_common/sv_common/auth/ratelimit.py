@@ -37,12 +37,18 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from sv_common.errors import RateLimited
 
 log = logging.getLogger(__name__)
+
+
+def redis_errors() -> tuple[type[Exception], ...]:
+    """Redis' "cannot reach it" errors. Imported on first use: a site without ``REDIS_URL``
+    never loads the redis package (start-up budget), and one with it has loaded it already."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
 
 KEY_PREFIX = "patt:rl:"
 
@@ -190,7 +196,7 @@ class RateLimiter:
         if self.redis is not None and not _Outage.skip(self.redis):
             try:
                 await self.redis.delete(KEY_PREFIX + key)
-            except (RedisConnectionError, RedisTimeoutError):
+            except redis_errors():
                 _Outage.failed(self.redis)
                 log.warning("rate limit reset of %r skipped: Redis unreachable", key)
 
@@ -201,7 +207,7 @@ class RateLimiter:
                 member = secrets.token_hex(8)  # distinct members for hits in the same millisecond
                 retry_ms = await self._script(keys=[KEY_PREFIX + key], args=[limit, window_ms, 0, member])
                 return int(retry_ms) / 1000
-            except (RedisConnectionError, RedisTimeoutError):
+            except redis_errors():
                 _Outage.failed(self.redis)
                 log.warning("rate limit for %r counted in-process: Redis unreachable", key)
         return self._memory.hit(key, limit, window)
@@ -258,7 +264,7 @@ class FailureBackoff:
         if self.redis is not None and not _Outage.skip(self.redis):
             try:
                 await self.redis.delete(KEY_PREFIX + "backoff:" + key)
-            except (RedisConnectionError, RedisTimeoutError):
+            except redis_errors():
                 _Outage.failed(self.redis)
                 log.warning("backoff reset of %r skipped: Redis unreachable", key)
 
@@ -273,7 +279,7 @@ class FailureBackoff:
                     math.ceil(self.forget * 1000),
                 ]
                 return int(await self._script(keys=[KEY_PREFIX + "backoff:" + key], args=args)) / 1000
-            except (RedisConnectionError, RedisTimeoutError):
+            except redis_errors():
                 _Outage.failed(self.redis)
                 log.warning("backoff for %r counted in-process: Redis unreachable", key)
         return self._memory_run(key, fail)

@@ -9,14 +9,15 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from sv_common.blizzard.config import BlizzardConfig
 from sv_common.blizzard.pacing import RequestPacer
 from sv_common.blizzard.parsing import Roster, parse_profile, parse_roster
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("sv_common.blizzard")
 
@@ -77,6 +78,8 @@ class BlizzardClient:
         pacer: RequestPacer | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
+        import httpx  # on first use: a web process that never syncs does not load it
+
         self.config = config
         limits = httpx.Limits(
             max_connections=config.concurrency, max_keepalive_connections=config.concurrency
@@ -120,6 +123,8 @@ class BlizzardClient:
             return self._token
 
     async def _fetch_token(self) -> str:
+        import httpx
+
         cfg = self.config
         if not cfg.client_id or not cfg.client_secret:
             raise BlizzardError("Blizzard client id and secret are not configured")
@@ -176,6 +181,8 @@ class BlizzardClient:
         if_modified_since: str | None = None,
     ) -> FetchResult:
         """GET ``path`` (``namespace`` = profile | dynamic | static); never raises for HTTP errors."""
+        import httpx
+
         cfg = self.config
         url = cfg.api_url.rstrip("/") + path
         params = {"namespace": f"{namespace}-{cfg.region}", "locale": cfg.locale}

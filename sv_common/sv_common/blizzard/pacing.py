@@ -26,10 +26,7 @@ import threading
 import time
 from typing import Any
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from sv_common.auth.ratelimit import SLIDING_WINDOW_LUA, RateLimiter
+from sv_common.auth.ratelimit import SLIDING_WINDOW_LUA, RateLimiter, redis_errors
 from sv_common.errors import RateLimited
 
 log = logging.getLogger("sv_common.blizzard")
@@ -116,7 +113,7 @@ class RequestPacer:
                     ],
                 )
                 return int(retry_ms) / 1000
-            except (RedisConnectionError, RedisTimeoutError):
+            except redis_errors():
                 log.warning("Blizzard pacing counted in-process: Redis unreachable")
         return _PROCESS_SLOTS.acquire(
             self.key, self.per_second, self.second_window, self.hold_seconds, member
@@ -148,6 +145,6 @@ class RequestPacer:
             try:
                 await self._release_script(keys=[KEY_PREFIX + self.key], args=[token])
                 return
-            except (RedisConnectionError, RedisTimeoutError):
+            except redis_errors():
                 log.warning("Blizzard pacing release kept in-process: Redis unreachable")
         _PROCESS_SLOTS.release(self.key, token)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import aiohttp
-import discord
+if TYPE_CHECKING:
+    import discord
 
 
 class DiscordUnavailable(RuntimeError):
@@ -35,6 +36,9 @@ async def discord_rest_client(
     ``max_ratelimit_timeout``: a 429 asking to wait longer than this raises
     ``discord.RateLimited`` instead of blocking the job; callers record and retry later.
     """
+    import aiohttp
+    import discord
+
     if client_is_usable(existing):
         yield existing
         return

@@ -6,11 +6,14 @@ and in the CLI, and it sees Discord's truth even right after a reconnect.
 
 from __future__ import annotations
 
-import discord
+from typing import TYPE_CHECKING
 
 from sv_common.discord.channel_sync import ChannelSnapshot
 from sv_common.discord.client import DiscordUnavailable
 from sv_common.discord.member_sync import MemberSnapshot
+
+if TYPE_CHECKING:
+    import discord
 
 
 class MembersIntentMissing(DiscordUnavailable):
@@ -29,6 +32,8 @@ async def fetch_member_snapshots(client: discord.Client, guild_id: int) -> list[
     Raises :class:`MembersIntentMissing` (before anything is changed) when Discord refuses
     the list for want of the privileged intent.
     """
+    import discord
+
     guild = await client.fetch_guild(guild_id)  # carries the roles, so member.roles resolve
     try:
         return [MemberSnapshot.from_member(member) async for member in guild.fetch_members(limit=None)]
@@ -39,6 +44,8 @@ async def fetch_member_snapshots(client: discord.Client, guild_id: int) -> list[
 
 
 async def fetch_channel_snapshots(client: discord.Client, guild_id: int) -> list[ChannelSnapshot]:
+    import discord
+
     guild = await client.fetch_guild(guild_id)
     channels = await guild.fetch_channels()
     categories = {c.id: c.name for c in channels if isinstance(c, discord.CategoryChannel)}

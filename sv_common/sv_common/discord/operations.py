@@ -8,9 +8,8 @@ after the database transaction committed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import discord
 from sqlalchemy import select
 
 from sv_common.discord.channel_sync import ChannelSyncReport, sync_channels
@@ -30,6 +29,9 @@ from sv_common.discord.role_sync import (
 )
 from sv_common.identity.models import DiscordUser, Player
 from sv_common.identity.ranks import drain_rank_changes, recompute_for_discord_user
+
+if TYPE_CHECKING:
+    import discord
 
 Emit = Callable[..., Awaitable[Any]]
 

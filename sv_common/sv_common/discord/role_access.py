@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import discord
+if TYPE_CHECKING:
+    import discord
+
 
 MOVE_BOT_ROLE = "drag the bot's role above it in Server Settings → Roles"
 

@@ -27,15 +27,17 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import discord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sv_common.discord.models import RoleSyncRun
 from sv_common.discord.pacing import Pacer
 from sv_common.identity.models import DiscordUser, GuildRank, Player
+
+if TYPE_CHECKING:
+    import discord
 
 log = logging.getLogger("patt.discord.roles")
 
@@ -151,6 +153,8 @@ def split_blocked(
 
 
 def _error_text(exc: BaseException) -> str:
+    import discord
+
     if isinstance(exc, discord.HTTPException):
         return f"Discord {exc.status} (code {exc.code}): {exc.text}"[:300]
     return f"{type(exc).__name__}: {exc}"[:300]
@@ -167,6 +171,8 @@ async def apply_role_plan(
     limited: list[discord.RateLimited] = []
 
     async def one(change: RoleChange) -> ChangeResult:
+        import discord
+
         reason = f"PATT role sync: rank {change.rank_name}"
         call = http.add_role if change.action == "add" else http.remove_role
 

@@ -29,10 +29,8 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import aiohttp
-import discord
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import aliased
 
@@ -42,6 +40,9 @@ from sv_common.errors import ValidationFailed
 from sv_common.notify.embeds import scrubbed
 from sv_common.notify.gate import dm_block_reason
 from sv_common.notify.models import NotificationOutbox
+
+if TYPE_CHECKING:
+    pass
 
 log = logging.getLogger("patt.notify")
 
@@ -107,6 +108,9 @@ class Outcome:
 
 def classify(exc: BaseException) -> Outcome:
     """Map a send error to what the worker does with the row."""
+    import aiohttp
+    import discord
+
     if isinstance(exc, discord.RateLimited):  # the wait exceeded max_ratelimit_timeout
         return Outcome(
             "rate_limited", f"rate limited for {exc.retry_after:.0f}s", retry_after=exc.retry_after

@@ -9,16 +9,21 @@ by the worker.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import discord
-from discord.http import handle_message_parameters
+if TYPE_CHECKING:
+    import discord
+
 
 # Our clock and Discord's may differ a little; look a bit before the uncertain attempt.
 CLOCK_SKEW = timedelta(seconds=30)
 
-# Mentions in content may ping users and roles, never @everyone/@here by accident.
-ALLOWED_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=True, replied_user=False)
+
+def allowed_mentions() -> discord.AllowedMentions:
+    """Mentions in content may ping users and roles, never @everyone/@here by accident."""
+    import discord
+
+    return discord.AllowedMentions(everyone=False, users=True, roles=True, replied_user=False)
 
 
 class DiscordSender:
@@ -40,6 +45,8 @@ class DiscordSender:
     ) -> str | None:
         """A message of the bot's in the target channel since ``since`` with this content and
         these embed titles: an earlier attempt that Discord did post (the newest 100 looked at)."""
+        import discord
+
         channel_id = await self._dm_channel(target) if kind == "dm" else target
         after = discord.utils.time_snowflake(since - CLOCK_SKEW)
         messages = await self.http.logs_from(int(channel_id), 100, after=after)
@@ -54,13 +61,16 @@ class DiscordSender:
         return None
 
     async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str:
+        import discord
+        from discord.http import handle_message_parameters
+
         channel_id = await self._dm_channel(target) if kind == "dm" else target
         embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds") or []]
         params = handle_message_parameters(
             content=payload.get("content"),
             embeds=embeds,
             nonce=nonce,
-            allowed_mentions=ALLOWED_MENTIONS,
+            allowed_mentions=allowed_mentions(),
         )
         if params.payload is not None:
             # Discord drops a second message with the same nonce (a retry after a lost reply).

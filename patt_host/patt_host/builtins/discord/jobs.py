@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from patt_host.bot import mark_token_rejected
 from patt_host.jobs.types import CronJob, Job, JobContext
 from sv_common import notify
 from sv_common.discord.client import DiscordUnavailable
@@ -126,6 +125,8 @@ async def deliver_notifications(ctx: JobContext, flush: bool = False) -> dict[st
         ctx.log.warning("delivery stopped early: %s", report.stopped)
         ctx.count("stopped")
     if report.token_rejected:
+        from patt_host.bot import mark_token_rejected  # imports discord.py: only once it is in use
+
         mark_token_rejected(ctx.host)  # the queue stays as it is until a new token is set
         ctx.count("token_rejected")
     return report.counts()

@@ -1,0 +1,69 @@
+"""The start-up budget: a web process loads discord.py, arq, redis and httpx only when it needs them.
+
+Checked in a fresh interpreter (this test process has loaded everything already): build the
+host and the app for the PATT site with every plugin, run the lifespan (startup hooks), serve
+a page and the health check, and list what got imported.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, sys
+
+    from patt_host.app import create_app
+    from patt_host.host import Host
+
+    WATCHED = {"discord", "arq", "redis", "aiohttp", "httpx"}
+
+    def loaded():
+        return sorted({m.split(".")[0] for m in sys.modules} & WATCHED)
+
+    async def main():
+        app = create_app(Host(), start_services=True)
+        async with app.router.lifespan_context(app):
+            started = loaded()
+            import httpx  # the test's own client, only after the start was looked at
+
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                statuses = [(await client.get(path)).status_code for path in ("/", "/api/health", "/roster")]
+        served = [m for m in loaded() if m != "httpx"]
+        print(json.dumps({"statuses": statuses, "started": started, "served": served}))
+
+    asyncio.run(main())
+    """
+)
+
+
+def start(env_extra: dict[str, str], database_url: str, tmp_path) -> dict:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": database_url,
+        "PATT_SITE": "patt",
+        "PATT_EXTRA_PLUGINS": "mito",
+        "JWT_SECRET_KEY": "startup-test-secret-0123456789-0123456789",
+        "PATT_DATA_DIR": str(tmp_path),
+        **env_extra,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_without_a_bot_token_or_redis_the_web_process_loads_neither(clean_database, tmp_path):
+    result = start({}, clean_database.url, tmp_path)
+    assert result["statuses"] == [200, 200, 200]
+    assert result["started"] == []  # not even httpx (the Blizzard client loads it when a sync runs)
+    assert result["served"] == []
+
+
+def test_redis_is_loaded_when_the_site_uses_it(clean_database, redis_url, tmp_path):
+    result = start({"REDIS_URL": redis_url}, clean_database.url, tmp_path)
+    assert result["statuses"] == [200, 200, 200]
+    assert result["served"] == ["redis"]  # still no discord.py (no token) and no arq (not a worker)
