@@ -49,15 +49,14 @@ async def new_session(session: AsyncSession, host: HostAPI, user: User) -> str:
         algorithm=host.settings.jwt_algorithm,
     )
     now = datetime.now(UTC)
+    hashed = token_hash(token)
     await session.execute(delete(SessionActivity).where(SessionActivity.expires_at < now))
     session.add(
         SessionActivity(
-            token_hash=token_hash(token),
-            user_id=user.id,
-            last_seen_at=now,
-            expires_at=claims_of(host, token).expires_at,
+            token_hash=hashed, user_id=user.id, last_seen_at=now, expires_at=claims_of(host, token).expires_at
         )
     )
+    runtime_for(host).session_touches[hashed] = time.monotonic()  # this use is written: no touch soon
     return token
 
 
