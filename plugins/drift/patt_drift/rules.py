@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sv_common.errors import Conflict
+from sv_common.errors import Conflict, NotConfigured
 from sv_common.identity.aliases import add_note_alias
 from sv_common.identity.matching_rules import note_key, plural_variant
 from sv_common.identity.models import Player
@@ -318,11 +318,11 @@ def _role_proposal(mode: str) -> dict[str, Any] | None:
 
 async def mitigate_roles(session: AsyncSession, finding: StoredFinding, ctx: RuleContext) -> MitigationResult:
     if (finding.proposal or {}).get("action") != "role_sync":
-        raise Conflict(
+        raise NotConfigured(
             "Role sync does not run towards Discord here: change the member's roles in Discord or the rank."
         )
     if ctx.host is None or ctx.host.jobs.get(ROLE_SYNC_JOB) is None:
-        raise Conflict("The Discord role sync is not available on this site.")
+        raise NotConfigured("The Discord role sync is not available on this site.")
     from patt_host.jobs import trigger_job
 
     queued = await trigger_job(ctx.host, ROLE_SYNC_JOB, triggered_by=f"drift:{ctx.actor or 'auto'}")

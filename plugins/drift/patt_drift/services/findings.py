@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_drift.models import DISMISSED, OFFICER, OPEN, RESOLVED, AuditIssue, AuditIssueEvent, AuditSnapshot
 from patt_drift.services.registry import Registry
-from patt_drift.services.scan import event_row
+from patt_drift.services.scan import log_event
 from sv_common.db import utcnow
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.validation import has_control_chars
@@ -82,18 +82,7 @@ async def resolve(session: AsyncSession, issue_id: int, officer: Officer, reason
 async def _log(
     session: AsyncSession, row: AuditIssue, action: str, note: str | None, officer: Officer
 ) -> None:
-    await session.execute(
-        insert(AuditIssueEvent).values(
-            **event_row(
-                row.id,
-                row.issue_type,
-                action,
-                note,
-                actor=officer.name[:50],
-                actor_player_id=officer.player_id,
-            )
-        )
-    )
+    await log_event(session, row, action, note, actor=officer.name, actor_player_id=officer.player_id)
 
 
 # --- read side ------------------------------------------------------------------------------

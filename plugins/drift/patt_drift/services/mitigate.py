@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_drift.models import MITIGATED, OPEN, RESOLVED, AuditIssue, AuditIssueEvent
+from patt_drift.models import MITIGATED, OPEN, RESOLVED, AuditIssue
 from patt_drift.services.registry import Registry
-from patt_drift.services.scan import event_row
+from patt_drift.services.scan import log_event
 from sv_common.errors import DomainError
 from sv_common.quality import RuleContext, StoredFinding
 
@@ -87,7 +87,16 @@ async def mitigate(
                 log.exception("mitigation of %s #%s failed", row.issue_type, row.id)
             report.failed += 1
             report.results.append({"id": row.id, "status": "failed", "message": message[:500]})
-            await _log(session, row, "mitigation_failed", message, ctx, job_run_id)
+            await log_event(
+                session,
+                row,
+                "mitigation_failed",
+                message,
+                actor=actor,
+                actor_player_id=ctx.actor_player_id,
+                job_run_id=job_run_id,
+                at=ctx.now,
+            )
             continue
         if result.resolved:
             await session.execute(
@@ -109,23 +118,15 @@ async def mitigate(
         report.results.append(
             {"id": row.id, "status": "fixed" if result.resolved else "pending", "message": result.message}
         )
-        await _log(session, row, "mitigated", result.message, ctx, job_run_id, changes=result.changes or None)
-    return report
-
-
-async def _log(session, row, action, note, ctx: RuleContext, job_run_id, changes=None) -> None:
-    await session.execute(
-        insert(AuditIssueEvent).values(
-            **event_row(
-                row.id,
-                row.issue_type,
-                action,
-                note,
-                actor=(ctx.actor or "auto")[:50],
-                actor_player_id=ctx.actor_player_id,
-                job_run_id=job_run_id,
-                changes=changes,
-            ),
+        await log_event(
+            session,
+            row,
+            "mitigated",
+            result.message,
+            actor=actor,
+            actor_player_id=ctx.actor_player_id,
+            job_run_id=job_run_id,
+            changes=result.changes or None,
             at=ctx.now,
         )
-    )
+    return report

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from patt_drift.services.mitigate import MitigationReport, mitigate
 from patt_drift.services.report import queue_report
 from patt_drift.services.scan import ScanReport, scan
+from patt_identity.services.events import emit_rank_changes
 from sv_common.identity.ranks import drain_rank_changes
 
 if TYPE_CHECKING:
@@ -46,17 +47,6 @@ class RunReport:
         if self.report_error:
             out["report_error"] = self.report_error
         return out
-
-
-async def emit_rank_changes(host: Any, changes: list[Any]) -> None:
-    for change in changes:
-        await host.emit(
-            "player.rank_changed",
-            player_id=change.player_id,
-            old_rank_id=change.old_rank_id,
-            new_rank_id=change.new_rank_id,
-            source=change.source,
-        )
 
 
 async def run_mitigations(

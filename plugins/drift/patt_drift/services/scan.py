@@ -289,6 +289,29 @@ async def _snapshot(session: AsyncSession, report: ScanReport, now: datetime) ->
     report.rows_written += 1
 
 
-def event_row(issue_id: int, rule: str, action: str, note: str | None, **extra: Any) -> dict[str, Any]:
-    """An audit-log row for the officer actions and mitigations (same shape as the scan's)."""
-    return _event(issue_id, rule, action, note, **extra)
+async def log_event(
+    session: AsyncSession,
+    row: Any,
+    action: str,
+    note: str | None,
+    *,
+    actor: str,
+    actor_player_id: int | None = None,
+    job_run_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """One audit-log row for an officer action or a fix (same shape as the scan's)."""
+    values = _event(
+        row.id,
+        row.issue_type,
+        action,
+        note,
+        actor=actor[:50],
+        actor_player_id=actor_player_id,
+        job_run_id=job_run_id,
+        changes=changes,
+    )
+    if at is not None:
+        values["at"] = at
+    await session.execute(insert(AuditIssueEvent).values(**values))
