@@ -224,7 +224,8 @@ async def scan(
         if resolves:
             await session.execute(
                 update(AuditIssue)
-                .where(AuditIssue.id.in_(resolves))
+                # An officer may have closed one meanwhile: theirs is the resolution that stays.
+                .where(AuditIssue.id.in_(resolves), AuditIssue.resolved_at.is_(None))
                 .values(
                     status=RESOLVED,
                     resolved_at=now,
