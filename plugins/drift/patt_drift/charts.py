@@ -29,7 +29,7 @@ def trend_line(
     last_x = pad + (len(points) - 1) * step
     return Markup(
         f'<svg class="{css}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
-        f'preserveAspectRatio="none"><title>{escape(title)}</title>'
+        f"><title>{escape(title)}</title>"
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" class="drift-axis"/>'
         f'<polyline points="{" ".join(coords)}" class="drift-line"/>'
         f'<text x="{last_x + 6:.1f}" y="{y(points[-1]) + 4:.1f}" class="drift-value">{points[-1]}</text>'
