@@ -34,15 +34,18 @@ async def _drift_the_guild(session: AsyncSession) -> list[str]:
     ).all()
     if len(players) < 6:
         return done
-    # A main left the guild (removed_main).
-    await session.execute(
-        update(WowCharacter)
-        .where(WowCharacter.id == players[-1].main_character_id)
-        .values(removed_at=func.now())
-    )
-    done.append("a main left the guild")
+    # An offspec character left the guild (removed_main; the player keeps their main, so the
+    # roster still lists them).
+    with_offspec = [p for p in players if p.offspec_character_id is not None]
+    if with_offspec:
+        await session.execute(
+            update(WowCharacter)
+            .where(WowCharacter.id == with_offspec[-1].offspec_character_id)
+            .values(removed_at=func.now())
+        )
+        done.append("an offspec left the guild")
     # An alt's note now names another player (note_mismatch: a proposed move, never applied alone).
-    alt = players[-2].offspec_character_id or players[-2].main_character_id
+    alt = players[-2].main_character_id
     await session.execute(
         update(WowCharacter).where(WowCharacter.id == alt).values(guild_note=f"{players[2].display_name} alt")
     )

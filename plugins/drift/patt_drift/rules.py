@@ -102,6 +102,7 @@ async def detect_orphan_wow(session: AsyncSession, ctx: RuleContext) -> list[Fin
                   FROM guild_identity.wow_characters c
                   LEFT JOIN guild_identity.player_characters pc ON pc.character_id = c.id
                  WHERE c.removed_at IS NULL AND pc.id IS NULL
+                 ORDER BY c.id
                 """
             )
         )
@@ -182,6 +183,7 @@ async def detect_orphan_discord(session: AsyncSession, ctx: RuleContext) -> list
              WHERE du.is_present AND p.id IS NULL
                AND du.role_ids && ARRAY(SELECT discord_role_id::text FROM common.guild_ranks
                                          WHERE discord_role_id IS NOT NULL)
+             ORDER BY du.id
             """
         )
     )
@@ -261,6 +263,7 @@ async def _load_role_rows(session: AsyncSession):
               JOIN guild_identity.discord_users du ON du.id = p.discord_user_id AND du.is_present
               JOIN common.guild_ranks r ON r.id = p.guild_rank_id AND r.discord_role_id IS NOT NULL
              WHERE p.is_active
+             ORDER BY p.id
             """
         )
     )
@@ -343,6 +346,7 @@ async def detect_stale_character(session: AsyncSession, ctx: RuleContext) -> lis
               CROSS JOIN LATERAL (SELECT GREATEST(to_timestamp(c.last_login_timestamp / 1000.0),
                                                   c.addon_last_seen) AS last_seen) s
              WHERE c.removed_at IS NULL AND s.last_seen < :cutoff
+             ORDER BY c.id
             """
         ),
         {"cutoff": ctx.now - timedelta(days=days)},
@@ -378,6 +382,7 @@ async def _load_note_conflicts(session: AsyncSession, ctx: RuleContext) -> list[
                   JOIN guild_identity.players p ON p.id = pc.player_id
                   LEFT JOIN guild_identity.discord_users du ON du.id = p.discord_user_id
                  WHERE c.removed_at IS NULL AND coalesce(c.guild_note, '') <> ''
+                 ORDER BY c.id
                 """
             )
         )
@@ -521,12 +526,13 @@ async def detect_duplicate_discord(session: AsyncSession, ctx: RuleContext) -> l
     rows = await session.execute(
         text(
             """
-            SELECT p.id, p.display_name, q.id, q.display_name, du.id, du.username
+            SELECT DISTINCT ON (p.id) p.id, p.display_name, q.id, q.display_name, du.id, du.username
               FROM guild_identity.players p
               JOIN guild_identity.discord_users du
                 ON lower(p.display_name) IN (lower(du.username), lower(coalesce(du.display_name, '')))
               JOIN guild_identity.players q ON q.discord_user_id = du.id AND q.is_active AND q.id <> p.id
              WHERE p.is_active AND p.discord_user_id IS NULL
+             ORDER BY p.id, q.id
             """
         )
     )
@@ -551,6 +557,7 @@ async def detect_stale_discord_link(session: AsyncSession, ctx: RuleContext) -> 
               FROM guild_identity.players p
               JOIN guild_identity.discord_users du ON du.id = p.discord_user_id
              WHERE p.is_active AND NOT du.is_present
+             ORDER BY p.id
             """
         )
     )
@@ -589,6 +596,7 @@ async def detect_blizzard_missing(session: AsyncSession, ctx: RuleContext) -> li
               FROM guild_identity.character_sync_state s
               JOIN guild_identity.wow_characters c ON c.id = s.character_id
              WHERE s.profile_status = 'unavailable' AND c.removed_at IS NULL
+             ORDER BY c.id
             """
         )
     )
@@ -613,6 +621,7 @@ async def detect_removed_main(session: AsyncSession, ctx: RuleContext) -> list[F
               JOIN guild_identity.wow_characters c
                 ON c.id IN (p.main_character_id, p.offspec_character_id) AND c.removed_at IS NOT NULL
              WHERE p.is_active
+             ORDER BY p.id, c.id
             """
         )
     )

@@ -144,7 +144,7 @@ async def test_demo_shows_real_findings_on_the_demo_guild(make_client, findings)
     client = await make_client(plugins=["identity", "guild_sync", "drift"])
     async with client.host.db.session() as session:
         summaries = await client.host.hooks.seed_demo_data(session)
-    assert "a main left the guild" in summaries["drift"]
+    assert "an offspec left the guild" in summaries["drift"]
     rules = {r.issue_type for r in await findings(status="open")}
     assert {"removed_main", "note_mismatch", "stale_character", "stale_discord_link", "orphan_wow"} <= rules
     async with client.host.db.session() as session:

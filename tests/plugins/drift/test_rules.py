@@ -183,6 +183,8 @@ async def test_note_naming_nobody_proposes_an_alias(guild, scan, findings, state
 async def test_duplicate_discord_and_stale_discord_link(guild, scan, findings, state):
     bob_discord = await guild.discord("bob")
     await guild.player("Robert", discord=bob_discord)
+    other = await guild.discord("bobby", display="Bob")
+    await guild.player("Roberta", discord=other)  # a second account named like Bob: still one finding
     twin = await guild.player("Bob")  # no Discord link, named like Robert's account
     gone = await guild.discord("leaver", present=False)
     left = await guild.player("Leaver", discord=gone)
