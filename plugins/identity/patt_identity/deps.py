@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 
 from fastapi import Path, Request, Response
 from markupsafe import Markup, escape
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_host.web import rotate_csrf
 from patt_identity.services import authority
 from patt_identity.services.events import emit_rank_changes
-from patt_identity.state import IdentityRuntime
+from patt_identity.state import IdentityState
 from sv_common.auth import Actor
 from sv_common.auth.constants import AUTH_COOKIE
 from sv_common.identity.ranks import drain_rank_changes
@@ -122,16 +123,25 @@ def logout_form(csrf_token: str) -> Markup:
 PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-async def unit_of_work(rt: IdentityRuntime, actor: Actor, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run ``work(session)`` in one transaction, then refresh the roster and emit rank events.
+async def unit_of_work(
+    session: AsyncSession, state: IdentityState, actor: Actor, work: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """Run ``work(session)`` in the request's transaction and commit it, then refresh the
+    roster and emit rank events. The route must not use ``session`` afterwards.
 
     Before committing, no player may have ended above the actor's rank (whatever the
-    path: override, link, rank remap); otherwise the whole change rolls back.
+    path: override, link, rank remap); otherwise the whole change rolls back. The commit
+    is explicit (not the host's, after the route) because the events must follow it:
+    their handlers read what was written.
     """
-    async with rt.host.db.session() as session:
-        result = await work(session)
-        changes = drain_rank_changes(session)
-        await authority.check_rank_changes(session, actor, changes)
-    rt.roster.invalidate()
-    await emit_rank_changes(rt.host, changes)
+    result = await work(session)
+    changes = drain_rank_changes(session)
+    await authority.check_rank_changes(session, actor, changes)
+    await session.commit()
+    state.roster.invalidate()
+    await emit_rank_changes(state.host, changes)
     return result
+
+
+def accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "").lower()

@@ -9,7 +9,7 @@ row stays deactivated with an unusable password so foreign keys elsewhere stay v
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,10 @@ from sv_common.auth.service import revoke_all_tokens
 from sv_common.errors import Forbidden
 from sv_common.identity import players as player_service
 from sv_common.identity.models import DiscordUser, Player, PlayerCharacter, User, WowCharacter
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+    from patt_identity.state import IdentityState
 
 
 async def export_identity(session: AsyncSession, player_id: int) -> dict[str, Any] | None:
@@ -91,17 +95,16 @@ async def delete_identity(session: AsyncSession, player_id: int) -> int:
     return count
 
 
-async def export_my_data(rt, actor) -> dict[str, Any]:
-    async with rt.host.db.session() as session:
-        user = await accounts.current_user(session, actor)
-        plugins = {}
-        if actor.player_id is not None:
-            plugins = await rt.host.hooks.export_member_data(session, actor.player_id)
-        return {
-            "account": {"username": user.email, "created_at": user.created_at},
-            "player_id": actor.player_id,
-            "plugins": plugins,
-        }
+async def export_my_data(session: AsyncSession, host: HostAPI, actor) -> dict[str, Any]:
+    user = await accounts.current_user(session, actor)
+    plugins = {}
+    if actor.player_id is not None:
+        plugins = await host.hooks.export_member_data(session, actor.player_id)
+    return {
+        "account": {"username": user.email, "created_at": user.created_at},
+        "player_id": actor.player_id,
+        "plugins": plugins,
+    }
 
 
 async def anonymise_player(session: AsyncSession, player_id: int) -> None:
@@ -141,19 +144,25 @@ async def close_user(session: AsyncSession, user: User) -> None:
     await revoke_all_tokens(session, user=user)
 
 
-async def delete_my_account(rt, actor, password: str) -> dict[str, Any]:
-    """Check the password, then run every plugin's deletion and close the account."""
-    await rt.hit(limit_key("password-user", str(actor.user_id)), rt.settings.password_per_user)
-    async with rt.host.db.session() as session:
-        user = await accounts.current_user(session, actor)
-        if not await verify_password_async(password, user.password_hash):
-            raise Forbidden("Your password is not correct.", code="wrong_password")
-        per_plugin: dict[str, Any] = {}
-        if actor.player_id is not None:
-            per_plugin = await rt.host.hooks.delete_member_data(session, actor.player_id)
-            await anonymise_player(session, actor.player_id)
-        await close_user(session, user)
-    rt.roster.invalidate()
+async def delete_my_account(
+    session: AsyncSession, state: IdentityState, actor, password: str
+) -> dict[str, Any]:
+    """Check the password, then run every plugin's deletion and close the account. The caller
+    commits, then calls :func:`account_deleted`."""
+    await state.hit(limit_key("password-user", str(actor.user_id)), state.settings.password_per_user)
+    user = await accounts.current_user(session, actor)
+    if not await verify_password_async(password, user.password_hash):
+        raise Forbidden("Your password is not correct.", code="wrong_password")
+    per_plugin: dict[str, Any] = {}
     if actor.player_id is not None:
-        await rt.host.emit("member.deleted", player_id=actor.player_id)
+        per_plugin = await state.host.hooks.delete_member_data(session, actor.player_id)
+        await anonymise_player(session, actor.player_id)
+    await close_user(session, user)
     return {"deleted": True, "plugins": per_plugin}
+
+
+async def account_deleted(state: IdentityState, actor) -> None:
+    """After the deletion is committed: drop the cached roster and tell the other plugins."""
+    state.roster.invalidate()
+    if actor.player_id is not None:
+        await state.host.emit("member.deleted", player_id=actor.player_id)

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 from patt_host import Job, MenuLink, Permission, hookimpl
-from patt_identity.admin.services.dashboard import dashboard_items
-from patt_identity.auth.services.accounts import authenticate_request
 from patt_identity.config import IdentitySettings
-from patt_identity.demo import seed_demo_guild
-from patt_identity.deps import logout_form
-from patt_identity.jobs import run_matching
-from patt_identity.member_data import delete_identity, export_identity
-from patt_identity.roster.pages import HOME_SLOTS, home_slot
-from patt_identity.roster.services.query import class_slug
-from patt_identity.services.events import ROSTER_EVENTS
-from patt_identity.state import runtime_for
+from patt_identity.state import IdentityState
 
 
 class IdentityPlugin:
     name = "identity"
     requires = ()
     settings_model = IdentitySettings
-
-    def __init__(self) -> None:
-        self.runtime = None  # patt_identity.runtime.IdentityRuntime, built at startup
-
-    @hookimpl
-    def startup(self, host):
-        self.runtime = None
-        runtime_for(host)  # now that host.redis is known (shared rate limits)
+    state_factory = IdentityState
 
     @hookimpl
     def register_routers(self, host):
@@ -60,10 +44,15 @@ class IdentityPlugin:
 
     @hookimpl
     async def authenticate(self, request, host):
-        return await authenticate_request(request, host)
+        from patt_identity.auth.services.accounts import authenticate_token
+        from patt_identity.deps import token_from_request
+
+        return await authenticate_token(host, *token_from_request(request))
 
     @hookimpl
     def prepare_jinja2_environment(self, env):
+        from patt_identity.roster.services.query import class_slug
+
         env.filters["class_slug"] = class_slug
 
     @hookimpl
@@ -78,6 +67,9 @@ class IdentityPlugin:
     @hookimpl
     async def template_slot(self, slot, request, context, host):
         # Logging out is a CSRF-protected POST, so the nav gets a small form, not a link.
+        from patt_identity.deps import logout_form
+        from patt_identity.roster.pages import HOME_SLOTS, home_slot
+
         if slot == "nav" and context.get("actor") is not None:
             return logout_form(context.get("csrf_token", ""))
         if slot in HOME_SLOTS:
@@ -95,6 +87,8 @@ class IdentityPlugin:
 
     @hookimpl
     async def admin_dashboard_items(self, host):
+        from patt_identity.admin.services.dashboard import dashboard_items
+
         async with host.db.session() as session:
             return await dashboard_items(session)
 
@@ -109,12 +103,16 @@ class IdentityPlugin:
         ]
 
     @hookimpl
-    def handle_event(self, event):
-        if event.name in ROSTER_EVENTS and self.runtime is not None:
-            self.runtime.roster.invalidate()
+    def handle_event(self, event, host):
+        from patt_identity.services.events import ROSTER_EVENTS
+
+        if event.name in ROSTER_EVENTS:
+            host.plugin_state("identity").roster.invalidate()
 
     @hookimpl
     def register_jobs(self):
+        from patt_identity.jobs import run_matching
+
         return [
             Job(
                 run_matching,
@@ -131,12 +129,18 @@ class IdentityPlugin:
 
     @hookimpl
     async def export_member_data(self, session, player_id):
+        from patt_identity.member_data import export_identity
+
         return await export_identity(session, player_id)
 
     @hookimpl
     async def delete_member_data(self, session, player_id):
+        from patt_identity.member_data import delete_identity
+
         return await delete_identity(session, player_id)
 
     @hookimpl
     async def seed_demo_data(self, session, host):
+        from patt_identity.demo import seed_demo_guild
+
         return await seed_demo_guild(session, host)

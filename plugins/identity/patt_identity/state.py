@@ -1,13 +1,14 @@
-"""Per-host runtime state of the identity plugin (rate limiter, roster cache) and the
-FastAPI dependencies that hand it to routes.
+"""Per-host state of the identity plugin (rate limiter, login back-off, roster cache), built
+by the host from the manifest's ``state_factory`` once Redis is known, and its route alias.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from patt_host.web import plugin_state
 from patt_identity.config import IdentitySettings, RateLimit
 from patt_identity.roster.services.cache import RosterCache
 from sv_common.auth.ratelimit import FailureBackoff, RateLimiter
@@ -16,10 +17,11 @@ if TYPE_CHECKING:
     from patt_host import HostAPI
 
 
-class IdentityRuntime:
-    """Created at startup (when ``host.redis`` is known); one per host."""
+class IdentityState:
+    """One per open host (``host.plugin_state("identity")``); routes get it as ``StateDep``."""
 
     def __init__(self, host: HostAPI, settings: IdentitySettings):
+        # The roster snapshot is loaded outside requests too (home-page slots, events).
         self.host = host
         self.settings = settings
         self.limiter = RateLimiter(host.redis)
@@ -37,15 +39,4 @@ class IdentityRuntime:
         await self.limiter.hit(key, limit=rule.limit, window_seconds=rule.window_seconds)
 
 
-def runtime_for(host: HostAPI) -> IdentityRuntime:
-    plugin = host.plugin("identity").obj
-    if plugin.runtime is None or plugin.runtime.host is not host:
-        plugin.runtime = IdentityRuntime(host, host.plugin_settings("identity"))
-    return plugin.runtime
-
-
-async def get_runtime(request: Request) -> IdentityRuntime:
-    return runtime_for(request.app.state.host)
-
-
-RuntimeDep = Annotated[IdentityRuntime, Depends(get_runtime)]
+StateDep = Annotated[IdentityState, Depends(plugin_state("identity"))]

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from patt_host.testing import PattClient
-from patt_identity.auth.api import login_guesser_key
+from patt_identity.auth.services.login import login_guesser_key
 from patt_identity.models import PasswordReset
-from patt_identity.state import runtime_for
 from sv_common.discord.config import update_discord_config
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import InviteCode, Player
@@ -378,7 +377,7 @@ async def test_a_reset_lifts_the_login_delay_the_forgetful_member_earned(make_cl
     member = await guild.member("Member", name="Forgetful Fay")
     token = token_of(officer.data(await officer_link(officer, member.player_id))["reset_url"])
     own_device = await make_client()
-    runtime = runtime_for(own_device.host)
+    runtime = own_device.host.plugin_state("identity")
     for _ in range(12):  # failures from this address: the wait is now minutes long
         await runtime.login_backoff.failed(login_guesser_key(member.username, "127.0.0.1"))
     login = {"username": member.username, "password": member.password}

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from patt_identity.state import runtime_for
 from sv_common.identity import players as player_service
 from sv_common.identity.models import WowCharacter
 
@@ -164,7 +163,7 @@ async def test_roster_follows_changes_made_here_and_elsewhere(make_client, guild
     monkeypatch.setenv("PATT_IDENTITY_ROSTER_RECHECK_SECONDS", "0")
     ids = await build_roster(guild, db)
     client = await make_client()
-    cache = runtime_for(client.host).roster
+    cache = client.host.plugin_state("identity").roster
     first = client.data(await client.get("/api/v1/guild/roster"))
     assert len(first["players"]) == 2
     await client.get("/api/v1/guild/roster")
@@ -184,7 +183,7 @@ async def test_roster_follows_changes_made_here_and_elsewhere(make_client, guild
 
 async def test_roster_event_invalidates_the_cache(client, guild, db):
     await build_roster(guild, db)
-    cache = runtime_for(client.host).roster
+    cache = client.host.plugin_state("identity").roster
     await client.get("/api/v1/guild/roster")
     assert cache._snapshot is not None
     await client.host.emit("player.rank_changed", player_id=1, old_rank_id=None, new_rank_id=1, source="test")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from patt_host.web import Officer, render, require_officer
+from patt_host.web import Officer, SessionDep, render, require_officer
 from patt_identity.admin.services import reference as admin_reference
-from patt_identity.state import RuntimeDep
+from patt_identity.state import StateDep
 from sv_common.discord.role_access import cached_role_access
 
 
@@ -19,24 +19,22 @@ def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(require_officer)])
 
     @router.get("/admin/ranks", name="admin_ranks")
-    async def ranks(request: Request, rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            ranks = await admin_reference.list_ranks(session)
-            context = {
-                "ranks": ranks,
-                # Whether the bot can assign each mapped role, from a connected bot's cache.
-                "role_access": cached_role_access(
-                    rt.host.bot, [r["discord_role_id"] for r in ranks if r["discord_role_id"]]
-                ),
-                "roles": await admin_reference.list_roles(session),
-                **await admin_reference.list_classes_and_specs(session),
-            }
+    async def ranks(request: Request, session: SessionDep, state: StateDep):
+        ranks = await admin_reference.list_ranks(session)
+        context = {
+            "ranks": ranks,
+            # Whether the bot can assign each mapped role, from a connected bot's cache.
+            "role_access": cached_role_access(
+                state.host.bot, [r["discord_role_id"] for r in ranks if r["discord_role_id"]]
+            ),
+            "roles": await admin_reference.list_roles(session),
+            **await admin_reference.list_classes_and_specs(session),
+        }
         return await render(request, "identity/admin/ranks.html", context)
 
     @router.get("/admin/invites", name="admin_invites")
-    async def invites(request: Request, actor: Officer, rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            rows = await admin_reference.invites(session, actor, include_used=True)
+    async def invites(request: Request, actor: Officer, session: SessionDep):
+        rows = await admin_reference.invites(session, actor, include_used=True)
         return await render(request, "identity/admin/invites.html", {"invites": rows})
 
     return router

@@ -16,13 +16,19 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse
 
-from patt_host.web import ActorDep, render
-from patt_identity.auth.api import end_session, login_guesser_key, password_login, redeem_invite
-from patt_identity.auth.services import password_reset
+from patt_host.web import ActorDep, SessionDep, render
+from patt_identity.auth.services import login, password_reset
 from patt_identity.config import RateLimit
-from patt_identity.deps import clear_session_cookie, client_ip, limit_key, safe_next, set_session_cookie
+from patt_identity.deps import (
+    clear_session_cookie,
+    client_ip,
+    limit_key,
+    safe_next,
+    set_session_cookie,
+    token_from_request,
+)
 from patt_identity.players.services.records import queue_dm
-from patt_identity.state import RuntimeDep
+from patt_identity.state import StateDep
 from sv_common.errors import DomainError, RateLimited, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -60,21 +66,24 @@ def build_router() -> APIRouter:
     @router.post("/login", name="login_submit")
     async def login_submit(
         request: Request,
-        rt: RuntimeDep,
+        session: SessionDep,
+        state: StateDep,
         username: FormStr,
         password: FormStr,
         next: OptionalFormStr = "/",
     ):
         target = safe_next(next)
         try:
-            _user, token = await password_login(rt, request, username, password)
+            _user, token = await login.password_login(
+                session, state, username=username, password=password, ip=client_ip(request)
+            )
         except DomainError as exc:
             context = {"next": target, "username": username, "error": exc.message}
             return await render(
                 request, "identity/login.html", context, status_code=exc.status, headers=retry_headers(exc)
             )
         response = redirect(target)
-        set_session_cookie(response, token, host=rt.host)
+        set_session_cookie(response, token, host=state.host)
         return response
 
     @router.get("/register", name="register")
@@ -87,7 +96,8 @@ def build_router() -> APIRouter:
     @router.post("/register", name="register_submit")
     async def register_submit(
         request: Request,
-        rt: RuntimeDep,
+        session: SessionDep,
+        state: StateDep,
         code: FormStr,
         username: FormStr,
         password: FormStr,
@@ -96,14 +106,20 @@ def build_router() -> APIRouter:
         try:
             if password != password2:
                 raise ValidationFailed("The two passwords do not match.")
-            _user, token = await redeem_invite(rt, request, code, username, password)
+            # A savepoint: a refused registration leaves nothing behind when the page re-renders.
+            async with session.begin_nested():
+                user, token = await login.redeem_invite(
+                    session, state, code=code, username=username, password=password, ip=client_ip(request)
+                )
         except DomainError as exc:
             context = {"code": code, "username": username, "error": exc.message}
             return await render(
                 request, "identity/register.html", context, status_code=exc.status, headers=retry_headers(exc)
             )
+        await session.commit()  # before the event: its handlers read the new account
+        await state.host.emit("account.registered", user_id=user.id)
         response = redirect("/profile?saved=welcome")
-        set_session_cookie(response, token, host=rt.host)
+        set_session_cookie(response, token, host=state.host)
         return response
 
     @router.get("/logout", name="logout_confirm")
@@ -114,10 +130,10 @@ def build_router() -> APIRouter:
         return await render(request, "identity/logout.html")
 
     @router.post("/logout", name="logout")
-    async def logout(request: Request, rt: RuntimeDep):
-        await end_session(rt, request)
+    async def logout(request: Request, session: SessionDep, state: StateDep):
+        await login.end_session(session, state.host, token_from_request(request)[0])
         response = redirect("/")
-        clear_session_cookie(response, host=rt.host)
+        clear_session_cookie(response, host=state.host)
         return response
 
     return router
@@ -129,11 +145,14 @@ SENT = (
 )
 
 
-async def send_self_reset(rt, username: str) -> None:
-    """The "forgot password" DM, when ``username`` is an active account linked to Discord."""
-    hours = rt.settings.reset_expiry_hours
+async def send_self_reset(state, username: str) -> None:
+    """The "forgot password" DM, when ``username`` is an active account linked to Discord.
+
+    Runs as a background task after the answer, so it opens its own session (the request's
+    is committed and gone by then)."""
+    hours = state.settings.reset_expiry_hours
     try:
-        async with rt.host.db.session() as session:
+        async with state.host.db.session() as session:
             player = await password_reset.player_for_forgotten(session, username)
             if player is None:
                 return
@@ -147,12 +166,12 @@ async def send_self_reset(rt, username: str) -> None:
             if issued is None:  # enough live links are in the member's DMs already
                 return
             token, row = issued
-            url = password_reset.reset_url(rt.host, token)
+            url = password_reset.reset_url(state.host, token)
             await queue_dm(
                 session,
-                rt.host,
+                state.host,
                 player_id=player.id,
-                message=password_reset.reset_message(rt.host.site.title, url, hours, by_officer=False),
+                message=password_reset.reset_message(state.host.site.title, url, hours, by_officer=False),
                 dedupe_key=f"reset:{row.id}",
                 feature=password_reset.DM_FEATURE,
                 shown_as=password_reset.SHOWN_AS,
@@ -161,30 +180,32 @@ async def send_self_reset(rt, username: str) -> None:
         log.exception("forgot password: the reset DM could not be queued")
 
 
-def bot_on(rt) -> bool:
-    return rt.host.settings.discord_bot_token is not None
+def bot_on(state) -> bool:
+    return state.host.settings.discord_bot_token is not None
 
 
 def build_reset_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/forgot-password", name="forgot_password")
-    async def forgot_form(request: Request, rt: RuntimeDep, actor: ActorDep):
-        return await render(request, "identity/forgot_password.html", {"bot_on": bot_on(rt)})
+    async def forgot_form(request: Request, state: StateDep, actor: ActorDep):
+        return await render(request, "identity/forgot_password.html", {"bot_on": bot_on(state)})
 
     @router.post("/forgot-password", name="forgot_password_submit")
-    async def forgot_submit(request: Request, rt: RuntimeDep, username: FormStr, background: BackgroundTasks):
-        context = {"bot_on": bot_on(rt), "username": username}
+    async def forgot_submit(
+        request: Request, state: StateDep, username: FormStr, background: BackgroundTasks
+    ):
+        context = {"bot_on": bot_on(state), "username": username}
         try:
-            if not bot_on(rt):
+            if not bot_on(state):
                 raise ValidationFailed(
                     "Password links by DM need the Discord bot; ask an officer for a link."
                 )
-            await rt.hit(limit_key("forgot-ip", client_ip(request)), rt.settings.reset_per_ip)
+            await state.hit(limit_key("forgot-ip", client_ip(request)), state.settings.reset_per_ip)
             # Per account *and* address: a stranger asking for someone's account from
             # elsewhere must not use up that member's own requests.
             key = f"{username.strip().lower()}|{client_ip(request)}"
-            await rt.hit(limit_key("forgot-user", key), RateLimit(3, 3600))
+            await state.hit(limit_key("forgot-user", key), RateLimit(3, 3600))
         except DomainError as exc:
             context["error"] = exc.message
             return await render(
@@ -196,17 +217,16 @@ def build_reset_router() -> APIRouter:
             )
         context["sent"] = SENT
         # After the answer is sent: its timing must not tell a real account from a made-up name.
-        background.add_task(send_self_reset, rt, username)
+        background.add_task(send_self_reset, state, username)
         return await render(request, "identity/forgot_password.html", context)
 
     @router.get("/reset-password", name="reset_password")
-    async def reset_form(request: Request, rt: RuntimeDep, token: str = ""):
+    async def reset_form(request: Request, session: SessionDep, token: str = ""):
         token = token[:100]
         if not token:  # visited directly: explain where the link comes from
             context = {"token": "", "no_token": True}
             return await render(request, "identity/reset_password.html", context, headers=SECRET_URL_HEADERS)
-        async with rt.host.db.session() as session:
-            valid = await password_reset.check(session, token)
+        valid = await password_reset.check(session, token)
         context = {"token": token, "error": None if valid else password_reset.INVALID}
         return await render(
             request,
@@ -219,20 +239,21 @@ def build_reset_router() -> APIRouter:
     @router.post("/reset-password", name="reset_password_submit")
     async def reset_submit(
         request: Request,
-        rt: RuntimeDep,
+        session: SessionDep,
+        state: StateDep,
         token: Annotated[str, Form(max_length=100)],
         password: FormStr,
         password2: FormStr,
     ):
         try:
-            await rt.hit(limit_key("reset-ip", client_ip(request)), rt.settings.reset_per_ip)
+            await state.hit(limit_key("reset-ip", client_ip(request)), state.settings.reset_per_ip)
             if password != password2:
                 raise ValidationFailed("The two passwords do not match.")
-            async with rt.host.db.session() as session:
+            async with session.begin_nested():  # a refused link leaves nothing behind
                 user = await password_reset.redeem(session, token=token, password=password)
             # Failed logins from this address were most likely the member's own: the new
             # password works here at once (guessers elsewhere keep their delay).
-            await rt.login_backoff.reset(login_guesser_key(user.email, client_ip(request)))
+            await state.login_backoff.reset(login.login_guesser_key(user.email, client_ip(request)))
         except DomainError as exc:
             context = {"token": token, "error": exc.message}
             return await render(

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from patt_host.web import Officer, ok, require_officer
+from patt_host.web import HostDep, Officer, SessionDep, ok, require_officer
 from patt_identity.matching import service as matching_service
-from patt_identity.state import RuntimeDep
 
 
 def matching_router() -> APIRouter:
@@ -17,21 +16,20 @@ def matching_router() -> APIRouter:
     )
 
     @router.post("/run", name="admin_matching_run")
-    async def run(actor: Officer, rt: RuntimeDep):
+    async def run(actor: Officer, host: HostDep):
         """Run the ``identity.run_matching`` job now (recorded in the job runs) and report."""
-        return ok(await matching_service.run_now(rt.host, triggered_by=actor.display_name))
+        return ok(await matching_service.run_now(host, triggered_by=actor.display_name))
 
     @router.get("/suggestions", name="admin_matching_suggestions")
-    async def suggestions(rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            return ok(await matching_service.pending(session))
+    async def suggestions(session: SessionDep):
+        return ok(await matching_service.pending(session))
 
     @router.post("/suggestions/{suggestion_id}/apply", name="admin_matching_apply")
-    async def apply(suggestion_id: int, actor: Officer, rt: RuntimeDep):
-        return ok(await matching_service.decide(rt, suggestion_id, actor, apply=True))
+    async def apply(suggestion_id: int, actor: Officer, session: SessionDep, host: HostDep):
+        return ok(await matching_service.decide(session, host, suggestion_id, actor, apply=True))
 
     @router.post("/suggestions/{suggestion_id}/reject", name="admin_matching_reject")
-    async def reject(suggestion_id: int, actor: Officer, rt: RuntimeDep):
-        return ok(await matching_service.decide(rt, suggestion_id, actor, apply=False))
+    async def reject(suggestion_id: int, actor: Officer, session: SessionDep, host: HostDep):
+        return ok(await matching_service.decide(session, host, suggestion_id, actor, apply=False))
 
     return router

@@ -66,9 +66,7 @@ async def run_in_job(ctx) -> dict[str, Any]:
 
 
 async def after_links(host: HostAPI, links: list[tuple[int, int]], changes: list[Any]) -> None:
-    from patt_identity.state import runtime_for
-
-    runtime_for(host).roster.invalidate()
+    host.plugin_state("identity").roster.invalidate()
     for player_id, character_id in links:
         await host.emit("player.linked", player_id=player_id, character_id=character_id)
     await emit_rank_changes(host, changes)
@@ -114,27 +112,33 @@ async def pending(session: AsyncSession) -> list[dict[str, Any]]:
     return [suggestion_dict(row) for row in await matching.pending_suggestions(session)]
 
 
-async def decide(rt, suggestion_id: int, actor, *, apply: bool) -> dict[str, Any]:
+async def decide(
+    session: AsyncSession, host: HostAPI, suggestion_id: int, actor, *, apply: bool
+) -> dict[str, Any]:
     """Apply or reject one suggestion as ``actor``; applying links the character, within the
-    actor's rank ceiling (guild notes, which suggestions come from, are editable in game)."""
-    async with rt.host.db.session() as session:
-        if apply:
-            target = await session.scalar(
-                select(LinkSuggestion.player_id).where(LinkSuggestion.id == suggestion_id)
-            )
-            if target is not None:
-                await authority.check_may_manage_player(session, actor, target)
-            row = await matching.apply_suggestion(session, suggestion_id, decided_by=actor.display_name)
-        else:
-            row = await matching.reject_suggestion(session, suggestion_id, decided_by=actor.display_name)
-        result = {
-            "id": row.id,
-            "status": row.status,
-            "player_id": row.player_id,
-            "character_id": row.character_id,
-        }
-        changes = drain_rank_changes(session)
-        await authority.check_rank_changes(session, actor, changes)
+    actor's rank ceiling (guild notes, which suggestions come from, are editable in game).
+
+    Commits ``session`` (the request's) before the events go out: their handlers read the
+    new links. The caller must not use ``session`` afterwards.
+    """
+    if apply:
+        target = await session.scalar(
+            select(LinkSuggestion.player_id).where(LinkSuggestion.id == suggestion_id)
+        )
+        if target is not None:
+            await authority.check_may_manage_player(session, actor, target)
+        row = await matching.apply_suggestion(session, suggestion_id, decided_by=actor.display_name)
+    else:
+        row = await matching.reject_suggestion(session, suggestion_id, decided_by=actor.display_name)
+    result = {
+        "id": row.id,
+        "status": row.status,
+        "player_id": row.player_id,
+        "character_id": row.character_id,
+    }
+    changes = drain_rank_changes(session)
+    await authority.check_rank_changes(session, actor, changes)
+    await session.commit()
     links = [(result["player_id"], result["character_id"])] if apply else []
-    await after_links(rt.host, links, changes)
+    await after_links(host, links, changes)
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from patt_host.web import LoggedIn, Officer, ok, require_officer
+from patt_host.web import HostDep, LoggedIn, Officer, SessionDep, ok, require_officer
 from patt_identity import member_data
 from patt_identity.deps import PathId, clear_session_cookie, limit_key, unit_of_work
 from patt_identity.players.services import delivery
@@ -24,7 +24,7 @@ from patt_identity.schemas import (
     PlayerUpdate,
 )
 from patt_identity.services import authority
-from patt_identity.state import RuntimeDep
+from patt_identity.state import StateDep
 
 
 def players_router() -> APIRouter:
@@ -33,23 +33,24 @@ def players_router() -> APIRouter:
     )
 
     @router.get("/players", name="admin_players_data")
-    async def players_data(rt: RuntimeDep):
+    async def players_data(session: SessionDep):
         """Players, current characters and Discord users for the Player Manager."""
-        async with rt.host.db.session() as session:
-            return ok(await admin_players.overview(session))
+        return ok(await admin_players.overview(session))
 
     @router.post("/players", name="admin_player_create", status_code=201)
-    async def create_player(body: PlayerCreate, actor: Officer, rt: RuntimeDep):
+    async def create_player(body: PlayerCreate, actor: Officer, session: SessionDep, state: StateDep):
         async def work(session):
             player = await admin_players.create_player(
                 session, display_name=body.display_name, notes=body.notes
             )
             return {"id": player.id, "display_name": player.display_name}
 
-        return ok(await unit_of_work(rt, actor, work), status_code=201)
+        return ok(await unit_of_work(session, state, actor, work), status_code=201)
 
     @router.patch("/players/{player_id}", name="admin_player_update")
-    async def update_player(player_id: int, body: PlayerUpdate, actor: Officer, rt: RuntimeDep):
+    async def update_player(
+        player_id: int, body: PlayerUpdate, actor: Officer, session: SessionDep, state: StateDep
+    ):
         """Rename, (de)activate, set or clear the rank override, edit notes."""
         changes = body.model_dump(include=body.model_fields_set)
 
@@ -60,20 +61,27 @@ def players_router() -> APIRouter:
             player = await admin_players.update_player(session, player_id, changes)
             return {"id": player.id, "display_name": player.display_name, "is_active": player.is_active}
 
-        return ok(await unit_of_work(rt, actor, work))
+        return ok(await unit_of_work(session, state, actor, work))
 
     @router.put("/players/{player_id}/discord", name="admin_player_discord")
-    async def link_discord(player_id: int, body: DiscordLink, actor: Officer, rt: RuntimeDep):
+    async def link_discord(
+        player_id: int, body: DiscordLink, actor: Officer, session: SessionDep, state: StateDep
+    ):
         async def work(session):
             await authority.check_may_manage_player(session, actor, player_id)
             await admin_players.set_discord(session, player_id, body.discord_user_id)
             return {"player_id": player_id, "discord_user_id": body.discord_user_id}
 
-        return ok(await unit_of_work(rt, actor, work))
+        return ok(await unit_of_work(session, state, actor, work))
 
     @router.put("/players/{player_id}/characters/{character_id}/role", name="admin_character_role")
     async def character_role(
-        player_id: PathId, character_id: PathId, body: CharacterRole, actor: Officer, rt: RuntimeDep
+        player_id: PathId,
+        character_id: PathId,
+        body: CharacterRole,
+        actor: Officer,
+        session: SessionDep,
+        state: StateDep,
     ):
         """Mark one of the player's characters as main, offspec or alt."""
 
@@ -86,22 +94,24 @@ def players_router() -> APIRouter:
                 "offspec_character_id": player.offspec_character_id,
             }
 
-        return ok(await unit_of_work(rt, actor, work))
+        return ok(await unit_of_work(session, state, actor, work))
 
     @router.delete("/players/{player_id}", name="admin_player_delete")
-    async def delete_player(player_id: PathId, actor: Officer, rt: RuntimeDep):
+    async def delete_player(player_id: PathId, actor: Officer, session: SessionDep, state: StateDep):
         """Delete a player without an account (409 for a registered one: deactivate instead)."""
 
         async def work(session):
             await authority.check_may_manage_player(session, actor, player_id)
-            return await player_manager.delete_player(session, rt.host, player_id)
+            return await player_manager.delete_player(session, state.host, player_id)
 
-        result = await unit_of_work(rt, actor, work)
-        await rt.host.emit("member.deleted", player_id=player_id)
+        result = await unit_of_work(session, state, actor, work)
+        await state.host.emit("member.deleted", player_id=player_id)
         return ok(result)
 
     @router.put("/characters/{character_id}/player", name="admin_character_owner")
-    async def character_owner(character_id: int, body: CharacterOwner, actor: Officer, rt: RuntimeDep):
+    async def character_owner(
+        character_id: int, body: CharacterOwner, actor: Officer, session: SessionDep, state: StateDep
+    ):
         """Assign a character to a player (moving it from any other), or unlink it."""
 
         async def work(session):
@@ -109,31 +119,29 @@ def players_router() -> APIRouter:
                 await authority.check_may_manage_player(session, actor, player_id)
             return await admin_players.set_character_owner(session, character_id, body.player_id)
 
-        result = await unit_of_work(rt, actor, work)
+        result = await unit_of_work(session, state, actor, work)
         if result is not None:
-            await rt.host.emit("player.linked", player_id=result, character_id=character_id)
+            await state.host.emit("player.linked", player_id=result, character_id=character_id)
         return ok({"character_id": character_id, "player_id": result})
 
     @router.post("/players/{player_id}/invite", name="admin_player_invite", status_code=201)
-    async def send_invite(player_id: PathId, actor: Officer, rt: RuntimeDep):
+    async def send_invite(player_id: PathId, actor: Officer, session: SessionDep, state: StateDep):
         """Create an invite and DM it to the player; the code is in the answer only when no DM is possible."""
-        async with rt.host.db.session() as session:
-            await authority.check_may_manage_player(session, actor, player_id)
-            answer = await delivery.deliver_invite(
-                session, rt.host, actor, player_id=player_id, hours=rt.settings.invite_expiry_hours
-            )
+        await authority.check_may_manage_player(session, actor, player_id)
+        answer = await delivery.deliver_invite(
+            session, state.host, actor, player_id=player_id, hours=state.settings.invite_expiry_hours
+        )
         return ok(answer, status_code=201)
 
     @router.post("/players/{player_id}/password-reset", name="admin_player_password_reset", status_code=201)
-    async def password_reset_link(player_id: PathId, actor: Officer, rt: RuntimeDep):
+    async def password_reset_link(player_id: PathId, actor: Officer, session: SessionDep, state: StateDep):
         """A single-use, expiring reset link DMed to the player; in the answer only when no DM is possible."""
-        await rt.hit(limit_key("reset-officer", str(actor.user_id)), rt.settings.reset_per_ip)
-        async with rt.host.db.session() as session:
-            # Even shown only as a fallback, a link above the officer's rank would be a takeover.
-            await authority.check_may_manage_player(session, actor, player_id)
-            answer = await delivery.deliver_reset_link(
-                session, rt.host, actor, player_id=player_id, hours=rt.settings.reset_expiry_hours
-            )
+        await state.hit(limit_key("reset-officer", str(actor.user_id)), state.settings.reset_per_ip)
+        # Even shown only as a fallback, a link above the officer's rank would be a takeover.
+        await authority.check_may_manage_player(session, actor, player_id)
+        answer = await delivery.deliver_reset_link(
+            session, state.host, actor, player_id=player_id, hours=state.settings.reset_expiry_hours
+        )
         return ok(answer, status_code=201)
 
     return router
@@ -143,17 +151,19 @@ def me_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["guild"])
 
     @router.get("/me/export", name="api_me_export")
-    async def export_my_data(actor: LoggedIn, rt: RuntimeDep):
+    async def export_my_data(actor: LoggedIn, session: SessionDep, host: HostDep):
         """Everything every enabled plugin stores about you, as one JSON document."""
-        data = await member_data.export_my_data(rt, actor)
+        data = await member_data.export_my_data(session, host, actor)
         return ok(data, headers={"Content-Disposition": 'attachment; filename="my-guild-data.json"'})
 
     @router.post("/me/delete", name="api_me_delete")
-    async def delete_my_data(body: DeleteAccount, actor: LoggedIn, rt: RuntimeDep):
+    async def delete_my_data(body: DeleteAccount, actor: LoggedIn, session: SessionDep, state: StateDep):
         """Delete or anonymise your data in every plugin and close the account (password required)."""
-        result = await member_data.delete_my_account(rt, actor, body.password)
+        result = await member_data.delete_my_account(session, state, actor, body.password)
+        await session.commit()  # before the event: other plugins' handlers read the result
+        await member_data.account_deleted(state, actor)
         response = ok(result)
-        clear_session_cookie(response, host=rt.host)
+        clear_session_cookie(response, host=state.host)
         return response
 
     return router

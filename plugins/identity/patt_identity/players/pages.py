@@ -12,15 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from patt_host.web import LoggedIn, render, require_officer
+from patt_host.web import LoggedIn, SessionDep, render, require_officer
 from patt_identity import member_data
-from patt_identity.auth.api import new_password
 from patt_identity.auth.pages import retry_headers
-from patt_identity.auth.services import accounts
+from patt_identity.auth.services import accounts, login
 from patt_identity.deps import clear_session_cookie, set_session_cookie
 from patt_identity.players.services import manager as player_manager
 from patt_identity.players.services import profile
-from patt_identity.state import RuntimeDep
+from patt_identity.state import StateDep
 from sv_common.auth.service import revoke_all_tokens
 from sv_common.errors import DomainError, ValidationFailed
 
@@ -44,15 +43,14 @@ def optional_id(value: str | None) -> int | None:
 
 
 async def render_profile(
-    request: Request, rt, actor, *, error: str | None = None, status_code: int = 200, headers=None
+    request: Request, session, actor, *, error: str | None = None, status_code: int = 200, headers=None
 ):
     context: dict[str, Any] = {"flash_error": error}
     saved = request.query_params.get("saved")
     if error is None and saved in SAVED_MESSAGES:
         context["flash_success"] = SAVED_MESSAGES[saved]
     if actor.player_id is not None:
-        async with rt.host.db.session() as session:
-            context.update(await profile.profile_context(session, actor.player_id))
+        context.update(await profile.profile_context(session, actor.player_id))
     return await render(request, "identity/profile.html", context, status_code=status_code, headers=headers)
 
 
@@ -64,33 +62,45 @@ def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/profile", name="profile")
-    async def profile_page(request: Request, actor: LoggedIn, rt: RuntimeDep):
-        return await render_profile(request, rt, actor)
+    async def profile_page(request: Request, actor: LoggedIn, session: SessionDep):
+        return await render_profile(request, session, actor)
 
-    async def attempt(request: Request, rt, actor, action, section: str):
-        """Run ``action(session, player_id)``; redirect on success, re-render on a domain error."""
+    async def attempt(request: Request, session, state, actor, action, section: str):
+        """Run ``action(session, player_id)``; redirect on success, re-render on a domain error.
+
+        The action runs in a savepoint, so a refused change leaves nothing behind while the
+        page re-renders from the same session; a saved one is committed before the roster
+        cache is dropped (else a reload in between could cache the old roster again).
+        """
         try:
-            async with rt.host.db.session() as session:
+            async with session.begin_nested():
                 await action(session, actor.player_id)
         except DomainError as exc:
-            return await render_profile(request, rt, actor, error=exc.message, status_code=exc.status)
-        rt.roster.invalidate()
+            return await render_profile(request, session, actor, error=exc.message, status_code=exc.status)
+        await session.commit()
+        state.roster.invalidate()
         return saved(section)
 
     @router.post("/profile/info", name="profile_info")
     async def save_info(
-        request: Request, actor: LoggedIn, rt: RuntimeDep, display_name: FormStr, timezone: FormStr
+        request: Request,
+        actor: LoggedIn,
+        session: SessionDep,
+        state: StateDep,
+        display_name: FormStr,
+        timezone: FormStr,
     ):
         async def action(session, player_id):
             await profile.update_info(session, player_id, display_name=display_name, timezone=timezone)
 
-        return await attempt(request, rt, actor, action, "info")
+        return await attempt(request, session, state, actor, action, "info")
 
     @router.post("/profile/characters", name="profile_characters")
     async def save_characters(
         request: Request,
         actor: LoggedIn,
-        rt: RuntimeDep,
+        state: StateDep,
+        session: SessionDep,
         main_character_id: Annotated[str, Form(max_length=20)] = "",
         main_spec_id: Annotated[str, Form(max_length=20)] = "",
         offspec_character_id: Annotated[str, Form(max_length=20)] = "",
@@ -106,22 +116,23 @@ def build_router() -> APIRouter:
                 offspec_spec_id=optional_id(offspec_spec_id),
             )
 
-        return await attempt(request, rt, actor, action, "characters")
+        return await attempt(request, session, state, actor, action, "characters")
 
     @router.post("/profile/availability", name="profile_availability")
-    async def save_availability(request: Request, actor: LoggedIn, rt: RuntimeDep):
+    async def save_availability(request: Request, actor: LoggedIn, session: SessionDep, state: StateDep):
         form = await request.form()
 
         async def action(session, player_id):
             await profile.replace_availability(session, player_id, profile.parse_availability_form(form))
 
-        return await attempt(request, rt, actor, action, "availability")
+        return await attempt(request, session, state, actor, action, "availability")
 
     @router.post("/profile/password", name="profile_password")
     async def save_password(
         request: Request,
         actor: LoggedIn,
-        rt: RuntimeDep,
+        state: StateDep,
+        session: SessionDep,
         current_password: FormStr,
         new_password_1: Annotated[str, Form(alias="new_password", max_length=256)],
         new_password_2: Annotated[str, Form(alias="new_password2", max_length=256)],
@@ -129,33 +140,38 @@ def build_router() -> APIRouter:
         try:
             if new_password_1 != new_password_2:
                 raise ValidationFailed("The two new passwords do not match.")
-            token = await new_password(rt, actor, current_password, new_password_1)
+            async with session.begin_nested():
+                token = await login.new_password(session, state, actor, current_password, new_password_1)
         except DomainError as exc:
             return await render_profile(
-                request, rt, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
+                request, session, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
             )
         response = saved("password")
-        set_session_cookie(response, token, host=rt.host)
+        set_session_cookie(response, token, host=state.host)
         return response
 
     @router.post("/profile/logout-all", name="profile_logout_all")
-    async def logout_everywhere(actor: LoggedIn, rt: RuntimeDep):
-        async with rt.host.db.session() as session:
-            await revoke_all_tokens(session, user=await accounts.current_user(session, actor))
+    async def logout_everywhere(actor: LoggedIn, session: SessionDep, state: StateDep):
+        await revoke_all_tokens(session, user=await accounts.current_user(session, actor))
         response = RedirectResponse("/login", status_code=303)
-        clear_session_cookie(response, host=rt.host)
+        clear_session_cookie(response, host=state.host)
         return response
 
     @router.post("/profile/delete", name="profile_delete")
-    async def delete_account(request: Request, actor: LoggedIn, rt: RuntimeDep, password: FormStr):
+    async def delete_account(
+        request: Request, actor: LoggedIn, session: SessionDep, state: StateDep, password: FormStr
+    ):
         try:
-            await member_data.delete_my_account(rt, actor, password)
+            async with session.begin_nested():
+                await member_data.delete_my_account(session, state, actor, password)
         except DomainError as exc:
             return await render_profile(
-                request, rt, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
+                request, session, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
             )
+        await session.commit()  # before the event: other plugins' handlers read the result
+        await member_data.account_deleted(state, actor)
         response = RedirectResponse("/", status_code=303)
-        clear_session_cookie(response, host=rt.host)
+        clear_session_cookie(response, host=state.host)
         return response
 
     return router
@@ -165,10 +181,9 @@ def manager_router() -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(require_officer)])
 
     @router.get("/admin/players", name="admin_players")
-    async def players(request: Request, rt: RuntimeDep):
+    async def players(request: Request, session: SessionDep):
         query = player_manager.Query.parse(request.query_params)
-        async with rt.host.db.session() as session:
-            data = await player_manager.manager_page(session, query)
+        data = await player_manager.manager_page(session, query)
         context = {"data": data, "query": query, "filters": player_manager.FILTERS}
         return await render(request, "identity/admin/players.html", context)
 

@@ -9,16 +9,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Request
 from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from patt_identity.deps import token_from_request, token_hash
+from patt_identity.deps import token_hash
 from patt_identity.models import RevokedToken, SessionActivity
-from patt_identity.state import runtime_for
 from sv_common.auth import Actor
 from sv_common.auth.service import actor_for_claims, user_for_claims
 from sv_common.auth.tokens import TokenClaims, decode_token, issue_token
@@ -56,7 +54,9 @@ async def new_session(session: AsyncSession, host: HostAPI, user: User) -> str:
             token_hash=hashed, user_id=user.id, last_seen_at=now, expires_at=claims_of(host, token).expires_at
         )
     )
-    runtime_for(host).session_touches[hashed] = time.monotonic()  # this use is written: no touch soon
+    host.plugin_state("identity").session_touches[hashed] = (
+        time.monotonic()
+    )  # this use is written: no touch soon
     return token
 
 
@@ -71,7 +71,7 @@ def _idle_since(host: HostAPI, hashed: str) -> ColumnElement[bool]:
 
 async def _touch(host: HostAPI, hashed: str, claims: TokenClaims) -> None:
     """Record that the session was used now (at most once per ``TOUCH_SECONDS`` per process)."""
-    touches = runtime_for(host).session_touches
+    touches = host.plugin_state("identity").session_touches
     now = time.monotonic()
     if now - touches.get(hashed, float("-inf")) < TOUCH_SECONDS:
         return
@@ -128,13 +128,13 @@ async def session_user(session: AsyncSession, host: HostAPI, token: str) -> User
         return None
 
 
-async def authenticate_request(request: Request, host: HostAPI) -> Actor | None:
-    """The ``authenticate`` hook: Bearer header or session cookie -> Actor, else None.
+async def authenticate_token(host: HostAPI, token: str | None, method: str) -> Actor | None:
+    """The ``authenticate`` hook's work: the request's token (Bearer header or session cookie,
+    ``method`` says which) -> Actor, else None.
 
     Rank and names are loaded from the database on every request; the token only says
     which user and which token version it was issued for.
     """
-    token, method = token_from_request(request)
     if token is None:
         return None
     try:
