@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_guild_sync.models import SOURCE_ADDON, SyncLog
 from patt_guild_sync.schemas import ApiKeyCreate, SyncTrigger, upload_body_schema
@@ -28,8 +29,8 @@ from patt_guild_sync.services.apikeys import create_api_key, list_api_keys, revo
 from patt_guild_sync.services.control import confirm_removal, dismiss_removal, start_sync
 from patt_guild_sync.services.errors import PayloadTooLarge
 from patt_guild_sync.services.upload import apply_upload, validate_upload
-from patt_guild_sync.state import GuildSyncRuntime, RuntimeDep
-from patt_host.web import Officer, body_limit, ok, require_officer
+from patt_guild_sync.state import GuildSyncState, StateDep
+from patt_host.web import HostDep, Officer, SessionDep, body_limit, ok, require_officer
 from sv_common.errors import RateLimited, Unauthorized, ValidationFailed
 
 API_KEY_HEADER = "X-API-Key"
@@ -63,33 +64,35 @@ def _ip_key(request: Request) -> str:
     return "guild_sync:badkey:" + hashlib.sha256(ip.encode()).hexdigest()[:24]
 
 
-async def authenticate_upload(request: Request, rt: GuildSyncRuntime, api_key: str | None):
+async def authenticate_upload(
+    session: AsyncSession, request: Request, state: GuildSyncState, api_key: str | None, *, officer_level: int
+):
     """The API key row behind the request; an IP past its free failed attempts waits (429)."""
-    host = rt.host
     ip_key = _ip_key(request)
-    await rt.key_failures.check(ip_key)  # before the key is checked: no guess gets through
+    await state.key_failures.check(ip_key)  # before the key is checked: no guess gets through
     try:
-        async with host.db.session() as session:
-            return await verify_api_key(session, api_key, officer_level=host.officer_level)
+        return await verify_api_key(session, api_key, officer_level=officer_level)
     except Unauthorized:
-        await rt.key_failures.failed(ip_key)
+        await state.key_failures.failed(ip_key)
         raise
 
 
 def upload_router() -> APIRouter:
     router = APIRouter(tags=["guild sync: addon upload"])
 
-    async def upload(request: Request, rt: RuntimeDep, api_key: ApiKey = None):
+    async def upload(
+        request: Request, session: SessionDep, host: HostDep, state: StateDep, api_key: ApiKey = None
+    ):
         """Apply an addon export: notes and last-seen per character, all or nothing.
 
         Body: ``{characters: [{name, realm, class, level, rank, rank_name, guild_note,
         officer_note, is_online, last_online, zone, ...}], addon_version, uploaded_by}``.
         A bad entry makes the whole upload a 422 naming every bad entry; nothing is saved.
         """
-        settings = rt.settings
-        key = await authenticate_upload(request, rt, api_key)
+        settings = state.settings
+        key = await authenticate_upload(session, request, state, api_key, officer_level=host.officer_level)
         try:
-            await rt.limiter.hit(
+            await state.limiter.hit(
                 f"guild_sync:upload:{key.id}", limit=settings.uploads_per_key_per_hour, window_seconds=3600
             )
         except RateLimited as exc:
@@ -98,30 +101,29 @@ def upload_router() -> APIRouter:
             ) from None
         body = await read_json(request, settings.upload_max_bytes)
         envelope, entries = validate_upload(body, max_characters=settings.upload_max_characters)
-        async with rt.host.db.session() as session:
-            report = await apply_upload(
-                session,
-                envelope,
-                entries,
-                key_id=key.id,
-                key_owner=key.player_id,
-                default_realm=settings.guild_realm_slug,
-            )
+        report = await apply_upload(
+            session,
+            envelope,
+            entries,
+            key_id=key.id,
+            key_owner=key.player_id,
+            default_realm=settings.guild_realm_slug,
+        )
+        await session.commit()  # all or nothing, and before the events: listeners read it
         for name, data in report.events:
-            await rt.host.emit(name, **data)
+            await host.emit(name, **data)
         # Closes the upload's events (listeners such as drift scan once, after it committed).
-        await rt.host.emit("addon.uploaded", sync_log_id=report.log_id, updated=report.count("updated"))
+        await host.emit("addon.uploaded", sync_log_id=report.log_id, updated=report.count("updated"))
         return ok(report.as_dict())
 
-    async def upload_status(rt: RuntimeDep):
+    async def upload_status(session: SessionDep):
         """When the last upload was processed (the original's status call, now key-free but data-free)."""
-        async with rt.host.db.session() as session:
-            last = await session.scalar(
-                select(SyncLog.completed_at)
-                .where(SyncLog.source == SOURCE_ADDON)
-                .order_by(SyncLog.id.desc())
-                .limit(1)
-            )
+        last = await session.scalar(
+            select(SyncLog.completed_at)
+            .where(SyncLog.source == SOURCE_ADDON)
+            .order_by(SyncLog.id.desc())
+            .limit(1)
+        )
         return ok({"last_upload": last})
 
     for prefix, suffix in (("/api/guild-sync", ""), ("/api/v1/guild-sync", "_v1")):
@@ -156,52 +158,58 @@ def admin_router() -> APIRouter:
     )
 
     @router.get("/status", name="admin_sync_status")
-    async def sync_status(rt: RuntimeDep):
+    async def sync_status(session: SessionDep, state: StateDep):
         """Configuration, the running sync's progress, recent runs, pending removals, next run."""
-        return ok(await status_service.overview(rt))
+        return ok(await status_service.overview(session, state.settings))
 
     @router.post("/sync", name="admin_sync_trigger", status_code=202)
-    async def trigger(actor: Officer, rt: RuntimeDep, body: SyncTrigger | None = None):
+    async def trigger(
+        actor: Officer, session: SessionDep, host: HostDep, state: StateDep, body: SyncTrigger | None = None
+    ):
         """Start a roster sync now (409 while one is running)."""
         started = await start_sync(
-            rt, triggered_by=actor.display_name, player_id=actor.player_id, full=bool(body and body.full)
+            session,
+            host,
+            state.settings,
+            triggered_by=actor.display_name,
+            player_id=actor.player_id,
+            full=bool(body and body.full),
         )
         return ok(started, status_code=202)
 
     @router.post("/removals/{log_id}/confirm", name="admin_removal_confirm")
-    async def confirm(log_id: RowId, actor: Officer, rt: RuntimeDep):
+    async def confirm(log_id: RowId, actor: Officer, session: SessionDep, host: HostDep):
         """Apply the removals a guarded run held back (characters seen since are kept)."""
         return ok(
-            await confirm_removal(rt, log_id, confirmed_by=actor.display_name, player_id=actor.player_id)
+            await confirm_removal(
+                session, host, log_id, confirmed_by=actor.display_name, player_id=actor.player_id
+            )
         )
 
     @router.post("/removals/{log_id}/dismiss", name="admin_removal_dismiss")
-    async def dismiss(log_id: RowId, actor: Officer, rt: RuntimeDep):
+    async def dismiss(log_id: RowId, actor: Officer, session: SessionDep):
         """Keep everyone: drop the pending removal."""
         return ok(
-            await dismiss_removal(rt, log_id, dismissed_by=actor.display_name, player_id=actor.player_id)
+            await dismiss_removal(session, log_id, dismissed_by=actor.display_name, player_id=actor.player_id)
         )
 
     @router.get("/api-keys", name="admin_api_keys")
-    async def keys(actor: Officer, rt: RuntimeDep):
+    async def keys(actor: Officer, session: SessionDep):
         """Every key's name, owner and use (never a secret or hash), and whether you may revoke it."""
-        async with rt.host.db.session() as session:
-            return ok(await list_api_keys(session, actor))
+        return ok(await list_api_keys(session, actor))
 
     @router.post("/api-keys", name="admin_api_key_create", status_code=201)
-    async def create_key(body: ApiKeyCreate, actor: Officer, rt: RuntimeDep):
+    async def create_key(body: ApiKeyCreate, actor: Officer, session: SessionDep):
         """Create a key for the calling officer; the secret is in this response only."""
-        async with rt.host.db.session() as session:
-            new = await create_api_key(session, name=body.name, player_id=actor.player_id)
+        new = await create_api_key(session, name=body.name, player_id=actor.player_id)
         return ok(
             {"id": new.id, "name": new.name, "key": new.key, "key_prefix": new.key_prefix}, status_code=201
         )
 
     @router.delete("/api-keys/{key_id}", name="admin_api_key_revoke")
-    async def revoke_key(key_id: RowId, actor: Officer, rt: RuntimeDep):
+    async def revoke_key(key_id: RowId, actor: Officer, session: SessionDep):
         """Revoke your own key or one of a player ranked below you (operator keys: guild leader)."""
-        async with rt.host.db.session() as session:
-            row = await revoke_api_key(session, key_id, actor)
+        row = await revoke_api_key(session, key_id, actor)
         return ok({"id": row.id, "revoked_at": row.revoked_at})
 
     return router

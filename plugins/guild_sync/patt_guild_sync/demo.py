@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from patt_guild_sync.models import SOURCE_BLIZZARD, SyncLog
 from patt_guild_sync.services.control import JOB_NAME
 from patt_guild_sync.services.upload import apply_upload, validate_upload
-from patt_guild_sync.state import runtime_for
 from patt_host.jobs import run_job
 from patt_identity.demo import demo_plan, demo_realm, link_demo_characters
 from sv_common.identity.models import Specialization, WowClass
@@ -57,9 +56,9 @@ async def seed_demo_sync(session: AsyncSession, host: HostAPI) -> str | None:
     plan = await demo_plan(session)
     fake = await _fake_guild(session, plan, realm, host.site.title)
     await fake.start()
-    runtime = runtime_for(host)
-    configured = runtime.settings
-    runtime.settings = configured.model_copy(
+    state = host.plugin_state("guild_sync")
+    configured = state.settings
+    state.settings = configured.model_copy(
         update={
             "blizzard_client_id": fake.client_id,
             "blizzard_client_secret": SecretStr(fake.client_secret),
@@ -72,7 +71,7 @@ async def seed_demo_sync(session: AsyncSession, host: HostAPI) -> str | None:
     try:
         run = await run_job(host, JOB_NAME, trigger="demo", triggered_by="patt demo")
     finally:
-        runtime.settings = configured
+        state.settings = configured
         await fake.stop()
     if run.status != "succeeded":
         return f"demo sync failed: {(run.error or '').strip().splitlines()[-1:]}"

@@ -9,9 +9,8 @@ import time
 from typing import Any
 
 from patt_guild_sync.services.events import emit_sync_events
-from patt_guild_sync.services.sync import fail_log, start_log, write_progress
 from patt_guild_sync.services.sync import sync_roster as run_sync
-from patt_guild_sync.state import runtime_for
+from patt_guild_sync.services.synclog import fail_log, start_log, write_progress
 from patt_host import JobContext
 from sv_common.blizzard import BlizzardClient
 
@@ -23,7 +22,7 @@ async def sync_roster(ctx: JobContext, full: bool = False, player_id: int | None
     """Sync the guild roster and profiles from Blizzard (``full``: ignore Last-Modified;
     ``player_id``: the officer who triggered it, for member data deletion)."""
     host = ctx.host
-    settings = runtime_for(host).settings
+    settings = host.plugin_state("guild_sync").settings
     if not settings.configured:
         raise RuntimeError("Blizzard sync is not configured: set " + ", ".join(settings.missing()))
     log_id = await start_log(

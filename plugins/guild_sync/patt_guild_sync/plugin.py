@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from patt_guild_sync.config import GuildSyncSettings
+from patt_guild_sync.state import GuildSyncState
 from patt_host import CronJob, HealthCheck, Job, MenuLink, Permission, hookimpl
 
 
@@ -10,16 +11,7 @@ class GuildSyncPlugin:
     name = "guild_sync"
     requires = ("identity",)
     settings_model = GuildSyncSettings
-
-    def __init__(self) -> None:
-        self.runtime = None  # patt_guild_sync.runtime.GuildSyncRuntime, built at startup
-
-    @hookimpl
-    def startup(self, host):
-        from patt_guild_sync.state import runtime_for
-
-        self.runtime = None
-        runtime_for(host)  # now that host.redis is known (shared limits)
+    state_factory = GuildSyncState
 
     @hookimpl
     def register_routers(self, host):

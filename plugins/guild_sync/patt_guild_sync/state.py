@@ -1,21 +1,26 @@
-"""Per-host state of the guild-sync plugin (settings, the shared rate limiter) and its dependency."""
+"""Per-host state of the guild-sync plugin (its settings and the shared upload limits), built by
+the host from the manifest's ``state_factory`` once Redis is known, and its route alias."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from patt_guild_sync.config import GuildSyncSettings
+from patt_host.web import plugin_state
 from sv_common.auth.ratelimit import FailureBackoff, RateLimiter
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
 
 
-class GuildSyncRuntime:
+class GuildSyncState:
+    """One per open host (``host.plugin_state("guild_sync")``); routes get it as ``StateDep``."""
+
     def __init__(self, host: HostAPI, settings: GuildSyncSettings):
-        self.host = host
+        # The settings live here (not only on the host) so `patt demo` can point one run at
+        # its fake Blizzard without touching the process's configuration.
         self.settings = settings
         # Upload abuse limits; shared through Redis when configured.
         self.limiter = RateLimiter(host.redis)
@@ -30,15 +35,4 @@ class GuildSyncRuntime:
         )
 
 
-def runtime_for(host: HostAPI) -> GuildSyncRuntime:
-    plugin = host.plugin("guild_sync").obj
-    if plugin.runtime is None or plugin.runtime.host is not host:
-        plugin.runtime = GuildSyncRuntime(host, host.plugin_settings("guild_sync"))
-    return plugin.runtime
-
-
-async def get_runtime(request: Request) -> GuildSyncRuntime:
-    return runtime_for(request.app.state.host)
-
-
-RuntimeDep = Annotated[GuildSyncRuntime, Depends(get_runtime)]
+StateDep = Annotated[GuildSyncState, Depends(plugin_state("guild_sync"))]

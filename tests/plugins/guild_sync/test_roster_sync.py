@@ -606,7 +606,7 @@ async def test_a_run_whose_process_died_stops_blocking_triggers(
     # A worker killed outright (OOM, SIGKILL) leaves its row "running" with no one to end it.
     # Triggers answered 409 and the page showed its progress for 65 minutes; a live run
     # now shows it is alive every second, and a row silent for minutes is taken as dead.
-    from patt_guild_sync.services.sync import start_log
+    from patt_guild_sync.services.synclog import start_log
 
     dead = await start_log(synced_site.host, trigger="cron", triggered_by=None)
     async with synced_site.host.db.session() as s:  # ten minutes pass without a sign of life

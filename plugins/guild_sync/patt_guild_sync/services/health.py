@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from patt_guild_sync.models import AWAITING_CONFIRMATION, FAILED, RUNNING, SOURCE_BLIZZARD, SyncLog
-from patt_guild_sync.state import runtime_for
 from patt_host import HealthResult
 
 if TYPE_CHECKING:
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
 
 
 async def sync_health(host: HostAPI) -> HealthResult:
-    settings = runtime_for(host).settings
+    settings = host.plugin_state("guild_sync").settings
     if not settings.configured:
         return HealthResult("off", "not configured: set " + ", ".join(settings.missing()))
     async with host.db.session() as session:

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from patt_guild_sync.config import GuildSyncSettings
 from patt_guild_sync.models import AWAITING_CONFIRMATION, SOURCE_ADDON, SOURCE_BLIZZARD, SyncLog
 from patt_guild_sync.services.control import running_sync
-from patt_guild_sync.state import GuildSyncRuntime
 from patt_host.jobs import Cron
 from sv_common.db import utcnow
 from sv_common.identity.models import WowCharacter
@@ -64,25 +64,23 @@ async def _pending_removal(session, runs: list[SyncLog]) -> dict[str, Any] | Non
     }
 
 
-async def overview(rt: GuildSyncRuntime) -> dict[str, Any]:
-    settings = rt.settings
-    async with rt.host.db.session() as session:
-        runs = (
-            await session.scalars(
-                select(SyncLog)
-                .where(SyncLog.source == SOURCE_BLIZZARD)
-                .order_by(SyncLog.id.desc())
-                .limit(RECENT_RUNS)
-            )
-        ).all()
-        running = await running_sync(session)
-        pending = await _pending_removal(session, list(runs))
-        last_upload = await session.scalar(
-            select(SyncLog.completed_at)
-            .where(SyncLog.source == SOURCE_ADDON)
+async def overview(session, settings: GuildSyncSettings) -> dict[str, Any]:
+    runs = (
+        await session.scalars(
+            select(SyncLog)
+            .where(SyncLog.source == SOURCE_BLIZZARD)
             .order_by(SyncLog.id.desc())
-            .limit(1)
+            .limit(RECENT_RUNS)
         )
+    ).all()
+    running = await running_sync(session)
+    pending = await _pending_removal(session, list(runs))
+    last_upload = await session.scalar(
+        select(SyncLog.completed_at)
+        .where(SyncLog.source == SOURCE_ADDON)
+        .order_by(SyncLog.id.desc())
+        .limit(1)
+    )
     return {
         "configured": settings.configured,
         "missing": settings.missing(),
