@@ -26,7 +26,7 @@ from serve import serve_env, start_server, stop_server
 from sqlalchemy import select, text
 
 from patt_voting.models import Campaign, CampaignResult
-from patt_voting.services import campaigns
+from patt_voting.services import campaigns, lifecycle
 from patt_voting.services.counting import Election, count_instant_runoff
 from sv_common.auth.passwords import hash_password
 from sv_common.auth.tokens import issue_token
@@ -147,7 +147,7 @@ async def _live_campaign(db, title: str, **fields) -> tuple[int, list[int]]:
         campaign = await campaigns.create_campaign(s, values, None)
         for i in range(ENTRIES):
             await campaigns.add_entry(s, campaign.id, {"name": f"Entry {i}", "sort_order": i})
-        await campaigns.activate(s, campaign.id)
+        await lifecycle.activate(s, campaign.id)
         entry_ids = [e.id for e in await campaigns.list_entries(s, campaign.id)]
         return campaign.id, entry_ids
 
@@ -163,7 +163,7 @@ async def test_closing_a_campaign_with_100000_ballots(db):
         started = time.perf_counter()
         try:
             async with db.session() as s:
-                await campaigns.close(s, campaign_id)
+                await lifecycle.close(s, campaign_id)
                 if attempt < REPEATS - 1:
                     raise RollBack
         except RollBack:

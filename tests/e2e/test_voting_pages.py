@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from patt_voting.models import Vote
-from patt_voting.services import ballots, campaigns
+from patt_voting.services import ballots, campaigns, lifecycle
 from sv_common.auth import Actor
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
@@ -51,7 +51,7 @@ async def live_campaign(
         for order, name in enumerate(names):
             entry = await campaigns.add_entry(s, campaign.id, {"name": name, "sort_order": order})
             ids[name] = entry.id
-        await campaigns.activate(s, campaign.id)
+        await lifecycle.activate(s, campaign.id)
         return campaign.id, ids
 
 
@@ -123,7 +123,7 @@ async def test_results_and_admin_pages_fit_a_phone(db, live_server, browser):
             actor = Actor(user_id=None, player_id=player_id, display_name="v", rank_level=2)
             ranking = [ids[f"Entry number {(i + k) % 8}"] for k in range(3)]
             await ballots.cast_ballot(s, campaign_id, actor, ranking, officer_level=4)
-        await campaigns.close(s, campaign_id)
+        await lifecycle.close(s, campaign_id)
     server = live_server()
     context, page = await log_in(browser, server, "olga", f"/vote/{campaign_id}/results")
     try:
@@ -169,7 +169,7 @@ async def test_no_js_ballot_and_instant_runoff_results_and_home_on_a_phone(db, l
                 actor = Actor(user_id=None, player_id=voter, display_name="v", rank_level=2)
                 await ballots.cast_ballot(s, campaign_id, actor, [first, ids["Dogwood"]], officer_level=4)
         async with db.session() as s:
-            await campaigns.close(s, campaign_id)
+            await lifecycle.close(s, campaign_id)
         await page.goto(f"{server.url}/vote/{campaign_id}/results")
         assert "Round by round" in await page.text_content("main")
         assert await page.locator("svg.vote-chart").count() == 1

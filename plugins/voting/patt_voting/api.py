@@ -11,12 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, body_limit, ok, require_officer
+from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, SessionDep, body_limit, ok, require_officer
 from patt_voting.models import STATUSES, Campaign, CampaignEntry
 from patt_voting.schemas import MAX_ID, BallotIn, CampaignCreate, CampaignFields, EntryCreate, EntryFields
-from patt_voting.services import ballots, campaigns, recount, results
+from patt_voting.services import ballots, campaigns, lifecycle, recount, results
 from patt_voting.services.blt import write_blt
 from patt_voting.services.counting import EQUAL_RANKINGS, METHODS
+from patt_voting.state import StateDep
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -92,56 +93,58 @@ def public_router() -> APIRouter:
 
     @router.get("", name="campaigns")
     async def list_campaigns(
-        host: HostDep, actor: ActorDep, status: Annotated[str | None, Query(max_length=20)] = None
+        session: SessionDep,
+        host: HostDep,
+        actor: ActorDep,
+        status: Annotated[str | None, Query(max_length=20)] = None,
     ):
         """Campaigns the caller may view (drafts only for officers)."""
         if status is not None and status not in STATUSES:
             raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}.")
-        async with host.db.session() as session:
-            rows = await ballots.visible_campaigns(session, actor, host.officer_level, status)
-            admin = _is_officer(actor, host)
-            return ok([campaign_dict(c, admin=admin) for c in rows])
+        rows = await ballots.visible_campaigns(session, actor, host.officer_level, status)
+        admin = _is_officer(actor, host)
+        return ok([campaign_dict(c, admin=admin) for c in rows])
 
     @router.get("/{campaign_id}", name="campaign")
-    async def get_campaign(campaign_id: CampaignId, host: HostDep, actor: ActorDep):
-        async with host.db.session() as session:
-            campaign = await campaigns.get_campaign(session, campaign_id)
-            ballots.require_view(campaign, actor, host.officer_level)
-            data = await _campaign_with_entries(session, campaign, admin=_is_officer(actor, host))
-            data["turnout"] = (await campaigns.turnout(session, campaign)).as_dict()
-            data["can_vote"] = ballots.can_vote(campaign, actor)
-            return ok(data)
+    async def get_campaign(campaign_id: CampaignId, session: SessionDep, host: HostDep, actor: ActorDep):
+        campaign = await campaigns.get_campaign(session, campaign_id)
+        ballots.require_view(campaign, actor, host.officer_level)
+        data = await _campaign_with_entries(session, campaign, admin=_is_officer(actor, host))
+        data["turnout"] = (await campaigns.turnout(session, campaign)).as_dict()
+        data["can_vote"] = ballots.can_vote(campaign, actor)
+        return ok(data)
 
     @router.get("/{campaign_id}/results", name="results")
-    async def get_results(campaign_id: CampaignId, host: HostDep, actor: ActorDep):
+    async def get_results(campaign_id: CampaignId, session: SessionDep, host: HostDep, actor: ActorDep):
         """Final results to viewers; live standings only to voters (unless configured otherwise)."""
-        async with host.db.session() as session:
-            campaign = await campaigns.get_campaign(session, campaign_id)
-            return ok(
-                await results.results_for(
-                    session, campaign, actor, officer_level=host.officer_level, voters_only=_voters_only(host)
-                )
+        campaign = await campaigns.get_campaign(session, campaign_id)
+        return ok(
+            await results.results_for(
+                session, campaign, actor, officer_level=host.officer_level, voters_only=_voters_only(host)
             )
+        )
 
     @router.post("/{campaign_id}/vote", name="vote", openapi_extra=body_limit(MAX_BODY))
-    async def vote(campaign_id: CampaignId, body: BallotIn, host: HostDep, actor: LoggedIn):
+    async def vote(
+        campaign_id: CampaignId,
+        body: BallotIn,
+        session: SessionDep,
+        host: HostDep,
+        state: StateDep,
+        actor: LoggedIn,
+    ):
         """Cast (or, where allowed, change) the caller's ballot."""
-        limit = host.plugin_settings("voting").ballot_rate_limit
-        await host.plugin("voting").obj.limiter.hit(
-            f"voting:ballot:{actor.user_id}", limit=limit, window_seconds=60
+        await state.ballot_cast(actor.user_id)
+        data = await ballots.cast_ballot(
+            session, campaign_id, actor, body.ranking(), officer_level=host.officer_level
         )
-        async with host.db.session() as session:
-            data = await ballots.cast_ballot(
-                session, campaign_id, actor, body.ranking(), officer_level=host.officer_level
-            )
         return ok(data, status_code=200 if data["changed"] else 201)
 
     @router.get("/{campaign_id}/my-vote", name="my_vote")
-    async def my_vote(campaign_id: CampaignId, host: HostDep, actor: LoggedIn):
-        async with host.db.session() as session:
-            campaign = await campaigns.get_campaign(session, campaign_id)
-            ballots.require_view(campaign, actor, host.officer_level)
-            ranking = await ballots.my_ballot(session, campaign_id, actor.player_id)
+    async def my_vote(campaign_id: CampaignId, session: SessionDep, host: HostDep, actor: LoggedIn):
+        campaign = await campaigns.get_campaign(session, campaign_id)
+        ballots.require_view(campaign, actor, host.officer_level)
+        ranking = await ballots.my_ballot(session, campaign_id, actor.player_id)
         if ranking is None:
             raise NotFound("You have not voted in this campaign.", code="no_ballot")
         return ok(
@@ -153,16 +156,13 @@ def public_router() -> APIRouter:
         )
 
     @router.get("/{campaign_id}/ballots.blt", name="ballots_blt")
-    async def ballots_blt(campaign_id: CampaignId, host: HostDep, actor: ActorDep):
+    async def ballots_blt(campaign_id: CampaignId, session: SessionDep, host: HostDep, actor: ActorDep):
         """The anonymous ballots of a closed campaign in BLT, for an independent recount."""
-        async with host.db.session() as session:
-            campaign = await campaigns.get_campaign(session, campaign_id)
-            ballots.require_view(campaign, actor, host.officer_level)
-            if campaign.status not in ("closed", "archived"):
-                raise Conflict(
-                    "Ballots are published once the campaign has closed.", code="campaign_not_closed"
-                )
-            election, _ = await results.load_election(session, campaign)
+        campaign = await campaigns.get_campaign(session, campaign_id)
+        ballots.require_view(campaign, actor, host.officer_level)
+        if campaign.status not in ("closed", "archived"):
+            raise Conflict("Ballots are published once the campaign has closed.", code="campaign_not_closed")
+        election, _ = await results.load_election(session, campaign)
         return Response(
             write_blt(election),
             media_type="text/plain; charset=utf-8",
@@ -178,31 +178,27 @@ def admin_router() -> APIRouter:
     )
     limited = body_limit(MAX_BODY)
 
-    async def transact(host, work):
-        async with host.db.session() as session:
-            return await work(session)
-
     @router.post("/campaigns", name="admin_campaign_create", status_code=201, openapi_extra=limited)
-    async def create(body: CampaignCreate, host: HostDep, actor: Officer):
+    async def create(body: CampaignCreate, session: SessionDep, actor: Officer):
         async def work(session):
             campaign = await campaigns.create_campaign(session, body.values(), actor.player_id)
             return await _campaign_with_entries(session, campaign)
 
-        return ok(await transact(host, work), status_code=201)
+        return ok(await work(session), status_code=201)
 
     @router.patch("/campaigns/{campaign_id}", name="admin_campaign_update", openapi_extra=limited)
-    async def update(campaign_id: CampaignId, body: CampaignFields, host: HostDep):
+    async def update(campaign_id: CampaignId, body: CampaignFields, session: SessionDep):
         async def work(session):
             campaign = await campaigns.update_campaign(session, campaign_id, body.changes())
             return await _campaign_with_entries(session, campaign)
 
-        return ok(await transact(host, work))
+        return ok(await work(session))
 
     @router.delete("/campaigns/{campaign_id}", name="admin_campaign_delete")
-    async def delete(campaign_id: CampaignId, host: HostDep, actor: Officer):
+    async def delete(campaign_id: CampaignId, session: SessionDep, actor: Officer):
         """Drafts: any officer. Closed or archived campaigns: the guild leader only (403
         ``leader_only``; officers archive them). Every deletion is recorded (who, when)."""
-        record = await transact(host, lambda s: campaigns.delete_campaign(s, campaign_id, actor))
+        record = await campaigns.delete_campaign(session, campaign_id, actor)
         return ok(
             {
                 "id": campaign_id,
@@ -215,52 +211,52 @@ def admin_router() -> APIRouter:
     @router.post(
         "/campaigns/{campaign_id}/entries", name="admin_entry_create", status_code=201, openapi_extra=limited
     )
-    async def add_entry(campaign_id: CampaignId, body: EntryCreate, host: HostDep):
+    async def add_entry(campaign_id: CampaignId, body: EntryCreate, session: SessionDep):
         async def work(session):
             return entry_dict(await campaigns.add_entry(session, campaign_id, body.values()))
 
-        return ok(await transact(host, work), status_code=201)
+        return ok(await work(session), status_code=201)
 
     @router.patch("/campaign-entries/{entry_id}", name="admin_entry_update", openapi_extra=limited)
-    async def update_entry(entry_id: EntryId, body: EntryFields, host: HostDep):
+    async def update_entry(entry_id: EntryId, body: EntryFields, session: SessionDep):
         async def work(session):
             return entry_dict(await campaigns.update_entry(session, entry_id, body.changes()))
 
-        return ok(await transact(host, work))
+        return ok(await work(session))
 
     @router.delete("/campaigns/{campaign_id}/entries/{entry_id}", name="admin_entry_delete")
-    async def delete_entry(campaign_id: CampaignId, entry_id: EntryId, host: HostDep):
-        await transact(host, lambda s: campaigns.delete_entry(s, entry_id, campaign_id))
+    async def delete_entry(campaign_id: CampaignId, entry_id: EntryId, session: SessionDep):
+        await campaigns.delete_entry(session, entry_id, campaign_id)
         return ok({"id": entry_id, "deleted": True})
 
     def transition(path: str, name: str, service):
         @router.post(f"/campaigns/{{campaign_id}}/{path}", name=name)
-        async def change_state(campaign_id: CampaignId, host: HostDep):
+        async def change_state(campaign_id: CampaignId, session: SessionDep):
             async def work(session):
                 return campaign_dict(await service(session, campaign_id))
 
-            return ok(await transact(host, work))
+            return ok(await work(session))
 
         change_state.__doc__ = f"{path.capitalize()} the campaign."
 
-    transition("activate", "admin_campaign_activate", campaigns.activate)
-    transition("close", "admin_campaign_close", campaigns.close)
-    transition("archive", "admin_campaign_archive", campaigns.archive)
+    transition("activate", "admin_campaign_activate", lifecycle.activate)
+    transition("close", "admin_campaign_close", lifecycle.close)
+    transition("archive", "admin_campaign_archive", lifecycle.archive)
 
     @router.get("/campaigns/{campaign_id}/stats", name="admin_campaign_stats")
-    async def stats(campaign_id: CampaignId, host: HostDep):
+    async def stats(campaign_id: CampaignId, session: SessionDep):
         """Live turnout: counts, never choices."""
 
         async def work(session):
             campaign = await campaigns.get_campaign(session, campaign_id)
             return (await campaigns.turnout(session, campaign)).as_dict()
 
-        return ok(await transact(host, work))
+        return ok(await work(session))
 
     @router.post("/voting/tally", name="admin_tally_blt", openapi_extra=body_limit(MAX_BLT))
     async def tally_blt(
         request: Request,
-        host: HostDep,
+        state: StateDep,
         method: Annotated[str, Query(max_length=20)] = "instant_runoff",
         equal_rankings: Annotated[str, Query(max_length=20)] = "exhaust",
     ):
@@ -276,7 +272,7 @@ def admin_router() -> APIRouter:
             await request.body(),
             method,
             equal_rankings,
-            time_limit=host.plugin_settings("voting").tally_time_limit_seconds,
+            time_limit=state.settings.tally_time_limit_seconds,
             max_condorcet=campaigns.MAX_CONDORCET,
         )
         return ok(data | {"equal_rankings": equal_rankings})

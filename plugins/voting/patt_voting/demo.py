@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_voting.models import Campaign
-from patt_voting.services import ballots, campaigns
+from patt_voting.services import ballots, campaigns, lifecycle
 from sv_common.auth import Actor
 from sv_common.identity.models import GuildRank, Player
 
@@ -66,7 +66,7 @@ async def _campaign(session, host, title, entries, *, method, hours, description
         await campaigns.add_entry(
             session, campaign.id, {"name": name, "sort_order": order, "description": f"Demo entry: {name}"}
         )
-    return await campaigns.activate(session, campaign.id)
+    return await lifecycle.activate(session, campaign.id)
 
 
 async def _vote_randomly(session, host, campaign: Campaign, voters: list[Actor], rng: random.Random) -> int:
@@ -102,7 +102,7 @@ async def seed_demo_campaigns(session: AsyncSession, host: HostAPI) -> str:
             description="Rank the books you would like to read next. Instant runoff: if your favourite is out, your vote moves on.",
         )
         count = await _vote_randomly(session, host, closed, voters, rng)
-        await campaigns.close(session, closed.id)
+        await lifecycle.close(session, closed.id)
         made.append(f"closed campaign with {count} ballots")
     if LIVE_TITLE not in existing:
         live = await _campaign(

@@ -6,7 +6,7 @@ from typing import Any
 
 from patt_host import CronJob, Job
 from patt_voting.services.agent import run_agent
-from patt_voting.services.campaigns import due_transitions
+from patt_voting.services.lifecycle import due_transitions
 
 
 async def check_campaigns(ctx: Any) -> dict[str, int]:

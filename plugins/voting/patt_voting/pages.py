@@ -25,13 +25,14 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, render, require_officer
+from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, SessionDep, render, require_officer
 from patt_voting.models import Campaign, CampaignResult
 from patt_voting.schemas import MAX_ID, CampaignCreate, CampaignFields, EntryCreate, EntryFields, form_int
-from patt_voting.services import ballots, campaigns, results
+from patt_voting.services import ballots, campaigns, lifecycle, results
 from patt_voting.services.agent import agent_log
 from patt_voting.services.charts import bar_chart, round_table
 from patt_voting.services.counting import METHODS
+from patt_voting.state import StateDep
 from sv_common.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -125,23 +126,21 @@ def build_router() -> APIRouter:
     router = APIRouter(tags=["voting pages"])
 
     @router.get("/vote", name="list_page")
-    async def list_page(request: Request, host: HostDep, actor: ActorDep):
-        async with host.db.session() as session:
-            rows = await ballots.visible_campaigns(session, actor, host.officer_level)
-            groups = {"live": [], "draft": [], "closed": []}
-            for c in rows:
-                groups["closed" if c.status == "archived" else c.status].append(c)
+    async def list_page(request: Request, session: SessionDep, host: HostDep, actor: ActorDep):
+        rows = await ballots.visible_campaigns(session, actor, host.officer_level)
+        groups = {"live": [], "draft": [], "closed": []}
+        for c in rows:
+            groups["closed" if c.status == "archived" else c.status].append(c)
         return await render(
             request,
             "voting/list.html",
             {"groups": groups, "ends_at": campaigns.ends_at, "human_time": human_time},
         )
 
-    async def show(request, host, actor, campaign_id, *, error=None, status_code=200):
-        async with host.db.session() as session:
-            campaign = await campaigns.get_campaign(session, campaign_id)
-            ballots.require_view(campaign, actor, host.officer_level)
-            context = await vote_page_context(session, host, campaign, actor)
+    async def show(request, session, host, actor, campaign_id, *, error=None, status_code=200):
+        campaign = await campaigns.get_campaign(session, campaign_id)
+        ballots.require_view(campaign, actor, host.officer_level)
+        context = await vote_page_context(session, host, campaign, actor)
         context["ballot_error"] = error
         saved = request.query_params.get("saved")
         if error is None and saved in SAVED:
@@ -149,19 +148,26 @@ def build_router() -> APIRouter:
         return await render(request, "voting/vote.html", context, status_code=status_code)
 
     @router.get("/vote/{campaign_id}", name="vote_page")
-    async def vote_page(campaign_id: CampaignId, request: Request, host: HostDep, actor: ActorDep):
-        return await show(request, host, actor, campaign_id)
+    async def vote_page(
+        campaign_id: CampaignId, request: Request, session: SessionDep, host: HostDep, actor: ActorDep
+    ):
+        return await show(request, session, host, actor, campaign_id)
 
     @router.post("/vote/{campaign_id}", name="vote_submit")
-    async def vote_submit(campaign_id: CampaignId, request: Request, host: HostDep, actor: LoggedIn):
+    async def vote_submit(
+        campaign_id: CampaignId,
+        request: Request,
+        session: SessionDep,
+        host: HostDep,
+        state: StateDep,
+        actor: LoggedIn,
+    ):
         """The ballot form (no-JS fallback and the drag-and-drop list post the same fields)."""
         form = await request.form(max_fields=200, max_files=0)
         try:
-            limit = host.plugin_settings("voting").ballot_rate_limit
-            await host.plugin("voting").obj.limiter.hit(
-                f"voting:ballot:{actor.user_id}", limit=limit, window_seconds=60
-            )
-            async with host.db.session() as session:
+            await state.ballot_cast(actor.user_id)
+            # A savepoint: a refused ballot leaves nothing behind while the page re-renders.
+            async with session.begin_nested():
                 campaign = await campaigns.get_campaign(session, campaign_id)
                 entry_ids = [e.id for e in await campaigns.list_entries(session, campaign_id)]
                 ranking = ranking_from_form(form, entry_ids, campaign.picks_per_voter)
@@ -171,23 +177,26 @@ def build_router() -> APIRouter:
         except DomainError as exc:
             if exc.status in (401, 404):
                 raise
-            return await show(request, host, actor, campaign_id, error=exc.message, status_code=exc.status)
+            return await show(
+                request, session, host, actor, campaign_id, error=exc.message, status_code=exc.status
+            )
         saved = "changed" if stored["changed"] else "ballot"
         return RedirectResponse(f"/vote/{campaign_id}?saved={saved}#ballot", status_code=303)
 
     @router.get("/vote/{campaign_id}/results", name="results_page")
-    async def results_page(campaign_id: CampaignId, request: Request, host: HostDep, actor: ActorDep):
-        async with host.db.session() as session:
-            campaign = await campaigns.get_campaign(session, campaign_id)
-            voters_only = host.plugin_settings("voting").live_results_for_voters_only
-            try:
-                data = await results.results_for(
-                    session, campaign, actor, officer_level=host.officer_level, voters_only=voters_only
-                )
-                view = results_view(data)
-            except results.LiveStandingsHidden as exc:
-                view = {"data": {"final": False}, "note": exc.message}
-            turnout = await campaigns.turnout(session, campaign)
+    async def results_page(
+        campaign_id: CampaignId, request: Request, session: SessionDep, host: HostDep, actor: ActorDep
+    ):
+        campaign = await campaigns.get_campaign(session, campaign_id)
+        voters_only = host.plugin_settings("voting").live_results_for_voters_only
+        try:
+            data = await results.results_for(
+                session, campaign, actor, officer_level=host.officer_level, voters_only=voters_only
+            )
+            view = results_view(data)
+        except results.LiveStandingsHidden as exc:
+            view = {"data": {"final": False}, "note": exc.message}
+        turnout = await campaigns.turnout(session, campaign)
         context = {"campaign": campaign, "turnout": turnout, "human_time": human_time, **view}
         return await render(request, "voting/results.html", context)
 
@@ -219,7 +228,7 @@ SECTION = {
     "archive": "status",
     "delete": "status",
 }
-ACTIONS = {"activate": campaigns.activate, "close": campaigns.close, "archive": campaigns.archive}
+ACTIONS = {"activate": lifecycle.activate, "close": lifecycle.close, "archive": lifecycle.archive}
 
 
 def _message(exc: Exception) -> str:
@@ -286,10 +295,9 @@ def entry_form(form) -> dict[str, Any]:
 def admin_router() -> APIRouter:
     router = APIRouter(tags=["voting admin pages"], dependencies=[Depends(require_officer)])
 
-    async def list_view(request, host, *, error=None, status_code=200):
-        async with host.db.session() as session:
-            rows = (await session.scalars(select(Campaign).order_by(Campaign.id.desc()))).all()
-            turnouts = {c.id: await campaigns.turnout(session, c) for c in rows}
+    async def list_view(request, session, *, error=None, status_code=200):
+        rows = (await session.scalars(select(Campaign).order_by(Campaign.id.desc()))).all()
+        turnouts = {c.id: await campaigns.turnout(session, c) for c in rows}
         context = {
             "campaigns": rows,
             "turnouts": turnouts,
@@ -300,22 +308,21 @@ def admin_router() -> APIRouter:
         }
         return await render(request, "voting/admin/campaigns.html", context, status_code=status_code)
 
-    async def detail_view(request, host, campaign_id, *, error=None, section="status", status_code=200):
-        async with host.db.session() as session:
-            campaign = await campaigns.get_campaign(session, campaign_id)
-            context = {
-                "campaign": campaign,
-                "entries": await campaigns.list_entries(session, campaign_id),
-                "turnout": await campaigns.turnout(session, campaign),
-                "problems": await campaigns.activation_problems(session, campaign)
-                if campaign.status == "draft"
-                else [],
-                "methods": METHODS,
-                "agent_posts": await agent_log(session, campaign_id),
-                "ends_at": campaigns.ends_at(campaign),
-                "human_time": human_time,
-                "notice": {"section": section, "kind": "error", "text": error} if error else None,
-            }
+    async def detail_view(request, session, campaign_id, *, error=None, section="status", status_code=200):
+        campaign = await campaigns.get_campaign(session, campaign_id)
+        context = {
+            "campaign": campaign,
+            "entries": await campaigns.list_entries(session, campaign_id),
+            "turnout": await campaigns.turnout(session, campaign),
+            "problems": await lifecycle.activation_problems(session, campaign)
+            if campaign.status == "draft"
+            else [],
+            "methods": METHODS,
+            "agent_posts": await agent_log(session, campaign_id),
+            "ends_at": campaigns.ends_at(campaign),
+            "human_time": human_time,
+            "notice": {"section": section, "kind": "error", "text": error} if error else None,
+        }
         done = request.query_params.get("done")
         if error is None and done in DONE:
             context["notice"] = {"section": SECTION[done], "kind": "success", "text": DONE[done]}
@@ -330,36 +337,38 @@ def admin_router() -> APIRouter:
         return exc.status if isinstance(exc, DomainError) else 422
 
     @router.get("/admin/campaigns", name="admin_campaigns_page")
-    async def campaigns_page(request: Request, host: HostDep):
-        return await list_view(request, host)
+    async def campaigns_page(request: Request, session: SessionDep):
+        return await list_view(request, session)
 
     @router.post("/admin/campaigns", name="admin_campaigns_create_form")
-    async def create_form(request: Request, host: HostDep, actor: Officer):
+    async def create_form(request: Request, session: SessionDep, actor: Officer):
         form = await request.form(max_fields=50, max_files=0)
         try:
             body = CampaignCreate(**campaign_form(form, partial=False))
-            async with host.db.session() as session:
+            async with session.begin_nested():  # a refused form leaves nothing behind
                 campaign = await campaigns.create_campaign(session, body.values(), actor.player_id)
-                campaign_id = campaign.id
+            campaign_id = campaign.id
         except (DomainError, ValidationError) as exc:
-            return await list_view(request, host, error=_message(exc), status_code=status_of(exc))
+            return await list_view(request, session, error=_message(exc), status_code=status_of(exc))
         return back(campaign_id, "created")
 
     @router.get("/admin/campaigns/{campaign_id}", name="admin_campaign_page")
-    async def campaign_page(campaign_id: CampaignId, request: Request, host: HostDep):
-        return await detail_view(request, host, campaign_id)
+    async def campaign_page(campaign_id: CampaignId, request: Request, session: SessionDep):
+        return await detail_view(request, session, campaign_id)
 
-    async def run(request, host, campaign_id, work, done):
+    async def run(request, session, campaign_id, work, done):
+        """Run ``work(session, form)`` in a savepoint: a refused form leaves nothing behind while
+        the page re-renders from the same session."""
         form = await request.form(max_fields=50, max_files=0)
         try:
-            async with host.db.session() as session:
+            async with session.begin_nested():
                 await work(session, form)
         except (DomainError, ValidationError) as exc:
             if isinstance(exc, DomainError) and exc.status == 404:
                 raise
             return await detail_view(
                 request,
-                host,
+                session,
                 campaign_id,
                 error=_message(exc),
                 section=SECTION[done],
@@ -368,48 +377,52 @@ def admin_router() -> APIRouter:
         return back(campaign_id, done)
 
     @router.post("/admin/campaigns/{campaign_id}", name="admin_campaign_update_form")
-    async def update_form(campaign_id: CampaignId, request: Request, host: HostDep):
+    async def update_form(campaign_id: CampaignId, request: Request, session: SessionDep):
         async def work(session, form):
             body = CampaignFields(**campaign_form(form, partial=True))
             await campaigns.update_campaign(session, campaign_id, body.changes())
 
-        return await run(request, host, campaign_id, work, "saved")
+        return await run(request, session, campaign_id, work, "saved")
 
     @router.post("/admin/campaigns/{campaign_id}/entries", name="admin_entry_create_form")
-    async def entry_create_form(campaign_id: CampaignId, request: Request, host: HostDep):
+    async def entry_create_form(campaign_id: CampaignId, request: Request, session: SessionDep):
         async def work(session, form):
             await campaigns.add_entry(session, campaign_id, EntryCreate(**entry_form(form)).values())
 
-        return await run(request, host, campaign_id, work, "entry")
+        return await run(request, session, campaign_id, work, "entry")
 
     @router.post("/admin/campaigns/{campaign_id}/entries/{entry_id}", name="admin_entry_update_form")
-    async def entry_update_form(campaign_id: CampaignId, entry_id: EntryId, request: Request, host: HostDep):
+    async def entry_update_form(
+        campaign_id: CampaignId, entry_id: EntryId, request: Request, session: SessionDep
+    ):
         async def work(session, form):
             changes = EntryFields(**entry_form(form)).changes()
             await campaigns.update_entry(session, entry_id, changes, campaign_id)
 
-        return await run(request, host, campaign_id, work, "entry_saved")
+        return await run(request, session, campaign_id, work, "entry_saved")
 
     @router.post("/admin/campaigns/{campaign_id}/entries/{entry_id}/delete", name="admin_entry_delete_form")
-    async def entry_delete_form(campaign_id: CampaignId, entry_id: EntryId, request: Request, host: HostDep):
+    async def entry_delete_form(
+        campaign_id: CampaignId, entry_id: EntryId, request: Request, session: SessionDep
+    ):
         async def work(session, form):
             await campaigns.delete_entry(session, entry_id, campaign_id)
 
-        return await run(request, host, campaign_id, work, "entry_deleted")
+        return await run(request, session, campaign_id, work, "entry_deleted")
 
     @router.post("/admin/campaigns/{campaign_id}/do/{action}", name="admin_campaign_action_form")
     async def action_form(
-        campaign_id: CampaignId, action: str, request: Request, host: HostDep, actor: Officer
+        campaign_id: CampaignId, action: str, request: Request, session: SessionDep, actor: Officer
     ):
         if action == "delete":
             try:
-                async with host.db.session() as session:
+                async with session.begin_nested():
                     await campaigns.delete_campaign(session, campaign_id, actor)
             except DomainError as exc:
                 if exc.status == 404:
                     raise
                 return await detail_view(
-                    request, host, campaign_id, error=exc.message, status_code=exc.status
+                    request, session, campaign_id, error=exc.message, status_code=exc.status
                 )
             return RedirectResponse("/admin/campaigns", status_code=303)
         if action not in ACTIONS:
@@ -418,7 +431,7 @@ def admin_router() -> APIRouter:
         async def work(session, form):
             await ACTIONS[action](session, campaign_id)
 
-        return await run(request, host, campaign_id, work, action)
+        return await run(request, session, campaign_id, work, action)
 
     return router
 

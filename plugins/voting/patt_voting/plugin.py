@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from patt_host import MenuLink, Permission, hookimpl
 from patt_voting.config import VotingSettings
+from patt_voting.state import VotingState
 
 
 class VotingPlugin:
     name = "voting"
     requires = ("identity",)
     settings_model = VotingSettings
-
-    def __init__(self) -> None:
-        self.limiter = None  # sv_common RateLimiter, built at startup (shared through Redis when set)
-
-    @hookimpl
-    def startup(self, host):
-        from sv_common.auth.ratelimit import RateLimiter
-
-        self.limiter = RateLimiter(host.redis)
+    state_factory = VotingState
 
     @hookimpl
     def register_routers(self, host):

@@ -9,7 +9,7 @@ from patt_host.jobs.runner import run_job
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, FAKE_TOKEN
 from patt_host.testing.waiting import eventually
 from patt_voting.models import Campaign, ContestAgentLog
-from patt_voting.services import campaigns
+from patt_voting.services import campaigns, lifecycle
 from patt_voting.services.agent import run_agent
 from sv_common import notify
 from sv_common.discord.client import discord_rest_client
@@ -61,7 +61,7 @@ async def test_normal_posts_its_milestones_in_order_each_once(api, officer, memb
     await cast(group[2], campaign, ["Alder"], expect=201)
     await cast(officer.voter, campaign, ["Alder"], expect=201)
     async with db.session() as s:
-        await campaigns.due_transitions(s)  # everyone voted: early close
+        await lifecycle.due_transitions(s)  # everyone voted: early close
     await agent_pass(api, db)
     assert await events(db, campaign["id"]) == [
         "campaign_launch",
@@ -84,7 +84,7 @@ async def test_quiet_announces_launch_and_result_even_when_everyone_voted(api, o
         await cast(voter, campaign, ["Cedar"], expect=201)
     await agent_pass(api, db)
     async with db.session() as s:
-        await campaigns.due_transitions(s)
+        await lifecycle.due_transitions(s)
     await agent_pass(api, db)
     assert await events(db, campaign["id"]) == ["campaign_launch", "campaign_closed"]
     assert "**Cedar**" in (await posts(db))[-1]
@@ -231,7 +231,7 @@ async def test_a_post_that_failed_is_delivered_later(db, fake_discord, start_dis
         )
         for name in ("Yes", "No"):
             await campaigns.add_entry(s, campaign.id, {"name": name})
-        await campaigns.activate(s, campaign.id)
+        await lifecycle.activate(s, campaign.id)
     await fake_discord.go_down()
     async with host.db.session() as s:
         assert (await run_agent(s, host))["posts"] == 1

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text, update
 
 from patt_voting.models import CampaignDeletion
-from patt_voting.services import campaigns
+from patt_voting.services import campaigns, lifecycle
 from sv_common.identity.models import GuildRank, Player
 
 
@@ -123,14 +123,14 @@ async def test_scheduler_starts_due_drafts_and_closes_ended_and_fully_voted(api,
     )
     future = await officer.campaign(activate=False, title="Later")
     async with db.session() as s:
-        assert await campaigns.due_transitions(s, now) == {"activated": 1, "closed": 0, "not_ready": 1}
+        assert await lifecycle.due_transitions(s, now) == {"activated": 1, "closed": 0, "not_ready": 1}
     status = {c["title"]: c["status"] for c in await officer.call("GET", "/api/v1/campaigns")}
     assert status == {"Due": "live", "One entry": "draft", "Later": "draft"}
     assert not_ready["id"] and future["id"]
 
     # Ends after its duration.
     async with db.session() as s:
-        assert (await campaigns.due_transitions(s, now + timedelta(hours=73)))["closed"] == 1
+        assert (await lifecycle.due_transitions(s, now + timedelta(hours=73)))["closed"] == 1
     closed = await officer.call("GET", f"/api/v1/campaigns/{due['id']}")
     assert closed["status"] == "closed" and closed["close_reason"] == "schedule"
 
@@ -142,7 +142,7 @@ async def test_scheduler_starts_due_drafts_and_closes_ended_and_fully_voted(api,
         await cast(member, campaign, ["Cedar"], expect=201)
         await cast(officer.voter, campaign, ["Alder"], expect=201)
     async with db.session() as s:
-        await campaigns.due_transitions(s)
+        await lifecycle.due_transitions(s)
     assert (await officer.call("GET", f"/api/v1/campaigns/{early['id']}"))["close_reason"] == "all_voted"
     assert (await officer.call("GET", f"/api/v1/campaigns/{keep_open['id']}"))["status"] == "live"
 
@@ -169,7 +169,7 @@ async def test_nobody_eligible_at_launch_does_not_close_at_the_first_ballot(api,
     leader = await members.add("Guild Leader")
     await cast(leader, campaign, ["Alder"], expect=201)
     async with db.session() as s:
-        assert (await campaigns.due_transitions(s))["closed"] == 0
+        assert (await lifecycle.due_transitions(s))["closed"] == 0
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert stats == {
         "total_eligible": 1,
@@ -189,7 +189,7 @@ async def test_voters_demoted_or_gone_since_launch_are_not_waited_for(api, offic
     for voter in (demoted, votes_then_demoted):
         await members.set_rank(voter.player_id, "Initiate")
     async with db.session() as s:
-        assert (await campaigns.due_transitions(s))["closed"] == 0  # one voter may still vote
+        assert (await lifecycle.due_transitions(s))["closed"] == 0  # one voter may still vote
     assert (await cast(demoted, campaign, ["Birch"])).status_code == 403
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     # Only the demoted member without a ballot cannot vote any more; the other's ballot counts.
@@ -207,7 +207,7 @@ async def test_voters_demoted_or_gone_since_launch_are_not_waited_for(api, offic
     page = await api.get(f"/vote/{campaign['id']}", headers=officer.voter.auth)
     assert "3 of 5 eligible voted (2 can no longer vote)" in page.text
     async with db.session() as s:
-        assert (await campaigns.due_transitions(s))["closed"] == 1
+        assert (await lifecycle.due_transitions(s))["closed"] == 1
     closed = await officer.call("GET", f"/api/v1/campaigns/{campaign['id']}")
     assert (closed["status"], closed["close_reason"]) == ("closed", "all_voted")
 
@@ -219,7 +219,7 @@ async def test_no_early_close_without_a_ballot_when_every_eligible_voter_was_dem
     campaign = await officer.campaign(min_rank_to_vote=5)  # only the guild leader is eligible
     await members.set_rank(leader.player_id, "Member")
     async with db.session() as s:
-        assert (await campaigns.due_transitions(s))["closed"] == 0
+        assert (await lifecycle.due_transitions(s))["closed"] == 0
     stats = await officer.call("GET", f"/api/v1/admin/campaigns/{campaign['id']}/stats")
     assert (stats["total_eligible"], stats["cannot_vote"], stats["all_voted"]) == (1, 1, False)
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from patt_host.testing.waiting import eventually
 from patt_voting.models import Campaign, CampaignResult, Vote
-from patt_voting.services import ballots, campaigns
+from patt_voting.services import ballots, lifecycle
 from patt_voting.services.agent import run_agent
 from sv_common.auth import Actor
 from sv_common.errors import Conflict
@@ -41,7 +41,7 @@ async def test_a_ballot_racing_the_close_is_counted_or_refused_never_lost(api, o
     entry = campaign["entries"][0]["id"]
 
     async with db.session() as closing:
-        await campaigns.close(closing, campaign["id"])  # holds the campaign row until commit
+        await lifecycle.close(closing, campaign["id"])  # holds the campaign row until commit
         ballot = asyncio.create_task(vote(db, campaign, voter, entry))
         await eventually(lambda: someone_waits_for_a_lock(db))  # the ballot read "live" and now waits
     try:
@@ -66,7 +66,7 @@ async def test_a_close_waits_for_a_ballot_in_flight_and_counts_it(api, officer, 
 
     async def close():
         async with db.session() as s:
-            return (await campaigns.close(s, campaign["id"])).status
+            return (await lifecycle.close(s, campaign["id"])).status
 
     async with db.session() as voting:
         await ballots.cast_ballot(voting, campaign["id"], actor_for(voter), [entry], officer_level=4)
@@ -86,9 +86,9 @@ async def test_the_scheduler_does_not_close_again_what_an_officer_just_closed(ap
         assert (await scheduler.get(Campaign, campaign["id"])).status == "live"
         # ... when an officer's close commits.
         async with db.session() as s:
-            await campaigns.close(s, campaign["id"], reason="officer")
+            await lifecycle.close(s, campaign["id"], reason="officer")
         try:
-            await campaigns.close(scheduler, campaign["id"], reason="schedule")
+            await lifecycle.close(scheduler, campaign["id"], reason="schedule")
             closed_twice = True
         except Conflict as exc:
             assert exc.code == "campaign_not_live"
@@ -120,10 +120,10 @@ async def test_the_scheduler_pass_survives_an_officer_closing_the_same_campaign(
 
     async def scheduler():
         async with db.session() as s:
-            return await campaigns.due_transitions(s, later)
+            return await lifecycle.due_transitions(s, later)
 
     async with db.session() as closing:
-        await campaigns.close(closing, ended["id"], reason="officer")
+        await lifecycle.close(closing, ended["id"], reason="officer")
         job = asyncio.create_task(scheduler())
         await eventually(lambda: someone_waits_for_a_lock(db))  # the job read "live" and waits
     counts = await job  # the officer's close won: the job skips it instead of failing the pass
