@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from patt_host import JobContext
+from patt_host import Job, JobContext
 from patt_mito import service
 from sv_common import notify
 
@@ -30,3 +30,9 @@ async def post_daily_quote(ctx: JobContext) -> dict[str, int]:
         )
     ctx.count("queued")
     return {}
+
+
+# One Job object for register_jobs and the daily CronJob (plugin.py imports it inside the hooks).
+DAILY = Job(
+    post_daily_quote, description="Post a random Mito quote to the configured channel", exclusive=True
+)

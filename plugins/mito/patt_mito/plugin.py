@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
-from patt_mito import service
+from patt_host import CronJob, MenuLink, Permission, hookimpl
 from patt_mito.config import MitoSettings
-from patt_mito.jobs import post_daily_quote
-
-DAILY = Job(
-    post_daily_quote, description="Post a random Mito quote to the configured channel", exclusive=True
-)
 
 
 class MitoPlugin:
@@ -39,18 +33,20 @@ class MitoPlugin:
         # with only the generic `home` slot gets the quote there. The host asks once per page.
         if slot not in ("home_quote", "home"):
             return None
-        from patt_host.web import render_fragment
+        from patt_mito.pages import home_quote
 
-        async with host.db.session() as session:
-            saying = await service.random_saying(session)
-        return await render_fragment(request, "mito/_saying.html", {"saying": saying})
+        return await home_quote(request, host)
 
     @hookimpl
     def register_jobs(self):
+        from patt_mito.jobs import DAILY
+
         return [DAILY]
 
     @hookimpl
     def register_cron_jobs(self, host):
+        from patt_mito.jobs import DAILY
+
         if host.plugin_settings("mito").daily_channel_id is None:
             return []
         return [CronJob(DAILY, host.plugin_settings("mito").daily_schedule)]
@@ -69,12 +65,18 @@ class MitoPlugin:
 
     @hookimpl
     async def export_member_data(self, session, player_id):
+        from patt_mito import service
+
         return await service.export_player(session, player_id)
 
     @hookimpl
     async def delete_member_data(self, session, player_id):
+        from patt_mito import service
+
         return await service.forget_player(session, player_id)
 
     @hookimpl
     async def seed_demo_data(self, session):
+        from patt_mito import service
+
         return await service.seed_demo(session)
