@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from patt_drift.charts import trend_line
 from patt_drift.schemas import FindingFilter
 from patt_drift.services import findings as service
+from patt_drift.services.charts import trend_line
 from patt_drift.state import StateDep
 from patt_host.web import Officer, SessionDep, render, require_officer
 

@@ -21,7 +21,7 @@ class DriftPlugin:
 
     @hookimpl
     def data_quality_rules(self, host):
-        from patt_drift.rules import builtin_rules
+        from patt_drift.services.rules import builtin_rules
 
         return builtin_rules({p.name for p in host.plugins})
 
@@ -37,7 +37,7 @@ class DriftPlugin:
 
     @hookimpl
     async def admin_dashboard_items(self, host):
-        from patt_drift.dashboard import dashboard_items
+        from patt_drift.services.dashboard import dashboard_items
 
         return await dashboard_items(host)
 
