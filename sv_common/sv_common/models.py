@@ -18,6 +18,7 @@ from sv_common.identity.models import (
     WowClass,
 )
 from sv_common.notify.models import NotificationOutbox
+from sv_common.seasons import RaidSeason
 
 __all__ = [
     "DiscordChannel",
@@ -30,6 +31,7 @@ __all__ = [
     "Player",
     "PlayerCharacter",
     "PlayerNoteAlias",
+    "RaidSeason",
     "Role",
     "RoleSyncRun",
     "Specialization",

@@ -81,6 +81,8 @@ class DiscordConfig(TimestampMixin, Base):
     feature_onboarding_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # Password-reset links by DM (the invite switch covered them until sv_common_0007).
     feature_password_reset_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")  # addition
+    # Guild-order news (claimed, done) to the member who ordered (crafting plugin).
+    feature_crafting_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")  # addition
 
 
 class InviteCode(Base):

@@ -91,6 +91,9 @@ class FakeCharacter:
     last_login_ms: int = BASE_TIME * 1000
     modified: float = BASE_TIME  # Last-Modified of its profile
     missing: bool = False  # profile answers 404
+    # The professions answer (None: the recorded one) and its own Last-Modified.
+    professions: dict[str, Any] | None = None
+    professions_modified: float = BASE_TIME
 
     def profile(self, guild: FakeGuild | None) -> dict[str, Any]:
         class_name, specs = CLASSES.get(self.class_id, ("Adventurer", []))
@@ -354,6 +357,45 @@ class FakeBattleNet:
             setattr(character, key, value)
         character.modified = time.time()
 
+    def set_professions(self, character: FakeCharacter, body: dict[str, Any] | Any) -> None:
+        """Replace a character's professions answer (any JSON, also a malformed one) and its
+        Last-Modified."""
+        character.professions = body
+        character.professions_modified = max(time.time(), character.professions_modified + 1)
+
+    def generate_professions(
+        self, realm_slug: str, guild_slug: str, *, recipes: int = 2000, share: float = 0.08, seed: int = 11
+    ) -> dict[int, str]:
+        """Give every member of a guild professions in Blizzard's shape, drawn from a catalogue of
+        ``recipes`` generated recipes (crafting professions across expansions, some accented
+        names), plus Cooking and the recipe-less Fishing; each character knows about ``share`` of
+        its two professions' recipes (a real character knows a few hundred); returns the
+        catalogue (id -> name)."""
+        import random
+
+        rng = random.Random(seed)
+        catalogue = generated_recipe_catalogue(recipes, seed=seed)
+        by_profession: dict[int, list[tuple[int, int, str, list[tuple[int, str]]]]] = {}
+        for (profession_id, tier_id, tier_name), entries in catalogue.items():
+            by_profession.setdefault(profession_id, []).append((profession_id, tier_id, tier_name, entries))
+        crafting = [p for p in by_profession if p != COOKING[0]]
+        for character in self.guilds[(realm_slug, guild_slug)].members:
+            chosen = rng.sample(crafting, k=min(2, len(crafting)))
+            primaries = []
+            for profession_id in chosen:
+                tiers = []
+                for _, tier_id, tier_name, entries in by_profession[profession_id]:
+                    known = [e for e in entries if rng.random() < share]
+                    tiers.append((tier_id, tier_name, known))
+                primaries.append((profession_id, PROFESSION_NAMES[profession_id], tiers))
+            cooking = [
+                (tier_id, tier_name, [e for e in entries if rng.random() < share / 2])
+                for _, tier_id, tier_name, entries in by_profession.get(COOKING[0], [])
+            ]
+            secondaries = [(COOKING[0], COOKING[1], cooking), (FISHING[0], FISHING[1], FISHING_TIERS)]
+            character.professions = professions_body(primaries, secondaries)
+        return {recipe_id: name for entries in catalogue.values() for recipe_id, name in entries}
+
     def set_profile_missing(self, realm_slug: str, name: str, missing: bool = True) -> None:
         self.character(realm_slug, name).missing = missing
 
@@ -519,18 +561,21 @@ class FakeBattleNet:
     def _guild_of(self, character: FakeCharacter) -> FakeGuild | None:
         return next((g for g in self.guilds.values() if character in g.members), None)
 
-    async def _conditional(self, request: web.Request, kind: str, body_fn) -> web.StreamResponse:
+    async def _conditional(
+        self, request: web.Request, kind: str, body_fn, modified_of=None
+    ) -> web.StreamResponse:
         refused = await self._gate(request, kind)
         if refused is not None:
             return self._record(request, refused)
         character = self._find(request)
         if character is None:
             return self._record(request, _error(404, "Not Found"))
-        modified = http_date(character.modified)
+        stamp = character.modified if modified_of is None else modified_of(character)
+        modified = http_date(stamp)
         since = request.headers.get("If-Modified-Since")
         if since:
             try:
-                if parsedate_to_datetime(since).timestamp() >= int(character.modified):
+                if parsedate_to_datetime(since).timestamp() >= int(stamp):
                     return self._record(
                         request, web.Response(status=304, headers={"Last-Modified": modified})
                     )
@@ -547,8 +592,200 @@ class FakeBattleNet:
         return await self._conditional(request, "status", lambda c: {"id": c.blizzard_id, "is_valid": True})
 
     async def _professions(self, request: web.Request) -> web.StreamResponse:
-        body = recorded("wow_character_professions")["exchanges"][0]["body"]
-        return await self._conditional(request, "professions", lambda c: body)
+        recorded_body = recorded("wow_character_professions")["exchanges"][0]["body"]
+        return await self._conditional(
+            request,
+            "professions",
+            lambda c: recorded_body if c.professions is None else c.professions,
+            modified_of=lambda c: c.professions_modified,
+        )
+
+
+# --- generated professions (Blizzard's shape, see wow_character_professions.json) -------------
+
+PROFESSION_NAMES = {
+    171: "Alchemy",
+    164: "Blacksmithing",
+    333: "Enchanting",
+    202: "Engineering",
+    773: "Inscription",
+    755: "Jewelcrafting",
+    165: "Leatherworking",
+    197: "Tailoring",
+    185: "Cooking",
+    356: "Fishing",
+}
+COOKING = (185, "Cooking")
+FISHING = (356, "Fishing")
+# Tier prefixes by expansion, oldest first; "" is the original game ("Alchemy").
+TIER_PREFIXES = (
+    "",
+    "Outland",
+    "Northrend",
+    "Cataclysm",
+    "Pandaria",
+    "Draenor",
+    "Legion",
+    "Kul Tiran",
+    "Shadowlands",
+    "Dragon Isles",
+    "Khaz Algar",
+)
+FISHING_TIERS = [(2592, "Fishing", []), (2585, "Kul Tiran Fishing", [])]
+_ADJECTIVES = (
+    "Algari",
+    "Mighty",
+    "Tempered",
+    "Élégant",
+    "Radiant",
+    "Shadowed",
+    "Frozen",
+    "Blazing",
+    "Ancient",
+    "Ornate",
+    "Gilded",
+    "Crystalline",
+    "Storm",
+    "Verdant",
+    "Ashen",
+    "Ethereal",
+    "Runed",
+    "Sturdy",
+    "Brilliant",
+    "Dämmer",
+    "Hallowed",
+    "Molten",
+    "Arcane",
+    "Feral",
+    "Primal",
+    "Sunlit",
+    "Moonlit",
+    "Tidal",
+    "Earthen",
+    "Ravenous",
+)
+_MATERIALS = (
+    "Healing",
+    "Mana",
+    "Iron",
+    "Silk",
+    "Leather",
+    "Bronze",
+    "Mithril",
+    "Thorium",
+    "Obsidian",
+    "Draconic",
+    "Bismuth",
+    "Ironclaw",
+    "Null",
+    "Spider",
+    "Storm",
+    "Azure",
+    "Crimson",
+    "Jade",
+    "Ember",
+    "Frost",
+    "Void",
+    "Light",
+    "Sage",
+    "Wisdom",
+    "Sagesse",
+    "Fury",
+    "Swift",
+    "Stone",
+    "Star",
+    "Dawn",
+)
+_ITEMS = (
+    "Potion",
+    "Flask",
+    "Elixir",
+    "Breastplate",
+    "Gauntlets",
+    "Boots",
+    "Ring",
+    "Necklace",
+    "Scope",
+    "Bracers",
+    "Cloak",
+    "Robe",
+    "Helm",
+    "Shield",
+    "Sword",
+    "Axe",
+    "Staff",
+    "Wand",
+    "Gem",
+    "Spellthread",
+    "Armor Kit",
+    "Bandage",
+    "Feast",
+    "Stew",
+    "Glyph",
+    "Contract",
+    "Missive",
+    "Enchant",
+    "Gizmo",
+    "Belt",
+)
+
+
+def generated_recipe_catalogue(
+    count: int, *, seed: int = 11
+) -> dict[tuple[int, int, str], list[tuple[int, str]]]:
+    """``count`` distinct recipes spread over professions and expansion tiers:
+    (profession id, tier id, tier name) -> [(recipe id, name)]. Deterministic for a seed."""
+    import itertools
+    import random
+
+    rng = random.Random(seed)
+    names = [" ".join(parts) for parts in itertools.product(_ADJECTIVES, _MATERIALS, _ITEMS)]
+    rng.shuffle(names)
+    professions = [p for p in PROFESSION_NAMES if p != FISHING[0]]
+    slots = [(p, index) for p in professions for index in range(len(TIER_PREFIXES))]
+    catalogue: dict[tuple[int, int, str], list[tuple[int, str]]] = {}
+    for n in range(count):
+        profession_id, expansion = slots[n % len(slots)]
+        base = names[n % len(names)]
+        name = base if n < len(names) else f"{base} {n // len(names) + 1}"
+        prefix = TIER_PREFIXES[expansion]
+        tier_name = f"{prefix} {PROFESSION_NAMES[profession_id]}".strip()
+        tier_id = 3000 + profession_id * 20 + expansion
+        catalogue.setdefault((profession_id, tier_id, tier_name), []).append((100_000 + n, name))
+    return catalogue
+
+
+def professions_body(primaries, secondaries=()) -> dict[str, Any]:
+    """A professions answer: each profession is (id, name, [(tier id, tier name, [(recipe id, name)])])."""
+
+    def profession(entry):
+        profession_id, name, tiers = entry
+        return {
+            "profession": {
+                "key": {"href": f"https://example.invalid/profession/{profession_id}"},
+                "name": name,
+                "id": profession_id,
+            },
+            "tiers": [
+                {
+                    "skill_points": 100,
+                    "max_skill_points": 100,
+                    "tier": {"name": tier_name, "id": tier_id},
+                    **(
+                        {"known_recipes": [{"name": r_name, "id": r_id} for r_id, r_name in known]}
+                        if known
+                        else {}
+                    ),
+                }
+                for tier_id, tier_name, known in tiers
+            ],
+        }
+
+    return {
+        "_links": {"self": {"href": "https://example.invalid/professions"}},
+        "primaries": [profession(p) for p in primaries],
+        "secondaries": [profession(p) for p in secondaries],
+    }
 
 
 def _kind(path: str) -> str:
@@ -575,13 +812,15 @@ def _realm_id(slug: str) -> int:
 
 
 async def _serve_main(args: list[str]) -> None:
-    """``python -m sv_common.testing.fake_battlenet REALM GUILD MEMBERS [PORT]``: serve a generated
+    """``python -m sv_common.testing.fake_battlenet REALM GUILD MEMBERS [PORT [CLIENT_ID [RECIPES]]]``: serve a generated
     guild in its own process (benchmarks: the server's clock is then not slowed by the client);
     ``GET /_fake/stats`` reports what it saw, ``POST /_fake/reset`` forgets it."""
     realm, guild_slug, members = args[0], args[1], int(args[2])
     port = int(args[3]) if len(args) > 3 else 0
     fake = FakeBattleNet(client_id=args[4] if len(args) > 4 else "fake-client-id")
     fake.generate_guild(realm, guild_slug, members, realms=(f"{realm}-connected",))
+    if len(args) > 5:  # professions from a catalogue of this many recipes
+        fake.generate_professions(realm, guild_slug, recipes=int(args[5]))
     await fake.start(port, control=True)
     print(fake.base_url, flush=True)
     await asyncio.Event().wait()

@@ -1,0 +1,1 @@
+"""Crafting Corner: who in the guild can craft what (``plugins/crafting``)."""

@@ -1,0 +1,114 @@
+"""JSON routes: public reads of the Corner, members' orders and preferences, officers' admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from patt_crafting import schemas
+from patt_crafting.services import catalogue, preferences, search
+from patt_crafting.services import settings as crafting_config
+from patt_host.web import HostDep, Member, Officer, SessionDep, ok
+from sv_common import seasons
+
+router = APIRouter(tags=["crafting"])
+admin_router = APIRouter(tags=["crafting admin"])
+
+
+@router.get("/api/v1/crafting/professions", name="api_professions")
+async def list_professions(session: SessionDep):
+    """Professions with their expansions (newest first) and how many recipes the guild knows."""
+    return ok(await catalogue.professions(session))
+
+
+@router.get("/api/v1/crafting/recipes", name="api_recipes")
+async def list_recipes(
+    session: SessionDep,
+    host: HostDep,
+    q: schemas.SearchText = None,
+    profession: schemas.NameFilter = None,
+    expansion: schemas.NameFilter = None,
+):
+    """``q``: search (2+ characters; case, accents and typos tolerated), best match first.
+    Without ``q``: the recipes of ``profession`` + ``expansion``, by name."""
+    if q is not None:
+        limit = host.plugin_settings("crafting").search_limit
+        return ok(await search.search_recipes(session, q, limit=limit))
+    if profession and expansion:
+        return ok(await catalogue.recipes_in(session, profession, expansion))
+    return ok([])
+
+
+@router.get("/api/v1/crafting/recipes/{recipe_id}", name="api_recipe")
+async def get_recipe(recipe_id: schemas.RecipeId, session: SessionDep):
+    """A recipe with its crafters, one entry per player (their alts that know it under them)."""
+    return ok(await catalogue.recipe_detail(session, recipe_id))
+
+
+@router.get("/api/v1/crafting/sync-status", name="api_sync_status")
+async def sync_status(session: SessionDep, host: HostDep):
+    """Season, last sync, the cadence in use and days of daily syncs left."""
+    return ok(await crafting_config.public_status(session, host.plugin_settings("crafting").schedule))
+
+
+@router.get("/api/v1/crafting/preferences", name="api_preferences")
+async def get_preferences(actor: Member, session: SessionDep):
+    """The member's "ping me for guild orders" switch."""
+    return ok({"ping_for_orders": await preferences.ping_enabled(session, actor.player_id)})
+
+
+@router.put("/api/v1/crafting/preferences", name="api_preferences_set")
+async def set_preferences(body: schemas.Preferences, actor: Member, session: SessionDep):
+    await preferences.set_ping(session, actor.player_id, body.ping_for_orders)
+    return ok({"ping_for_orders": body.ping_for_orders})
+
+
+# --- officers ---------------------------------------------------------------------------------
+
+
+@admin_router.get("/api/v1/crafting/admin/status", name="api_admin_status")
+async def admin_status(actor: Officer, session: SessionDep, host: HostDep):
+    """Everything the admin page shows: config, cadence, season, channels, recent runs."""
+    return ok(await crafting_config.admin_status(session, host.plugin_settings("crafting").schedule))
+
+
+@admin_router.patch("/api/v1/crafting/admin/config", name="api_admin_config")
+async def change_config(body: schemas.ConfigChange, actor: Officer, session: SessionDep, host: HostDep):
+    """The crafters' channel (a synced channel) and the daily-cadence override."""
+    fields = body.model_fields_set
+    if "crafters_corner_channel_id" in fields:
+        await crafting_config.set_channel(session, body.crafters_corner_channel_id)
+    if "cadence_override_until" in fields:
+        await crafting_config.set_override(session, body.cadence_override_until)
+    return ok(await crafting_config.admin_status(session, host.plugin_settings("crafting").schedule))
+
+
+@admin_router.post("/api/v1/crafting/admin/sync", name="api_admin_sync", status_code=202)
+async def force_refresh(actor: Officer, host: HostDep):
+    """Force refresh: sync now, whatever the cadence says (409 without Blizzard credentials)."""
+    return ok(await crafting_config.trigger_sync(host, triggered_by=actor.display_name), status_code=202)
+
+
+@admin_router.get("/api/v1/admin/seasons", name="api_seasons")
+async def list_seasons(actor: Officer, session: SessionDep):
+    """Every season, newest first (shared with other plugins: ``sv_common.seasons``)."""
+    current = await seasons.current_season(session)
+    rows = await seasons.list_seasons(session)
+    return ok(
+        [{**seasons.season_dict(s), "is_current": current is not None and s.id == current.id} for s in rows]
+    )
+
+
+@admin_router.post("/api/v1/admin/seasons", name="api_season_create", status_code=201)
+async def create_season(body: schemas.NewSeason, actor: Officer, session: SessionDep):
+    season = await seasons.create_season(session, **body.model_dump())
+    return ok(seasons.season_dict(season), status_code=201)
+
+
+@admin_router.patch("/api/v1/admin/seasons/{season_id}", name="api_season_update")
+async def update_season(
+    season_id: schemas.SeasonId, body: schemas.SeasonChange, actor: Officer, session: SessionDep
+):
+    """Name, number and flags; a start date cannot change (409)."""
+    changes = body.model_dump(exclude_unset=True)
+    season = await seasons.update_season(session, season_id, **changes)
+    return ok(seasons.season_dict(season))

@@ -1,0 +1,81 @@
+"""Crafting Corner: the manifest and hook implementations (thin: each delegates)."""
+
+from __future__ import annotations
+
+from patt_crafting.config import CraftingSettings
+from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
+
+
+def _sync_job() -> Job:
+    from patt_crafting.jobs import sync_professions
+
+    return Job(
+        sync_professions,
+        description="Sync every guild character's professions and recipes from Blizzard (crafting)",
+        exclusive=True,
+        timeout_seconds=3 * 3600,
+    )
+
+
+class CraftingPlugin:
+    name = "crafting"
+    # Players and logins come from identity; the Blizzard credentials, guild and request
+    # budget from guild_sync (whose roster sync fills the characters this sync reads).
+    requires = ("identity", "guild_sync")
+    settings_model = CraftingSettings
+
+    @hookimpl
+    def register_routers(self, host):
+        from patt_crafting import api, pages
+
+        return [api.router, api.admin_router, pages.router]
+
+    @hookimpl
+    def menu_links(self):
+        return [MenuLink("Crafting", "/crafting", order=40)]
+
+    @hookimpl
+    def admin_menu_links(self):
+        return [MenuLink("Crafting", "/admin/crafting", order=150)]
+
+    @hookimpl
+    def permissions(self, host):
+        level = host.officer_level
+        return [
+            Permission(
+                "crafting.admin", level, "Crafting: force a sync, set the cadence, channel and seasons"
+            ),
+        ]
+
+    @hookimpl
+    def register_jobs(self, host):
+        if host.plugin_settings("guild_sync").configured:
+            return []  # registered through its cron entry
+        return [_sync_job()]
+
+    @hookimpl
+    def register_cron_jobs(self, host):
+        # Without Blizzard credentials the job stays manual: a cron run could only fail.
+        if not host.plugin_settings("guild_sync").configured:
+            return []
+        return [CronJob(_sync_job(), schedule=host.plugin_settings("crafting").schedule)]
+
+    @hookimpl
+    async def template_slot(self, slot, request, context, host):
+        if slot != "profile_sections" or context.get("actor") is None:
+            return None
+        from patt_crafting.pages import profile_section
+
+        return await profile_section(request, context, host)
+
+    @hookimpl
+    async def export_member_data(self, session, player_id):
+        from patt_crafting.member_data import export_crafting
+
+        return await export_crafting(session, player_id)
+
+    @hookimpl
+    async def delete_member_data(self, session, player_id):
+        from patt_crafting.member_data import delete_crafting
+
+        return await delete_crafting(session, player_id)

@@ -1,0 +1,416 @@
+"""The profession sync: every current guild character's professions -> recipes.
+
+For each character (``wow_characters`` without ``removed_at``) the professions endpoint is
+asked through the shared Blizzard client (its pacer keeps the whole deployment under the
+rate limit; ``If-Modified-Since`` makes an unchanged character a 304 and no writes).
+
+- A fresh answer replaces the character's recipe set as a diff (insert what is new, delete
+  what is gone); professions, tiers and recipes are upserted by Blizzard id.
+- A 404, a failure after retries or a malformed answer keeps the character's recipes: the
+  original cleared them on any failure (reference §8.4).
+- Fetches run concurrently; one writer applies the answers in order, each character in a
+  short transaction (a crash loses at most the character being written, and the catalogue
+  caches stay consistent without locks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_crafting.models import (
+    FAILED,
+    PARTIAL,
+    RUNNING,
+    SUCCESS,
+    CharacterCraftingState,
+    CharacterRecipe,
+    CraftingSyncRun,
+    Profession,
+    ProfessionTier,
+    Recipe,
+    RecipeTrigram,
+)
+from patt_crafting.services.folding import fold, trigrams
+from patt_crafting.services.professions import parse_professions
+from sv_common.blizzard import BlizzardClient, FetchResult, Outcome
+from sv_common.db import utcnow
+from sv_common.identity.models import WowCharacter
+
+ProgressFn = Callable[[int, int], Any]
+MAX_ERROR_SAMPLES = 20
+PROGRESS_WRITE_SECONDS = 1.0
+
+
+@dataclass
+class Target:
+    character_id: int
+    name: str
+    realm_slug: str
+    since: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.realm_slug}/{self.name.lower()}"
+
+
+@dataclass
+class Summary:
+    characters: int = 0
+    updated: int = 0
+    not_modified: int = 0
+    unavailable: int = 0
+    failures: int = 0
+    recipes_added: int = 0
+    recipes_removed: int = 0
+    requests: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "characters": self.characters,
+            "updated": self.updated,
+            "not_modified": self.not_modified,
+            "unavailable": self.unavailable,
+            "failures": self.failures,
+            "recipes_added": self.recipes_added,
+            "recipes_removed": self.recipes_removed,
+            "requests": self.requests,
+        }
+
+    @property
+    def status(self) -> str:
+        if self.characters and self.failures == self.characters:
+            return FAILED
+        return PARTIAL if self.failures else SUCCESS
+
+    def sample(self, target: Target, message: str) -> None:
+        if len(self.error_samples) < MAX_ERROR_SAMPLES:
+            self.error_samples.append(f"{target.name}-{target.realm_slug}: {message}"[:300])
+
+
+# --- the run's row -------------------------------------------------------------------------
+
+
+async def start_run(db: Any, *, trigger: str, triggered_by: str | None, cadence: str, forced: bool) -> int:
+    """The run's history row. Called holding the job's lock: rows still "running" belong to
+    processes that died and are closed as failed."""
+    async with db.session() as session:
+        await session.execute(
+            update(CraftingSyncRun)
+            .where(CraftingSyncRun.status == RUNNING)
+            .values(status=FAILED, completed_at=utcnow(), error_message="Stopped without finishing.")
+        )
+        run = CraftingSyncRun(
+            status=RUNNING, trigger=trigger, triggered_by=triggered_by, cadence=cadence, forced=forced
+        )
+        session.add(run)
+        await session.flush()
+        return run.id
+
+
+async def write_progress(db: Any, run_id: int, done: int, total: int, elapsed: float) -> None:
+    async with db.session() as session:
+        await session.execute(
+            update(CraftingSyncRun)
+            .where(CraftingSyncRun.id == run_id, CraftingSyncRun.status == RUNNING)
+            .values(progress_done=done, progress_total=total, duration_seconds=elapsed)
+        )
+
+
+async def finish_run(
+    db: Any, run_id: int, *, status: str, elapsed: float, summary: Summary | None, error: str | None = None
+) -> None:
+    values: dict[str, Any] = {"status": status, "completed_at": utcnow(), "duration_seconds": elapsed}
+    if summary is not None:
+        values.update(summary.counts())
+        values["progress_done"] = values["progress_total"] = summary.characters
+        values["details"] = {"errors": summary.error_samples} if summary.error_samples else None
+    if error is not None:
+        values["error_message"] = error[:2000]
+    async with db.session() as session:
+        await session.execute(
+            update(CraftingSyncRun)
+            .where(CraftingSyncRun.id == run_id, CraftingSyncRun.status == RUNNING)
+            .values(**values)
+        )
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+class Catalogue:
+    """Blizzard id -> row id of professions, tiers and recipes, loaded once per run."""
+
+    def __init__(self) -> None:
+        self.professions: dict[int, int] = {}
+        self.tiers: dict[int, tuple[int, str, int]] = {}  # id, name, sort_order
+        self.recipes: dict[int, tuple[int, str, int]] = {}  # id, name, tier id
+
+    async def load(self, session: AsyncSession) -> None:
+        for blizzard_id, row_id in await session.execute(select(Profession.blizzard_id, Profession.id)):
+            self.professions[blizzard_id] = row_id
+        rows = await session.execute(
+            select(
+                ProfessionTier.blizzard_tier_id,
+                ProfessionTier.id,
+                ProfessionTier.name,
+                ProfessionTier.sort_order,
+            )
+        )
+        for blizzard_id, row_id, name, order in rows:
+            self.tiers[blizzard_id] = (row_id, name, order)
+        rows = await session.execute(
+            select(Recipe.blizzard_recipe_id, Recipe.id, Recipe.name, Recipe.tier_id)
+        )
+        for blizzard_id, row_id, name, tier_id in rows:
+            self.recipes[blizzard_id] = (row_id, name, tier_id)
+
+    async def recipe_ids(self, session: AsyncSession, professions) -> set[int]:
+        """Row ids of every recipe in a parsed answer; new or changed catalogue rows are written."""
+        ids: set[int] = set()
+        changed: list[dict[str, Any]] = []
+        for profession in professions:
+            profession_id = self.professions.get(profession.blizzard_id)
+            if profession_id is None:
+                profession_id = await session.scalar(
+                    insert(Profession)
+                    .values(
+                        blizzard_id=profession.blizzard_id,
+                        name=profession.name,
+                        is_primary=profession.is_primary,
+                    )
+                    .on_conflict_do_update(index_elements=["blizzard_id"], set_={"name": profession.name})
+                    .returning(Profession.id)
+                )
+                self.professions[profession.blizzard_id] = profession_id
+            for tier in profession.tiers:
+                known_tier = self.tiers.get(tier.blizzard_id)
+                if known_tier is None or known_tier[1:] != (tier.name, tier.sort_order):
+                    values = {
+                        "name": tier.name,
+                        "expansion_name": tier.expansion,
+                        "sort_order": tier.sort_order,
+                    }
+                    tier_id = await session.scalar(
+                        insert(ProfessionTier)
+                        .values(profession_id=profession_id, blizzard_tier_id=tier.blizzard_id, **values)
+                        .on_conflict_do_update(index_elements=["blizzard_tier_id"], set_=values)
+                        .returning(ProfessionTier.id)
+                    )
+                    self.tiers[tier.blizzard_id] = (tier_id, tier.name, tier.sort_order)
+                tier_id = self.tiers[tier.blizzard_id][0]
+                for recipe in tier.recipes:
+                    known = self.recipes.get(recipe.blizzard_id)
+                    if known is not None and known[1:] == (recipe.name, tier_id):
+                        ids.add(known[0])
+                        continue
+                    folded = fold(recipe.name)[:200]
+                    changed.append(
+                        {
+                            "blizzard_recipe_id": recipe.blizzard_id,
+                            "name": recipe.name,
+                            "profession_id": profession_id,
+                            "tier_id": tier_id,
+                            "search_name": folded,
+                            "trigram_count": len(trigrams(folded)),
+                        }
+                    )
+        if changed:
+            changed = list({row["blizzard_recipe_id"]: row for row in changed}.values())
+            statement = insert(Recipe).values(changed)
+            rows = await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["blizzard_recipe_id"],
+                    set_={
+                        key: statement.excluded[key]
+                        for key in ("name", "profession_id", "tier_id", "search_name", "trigram_count")
+                    },
+                ).returning(Recipe.id, Recipe.blizzard_recipe_id)
+            )
+            by_blizzard = {row["blizzard_recipe_id"]: row for row in changed}
+            written = rows.all()
+            row_ids = [row_id for row_id, _ in written]
+            await session.execute(delete(RecipeTrigram).where(RecipeTrigram.recipe_id.in_(row_ids)))
+            grams = [
+                {"trigram": gram, "recipe_id": row_id}
+                for row_id, blizzard_id in written
+                for gram in trigrams(by_blizzard[blizzard_id]["search_name"])
+            ]
+            for start in range(0, len(grams), 5000):
+                await session.execute(insert(RecipeTrigram).values(grams[start : start + 5000]))
+            for row_id, blizzard_id in written:
+                row = by_blizzard[blizzard_id]
+                self.recipes[blizzard_id] = (row_id, row["name"], row["tier_id"])
+                ids.add(row_id)
+        return ids
+
+
+# --- per character -----------------------------------------------------------------------------
+
+
+async def _state(
+    session: AsyncSession, target: Target, status: str, *, last_modified=None, error=None
+) -> None:
+    values = {"status": status, "checked_at": utcnow(), "error": error}
+    if last_modified is not None:
+        values.update(last_modified=last_modified, fetched_as=target.key)
+    await session.execute(
+        insert(CharacterCraftingState)
+        .values(character_id=target.character_id, **values)
+        .on_conflict_do_update(index_elements=["character_id"], set_=values)
+    )
+
+
+async def apply_answer(
+    session: AsyncSession, catalogue: Catalogue, target: Target, result: FetchResult, summary: Summary
+) -> None:
+    """Write one character's outcome (recipes only for a fresh, well-formed answer)."""
+    if result.outcome is Outcome.NOT_MODIFIED:
+        summary.not_modified += 1
+        await _state(session, target, "not_modified", last_modified=result.last_modified)
+        return
+    if result.outcome is Outcome.UNAVAILABLE:
+        summary.unavailable += 1
+        await _state(session, target, "unavailable")
+        return
+    if result.outcome is not Outcome.UPDATED:
+        summary.failures += 1
+        summary.sample(target, result.error or "request failed")
+        await _state(session, target, "error", error=(result.error or "request failed")[:500])
+        return
+    professions = parse_professions(result.data)
+    if professions is None:
+        summary.failures += 1
+        summary.sample(target, "malformed professions answer")
+        # No Last-Modified: the next sync asks again instead of getting a 304 for it.
+        await _state(session, target, "malformed", error="malformed professions answer")
+        return
+    wanted = await catalogue.recipe_ids(session, professions)
+    having = set(
+        (
+            await session.scalars(
+                select(CharacterRecipe.recipe_id).where(CharacterRecipe.character_id == target.character_id)
+            )
+        ).all()
+    )
+    added, removed = wanted - having, having - wanted
+    if added:
+        await session.execute(
+            insert(CharacterRecipe)
+            .values([{"character_id": target.character_id, "recipe_id": rid} for rid in sorted(added)])
+            .on_conflict_do_nothing()
+        )
+    if removed:
+        await session.execute(
+            delete(CharacterRecipe).where(
+                CharacterRecipe.character_id == target.character_id, CharacterRecipe.recipe_id.in_(removed)
+            )
+        )
+    summary.updated += 1
+    summary.recipes_added += len(added)
+    summary.recipes_removed += len(removed)
+    await _state(session, target, "updated", last_modified=result.last_modified)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+async def load_targets(session: AsyncSession, *, full: bool) -> list[Target]:
+    rows = await session.execute(
+        select(
+            WowCharacter.id,
+            WowCharacter.character_name,
+            WowCharacter.realm_slug,
+            CharacterCraftingState.last_modified,
+            CharacterCraftingState.fetched_as,
+        )
+        .outerjoin(CharacterCraftingState, CharacterCraftingState.character_id == WowCharacter.id)
+        .where(WowCharacter.removed_at.is_(None))
+        .order_by(WowCharacter.id)
+    )
+    targets = []
+    for character_id, name, realm, last_modified, fetched_as in rows:
+        target = Target(character_id, name, realm.lower(), None)
+        if not full and last_modified and fetched_as == target.key:
+            target.since = last_modified
+        targets.append(target)
+    return targets
+
+
+async def sync_professions(
+    db: Any,
+    client: BlizzardClient,
+    *,
+    full: bool = False,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
+) -> Summary:
+    """Fetch every current character's professions and write them (see the module docstring)."""
+    async with db.session() as session:
+        targets = await load_targets(session, full=full)
+        catalogue = Catalogue()
+        await catalogue.load(session)
+    summary = Summary(characters=len(targets))
+    requests_before = client.stats.requests
+    queue: asyncio.Queue[Target] = asyncio.Queue()
+    for target in targets:
+        queue.put_nowait(target)
+    answers: asyncio.Queue[tuple[Target, FetchResult] | None] = asyncio.Queue()
+
+    async def fetcher() -> None:
+        while True:
+            try:
+                target = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            result = await client.character_professions(
+                target.realm_slug, target.name, if_modified_since=target.since
+            )
+            await answers.put((target, result))
+
+    async def writer() -> None:
+        done = 0
+        while True:
+            item = await answers.get()
+            if item is None:
+                return
+            target, result = item
+            async with db.session() as session:
+                await apply_answer(session, catalogue, target, result, summary)
+            done += 1
+            if progress is not None:
+                progress(done, len(targets))
+
+    count = max(1, min(workers or client.config.concurrency, len(targets) or 1))
+    write_task = asyncio.create_task(writer())
+    fetch_task = asyncio.ensure_future(asyncio.gather(*(fetcher() for _ in range(count))))
+    try:
+        # The writer ends only after the fetches; if it ends first it failed (database gone),
+        # and the fetching stops too.
+        await asyncio.wait({fetch_task, write_task}, return_when=asyncio.FIRST_COMPLETED)
+        if write_task.done():
+            write_task.result()
+            raise RuntimeError("the profession writer stopped early")
+        await fetch_task
+        await answers.put(None)
+        await write_task
+    finally:
+        for task in (fetch_task, write_task):
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(fetch_task, write_task, return_exceptions=True)
+    summary.requests = client.stats.requests - requests_before
+    return summary
+
+
+def timer() -> Callable[[], float]:
+    started = time.monotonic()
+    return lambda: time.monotonic() - started

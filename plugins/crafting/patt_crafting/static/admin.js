@@ -1,0 +1,62 @@
+// Officers' crafting page: force refresh, override, channel, seasons; feedback beside each action.
+(function () {
+  "use strict";
+  function say(box, text, isError) {
+    if (!box) return;
+    box.textContent = text;
+    box.classList.toggle("error", Boolean(isError));
+  }
+  async function send(box, method, url, body, done) {
+    say(box, "Saving…");
+    try {
+      const data = await window.patt.api(method, url, body);
+      say(box, done || "Saved.");
+      return data;
+    } catch (error) {
+      say(box, error.message, true);
+      return null;
+    }
+  }
+  const sync = document.querySelector(".js-craft-sync");
+  if (sync) {
+    sync.addEventListener("click", async () => {
+      sync.disabled = true;
+      await send(document.getElementById("craft-sync-feedback"), "POST", "/api/v1/crafting/admin/sync", {}, "Started: reload in a minute to see the run.");
+      sync.disabled = false;
+    });
+  }
+  const override = document.getElementById("craft-override");
+  override.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const until = override.elements.until.value || null;
+    send(override.querySelector(".craft-feedback"), "PATCH", "/api/v1/crafting/admin/config", { cadence_override_until: until });
+  });
+  override.querySelector(".js-clear-override").addEventListener("click", () => {
+    override.elements.until.value = "";
+    send(override.querySelector(".craft-feedback"), "PATCH", "/api/v1/crafting/admin/config", { cadence_override_until: null }, "Override ended.");
+  });
+  const channel = document.getElementById("craft-channel");
+  channel.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send(channel.querySelector(".craft-feedback"), "PATCH", "/api/v1/crafting/admin/config", { crafters_corner_channel_id: channel.elements.channel.value || null });
+  });
+  document.querySelectorAll(".js-season-flag").forEach((box) => {
+    box.addEventListener("change", async () => {
+      const row = box.closest("tr");
+      const ok = await send(row.querySelector(".craft-feedback"), "PATCH", `/api/v1/admin/seasons/${row.dataset.id}`, { [box.dataset.field]: box.checked });
+      if (!ok) box.checked = !box.checked;
+    });
+  });
+  const season = document.getElementById("craft-season-new");
+  season.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = season.elements;
+    const ok = await send(season.querySelector(".craft-feedback"), "POST", "/api/v1/admin/seasons", {
+      expansion_name: f.expansion_name.value.trim(),
+      season_number: Number(f.season_number.value),
+      start_date: f.start_date.value,
+      is_new_expansion: f.is_new_expansion.checked,
+    }, "Added.");
+    if (ok) setTimeout(() => window.location.reload(), 400);
+  });
+})();

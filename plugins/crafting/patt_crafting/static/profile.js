@@ -1,0 +1,20 @@
+// The "ping me for guild orders" switch on the profile page: saved at once, result beside it.
+(function () {
+  "use strict";
+  document.querySelectorAll(".js-crafting-ping").forEach((box) => {
+    const feedback = box.closest("form").querySelector(".crafting-feedback");
+    box.closest("form").addEventListener("submit", (event) => event.preventDefault());
+    box.addEventListener("change", async () => {
+      feedback.classList.remove("error");
+      feedback.textContent = "Saving…";
+      try {
+        const data = await window.patt.api("PUT", "/api/v1/crafting/preferences", { ping_for_orders: box.checked });
+        feedback.textContent = data.ping_for_orders ? "Saved: you will be pinged." : "Saved: no pings.";
+      } catch (error) {
+        box.checked = !box.checked;
+        feedback.textContent = error.message;
+        feedback.classList.add("error");
+      }
+    });
+  });
+})();

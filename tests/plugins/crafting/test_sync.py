@@ -1,0 +1,160 @@
+"""The profession sync job against the fake Battle.net (real client, pacer, PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+
+from patt_crafting.models import CharacterRecipe, CraftingSyncRun, Profession, ProfessionTier, Recipe
+from patt_host.jobs import run_job
+from sv_common.identity.models import WowCharacter
+from sv_common.testing.fake_battlenet import professions_body
+
+SYNC = "crafting.sync_professions"
+
+
+def body(*recipes, profession=(171, "Alchemy"), tier=(2871, "Khaz Algar Alchemy")):
+    return professions_body([(profession[0], profession[1], [(tier[0], tier[1], list(recipes))])])
+
+
+async def known(db, name):
+    async with db.session() as s:
+        cid = await s.scalar(select(WowCharacter.id).where(WowCharacter.character_name == name))
+    async with db.session() as s:
+        rows = await s.scalars(
+            select(Recipe.blizzard_recipe_id)
+            .join(CharacterRecipe, CharacterRecipe.recipe_id == Recipe.id)
+            .where(CharacterRecipe.character_id == cid)
+        )
+        return set(rows.all())
+
+
+async def last_run(db):
+    async with db.session() as s:
+        return await s.scalar(select(CraftingSyncRun).order_by(CraftingSyncRun.id.desc()).limit(1))
+
+
+async def test_first_sync_stores_the_recorded_professions_for_every_character(
+    site, guild, db, battlenet, sync
+):
+    run = await sync(site)
+    assert run.counts["characters"] == 8 and run.counts["updated"] == 8
+    async with db.session() as s:
+        professions = (await s.scalars(select(Profession.name).order_by(Profession.name))).all()
+        expansions = set((await s.scalars(select(ProfessionTier.expansion_name))).all())
+        recipes = await s.scalar(select(func.count()).select_from(Recipe))
+        links = await s.scalar(select(func.count()).select_from(CharacterRecipe))
+    assert professions == ["Alchemy", "Cooking", "Engineering"]  # no Fishing, no Archaeology
+    assert {"Kul Tiran", "Classic", "Legion"} <= expansions
+    assert recipes == 68 + 301 + 289  # every known recipe of the recorded answer, once
+    assert links == 8 * recipes
+    log = await last_run(db)
+    assert (log.status, log.characters, log.updated, log.recipes_added, log.failures) == (
+        "success",
+        8,
+        8,
+        8 * recipes,
+        0,
+    )
+    assert battlenet.count(200, "professions") == 8
+
+
+async def test_unchanged_resync_is_all_304s_and_writes_nothing(site, guild, db, battlenet, sync):
+    await sync(site)
+    battlenet.reset_log()
+    run = await sync(site)
+    assert run.counts["not_modified"] == 8 and run.counts["updated"] == 0
+    assert battlenet.count(304, "professions") == 8
+    assert all(r.if_modified_since for r in battlenet.api_requests("professions"))
+    log = await last_run(db)
+    assert (log.recipes_added, log.recipes_removed) == (0, 0)
+
+
+async def test_a_changed_character_is_replaced_as_a_diff(site, guild, db, battlenet, sync, character_id):
+    alice = guild.members[1]
+    battlenet.set_professions(alice, body((1, "Algari Healing Potion"), (2, "Algari Mana Potion")))
+    await sync(site)
+    assert await known(db, alice.name) == {1, 2}
+    cid = await character_id(alice.name)
+    async with db.session() as s:
+        first_seen = await s.scalar(
+            select(CharacterRecipe.first_seen)
+            .join(Recipe, Recipe.id == CharacterRecipe.recipe_id)
+            .where(CharacterRecipe.character_id == cid, Recipe.blizzard_recipe_id == 1)
+        )
+    battlenet.set_professions(alice, body((1, "Algari Healing Potion"), (3, "Flask of Tempered Swiftness")))
+    run = await sync(site)
+    assert await known(db, alice.name) == {1, 3}
+    assert (run.counts["updated"], run.counts["not_modified"]) == (1, 7)
+    assert (run.counts["recipes_added"], run.counts["recipes_removed"]) == (1, 1)
+    async with db.session() as s:
+        kept = await s.scalar(
+            select(CharacterRecipe.first_seen)
+            .join(Recipe, Recipe.id == CharacterRecipe.recipe_id)
+            .where(CharacterRecipe.character_id == cid, Recipe.blizzard_recipe_id == 1)
+        )
+    assert kept == first_seen  # the row stayed: a diff, not delete-all-and-insert
+
+
+async def test_404_failures_and_malformed_answers_keep_the_characters_recipes(
+    site, guild, db, battlenet, sync
+):
+    a, b, c = guild.members[1], guild.members[2], guild.members[3]
+    for member in (a, b, c):
+        battlenet.set_professions(member, body((10 + member.blizzard_id % 7, "Thing")))
+    await sync(site)
+    before = {m.name: await known(db, m.name) for m in (a, b, c)}
+    assert all(before.values())
+    battlenet.set_profile_missing(a.realm_slug, a.name)  # 404 for every endpoint
+    battlenet.set_professions(b, {"primaries": "broken"})
+    battlenet.set_professions(c, body())  # a valid answer: c dropped the profession
+    battlenet.fail_next(4, 503, kind="professions")  # the first characters asked fail after retries
+    run = await run_job(site.host, SYNC, trigger="manual")
+    assert run.status == "succeeded", run.error
+    assert await known(db, a.name) == before[a.name]
+    assert await known(db, b.name) == before[b.name]
+    assert await known(db, c.name) == set()
+    log = await last_run(db)
+    assert log.status == "partial"
+    assert log.unavailable == 1 and log.failures >= 1
+    assert any("malformed" in e for e in log.details["errors"])
+    # The malformed one is asked in full again next time (no Last-Modified kept for it).
+    battlenet.set_professions(b, body((99, "Fixed Recipe")))
+    await sync(site)
+    assert await known(db, b.name) == {99}
+
+
+async def test_departed_characters_are_not_asked_and_drop_out_of_counts(site, guild, db, battlenet, sync):
+    gone = guild.members[4]
+    battlenet.set_professions(gone, body((500, "Rare Recipe")))
+    await sync(site)
+    data = site.data(await site.get("/api/v1/crafting/recipes", params={"q": "rare recipe"}))
+    assert data[0]["crafter_count"] == 1
+    async with db.session() as s:
+        await s.execute(
+            update(WowCharacter)
+            .where(WowCharacter.character_name == gone.name)
+            .values(removed_at=datetime.now(UTC))
+        )
+    battlenet.reset_log()
+    run = await sync(site)
+    assert run.counts["characters"] == 7
+    assert not [r for r in battlenet.api_requests("professions") if gone.name.lower() in r.path.lower()]
+    assert site.data(await site.get("/api/v1/crafting/recipes", params={"q": "rare recipe"})) == []
+    professions = site.data(await site.get("/api/v1/crafting/professions"))
+    assert all(e["name"] != "Khaz Algar" for p in professions for e in p["expansions"])
+
+
+async def test_progress_is_reported_and_the_run_is_recorded(site, guild, db):
+    seen = []
+    run = await run_job(site.host, SYNC, trigger="manual", on_progress=lambda d, t: seen.append((d, t)))
+    assert run.status == "succeeded"
+    assert seen[-1] == (8, 8)
+    log = await last_run(db)
+    assert (log.progress_done, log.progress_total, log.requests) == (8, 8, 8)
+    assert log.completed_at is not None and log.duration_seconds > 0
+
+
+async def test_the_job_is_listed_with_crafting_in_its_name(site):
+    assert site.host.jobs.get(SYNC) is not None
