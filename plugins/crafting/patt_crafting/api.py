@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from patt_crafting import schemas
-from patt_crafting.services import catalogue, preferences, search
+from patt_crafting.services import catalogue, orders, preferences, search
 from patt_crafting.services import settings as crafting_config
 from patt_host.web import HostDep, Member, Officer, SessionDep, ok
 from sv_common import seasons
@@ -60,6 +60,36 @@ async def get_preferences(actor: Member, session: SessionDep):
 async def set_preferences(body: schemas.Preferences, actor: Member, session: SessionDep):
     await preferences.set_ping(session, actor.player_id, body.ping_for_orders)
     return ok({"ping_for_orders": body.ping_for_orders})
+
+
+@router.post("/api/v1/crafting/orders", name="api_order_place", status_code=201)
+async def place_order(body: schemas.NewOrder, actor: Member, session: SessionDep, host: HostDep):
+    """Ask the guild's crafters (posted to the crafters' channel; 429 inside the cooldown)."""
+    order = await orders.place_order(
+        session,
+        player_id=actor.player_id,
+        recipe_id=body.recipe_id,
+        quantity=body.quantity,
+        note=body.note,
+        cooldown_seconds=host.plugin_settings("crafting").order_cooldown_seconds,
+    )
+    return ok({"id": order.id, "status": order.status}, status_code=201)
+
+
+@router.get("/api/v1/crafting/orders", name="api_orders")
+async def list_orders(actor: Member, session: SessionDep):
+    """Open and claimed orders (and last week's), with what the member may do to each."""
+    return ok(await orders.list_orders(session, actor.player_id))
+
+
+@router.post("/api/v1/crafting/orders/{order_id}/{action}", name="api_order_action")
+async def order_action(
+    order_id: schemas.OrderId, action: schemas.OrderAction, actor: Member, session: SessionDep
+):
+    """``claim`` (a crafter), ``done`` (the crafter who claimed it), ``cancel`` (the requester)."""
+    step = {"claim": orders.claim, "done": orders.complete, "cancel": orders.cancel}[action]
+    order = await step(session, order_id, actor.player_id)
+    return ok({"id": order.id, "status": order.status})
 
 
 # --- officers ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +15,7 @@ OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SeasonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SearchText = Annotated[str | None, Query(max_length=100)]
 NameFilter = Annotated[str | None, Query(max_length=100)]
+OrderAction = Literal["claim", "done", "cancel"]
 Snowflake = Annotated[str, Field(pattern=r"^[0-9]{15,21}$")]
 
 
