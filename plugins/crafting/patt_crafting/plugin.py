@@ -61,6 +61,12 @@ class CraftingPlugin:
         return [CronJob(_sync_job(), schedule=host.plugin_settings("crafting").schedule)]
 
     @hookimpl
+    def discord_cogs(self, host):
+        from patt_crafting.cog import CraftingCog
+
+        return [CraftingCog(host)]
+
+    @hookimpl
     async def template_slot(self, slot, request, context, host):
         if slot != "profile_sections" or context.get("actor") is None:
             return None
