@@ -1,0 +1,104 @@
+"""The Crafting Corner in chromium at 390 px and 1366 px: search as you type, the recipe detail with
+crafters grouped by player, a guild order with its feedback."""
+
+import pytest
+from sqlalchemy import select, update
+
+from patt_host.jobs import run_job
+from sv_common.auth.service import create_invite, register_with_invite
+from sv_common.identity import players as player_service
+from sv_common.identity.models import DiscordChannel, GuildRank, WowCharacter
+from sv_common.identity.ranks import set_rank_override
+from sv_common.testing.fake_battlenet import FakeBattleNet, professions_body
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "correct horse battery"
+CHANNEL = "623456789012345678"
+
+
+@pytest.fixture
+async def battlenet(monkeypatch):
+    fake = FakeBattleNet()
+    guild = fake.generate_guild("e2e-realm", "e2e-guild", 12)
+    fake.generate_professions("e2e-realm", "e2e-guild", recipes=400)
+    for member in guild.members[:3]:
+        fake.set_professions(
+            member,
+            professions_body(
+                [(171, "Alchemy", [(2871, "Khaz Algar Alchemy", [(1, "Élixir de sagesse ancestrale")])])]
+            ),
+        )
+    await fake.start()
+    for key, value in {
+        "BLIZZARD_CLIENT_ID": fake.client_id,
+        "BLIZZARD_CLIENT_SECRET": fake.client_secret,
+        "BLIZZARD_API_URL": fake.base_url,
+        "BLIZZARD_OAUTH_URL": fake.oauth_url,
+        "PATT_GUILD_REALM_SLUG": "e2e-realm",
+        "PATT_GUILD_NAME_SLUG": "e2e-guild",
+    }.items():
+        monkeypatch.setenv(key, value)
+    yield fake
+    await fake.stop()
+
+
+async def member_with_alts(db, guild):
+    async with db.session() as s:
+        player = await player_service.create_player(s, display_name="Mara")
+        rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
+        await set_rank_override(s, player.id, rank_id)
+        code = (await create_invite(s, player_id=player.id)).code
+        await register_with_invite(s, code=code, username="mara", password=PASSWORD)
+        for member in guild.members[:2]:
+            cid = await s.scalar(select(WowCharacter.id).where(WowCharacter.character_name == member.name))
+            await player_service.link_character(s, player_id=player.id, character_id=cid)
+        s.add(DiscordChannel(discord_channel_id=CHANNEL, name="crafters", channel_type="text"))
+        from patt_crafting.models import CraftingSyncConfig
+
+        await s.execute(update(CraftingSyncConfig).values(crafters_corner_channel_id=CHANNEL))
+
+
+async def no_horizontal_overflow(page) -> bool:
+    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+async def test_search_detail_and_order(db, battlenet, make_host, live_server, browser, width):
+    plugins = ["identity", "guild_sync", "crafting"]
+    syncer = make_host(plugins=plugins)  # the jobs run here; the server has its own host and loop
+    async with syncer.running():
+        assert (await run_job(syncer, "guild_sync.sync_roster")).status == "succeeded"
+        assert (await run_job(syncer, "crafting.sync_professions")).status == "succeeded"
+    server = live_server(plugins=plugins)
+    await member_with_alts(db, battlenet.guild("e2e-realm", "e2e-guild"))
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        await page.goto(server.url + "/login?next=/crafting")
+        await page.fill("input[name=username]", "mara")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url("**/crafting")
+        assert await no_horizontal_overflow(page)
+
+        await page.fill("#craft-search", "elixir de sagese")  # no accent, one typo
+        first = page.locator("#craft-results .craft-result").first
+        await first.wait_for(timeout=15000)
+        assert "Élixir de sagesse ancestrale" in await first.inner_text()
+        await first.click()
+        await page.wait_for_selector("#craft-crafters li")
+        crafters = await page.locator("#craft-crafters li").all_inner_texts()
+        assert len(crafters) == 2  # Mara's two characters are one line, the third character another
+        assert any(text.startswith("Mara") and "also on" in text for text in crafters)
+        assert await no_horizontal_overflow(page)
+
+        await page.fill("#craft-order input[name=note]", "mats in the bank")
+        await page.click("#craft-order button[type=submit]")
+        await page.wait_for_selector("#craft-order-feedback:has-text('Posted')", timeout=15000)
+        await page.wait_for_selector("#craft-orders-body:has-text('mats in the bank')", timeout=15000)
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()
