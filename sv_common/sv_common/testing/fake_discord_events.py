@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from .fake_discord_interaction_builder import InteractionBuilder
+from .fake_discord_interaction_builder import DMInteractionBuilder, InteractionBuilder
 from .fake_discord_interactions import InteractionRecord, wait_for_interaction
 from .fake_discord_state import (
     DIRECT_MESSAGES_INTENT,
@@ -51,6 +51,10 @@ class FakeDiscordEvents:
     def interaction_builder(self, guild_id: int, channel_id: int) -> InteractionBuilder:
         """Builds slash command, autocomplete, button, select and modal interactions."""
         return InteractionBuilder(self, guild_id=guild_id, channel_id=channel_id)
+
+    def dm_interaction_builder(self, user_id: int) -> DMInteractionBuilder:
+        """Builds button, select and modal interactions in the bot's DM with ``user_id``."""
+        return DMInteractionBuilder(self, user_id=user_id)
 
     async def interact(
         self,

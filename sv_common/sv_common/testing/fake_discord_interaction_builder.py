@@ -235,3 +235,48 @@ class InteractionBuilder:
             payload["message"] = message
         fake.interactions[interaction_id] = InteractionRecord(payload)
         return payload
+
+
+# ATTACH_FILES | EMBED_LINKS | MENTION_EVERYONE | USE_EXTERNAL_EMOJIS: what an app may do in
+# a DM with its bot user (receiving-and-responding, ``app_permissions``).
+DM_APP_PERMISSIONS = (1 << 15) | (1 << 14) | (1 << 17) | (1 << 18)
+
+
+class DMInteractionBuilder(InteractionBuilder):
+    """Interactions from the bot's DM with one user (context BOT_DM): buttons, selects and
+    modals on messages the bot sent there. No guild, a ``user`` instead of a ``member``."""
+
+    def __init__(self, fake: FakeDiscord, *, user_id: int) -> None:
+        super().__init__(fake, guild_id=0, channel_id=0)
+        self.user_id = user_id
+
+    def _command(self, user_id: int, command: str, options: dict[str, Any], kind: int, focused: str | None) -> dict:
+        raise ValueError("slash commands in DMs are not modelled; the app's commands are guild commands")
+
+    def _register(self, user_id: int, kind: int, data: dict, message: dict | None = None) -> dict:
+        fake = self.fake
+        if user_id != self.user_id:
+            raise ValueError("only the DM's recipient can use its components")
+        channel = fake._dm_channel(user_id)
+        interaction_id = fake.snowflake()
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(fake.application_id),
+            "type": kind,
+            "data": data,
+            "token": f"interaction-token-{interaction_id}",
+            "version": 1,
+            "channel_id": channel["id"],
+            "channel": channel,
+            "user": fake.users[user_id],
+            "app_permissions": str(DM_APP_PERMISSIONS),
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": "0"},
+            "context": 1,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = message
+        fake.interactions[interaction_id] = InteractionRecord(payload)
+        return payload

@@ -175,7 +175,7 @@ def _reply_message(fake: FakeDiscord, record: InteractionRecord, body: dict, fla
         interaction_metadata={
             "id": payload["id"],
             "type": payload["type"],
-            "user": payload["member"]["user"],
+            "user": payload["member"]["user"] if "member" in payload else payload["user"],
             "authorizing_integration_owners": payload["authorizing_integration_owners"],
         },
     )
