@@ -12,13 +12,17 @@ site = Site(
     name="patt",
     title="Pull All The Things",
     tagline="Casual heroic raiding · real life first · zero toxicity",
-    plugins=["identity", "voting", "guild_sync", "mito", "drift", "crafting"],
+    plugins=["identity", "voting", "guild_sync", "mito", "drift", "crafting", "onboarding"],
     officer_rank_level=4,
     texts={
         "hero_title": "Pull All The Things",
         "hero_text": "A World of Warcraft guild for casual heroic raiding, with a real-life-first philosophy "
         "and zero tolerance for toxicity.",
         "voting": VOTING_TEXTS,
+        "onboarding": {
+            "welcome_title": "Welcome to {guild}!",
+            "schedule": "Raids: Fridays and Saturdays at 6 PM Pacific / 9 PM Eastern.",
+        },
     },
     # Officer-edited on /admin/settings: about text, links, schedule, recruiting targets.
     settings=SETTINGS,

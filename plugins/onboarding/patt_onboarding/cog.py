@@ -1,0 +1,253 @@
+"""The DM conversation: buttons, a select and modals, persistent across bot restarts.
+
+Every component has a fixed ``custom_id`` and the views are registered with
+``bot.add_view`` when the cog loads, so a button on a welcome DM sent before a restart
+still works; which member and which session is taken from the interaction's user.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from patt_onboarding import service
+from patt_onboarding.config import texts
+
+if TYPE_CHECKING:
+    from patt_host import HostAPI
+
+log = logging.getLogger("patt.onboarding")
+COG_NAME = "Onboarding"
+
+
+def _cog(interaction: discord.Interaction) -> OnboardingCog:
+    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[union-attr]
+    assert isinstance(cog, OnboardingCog)
+    return cog
+
+
+class InGuildView(discord.ui.View):
+    def __init__(self, words: dict[str, str]) -> None:
+        super().__init__(timeout=None)
+        self.yes.label, self.no.label = words["in_guild_yes"], words["in_guild_no"]
+
+    @discord.ui.button(custom_id="onboard:in_guild:yes", style=discord.ButtonStyle.success)
+    async def yes(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await _cog(interaction).in_guild(interaction, True)
+
+    @discord.ui.button(custom_id="onboard:in_guild:no", style=discord.ButtonStyle.secondary)
+    async def no(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await _cog(interaction).in_guild(interaction, False)
+
+
+class RetryView(discord.ui.View):
+    def __init__(self, words: dict[str, str]) -> None:
+        super().__init__(timeout=None)
+        self.retry.label = words["try_again"]
+
+    @discord.ui.button(custom_id="onboard:main:retry", style=discord.ButtonStyle.primary)
+    async def retry(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(MainModal(_cog(interaction).words))
+
+
+class RealmView(discord.ui.View):
+    def __init__(self, realms: list[str]) -> None:
+        super().__init__(timeout=None)
+        self.realm.options = [discord.SelectOption(label=r[:100], value=r[:100]) for r in realms[:25]] or [
+            discord.SelectOption(label="-", value="-")
+        ]
+
+    @discord.ui.select(custom_id="onboard:main:realm", placeholder="Realm")
+    async def realm(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        await _cog(interaction).main_answered(interaction, None, select.values[0])
+
+
+class AltsView(discord.ui.View):
+    def __init__(self, words: dict[str, str]) -> None:
+        super().__init__(timeout=None)
+        self.none.label, self.add.label = words["no_alts"], words["add_alts"]
+
+    @discord.ui.button(custom_id="onboard:alts:none", style=discord.ButtonStyle.success)
+    async def none(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await _cog(interaction).alts_answered(interaction, [])
+
+    @discord.ui.button(custom_id="onboard:alts:add", style=discord.ButtonStyle.secondary)
+    async def add(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(AltsModal())
+
+
+class MainModal(discord.ui.Modal):
+    def __init__(self, words: dict[str, str]) -> None:
+        super().__init__(title=words["ask_main"][:45], custom_id="onboard:main", timeout=None)
+        self.name = discord.ui.TextInput(label="Character name", custom_id="name", max_length=50)
+        self.realm = discord.ui.TextInput(
+            label="Realm (if you know it)", custom_id="realm", max_length=100, required=False
+        )
+        self.add_item(self.name)
+        self.add_item(self.realm)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).main_answered(interaction, self.name.value, self.realm.value or None)
+
+
+class AltsModal(discord.ui.Modal, title="Your alts"):
+    alts = discord.ui.TextInput(
+        label="Alt names, separated by commas",
+        custom_id="alts",
+        style=discord.TextStyle.paragraph,
+        max_length=600,
+    )
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="onboard:alts", timeout=None)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        names = [n for n in self.alts.value.replace("\n", ",").split(",") if n.strip()]
+        await _cog(interaction).alts_answered(interaction, names)
+
+
+class OnboardingCog(commands.Cog, name=COG_NAME):
+    def __init__(self, bot: commands.Bot, host: HostAPI) -> None:
+        self.bot = bot
+        self.host = host
+
+    @property
+    def words(self) -> dict[str, str]:
+        return texts(self.host.site.texts.get("onboarding"))
+
+    async def cog_load(self) -> None:
+        # Persistent views: components on DMs sent before a restart keep working.
+        for view in (InGuildView(self.words), RetryView(self.words), RealmView([]), AltsView(self.words)):
+            self.bot.add_view(view)
+
+    # -- start -------------------------------------------------------------------------
+
+    async def welcome(self, discord_id: str) -> None:
+        """A member joined: open a session and DM the first question (switches permitting)."""
+        from sv_common.discord.config import load_discord_config
+        from sv_common.notify.gate import dm_block_reason
+
+        async with self.host.db.session() as session:
+            onboarding = await service.start(session, discord_id)
+            if onboarding is None:
+                return
+            reason = dm_block_reason(await load_discord_config(session), "onboarding")
+        if reason is not None:
+            log.info("onboarding for %s waits: %s", discord_id, reason)
+            return  # stays awaiting_dm; resumed when the switches are turned on
+        words = self.words
+        guild = self.bot.get_guild(self.host.settings.discord_guild_id or 0)
+        embed = discord.Embed(
+            title=words["welcome_title"].format(guild=guild.name if guild else "the guild"),
+            description=words["welcome"],
+        )
+        if words["schedule"]:
+            embed.add_field(name="Raid schedule", value=words["schedule"])
+        # The row stays locked while the DM goes out, so an answer clicked at once waits
+        # for the state this records.
+        async with self.host.db.session() as session:
+            onboarding = await service.get_session(session, discord_id, lock=True)
+            if onboarding.state != "awaiting_dm":
+                return
+            try:
+                user = await self.bot.fetch_user(int(discord_id))
+                await user.send(embed=embed, view=InGuildView(words))
+            except discord.Forbidden as exc:
+                await service.move(
+                    session, onboarding, "declined", f"DMs closed (Discord {exc.status}, code {exc.code})"
+                )
+                await self._notify_officers(session, discord_id, onboarding.id)
+                return
+            onboarding.dm_sent_at = datetime.now(UTC)
+            await service.move(session, onboarding, "asked_in_guild", "welcome DM sent")
+
+    async def _notify_officers(self, session: Any, discord_id: str, session_id: int) -> None:
+        from sv_common import notify
+        from sv_common.discord.config import load_discord_config
+
+        channel = (await load_discord_config(session)).audit_channel_id
+        if channel:
+            await notify.post_channel(
+                session,
+                channel_id=channel,
+                content=f"Onboarding: <@{discord_id}> does not accept DMs from the bot; please welcome them by hand.",
+                feature="onboarding",
+                dedupe_key=f"onboarding-declined:{session_id}:{datetime.now(UTC).isoformat()}",
+            )
+
+    # -- answers -----------------------------------------------------------------------
+
+    async def in_guild(self, interaction: discord.Interaction, answer: bool) -> None:
+        from sv_common.errors import DomainError
+
+        try:
+            async with self.host.db.session() as session:
+                onboarding = await service.get_session(session, str(interaction.user.id), lock=True)
+                await service.answer_in_guild(session, onboarding, answer)
+        except DomainError as exc:
+            await interaction.response.send_message(exc.message)
+            return
+        await interaction.response.send_modal(MainModal(self.words))
+
+    async def main_answered(
+        self, interaction: discord.Interaction, name: str | None, realm: str | None
+    ) -> None:
+        from sv_common.errors import DomainError
+
+        words = self.words
+        try:
+            async with self.host.db.session() as session:
+                onboarding = await service.get_session(session, str(interaction.user.id), lock=True)
+                name = name or onboarding.reported_main_name or ""
+                answer = await service.answer_main(session, onboarding, name, realm)
+                in_guild = onboarding.is_in_guild
+                state = onboarding.state
+        except DomainError as exc:
+            await interaction.response.send_message(exc.message)
+            return
+        shown = service.clean_name(name)
+        if answer.found is not None:
+            realm_name = answer.found.realm_name or answer.found.realm_slug
+            text = words["found_main"].format(name=answer.found.character_name, realm=realm_name)
+            await interaction.response.send_message(text, view=AltsView(words))
+        elif answer.matches:
+            await interaction.response.send_message(
+                words["which_realm"].format(name=shown), view=RealmView(answer.realms)
+            )
+        elif in_guild is False and state == "asked_alts":
+            await interaction.response.send_message(
+                words["not_in_guild_yet"].format(name=shown), view=AltsView(words)
+            )
+        else:
+            await interaction.response.send_message(
+                words["not_found"].format(name=shown), view=RetryView(words)
+            )
+
+    async def alts_answered(self, interaction: discord.Interaction, alts: list[str]) -> None:
+        from sv_common.errors import DomainError
+
+        deadline = timedelta(hours=self.host.plugin_settings("onboarding").deadline_hours)
+        try:
+            async with self.host.db.session() as session:
+                onboarding = await service.get_session(session, str(interaction.user.id), lock=True)
+                await service.answer_alts(session, onboarding, alts, deadline=deadline)
+        except DomainError as exc:
+            await interaction.response.send_message(exc.message)
+            return
+        await interaction.response.defer(thinking=True)
+        done = await self.verify_and_provision(str(interaction.user.id), interaction.user.display_name)
+        await interaction.edit_original_response(content=done or self.words["waiting"])
+
+    async def verify_and_provision(self, discord_id: str, display_name: str) -> str | None:
+        from patt_onboarding.provision import verify_and_provision
+
+        return await verify_and_provision(self.host, self.bot, discord_id, display_name)
+
+
+async def cog_for(host: HostAPI) -> Any:
+    bot = getattr(host, "bot", None)
+    return bot.get_cog(COG_NAME) if bot is not None else None

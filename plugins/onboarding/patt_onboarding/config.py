@@ -1,0 +1,46 @@
+"""Operator settings (env prefix ``PATT_ONBOARDING_``) and the default texts.
+
+The conversation's wording and the schedule line come from the site package
+(``site.texts["onboarding"]``); these defaults fill what a site leaves out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OnboardingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PATT_ONBOARDING_", extra="ignore")
+
+    # Hours a member has to finish before officers hear about it (once).
+    deadline_hours: int = Field(24, ge=1, le=24 * 14)
+
+
+DEFAULT_TEXTS: dict[str, str] = {
+    "welcome_title": "Welcome to {guild}!",
+    "welcome": "I'm the guild's bot. A few quick questions and I'll set you up: are you in the guild in game?",
+    "in_guild_yes": "Yes, I'm in the guild",
+    "in_guild_no": "Not yet",
+    "ask_main": "Your main character",
+    "found_main": "Found **{name}** on {realm}. Any alts in the guild?",
+    "which_realm": "There is a **{name}** on several realms. Which one is yours?",
+    "not_found": "I don't see **{name}** on the roster. Check the spelling and try again.",
+    "not_in_guild_yet": "Thanks! I'll look for **{name}** once you're in the guild. Any alts?",
+    "no_alts": "No alts",
+    "add_alts": "Add alts",
+    "try_again": "Try again",
+    "waiting": "Thanks! I'll check the roster again after each sync and let you know.",
+    "done_title": "You're set up!",
+    "done": "Your characters are linked and your rank is set.",
+    "invite": "Create your website account at {register_url} with the invite code **{code}**.",
+    "schedule": "",
+}
+
+
+def texts(site_texts: dict[str, Any] | None) -> dict[str, str]:
+    merged = dict(DEFAULT_TEXTS)
+    merged.update({k: str(v) for k, v in (site_texts or {}).items() if k in DEFAULT_TEXTS})
+    return merged

@@ -1,0 +1,88 @@
+"""Background work: re-check waiting members against the roster, escalate overdue ones once.
+
+``onboarding.recheck`` runs every 30 minutes and after each roster sync (``roster.synced``);
+it works from any process (a REST-only client when there is no bot) and tells the member
+by DM through the outbox. ``onboarding.escalate`` posts each overdue session to the
+officers' (audit) channel exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from patt_onboarding import service
+from patt_onboarding.models import OnboardingSession
+
+
+async def recheck(ctx: Any) -> dict[str, int]:
+    from patt_onboarding.provision import verify_and_provision
+    from sv_common import notify
+    from sv_common.discord.client import discord_rest_client
+    from sv_common.identity.models import DiscordUser
+
+    host = ctx.host
+    async with ctx.session() as session:
+        rows = (
+            await session.execute(
+                select(OnboardingSession.discord_id, DiscordUser.display_name, DiscordUser.username)
+                .join(DiscordUser, DiscordUser.id == OnboardingSession.discord_member_id)
+                .where(OnboardingSession.state == "pending_verification")
+                .order_by(OnboardingSession.id)
+            )
+        ).all()
+    if not rows:
+        return {"checked": 0}
+    token = host.settings.discord_bot_token
+    provisioned = 0
+    async with discord_rest_client(
+        token.get_secret_value() if token else None, existing=getattr(host, "bot", None)
+    ) as client:
+        for discord_id, display_name, username in rows:
+            text = await verify_and_provision(host, client, discord_id, display_name or username)
+            if text is None:
+                continue
+            provisioned += 1
+            async with ctx.session() as session:
+                onboarding = await service.get_session(session, discord_id)
+                await notify.dm_player(
+                    session,
+                    player_id=onboarding.verified_player_id,
+                    content=text,
+                    feature="onboarding",
+                    dedupe_key=f"onboarding-done:{onboarding.id}:{onboarding.updated_at.isoformat()}",
+                    shown_as="Onboarding done (with a website invite code)",
+                )
+    return {"checked": len(rows), "provisioned": provisioned}
+
+
+async def escalate(ctx: Any) -> dict[str, int]:
+    from sv_common import notify
+    from sv_common.discord.config import load_discord_config
+
+    escalated = 0
+    async with ctx.session() as session:
+        channel = (await load_discord_config(session)).audit_channel_id
+        for onboarding in await service.overdue(session):
+            onboarding.escalated_at = datetime.now(UTC)
+            escalated += 1
+            if channel:
+                main = onboarding.reported_main_name or "no main given"
+                await notify.post_channel(
+                    session,
+                    channel_id=channel,
+                    embed={
+                        "title": "Onboarding unresolved",
+                        "description": f"<@{onboarding.discord_id}> ({main}) is past the deadline "
+                        f"after {onboarding.verification_attempts} check(s).",
+                        "fields": [
+                            {"name": "State", "value": onboarding.state},
+                            {"name": "Resolve", "value": "/onboarding resolve, dismiss or retry"},
+                        ],
+                    },
+                    feature="onboarding",
+                    dedupe_key=f"onboarding-escalated:{onboarding.id}",
+                )
+    return {"escalated": escalated}

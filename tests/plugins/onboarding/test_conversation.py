@@ -1,0 +1,213 @@
+"""The onboarding conversation end to end: a member joins the fake Discord, the real bot
+DMs them, they answer with buttons and modals (real discord.py interactions), and the
+guild's records, rank, Discord role and invite follow."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from patt_host.testing.discord import (
+    GUILD_ID,
+    OFFICER_CHANNEL_ID,
+    RANK_ROLE_IDS,
+    discord_host,
+    map_rank_roles,
+)
+from patt_host.testing.waiting import eventually
+from sv_common.discord.config import update_discord_config
+from sv_common.identity.characters import upsert_character
+from sv_common.identity.models import GuildRank, Player
+from sv_common.notify.models import NotificationOutbox
+
+NEWBIE = 870000000000000001
+
+
+@pytest.fixture
+async def roster(db):
+    """Thrallson on Area 52 (rank level 2), and a Jaina on two realms."""
+    await map_rank_roles(db)
+    async with db.session() as session:
+        rank = await session.scalar(select(GuildRank).where(GuildRank.level == 2))
+        thrallson, _ = await upsert_character(
+            session, name="Thrallson", realm_slug="area-52", realm_name="Area 52", guild_rank_id=rank.id
+        )
+        for realm_slug, realm_name in (("area-52", "Area 52"), ("stormrage", "Stormrage")):
+            await upsert_character(
+                session, name="Jaina", realm_slug=realm_slug, realm_name=realm_name, guild_rank_id=rank.id
+            )
+        await update_discord_config(
+            session, bot_dm_enabled=True, feature_onboarding_dm=True, audit_channel_id=str(OFFICER_CHANNEL_ID)
+        )
+    return {"thrallson": thrallson.id}
+
+
+@pytest.fixture
+async def bot(make_host, start_discord_bot):
+    return await start_discord_bot(discord_host(make_host, site="patt"))
+
+
+async def states(db) -> tuple[str, list[tuple[str | None, str]]]:
+    from patt_onboarding import service
+
+    async with db.session() as session:
+        onboarding = await service.get_session(session, str(NEWBIE))
+        steps = await service.history(session, onboarding.id)
+        return onboarding.state, [(t.from_state, t.to_state) for t in steps]
+
+
+async def joined(fake_discord, **kw) -> dict:
+    await fake_discord.member_join(GUILD_ID, NEWBIE, "newbie", global_name="Newbie", **kw)
+    return (await eventually(lambda: fake_discord.dms_to(NEWBIE)))[0]
+
+
+async def test_join_to_provisioned(db, roster, bot, fake_discord):
+    welcome = await joined(fake_discord)
+    assert welcome["embeds"][0]["title"] == "Welcome to Test Guild!"
+    assert [c["custom_id"] for c in welcome["components"][0]["components"]] == [
+        "onboard:in_guild:yes",
+        "onboard:in_guild:no",
+    ]
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    opened = await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    assert opened.modal["custom_id"] == "onboard:main"
+    found = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "thrallson", "realm": ""})
+    )
+    assert found.content == "Found **Thrallson** on Area 52. Any alts in the guild?"
+    done = await fake_discord.interact(dm.button(NEWBIE, found.original, "onboard:alts:none"))
+    assert "You're set up!" in done.content and "/register?code=" in done.content
+
+    state, steps = await states(db)
+    assert state == "provisioned"
+    assert steps == [
+        (None, "awaiting_dm"),
+        ("awaiting_dm", "asked_in_guild"),
+        ("asked_in_guild", "asked_main"),
+        ("asked_main", "asked_alts"),
+        ("asked_alts", "pending_verification"),
+        ("pending_verification", "verified"),
+        ("verified", "provisioned"),
+    ]
+    async with db.session() as session:
+        player = await session.scalar(select(Player).where(Player.display_name == "Newbie"))
+        rank = await session.get(GuildRank, player.guild_rank_id)
+    assert rank.level == 2  # from the linked character, by identity's rule
+    assert RANK_ROLE_IDS[2] in fake_discord.member_role_ids(GUILD_ID, NEWBIE)
+
+
+async def test_ambiguous_main_asks_for_the_realm_and_a_wrong_one_asks_again(db, roster, bot, fake_discord):
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    wrong = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thral", "realm": ""})
+    )
+    assert wrong.content.startswith("I don't see **Thral** on the roster")
+    assert wrong.original["components"][0]["components"][0]["custom_id"] == "onboard:main:retry"
+    again = await fake_discord.interact(dm.button(NEWBIE, wrong.original, "onboard:main:retry"))
+    assert again.modal["custom_id"] == "onboard:main"
+    ambiguous = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "Jaina", "realm": ""})
+    )
+    assert "several realms" in ambiguous.content
+    options = ambiguous.original["components"][0]["components"][0]["options"]
+    assert [o["value"] for o in options] == ["Area 52", "Stormrage"]
+    chosen = await fake_discord.interact(
+        dm.select(NEWBIE, ambiguous.original, "onboard:main:realm", ["Stormrage"])
+    )
+    assert chosen.content == "Found **Jaina** on Stormrage. Any alts in the guild?"
+    assert (await states(db))[0] == "asked_alts"
+
+
+async def test_dms_closed_declines_with_an_officer_notice(db, roster, bot, fake_discord):
+    await fake_discord.member_join(GUILD_ID, NEWBIE, "newbie", dms_open=False)
+    await eventually(lambda: _state_is(db, "declined"))
+    state, steps = await states(db)
+    assert steps[-1] == ("awaiting_dm", "declined") and not fake_discord.dms_to(NEWBIE)
+    async with db.session() as session:
+        notice = await session.scalar(
+            select(NotificationOutbox).where(NotificationOutbox.feature == "onboarding")
+        )
+    assert notice.target == str(OFFICER_CHANNEL_ID) and "does not accept DMs" in notice.payload["content"]
+
+
+async def test_switches_off_no_dm(db, roster, bot, fake_discord):
+    async with db.session() as session:
+        await update_discord_config(session, feature_onboarding_dm=False)
+    await fake_discord.member_join(GUILD_ID, NEWBIE, "newbie")
+    await eventually(lambda: _state_is(db, "awaiting_dm"))
+    assert not fake_discord.dms_to(NEWBIE)
+
+
+async def _state_is(db, wanted: str) -> bool:
+    from patt_onboarding import service
+    from sv_common.errors import NotFound
+
+    async with db.session() as session:
+        try:
+            return (await service.get_session(session, str(NEWBIE))).state == wanted
+        except NotFound:
+            return False
+
+
+async def answer_not_in_guild_yet(fake_discord, name: str) -> None:
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    opened = await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:no"))
+    assert opened.modal["custom_id"] == "onboard:main"
+    later = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": name, "realm": "Area 52"})
+    )
+    assert later.content == f"Thanks! I'll look for **{name}** once you're in the guild. Any alts?"
+    waiting = await fake_discord.interact(dm.button(NEWBIE, later.original, "onboard:alts:none"))
+    assert waiting.content.startswith("Thanks! I'll check the roster again")
+
+
+async def test_not_in_the_guild_yet_is_verified_after_a_roster_sync(db, roster, bot, fake_discord):
+    from patt_host.jobs import run_job
+
+    await answer_not_in_guild_yet(fake_discord, "Newchar")
+    assert (await states(db))[0] == "pending_verification"
+    first = await run_job(bot.host, "onboarding.recheck", trigger="test")
+    assert first.counts == {"checked": 1, "provisioned": 0}
+    async with db.session() as session:  # the roster sync brings the character in
+        await upsert_character(session, name="Newchar", realm_slug="area-52", realm_name="Area 52")
+    second = await run_job(bot.host, "onboarding.recheck", trigger="test")
+    assert second.counts == {"checked": 1, "provisioned": 1}
+    state, steps = await states(db)
+    assert state == "provisioned" and steps[-2:] == [
+        ("pending_verification", "verified"),
+        ("verified", "provisioned"),
+    ]
+    async with db.session() as session:
+        dm = await session.scalar(
+            select(NotificationOutbox).where(
+                NotificationOutbox.feature == "onboarding", NotificationOutbox.kind == "dm"
+            )
+        )
+    assert dm.target == str(NEWBIE) and dm.status == "pending" and "/register?code=" in dm.payload["content"]
+
+
+async def test_an_overdue_session_is_escalated_exactly_once(db, roster, bot, fake_discord):
+    from datetime import UTC, datetime, timedelta
+
+    from patt_host.jobs import run_job
+    from patt_onboarding import service
+
+    await answer_not_in_guild_yet(fake_discord, "Ghostchar")
+    async with db.session() as session:
+        onboarding = await service.get_session(session, str(NEWBIE))
+        onboarding.deadline_at = datetime.now(UTC) - timedelta(minutes=1)
+    assert (await run_job(bot.host, "onboarding.escalate", trigger="test")).counts == {"escalated": 1}
+    assert (await run_job(bot.host, "onboarding.escalate", trigger="test")).counts == {"escalated": 0}
+    async with db.session() as session:
+        posts = (
+            await session.scalars(
+                select(NotificationOutbox).where(
+                    NotificationOutbox.feature == "onboarding", NotificationOutbox.kind == "channel"
+                )
+            )
+        ).all()
+    assert len(posts) == 1 and posts[0].target == str(OFFICER_CHANNEL_ID)
+    assert "Ghostchar" in posts[0].payload["embeds"][0]["description"]
