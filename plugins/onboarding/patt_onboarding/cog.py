@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from patt_onboarding import service
 from patt_onboarding.config import texts
+from sv_common.discord.checks import officer_only
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
@@ -241,6 +243,95 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         await interaction.response.defer(thinking=True)
         done = await self.verify_and_provision(str(interaction.user.id), interaction.user.display_name)
         await interaction.edit_original_response(content=done or self.words["waiting"])
+
+    # -- officers: /onboarding status|resolve|dismiss|retry (every reply ephemeral) ------
+
+    @app_commands.command(name="status", description="Open onboarding sessions (officers)")
+    @officer_only()
+    async def status(self, interaction: discord.Interaction) -> None:
+        async with self.host.db.session() as session:
+            rows = await service.open_sessions(session, limit=20)
+        lines = [
+            f"<@{r.discord_id}>: {r.state}, main {r.reported_main_name or '-'}, "
+            f"{r.verification_attempts} check(s){', OVERDUE' if r.escalated_at else ''}"
+            for r in rows
+        ]
+        await interaction.response.send_message(
+            "\n".join(lines) or "No open onboarding sessions.", ephemeral=True
+        )
+
+    @app_commands.command(name="resolve", description="Link and provision a member by hand (officers)")
+    @officer_only()
+    async def resolve(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        from sv_common.errors import DomainError
+
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            text = await self._resolve(str(member.id), member.display_name, interaction.user.display_name)
+        except DomainError as exc:
+            text = exc.message
+        await interaction.edit_original_response(content=text)
+
+    async def _resolve(self, discord_id: str, display_name: str, officer: str) -> str:
+        from patt_onboarding.provision import assign_role, invite
+
+        async with self.host.db.session() as session:
+            onboarding = await service.get_session(session, discord_id, lock=True)
+            player = await service.resolve_by_hand(
+                session, onboarding, display_name=display_name, officer=officer
+            )
+            player_id = player.id
+        role_assigned = await assign_role(self.host, self.bot, discord_id)
+        code = await invite(self.host, player_id)
+        async with self.host.db.session() as session:
+            onboarding = await service.get_session(session, discord_id, lock=True)
+            await service.mark_provisioned(
+                session,
+                onboarding,
+                role_assigned=role_assigned,
+                invite_code=code,
+                invite_sent=False,
+                to_state="manually_resolved",
+                cause=f"resolved by {officer}",
+            )
+        role = "role assigned" if role_assigned else "no role change"
+        return f"Resolved <@{discord_id}>: {role}; invite code {code or '(has an account)'}."
+
+    @app_commands.command(name="dismiss", description="Close a member's onboarding (officers)")
+    @officer_only()
+    async def dismiss(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        from sv_common.errors import Conflict, DomainError
+
+        try:
+            async with self.host.db.session() as session:
+                onboarding = await service.get_session(session, str(member.id), lock=True)
+                if onboarding.state in service.CLOSED:
+                    raise Conflict("That onboarding is closed already.")
+                await service.move(
+                    session, onboarding, "manually_resolved", f"dismissed by {interaction.user.display_name}"
+                )
+            text = f"Dismissed the onboarding of <@{member.id}>."
+        except DomainError as exc:
+            text = exc.message
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="retry", description="Verify a waiting member again (officers)")
+    @officer_only()
+    async def retry(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        from sv_common.errors import DomainError
+
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            async with self.host.db.session() as session:
+                state = (await service.get_session(session, str(member.id))).state
+            if state != "pending_verification":
+                text = f"<@{member.id}> is not waiting for verification ({state})."
+            else:
+                done = await self.verify_and_provision(str(member.id), member.display_name)
+                text = f"<@{member.id}> is provisioned." if done else "Still not on the roster."
+        except DomainError as exc:
+            text = exc.message
+        await interaction.edit_original_response(content=text)
 
     async def verify_and_provision(self, discord_id: str, display_name: str) -> str | None:
         from patt_onboarding.provision import verify_and_provision

@@ -264,12 +264,33 @@ async def mark_provisioned(
     role_assigned: bool,
     invite_code: str | None,
     invite_sent: bool,
+    to_state: str = "provisioned",
     cause: str = "provisioned",
 ) -> None:
     onboarding.discord_role_assigned = role_assigned
     onboarding.website_invite_code = invite_code
     onboarding.website_invite_sent = invite_sent
-    await move(session, onboarding, "provisioned", cause)
+    await move(session, onboarding, to_state, cause)
+
+
+async def resolve_by_hand(
+    session: AsyncSession, onboarding: OnboardingSession, *, display_name: str, officer: str
+) -> Player:
+    """An officer vouches for the member: their player (found or made) counts as verified."""
+    if onboarding.state in CLOSED:
+        raise Conflict("That onboarding is closed already.")
+    player = await session.scalar(
+        select(Player).where(Player.discord_user_id == onboarding.discord_member_id)
+    )
+    if player is None:
+        name = await free_display_name(
+            session, display_name.strip() or "Member", qualifier=onboarding.discord_id
+        )
+        player = await create_player(session, display_name=name, discord_user_id=onboarding.discord_member_id)
+    onboarding.verified_player_id = player.id
+    onboarding.verified_at = _now()
+    await move(session, onboarding, "verified", f"verified by {officer}")
+    return player
 
 
 async def open_sessions(session: AsyncSession, limit: int = 50) -> list[OnboardingSession]:

@@ -211,3 +211,47 @@ async def test_an_overdue_session_is_escalated_exactly_once(db, roster, bot, fak
         ).all()
     assert len(posts) == 1 and posts[0].target == str(OFFICER_CHANNEL_ID)
     assert "Ghostchar" in posts[0].payload["embeds"][0]["description"]
+
+
+async def test_officer_commands_status_retry_resolve_dismiss(db, roster, bot, fake_discord, slash_command):
+    from sv_common.testing.fake_discord_interaction_builder import UserOption
+
+    await answer_not_in_guild_yet(fake_discord, "Ghostchar")
+    officer = [RANK_ROLE_IDS[4]]
+    refused = await slash_command("onboarding status", user_id=870000000000000099, roles=[RANK_ROLE_IDS[1]])
+    assert refused.content == "Only officers can use this command." and refused.ephemeral
+    status = await slash_command("onboarding status", roles=officer)
+    assert (
+        status.ephemeral
+        and status.content
+        == f"<@{NEWBIE}>: pending_verification, main Ghostchar, 1 check(s)"  # checked once when the answers came
+    )
+    retry = await slash_command("onboarding retry", roles=officer, member=UserOption(NEWBIE))
+    assert retry.content == "Still not on the roster." and retry.ephemeral
+    resolved = await slash_command("onboarding resolve", roles=officer, member=UserOption(NEWBIE))
+    assert resolved.content.startswith(f"Resolved <@{NEWBIE}>: no role change; invite code ")
+    state, steps = await states(db)
+    assert state == "manually_resolved" and steps[-2:] == [
+        ("pending_verification", "verified"),
+        ("verified", "manually_resolved"),
+    ]
+    dismissed = await slash_command("onboarding dismiss", roles=officer, member=UserOption(NEWBIE))
+    assert dismissed.content == "That onboarding is closed already."
+    assert (await slash_command("onboarding status", roles=officer)).content == "No open onboarding sessions."
+
+
+async def test_a_bot_restart_mid_conversation_keeps_its_buttons_working(
+    db, roster, make_host, start_discord_bot, fake_discord
+):
+    first = await start_discord_bot(discord_host(make_host, site="patt"))
+    welcome = await joined(fake_discord)
+    await first.close()
+    await start_discord_bot(discord_host(make_host, site="patt"))
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    opened = await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    assert opened.modal["custom_id"] == "onboard:main"
+    found = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thrallson", "realm": ""})
+    )
+    assert found.content.startswith("Found **Thrallson**")
+    assert (await states(db))[0] == "asked_alts"
