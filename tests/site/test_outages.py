@@ -87,7 +87,9 @@ async def test_a_stalled_postgres_holds_a_web_request_seconds_not_the_background
             response = await client.get(path, headers={"Accept": accept})
             elapsed = time.monotonic() - started
             assert response.status_code == 503, (path, response.status_code)
-            assert elapsed < 6, (path, elapsed)
+            # A few 1 s statement limits (a page asks several plugins), far from the 30 s
+            # background limit that held a visitor before; generous for a loaded machine.
+            assert elapsed < 15, (path, elapsed)
     finally:
         pg_proxy.resume()
     await eventually(lambda: _ok(client, "/api/v1/auth/me"), timeout=15)
