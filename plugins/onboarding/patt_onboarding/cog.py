@@ -15,8 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from patt_onboarding import service
 from patt_onboarding.config import texts
+from patt_onboarding.services import sessions
 from sv_common.discord.checks import officer_only
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         from sv_common.notify.gate import dm_block_reason
 
         async with self.host.db.session() as session:
-            onboarding = await service.start(session, discord_id)
+            onboarding = await sessions.start(session, discord_id)
             if onboarding is None:
                 return
             reason = dm_block_reason(await load_discord_config(session), "onboarding")
@@ -152,20 +152,20 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         # The row stays locked while the DM goes out, so an answer clicked at once waits
         # for the state this records.
         async with self.host.db.session() as session:
-            onboarding = await service.get_session(session, discord_id, lock=True)
+            onboarding = await sessions.get_session(session, discord_id, lock=True)
             if onboarding.state != "awaiting_dm":
                 return
             try:
                 user = await self.bot.fetch_user(int(discord_id))
                 await user.send(embed=embed, view=InGuildView(words))
             except discord.Forbidden as exc:
-                await service.move(
+                await sessions.move(
                     session, onboarding, "declined", f"DMs closed (Discord {exc.status}, code {exc.code})"
                 )
                 await self._notify_officers(session, discord_id, onboarding.id)
                 return
             onboarding.dm_sent_at = datetime.now(UTC)
-            await service.move(session, onboarding, "asked_in_guild", "welcome DM sent")
+            await sessions.move(session, onboarding, "asked_in_guild", "welcome DM sent")
 
     async def _notify_officers(self, session: Any, discord_id: str, session_id: int) -> None:
         from sv_common import notify
@@ -188,8 +188,8 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
 
         try:
             async with self.host.db.session() as session:
-                onboarding = await service.get_session(session, str(interaction.user.id), lock=True)
-                await service.answer_in_guild(session, onboarding, answer)
+                onboarding = await sessions.get_session(session, str(interaction.user.id), lock=True)
+                await sessions.answer_in_guild(session, onboarding, answer)
         except DomainError as exc:
             await interaction.response.send_message(exc.message)
             return
@@ -203,15 +203,15 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         words = self.words
         try:
             async with self.host.db.session() as session:
-                onboarding = await service.get_session(session, str(interaction.user.id), lock=True)
+                onboarding = await sessions.get_session(session, str(interaction.user.id), lock=True)
                 name = name or onboarding.reported_main_name or ""
-                answer = await service.answer_main(session, onboarding, name, realm)
+                answer = await sessions.answer_main(session, onboarding, name, realm)
                 in_guild = onboarding.is_in_guild
                 state = onboarding.state
         except DomainError as exc:
             await interaction.response.send_message(exc.message)
             return
-        shown = service.clean_name(name)
+        shown = sessions.clean_name(name)
         if answer.found is not None:
             realm_name = answer.found.realm_name or answer.found.realm_slug
             text = words["found_main"].format(name=answer.found.character_name, realm=realm_name)
@@ -235,8 +235,8 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         deadline = timedelta(hours=self.host.plugin_settings("onboarding").deadline_hours)
         try:
             async with self.host.db.session() as session:
-                onboarding = await service.get_session(session, str(interaction.user.id), lock=True)
-                await service.answer_alts(session, onboarding, alts, deadline=deadline)
+                onboarding = await sessions.get_session(session, str(interaction.user.id), lock=True)
+                await sessions.answer_alts(session, onboarding, alts, deadline=deadline)
         except DomainError as exc:
             await interaction.response.send_message(exc.message)
             return
@@ -250,7 +250,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
     @officer_only()
     async def status(self, interaction: discord.Interaction) -> None:
         async with self.host.db.session() as session:
-            rows = await service.open_sessions(session, limit=20)
+            rows = await sessions.open_sessions(session, limit=20)
         lines = [
             f"<@{r.discord_id}>: {r.state}, main {r.reported_main_name or '-'}, "
             f"{r.verification_attempts} check(s){', OVERDUE' if r.escalated_at else ''}"
@@ -273,19 +273,19 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         await interaction.edit_original_response(content=text)
 
     async def _resolve(self, discord_id: str, display_name: str, officer: str) -> str:
-        from patt_onboarding.provision import assign_role, invite
+        from patt_onboarding.services.provision import assign_role, invite
 
         async with self.host.db.session() as session:
-            onboarding = await service.get_session(session, discord_id, lock=True)
-            player = await service.resolve_by_hand(
+            onboarding = await sessions.get_session(session, discord_id, lock=True)
+            player = await sessions.resolve_by_hand(
                 session, onboarding, display_name=display_name, officer=officer
             )
             player_id = player.id
         role_assigned = await assign_role(self.host, self.bot, discord_id)
         code = await invite(self.host, player_id)
         async with self.host.db.session() as session:
-            onboarding = await service.get_session(session, discord_id, lock=True)
-            await service.mark_provisioned(
+            onboarding = await sessions.get_session(session, discord_id, lock=True)
+            await sessions.mark_provisioned(
                 session,
                 onboarding,
                 role_assigned=role_assigned,
@@ -304,10 +304,10 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
 
         try:
             async with self.host.db.session() as session:
-                onboarding = await service.get_session(session, str(member.id), lock=True)
-                if onboarding.state in service.CLOSED:
+                onboarding = await sessions.get_session(session, str(member.id), lock=True)
+                if onboarding.state in sessions.CLOSED:
                     raise Conflict("That onboarding is closed already.")
-                await service.move(
+                await sessions.move(
                     session, onboarding, "manually_resolved", f"dismissed by {interaction.user.display_name}"
                 )
             text = f"Dismissed the onboarding of <@{member.id}>."
@@ -323,7 +323,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             async with self.host.db.session() as session:
-                state = (await service.get_session(session, str(member.id))).state
+                state = (await sessions.get_session(session, str(member.id))).state
             if state != "pending_verification":
                 text = f"<@{member.id}> is not waiting for verification ({state})."
             else:
@@ -334,7 +334,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         await interaction.edit_original_response(content=text)
 
     async def verify_and_provision(self, discord_id: str, display_name: str) -> str | None:
-        from patt_onboarding.provision import verify_and_provision
+        from patt_onboarding.services.provision import verify_and_provision
 
         return await verify_and_provision(self.host, self.bot, discord_id, display_name)
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from patt_onboarding import service
+from patt_host import Job
 from patt_onboarding.models import OnboardingSession
+from patt_onboarding.services import sessions
 
 
 async def recheck(ctx: Any) -> dict[str, int]:
-    from patt_onboarding.provision import verify_and_provision
+    from patt_onboarding.services.provision import verify_and_provision
     from sv_common import notify
     from sv_common.discord.client import discord_rest_client
     from sv_common.identity.models import DiscordUser
@@ -46,7 +47,7 @@ async def recheck(ctx: Any) -> dict[str, int]:
                 continue
             provisioned += 1
             async with ctx.session() as session:
-                onboarding = await service.get_session(session, discord_id)
+                onboarding = await sessions.get_session(session, discord_id)
                 await notify.dm_player(
                     session,
                     player_id=onboarding.verified_player_id,
@@ -65,7 +66,7 @@ async def escalate(ctx: Any) -> dict[str, int]:
     escalated = 0
     async with ctx.session() as session:
         channel = (await load_discord_config(session)).audit_channel_id
-        for onboarding in await service.overdue(session):
+        for onboarding in await sessions.overdue(session):
             onboarding.escalated_at = datetime.now(UTC)
             escalated += 1
             if channel:
@@ -86,3 +87,7 @@ async def escalate(ctx: Any) -> dict[str, int]:
                     dedupe_key=f"onboarding-escalated:{onboarding.id}",
                 )
     return {"escalated": escalated}
+
+
+RECHECK = Job(recheck, description="Verify waiting members against the roster", exclusive=True)
+ESCALATE = Job(escalate, description="Tell the officers about overdue onboarding, once", exclusive=True)

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from patt_host import CronJob, Job, hookimpl
+from patt_host import CronJob, hookimpl
 from patt_onboarding.config import OnboardingSettings
-from patt_onboarding.jobs import escalate, recheck
-
-RECHECK = Job(recheck, description="Verify waiting members against the roster", exclusive=True)
-ESCALATE = Job(escalate, description="Tell the officers about overdue onboarding, once", exclusive=True)
 
 
 class OnboardingPlugin:
@@ -28,10 +24,14 @@ class OnboardingPlugin:
 
     @hookimpl
     def register_jobs(self):
+        from patt_onboarding.jobs import ESCALATE, RECHECK
+
         return [RECHECK, ESCALATE]
 
     @hookimpl
     def register_cron_jobs(self, host):
+        from patt_onboarding.jobs import ESCALATE, RECHECK
+
         return [CronJob(RECHECK, "*/30 * * * *"), CronJob(ESCALATE, "*/30 * * * *")]
 
     @hookimpl

@@ -48,11 +48,11 @@ async def bot(make_host, start_discord_bot):
 
 
 async def states(db) -> tuple[str, list[tuple[str | None, str]]]:
-    from patt_onboarding import service
+    from patt_onboarding.services import sessions
 
     async with db.session() as session:
-        onboarding = await service.get_session(session, str(NEWBIE))
-        steps = await service.history(session, onboarding.id)
+        onboarding = await sessions.get_session(session, str(NEWBIE))
+        steps = await sessions.history(session, onboarding.id)
         return onboarding.state, [(t.from_state, t.to_state) for t in steps]
 
 
@@ -141,12 +141,12 @@ async def test_switches_off_no_dm(db, roster, bot, fake_discord):
 
 
 async def _state_is(db, wanted: str) -> bool:
-    from patt_onboarding import service
+    from patt_onboarding.services import sessions
     from sv_common.errors import NotFound
 
     async with db.session() as session:
         try:
-            return (await service.get_session(session, str(NEWBIE))).state == wanted
+            return (await sessions.get_session(session, str(NEWBIE))).state == wanted
         except NotFound:
             return False
 
@@ -193,11 +193,11 @@ async def test_an_overdue_session_is_escalated_exactly_once(db, roster, bot, fak
     from datetime import UTC, datetime, timedelta
 
     from patt_host.jobs import run_job
-    from patt_onboarding import service
+    from patt_onboarding.services import sessions
 
     await answer_not_in_guild_yet(fake_discord, "Ghostchar")
     async with db.session() as session:
-        onboarding = await service.get_session(session, str(NEWBIE))
+        onboarding = await sessions.get_session(session, str(NEWBIE))
         onboarding.deadline_at = datetime.now(UTC) - timedelta(minutes=1)
     assert (await run_job(bot.host, "onboarding.escalate", trigger="test")).counts == {"escalated": 1}
     assert (await run_job(bot.host, "onboarding.escalate", trigger="test")).counts == {"escalated": 0}

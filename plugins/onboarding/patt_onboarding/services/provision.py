@@ -8,8 +8,8 @@ from typing import Any
 
 import discord
 
-from patt_onboarding import service
 from patt_onboarding.config import texts
+from patt_onboarding.services import sessions
 
 log = logging.getLogger("patt.onboarding")
 
@@ -20,18 +20,18 @@ async def verify_and_provision(
     """Verify against the roster; once verified: role, invite, provisioned. The text to show
     the member, or None while their main is not on the roster (or not theirs) yet."""
     async with host.db.session() as session:
-        onboarding = await service.get_session(session, discord_id, lock=True)
+        onboarding = await sessions.get_session(session, discord_id, lock=True)
         if onboarding.state != "pending_verification":
             return None
-        player = await service.verify(session, onboarding, display_name=display_name)
+        player = await sessions.verify(session, onboarding, display_name=display_name)
         if player is None:
             return None
         player_id = player.id
     role_assigned = await assign_role(host, client, discord_id)
     code = await invite(host, player_id)
     async with host.db.session() as session:
-        onboarding = await service.get_session(session, discord_id, lock=True)
-        await service.mark_provisioned(
+        onboarding = await sessions.get_session(session, discord_id, lock=True)
+        await sessions.mark_provisioned(
             session, onboarding, role_assigned=role_assigned, invite_code=code, invite_sent=code is not None
         )
     words = texts(host.site.texts.get("onboarding"))
