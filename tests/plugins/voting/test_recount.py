@@ -21,11 +21,12 @@ def big_blt(candidates: int, ballots: int, length: int, seed: int = 1) -> bytes:
 
 
 async def test_health_answers_while_a_large_recount_runs_and_the_count_is_stopped_at_its_limit(api, officer):
-    # ~2.4 MB, 1,000 candidates x 20,000 ballots: parsing and counting it takes several seconds of
-    # pure-Python CPU, more than the limit set here. On the event loop it held up /api/health for
-    # all of that time.
-    data = big_blt(1000, 20_000, 30)
-    limit = 1.5
+    # ~6 MB, 1,000 candidates x 50,000 ballots: parsing and counting it takes several seconds of
+    # pure-Python CPU even on an idle machine (20,000 ballots finished inside 1.5 s there), far
+    # more than the limit set here. On the event loop it held up /api/health for all of that time.
+    data = big_blt(1000, 50_000, 30)
+    assert len(data) < 8 * 1024 * 1024  # under the upload limit: this tests the time limit
+    limit = 0.5
     api.host.plugin_settings("voting").tally_time_limit_seconds = limit
     latencies: list[float] = []
 
@@ -50,7 +51,7 @@ async def test_health_answers_while_a_large_recount_runs_and_the_count_is_stoppe
     assert error["code"] == "count_timeout"
     assert "patt voting tally" in error["message"]
     assert limit <= took < limit + 10
-    assert len(latencies) >= 5  # /api/health answered again and again during the count ...
+    assert len(latencies) >= 3  # /api/health answered again and again during the count ...
     assert max(latencies) < 1.0, latencies  # ... each time at once, not after the count
     assert multiprocessing.active_children() == []  # the child was stopped, not left running
 
