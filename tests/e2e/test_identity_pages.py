@@ -246,7 +246,7 @@ async def test_each_action_answers_next_to_its_control_at_phone_width(db, live_s
 
     reset = row.locator(".pm-reset")
     await reset.click()
-    await near(page, reset, "Reset link created.")
+    await near(page, reset, "Reset link made.")
     assert "/reset-password?token=" in await row.get_by_label("Password-reset link").input_value()
     first = row.locator(f'[data-character="{char_ids[0]}"]')
     role = first.locator(".pm-char-role")
