@@ -14,7 +14,6 @@ from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.models import GuildRank, WowCharacter
 from sv_common.identity.ranks import set_rank_override
-from sv_common.testing.fake_battlenet import FakeBattleNet
 
 PASSWORD = "correct horse battery"
 REALM, GUILD = "craft-realm", "craft-guild"
@@ -30,29 +29,13 @@ class Account:
 
 
 @pytest.fixture
-async def battlenet():
-    fake = FakeBattleNet()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def blizzard_guild() -> tuple[str, str]:
+    return REALM, GUILD
 
 
 @pytest.fixture
-def blizzard_env(monkeypatch, battlenet):
-    values = {
-        "BLIZZARD_CLIENT_ID": battlenet.client_id,
-        "BLIZZARD_CLIENT_SECRET": battlenet.client_secret,
-        "BLIZZARD_REGION": "eu",
-        "PATT_GUILD_REALM_SLUG": REALM,
-        "PATT_GUILD_NAME_SLUG": GUILD,
-        "BLIZZARD_API_URL": battlenet.base_url,
-        "BLIZZARD_OAUTH_URL": battlenet.oauth_url,
-        "PATT_GUILD_SYNC_MAX_RETRIES": "1",
-        "PATT_GUILD_SYNC_REQUEST_TIMEOUT_SECONDS": "1.0",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
+def blizzard_retries() -> int:
+    return 1
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.models import GuildRank
 from sv_common.identity.ranks import set_rank_override
-from sv_common.testing.fake_battlenet import FakeBattleNet
 
 PASSWORD = "correct horse battery"
 REALM = "test-realm"
@@ -67,34 +66,6 @@ class Arrange:
 @pytest.fixture
 def arrange(db) -> Arrange:
     return Arrange(db)
-
-
-@pytest.fixture
-async def battlenet():
-    fake = FakeBattleNet()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-def blizzard_env(monkeypatch, battlenet):
-    """Point guild_sync's settings at the fake server (as an operator's env would)."""
-    values = {
-        "BLIZZARD_CLIENT_ID": battlenet.client_id,
-        "BLIZZARD_CLIENT_SECRET": battlenet.client_secret,
-        "BLIZZARD_REGION": "eu",
-        "PATT_GUILD_REALM_SLUG": REALM,
-        "PATT_GUILD_NAME_SLUG": GUILD,
-        "BLIZZARD_API_URL": battlenet.base_url,
-        "BLIZZARD_OAUTH_URL": battlenet.oauth_url,
-        # Tests keep retries quick; the logic is the same.
-        "PATT_GUILD_SYNC_MAX_RETRIES": "4",
-        "PATT_GUILD_SYNC_REQUEST_TIMEOUT_SECONDS": "1.0",
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
 
 
 class EventRecorder:
