@@ -96,7 +96,7 @@ async def test_settings_are_validated_and_need_csrf(db, make_client):
     assert (config["role_sync_mode"], config["bot_dm_enabled"], config["dm_features"]) == (
         "to_discord",
         True,
-        {"crafting": False, "invite": True, "onboarding": False, "password_reset": False},
+        {"crafting": False, "invite": True, "onboarding": False, "password_reset": False, "raids": False},
     )
     bad_mode = await client.patch("/api/v1/discord/config", headers=OFFICER, json={"role_sync_mode": "both"})
     assert (

@@ -83,6 +83,8 @@ class DiscordConfig(TimestampMixin, Base):
     feature_password_reset_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")  # addition
     # Guild-order news (claimed, done) to the member who ordered (crafting plugin).
     feature_crafting_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")  # addition
+    # Reminders before a raid to members still tentative (raids plugin).
+    feature_raids_dm: Mapped[bool] = mapped_column(Boolean, server_default="false")  # addition
 
 
 class InviteCode(Base):
