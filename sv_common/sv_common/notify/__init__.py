@@ -5,8 +5,11 @@ Plugins call::
     from sv_common import notify
     await notify.dm_player(session, player_id=7, content="Your invite code ...", feature="invite")
     await notify.post_channel(session, channel_id=cid, embed={"title": "Results"}, feature="contest")
+    post = await notify.post_channel(session, channel_id=cid, embed=..., buttons=[[...]], feature="raids")
+    await notify.edit_message(session, notification_id=post.id, embed=..., feature="raids")
 
-Embeds are plain dicts (see :mod:`sv_common.notify.embeds`). The DM switches are
+Embeds and buttons are plain dicts (see :mod:`sv_common.notify.embeds` and
+:mod:`sv_common.notify.components`). The DM switches are
 enforced in :mod:`sv_common.notify.gate`; delivery, retries and failure records are in
 :mod:`sv_common.notify.delivery`. The row is written in the caller's transaction.
 """
@@ -17,6 +20,7 @@ from sv_common.notify.models import NotificationOutbox
 from sv_common.notify.service import (
     delete_notifications_for_player,
     dm_player,
+    edit_message,
     list_notifications,
     list_notifications_for_player,
     notification_dict,
@@ -36,6 +40,7 @@ __all__ = [
     "dm_block_reason",
     "dm_feature_names",
     "dm_player",
+    "edit_message",
     "list_notifications",
     "list_notifications_for_player",
     "notification_dict",

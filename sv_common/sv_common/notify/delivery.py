@@ -39,7 +39,7 @@ from sv_common.discord.config import load_discord_config
 from sv_common.errors import ValidationFailed
 from sv_common.notify.embeds import scrubbed
 from sv_common.notify.gate import dm_block_reason
-from sv_common.notify.models import NotificationOutbox
+from sv_common.notify.models import EDIT_OF, NotificationOutbox
 
 if TYPE_CHECKING:
     pass
@@ -59,6 +59,10 @@ class Sender(Protocol):
     """Sends one message; returns Discord's message id. Raises discord/aiohttp errors."""
 
     async def send(self, kind: str, target: str, payload: dict[str, Any], *, nonce: str) -> str: ...
+
+    async def edit(self, channel_id: str, message_id: str, payload: dict[str, Any]) -> None:
+        """Replace a posted message's content and embeds (and components, when the payload has them)."""
+        ...
 
     async def find_sent(
         self, kind: str, target: str, payload: dict[str, Any], *, since: datetime
@@ -212,8 +216,26 @@ def _apply(row: NotificationOutbox, outcome: Outcome, now: datetime, report: Del
     report.errors.append(f"#{row.id}: {outcome.error}")
 
 
-async def _attempt(sender: Sender, row: NotificationOutbox, started: datetime) -> Outcome:
-    """Send the row, unless an attempt too old for its nonce to count may have posted it."""
+async def _message_to_edit(session: Any, row: NotificationOutbox) -> str | Outcome:
+    """The Discord message an ``edit`` row changes, or what to do while there is none."""
+    post = await session.get(NotificationOutbox, (row.payload or {}).get(EDIT_OF))
+    if post is not None and post.status == "sent" and post.discord_message_id:
+        return post.discord_message_id
+    if post is not None and post.status == "pending":
+        return Outcome("retry", "The message to edit is not posted yet.")
+    return Outcome("failed", "The message to edit was never posted (its post failed or was removed).")
+
+
+async def _attempt(
+    sender: Sender, row: NotificationOutbox, started: datetime, edit_of: str | None = None
+) -> Outcome:
+    """Send the row, unless an attempt too old for its nonce to count may have posted it.
+
+    An edit (``edit_of``: the Discord message id) is idempotent, so it is simply made again.
+    """
+    if edit_of is not None:
+        await sender.edit(row.target, edit_of, row.payload)
+        return Outcome("sent", message_id=edit_of)
     message_id = None
     if row.unsure_since is not None and started - row.unsure_since > NONCE_TRUSTED:
         message_id = await sender.find_sent(row.kind, row.target, row.payload, since=row.unsure_since)
@@ -263,8 +285,15 @@ async def deliver_pending(
                     report.skipped += 1
                     continue
             started = fixed_now or datetime.now(UTC)
+            edit_of = None
+            if row.kind == "edit":
+                found = await _message_to_edit(session, row)
+                if isinstance(found, Outcome):
+                    _apply(row, found, started, report)
+                    continue
+                edit_of = found
             try:
-                outcome = await _attempt(sender, row, started)
+                outcome = await _attempt(sender, row, started, edit_of)
             except DiscordUnavailable as exc:
                 report.stopped = str(exc)
                 break

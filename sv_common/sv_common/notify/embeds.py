@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sv_common.errors import ValidationFailed
+from sv_common.notify.components import normalise_buttons
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -132,12 +133,17 @@ def normalise_embed(embed: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_payload(
-    content: str | None, embed: dict[str, Any] | None, embeds: list[dict[str, Any]] | None = None
+    content: str | None,
+    embed: dict[str, Any] | None,
+    embeds: list[dict[str, Any]] | None = None,
+    buttons: list[list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The stored message payload: ``{"content": ..., "embeds": [...]}``.
+    """The stored message payload: ``{"content": ..., "embeds": [...]}`` (+ ``"components"``).
 
     ``embeds`` carries several embeds in one message (at most 10, 6000 characters together,
-    Discord's limits); ``embed`` is the one-embed shorthand.
+    Discord's limits); ``embed`` is the one-embed shorthand. ``buttons`` (rows of button
+    dicts, see :mod:`sv_common.notify.components`) become the message's ``components``;
+    ``[]`` removes a message's buttons when it is edited, ``None`` leaves them alone.
     """
     if content is not None and not isinstance(content, str):
         raise ValidationFailed("content must be text.")
@@ -155,7 +161,10 @@ def build_payload(
         )
     if content is None and not normalised:
         raise ValidationFailed("A notification needs content or an embed.")
-    return {"content": content, "embeds": normalised}
+    payload: dict[str, Any] = {"content": content, "embeds": normalised}
+    if buttons is not None:
+        payload["components"] = normalise_buttons(buttons)
+    return payload
 
 
 def _embed_size(embed: dict[str, Any]) -> int:

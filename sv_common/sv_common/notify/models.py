@@ -16,7 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sv_common.db import Base
 
-KINDS = ("dm", "channel")
+# "edit": a change to a channel message posted earlier (payload[EDIT_OF] is that post's row id).
+KINDS = ("dm", "channel", "edit")
+EDIT_OF = "edit_of"
 STATUSES = ("pending", "sent", "failed", "skipped")
 
 
@@ -28,14 +30,15 @@ class NotificationOutbox(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))  # dm | channel
+    kind: Mapped[str] = mapped_column(String(10))  # dm | channel | edit
     # A Discord user id (dm) or channel id (channel), as Discord's string snowflake.
     target: Mapped[str] = mapped_column(String(25))
     # Who a DM is for, so officers see a name and member data can be deleted.
     player_id: Mapped[int | None] = mapped_column(
         ForeignKey("guild_identity.players.id", ondelete="SET NULL"), index=True
     )
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)  # {"content": str|None, "embeds": [...]}
+    # {"content": str|None, "embeds": [...], "components"?: [...], "edit_of"?: post id}
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     feature: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(10), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -75,9 +75,25 @@ class DiscordSender:
         if params.payload is not None:
             # Discord drops a second message with the same nonce (a retry after a lost reply).
             params.payload["enforce_nonce"] = True
+            if payload.get("components"):
+                params.payload["components"] = payload["components"]
         with params:
             message = await self.http.send_message(int(channel_id), params=params)
         return str(message["id"])
+
+    async def edit(self, channel_id: str, message_id: str, payload: dict[str, Any]) -> None:
+        import discord
+        from discord.http import handle_message_parameters
+
+        params = handle_message_parameters(
+            content=payload.get("content"),
+            embeds=[discord.Embed.from_dict(e) for e in payload.get("embeds") or []],
+            allowed_mentions=allowed_mentions(),
+        )
+        if params.payload is not None and "components" in payload:
+            params.payload["components"] = payload["components"]  # [] removes the buttons
+        with params:
+            await self.http.edit_message(int(channel_id), int(message_id), params=params)
 
 
 def _shape(content: str | None, embeds: list[dict] | None) -> tuple:

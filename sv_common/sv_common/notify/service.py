@@ -21,7 +21,7 @@ from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.models import DiscordUser, Player
 from sv_common.notify.embeds import SHOWN_AS, build_payload, scrubbed
 from sv_common.notify.gate import dm_block_reason
-from sv_common.notify.models import STATUSES, NotificationOutbox
+from sv_common.notify.models import EDIT_OF, STATUSES, NotificationOutbox
 from sv_common.notify.trigger import wake_after_commit
 
 FEATURE_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -155,15 +155,17 @@ async def post_channel(
     content: str | None = None,
     embed: dict[str, Any] | None = None,
     embeds: list[dict[str, Any]] | None = None,
+    buttons: list[list[dict[str, Any]]] | None = None,
     feature: str,
     dedupe_key: str | None = None,
 ) -> NotificationOutbox:
     """Queue a message to a channel. ``feature`` labels the sender (e.g. ``contest``);
-    ``embeds`` puts up to 10 embeds in one message."""
-    if not isinstance(feature, str) or not FEATURE_LABEL.match(feature):
-        raise ValidationFailed("feature must be a lowercase name such as 'contest'.", code="unknown_feature")
+    ``embeds`` puts up to 10 embeds in one message; ``buttons`` adds rows of buttons
+    (:mod:`sv_common.notify.components`). Keep the returned row's id to edit the message
+    later with :func:`edit_message`."""
+    _check_feature_label(feature)
     _check_dedupe_key(dedupe_key)
-    payload = build_payload(content, embed, embeds)
+    payload = build_payload(content, embed, embeds, buttons)
     return await _enqueue(
         session,
         kind="channel",
@@ -173,6 +175,80 @@ async def post_channel(
         dedupe_key=dedupe_key,
         status="pending",
     )
+
+
+def _check_feature_label(feature: str) -> None:
+    if not isinstance(feature, str) or not FEATURE_LABEL.match(feature):
+        raise ValidationFailed("feature must be a lowercase name such as 'contest'.", code="unknown_feature")
+
+
+async def edit_message(
+    session: AsyncSession,
+    *,
+    notification_id: int,
+    content: str | None = None,
+    embed: dict[str, Any] | None = None,
+    embeds: list[dict[str, Any]] | None = None,
+    buttons: list[list[dict[str, Any]]] | None = None,
+    feature: str,
+) -> NotificationOutbox:
+    """Change a channel message queued with :func:`post_channel` (notification ``notification_id``).
+
+    The message's content and embeds become the ones given; its buttons too when
+    ``buttons`` is given (``[]`` removes them, ``None`` keeps them). Only the newest
+    state matters, so:
+
+    - a post still waiting to be sent simply takes the new payload (one message, no edit);
+    - otherwise one ``edit`` row per message is queued, and a newer edit replaces the payload
+      of one that is still waiting. The worker edits the Discord message the post became;
+      an edit of a post that was never delivered fails with that reason (officers can
+      retry the post, which then carries the newest payload).
+
+    Returns the row that will carry the change (the post itself or the edit).
+    """
+    _check_feature_label(feature)
+    payload = build_payload(content, embed, embeds, buttons)
+    post = await session.get(NotificationOutbox, notification_id, with_for_update=True)
+    if post is None or post.kind != "channel":
+        raise NotFound("That channel message does not exist.")
+    if post.status in ("pending", "failed", "skipped") and post.unsure_since is None:
+        # Not on Discord (yet): the post goes out, or is retried, with the newest state.
+        post.payload = _merged(post.payload, payload)
+        await session.flush()
+        return post
+    waiting = await session.scalar(
+        select(NotificationOutbox)
+        .where(
+            NotificationOutbox.kind == "edit",
+            NotificationOutbox.status == "pending",
+            NotificationOutbox.payload[EDIT_OF].as_integer() == post.id,
+        )
+        .order_by(NotificationOutbox.id.desc())
+        .limit(1)
+        .with_for_update(skip_locked=True)  # one being sent right now is left alone
+    )
+    if waiting is not None:
+        waiting.payload = _merged(waiting.payload, payload)
+        waiting.next_attempt_at = min(waiting.next_attempt_at, datetime.now(UTC))
+        await session.flush()
+        wake_after_commit(session)
+        return waiting
+    return await _enqueue(
+        session,
+        kind="edit",
+        target=post.target,
+        payload={**payload, EDIT_OF: post.id},
+        feature=feature,
+        status="pending",
+    )
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The new content and embeds; the old buttons unless new ones were given."""
+    merged = {**old, "content": new["content"], "embeds": new["embeds"]}
+    if "components" in new:
+        merged["components"] = new["components"]
+    return merged
 
 
 # --- officers' view -------------------------------------------------------------------------
