@@ -56,6 +56,18 @@ class RetryView(discord.ui.View):
         await interaction.response.send_modal(MainModal(_cog(interaction).words))
 
 
+class MainView(discord.ui.View):
+    """Asks for the main again when a conversation resumes (a closed modal cannot be reopened)."""
+
+    def __init__(self, words: dict[str, str]) -> None:
+        super().__init__(timeout=None)
+        self.open.label = words["answer_main"]
+
+    @discord.ui.button(custom_id="onboard:main:open", style=discord.ButtonStyle.primary)
+    async def open(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(MainModal(_cog(interaction).words))
+
+
 class RealmView(discord.ui.View):
     def __init__(self, realms: list[str]) -> None:
         super().__init__(timeout=None)
@@ -118,29 +130,42 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         self.host = host
 
     @property
+    def deadline(self) -> timedelta:
+        return timedelta(hours=self.host.plugin_settings("onboarding").deadline_hours)
+
+    @property
     def words(self) -> dict[str, str]:
         return texts(self.host.site.texts.get("onboarding"))
 
     async def cog_load(self) -> None:
         # Persistent views: components on DMs sent before a restart keep working.
-        for view in (InGuildView(self.words), RetryView(self.words), RealmView([]), AltsView(self.words)):
+        words = self.words
+        for view in (InGuildView(words), RetryView(words), MainView(words), RealmView([]), AltsView(words)):
             self.bot.add_view(view)
 
     # -- start -------------------------------------------------------------------------
 
     async def welcome(self, discord_id: str) -> None:
         """A member joined: open a session and DM the first question (switches permitting)."""
-        from sv_common.discord.config import load_discord_config
-        from sv_common.notify.gate import dm_block_reason
-
         async with self.host.db.session() as session:
-            onboarding = await sessions.start(session, discord_id)
+            onboarding = await sessions.start(session, discord_id, deadline=self.deadline)
             if onboarding is None:
                 return
-            reason = dm_block_reason(await load_discord_config(session), "onboarding")
+            reason = await self.dm_block_reason(session)
         if reason is not None:
             log.info("onboarding for %s waits: %s", discord_id, reason)
             return  # stays awaiting_dm; resumed when the switches are turned on
+        await self._send_welcome(discord_id, notify_officers=True)
+
+    async def dm_block_reason(self, session: Any) -> str | None:
+        """Whether the switches (bot DMs, onboarding DMs) let the conversation go on: the one
+        check every DM of the conversation goes through (the outbox asks the same gate)."""
+        from sv_common.discord.config import load_discord_config
+        from sv_common.notify.gate import dm_block_reason
+
+        return dm_block_reason(await load_discord_config(session), "onboarding")
+
+    def _welcome_embed(self) -> discord.Embed:
         words = self.words
         guild = self.bot.get_guild(self.host.settings.discord_guild_id or 0)
         embed = discord.Embed(
@@ -149,23 +174,30 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         )
         if words["schedule"]:
             embed.add_field(name="Raid schedule", value=words["schedule"])
+        return embed
+
+    async def _send_welcome(self, discord_id: str, *, notify_officers: bool) -> bool:
+        """DM the first question to a session in awaiting_dm; False when Discord refused the DM
+        (the session is declined, and the officers hear of it when ``notify_officers``)."""
         # The row stays locked while the DM goes out, so an answer clicked at once waits
         # for the state this records.
         async with self.host.db.session() as session:
             onboarding = await sessions.get_session(session, discord_id, lock=True)
             if onboarding.state != "awaiting_dm":
-                return
+                return True
             try:
                 user = await self.bot.fetch_user(int(discord_id))
-                await user.send(embed=embed, view=InGuildView(words))
+                await user.send(embed=self._welcome_embed(), view=InGuildView(self.words))
             except discord.Forbidden as exc:
                 await sessions.move(
                     session, onboarding, "declined", f"DMs closed (Discord {exc.status}, code {exc.code})"
                 )
-                await self._notify_officers(session, discord_id, onboarding.id)
-                return
+                if notify_officers:
+                    await self._notify_officers(session, discord_id, onboarding.id)
+                return False
             onboarding.dm_sent_at = datetime.now(UTC)
             await sessions.move(session, onboarding, "asked_in_guild", "welcome DM sent")
+            return True
 
     async def _notify_officers(self, session: Any, discord_id: str, session_id: int) -> None:
         from sv_common import notify
@@ -200,49 +232,168 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
     ) -> None:
         from sv_common.errors import DomainError
 
-        words = self.words
         try:
-            async with self.host.db.session() as session:
-                onboarding = await sessions.get_session(session, str(interaction.user.id), lock=True)
-                name = name or onboarding.reported_main_name or ""
-                answer = await sessions.answer_main(session, onboarding, name, realm)
-                in_guild = onboarding.is_in_guild
-                state = onboarding.state
+            content, view = await self._answer_main(str(interaction.user.id), name, realm)
         except DomainError as exc:
             await interaction.response.send_message(exc.message)
             return
+        await interaction.response.send_message(content, view=view)
+
+    async def _answer_main(
+        self, discord_id: str, name: str | None, realm: str | None
+    ) -> tuple[str, discord.ui.View]:
+        """Store the main as told; the reply and its buttons (alts, which realm, or try again)."""
+        words = self.words
+        async with self.host.db.session() as session:
+            onboarding = await sessions.get_session(session, discord_id, lock=True)
+            name = name or onboarding.reported_main_name or ""
+            answer = await sessions.answer_main(session, onboarding, name, realm)
+            in_guild = onboarding.is_in_guild
+            state = onboarding.state
         shown = sessions.clean_name(name)
         if answer.found is not None:
             realm_name = answer.found.realm_name or answer.found.realm_slug
             text = words["found_main"].format(name=answer.found.character_name, realm=realm_name)
-            await interaction.response.send_message(text, view=AltsView(words))
-        elif answer.matches:
-            await interaction.response.send_message(
-                words["which_realm"].format(name=shown), view=RealmView(answer.realms)
-            )
-        elif in_guild is False and state == "asked_alts":
-            await interaction.response.send_message(
-                words["not_in_guild_yet"].format(name=shown), view=AltsView(words)
-            )
-        else:
-            await interaction.response.send_message(
-                words["not_found"].format(name=shown), view=RetryView(words)
-            )
+            return text, AltsView(words)
+        if answer.matches:
+            return words["which_realm"].format(name=shown), RealmView(answer.realms)
+        if in_guild is False and state == "asked_alts":
+            return words["not_in_guild_yet"].format(name=shown), AltsView(words)
+        return words["not_found"].format(name=shown), RetryView(words)
 
     async def alts_answered(self, interaction: discord.Interaction, alts: list[str]) -> None:
         from sv_common.errors import DomainError
 
-        deadline = timedelta(hours=self.host.plugin_settings("onboarding").deadline_hours)
         try:
-            async with self.host.db.session() as session:
-                onboarding = await sessions.get_session(session, str(interaction.user.id), lock=True)
-                await sessions.answer_alts(session, onboarding, alts, deadline=deadline)
+            await self._answer_alts(str(interaction.user.id), alts)
         except DomainError as exc:
             await interaction.response.send_message(exc.message)
             return
         await interaction.response.defer(thinking=True)
         done = await self.verify_and_provision(str(interaction.user.id), interaction.user.display_name)
         await interaction.edit_original_response(content=done or self.words["waiting"])
+
+    async def _answer_alts(self, discord_id: str, alts: list[str]) -> None:
+        async with self.host.db.session() as session:
+            onboarding = await sessions.get_session(session, discord_id, lock=True)
+            await sessions.answer_alts(session, onboarding, alts, deadline=self.deadline)
+
+    # -- resuming: a DM from the member, or /onboarding start ----------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A member's DM to the bot: a typed answer to the open question, or a nudge that
+        resumes a conversation they left (the question is asked again)."""
+        if message.guild is not None or message.author.bot:
+            return
+        from sv_common.errors import DomainError
+
+        try:
+            reply = await self.text_answer(str(message.author.id), message.content, message.author.display_name)
+        except DomainError as exc:
+            reply = (exc.message, None)
+        if reply is not None:
+            content, view = reply
+            await message.channel.send(content, **({"view": view} if view is not None else {}))
+
+    async def text_answer(
+        self, discord_id: str, text: str, display_name: str
+    ) -> tuple[str, discord.ui.View | None] | None:
+        """What to answer a DM: main as ``Name`` or ``Name-Realm``, alts as a comma list or
+        'none'; anything else asks the open question again. None: nothing to say (no
+        session, switched off, or closed by an officer)."""
+        from sv_common.errors import NotFound
+        async with self.host.db.session() as session:
+            try:
+                state = (await sessions.get_session(session, discord_id)).state
+            except NotFound:
+                return None
+            if await self.dm_block_reason(session) is not None:
+                return None
+        text = (text or "").strip()
+        if state == "asked_main" and text:
+            name, _, realm = text.partition("-")
+            return await self._answer_main(discord_id, name, realm.strip() or None)
+        if state == "asked_alts" and text:
+            await self._record_resume(discord_id, "answered by DM")
+            names = [] if text.lower() in ("none", "no", "-", "no alts") else text.replace("\n", ",").split(",")
+            await self._answer_alts(discord_id, [n for n in names if n.strip()])
+            done = await self.verify_and_provision(discord_id, display_name)
+            return done or self.words["waiting"], None
+        return await self.resume(discord_id, display_name, cause="member wrote by DM")
+
+    async def resume(
+        self, discord_id: str, display_name: str, *, cause: str
+    ) -> tuple[str, discord.ui.View | None] | None:
+        """The open question again, for a member who left the conversation (the welcome DM
+        itself for a session that never got one, or was declined: DMs open now)."""
+        words = self.words
+        async with self.host.db.session() as session:
+            onboarding = await sessions.get_session(session, discord_id, lock=True)
+            state = onboarding.state
+            if state == "manually_resolved":
+                return None
+            if state == "declined":
+                await sessions.move(session, onboarding, "awaiting_dm", f"resumed: {cause}")
+                state = "awaiting_dm"
+        if state == "provisioned":
+            return words["resume_done"], None
+        if state == "awaiting_dm":
+            await self._send_welcome(discord_id, notify_officers=False)
+            return None  # the welcome DM is the answer
+        await self._record_resume(discord_id, cause)
+        if state == "asked_in_guild":
+            return words["welcome"], InGuildView(words)
+        if state == "asked_main":
+            return words["resume_main"], MainView(words)
+        if state == "asked_alts":
+            return words["resume_alts"], AltsView(words)
+        done = await self.verify_and_provision(discord_id, display_name)
+        return done or words["waiting"], None
+
+    async def _record_resume(self, discord_id: str, cause: str) -> None:
+        """The session's history shows when the member came back (state unchanged)."""
+        async with self.host.db.session() as session:
+            onboarding = await sessions.get_session(session, discord_id, lock=True)
+            await sessions.move(session, onboarding, onboarding.state, f"resumed: {cause}")
+
+    @app_commands.command(name="start", description="Start or carry on your welcome conversation (by DM)")
+    async def start(self, interaction: discord.Interaction) -> None:
+        from sv_common.errors import DomainError, NotFound
+
+        words = self.words
+        discord_id = str(interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.host.db.session() as session:
+            blocked = await self.dm_block_reason(session) is not None
+        if blocked:
+            await interaction.edit_original_response(content=words["resume_off"])
+            return
+        try:
+            async with self.host.db.session() as session:
+                try:
+                    await sessions.get_session(session, discord_id)
+                except NotFound:
+                    # Joined before onboarding ran (or the join was missed): start now.
+                    await sessions.start(session, discord_id, deadline=self.deadline)
+            reply = await self.resume(discord_id, interaction.user.display_name, cause="/onboarding start")
+            if reply is not None:
+                content, view = reply
+                await interaction.user.send(content, **({"view": view} if view is not None else {}))
+            async with self.host.db.session() as session:
+                state = (await sessions.get_session(session, discord_id)).state
+            text = {
+                "declined": words["dms_closed"],
+                "provisioned": words["resume_done"],
+                "manually_resolved": words["resume_done"],
+            }.get(state, words["resume_dm_sent"])
+        except NotFound:
+            text = words["resume_unknown"]
+        except discord.Forbidden:
+            text = words["dms_closed"]
+        except DomainError as exc:
+            text = exc.message
+        await interaction.edit_original_response(content=text)
 
     # -- officers: /onboarding status|resolve|dismiss|retry (every reply ephemeral) ------
 

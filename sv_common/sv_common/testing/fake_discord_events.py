@@ -117,6 +117,17 @@ class FakeDiscordEvents:
         )
         return member
 
+    async def user_dm(self, user_id: int, content: str) -> dict:
+        """``user_id`` writes ``content`` to the bot in their DM channel: MESSAGE_CREATE to the
+        clients with the direct-messages intent. A DM's content reaches a bot without the
+        message-content intent (Discord exempts DMs to the bot), and there is no guild_id."""
+        channel = self._dm_channel(user_id)
+        message = message_payload(self.snowflake(), channel["id"], self.users[user_id], {"content": content}, [])
+        channel["last_message_id"] = message["id"]
+        self.messages[int(message["id"])] = message
+        await self._announce_message(message)
+        return message
+
     async def member_remove(self, guild_id: int, user_id: int) -> None:
         member = self.guilds[guild_id].members.pop(user_id)
         await self._broadcast(

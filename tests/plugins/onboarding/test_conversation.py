@@ -151,13 +151,13 @@ async def _state_is(db, wanted: str) -> bool:
             return False
 
 
-async def answer_not_in_guild_yet(fake_discord, name: str) -> None:
+async def answer_not_in_guild_yet(fake_discord, name: str, realm: str = "Area 52") -> None:
     welcome = await joined(fake_discord)
     dm = fake_discord.dm_interaction_builder(NEWBIE)
     opened = await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:no"))
     assert opened.modal["custom_id"] == "onboard:main"
     later = await fake_discord.interact(
-        dm.modal_submit(NEWBIE, "onboard:main", {"name": name, "realm": "Area 52"})
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": name, "realm": realm})
     )
     assert later.content == f"Thanks! I'll look for **{name}** once you're in the guild. Any alts?"
     waiting = await fake_discord.interact(dm.button(NEWBIE, later.original, "onboard:alts:none"))
@@ -255,3 +255,138 @@ async def test_a_bot_restart_mid_conversation_keeps_its_buttons_working(
     )
     assert found.content.startswith("Found **Thrallson**")
     assert (await states(db))[0] == "asked_alts"
+
+
+# -- a conversation the member left resumes: a DM from them, or /onboarding start --------
+
+
+async def test_a_left_conversation_resumes_when_the_member_writes_and_takes_typed_answers(
+    db, roster, bot, fake_discord
+):
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    opened = await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    assert opened.modal["custom_id"] == "onboard:main"  # ... and the member closed the modal: stalled
+    await fake_discord.user_dm(NEWBIE, "Thrallson-Area 52")  # typed instead, much later
+    found = (await eventually(lambda: fake_discord.dms_to(NEWBIE)[1:]))[0]
+    assert found["content"] == "Found **Thrallson** on Area 52. Any alts in the guild?"
+    assert [c["custom_id"] for c in found["components"][0]["components"]] == [
+        "onboard:alts:none",
+        "onboard:alts:add",
+    ]
+    assert (await states(db))[0] == "asked_alts"
+    await fake_discord.user_dm(NEWBIE, "none")
+    done = (await eventually(lambda: fake_discord.dms_to(NEWBIE)[2:]))[0]
+    assert "You're set up!" in done["content"] and "/register?code=" in done["content"]
+    state, steps = await states(db)
+    assert state == "provisioned"
+    assert ("asked_alts", "asked_alts") in steps and steps[-1] == ("verified", "provisioned")
+
+
+async def test_a_nudge_by_dm_asks_the_open_question_again_with_working_buttons(db, roster, bot, fake_discord):
+    await joined(fake_discord)  # the welcome is never answered
+    await fake_discord.user_dm(NEWBIE, "hello? still there?")
+    again = (await eventually(lambda: fake_discord.dms_to(NEWBIE)[1:]))[0]
+    assert again["content"].startswith("I'm the guild's bot.")
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    opened = await fake_discord.interact(dm.button(NEWBIE, again, "onboard:in_guild:yes"))
+    assert opened.modal["custom_id"] == "onboard:main"
+    async with db.session() as session:
+        from patt_onboarding.services import sessions
+
+        onboarding = await sessions.get_session(session, str(NEWBIE))
+        causes = [(t.to_state, t.cause) for t in await sessions.history(session, onboarding.id)]
+    assert ("asked_in_guild", "resumed: member wrote by DM") in causes
+
+
+async def test_onboarding_start_resumes_by_dm_at_the_open_question(db, roster, bot, fake_discord, slash_command):
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))  # modal closed
+    started = await slash_command("onboarding start", user_id=NEWBIE)
+    assert started.ephemeral and started.content == "I've sent you a DM to carry on."
+    resumed = fake_discord.dms_to(NEWBIE)[-1]
+    assert resumed["content"].startswith("Where were we? Your main character")
+    opened = await fake_discord.interact(dm.button(NEWBIE, resumed, "onboard:main:open"))
+    assert opened.modal["custom_id"] == "onboard:main"
+    found = await fake_discord.interact(dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thrallson", "realm": ""}))
+    assert found.content.startswith("Found **Thrallson**")
+
+
+async def test_a_declined_member_who_opened_dms_starts_over_with_onboarding_start(
+    db, roster, bot, fake_discord, slash_command
+):
+    await fake_discord.member_join(GUILD_ID, NEWBIE, "newbie", dms_open=False)
+    await eventually(lambda: _state_is(db, "declined"))
+    started = await slash_command("onboarding start", user_id=NEWBIE)  # DMs open now
+    assert started.content == "I've sent you a DM to carry on."
+    [welcome] = fake_discord.dms_to(NEWBIE)
+    assert welcome["embeds"][0]["title"] == "Welcome to Test Guild!"
+    state, steps = await states(db)
+    assert state == "asked_in_guild" and steps[-2:] == [("declined", "awaiting_dm"), ("awaiting_dm", "asked_in_guild")]
+
+
+async def test_switched_off_a_dm_from_the_member_gets_no_answer_and_start_says_so(
+    db, roster, bot, fake_discord, slash_command
+):
+    await joined(fake_discord)
+    async with db.session() as session:
+        await update_discord_config(session, feature_onboarding_dm=False)
+    started = await slash_command("onboarding start", user_id=NEWBIE)
+    assert started.content.startswith("Onboarding messages are switched off")
+    # What the DM listener answers a typed message (it sends nothing for None).
+    assert await bot.get_cog("Onboarding").text_answer(str(NEWBIE), "Thrallson", "Newbie") is None
+    assert len(fake_discord.dms_to(NEWBIE)) == 1 and (await states(db))[0] == "asked_in_guild"
+
+
+async def test_a_roster_sync_that_brings_the_main_in_verifies_the_waiting_member(
+    db, blizzard_env, battlenet, make_host, start_discord_bot, fake_discord
+):
+    """End to end: guild_sync's roster sync against the fake Battle.net emits roster.synced,
+    which triggers onboarding.recheck, which verifies and provisions the member."""
+    from patt_host.jobs import run_job
+    from patt_host.jobs.runner import recent_runs
+
+    battlenet.generate_guild("test-realm", "test-guild", 3)
+    await map_rank_roles(db)
+    async with db.session() as session:
+        await update_discord_config(session, bot_dm_enabled=True, feature_onboarding_dm=True)
+    bot = await start_discord_bot(discord_host(make_host, site="patt"))
+    await answer_not_in_guild_yet(fake_discord, "Newchar", realm="Test Realm")
+
+    first = await run_job(bot.host, "guild_sync.sync_roster", trigger="manual", triggered_by="test")
+    assert first.status == "succeeded", first.error
+    rechecks = await eventually(lambda: _finished_runs(bot.host, "onboarding.recheck", 1))
+    assert rechecks[0].triggered_by == "roster.synced" and rechecks[0].counts == {"checked": 1, "provisioned": 0}
+    assert (await states(db))[0] == "pending_verification"
+
+    battlenet.add_member("test-realm", "test-guild", "Newchar", rank=3)  # joined the guild in game
+    second = await run_job(bot.host, "guild_sync.sync_roster", trigger="manual", triggered_by="test")
+    assert second.status == "succeeded", second.error
+    await eventually(lambda: _state_is(db, "provisioned"), timeout=20)
+    state, steps = await states(db)
+    assert steps[-2:] == [("pending_verification", "verified"), ("verified", "provisioned")]
+    async with db.session() as session:
+        player = await session.scalar(select(Player).where(Player.display_name == "Newbie"))
+        names = [c.character_name for c in await characters_of(session, player.id)]
+    assert names == ["Newchar"]
+    assert len(await recent_runs(bot.host, job_name="onboarding.recheck")) == 2
+
+
+async def _finished_runs(host, job: str, count: int):
+    from patt_host.jobs.runner import recent_runs
+
+    runs = [r for r in await recent_runs(host, job_name=job) if r.status != "running"]
+    return runs if len(runs) >= count else None
+
+
+async def characters_of(session, player_id: int):
+    from sv_common.identity.models import PlayerCharacter, WowCharacter
+
+    return (
+        await session.scalars(
+            select(WowCharacter)
+            .join(PlayerCharacter, PlayerCharacter.character_id == WowCharacter.id)
+            .where(PlayerCharacter.player_id == player_id)
+        )
+    ).all()

@@ -337,3 +337,35 @@ async def test_member_queries_return_at_most_100_and_whole_lists_are_rate_limite
 async def _dispatched(fake: FakeDiscord, event: str) -> None:
     while not fake.dispatched(event):
         await asyncio.sleep(0.01)
+
+
+# --------------------------------------------------------------------------- DMs to the bot
+
+
+@pytest.mark.asyncio
+async def test_a_users_dm_reaches_bots_with_the_direct_messages_intent_content_included(fake):
+    """Discord sends a DM to the bot as MESSAGE_CREATE without guild_id, to sessions with
+    DIRECT_MESSAGES; its content is there without the message-content intent (DMs are exempt)."""
+    got: dict[str, asyncio.Queue[discord.Message]] = {"dm": asyncio.Queue(), "none": asyncio.Queue()}
+
+    def listening(key: str, intents: discord.Intents) -> discord.Client:
+        client = discord.Client(intents=intents, guild_ready_timeout=0.05)
+
+        @client.event
+        async def on_message(message: discord.Message) -> None:
+            got[key].put_nowait(message)
+
+        return client
+
+    no_dm = discord.Intents.default()
+    no_dm.dm_messages = False
+    with_dm = listening("dm", discord.Intents.default())
+    without = listening("none", no_dm)
+    async with connected(with_dm, TOKEN), connected(without, TOKEN):
+        sent = await fake.user_dm(ALICE, "Thrallson-Area 52")
+        message = await asyncio.wait_for(got["dm"].get(), 5)
+        [frame] = fake.dispatched("MESSAGE_CREATE")  # one session asked for DMs: one frame
+        assert "guild_id" not in frame
+        assert (message.content, message.author.id, message.guild) == ("Thrallson-Area 52", ALICE, None)
+        assert isinstance(message.channel, discord.DMChannel) and message.id == int(sent["id"])
+    assert fake.dms_to(ALICE) == []  # what the bot sent; the user's own message is not in it

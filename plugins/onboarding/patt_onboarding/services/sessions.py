@@ -66,10 +66,13 @@ async def history(session: AsyncSession, session_id: int) -> list[OnboardingTran
     return list((await session.scalars(query.order_by(OnboardingTransition.id))).all())
 
 
-async def start(session: AsyncSession, discord_id: str) -> OnboardingSession | None:
+async def start(
+    session: AsyncSession, discord_id: str, *, deadline: timedelta, cause: str = "joined"
+) -> OnboardingSession | None:
     """A session for a member who joined; None when an open one exists already.
 
-    A closed session (the member left and came back) starts over."""
+    A closed session (the member left and came back) starts over. The deadline runs from
+    now: a conversation nobody finishes reaches the officers too, not only a failed check."""
     user = await find_discord_user(session, str(discord_id))
     if user is None:
         raise NotFound("That Discord member is not known yet.")
@@ -80,20 +83,24 @@ async def start(session: AsyncSession, discord_id: str) -> OnboardingSession | N
         return None
     if existing is None:
         existing = OnboardingSession(
-            discord_member_id=user.id, discord_id=str(discord_id), state="awaiting_dm"
+            discord_member_id=user.id,
+            discord_id=str(discord_id),
+            state="awaiting_dm",
+            deadline_at=_now() + deadline,
         )
         session.add(existing)
         await session.flush()
         session.add(
             OnboardingTransition(
-                session_id=existing.id, from_state=None, to_state="awaiting_dm", cause="joined"
+                session_id=existing.id, from_state=None, to_state="awaiting_dm", cause=cause
             )
         )
         return existing
     for field in ("reported_main_name", "reported_main_realm", "reported_alt_names", "is_in_guild"):
         setattr(existing, field, None)
-    existing.escalated_at = existing.deadline_at = existing.completed_at = None
-    await move(session, existing, "awaiting_dm", "joined again")
+    existing.escalated_at = existing.completed_at = None
+    existing.deadline_at = _now() + deadline
+    await move(session, existing, "awaiting_dm", f"{cause} again")
     return existing
 
 
@@ -306,9 +313,9 @@ async def queue_counts(session: AsyncSession) -> dict[str, int]:
 
 
 async def overdue(session: AsyncSession, now: datetime | None = None) -> list[OnboardingSession]:
-    """Sessions past their deadline, not yet escalated (escalated once only)."""
+    """Open sessions past their deadline, not yet escalated (escalated once only)."""
     query = select(OnboardingSession).where(
-        OnboardingSession.state == "pending_verification",
+        OnboardingSession.state.not_in(CLOSED),
         OnboardingSession.deadline_at < (now or _now()),
         OnboardingSession.escalated_at.is_(None),
     )
