@@ -289,7 +289,9 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         from sv_common.errors import DomainError
 
         try:
-            reply = await self.text_answer(str(message.author.id), message.content, message.author.display_name)
+            reply = await self.text_answer(
+                str(message.author.id), message.content, message.author.display_name
+            )
         except DomainError as exc:
             reply = (exc.message, None)
         if reply is not None:
@@ -303,6 +305,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         'none'; anything else asks the open question again. None: nothing to say (no
         session, switched off, or closed by an officer)."""
         from sv_common.errors import NotFound
+
         async with self.host.db.session() as session:
             try:
                 state = (await sessions.get_session(session, discord_id)).state
@@ -316,7 +319,9 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
             return await self._answer_main(discord_id, name, realm.strip() or None)
         if state == "asked_alts" and text:
             await self._record_resume(discord_id, "answered by DM")
-            names = [] if text.lower() in ("none", "no", "-", "no alts") else text.replace("\n", ",").split(",")
+            names = (
+                [] if text.lower() in ("none", "no", "-", "no alts") else text.replace("\n", ",").split(",")
+            )
             await self._answer_alts(discord_id, [n for n in names if n.strip()])
             done = await self.verify_and_provision(discord_id, display_name)
             return done or self.words["waiting"], None

@@ -122,7 +122,9 @@ class FakeDiscordEvents:
         clients with the direct-messages intent. A DM's content reaches a bot without the
         message-content intent (Discord exempts DMs to the bot), and there is no guild_id."""
         channel = self._dm_channel(user_id)
-        message = message_payload(self.snowflake(), channel["id"], self.users[user_id], {"content": content}, [])
+        message = message_payload(
+            self.snowflake(), channel["id"], self.users[user_id], {"content": content}, []
+        )
         channel["last_message_id"] = message["id"]
         self.messages[int(message["id"])] = message
         await self._announce_message(message)

@@ -299,7 +299,9 @@ async def test_a_nudge_by_dm_asks_the_open_question_again_with_working_buttons(d
     assert ("asked_in_guild", "resumed: member wrote by DM") in causes
 
 
-async def test_onboarding_start_resumes_by_dm_at_the_open_question(db, roster, bot, fake_discord, slash_command):
+async def test_onboarding_start_resumes_by_dm_at_the_open_question(
+    db, roster, bot, fake_discord, slash_command
+):
     welcome = await joined(fake_discord)
     dm = fake_discord.dm_interaction_builder(NEWBIE)
     await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))  # modal closed
@@ -309,7 +311,9 @@ async def test_onboarding_start_resumes_by_dm_at_the_open_question(db, roster, b
     assert resumed["content"].startswith("Where were we? Your main character")
     opened = await fake_discord.interact(dm.button(NEWBIE, resumed, "onboard:main:open"))
     assert opened.modal["custom_id"] == "onboard:main"
-    found = await fake_discord.interact(dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thrallson", "realm": ""}))
+    found = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thrallson", "realm": ""})
+    )
     assert found.content.startswith("Found **Thrallson**")
 
 
@@ -323,7 +327,10 @@ async def test_a_declined_member_who_opened_dms_starts_over_with_onboarding_star
     [welcome] = fake_discord.dms_to(NEWBIE)
     assert welcome["embeds"][0]["title"] == "Welcome to Test Guild!"
     state, steps = await states(db)
-    assert state == "asked_in_guild" and steps[-2:] == [("declined", "awaiting_dm"), ("awaiting_dm", "asked_in_guild")]
+    assert state == "asked_in_guild" and steps[-2:] == [
+        ("declined", "awaiting_dm"),
+        ("awaiting_dm", "asked_in_guild"),
+    ]
 
 
 async def test_switched_off_a_dm_from_the_member_gets_no_answer_and_start_says_so(
@@ -357,7 +364,10 @@ async def test_a_roster_sync_that_brings_the_main_in_verifies_the_waiting_member
     first = await run_job(bot.host, "guild_sync.sync_roster", trigger="manual", triggered_by="test")
     assert first.status == "succeeded", first.error
     rechecks = await eventually(lambda: _finished_runs(bot.host, "onboarding.recheck", 1))
-    assert rechecks[0].triggered_by == "roster.synced" and rechecks[0].counts == {"checked": 1, "provisioned": 0}
+    assert rechecks[0].triggered_by == "roster.synced" and rechecks[0].counts == {
+        "checked": 1,
+        "provisioned": 0,
+    }
     assert (await states(db))[0] == "pending_verification"
 
     battlenet.add_member("test-realm", "test-guild", "Newchar", rank=3)  # joined the guild in game

@@ -91,9 +91,7 @@ async def start(
         session.add(existing)
         await session.flush()
         session.add(
-            OnboardingTransition(
-                session_id=existing.id, from_state=None, to_state="awaiting_dm", cause=cause
-            )
+            OnboardingTransition(session_id=existing.id, from_state=None, to_state="awaiting_dm", cause=cause)
         )
         return existing
     for field in ("reported_main_name", "reported_main_realm", "reported_alt_names", "is_in_guild"):
