@@ -12,7 +12,7 @@ site = Site(
     name="patt",
     title="Pull All The Things",
     tagline="Casual heroic raiding · real life first · zero toxicity",
-    plugins=["identity", "voting", "guild_sync", "mito", "drift", "crafting", "onboarding"],
+    plugins=["identity", "voting", "guild_sync", "mito", "drift", "crafting", "onboarding", "raids"],
     officer_rank_level=4,
     texts={
         "hero_title": "Pull All The Things",

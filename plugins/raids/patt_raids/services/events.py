@@ -1,0 +1,384 @@
+"""Raid events: creating one (local date and time in an IANA zone -> UTC), signing the
+guild's raiders up by rule, and changing one member's signup.
+
+The signup rule (the original's, section 17.2), for every active player with a rank and a
+main character:
+
+1. an officer's per-player override wins; ``skip`` leaves the player off the event;
+2. a member of the guild's lowest rank (Initiate) goes on the bench;
+3. a member who switched on auto-invite is ``accepted``;
+4. everyone else is ``tentative``.
+
+Services never emit domain events themselves: the caller commits, then tells the other
+plugins (``services/notify.py``), so a Discord handler never reads an uncommitted event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from patt_raids.models import (
+    ACCEPTED,
+    BENCH,
+    EVENT_TYPES,
+    SOURCES,
+    STATUSES,
+    TENTATIVE,
+    RaidAttendance,
+    RaidEvent,
+)
+from patt_raids.services.raiders import Raider, lowest_rank_level, raiders
+from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.seasons import current_season
+from sv_common.validation import has_control_chars
+
+SKIP = "skip"
+OVERRIDES = (*STATUSES, SKIP)
+TITLE_MAX = 200
+DESCRIPTION_MAX = 2000
+DURATION_MIN, DURATION_MAX = 15, 720
+# Signed up means "counts for the raid": the original's signed_up column.
+SIGNED_UP = frozenset({ACCEPTED, TENTATIVE})
+
+
+# --- time ----------------------------------------------------------------------------------
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` or a 422 (never a silent fallback to UTC for an event)."""
+    text = (name or "").strip()
+    if not text or len(text) > 50 or has_control_chars(text):
+        raise ValidationFailed("timezone must be an IANA time zone such as America/New_York.", code="bad_zone")
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed(f"Unknown time zone {text!r}.", code="bad_zone") from exc
+
+
+def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
+    """``day`` at ``at`` on the wall clocks of ``zone_name``, as an aware UTC datetime.
+
+    A time the clocks skip (the spring-forward hour) is refused rather than moved; a time
+    they pass twice (the autumn hour) is the first of the two (``fold=0``).
+    """
+    tz = zone(zone_name)
+    local = datetime.combine(day, at.replace(tzinfo=None, second=0, microsecond=0)).replace(tzinfo=tz)
+    utc = local.astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValidationFailed(
+            f"{at:%H:%M} does not exist on {day.isoformat()} in {tz.key}: the clocks skip it.",
+            code="nonexistent_time",
+        )
+    return utc
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def clean_title(value: str) -> str:
+    text = (value or "").strip()
+    if not text or len(text) > TITLE_MAX or has_control_chars(text):
+        raise ValidationFailed(f"title must be 1 to {TITLE_MAX} characters of plain text.", code="bad_title")
+    return text
+
+
+def clean_description(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if len(text) > DESCRIPTION_MAX or has_control_chars(text, multiline=True):
+        raise ValidationFailed(
+            f"description must be at most {DESCRIPTION_MAX} characters of text.", code="bad_description"
+        )
+    return text or None
+
+
+def clean_duration(minutes: int) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not DURATION_MIN <= minutes <= DURATION_MAX:
+        raise ValidationFailed(
+            f"duration must be {DURATION_MIN} to {DURATION_MAX} minutes.", code="bad_duration"
+        )
+    return minutes
+
+
+def clean_channel(value: str | None) -> str | None:
+    text = (value or "").strip()
+    if text and not (text.isascii() and text.isdigit() and 15 <= len(text) <= 25):
+        raise ValidationFailed("channel must be a Discord channel id.", code="bad_channel")
+    return text or None
+
+
+def clean_event_type(value: str) -> str:
+    if value not in EVENT_TYPES:
+        raise ValidationFailed(f"event_type must be one of {', '.join(EVENT_TYPES)}.", code="bad_event_type")
+    return value
+
+
+# --- signups by rule -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Signup:
+    player_id: int
+    character_id: int
+    status: str
+    source: str  # "auto" (the rule) or "override"
+
+
+def status_by_rule(raider: Raider, lowest_level: int | None) -> str:
+    if lowest_level is not None and raider.rank_level == lowest_level:
+        return BENCH
+    if raider.auto_invite:
+        return ACCEPTED
+    return TENTATIVE
+
+
+async def plan_signups(session: AsyncSession, overrides: dict[int, str] | None = None) -> list[Signup]:
+    """Every raider's signup for a new event (``skip`` overrides left out)."""
+    overrides = overrides or {}
+    for player_id, value in overrides.items():
+        if value not in OVERRIDES:
+            raise ValidationFailed(
+                f"override for player {player_id} must be one of {', '.join(OVERRIDES)}.", code="bad_override"
+            )
+    lowest = await lowest_rank_level(session)
+    plan = []
+    for raider in await raiders(session):
+        if raider.rank_level is None:
+            continue  # not (or no longer) a guild member: no rank, no raid
+        override = overrides.get(raider.player_id)
+        if override == SKIP:
+            continue
+        status = override or status_by_rule(raider, lowest)
+        plan.append(Signup(raider.player_id, raider.main_character_id, status, "override" if override else "auto"))
+    return plan
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+async def create_event(
+    session: AsyncSession,
+    *,
+    title: str,
+    event_date: date,
+    start_time: time,
+    timezone: str,
+    duration_minutes: int = 120,
+    channel_id: str | None = None,
+    description: str | None = None,
+    event_type: str = "raid",
+    recurring_event_id: int | None = None,
+    overrides: dict[int, str] | None = None,
+    created_by_player_id: int | None = None,
+    auto_booked: bool = False,
+    skip_existing: bool = False,
+) -> RaidEvent | None:
+    """Create an event and sign the raiders up; returns it (flushed, not committed).
+
+    An event of a recurring event already booked for that date is a 409, or ``None`` with
+    ``skip_existing`` (the auto-booking: ``ON CONFLICT DO NOTHING`` on the unique
+    ``(recurring_event_id, event_date)``, so two workers never book it twice).
+    """
+    title = clean_title(title)
+    duration_minutes = clean_duration(duration_minutes)
+    start = local_to_utc(event_date, start_time, timezone)
+    values: dict[str, Any] = {
+        "title": title,
+        "event_type": clean_event_type(event_type),
+        "event_date": event_date,
+        "start_time_utc": start,
+        "end_time_utc": start + timedelta(minutes=duration_minutes),
+        "timezone": zone(timezone).key,
+        "discord_channel_id": clean_channel(channel_id),
+        "description": clean_description(description),
+        "recurring_event_id": recurring_event_id,
+        "auto_booked": auto_booked,
+        "created_by_player_id": created_by_player_id,
+    }
+    plan = await plan_signups(session, overrides)
+    season = await current_season(session, on=event_date)
+    values["season_id"] = season.id if season else None
+    statement = (
+        insert(RaidEvent)
+        .values(**values)
+        .on_conflict_do_nothing(constraint="uq_raid_events_recurring_date")
+        .returning(RaidEvent.id)
+    )
+    event_id = await session.scalar(statement)
+    if event_id is None:
+        if skip_existing:
+            return None
+        raise Conflict(
+            f"This recurring event already has an event on {event_date.isoformat()}.", code="event_exists"
+        )
+    if plan:
+        await session.execute(
+            insert(RaidAttendance),
+            [
+                {
+                    "event_id": event_id,
+                    "player_id": s.player_id,
+                    "character_id": s.character_id,
+                    "status": s.status,
+                    "signed_up": s.status in SIGNED_UP,
+                    "source": s.source,
+                }
+                for s in plan
+            ],
+        )
+    return await session.get(RaidEvent, event_id)
+
+
+async def get_event(session: AsyncSession, event_id: int) -> RaidEvent:
+    event = await session.get(RaidEvent, event_id)
+    if event is None:
+        raise NotFound("No such raid event.", code="event_not_found")
+    return event
+
+
+def duration_minutes(event: RaidEvent) -> int:
+    return int((event.end_time_utc - event.start_time_utc).total_seconds() // 60)
+
+
+def event_dict(event: RaidEvent) -> dict[str, Any]:
+    local = event.start_time_utc.astimezone(ZoneInfo(event.timezone or "UTC"))
+    return {
+        "id": event.id,
+        "title": event.title,
+        "event_type": event.event_type,
+        "event_date": event.event_date.isoformat(),
+        "start_time_utc": event.start_time_utc.astimezone(UTC).isoformat(),
+        "end_time_utc": event.end_time_utc.astimezone(UTC).isoformat(),
+        "duration_minutes": duration_minutes(event),
+        "timezone": event.timezone,
+        "local_start_time": local.strftime("%H:%M"),
+        "discord_channel_id": event.discord_channel_id,
+        "discord_message_id": event.discord_message_id,
+        "raid_helper_event_id": event.raid_helper_event_id,
+        "description": event.description,
+        "recurring_event_id": event.recurring_event_id,
+        "auto_booked": event.auto_booked,
+        "season_id": event.season_id,
+        "cancelled": event.cancelled_at is not None,
+    }
+
+
+async def list_events(
+    session: AsyncSession, *, upcoming: bool, now: datetime | None = None, limit: int = 50
+) -> list[RaidEvent]:
+    """Upcoming (not yet ended, soonest first) or past (latest first) events."""
+    now = now or datetime.now(UTC)
+    query = select(RaidEvent).limit(limit)
+    if upcoming:
+        query = query.where(RaidEvent.end_time_utc > now).order_by(RaidEvent.start_time_utc)
+    else:
+        query = query.where(RaidEvent.end_time_utc <= now).order_by(RaidEvent.start_time_utc.desc())
+    return list(await session.scalars(query))
+
+
+async def cancel_event(session: AsyncSession, event_id: int) -> RaidEvent:
+    """Cancel (not delete): the row stays, so the auto-booking never books that date again."""
+    event = await get_event(session, event_id)
+    if event.cancelled_at is None:
+        event.cancelled_at = datetime.now(UTC)
+        await session.flush()
+    return event
+
+
+async def set_discord_post(session: AsyncSession, event_id: int, channel_id: str, message_id: str) -> RaidEvent:
+    """Where the bot posted the event (the Discord side edits that message on changes)."""
+    event = await get_event(session, event_id)
+    event.discord_channel_id = clean_channel(channel_id)
+    event.discord_message_id = clean_channel(message_id)
+    await session.flush()
+    return event
+
+
+async def set_raid_helper_event(
+    session: AsyncSession, event_id: int, raid_helper_event_id: str | None, payload: dict[str, Any] | None
+) -> RaidEvent:
+    """The Raid-Helper connector's record of the event it created there."""
+    event = await get_event(session, event_id)
+    event.raid_helper_event_id = raid_helper_event_id
+    event.raid_helper_payload = payload
+    await session.flush()
+    return event
+
+
+# --- one member's signup ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignupChange:
+    event_id: int
+    player_id: int
+    old_status: str | None
+    status: str
+    source: str
+
+    @property
+    def changed(self) -> bool:
+        return self.old_status != self.status
+
+
+async def set_signup_status(
+    session: AsyncSession,
+    event_id: int,
+    player_id: int,
+    status: str,
+    source: str,
+    *,
+    now: datetime | None = None,
+) -> SignupChange:
+    """Set ``player_id``'s answer to ``event_id`` (accepted/tentative/bench/absent).
+
+    Used by the member's event page, officers and the Discord buttons alike. A raider not
+    signed up yet (joined after the event was made) is added. Refused (409) for a cancelled
+    event or one that has ended, and for a player who is not an active raider with a main.
+    """
+    if status not in STATUSES:
+        raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}.", code="bad_status")
+    if source not in SOURCES:
+        raise ValidationFailed(f"source must be one of {', '.join(SOURCES)}.", code="bad_source")
+    event = await session.get(RaidEvent, event_id, with_for_update=True)
+    if event is None:
+        raise NotFound("No such raid event.", code="event_not_found")
+    if event.cancelled_at is not None:
+        raise Conflict("This event was cancelled.", code="event_cancelled")
+    if event.end_time_utc <= (now or datetime.now(UTC)):
+        raise Conflict("This event is over: signups are closed.", code="event_over")
+    found = await raiders(session, [player_id])
+    if not found:
+        raise Conflict("Only active members with a main character can sign up.", code="not_a_raider")
+    old = await session.scalar(
+        select(RaidAttendance.status).where(
+            RaidAttendance.event_id == event_id, RaidAttendance.player_id == player_id
+        )
+    )
+    statement = insert(RaidAttendance).values(
+        event_id=event_id,
+        player_id=player_id,
+        character_id=found[0].main_character_id,
+        status=status,
+        signed_up=status in SIGNED_UP,
+        source=source,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_attendance_event_player",
+            set_={
+                "status": status,
+                "signed_up": status in SIGNED_UP,
+                "source": source,
+                "updated_at": func.now(),
+            },
+        )
+    )
+    return SignupChange(event_id, player_id, old, status, source)
+

@@ -1,0 +1,190 @@
+"""Event creation: local date and time in an IANA zone -> UTC (across DST), signups by rule,
+one event per recurring event and date, and one member's signup changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from patt_raids.models import RaidAttendance, RaidEvent, RecurringEvent
+from patt_raids.services import events
+from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.identity.models import Player
+from sv_common.seasons import create_season
+
+
+def test_local_time_to_utc_follows_daylight_saving():
+    summer = events.local_to_utc(date(2026, 7, 3), time(21, 0), "America/New_York")
+    winter = events.local_to_utc(date(2026, 12, 4), time(21, 0), "America/New_York")
+    assert summer == datetime(2026, 7, 4, 1, 0, tzinfo=UTC)  # EDT, UTC-4
+    assert winter == datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # EST, UTC-5
+    # Europe changes a week before/after the US: the same wall time, another offset.
+    assert events.local_to_utc(date(2026, 3, 27), time(20, 0), "Europe/Berlin") == datetime(
+        2026, 3, 27, 19, 0, tzinfo=UTC
+    )
+    assert events.local_to_utc(date(2026, 3, 30), time(20, 0), "Europe/Berlin") == datetime(
+        2026, 3, 30, 18, 0, tzinfo=UTC
+    )
+
+
+def test_a_skipped_local_time_is_refused_and_a_repeated_one_is_the_first():
+    with pytest.raises(ValidationFailed) as caught:
+        events.local_to_utc(date(2026, 3, 8), time(2, 30), "America/New_York")
+    assert caught.value.code == "nonexistent_time"
+    # 01:30 happens twice on 2026-11-01 in New York: the first (still EDT) is meant.
+    assert events.local_to_utc(date(2026, 11, 1), time(1, 30), "America/New_York") == datetime(
+        2026, 11, 1, 5, 30, tzinfo=UTC
+    )
+    with pytest.raises(ValidationFailed):
+        events.local_to_utc(date(2026, 11, 1), time(1, 30), "Mars/Olympus_Mons")
+
+
+async def _statuses(session, event_id: int) -> dict[int, tuple[str, bool, str]]:
+    rows = await session.execute(
+        select(RaidAttendance.player_id, RaidAttendance.status, RaidAttendance.signed_up, RaidAttendance.source)
+        .where(RaidAttendance.event_id == event_id)
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+async def test_create_event_signs_raiders_up_by_rule(db, raider):
+    member = await raider(rank="Member")
+    keen = await raider(rank="Veteran", auto_invite=True)
+    initiate = await raider(rank="Initiate", auto_invite=True)  # lowest rank: bench wins
+    promoted = await raider(rank="Initiate")  # an override wins over the bench
+    skipped = await raider(rank="Officer")
+    no_main = await raider(rank="Member", main=False)
+    gone = await raider(rank="Member")
+    async with db.session() as session:
+        (await session.get(Player, gone.player_id)).is_active = False
+        await session.commit()
+    async with db.session() as session:
+        await create_season(session, expansion_name="Midnight", season_number=1, start_date=date(2026, 3, 1))
+        await session.commit()
+
+    async with db.session() as session:
+        event = await events.create_event(
+            session,
+            title="Heroic night",
+            event_date=date(2026, 12, 11),
+            start_time=time(21, 0),
+            timezone="America/New_York",
+            duration_minutes=180,
+            description="Bring flasks",
+            overrides={promoted.player_id: "accepted", skipped.player_id: "skip"},
+        )
+        await session.commit()
+        event_id = event.id
+
+    async with db.session() as session:
+        stored = await session.get(RaidEvent, event_id)
+        assert stored.start_time_utc == datetime(2026, 12, 12, 2, 0, tzinfo=UTC)
+        assert stored.end_time_utc - stored.start_time_utc == timedelta(hours=3)
+        assert stored.timezone == "America/New_York" and stored.season_id is not None
+        assert events.event_dict(stored)["local_start_time"] == "21:00"
+        statuses = await _statuses(session, event_id)
+    assert statuses == {
+        member.player_id: ("tentative", True, "auto"),
+        keen.player_id: ("accepted", True, "auto"),
+        initiate.player_id: ("bench", False, "auto"),
+        promoted.player_id: ("accepted", True, "override"),
+    }
+    assert skipped.player_id not in statuses and no_main.player_id not in statuses
+    assert gone.player_id not in statuses
+
+
+async def test_bad_input_is_refused_before_anything_is_written(db, raider):
+    await raider()
+    base = dict(title="Raid", event_date=date(2026, 12, 11), start_time=time(21, 0), timezone="UTC")
+    cases = [
+        dict(base, title=""),
+        dict(base, title="x" * 201),
+        dict(base, title="bad\x00title"),
+        dict(base, timezone="Nowhere/Town"),
+        dict(base, duration_minutes=5),
+        dict(base, duration_minutes=10_000),
+        dict(base, channel_id="general"),
+        dict(base, event_type="party"),
+        dict(base, overrides={1: "maybe"}),
+    ]
+    async with db.session() as session:
+        for case in cases:
+            with pytest.raises(ValidationFailed):
+                await events.create_event(session, **case)
+        assert await session.scalar(select(RaidEvent.id)) is None
+
+
+async def test_a_recurring_event_is_booked_once_per_date(db, raider):
+    await raider()
+    async with db.session() as session:
+        night = RecurringEvent(label="Friday heroic", day_of_week=4, default_start_time=time(21, 0))
+        session.add(night)
+        await session.commit()
+        night_id = night.id
+    kwargs = dict(
+        title="Friday heroic",
+        event_date=date(2026, 12, 11),
+        start_time=time(21, 0),
+        timezone="America/New_York",
+        recurring_event_id=night_id,
+    )
+    async with db.session() as session:
+        first = await events.create_event(session, **kwargs)
+        await session.commit()
+    async with db.session() as session:
+        assert await events.create_event(session, skip_existing=True, **kwargs) is None
+        with pytest.raises(Conflict):
+            await events.create_event(session, **kwargs)
+    async with db.session() as session:
+        rows = list(await session.scalars(select(RaidEvent.id)))
+    assert rows == [first.id]
+
+
+async def _event(db, **overrides) -> int:
+    values = dict(title="Raid", event_date=date(2030, 1, 4), start_time=time(20, 0), timezone="UTC")
+    values.update(overrides)
+    async with db.session() as session:
+        event = await events.create_event(session, **values)
+        await session.commit()
+        return event.id
+
+
+async def test_set_signup_status_changes_adds_and_refuses(db, raider):
+    early = await raider()
+    event_id = await _event(db)
+    late = await raider()  # joined after the event was made
+
+    async with db.session() as session:
+        change = await events.set_signup_status(session, event_id, early.player_id, "absent", "site")
+        assert (change.old_status, change.status, change.changed) == ("tentative", "absent", True)
+        again = await events.set_signup_status(session, event_id, early.player_id, "absent", "discord")
+        assert not again.changed
+        added = await events.set_signup_status(session, event_id, late.player_id, "accepted", "site")
+        assert added.old_status is None and added.changed
+        await session.commit()
+    async with db.session() as session:
+        statuses = await _statuses(session, event_id)
+    assert statuses[early.player_id] == ("absent", False, "discord")
+    assert statuses[late.player_id] == ("accepted", True, "site")
+
+    no_main = await raider(main=False)
+    async with db.session() as session:
+        with pytest.raises(ValidationFailed):
+            await events.set_signup_status(session, event_id, early.player_id, "maybe", "site")
+        with pytest.raises(ValidationFailed):
+            await events.set_signup_status(session, event_id, early.player_id, "accepted", "carrier pigeon")
+        with pytest.raises(NotFound):
+            await events.set_signup_status(session, 999_999, early.player_id, "accepted", "site")
+        with pytest.raises(Conflict) as caught:
+            await events.set_signup_status(session, event_id, no_main.player_id, "accepted", "site")
+        assert caught.value.code == "not_a_raider"
+        over = datetime(2030, 1, 5, tzinfo=UTC)
+        with pytest.raises(Conflict) as caught:
+            await events.set_signup_status(session, event_id, early.player_id, "accepted", "site", now=over)
+        assert caught.value.code == "event_over"
+        await events.cancel_event(session, event_id)
+        with pytest.raises(Conflict) as caught:
+            await events.set_signup_status(session, event_id, early.player_id, "accepted", "site")
+        assert caught.value.code == "event_cancelled"
