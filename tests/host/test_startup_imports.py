@@ -67,3 +67,49 @@ def test_redis_is_loaded_when_the_site_uses_it(clean_database, redis_url, tmp_pa
     result = start({"REDIS_URL": redis_url}, clean_database.url, tmp_path)
     assert result["statuses"] == [200, 200, 200]
     assert result["served"] == ["redis"]  # still no discord.py (no token) and no arq (not a worker)
+
+
+def run_fresh(script: str) -> str:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_importing_patt_host_loads_neither_the_web_app_nor_the_database_layer():
+    # Every process imports `patt_host` first (the `patt` script, each plugin's plugin.py); its public
+    # names load on first use, so the start-up of a command pays only for what it uses.
+    out = run_fresh(
+        """
+        import sys
+        import patt_host
+        print(sorted({"fastapi", "sqlalchemy", "pydantic_settings", "jinja2"} & {m.split(".")[0] for m in sys.modules}))
+        from patt_host import Job, LandingPage, hookimpl
+        print(Job.__module__, LandingPage.__module__, hookimpl.project_name)
+        """
+    )
+    lazy, names = out.splitlines()
+    assert lazy == "[]"
+    assert names == "patt_host.jobs.types patt_host.landing patt"
+
+
+def test_the_patt_script_turns_the_collector_back_on_for_every_command_but_the_servers():
+    # patt_host.console keeps the cyclic collector off while start-up builds its objects; a command
+    # such as `patt plugins list` must run with it on again (a long job would otherwise grow).
+    out = run_fresh(
+        """
+        import gc, sys
+        import patt_host.cli.base as base
+        from patt_host import console
+
+        seen = []
+        original = base._configure_logging
+        base._configure_logging = lambda verbose: (seen.append(gc.isenabled()), original(verbose))
+        sys.argv = ["patt", "plugins", "list"]
+        try:
+            console.main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        print(seen, gc.isenabled())
+        """
+    )
+    assert out.splitlines()[-1] == "[True] True"

@@ -15,4 +15,5 @@ __all__ = ["HostContext", "PattGroup", "cli", "main", "pass_ctx", "run_in_host"]
 
 
 def main() -> None:
+    """The `patt` command (the console script is `patt_host.console.main`, which starts faster)."""
     cli()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterator
@@ -135,5 +136,7 @@ class PattGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, site: str | None, verbose: bool) -> None:
     """PATT platform command line."""
+    if ctx.invoked_subcommand not in {"serve", "demo"}:
+        gc.enable()  # off during start-up (patt_host.console); serve and demo turn it on themselves
     _configure_logging(verbose)
     ctx.obj = HostContext(patt_site=site)

@@ -17,6 +17,9 @@ def _serve(host, bind: str, port: int) -> None:
     host.settings.app_host, host.settings.app_port = bind, port
 
     app = create_app(host)
+    from patt_host.console import startup_done
+
+    startup_done()
     click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
     uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **server_options(host))
 
