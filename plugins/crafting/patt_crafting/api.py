@@ -77,18 +77,20 @@ async def place_order(body: schemas.NewOrder, actor: Member, session: SessionDep
 
 
 @router.get("/api/v1/crafting/orders", name="api_orders")
-async def list_orders(actor: Member, session: SessionDep):
+async def list_orders(actor: Member, session: SessionDep, host: HostDep):
     """Open and claimed orders (and last week's), with what the member may do to each."""
-    return ok(await orders.list_orders(session, actor.player_id))
+    is_officer = actor.rank_level >= host.officer_level
+    return ok(await orders.list_orders(session, actor.player_id, is_officer=is_officer))
 
 
 @router.post("/api/v1/crafting/orders/{order_id}/{action}", name="api_order_action")
 async def order_action(
-    order_id: schemas.OrderId, action: schemas.OrderAction, actor: Member, session: SessionDep
+    order_id: schemas.OrderId, action: schemas.OrderAction, actor: Member, session: SessionDep, host: HostDep
 ):
-    """``claim`` (a crafter), ``done`` (the crafter who claimed it), ``cancel`` (the requester)."""
+    """``claim`` (a crafter who knows the recipe, or an officer), ``done`` (the crafter who
+    claimed it, or an officer), ``cancel`` (the requester)."""
     step = {"claim": orders.claim, "done": orders.complete, "cancel": orders.cancel}[action]
-    order = await step(session, order_id, actor.player_id)
+    order = await step(session, order_id, actor.player_id, is_officer=actor.rank_level >= host.officer_level)
     return ok({"id": order.id, "status": order.status})
 
 

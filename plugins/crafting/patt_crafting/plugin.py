@@ -61,10 +61,10 @@ class CraftingPlugin:
         return [CronJob(_sync_job(), schedule=host.plugin_settings("crafting").schedule)]
 
     @hookimpl
-    def discord_cogs(self, host):
+    def discord_cogs(self, bot, host):
         from patt_crafting.cog import CraftingCog
 
-        return [CraftingCog(host)]
+        return [CraftingCog(bot, host)]
 
     @hookimpl
     async def template_slot(self, slot, request, context, host):
