@@ -43,6 +43,13 @@ SETTINGS = [
     SiteSetting("target_healer", "Target: healers", 4, kind="int"),
     SiteSetting("target_melee", "Target: melee DPS", 7, kind="int"),
     SiteSetting("target_ranged", "Target: ranged DPS", 7, kind="int"),
+    SiteSetting(
+        "raid_reminder_hours",
+        "Raid reminder DM (hours before)",
+        24,
+        kind="int",
+        help="Members still tentative get one DM this long before a raid; 0 = no reminders.",
+    ),
 ]
 
 

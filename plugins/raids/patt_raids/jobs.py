@@ -1,0 +1,62 @@
+"""Jobs of the raids plugin (named ``raids.<fn>``) and their Job objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patt_host import Job
+from patt_host.jobs import JobContext
+
+
+async def send_reminders(ctx: JobContext) -> dict[str, int]:
+    """DM members still tentative before an event starts (once per event and member)."""
+    from patt_raids.services import discord_post, reminders
+
+    host = ctx.host
+    values = await host.site_settings()
+    hours = values.get("raid_reminder_hours", host.plugin_settings("raids").reminder_hours)
+    async with ctx.session() as session:
+        recorded = await discord_post.record_delivered_posts(session)
+    counts = await reminders.send_reminders(
+        host.db, hours=int(hours or 0), base_url=host.settings.public_base_url
+    )
+    counts["posts_recorded"] = recorded
+    if not hours:
+        counts["off"] = 1
+    return counts
+
+
+async def raid_helper_sync(ctx: JobContext, event_id: int | None = None) -> dict[str, int] | None:
+    """Mirror one event (or every upcoming one) into Raid-Helper; off unless configured."""
+    from patt_raids.services import reactions
+    from patt_raids.services.raid_helper import RaidHelperClient
+    from patt_raids.services.raid_helper_sync import sync_upcoming
+
+    config = reactions.raid_helper_config(ctx.host, await reactions.guild_timezone(ctx.host))
+    if config is None:
+        ctx.count("not_configured")
+        return None
+    async with RaidHelperClient(config.connection) as client:
+        report = await sync_upcoming(ctx.host.db, config, client, event_id=event_id)
+    for error in report.errors:
+        ctx.log.warning("raid-helper: %s", error)
+    return report.counts()
+
+
+def raid_helper_on(host: Any) -> bool:
+    from patt_raids.services.reactions import raid_helper_config
+
+    return raid_helper_config(host, "UTC") is not None
+
+
+def reminders_job() -> Job:
+    return Job(send_reminders, description="DM members still tentative before a raid (once per event)")
+
+
+def raid_helper_job() -> Job:
+    return Job(
+        raid_helper_sync,
+        description="Create raid events and post each signup in Raid-Helper (optional connector)",
+        exclusive=True,
+        timeout_seconds=600,
+    )

@@ -1,0 +1,185 @@
+"""The optional Raid-Helper connector: its HTTP client and the shapes of what it sends.
+
+Raid-Helper (a third-party Discord event bot) is used by guilds that sign up there; this
+mirrors our events into it. Built the way its API documents, which is where the original
+went wrong four times (original-behaviour.md §17):
+
+- the base URL is a setting (default ``https://raid-helper.xyz/api/v4``), never hard-coded;
+- an event's ``date`` (``D-M-YYYY``, no zero padding) and ``time`` (``HH:MM``) are the start
+  in the Raid-Helper server's **local** time zone (a setting, by default the guild's),
+  not UTC: Raid-Helper reads them in that zone;
+- signups are not part of the create body (Raid-Helper ignores them there): each is its
+  own ``POST /events/{id}/signups``;
+- ``className`` is a role slot of the template (``Tank``, ``Healer``, ``Melee``, ``Ranged``)
+  for an accepted player, a status slot (``Tentative``, ``Bench``, ``Absence``) otherwise,
+  never the WoW class; ``specName`` is the template's spelling of the spec.
+
+The sync itself (which event, which signups, where the result is stored) is in
+:mod:`patt_raids.services.raid_helper_sync`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+DEFAULT_BASE_URL = "https://raid-helper.xyz/api/v4"
+DEFAULT_TEMPLATE = "wowretail2"
+ROLE_SLOTS = {"tank": "Tank", "healer": "Healer", "melee": "Melee", "ranged": "Ranged"}
+STATUS_SLOTS = {"tentative": "Tentative", "bench": "Bench", "absent": "Absence"}
+# wowretail2's specName for a (class, spec) whose name another class shares: the template
+# tells them apart with a "1" suffix. Every other spec is sent under its own name (with
+# Beast Mastery written as one word).
+SPEC_NAMES = {
+    ("Warrior", "Protection"): "Protection1",
+    ("Paladin", "Holy"): "Holy1",
+    ("Shaman", "Restoration"): "Restoration1",
+    ("Death Knight", "Frost"): "Frost1",
+    ("Hunter", "Beast Mastery"): "Beastmastery",
+}
+TITLE_LIMIT = 100
+DESCRIPTION_LIMIT = 1000
+
+
+class RaidHelperError(Exception):
+    """A refused or failed call. ``retryable``: worth trying again later (outage, 429, 5xx)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+
+
+def role_slot(role_name: str | None) -> str | None:
+    """Our role name ("Tank", "Healer", "Melee DPS", "Ranged DPS") -> the template's slot."""
+    if not role_name:
+        return None
+    return ROLE_SLOTS.get(role_name.split()[0].lower())
+
+
+def spec_name(class_name: str | None, spec: str | None) -> str | None:
+    if not class_name or not spec:
+        return None
+    return SPEC_NAMES.get((class_name, spec), spec)
+
+
+def local_date_and_time(start_utc: datetime, timezone: str) -> tuple[str, str]:
+    """The start as Raid-Helper wants it: ``("D-M-YYYY", "HH:MM")`` in ``timezone``."""
+    local = start_utc.astimezone(ZoneInfo(timezone))
+    return f"{local.day}-{local.month}-{local.year}", f"{local.hour:02d}:{local.minute:02d}"
+
+
+def event_body(
+    *,
+    leader_id: str,
+    template_id: str,
+    title: str,
+    description: str | None,
+    duration_minutes: int | None,
+    start_utc: datetime,
+    timezone: str,
+) -> dict[str, Any]:
+    """The create-event body (no signups: they are posted one by one afterwards)."""
+    day, clock = local_date_and_time(start_utc, timezone)
+    body: dict[str, Any] = {
+        "leaderId": leader_id,
+        "templateId": template_id,
+        "date": day,
+        "time": clock,
+        "title": title[:TITLE_LIMIT],
+    }
+    if description:
+        body["description"] = description[:DESCRIPTION_LIMIT]
+    if duration_minutes:
+        body["duration"] = int(duration_minutes)
+    return body
+
+
+def signup_body(
+    *, discord_id: str, status: str, role: str | None, class_name: str | None, spec: str | None
+) -> dict[str, Any]:
+    """One player's signup: a role slot (with the spec) when accepted, else the status slot.
+
+    An accepted player whose role is unknown (no main spec) goes to ``Tentative`` rather
+    than being refused for a missing ``className``."""
+    slot = role_slot(role) if status == "accepted" else STATUS_SLOTS.get(status)
+    if slot is None:
+        return {"userId": discord_id, "className": "Tentative"}
+    body = {"userId": discord_id, "className": slot}
+    name = spec_name(class_name, spec) if status == "accepted" else None
+    if name:
+        body["specName"] = name
+    return body
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What the connector needs to talk to Raid-Helper (from the raids settings)."""
+
+    base_url: str
+    api_key: str
+    server_id: str
+    timeout: float = 10.0
+
+
+class RaidHelperClient:
+    """A thin client over ``httpx``: one method per call the connector makes."""
+
+    def __init__(self, connection: Connection, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.connection = connection
+        self._http = httpx.AsyncClient(
+            base_url=connection.base_url.rstrip("/"),
+            # The key goes in the header as it is: Raid-Helper refuses "Bearer <key>".
+            headers={"Authorization": connection.api_key, "Content-Type": "application/json"},
+            timeout=connection.timeout,
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> RaidHelperClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = await self._http.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise RaidHelperError(f"Raid-Helper unreachable: {type(exc).__name__}", retryable=True) from exc
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if response.status_code >= 400:
+            reason = (data.get("error") or data.get("reason") or response.text or "")[:200] if data else ""
+            retryable = response.status_code == 429 or response.status_code >= 500
+            raise RaidHelperError(
+                f"Raid-Helper answered {response.status_code}: {reason or 'no reason given'}",
+                status=response.status_code,
+                retryable=retryable,
+            )
+        return data if isinstance(data, dict) else {}
+
+    async def test_connection(self) -> int:
+        """The number of events Raid-Helper has posted on the server (proves key and server id)."""
+        data = await self._call("GET", f"/servers/{self.connection.server_id}/events")
+        return len(data.get("postedEvents") or [])
+
+    async def create_event(self, channel_id: str, body: dict[str, Any]) -> str:
+        """Create the event in ``channel_id``; returns Raid-Helper's event id."""
+        data = await self._call(
+            "POST", f"/servers/{self.connection.server_id}/channels/{channel_id}/event", body
+        )
+        event = data.get("event") if isinstance(data.get("event"), dict) else data
+        event_id = event.get("id")
+        if not event_id:
+            raise RaidHelperError("Raid-Helper created no event id (unexpected answer).")
+        return str(event_id)
+
+    async def add_signup(self, event_id: str, body: dict[str, Any]) -> None:
+        await self._call("POST", f"/events/{event_id}/signups", body)

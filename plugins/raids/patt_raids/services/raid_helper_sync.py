@@ -1,0 +1,175 @@
+"""Mirroring our raid events into Raid-Helper (optional; off unless configured).
+
+Our event is committed first and never depends on Raid-Helper: the sync runs afterwards as
+a job (``raids.raid_helper_sync``), started when an event is created or a signup changes,
+and again by its cron pass, which retries whatever an outage left undone. What was sent is
+kept on the event (``raid_helper_event_id``, ``raid_helper_payload``):
+
+``{"event": <create body>, "signups": {"<player id>": <signup body>}, "last_error": str|None,
+"synced_at": iso}``
+
+so a retry creates the Raid-Helper event only once and posts only the signups that are new
+or changed since; the last error is shown to officers on the event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from patt_raids.models import RaidAttendance, RaidEvent
+from patt_raids.services import events as event_service
+from patt_raids.services.raid_helper import (
+    Connection,
+    RaidHelperClient,
+    RaidHelperError,
+    event_body,
+    signup_body,
+)
+from patt_raids.services.raiders import raiders
+from sv_common.discord.config import load_discord_config
+from sv_common.identity.models import DiscordUser, Player
+
+UPCOMING_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class RaidHelperConfig:
+    connection: Connection
+    leader_id: str
+    template_id: str
+    timezone: str  # the Raid-Helper server's zone: date and time are sent in it
+    channel_id: str | None  # where Raid-Helper posts when the event names no channel
+
+
+@dataclass
+class SyncReport:
+    created: int = 0
+    signups: int = 0
+    no_discord: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "signups": self.signups,
+            "no_discord": self.no_discord,
+            "skipped": self.skipped,
+            "errors": len(self.errors),
+        }
+
+
+async def _wanted_signups(session: Any, event_id: int) -> tuple[dict[str, dict[str, Any]], int]:
+    """Player id -> the signup Raid-Helper should have; and how many have no Discord account."""
+    rows = (
+        await session.execute(
+            select(RaidAttendance.player_id, RaidAttendance.status, DiscordUser.discord_id)
+            .join(Player, Player.id == RaidAttendance.player_id)
+            .outerjoin(DiscordUser, DiscordUser.id == Player.discord_user_id)
+            .where(RaidAttendance.event_id == event_id)
+        )
+    ).all()
+    info = {r.player_id: r for r in await raiders(session, [row.player_id for row in rows])} if rows else {}
+    wanted, no_discord = {}, 0
+    for player_id, status, discord_id in rows:
+        if not discord_id:
+            no_discord += 1  # Raid-Helper knows members by their Discord id only
+            continue
+        raider = info.get(player_id)
+        wanted[str(player_id)] = signup_body(
+            discord_id=discord_id,
+            status=status,
+            role=raider.role if raider else None,
+            class_name=raider.class_name if raider else None,
+            spec=raider.spec_name if raider else None,
+        )
+    return wanted, no_discord
+
+
+async def _channel(session: Any, event: RaidEvent, config: RaidHelperConfig) -> str | None:
+    if event.discord_channel_id:
+        return event.discord_channel_id
+    if config.channel_id:
+        return config.channel_id
+    return (await load_discord_config(session)).default_announcement_channel_id
+
+
+async def _store(db: Any, event_id: int, rh_id: str | None, payload: dict[str, Any]) -> None:
+    async with db.session() as session:
+        await event_service.set_raid_helper_event(session, event_id, rh_id, payload)
+
+
+async def sync_event(
+    db: Any, event_id: int, config: RaidHelperConfig, client: RaidHelperClient, report: SyncReport
+) -> None:
+    """Create ``event_id`` in Raid-Helper if it is not there yet, then post the signups it lacks.
+
+    Each network call happens outside a database transaction; its result is stored right
+    after, so a failure halfway keeps what was done (and says why the rest was not)."""
+    now = datetime.now(UTC)
+    async with db.session() as session:
+        event = await event_service.get_event(session, event_id)
+        if event.cancelled_at is not None or event.end_time_utc <= now:
+            report.skipped += 1
+            return
+        rh_id = event.raid_helper_event_id
+        payload = dict(event.raid_helper_payload or {})
+        wanted, no_discord = await _wanted_signups(session, event_id)
+        channel = await _channel(session, event, config)
+        body = event_body(
+            leader_id=config.leader_id,
+            template_id=config.template_id,
+            title=event.title,
+            description=event.description,
+            duration_minutes=event_service.duration_minutes(event),
+            start_utc=event.start_time_utc,
+            timezone=config.timezone,
+        )
+    report.no_discord += no_discord
+    sent: dict[str, Any] = dict(payload.get("signups") or {})
+    error = None
+    try:
+        if rh_id is None:
+            if not channel:
+                raise RaidHelperError("No channel for the Raid-Helper event: give the event a channel.")
+            rh_id = await client.create_event(channel, body)
+            payload.update(event=body, signups={}, channel_id=channel)
+            sent = {}
+            await _store(db, event_id, rh_id, payload)  # never create it twice
+            report.created += 1
+        for player_id, signup in wanted.items():
+            if sent.get(player_id) != signup:
+                await client.add_signup(rh_id, signup)  # one request per player, as documented
+                sent[player_id] = signup
+                report.signups += 1
+    except RaidHelperError as exc:
+        error = exc.message
+        report.errors.append(f"event {event_id}: {exc.message}")
+    payload.update(signups=sent, last_error=error, synced_at=datetime.now(UTC).isoformat())
+    await _store(db, event_id, rh_id, payload)
+
+
+async def sync_upcoming(
+    db: Any, config: RaidHelperConfig, client: RaidHelperClient, *, event_id: int | None = None
+) -> SyncReport:
+    """Sync one event, or every upcoming one (the cron pass: only differences cost requests)."""
+    report = SyncReport()
+    if event_id is not None:
+        ids = [event_id]
+    else:
+        async with db.session() as session:
+            ids = list(
+                await session.scalars(
+                    select(RaidEvent.id)
+                    .where(RaidEvent.end_time_utc > datetime.now(UTC), RaidEvent.cancelled_at.is_(None))
+                    .order_by(RaidEvent.start_time_utc)
+                    .limit(UPCOMING_LIMIT)
+                )
+            )
+    for one in ids:
+        await sync_event(db, one, config, client, report)
+    return report

@@ -1,0 +1,282 @@
+"""A loopback fake of Raid-Helper's server API, strict where the original PATT integration went wrong.
+
+What it checks is what Raid-Helper's API documents (and the original's own write-up of its
+mistakes, original-behaviour.md §17): the API lives under ``/api/v4`` (a request to another
+base path is a 404, as ``/api/v2`` was for the original); ``Authorization`` carries the
+server's API key itself (``Bearer <key>`` is refused); an event's ``date`` is ``D-M-YYYY``
+without zero padding and ``time`` is ``HH:MM``, both in the **local** time of the
+Raid-Helper server (:attr:`FakeRaidHelper.timezone`), which the fake turns into the event's
+``startTime`` the way Raid-Helper does (so a test sees an event sent in UTC start at the
+wrong time); signups inside the create body are refused (Raid-Helper silently ignores them,
+which is how the original lost every signup); each signup is its own
+``POST /events/{id}/signups`` with one ``userId`` and a ``className`` that is a role slot
+of the template or a status slot (``Paladin`` is ``invalid className``).
+
+Usage::
+
+    fake = FakeRaidHelper(api_key="k", server_id="800...", timezone="America/New_York")
+    await fake.start()        # fake.base_url is http://127.0.0.1:<port>/api/v4
+    ...
+    fake.events[event_id]["signUps"]
+    await fake.stop()
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+API_PATH = "/api/v4"
+# The wowretail2 template's role slots and their specs (specName strings as the template
+# spells them: duplicate names across classes get a "1" suffix).
+TEMPLATE_CLASSES: dict[str, list[str]] = {
+    "Tank": ["Protection", "Protection1", "Blood", "Vengeance", "Brewmaster", "Guardian"],
+    "Healer": ["Holy", "Holy1", "Restoration", "Restoration1", "Mistweaver", "Preservation", "Discipline"],
+    "Melee": [
+        "Arms",
+        "Fury",
+        "Assassination",
+        "Outlaw",
+        "Subtlety",
+        "Frost1",
+        "Unholy",
+        "Havoc",
+        "Windwalker",
+        "Feral",
+        "Survival",
+        "Retribution",
+        "Enhancement",
+    ],  # fmt: skip
+    "Ranged": [
+        "Arcane",
+        "Fire",
+        "Frost",
+        "Affliction",
+        "Demonology",
+        "Destruction",
+        "Beastmastery",
+        "Marksmanship",
+        "Balance",
+        "Shadow",
+        "Elemental",
+        "Devastation",
+        "Augmentation",
+    ],  # fmt: skip
+}
+STATUS_CLASSES = ("Tentative", "Bench", "Late", "Absence")
+CREATE_FIELDS = {
+    "leaderId",
+    "templateId",
+    "date",
+    "time",
+    "title",
+    "description",
+    "duration",
+    "advancedSettings",
+}
+DATE = re.compile(r"^([1-9]|[12]\d|3[01])-([1-9]|1[0-2])-(\d{4})$")
+TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+SNOWFLAKE = re.compile(r"^\d{15,21}$")
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    status: int
+    authorization: str | None
+    body: Any
+
+
+class FakeRaidHelper:
+    """Raid-Helper on 127.0.0.1; see the module docstring."""
+
+    def __init__(self, *, api_key: str, server_id: str, timezone: str = "America/New_York") -> None:
+        self.api_key = api_key
+        self.server_id = str(server_id)
+        self.timezone = timezone  # the Raid-Helper server's own time zone setting
+        self.events: dict[str, dict[str, Any]] = {}
+        self.requests: list[RecordedRequest] = []
+        self._failures: list[int | None] = []
+        self._ids = itertools.count(1_482_924_660_516_716_000)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record])
+        app.router.add_get(API_PATH + "/servers/{server}/events", self._list)
+        app.router.add_post(API_PATH + "/servers/{server}/channels/{channel}/event", self._create)
+        app.router.add_get(API_PATH + "/events/{event}", self._event)
+        app.router.add_post(API_PATH + "/events/{event}/signups", self._signup)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}{API_PATH}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- switches and reports --------------------------------------------------------------
+
+    def fail_next(self, count: int, status: int = 503, *, after: int = 0) -> None:
+        """After ``after`` more requests, the next ``count`` answer ``status`` (an outage)."""
+        self._failures = [None] * after + [status] * count
+
+    def recover(self) -> None:
+        """The outage is over."""
+        self._failures = []
+
+    def signups(self, event_id: str) -> dict[str, dict[str, Any]]:
+        """userId -> the signup as Raid-Helper keeps it."""
+        return {s["userId"]: s for s in self.events[event_id]["signUps"]}
+
+    def requests_to(self, method: str, pattern: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    # -- handlers --------------------------------------------------------------------------
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler) -> web.StreamResponse:
+        try:
+            body = await request.json() if request.can_read_body else None
+        except ValueError:
+            body = "<not json>"
+        failure = self._failures.pop(0) if self._failures else None
+        if failure is not None:
+            response: web.StreamResponse = _error(failure, "Service unavailable")
+        else:
+            try:
+                response = await handler(request)
+            except web.HTTPNotFound:
+                response = _error(404, "Not found")
+        auth = request.headers.get("Authorization")
+        self.requests.append(RecordedRequest(request.method, request.path, response.status, auth, body))
+        return response
+
+    def _refuse_auth(self, request: web.Request, server_id: str | None) -> web.Response | None:
+        auth = request.headers.get("Authorization")
+        if auth is None:
+            return _error(401, "missing authorization")
+        if auth != self.api_key:  # "Bearer <key>" included: the key goes in the header as it is
+            return _error(401, "invalid authorization")
+        if server_id is not None and server_id != self.server_id:
+            return _error(403, "the api key does not belong to this server")
+        return None
+
+    async def _list(self, request: web.Request) -> web.Response:
+        refused = self._refuse_auth(request, request.match_info["server"])
+        if refused is not None:
+            return refused
+        return web.json_response({"postedEvents": [_summary(e) for e in self.events.values()]})
+
+    async def _create(self, request: web.Request) -> web.Response:
+        refused = self._refuse_auth(request, request.match_info["server"])
+        if refused is not None:
+            return refused
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "invalid json")
+        if not isinstance(body, dict):
+            return _error(400, "invalid json")
+        if "signups" in body or "signUps" in body:
+            return _error(400, "signups are not accepted here: post each one to /events/{id}/signups")
+        unknown = sorted(set(body) - CREATE_FIELDS)
+        if unknown:
+            return _error(400, f"unknown fields: {', '.join(unknown)}")
+        for key in ("leaderId", "templateId", "date", "time", "title"):
+            if not isinstance(body.get(key), str) or not body[key].strip():
+                return _error(400, f"missing {key}")
+        if not SNOWFLAKE.match(body["leaderId"]):
+            return _error(400, "invalid leaderId")
+        day, clock = DATE.match(body["date"]), TIME.match(body["time"])
+        if day is None:
+            return _error(400, "invalid date (D-M-YYYY, no leading zeros)")
+        if clock is None:
+            return _error(400, "invalid time (HH:MM)")
+        try:
+            local_day = date(int(day.group(3)), int(day.group(2)), int(day.group(1)))
+        except ValueError:
+            return _error(400, "invalid date")
+        duration = body.get("duration")
+        if duration is not None and (
+            not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0
+        ):
+            return _error(400, "invalid duration")
+        # Raid-Helper reads date and time in its server's time zone.
+        local = datetime.combine(
+            local_day, time(int(clock.group(1)), int(clock.group(2))), ZoneInfo(self.timezone)
+        )
+        event_id = str(next(self._ids))
+        event = {
+            "id": event_id,
+            "serverId": self.server_id,
+            "channelId": request.match_info["channel"],
+            "leaderId": body["leaderId"],
+            "templateId": body["templateId"],
+            "title": body["title"],
+            "description": body.get("description") or "",
+            "startTime": int(local.timestamp()),
+            "duration": duration,
+            "signUps": [],
+            "classes": [
+                {"name": n, "specs": [{"name": s} for s in specs]} for n, specs in TEMPLATE_CLASSES.items()
+            ]
+            + [{"name": n, "specs": []} for n in STATUS_CLASSES],
+        }
+        self.events[event_id] = event
+        return web.json_response({"status": "success", "event": _summary(event)})
+
+    async def _event(self, request: web.Request) -> web.Response:
+        refused = self._refuse_auth(request, None)
+        if refused is not None:
+            return refused
+        event = self.events.get(request.match_info["event"])
+        if event is None:
+            return _error(404, "unknown event")
+        return web.json_response(event)
+
+    async def _signup(self, request: web.Request) -> web.Response:
+        refused = self._refuse_auth(request, None)
+        if refused is not None:
+            return refused
+        event = self.events.get(request.match_info["event"])
+        if event is None:
+            return _error(404, "unknown event")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "invalid json")
+        if not isinstance(body, dict):
+            return _error(400, "one signup per request: an object with userId and className")
+        user_id, class_name, spec = body.get("userId"), body.get("className"), body.get("specName")
+        if not isinstance(user_id, str) or not SNOWFLAKE.match(user_id):
+            return _error(400, "invalid userId")
+        if class_name is None:
+            return _error(400, "missing className")
+        if class_name not in TEMPLATE_CLASSES and class_name not in STATUS_CLASSES:
+            return _error(400, "invalid className")
+        if spec is not None and spec not in TEMPLATE_CLASSES.get(class_name, ()):
+            return _error(400, "invalid specName")
+        signup = {"userId": user_id, "className": class_name, "specName": spec}
+        # A user has one signup per event: signing up again moves it.
+        event["signUps"] = [s for s in event["signUps"] if s["userId"] != user_id] + [signup]
+        return web.json_response({"status": "success", "signUp": signup})
+
+
+def _summary(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: event[k] for k in ("id", "title", "channelId", "startTime", "templateId")}
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"status": "failed", "error": message}, status=status)
