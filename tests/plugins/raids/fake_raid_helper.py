@@ -237,22 +237,22 @@ class FakeRaidHelper:
         self.events[event_id] = event
         return web.json_response({"status": "success", "event": _summary(event)})
 
-    async def _event(self, request: web.Request) -> web.Response:
+    def _known_event(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The event the path names, or the refusal (auth first, then 404)."""
         refused = self._refuse_auth(request, None)
         if refused is not None:
             return refused
         event = self.events.get(request.match_info["event"])
-        if event is None:
-            return _error(404, "unknown event")
-        return web.json_response(event)
+        return _error(404, "unknown event") if event is None else event
+
+    async def _event(self, request: web.Request) -> web.Response:
+        event = self._known_event(request)
+        return event if isinstance(event, web.Response) else web.json_response(event)
 
     async def _signup(self, request: web.Request) -> web.Response:
-        refused = self._refuse_auth(request, None)
-        if refused is not None:
-            return refused
-        event = self.events.get(request.match_info["event"])
-        if event is None:
-            return _error(404, "unknown event")
+        event = self._known_event(request)
+        if isinstance(event, web.Response):
+            return event
         try:
             body = await request.json()
         except ValueError:

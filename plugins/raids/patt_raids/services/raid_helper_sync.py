@@ -173,3 +173,33 @@ async def sync_upcoming(
     for one in ids:
         await sync_event(db, one, config, client, report)
     return report
+
+
+async def forget_player(session: Any, player_id: int) -> int:
+    """Member data: drop the player's entry (their Discord id) from what was sent to Raid-Helper.
+
+    Raid-Helper keeps its own copy; removing it there is the guild's to do in Raid-Helper."""
+    key = str(player_id)
+    events = (
+        await session.scalars(select(RaidEvent).where(RaidEvent.raid_helper_payload["signups"].has_key(key)))
+    ).all()
+    for event in events:
+        payload = dict(event.raid_helper_payload)
+        payload["signups"] = {k: v for k, v in (payload.get("signups") or {}).items() if k != key}
+        event.raid_helper_payload = payload
+    await session.flush()
+    return len(events)
+
+
+async def export_player(session: Any, player_id: int) -> list[dict[str, Any]]:
+    """Member data export: the signups sent to Raid-Helper for the player, by event."""
+    key = str(player_id)
+    rows = await session.execute(
+        select(RaidEvent.id, RaidEvent.raid_helper_event_id, RaidEvent.raid_helper_payload)
+        .where(RaidEvent.raid_helper_payload["signups"].has_key(key))
+        .order_by(RaidEvent.start_time_utc)
+    )
+    return [
+        {"event_id": event_id, "raid_helper_event_id": rh_id, "sent": payload["signups"][key]}
+        for event_id, rh_id, payload in rows
+    ]
