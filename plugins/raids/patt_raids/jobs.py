@@ -9,18 +9,20 @@ from patt_host.jobs import JobContext
 
 
 async def send_reminders(ctx: JobContext) -> dict[str, int]:
-    """DM members still tentative before an event starts (once per event and member)."""
-    from patt_raids.services import discord_post, reminders
+    """DM members still tentative before an event starts (once per event and member); on the
+    way, post upcoming events that have no post and record the message ids of delivered ones."""
+    from patt_raids.services import discord_post, reactions, reminders
 
     host = ctx.host
     values = await host.site_settings()
     hours = values.get("raid_reminder_hours", host.plugin_settings("raids").reminder_hours)
+    posted = await reactions.post_missing(host)
     async with ctx.session() as session:
         recorded = await discord_post.record_delivered_posts(session)
     counts = await reminders.send_reminders(
         host.db, hours=int(hours or 0), base_url=host.settings.public_base_url
     )
-    counts["posts_recorded"] = recorded
+    counts.update(posts_recorded=recorded, posted=posted)
     if not hours:
         counts["off"] = 1
     return counts

@@ -29,7 +29,7 @@ class RaidsPlugin:
 
     @hookimpl
     async def handle_event(self, event, host):
-        if event.name.startswith("raids."):
+        if event.name.startswith("raids.") or event.name == "discord.members_synced":
             from patt_raids.services.reactions import on_event
 
             await on_event(event, host)

@@ -205,3 +205,22 @@ async def test_an_auto_booked_event_is_announced_with_its_post(
             )
         ).all()
     assert len(posts) == 1
+
+
+async def test_events_made_while_no_bot_listened_are_posted_when_it_connects(
+    db, guild, make_host, start_discord_bot, fake_discord
+):
+    # Made without the domain event (as `patt demo` seeds them, or while the plugin was off).
+    async with db.session() as session:
+        event = await events.create_event(
+            session,
+            title="Seeded night",
+            event_date=(datetime.now(UTC) + timedelta(days=4)).date(),
+            start_time=time(20, 0),
+            timezone="UTC",
+            channel_id=str(ANNOUNCE_CHANNEL_ID),
+        )
+        event_id = event.id
+    await start_discord_bot(discord_host(make_host, site="patt"))  # its member sync on READY
+    post = await eventually(lambda: _post(fake_discord, event_id))
+    assert post["embeds"][0]["title"] == "Seeded night"

@@ -94,7 +94,7 @@ async def test_the_dm_switch_holds_reminders_back_and_releases_them(db, members,
     host = make_host(site="patt")
     async with host.running():
         run = await run_job(host, "raids.send_reminders")
-        assert run.counts == {"queued": 0, "skipped": 2, "events": 1, "posts_recorded": 0}
+        assert run.counts == {"queued": 0, "skipped": 2, "events": 1, "posts_recorded": 0, "posted": 0}
         rows = await _reminders(db)
         assert {r.status for r in rows} == {"skipped"} and "feature_raids_dm" in rows[0].last_error
         await _switches(db, feature_raids_dm=True)  # an officer turns the reminders on

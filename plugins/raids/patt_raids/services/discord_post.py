@@ -225,3 +225,31 @@ async def record_delivered_posts(session: AsyncSession) -> int:
     for event, post in rows:
         await record_message_id(session, event, post)
     return len(rows)
+
+
+CATCH_UP_LIMIT = 20
+
+
+async def post_missing(
+    session: AsyncSession, *, channel_id: str | None, base_url: str, targets: dict[str, int] | None = None
+) -> int:
+    """Post the upcoming events that have no post yet (made while no bot could hear of them,
+    e.g. by ``patt demo`` or an adopted database, or whose post was never queued). Returns how many."""
+    missing = await session.scalars(
+        select(RaidEvent.id)
+        .outerjoin(
+            NotificationOutbox, NotificationOutbox.dedupe_key == func.concat("raids:post:", RaidEvent.id)
+        )
+        .where(
+            RaidEvent.start_time_utc > datetime.now(UTC),
+            RaidEvent.cancelled_at.is_(None),
+            NotificationOutbox.id.is_(None),
+        )
+        .order_by(RaidEvent.start_time_utc)
+        .limit(CATCH_UP_LIMIT)
+    )
+    posted = 0
+    for event_id in list(missing):
+        if await post_event(session, event_id, channel_id=channel_id, base_url=base_url, targets=targets):
+            posted += 1
+    return posted

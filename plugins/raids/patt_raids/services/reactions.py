@@ -37,6 +37,8 @@ TARGET_KEYS = {
 }
 AUTO_BOOKED_TEXT = "📅 Next week's raid has been posted! Sign up with the buttons below or on the site."
 CREATED_TEXT = "📅 A new raid is up for signups."
+# The discord plugin's full member sync, run when the bot connects.
+MEMBERS_SYNCED = "discord.members_synced"
 
 
 async def role_targets(host: HostAPI) -> dict[str, int]:
@@ -80,11 +82,24 @@ async def on_event(event: Any, host: HostAPI) -> None:
         await _post(host, event.data)
     elif event.name == EVENT_CHANGED:
         await _refresh(host, event.data)
+    elif event.name == MEMBERS_SYNCED:  # the bot (re)connected: post what it missed meanwhile
+        await post_missing(host)
+        return
     else:
         return
     if raid_helper_config(host, "UTC") is not None and event.data.get("reason") != "attendance":
         await trigger_job(
             host, RAID_HELPER_JOB, triggered_by=event.name, kwargs={"event_id": event.data["event_id"]}
+        )
+
+
+async def post_missing(host: HostAPI) -> int:
+    """Post every upcoming event that has no post yet (see ``discord_post.post_missing``)."""
+    targets = await role_targets(host)
+    async with host.db.session() as session:
+        channel = (await load_discord_config(session)).default_announcement_channel_id
+        return await discord_post.post_missing(
+            session, channel_id=channel, base_url=host.settings.public_base_url, targets=targets
         )
 
 
