@@ -196,6 +196,9 @@ class Host:
                 finally:
                     if started is not None:
                         await started.stop()
+                    # Jobs triggered in this process (an event's follow-up scan, an officer's
+                    # "sync now") end with it: left running, they would use a closed database.
+                    await self.scheduler.stop()
             finally:
                 await self.hooks.shutdown(app)
         finally:

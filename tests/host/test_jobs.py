@@ -239,3 +239,32 @@ async def test_run_kwargs_are_checked_before_a_run_is_queued(make_client):
         return [(r.status, r.counts) for r in runs if r.status != "running"]
 
     assert await eventually(finished) == [("succeeded", {"days": 2})]
+
+
+async def test_jobs_triggered_in_process_end_with_the_host(make_host):
+    # A job triggered inside `host.running()` without the services (a CLI command, a test, an
+    # event's follow-up) must not outlive the host: it would run on a closed database.
+    from patt_host.jobs.dispatch import trigger_job
+
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def endless(ctx):
+        started.set()
+        await asyncio.Event().wait()
+        finished.set()
+
+    class Endless:
+        name = "endless"
+
+        @hookimpl
+        def register_jobs(self):
+            return [Job(endless)]
+
+    host = make_host(plugins=["endless"], extra_plugins=[Endless])
+    async with host.running():
+        queued = await trigger_job(host, "endless.endless", triggered_by="tester")
+        assert queued["runner"] == "in-process"
+        await asyncio.wait_for(started.wait(), 10)
+        (task,) = host.scheduler._running
+    assert task.done() and not finished.is_set()
+    assert not host.scheduler._running
