@@ -21,7 +21,6 @@ from patt_crafting.services.sync import (
     sync_professions as run_sync,
 )
 from patt_host import JobContext
-from sv_common.blizzard import BlizzardClient
 
 log = logging.getLogger("patt.crafting")
 
@@ -34,7 +33,9 @@ async def sync_professions(ctx: JobContext, force: bool = False, full: bool = Fa
     ``full`` ignores the stored Last-Modified stamps (every character answers in full).
     """
     host = ctx.host
-    blizzard = host.plugin_settings("guild_sync")
+    # guild_sync's state, not its process settings: `patt demo` points it at a fake Battle.net.
+    guild_sync = host.plugin_state("guild_sync")
+    blizzard = guild_sync.blizzard_settings()
     settings = host.plugin_settings("crafting")
     if not blizzard.configured:
         raise RuntimeError("Blizzard sync is not configured: set " + ", ".join(blizzard.missing()))
@@ -66,7 +67,7 @@ async def sync_professions(ctx: JobContext, force: bool = False, full: bool = Fa
 
     writer = asyncio.create_task(persist_progress())
     try:
-        async with BlizzardClient(blizzard.blizzard_config(), redis=host.redis) as client:
+        async with guild_sync.blizzard_client() as client:
             await client.access_token()  # wrong credentials fail the run once, not per character
             summary = await run_sync(host.db, client, full=full, progress=progress)
     except BaseException as exc:

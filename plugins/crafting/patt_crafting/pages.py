@@ -36,6 +36,7 @@ async def admin_page(request: Request, session: SessionDep, host: HostDep):
     from sv_common import seasons
 
     schedule = host.plugin_settings("crafting").schedule
+    blizzard = host.plugin_state("guild_sync").blizzard_settings()
     current = await seasons.current_season(session)
     return await render(
         request,
@@ -44,8 +45,8 @@ async def admin_page(request: Request, session: SessionDep, host: HostDep):
             "status": await crafting_config.admin_status(session, schedule),
             "seasons": await seasons.list_seasons(session),
             "current_season_id": current.id if current else None,
-            "configured": host.plugin_settings("guild_sync").configured,
-            "missing": host.plugin_settings("guild_sync").missing(),
+            "configured": blizzard.configured,
+            "missing": blizzard.missing(),
         },
     )
 

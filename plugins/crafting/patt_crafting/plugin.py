@@ -75,6 +75,12 @@ class CraftingPlugin:
         return await profile_section(request, context, host)
 
     @hookimpl
+    async def seed_demo_data(self, session, host):
+        from patt_crafting.demo import seed_demo_crafting
+
+        return await seed_demo_crafting(session, host)
+
+    @hookimpl
     async def export_member_data(self, session, player_id):
         from patt_crafting.member_data import export_crafting
 

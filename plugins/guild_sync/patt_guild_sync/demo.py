@@ -5,6 +5,8 @@ service, then lets identity link the characters to its demo players.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
@@ -46,35 +48,40 @@ async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> Fa
     return fake
 
 
+@contextlib.asynccontextmanager
+async def demo_battlenet(session: AsyncSession, host: HostAPI) -> AsyncIterator[tuple[FakeBattleNet, str]]:
+    """An in-process fake Battle.net serving the demo guild, with every Blizzard sync pointed
+    at it for the block (guild_sync's state: the roster sync, and the plugins that call
+    Blizzard through it, such as crafting). Yields the fake and the realm slug."""
+    realm = demo_realm(host)
+    plan = await demo_plan(session)
+    fake = await _fake_guild(session, plan, realm, host.site.title)
+    await fake.start()
+    try:
+        with host.plugin_state("guild_sync").settings_overridden(
+            blizzard_client_id=fake.client_id,
+            blizzard_client_secret=SecretStr(fake.client_secret),
+            blizzard_api_url=fake.base_url,
+            blizzard_oauth_url=fake.oauth_url,
+            guild_realm_slug=realm,
+            guild_name_slug=DEMO_GUILD_SLUG,
+        ):
+            yield fake, realm
+    finally:
+        await fake.stop()
+
+
 async def seed_demo_sync(session: AsyncSession, host: HostAPI) -> str | None:
     synced = await session.scalar(
         select(func.count()).select_from(SyncLog).where(SyncLog.source == SOURCE_BLIZZARD)
     )
     if synced:
         return f"demo guild already synced ({synced} runs)"
-    realm = demo_realm(host)
-    plan = await demo_plan(session)
-    fake = await _fake_guild(session, plan, realm, host.site.title)
-    await fake.start()
-    state = host.plugin_state("guild_sync")
-    configured = state.settings
-    state.settings = configured.model_copy(
-        update={
-            "blizzard_client_id": fake.client_id,
-            "blizzard_client_secret": SecretStr(fake.client_secret),
-            "blizzard_api_url": fake.base_url,
-            "blizzard_oauth_url": fake.oauth_url,
-            "guild_realm_slug": realm,
-            "guild_name_slug": DEMO_GUILD_SLUG,
-        }
-    )
-    try:
+    async with demo_battlenet(session, host) as (_, realm):
         run = await run_job(host, JOB_NAME, trigger="demo", triggered_by="patt demo")
-    finally:
-        state.settings = configured
-        await fake.stop()
     if run.status != "succeeded":
         return f"demo sync failed: {(run.error or '').strip().splitlines()[-1:]}"
+    plan = await demo_plan(session)
     # Guild notes arrive the way the companion sends them.
     body = {
         "characters": [{"name": c.name, "realm": realm, "guild_note": c.note} for c in plan.characters()],

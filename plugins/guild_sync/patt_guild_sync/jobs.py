@@ -12,7 +12,6 @@ from patt_guild_sync.services.events import emit_sync_events
 from patt_guild_sync.services.sync import sync_roster as run_sync
 from patt_guild_sync.services.synclog import fail_log, start_log, write_progress
 from patt_host import JobContext
-from sv_common.blizzard import BlizzardClient
 
 PROGRESS_WRITE_SECONDS = 1.0
 log = logging.getLogger("patt.guild_sync")
@@ -22,7 +21,8 @@ async def sync_roster(ctx: JobContext, full: bool = False, player_id: int | None
     """Sync the guild roster and profiles from Blizzard (``full``: ignore Last-Modified;
     ``player_id``: the officer who triggered it, for member data deletion)."""
     host = ctx.host
-    settings = host.plugin_state("guild_sync").settings
+    state = host.plugin_state("guild_sync")
+    settings = state.blizzard_settings()
     if not settings.configured:
         raise RuntimeError("Blizzard sync is not configured: set " + ", ".join(settings.missing()))
     log_id = await start_log(
@@ -49,7 +49,7 @@ async def sync_roster(ctx: JobContext, full: bool = False, player_id: int | None
     started = time.monotonic()
     writer = asyncio.create_task(persist_progress())
     try:
-        async with BlizzardClient(settings.blizzard_config(), redis=host.redis) as client:
+        async with state.blizzard_client() as client:
             result = await run_sync(
                 host,
                 client,

@@ -3,7 +3,9 @@ the host from the manifest's ``state_factory`` once Redis is known, and its rout
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
 
@@ -13,12 +15,14 @@ from sv_common.auth.ratelimit import FailureBackoff, RateLimiter
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
+    from sv_common.blizzard import BlizzardClient
 
 
 class GuildSyncState:
     """One per open host (``host.plugin_state("guild_sync")``); routes get it as ``StateDep``."""
 
     def __init__(self, host: HostAPI, settings: GuildSyncSettings):
+        self._host = host
         # The settings live here (not only on the host) so `patt demo` can point one run at
         # its fake Blizzard without touching the process's configuration.
         self.settings = settings
@@ -33,6 +37,31 @@ class GuildSyncState:
             max_seconds=900.0,
             forget_seconds=900.0,
         )
+
+    # -- for other plugins: the Blizzard access in effect ------------------------------------
+
+    def blizzard_settings(self) -> GuildSyncSettings:
+        """The Blizzard credentials, region and guild in effect (a demo run may point them at a
+        fake server): read these, not the process's configuration, before calling Blizzard."""
+        return self.settings
+
+    def blizzard_client(self) -> BlizzardClient:
+        """A client with the settings in effect and the shared pacer (one request budget for
+        every sync): ``async with state.blizzard_client() as client: ...``."""
+        from sv_common.blizzard import BlizzardClient
+
+        return BlizzardClient(self.settings.blizzard_config(), redis=self._host.redis)
+
+    @contextlib.contextmanager
+    def settings_overridden(self, **changes: Any) -> Iterator[GuildSyncSettings]:
+        """Use changed settings until the block ends (``patt demo`` points every Blizzard
+        sync at its in-process fake this way), then the configured ones again."""
+        configured = self.settings
+        self.settings = configured.model_copy(update=changes)
+        try:
+            yield self.settings
+        finally:
+            self.settings = configured
 
 
 StateDep = Annotated[GuildSyncState, Depends(plugin_state("guild_sync"))]

@@ -16,7 +16,9 @@ class RaidsPlugin:
     def permissions(self, host):
         level = host.officer_level
         return [
-            Permission("raids.admin", level, "Raids: availability, recurring events, raid events, attendance"),
+            Permission(
+                "raids.admin", level, "Raids: availability, recurring events, raid events, attendance"
+            ),
         ]
 
     # --- Discord signups, the reminder DM, Raid-Helper (cog.py, services/reactions.py) ---

@@ -68,7 +68,10 @@ async def make_raider(
             )
         ).one()
         character = WowCharacter(
-            character_name=f"{name}char"[:50], realm_slug="test-realm", class_id=class_id, active_spec_id=spec_id
+            character_name=f"{name}char"[:50],
+            realm_slug="test-realm",
+            class_id=class_id,
+            active_spec_id=spec_id,
         )
         session.add(character)
         await session.flush()

@@ -43,8 +43,9 @@ def test_a_skipped_local_time_is_refused_and_a_repeated_one_is_the_first():
 
 async def _statuses(session, event_id: int) -> dict[int, tuple[str, bool, str]]:
     rows = await session.execute(
-        select(RaidAttendance.player_id, RaidAttendance.status, RaidAttendance.signed_up, RaidAttendance.source)
-        .where(RaidAttendance.event_id == event_id)
+        select(
+            RaidAttendance.player_id, RaidAttendance.status, RaidAttendance.signed_up, RaidAttendance.source
+        ).where(RaidAttendance.event_id == event_id)
     )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
 

@@ -159,7 +159,7 @@ async def trigger_sync(host: Any, *, triggered_by: str) -> dict[str, Any]:
     """Force refresh: queue the sync with ``force`` (409 when Blizzard is not configured)."""
     from patt_host.jobs import trigger_job
 
-    blizzard = host.plugin_settings("guild_sync")
+    blizzard = host.plugin_state("guild_sync").blizzard_settings()
     if not blizzard.configured:
         raise Conflict(
             "The Blizzard sync is not configured: set " + ", ".join(blizzard.missing()) + ".",

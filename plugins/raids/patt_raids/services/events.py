@@ -55,7 +55,9 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name`` or a 422 (never a silent fallback to UTC for an event)."""
     text = (name or "").strip()
     if not text or len(text) > 50 or has_control_chars(text):
-        raise ValidationFailed("timezone must be an IANA time zone such as America/New_York.", code="bad_zone")
+        raise ValidationFailed(
+            "timezone must be an IANA time zone such as America/New_York.", code="bad_zone"
+        )
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -99,7 +101,11 @@ def clean_description(value: str | None) -> str | None:
 
 
 def clean_duration(minutes: int) -> int:
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not DURATION_MIN <= minutes <= DURATION_MAX:
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not DURATION_MIN <= minutes <= DURATION_MAX
+    ):
         raise ValidationFailed(
             f"duration must be {DURATION_MIN} to {DURATION_MAX} minutes.", code="bad_duration"
         )
@@ -155,7 +161,9 @@ async def plan_signups(session: AsyncSession, overrides: dict[int, str] | None =
         if override == SKIP:
             continue
         status = override or status_by_rule(raider, lowest)
-        plan.append(Signup(raider.player_id, raider.main_character_id, status, "override" if override else "auto"))
+        plan.append(
+            Signup(raider.player_id, raider.main_character_id, status, "override" if override else "auto")
+        )
     return plan
 
 
@@ -291,7 +299,9 @@ async def cancel_event(session: AsyncSession, event_id: int) -> RaidEvent:
     return event
 
 
-async def set_discord_post(session: AsyncSession, event_id: int, channel_id: str, message_id: str) -> RaidEvent:
+async def set_discord_post(
+    session: AsyncSession, event_id: int, channel_id: str, message_id: str
+) -> RaidEvent:
     """Where the bot posted the event (the Discord side edits that message on changes)."""
     event = await get_event(session, event_id)
     event.discord_channel_id = clean_channel(channel_id)
@@ -381,4 +391,3 @@ async def set_signup_status(
         )
     )
     return SignupChange(event_id, player_id, old, status, source)
-

@@ -31,7 +31,9 @@ def upgrade() -> None:
         sa.Column("default_start_time", sa.Time(), server_default="21:00", nullable=False),
         sa.Column("default_duration_minutes", sa.Integer(), server_default="120", nullable=False),
         sa.Column("discord_channel_id", sa.String(length=25), nullable=True),
-        sa.Column("raid_helper_template_id", sa.String(length=50), server_default="wowretail2", nullable=True),
+        sa.Column(
+            "raid_helper_template_id", sa.String(length=50), server_default="wowretail2", nullable=True
+        ),
         sa.Column("is_active", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("display_on_public", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
