@@ -36,7 +36,8 @@ SETTINGS = [
         "Weekly schedule",
         "Tuesday 20:00 3 Heroic raid\nThursday 20:00 3 Heroic raid",
         kind="textarea",
-        help="One raid night per line: day, start (HH:MM), hours, what. Times in the schedule timezone.",
+        help="One raid night per line: day, start (HH:MM), hours, what. Times in the schedule timezone. "
+        "Shown while the raids plugin has no public weekly nights.",
     ),
     SiteSetting("schedule_timezone", "Schedule timezone", "America/New_York", help="e.g. America/New_York"),
     SiteSetting("target_tank", "Target: tanks", 2, kind="int"),

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from patt_host import Job
 from patt_host.jobs import JobContext
+
+
+async def book_events(ctx: JobContext) -> dict[str, Any]:
+    """Book every active recurring event's missing occurrences within the horizon, then
+    announce each new event (``raids.event_created``; the Discord side posts it)."""
+    from patt_raids.deps import guild_zone
+    from patt_raids.services import notify
+    from patt_raids.services.booking import book_upcoming
+
+    host = ctx.host
+    settings = host.plugin_settings("raids")
+    zone = guild_zone(host, await host.site_settings())
+    async with ctx.session() as session:
+        created, skipped = await book_upcoming(
+            session, zone, settings.booking_horizon_days, datetime.now(UTC)
+        )
+        await session.commit()
+    for event_id in created:
+        await notify.event_created(host, event_id, auto_booked=True, channel_id=None)
+    return {"booked": len(created), "skipped": skipped}
 
 
 async def send_reminders(ctx: JobContext) -> dict[str, int]:
@@ -62,3 +83,9 @@ def raid_helper_job() -> Job:
         exclusive=True,
         timeout_seconds=600,
     )
+
+
+def booking_job() -> Job:
+    # Not exclusive on purpose: the unique (recurring_event_id, event_date) is what makes a
+    # booking happen once, and a second worker's run is harmless.
+    return Job(book_events, description="Book next week's raid events from the weekly schedule")

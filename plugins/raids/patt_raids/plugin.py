@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patt_host import CronJob, Permission, hookimpl
+from patt_host import CronJob, MenuLink, Permission, hookimpl
 from patt_raids.config import RaidsSettings
 
 
@@ -11,6 +11,23 @@ class RaidsPlugin:
     # Players, ranks, characters and members' availability come from identity.
     requires = ("identity",)
     settings_model = RaidsSettings
+
+    @hookimpl
+    def register_routers(self, host):
+        from patt_raids import api, pages
+
+        return [api.router, api.admin_router, pages.router]
+
+    @hookimpl
+    def menu_links(self):
+        return [MenuLink("Raids", "/raids", order=35, min_rank_level=0)]
+
+    @hookimpl
+    def admin_menu_links(self):
+        return [
+            MenuLink("Raids", "/admin/raids", order=120),
+            MenuLink("Availability", "/admin/raids/availability", order=121),
+        ]
 
     @hookimpl
     def permissions(self, host):
@@ -40,7 +57,8 @@ class RaidsPlugin:
     def register_jobs(self, host):
         from patt_raids import jobs
 
-        # With the connector on, the sync is registered through its cron entry (the retry pass).
+        # With the connector on, the sync is registered through its cron entry (the retry pass);
+        # the booking job through its cron entry always.
         return [] if jobs.raid_helper_on(host) else [jobs.raid_helper_job()]
 
     @hookimpl
@@ -48,7 +66,46 @@ class RaidsPlugin:
         from patt_raids import jobs
 
         settings = host.plugin_settings("raids")
-        cron = [CronJob(jobs.reminders_job(), settings.reminder_schedule)]
+        cron = [
+            CronJob(jobs.booking_job(), settings.booking_schedule),
+            CronJob(jobs.reminders_job(), settings.reminder_schedule),
+        ]
         if jobs.raid_helper_on(host):
             cron.append(CronJob(jobs.raid_helper_job(), settings.raid_helper_schedule))
         return cron
+
+    # --- pages' slots, member data, demo ---
+
+    @hookimpl
+    async def template_slot(self, slot, request, context, host):
+        if slot == "home_schedule":
+            from patt_raids.pages import home_schedule
+
+            return await home_schedule(request, host)
+        if slot == "profile_sections" and context.get("actor") is not None:
+            from patt_raids.pages import profile_section
+
+            return await profile_section(request, context, host)
+        if slot == "admin_players":
+            from patt_raids.pages import player_manager_attendance
+
+            return await player_manager_attendance(request)
+        return None
+
+    @hookimpl
+    async def export_member_data(self, session, player_id):
+        from patt_raids.member_data import export_raids
+
+        return await export_raids(session, player_id)
+
+    @hookimpl
+    async def delete_member_data(self, session, player_id):
+        from patt_raids.member_data import delete_raids
+
+        return await delete_raids(session, player_id)
+
+    @hookimpl
+    async def seed_demo_data(self, session, host):
+        from patt_raids.demo import seed_demo_raids
+
+        return await seed_demo_raids(session, host)

@@ -33,6 +33,7 @@ from patt_raids.models import (
     TENTATIVE,
     RaidAttendance,
     RaidEvent,
+    RecurringEvent,
 )
 from patt_raids.services.raiders import Raider, lowest_rank_level, raiders
 from sv_common.errors import Conflict, NotFound, ValidationFailed
@@ -209,6 +210,8 @@ async def create_event(
         "auto_booked": auto_booked,
         "created_by_player_id": created_by_player_id,
     }
+    if recurring_event_id is not None and await session.get(RecurringEvent, recurring_event_id) is None:
+        raise NotFound("No such recurring event.", code="recurring_not_found")
     plan = await plan_signups(session, overrides)
     season = await current_season(session, on=event_date)
     values["season_id"] = season.id if season else None
@@ -288,6 +291,18 @@ async def list_events(
     else:
         query = query.where(RaidEvent.end_time_utc <= now).order_by(RaidEvent.start_time_utc.desc())
     return list(await session.scalars(query))
+
+
+async def statuses_of(session: AsyncSession, player_id: int, event_ids: list[int]) -> dict[int, str]:
+    """``{event_id: status}`` of one player over ``event_ids``."""
+    if not event_ids:
+        return {}
+    rows = await session.execute(
+        select(RaidAttendance.event_id, RaidAttendance.status).where(
+            RaidAttendance.player_id == player_id, RaidAttendance.event_id.in_(event_ids)
+        )
+    )
+    return {event_id: status for event_id, status in rows}
 
 
 async def cancel_event(session: AsyncSession, event_id: int) -> RaidEvent:

@@ -1,0 +1,80 @@
+"""Request bodies and path parameters (validated at the edge: bounded, plain text)."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Annotated, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from sv_common.validation import CleanStr, CleanText
+
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PlayerKey = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,9}$")]
+Snowflake = Annotated[str, Field(pattern=r"^[0-9]{15,21}$")]
+Zone = Annotated[CleanStr, Field(min_length=1, max_length=50)]
+EventType = Literal["raid", "mythic_plus", "pvp", "social", "other"]
+Status = Literal["accepted", "tentative", "bench", "absent"]
+Override = Literal["accepted", "tentative", "bench", "absent", "skip"]
+Mark = Literal["attended", "absent", "noted_absence"]
+Label = Annotated[CleanStr, Field(min_length=1, max_length=100)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewRecurring(_Body):
+    label: Label
+    event_type: EventType = "raid"
+    day_of_week: int = Field(ge=0, le=6)
+    default_start_time: time = time(21, 0)
+    default_duration_minutes: int = Field(120, ge=15, le=720)
+    discord_channel_id: Snowflake | None = None
+    is_active: bool = True
+    display_on_public: bool = True
+
+
+class RecurringChange(_Body):
+    label: Label | None = None
+    event_type: EventType | None = None
+    day_of_week: int | None = Field(None, ge=0, le=6)
+    default_start_time: time | None = None
+    default_duration_minutes: int | None = Field(None, ge=15, le=720)
+    # An empty string clears the channel.
+    discord_channel_id: Snowflake | Literal[""] | None = None
+    is_active: bool | None = None
+    display_on_public: bool | None = None
+
+
+class NewEvent(_Body):
+    title: Annotated[CleanStr, Field(min_length=1, max_length=200)]
+    event_type: EventType = "raid"
+    event_date: date
+    start_time: time
+    timezone: Zone
+    duration_minutes: int = Field(120, ge=15, le=720)
+    channel_id: Snowflake | None = None
+    description: Annotated[CleanText, Field(max_length=2000)] | None = None
+    recurring_event_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    # {player_id: status or "skip"}; keys are JSON strings.
+    player_overrides: dict[PlayerKey, Override] = Field(default_factory=dict, max_length=1000)
+
+
+class SignupBody(_Body):
+    status: Status
+
+
+class OfficerSignup(_Body):
+    player_id: int = Field(ge=1, le=2**31 - 1)
+    status: Status
+
+
+class AttendanceBody(_Body):
+    # {player_id: mark}; keys are JSON strings.
+    marks: dict[PlayerKey, Mark] = Field(min_length=1, max_length=500)
+
+
+class AutoInvite(_Body):
+    auto_invite_events: bool

@@ -1,0 +1,118 @@
+// Officers' raids pages: the weekly schedule (add, save, delete), a new event, cancelling,
+// and attendance marks in bulk. Every action answers in the feedback beside it.
+(function () {
+  "use strict";
+  function say(box, text, isError) {
+    if (!box) return;
+    box.textContent = text;
+    box.classList.toggle("error", Boolean(isError));
+  }
+  async function send(box, method, url, body, done) {
+    say(box, "Saving…");
+    try {
+      const data = await window.patt.api(method, url, body);
+      say(box, typeof done === "function" ? done(data) : done || "Saved.");
+      return data;
+    } catch (error) {
+      say(box, error.message, true);
+      return null;
+    }
+  }
+  function recurringBody(form, isNew) {
+    const f = form.elements;
+    const body = {
+      label: f.label.value.trim(),
+      event_type: f.event_type.value,
+      day_of_week: Number(f.day_of_week.value),
+      default_start_time: f.default_start_time.value,
+      default_duration_minutes: Number(f.default_duration_minutes.value),
+      display_on_public: f.display_on_public.checked,
+    };
+    const channel = f.discord_channel_id.value;
+    if (isNew) {
+      if (channel) body.discord_channel_id = channel;
+    } else {
+      body.discord_channel_id = channel;
+      body.is_active = f.is_active.checked;
+    }
+    return body;
+  }
+  document.querySelectorAll(".raids-recurring-row").forEach((form) => {
+    const box = form.querySelector(".raids-feedback");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send(box, "PATCH", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`, recurringBody(form, false));
+    });
+    form.querySelector(".js-raids-delete").addEventListener("click", async () => {
+      if (!window.confirm("Delete this night? Booked events stay.")) return;
+      const data = await send(box, "DELETE", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`, undefined, "Deleted.");
+      if (data) form.querySelectorAll("input, select, button").forEach((el) => { el.disabled = true; });
+    });
+  });
+  const newNight = document.getElementById("raids-recurring-new");
+  if (newNight) {
+    newNight.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const box = newNight.querySelector(".raids-feedback");
+      const data = await send(box, "POST", "/api/v1/admin/raids/recurring-events", recurringBody(newNight, true),
+        (d) => `Added ${d.day_name}. Reload to edit it.`);
+      if (data) newNight.reset();
+    });
+  }
+  const newEvent = document.getElementById("raids-event-new");
+  if (newEvent) {
+    newEvent.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const f = newEvent.elements;
+      const body = {
+        title: f.title.value.trim(),
+        event_type: f.event_type.value,
+        event_date: f.event_date.value,
+        start_time: f.start_time.value,
+        timezone: f.timezone.value.trim(),
+        duration_minutes: Number(f.duration_minutes.value),
+      };
+      if (f.channel_id.value) body.channel_id = f.channel_id.value;
+      if (f.description.value.trim()) body.description = f.description.value.trim();
+      const box = newEvent.querySelector(".raids-feedback");
+      const data = await send(box, "POST", "/api/v1/admin/raids/events", body, "Created.");
+      if (data) {
+        box.textContent = "Created: ";
+        const link = document.createElement("a");
+        link.href = `/admin/raids/events/${data.id}`;
+        link.textContent = data.title;
+        box.appendChild(link);
+      }
+    });
+  }
+  document.querySelectorAll(".js-raids-cancel").forEach((button) => {
+    button.addEventListener("click", async () => {
+      if (!window.confirm("Cancel this event? Members see it as cancelled.")) return;
+      const row = button.closest("tr");
+      const data = await send(row.querySelector(".raids-feedback"), "POST", `/api/v1/admin/raids/events/${row.dataset.id}/cancel`, {}, "Cancelled.");
+      if (data) button.remove();
+    });
+  });
+  const sheet = document.getElementById("raids-attendance");
+  if (sheet) {
+    const picks = () => Array.from(sheet.querySelectorAll(".js-raids-pick"));
+    sheet.querySelector(".js-raids-all").addEventListener("change", (event) => {
+      picks().forEach((box) => { box.checked = event.target.checked; });
+    });
+    sheet.querySelector(".js-raids-accepted").addEventListener("click", () => {
+      picks().forEach((box) => { box.checked = box.closest("tr").dataset.status === "accepted"; });
+    });
+    sheet.querySelectorAll(".js-raids-bulk").forEach((button) => {
+      button.addEventListener("click", async () => {
+        const box = document.getElementById("raids-bulk-feedback");
+        const rows = picks().filter((b) => b.checked).map((b) => b.closest("tr"));
+        if (!rows.length) { say(box, "Select members first.", true); return; }
+        const marks = {};
+        rows.forEach((row) => { marks[row.dataset.player] = button.dataset.mark; });
+        const data = await send(box, "PUT", `/api/v1/admin/raids/events/${sheet.dataset.event}/attendance`, { marks },
+          (d) => `Marked ${d.marked} as ${button.dataset.mark.replace("_", " ")}.`);
+        if (data) rows.forEach((row) => { row.querySelector(".raids-mark").textContent = button.dataset.mark.replace("_", " "); });
+      });
+    });
+  }
+})();
