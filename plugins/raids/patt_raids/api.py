@@ -72,6 +72,13 @@ async def availability_by_day(actor: Officer, session: SessionDep, host: HostDep
     return ok(await availability.availability_by_day(session, zone, today))
 
 
+@admin_router.get("/attendance", name="api_attendance_totals")
+async def attendance_totals(actor: Officer, session: SessionDep):
+    """The current season's attendance of every player (the Player Manager shows it)."""
+    season, totals = await attendance.current_season_totals(session)
+    return ok({"season": season, "players": {str(k): v for k, v in totals.items()}})
+
+
 @admin_router.get("/recurring-events", name="api_recurring")
 async def list_recurring(actor: Officer, session: SessionDep):
     return ok([schedule.recurring_dict(r) for r in await schedule.list_recurring(session)])

@@ -4,11 +4,9 @@ schedule, profile section, Player Manager attendance)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
-from markupsafe import Markup
 
 from patt_host.web import (
     HostDep,
@@ -124,16 +122,7 @@ async def profile_section(request: Request, context: dict, host) -> str:
     )
 
 
-async def player_manager_attendance(request: Request, context: dict, host) -> str:
-    """The current season's attendance of the players on the Player Manager page: a JSON
-    island and a script that puts it beside each player (the page renders the rows)."""
-    players = (context.get("data") or {}).get("players") or []
-    ids = [p["id"] for p in players if isinstance(p, dict) and isinstance(p.get("id"), int)]
-    if not ids:
-        return ""
-    async with host.db.session() as session:
-        season, totals = await attendance.current_season_totals(session, ids)
-    payload = {"season": season, "players": {str(k): v for k, v in totals.items()}}
-    # "</" cannot close the script element early once escaped.
-    island = json.dumps(payload).replace("</", "<\\/")
-    return await render_fragment(request, "raids/_player_manager.html", {"island": Markup(island)})
+async def player_manager_attendance(request: Request) -> str:
+    """The Player Manager's attendance column: a script that fetches the current season's
+    totals (officers' JSON API) after the page loaded, so the page itself costs no query."""
+    return await render_fragment(request, "raids/_player_manager.html")
