@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from patt_host.testing import log_in
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, GUILD_ID, discord_host
 from patt_host.testing.waiting import eventually
 from patt_raids.models import RaidAttendance
@@ -84,18 +85,21 @@ async def _press(fake_discord, user_id: int, message: dict, custom_id: str):
 
 @pytest.fixture
 async def guild(db, raider, fake_discord):
-    alice = await raider(name="Alice", spec=TANK)
-    bob = await raider(name="Bob", spec=HEALER)
+    alice = await raider(name="Alice", spec=TANK, account=True)
+    bob = await raider(name="Bob", spec=HEALER, account=True)
     await _link(db, fake_discord, alice.player_id, ALICE, "Alice")
     await _link(db, fake_discord, bob.player_id, BOB, "Bob")
     fake_discord.add_member(GUILD_ID, STRANGER, "stranger")  # on Discord, no player on the site
     return {"alice": alice, "bob": bob}
 
 
-async def test_buttons_and_the_site_stay_in_step(db, guild, make_host, start_discord_bot, fake_discord):
+async def test_buttons_and_the_site_stay_in_step(
+    db, guild, make_host, make_client, start_discord_bot, fake_discord
+):
+    # Two processes, as in production: the bot, and the web app that members use.
     bot = await start_discord_bot(discord_host(make_host, site="patt"))
-    host = bot.host
-    event_id = await _create(db, host)
+    web = await make_client(host=discord_host(make_host, site="patt"))
+    event_id = await _create(db, bot.host)
     post = await eventually(lambda: _post(fake_discord, event_id))
     embed = post["embeds"][0]
     assert embed["title"] == "Heroic night" and f"/raids/events/{event_id}" in embed["url"]
@@ -105,10 +109,15 @@ async def test_buttons_and_the_site_stay_in_step(db, guild, make_host, start_dis
     assert post["components"][1]["components"][0]["url"].endswith(f"/raids/events/{event_id}")
     assert "Alice" in _field(post, "❔ Tentative") and "Bob" in _field(post, "❔ Tentative")
 
-    # Alice accepts on Discord: a private answer, the site's record, then the post.
+    # Alice accepts on Discord: a private answer, the site shows it, the post follows.
     pressed = await _press(fake_discord, ALICE, post, f"raids:signup:{event_id}:accepted")
     assert pressed.ephemeral and pressed.content.startswith("You are now accepted for **Heroic night**")
     assert await _status(db, event_id, guild["alice"].player_id) == ("accepted", "discord")
+    await log_in(web, guild["alice"])
+    seen = (await web.get(f"/api/v1/raids/events/{event_id}")).json()["data"]
+    assert seen["my_status"] == "accepted"
+    page = await web.get(f"/raids/events/{event_id}")
+    assert page.status_code == 200 and "Alice" in page.text
     await eventually(lambda: "Alice" in _field(_post(fake_discord, event_id), "🛡️ Tanks"))
     assert "Alice" not in _field(_post(fake_discord, event_id), "❔ Tentative")
 
@@ -118,10 +127,10 @@ async def test_buttons_and_the_site_stay_in_step(db, guild, make_host, start_dis
     )
     assert again.content.startswith("You are already accepted")
 
-    # Bob answers on the site: the post follows.
-    async with db.session() as session:
-        change = await events.set_signup_status(session, event_id, guild["bob"].player_id, "absent", "site")
-    await raid_events.signup_changed(host, change)
+    # Bob answers on the site's event page: the post follows.
+    await log_in(web, guild["bob"])
+    answered = await web.put(f"/api/v1/raids/events/{event_id}/signup", json={"status": "absent"})
+    assert answered.status_code == 200, answered.text
     await eventually(lambda: "Bob" in _field(_post(fake_discord, event_id), "❌ Absent"))
     # Every change was an edit of the one post, never a new message.
     posts = [m for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID) if m.get("components")]

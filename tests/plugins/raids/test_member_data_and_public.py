@@ -66,6 +66,7 @@ async def test_the_member_data_hooks_include_raids(member_client, raider, db):
         "auto_invite_events": False,
         "signups": [],  # the fixture's member has no main character: not signed up
         "events_created": [],
+        "raid_helper_signups": [],
     }
 
 

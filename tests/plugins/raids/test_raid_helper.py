@@ -268,7 +268,7 @@ async def test_past_and_cancelled_events_are_left_alone(db, raid_helper):
 
 
 async def test_member_data_covers_what_was_sent_to_raid_helper(db, raider, raid_helper):
-    from patt_raids.services.raid_helper_sync import export_player, forget_player
+    from patt_raids.member_data import delete_raids, export_raids
 
     kept, gone = await raider(spec=TANK), await raider(spec=HEALER)
     await _link(db, kept.player_id, 890000000000000001)
@@ -277,9 +277,9 @@ async def test_member_data_covers_what_was_sent_to_raid_helper(db, raider, raid_
     async with RaidHelperClient(_config(raid_helper).connection) as client:
         await sync_upcoming(db, _config(raid_helper), client)
     async with db.session() as session:
-        [exported] = await export_player(session, gone.player_id)
+        [exported] = (await export_raids(session, gone.player_id))["raid_helper_signups"]
         assert exported["event_id"] == event_id and exported["sent"]["userId"] == "890000000000000002"
-        assert await forget_player(session, gone.player_id) == 1
-        assert await export_player(session, gone.player_id) == []
+        await delete_raids(session, gone.player_id)
+        assert (await export_raids(session, gone.player_id))["raid_helper_signups"] == []
     payload = (await _stored(db, event_id))[1]
     assert set(payload["signups"]) == {str(kept.player_id)}  # the others' entries stay
