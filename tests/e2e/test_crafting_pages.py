@@ -9,7 +9,7 @@ from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.models import DiscordChannel, GuildRank, WowCharacter
 from sv_common.identity.ranks import set_rank_override
-from sv_common.testing.fake_battlenet import FakeBattleNet, professions_body
+from sv_common.testing.fake_battlenet import professions_body
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -17,29 +17,28 @@ CHANNEL = "623456789012345678"
 
 
 @pytest.fixture
-async def battlenet(monkeypatch):
-    fake = FakeBattleNet()
-    guild = fake.generate_guild("e2e-realm", "e2e-guild", 12)
-    fake.generate_professions("e2e-realm", "e2e-guild", recipes=400)
+def blizzard_guild():
+    return "e2e-realm", "e2e-guild"
+
+
+@pytest.fixture
+def blizzard_request_timeout():
+    return 10.0  # the live server shares this loaded machine
+
+
+@pytest.fixture
+def battlenet(battlenet, blizzard_env):
+    """The shared fake (tests/conftest.py), guild_sync pointed at it, serving this module's guild."""
+    guild = battlenet.generate_guild("e2e-realm", "e2e-guild", 12)
+    battlenet.generate_professions("e2e-realm", "e2e-guild", recipes=400)
     for member in guild.members[:3]:
-        fake.set_professions(
+        battlenet.set_professions(
             member,
             professions_body(
                 [(171, "Alchemy", [(2871, "Khaz Algar Alchemy", [(1, "Élixir de sagesse ancestrale")])])]
             ),
         )
-    await fake.start()
-    for key, value in {
-        "BLIZZARD_CLIENT_ID": fake.client_id,
-        "BLIZZARD_CLIENT_SECRET": fake.client_secret,
-        "BLIZZARD_API_URL": fake.base_url,
-        "BLIZZARD_OAUTH_URL": fake.oauth_url,
-        "PATT_GUILD_REALM_SLUG": "e2e-realm",
-        "PATT_GUILD_NAME_SLUG": "e2e-guild",
-    }.items():
-        monkeypatch.setenv(key, value)
-    yield fake
-    await fake.stop()
+    return battlenet
 
 
 async def member_with_alts(db, guild):

@@ -8,28 +8,26 @@ from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.models import GuildRank
 from sv_common.identity.ranks import set_rank_override
-from sv_common.testing.fake_battlenet import FakeBattleNet
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-async def battlenet(monkeypatch):
-    fake = FakeBattleNet()
-    fake.generate_guild("e2e-realm", "e2e-guild", 150)
-    await fake.start()
-    for key, value in {
-        "BLIZZARD_CLIENT_ID": fake.client_id,
-        "BLIZZARD_CLIENT_SECRET": fake.client_secret,
-        "BLIZZARD_API_URL": fake.base_url,
-        "BLIZZARD_OAUTH_URL": fake.oauth_url,
-        "PATT_GUILD_REALM_SLUG": "e2e-realm",
-        "PATT_GUILD_NAME_SLUG": "e2e-guild",
-    }.items():
-        monkeypatch.setenv(key, value)
-    yield fake
-    await fake.stop()
+def blizzard_guild():
+    return "e2e-realm", "e2e-guild"
+
+
+@pytest.fixture
+def blizzard_request_timeout():
+    return 10.0  # the live server shares this loaded machine
+
+
+@pytest.fixture
+def battlenet(battlenet, blizzard_env):
+    """The shared fake (tests/conftest.py), guild_sync pointed at it, serving this module's guild."""
+    battlenet.generate_guild("e2e-realm", "e2e-guild", 150)
+    return battlenet
 
 
 async def officer(db):

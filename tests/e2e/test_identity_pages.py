@@ -259,7 +259,9 @@ async def test_each_action_answers_next_to_its_control_at_phone_width(db, live_s
     assert page.js_errors == []
 
 
-async def test_invite_without_a_dm_shows_a_masked_copyable_link_once_with_human_expiry(db, live_server, browser):
+async def test_invite_without_a_dm_shows_a_masked_copyable_link_once_with_human_expiry(
+    db, live_server, browser
+):
     player_id, _ = await make_player(db, "Invitee")
     page = await officer_page(db, live_server, browser)
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
