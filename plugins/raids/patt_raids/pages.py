@@ -19,7 +19,16 @@ from patt_host.web import (
 )
 from patt_raids import schemas
 from patt_raids.deps import guild_zone
-from patt_raids.services import attendance, availability, events, raiders, schedule, signups
+from patt_raids.services import (
+    attendance,
+    availability,
+    discord_post,
+    events,
+    raid_helper_sync,
+    raiders,
+    schedule,
+    signups,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,7 +96,11 @@ async def admin_event_page(
 ):
     view = await signups.event_view(session, event_id, site)
     started = view["start"] <= datetime.now(UTC)
-    return await render(request, "raids/admin_event.html", {"view": view, "started": started})
+    # Where the bot's post and the Raid-Helper copy stand, failures included.
+    post = await discord_post.post_status(session, event_id)
+    mirror = raid_helper_sync.status_of(await events.get_event(session, event_id))
+    context = {"view": view, "started": started, "discord_post": post, "raid_helper": mirror}
+    return await render(request, "raids/admin_event.html", context)
 
 
 # --- slots -----------------------------------------------------------------------------------

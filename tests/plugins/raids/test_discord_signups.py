@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from patt_host.testing import log_in
+from patt_host.testing import create_member, log_in
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, GUILD_ID, discord_host
 from patt_host.testing.waiting import eventually
 from patt_raids.models import RaidAttendance
@@ -62,6 +62,10 @@ def _post(fake_discord, event_id: int) -> dict | None:
         ):
             return fake_discord.messages.get(int(message["id"]), message)  # the current (edited) state
     return None
+
+
+async def raider_officer(db):
+    return await create_member(db, "Officer", "Officer One")
 
 
 def _field(message: dict, prefix: str) -> str:
@@ -132,6 +136,14 @@ async def test_buttons_and_the_site_stay_in_step(
     answered = await web.put(f"/api/v1/raids/events/{event_id}/signup", json={"status": "absent"})
     assert answered.status_code == 200, answered.text
     await eventually(lambda: "Bob" in _field(_post(fake_discord, event_id), "❌ Absent"))
+    # Officers see the post delivered on the event's admin page.
+    officer = await raider_officer(db)
+    await log_in(web, officer)
+    admin_page = await web.get(f"/admin/raids/events/{event_id}")
+    assert admin_page.status_code == 200 and "Discord post" in admin_page.text
+    assert (
+        'class="raids-post-sent"' in admin_page.text or 'class="raids-post-edit-pending"' in admin_page.text
+    )
     # Every change was an edit of the one post, never a new message.
     posts = [m for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID) if m.get("components")]
     assert len(posts) == 1

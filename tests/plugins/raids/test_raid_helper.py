@@ -283,3 +283,16 @@ async def test_member_data_covers_what_was_sent_to_raid_helper(db, raider, raid_
         assert (await export_raids(session, gone.player_id))["raid_helper_signups"] == []
     payload = (await _stored(db, event_id))[1]
     assert set(payload["signups"]) == {str(kept.player_id)}  # the others' entries stay
+
+
+async def test_officers_see_the_connector_failure_on_the_event(db, raider, raid_helper, officer_client):
+    await _link(db, (await raider()).player_id, 891000000000000001)
+    event_id = await _event(db)
+    raid_helper.fail_next(1, 503)
+    async with RaidHelperClient(_config(raid_helper).connection) as client:
+        await sync_upcoming(db, _config(raid_helper), client)
+    page = await officer_client.get(f"/admin/raids/events/{event_id}")
+    assert page.status_code == 200
+    assert "Raid-Helper" in page.text and "not created" in page.text and "503" in page.text
+    # No bot heard of this event (no domain event here): the page says it is not posted yet.
+    assert "not posted yet" in page.text

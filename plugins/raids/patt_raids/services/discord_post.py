@@ -253,3 +253,23 @@ async def post_missing(
         if await post_event(session, event_id, channel_id=channel_id, base_url=base_url, targets=targets):
             posted += 1
     return posted
+
+
+async def post_status(session: AsyncSession, event_id: int) -> dict[str, Any]:
+    """For officers: where the event's post stands (``none``, ``pending``, ``sent``, ``failed``) and
+    why it failed, including a waiting or failed edit of it."""
+    post = await find_post(session, event_id)
+    if post is None:
+        return {"status": "none", "error": None, "channel_id": None}
+    edit = await session.scalar(
+        select(NotificationOutbox)
+        .where(
+            NotificationOutbox.kind == "edit", NotificationOutbox.payload["edit_of"].as_integer() == post.id
+        )
+        .order_by(NotificationOutbox.id.desc())
+        .limit(1)
+    )
+    status, error = post.status, post.last_error
+    if status == "sent" and edit is not None and edit.status != "sent":
+        status, error = f"edit {edit.status}", edit.last_error
+    return {"status": status, "error": error, "channel_id": post.target}

@@ -203,3 +203,17 @@ async def export_player(session: Any, player_id: int) -> list[dict[str, Any]]:
         {"event_id": event_id, "raid_helper_event_id": rh_id, "sent": payload["signups"][key]}
         for event_id, rh_id, payload in rows
     ]
+
+
+def status_of(event: RaidEvent) -> dict[str, Any] | None:
+    """For officers: what the connector did for ``event`` (None when it never ran for it)."""
+    payload = event.raid_helper_payload
+    if not payload and not event.raid_helper_event_id:
+        return None
+    payload = payload or {}
+    return {
+        "event_id": event.raid_helper_event_id,
+        "signups": len(payload.get("signups") or {}),
+        "error": payload.get("last_error"),
+        "synced_at": payload.get("synced_at"),
+    }
