@@ -60,3 +60,34 @@ async def page(browser, tmp_path):
     page.js_errors = errors
     yield page
     await context.close()
+
+
+E2E_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def officer_login(db):
+    """``await officer_login(page, server, path)``: makes the officer Olga (login ``olga``,
+    rank Officer) through the real services, logs the page in and lands on ``path``."""
+
+    async def log_in(page, server, path: str) -> None:
+        from sqlalchemy import select
+
+        from sv_common.auth.service import create_invite, register_with_invite
+        from sv_common.identity import players as player_service
+        from sv_common.identity.models import GuildRank
+        from sv_common.identity.ranks import set_rank_override
+
+        async with db.session() as s:
+            player = await player_service.create_player(s, display_name="Olga")
+            rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Officer"))
+            await set_rank_override(s, player.id, rank_id)
+            code = (await create_invite(s, player_id=player.id)).code
+            await register_with_invite(s, code=code, username="olga", password=E2E_PASSWORD)
+        await page.goto(f"{server.url}/login?next={path}")
+        await page.fill("input[name=username]", "olga")
+        await page.fill("input[name=password]", E2E_PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url(f"**{path}")
+
+    return log_in

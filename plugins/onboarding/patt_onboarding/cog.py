@@ -405,11 +405,13 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
     @app_commands.command(name="status", description="Open onboarding sessions (officers)")
     @officer_only()
     async def status(self, interaction: discord.Interaction) -> None:
+        from patt_onboarding.services.queue import open_queue
+
         async with self.host.db.session() as session:
-            rows = await sessions.open_sessions(session, limit=20)
+            rows = (await open_queue(session))[:20]  # overdue first
         lines = [
-            f"<@{r.discord_id}>: {r.state}, main {r.reported_main_name or '-'}, "
-            f"{r.verification_attempts} check(s){', OVERDUE' if r.escalated_at else ''}"
+            f"<@{r['discord_id']}>: {r['state']}, main {r['main'] or '-'}, "
+            f"{r['checks']} check(s){', OVERDUE' if r['overdue'] else ''}"
             for r in rows
         ]
         await interaction.response.send_message(
@@ -429,43 +431,21 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         await interaction.edit_original_response(content=text)
 
     async def _resolve(self, discord_id: str, display_name: str, officer: str) -> str:
-        from patt_onboarding.services.provision import assign_role, invite
+        from patt_onboarding.services.provision import resolve
 
-        async with self.host.db.session() as session:
-            onboarding = await sessions.get_session(session, discord_id, lock=True)
-            player = await sessions.resolve_by_hand(
-                session, onboarding, display_name=display_name, officer=officer
-            )
-            player_id = player.id
-        role_assigned = await assign_role(self.host, self.bot, discord_id)
-        code = await invite(self.host, player_id)
-        async with self.host.db.session() as session:
-            onboarding = await sessions.get_session(session, discord_id, lock=True)
-            await sessions.mark_provisioned(
-                session,
-                onboarding,
-                role_assigned=role_assigned,
-                invite_code=code,
-                invite_sent=False,
-                to_state="manually_resolved",
-                cause=f"resolved by {officer}",
-            )
+        role_assigned, code = await resolve(self.host, self.bot, discord_id, display_name, officer)
         role = "role assigned" if role_assigned else "no role change"
         return f"Resolved <@{discord_id}>: {role}; invite code {code or '(has an account)'}."
 
     @app_commands.command(name="dismiss", description="Close a member's onboarding (officers)")
     @officer_only()
     async def dismiss(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        from sv_common.errors import Conflict, DomainError
+        from sv_common.errors import DomainError
 
         try:
             async with self.host.db.session() as session:
                 onboarding = await sessions.get_session(session, str(member.id), lock=True)
-                if onboarding.state in sessions.CLOSED:
-                    raise Conflict("That onboarding is closed already.")
-                await sessions.move(
-                    session, onboarding, "manually_resolved", f"dismissed by {interaction.user.display_name}"
-                )
+                await sessions.dismiss(session, onboarding, officer=interaction.user.display_name)
             text = f"Dismissed the onboarding of <@{member.id}>."
         except DomainError as exc:
             text = exc.message
@@ -483,7 +463,10 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
             if state != "pending_verification":
                 text = f"<@{member.id}> is not waiting for verification ({state})."
             else:
-                done = await self.verify_and_provision(str(member.id), member.display_name)
+                from patt_onboarding.services.provision import recheck_member
+
+                # The member hears it by DM (with the invite), as after a scheduled check.
+                done = await recheck_member(self.host, self.bot, str(member.id), member.display_name)
                 text = f"<@{member.id}> is provisioned." if done else "Still not on the roster."
         except DomainError as exc:
             text = exc.message

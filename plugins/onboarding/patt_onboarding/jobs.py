@@ -11,51 +11,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from patt_host import Job
-from patt_onboarding.models import OnboardingSession
 from patt_onboarding.services import sessions
 
 
 async def recheck(ctx: Any) -> dict[str, int]:
-    from patt_onboarding.services.provision import verify_and_provision
-    from sv_common import notify
-    from sv_common.discord.client import discord_rest_client
-    from sv_common.identity.models import DiscordUser
+    from patt_onboarding.services.provision import discord_client, recheck_member
 
-    host = ctx.host
     async with ctx.session() as session:
-        rows = (
-            await session.execute(
-                select(OnboardingSession.discord_id, DiscordUser.display_name, DiscordUser.username)
-                .join(DiscordUser, DiscordUser.id == OnboardingSession.discord_member_id)
-                .where(OnboardingSession.state == "pending_verification")
-                .order_by(OnboardingSession.id)
-            )
-        ).all()
+        rows = await sessions.waiting(session)
     if not rows:
         return {"checked": 0}
-    token = host.settings.discord_bot_token
     provisioned = 0
-    async with discord_rest_client(
-        token.get_secret_value() if token else None, existing=getattr(host, "bot", None)
-    ) as client:
-        for discord_id, display_name, username in rows:
-            text = await verify_and_provision(host, client, discord_id, display_name or username)
-            if text is None:
-                continue
-            provisioned += 1
-            async with ctx.session() as session:
-                onboarding = await sessions.get_session(session, discord_id)
-                await notify.dm_player(
-                    session,
-                    player_id=onboarding.verified_player_id,
-                    content=text,
-                    feature="onboarding",
-                    dedupe_key=f"onboarding-done:{onboarding.id}:{onboarding.updated_at.isoformat()}",
-                    shown_as="Onboarding done (with a website invite code)",
-                )
+    async with discord_client(ctx.host) as client:
+        for discord_id, display_name in rows:
+            provisioned += await recheck_member(ctx.host, client, discord_id, display_name)
     return {"checked": len(rows), "provisioned": provisioned}
 
 
@@ -77,7 +47,7 @@ async def escalate(ctx: Any) -> dict[str, int]:
                     embed={
                         "title": "Onboarding unresolved",
                         "description": f"<@{onboarding.discord_id}> ({main}) is past the deadline "
-                        f"after {onboarding.verification_attempts} check(s).",
+                        f"in {onboarding.state} after {onboarding.verification_attempts} check(s).",
                         "fields": [
                             {"name": "State", "value": onboarding.state},
                             {"name": "Resolve", "value": "/onboarding resolve, dismiss or retry"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patt_host import CronJob, hookimpl
+from patt_host import CronJob, MenuLink, hookimpl
 from patt_onboarding.config import OnboardingSettings
 
 
@@ -13,7 +13,7 @@ class OnboardingPlugin:
 
     @hookimpl
     def discord_intents(self, host):
-        # Joins arrive as GUILD_MEMBER_ADD (members intent); answers come as interactions.
+        # Joins arrive as GUILD_MEMBER_ADD (members intent); answers as interactions and DMs.
         return {"members": True, "dm_messages": True}
 
     @hookimpl
@@ -21,6 +21,30 @@ class OnboardingPlugin:
         from patt_onboarding.cog import OnboardingCog
 
         return [OnboardingCog(bot, host)]
+
+    @hookimpl
+    def register_routers(self, host):
+        from patt_onboarding import api, pages
+
+        return [api.router, pages.router]
+
+    @hookimpl
+    def admin_menu_links(self):
+        return [MenuLink("Onboarding", "/admin/onboarding", order=160)]
+
+    @hookimpl
+    async def admin_dashboard_items(self, host):
+        from patt_onboarding.pages import dashboard_items
+
+        return await dashboard_items(host)
+
+    @hookimpl
+    async def template_slot(self, slot, request, context, host):
+        if slot != "admin_discord":  # the Discord settings page: the queue counts
+            return None
+        from patt_onboarding.pages import discord_counts
+
+        return await discord_counts(request, host)
 
     @hookimpl
     def register_jobs(self):
@@ -46,3 +70,27 @@ class OnboardingPlugin:
             cog = await cog_for(host)
             if cog is not None:  # only the bot process can talk to the member
                 await cog.welcome(str(event.data["discord_id"]))
+
+    @hookimpl
+    def register_commands(self, host):
+        from patt_onboarding.cli import build_group
+
+        return build_group(host)
+
+    @hookimpl
+    async def export_member_data(self, session, player_id):
+        from patt_onboarding.member_data import export_onboarding
+
+        return await export_onboarding(session, player_id)
+
+    @hookimpl
+    async def delete_member_data(self, session, player_id):
+        from patt_onboarding.member_data import delete_onboarding
+
+        return await delete_onboarding(session, player_id)
+
+    @hookimpl
+    async def seed_demo_data(self, session, host):
+        from patt_onboarding.demo import seed_demo_sessions
+
+        return await seed_demo_sessions(session, host)

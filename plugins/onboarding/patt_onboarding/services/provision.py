@@ -4,6 +4,8 @@ client in a worker): the rank's role through the role-sync layer and a website i
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import discord
@@ -15,7 +17,7 @@ log = logging.getLogger("patt.onboarding")
 
 
 async def verify_and_provision(
-    host: Any, client: discord.Client, discord_id: str, display_name: str
+    host: Any, client: discord.Client | None, discord_id: str, display_name: str
 ) -> str | None:
     """Verify against the roster; once verified: role, invite, provisioned. The text to show
     the member, or None while their main is not on the roster (or not theirs) yet."""
@@ -27,13 +29,7 @@ async def verify_and_provision(
         if player is None:
             return None
         player_id = player.id
-    role_assigned = await assign_role(host, client, discord_id)
-    code = await invite(host, player_id)
-    async with host.db.session() as session:
-        onboarding = await sessions.get_session(session, discord_id, lock=True)
-        await sessions.mark_provisioned(
-            session, onboarding, role_assigned=role_assigned, invite_code=code, invite_sent=code is not None
-        )
+    _role, code = await provision(host, client, discord_id, player_id, sent_by_dm=True)
     words = texts(host.site.texts.get("onboarding"))
     parts = [f"**{words['done_title']}** {words['done']}"]
     if code is not None:
@@ -44,14 +40,43 @@ async def verify_and_provision(
     return "\n".join(parts)
 
 
-async def assign_role(host: Any, client: discord.Client, discord_id: str) -> bool:
-    """The rank's Discord role through the role-sync layer (pre-flight; 50013 reported, not raised)."""
+async def provision(
+    host: Any,
+    client: discord.Client | None,
+    discord_id: str,
+    player_id: int,
+    *,
+    sent_by_dm: bool,
+    to_state: str = "provisioned",
+    cause: str = "provisioned",
+) -> tuple[bool, str | None]:
+    """A verified member's role and invite code, then the closing state. Returns (role
+    assigned, invite code or None when the player has a website account already)."""
+    role_assigned = await assign_role(host, client, discord_id)
+    code = await invite(host, player_id)
+    async with host.db.session() as session:
+        onboarding = await sessions.get_session(session, discord_id, lock=True)
+        await sessions.mark_provisioned(
+            session,
+            onboarding,
+            role_assigned=role_assigned,
+            invite_code=code,
+            invite_sent=sent_by_dm and code is not None,
+            to_state=to_state,
+            cause=cause,
+        )
+    return role_assigned, code
+
+
+async def assign_role(host: Any, client: discord.Client | None, discord_id: str) -> bool:
+    """The rank's Discord role through the role-sync layer (pre-flight; 50013 reported, not raised).
+    Without a client (the bot is off) nothing is sent; the next role sync gives the role."""
     from sv_common.discord.config import load_discord_config
     from sv_common.discord.role_access import fetch_role_access
     from sv_common.discord.role_sync import apply_role_plan, compute_role_plan, rank_role_map, split_blocked
 
     guild_id = host.settings.discord_guild_id
-    if guild_id is None:
+    if guild_id is None or client is None:
         return False
     guild = client.get_guild(guild_id)
     member = guild.get_member(int(discord_id)) if guild is not None else None
@@ -84,3 +109,69 @@ async def invite(host: Any, player_id: int) -> str | None:
             return None
         created = await create_invite(session, player_id=player_id, generated_by="onboarding")
         return created.code
+
+
+@asynccontextmanager
+async def discord_client(host: Any) -> AsyncIterator[discord.Client | None]:
+    """The bot when it runs in this process, else a REST-only client; None when the bot is
+    off (not configured, or Discord unreachable): roles then wait for the role sync."""
+    from sv_common.discord.client import DiscordUnavailable, discord_rest_client
+
+    token = host.settings.discord_bot_token
+    async with AsyncExitStack() as stack:
+        try:
+            client = await stack.enter_async_context(
+                discord_rest_client(
+                    token.get_secret_value() if token else None, existing=getattr(host, "bot", None)
+                )
+            )
+        except DiscordUnavailable as exc:
+            log.info("onboarding without Discord: %s", exc)
+            client = None
+        yield client
+
+
+async def recheck_member(
+    host: Any, client: discord.Client | None, discord_id: str, display_name: str
+) -> bool:
+    """Verify a waiting member again; once provisioned, the member hears it by DM (through
+    the outbox, so any process can do it). True when provisioned."""
+    from sv_common import notify
+
+    text = await verify_and_provision(host, client, discord_id, display_name)
+    if text is None:
+        return False
+    async with host.db.session() as session:
+        onboarding = await sessions.get_session(session, discord_id)
+        await notify.dm_player(
+            session,
+            player_id=onboarding.verified_player_id,
+            content=text,
+            feature="onboarding",
+            dedupe_key=f"onboarding-done:{onboarding.id}:{onboarding.updated_at.isoformat()}",
+            shown_as="Onboarding done (with a website invite code)",
+        )
+    return True
+
+
+async def resolve(
+    host: Any, client: discord.Client | None, discord_id: str, display_name: str, officer: str
+) -> tuple[bool, str | None]:
+    """An officer vouches for the member: linked (player found or made), the rank's role,
+    an invite code for the officer to pass on; closed as manually_resolved.
+    Returns (role assigned, invite code or None when the player has an account)."""
+    async with host.db.session() as session:
+        onboarding = await sessions.get_session(session, discord_id, lock=True)
+        player = await sessions.resolve_by_hand(
+            session, onboarding, display_name=display_name, officer=officer
+        )
+        player_id = player.id
+    return await provision(
+        host,
+        client,
+        discord_id,
+        player_id,
+        sent_by_dm=False,
+        to_state="manually_resolved",
+        cause=f"resolved by {officer}",
+    )

@@ -21,7 +21,7 @@ from patt_onboarding.models import CLOSED, OnboardingSession, OnboardingTransiti
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.characters import owner_of
 from sv_common.identity.discord_users import find_discord_user
-from sv_common.identity.models import Player, WowCharacter
+from sv_common.identity.models import DiscordUser, Player, WowCharacter
 from sv_common.identity.players import (
     create_player,
     free_display_name,
@@ -298,16 +298,35 @@ async def resolve_by_hand(
     return player
 
 
-async def open_sessions(session: AsyncSession, limit: int = 50) -> list[OnboardingSession]:
-    query = select(OnboardingSession).where(OnboardingSession.state.not_in(CLOSED))
-    return list((await session.scalars(query.order_by(OnboardingSession.id).limit(limit))).all())
+async def dismiss(session: AsyncSession, onboarding: OnboardingSession, *, officer: str) -> None:
+    """An officer closes the onboarding without linking anything (left, a guest, a duplicate)."""
+    if onboarding.state in CLOSED:
+        raise Conflict("That onboarding is closed already.")
+    await move(session, onboarding, "manually_resolved", f"dismissed by {officer}")
 
 
-async def queue_counts(session: AsyncSession) -> dict[str, int]:
+async def waiting(session: AsyncSession) -> list[tuple[str, str]]:
+    """(Discord id, name to show) of every session waiting for verification."""
     rows = await session.execute(
-        select(OnboardingSession.state, func.count()).group_by(OnboardingSession.state)
+        select(OnboardingSession.discord_id, DiscordUser.display_name, DiscordUser.username)
+        .join(DiscordUser, DiscordUser.id == OnboardingSession.discord_member_id)
+        .where(OnboardingSession.state == "pending_verification")
+        .order_by(OnboardingSession.id)
     )
-    return {state: count for state, count in rows}
+    return [(discord_id, display or username) for discord_id, display, username in rows]
+
+
+async def member_name(session: AsyncSession, onboarding: OnboardingSession) -> str:
+    user = await session.get(DiscordUser, onboarding.discord_member_id)
+    return (user.display_name or user.username) if user is not None else onboarding.discord_id
+
+
+async def get_by_id(session: AsyncSession, session_id: int, *, lock: bool = False) -> OnboardingSession:
+    query = select(OnboardingSession).where(OnboardingSession.id == session_id)
+    found = await session.scalar(query.with_for_update() if lock else query)
+    if found is None:
+        raise NotFound("No such onboarding session.")
+    return found
 
 
 async def overdue(session: AsyncSession, now: datetime | None = None) -> list[OnboardingSession]:

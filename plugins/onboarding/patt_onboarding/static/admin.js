@@ -1,0 +1,35 @@
+// Onboarding queue: retry / resolve / dismiss a session; the outcome shows under its buttons.
+(function () {
+  "use strict";
+
+  function say(box, text, failed) {
+    box.textContent = text || "";
+    box.classList.toggle("onb-error", Boolean(failed));
+  }
+
+  document.querySelectorAll(".onb-session").forEach((item) => {
+    const id = item.dataset.id;
+    const box = item.querySelector(".onb-feedback");
+    const buttons = item.querySelectorAll(".onb-actions button");
+    const actions = [["js-retry", "retry"], ["js-resolve", "resolve"], ["js-dismiss", "dismiss"]];
+    actions.forEach(([cls, action]) => {
+      const button = item.querySelector("." + cls);
+      if (!button) return;
+      button.addEventListener("click", async () => {
+        buttons.forEach((b) => { b.disabled = true; });
+        say(box, "Working…");
+        try {
+          const result = await window.patt.api("POST", `/api/v1/onboarding/sessions/${id}/${action}`, {});
+          say(box, result.message);
+          const state = item.querySelector(".onb-state");
+          if (state) state.textContent = result.state.replace(/_/g, " ");
+          // A session still waiting can be acted on again; a closed one is done.
+          if (result.state === "pending_verification") buttons.forEach((b) => { b.disabled = false; });
+        } catch (error) {
+          say(box, error.message, true);
+          buttons.forEach((b) => { b.disabled = false; });
+        }
+      });
+    });
+  });
+})();

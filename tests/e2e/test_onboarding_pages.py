@@ -1,0 +1,61 @@
+"""The officers' onboarding page in chromium at 390 px and 1366 px: the queue overdue first,
+a session's history, and dismiss / check again / resolve with the outcome under each card."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+async def arrange(db):
+    from patt_onboarding.demo import seed_demo_sessions
+
+    async with db.session() as s:
+        await seed_demo_sessions(s, None)
+
+
+async def no_horizontal_overflow(page) -> bool:
+    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+async def test_officer_works_the_onboarding_queue(db, live_server, browser, officer_login, width):
+    await arrange(db)
+    server = live_server(plugins=["identity", "guild_sync", "onboarding"])
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        await officer_login(page, server, "/admin/onboarding")
+        assert await no_horizontal_overflow(page)
+
+        queue = page.locator("#onb-open-sessions .onb-session")
+        assert "Borvik" in await queue.first.inner_text()  # overdue first
+        assert "overdue" in await queue.first.locator(".onb-flag").inner_text()
+        borvik = queue.first
+        await borvik.locator(".onb-history summary").click()
+        await borvik.locator(".onb-history li", has_text="welcome DM sent").wait_for()
+        assert await no_horizontal_overflow(page)
+
+        quiet = page.locator(".onb-session", has_text="Quiet One")
+        await quiet.locator("button.js-dismiss").click()
+        await quiet.locator(".onb-feedback:has-text('Dismissed: closed without linking.')").wait_for()
+        assert await quiet.locator(".onb-state").inner_text() == "manually resolved"
+
+        seraphel = page.locator(".onb-session", has_text="Seraphel")
+        await seraphel.locator("button.js-retry").click()
+        await seraphel.locator(".onb-feedback:has-text('Still not on the roster.')").wait_for()
+        assert await seraphel.locator("button.js-retry").is_enabled()  # still waiting: can try again
+
+        kaelynn = page.locator(".onb-session", has_text="Kaelynn")
+        await kaelynn.locator("button.js-resolve").click()
+        await kaelynn.locator(".onb-feedback:has-text('Resolved: no role change')").wait_for()
+        assert await kaelynn.locator("button.js-resolve").is_disabled()
+
+        await quiet.locator("button.js-dismiss").evaluate("b => { b.disabled = false; }")
+        await quiet.locator("button.js-dismiss").click()  # a second officer's stale page: 409
+        await quiet.locator(".onb-feedback.onb-error:has-text('closed already')").wait_for()
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()
