@@ -4,6 +4,7 @@ from pathlib import Path
 
 from patt_host import Site
 from patt_site.home import SETTINGS, PattHome
+from patt_site.onboarding_texts import ONBOARDING_TEXTS
 from patt_site.voting_texts import VOTING_TEXTS
 
 HERE = Path(__file__).parent
@@ -19,10 +20,7 @@ site = Site(
         "hero_text": "A World of Warcraft guild for casual heroic raiding, with a real-life-first philosophy "
         "and zero tolerance for toxicity.",
         "voting": VOTING_TEXTS,
-        "onboarding": {
-            "welcome_title": "Welcome to {guild}!",
-            "schedule": "Raids: Fridays and Saturdays at 6 PM Pacific / 9 PM Eastern.",
-        },
+        "onboarding": ONBOARDING_TEXTS,
     },
     # Officer-edited on /admin/settings: about text, links, schedule, recruiting targets.
     settings=SETTINGS,

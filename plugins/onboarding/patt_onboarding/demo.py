@@ -14,7 +14,7 @@ from patt_onboarding.models import OnboardingSession
 from patt_onboarding.services import sessions
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.discord_users import upsert_discord_user
-from sv_common.identity.models import GuildRank, WowCharacter
+from sv_common.identity.models import GuildRank, Player, WowCharacter
 
 FIRST_ID = 920_000_000_000_000_001
 DAY = timedelta(hours=24)
@@ -65,26 +65,40 @@ async def seed_demo_sessions(session: AsyncSession, host: Any) -> str:
     # DMs closed: declined, the officers were told.
     onboarding = await started(mossfoot, dm=False)
     await sessions.move(session, onboarding, "declined", "DMs closed (Discord 403, code 50007)")
-    # Found on the roster (the sync brought their character in as an Initiate): verified and
-    # provisioned, their player made and linked.
-    realm = await session.scalar(
-        select(WowCharacter.realm_slug)
-        .group_by(WowCharacter.realm_slug)
-        .order_by(func.count().desc())
+    # Found on the roster: verified and provisioned. In the demo guild, the main of a player
+    # with no Discord account yet (the player gains this one); alone, a character the roster
+    # sync brought in as an Initiate (a new player is made).
+    character = await session.scalar(
+        select(WowCharacter)
+        .join(Player, Player.main_character_id == WowCharacter.id)
+        .where(
+            Player.discord_user_id.is_(None),
+            Player.website_user_id.is_(None),  # not the demo officer
+            Player.is_active.is_(True),
+            WowCharacter.removed_at.is_(None),
+        )
+        .order_by(Player.id.desc())
         .limit(1)
     )
-    initiate = await session.scalar(select(GuildRank.id).where(GuildRank.level == 1))
-    character, _ = await upsert_character(
-        session, name="Tidecaller", realm_slug=realm or "area-52", guild_rank_id=initiate
-    )
+    if character is None:
+        realm = await session.scalar(
+            select(WowCharacter.realm_slug)
+            .group_by(WowCharacter.realm_slug)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+        initiate = await session.scalar(select(GuildRank.id).where(GuildRank.level == 1))
+        character, _ = await upsert_character(
+            session, name="Tidecaller", realm_slug=realm or "area-52", guild_rank_id=initiate
+        )
     onboarding = await started(tidecaller)
     await sessions.answer_in_guild(session, onboarding, True)
-    await sessions.answer_main(session, onboarding, "Tidecaller", character.realm_slug)
+    await sessions.answer_main(session, onboarding, character.character_name, character.realm_slug)
     await sessions.answer_alts(session, onboarding, [], deadline=DAY)
-    await sessions.verify(session, onboarding, display_name="Tidecaller")
-    await sessions.mark_provisioned(
-        session, onboarding, role_assigned=False, invite_code=None, invite_sent=False
-    )
+    if await sessions.verify(session, onboarding, display_name="Tidecaller") is not None:
+        await sessions.mark_provisioned(
+            session, onboarding, role_assigned=False, invite_code=None, invite_sent=False
+        )
     # Switched off when they joined: still awaiting the welcome DM.
     await started(quiet, dm=False)
     return f"{len(NEWCOMERS)} onboarding sessions"

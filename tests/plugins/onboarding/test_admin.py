@@ -184,3 +184,21 @@ async def test_cli_status_and_retry(db, tmp_path):
     assert retry.returncode == 0, retry.stderr
     assert retry.stdout.strip() == "succeeded: 2 checked, 1 provisioned"
     assert await state_of(db, ids["Seraphel"]) == "provisioned"
+
+
+async def test_the_whole_demo_populates_the_page_and_links_an_existing_player(officer_client, db):
+    """``patt demo``'s seeding (every plugin): the provisioned newcomer is a demo player who had
+    no Discord account yet, so the guild keeps its 40 players."""
+    from patt_onboarding.models import OnboardingSession
+
+    host = officer_client.host
+    async with db.session() as session:
+        summaries = await host.hooks.seed_demo_data(session)
+    assert summaries["onboarding"] == "6 onboarding sessions"
+    async with db.session() as session:
+        done = await session.scalar(select(OnboardingSession).where(OnboardingSession.state == "provisioned"))
+        player = await session.get(Player, done.verified_player_id)
+        user = await session.get(DiscordUser, player.discord_user_id)
+    assert user.discord_id == str(DEMO_FIRST + 4) and player.display_name != "Tidecaller"
+    page = await officer_client.get("/admin/onboarding")
+    assert page.status_code == 200 and page.text.count('<li class="onb-session') == 6

@@ -15,6 +15,7 @@ from patt_host.testing.discord import (
     map_rank_roles,
 )
 from patt_host.testing.waiting import eventually
+from patt_site.onboarding_texts import ONBOARDING_TEXTS as TEXTS  # the wording comes from the site
 from sv_common.discord.config import update_discord_config
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.models import GuildRank, Player
@@ -74,9 +75,9 @@ async def test_join_to_provisioned(db, roster, bot, fake_discord):
     found = await fake_discord.interact(
         dm.modal_submit(NEWBIE, "onboard:main", {"name": "thrallson", "realm": ""})
     )
-    assert found.content == "Found **Thrallson** on Area 52. Any alts in the guild?"
+    assert found.content == TEXTS["found_main"].format(name="Thrallson", realm="Area 52")
     done = await fake_discord.interact(dm.button(NEWBIE, found.original, "onboard:alts:none"))
-    assert "You're set up!" in done.content and "/register?code=" in done.content
+    assert TEXTS["done_title"] in done.content and "/register?code=" in done.content
 
     state, steps = await states(db)
     assert state == "provisioned"
@@ -103,20 +104,20 @@ async def test_ambiguous_main_asks_for_the_realm_and_a_wrong_one_asks_again(db, 
     wrong = await fake_discord.interact(
         dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thral", "realm": ""})
     )
-    assert wrong.content.startswith("I don't see **Thral** on the roster")
+    assert wrong.content == TEXTS["not_found"].format(name="Thral")
     assert wrong.original["components"][0]["components"][0]["custom_id"] == "onboard:main:retry"
     again = await fake_discord.interact(dm.button(NEWBIE, wrong.original, "onboard:main:retry"))
     assert again.modal["custom_id"] == "onboard:main"
     ambiguous = await fake_discord.interact(
         dm.modal_submit(NEWBIE, "onboard:main", {"name": "Jaina", "realm": ""})
     )
-    assert "several realms" in ambiguous.content
+    assert ambiguous.content == TEXTS["which_realm"].format(name="Jaina")
     options = ambiguous.original["components"][0]["components"][0]["options"]
     assert [o["value"] for o in options] == ["Area 52", "Stormrage"]
     chosen = await fake_discord.interact(
         dm.select(NEWBIE, ambiguous.original, "onboard:main:realm", ["Stormrage"])
     )
-    assert chosen.content == "Found **Jaina** on Stormrage. Any alts in the guild?"
+    assert chosen.content == TEXTS["found_main"].format(name="Jaina", realm="Stormrage")
     assert (await states(db))[0] == "asked_alts"
 
 
@@ -159,9 +160,9 @@ async def answer_not_in_guild_yet(fake_discord, name: str, realm: str = "Area 52
     later = await fake_discord.interact(
         dm.modal_submit(NEWBIE, "onboard:main", {"name": name, "realm": realm})
     )
-    assert later.content == f"Thanks! I'll look for **{name}** once you're in the guild. Any alts?"
+    assert later.content == TEXTS["not_in_guild_yet"].format(name=name)
     waiting = await fake_discord.interact(dm.button(NEWBIE, later.original, "onboard:alts:none"))
-    assert waiting.content.startswith("Thanks! I'll check the roster again")
+    assert waiting.content == TEXTS["waiting"]
 
 
 async def test_not_in_the_guild_yet_is_verified_after_a_roster_sync(db, roster, bot, fake_discord):
@@ -271,7 +272,7 @@ async def test_a_left_conversation_resumes_when_the_member_writes_and_takes_type
     assert opened.modal["custom_id"] == "onboard:main"  # ... and the member closed the modal: stalled
     await fake_discord.user_dm(NEWBIE, "Thrallson-Area 52")  # typed instead, much later
     found = (await eventually(lambda: fake_discord.dms_to(NEWBIE)[1:]))[0]
-    assert found["content"] == "Found **Thrallson** on Area 52. Any alts in the guild?"
+    assert found["content"] == TEXTS["found_main"].format(name="Thrallson", realm="Area 52")
     assert [c["custom_id"] for c in found["components"][0]["components"]] == [
         "onboard:alts:none",
         "onboard:alts:add",
@@ -279,7 +280,7 @@ async def test_a_left_conversation_resumes_when_the_member_writes_and_takes_type
     assert (await states(db))[0] == "asked_alts"
     await fake_discord.user_dm(NEWBIE, "none")
     done = (await eventually(lambda: fake_discord.dms_to(NEWBIE)[2:]))[0]
-    assert "You're set up!" in done["content"] and "/register?code=" in done["content"]
+    assert TEXTS["done_title"] in done["content"] and "/register?code=" in done["content"]
     state, steps = await states(db)
     assert state == "provisioned"
     assert ("asked_alts", "asked_alts") in steps and steps[-1] == ("verified", "provisioned")
@@ -289,7 +290,7 @@ async def test_a_nudge_by_dm_asks_the_open_question_again_with_working_buttons(d
     await joined(fake_discord)  # the welcome is never answered
     await fake_discord.user_dm(NEWBIE, "hello? still there?")
     again = (await eventually(lambda: fake_discord.dms_to(NEWBIE)[1:]))[0]
-    assert again["content"].startswith("I'm the guild's bot.")
+    assert again["content"] == TEXTS["welcome"]
     dm = fake_discord.dm_interaction_builder(NEWBIE)
     opened = await fake_discord.interact(dm.button(NEWBIE, again, "onboard:in_guild:yes"))
     assert opened.modal["custom_id"] == "onboard:main"
@@ -402,3 +403,32 @@ async def characters_of(session, player_id: int):
             .where(PlayerCharacter.player_id == player_id)
         )
     ).all()
+
+
+async def test_a_main_that_belongs_to_another_members_player_is_left_for_the_officers(
+    db, roster, bot, fake_discord
+):
+    """Claiming someone else's character (linked to another Discord account) links nothing."""
+    from sv_common.identity.discord_users import upsert_discord_user
+    from sv_common.identity.players import create_player, link_character
+
+    async with db.session() as session:
+        other, _ = await upsert_discord_user(
+            session, discord_id="870000000000000077", username="owner", display_name="Owner", role_ids=[]
+        )
+        owner = await create_player(session, display_name="Owner", discord_user_id=other.id)
+        await link_character(session, player_id=owner.id, character_id=roster["thrallson"])
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    found = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thrallson", "realm": ""})
+    )
+    waiting = await fake_discord.interact(dm.button(NEWBIE, found.original, "onboard:alts:none"))
+    assert waiting.content == TEXTS["waiting"]
+    assert (await states(db))[0] == "pending_verification"
+    async with db.session() as session:
+        from sv_common.identity.characters import owner_of
+
+        assert await owner_of(session, roster["thrallson"]) == owner.id
+        assert await session.scalar(select(Player).where(Player.display_name == "Newbie")) is None
