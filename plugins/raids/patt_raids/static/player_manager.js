@@ -1,6 +1,6 @@
 // Player Manager: the current season's raid attendance beside each player on the page,
-// fetched from the raids plugin's officers' API once the page has loaded.
-(function () {
+// fetched from the raids plugin's officers' API once the page (and app.js) has loaded.
+document.addEventListener("DOMContentLoaded", () => {
   "use strict";
   const rows = document.querySelectorAll(".pm-player[data-player]");
   if (!rows.length) return;
@@ -17,4 +17,4 @@
       (row.querySelector(".pm-account") || row).appendChild(span);
     });
   }).catch(() => { /* the Player Manager works without it */ });
-})();
+});
