@@ -84,3 +84,44 @@ async def overview(host: HostAPI, session: Any) -> dict[str, Any]:
         "channels": [channel_dict(c) for c in await list_channels(session)],
         "notifications": await notify.status_counts(session),
     }
+
+
+async def outbox_recipients(session: Any, rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Names for the outbox's "To" column (a row id -> "Player (@user)" or "#channel"):
+    a bare Discord id reads like a bug to an officer. Unknown targets are left out."""
+    from sv_common.identity.models import DiscordChannel, Player
+
+    player_ids = {r["player_id"] for r in rows if r.get("player_id")}
+    dm_ids = {r["target"] for r in rows if r["kind"] == "dm" and r.get("target")}
+    channel_ids = {r["target"] for r in rows if r["kind"] == "channel" and r.get("target")}
+    players = dict(
+        (await session.execute(select(Player.id, Player.display_name).where(Player.id.in_(player_ids)))).all()
+    )
+    users = dict(
+        (
+            await session.execute(
+                select(DiscordUser.discord_id, DiscordUser.username).where(DiscordUser.discord_id.in_(dm_ids))
+            )
+        ).all()
+    )
+    channels = dict(
+        (
+            await session.execute(
+                select(DiscordChannel.discord_channel_id, DiscordChannel.name).where(
+                    DiscordChannel.discord_channel_id.in_(channel_ids)
+                )
+            )
+        ).all()
+    )
+    names: dict[int, str] = {}
+    for row in rows:
+        if row["kind"] == "channel":
+            if row.get("target") in channels:
+                names[row["id"]] = f"#{channels[row['target']]}"
+            continue
+        player, user = players.get(row.get("player_id")), users.get(row.get("target"))
+        if player and user:
+            names[row["id"]] = f"{player} (@{user})"
+        elif player or user:
+            names[row["id"]] = player or f"@{user}"
+    return names

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from patt_host.builtins.discord.demo import role_log, sent_log
-from patt_host.builtins.discord.overview import bot_state, overview
+from patt_host.builtins.discord.overview import bot_state, outbox_recipients, overview
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
 from patt_host.web.templates import render
@@ -84,7 +84,14 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
                 notify.notification_dict(r) for r in await notify.list_notifications(session, status=status)
             ]
             counts = await notify.status_counts(session)
-        context = {"rows": rows, "counts": counts, "status_filter": status, "bot": bot_state(host)}
+            names = await outbox_recipients(session, rows)
+        context = {
+            "rows": rows,
+            "names": names,
+            "counts": counts,
+            "status_filter": status,
+            "bot": bot_state(host),
+        }
         return await render(request, "discord/notifications.html", context)
 
     @api.get("/status", name="discord.status")
