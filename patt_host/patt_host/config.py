@@ -54,6 +54,9 @@ class HostSettings(BaseSettings):
     # missing requirements and load errors stop startup with one message).
     patt_extra_plugins: str = ""
     patt_safe_mode: bool = False
+    # Set by `patt demo` (not by operators): plugins serve in-process fakes of outside services
+    # (guild_sync's Battle.net) so the demo's pages agree with its seeded data.
+    patt_demo: bool = False
     patt_trace_plugins: bool = False
     patt_api_docs: bool | None = None
     # /-/plugins lists routes and jobs: officers only unless this is set.

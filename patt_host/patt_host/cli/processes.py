@@ -41,6 +41,7 @@ def serve(hctx: HostContext, bind: str | None, port: int | None) -> None:
 @pass_ctx
 def demo(hctx: HostContext, port: int, no_serve: bool) -> None:
     """Start the site on the embedded database with demo data (prints an officer login)."""
+    hctx.overrides["patt_demo"] = True  # before the host exists: plugins register jobs by it
     host = hctx.host()
     host.settings.database_url = None  # the demo always uses the embedded database
     upgrade_with_progress(host)

@@ -1,13 +1,18 @@
 """Demo data through the real sync path: ``patt demo`` fills the guild from an in-process fake
 Battle.net with the guild_sync job itself, then applies notes through the addon upload
 service, then lets identity link the characters to its demo players.
+
+While the demo serves, the same fake runs in its process and is the configured Blizzard
+source (:func:`start_demo_battlenet`): the sync page, the Jobs page and "Sync now" tell
+the story the seeded data tells. Other plugins reach Blizzard through guild_sync's state
+(``blizzard_settings()``, ``blizzard_client()``), which points at the fake in the demo.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -48,26 +53,59 @@ async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> Fa
     return fake
 
 
+def _pointing_at(fake: FakeBattleNet, realm: str) -> dict[str, Any]:
+    """The settings that make every Blizzard sync call ``fake`` for the demo guild."""
+    return {
+        "blizzard_client_id": fake.client_id,
+        "blizzard_client_secret": SecretStr(fake.client_secret),
+        "blizzard_api_url": fake.base_url,
+        "blizzard_oauth_url": fake.oauth_url,
+        "guild_realm_slug": realm,
+        "guild_name_slug": DEMO_GUILD_SLUG,
+    }
+
+
 @contextlib.asynccontextmanager
 async def demo_battlenet(session: AsyncSession, host: HostAPI) -> AsyncIterator[tuple[FakeBattleNet, str]]:
     """An in-process fake Battle.net serving the demo guild, with every Blizzard sync pointed
     at it for the block (guild_sync's state: the roster sync, and the plugins that call
-    Blizzard through it, such as crafting). Yields the fake and the realm slug."""
+    Blizzard through it, such as crafting). Yields the fake and the realm slug; the one
+    `patt demo` serves (:func:`start_demo_battlenet`) when there is one."""
+    state = host.plugin_state("guild_sync")
     realm = demo_realm(host)
+    if state.served_battlenet is not None:
+        yield state.served_battlenet, realm
+        return
     plan = await demo_plan(session)
     fake = await _fake_guild(session, plan, realm, host.site.title)
     await fake.start()
     try:
-        with host.plugin_state("guild_sync").settings_overridden(
-            blizzard_client_id=fake.client_id,
-            blizzard_client_secret=SecretStr(fake.client_secret),
-            blizzard_api_url=fake.base_url,
-            blizzard_oauth_url=fake.oauth_url,
-            guild_realm_slug=realm,
-            guild_name_slug=DEMO_GUILD_SLUG,
-        ):
+        with state.settings_overridden(**_pointing_at(fake, realm)):
             yield fake, realm
     finally:
+        await fake.stop()
+
+
+async def start_demo_battlenet(host: HostAPI) -> FakeBattleNet | None:
+    """``patt demo`` serving: start the demo guild's fake Battle.net in this process and make it
+    guild_sync's Blizzard source until :func:`stop_demo_battlenet`. A real configuration
+    (BLIZZARD_* set) is left alone."""
+    state = host.plugin_state("guild_sync")
+    if state.settings.configured:
+        return None
+    realm = demo_realm(host)
+    async with host.db.session() as session:
+        fake = await _fake_guild(session, await demo_plan(session), realm, host.site.title)
+    await fake.start()
+    state.settings = state.settings.model_copy(update=_pointing_at(fake, realm))
+    state.served_battlenet = fake
+    return fake
+
+
+async def stop_demo_battlenet(host: HostAPI) -> None:
+    state = host.plugin_state("guild_sync")
+    fake, state.served_battlenet = state.served_battlenet, None
+    if fake is not None:
         await fake.stop()
 
 

@@ -41,8 +41,9 @@ class GuildSyncPlugin:
             description="Sync the guild roster and character profiles from Blizzard",
             exclusive=True,
         )
-        # Without credentials the job stays manual: a cron run could only fail.
-        if settings.configured:
+        # Without credentials the job stays manual: a cron run could only fail. `patt demo`
+        # serves a fake Battle.net (see startup), so its schedule is real.
+        if settings.configured or host.settings.patt_demo:
             return [CronJob(job, schedule=settings.schedule)]
         return []
 
@@ -51,7 +52,7 @@ class GuildSyncPlugin:
         from patt_guild_sync.jobs import sync_roster
 
         settings = host.plugin_settings("guild_sync")
-        if settings.configured:
+        if settings.configured or host.settings.patt_demo:
             return []
         return [
             Job(
@@ -60,6 +61,20 @@ class GuildSyncPlugin:
                 exclusive=True,
             )
         ]
+
+    @hookimpl
+    async def startup(self, host):
+        if host.settings.patt_demo:
+            from patt_guild_sync.demo import start_demo_battlenet
+
+            await start_demo_battlenet(host)
+
+    @hookimpl
+    async def shutdown(self, host):
+        if host.settings.patt_demo:
+            from patt_guild_sync.demo import stop_demo_battlenet
+
+            await stop_demo_battlenet(host)
 
     @hookimpl
     def health_checks(self, host):

@@ -26,6 +26,9 @@ class GuildSyncState:
         # The settings live here (not only on the host) so `patt demo` can point one run at
         # its fake Blizzard without touching the process's configuration.
         self.settings = settings
+        # `patt demo` serving: the in-process fake Battle.net the settings point at while the
+        # process runs (demo.py's start_demo_battlenet), else None.
+        self.served_battlenet: Any = None
         # Upload abuse limits; shared through Redis when configured.
         self.limiter = RateLimiter(host.redis)
         # Wrong API keys per client IP: a few free, then a doubling wait that is checked

@@ -105,3 +105,24 @@ async def test_identity_alone_seeds_once_then_reports_the_guild_present(make_cli
     await seed(client.host)
     again = await seed(client.host)
     assert "already present" in again["identity"]
+
+
+async def test_demo_serves_its_fake_battlenet_as_the_configured_source(make_client, arrange, log_in):
+    """`patt demo` synced 106 characters, then its sync page said "the Blizzard sync is off"
+    with disabled buttons and Jobs said "not configured": the fake now stays the source."""
+    from patt_host.jobs import run_job
+
+    client = await make_client(plugins=["identity", "guild_sync"], patt_demo=True)
+    host = client.host
+    assert host.jobs.schedules_for("guild_sync.sync_roster")  # a real schedule, not "(not configured)"
+    summaries = await seed(host)
+    assert summaries["guild_sync"].startswith("synced ")
+    officer = await arrange.account("Officer")
+    await log_in(client, officer)
+    page = (await client.get("/admin/guild-sync")).text
+    assert "The Blizzard sync is off" not in page and 'id="gs-demo"' in page
+    last_sync = page[page.index('id="gs-last-sync"') :][:400]
+    assert "success" in last_sync and "characters found" in last_sync
+    assert 'data-full="false" disabled' not in page  # "Sync now" is enabled
+    run = await run_job(host, "guild_sync.sync_roster", trigger="manual")  # "Sync now" works too
+    assert run.status == "succeeded" and run.counts["found"] >= 60

@@ -86,6 +86,15 @@
       } catch (error) {
         show("gs-removal-error", error.message);
       }
+    } else if (button.classList.contains("js-key-copy")) {
+      // Feedback beside the button: copied, or how to copy by hand where the clipboard is refused.
+      try {
+        await navigator.clipboard.writeText($("gs-key-value").textContent);
+        show("gs-key-copied", "Copied.");
+      } catch (error) {
+        window.getSelection().selectAllChildren($("gs-key-value"));
+        show("gs-key-copied", "Selected: press Ctrl+C (or long-press and Copy) to copy it.");
+      }
     } else if (button.classList.contains("js-key-revoke")) {
       // Feedback in the key's own row, next to the button that was pressed.
       const row = button.closest("tr[data-key]");
@@ -109,6 +118,48 @@
     }
   });
 
+  // The key list again from the server after a change: the new key appears without a reload.
+  function cell(text, className) {
+    const td = document.createElement("td");
+    if (className) td.className = className;
+    if (text instanceof Node) td.append(text); else td.textContent = text;
+    return td;
+  }
+  function timeOrNever(iso) {
+    if (!iso) { const span = document.createElement("span"); span.className = "muted"; span.textContent = "never"; return span; }
+    const el = document.createElement("time");
+    el.className = "js-time";
+    el.setAttribute("datetime", iso);
+    el.textContent = iso;
+    return el;
+  }
+  async function refreshKeys() {
+    const body = document.querySelector("#gs-key-table tbody");
+    if (!body) return;
+    const keys = await window.patt.api("GET", "/api/v1/admin/guild-sync/api-keys");
+    const rows = keys.map((key) => {
+      const tr = document.createElement("tr");
+      tr.dataset.key = key.id;
+      const actions = cell("");
+      if (key.active && key.revocable) {
+        const revoke = document.createElement("button");
+        revoke.className = "button small danger js-key-revoke";
+        revoke.type = "button";
+        revoke.textContent = "Revoke";
+        actions.append(revoke);
+      }
+      const note = document.createElement("span");
+      note.className = "gs-key-note";
+      actions.append(note);
+      tr.append(cell(key.name), cell(`${key.key_prefix}…`, "mono small"), cell(key.owner || "operator"),
+        cell(timeOrNever(key.created_at), "small"), cell(timeOrNever(key.last_used_at), "small"),
+        cell(key.active ? "active" : "revoked", "gs-key-status"), actions);
+      return tr;
+    });
+    if (rows.length) body.replaceChildren(...rows);
+    humanTimes();
+  }
+
   const form = $("gs-key-form");
   if (form) {
     form.addEventListener("submit", async (event) => {
@@ -117,8 +168,10 @@
       try {
         const created = await window.patt.api("POST", "/api/v1/admin/guild-sync/api-keys", { name: form.elements.name.value.trim() });
         $("gs-key-value").textContent = created.key;
+        show("gs-key-copied", "");
         $("gs-key-secret").hidden = false;
         form.reset();
+        await refreshKeys();
       } catch (error) {
         show("gs-key-error", error.message);
       }
