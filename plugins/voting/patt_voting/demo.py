@@ -1,7 +1,10 @@
 """Demo data for ``patt demo``: a live campaign with ballots and a closed one with results,
 made through the same services as the pages (create, add entries, activate, vote, close).
 
-Idempotent: campaigns are recognised by title; nothing is added on later runs.
+The live campaign stays open for whoever logs in: members with a website account (the
+officer, anyone invited) have not voted, and it does not close early when everyone listed
+has, so a newcomer can always try voting. Idempotent: campaigns are recognised by title;
+a later run only starts a new live campaign when the last one has ended.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ BOOKS = ["The Last Wish", "Dune", "Piranesi", "The Hobbit"]
 
 
 async def _voters(session: AsyncSession) -> list[Actor]:
+    """Demo players who vote: never one with a website account, whose ballot is theirs to cast."""
     rows = await session.execute(
         select(Player.id, Player.display_name, GuildRank.level, GuildRank.name)
         .join(GuildRank, GuildRank.id == Player.guild_rank_id)
-        .where(Player.is_active)
+        .where(Player.is_active, Player.website_user_id.is_(None))
         .order_by(Player.id)
     )
     return [
@@ -47,7 +51,9 @@ async def _voters(session: AsyncSession) -> list[Actor]:
     ]
 
 
-async def _campaign(session, host, title, entries, *, method, hours, description) -> Campaign:
+async def _campaign(
+    session, host, title, entries, *, method, hours, description, early_close=True
+) -> Campaign:
     campaign = await campaigns.create_campaign(
         session,
         {
@@ -59,6 +65,7 @@ async def _campaign(session, host, title, entries, *, method, hours, description
             "min_rank_to_vote": 1,
             "counting_method": method,
             "agent_enabled": False,  # demo campaigns never post to a real Discord
+            "early_close_if_all_voted": early_close,
         },
         created_by=None,
     )
@@ -86,7 +93,10 @@ async def _vote_randomly(session, host, campaign: Campaign, voters: list[Actor],
 
 async def seed_demo_campaigns(session: AsyncSession, host: HostAPI) -> str:
     existing = set((await session.scalars(select(Campaign.title))).all())
-    if LIVE_TITLE in existing and CLOSED_TITLE in existing:
+    live_open = await session.scalar(
+        select(Campaign.id).where(Campaign.title == LIVE_TITLE, Campaign.status == "live").limit(1)
+    )
+    if live_open is not None and CLOSED_TITLE in existing:
         return "demo campaigns already present"
     rng = random.Random(11)
     voters = await _voters(session)
@@ -104,7 +114,7 @@ async def seed_demo_campaigns(session: AsyncSession, host: HostAPI) -> str:
         count = await _vote_randomly(session, host, closed, voters, rng)
         await lifecycle.close(session, closed.id)
         made.append(f"closed campaign with {count} ballots")
-    if LIVE_TITLE not in existing:
+    if live_open is None:
         live = await _campaign(
             session,
             host,
@@ -113,6 +123,7 @@ async def seed_demo_campaigns(session: AsyncSession, host: HostAPI) -> str:
             method="points",
             hours=24 * 5,
             description="Pick the art for the new guild banner. 1st choice 3 points, 2nd 2, 3rd 1.",
+            early_close=False,  # open for its five days, whoever votes
         )
         count = await _vote_randomly(session, host, live, voters[: len(voters) // 2], rng)
         made.append(f"live campaign with {count} ballots")

@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from patt_voting.models import Campaign, CampaignResult, Vote
+from sv_common.identity.models import Player
 
 
 async def test_anonymous_sees_live_campaign_and_a_login_link(api, officer):
@@ -157,6 +158,38 @@ async def test_demo_seeds_a_live_and_a_closed_campaign_once(make_host, db):
             assert statuses == ["closed", "live"]
             assert await session.scalar(select(func.count()).select_from(CampaignResult)) == 1
             assert await session.scalar(select(func.count()).select_from(Vote)) > 10
+    finally:
+        await host.close()
+
+
+async def test_the_demo_vote_stays_open_for_a_member_who_logs_in(make_host, db):
+    """The demo's live campaign waited on nobody (every listed voter had a ballot), so the
+    scheduler closed it a minute after `patt demo` started: a newcomer could not try voting."""
+    from patt_voting.demo import LIVE_TITLE
+    from patt_voting.services import ballots, campaigns, lifecycle
+    from sv_common.auth import Actor
+
+    host = make_host(plugins=["identity", "voting"])
+    await host.open()
+    try:
+        async with host.db.session() as session:
+            await host.hooks.seed_demo_data(session)
+        async with host.db.session() as session:
+            assert (await lifecycle.due_transitions(session))["closed"] == 0
+            live = await session.scalar(select(Campaign).where(Campaign.title == LIVE_TITLE))
+            assert live.status == "live"
+            turnout = await campaigns.turnout(session, live)
+            assert turnout.remaining >= 1  # the officer, who logs in first, has not voted
+            # A member who joined after launch votes; the campaign still stays open.
+            newcomer = await session.scalar(
+                select(Player).where(Player.website_user_id.is_(None)).order_by(Player.id.desc())
+            )
+            actor = Actor(user_id=None, player_id=newcomer.id, display_name="new", rank_level=2)
+            entry_ids = [e.id for e in await campaigns.list_entries(session, live.id)]
+            await ballots.cast_ballot(session, live.id, actor, entry_ids[:1], officer_level=4)
+        async with host.db.session() as session:
+            assert (await lifecycle.due_transitions(session))["closed"] == 0
+            assert await session.scalar(select(Campaign.status).where(Campaign.id == live.id)) == "live"
     finally:
         await host.close()
 
