@@ -11,7 +11,9 @@ LEGACY = {
     "/roster-view.html": "/roster",
     "/raid-admin": "/admin",
     "/raid-admin.html": "/admin",
-    "/mitos-corner.html": "/",
+    "/mitos-corner": "/mito",
+    "/mitos-corner.html": "/mito",
+    "/api/v1/guild/mito": "/api/v1/mito",
 }
 
 
@@ -31,6 +33,21 @@ async def test_original_site_urls_redirect_permanently(make_client):
         assert (response.status_code, response.headers["location"]) == (301, new), old
         # The target exists (the admin one sends anonymous visitors on to the login page).
         assert (await client.get(new)).status_code in (200, 303), new
+
+
+async def test_the_original_mito_api_url_answers_in_its_shape(make_client):
+    """The original's GET /api/v1/guild/mito gave data: {quotes: [{id, quote}], titles: [{id, title}]}."""
+    client = await make_client()
+    async with client.host.db.session() as session:
+        from patt_mito import service
+
+        await service.add(session, "quotes", "Pull all the things!")
+        await service.add(session, "titles", "the Puller")
+    response = await client.get("/api/v1/guild/mito", follow_redirects=True)
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert [q["quote"] for q in data["quotes"]] == ["Pull all the things!"] and data["quotes"][0]["id"]
+    assert [t["title"] for t in data["titles"]] == ["the Puller"] and data["titles"][0]["id"]
 
 
 async def test_sister_site_tagline_appears_once_on_its_home_page(make_client):

@@ -32,7 +32,10 @@ site = Site(
             "/roster-view.html": "/roster",
             "/raid-admin": "/admin",
             "/raid-admin.html": "/admin",
-            "/mitos-corner.html": "/",
+            "/mitos-corner": "/mito",
+            "/mitos-corner.html": "/mito",
+            # The original's public read of Mito's quotes and titles; the same shape answers here.
+            "/api/v1/guild/mito": "/api/v1/mito",
             "/index.html": "/",
         },
     },

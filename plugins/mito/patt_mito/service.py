@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from patt_mito.models import QUOTE_MAX, TITLE_MAX, MitoQuote, MitoTitle
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 
+# The guild's time zone: the site's schedule zone (officers set it on /admin/settings).
+ZONE_SETTING = "schedule_timezone"
 KINDS = {"quotes": (MitoQuote, "quote", QUOTE_MAX), "titles": (MitoTitle, "title", TITLE_MAX)}
 
 
@@ -112,9 +116,24 @@ class Saying:
 
 async def random_saying(session: AsyncSession, rng: random.Random | None = None) -> Saying:
     rng = rng or random.Random()  # noqa: S311 - not security sensitive
-    quotes = (await session.scalars(select(MitoQuote.quote))).all()
-    titles = (await session.scalars(select(MitoTitle.title))).all()
+    quotes = (await session.scalars(select(MitoQuote.quote).order_by(MitoQuote.id))).all()
+    titles = (await session.scalars(select(MitoTitle.title).order_by(MitoTitle.id))).all()
     return Saying(rng.choice(quotes) if quotes else None, rng.choice(titles) if titles else None)
+
+
+def guild_day(zone_name: str | None, now: datetime | None = None) -> date:
+    """Today's date where the guild lives (the site's schedule time zone; UTC if unset or unknown)."""
+    try:
+        zone = ZoneInfo(zone_name) if zone_name else UTC
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a typo, "", a folder ("America")
+        zone = UTC
+    return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
+async def saying_of_the_day(session: AsyncSession, day: date) -> Saying:
+    """The day's quote and title: the same all day for everyone (seeded by the date, so every
+    process agrees), another the next day. Adding or removing a quote may change it."""
+    return await random_saying(session, random.Random(f"mito-{day.isoformat()}"))  # noqa: S311
 
 
 async def import_lines(session: AsyncSession, kind: str, lines: list[str]) -> dict[str, int]:

@@ -95,3 +95,30 @@ async def test_member_export_and_delete_keep_the_quotes(officer_client):
     assert officer_client.data(deleted)["plugins"]["mito"] == 1
     quotes = officer_client.data(await officer_client.get("/api/v1/mito"))["quotes"]
     assert [q["quote"] for q in quotes] == [QUOTE]  # Mito's words stay; who added them is gone
+
+
+async def test_the_quote_of_the_day_is_the_days_not_each_loads(client, officer_client, db):
+    """It changed on every load; now the corner and the home page show one quote all day."""
+    import re
+    from datetime import UTC, date, datetime
+
+    from patt_mito import service
+
+    for n in range(12):
+        await officer_client.post("/api/v1/mito/quotes", json={"text": f"Quote number {n}."})
+
+    def shown(html: str) -> str:
+        return re.search(r'<blockquote class="mito-quote">“([^”]*)”', html).group(1)
+
+    corner = {shown((await client.get("/mito")).text) for _ in range(6)}
+    home = {shown((await client.get("/")).text) for _ in range(3)}
+    assert len(corner) == 1 and home == corner
+    # The pick follows the guild's calendar day (PATT's schedule zone defaults to New York).
+    today = service.guild_day("America/New_York")
+    async with db.session() as session:
+        assert (await service.saying_of_the_day(session, today)).quote in corner
+        picks = {(await service.saying_of_the_day(session, date(2026, 12, d))).quote for d in range(1, 29)}
+    assert len(picks) > 3  # another day, (usually) another quote
+    late_evening = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)  # still the 6th in New York
+    assert service.guild_day("America/New_York", late_evening) == date(2026, 12, 6)
+    assert service.guild_day("Not/AZone", late_evening) == date(2026, 12, 7)  # unknown zone: UTC
