@@ -44,6 +44,11 @@ class RaidsSettings(BaseSettings):
     raid_helper_timeout_seconds: float = Field(10.0, gt=0, le=60)
     raid_helper_schedule: str = "*/15 * * * *"
 
+    @property
+    def raid_helper_configured(self) -> bool:
+        """The connector is on: a key, the server and the events' leader are set."""
+        return bool(self.raid_helper_api_key and self.raid_helper_server_id and self.raid_helper_leader_id)
+
     @field_validator(
         "raid_helper_server_id", "raid_helper_leader_id", "raid_helper_channel_id", mode="before"
     )

@@ -67,9 +67,8 @@ async def raid_helper_sync(ctx: JobContext, event_id: int | None = None) -> dict
 
 
 def raid_helper_on(host: Any) -> bool:
-    from patt_raids.services.reactions import raid_helper_config
-
-    return raid_helper_config(host, "UTC") is not None
+    # Read from the settings alone: the client (httpx) loads only when the connector runs.
+    return host.plugin_settings("raids").raid_helper_configured
 
 
 def reminders_job() -> Job:

@@ -8,6 +8,7 @@ is recorded on the event and the next pass finishes the work without a second ev
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,9 @@ import httpx
 import pytest
 
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID
+from patt_host.testing.waiting import eventually
 from patt_raids.services import events
+from patt_raids.services import notify as raid_events
 from patt_raids.services.raid_helper import (
     Connection,
     RaidHelperClient,
@@ -296,3 +299,34 @@ async def test_officers_see_the_connector_failure_on_the_event(db, raider, raid_
     assert "Raid-Helper" in page.text and "not created" in page.text and "503" in page.text
     # No bot heard of this event (no domain event here): the page says it is not posted yet.
     assert "not posted yet" in page.text
+
+
+async def test_configured_by_env_it_follows_event_creation_and_signup_changes(
+    db, raider, raid_helper, make_host, monkeypatch
+):
+    for key, value in {
+        "API_KEY": API_KEY,
+        "SERVER_ID": SERVER_ID,
+        "LEADER_ID": LEADER_ID,
+        "BASE_URL": raid_helper.base_url,
+        "TIMEZONE": RH_ZONE,
+    }.items():
+        monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+    member = await raider(spec=TANK)
+    await _link(db, member.player_id, 892000000000000001)
+    host = make_host(site="patt")
+    assert (
+        host.jobs.get("raids.raid_helper_sync") is not None
+    )  # registered through its cron entry (the retry pass)
+    async with host.running():
+        event_id = await _event(db)
+        await raid_events.event_created(host, event_id, auto_booked=False, channel_id=None)
+        rh_id = await eventually(lambda: next(iter(raid_helper.events), None))
+        await eventually(lambda: raid_helper.signups(rh_id).get("892000000000000001"))
+        async with db.session() as session:
+            change = await events.set_signup_status(session, event_id, member.player_id, "accepted", "site")
+        await raid_events.signup_changed(host, change)
+        await eventually(lambda: raid_helper.signups(rh_id)["892000000000000001"]["className"] == "Tank")
+        # The syncs ran as background jobs: let them record their end before the host closes.
+        await asyncio.gather(*[t for t in asyncio.all_tasks() if t.get_name().startswith("patt-job-raids.")])
+        assert len(raid_helper.events) == 1

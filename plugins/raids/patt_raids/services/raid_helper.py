@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_BASE_URL = "https://raid-helper.xyz/api/v4"
 DEFAULT_TEMPLATE = "wowretail2"
@@ -131,6 +132,8 @@ class RaidHelperClient:
     """A thin client over ``httpx``: one method per call the connector makes."""
 
     def __init__(self, connection: Connection, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        import httpx  # here, not at import: a web process that never syncs does not load it
+
         self.connection = connection
         self._http = httpx.AsyncClient(
             base_url=connection.base_url.rstrip("/"),
@@ -147,6 +150,8 @@ class RaidHelperClient:
         await self._http.aclose()
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        import httpx
+
         try:
             response = await self._http.request(method, path, json=body)
         except httpx.HTTPError as exc:

@@ -55,9 +55,9 @@ async def role_targets(host: HostAPI) -> dict[str, int]:
 def raid_helper_config(host: HostAPI, guild_timezone: str) -> RaidHelperConfig | None:
     """The connector's settings, or None while it is not configured (it is optional)."""
     settings = host.plugin_settings("raids")
-    key = settings.raid_helper_api_key
-    if key is None or not settings.raid_helper_server_id or not settings.raid_helper_leader_id:
+    if not settings.raid_helper_configured:
         return None
+    key = settings.raid_helper_api_key
     return RaidHelperConfig(
         connection=Connection(
             base_url=settings.raid_helper_base_url,
@@ -87,7 +87,7 @@ async def on_event(event: Any, host: HostAPI) -> None:
         return
     else:
         return
-    if raid_helper_config(host, "UTC") is not None and event.data.get("reason") != "attendance":
+    if host.plugin_settings("raids").raid_helper_configured and event.data.get("reason") != "attendance":
         await trigger_job(
             host, RAID_HELPER_JOB, triggered_by=event.name, kwargs={"event_id": event.data["event_id"]}
         )
