@@ -57,6 +57,7 @@ SYNC_ONLY_HOOKS = frozenset(
         "register_commands",
         "data_quality_rules",
         "matching_rules",
+        "adopt_steps",
     }
 )
 
@@ -406,6 +407,11 @@ class Hooks:
 
     def matching_rules(self) -> Pairs:
         return self.collect("matching_rules")
+
+    def adopt_steps(self) -> Pairs:
+        # Load order (requirements first): a plugin's rows may point at its requirements'.
+        position = {plugin.name: i for i, plugin in enumerate(self._manager.plugins)}
+        return sorted(self.collect("adopt_steps"), key=lambda pair: position[pair[0].name])
 
     async def export_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
         pairs = await self._acall("export_member_data", {"session": session, "player_id": player_id})

@@ -138,5 +138,11 @@ def delete_member_data(session, player_id, host):
 
 
 @hookspec
+def adopt_steps(host):
+    """Return ``sv_common.adopt.AdoptStep`` objects that carry this plugin's tables from a database
+    of the original PATT system (``patt db adopt``), each run in its own transaction."""
+
+
+@hookspec
 def seed_demo_data(session, host):
     """Insert demo rows (used by ``patt demo`` on an empty database); return a short summary."""

@@ -214,6 +214,18 @@ async def test_hook_matching_rules(make_host):
     assert [(p.name, r["name"]) for p, r in rules] == [("sample", "sample.match")]
 
 
+async def test_hook_adopt_steps(make_host):
+    from sv_common.adopt import AdoptStep
+
+    # Listed dependants first: the steps still come requirements first (load order).
+    pairs = make_host(plugins=["mito", "identity"]).hooks.adopt_steps()
+    assert [(p.name, s.name) for p, s in pairs] == [
+        ("identity", "identity.availability"),
+        ("mito", "mito.sayings"),
+    ]
+    assert all(isinstance(s, AdoptStep) and s.reads for _, s in pairs)
+
+
 async def add_items_of_two_players(client):
     from patt_sample.models import SampleItem
 

@@ -91,7 +91,7 @@ def test_the_layout_doc_names_every_file_of_the_shape():
     canonical = {
         "__init__.py", "plugin.py", "config.py", "state.py", "deps.py", "models.py", "schemas.py",
         "service.py", "services/", "api.py", "pages.py", "jobs.py", "cog.py", "cli.py", "demo.py",
-        "member_data.py", "templates/", "static/", "migrations/",
+        "member_data.py", "adopt.py", "templates/", "static/", "migrations/",
     }  # fmt: skip
     assert set(table) == canonical
     assert table["plugin.py"] == {"package"}

@@ -118,3 +118,32 @@ def db_purge(hctx: HostContext, plugin: str, yes: bool) -> None:
     except dbmigrate.MigrationError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"purged {plugin}")
+
+
+@db.command("adopt")
+@click.option("--apply", "do_apply", is_flag=True, help="Adopt for real (default: a dry run, rolled back).")
+@click.option(
+    "--allow-drop", is_flag=True, help="After a complete adoption, drop the archived original schemas."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_ctx
+def db_adopt(hctx: HostContext, do_apply: bool, allow_drop: bool, as_json: bool) -> None:
+    """Bring a database of the original PATT system under the platform (docs/operators/adopt.md)."""
+    import asyncio
+    import json
+    import logging
+
+    from patt_host import adopt
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the report says what ran
+    host = hctx.host()
+    try:
+        report = asyncio.run(adopt.adopt(host, db_url(host), apply=do_apply, allow_drop=allow_drop))
+    except adopt.AdoptRefused as exc:
+        if as_json:
+            click.echo(json.dumps({"refused": str(exc)}))
+            sys.exit(2)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report.to_dict(), default=str, indent=2) if as_json else adopt.render(report))
+    if report.failed:
+        sys.exit(1)

@@ -87,6 +87,12 @@ class CraftingPlugin:
         return await export_crafting(session, player_id)
 
     @hookimpl
+    def adopt_steps(self):
+        from patt_crafting.adopt import steps
+
+        return steps()
+
+    @hookimpl
     async def delete_member_data(self, session, player_id):
         from patt_crafting.member_data import delete_crafting
 

@@ -87,6 +87,12 @@ class DriftPlugin:
         return await delete_drift(session, player_id)
 
     # Last: the findings are about the demo guild, which the other plugins seed first.
+    @hookimpl
+    def adopt_steps(self):
+        from patt_drift.adopt import steps
+
+        return steps()
+
     @hookimpl(trylast=True)
     async def seed_demo_data(self, session, host):
         from patt_drift.demo import seed_demo_findings

@@ -95,6 +95,12 @@ class GuildSyncPlugin:
         return await delete_guild_sync(session, player_id)
 
     @hookimpl
+    def adopt_steps(self):
+        from patt_guild_sync.adopt import steps
+
+        return steps()
+
+    @hookimpl
     async def seed_demo_data(self, session, host):
         from patt_guild_sync.demo import seed_demo_sync
 

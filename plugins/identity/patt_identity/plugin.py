@@ -140,6 +140,12 @@ class IdentityPlugin:
         return await delete_identity(session, player_id)
 
     @hookimpl
+    def adopt_steps(self):
+        from patt_identity.adopt import steps
+
+        return steps()
+
+    @hookimpl
     async def seed_demo_data(self, session, host):
         from patt_identity.demo import seed_demo_guild
 

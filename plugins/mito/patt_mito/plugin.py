@@ -76,6 +76,12 @@ class MitoPlugin:
         return await service.forget_player(session, player_id)
 
     @hookimpl
+    def adopt_steps(self):
+        from patt_mito.adopt import steps
+
+        return steps()
+
+    @hookimpl
     async def seed_demo_data(self, session):
         from patt_mito import service
 

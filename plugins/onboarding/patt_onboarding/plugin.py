@@ -59,6 +59,12 @@ class OnboardingPlugin:
         return [CronJob(RECHECK, "*/30 * * * *"), CronJob(ESCALATE, "*/30 * * * *")]
 
     @hookimpl
+    def adopt_steps(self):
+        from patt_onboarding.adopt import steps
+
+        return steps()
+
+    @hookimpl
     async def handle_event(self, event, host):
         if event.name == "roster.synced":  # a member who was not in the guild yet may be now
             from patt_host.jobs import trigger_job

@@ -27,6 +27,12 @@ class VotingPlugin:
 
     # Last: the campaigns need the guild's ranked members, which on the PATT site only exist once
     # guild sync has linked their characters.
+    @hookimpl
+    def adopt_steps(self):
+        from patt_voting.adopt import steps
+
+        return steps()
+
     @hookimpl(trylast=True)
     async def seed_demo_data(self, session, host):
         from patt_voting.demo import seed_demo_campaigns
