@@ -160,6 +160,8 @@ async def detect(conn: AsyncConnection) -> Detection:
     archived = await _has_table(conn, f"{META}.steps")
     if archived:
         raw = await _columns(conn, list(ARCHIVE.values()))
+        if not raw:  # adopted, and the archive dropped since (--allow-drop)
+            return Detection("platform")
         back = {v: k for k, v in ARCHIVE.items()}
         columns = {f"{back[s]}.{t}": cols for (s, t), cols in raw.items()}
         variant, _ = _variant(columns)

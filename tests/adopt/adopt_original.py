@@ -368,3 +368,72 @@ async def _fill_live(conn: AsyncConnection) -> None:
         )
     )
     await conn.execute(text("UPDATE guild_identity.players SET timezone = 'Europe/Berlin' WHERE id = 2"))
+    await conn.execute(text("UPDATE guild_identity.players SET auto_invite_events = true WHERE id = 1"))
+
+
+async def fill_bulk(url: str, *, players: int, characters: int, campaigns: int, entries: int = 10) -> int:
+    """A large live-variant original (benchmarks): every player votes three picks in every campaign.
+    Returns the number of vote rows (one per pick)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await _many(
+                conn,
+                "INSERT INTO common.guild_ranks (id, name, level, discord_role_id, wow_rank_index, scheduling_weight) "
+                "VALUES (:i, :n, :i, :r, 5 - :i, :i)",
+                [{"i": i, "n": n, "r": f"9000{i}"} for i, n in enumerate(["Initiate", "Member", "Veteran", "Officer",
+                                                                          "Guild Leader"], start=1)],
+            )  # fmt: skip
+            await _many(conn, "INSERT INTO guild_identity.classes (id, name) VALUES (:i, :n)",
+                        [{"i": i, "n": n} for i, n in enumerate(CLASSES, start=1)])  # fmt: skip
+            await conn.execute(
+                text("INSERT INTO guild_identity.roles (id, name) VALUES (1, 'Tank'), (4, 'Ranged DPS')")
+            )
+            await conn.execute(
+                text("INSERT INTO guild_identity.specializations (id, class_id, name, default_role_id) "
+                     "SELECT id, id, 'Protection', 1 FROM guild_identity.classes WHERE name IN ('Warrior', 'Paladin')")
+            )  # fmt: skip
+            statements = [
+                f"INSERT INTO common.users (id, email, password_hash) SELECT g, 'user' || g, '$2b$04$' || md5(g::text) "
+                f"FROM generate_series(1, {players}) g",
+                f"INSERT INTO guild_identity.discord_users (id, discord_id, username) SELECT g, (100000000000000000 + g)::text, "
+                f"'dü' || g FROM generate_series(1, {players}) g",
+                f"INSERT INTO guild_identity.wow_characters (id, character_name, realm_slug, class_id, guild_rank_id, level) "
+                f"SELECT g, 'Chär' || g, 'senjin', 1 + g % 13, 1 + g % 5, 80 FROM generate_series(1, {characters}) g",
+                f"INSERT INTO guild_identity.players (id, display_name, discord_user_id, website_user_id, guild_rank_id, "
+                f"main_character_id) SELECT g, 'Plâyer ' || g, g, g, 1 + g % 5, g FROM generate_series(1, {players}) g",
+                f"INSERT INTO guild_identity.player_characters (player_id, character_id) "
+                f"SELECT 1 + (g - 1) % {players}, g FROM generate_series(1, {characters - characters // 10}) g",
+                f"INSERT INTO patt.campaigns (id, title, picks_per_voter, min_rank_to_vote, start_at, duration_hours, status) "
+                f"SELECT g, 'Campaign ' || g, 3, 1, now() - interval '10 days', 48, "
+                f"CASE WHEN g <= {campaigns} - 2 THEN 'closed' ELSE 'live' END FROM generate_series(1, {campaigns}) g",
+                f"INSERT INTO patt.campaign_entries (id, campaign_id, name, sort_order) "
+                f"SELECT (c - 1) * {entries} + e, c, 'Entry ' || e, e FROM generate_series(1, {campaigns}) c, "
+                f"generate_series(1, {entries}) e",
+                # Three distinct picks per ballot, spread over the entries by player and campaign.
+                f"INSERT INTO patt.votes (campaign_id, player_id, entry_id, rank) "
+                f"SELECT c, p, (c - 1) * {entries} + 1 + ((p * 7 + c + r * (1 + p % 3)) % {entries}), r "
+                f"FROM generate_series(1, {campaigns}) c, generate_series(1, {players}) p, generate_series(1, 3) r",
+                "INSERT INTO patt.campaign_results (campaign_id, entry_id, first_place_count, second_place_count, "
+                "third_place_count, weighted_score, final_rank) "
+                "SELECT campaign_id, entry_id, f, s, t, w, row_number() OVER (PARTITION BY campaign_id ORDER BY w DESC, f DESC) "
+                "FROM (SELECT v.campaign_id, v.entry_id, count(*) FILTER (WHERE rank = 1) f, count(*) FILTER (WHERE rank = 2) s, "
+                "count(*) FILTER (WHERE rank = 3) t, sum(4 - rank) w FROM patt.votes v JOIN patt.campaigns c "
+                "ON c.id = v.campaign_id AND c.status = 'closed' GROUP BY 1, 2) x",
+            ]
+            for sql in statements:
+                await conn.execute(text(sql))
+            for table in (
+                "common.users",
+                "guild_identity.players",
+                "guild_identity.wow_characters",
+                "patt.campaigns",
+            ):
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
+                )
+            return int(await conn.scalar(text("SELECT count(*) FROM patt.votes")))
+    finally:
+        await engine.dispose()

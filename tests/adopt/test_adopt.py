@@ -125,6 +125,13 @@ async def test_adopting_the_original(variant, scratch, make_host, make_client, r
     else:
         assert steps["identity.availability"]["carried"] == {"patt.player_availability": 6}
         assert steps["core.players"]["carried"]["guild_identity.player_note_aliases"] == 2
+        assert steps["raids.events"]["carried"] == {
+            "patt.recurring_events": 1,
+            "patt.raid_events": 2,
+            "patt.raid_attendance": 4,
+            "patt.raid_player_settings": 1,
+        }
+    assert report["left_in_archive"] == {}
     assert any("alembic_version" in r for r in report["renamed"])
     assert await shape(scratch) == before
 
@@ -171,6 +178,14 @@ async def test_adopting_the_original(variant, scratch, make_host, make_client, r
     assert await scalar(scratch, "SELECT discord_role_id FROM common.guild_ranks WHERE level = 4") == (
         "900000000000000004"
     )
+    if variant == "live":
+        assert await scalar(
+            scratch, "SELECT string_agg(status, ',' ORDER BY id) FROM patt.raid_attendance"
+        ) == ("accepted,absent,accepted,accepted")
+        assert (
+            await scalar(scratch, "SELECT timezone FROM guild_identity.players WHERE id = 2")
+            == "Europe/Berlin"
+        )
     names = await scalar(
         scratch, "SELECT string_agg(character_name, ',' ORDER BY id) FROM guild_identity.wow_characters"
     )
@@ -226,7 +241,9 @@ async def test_a_half_finished_adoption_continues_where_it_stopped(scratch, make
     assert stopped.exit_code == 1 and "step voting.campaigns: FAILED" in stopped.output
     assert await scalar(scratch, "SELECT count(*) FROM guild_identity.players") == 5  # earlier steps kept
     async with engine.begin() as conn:  # the operator fixes the row in the archive
-        await conn.execute(text("UPDATE original_patt.campaigns SET title = 'Next book club pick' WHERE id = 3"))
+        await conn.execute(
+            text("UPDATE original_patt.campaigns SET title = 'Next book club pick' WHERE id = 3")
+        )
     await engine.dispose()
     finished = await run(host, "db", "adopt", "--apply", "--allow-drop")
     assert finished.exit_code == 0, finished.output
@@ -234,3 +251,5 @@ async def test_a_half_finished_adoption_continues_where_it_stopped(scratch, make
     assert "dropped: original_patt" in finished.output
     assert await scalar(scratch, "SELECT count(*) FROM patt.campaigns") == 3
     assert await scalar(scratch, "SELECT to_regnamespace('original_patt') IS NULL") is True
+    after = await run(host, "db", "adopt", "--apply")
+    assert after.exit_code == 0 and "nothing to do" in after.output, after.output

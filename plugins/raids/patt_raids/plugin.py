@@ -109,3 +109,9 @@ class RaidsPlugin:
         from patt_raids.demo import seed_demo_raids
 
         return await seed_demo_raids(session, host)
+
+    @hookimpl
+    def adopt_steps(self):
+        from patt_raids.adopt import steps
+
+        return steps()
