@@ -369,6 +369,10 @@ async def _fill_live(conn: AsyncConnection) -> None:
     )
     await conn.execute(text("UPDATE guild_identity.players SET timezone = 'Europe/Berlin' WHERE id = 2"))
     await conn.execute(text("UPDATE guild_identity.players SET auto_invite_events = true WHERE id = 1"))
+    await conn.execute(
+        text("UPDATE common.discord_config SET raid_helper_api_key = 'rh-secret-key', raid_helper_server_id = "
+             "'555000000000000001', raid_event_timezone = 'America/Chicago'")
+    )  # fmt: skip
 
 
 async def fill_bulk(url: str, *, players: int, characters: int, campaigns: int, entries: int = 10) -> int:

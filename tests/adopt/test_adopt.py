@@ -131,6 +131,9 @@ async def test_adopting_the_original(variant, scratch, make_host, make_client, r
             "patt.raid_attendance": 4,
             "patt.raid_player_settings": 1,
         }
+        raid_settings = " ".join(steps["raids.settings"]["converted"])
+        assert "PATT_RAIDS_RAID_HELPER_SERVER_ID to '555000000000000001'" in raid_settings
+        assert "PATT_RAIDS_RAID_HELPER_API_KEY" in raid_settings and "rh-secret-key" not in dry.output
     assert report["left_in_archive"] == {}
     assert any("alembic_version" in r for r in report["renamed"])
     assert await shape(scratch) == before

@@ -3,6 +3,7 @@ each player's auto-invite choice (a column of the original's ``players``)."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sv_common.adopt import AdoptStep, Original, StepReport, carry, count, missing
@@ -108,9 +109,44 @@ async def raids(conn: AsyncConnection, o: Original, report: StepReport) -> None:
         report.convert("players.auto_invite_events became the player's raid setting")
 
 
+#: The original's Raid-Helper columns of discord_config -> the operator setting that replaces each.
+SETTINGS = {
+    "raid_helper_server_id": "PATT_RAIDS_RAID_HELPER_SERVER_ID",
+    "raid_creator_discord_id": "PATT_RAIDS_RAID_HELPER_LEADER_ID",
+    "raid_channel_id": "PATT_RAIDS_RAID_HELPER_CHANNEL_ID",
+    "raid_default_template_id": "PATT_RAIDS_RAID_HELPER_TEMPLATE_ID",
+    "raid_event_timezone": "the site setting schedule_timezone (Admin > Settings)",
+}
+
+
+async def settings(conn: AsyncConnection, o: Original, report: StepReport) -> None:
+    """The original kept Raid-Helper's settings in the database; the platform reads them from
+    the environment (the key is a secret), so the report says what to set, and to what."""
+    config = "common.discord_config"
+    present = [c for c in (*SETTINGS, "raid_helper_api_key") if o.has(config, c)]
+    if not present:
+        return
+    row = (
+        (await conn.execute(text(f"SELECT {', '.join(present)} FROM {o.table(config)} ORDER BY id LIMIT 1")))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return
+    for column, setting in SETTINGS.items():
+        if row.get(column):
+            report.convert(f"discord_config.{column} is not carried: set {setting} to {row[column]!r}")
+    if row.get("raid_helper_api_key"):
+        report.convert(
+            "discord_config.raid_helper_api_key is not carried: set PATT_RAIDS_RAID_HELPER_API_KEY to the key kept "
+            "in original_common.discord_config (not printed here)"
+        )
+
+
 def steps() -> list[AdoptStep]:
     return [
         AdoptStep(
             "raids.events", ("patt.recurring_events", "patt.raid_events", "patt.raid_attendance"), raids
         ),
+        AdoptStep("raids.settings", (), settings),
     ]
