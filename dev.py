@@ -144,6 +144,12 @@ def lint_imports(python: Path, member_dirs: list[Path] | None = None, env: dict 
     return subprocess.call(cmd, env=env, cwd=ROOT)
 
 
+def default_paths(rest: list[str], folder: str) -> list[str]:
+    """``rest`` with ``folder`` added unless it already names tests (`dev.py bench tests/bench/x.py` runs x only)."""
+    names_tests = any(not arg.startswith("-") and Path(arg.split("::")[0]).exists() for arg in rest)
+    return rest if names_tests else [folder, *rest]
+
+
 def run(args: list[str]) -> int:
     python = ensure_venv()
     bindir = python.parent
@@ -156,9 +162,9 @@ def run(args: list[str]) -> int:
     elif command == "test":
         argv = [str(python), "-m", "pytest", "-m", "not e2e and not bench", *rest]
     elif command == "e2e":
-        argv = [str(python), "-m", "pytest", "-m", "e2e", "tests/e2e", *rest]
+        argv = [str(python), "-m", "pytest", "-m", "e2e", *default_paths(rest, "tests/e2e")]
     elif command == "bench":
-        argv = [str(python), "-m", "pytest", "-m", "bench", "tests/bench", "-s", *rest]
+        argv = [str(python), "-m", "pytest", "-m", "bench", "-s", *default_paths(rest, "tests/bench")]
     elif command == "lint":
         os.chdir(ROOT)
         status = subprocess.call([str(python), "-m", "ruff", "check", ".", *rest], env=env)
