@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
-
-import discord
+from typing import TYPE_CHECKING, Any
 
 from patt_onboarding.config import texts
 from patt_onboarding.services import sessions
+
+if TYPE_CHECKING:
+    import discord  # the web process imports this module; discord.py only where it is used
 
 log = logging.getLogger("patt.onboarding")
 
@@ -71,6 +72,8 @@ async def provision(
 async def assign_role(host: Any, client: discord.Client | None, discord_id: str) -> bool:
     """The rank's Discord role through the role-sync layer (pre-flight; 50013 reported, not raised).
     Without a client (the bot is off) nothing is sent; the next role sync gives the role."""
+    import discord
+
     from sv_common.discord.config import load_discord_config
     from sv_common.discord.role_access import fetch_role_access
     from sv_common.discord.role_sync import apply_role_plan, compute_role_plan, rank_role_map, split_blocked
