@@ -134,7 +134,9 @@ async def test_officer_creates_a_player_in_the_player_manager(db, live_server, p
     await page.wait_for_url("**/admin/players")
     await page.fill("#pm-create input[name=display_name]", "Newbie")
     await page.click("#pm-create button[type=submit]")
+    # Created, then opened on its own page for the rest of its details.
     await page.wait_for_selector(".pm-player input.pm-name[value='Newbie']", timeout=10000)
+    assert re.search(r"/admin/players/\d+$", page.url)
     async with db.session() as s:
         assert await s.scalar(select(Player.id).where(Player.display_name == "Newbie")) is not None
 
@@ -155,17 +157,24 @@ async def officer_page(db, live_server, browser, *, width=390):
     await page.fill("input[name=password]", PASSWORD)
     await page.click("form.stack button[type=submit]")
     await page.wait_for_url("**/admin/players")
+    page.server_url = server.url
     return page
+
+
+async def open_player(page, player_id):
+    """A player's own page, opened from the Player Manager's table as an officer would."""
+    await page.goto(f"{page.server_url}/admin/players?q=")
+    row = page.locator(f'.pm-row[data-player="{player_id}"]')
+    await row.locator("a.pm-open").click()
+    await page.wait_for_url(f"**/admin/players/{player_id}?*")
+    return page.locator(f'.pm-player[data-player="{player_id}"]')
 
 
 async def test_player_manager_rows_mark_unsaved_edits_and_report_next_to_the_button(db, live_server, browser):
     player_id, (char_id,) = await make_player(db, "Rowan", characters=[("Rowanmage", "Mage")])
-    await make_player(db, "Spare", characters=[])
-    async with db.session() as s:
-        loose, _ = await upsert_character(s, name="Loosey", realm_slug="test-realm", class_id=None)
-        loose_id = loose.id
+    spare_id, _ = await make_player(db, "Spare", characters=[])
     page = await officer_page(db, live_server, browser)
-    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+    row = await open_player(page, player_id)
 
     await row.locator(".pm-name").fill("Rowan the Bold")
     assert "dirty" in await row.get_attribute("class")
@@ -181,14 +190,8 @@ async def test_player_manager_rows_mark_unsaved_edits_and_report_next_to_the_but
     await row.locator(".pm-char-role").select_option("main")
     await row.locator(".pm-status:text('Rowanmage is now main.')").wait_for(timeout=10000)
 
-    # Link an unlinked character through the accessible picker (type, pick from the list).
-    item = page.locator(f'#pm-unlinked [data-character="{loose_id}"]')
-    await item.locator(".pm-owner").fill(f"Rowan the Bold #{player_id}")
-    await item.locator(".pm-link").click()
-    await item.locator(".pm-status:text('Linked to Rowan the Bold.')").wait_for(timeout=10000)
-
     # Delete asks first; Cancel keeps the player.
-    spare = page.locator(".pm-player[data-name='Spare']")
+    spare = await open_player(page, spare_id)
     await spare.locator(".pm-delete").click()
     assert await page.locator("#pm-confirm").is_visible()
     await page.click("#pm-confirm button[value=no]")
@@ -207,7 +210,7 @@ async def test_saving_a_row_keeps_another_officers_edit_of_the_other_fields(db, 
     """Two officers on one player: each Save sends only its own changes."""
     player_id, _ = await make_player(db, "Quill")
     page = await officer_page(db, live_server, browser)
-    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+    row = await open_player(page, player_id)
     async with db.session() as s:  # the other officer, after this page was loaded
         await player_service.rename_player(s, player_id, "Quill the Elder")
         discord, _ = await upsert_discord_user(
@@ -242,7 +245,7 @@ async def test_each_action_answers_next_to_its_control_at_phone_width(db, live_s
         code = (await create_invite(s, player_id=player_id)).code
         await register_with_invite(s, code=code, username="busybea", password=PASSWORD)
     page = await officer_page(db, live_server, browser)
-    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+    row = await open_player(page, player_id)
 
     reset = row.locator(".pm-reset")
     await reset.click()
@@ -265,7 +268,7 @@ async def test_invite_without_a_dm_shows_a_masked_copyable_link_once_with_human_
     player_id, _ = await make_player(db, "Invitee")
     page = await officer_page(db, live_server, browser)
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    row = page.locator(f'.pm-player[data-player="{player_id}"]')
+    row = await open_player(page, player_id)
     await row.locator(".pm-invite").click()
     result = row.locator(".pm-invite-result")
     await result.locator(".pm-invite-link").wait_for(timeout=10000)

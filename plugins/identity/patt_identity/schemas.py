@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
@@ -91,3 +91,24 @@ class RankUpdate(Body):
 
 class RoleRename(Body):
     name: str = Field(min_length=1, max_length=20)
+
+
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class BulkRank(Body):
+    """The Player Manager's bulk action: one rank override (null: automatic) for many players."""
+
+    player_ids: list[RowId] = Field(min_length=1, max_length=500)
+    rank_override_id: RowId | None
+
+
+class BulkApply(Body):
+    """Suggestions applied in one action (an adoption brings ~300)."""
+
+    suggestion_ids: list[RowId] = Field(min_length=1, max_length=2000)
+
+
+class NoteAliasCreate(Body):
+    player_id: RowId
+    alias: str = Field(min_length=2, max_length=50)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from sv_common.db import utcnow
-from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sv_common.identity.aliases import add_note_alias
 from sv_common.identity.matching_context import (
     CONFIDENCES,
@@ -48,7 +48,12 @@ from sv_common.identity.players import (
     link_character,
     player_for_discord_user,
 )
-from sv_common.identity.ranks import rank_for_discord_roles
+from sv_common.identity.ranks import (
+    forget_rank_changes_since,
+    rank_change_mark,
+    rank_changes_since,
+    rank_for_discord_roles,
+)
 
 __all__ = [
     "AUTO_DECIDER",
@@ -62,7 +67,9 @@ __all__ = [
     "NoteKeyRule",
     "PlayerCandidate",
     "Suggestion",
+    "BulkOutcome",
     "apply_suggestion",
+    "apply_suggestions",
     "load_context",
     "note_key",
     "pending_suggestions",
@@ -380,6 +387,65 @@ async def apply_suggestion(session: AsyncSession, suggestion_id: int, *, decided
     row = await _pending_row(session, suggestion_id)
     await _apply(session, row, decided_by=decider, confirmed=True)
     return row
+
+
+@dataclass
+class BulkOutcome:
+    """What :func:`apply_suggestions` did: rows applied, and a message per row that was not."""
+
+    applied: list[LinkSuggestion] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def apply_suggestions(
+    session: AsyncSession,
+    suggestion_ids: Iterable[int],
+    *,
+    decided_by: str,
+    check: Any = None,
+) -> BulkOutcome:
+    """Apply many suggestions in the caller's one transaction, each in a savepoint.
+
+    A row that cannot be applied (unknown, already decided, its character linked by an
+    earlier row or by someone else, or refused by ``check``) is rolled back alone and
+    reported with its message; the others stay applied and commit together (the caller
+    commits). ``check(session, row, rank_changes)`` (async, optional) runs inside the row's
+    savepoint after its link, with the rank changes it caused, and raises a ``DomainError``
+    to refuse it. Rows are locked up front, in id order.
+    """
+    decider = _decider(decided_by)
+    ids = sorted(set(suggestion_ids))
+    found = await session.scalars(
+        select(LinkSuggestion).where(LinkSuggestion.id.in_(ids)).order_by(LinkSuggestion.id).with_for_update()
+    )
+    known = {row.id for row in found.all()}
+    outcome = BulkOutcome()
+    for suggestion_id in ids:
+        mark = rank_change_mark(session)
+        try:
+            if suggestion_id not in known:
+                raise NotFound("That suggestion does not exist.")
+            # Read afresh: an earlier row of this batch deletes the other pending ideas about
+            # its character, and a rolled-back savepoint expires what it touched.
+            row = await session.scalar(
+                select(LinkSuggestion)
+                .where(LinkSuggestion.id == suggestion_id)
+                .execution_options(populate_existing=True)
+            )
+            if row is None:
+                raise Conflict("Its character was linked by another suggestion in this batch.")
+            if row.status != "pending":
+                raise Conflict(f"That suggestion was already {row.status}.")
+            async with session.begin_nested():
+                await _apply(session, row, decided_by=decider, confirmed=True)
+                if check is not None:
+                    await check(session, row, rank_changes_since(session, mark))
+        except DomainError as exc:
+            forget_rank_changes_since(session, mark)
+            outcome.errors.append({"suggestion_id": suggestion_id, "message": exc.message})
+            continue
+        outcome.applied.append(row)
+    return outcome
 
 
 async def reject_suggestion(session: AsyncSession, suggestion_id: int, *, decided_by: str) -> LinkSuggestion:

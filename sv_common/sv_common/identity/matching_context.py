@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from sv_common.identity.models import DiscordUser, Player, PlayerCharacter, PlayerNoteAlias, WowCharacter
 from sv_common.identity.normalise import name_key
@@ -25,6 +26,10 @@ CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
 MATCH_USERNAME = "username"
 MATCH_DISPLAY_NAME = "display name"
 MATCH_DISPLAY_WORD = "word of display name"
+# How a key met a player (members without Discord are found this way), strongest first.
+MATCH_PLAYER_NAME = "player name"
+MATCH_MAIN_NAME = "main character"
+MATCH_CHARACTER_NAME = "character"
 
 _DISPLAY_SPLIT = re.compile(r"[\s/\\|,()\[\]\-]+")
 
@@ -56,12 +61,14 @@ class DiscordCandidate:
 
 @dataclass(frozen=True)
 class PlayerCandidate:
-    """An active player and the note aliases known for it."""
+    """An active player, the note aliases known for it, its main's and its characters' names."""
 
     id: int
     display_name: str
     discord_user_id: int | None
     aliases: tuple[str, ...]
+    main_character_name: str | None = None
+    character_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ class MatchContext:
     players: list[PlayerCandidate]
     _discord_keys: dict[str, list[tuple[DiscordCandidate, str]]] = field(default_factory=dict, repr=False)
     _alias_keys: dict[str, list[PlayerCandidate]] = field(default_factory=dict, repr=False)
+    _player_keys: dict[str, list[tuple[PlayerCandidate, str]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         keys: dict[str, dict[int, tuple[DiscordCandidate, str]]] = defaultdict(dict)
@@ -116,10 +124,24 @@ class MatchContext:
             for alias in player.aliases:
                 aliases[alias].append(player)
         self._alias_keys = dict(aliases)
+        named: dict[str, dict[int, tuple[PlayerCandidate, str]]] = defaultdict(dict)
+        for player in self.players:
+            found = [(name_key(player.display_name), MATCH_PLAYER_NAME)]
+            found.append((name_key(player.main_character_name or ""), MATCH_MAIN_NAME))
+            found += [(name_key(name), MATCH_CHARACTER_NAME) for name in player.character_names]
+            for key, how in found:
+                if key and player.id not in named[key]:  # the first (strongest) way wins
+                    named[key][player.id] = (player, how)
+        self._player_keys = {k: list(v.values()) for k, v in named.items()}
 
     def discord_matches(self, key: str) -> list[tuple[DiscordCandidate, str]]:
         """Discord users whose username, display name or a word of it equals ``key`` (a name_key)."""
         return list(self._discord_keys.get(key, ()))
+
+    def player_matches(self, key: str) -> list[tuple[PlayerCandidate, str]]:
+        """Players whose display name, main character's name or another character's name
+        equals ``key`` (a name_key), with how."""
+        return list(self._player_keys.get(key, ()))
 
     def players_with_alias(self, key: str) -> list[PlayerCandidate]:
         """Players that have ``key`` as a note alias."""
@@ -166,9 +188,32 @@ async def load_context(session: AsyncSession) -> MatchContext:
         await session.execute(select(PlayerNoteAlias.player_id, PlayerNoteAlias.alias))
     ).all():
         aliases[player_id].append(alias)
-    player_rows = await session.scalars(select(Player).where(Player.is_active.is_(True)).order_by(Player.id))
+    owned: dict[int, list[str]] = defaultdict(list)
+    for player_id, name in (
+        await session.execute(
+            select(PlayerCharacter.player_id, WowCharacter.character_name)
+            .join(WowCharacter, WowCharacter.id == PlayerCharacter.character_id)
+            .where(WowCharacter.removed_at.is_(None))
+            .order_by(WowCharacter.id)
+        )
+    ).all():
+        owned[player_id].append(name)
+    main = aliased(WowCharacter)
+    player_rows = await session.execute(
+        select(Player, main.character_name)
+        .outerjoin(main, main.id == Player.main_character_id)
+        .where(Player.is_active.is_(True))
+        .order_by(Player.id)
+    )
     players = [
-        PlayerCandidate(p.id, p.display_name, p.discord_user_id, tuple(sorted(aliases.get(p.id, ()))))
-        for p in player_rows
+        PlayerCandidate(
+            p.id,
+            p.display_name,
+            p.discord_user_id,
+            tuple(sorted(aliases.get(p.id, ()))),
+            main_name,
+            tuple(owned.get(p.id, ())),
+        )
+        for p, main_name in player_rows.all()
     ]
     return MatchContext(session, characters, discord_users, players)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from sv_common.identity.matching_context import (
+    MATCH_CHARACTER_NAME,
     MATCH_DISPLAY_WORD,
+    MATCH_PLAYER_NAME,
     CharacterCandidate,
     Confidence,
     DiscordCandidate,
@@ -58,7 +60,13 @@ def _describe(user: DiscordCandidate, how: str) -> str:
 
 
 class NoteKeyRule:
-    """Guild-note key -> a player's known alias, or a Discord username / display name."""
+    """Guild-note key -> a player's known alias, name, main or other character's name, or a
+    Discord username / display name.
+
+    Where the original made a "stub" player named after a key that met nobody, a key that
+    meets nobody here makes no suggestion: the characters stay in the Player Manager's
+    unlinked tab (their note shown), where an officer links them or creates the player.
+    """
 
     name = "note_key"
 
@@ -83,6 +91,15 @@ class NoteKeyRule:
         found: list[tuple[DiscordCandidate | None, PlayerCandidate | None, Confidence, str]] = []
         for player in ctx.players_with_alias(key):
             found.append((None, player, "high", f'a known alias of player "{player.display_name}"'))
+        # Players are found by their own names too, so members without Discord get linked.
+        for player, how in ctx.player_matches(key):
+            level: Confidence = "medium" if how == MATCH_CHARACTER_NAME else "high"
+            what = (
+                f'player "{player.display_name}"'
+                if how == MATCH_PLAYER_NAME
+                else f'the {how} of player "{player.display_name}"'
+            )
+            found.append((None, player, level, what))
         for user, how in ctx.discord_matches(key):
             confidence: Confidence = "medium" if how == MATCH_DISPLAY_WORD else "high"
             found.append((user, None, confidence, _describe(user, how)))

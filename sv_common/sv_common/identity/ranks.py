@@ -200,6 +200,23 @@ async def set_rank_override(session: AsyncSession, player_id: int, rank_id: int 
     return await recompute_player_rank(session, player_id)
 
 
+def rank_changes_since(session: AsyncSession, mark: int) -> list[RankChange]:
+    """Changes recorded on ``session`` after ``mark`` (a length of the record, from
+    :func:`rank_change_mark`), without draining them."""
+    return list(session.info.get(_SESSION_KEY, [])[mark:])
+
+
+def rank_change_mark(session: AsyncSession) -> int:
+    return len(session.info.get(_SESSION_KEY, []))
+
+
+def forget_rank_changes_since(session: AsyncSession, mark: int) -> None:
+    """Drop what was recorded after ``mark``: that work was rolled back (a savepoint)."""
+    recorded = session.info.get(_SESSION_KEY)
+    if recorded is not None:
+        del recorded[mark:]
+
+
 def drain_rank_changes(session: AsyncSession) -> list[RankChange]:
     """Every rank change recorded on ``session`` since the last drain, one per player.
 

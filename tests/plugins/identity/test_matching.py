@@ -158,3 +158,83 @@ async def test_a_suggestion_for_a_player_above_the_officer_is_refused(matcher, g
     )
     refused = await client.post(f"/api/v1/admin/matching/suggestions/{suggestion['id']}/apply")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "rank_too_high", refused.text
+
+
+async def test_bulk_apply_over_http_reports_rows_it_could_not_apply(matcher, guild, db):
+    await guild.player("The Guild Leader", rank="Guild Leader")
+    await guild.player("Plugger", rank="Guild Leader")  # above the officer: refused row by row
+    above = await guild.character("Pluggedhigh", class_name="Monk")
+    async with db.session() as s:
+        await upsert_discord_user(
+            s, discord_id="400000000000000001", username="rocket", display_name="Rocket", role_ids=[]
+        )
+    ids = {
+        "rocket_dh": await guild.character("Rocketdh", class_name="Demon Hunter", guild_note="Rocket's DH")
+    }
+    client = await matcher()
+    client.data(await client.post("/api/v1/admin/matching/run"))
+    pending = client.data(await client.get("/api/v1/admin/matching/suggestions"))
+    chosen = {
+        s["character"]["id"]: s["id"] for s in pending if s["character"]["id"] in (above, ids["rocket_dh"])
+    }
+    answer = client.data(
+        await client.post(
+            "/api/v1/admin/matching/suggestions/apply", json={"suggestion_ids": list(chosen.values())}
+        )
+    )
+    assert [(a["character_id"], a["player_name"]) for a in answer["applied"]] == [
+        (ids["rocket_dh"], "Rocket")
+    ]
+    assert answer["errors"] == [
+        {
+            "suggestion_id": chosen[above],
+            "message": "You cannot change a player whose rank is at or above your own.",
+        }
+    ]
+    players = client.data(await client.get("/api/v1/admin/players"))
+    owners = {c["id"]: c["player_id"] for c in players["characters"]}
+    assert owners[above] is None and owners[ids["rocket_dh"]] is not None
+    # The refused one is still pending for the guild leader; the page shows the rest.
+    assert chosen[above] in {
+        s["id"] for s in client.data(await client.get("/api/v1/admin/matching/suggestions"))
+    }
+    for junk in ([], [0], ["x"], list(range(1, 2002))):
+        bad = await client.post("/api/v1/admin/matching/suggestions/apply", json={"suggestion_ids": junk})
+        assert bad.status_code == 422
+
+
+async def test_note_aliases_page_add_and_remove(matcher, guild, db):
+    rowan = await guild.player("Rowan", rank="Member")
+    client = await matcher()
+    made = await client.post(
+        "/api/v1/admin/matching/aliases", json={"player_id": rowan, "alias": "  Tánky's "}
+    )
+    assert made.status_code == 201
+    alias = client.data(made)
+    assert (alias["alias"], alias["player_name"], alias["source"]) == ("tanky", "Rowan", "manual")
+    again = await client.post("/api/v1/admin/matching/aliases", json={"player_id": rowan, "alias": "tanky"})
+    assert again.status_code == 409
+    for junk in (
+        {"player_id": rowan, "alias": "x"},
+        {"player_id": rowan, "alias": "a" * 51},
+        {"player_id": 0, "alias": "ok"},
+        {"player_id": rowan, "alias": "'s !"},
+        {"player_id": rowan, "alias": "ok\x00"},
+    ):
+        assert (await client.post("/api/v1/admin/matching/aliases", json=junk)).status_code == 422, junk
+    missing = await client.post(
+        "/api/v1/admin/matching/aliases", json={"player_id": 2**31 - 1, "alias": "ok"}
+    )
+    assert missing.status_code == 404
+    page = await client.get("/admin/matching/aliases?q=rowan")
+    assert page.status_code == 200 and "tanky" in page.text and f'href="/admin/players/{rowan}"' in page.text
+    assert "tanky" not in (await client.get("/admin/matching/aliases?q=nobody")).text
+    # The matcher reads it: a note with the alias now points at Rowan.
+    tank = await guild.character("Tankyrow", class_name="Warrior", guild_note="Tanky-prot main")
+    client.data(await client.post("/api/v1/admin/matching/run"))
+    pending = client.data(await client.get("/api/v1/admin/matching/suggestions"))
+    assert [s["player"]["id"] for s in pending if s["character"]["id"] == tank] == [rowan]
+    removed = await client.delete(f"/api/v1/admin/matching/aliases/{alias['id']}")
+    assert client.data(removed) == {"id": alias["id"], "removed": True}
+    assert (await client.delete(f"/api/v1/admin/matching/aliases/{alias['id']}")).status_code == 404
+    assert "tanky" not in (await client.get("/admin/matching/aliases")).text

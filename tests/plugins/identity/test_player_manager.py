@@ -36,10 +36,10 @@ def shown_players(html: str) -> list[str]:
 
 async def test_players_are_paged_on_the_server(officer_client, guild, db):
     async with db.session() as s:
-        for i in range(60):
+        for i in range(90):
             s.add(Player(display_name=f"Bulk {i:02d}"))
     first = (await officer_client.get("/admin/players")).text
-    assert len(shown_players(first)) == 25 and "61 found · page 1 of 3" in first
+    assert len(shown_players(first)) == 40 and "91 found · page 1 of 3" in first
     last = (await officer_client.get("/admin/players?page=3")).text
     assert len(shown_players(last)) == 11 and "page=2" in last and "Next →" not in last
     # Out-of-range or junk paging is clamped, never an error.
@@ -85,14 +85,106 @@ async def test_original_filters_and_search(officer_client, guild, db):
     assert "Gone" not in await names("")
 
 
-async def test_unlinked_characters_are_paged_separately(officer_client, guild):
-    for i in range(30):
+async def test_unlinked_characters_have_their_own_searchable_tab(officer_client, guild):
+    for i in range(45):
         await guild.character(f"Loose{i:02d}", class_name="Hunter")
-    html = (await officer_client.get("/admin/players")).text
-    unlinked = html[html.index('id="pm-unlinked"') :]
-    assert "(30)" in unlinked and len(re.findall(r'<li data-character="\d+"', unlinked)) == 25
-    second = (await officer_client.get("/admin/players?cpage=2")).text
-    assert len(re.findall(r'<li data-character="\d+"', second[second.index('id="pm-unlinked"') :])) == 5
+    await guild.character("Notey", class_name="Mage", guild_note="Rocket's mage")
+    owner = await guild.player("Owner", rank="Member")
+    await guild.character("Owned", class_name="Mage", player_id=owner)
+
+    def rows(html: str) -> list[str]:
+        return re.findall(r'<tr class="pm-row[^"]*" data-character="\d+" data-name="([^"]+)"', html)
+
+    players_tab = (await officer_client.get("/admin/players")).text
+    assert rows(players_tab) == [] and 'id="pm-tab-unlinked"' in players_tab
+    assert re.search(r'Unlinked characters <span class="badge">46</span>', players_tab)
+    # The dashboard tile's link lands on the tab (it used to show everyone).
+    tab = (await officer_client.get("/admin/players?filter=unlinked")).text
+    assert len(rows(tab)) == 40 and "46 found · page 1 of 2" in tab and "Owned" not in rows(tab)
+    assert shown_players(tab) == []
+    second = (await officer_client.get("/admin/players?filter=unlinked&page=2")).text
+    assert len(rows(second)) == 6
+    # Search covers the name and the guild note.
+    assert rows((await officer_client.get("/admin/players?filter=unlinked&q=loose4")).text) == [
+        f"Loose{i}" for i in range(40, 45)
+    ]
+    assert rows((await officer_client.get("/admin/players?filter=unlinked&q=rocket")).text) == ["Notey"]
+
+
+async def test_compact_rows_show_rank_main_alts_discord_and_account(officer_client, guild, db):
+    player_id = await guild.player("Rowan", rank="Member")
+    main = await guild.character("Rowanmage", class_name="Mage", player_id=player_id)
+    await guild.character("Rowanalt", class_name="Rogue", player_id=player_id)
+    await guild.character("Rowanalt2", class_name="Rogue", player_id=player_id)
+    await guild.set_main(player_id, main)
+    html = (await officer_client.get("/admin/players?q=rowan")).text
+    row = html[html.index(f'data-player="{player_id}"') :]
+    row = row[: row.index("</tr>")]
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[1:] == ["Rowan", "Member (override)", "Rowanmage", "2", "—", "none"]
+    assert f'href="/admin/players/{player_id}?' in row
+    detail = await officer_client.get(f"/admin/players/{player_id}")
+    assert detail.status_code == 200 and 'class="pm-char-role"' in detail.text and "Rowanalt2" in detail.text
+    assert (await officer_client.get("/admin/players/2147483647")).status_code == 404
+    assert (await officer_client.get("/admin/players/2147483648")).status_code == 422
+
+
+async def test_bulk_rank_is_all_or_nothing(officer_client, guild, db):
+    ranks = {r.name: r.id for r in (await db_ranks(db))}
+    await guild.player("Leader", rank="Guild Leader")  # so the officer is not the top rank
+    first = await guild.player("First", rank="Initiate")
+    second = await guild.player("Second", rank="Initiate")
+    answer = await officer_client.post(
+        "/api/v1/admin/players/rank",
+        json={"player_ids": [first, second], "rank_override_id": ranks["Member"]},
+    )
+    players = officer_client.data(answer)["players"]
+    assert [(p["id"], p["rank_name"]) for p in players] == [(first, "Member"), (second, "Member")]
+    # A player at the officer's own rank refuses the whole batch; nothing changes.
+    peer = await guild.player("Peer", rank="Officer")
+    refused = await officer_client.post(
+        "/api/v1/admin/players/rank", json={"player_ids": [first, peer], "rank_override_id": None}
+    )
+    assert refused.status_code == 403 and "Peer" in refused.json()["error"]["message"]
+    async with db.session() as s:
+        assert await s.scalar(select(Player.rank_override_id).where(Player.id == first)) == ranks["Member"]
+    # Above their own rank is refused too; an unknown player or rank is a 404, junk a 422.
+    over = await officer_client.post(
+        "/api/v1/admin/players/rank", json={"player_ids": [first], "rank_override_id": ranks["Guild Leader"]}
+    )
+    assert over.status_code == 403
+    missing = await officer_client.post(
+        "/api/v1/admin/players/rank", json={"player_ids": [first, 2**31 - 1], "rank_override_id": None}
+    )
+    assert missing.status_code == 404
+    for junk in ([], [0], [2**31], ["x"]):
+        bad = await officer_client.post(
+            "/api/v1/admin/players/rank", json={"player_ids": junk, "rank_override_id": None}
+        )
+        assert bad.status_code == 422, junk
+    cleared = await officer_client.post(
+        "/api/v1/admin/players/rank", json={"player_ids": [first], "rank_override_id": None}
+    )
+    assert officer_client.data(cleared)["players"][0]["rank_override_id"] is None
+
+
+async def test_remove_a_stray_character(officer_client, guild, db):
+    stray = await guild.character("Strayed", class_name="Hunter")
+    owner = await guild.player("Keeper", rank="Member")
+    kept = await guild.character("Kept", class_name="Hunter", player_id=owner)
+    answer = await officer_client.delete(f"/api/v1/admin/characters/{stray}")
+    assert officer_client.data(answer) == {"id": stray, "name": "Strayed", "removed": True}
+    async with db.session() as s:
+        assert (await s.get(WowCharacter, stray)).removed_at is not None
+    assert "Strayed" not in (await officer_client.get("/admin/players?filter=unlinked")).text
+    assert (await officer_client.delete(f"/api/v1/admin/characters/{stray}")).status_code == 404
+    linked = await officer_client.delete(f"/api/v1/admin/characters/{kept}")
+    assert linked.status_code == 409 and "unlink it first" in linked.json()["error"]["message"]
+
+
+async def db_ranks(db):
+    async with db.session() as s:
+        return (await s.scalars(select(GuildRank))).all()
 
 
 async def test_mark_main_offspec_and_alt(officer_client, guild, db):
@@ -237,7 +329,7 @@ async def build_guild(db, players: int, characters: int, unlinked: int) -> None:
 
 
 async def test_the_page_costs_a_fixed_few_statements_at_guild_size(officer_client, db):
-    """400 players and 1,000 characters: every filter, search and page in six statements
+    """400 players and 1,000 characters: every filter, search, page and tab in six statements
     (the officer's authentication included), never one per row."""
     await build_guild(db, players=400, characters=1000, unlinked=100)
     statements: list[str] = []
@@ -254,16 +346,22 @@ async def test_the_page_costs_a_fixed_few_statements_at_guild_size(officer_clien
             "?filter=not_in_api",
             "?filter=no_main",
             "?q=scalechar01",
-            "?page=16&cpage=4",
+            "?page=11",
+            "?filter=unlinked",
+            "?filter=unlinked&page=3",
+            "?filter=unlinked&q=scalechar09",
         ):
             statements.clear()
             page = await officer_client.get(f"/admin/players{query}")
             assert page.status_code == 200 and len(statements) <= 6, (query, statements)
-        assert "401 found · page 1 of 17" in (await officer_client.get("/admin/players")).text
+        assert "401 found · page 1 of 11" in (await officer_client.get("/admin/players")).text
         statements.clear()
-        beyond = (await officer_client.get("/admin/players?page=999&cpage=999")).text
-        # Past the end: the last page, counted by one extra statement per list.
-        assert "page 17 of 17" in beyond and len(shown_players(beyond)) == 1 and len(statements) <= 10
+        beyond = (await officer_client.get("/admin/players?page=999")).text
+        # Past the end: the last page, counted and read again (two more statements).
+        assert "page 11 of 11" in beyond and len(shown_players(beyond)) == 1 and len(statements) <= 8
+        statements.clear()
+        beyond = (await officer_client.get("/admin/players?filter=unlinked&page=999")).text
+        assert "100 found · page 3 of 3" in beyond and len(statements) <= 8
     finally:
         event.remove(engine, "before_cursor_execute", count)
 

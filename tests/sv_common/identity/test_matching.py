@@ -331,3 +331,118 @@ async def test_auto_apply_never_raises_a_rank_on_a_note_alone(db, make_character
     assert [s.status for s in held] == ["pending"]
     async with db.session() as s:
         assert (await s.get(Player, player.id)).guild_rank_id == level["Member"]
+
+
+async def test_notes_find_players_by_name_and_main_without_discord(db, make_character, make_discord_user):
+    """Members without Discord used to stay unlinked (the original made a stub player instead)."""
+    async with db.session() as s:
+        brenna = await players.create_player(s, display_name="Brenna")
+        owner = await players.create_player(s, display_name="Quiet One")
+    main = await make_character("Thornwick")
+    alt = await make_character("Thornalt")
+    async with db.session() as s:
+        await players.link_character(s, player_id=owner.id, character_id=main.id)
+        await players.link_character(s, player_id=owner.id, character_id=alt.id)
+        await players.set_main_and_offspec(
+            s,
+            player_id=owner.id,
+            main_character_id=main.id,
+            main_spec_id=None,
+            offspec_character_id=None,
+            offspec_spec_id=None,
+        )
+    by_name = await make_character("Brennadk", guild_note="Brenna's DK")
+    by_main = await make_character("Thornpala", guild_note="Thornwick alt")
+    by_alt = await make_character("Thornmonk", guild_note="thornalt bank")
+    nobody = await make_character("Lonelyhunt", guild_note="Zzyzx alt")
+
+    report = await _run(db, auto_apply=True)
+
+    found = {s.character_id: s for s in await _suggestions(db)}
+    assert (found[by_name.id].player_id, found[by_name.id].confidence) == (brenna.id, "high")
+    assert 'player "Brenna"' in found[by_name.id].reason
+    assert (found[by_main.id].player_id, found[by_main.id].confidence) == (owner.id, "high")
+    assert 'main character of player "Quiet One"' in found[by_main.id].reason
+    # Another character's name is weaker evidence (alts get renamed, banks shared): medium.
+    assert (found[by_alt.id].player_id, found[by_alt.id].confidence) == (owner.id, "medium")
+    # A key that meets nobody makes nothing: no stub player, the character waits for an officer.
+    assert nobody.id not in found and report.players_created == 0
+    assert {await _owner(db, by_name.id), await _owner(db, by_main.id)} == {brenna.id, owner.id}
+    assert await _owner(db, by_alt.id) is None
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Player)) == 2
+
+
+async def test_a_player_name_and_a_discord_user_for_one_key_are_ambiguous(
+    db, make_character, make_discord_user
+):
+    await make_discord_user("vex")
+    async with db.session() as s:
+        await players.create_player(s, display_name="Vex")
+    character = await make_character("Vexmage", guild_note="Vex mage")
+    await _run(db, auto_apply=True)
+    rows = await _suggestions(db, character_id=character.id)
+    assert len(rows) == 2 and all(r.ambiguous for r in rows) and await _owner(db, character.id) is None
+
+
+async def test_bulk_apply_reports_each_row_and_keeps_the_rest(db, make_character, make_discord_user):
+    await make_discord_user("sam")
+    await make_discord_user("samwise", display_name="Sam")
+    twin = await make_character("Healbot", guild_note="Sam's priest")  # two suggestions, one character
+    users = [await make_discord_user(f"bulk{i:02d}") for i in range(4)]
+    characters = [await make_character(f"Bulk{i:02d}") for i in range(4)]
+    await _run(db)
+    rows = await _suggestions(db)
+    by_character: dict[int, list[int]] = {}
+    for row in rows:
+        by_character.setdefault(row.character_id, []).append(row.id)
+    async with db.session() as s:
+        await matching.reject_suggestion(s, by_character[characters[3].id][0], decided_by="Officer")
+    wanted = [row.id for row in rows] + [2**31 - 1]
+
+    refused_for = by_character[characters[2].id][0]
+
+    async def check(session, row, changes):
+        if row.id == refused_for:
+            raise Conflict("Refused by the check.")
+
+    async with db.session() as s:
+        outcome = await matching.apply_suggestions(s, wanted, decided_by="Officer", check=check)
+    errors = {e["suggestion_id"]: e["message"] for e in outcome.errors}
+    applied = {row.character_id for row in outcome.applied}
+    assert applied == {twin.id, characters[0].id, characters[1].id}
+    assert errors == {
+        max(by_character[twin.id]): "Its character was linked by another suggestion in this batch.",
+        refused_for: "Refused by the check.",
+        by_character[characters[3].id][0]: "That suggestion was already rejected.",
+        2**31 - 1: "That suggestion does not exist.",
+    }
+    # The refused row left nothing behind: no link, no player made for its Discord user.
+    assert await _owner(db, characters[2].id) is None
+    async with db.session() as s:
+        made = set(await s.scalars(select(Player.discord_user_id)))
+    twin_first = next(r for r in rows if r.id == min(by_character[twin.id]))
+    assert made == {users[0].id, users[1].id, twin_first.discord_user_id}
+
+
+async def test_bulk_apply_is_one_transaction(db, make_character, make_discord_user):
+    """A failure the batch cannot report row by row (here: the database refusing) takes the
+    whole batch back: nothing of the earlier rows stays."""
+    for i in range(5):
+        await make_discord_user(f"atom{i}")
+        await make_character(f"Atom{i}")
+    await _run(db)
+    ids = [row.id for row in await _suggestions(db)]
+    assert len(ids) == 5
+
+    async def check(session, row, changes):
+        if row.id == ids[-1]:
+            raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        async with db.session() as s:
+            await matching.apply_suggestions(s, ids, decided_by="Officer", check=check)
+    assert [row.status for row in await _suggestions(db)] == ["pending"] * 5
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(PlayerCharacter)) == 0
+        assert await s.scalar(select(func.count()).select_from(Player)) == 0

@@ -7,7 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from patt_host.web import HostDep, Officer, SessionDep, ok, require_officer
+from patt_identity.deps import PathId
 from patt_identity.matching import service as matching_service
+from patt_identity.schemas import BulkApply, NoteAliasCreate
 
 
 def matching_router() -> APIRouter:
@@ -24,6 +26,12 @@ def matching_router() -> APIRouter:
     async def suggestions(session: SessionDep):
         return ok(await matching_service.pending(session))
 
+    @router.post("/suggestions/apply", name="admin_matching_apply_many")
+    async def apply_many(body: BulkApply, actor: Officer, session: SessionDep, host: HostDep):
+        """Apply the listed suggestions in one transaction; rows that cannot be applied are
+        reported one by one (``errors``) and the rest are applied."""
+        return ok(await matching_service.apply_many(session, host, body.suggestion_ids, actor))
+
     @router.post("/suggestions/{suggestion_id}/apply", name="admin_matching_apply")
     async def apply(suggestion_id: int, actor: Officer, session: SessionDep, host: HostDep):
         return ok(await matching_service.decide(session, host, suggestion_id, actor, apply=True))
@@ -31,5 +39,18 @@ def matching_router() -> APIRouter:
     @router.post("/suggestions/{suggestion_id}/reject", name="admin_matching_reject")
     async def reject(suggestion_id: int, actor: Officer, session: SessionDep, host: HostDep):
         return ok(await matching_service.decide(session, host, suggestion_id, actor, apply=False))
+
+    @router.post("/aliases", name="admin_matching_alias_add", status_code=201)
+    async def add_alias(body: NoteAliasCreate, actor: Officer, session: SessionDep):
+        """Record that a guild-note key means this player (the matcher reads it next run)."""
+        result = await matching_service.add_alias(session, actor, body.player_id, body.alias)
+        await session.commit()
+        return ok(result, status_code=201)
+
+    @router.delete("/aliases/{alias_id}", name="admin_matching_alias_remove")
+    async def remove_alias(alias_id: PathId, actor: Officer, session: SessionDep):
+        result = await matching_service.remove_alias(session, actor, alias_id)
+        await session.commit()
+        return ok(result)
 
     return router

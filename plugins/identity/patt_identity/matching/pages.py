@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from patt_host.web import SessionDep, render, require_officer
 from patt_identity.matching import service as matching_service
+from patt_identity.players.services import manager as player_manager
 from patt_identity.state import StateDep
 
 
@@ -23,5 +24,18 @@ def build_router() -> APIRouter:
             "rules": [rule.name for rule in matching_service.rules_for(state.host)],
         }
         return await render(request, "identity/admin/matching.html", context)
+
+    @router.get("/admin/matching/aliases", name="admin_matching_aliases")
+    async def aliases(request: Request, session: SessionDep):
+        search = " ".join(str(request.query_params.get("q", ""))[:100].split())
+        search = "".join(ch for ch in search if ch.isprintable())
+        player_options, _discord = await player_manager.picker_options(session)
+        context = {
+            "aliases": await matching_service.alias_list(session, search),
+            "search": search,
+            "limit": matching_service.ALIASES_PER_PAGE,
+            "player_options": player_options,
+        }
+        return await render(request, "identity/admin/aliases.html", context)
 
     return router

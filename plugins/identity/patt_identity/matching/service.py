@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_identity.services import authority
 from patt_identity.services.events import emit_rank_changes
-from sv_common.identity import matching
-from sv_common.identity.models import LinkSuggestion, PlayerCharacter
+from sv_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sv_common.identity import aliases, matching
+from sv_common.identity.models import LinkSuggestion, Player, PlayerCharacter, PlayerNoteAlias
 from sv_common.identity.ranks import drain_rank_changes
 
 if TYPE_CHECKING:
@@ -142,3 +143,114 @@ async def decide(
     links = [(result["player_id"], result["character_id"])] if apply else []
     await after_links(host, links, changes)
     return result
+
+
+async def apply_many(
+    session: AsyncSession, host: HostAPI, suggestion_ids: list[int], actor
+) -> dict[str, Any]:
+    """Apply many suggestions as ``actor`` in one transaction (an adoption brings hundreds).
+
+    Each row runs in a savepoint: one that fails (already decided, its character taken, a
+    player at or above the actor's rank, a link that would lift someone above it) is
+    reported with its message and left out; the rest commit together. Commits ``session``
+    before the events, like :func:`decide`.
+    """
+    targets = dict(
+        (
+            await session.execute(
+                select(LinkSuggestion.id, LinkSuggestion.player_id).where(
+                    LinkSuggestion.id.in_(suggestion_ids)
+                )
+            )
+        ).all()
+    )
+    allowed = await authority.manageable_players(
+        session, actor, [p for p in targets.values() if p is not None]
+    )
+
+    async def within_ceiling(session: AsyncSession, row: LinkSuggestion, changes: list[Any]) -> None:
+        target = targets.get(row.id)
+        if target is not None and target not in allowed:
+            raise Forbidden(authority.ABOVE_YOU, code="rank_too_high")
+        await authority.check_rank_changes(session, actor, changes)
+
+    outcome = await matching.apply_suggestions(
+        session, suggestion_ids, decided_by=actor.display_name, check=within_ceiling
+    )
+    applied = [(row.id, row.player_id, row.character_id) for row in outcome.applied]
+    names = dict(
+        (
+            await session.execute(
+                select(Player.id, Player.display_name).where(Player.id.in_({p for _, p, _ in applied}))
+            )
+        ).all()
+    )
+    changes = drain_rank_changes(session)
+    await session.commit()
+    await after_links(host, [(player_id, character_id) for _, player_id, character_id in applied], changes)
+    return {
+        "applied": [
+            {"suggestion_id": sid, "player_id": pid, "player_name": names.get(pid), "character_id": cid}
+            for sid, pid, cid in applied
+        ],
+        "errors": outcome.errors,
+    }
+
+
+ALIASES_PER_PAGE = 100
+
+
+async def alias_list(session: AsyncSession, search: str) -> list[dict[str, Any]]:
+    """Note aliases with their players, alphabetically; ``search`` filters by alias or player."""
+    stmt = (
+        select(PlayerNoteAlias, Player.display_name)
+        .join(Player, Player.id == PlayerNoteAlias.player_id)
+        .order_by(PlayerNoteAlias.alias, func.lower(Player.display_name), PlayerNoteAlias.id)
+        .limit(ALIASES_PER_PAGE)
+    )
+    if search:
+        like = f"%{search.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(PlayerNoteAlias.alias.ilike(like), Player.display_name.ilike(like)))
+    rows = (await session.execute(stmt)).all()
+    return [
+        {
+            "id": alias.id,
+            "alias": alias.alias,
+            "source": alias.source,
+            "created_at": alias.created_at,
+            "player_id": alias.player_id,
+            "player_name": name,
+        }
+        for alias, name in rows
+    ]
+
+
+async def add_alias(session: AsyncSession, actor, player_id: int, alias: str) -> dict[str, Any]:
+    """Teach the matcher that a guild-note key means this player (409 when already known)."""
+    await authority.check_may_manage_player(session, actor, player_id)
+    # Stored as the key a guild note would give ("Rocket's" -> rocket), else it could never match.
+    key = matching.note_key(alias)
+    if key is None:
+        raise ValidationFailed("An alias needs at least 2 letters or digits.")
+    if await session.scalar(
+        select(PlayerNoteAlias.id).where(PlayerNoteAlias.player_id == player_id, PlayerNoteAlias.alias == key)
+    ):
+        raise Conflict(f'"{key}" is already an alias of that player.')
+    row = await aliases.add_note_alias(session, player_id=player_id, alias=key, source="manual")
+    name = await session.scalar(select(Player.display_name).where(Player.id == player_id))
+    return {
+        "id": row.id,
+        "alias": row.alias,
+        "player_id": player_id,
+        "player_name": name,
+        "source": row.source,
+    }
+
+
+async def remove_alias(session: AsyncSession, actor, alias_id: int) -> dict[str, Any]:
+    row = await session.get(PlayerNoteAlias, alias_id)
+    if row is None:
+        raise NotFound("That alias does not exist.")
+    await authority.check_may_manage_player(session, actor, row.player_id)
+    await aliases.remove_note_alias(session, alias_id)
+    return {"id": alias_id, "removed": True}

@@ -16,6 +16,7 @@ from patt_identity.players.services import delivery
 from patt_identity.players.services import manager as player_manager
 from patt_identity.players.services import records as admin_players
 from patt_identity.schemas import (
+    BulkRank,
     CharacterOwner,
     CharacterRole,
     DeleteAccount,
@@ -123,6 +124,25 @@ def players_router() -> APIRouter:
         if result is not None:
             await state.host.emit("player.linked", player_id=result, character_id=character_id)
         return ok({"character_id": character_id, "player_id": result})
+
+    @router.post("/players/rank", name="admin_players_bulk_rank")
+    async def bulk_rank(body: BulkRank, actor: Officer, session: SessionDep, state: StateDep):
+        """One rank override (null: back to automatic) for the selected players, all or none."""
+
+        async def work(session):
+            players = await player_manager.set_ranks(session, actor, body.player_ids, body.rank_override_id)
+            return {"players": players, "rank_override_id": body.rank_override_id}
+
+        return ok(await unit_of_work(session, state, actor, work))
+
+    @router.delete("/characters/{character_id}", name="admin_character_remove")
+    async def remove_character(character_id: PathId, actor: Officer, session: SessionDep, state: StateDep):
+        """Hide a stray character no player owns (a roster sync that still finds it brings it back)."""
+
+        async def work(session):
+            return await player_manager.remove_stray_character(session, character_id)
+
+        return ok(await unit_of_work(session, state, actor, work))
 
     @router.post("/players/{player_id}/invite", name="admin_player_invite", status_code=201)
     async def send_invite(player_id: PathId, actor: Officer, session: SessionDep, state: StateDep):

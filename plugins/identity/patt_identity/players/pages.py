@@ -16,7 +16,7 @@ from patt_host.web import LoggedIn, SessionDep, render, require_officer
 from patt_identity import member_data
 from patt_identity.auth.pages import retry_headers
 from patt_identity.auth.services import accounts, login
-from patt_identity.deps import clear_session_cookie, set_session_cookie
+from patt_identity.deps import PathId, clear_session_cookie, set_session_cookie
 from patt_identity.players.services import manager as player_manager
 from patt_identity.players.services import profile
 from patt_identity.state import StateDep
@@ -186,5 +186,18 @@ def manager_router() -> APIRouter:
         data = await player_manager.manager_page(session, query)
         context = {"data": data, "query": query, "filters": player_manager.FILTERS}
         return await render(request, "identity/admin/players.html", context)
+
+    @router.get("/admin/players/{player_id}", name="admin_player_detail")
+    async def player_detail(request: Request, session: SessionDep, player_id: PathId):
+        """One player's full record: fields, account, characters, note aliases."""
+        try:
+            data = await player_manager.player_detail(session, player_id)
+        except DomainError as exc:
+            context = {"data": None, "flash_error": exc.message}
+            return await render(request, "identity/admin/player.html", context, status_code=exc.status)
+        back = request.query_params.get("back", "")
+        # Only a Player Manager list URL goes back (never an open redirect).
+        context = {"data": data, "back": back if back.startswith("/admin/players?") else "/admin/players"}
+        return await render(request, "identity/admin/player.html", context)
 
     return router

@@ -1,5 +1,6 @@
-// Player Manager: each row saves on its own and reports next to its buttons; rows with
-// edits not yet saved are marked (and leaving the page asks first).
+// Player Manager, one player's page: the fields save together and report next to Save; each
+// character and the account buttons report beside themselves; unsaved edits are marked (and
+// leaving the page asks first).
 (function () {
   "use strict";
   const api = (method, url, body) => window.patt.api(method, url, body);
@@ -28,7 +29,6 @@
     row.classList.toggle("dirty", dirty);
     if (dirty) say(row, "Unsaved changes", "warn");
   }
-  const idFromPicker = (value) => { const m = /#(\d+)\s*$/.exec(value || ""); return m ? Number(m[1]) : null; };
   function discordId(input) {
     const value = input.value.trim();
     if (!value) return null;
@@ -37,16 +37,6 @@
     if (!option) throw new Error(`No unlinked Discord user is called “${value}”.`);
     return Number(option.dataset.id);
   }
-
-  document.getElementById("pm-create").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const form = event.target;
-    const name = form.elements.display_name.value.trim();
-    if (!name) return;
-    const made = await attempt(form, () => api("POST", "/api/v1/admin/players", { display_name: name }),
-      (d) => `Created ${d.display_name}.`);
-    if (made) window.location.assign(`/admin/players?q=${encodeURIComponent(made.display_name)}`);
-  });
 
   const players = document.getElementById("pm-players");
   players.addEventListener("input", (event) => {
@@ -189,18 +179,6 @@
       dialog.showModal();
     });
   }
-
-  document.getElementById("pm-unlinked").addEventListener("click", async (event) => {
-    if (!event.target.closest(".pm-link")) return;
-    const item = event.target.closest("[data-character]");
-    const picker = item.querySelector(".pm-owner");
-    const playerId = idFromPicker(picker.value);
-    if (playerId === null) { say(item, "Pick a player from the list.", "danger"); picker.focus(); return; }
-    if (await attempt(item, () => api("PUT", `/api/v1/admin/characters/${item.dataset.character}/player`, { player_id: playerId }),
-      `Linked to ${picker.value.replace(/\s*#\d+$/, "")}.`)) {
-      picker.disabled = true; event.target.disabled = true;
-    }
-  });
 
   window.addEventListener("beforeunload", (event) => {
     if (document.querySelector(".pm-player.dirty")) { event.preventDefault(); event.returnValue = ""; }
