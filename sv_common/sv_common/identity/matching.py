@@ -16,13 +16,15 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from sv_common.db import utcnow
-from sv_common.errors import Conflict, DomainError, NotFound, ValidationFailed
-from sv_common.identity.aliases import add_note_alias
+from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.identity.aliases import ALIAS_LENGTH, add_note_alias
 from sv_common.identity.matching_context import (
     CONFIDENCES,
     CharacterCandidate,
@@ -40,20 +42,17 @@ from sv_common.identity.models import (
     LinkSuggestion,
     Player,
     PlayerCharacter,
+    PlayerNoteAlias,
     WowCharacter,
 )
 from sv_common.identity.players import (
     create_player,
     free_display_name,
+    free_display_names,
     link_character,
     player_for_discord_user,
 )
-from sv_common.identity.ranks import (
-    forget_rank_changes_since,
-    rank_change_mark,
-    rank_changes_since,
-    rank_for_discord_roles,
-)
+from sv_common.identity.ranks import rank_for_discord_roles, recompute_player_ranks
 
 __all__ = [
     "AUTO_DECIDER",
@@ -68,6 +67,7 @@ __all__ = [
     "PlayerCandidate",
     "Suggestion",
     "BulkOutcome",
+    "PlannedLink",
     "apply_suggestion",
     "apply_suggestions",
     "load_context",
@@ -389,12 +389,26 @@ async def apply_suggestion(session: AsyncSession, suggestion_id: int, *, decided
     return row
 
 
+@dataclass(frozen=True)
+class PlannedLink:
+    """One suggestion of a bulk apply that passed the checks, before anything is written.
+    ``player_id`` is None when a player will be created for ``discord_user_id``."""
+
+    suggestion_id: int
+    character_id: int
+    player_id: int | None
+    discord_user_id: int | None
+    note_key: str | None
+
+
 @dataclass
 class BulkOutcome:
-    """What :func:`apply_suggestions` did: rows applied, and a message per row that was not."""
+    """What :func:`apply_suggestions` did: ``applied`` (suggestion_id, character_id and
+    player_id each) and a message per suggestion that was not applied."""
 
-    applied: list[LinkSuggestion] = field(default_factory=list)
+    applied: list[dict[str, int]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    players_created: int = 0
 
 
 async def apply_suggestions(
@@ -402,49 +416,165 @@ async def apply_suggestions(
     suggestion_ids: Iterable[int],
     *,
     decided_by: str,
-    check: Any = None,
+    refuse: Any = None,
 ) -> BulkOutcome:
-    """Apply many suggestions in the caller's one transaction, each in a savepoint.
+    """Apply many suggestions (an adoption brings hundreds) in the caller's one transaction.
 
-    A row that cannot be applied (unknown, already decided, its character linked by an
-    earlier row or by someone else, or refused by ``check``) is rolled back alone and
-    reported with its message; the others stay applied and commit together (the caller
-    commits). ``check(session, row, rank_changes)`` (async, optional) runs inside the row's
-    savepoint after its link, with the rank changes it caused, and raises a ``DomainError``
-    to refuse it. Rows are locked up front, in id order.
+    Set-based, a fixed number of statements whatever the count: one round trip per row
+    would take seconds. Rows that cannot be applied are reported with a message and left
+    pending (unknown, already decided, the character linked to someone else, or a second
+    suggestion for a character this batch links); ``refuse(session, planned)`` (async,
+    optional) returns ``{suggestion_id: message}`` for rows the caller will not allow
+    (e.g. a rank ceiling). The rest is written together: players for Discord users who
+    have none, the links (confidence "confirmed"), note aliases, the decisions, the moot
+    pending ideas about the linked characters removed, and the players' ranks recomputed.
+    The caller commits; a failure of any statement fails the whole batch.
     """
     decider = _decider(decided_by)
     ids = sorted(set(suggestion_ids))
-    found = await session.scalars(
-        select(LinkSuggestion).where(LinkSuggestion.id.in_(ids)).order_by(LinkSuggestion.id).with_for_update()
-    )
-    known = {row.id for row in found.all()}
-    outcome = BulkOutcome()
-    for suggestion_id in ids:
-        mark = rank_change_mark(session)
-        try:
-            if suggestion_id not in known:
-                raise NotFound("That suggestion does not exist.")
-            # Read afresh: an earlier row of this batch deletes the other pending ideas about
-            # its character, and a rolled-back savepoint expires what it touched.
-            row = await session.scalar(
+    rows = {
+        row.id: row
+        for row in (
+            await session.scalars(
                 select(LinkSuggestion)
-                .where(LinkSuggestion.id == suggestion_id)
+                .where(LinkSuggestion.id.in_(ids))
+                .order_by(LinkSuggestion.id)
+                .with_for_update()
                 .execution_options(populate_existing=True)
             )
-            if row is None:
-                raise Conflict("Its character was linked by another suggestion in this batch.")
-            if row.status != "pending":
-                raise Conflict(f"That suggestion was already {row.status}.")
-            async with session.begin_nested():
-                await _apply(session, row, decided_by=decider, confirmed=True)
-                if check is not None:
-                    await check(session, row, rank_changes_since(session, mark))
-        except DomainError as exc:
-            forget_rank_changes_since(session, mark)
-            outcome.errors.append({"suggestion_id": suggestion_id, "message": exc.message})
-            continue
-        outcome.applied.append(row)
+        ).all()
+    }
+    character_ids = {row.character_id for row in rows.values()}
+    owners = dict(
+        (
+            await session.execute(
+                select(PlayerCharacter.character_id, PlayerCharacter.player_id).where(
+                    PlayerCharacter.character_id.in_(character_ids)
+                )
+            )
+        ).all()
+    )
+    discord_ids = {row.discord_user_id for row in rows.values() if row.discord_user_id is not None}
+    player_of_discord = dict(
+        (
+            await session.execute(
+                select(Player.discord_user_id, Player.id).where(Player.discord_user_id.in_(discord_ids))
+            )
+        ).all()
+    )
+
+    outcome = BulkOutcome()
+    planned: list[PlannedLink] = []
+    claimed: set[int] = set()
+    for suggestion_id in ids:
+        row = rows.get(suggestion_id)
+        if row is None:
+            message = "That suggestion does not exist."
+        elif row.status != "pending":
+            message = f"That suggestion was already {row.status}."
+        elif row.character_id in claimed:
+            message = "Its character was linked by another suggestion in this batch."
+        else:
+            player_id = row.player_id or player_of_discord.get(row.discord_user_id)
+            owner = owners.get(row.character_id)
+            if owner is not None and owner != player_id:
+                message = "That character is already linked to another player."
+            else:
+                claimed.add(row.character_id)
+                planned.append(
+                    PlannedLink(row.id, row.character_id, player_id, row.discord_user_id, row.note_key)
+                )
+                continue
+        outcome.errors.append({"suggestion_id": suggestion_id, "message": message})
+    if refuse is not None and planned:
+        refused = await refuse(session, planned)
+        outcome.errors.extend({"suggestion_id": i, "message": m} for i, m in refused.items())
+        planned = [p for p in planned if p.suggestion_id not in refused]
+    outcome.errors.sort(key=lambda e: e["suggestion_id"])
+    if not planned:
+        return outcome
+
+    # Players for Discord users who have none (one each, however many characters name them).
+    new_users = sorted({p.discord_user_id for p in planned if p.player_id is None})
+    if new_users:
+        users = (
+            await session.scalars(
+                select(DiscordUser).where(DiscordUser.id.in_(new_users)).order_by(DiscordUser.id)
+            )
+        ).all()
+        names = await free_display_names(session, [(u.display_name or u.username, u.username) for u in users])
+        made = await session.execute(
+            insert(Player).returning(Player.discord_user_id, Player.id),
+            [{"display_name": n, "discord_user_id": u.id} for u, n in zip(users, names, strict=True)],
+        )
+        player_of_discord.update(dict(made.all()))
+        outcome.players_created = len(users)
+    links = [
+        (p, p.player_id if p.player_id is not None else player_of_discord[p.discord_user_id]) for p in planned
+    ]
+
+    fresh = [
+        {
+            "player_id": player_id,
+            "character_id": p.character_id,
+            "link_source": rows[p.suggestion_id].rule[:30],
+            "confidence": "confirmed",
+        }
+        for p, player_id in links
+        if owners.get(p.character_id) is None
+    ]
+    if fresh:
+        await session.execute(insert(PlayerCharacter), fresh)
+    confirmed = [p.character_id for p, player_id in links if owners.get(p.character_id) == player_id]
+    if confirmed:
+        await session.execute(
+            sa_update(PlayerCharacter)
+            .where(PlayerCharacter.character_id.in_(confirmed))
+            .values(confidence="confirmed")
+        )
+    aliases = {
+        (player_id, p.note_key[:ALIAS_LENGTH], rows[p.suggestion_id].rule[:30])
+        for p, player_id in links
+        if p.note_key and len(p.note_key) >= 2
+    }
+    if aliases:
+        await session.execute(
+            pg_insert(PlayerNoteAlias)
+            .values(
+                [
+                    {"player_id": pid, "alias": alias, "source": source}
+                    for pid, alias, source in sorted(aliases)
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["player_id", "alias"])
+        )
+    now = utcnow()
+    await session.execute(
+        sa_update(LinkSuggestion),
+        [
+            {
+                "id": p.suggestion_id,
+                "player_id": player_id,
+                "status": "applied",
+                "decided_at": now,
+                "decided_by": decider,
+            }
+            for p, player_id in links
+        ],
+    )
+    # Other pending ideas about these characters are moot now.
+    await session.execute(
+        delete(LinkSuggestion).where(
+            LinkSuggestion.character_id.in_([p.character_id for p in planned]),
+            LinkSuggestion.status == "pending",
+            LinkSuggestion.id.not_in([p.suggestion_id for p in planned]),
+        )
+    )
+    await recompute_player_ranks(session, {player_id for _p, player_id in links})
+    outcome.applied = [
+        {"suggestion_id": p.suggestion_id, "character_id": p.character_id, "player_id": player_id}
+        for p, player_id in links
+    ]
     return outcome
 
 

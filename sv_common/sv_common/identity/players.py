@@ -82,6 +82,23 @@ async def free_display_name(session: AsyncSession, wanted: str, *, qualifier: st
     return name
 
 
+async def free_display_names(session: AsyncSession, wanted: list[tuple[str, str]]) -> list[str]:
+    """:func:`free_display_name` for many new players at once, ``(wanted, qualifier)`` each:
+    one read of the active names, and the new names kept apart from one another too."""
+    rows = await session.scalars(select(Player.display_name).where(Player.is_active))
+    taken = {name.lower() for name in rows.all()}
+    skeletons = {name_skeleton(name) for name in taken}
+    names = []
+    for name, qualifier in wanted:
+        name = _clean_display_name(name)
+        if name.lower() in taken or name_skeleton(name) in skeletons:
+            name = _clean_display_name(f"{name[: DISPLAY_NAME_LENGTH - len(qualifier) - 3]} ({qualifier})")
+        taken.add(name.lower())
+        skeletons.add(name_skeleton(name))
+        names.append(name)
+    return names
+
+
 async def _flush_name(session: AsyncSession) -> None:
     """Flush, turning a lost race on the unique-name index into the same Conflict."""
     try:

@@ -4,10 +4,19 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity import matching, players
-from sv_common.identity.models import LinkSuggestion, Player, PlayerCharacter, PlayerNoteAlias
+from sv_common.identity.models import (
+    DiscordUser,
+    GuildRank,
+    LinkSuggestion,
+    Player,
+    PlayerCharacter,
+    PlayerNoteAlias,
+)
+from sv_common.identity.ranks import drain_rank_changes, set_rank_override
 
 
 async def _run(db, *, auto_apply=False, rules=None):
@@ -389,8 +398,8 @@ async def test_bulk_apply_reports_each_row_and_keeps_the_rest(db, make_character
     await make_discord_user("sam")
     await make_discord_user("samwise", display_name="Sam")
     twin = await make_character("Healbot", guild_note="Sam's priest")  # two suggestions, one character
-    users = [await make_discord_user(f"bulk{i:02d}") for i in range(4)]
-    characters = [await make_character(f"Bulk{i:02d}") for i in range(4)]
+    users = [await make_discord_user(f"bulk{i:02d}") for i in range(5)]
+    characters = [await make_character(f"Bulk{i:02d}") for i in range(5)]
     await _run(db)
     rows = await _suggestions(db)
     by_character: dict[int, list[int]] = {}
@@ -398,51 +407,116 @@ async def test_bulk_apply_reports_each_row_and_keeps_the_rest(db, make_character
         by_character.setdefault(row.character_id, []).append(row.id)
     async with db.session() as s:
         await matching.reject_suggestion(s, by_character[characters[3].id][0], decided_by="Officer")
+        # Linked by hand meanwhile, to someone else.
+        other = await players.create_player(s, display_name="Someone Else")
+        await players.link_character(s, player_id=other.id, character_id=characters[4].id)
     wanted = [row.id for row in rows] + [2**31 - 1]
-
     refused_for = by_character[characters[2].id][0]
+    seen = []
 
-    async def check(session, row, changes):
-        if row.id == refused_for:
-            raise Conflict("Refused by the check.")
+    async def refuse(session, planned):
+        seen.extend(p.suggestion_id for p in planned)
+        return {refused_for: "Refused by the caller."}
 
     async with db.session() as s:
-        outcome = await matching.apply_suggestions(s, wanted, decided_by="Officer", check=check)
+        outcome = await matching.apply_suggestions(s, wanted, decided_by="Officer", refuse=refuse)
     errors = {e["suggestion_id"]: e["message"] for e in outcome.errors}
-    applied = {row.character_id for row in outcome.applied}
+    applied = {a["character_id"] for a in outcome.applied}
     assert applied == {twin.id, characters[0].id, characters[1].id}
     assert errors == {
         max(by_character[twin.id]): "Its character was linked by another suggestion in this batch.",
-        refused_for: "Refused by the check.",
+        refused_for: "Refused by the caller.",
         by_character[characters[3].id][0]: "That suggestion was already rejected.",
+        by_character[characters[4].id][0]: "That character is already linked to another player.",
         2**31 - 1: "That suggestion does not exist.",
     }
+    assert refused_for in seen and by_character[characters[3].id][0] not in seen
     # The refused row left nothing behind: no link, no player made for its Discord user.
     assert await _owner(db, characters[2].id) is None
-    async with db.session() as s:
-        made = set(await s.scalars(select(Player.discord_user_id)))
     twin_first = next(r for r in rows if r.id == min(by_character[twin.id]))
-    assert made == {users[0].id, users[1].id, twin_first.discord_user_id}
+    async with db.session() as s:
+        made = set(await s.scalars(select(Player.discord_user_id).where(Player.discord_user_id.is_not(None))))
+        statuses = dict((await s.execute(select(LinkSuggestion.id, LinkSuggestion.status))).all())
+        aliases = set(await s.scalars(select(PlayerNoteAlias.alias)))
+    assert made == {users[0].id, users[1].id, twin_first.discord_user_id} and outcome.players_created == 3
+    assert statuses[refused_for] == "pending" and statuses[twin_first.id] == "applied"
+    assert max(by_character[twin.id]) not in statuses  # the other idea about the twin is moot
+    assert aliases == {"sam"}  # the note-based link taught its key
+    async with db.session() as s:
+        link = await s.scalar(select(PlayerCharacter).where(PlayerCharacter.character_id == characters[0].id))
+        new_player = await s.get(Player, link.player_id)
+    assert (link.confidence, link.link_source, new_player.display_name) == (
+        "confirmed",
+        "character_name",
+        "bulk00",
+    )
 
 
 async def test_bulk_apply_is_one_transaction(db, make_character, make_discord_user):
-    """A failure the batch cannot report row by row (here: the database refusing) takes the
-    whole batch back: nothing of the earlier rows stays."""
+    """A failure the batch cannot report row by row (here the database refusing a link to a
+    character another officer linked meanwhile) takes the whole batch back: the players it
+    made go too."""
+    characters = []
     for i in range(5):
         await make_discord_user(f"atom{i}")
-        await make_character(f"Atom{i}")
+        characters.append(await make_character(f"Atom{i}"))
     await _run(db)
     ids = [row.id for row in await _suggestions(db)]
     assert len(ids) == 5
 
-    async def check(session, row, changes):
-        if row.id == ids[-1]:
-            raise RuntimeError("the database went away")
+    async def refuse(session, planned):
+        async with db.session() as other:  # another connection, committed
+            intruder = await players.create_player(other, display_name="Intruder")
+            await players.link_character(other, player_id=intruder.id, character_id=characters[-1].id)
+        return {}
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(IntegrityError):
         async with db.session() as s:
-            await matching.apply_suggestions(s, ids, decided_by="Officer", check=check)
+            await matching.apply_suggestions(s, ids, decided_by="Officer", refuse=refuse)
     assert [row.status for row in await _suggestions(db)] == ["pending"] * 5
     async with db.session() as s:
-        assert await s.scalar(select(func.count()).select_from(PlayerCharacter)) == 0
-        assert await s.scalar(select(func.count()).select_from(Player)) == 0
+        assert await s.scalar(select(func.count()).select_from(PlayerCharacter)) == 1  # the intruder's
+        assert list(await s.scalars(select(Player.display_name))) == ["Intruder"]
+
+
+async def test_bulk_apply_recomputes_ranks_like_one_at_a_time(db, make_character, make_discord_user):
+    """The set-based rank recompute agrees with the one-player rule: character rank first,
+    else the Discord role; an override wins."""
+    async with db.session() as s:
+        ranks = {r.name: r for r in (await s.scalars(select(GuildRank))).all()}
+        ranks["Veteran"].discord_role_id = "555"
+    await make_discord_user("roled", role_ids=["555"])
+    await make_discord_user("ranked")
+    await make_discord_user("overridden")
+    await make_character("Roled")
+    await make_character("Ranked", guild_rank_id=ranks["Member"].id)
+    await make_character("Overridden", guild_rank_id=ranks["Officer"].id)
+    async with db.session() as s:
+        boss = await players.create_player(s, display_name="overridden")
+        await players.link_discord(
+            s,
+            player_id=boss.id,
+            discord_user_id=(
+                await s.scalar(select(DiscordUser.id).where(DiscordUser.username == "overridden"))
+            ),
+        )
+        await set_rank_override(s, boss.id, ranks["Initiate"].id)
+        drain_rank_changes(s)
+    await _run(db)
+    ids = [row.id for row in await _suggestions(db)]
+    async with db.session() as s:
+        await matching.apply_suggestions(s, ids, decided_by="Officer")
+        changes = {c.player_id: c for c in drain_rank_changes(s)}
+        result = dict(
+            (
+                await s.execute(
+                    select(Player.display_name, GuildRank.name).join(
+                        GuildRank, GuildRank.id == Player.guild_rank_id
+                    )
+                )
+            ).all()
+        )
+        sources = dict((await s.execute(select(Player.display_name, Player.guild_rank_source))).all())
+    assert result == {"roled": "Veteran", "ranked": "Member", "overridden": "Initiate"}
+    assert sources == {"roled": "discord", "ranked": "wow_character", "overridden": "admin_override"}
+    assert len(changes) == 2  # the override did not move

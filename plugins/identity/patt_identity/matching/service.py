@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_identity.services import authority
 from patt_identity.services.events import emit_rank_changes
-from sv_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity import aliases, matching
 from sv_common.identity.models import LinkSuggestion, Player, PlayerCharacter, PlayerNoteAlias
 from sv_common.identity.ranks import drain_rank_changes
@@ -150,50 +150,36 @@ async def apply_many(
 ) -> dict[str, Any]:
     """Apply many suggestions as ``actor`` in one transaction (an adoption brings hundreds).
 
-    Each row runs in a savepoint: one that fails (already decided, its character taken, a
-    player at or above the actor's rank, a link that would lift someone above it) is
-    reported with its message and left out; the rest commit together. Commits ``session``
-    before the events, like :func:`decide`.
+    Rows that cannot be applied (already decided, the character taken, a player at or above
+    the actor's rank, a link that would lift someone above it) are reported with their
+    message and left pending; the rest commit together. Commits ``session`` before the
+    events, like :func:`decide`.
     """
-    targets = dict(
+
+    async def refuse(session: AsyncSession, planned: list[matching.PlannedLink]) -> dict[int, str]:
+        return await authority.refused_links(session, actor, planned)
+
+    outcome = await matching.apply_suggestions(
+        session, suggestion_ids, decided_by=actor.display_name, refuse=refuse
+    )
+    names = dict(
         (
             await session.execute(
-                select(LinkSuggestion.id, LinkSuggestion.player_id).where(
-                    LinkSuggestion.id.in_(suggestion_ids)
+                select(Player.id, Player.display_name).where(
+                    Player.id.in_({a["player_id"] for a in outcome.applied})
                 )
             )
         ).all()
     )
-    allowed = await authority.manageable_players(
-        session, actor, [p for p in targets.values() if p is not None]
-    )
-
-    async def within_ceiling(session: AsyncSession, row: LinkSuggestion, changes: list[Any]) -> None:
-        target = targets.get(row.id)
-        if target is not None and target not in allowed:
-            raise Forbidden(authority.ABOVE_YOU, code="rank_too_high")
-        await authority.check_rank_changes(session, actor, changes)
-
-    outcome = await matching.apply_suggestions(
-        session, suggestion_ids, decided_by=actor.display_name, check=within_ceiling
-    )
-    applied = [(row.id, row.player_id, row.character_id) for row in outcome.applied]
-    names = dict(
-        (
-            await session.execute(
-                select(Player.id, Player.display_name).where(Player.id.in_({p for _, p, _ in applied}))
-            )
-        ).all()
-    )
     changes = drain_rank_changes(session)
+    # The safety net of every unit of work: nothing may end above the actor's rank.
+    await authority.check_rank_changes(session, actor, changes)
     await session.commit()
-    await after_links(host, [(player_id, character_id) for _, player_id, character_id in applied], changes)
+    await after_links(host, [(a["player_id"], a["character_id"]) for a in outcome.applied], changes)
     return {
-        "applied": [
-            {"suggestion_id": sid, "player_id": pid, "player_name": names.get(pid), "character_id": cid}
-            for sid, pid, cid in applied
-        ],
+        "applied": [{**a, "player_name": names.get(a["player_id"])} for a in outcome.applied],
         "errors": outcome.errors,
+        "players_created": outcome.players_created,
     }
 
 

@@ -10,6 +10,7 @@ Holders of the highest rank any active player holds (the guild leader) are the o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,7 @@ from sv_common.auth import Actor
 from sv_common.errors import Forbidden, NotFound
 from sv_common.identity.ceiling import holds_top_rank as _is_top
 from sv_common.identity.ceiling import players_below
-from sv_common.identity.models import GuildRank, Player
+from sv_common.identity.models import GuildRank, Player, WowCharacter
 from sv_common.identity.ranks import RankChange
 
 ABOVE_YOU = "You cannot change a player whose rank is at or above your own."
@@ -49,6 +50,41 @@ async def manageable_players(
     """The players among ``player_ids`` that ``check_may_manage_player`` would let the actor
     change (one query for a whole list)."""
     return await players_below(session, actor, player_ids)
+
+
+async def refused_links(session: AsyncSession, actor: Actor, planned: Iterable[Any]) -> dict[int, str]:
+    """Bulk links (``PlannedLink``: suggestion_id, character_id, player_id or None for a
+    player to be created) the actor may not make, with why: a player at or above the actor,
+    or a character whose in-game rank would lift its (unoverridden) player above the actor.
+    A fixed number of queries for the lot."""
+    planned = list(planned)
+    if await _is_top(session, actor):
+        return {}
+    targets = {p.player_id for p in planned if p.player_id is not None}
+    allowed = await players_below(session, actor, targets)
+    overridden = set(
+        await session.scalars(
+            select(Player.id).where(Player.id.in_(targets), Player.rank_override_id.is_not(None))
+        )
+    )
+    levels = dict(
+        (
+            await session.execute(
+                select(WowCharacter.id, GuildRank.level)
+                .join(GuildRank, GuildRank.id == WowCharacter.guild_rank_id)
+                .where(
+                    WowCharacter.id.in_({p.character_id for p in planned}), WowCharacter.removed_at.is_(None)
+                )
+            )
+        ).all()
+    )
+    refused = {}
+    for p in planned:
+        if p.player_id is not None and p.player_id not in allowed:
+            refused[p.suggestion_id] = ABOVE_YOU
+        elif p.player_id not in overridden and levels.get(p.character_id, 0) > actor.rank_level:
+            refused[p.suggestion_id] = GRANT_ABOVE
+    return refused
 
 
 async def check_may_grant(session: AsyncSession, actor: Actor, rank_id: int | None) -> None:
