@@ -16,6 +16,7 @@ whose home page only has the generic ``home`` slot, there; the host asks once pe
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,7 +24,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup, escape
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, SessionDep, render, require_officer
 from patt_voting.models import Campaign, CampaignResult
@@ -33,7 +34,9 @@ from patt_voting.services.agent import agent_log
 from patt_voting.services.charts import bar_chart, round_table
 from patt_voting.services.counting import METHODS
 from patt_voting.state import StateDep
+from sv_common.discord.channel_sync import channel_dict, list_channels
 from sv_common.errors import DomainError, ValidationFailed
+from sv_common.identity.models import GuildRank, Player
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
@@ -281,15 +284,52 @@ def _whole_number(value: str, key: str) -> int:
     return number
 
 
+_PICKED = re.compile(r"#([0-9]{1,10})\s*$")
+
+
 def entry_form(form) -> dict[str, Any]:
     data: dict[str, Any] = {"name": str(form.get("name", "") or "")}
     for key in ("description", "image_url"):
         data[key] = str(form.get(key, "") or "") or None
-    for key in ("sort_order", "player_id"):
-        value = str(form.get(key, "") or "").strip()
-        if value:
-            data[key] = _whole_number(value, key)
+    value = str(form.get("sort_order", "") or "").strip()
+    if value:
+        data["sort_order"] = _whole_number(value, "sort_order")
+    # The player picker sends "Name #id" (a pick from the list); the API takes the id.
+    player = str(form.get("player", "") or "").strip()
+    if player:
+        picked = _PICKED.search(player)
+        if picked is None:
+            raise ValidationFailed("Pick the player from the list (start typing their name).")
+        data["player_id"] = int(picked.group(1))
     return data
+
+
+async def form_pickers(session, campaign: Campaign | None = None) -> dict[str, Any]:
+    """What the officers' forms offer instead of raw ids: ranks by name, the synced Discord
+    channels, active players (for an entry's author)."""
+    ranks = (await session.execute(select(GuildRank.name, GuildRank.level).order_by(GuildRank.level))).all()
+    channels = [channel_dict(row) for row in await list_channels(session, postable_only=True)]
+    players = (
+        await session.execute(
+            select(Player.id, Player.display_name)
+            .where(Player.is_active)
+            .order_by(func.lower(Player.display_name))
+        )
+    ).all()
+    channel_name = None
+    if campaign is not None and campaign.discord_channel_id:
+        found = next((ch for ch in channels if ch["id"] == campaign.discord_channel_id), None)
+        channel_name = f"#{found['name']}" if found else f"channel {campaign.discord_channel_id} (not synced)"
+    levels = [level for _name, level in ranks]
+    return {
+        "ranks": [{"name": name, "level": level} for name, level in ranks],
+        "levels": levels,
+        "lowest_level": levels[0] if levels else 1,
+        "channels": channels,
+        "channel_ids": [ch["id"] for ch in channels],
+        "players": [tuple(row) for row in players],
+        "channel_name": channel_name,
+    }
 
 
 def admin_router() -> APIRouter:
@@ -305,6 +345,7 @@ def admin_router() -> APIRouter:
             "ends_at": campaigns.ends_at,
             "human_time": human_time,
             "notice": {"section": "create", "kind": "error", "text": error} if error else None,
+            "pickers": await form_pickers(session),
         }
         return await render(request, "voting/admin/campaigns.html", context, status_code=status_code)
 
@@ -322,6 +363,7 @@ def admin_router() -> APIRouter:
             "ends_at": campaigns.ends_at(campaign),
             "human_time": human_time,
             "notice": {"section": section, "kind": "error", "text": error} if error else None,
+            "pickers": await form_pickers(session, campaign),
         }
         done = request.query_params.get("done")
         if error is None and done in DONE:
@@ -439,6 +481,7 @@ def admin_router() -> APIRouter:
 # The home-page panel
 
 SLOTS = ("home_vote", "home")
+RECENT_RESULTS = 3  # closed campaigns the home page lists
 
 
 async def home_panel(request: Any, context: dict[str, Any], host: HostAPI) -> Markup | None:
@@ -451,14 +494,19 @@ async def home_panel(request: Any, context: dict[str, Any], host: HostAPI) -> Ma
             key=lambda c: c.closed_at,
             reverse=True,
         )
-        last = closed[0] if closed else None
-        last_result = None
-        if last is not None:
-            last_result = await session.scalar(
-                select(CampaignResult.results).where(CampaignResult.campaign_id == last.id)
-            )
+        recent = closed[:RECENT_RESULTS]
+        outcomes = dict(
+            (
+                await session.execute(
+                    select(CampaignResult.campaign_id, CampaignResult.results).where(
+                        CampaignResult.campaign_id.in_([c.id for c in recent])
+                    )
+                )
+            ).all()
+        )
         turnouts = {c.id: await campaigns.turnout(session, c) for c in live}
-    if not live and last is None:
+    recent = [c for c in recent if outcomes.get(c.id)]
+    if not live and not recent:
         return None
     texts = host.site.texts.get("voting", {})
     parts = [f'<section class="panel vote-home"><h2>{escape(texts.get("home_title", "Vote"))}</h2>']
@@ -470,12 +518,17 @@ async def home_panel(request: Any, context: dict[str, Any], host: HostAPI) -> Ma
             f'<span class="muted small">open until <time class="js-time" datetime="{end.isoformat()}">'
             f"{end.strftime('%b %d, %H:%M UTC')}</time> · {t.voted} of {t.eligible} voted</span></p>"
         )
-    if last is not None and last_result:
-        winner = last_result.get("winner") or " & ".join(last_result.get("tied") or []) or "no ballots"
-        parts.append(
-            f'<p class="small">Last result: <a href="/vote/{last.id}/results">{escape(last.title)}</a> — '
-            f"<strong>{escape(winner)}</strong></p>"
-        )
+    if recent:
+        heading = "Last result" if len(recent) == 1 else "Recent results"
+        parts.append(f'<h3 class="vote-home-results">{heading}</h3><ul class="vote-home-results">')
+        for c in recent:
+            result = outcomes[c.id]
+            winner = result.get("winner") or " & ".join(result.get("tied") or []) or "no ballots"
+            parts.append(
+                f'<li class="small"><a href="/vote/{c.id}/results">{escape(c.title)}</a> — '
+                f"<strong>{escape(winner)}</strong></li>"
+            )
+        parts.append("</ul>")
     parts.append("</section>")
     return Markup("".join(parts))
 

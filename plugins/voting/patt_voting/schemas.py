@@ -9,6 +9,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from patt_voting.services.counting import METHODS
+from patt_voting.services.images import displayable_image_url
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -41,10 +42,9 @@ def _multi_line(value: str) -> str:
 
 
 def _image_url(value: str) -> str:
-    value = _single_line(value)
-    if not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError("must be an http(s) URL")
-    return value
+    """A direct https image URL; share links of common hosts (Google Drive, Dropbox, Imgur,
+    GitHub) become their direct form."""
+    return displayable_image_url(_single_line(value))
 
 
 def _aware(value: datetime) -> datetime:

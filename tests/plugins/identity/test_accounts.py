@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from patt_host import hookimpl
 from sv_common.auth.constants import AUTH_COOKIE
-from sv_common.identity.models import InviteCode
+from sv_common.identity.models import InviteCode, Player
 
 PASSWORD = "correct horse battery"
 
@@ -87,6 +87,25 @@ async def test_invite_register_login_profile_flow(client, guild):
     )
     assert response.status_code == 303 and response.headers["location"] == "/roster"
     assert (await client.get("/profile")).status_code == 200
+
+
+async def test_profile_timezone_is_an_iana_zone_spelled_as_listed(client, guild, log_in, db):
+    member = await guild.member()
+    await log_in(client, member)
+    page = (await client.get("/profile")).text
+    # The picker lists every zone with its offset now (searchable by name or offset).
+    assert '<option value="Asia/Kolkata">UTC+05:30</option>' in page
+    saved = await client.post(
+        "/profile/info", data=form(client, display_name="Tz Tester", timezone=" europe/BERLIN ")
+    )
+    assert saved.status_code == 303
+    async with db.session() as s:
+        assert (await s.get(Player, member.player_id)).timezone == "Europe/Berlin"
+    for bad in ("Berlin", "Europe/Berlin\x00", "../../etc/passwd", "UTC+1"):
+        refused = await client.post(
+            "/profile/info", data=form(client, display_name="Tz Tester", timezone=bad)
+        )
+        assert refused.status_code == 422, bad
 
 
 async def test_profile_refuses_bad_timezone_and_hours(client, guild, log_in):

@@ -248,7 +248,10 @@ async def test_admin_pages_render_for_officers(officer_client, guild):
     await guild.character("Pageychar", player_id=player_id)
     await client.post(f"/api/v1/admin/players/{player_id}/invite")
     expectations = {
-        "/admin/players": ["Player Manager", "Pagey", "Pageychar"],
+        "/admin/players": ["Player Manager", "Pagey"],
+        f"/admin/players/{player_id}": ["Pagey", "Pageychar", "Invite"],
+        "/admin/players?filter=unlinked": ["Unlinked characters", "Every character belongs to a player."],
+        "/admin/matching/aliases": ["Guild-note aliases", "No aliases yet."],
         "/admin/ranks": ["Guild Leader", "Devourer", "Scheduling weight"],
         "/admin/invites": ["Pagey", "open"],
         "/admin/matching": ["Pending suggestions", "Run matching now"],

@@ -1,10 +1,12 @@
 """Pages: campaign list, vote page with the no-JS ballot form, results, officers' admin, home slot, demo."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from patt_voting.models import Campaign, CampaignResult, Vote
+from patt_voting.models import Campaign, CampaignEntry, CampaignResult, Vote
+from sv_common.discord.channel_sync import ChannelSnapshot, upsert_channel
 from sv_common.identity.models import Player
 
 
@@ -257,3 +259,77 @@ async def test_vote_page_offers_no_ballot_once_the_time_is_up_before_the_job_clo
     page = await api.get(f"/vote/{campaign['id']}")
     assert page.status_code == 200
     assert "Submit my ballot" not in page.text and "Voting has ended" in page.text
+
+
+async def test_home_page_lists_the_three_most_recent_results(api, officer, members, cast):
+    voter = await members.add("Member")
+    for title, pick in (
+        ("Oldest poll", "Alder"),
+        ("Second poll", "Birch"),
+        ("Third poll", "Cedar"),
+        ("Newest poll", "Alder"),
+    ):
+        done = await officer.campaign(title=title)
+        await cast(voter, done, [pick], expect=201)
+        await officer.call("POST", f"/api/v1/admin/campaigns/{done['id']}/close")
+    home = (await api.get("/")).text
+    panel = home[home.index('class="panel vote-home"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "Recent results" in panel
+    listed = re.findall(r'<a href="/vote/\d+/results">([^<]+)</a> — <strong>([^<]+)</strong>', panel)
+    assert listed == [("Newest poll", "Alder"), ("Third poll", "Cedar"), ("Second poll", "Birch")]
+
+
+async def test_campaign_forms_pick_channels_ranks_and_players_by_name(api, officer, members, db):
+    async with db.session() as s:
+        await upsert_channel(
+            s,
+            ChannelSnapshot(
+                discord_channel_id="123456789012345678",
+                name="contests",
+                channel_type="text",
+                category_name="Events",
+                position=1,
+                is_nsfw=False,
+                is_public=True,
+            ),
+        )
+    headers = officer.voter.auth
+    page = (await api.get("/admin/campaigns", headers=headers)).text
+    assert '<option value="123456789012345678">Events / #contests</option>' in page
+    assert '<option value="4">Officer and above</option>' in page and "rank level" not in page.lower()
+    assert 'name="discord_channel_id" inputmode' not in page  # no raw id field any more
+    form = {
+        "title": "Picked",
+        "start_at": "2030-01-02T18:30",
+        "duration_hours": "48",
+        "picks_per_voter": "1",
+        "min_rank_to_vote": "3",
+        "agent_enabled": "on",
+        "min_rank_to_view": "",
+        "discord_channel_id": "123456789012345678",
+    }
+    created = await api.post("/admin/campaigns", data=form, headers=headers)
+    assert created.status_code == 303
+    campaign_id = int(re.search(r"/admin/campaigns/(\d+)", created.headers["location"]).group(1))
+    detail = (await api.get(f"/admin/campaigns/{campaign_id}", headers=headers)).text
+    assert '<option value="3" selected>Veteran and above</option>' in detail
+    assert '<option value="123456789012345678" selected>Events / #contests</option>' in detail
+    assert "Posts go to #contests." in detail
+    # The entry's author is picked by name ("Name #id" from the list), never typed as an id.
+    author = await members.add("Member", name="Artsy Alder")
+    detail = (await api.get(f"/admin/campaigns/{campaign_id}", headers=headers)).text
+    assert f'<option value="Artsy Alder #{author.player_id}">' in detail
+    added = await api.post(
+        f"/admin/campaigns/{campaign_id}/entries",
+        data={"name": "By Artsy", "player": f"Artsy Alder #{author.player_id}"},
+        headers=headers,
+    )
+    assert added.status_code == 303
+    async with db.session() as s:
+        entries = (await s.execute(select(CampaignEntry.name, CampaignEntry.player_id))).all()
+    assert [tuple(e) for e in entries] == [("By Artsy", author.player_id)]
+    typed = await api.post(
+        f"/admin/campaigns/{campaign_id}/entries", data={"name": "Typed", "player": "Artsy"}, headers=headers
+    )
+    assert typed.status_code == 422 and "Pick the player from the list" in typed.text

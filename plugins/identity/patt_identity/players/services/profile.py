@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -31,11 +31,35 @@ def timezones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+@functools.cache
+def _zones_by_key() -> dict[str, str]:
+    return {zone.lower(): zone for zone in timezones()}
+
+
 def validate_timezone(name: str) -> str:
-    name = (name or "").strip()
-    if name not in set(timezones()):
+    """The IANA zone spelled as the list spells it ("europe/berlin" -> "Europe/Berlin")."""
+    zone = _zones_by_key().get((name or "").strip().lower())
+    if zone is None:
         raise ValidationFailed("Choose a timezone from the list (for example Europe/Berlin).")
-    return name
+    return zone
+
+
+def utc_offset(zone: str, moment: datetime) -> str:
+    minutes = int(moment.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+@functools.lru_cache(maxsize=2)
+def _choices_for_hour(hour: int) -> tuple[tuple[str, str], ...]:
+    moment = datetime.fromtimestamp(hour * 3600, UTC)
+    return tuple((zone, utc_offset(zone, moment)) for zone in timezones())
+
+
+def timezone_choices(now: datetime | None = None) -> tuple[tuple[str, str], ...]:
+    """(zone, its UTC offset now) for the picker, so members find theirs by offset too."""
+    moment = now or datetime.now(UTC)
+    return _choices_for_hour(int(moment.timestamp() // 3600))
 
 
 @dataclass(frozen=True)
@@ -212,5 +236,5 @@ async def profile_context(session: AsyncSession, player_id: int) -> dict[str, An
         "characters": await owned_characters(session, player_id),
         "specs_by_class": await specs_by_class(session),
         "days": [(i, DAY_NAMES[i], availability.get(i)) for i in range(7)],
-        "timezones": timezones(),
+        "timezones": timezone_choices(),
     }
