@@ -50,7 +50,6 @@ def redis_errors() -> tuple[type[Exception], ...]:
 
     return (RedisConnectionError, RedisTimeoutError)
 
-
 KEY_PREFIX = "patt:rl:"
 
 # The sliding window log on a sorted set, shared with the Blizzard pacer (sv_common.blizzard.pacing).

@@ -250,9 +250,7 @@ class DMInteractionBuilder(InteractionBuilder):
         super().__init__(fake, guild_id=0, channel_id=0)
         self.user_id = user_id
 
-    def _command(
-        self, user_id: int, command: str, options: dict[str, Any], kind: int, focused: str | None
-    ) -> dict:
+    def _command(self, user_id: int, command: str, options: dict[str, Any], kind: int, focused: str | None) -> dict:
         raise ValueError("slash commands in DMs are not modelled; the app's commands are guild commands")
 
     def _register(self, user_id: int, kind: int, data: dict, message: dict | None = None) -> dict:
