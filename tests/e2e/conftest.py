@@ -66,11 +66,12 @@ E2E_PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def officer_login(db):
-    """``await officer_login(page, server, path)``: makes the officer Olga (login ``olga``,
-    rank Officer) through the real services, logs the page in and lands on ``path``."""
+def member_login(db):
+    """``await member_login(page, server, path, name=..., username=..., rank=...)``: makes the
+    player with an account through the real services, logs the page in through the login
+    form and lands on ``path``; returns the player's id."""
 
-    async def log_in(page, server, path: str) -> None:
+    async def log_in(page, server, path: str, *, name: str, username: str, rank: str = "Member") -> int:
         from sqlalchemy import select
 
         from sv_common.auth.service import create_invite, register_with_invite
@@ -79,15 +80,28 @@ def officer_login(db):
         from sv_common.identity.ranks import set_rank_override
 
         async with db.session() as s:
-            player = await player_service.create_player(s, display_name="Olga")
-            rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Officer"))
+            player = await player_service.create_player(s, display_name=name)
+            rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == rank))
             await set_rank_override(s, player.id, rank_id)
             code = (await create_invite(s, player_id=player.id)).code
-            await register_with_invite(s, code=code, username="olga", password=E2E_PASSWORD)
+            await register_with_invite(s, code=code, username=username, password=E2E_PASSWORD)
+            player_id = player.id
         await page.goto(f"{server.url}/login?next={path}")
-        await page.fill("input[name=username]", "olga")
+        await page.fill("input[name=username]", username)
         await page.fill("input[name=password]", E2E_PASSWORD)
         await page.click("form.stack button[type=submit]")
         await page.wait_for_url(f"**{path}")
+        return player_id
+
+    return log_in
+
+
+@pytest.fixture
+def officer_login(member_login):
+    """``await officer_login(page, server, path)``: the officer Olga (login ``olga``, rank
+    Officer), logged in on ``path``."""
+
+    async def log_in(page, server, path: str) -> None:
+        await member_login(page, server, path, name="Olga", username="olga", rank="Officer")
 
     return log_in

@@ -5,7 +5,6 @@ the dashboard, suggestions are applied in bulk, ranks set in bulk and a stray ch
 import pytest
 from sqlalchemy import insert, select
 
-from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import matching
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
@@ -22,7 +21,6 @@ from sv_common.identity.models import (
 from sv_common.identity.ranks import set_rank_override
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 WIDTHS = [1366, 390]
 
 
@@ -46,24 +44,16 @@ async def make_player(db, name, *, rank="Member", characters=()):
         return player.id, ids
 
 
-async def officer_page(db, live_server, browser, width):
+async def officer_page(db, live_server, browser, member_login, width):
     # The guild leader exists so the officer's rank ceiling is a real one.
     await make_player(db, "Gwen", rank="Guild Leader")
-    officer_id, _ = await make_player(db, "Olga", rank="Officer")
-    async with db.session() as s:
-        code = (await create_invite(s, player_id=officer_id)).code
-        await register_with_invite(s, code=code, username="olga", password=PASSWORD)
     server = live_server()
     context = await browser.new_context(viewport={"width": width, "height": 900})
     page = await context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    await page.goto(server.url + "/login?next=/admin")
-    await page.fill("input[name=username]", "olga")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url("**/admin")
+    await member_login(page, server, "/admin", name="Olga", username="olga", rank="Officer")
     page.server_url = server.url
     return page
 
@@ -126,9 +116,9 @@ async def fill_guild(db, players: int) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-async def test_the_first_page_of_forty_players_is_compact(db, live_server, browser, width):
+async def test_the_first_page_of_forty_players_is_compact(db, live_server, browser, member_login, width):
     await fill_guild(db, 60)
-    page = await officer_page(db, live_server, browser, width)
+    page = await officer_page(db, live_server, browser, member_login, width)
     await page.goto(page.server_url + "/admin/players")
     rows = page.locator("#pm-players tbody tr.pm-row")
     assert await rows.count() == 40
@@ -155,13 +145,15 @@ async def test_the_first_page_of_forty_players_is_compact(db, live_server, brows
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-async def test_an_officer_links_an_unlinked_character_in_three_clicks(db, live_server, browser, width):
+async def test_an_officer_links_an_unlinked_character_in_three_clicks(
+    db, live_server, browser, member_login, width
+):
     rowan_id, _ = await make_player(db, "Rowan", characters=[("Rowanmage", "Mage")])
     await make_player(db, "Rowena")
     async with db.session() as s:
         loose, _ = await upsert_character(s, name="Loosey", realm_slug="test-realm", guild_note="Rowan's alt")
         loose_id = loose.id
-    page = await officer_page(db, live_server, browser, width)
+    page = await officer_page(db, live_server, browser, member_login, width)
 
     await page.click('[data-item="Characters not linked to a player"]')  # 1: the dashboard tile
     await page.wait_for_url("**/admin/players?filter=unlinked")
@@ -197,7 +189,9 @@ async def test_an_officer_links_an_unlinked_character_in_three_clicks(db, live_s
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-async def test_bulk_apply_suggestions_and_remove_a_stray_character(db, live_server, browser, width):
+async def test_bulk_apply_suggestions_and_remove_a_stray_character(
+    db, live_server, browser, member_login, width
+):
     async with db.session() as s:
         for i in range(3):
             await upsert_discord_user(
@@ -206,7 +200,7 @@ async def test_bulk_apply_suggestions_and_remove_a_stray_character(db, live_serv
             await upsert_character(s, name=f"Adopted{i}", realm_slug="test-realm")
         stray, _ = await upsert_character(s, name="Strayling", realm_slug="test-realm")
         await matching.run_matching(s, rules=matching.rule_set(), auto_apply=False)
-    page = await officer_page(db, live_server, browser, width)
+    page = await officer_page(db, live_server, browser, member_login, width)
     await page.goto(page.server_url + "/admin/players?filter=unlinked")
 
     await page.check("#pm-select-all")
@@ -238,11 +232,11 @@ async def test_bulk_apply_suggestions_and_remove_a_stray_character(db, live_serv
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-async def test_set_the_rank_of_selected_players(db, live_server, browser, width):
+async def test_set_the_rank_of_selected_players(db, live_server, browser, member_login, width):
     first, _ = await make_player(db, "Ash", rank="Initiate")
     second, _ = await make_player(db, "Birch", rank="Initiate")
     peer, _ = await make_player(db, "Cedar", rank="Officer")
-    page = await officer_page(db, live_server, browser, width)
+    page = await officer_page(db, live_server, browser, member_login, width)
     await page.goto(page.server_url + "/admin/players")
     async with db.session() as s:
         member = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
@@ -265,19 +259,11 @@ async def test_set_the_rank_of_selected_players(db, live_server, browser, width)
     assert page.js_errors == []
 
 
-async def test_members_cannot_open_the_player_manager(db, live_server, browser):
-    member_id, _ = await make_player(db, "Plain", rank="Member")
-    async with db.session() as s:
-        code = (await create_invite(s, player_id=member_id)).code
-        await register_with_invite(s, code=code, username="plain", password=PASSWORD)
+async def test_members_cannot_open_the_player_manager(db, live_server, browser, member_login):
     server = live_server()
     context = await browser.new_context(viewport={"width": 390, "height": 844})
     page = await context.new_page()
-    await page.goto(server.url + "/login")
-    await page.fill("input[name=username]", "plain")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_load_state()
+    member_id = await member_login(page, server, "/", name="Plain", username="plain", rank="Member")
     for path in ("/admin/players?filter=unlinked", f"/admin/players/{member_id}", "/admin/matching/aliases"):
         response = await page.goto(server.url + path)
         assert response.status == 403, path

@@ -5,24 +5,12 @@ crafting's "ping me for guild orders" switch, saved at once with its answer besi
 import pytest
 from sqlalchemy import select
 
-from sv_common.auth.service import create_invite, register_with_invite
-from sv_common.identity import players as player_service
-from sv_common.identity.models import GuildRank, Player
-from sv_common.identity.ranks import set_rank_override
+from sv_common.identity.models import Player
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 
 
-async def member_page(db, live_server, browser, width):
-    async with db.session() as s:
-        player = await player_service.create_player(s, display_name="Tess")
-        await set_rank_override(
-            s, player.id, await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
-        )
-        code = (await create_invite(s, player_id=player.id)).code
-        await register_with_invite(s, code=code, username="tess", password=PASSWORD)
-        player_id = player.id
+async def member_page(live_server, browser, member_login, width):
     server = live_server()
     # The browser lives in New York: the profile offers that zone.
     context = await browser.new_context(
@@ -32,11 +20,7 @@ async def member_page(db, live_server, browser, width):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    await page.goto(server.url + "/login?next=/profile")
-    await page.fill("input[name=username]", "tess")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url("**/profile")
+    player_id = await member_login(page, server, "/profile", name="Tess", username="tess")
     return page, player_id
 
 
@@ -46,8 +30,8 @@ async def stored(db, player_id, column):
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-async def test_timezone_picker(db, live_server, browser, width):
-    page, player_id = await member_page(db, live_server, browser, width)
+async def test_timezone_picker(db, live_server, browser, member_login, width):
+    page, player_id = await member_page(live_server, browser, member_login, width)
     field = page.locator("#profile-timezone")
     hint = page.locator(".js-tz-now")
     # Every IANA zone is offered, with its offset now.
@@ -79,8 +63,8 @@ async def test_timezone_picker(db, live_server, browser, width):
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-async def test_crafting_ping_switch_on_the_profile(db, live_server, browser, width):
-    page, player_id = await member_page(db, live_server, browser, width)
+async def test_crafting_ping_switch_on_the_profile(db, live_server, browser, member_login, width):
+    page, player_id = await member_page(live_server, browser, member_login, width)
     switch = page.locator("#profile-crafting .js-crafting-ping")
     feedback = page.locator("#profile-crafting .crafting-feedback")
     assert not await switch.is_checked()

@@ -21,7 +21,14 @@ from sv_common.auth.passwords import verify_password_async
 from sv_common.auth.service import revoke_all_tokens
 from sv_common.errors import Forbidden
 from sv_common.identity import players as player_service
-from sv_common.identity.models import DiscordUser, Player, PlayerCharacter, User, WowCharacter
+from sv_common.identity.models import (
+    DiscordUser,
+    Player,
+    PlayerCharacter,
+    PlayerNoteAlias,
+    User,
+    WowCharacter,
+)
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
@@ -29,7 +36,8 @@ if TYPE_CHECKING:
 
 
 async def export_identity(session: AsyncSession, player_id: int) -> dict[str, Any] | None:
-    """Identity's share of an export: profile, account, Discord link, characters, availability."""
+    """Identity's share of an export: profile, account, Discord link, characters, availability,
+    the guild-note aliases officers or matching recorded for the player."""
     player = await session.get(Player, player_id)
     if player is None:
         return None
@@ -45,6 +53,11 @@ async def export_identity(session: AsyncSession, player_id: int) -> dict[str, An
         select(PlayerAvailability)
         .where(PlayerAvailability.player_id == player_id)
         .order_by(PlayerAvailability.day_of_week)
+    )
+    aliases = await session.scalars(
+        select(PlayerNoteAlias.alias)
+        .where(PlayerNoteAlias.player_id == player_id)
+        .order_by(PlayerNoteAlias.alias)
     )
     return {
         "player": {
@@ -79,15 +92,19 @@ async def export_identity(session: AsyncSession, player_id: int) -> dict[str, An
             }
             for row in availability
         ],
+        "note_aliases": list(aliases.all()),
     }
 
 
 async def delete_identity(session: AsyncSession, player_id: int) -> int:
-    """Identity's own tables: the player's availability and their revoked-token entries."""
+    """Identity's own tables: the player's availability, their note aliases (nicknames that
+    name the person) and their revoked-token entries."""
     deleted = await session.execute(
         delete(PlayerAvailability).where(PlayerAvailability.player_id == player_id)
     )
     count = deleted.rowcount or 0
+    aliases = await session.execute(delete(PlayerNoteAlias).where(PlayerNoteAlias.player_id == player_id))
+    count += aliases.rowcount or 0
     user_id = await session.scalar(select(Player.website_user_id).where(Player.id == player_id))
     if user_id is not None:
         tokens = await session.execute(delete(RevokedToken).where(RevokedToken.user_id == user_id))

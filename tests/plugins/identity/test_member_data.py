@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from patt_host import hookimpl
 from sv_common.auth.constants import AUTH_COOKIE
+from sv_common.identity.aliases import add_note_alias
 from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import Player, PlayerCharacter, User
 
@@ -42,6 +43,7 @@ async def member_client(make_client, guild, log_in, db):
             s, discord_id="500000000000000001", username="leaver", display_name="Leaver", role_ids=[]
         )
         (await s.get(Player, member.player_id)).discord_user_id = user.id
+        await add_note_alias(s, player_id=member.player_id, alias="leavy", source="manual")
     await log_in(client, member)
     form = {
         "csrf_token": client.csrf_token,
@@ -72,6 +74,7 @@ async def test_export_collects_every_plugin(member_client):
     assert [d for d in identity["availability"] if d["available"]] == [
         {"day_of_week": 3, "available": True, "earliest_start": "19:00", "available_hours": 2.0}
     ]
+    assert identity["note_aliases"] == ["leavy"]
     assert data["plugins"]["notesplugin"] == {"favourite_raid": f"raid of player {client.member.player_id}"}
     client.cookies.clear()
     assert (await client.get("/api/v1/me/export")).status_code == 401
@@ -87,7 +90,7 @@ async def test_delete_needs_the_password_then_removes_everything(member_client, 
     response = await client.post("/api/v1/me/delete", json={"password": PASSWORD})
     result = client.data(response)
     assert result["deleted"] is True
-    assert result["plugins"]["identity"] == 7  # the week of availability rows
+    assert result["plugins"]["identity"] == 8  # the week of availability rows and the note alias
     assert result["plugins"]["notesplugin"] == 3
     assert client.host.plugin("notesplugin").obj.deleted == [client.member.player_id]
     assert AUTH_COOKIE not in client.cookies
