@@ -192,6 +192,41 @@ async def test_not_in_the_guild_yet_is_verified_after_a_roster_sync(db, roster, 
     assert "/register?code=" in dm.payload["content"]
 
 
+async def test_a_member_verified_by_a_process_that_then_stopped_is_provisioned_by_the_recheck(
+    db, roster, bot, fake_discord
+):
+    """Verified, then the process stopped before the role and invite: the session would wait
+    forever in "verified". The recheck finishes it once it is clearly left (not while another
+    process may still be provisioning it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from patt_host.jobs import run_job
+    from patt_onboarding.services import sessions
+
+    await answer_not_in_guild_yet(fake_discord, "Newchar")
+    async with db.session() as session:
+        await upsert_character(session, name="Newchar", realm_slug="area-52", realm_name="Area 52")
+        onboarding = await sessions.get_session(session, str(NEWBIE), lock=True)
+        assert await sessions.verify(session, onboarding, display_name="Newbie") is not None
+    assert (await states(db))[0] == "verified"
+    fresh = await run_job(bot.host, "onboarding.recheck", trigger="test")
+    assert fresh.counts == {"checked": 0}  # maybe still being provisioned: left alone
+    async with db.session() as session:
+        onboarding = await sessions.get_session(session, str(NEWBIE), lock=True)
+        onboarding.updated_at = datetime.now(UTC) - sessions.STALE_VERIFIED - timedelta(minutes=1)
+    stale = await run_job(bot.host, "onboarding.recheck", trigger="test")
+    assert stale.counts == {"checked": 1, "provisioned": 1}
+    state, steps = await states(db)
+    assert state == "provisioned" and steps[-1] == ("verified", "provisioned")
+    async with db.session() as session:
+        dm = await session.scalar(
+            select(NotificationOutbox).where(
+                NotificationOutbox.feature == "onboarding", NotificationOutbox.kind == "dm"
+            )
+        )
+    assert dm.target == str(NEWBIE) and "/register?code=" in dm.payload["content"]
+
+
 async def test_an_overdue_session_is_escalated_exactly_once(db, roster, bot, fake_discord):
     from datetime import UTC, datetime, timedelta
 

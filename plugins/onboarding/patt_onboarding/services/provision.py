@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from patt_onboarding.config import texts
@@ -24,12 +25,18 @@ async def verify_and_provision(
     the member, or None while their main is not on the roster (or not theirs) yet."""
     async with host.db.session() as session:
         onboarding = await sessions.get_session(session, discord_id, lock=True)
-        if onboarding.state != "pending_verification":
+        if (
+            onboarding.state == "verified"
+            and onboarding.updated_at < datetime.now(UTC) - sessions.STALE_VERIFIED
+        ):
+            player_id = onboarding.verified_player_id  # verified, then the process stopped: finish
+        elif onboarding.state != "pending_verification":
             return None
-        player = await sessions.verify(session, onboarding, display_name=display_name)
-        if player is None:
-            return None
-        player_id = player.id
+        else:
+            player = await sessions.verify(session, onboarding, display_name=display_name)
+            if player is None:
+                return None
+            player_id = player.id
     _role, code = await provision(host, client, discord_id, player_id, sent_by_dm=True)
     words = texts(host.site.texts.get("onboarding"))
     parts = [f"**{words['done_title']}** {words['done']}"]

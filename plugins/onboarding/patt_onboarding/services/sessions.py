@@ -305,12 +305,22 @@ async def dismiss(session: AsyncSession, onboarding: OnboardingSession, *, offic
     await move(session, onboarding, "manually_resolved", f"dismissed by {officer}")
 
 
+# A session stays "verified" only for the moments its role and invite take; one older than this
+# was left by a process that stopped in between, and the recheck finishes it.
+STALE_VERIFIED = timedelta(minutes=10)
+
+
 async def waiting(session: AsyncSession) -> list[tuple[str, str]]:
-    """(Discord id, name to show) of every session waiting for verification."""
+    """(Discord id, name to show) of every session waiting for verification, and of every
+    session verified long ago but never provisioned."""
+    stale = _now() - STALE_VERIFIED
     rows = await session.execute(
         select(OnboardingSession.discord_id, DiscordUser.display_name, DiscordUser.username)
         .join(DiscordUser, DiscordUser.id == OnboardingSession.discord_member_id)
-        .where(OnboardingSession.state == "pending_verification")
+        .where(
+            (OnboardingSession.state == "pending_verification")
+            | ((OnboardingSession.state == "verified") & (OnboardingSession.updated_at < stale))
+        )
         .order_by(OnboardingSession.id)
     )
     return [(discord_id, display or username) for discord_id, display, username in rows]
