@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from patt_host.web import HostDep, Member, Officer, SessionDep, SiteSettingsDep, ok
 from patt_raids import schemas
-from patt_raids.deps import commit, guild_zone
+from patt_raids.deps import commit, guild_zone, ok_json
 from patt_raids.services import attendance, availability, events, notify, raiders, schedule, signups
 
 router = APIRouter(prefix="/api/v1/raids", tags=["raids"])
@@ -69,7 +69,7 @@ async def availability_by_day(actor: Officer, session: SessionDep, host: HostDep
     """Seven nights, best first: who is available, converted to the guild's time zone."""
     zone = guild_zone(host, site)
     today = datetime.now(UTC).astimezone(events.zone(zone)).date()
-    return ok(await availability.availability_by_day(session, zone, today))
+    return ok_json(await availability.availability_by_day(session, zone, today))
 
 
 @admin_router.get("/attendance", name="api_attendance_totals")

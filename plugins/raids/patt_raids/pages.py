@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup, escape
 
 from patt_host.web import (
     HostDep,
@@ -81,11 +82,25 @@ async def admin_page(request: Request, session: SessionDep, host: HostDep, site:
 async def availability_page(request: Request, session: SessionDep, host: HostDep, site: SiteSettingsDep):
     zone = guild_zone(host, site)
     today = datetime.now(UTC).astimezone(events.zone(zone)).date()
-    return await render(
-        request,
-        "raids/availability.html",
-        {"data": await availability.availability_by_day(session, zone, today)},
-    )
+    data = await availability.availability_by_day(session, zone, today)
+    for day in data["days"]:
+        day["people_html"] = _people_rows(day["players"])
+    return await render(request, "raids/availability.html", {"data": data})
+
+
+def _people_rows(players: list[dict]) -> Markup:
+    """A day's table rows, built here: up to 400 rows a day, 7 days, are several times faster
+    joined in Python than looped in the (async) template."""
+    rows = []
+    for p in players:
+        hours = "—" if p["available_hours"] is None else f"{p['available_hours']:g}"
+        rows.append(
+            f'<tr><td>{escape(p["display_name"])} <span class="muted small">{escape(p["rank"] or "")}</span></td>'
+            f"<td>{escape(p['main_role'] or '—')}</td>"
+            f'<td title="their time: {escape(p["local_start"])}">{escape(p["earliest_start"])}</td>'
+            f"<td>{hours}</td><td>{p['scheduling_weight']}</td></tr>"
+        )
+    return Markup("".join(rows))
 
 
 @router.get(

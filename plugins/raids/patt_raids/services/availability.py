@@ -13,7 +13,7 @@ nights are listed best first (score, then head count).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,27 +48,31 @@ async def availability_by_day(session: AsyncSession, zone_name: str, today: date
     guild = _zone(zone_name)
     monday = week_of(today)
     people = {r.player_id: r for r in await raiders(session) if r.rank_level is not None}
-    rows = (
-        []
-        if not people
-        else await session.execute(
-            select(
-                PlayerAvailability.player_id,
-                PlayerAvailability.day_of_week,
-                PlayerAvailability.earliest_start,
-                PlayerAvailability.available_hours,
-            ).where(
-                PlayerAvailability.available.is_(True),
-                PlayerAvailability.earliest_start.is_not(None),
-                PlayerAvailability.player_id.in_(list(people)),
-            )
-        )
+    # Every available row; the few of players who are not raiders are dropped below (cheaper
+    # than sending 400 ids to the database).
+    rows = await session.execute(
+        select(
+            PlayerAvailability.player_id,
+            PlayerAvailability.day_of_week,
+            PlayerAvailability.earliest_start,
+            PlayerAvailability.available_hours,
+        ).where(PlayerAvailability.available.is_(True), PlayerAvailability.earliest_start.is_not(None))
     )
+    # Members share zones and start times: convert each (zone, day, start) once.
+    converted: dict[tuple[str, int, time], tuple[int, str]] = {}
     by_day: dict[int, dict[int, dict[str, Any]]] = {d: {} for d in range(7)}
     for player_id, day, start, hours in rows:
-        raider = people[player_id]
-        local = datetime.combine(monday + timedelta(days=day), start).replace(tzinfo=_zone(raider.timezone))
-        there = local.astimezone(guild)
+        raider = people.get(player_id)
+        if raider is None:
+            continue
+        key = (raider.timezone, day, start)
+        if key not in converted:
+            local = datetime.combine(monday + timedelta(days=day), start).replace(
+                tzinfo=_zone(raider.timezone)
+            )
+            there = local.astimezone(guild)
+            converted[key] = (there.weekday(), f"{there.hour:02d}:{there.minute:02d}")
+        weekday, at = converted[key]
         entry = {
             "player_id": player_id,
             "display_name": raider.display_name,
@@ -76,14 +80,14 @@ async def availability_by_day(session: AsyncSession, zone_name: str, today: date
             "scheduling_weight": raider.scheduling_weight,
             "main_role": raider.role,
             "class_name": raider.class_name,
-            "earliest_start": there.strftime("%H:%M"),
+            "earliest_start": at,
             "available_hours": float(hours) if hours is not None else None,
-            "local_start": f"{DAY_NAMES[day][:3]} {start:%H:%M}",
+            "local_start": f"{DAY_NAMES[day][:3]} {start.hour:02d}:{start.minute:02d}",
         }
         # Two local days landing on one guild day (a far zone): keep the earlier start.
-        known = by_day[there.weekday()].get(player_id)
-        if known is None or entry["earliest_start"] < known["earliest_start"]:
-            by_day[there.weekday()][player_id] = entry
+        known = by_day[weekday].get(player_id)
+        if known is None or at < known["earliest_start"]:
+            by_day[weekday][player_id] = entry
 
     recurring = {r.day_of_week: recurring_dict(r) for r in await list_recurring(session, active_only=True)}
     total = len(people)
