@@ -10,6 +10,7 @@ from datetime import time
 import pytest
 from sqlalchemy import select
 
+from patt_host import hookimpl
 from patt_host.testing import create_member
 from patt_identity.models import PlayerAvailability
 from patt_raids.services.raiders import set_auto_invite
@@ -98,3 +99,16 @@ def raider(db):
         return await make_raider(db, **kwargs)
 
     return factory
+
+
+class EventRecorder:
+    """A test plugin (``recorder``) that records the domain events it receives."""
+
+    name = "recorder"
+
+    def __init__(self):
+        self.events = []
+
+    @hookimpl
+    def handle_event(self, event):
+        self.events.append(event)

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 
-from patt_host import hookimpl
 from patt_host.jobs import run_job
 from patt_raids.models import RaidAttendance, RaidEvent, RecurringEvent
 from patt_raids.services import events
 from patt_raids.services.booking import book_upcoming
+
+from .conftest import EventRecorder
 
 NY = "America/New_York"
 
@@ -94,17 +95,6 @@ async def test_two_workers_at_once_book_each_night_once(db, raider):
             )
         ).all()
     assert sorted(n for _, n in per_event) == [5, 5, 5]  # the loser wrote no signups
-
-
-class EventRecorder:
-    name = "recorder"
-
-    def __init__(self):
-        self.events = []
-
-    @hookimpl
-    def handle_event(self, event):
-        self.events.append(event)
 
 
 async def test_the_job_across_two_hosts_and_a_restart_announces_once(db, raider, make_host):

@@ -8,25 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from patt_host import hookimpl
 from patt_host.testing import log_in
 from patt_raids.models import RaidAttendance, RaidEvent
 from patt_raids.services import events
 
+from .conftest import EventRecorder
+
 PLUGINS = ["identity", "raids", "recorder"]
-
-
-class EventRecorder:
-    """A test plugin that records the domain events it receives."""
-
-    name = "recorder"
-
-    def __init__(self):
-        self.events = []
-
-    @hookimpl
-    def handle_event(self, event):
-        self.events.append(event)
 
 
 @pytest.fixture

@@ -78,6 +78,16 @@ async def mark_attendance(
     return len(marks)
 
 
+def _totals(came: int, said: int, marked: int) -> dict[str, Any]:
+    return {
+        "attended": came,
+        "noted_absence": said,
+        "absent": marked - came - said,
+        "marked": marked,
+        "pct": round(100 * came / marked) if marked else None,
+    }
+
+
 def _totals_query():
     attended = func.count().filter(RaidAttendance.attended.is_(True))
     noted = func.count().filter(RaidAttendance.noted_absence.is_(True))
@@ -100,16 +110,10 @@ async def season_totals(
         query = query.where(RaidEvent.season_id == season_id)
     if player_ids is not None:
         query = query.where(RaidAttendance.player_id.in_(player_ids))
-    out = {}
-    for player_id, came, said, marked in await session.execute(query):
-        out[player_id] = {
-            "attended": came,
-            "noted_absence": said,
-            "absent": marked - came - said,
-            "marked": marked,
-            "pct": round(100 * came / marked) if marked else None,
-        }
-    return out
+    return {
+        player_id: _totals(came, said, marked)
+        for player_id, came, said, marked in await session.execute(query)
+    }
 
 
 async def player_seasons(session: AsyncSession, player_id: int) -> list[dict[str, Any]]:
@@ -142,11 +146,7 @@ async def player_seasons(session: AsyncSession, player_id: int) -> list[dict[str
             {
                 "season_id": season_id,
                 "season": display_name(season) if season else "No season",
-                "attended": came,
-                "noted_absence": said,
-                "absent": marked - came - said,
-                "marked": marked,
-                "pct": round(100 * came / marked) if marked else None,
+                **_totals(came, said, marked),
             }
         )
     return out
