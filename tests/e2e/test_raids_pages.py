@@ -116,6 +116,13 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         await page.locator("#raids-bulk-feedback:has-text('Marked 2 as attended')").wait_for(timeout=15000)
         assert await no_horizontal_overflow(page)
 
+        await page.goto(f"{server.url}/admin/players")  # the season's attendance beside each player
+        mark = page.locator(f"[data-raids-attendance='{member.player_id}']")
+        await mark.wait_for(timeout=15000)
+        assert "attended 1/1" in await mark.inner_text()
+        await page.goto(f"{server.url}/admin/players/{member.player_id}")
+        await page.locator(f"[data-raids-attendance='{member.player_id}']").wait_for(timeout=15000)
+
         mpage = await member_context.new_page()
         mpage.on("pageerror", lambda exc: errors.append(str(exc)))
         await log_in(mpage, server.url, member, f"/raids/events/{event_id}")

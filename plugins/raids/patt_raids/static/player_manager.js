@@ -2,7 +2,8 @@
 // fetched from the raids plugin's officers' API once the page (and app.js) has loaded.
 document.addEventListener("DOMContentLoaded", () => {
   "use strict";
-  const rows = document.querySelectorAll(".pm-player[data-player]");
+  // The list's table rows (name cell) and a player's own page (its account line).
+  const rows = document.querySelectorAll(".pm-row[data-player], .pm-player[data-player]");
   if (!rows.length) return;
   window.patt.api("GET", "/api/v1/admin/raids/attendance").then((data) => {
     const season = data.season ? ` (${data.season})` : "";
@@ -11,10 +12,11 @@ document.addEventListener("DOMContentLoaded", () => {
       const span = document.createElement("span");
       span.className = "raids-pm small muted";
       span.dataset.raidsAttendance = row.dataset.player;
+      span.style.display = "block";
       span.textContent = totals
         ? `Raids${season}: attended ${totals.attended}/${totals.marked} (${totals.pct}%), noted absences ${totals.noted_absence}`
         : `Raids${season}: no attendance recorded`;
-      (row.querySelector(".pm-account") || row).appendChild(span);
+      (row.querySelector("td[data-label=Player], .pm-account") || row).appendChild(span);
     });
   }).catch(() => { /* the Player Manager works without it */ });
 });
