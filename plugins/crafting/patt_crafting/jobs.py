@@ -12,7 +12,9 @@ from patt_crafting.services import settings as crafting_config
 from patt_crafting.services.cadence import is_due
 from patt_crafting.services.sync import (
     PROGRESS_WRITE_SECONDS,
+    VACUUM_AFTER_ROWS,
     finish_run,
+    refresh_search_tables,
     start_run,
     timer,
     write_progress,
@@ -82,6 +84,11 @@ async def sync_professions(ctx: JobContext, force: bool = False, full: bool = Fa
         with contextlib.suppress(asyncio.CancelledError):
             await writer
     await finish_run(host.db, run_id, status=summary.status, elapsed=elapsed(), summary=summary)
+    if summary.recipes_added + summary.recipes_removed >= VACUUM_AFTER_ROWS:
+        try:
+            await refresh_search_tables(host.db)
+        except Exception:  # noqa: BLE001 - autovacuum gets there later; the sync itself succeeded
+            log.warning("could not vacuum the recipe search tables", exc_info=True)
     async with host.db.session() as session:
         config = await crafting_config.load_config(session, lock=True)
         config.last_sync_at = datetime.now(UTC)

@@ -3,7 +3,7 @@ Battle.net, and the officers' page tells the story of that run."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from patt_crafting.models import CharacterRecipe, CraftingSyncRun, Recipe
 from sv_common.identity.models import Player, WowCharacter
@@ -23,11 +23,15 @@ async def test_demo_corner_comes_through_the_profession_sync(make_client, db, ar
         characters = await s.scalar(select(func.count()).select_from(WowCharacter))
         known = await s.scalar(select(func.count()).select_from(CharacterRecipe))
         recipes = await s.scalar(select(func.count()).select_from(Recipe))
+        vacuumed = await s.scalar(
+            text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'recipe_trigrams'")
+        )
         pinged = await s.scalar(
             select(func.count()).select_from(Player).where(Player.crafting_notifications_enabled.is_(True))
         )
     assert (run.status, run.trigger, run.characters, run.failures) == ("success", "demo", characters, 0)
     assert run.recipes_added == known > characters * 10 and pinged >= 10
+    assert vacuumed is not None  # a sync that wrote this much leaves the search tables vacuumed
     # The Corner is populated: professions by expansion, search, a recipe's crafters by player.
     professions = client.data(await client.get("/api/v1/crafting/professions"))
     assert len(professions) >= 8 and all(p["expansions"] for p in professions)

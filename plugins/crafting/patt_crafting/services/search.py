@@ -46,18 +46,20 @@ scored AS (
     FROM hits h JOIN guild_identity.recipes r ON r.id = h.recipe_id
     ORDER BY score DESC, r.name
     LIMIT :candidates
+),
+counted AS (
+    -- One pass over the candidates' crafters (not one join of every character per candidate).
+    SELECT cr.recipe_id, count(*) AS crafter_count
+    FROM guild_identity.character_recipes cr
+    JOIN guild_identity.wow_characters w ON w.id = cr.character_id AND w.removed_at IS NULL
+    WHERE cr.recipe_id = ANY(ARRAY(SELECT id FROM scored))
+    GROUP BY cr.recipe_id
 )
 SELECT s.id, s.name, p.name AS profession, t.expansion_name AS expansion, c.crafter_count, s.score
 FROM scored s
+JOIN counted c ON c.recipe_id = s.id
 JOIN guild_identity.professions p ON p.id = s.profession_id
 JOIN guild_identity.profession_tiers t ON t.id = s.tier_id
-CROSS JOIN LATERAL (
-    SELECT count(*) AS crafter_count
-    FROM guild_identity.character_recipes cr
-    JOIN guild_identity.wow_characters w ON w.id = cr.character_id AND w.removed_at IS NULL
-    WHERE cr.recipe_id = s.id
-) c
-WHERE c.crafter_count > 0
 ORDER BY s.score DESC, s.name
 LIMIT :limit
 """
