@@ -10,13 +10,11 @@ upload of 1,000 members in < 1 s. Results go to docs/performance.md ("Guild sync
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
-import httpx
 import psutil
 import pytest
+from fake_blizzard import fake_battlenet_process, fake_stats, reset_stats
 from perf_report import record
 from sqlalchemy import select
 
@@ -53,40 +51,9 @@ async def timed_sync(host, **kwargs):
     return elapsed, log
 
 
-def fake_stats(base: str) -> dict:
-    return httpx.get(base + "/_fake/stats").json()
-
-
 async def test_guild_sync_benchmark(make_client, monkeypatch):
-    # The fake runs in its own process, like Blizzard: its clock and its count of requests per
-    # second are not slowed down by the client's work.
-    client_id = f"bench-{time.monotonic_ns()}"
-    fake = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sv_common.testing.fake_battlenet",
-            REALM,
-            GUILD,
-            str(CHARACTERS),
-            "0",
-            client_id,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    base = fake.stdout.readline().strip()
     load_before = os.getloadavg()[0]
-    try:
-        for key, value in {
-            "BLIZZARD_CLIENT_ID": client_id,
-            "BLIZZARD_CLIENT_SECRET": "fake-client-secret",
-            "BLIZZARD_API_URL": base,
-            "BLIZZARD_OAUTH_URL": base + "/oauth/token",
-            "PATT_GUILD_REALM_SLUG": REALM,
-            "PATT_GUILD_NAME_SLUG": GUILD,
-        }.items():
-            monkeypatch.setenv(key, value)
+    with fake_battlenet_process(monkeypatch, REALM, GUILD, CHARACTERS) as base:
         client = await make_client(plugins=["identity", "guild_sync"])
         host = client.host
 
@@ -99,7 +66,7 @@ async def test_guild_sync_benchmark(make_client, monkeypatch):
         bound = full.requests / pace
         assert full.characters_new == CHARACTERS and full.errors == 0
 
-        httpx.post(base + "/_fake/reset")
+        reset_stats(base)
         resync_seconds, resync = await timed_sync(host)
         resync_share = resync.not_modified / resync.requests
         resync_max = fake_stats(base)["max_in_any_second"]
@@ -135,9 +102,6 @@ async def test_guild_sync_benchmark(make_client, monkeypatch):
             upload_times.append(time.monotonic() - started)
             assert response.status_code == 200
         assert client.data(response)["unchanged"] == CHARACTERS
-    finally:
-        fake.terminate()
-        fake.wait()
     load_after = os.getloadavg()[0]
 
     record(

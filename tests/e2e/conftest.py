@@ -37,6 +37,17 @@ async def browser():
 
 
 @pytest.fixture
+def blizzard_guild():
+    """The browser tests' guild on the shared fake Battle.net (tests/conftest.py)."""
+    return "e2e-realm", "e2e-guild"
+
+
+@pytest.fixture
+def blizzard_request_timeout():
+    return 10.0  # the live server shares the machine with the browser
+
+
+@pytest.fixture
 async def live_server(make_host):
     """``live_server(host=None, **make_host_kwargs)`` -> LiveServer (stopped after the test)."""
     servers = []

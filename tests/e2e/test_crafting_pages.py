@@ -17,16 +17,6 @@ CHANNEL = "623456789012345678"
 
 
 @pytest.fixture
-def blizzard_guild():
-    return "e2e-realm", "e2e-guild"
-
-
-@pytest.fixture
-def blizzard_request_timeout():
-    return 10.0  # the live server shares this loaded machine
-
-
-@pytest.fixture
 def battlenet(battlenet, blizzard_env):
     """The shared fake (tests/conftest.py), guild_sync pointed at it, serving this module's guild."""
     guild = battlenet.generate_guild("e2e-realm", "e2e-guild", 12)
