@@ -4,6 +4,7 @@ answering while a large recount runs (issue #18, item 4)."""
 import asyncio
 import multiprocessing
 import random
+import statistics
 import time
 
 from patt_voting.services import recount
@@ -26,7 +27,7 @@ async def test_health_answers_while_a_large_recount_runs_and_the_count_is_stoppe
     # more than the limit set here. On the event loop it held up /api/health for all of that time.
     data = big_blt(1000, 50_000, 30)
     assert len(data) < 8 * 1024 * 1024  # under the upload limit: this tests the time limit
-    limit = 0.5
+    limit = 1.5  # well under the count's own time (about 3.7 s idle), so it is always stopped
     api.host.plugin_settings("voting").tally_time_limit_seconds = limit
     latencies: list[float] = []
 
@@ -51,8 +52,11 @@ async def test_health_answers_while_a_large_recount_runs_and_the_count_is_stoppe
     assert error["code"] == "count_timeout"
     assert "patt voting tally" in error["message"]
     assert limit <= took < limit + 10
-    assert len(latencies) >= 3  # /api/health answered again and again during the count ...
-    assert max(latencies) < 1.0, latencies  # ... each time at once, not after the count
+    # /api/health answered again and again during the count, typically at once. A count on the
+    # event loop would leave room for one or two answers, each taking as long as the count; a
+    # single slow answer on a busy machine says nothing, so the typical one is what is checked.
+    assert len(latencies) >= 3, latencies
+    assert statistics.median(latencies) < limit / 3, latencies
     assert multiprocessing.active_children() == []  # the child was stopped, not left running
 
 
