@@ -12,10 +12,18 @@ document.addEventListener("DOMContentLoaded", () => {
       const span = document.createElement("span");
       span.className = "raids-pm small muted";
       span.dataset.raidsAttendance = row.dataset.player;
-      span.style.display = "block";
-      span.textContent = totals
+      const sentence = totals
         ? `Raids${season}: attended ${totals.attended}/${totals.marked} (${totals.pct}%), noted absences ${totals.noted_absence}`
         : `Raids${season}: no attendance recorded`;
+      if (row.classList.contains("pm-row")) {
+        // One short word group beside the name, so the list keeps one line per player.
+        span.textContent = totals ? ` · attended ${totals.attended}/${totals.marked}` : " · no raids";
+        span.title = sentence;
+        span.style.whiteSpace = "nowrap";
+      } else {
+        span.textContent = sentence;
+        span.style.display = "block";
+      }
       (row.querySelector("td[data-label=Player], .pm-account") || row).appendChild(span);
     });
   }).catch(() => { /* the Player Manager works without it */ });
