@@ -97,6 +97,26 @@ async def test_a_changed_character_is_replaced_as_a_diff(site, guild, db, battle
     assert kept == first_seen  # the row stayed: a diff, not delete-all-and-insert
 
 
+async def test_a_recipe_blizzard_renames_is_found_by_its_new_name_only(site, guild, battlenet, sync):
+    alice, bob = guild.members[1], guild.members[2]
+    battlenet.set_professions(alice, body((1, "Algari Healing Potion"), (2, "Algari Mana Potion")))
+    await sync(site)
+
+    async def names(q):
+        response = await site.get("/api/v1/crafting/recipes", params={"q": q})
+        assert response.status_code == 200, response.text
+        return [r["name"] for r in site.data(response)]
+
+    assert "Algari Healing Potion" in await names("healing potion")
+    # Renamed in a patch; another character's answer brings the new name first.
+    battlenet.set_professions(bob, body((1, "Algari Restoring Draught")))
+    battlenet.set_professions(alice, body((1, "Algari Restoring Draught"), (2, "Algari Mana Potion")))
+    await sync(site)
+    assert await names("restoring draught") == ["Algari Restoring Draught"]
+    assert "Algari Restoring Draught" not in await names("healing potion")  # the old index rows went
+    assert await known(db=site.host.db, name=bob.name) == {1}
+
+
 async def test_404_failures_and_malformed_answers_keep_the_characters_recipes(
     site, guild, db, battlenet, sync
 ):

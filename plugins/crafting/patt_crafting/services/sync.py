@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,15 +33,14 @@ from patt_crafting.models import (
     RUNNING,
     SUCCESS,
     CharacterCraftingState,
-    CharacterRecipe,
     CraftingSyncRun,
     Profession,
     ProfessionTier,
     Recipe,
-    RecipeTrigram,
 )
 from patt_crafting.services.folding import fold, trigrams
-from patt_crafting.services.professions import parse_professions
+from patt_crafting.services.professions import Profession as ParsedProfession
+from patt_crafting.services.professions import Tier, parse_professions
 from sv_common.blizzard import BlizzardClient, FetchResult, Outcome
 from sv_common.db import utcnow
 from sv_common.identity.models import WowCharacter
@@ -183,48 +182,21 @@ class Catalogue:
         for blizzard_id, row_id, name, tier_id in rows:
             self.recipes[blizzard_id] = (row_id, name, tier_id)
 
-    async def recipe_ids(self, session: AsyncSession, professions) -> set[int]:
-        """Row ids of every recipe in a parsed answer; new or changed catalogue rows are written."""
-        ids: set[int] = set()
-        changed: list[dict[str, Any]] = []
-        for profession in professions:
-            profession_id = self.professions.get(profession.blizzard_id)
-            if profession_id is None:
-                profession_id = await session.scalar(
-                    insert(Profession)
-                    .values(
-                        blizzard_id=profession.blizzard_id,
-                        name=profession.name,
-                        is_primary=profession.is_primary,
-                    )
-                    .on_conflict_do_update(index_elements=["blizzard_id"], set_={"name": profession.name})
-                    .returning(Profession.id)
-                )
-                self.professions[profession.blizzard_id] = profession_id
-            for tier in profession.tiers:
-                known_tier = self.tiers.get(tier.blizzard_id)
-                if known_tier is None or known_tier[1:] != (tier.name, tier.sort_order):
-                    values = {
-                        "name": tier.name,
-                        "expansion_name": tier.expansion,
-                        "sort_order": tier.sort_order,
-                    }
-                    tier_id = await session.scalar(
-                        insert(ProfessionTier)
-                        .values(profession_id=profession_id, blizzard_tier_id=tier.blizzard_id, **values)
-                        .on_conflict_do_update(index_elements=["blizzard_tier_id"], set_=values)
-                        .returning(ProfessionTier.id)
-                    )
-                    self.tiers[tier.blizzard_id] = (tier_id, tier.name, tier.sort_order)
-                tier_id = self.tiers[tier.blizzard_id][0]
-                for recipe in tier.recipes:
-                    known = self.recipes.get(recipe.blizzard_id)
-                    if known is not None and known[1:] == (recipe.name, tier_id):
-                        ids.add(known[0])
-                        continue
-                    folded = fold(recipe.name)[:200]
-                    changed.append(
-                        {
+    async def resolve(self, session: AsyncSession, answers: list[list[ParsedProfession]]) -> list[set[int]]:
+        """Row ids of the recipes in each parsed answer; new or changed catalogue rows are written
+        first, for all the answers together."""
+        changed: dict[int, dict[str, Any]] = {}
+        for professions in answers:
+            for profession in professions:
+                profession_id = await self._profession_id(session, profession)
+                for tier in profession.tiers:
+                    tier_id = await self._tier_id(session, profession_id, tier)
+                    for recipe in tier.recipes:
+                        known = self.recipes.get(recipe.blizzard_id)
+                        if known is not None and known[1:] == (recipe.name, tier_id):
+                            continue
+                        folded = fold(recipe.name)[:200]
+                        changed[recipe.blizzard_id] = {
                             "blizzard_recipe_id": recipe.blizzard_id,
                             "name": recipe.name,
                             "profession_id": profession_id,
@@ -232,104 +204,195 @@ class Catalogue:
                             "search_name": folded,
                             "trigram_count": len(trigrams(folded)),
                         }
-                    )
         if changed:
-            changed = list({row["blizzard_recipe_id"]: row for row in changed}.values())
-            statement = insert(Recipe).values(changed)
-            rows = await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["blizzard_recipe_id"],
-                    set_={
-                        key: statement.excluded[key]
-                        for key in ("name", "profession_id", "tier_id", "search_name", "trigram_count")
-                    },
-                ).returning(Recipe.id, Recipe.blizzard_recipe_id)
+            await self._write_recipes(session, list(changed.values()))
+        return [
+            {
+                self.recipes[recipe.blizzard_id][0]
+                for profession in professions
+                for tier in profession.tiers
+                for recipe in tier.recipes
+            }
+            for professions in answers
+        ]
+
+    async def _profession_id(self, session: AsyncSession, profession: ParsedProfession) -> int:
+        profession_id = self.professions.get(profession.blizzard_id)
+        if profession_id is None:
+            profession_id = await session.scalar(
+                insert(Profession)
+                .values(
+                    blizzard_id=profession.blizzard_id, name=profession.name, is_primary=profession.is_primary
+                )
+                .on_conflict_do_update(index_elements=["blizzard_id"], set_={"name": profession.name})
+                .returning(Profession.id)
             )
-            by_blizzard = {row["blizzard_recipe_id"]: row for row in changed}
-            written = rows.all()
-            row_ids = [row_id for row_id, _ in written]
-            await session.execute(delete(RecipeTrigram).where(RecipeTrigram.recipe_id.in_(row_ids)))
-            grams = [
-                {"trigram": gram, "recipe_id": row_id}
-                for row_id, blizzard_id in written
-                for gram in trigrams(by_blizzard[blizzard_id]["search_name"])
-            ]
-            for start in range(0, len(grams), 5000):
-                await session.execute(insert(RecipeTrigram).values(grams[start : start + 5000]))
-            for row_id, blizzard_id in written:
-                row = by_blizzard[blizzard_id]
-                self.recipes[blizzard_id] = (row_id, row["name"], row["tier_id"])
-                ids.add(row_id)
-        return ids
+            self.professions[profession.blizzard_id] = profession_id
+        return profession_id
+
+    async def _tier_id(self, session: AsyncSession, profession_id: int, tier: Tier) -> int:
+        known = self.tiers.get(tier.blizzard_id)
+        if known is None or known[1:] != (tier.name, tier.sort_order):
+            values = {"name": tier.name, "expansion_name": tier.expansion, "sort_order": tier.sort_order}
+            tier_id = await session.scalar(
+                insert(ProfessionTier)
+                .values(profession_id=profession_id, blizzard_tier_id=tier.blizzard_id, **values)
+                .on_conflict_do_update(index_elements=["blizzard_tier_id"], set_=values)
+                .returning(ProfessionTier.id)
+            )
+            self.tiers[tier.blizzard_id] = known = (tier_id, tier.name, tier.sort_order)
+        return known[0]
+
+    async def _write_recipes(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """Upsert recipes and replace their search trigrams."""
+        written = (
+            await session.execute(
+                _UPSERT_RECIPES, {column: [row[column] for row in rows] for column in _RECIPE_COLUMNS}
+            )
+        ).all()
+        by_blizzard = {row["blizzard_recipe_id"]: row for row in rows}
+        # Only recipes the catalogue knew can have trigrams (a renamed recipe).
+        renamed = [row_id for row_id, blizzard_id in written if blizzard_id in self.recipes]
+        if renamed:
+            await session.execute(_DROP_TRIGRAMS, {"ids": renamed})
+        gram_ids: list[int] = []
+        grams: list[str] = []
+        for row_id, blizzard_id in written:
+            for gram in trigrams(by_blizzard[blizzard_id]["search_name"]):
+                gram_ids.append(row_id)
+                grams.append(gram)
+        if grams:
+            await session.execute(_ADD_TRIGRAMS, {"ids": gram_ids, "grams": grams})
+        for row_id, blizzard_id in written:
+            row = by_blizzard[blizzard_id]
+            self.recipes[blizzard_id] = (row_id, row["name"], row["tier_id"])
 
 
-# --- per character -----------------------------------------------------------------------------
+# --- per batch of answers ------------------------------------------------------------------------
+# Every statement takes arrays, one bound parameter per column: its text never changes, so it is
+# compiled and prepared once per run, and a batch of 50 characters is a handful of statements.
+# (A VALUES list of n rows is a new statement for every n; compiling one cost more than the
+# request that brought its rows.)
 
+_RECIPE_COLUMNS = ("blizzard_recipe_id", "name", "profession_id", "tier_id", "search_name", "trigram_count")
+_UPSERT_RECIPES = text(
+    "INSERT INTO guild_identity.recipes "
+    "(blizzard_recipe_id, name, profession_id, tier_id, search_name, trigram_count) "
+    "SELECT * FROM unnest(CAST(:blizzard_recipe_id AS integer[]), CAST(:name AS varchar[]), "
+    "CAST(:profession_id AS integer[]), CAST(:tier_id AS integer[]), CAST(:search_name AS varchar[]), "
+    "CAST(:trigram_count AS integer[])) "
+    "ON CONFLICT (blizzard_recipe_id) DO UPDATE SET name = excluded.name, "
+    "profession_id = excluded.profession_id, tier_id = excluded.tier_id, "
+    "search_name = excluded.search_name, trigram_count = excluded.trigram_count "
+    "RETURNING id, blizzard_recipe_id"
+)
+_DROP_TRIGRAMS = text(
+    "DELETE FROM guild_identity.recipe_trigrams WHERE recipe_id = ANY(CAST(:ids AS integer[]))"
+)
+_ADD_TRIGRAMS = text(
+    "INSERT INTO guild_identity.recipe_trigrams (recipe_id, trigram) "
+    "SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:grams AS varchar[]))"
+)
+_KNOWN = text(
+    "SELECT character_id, recipe_id FROM guild_identity.character_recipes "
+    "WHERE character_id = ANY(CAST(:ids AS integer[]))"
+)
 _ADD_KNOWN = text(
     "INSERT INTO guild_identity.character_recipes (character_id, recipe_id) "
-    "SELECT :character_id, unnest(CAST(:ids AS integer[])) ON CONFLICT DO NOTHING"
+    "SELECT * FROM unnest(CAST(:characters AS integer[]), CAST(:recipes AS integer[])) ON CONFLICT DO NOTHING"
 )
 _REMOVE_KNOWN = text(
-    "DELETE FROM guild_identity.character_recipes "
-    "WHERE character_id = :character_id AND recipe_id = ANY(CAST(:ids AS integer[]))"
+    "DELETE FROM guild_identity.character_recipes WHERE (character_id, recipe_id) IN "
+    "(SELECT * FROM unnest(CAST(:characters AS integer[]), CAST(:recipes AS integer[])))"
+)
+# A Last-Modified is replaced only by a new one (with the name it was fetched as); an answer
+# without one (a failure, a malformed body) keeps the stamp, as a missing value did before.
+_STATES = text(
+    "INSERT INTO guild_identity.crafting_character_state AS s "
+    "(character_id, status, error, last_modified, fetched_as, checked_at) "
+    "SELECT u.*, now() FROM unnest(CAST(:characters AS integer[]), CAST(:statuses AS varchar[]), "
+    "CAST(:errors AS text[]), CAST(:stamps AS varchar[]), CAST(:keys AS varchar[])) "
+    "AS u(character_id, status, error, stamp, key) "
+    "ON CONFLICT (character_id) DO UPDATE SET status = excluded.status, checked_at = excluded.checked_at, "
+    "error = excluded.error, last_modified = COALESCE(excluded.last_modified, s.last_modified), "
+    "fetched_as = CASE WHEN excluded.last_modified IS NULL THEN s.fetched_as ELSE excluded.fetched_as END"
 )
 
 
-async def _state(
-    session: AsyncSession, target: Target, status: str, *, last_modified=None, error=None
-) -> None:
-    values = {"status": status, "checked_at": utcnow(), "error": error}
-    if last_modified is not None:
-        values.update(last_modified=last_modified, fetched_as=target.key)
-    await session.execute(
-        insert(CharacterCraftingState)
-        .values(character_id=target.character_id, **values)
-        .on_conflict_do_update(index_elements=["character_id"], set_=values)
-    )
+@dataclass
+class _Outcome:
+    target: Target
+    status: str
+    last_modified: str | None = None
+    error: str | None = None
+    professions: list[ParsedProfession] | None = None
 
 
-async def apply_answer(
-    session: AsyncSession, catalogue: Catalogue, target: Target, result: FetchResult, summary: Summary
-) -> None:
-    """Write one character's outcome (recipes only for a fresh, well-formed answer)."""
+def classify(target: Target, result: FetchResult, summary: Summary) -> _Outcome:
+    """What one answer means for its character (counted in ``summary``); recipes only for a
+    fresh, well-formed answer."""
     if result.outcome is Outcome.NOT_MODIFIED:
         summary.not_modified += 1
-        await _state(session, target, "not_modified", last_modified=result.last_modified)
-        return
+        return _Outcome(target, "not_modified", last_modified=result.last_modified)
     if result.outcome is Outcome.UNAVAILABLE:
         summary.unavailable += 1
-        await _state(session, target, "unavailable")
-        return
+        return _Outcome(target, "unavailable")
     if result.outcome is not Outcome.UPDATED:
         summary.failures += 1
         summary.sample(target, result.error or "request failed")
-        await _state(session, target, "error", error=(result.error or "request failed")[:500])
-        return
+        return _Outcome(target, "error", error=(result.error or "request failed")[:500])
     professions = parse_professions(result.data)
     if professions is None:
         summary.failures += 1
         summary.sample(target, "malformed professions answer")
-        # No Last-Modified: the next sync asks again instead of getting a 304 for it.
-        await _state(session, target, "malformed", error="malformed professions answer")
-        return
-    wanted = await catalogue.recipe_ids(session, professions)
-    having = set(
-        (
-            await session.scalars(
-                select(CharacterRecipe.recipe_id).where(CharacterRecipe.character_id == target.character_id)
-            )
-        ).all()
+        # No new Last-Modified: the next sync asks again instead of getting a 304 for it.
+        return _Outcome(target, "malformed", error="malformed professions answer")
+    return _Outcome(target, "updated", last_modified=result.last_modified, professions=professions)
+
+
+async def apply_answers(
+    session: AsyncSession, catalogue: Catalogue, answers: list[tuple[Target, FetchResult]], summary: Summary
+) -> None:
+    """Write a batch of answers: the catalogue, each updated character's recipe set as a diff
+    (insert what is new, delete what is gone), and every character's state."""
+    outcomes = [classify(target, result, summary) for target, result in answers]
+    fresh = [outcome for outcome in outcomes if outcome.professions is not None]
+    if fresh:
+        wanted = await catalogue.resolve(session, [outcome.professions for outcome in fresh])
+        having: dict[int, set[int]] = {outcome.target.character_id: set() for outcome in fresh}
+        for character_id, recipe_id in await session.execute(_KNOWN, {"ids": list(having)}):
+            having[character_id].add(recipe_id)
+        add: tuple[list[int], list[int]] = ([], [])
+        remove: tuple[list[int], list[int]] = ([], [])
+        for outcome, ids in zip(fresh, wanted, strict=True):
+            character_id = outcome.target.character_id
+            for pairs, recipe_ids in (
+                (add, ids - having[character_id]),
+                (remove, having[character_id] - ids),
+            ):
+                pairs[0].extend([character_id] * len(recipe_ids))
+                pairs[1].extend(sorted(recipe_ids))
+            summary.updated += 1
+            summary.recipes_added += len(ids - having[character_id])
+            summary.recipes_removed += len(having[character_id] - ids)
+        if add[0]:
+            await session.execute(_ADD_KNOWN, {"characters": add[0], "recipes": add[1]})
+        if remove[0]:
+            await session.execute(_REMOVE_KNOWN, {"characters": remove[0], "recipes": remove[1]})
+    await _write_states(session, outcomes)
+
+
+async def _write_states(session: AsyncSession, outcomes: list[_Outcome]) -> None:
+    await session.execute(
+        _STATES,
+        {
+            "characters": [o.target.character_id for o in outcomes],
+            "statuses": [o.status for o in outcomes],
+            "errors": [o.error for o in outcomes],
+            "stamps": [o.last_modified for o in outcomes],
+            "keys": [o.target.key if o.last_modified is not None else None for o in outcomes],
+        },
     )
-    added, removed = wanted - having, having - wanted
-    # Arrays, not one bound parameter per row: a character knows hundreds of recipes.
-    if added:
-        await session.execute(_ADD_KNOWN, {"character_id": target.character_id, "ids": sorted(added)})
-    if removed:
-        await session.execute(_REMOVE_KNOWN, {"character_id": target.character_id, "ids": sorted(removed)})
-    summary.updated += 1
-    summary.recipes_added += len(added)
-    summary.recipes_removed += len(removed)
-    await _state(session, target, "updated", last_modified=result.last_modified)
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -400,8 +463,7 @@ async def sync_professions(
             batch = [item for item in batch if item is not None]
             if batch:
                 async with db.session() as session:
-                    for target, result in batch:
-                        await apply_answer(session, catalogue, target, result, summary)
+                    await apply_answers(session, catalogue, batch, summary)
                 done += len(batch)
                 if progress is not None:
                     progress(done, len(targets))
