@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 CLASSIC = "Classic"
 # Release order of the expansions whose tier prefixes exist today (public game data).
@@ -45,8 +45,8 @@ KNOWN_STEP = 100
 FUTURE = 1_000_000
 
 
-@dataclass(frozen=True)
-class KnownRecipe:
+class KnownRecipe(NamedTuple):
+    # A tuple, not a dataclass: an answer holds hundreds and a sync reads a thousand answers.
     blizzard_id: int
     name: str
 
@@ -142,7 +142,14 @@ def parse_professions(body: Any) -> list[Profession] | None:
                 for recipe in tier_entry.get("known_recipes") or []:
                     if not isinstance(recipe, dict):
                         continue
-                    recipe_id, recipe_name = _int(recipe.get("id")), _text(recipe.get("name"), 200)
+                    recipe_id, recipe_name = recipe.get("id"), recipe.get("name")
+                    # The common case (an int id, a clean name) without the general checks.
+                    if type(recipe_id) is not int:
+                        recipe_id = _int(recipe_id)
+                    if type(recipe_name) is str:
+                        recipe_name = " ".join(recipe_name.split())[:200] or None  # as _text does
+                    else:
+                        recipe_name = _text(recipe_name, 200)
                     if recipe_id is not None and recipe_name is not None and recipe_id not in known:
                         known.add(recipe_id)
                         tier.recipes.append(KnownRecipe(recipe_id, recipe_name))

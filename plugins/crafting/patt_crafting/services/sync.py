@@ -18,6 +18,7 @@ rate limit; ``If-Modified-Since`` makes an unchanged character a 304 and no writ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ ProgressFn = Callable[[int, int], Any]
 MAX_ERROR_SAMPLES = 20
 PROGRESS_WRITE_SECONDS = 1.0
 WRITE_BATCH = 50
+# Writers applying batches side by side: while one waits for PostgreSQL, the other prepares the
+# next batch (the first sync's writes are about half a million rows).
+WRITERS = 2
 # Rows added or removed by a run after which the search tables are vacuumed at once.
 VACUUM_AFTER_ROWS = 1000
 SEARCH_TABLES = (
@@ -182,9 +186,11 @@ class Catalogue:
         for blizzard_id, row_id, name, tier_id in rows:
             self.recipes[blizzard_id] = (row_id, name, tier_id)
 
-    async def resolve(self, session: AsyncSession, answers: list[list[ParsedProfession]]) -> list[set[int]]:
-        """Row ids of the recipes in each parsed answer; new or changed catalogue rows are written
-        first, for all the answers together."""
+    async def resolve(
+        self, session: AsyncSession, answers: list[list[ParsedProfession]]
+    ) -> tuple[list[set[int]], IndexJob | None]:
+        """Row ids of the recipes in each parsed answer, and the search rows to write for the
+        recipes that are new or changed (written here, for all the answers together)."""
         changed: dict[int, dict[str, Any]] = {}
         for professions in answers:
             for profession in professions:
@@ -204,9 +210,8 @@ class Catalogue:
                             "search_name": folded,
                             "trigram_count": len(trigrams(folded)),
                         }
-        if changed:
-            await self._write_recipes(session, list(changed.values()))
-        return [
+        job = await self._write_recipes(session, list(changed.values())) if changed else None
+        wanted = [
             {
                 self.recipes[recipe.blizzard_id][0]
                 for profession in professions
@@ -215,6 +220,7 @@ class Catalogue:
             }
             for professions in answers
         ]
+        return wanted, job
 
     async def _profession_id(self, session: AsyncSession, profession: ParsedProfession) -> int:
         profession_id = self.professions.get(profession.blizzard_id)
@@ -243,29 +249,38 @@ class Catalogue:
             self.tiers[tier.blizzard_id] = known = (tier_id, tier.name, tier.sort_order)
         return known[0]
 
-    async def _write_recipes(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-        """Upsert recipes and replace their search trigrams."""
+    async def _write_recipes(self, session: AsyncSession, rows: list[dict[str, Any]]) -> IndexJob:
+        """Upsert recipes; returns their search rows (a renamed recipe's old ones go)."""
         written = (
             await session.execute(
                 _UPSERT_RECIPES, {column: [row[column] for row in rows] for column in _RECIPE_COLUMNS}
             )
         ).all()
         by_blizzard = {row["blizzard_recipe_id"]: row for row in rows}
-        # Only recipes the catalogue knew can have trigrams (a renamed recipe).
-        renamed = [row_id for row_id, blizzard_id in written if blizzard_id in self.recipes]
-        if renamed:
-            await session.execute(_DROP_TRIGRAMS, {"ids": renamed})
-        gram_ids: list[int] = []
-        grams: list[str] = []
-        for row_id, blizzard_id in written:
-            for gram in trigrams(by_blizzard[blizzard_id]["search_name"]):
-                gram_ids.append(row_id)
-                grams.append(gram)
-        if grams:
-            await session.execute(_ADD_TRIGRAMS, {"ids": gram_ids, "grams": grams})
+        # Only recipes the catalogue knew can have search rows (a renamed recipe).
+        job = IndexJob(renamed=[row_id for row_id, blizzard_id in written if blizzard_id in self.recipes])
         for row_id, blizzard_id in written:
             row = by_blizzard[blizzard_id]
+            for gram in trigrams(row["search_name"]):
+                job.ids.append(row_id)
+                job.grams.append(gram)
             self.recipes[blizzard_id] = (row_id, row["name"], row["tier_id"])
+        return job
+
+
+@dataclass
+class IndexJob:
+    """Search rows to replace: drop those of ``renamed``, add (ids[i], grams[i])."""
+
+    renamed: list[int]
+    ids: list[int] = field(default_factory=list)
+    grams: list[str] = field(default_factory=list)
+
+    async def write(self, session: AsyncSession) -> None:
+        if self.renamed:
+            await session.execute(_DROP_TRIGRAMS, {"ids": self.renamed})
+        if self.grams:
+            await session.execute(_ADD_TRIGRAMS, {"ids": self.ids, "grams": self.grams})
 
 
 # --- per batch of answers ------------------------------------------------------------------------
@@ -351,35 +366,56 @@ def classify(target: Target, result: FetchResult, summary: Summary) -> _Outcome:
 
 
 async def apply_answers(
-    session: AsyncSession, catalogue: Catalogue, answers: list[tuple[Target, FetchResult]], summary: Summary
+    db: Any,
+    catalogue: Catalogue,
+    answers: list[tuple[Target, FetchResult]],
+    summary: Summary,
+    *,
+    catalogue_lock: asyncio.Lock | None = None,
+    index: Callable[[IndexJob], Any] | None = None,
 ) -> None:
-    """Write a batch of answers: the catalogue, each updated character's recipe set as a diff
-    (insert what is new, delete what is gone), and every character's state."""
+    """Write a batch of answers: the catalogue (committed first, one writer at a time, so any
+    recipe id another writer sees exists), then each updated character's recipe set as a diff
+    (insert what is new, delete what is gone) with every character's state in one transaction.
+    ``index`` takes the search rows to write (by default they are written at once)."""
     outcomes = [classify(target, result, summary) for target, result in answers]
     fresh = [outcome for outcome in outcomes if outcome.professions is not None]
+    wanted: list[set[int]] = []
     if fresh:
-        wanted = await catalogue.resolve(session, [outcome.professions for outcome in fresh])
-        having: dict[int, set[int]] = {outcome.target.character_id: set() for outcome in fresh}
-        for character_id, recipe_id in await session.execute(_KNOWN, {"ids": list(having)}):
-            having[character_id].add(recipe_id)
-        add: tuple[list[int], list[int]] = ([], [])
-        remove: tuple[list[int], list[int]] = ([], [])
-        for outcome, ids in zip(fresh, wanted, strict=True):
-            character_id = outcome.target.character_id
-            for pairs, recipe_ids in (
-                (add, ids - having[character_id]),
-                (remove, having[character_id] - ids),
-            ):
-                pairs[0].extend([character_id] * len(recipe_ids))
-                pairs[1].extend(sorted(recipe_ids))
-            summary.updated += 1
-            summary.recipes_added += len(ids - having[character_id])
-            summary.recipes_removed += len(having[character_id] - ids)
-        if add[0]:
-            await session.execute(_ADD_KNOWN, {"characters": add[0], "recipes": add[1]})
-        if remove[0]:
-            await session.execute(_REMOVE_KNOWN, {"characters": remove[0], "recipes": remove[1]})
-    await _write_states(session, outcomes)
+        async with catalogue_lock or contextlib.nullcontext():
+            async with db.session() as session:
+                wanted, job = await catalogue.resolve(session, [outcome.professions for outcome in fresh])
+                if job is not None and index is None:
+                    await job.write(session)
+        if job is not None and index is not None:
+            await index(job)
+    async with db.session() as session:
+        if fresh:
+            await _write_known(session, fresh, wanted, summary)
+        await _write_states(session, outcomes)
+
+
+async def _write_known(
+    session: AsyncSession, fresh: list[_Outcome], wanted: list[set[int]], summary: Summary
+) -> None:
+    having: dict[int, set[int]] = {outcome.target.character_id: set() for outcome in fresh}
+    for character_id, recipe_id in await session.execute(_KNOWN, {"ids": list(having)}):
+        having[character_id].add(recipe_id)
+    add: tuple[list[int], list[int]] = ([], [])
+    remove: tuple[list[int], list[int]] = ([], [])
+    for outcome, ids in zip(fresh, wanted, strict=True):
+        character_id = outcome.target.character_id
+        new, gone = ids - having[character_id], having[character_id] - ids
+        for pairs, recipe_ids in ((add, new), (remove, gone)):
+            pairs[0].extend([character_id] * len(recipe_ids))
+            pairs[1].extend(sorted(recipe_ids))
+        summary.updated += 1
+        summary.recipes_added += len(new)
+        summary.recipes_removed += len(gone)
+    if add[0]:
+        await session.execute(_ADD_KNOWN, {"characters": add[0], "recipes": add[1]})
+    if remove[0]:
+        await session.execute(_REMOVE_KNOWN, {"characters": remove[0], "recipes": remove[1]})
 
 
 async def _write_states(session: AsyncSession, outcomes: list[_Outcome]) -> None:
@@ -451,37 +487,61 @@ async def sync_professions(
             )
             await answers.put((target, result))
 
+    catalogue_lock = asyncio.Lock()
+    index_queue: asyncio.Queue[IndexJob | None] = asyncio.Queue()
+    done = 0
+
     async def writer() -> None:
-        done = 0
+        nonlocal done
         while True:
             batch = [await answers.get()]
             # What has arrived meanwhile goes into the same transaction: one commit per
             # batch instead of per character (an unchanged re-sync is 1,000 tiny writes).
-            while len(batch) < WRITE_BATCH and not answers.empty():
+            while batch[-1] is not None and len(batch) < WRITE_BATCH and not answers.empty():
                 batch.append(answers.get_nowait())
             finished = batch[-1] is None
             batch = [item for item in batch if item is not None]
             if batch:
-                async with db.session() as session:
-                    await apply_answers(session, catalogue, batch, summary)
+                await apply_answers(
+                    db, catalogue, batch, summary, catalogue_lock=catalogue_lock, index=index_queue.put
+                )
                 done += len(batch)
                 if progress is not None:
                     progress(done, len(targets))
             if finished:
                 return
 
+    async def indexer() -> None:
+        # The search rows of new recipes (~20 per name) are the largest write of a first sync;
+        # nothing in the sync reads them, so they go through a connection of their own.
+        while (job := await index_queue.get()) is not None:
+            async with db.session() as session:
+                await job.write(session)
+
+    async def write_all() -> None:
+        # A task group: when one writer or the indexer fails, the others are cancelled.
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(indexer())
+                for task in [group.create_task(writer()) for _ in range(WRITERS)]:
+                    await task
+                await index_queue.put(None)
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+
     count = max(1, min(workers or client.config.concurrency, len(targets) or 1))
-    write_task = asyncio.create_task(writer())
+    write_task = asyncio.create_task(write_all())
     fetch_task = asyncio.ensure_future(asyncio.gather(*(fetcher() for _ in range(count))))
     try:
-        # The writer ends only after the fetches; if it ends first it failed (database gone),
-        # and the fetching stops too.
+        # The writers end only after the fetches; if they end first they failed (database
+        # gone), and the fetching stops too.
         await asyncio.wait({fetch_task, write_task}, return_when=asyncio.FIRST_COMPLETED)
         if write_task.done():
             write_task.result()
             raise RuntimeError("the profession writer stopped early")
         await fetch_task
-        await answers.put(None)
+        for _ in range(WRITERS):
+            await answers.put(None)
         await write_task
     finally:
         for task in (fetch_task, write_task):
