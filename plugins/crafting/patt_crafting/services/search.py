@@ -26,7 +26,9 @@ from patt_crafting.services.catalogue import wowhead_url
 from patt_crafting.services.folding import MAX_QUERY, fold, trigrams
 
 MIN_QUERY = 2
-CANDIDATES = 200
+# Best-scored recipes whose crafters are counted; those nobody current knows drop out, so a
+# margin over the page size (twice it, at least this many).
+CANDIDATES = 100
 MIN_SHARE = 0.5
 
 _SEARCH = text(
@@ -40,9 +42,11 @@ hits AS (
 ),
 scored AS (
     SELECT r.id, r.name, r.profession_id, r.tier_id,
-        0.6 * h.shared / :total + 0.4 * h.shared / GREATEST(:total + r.trigram_count - h.shared, 1)
-        + CASE WHEN r.search_name LIKE :prefix THEN 0.5
-               WHEN r.search_name LIKE :inside THEN 0.3 ELSE 0 END AS score
+        -- float8, not numeric: numeric division is several times slower and this runs per hit.
+        h.shared * 0.6::float8 / :total
+        + h.shared * 0.4::float8 / GREATEST(:total + r.trigram_count - h.shared, 1)
+        + CASE WHEN r.search_name LIKE :prefix THEN 0.5::float8
+               WHEN r.search_name LIKE :inside THEN 0.3::float8 ELSE 0::float8 END AS score
     FROM hits h JOIN guild_identity.recipes r ON r.id = h.recipe_id
     ORDER BY score DESC, r.name
     LIMIT :candidates
@@ -87,7 +91,7 @@ async def search_recipes(session: AsyncSession, query: str, *, limit: int = 50) 
             "min_shared": max(1, math.ceil(len(grams) * MIN_SHARE)),
             "prefix": folded + "%",
             "inside": "%" + folded + "%",
-            "candidates": CANDIDATES,
+            "candidates": max(CANDIDATES, 2 * limit),
             "limit": limit,
         },
     )
