@@ -83,12 +83,13 @@ async def recipes(conn: AsyncConnection, o: Original, report: StepReport) -> Non
         report,
         f"{GI}.character_recipes",
         f"""
-        SELECT o.id, o.character_id, o.recipe_id, COALESCE(o.first_seen, now()) AS first_seen,
+        SELECT o.character_id, o.recipe_id, COALESCE(o.first_seen, now()) AS first_seen,
                'character ' || o.character_id || ' recipe ' || o.recipe_id AS _key,
                CASE WHEN {missing(f"{GI}.wow_characters", "o.character_id")} THEN 'its character was not carried'
                     WHEN {missing(r, "o.recipe_id")} THEN 'its recipe was not carried' END AS _reason
         FROM {o.table(f"{GI}.character_recipes")} o
         """,
+        sequence=None,  # keyed by the pair: no id
     )
 
 

@@ -101,24 +101,23 @@ class RecipeTrigram(Base):
     __table_args__ = SCHEMA
 
     trigram: Mapped[str] = mapped_column(String(12), primary_key=True)
-    recipe_id: Mapped[int] = mapped_column(
-        ForeignKey("guild_identity.recipes.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    # No foreign key to recipes, as in character_recipes (migration crafting_0002 says why).
+    recipe_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
 
 
 class CharacterRecipe(Base):
-    __tablename__ = "character_recipes"
-    __table_args__ = (
-        UniqueConstraint("character_id", "recipe_id"),
-        Index("ix_character_recipes_recipe_character", "recipe_id", "character_id"),
-        SCHEMA,
-    )
+    """A current character knows a recipe. Keyed by the pair, with no foreign key to recipes:
+    a first sync writes half a million of these, and row-by-row foreign key checks doubled
+    that write. Recipes are never deleted and the sync commits a recipe before naming it
+    (migration crafting_0002)."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __tablename__ = "character_recipes"
+    __table_args__ = (Index("ix_character_recipes_recipe_character", "recipe_id", "character_id"), SCHEMA)
+
     character_id: Mapped[int] = mapped_column(
-        ForeignKey("guild_identity.wow_characters.id", ondelete="CASCADE")
+        ForeignKey("guild_identity.wow_characters.id", ondelete="CASCADE"), primary_key=True
     )
-    recipe_id: Mapped[int] = mapped_column(ForeignKey("guild_identity.recipes.id", ondelete="CASCADE"))
+    recipe_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
