@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from patt_crafting.models import CharacterRecipe, CraftingSyncRun, Profession, ProfessionTier, Recipe
 from patt_host.jobs import run_job
@@ -164,6 +165,22 @@ async def test_departed_characters_are_not_asked_and_drop_out_of_counts(site, gu
     assert site.data(await site.get("/api/v1/crafting/recipes", params={"q": "rare recipe"})) == []
     professions = site.data(await site.get("/api/v1/crafting/professions"))
     assert all(e["name"] != "Khaz Algar" for p in professions for e in p["expansions"])
+
+
+async def test_a_failed_write_ends_the_run_as_failed_without_hanging(site, guild, db, sync):
+    # A real failure inside one of the side-by-side writers: the search table is gone.
+    async with db.session() as s:
+        await s.execute(text("ALTER TABLE guild_identity.recipe_trigrams RENAME TO recipe_trigrams_away"))
+    try:
+        run = await asyncio.wait_for(run_job(site.host, SYNC, trigger="manual"), timeout=60)
+        assert run.status == "failed"
+        assert "recipe_trigrams" in run.error
+        log = await last_run(db)
+        assert log.status == "failed" and "recipe_trigrams" in log.error_message
+    finally:
+        async with db.session() as s:
+            await s.execute(text("ALTER TABLE guild_identity.recipe_trigrams_away RENAME TO recipe_trigrams"))
+    assert (await sync(site)).status == "succeeded"  # and the next run writes everything
 
 
 async def test_progress_is_reported_and_the_run_is_recorded(site, guild, db):

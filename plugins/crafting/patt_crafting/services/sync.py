@@ -8,9 +8,11 @@ rate limit; ``If-Modified-Since`` makes an unchanged character a 304 and no writ
   what is gone); professions, tiers and recipes are upserted by Blizzard id.
 - A 404, a failure after retries or a malformed answer keeps the character's recipes: the
   original cleared them on any failure (reference §8.4).
-- Fetches run concurrently; one writer applies the answers in order, the answers that
-  arrived together in one short transaction (at most :data:`WRITE_BATCH`: a crash loses at
-  most that batch, and the catalogue caches stay consistent without locks).
+- Fetches run concurrently; two writers apply the answers that arrived together (at most
+  :data:`WRITE_BATCH`). A batch's catalogue rows (professions, tiers, recipes) are committed
+  first, one writer at a time, so any recipe id a writer uses exists; then one short
+  transaction writes the characters' recipe diffs and states (a crash loses at most that
+  batch). The search rows of new recipes go through a connection of their own.
 - A run that changed many recipe rows ends with ``VACUUM (ANALYZE)`` of the search tables
   (:func:`refresh_search_tables`): the search then reads only their indexes.
 """
