@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 from patt_host.config import HostSettings
 from patt_host.host import Host
 from patt_host.plugins import PluginLoadError, Problems
+from patt_host.web import dependency_reuse
 from patt_host.web.errors import install_error_handlers
 from patt_host.web.limits import BodySizeLimitMiddleware
 from patt_host.web.request_scope import RequestScopeMiddleware
@@ -94,6 +95,9 @@ def create_app(
     start_services: bool = True,
 ) -> FastAPI:
     """Build the app. ``start_services`` False skips the bot and scheduler (tests, workers)."""
+    # Before any plugin router is built: the routes share a few dependencies, which FastAPI
+    # would otherwise analyse again for every route (patt_host.web.dependency_reuse).
+    dependency_reuse.install()
     host = host or Host(settings=settings, site=site, extra_plugins=extra_plugins)
 
     @asynccontextmanager
