@@ -26,24 +26,50 @@ REUSE = dependency_reuse.install()
 def test_installed_on_the_pinned_fastapi_and_routes_keep_the_original():
     # requirements/constraints.txt pins FastAPI; when it moves, check the module's reasoning
     # against the new version and add it to VERIFIED (until then start-up is only slower).
-    assert REUSE is not None, dependency_reuse.refusal(
-        fastapi.__version__, utils.get_dependant, fastapi.routing.get_dependant
-    )
-    assert utils.get_dependant is REUSE
+    assert REUSE is not None, dependency_reuse.refusal(fastapi.__version__, utils, fastapi.routing.get_dependant)
+    assert utils.get_dependant == REUSE.get_dependant
+    assert utils._get_signature == REUSE.get_signature
     # A route's own analysis is not shared: FastAPI inserts the route's dependencies into it.
     assert fastapi.routing.get_dependant is REUSE.original
 
 
+class _Utils:
+    """A stand-in for fastapi.dependencies.utils as it was before the patch."""
+
+    def __init__(self, get_dependant, _get_signature):
+        self.get_dependant = get_dependant
+        self._get_signature = _get_signature
+
+
 def test_refused_on_an_unverified_fastapi_or_a_changed_function():
     original = REUSE.original
-    assert dependency_reuse.refusal(fastapi.__version__, original, original) is None
-    assert "not one of the verified" in dependency_reuse.refusal("0.999.0", original, original)
+    as_read = _Utils(original, REUSE.original_signature)
+    assert dependency_reuse.refusal(fastapi.__version__, as_read, original) is None
+    assert "not one of the verified" in dependency_reuse.refusal("0.999.0", as_read, original)
 
     def other(*, path, call, name=None):  # pragma: no cover - only its signature is read
         pass
 
-    assert "parameters changed" in dependency_reuse.refusal(fastapi.__version__, other, other)
-    assert "own reference" in dependency_reuse.refusal(fastapi.__version__, original, other)
+    def signature(call, extra):  # pragma: no cover
+        pass
+
+    changed = _Utils(other, REUSE.original_signature)
+    assert "parameters changed" in dependency_reuse.refusal(fastapi.__version__, changed, other)
+    changed = _Utils(original, signature)
+    assert "_get_signature changed" in dependency_reuse.refusal(fastapi.__version__, changed, original)
+    assert "own reference" in dependency_reuse.refusal(fastapi.__version__, as_read, other)
+
+
+def test_a_signature_is_kept_only_once_every_annotation_resolved():
+    namespace: dict = {}
+    exec("def endpoint(item: 'Later') -> 'Later':\n    return item", namespace)  # noqa: S102
+    endpoint = namespace["endpoint"]
+    first = utils._get_signature(endpoint)
+    assert first.parameters["item"].annotation == "Later"  # not resolvable yet: not kept
+    namespace["Later"] = int
+    second = utils._get_signature(endpoint)
+    assert second.parameters["item"].annotation is int and second.return_annotation is int
+    assert utils._get_signature(endpoint) is second
 
 
 def _walk(dependant):
