@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import pluggy
 from patt_host import hookspecs
 from patt_host.config import HostSettings
 from patt_host.hooks import HookAdapter, adapt, hookimpl_problems
-from patt_host.site import Site
+from patt_host.site import Site, group_entry_points
 
 log = logging.getLogger("patt.plugins")
 
@@ -148,7 +148,7 @@ def _distribution_of(ep: EntryPoint | None) -> tuple[str, str]:
 
 
 def plugin_entry_points() -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
+    return {ep.name: ep for ep in group_entry_points(PLUGIN_GROUP)}
 
 
 def _instantiate(candidate: Any) -> Any:
