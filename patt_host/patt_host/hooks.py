@@ -237,9 +237,12 @@ class Hooks:
 
     def _dependency_order(self) -> pluggy.PluginManager:
         """A pluggy manager holding the same adapters registered dependants first, so that
-        pluggy's last-registered-first order runs requirements first (built on first use)."""
+        pluggy's last-registered-first order runs requirements first (built on first use, with
+        only the hooks it is asked for: `patt serve` builds it before its first answer)."""
         if self._dependency_pm is None:
-            self._dependency_pm = self._manager.new_pluggy_manager(reversed(self._manager.plugins))
+            self._dependency_pm = self._manager.new_pluggy_manager(
+                reversed(self._manager.plugins), hooks=DEPENDENCY_ORDER_HOOKS
+            )
         return self._dependency_pm
 
     def call(self, hook: str, **kwargs: Any) -> Pairs:

@@ -383,14 +383,28 @@ class PluginManager:
         lp.hooks = sorted(impls)
 
     @staticmethod
-    def new_pluggy_manager(plugins: Iterable[LoadedPlugin]) -> pluggy.PluginManager:
-        """A pluggy manager with PATT's hookspecs and these plugins' adapters, registered in order."""
+    def new_pluggy_manager(
+        plugins: Iterable[LoadedPlugin], hooks: frozenset[str] | None = None
+    ) -> pluggy.PluginManager:
+        """A pluggy manager with PATT's hookspecs and these plugins' adapters, registered in order;
+        with ``hooks``, each plugin's implementations of those hooks only (registering every
+        implementation of every plugin again is most of a second manager's cost)."""
         pm = pluggy.PluginManager("patt")
         pm.add_hookspecs(hookspecs)
         for lp in plugins:
             if lp.adapter is not None:
-                pm.register(lp.adapter, name=lp.name)
+                pm.register(lp.adapter if hooks is None else _HookSubset(lp.adapter, hooks), name=lp.name)
         return pm
+
+
+class _HookSubset:
+    """Some of an adapter's implementations, for a manager that calls only those hooks."""
+
+    def __init__(self, adapter: HookAdapter, hooks: frozenset[str]) -> None:
+        for hook in hooks:
+            function = getattr(adapter, hook, None)
+            if function is not None:
+                setattr(self, hook, function)
 
 
 def _host_version() -> str:
