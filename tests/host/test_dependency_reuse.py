@@ -9,8 +9,8 @@ the tests, which FastAPI could not resolve from strings.
 from typing import Annotated
 
 import fastapi
-import httpx
 import fastapi.routing
+import httpx
 import pytest
 from fastapi import Depends, FastAPI, Security
 from fastapi.dependencies import utils
@@ -26,7 +26,9 @@ REUSE = dependency_reuse.install()
 def test_installed_on_the_pinned_fastapi_and_routes_keep_the_original():
     # requirements/constraints.txt pins FastAPI; when it moves, check the module's reasoning
     # against the new version and add it to VERIFIED (until then start-up is only slower).
-    assert REUSE is not None, dependency_reuse.refusal(fastapi.__version__, utils, fastapi.routing.get_dependant)
+    assert REUSE is not None, dependency_reuse.refusal(
+        fastapi.__version__, utils, fastapi.routing.get_dependant
+    )
     assert utils.get_dependant == REUSE.get_dependant
     assert utils._get_signature == REUSE.get_signature
     # A route's own analysis is not shared: FastAPI inserts the route's dependencies into it.
@@ -79,7 +81,9 @@ def _walk(dependant):
 
 
 def test_the_patt_app_analyses_each_shared_dependency_once(monkeypatch):
-    monkeypatch.setenv("PATT_EXTRA_PLUGINS", "crafting,drift,guild_sync,identity,mito,onboarding,raids,voting")
+    monkeypatch.setenv(
+        "PATT_EXTRA_PLUGINS", "crafting,drift,guild_sync,identity,mito,onboarding,raids,voting"
+    )
     monkeypatch.setenv("JWT_SECRET_KEY", "reuse-test-secret-0123456789-0123456789")
     REUSE.clear()
     hits, misses = REUSE.hits, REUSE.misses
@@ -91,7 +95,9 @@ def test_the_patt_app_analyses_each_shared_dependency_once(monkeypatch):
     # One analysis of the host dependency stands in every tree that reaches it.
     from patt_host.web.auth import get_host
 
-    found = {id(d) for route in routes for d in _walk(route.dependant) if d.call is get_host and d.name == "host"}
+    found = {
+        id(d) for route in routes for d in _walk(route.dependant) if d.call is get_host and d.name == "host"
+    }
     # At most one per set of path-parameter names (a dependency parameter could be one of them).
     path_names = {frozenset(get_path_param_names(route.path_format)) for route in routes}
     assert 1 <= len(found) <= len(path_names) < len(routes) / 4, (len(found), len(path_names))
@@ -150,9 +156,7 @@ async def test_scopes_use_cache_and_overrides_are_kept_apart():
             return scopes
 
         @app.get("/twice")
-        def twice(
-            a: Annotated[int, Depends(counted)], b: Annotated[int, Depends(counted, use_cache=False)]
-        ):
+        def twice(a: Annotated[int, Depends(counted)], b: Annotated[int, Depends(counted, use_cache=False)]):
             return [a, b]
 
     client = _client(add)

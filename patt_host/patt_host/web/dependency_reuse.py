@@ -173,7 +173,10 @@ def refusal(version: str, utils: Any, routing_get_dependant: Any) -> str | None:
         return f"FastAPI {version} is not one of the verified versions {VERIFIED}"
     get_dependant = getattr(utils, "get_dependant", None)
     get_signature = getattr(utils, "_get_signature", None)
-    if get_dependant is None or list(inspect.signature(get_dependant).parameters) != _GET_DEPENDANT_PARAMETERS:
+    if (
+        get_dependant is None
+        or list(inspect.signature(get_dependant).parameters) != _GET_DEPENDANT_PARAMETERS
+    ):
         return "fastapi.dependencies.utils.get_dependant's parameters changed"
     if get_signature is None or list(inspect.signature(get_signature).parameters) != ["call"]:
         return "fastapi.dependencies.utils._get_signature changed"
