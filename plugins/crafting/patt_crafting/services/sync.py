@@ -370,7 +370,7 @@ def classify(target: Target, result: FetchResult, summary: Summary) -> _Outcome:
 async def apply_answers(
     db: Any,
     catalogue: Catalogue,
-    answers: list[tuple[Target, FetchResult]],
+    outcomes: list[_Outcome],
     summary: Summary,
     *,
     catalogue_lock: asyncio.Lock | None = None,
@@ -380,7 +380,6 @@ async def apply_answers(
     recipe id another writer sees exists), then each updated character's recipe set as a diff
     (insert what is new, delete what is gone) with every character's state in one transaction.
     ``index`` takes the search rows to write (by default they are written at once)."""
-    outcomes = [classify(target, result, summary) for target, result in answers]
     fresh = [outcome for outcome in outcomes if outcome.professions is not None]
     wanted: list[set[int]] = []
     if fresh:
@@ -476,7 +475,10 @@ async def sync_professions(
     queue: asyncio.Queue[Target] = asyncio.Queue()
     for target in targets:
         queue.put_nowait(target)
-    answers: asyncio.Queue[tuple[Target, FetchResult] | None] = asyncio.Queue()
+    # Answers are read as soon as they arrive and queued in their compact form: a parsed answer
+    # is a few hundred small tuples, its JSON over a thousand dicts, and hundreds of answers
+    # can wait for a writer; the collector walks what waits (it cost more than the parsing).
+    answers: asyncio.Queue[_Outcome | None] = asyncio.Queue()
 
     async def fetcher() -> None:
         while True:
@@ -487,7 +489,7 @@ async def sync_professions(
             result = await client.character_professions(
                 target.realm_slug, target.name, if_modified_since=target.since
             )
-            await answers.put((target, result))
+            await answers.put(classify(target, result, summary))
 
     catalogue_lock = asyncio.Lock()
     index_queue: asyncio.Queue[IndexJob | None] = asyncio.Queue()
