@@ -4,8 +4,9 @@ Start-up builds about a million objects that live as long as the process (module
 models, routes, templates). The cyclic garbage collector would walk them again and again while
 they are being built, about a tenth of `patt serve`'s start. So the collector is off from here
 until the command is known: `patt serve` and `patt demo` turn it back on once their web app is
-built and freeze what start-up made (later collections and forked workers skip it); every other
-command turns it on before it runs (``patt_host.cli.base.cli``).
+built and freeze what start-up made (later collections and forked workers skip it), `patt worker`
+freezes it before running jobs; every other command turns it on before it runs
+(``patt_host.cli.base.cli``).
 """
 
 from __future__ import annotations

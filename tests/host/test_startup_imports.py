@@ -115,6 +115,30 @@ def test_the_patt_script_turns_the_collector_back_on_for_every_command_but_the_s
     assert out.splitlines()[-1] == "[True] True"
 
 
+def test_patt_worker_runs_jobs_with_start_ups_objects_frozen():
+    # As `patt serve`: a job's full collections then skip everything start-up built (they cost a
+    # profession sync a quarter of its CPU). The worker loop itself is replaced: no Redis needed.
+    out = run_fresh(
+        """
+        import gc, os, sys
+        os.environ.update(PATT_SITE="patt", REDIS_URL="redis://127.0.0.1:1/0",
+                          JWT_SECRET_KEY="startup-test-secret-0123456789-0123456789")
+        import patt_host.cli.processes as processes
+        import patt_host.jobs.arq_worker as arq_worker
+        from patt_host import console
+
+        processes.ensure_migrated = lambda host: None
+        arq_worker.run_worker = lambda host: print("ran", gc.isenabled(), gc.get_freeze_count() > 10_000)
+        sys.argv = ["patt", "worker"]
+        try:
+            console.main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        """
+    )
+    assert out.splitlines()[-1] == "ran True True"
+
+
 def test_what_serve_freezes_without_collecting_is_little_garbage():
     # `patt serve` freezes start-up's objects without a full collection first (patt_host.console.
     # startup_done): the collection cost a tenth of the start and found ~1,900 unreachable objects.
