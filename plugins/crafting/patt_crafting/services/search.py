@@ -33,10 +33,9 @@ MIN_SHARE = 0.5
 
 _SEARCH = text(
     """
-WITH q(tri) AS (SELECT unnest(CAST(:grams AS text[]))),
-hits AS (
+WITH hits AS (
     SELECT t.recipe_id, count(*) AS shared
-    FROM guild_identity.recipe_trigrams t JOIN q ON t.trigram = q.tri
+    FROM guild_identity.recipe_trigrams t WHERE t.trigram = ANY(CAST(:grams AS varchar[]))
     GROUP BY t.recipe_id
     HAVING count(*) >= :min_shared
 ),
@@ -47,7 +46,12 @@ scored AS (
         + h.shared * 0.4::float8 / GREATEST(:total + r.trigram_count - h.shared, 1)
         + CASE WHEN r.search_name LIKE :prefix THEN 0.5::float8
                WHEN r.search_name LIKE :inside THEN 0.3::float8 ELSE 0::float8 END AS score
-    FROM hits h JOIN guild_identity.recipes r ON r.id = h.recipe_id
+    -- One primary-key lookup per hit: the planner cannot know how few recipes pass HAVING
+    -- (often under a hundred) and would read all of recipes for a hash join (OFFSET 0 keeps
+    -- the subquery from being flattened into that join).
+    FROM hits h CROSS JOIN LATERAL (
+        SELECT * FROM guild_identity.recipes r0 WHERE r0.id = h.recipe_id OFFSET 0
+    ) r
     ORDER BY score DESC, r.name
     LIMIT :candidates
 ),
