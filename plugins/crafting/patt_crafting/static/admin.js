@@ -1,22 +1,9 @@
 // Officers' crafting page: force refresh, override, channel, seasons; feedback beside each action.
 (function () {
   "use strict";
-  function say(box, text, isError) {
-    if (!box) return;
-    box.textContent = text;
-    box.classList.toggle("error", Boolean(isError));
-  }
-  async function send(box, method, url, body, done) {
-    say(box, "Saving…");
-    try {
-      const data = await window.patt.api(method, url, body);
-      say(box, done || "Saved.");
-      return data;
-    } catch (error) {
-      say(box, error.message, true);
-      return null;
-    }
-  }
+  // The page's shared helpers (patt_host core app.js), looked up when called.
+  const say = (...args) => window.patt.say(...args);
+  const send = (...args) => window.patt.send(...args);
   const sync = document.querySelector(".js-craft-sync");
   if (sync) {
     sync.addEventListener("click", async () => {

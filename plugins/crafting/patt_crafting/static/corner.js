@@ -6,11 +6,7 @@
   if (!layout) return;
   const loggedIn = layout.dataset.loggedIn === "true";
   const $ = (id) => document.getElementById(id);
-  function say(box, text, isError) {
-    if (!box) return;
-    box.textContent = text;
-    box.classList.toggle("error", Boolean(isError));
-  }
+  const say = (...args) => window.patt.say(...args); // patt_host core app.js
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;

@@ -3,11 +3,7 @@
   "use strict";
   const api = (method, url, body) => window.patt.api(method, url, body);
 
-  function say(box, text, failed) {
-    if (!box) return;
-    box.textContent = text || "";
-    box.classList.toggle("drift-error", Boolean(failed));
-  }
+  const say = (box, text, failed) => window.patt.say(box, text, failed, "drift-error"); // core app.js
 
   async function act(button, box, call, done) {
     button.disabled = true;

@@ -1,11 +1,7 @@
 // Officers add and delete quotes/titles through the JSON API; feedback appears next to the action.
 (function () {
   "use strict";
-  function say(box, text, isError) {
-    if (!box) return;
-    box.textContent = text;
-    box.classList.toggle("error", Boolean(isError));
-  }
+  const say = (...args) => window.patt.say(...args); // patt_host core app.js
   document.querySelectorAll("form.mito-add").forEach((form) => {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

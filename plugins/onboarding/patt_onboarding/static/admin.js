@@ -2,10 +2,7 @@
 (function () {
   "use strict";
 
-  function say(box, text, failed) {
-    box.textContent = text || "";
-    box.classList.toggle("onb-error", Boolean(failed));
-  }
+  const say = (box, text, failed) => window.patt.say(box, text, failed, "onb-error"); // core app.js
 
   document.querySelectorAll(".onb-session").forEach((item) => {
     const id = item.dataset.id;

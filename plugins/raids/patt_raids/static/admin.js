@@ -2,22 +2,9 @@
 // and attendance marks in bulk. Every action answers in the feedback beside it.
 (function () {
   "use strict";
-  function say(box, text, isError) {
-    if (!box) return;
-    box.textContent = text;
-    box.classList.toggle("error", Boolean(isError));
-  }
-  async function send(box, method, url, body, done) {
-    say(box, "Saving…");
-    try {
-      const data = await window.patt.api(method, url, body);
-      say(box, typeof done === "function" ? done(data) : done || "Saved.");
-      return data;
-    } catch (error) {
-      say(box, error.message, true);
-      return null;
-    }
-  }
+  // The page's shared helpers (patt_host core app.js), looked up when called.
+  const say = (...args) => window.patt.say(...args);
+  const send = (...args) => window.patt.send(...args);
   function recurringBody(form, isNew) {
     const f = form.elements;
     const body = {

@@ -23,6 +23,26 @@
       }
       return payload.data;
     },
+    // Feedback next to the action that caused it: the text, marked with `errorClass` ("error"
+    // unless a page styles its own) while it reports a failure.
+    say(box, text, failed, errorClass) {
+      if (!box) return;
+      box.textContent = text || "";
+      box.classList.toggle(errorClass || "error", Boolean(failed));
+    },
+    // An API call with its feedback in `box`: "Saving…", then `done` (a text, or a function of
+    // the answer that returns one) or the error. Returns the answer, or null when it failed.
+    async send(box, method, url, body, done) {
+      window.patt.say(box, "Saving…");
+      try {
+        const data = await window.patt.api(method, url, body);
+        window.patt.say(box, typeof done === "function" ? done(data) : done || "Saved.");
+        return data;
+      } catch (error) {
+        window.patt.say(box, error.message, true);
+        return null;
+      }
+    },
   };
   const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   const weekly = new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
