@@ -20,7 +20,6 @@ rate limit; ``If-Modified-Since`` makes an unchanged character a 304 and no writ
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -373,22 +372,20 @@ async def apply_answers(
     outcomes: list[_Outcome],
     summary: Summary,
     *,
-    catalogue_lock: asyncio.Lock | None = None,
-    index: Callable[[IndexJob], Any] | None = None,
+    catalogue_lock: asyncio.Lock,
+    index: Callable[[IndexJob], Any],
 ) -> None:
     """Write a batch of answers: the catalogue (committed first, one writer at a time, so any
     recipe id another writer sees exists), then each updated character's recipe set as a diff
     (insert what is new, delete what is gone) with every character's state in one transaction.
-    ``index`` takes the search rows to write (by default they are written at once)."""
+    ``index`` takes the search rows of new or renamed recipes (the indexer writes them)."""
     fresh = [outcome for outcome in outcomes if outcome.professions is not None]
     wanted: list[set[int]] = []
     if fresh:
-        async with catalogue_lock or contextlib.nullcontext():
+        async with catalogue_lock:
             async with db.session() as session:
                 wanted, job = await catalogue.resolve(session, [outcome.professions for outcome in fresh])
-                if job is not None and index is None:
-                    await job.write(session)
-        if job is not None and index is not None:
+        if job is not None:
             await index(job)
     async with db.session() as session:
         if fresh:
