@@ -4,8 +4,6 @@ Plugins have their own settings models (``settings_model`` in their manifest) wi
 their own env prefix; this holds only what the host itself needs.
 """
 
-from __future__ import annotations
-
 import secrets
 from pathlib import Path
 

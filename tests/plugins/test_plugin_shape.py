@@ -177,6 +177,35 @@ def test_the_service_check_finds_a_request():
     ]
 
 
+# Modules whose annotations SQLAlchemy, pydantic and FastAPI read at import (layout.md).
+EVALUATED_AT_IMPORT = {"models.py", "schemas.py", "config.py", "api.py", "pages.py"}
+
+
+def deferred_annotation_modules(package: Path) -> list[str]:
+    """The package's import-evaluated modules that turn their annotations into strings."""
+    return sorted(
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "__pycache__" not in p.parts
+        and p.name in EVALUATED_AT_IMPORT
+        and "from __future__ import annotations" in p.read_text()
+    )
+
+
+@pytest.mark.parametrize("distribution", PLUGINS, ids=lambda p: p.name)
+def test_import_evaluated_modules_keep_their_annotations_evaluated(distribution: Path):
+    assert deferred_annotation_modules(package_of(distribution)) == []
+
+
+def test_the_annotation_check_finds_a_deferred_model(tmp_path: Path):
+    (tmp_path / "models.py").write_text("from __future__ import annotations\n")
+    (tmp_path / "service.py").write_text("from __future__ import annotations\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "api.py").write_text("from __future__ import annotations\n")
+    (tmp_path / "sub" / "pages.py").write_text("from fastapi import APIRouter\n")
+    assert deferred_annotation_modules(tmp_path) == ["models.py", "sub/api.py"]
+
+
 # --- reaching around the host ------------------------------------------------------------
 
 

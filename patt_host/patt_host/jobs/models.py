@@ -1,7 +1,5 @@
 """The job-run record: one row per run, whatever runner executed it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

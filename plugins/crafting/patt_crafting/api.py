@@ -1,7 +1,5 @@
 """JSON routes: public reads of the Corner, members' orders and preferences, officers' admin."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter
 
 from patt_crafting import schemas

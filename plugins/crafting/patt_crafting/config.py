@@ -4,8 +4,6 @@ The Blizzard credentials and the guild come from the guild-sync plugin's setting
 syncs share one client id and therefore one request budget.
 """
 
-from __future__ import annotations
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -16,8 +16,6 @@ Additions: ``crafting_character_state`` (Last-Modified per character for conditi
 requests), ``crafting_sync_runs`` (history) and ``crafting_orders`` (guild orders).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

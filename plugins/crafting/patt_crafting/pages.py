@@ -1,7 +1,5 @@
 """HTML pages: the Crafting Corner (public), the officers' admin page, the profile toggle."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 

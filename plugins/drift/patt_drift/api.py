@@ -1,7 +1,5 @@
 """Drift's JSON routes (officers only): findings, fix / dismiss / resolve, Fix all, scan."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query

@@ -1,7 +1,5 @@
 """Settings of the drift plugin (environment variables ``PATT_DRIFT_*``)."""
 
-from __future__ import annotations
-
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -7,8 +7,6 @@ never stopped two open rows (NULLs are distinct); a partial unique index on the 
 dismissed rows does.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -1,7 +1,5 @@
 """The officers' Data Quality page: ``/admin/data-quality``."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request

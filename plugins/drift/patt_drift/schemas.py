@@ -1,7 +1,5 @@
 """Request bodies and query filters of drift's routes (validated at the edge)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field

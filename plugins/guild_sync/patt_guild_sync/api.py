@@ -11,8 +11,6 @@ parsed; every entry is validated before anything is written; the writes happen i
 transaction; events go out after the commit.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from typing import Annotated, Any

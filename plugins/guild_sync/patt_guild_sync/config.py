@@ -6,8 +6,6 @@ The Blizzard and guild variables keep the original deployment's names
 everything else is ``PATT_GUILD_SYNC_*``.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr

@@ -4,8 +4,6 @@
 keeps its history); the columns after ``completed_at`` are additions.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

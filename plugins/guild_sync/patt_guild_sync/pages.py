@@ -1,7 +1,5 @@
 """The officers' sync page: ``/admin/guild-sync`` (status, trigger with progress, removals, keys)."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends, Request
 
 from patt_guild_sync.services import status as status_service

@@ -5,8 +5,6 @@ addon's own spellings (``note``, ``officerNote``, ``rankName`` ...) and extra fi
 addon may send; entries are validated one by one so a 422 can name every bad entry.
 """
 
-from __future__ import annotations
-
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any

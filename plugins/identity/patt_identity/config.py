@@ -4,8 +4,6 @@ Guild-specific values (armory region, realm) come from the site package's
 ``site.config``; these are operational knobs.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from pydantic import Field

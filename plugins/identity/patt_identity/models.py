@@ -1,7 +1,5 @@
 """Tables the identity plugin owns (lineage ``identity``)."""
 
-from __future__ import annotations
-
 from datetime import datetime, time
 
 from sqlalchemy import (

@@ -1,7 +1,5 @@
 """Request bodies of the identity JSON API (responses are plain dicts in the envelope)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field

@@ -4,8 +4,6 @@ Routes are thin: parse, call the service with the request's session (``SessionDe
 host commits it when the route returns), answer in the envelope.
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter
 
 from patt_host.web import Officer, SessionDep, ok

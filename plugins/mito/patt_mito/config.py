@@ -1,7 +1,5 @@
 """Operator settings (env prefix ``PATT_MITO_``, also read from ``.env``)."""
 
-from __future__ import annotations
-
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

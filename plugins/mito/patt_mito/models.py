@@ -1,7 +1,5 @@
 """Mito's tables (lineage ``mito``), in the seed's ``patt`` schema so an old database is adopted."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func

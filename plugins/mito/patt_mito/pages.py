@@ -1,19 +1,12 @@
 """Mito's corner, the page: ``/mito`` (everyone reads; officers also get the edit forms, whose
 buttons call the JSON API through ``static/mito.js``), and the home page's quote fragment."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 
+from patt_host import HostAPI
 from patt_host.web import SessionDep, SiteSettingsDep, render, render_fragment
 from patt_mito import service
-
-if TYPE_CHECKING:
-    from markupsafe import Markup
-
-    from patt_host import HostAPI
 
 router = APIRouter(include_in_schema=False)
 

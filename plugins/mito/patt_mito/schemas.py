@@ -1,7 +1,5 @@
 """Request bodies of Mito's API (bounded, unknown fields refused) and its path parameters."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from fastapi import Path

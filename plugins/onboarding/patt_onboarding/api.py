@@ -1,7 +1,5 @@
 """Onboarding's JSON routes (officers only): the queue, and resolve / dismiss / retry a session."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends
 
 from patt_host.web import HostDep, Officer, SessionDep, ok, require_officer

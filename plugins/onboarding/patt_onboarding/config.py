@@ -4,8 +4,6 @@ The conversation's wording and the schedule line come from the site package
 (``site.texts["onboarding"]``); these defaults fill what a site leaves out.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """One onboarding session per Discord member, and every state change it went through."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import ARRAY, Boolean, DateTime, ForeignKey, Integer, String, Text, func

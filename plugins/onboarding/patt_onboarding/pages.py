@@ -1,8 +1,6 @@
 """The officers' onboarding page (``/admin/onboarding``) and the queue counts shown on the
 Discord settings page (its ``admin_discord`` slot)."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends, Request
 
 from patt_host import DashboardItem

@@ -1,7 +1,5 @@
 """Path parameter types of onboarding's routes."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import Path

@@ -1,8 +1,6 @@
 """JSON routes: members' events and signups, officers' availability, schedule, events and
 attendance. Thin: parse, check the actor, call a service, answer with ``ok(...)``."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 from fastapi import APIRouter

@@ -5,8 +5,6 @@ The guild's time zone and the role targets are officer-edited site settings
 without a ``schedule_timezone`` setting.
 """
 
-from __future__ import annotations
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator

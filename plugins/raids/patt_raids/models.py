@@ -16,8 +16,6 @@ as ``players.auto_invite_events``; the players table belongs to sv_common, so ra
 flag in a table of its own (an adoption copies the column with one ``INSERT ... SELECT``).
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 from typing import Any
 

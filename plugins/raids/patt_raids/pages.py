@@ -2,8 +2,6 @@
 events, availability, an event's attendance) and the template-slot fragments (home
 schedule, profile section, Player Manager attendance)."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request

@@ -1,7 +1,5 @@
 """Request bodies and path parameters (validated at the edge: bounded, plain text)."""
 
-from __future__ import annotations
-
 from datetime import date, time
 from typing import Annotated, Literal
 

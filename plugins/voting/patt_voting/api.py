@@ -4,8 +4,6 @@
 Handlers are thin: parse, call a service in one transaction, return the envelope.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request

@@ -4,8 +4,6 @@ Texts (contest-agent posts, page wording) come from the site package
 (``site.texts["voting"]``); these are operational knobs.
 """
 
-from __future__ import annotations
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -4,8 +4,6 @@ Columns follow the seed so an existing PATT database can be adopted; additions a
 marked. ``votes.rankings`` is the ordered list of entry ids (best first).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

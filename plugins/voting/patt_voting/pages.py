@@ -14,11 +14,9 @@ The home-page panel: the open campaign(s) and the last result, contributed to th
 whose home page only has the generic ``home`` slot, there; the host asks once per page.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse
@@ -26,6 +24,7 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from patt_host import HostAPI
 from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, SessionDep, render, require_officer
 from patt_voting.models import Campaign, CampaignResult
 from patt_voting.schemas import MAX_ID, CampaignCreate, CampaignFields, EntryCreate, EntryFields, form_int
@@ -37,9 +36,6 @@ from patt_voting.state import StateDep
 from sv_common.discord.channel_sync import channel_dict, list_channels
 from sv_common.errors import DomainError, ValidationFailed
 from sv_common.identity.models import GuildRank, Player
-
-if TYPE_CHECKING:
-    from patt_host import HostAPI
 
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -1,7 +1,5 @@
 """Request bodies of the voting API, validated at the edge (responses are plain dicts)."""
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, datetime
 from typing import Annotated, ClassVar, Literal

@@ -1,7 +1,5 @@
 """Connection settings of a :class:`~sv_common.blizzard.BlizzardClient` (plain values, no env)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 REGIONS = ("us", "eu", "kr", "tw")

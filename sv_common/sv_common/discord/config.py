@@ -1,7 +1,5 @@
 """The single ``common.discord_config`` row officers edit at run time."""
 
-from __future__ import annotations
-
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert

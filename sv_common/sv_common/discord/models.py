@@ -5,8 +5,6 @@ is visible here and is sent again by the next run (the plan is recomputed from t
 difference between the ranks and the members' current roles, so nothing is lost).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -5,8 +5,6 @@ Schema names, tables and columns follow the original PATT database so an existin
 can be adopted; additions are marked. Time columns are timezone-aware UTC.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import (

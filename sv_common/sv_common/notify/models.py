@@ -5,8 +5,6 @@ the change that caused it was committed) and the delivery worker sends it later,
 retrying transient failures. Nothing is lost when Discord or the bot is down.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

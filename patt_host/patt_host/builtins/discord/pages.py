@@ -5,13 +5,12 @@ Pages: ``/admin/discord`` (bot, settings, role sync plan/result, channels) and
 ``/api/v1/notifications``. Every route requires an officer.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
+from patt_host.api import HostAPI
 from patt_host.builtins.discord.demo import role_log, sent_log
 from patt_host.builtins.discord.overview import bot_state, outbox_recipients, overview
 from patt_host.web.auth import Officer, require_officer
@@ -24,9 +23,6 @@ from sv_common.discord.config import update_discord_config
 from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
 from sv_common.errors import NotConfigured, ServiceUnavailable
-
-if TYPE_CHECKING:
-    from patt_host.api import HostAPI
 
 
 class ConfigUpdate(BaseModel):

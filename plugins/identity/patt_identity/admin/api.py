@@ -2,8 +2,6 @@
 (every route: rank checked server-side; route names start with ``admin_``).
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from fastapi import APIRouter, Depends

@@ -5,8 +5,6 @@ routes through ``window.patt.api`` (CSRF header) and re-render. Anonymous visito
 sent to ``/login?next=...``; members get 403.
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends, Request
 
 from patt_host.web import Officer, SessionDep, render, require_officer

@@ -4,8 +4,6 @@ Routes are thin: call :mod:`patt_identity.auth.services.login` with the request'
 answer in the envelope. The HTML forms for the same actions live in :mod:`patt_identity.auth.pages`.
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 
 from patt_host.web import LoggedIn, SessionDep, ok

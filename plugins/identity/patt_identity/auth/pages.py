@@ -7,8 +7,6 @@ rate limit renders a friendly page with ``Retry-After``. "Forgot password" answe
 whatever the username, so it cannot be used to find out which accounts exist.
 """
 
-from __future__ import annotations
-
 import logging
 from datetime import timedelta
 from typing import Annotated

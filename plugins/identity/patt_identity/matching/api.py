@@ -2,8 +2,6 @@
 server-side; route names start with ``admin_``).
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends
 
 from patt_host.web import HostDep, Officer, SessionDep, ok, require_officer

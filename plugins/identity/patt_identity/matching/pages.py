@@ -2,8 +2,6 @@
 ``/api/v1/admin/matching/...``) and the rules that made them.
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends, Request
 
 from patt_host.web import SessionDep, render, require_officer

@@ -5,8 +5,6 @@ Officer route names all start with ``admin_`` (so ``identity.admin_*``); the tes
 them and proves each refuses members and anonymous callers.
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Depends
 
 from patt_host.web import HostDep, LoggedIn, Officer, SessionDep, ok, require_officer

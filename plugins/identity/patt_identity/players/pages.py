@@ -5,8 +5,6 @@ code (mapped to a fixed message, so no text travels in the URL), failure re-rend
 page with the error and its status.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request

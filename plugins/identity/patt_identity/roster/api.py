@@ -4,8 +4,6 @@
 - ``GET /api/v1/guild/ranks``: the rank ladder.
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request, Response
 
 from patt_host.web import SessionDep, ok

@@ -4,13 +4,12 @@
 All read the cached roster snapshot, so the home page costs no roster query of its own.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from markupsafe import Markup
 
+from patt_host import HostAPI
 from patt_host.web import render, render_fragment
 from patt_identity.deps import accepts_gzip
 from patt_identity.roster.services.cache import RosterSnapshot
@@ -24,9 +23,6 @@ from patt_identity.roster.services.recruiting import (
 )
 from patt_identity.roster.services.snapshot import class_colours, roster_snapshot
 from patt_identity.state import IdentityState, StateDep
-
-if TYPE_CHECKING:
-    from patt_host import HostAPI
 
 HOME_SLOTS = {
     "home_recruiting": "identity/_home_recruiting.html",
