@@ -268,3 +268,87 @@ async def test_jobs_triggered_in_process_end_with_the_host(make_host):
         (task,) = host.scheduler._running
     assert task.done() and not finished.is_set()
     assert not host.scheduler._running
+
+
+# --- jobs named "module:function": their code loads when they run -------------------------------
+
+LAZY_MODULE = """
+async def tally(ctx, n=1):
+    return {"n": n}
+
+
+def plain(ctx):
+    return None
+"""
+
+
+def lazy_plugin(*references: str):
+    class Lazy:
+        name = "lazy"
+
+        @hookimpl
+        def register_jobs(self):
+            return [Job(reference, description="lazy") for reference in references]
+
+    return Lazy
+
+
+@pytest.fixture
+def lazy_module(tmp_path, monkeypatch):
+    """A module of job functions that nothing has imported yet."""
+    import sys
+    import uuid
+
+    name = f"lazy_jobs_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text(LAZY_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield name
+    sys.modules.pop(name, None)
+
+
+async def test_a_job_named_by_reference_is_imported_by_its_first_run(make_host, lazy_module):
+    import sys
+
+    host = make_host(plugins=["lazy"], extra_plugins=[lazy_plugin(f"{lazy_module}:tally")])
+    assert [n for n in host.jobs.names() if n.startswith("lazy.")] == ["lazy.tally"]  # as a function job
+    assert lazy_module not in sys.modules  # registering it did not load its code
+    await host.open()
+    try:
+        run = await run_job(host, "lazy.tally", kwargs={"n": 4})
+    finally:
+        await host.close()
+    assert (run.status, run.counts) == ("succeeded", {"n": 4})
+    assert lazy_module in sys.modules
+    assert host.jobs.resolve_all() == {}
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("no colon here", "is not a function or 'package.module:function'"),
+        ("lazy_jobs_nowhere_at_all:tally", "there is no module 'lazy_jobs_nowhere_at_all'"),
+    ],
+)
+def test_a_job_reference_that_cannot_be_right_is_refused_at_start(make_host, reference, message):
+    from patt_host.plugins import PluginLoadError
+
+    with pytest.raises(PluginLoadError) as info:
+        make_host(plugins=["lazy"], extra_plugins=[lazy_plugin(reference)])
+    assert message in str(info.value)
+
+
+async def test_a_missing_job_function_fails_its_run_and_the_workers_check(make_host, lazy_module):
+    host = make_host(
+        plugins=["lazy"], extra_plugins=[lazy_plugin(f"{lazy_module}:absent", f"{lazy_module}:plain")]
+    )
+    failures = host.jobs.resolve_all()  # what `patt worker` checks before it takes work
+    assert failures.keys() == {"lazy.absent", "lazy.plain"}  # the built-in jobs all resolve
+    assert "cannot be imported" in failures["lazy.absent"]
+    assert "is not an async function" in failures["lazy.plain"]
+    await host.open()
+    try:
+        run = await run_job(host, "lazy.absent")
+    finally:
+        await host.close()
+    assert run.status == "failed"
+    assert f"job function '{lazy_module}:absent' cannot be imported" in run.error

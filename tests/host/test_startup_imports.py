@@ -1,4 +1,5 @@
-"""The start-up budget: a web process loads discord.py, arq, redis and httpx only when it needs them.
+"""The start-up budget: a web process loads discord.py, arq, redis, httpx and the plugins' job code
+only when it needs them.
 
 Checked in a fresh interpreter (this test process has loaded everything already): build the
 host and the app for the PATT site with every plugin, run the lifespan (startup hooks), serve
@@ -22,6 +23,9 @@ SCRIPT = textwrap.dedent(
     def loaded():
         return sorted({m.split(".")[0] for m in sys.modules} & WATCHED)
 
+    def job_modules():  # the plugins' job code ("module:function" jobs load when they run)
+        return sorted(m for m in sys.modules if m.startswith("patt_") and m.endswith(".jobs") and "host" not in m)
+
     async def main():
         app = create_app(Host(), start_services=True)
         async with app.router.lifespan_context(app):
@@ -32,7 +36,7 @@ SCRIPT = textwrap.dedent(
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 statuses = [(await client.get(path)).status_code for path in ("/", "/api/health", "/roster")]
         served = [m for m in loaded() if m != "httpx"]
-        print(json.dumps({"statuses": statuses, "started": started, "served": served}))
+        print(json.dumps({"statuses": statuses, "started": started, "served": served, "jobs": job_modules()}))
 
     asyncio.run(main())
     """
@@ -61,12 +65,14 @@ def test_without_a_bot_token_or_redis_the_web_process_loads_neither(clean_databa
     assert result["statuses"] == [200, 200, 200]
     assert result["started"] == []  # not even httpx (the Blizzard client loads it when a sync runs)
     assert result["served"] == []
+    assert result["jobs"] == []  # no job has run yet, so none of their code is loaded
 
 
 def test_redis_is_loaded_when_the_site_uses_it(clean_database, redis_url, tmp_path):
     result = start({"REDIS_URL": redis_url}, clean_database.url, tmp_path)
     assert result["statuses"] == [200, 200, 200]
     assert result["served"] == ["redis"]  # still no discord.py (no token) and no arq (not a worker)
+    assert result["jobs"] == []  # the worker runs the jobs: this process never loads their code
 
 
 def run_fresh(script: str) -> str:

@@ -177,6 +177,49 @@ def test_the_service_check_finds_a_request():
     ]
 
 
+def job_declarations(source: str) -> tuple[list[str], list[int]]:
+    """The "module:function" references of a plugin.py's ``Job(...)`` calls, and the lines of those
+    that hand over a function object instead (which imports the job's code with the plugin)."""
+    references, functions = [], []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Job":
+            first = (
+                node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "func"), None)
+            )
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                references.append(first.value)
+            else:
+                functions.append(node.lineno)
+    return references, functions
+
+
+@pytest.mark.parametrize("distribution", PLUGINS, ids=lambda p: p.name)
+def test_each_job_is_named_by_a_reference_to_an_async_function(distribution: Path):
+    import inspect
+
+    from patt_host import Job
+
+    references, functions = job_declarations((package_of(distribution) / "plugin.py").read_text())
+    assert functions == []
+    problems = {}
+    for reference in references:
+        try:
+            function = Job(reference).resolve()
+        except LookupError as exc:
+            problems[reference] = str(exc)
+            continue
+        if not inspect.iscoroutinefunction(function):
+            problems[reference] = "not an async function"
+    assert problems == {}
+
+
+def test_the_plugins_declare_their_jobs_and_the_job_check_finds_a_function():
+    declared = {p.name: job_declarations((package_of(p) / "plugin.py").read_text())[0] for p in PLUGINS}
+    assert sum(len(refs) for refs in declared.values()) >= 11  # every PATT plugin job, whatever its settings
+    source = 'from patt_q.jobs import tick\nA = Job("patt_q.jobs:tock", exclusive=True)\nB = Job(tick)\n'
+    assert job_declarations(source) == (["patt_q.jobs:tock"], [3])
+
+
 # Modules whose annotations SQLAlchemy, pydantic and FastAPI read at import (layout.md).
 EVALUATED_AT_IMPORT = {"models.py", "schemas.py", "config.py", "api.py", "pages.py"}
 

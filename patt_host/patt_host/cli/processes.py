@@ -72,11 +72,19 @@ def worker(hctx: HostContext) -> None:
     if not host.settings.redis_url:
         raise click.ClickException("REDIS_URL is not set; without it `patt serve` runs jobs in-process.")
     ensure_migrated(host)
+    # The worker is the process that runs the jobs: import every job function now, so a broken
+    # "module:function" reference stops it here rather than failing its first run.
+    failures = host.jobs.resolve_all()
+    if failures:
+        raise click.ClickException(
+            "some jobs cannot be imported:\n"
+            + "\n".join(f"  {name}: {why}" for name, why in failures.items())
+        )
     from patt_host.console import startup_done
     from patt_host.jobs.arq_worker import run_worker
 
     # As `patt serve`: the jobs' collections then skip what start-up built (a profession sync
-    # spent a quarter of its CPU in full collections walking it).
+    # spent a quarter of its CPU in full collections walking it), the job modules included.
     startup_done()
     run_worker(host)
 

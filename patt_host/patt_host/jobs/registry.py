@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from patt_host.jobs.cron import Cron, CronError
-from patt_host.jobs.types import CronJob, Job
+from patt_host.jobs.types import FUNCTION_REFERENCE, CronJob, Job
 from sv_common.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class RegisteredJob:
     def check_kwargs(self, kwargs: dict[str, Any] | None) -> None:
         """Refuse keyword arguments the job function cannot take, before a run is queued."""
         try:
-            inspect.signature(self.job.func).bind(None, **(kwargs or {}))
+            inspect.signature(self.job.resolve()).bind(None, **(kwargs or {}))
         except TypeError as exc:
             raise ValidationFailed(
                 f"job {self.name!r} does not take these arguments: {exc}", details={"kwargs": kwargs}
@@ -43,7 +44,7 @@ class JobRegistry:
         self.schedules: list[Schedule] = []
 
     def _qualify(self, plugin: str, job: Job, problems: Problems) -> str | None:
-        short = job.name or getattr(job.func, "__name__", "")
+        short = job.name or job.function_name
         if "." in short:
             owner, _, short = short.partition(".")
             if owner != plugin:
@@ -54,12 +55,15 @@ class JobRegistry:
     def add(self, plugin: str, job: Job, problems: Problems, *, bare: bool = False) -> str | None:
         """Register ``job``; ``bare`` = a plain function given to ``CronJob``, which reuses the
         job already registered for that function (and so keeps its metadata)."""
+        if isinstance(job.func, str) and not _importable(job.func, plugin, problems):
+            return None
         if bare:
-            same = [r.name for r in self.jobs.values() if r.plugin == plugin and r.job.func is job.func]
+            # == rather than is: a function compares by identity, a "module:function" by text.
+            same = [r.name for r in self.jobs.values() if r.plugin == plugin and r.job.func == job.func]
             if len(same) > 1:
                 problems.add(
                     plugin,
-                    f"CronJob({job.func.__name__}) is ambiguous: that function is the jobs "
+                    f"CronJob({job.function_name}) is ambiguous: that function is the jobs "
                     f"{', '.join(sorted(same))}; schedule the Job object instead",
                 )
                 return None
@@ -70,7 +74,7 @@ class JobRegistry:
             return None
         existing = self.jobs.get(name)
         if existing is not None:
-            if existing.job.func is not job.func:
+            if existing.job.func != job.func:
                 problems.add(plugin, f"job {name!r} is declared twice")
                 return None
             if existing.job != job and not bare:
@@ -98,3 +102,32 @@ class JobRegistry:
 
     def schedules_for(self, name: str) -> list[Schedule]:
         return [s for s in self.schedules if s.job_name == name]
+
+    def resolve_all(self) -> dict[str, str]:
+        """Import every job function; the jobs that cannot be imported, with why (``patt worker``
+        checks this before it takes work, the shape test for every plugin)."""
+        failures = {}
+        for name, registered in sorted(self.jobs.items()):
+            try:
+                function = registered.job.resolve()
+            except LookupError as exc:
+                failures[name] = str(exc)
+                continue
+            if not inspect.iscoroutinefunction(function):
+                failures[name] = f"{registered.job.func!r} is not an async function"
+        return failures
+
+
+def _importable(reference: str, plugin: str, problems: Problems) -> bool:
+    """A "module:function" reference is well formed and its module exists (found, not imported)."""
+    if not FUNCTION_REFERENCE.match(reference):
+        problems.add(plugin, f"job function {reference!r} is not a function or 'package.module:function'")
+        return False
+    module = reference.partition(":")[0]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent that is not a package, or cannot be imported
+        found = False
+    if not found:
+        problems.add(plugin, f"job function {reference!r}: there is no module {module!r}")
+    return found

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -16,28 +18,60 @@ if TYPE_CHECKING:
 
 JobFunc = Callable[..., Awaitable[dict[str, Any] | None]]
 
+# "package.module:function": a job function named by where it lives, imported when it runs.
+FUNCTION_REFERENCE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+class JobImportError(LookupError):
+    """A job's ``"module:function"`` reference does not name an importable function."""
+
 
 @dataclass(frozen=True)
 class Job:
     """A background job. ``func(ctx, **kwargs)`` is async and may return counts.
+
+    ``func`` is the function, or where it lives as ``"package.module:function"``: the host then
+    imports it only when the job runs (or its arguments are checked), so a web process with a
+    worker beside it, or one whose jobs have not run yet, does not load the jobs' code and
+    everything it imports. The host checks at start-up that the module exists; the shape test
+    and ``patt worker`` import every referenced function.
 
     ``name`` defaults to the function name; the host prefixes it with the plugin name
     (``<plugin>.<name>``). ``exclusive`` jobs never overlap, across processes too
     (PostgreSQL advisory lock).
     """
 
-    func: JobFunc
+    func: JobFunc | str
     name: str | None = None
     description: str = ""
     exclusive: bool = False
     timeout_seconds: int = 3600
+
+    @property
+    def function_name(self) -> str:
+        if isinstance(self.func, str):
+            return self.func.rpartition(":")[2]
+        return getattr(self.func, "__name__", "")
+
+    def resolve(self) -> JobFunc:
+        """The job function, importing a ``"module:function"`` reference on first use."""
+        if not isinstance(self.func, str):
+            return self.func
+        module_name, _, attribute = self.func.partition(":")
+        try:
+            function = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise JobImportError(f"job function {self.func!r} cannot be imported: {exc}") from exc
+        if not callable(function):
+            raise JobImportError(f"job function {self.func!r} is not a function")
+        return function
 
 
 @dataclass(frozen=True)
 class CronJob:
     """Run ``job`` on a five-field UTC cron ``schedule``."""
 
-    job: Job | JobFunc
+    job: Job | JobFunc | str
     schedule: str
     kwargs: dict[str, Any] = field(default_factory=dict)
 

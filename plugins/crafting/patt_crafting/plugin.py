@@ -7,10 +7,8 @@ from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
 
 
 def _sync_job() -> Job:
-    from patt_crafting.jobs import sync_professions
-
     return Job(
-        sync_professions,
+        "patt_crafting.jobs:sync_professions",
         description="Sync every guild character's professions and recipes from Blizzard (crafting)",
         exclusive=True,
         timeout_seconds=3 * 3600,

@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from patt_drift.jobs import MITIGATE_JOB, SCAN_JOB
 from patt_drift.schemas import FindingFilter, ReasonBody, ResolveBody
 from patt_drift.services import findings as service
 from patt_drift.state import StateDep
@@ -12,6 +11,10 @@ from patt_host.jobs import run_job
 from patt_host.web import Officer, SessionDep, ok, require_officer
 from sv_common.errors import Conflict, NotFound
 from sv_common.validation import INT32_MAX
+
+# The jobs by name: importing patt_drift.jobs here would load every rule with the routes, and
+# the rules load when a job runs.
+SCAN_JOB, MITIGATE_JOB = "drift.scan", "drift.mitigate"
 
 FindingId = Annotated[int, Path(ge=1, le=INT32_MAX)]
 RuleName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,48}$")]

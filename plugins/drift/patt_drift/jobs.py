@@ -13,13 +13,12 @@ import logging
 from typing import Any
 
 from patt_drift.services.runner import run_mitigations, run_scan
-from patt_host import Event, HostAPI, Job, JobContext
+from patt_host import Event, HostAPI, JobContext
 from patt_host.jobs import trigger_job
 
 log = logging.getLogger("patt.drift")
 
-SCAN_JOB = "drift.scan"
-MITIGATE_JOB = "drift.mitigate"
+SCAN_JOB = "drift.scan"  # the routes start it by this name too (api.py)
 CLOSING_EVENTS = {"roster.synced": "roster", "addon.uploaded": "addon", "discord.members_synced": "discord"}
 CHANGE_EVENTS = {
     "character.joined": ("roster", "joined"),
@@ -65,12 +64,6 @@ async def mitigate(
     )
     return report.counts()
 
-
-def jobs() -> list[Job]:
-    return [
-        Job(scan, description="Data-quality scan: every rule, automatic fixes, audit-channel report"),
-        Job(mitigate, description="Apply confirmed data-quality fixes (finding_ids or rule)"),
-    ]
 
 
 async def on_event(event: Event, host: HostAPI) -> None:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from patt_drift.config import DriftSettings
-from patt_host import CronJob, MenuLink, Permission, hookimpl
+from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
+
+# Named by where they live: the jobs' code is imported when a job runs, not with the plugin.
+SCAN = Job(
+    "patt_drift.jobs:scan", description="Data-quality scan: every rule, automatic fixes, audit-channel report"
+)
+MITIGATE = Job(
+    "patt_drift.jobs:mitigate", description="Apply confirmed data-quality fixes (finding_ids or rule)"
+)
 
 
 def _state(host, settings):
@@ -51,16 +59,11 @@ class DriftPlugin:
 
     @hookimpl
     def register_jobs(self):
-        from patt_drift.jobs import jobs
-
-        return jobs()
+        return [SCAN, MITIGATE]
 
     @hookimpl
     def register_cron_jobs(self, host):
-        from patt_drift.jobs import jobs
-
-        scan = jobs()[0]
-        return [CronJob(scan, host.plugin_settings("drift").schedule)]
+        return [CronJob(SCAN, host.plugin_settings("drift").schedule)]
 
     @hookimpl
     async def handle_event(self, event, host):

@@ -33,11 +33,9 @@ class GuildSyncPlugin:
 
     @hookimpl
     def register_cron_jobs(self, host):
-        from patt_guild_sync.jobs import sync_roster
-
         settings = host.plugin_settings("guild_sync")
         job = Job(
-            sync_roster,
+            "patt_guild_sync.jobs:sync_roster",
             description="Sync the guild roster and character profiles from Blizzard",
             exclusive=True,
         )
@@ -49,14 +47,12 @@ class GuildSyncPlugin:
 
     @hookimpl
     def register_jobs(self, host):
-        from patt_guild_sync.jobs import sync_roster
-
         settings = host.plugin_settings("guild_sync")
         if settings.configured or host.settings.patt_demo:
             return []
         return [
             Job(
-                sync_roster,
+                "patt_guild_sync.jobs:sync_roster",
                 description="Sync the guild roster from Blizzard (not configured)",
                 exclusive=True,
             )

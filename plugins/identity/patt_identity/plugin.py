@@ -111,11 +111,9 @@ class IdentityPlugin:
 
     @hookimpl
     def register_jobs(self):
-        from patt_identity.jobs import run_matching
-
         return [
             Job(
-                run_matching,
+                "patt_identity.jobs:run_matching",
                 description="Suggest character/Discord links (identity matching)",
                 exclusive=True,
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patt_host import Job, JobContext
+from patt_host import JobContext
 from patt_mito import service
 from sv_common import notify
 
@@ -29,9 +29,3 @@ async def post_daily_quote(ctx: JobContext) -> dict[str, int]:
         )
     ctx.count("queued")
     return {}
-
-
-# One Job object for register_jobs and the daily CronJob (plugin.py imports it inside the hooks).
-DAILY = Job(
-    post_daily_quote, description="Post the day's Mito quote to the configured channel", exclusive=True
-)

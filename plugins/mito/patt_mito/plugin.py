@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from patt_host import CronJob, MenuLink, Permission, hookimpl
+from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
 from patt_mito.config import MitoSettings
+
+# One Job object for register_jobs and the daily CronJob. It names its function by where it
+# lives ("module:function"): the host imports patt_mito.jobs when the job first runs, so a
+# process that never runs it never loads it.
+DAILY = Job(
+    "patt_mito.jobs:post_daily_quote",
+    description="Post the day's Mito quote to the configured channel",
+    exclusive=True,
+)
 
 
 class MitoPlugin:
@@ -39,14 +48,10 @@ class MitoPlugin:
 
     @hookimpl
     def register_jobs(self):
-        from patt_mito.jobs import DAILY
-
         return [DAILY]
 
     @hookimpl
     def register_cron_jobs(self, host):
-        from patt_mito.jobs import DAILY
-
         if host.plugin_settings("mito").daily_channel_id is None:
             return []
         return [CronJob(DAILY, host.plugin_settings("mito").daily_schedule)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from patt_host import Job
 from patt_onboarding.services import sessions
 
 
@@ -57,7 +56,3 @@ async def escalate(ctx: Any) -> dict[str, int]:
                     dedupe_key=f"onboarding-escalated:{onboarding.id}",
                 )
     return {"escalated": escalated}
-
-
-RECHECK = Job(recheck, description="Verify waiting members against the roster", exclusive=True)
-ESCALATE = Job(escalate, description="Tell the officers about overdue onboarding, once", exclusive=True)

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from patt_host import CronJob, MenuLink, hookimpl
+from patt_host import CronJob, Job, MenuLink, hookimpl
 from patt_onboarding.config import OnboardingSettings
+
+# Named by where they live: the jobs' code is imported when a job runs, not with the plugin.
+RECHECK = Job(
+    "patt_onboarding.jobs:recheck", description="Verify waiting members against the roster", exclusive=True
+)
+ESCALATE = Job(
+    "patt_onboarding.jobs:escalate",
+    description="Tell the officers about overdue onboarding, once",
+    exclusive=True,
+)
 
 
 class OnboardingPlugin:
@@ -48,14 +58,10 @@ class OnboardingPlugin:
 
     @hookimpl
     def register_jobs(self):
-        from patt_onboarding.jobs import ESCALATE, RECHECK
-
         return [RECHECK, ESCALATE]
 
     @hookimpl
     def register_cron_jobs(self, host):
-        from patt_onboarding.jobs import ESCALATE, RECHECK
-
         return [CronJob(RECHECK, "*/30 * * * *"), CronJob(ESCALATE, "*/30 * * * *")]
 
     @hookimpl

@@ -1,11 +1,10 @@
-"""Jobs of the raids plugin (named ``raids.<fn>``) and their Job objects."""
+"""Jobs of the raids plugin (named ``raids.<fn>``; their Job objects are in plugin.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from patt_host import Job
 from patt_host.jobs import JobContext
 
 
@@ -64,27 +63,3 @@ async def raid_helper_sync(ctx: JobContext, event_id: int | None = None) -> dict
     for error in report.errors:
         ctx.log.warning("raid-helper: %s", error)
     return report.counts()
-
-
-def raid_helper_on(host: Any) -> bool:
-    # Read from the settings alone: the client (httpx) loads only when the connector runs.
-    return host.plugin_settings("raids").raid_helper_configured
-
-
-def reminders_job() -> Job:
-    return Job(send_reminders, description="DM members still tentative before a raid (once per event)")
-
-
-def raid_helper_job() -> Job:
-    return Job(
-        raid_helper_sync,
-        description="Create raid events and post each signup in Raid-Helper (optional connector)",
-        exclusive=True,
-        timeout_seconds=600,
-    )
-
-
-def booking_job() -> Job:
-    # Not exclusive on purpose: the unique (recurring_event_id, event_date) is what makes a
-    # booking happen once, and a second worker's run is harmless.
-    return Job(book_events, description="Book next week's raid events from the weekly schedule")

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
-from patt_host import CronJob, MenuLink, Permission, hookimpl
+from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
 from patt_raids.config import RaidsSettings
+
+# Named by where they live: the jobs' code is imported when a job runs, not with the plugin.
+REMINDERS = Job(
+    "patt_raids.jobs:send_reminders", description="DM members still tentative before a raid (once per event)"
+)
+RAID_HELPER_SYNC = Job(
+    "patt_raids.jobs:raid_helper_sync",
+    description="Create raid events and post each signup in Raid-Helper (optional connector)",
+    exclusive=True,
+    timeout_seconds=600,
+)
+# Not exclusive on purpose: the unique (recurring_event_id, event_date) is what makes a booking
+# happen once, and a second worker's run is harmless.
+BOOKING = Job(
+    "patt_raids.jobs:book_events", description="Book next week's raid events from the weekly schedule"
+)
+
+
+def _raid_helper_on(host) -> bool:
+    # Read from the settings alone: the client (httpx) loads only when the connector runs.
+    return host.plugin_settings("raids").raid_helper_configured
 
 
 class RaidsPlugin:
@@ -55,23 +76,19 @@ class RaidsPlugin:
 
     @hookimpl
     def register_jobs(self, host):
-        from patt_raids import jobs
-
         # With the connector on, the sync is registered through its cron entry (the retry pass);
         # the booking job through its cron entry always.
-        return [] if jobs.raid_helper_on(host) else [jobs.raid_helper_job()]
+        return [] if _raid_helper_on(host) else [RAID_HELPER_SYNC]
 
     @hookimpl
     def register_cron_jobs(self, host):
-        from patt_raids import jobs
-
         settings = host.plugin_settings("raids")
         cron = [
-            CronJob(jobs.booking_job(), settings.booking_schedule),
-            CronJob(jobs.reminders_job(), settings.reminder_schedule),
+            CronJob(BOOKING, settings.booking_schedule),
+            CronJob(REMINDERS, settings.reminder_schedule),
         ]
-        if jobs.raid_helper_on(host):
-            cron.append(CronJob(jobs.raid_helper_job(), settings.raid_helper_schedule))
+        if _raid_helper_on(host):
+            cron.append(CronJob(RAID_HELPER_SYNC, settings.raid_helper_schedule))
         return cron
 
     # --- pages' slots, member data, demo ---

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patt_host import MenuLink, Permission, hookimpl
+from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
 from patt_voting.config import VotingSettings
 from patt_voting.state import VotingState
 
@@ -60,9 +60,15 @@ class VotingPlugin:
 
     @hookimpl
     def register_cron_jobs(self, host):
-        from patt_voting.jobs import cron_jobs
-
-        return cron_jobs(host.plugin_settings("voting").check_every_minutes)
+        every_minutes = host.plugin_settings("voting").check_every_minutes
+        job = Job(
+            "patt_voting.jobs:check_campaigns",
+            description="Start/close campaigns on schedule and post contest-agent milestones",
+            exclusive=True,
+            timeout_seconds=300,
+        )
+        schedule = "* * * * *" if every_minutes == 1 else f"*/{every_minutes} * * * *"
+        return [CronJob(job, schedule)]
 
     @hookimpl
     async def export_member_data(self, session, player_id):

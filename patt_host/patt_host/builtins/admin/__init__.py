@@ -35,12 +35,20 @@ def run_dict(run) -> dict:
     }
 
 
+def _description(job) -> str:
+    # A "module:function" job without a description is not imported to read its docstring:
+    # listing the jobs must not load (or fail on) their code.
+    if job.description or isinstance(job.func, str):
+        return job.description
+    return (job.func.__doc__ or "").strip()
+
+
 def job_list(host) -> list[dict]:
     return [
         {
             "name": name,
             "plugin": registered.plugin,
-            "description": registered.job.description or (registered.job.func.__doc__ or "").strip(),
+            "description": _description(registered.job),
             "exclusive": registered.job.exclusive,
             "schedules": [s.cron.expression for s in host.jobs.schedules_for(name)],
         }

@@ -142,7 +142,7 @@ def jobs() -> list[Job]:
 
 
 def cron_jobs() -> list[CronJob]:
-    by_name = {job.func.__name__: job for job in jobs()}
+    by_name = {job.function_name: job for job in jobs()}
     return [
         CronJob(by_name["member_sync"], "*/15 * * * *"),
         CronJob(by_name["channel_sync"], "17 * * * *"),
