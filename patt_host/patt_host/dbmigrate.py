@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 import patt_host
 import sv_common
@@ -84,16 +84,21 @@ def recorded_revisions(url: str) -> list[str]:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     async def read() -> list[str]:
+        import asyncpg
+
+        # One plain connection: `patt serve` and `patt worker` check this on every start, and
+        # an engine's first connection also initialises its dialect (server version, codecs)
+        # for a single query. The engine only reads the URL here, as it would to connect.
         engine = create_async_engine(url)
+        args, kwargs = engine.dialect.create_connect_args(engine.url)
+        conn = await asyncpg.connect(*args, **kwargs)
         try:
-            async with engine.connect() as conn:
-                has = await conn.run_sync(lambda c: inspect(c).has_table("alembic_version"))
-                if not has:
-                    return []
-                rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
-                return [r[0] for r in rows]
+            # to_regclass resolves through search_path, as has_table("alembic_version") does.
+            if not await conn.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL"):
+                return []
+            return [row[0] for row in await conn.fetch("SELECT version_num FROM alembic_version")]
         finally:
-            await engine.dispose()
+            await conn.close()
 
     return asyncio.run(read())
 
