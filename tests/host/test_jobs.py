@@ -280,6 +280,7 @@ async def tally(ctx, n=1):
 def plain(ctx):
     return None
 """
+BROKEN_MODULE = "raise RuntimeError('the module body fails')\n"
 
 
 def lazy_plugin(*references: str):
@@ -343,7 +344,7 @@ async def test_a_missing_job_function_fails_its_run_and_the_workers_check(make_h
     )
     failures = host.jobs.resolve_all()  # what `patt worker` checks before it takes work
     assert failures.keys() == {"lazy.absent", "lazy.plain"}  # the built-in jobs all resolve
-    assert "cannot be imported" in failures["lazy.absent"]
+    assert "cannot be imported: AttributeError" in failures["lazy.absent"]
     assert "is not an async function" in failures["lazy.plain"]
     await host.open()
     try:
@@ -352,3 +353,14 @@ async def test_a_missing_job_function_fails_its_run_and_the_workers_check(make_h
         await host.close()
     assert run.status == "failed"
     assert f"job function '{lazy_module}:absent' cannot be imported" in run.error
+
+
+def test_a_job_module_that_fails_to_import_is_named_with_its_error(make_host, tmp_path, monkeypatch):
+    (tmp_path / "lazy_jobs_broken.py").write_text(BROKEN_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    host = make_host(plugins=["lazy"], extra_plugins=[lazy_plugin("lazy_jobs_broken:tally")])
+    failures = host.jobs.resolve_all()
+    assert failures == {
+        "lazy.tally": "job function 'lazy_jobs_broken:tally' cannot be imported: "
+        "RuntimeError: the module body fails"
+    }

@@ -60,8 +60,10 @@ class Job:
         module_name, _, attribute = self.func.partition(":")
         try:
             function = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError) as exc:
-            raise JobImportError(f"job function {self.func!r} cannot be imported: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - a module body can raise anything; say which job
+            raise JobImportError(
+                f"job function {self.func!r} cannot be imported: {type(exc).__name__}: {exc}"
+            ) from exc
         if not callable(function):
             raise JobImportError(f"job function {self.func!r} is not a function")
         return function
