@@ -24,7 +24,8 @@ SCRIPT = textwrap.dedent(
         return sorted({m.split(".")[0] for m in sys.modules} & WATCHED)
 
     def job_modules():  # the plugins' job code ("module:function" jobs load when they run)
-        return sorted(m for m in sys.modules if m.startswith("patt_") and m.endswith(".jobs") and "host" not in m)
+        plugin_modules = (m for m in sys.modules if m.startswith("patt_") and not m.startswith("patt_host"))
+        return sorted(m for m in plugin_modules if m.endswith(".jobs"))
 
     async def main():
         app = create_app(Host(), start_services=True)

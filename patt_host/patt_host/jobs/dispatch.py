@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from patt_host.jobs.runner import UnknownJob
@@ -16,8 +15,7 @@ async def trigger_job(host: Host, name: str, *, triggered_by: str | None = None,
     registered = host.jobs.get(name)
     if registered is None:
         raise UnknownJob(name)
-    if isinstance(registered.job.func, str):  # its first use imports the job's code: off the loop
-        await asyncio.to_thread(registered.job.resolve)
+    await registered.job.load()  # a "module:function" job's first use imports its code
     registered.check_kwargs(kwargs)  # 422 now, not a TypeError in the worker later
     if host.settings.redis_url:
         from patt_host.jobs.arq_worker import enqueue

@@ -97,9 +97,7 @@ async def _run(host, name, job, trigger, triggered_by, kwargs, on_progress) -> J
             if not got:
                 status, error = "skipped", "another run of this job is still in progress"
         if status != "skipped":
-            # A "module:function" job is imported by its first run, in a thread: an import is
-            # CPU work the event loop must not wait for.
-            function = job.func if callable(job.func) else await asyncio.to_thread(job.resolve)
+            function = await job.load()  # a "module:function" job is imported by its first run
             result = await asyncio.wait_for(function(ctx, **(kwargs or {})), timeout=job.timeout_seconds)
             if isinstance(result, dict):
                 for key, value in result.items():

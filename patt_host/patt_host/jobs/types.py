@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import re
@@ -67,6 +68,13 @@ class Job:
         if not callable(function):
             raise JobImportError(f"job function {self.func!r} is not a function")
         return function
+
+    async def load(self) -> JobFunc:
+        """:meth:`resolve` from async code: a reference's first import runs in a thread, as an
+        import is CPU work the event loop must not wait for."""
+        if isinstance(self.func, str):
+            return await asyncio.to_thread(self.resolve)
+        return self.func
 
 
 @dataclass(frozen=True)
