@@ -103,6 +103,20 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         event_id = int(event_href.rsplit("/", 1)[1])
         assert await no_horizontal_overflow(page)
 
+        # The officer moves the event and renames it on its page; a bad zone is refused beside Save.
+        await page.goto(server.url + event_href)
+        edit = page.locator("#raids-event-edit")
+        await edit.locator("input[name=title]").fill("Alt run, later")
+        await edit.locator("input[name=start_time]").fill("22:30")
+        await edit.locator("button[type=submit]").click()
+        await edit.locator(".raids-feedback:has-text('Saved')").wait_for(timeout=15000)
+        assert await page.locator("#raids-event-title").inner_text() == "Alt run, later"
+        assert "22:30" in await page.locator("#raids-event-start").inner_text()
+        await edit.locator("input[name=timezone]").fill("Atlantis/Capital")
+        await edit.locator("button[type=submit]").click()
+        await edit.locator(".raids-feedback.error:has-text('time zone')").wait_for(timeout=15000)
+        assert await no_horizontal_overflow(page)
+
         await page.goto(server.url + "/admin/raids/availability")
         tuesday = page.locator(".raids-day[data-day='1']")
         await tuesday.wait_for()
@@ -127,6 +141,7 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         mpage.on("pageerror", lambda exc: errors.append(str(exc)))
         await log_in(mpage, server.url, member, f"/raids/events/{event_id}")
         assert "tentative" in await mpage.locator("#raids-answer-feedback").inner_text()
+        assert "Alt run, later" in await mpage.locator("h1").inner_text()  # the officer's edit
         await mpage.locator(".js-raids-answer[data-status=accepted]").click()
         await mpage.locator("#raids-answer-feedback:has-text('you are accepted')").wait_for(timeout=15000)
         assert (

@@ -144,6 +144,23 @@ async def add_event(body: schemas.NewEvent, actor: Officer, session: SessionDep,
     return ok(data, status_code=201)
 
 
+@admin_router.patch("/events/{event_id}", name="api_event_edit")
+async def edit_event(
+    event_id: schemas.RowId, body: schemas.EventChange, actor: Officer, session: SessionDep, host: HostDep
+):
+    """Change an upcoming event's title, description, date, time, zone or length; its Discord
+    post (and Raid-Helper's copy) follow. ``changed`` lists what really changed."""
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    if "description" in body.model_fields_set:  # null or "" clears it
+        changes["description"] = body.description or ""
+    event, changed = await events.update_event(session, event_id, **changes)
+    data = events.event_dict(event)
+    await commit(session)
+    if changed:
+        await notify.event_changed(host, event_id, "edited", source="officer")
+    return ok({**data, "changed": changed})
+
+
 @admin_router.post("/events/{event_id}/cancel", name="api_event_cancel")
 async def cancel_event(event_id: schemas.RowId, actor: Officer, session: SessionDep, host: HostDep):
     data = events.event_dict(await events.cancel_event(session, event_id))

@@ -60,6 +60,18 @@ class NewEvent(_Body):
     player_overrides: dict[PlayerKey, Override] = Field(default_factory=dict, max_length=1000)
 
 
+class EventChange(_Body):
+    """An officer's edit of an event: only the fields sent change (the channel cannot)."""
+
+    title: Annotated[CleanStr, Field(min_length=1, max_length=200)] | None = None
+    # An empty string clears the description.
+    description: Annotated[CleanText, Field(max_length=2000)] | None = None
+    event_date: date | None = None
+    start_time: time | None = None
+    timezone: Zone | None = None
+    duration_minutes: int | None = Field(None, ge=15, le=720)
+
+
 class SignupBody(_Body):
     status: Status
 

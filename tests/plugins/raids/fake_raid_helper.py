@@ -10,7 +10,9 @@ Raid-Helper server (:attr:`FakeRaidHelper.timezone`), which the fake turns into 
 wrong time); signups inside the create body are refused (Raid-Helper silently ignores them,
 which is how the original lost every signup); each signup is its own
 ``POST /events/{id}/signups`` with one ``userId`` and a ``className`` that is a role slot
-of the template or a status slot (``Paladin`` is ``invalid className``).
+of the template or a status slot (``Paladin`` is ``invalid className``). An edit
+(``PATCH /events/{id}``) takes the create body's fields and reads ``date`` and ``time`` the
+same way; ``DELETE /events/{id}`` removes the event (an unknown one is a 404).
 
 Usage::
 
@@ -114,6 +116,8 @@ class FakeRaidHelper:
         app.router.add_post(API_PATH + "/servers/{server}/channels/{channel}/event", self._create)
         app.router.add_get(API_PATH + "/events/{event}", self._event)
         app.router.add_post(API_PATH + "/events/{event}/signups", self._signup)
+        app.router.add_patch(API_PATH + "/events/{event}", self._edit)
+        app.router.add_delete(API_PATH + "/events/{event}", self._delete)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -209,14 +213,9 @@ class FakeRaidHelper:
         except ValueError:
             return _error(400, "invalid date")
         duration = body.get("duration")
-        if duration is not None and (
-            not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0
-        ):
+        if duration is not None and not _valid_duration(duration):
             return _error(400, "invalid duration")
-        # Raid-Helper reads date and time in its server's time zone.
-        local = datetime.combine(
-            local_day, time(int(clock.group(1)), int(clock.group(2))), ZoneInfo(self.timezone)
-        )
+        local = self._local(local_day, clock)
         event_id = str(next(self._ids))
         event = {
             "id": event_id,
@@ -236,6 +235,53 @@ class FakeRaidHelper:
         }
         self.events[event_id] = event
         return web.json_response({"status": "success", "event": _summary(event)})
+
+    def _local(self, day: date, clock: re.Match) -> datetime:
+        """Raid-Helper reads date and time in its server's time zone."""
+        return datetime.combine(day, time(int(clock.group(1)), int(clock.group(2))), ZoneInfo(self.timezone))
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        """Change fields of an event: the create body's fields, date and time read as in a create."""
+        event = self._known_event(request)
+        if isinstance(event, web.Response):
+            return event
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "invalid json")
+        if not isinstance(body, dict) or not body:
+            return _error(400, "nothing to change")
+        unknown = sorted(set(body) - CREATE_FIELDS)
+        if unknown:
+            return _error(400, f"unknown fields: {', '.join(unknown)}")
+        if "title" in body and (not isinstance(body["title"], str) or not body["title"].strip()):
+            return _error(400, "invalid title")
+        if "duration" in body and not _valid_duration(body["duration"]):
+            return _error(400, "invalid duration")
+        if "date" in body or "time" in body:
+            current = datetime.fromtimestamp(event["startTime"], ZoneInfo(self.timezone))
+            day = DATE.match(body.get("date", f"{current.day}-{current.month}-{current.year}"))
+            clock = TIME.match(body.get("time", f"{current.hour:02d}:{current.minute:02d}"))
+            if day is None:
+                return _error(400, "invalid date (D-M-YYYY, no leading zeros)")
+            if clock is None:
+                return _error(400, "invalid time (HH:MM)")
+            try:
+                local_day = date(int(day.group(3)), int(day.group(2)), int(day.group(1)))
+            except ValueError:
+                return _error(400, "invalid date")
+            event["startTime"] = int(self._local(local_day, clock).timestamp())
+        for key in ("title", "description", "duration", "leaderId", "templateId"):
+            if key in body:
+                event[key] = body[key]
+        return web.json_response({"status": "success", "event": _summary(event)})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        event = self._known_event(request)
+        if isinstance(event, web.Response):
+            return event
+        del self.events[event["id"]]
+        return web.json_response({"status": "success"})
 
     def _known_event(self, request: web.Request) -> dict[str, Any] | web.Response:
         """The event the path names, or the refusal (auth first, then 404)."""
@@ -272,6 +318,10 @@ class FakeRaidHelper:
         # A user has one signup per event: signing up again moves it.
         event["signUps"] = [s for s in event["signUps"] if s["userId"] != user_id] + [signup]
         return web.json_response({"status": "success", "signUp": signup})
+
+
+def _valid_duration(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _summary(event: dict[str, Any]) -> dict[str, Any]:

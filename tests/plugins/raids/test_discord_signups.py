@@ -192,6 +192,34 @@ async def test_a_cancelled_event_refuses_presses_and_loses_its_buttons(
     ]  # the link
 
 
+async def test_an_officers_edit_reaches_the_post(db, guild, make_host, start_discord_bot, fake_discord):
+    bot = await start_discord_bot(discord_host(make_host, site="patt"))
+    event_id = await _create(db, bot.host)
+    post = await eventually(lambda: _post(fake_discord, event_id))
+    async with db.session() as session:
+        event, changed = await events.update_event(
+            session, event_id, title="Mythic night", start_time=time(21, 30), description="New boss"
+        )
+        start = int(event.start_time_utc.timestamp())
+        await session.commit()
+    assert changed == ["title", "description", "start"]
+    await raid_events.event_changed(bot.host, event_id, "edited", source="officer")
+    edited = await eventually(
+        lambda: (
+            (m := fake_discord.messages.get(int(post["id"])))
+            and m["embeds"][0]["title"] == "Mythic night"
+            and m
+        )
+    )
+    description = edited["embeds"][0]["description"]
+    assert f"<t:{start}:F>" in description and "New boss" in description
+    # The same message, edited: no second post, and its buttons still work.
+    assert len([m for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID) if m.get("components")]) == 1
+    answer = await _press(fake_discord, ALICE, edited, f"raids:signup:{event_id}:accepted")
+    assert answer.ephemeral
+    assert await _status(db, event_id, guild["alice"].player_id) == ("accepted", "discord")
+
+
 async def test_buttons_of_a_post_made_before_a_restart_still_work(
     db, guild, make_host, start_discord_bot, fake_discord
 ):

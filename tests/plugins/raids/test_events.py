@@ -189,3 +189,112 @@ async def test_set_signup_status_changes_adds_and_refuses(db, raider):
         with pytest.raises(Conflict) as caught:
             await events.set_signup_status(session, event_id, early.player_id, "accepted", "site")
         assert caught.value.code == "event_cancelled"
+
+
+# --- an officer's edit ---------------------------------------------------------------------------
+
+
+async def test_update_event_moves_the_start_and_reports_what_changed(db, raider):
+    early = await raider()
+    async with db.session() as session:
+        await create_season(session, expansion_name="Midnight", season_number=1, start_date=date(2030, 1, 1))
+        await create_season(session, expansion_name="Midnight", season_number=2, start_date=date(2030, 3, 1))
+        await session.commit()
+    event_id = await _event(
+        db, event_date=date(2030, 2, 22), timezone="America/New_York", duration_minutes=120
+    )
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    async with db.session() as session:
+        season_one = (await events.get_event(session, event_id)).season_id
+        # Only the time: the date and zone stay; the end keeps the length.
+        event, changed = await events.update_event(session, event_id, start_time=time(21, 30), now=now)
+        assert changed == ["start"]
+        assert event.start_time_utc == datetime(2030, 2, 23, 2, 30, tzinfo=UTC)  # EST, UTC-5
+        assert event.end_time_utc == datetime(2030, 2, 23, 4, 30, tzinfo=UTC)
+        # Into March, across New York's clock change: the same wall time, one hour less offset;
+        # filed under the season current on the new date.
+        event, changed = await events.update_event(
+            session,
+            event_id,
+            event_date=date(2030, 3, 15),
+            duration_minutes=180,
+            title="Mythic night",
+            now=now,
+        )
+        assert changed == ["title", "start", "event_date", "duration_minutes"]
+        assert event.start_time_utc == datetime(2030, 3, 16, 1, 30, tzinfo=UTC)  # EDT, UTC-4
+        assert event.end_time_utc - event.start_time_utc == timedelta(minutes=180)
+        assert event.season_id != season_one and event.season_id is not None
+        # Another zone, the same wall time: another instant.
+        event, changed = await events.update_event(session, event_id, timezone="Europe/Berlin", now=now)
+        assert changed == ["start", "timezone"] and event.start_time_utc == datetime(
+            2030, 3, 15, 20, 30, tzinfo=UTC
+        )
+        # The same values again: nothing changed, nothing to tell.
+        event, changed = await events.update_event(
+            session, event_id, title="Mythic night", start_time=time(21, 30), description="", now=now
+        )
+        assert changed == []
+        event, changed = await events.update_event(session, event_id, description="Bring flasks", now=now)
+        assert changed == ["description"] and event.description == "Bring flasks"
+        await session.commit()
+    async with db.session() as session:  # signups are untouched by an edit
+        assert (await _statuses(session, event_id))[early.player_id][0] == "tentative"
+        stored = await events.get_event(session, event_id)
+        assert (stored.title, stored.timezone, stored.event_date) == (
+            "Mythic night",
+            "Europe/Berlin",
+            date(2030, 3, 15),
+        )
+
+
+async def test_update_event_refuses_what_cannot_be(db, raider):
+    await raider()
+    async with db.session() as session:
+        night = RecurringEvent(label="Friday heroic", day_of_week=4, default_start_time=time(21, 0))
+        session.add(night)
+        await session.commit()
+        night_id = night.id
+    first = await _event(db, event_date=date(2030, 1, 4), recurring_event_id=night_id)
+    await _event(db, event_date=date(2030, 1, 11), recurring_event_id=night_id)
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    async with db.session() as session:
+        with pytest.raises(Conflict) as caught:  # the night's next event already has that date
+            await events.update_event(session, first, event_date=date(2030, 1, 11), now=now)
+        assert caught.value.code == "event_exists"
+        with pytest.raises(ValidationFailed) as caught:  # a time the clocks skip
+            await events.update_event(
+                session,
+                first,
+                event_date=date(2030, 3, 31),
+                start_time=time(2, 30),
+                timezone="Europe/Berlin",
+                now=now,
+            )
+        assert caught.value.code == "nonexistent_time"
+        with pytest.raises(ValidationFailed) as caught:
+            await events.update_event(session, first, event_date=date(2029, 12, 31), now=now)
+        assert caught.value.code == "start_in_past"
+        for bad in (
+            {"title": " "},
+            {"duration_minutes": 5},
+            {"timezone": "Atlantis/Capital"},
+            {"channel_id": "1"},
+        ):
+            with pytest.raises(ValidationFailed):
+                await events.update_event(session, first, now=now, **bad)
+        with pytest.raises(NotFound):
+            await events.update_event(session, 999_999, title="X", now=now)
+        with pytest.raises(Conflict) as caught:  # over: the end has passed
+            await events.update_event(session, first, title="Late", now=datetime(2030, 1, 5, tzinfo=UTC))
+        assert caught.value.code == "event_over"
+        # Running (started, not over): the title and the length may still change.
+        running = datetime(2030, 1, 4, 20, 30, tzinfo=UTC)
+        event, changed = await events.update_event(session, first, duration_minutes=180, now=running)
+        assert changed == ["duration_minutes"] and event.end_time_utc == datetime(
+            2030, 1, 4, 23, 0, tzinfo=UTC
+        )
+        await events.cancel_event(session, first)
+        with pytest.raises(Conflict) as caught:
+            await events.update_event(session, first, title="Again", now=now)
+        assert caught.value.code == "event_cancelled"

@@ -196,7 +196,15 @@ async def test_an_event_is_created_at_its_local_time_and_each_signup_posted(db, 
     event_id = await _event(db, zone="Europe/Berlin", at=time(20, 0))
     async with RaidHelperClient(_config(raid_helper).connection) as client:
         report = await sync_upcoming(db, _config(raid_helper), client)
-    assert report.counts() == {"created": 1, "signups": 4, "no_discord": 1, "skipped": 0, "errors": 0}
+    assert report.counts() == {
+        "created": 1,
+        "edited": 0,
+        "deleted": 0,
+        "signups": 4,
+        "no_discord": 1,
+        "skipped": 0,
+        "errors": 0,
+    }
     rh_id, payload, start = await _stored(db, event_id)
     created = raid_helper.events[rh_id]
     # The same instant, whatever zone each side shows it in.
@@ -268,6 +276,67 @@ async def test_past_and_cancelled_events_are_left_alone(db, raid_helper):
     async with RaidHelperClient(_config(raid_helper).connection) as client:
         report = await sync_upcoming(db, _config(raid_helper), client, event_id=event_id)
     assert report.skipped == 1 and raid_helper.requests == []
+
+
+async def test_an_officers_edit_is_sent_once_as_the_changed_fields(db, raider, raid_helper):
+    await _link(db, (await raider(spec=TANK)).player_id, 893000000000000001)
+    event_id = await _event(db, zone="Europe/Berlin", at=time(20, 0))
+    config = _config(raid_helper)
+    async with RaidHelperClient(config.connection) as client:
+        await sync_upcoming(db, config, client)
+    rh_id = (await _stored(db, event_id))[0]
+    async with db.session() as session:
+        event, changed = await events.update_event(
+            session, event_id, title="Mythic night", start_time=time(21, 30), description=""
+        )
+        await session.commit()
+    async with RaidHelperClient(config.connection) as client:
+        report = await sync_upcoming(db, config, client, event_id=event_id)
+    assert (report.created, report.edited, report.signups, report.errors) == (0, 1, 0, [])
+    [patch] = raid_helper.requests_to("PATCH", rf"/api/v4/events/{rh_id}")
+    # Only what changed, the time in the Raid-Helper server's zone; the description cleared.
+    local = event.start_time_utc.astimezone(ZoneInfo(RH_ZONE))
+    assert patch.body == {"title": "Mythic night", "time": local.strftime("%H:%M"), "description": ""}
+    there = raid_helper.events[rh_id]
+    assert there["title"] == "Mythic night" and there["startTime"] == int(event.start_time_utc.timestamp())
+    assert there["description"] == ""
+    # In step: the next pass sends nothing; still one event there.
+    async with RaidHelperClient(config.connection) as client:
+        again = await sync_upcoming(db, config, client)
+    assert (again.created, again.edited, again.signups) == (0, 0, 0)
+    assert len(raid_helper.requests_to("PATCH", r".*")) == 1 and len(raid_helper.events) == 1
+
+
+async def test_a_cancelled_event_is_deleted_there_once_even_after_an_outage(db, raider, raid_helper):
+    await _link(db, (await raider(spec=TANK)).player_id, 894000000000000001)
+    event_id, gone_id = await _event(db), await _event(db, at=time(22, 0))
+    config = _config(raid_helper)
+    async with RaidHelperClient(config.connection) as client:
+        await sync_upcoming(db, config, client)
+    rh_id, gone_rh_id = (await _stored(db, event_id))[0], (await _stored(db, gone_id))[0]
+    async with db.session() as session:
+        await events.cancel_event(session, event_id)
+        await events.cancel_event(session, gone_id)
+        await session.commit()
+    del raid_helper.events[gone_rh_id]  # someone deleted that one in Raid-Helper already
+    raid_helper.fail_next(1, 503)  # the first delete meets an outage
+    async with RaidHelperClient(config.connection) as client:
+        report = await sync_upcoming(db, config, client)
+    assert report.deleted == 1 and "503" in report.errors[0]
+    assert (await _stored(db, gone_id))[1]["deleted"] is True  # a 404 there counts as done
+    assert "503" in (await _stored(db, event_id))[1]["last_error"] and rh_id in raid_helper.events
+    # The retry pass (cron) picks the cancelled event up again and finishes.
+    raid_helper.recover()
+    async with RaidHelperClient(config.connection) as client:
+        retry = await sync_upcoming(db, config, client)
+    assert (retry.deleted, retry.errors) == (1, []) and raid_helper.events == {}
+    payload = (await _stored(db, event_id))[1]
+    assert payload["deleted"] is True and payload["last_error"] is None
+    # Done: later passes leave both alone.
+    count = len(raid_helper.requests)
+    async with RaidHelperClient(config.connection) as client:
+        later = await sync_upcoming(db, config, client)
+    assert later.counts()["deleted"] == 0 and len(raid_helper.requests) == count
 
 
 async def test_member_data_covers_what_was_sent_to_raid_helper(db, raider, raid_helper):

@@ -62,6 +62,7 @@ async def test_officer_routes_refuse_members_and_anonymous(site, member):
             "/api/v1/admin/raids/events",
             {"title": "X", "event_date": future_date(), "start_time": "20:00", "timezone": "UTC"},
         ),
+        ("PATCH", "/api/v1/admin/raids/events/1", {"title": "X"}),
         ("POST", "/api/v1/admin/raids/events/1/cancel", {}),
         ("PUT", "/api/v1/admin/raids/events/1/signup", {"player_id": 1, "status": "accepted"}),
         ("PUT", "/api/v1/admin/raids/events/1/attendance", {"marks": {"1": "attended"}}),
@@ -190,6 +191,63 @@ async def test_officer_creates_an_event_and_members_answer(officer, member, raid
     assert recorded(officer, "raids.event_changed")[-1].data["reason"] == "cancelled"
     late = await member.put(f"/api/v1/raids/events/{event['id']}/signup", json={"status": "absent"})
     assert late.status_code == 409
+
+
+async def test_officer_edits_an_event_and_the_plugins_hear_of_it(officer, member, db):
+    created = await officer.post(
+        "/api/v1/admin/raids/events",
+        json={
+            "title": "Heroic night",
+            "event_date": future_date(),
+            "start_time": "20:00",
+            "timezone": "Europe/Berlin",
+            "description": "Flasks please",
+        },
+    )
+    event = created.json()["data"]
+    url = f"/api/v1/admin/raids/events/{event['id']}"
+    page = await officer.get(f"/admin/raids/events/{event['id']}")
+    assert page.status_code == 200 and 'id="raids-event-edit"' in page.text
+
+    moved = await officer.patch(url, json={"start_time": "21:15", "title": "Mythic night", "description": ""})
+    assert moved.status_code == 200, moved.text
+    data = moved.json()["data"]
+    assert data["changed"] == ["title", "description", "start"]
+    assert (data["title"], data["local_start_time"], data["description"]) == ("Mythic night", "21:15", None)
+    assert data["duration_minutes"] == event["duration_minutes"]
+    assert recorded(officer, "raids.event_changed")[-1].data == {
+        "event_id": event["id"],
+        "reason": "edited",
+        "player_id": None,
+        "status": None,
+        "source": "officer",
+    }
+    # Members see the new title and time.
+    detail = (await member.get(f"/api/v1/raids/events/{event['id']}")).json()["data"]["event"]
+    assert detail["title"] == "Mythic night" and detail["local_start_time"] == "21:15"
+    # Saving the same values tells nobody.
+    told = len(recorded(officer, "raids.event_changed"))
+    same = await officer.patch(url, json={"title": "Mythic night", "start_time": "21:15"})
+    assert same.status_code == 200 and same.json()["data"]["changed"] == []
+    assert len(recorded(officer, "raids.event_changed")) == told
+
+    for bad in (
+        {"channel_id": "123456789012345678"},  # the post lives in its channel
+        {"timezone": "Atlantis/Capital"},
+        {"duration_minutes": 721},
+        {"title": "x" * 201},
+        {"title": "bad\u0000title"},
+        {"start_time": "25:00"},
+        {"event_date": (datetime.now(UTC).date() - timedelta(days=2)).isoformat()},  # in the past
+    ):
+        response = await officer.patch(url, json=bad)
+        assert response.status_code == 422, (bad, response.text)
+    assert (await officer.patch("/api/v1/admin/raids/events/999999", json={"title": "X"})).status_code == 404
+    await officer.post(f"{url}/cancel", json={})
+    refused = await officer.patch(url, json={"title": "Back on"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "event_cancelled"
+    page = await officer.get(f"/admin/raids/events/{event['id']}")
+    assert 'id="raids-event-edit"' not in page.text  # nothing left to edit
 
 
 async def test_event_creation_refuses_bad_input_at_the_edge(officer):

@@ -1,5 +1,5 @@
 """Raid events: creating one (local date and time in an IANA zone -> UTC), signing the
-guild's raiders up by rule, and changing one member's signup.
+guild's raiders up by rule, an officer's edit of one, and changing one member's signup.
 
 The signup rule (the original's, section 17.2), for every active player with a rank and a
 main character:
@@ -312,6 +312,89 @@ async def cancel_event(session: AsyncSession, event_id: int) -> RaidEvent:
         event.cancelled_at = datetime.now(UTC)
         await session.flush()
     return event
+
+
+#: What an officer may change on an event. The channel is not among them: the bot's post
+#: already lives in it (cancel and create a new event to move it).
+EDITABLE = ("title", "description", "event_date", "start_time", "timezone", "duration_minutes")
+
+
+async def update_event(
+    session: AsyncSession, event_id: int, *, now: datetime | None = None, **changes: Any
+) -> tuple[RaidEvent, list[str]]:
+    """Change an event's title, description, local date and time, zone or length.
+
+    Returns the event (flushed, not committed) and the names of the fields that really
+    changed, so a save that changes nothing tells nobody. The start is computed again from
+    the local date, time and zone (each defaults to the event's own), the end keeps the
+    length (or takes the new one). Refused: a cancelled or finished event (409), a new
+    start in the past (422), a date its recurring event already has an event on (409).
+    Signups stay as they are: members see the new time on the event and its post.
+    """
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed(f"cannot change {', '.join(sorted(unknown))}.", code="bad_field")
+    now = now or datetime.now(UTC)
+    event = await session.get(RaidEvent, event_id, with_for_update=True)
+    if event is None:
+        raise NotFound("No such raid event.", code="event_not_found")
+    if event.cancelled_at is not None:
+        raise Conflict("This event was cancelled: create a new one instead.", code="event_cancelled")
+    if event.end_time_utc <= now:
+        raise Conflict("This event is over: it can no longer be changed.", code="event_over")
+
+    changed: list[str] = []
+    if "title" in changes:
+        title = clean_title(changes["title"])
+        if title != event.title:
+            event.title = title
+            changed.append("title")
+    if "description" in changes:
+        description = clean_description(changes["description"])
+        if description != event.description:
+            event.description = description
+            changed.append("description")
+
+    local = event.start_time_utc.astimezone(zone(event.timezone or "UTC"))
+    zone_name = zone(changes["timezone"]).key if changes.get("timezone") else event.timezone
+    day = changes.get("event_date") or event.event_date
+    at = changes.get("start_time") or local.time()
+    minutes = (
+        clean_duration(changes["duration_minutes"])
+        if changes.get("duration_minutes") is not None
+        else duration_minutes(event)
+    )
+    start = local_to_utc(day, at, zone_name)
+    if start != event.start_time_utc:
+        if start <= now:
+            raise ValidationFailed("The new start is in the past.", code="start_in_past")
+        changed.append("start")
+    if day != event.event_date:
+        if event.recurring_event_id is not None:
+            clash = await session.scalar(
+                select(RaidEvent.id).where(
+                    RaidEvent.recurring_event_id == event.recurring_event_id,
+                    RaidEvent.event_date == day,
+                    RaidEvent.id != event.id,
+                )
+            )
+            if clash is not None:
+                raise Conflict(
+                    f"Its weekly night already has an event on {day.isoformat()} (event {clash}).",
+                    code="event_exists",
+                )
+        season = await current_season(session, on=day)
+        event.season_id = season.id if season else None
+        changed.append("event_date")
+    if zone_name != event.timezone:
+        changed.append("timezone")
+    if minutes != duration_minutes(event):
+        changed.append("duration_minutes")
+    if changed:
+        event.event_date, event.timezone = day, zone_name
+        event.start_time_utc, event.end_time_utc = start, start + timedelta(minutes=minutes)
+        await session.flush()
+    return event, changed
 
 
 async def set_discord_post(

@@ -12,7 +12,9 @@ went wrong four times (original-behaviour.md §17):
   own ``POST /events/{id}/signups``;
 - ``className`` is a role slot of the template (``Tank``, ``Healer``, ``Melee``, ``Ranged``)
   for an accepted player, a status slot (``Tentative``, ``Bench``, ``Absence``) otherwise,
-  never the WoW class; ``specName`` is the template's spelling of the spec.
+  never the WoW class; ``specName`` is the template's spelling of the spec;
+- an officer's edit is a ``PATCH /events/{id}`` with the changed fields of the create body
+  (the same local ``date`` and ``time``), a cancellation a ``DELETE /events/{id}``.
 
 The sync itself (which event, which signups, where the result is stored) is in
 :mod:`patt_raids.services.raid_helper_sync`.
@@ -188,3 +190,17 @@ class RaidHelperClient:
 
     async def add_signup(self, event_id: str, body: dict[str, Any]) -> None:
         await self._call("POST", f"/events/{event_id}/signups", body)
+
+    async def edit_event(self, event_id: str, changes: dict[str, Any]) -> None:
+        """Change fields of the create body (title, description, date, time, duration)."""
+        await self._call("PATCH", f"/events/{event_id}", changes)
+
+    async def delete_event(self, event_id: str) -> bool:
+        """Delete the event; False when Raid-Helper no longer has it (deleted there already)."""
+        try:
+            await self._call("DELETE", f"/events/{event_id}")
+        except RaidHelperError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True

@@ -9,7 +9,10 @@ kept on the event (``raid_helper_event_id``, ``raid_helper_payload``):
 "synced_at": iso}``
 
 so a retry creates the Raid-Helper event only once and posts only the signups that are new
-or changed since; the last error is shown to officers on the event.
+or changed since; the last error is shown to officers on the event. An officer's edit of the
+event (a create body that differs from the one sent) is sent as the changed fields, once; a
+cancelled event is deleted there (``"deleted": true`` once done, or once Raid-Helper says it
+no longer has it).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from patt_raids.models import RaidAttendance, RaidEvent
 from patt_raids.services import events as event_service
@@ -48,6 +51,8 @@ class RaidHelperConfig:
 @dataclass
 class SyncReport:
     created: int = 0
+    edited: int = 0
+    deleted: int = 0
     signups: int = 0
     no_discord: int = 0
     skipped: int = 0
@@ -56,6 +61,8 @@ class SyncReport:
     def counts(self) -> dict[str, int]:
         return {
             "created": self.created,
+            "edited": self.edited,
+            "deleted": self.deleted,
             "signups": self.signups,
             "no_discord": self.no_discord,
             "skipped": self.skipped,
@@ -113,11 +120,14 @@ async def sync_event(
     now = datetime.now(UTC)
     async with db.session() as session:
         event = await event_service.get_event(session, event_id)
+        rh_id = event.raid_helper_event_id
+        payload = dict(event.raid_helper_payload or {})
+        if event.cancelled_at is not None and rh_id is not None and not payload.get("deleted"):
+            await _delete(db, event_id, rh_id, payload, client, report)
+            return
         if event.cancelled_at is not None or event.end_time_utc <= now:
             report.skipped += 1
             return
-        rh_id = event.raid_helper_event_id
-        payload = dict(event.raid_helper_payload or {})
         wanted, no_discord = await _wanted_signups(session, event_id)
         channel = await _channel(session, event, config)
         body = event_body(
@@ -141,6 +151,10 @@ async def sync_event(
             sent = {}
             await _store(db, event_id, rh_id, payload)  # never create it twice
             report.created += 1
+        elif payload.get("event") and payload["event"] != body:
+            await client.edit_event(rh_id, edited_fields(payload["event"], body))
+            payload["event"] = body
+            report.edited += 1
         for player_id, signup in wanted.items():
             if sent.get(player_id) != signup:
                 await client.add_signup(rh_id, signup)  # one request per player, as documented
@@ -150,6 +164,31 @@ async def sync_event(
         error = exc.message
         report.errors.append(f"event {event_id}: {exc.message}")
     payload.update(signups=sent, last_error=error, synced_at=datetime.now(UTC).isoformat())
+    await _store(db, event_id, rh_id, payload)
+
+
+def edited_fields(sent: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``body`` that differ from the create body ``sent`` (a description taken
+    away is sent empty, which clears it)."""
+    changes = {k: v for k, v in body.items() if sent.get(k) != v}
+    if "description" in sent and "description" not in body:
+        changes["description"] = ""
+    return changes
+
+
+async def _delete(
+    db: Any, event_id: int, rh_id: str, payload: dict[str, Any], client: RaidHelperClient, report: SyncReport
+) -> None:
+    """Delete a cancelled event's Raid-Helper copy (retried by the next pass when it fails)."""
+    error = None
+    try:
+        await client.delete_event(rh_id)  # False: gone there already, which is what we want
+        payload["deleted"] = True
+        report.deleted += 1
+    except RaidHelperError as exc:
+        error = exc.message
+        report.errors.append(f"event {event_id}: {exc.message}")
+    payload.update(last_error=error, synced_at=datetime.now(UTC).isoformat())
     await _store(db, event_id, rh_id, payload)
 
 
@@ -165,7 +204,15 @@ async def sync_upcoming(
             ids = list(
                 await session.scalars(
                     select(RaidEvent.id)
-                    .where(RaidEvent.end_time_utc > datetime.now(UTC), RaidEvent.cancelled_at.is_(None))
+                    .where(
+                        RaidEvent.end_time_utc > datetime.now(UTC),
+                        or_(
+                            RaidEvent.cancelled_at.is_(None),
+                            # cancelled, but its Raid-Helper copy is not deleted yet
+                            RaidEvent.raid_helper_event_id.is_not(None)
+                            & ~RaidEvent.raid_helper_payload.has_key("deleted"),
+                        ),
+                    )
                     .order_by(RaidEvent.start_time_utc)
                     .limit(UPCOMING_LIMIT)
                 )
@@ -214,6 +261,7 @@ def status_of(event: RaidEvent) -> dict[str, Any] | None:
     return {
         "event_id": event.raid_helper_event_id,
         "signups": len(payload.get("signups") or {}),
+        "deleted": bool(payload.get("deleted")),
         "error": payload.get("last_error"),
         "synced_at": payload.get("synced_at"),
     }

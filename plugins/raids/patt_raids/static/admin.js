@@ -1,5 +1,5 @@
-// Officers' raids pages: the weekly schedule (add, save, delete), a new event, cancelling,
-// and attendance marks in bulk. Every action answers in the feedback beside it.
+// Officers' raids pages: the weekly schedule (add, save, delete), a new event, editing and
+// cancelling one, and attendance marks in bulk. Every action answers in the feedback beside it.
 (function () {
   "use strict";
   // The page's shared helpers (patt_host core app.js), looked up when called.
@@ -69,6 +69,30 @@
         link.href = `/admin/raids/events/${data.id}`;
         link.textContent = data.title;
         box.appendChild(link);
+      }
+    });
+  }
+  const editEvent = document.getElementById("raids-event-edit");
+  if (editEvent) {
+    editEvent.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const f = editEvent.elements;
+      const body = {
+        title: f.title.value.trim(),
+        event_date: f.event_date.value,
+        start_time: f.start_time.value,
+        timezone: f.timezone.value.trim(),
+        duration_minutes: Number(f.duration_minutes.value),
+        description: f.description.value.trim(),
+      };
+      const box = editEvent.querySelector(".raids-feedback");
+      const data = await send(box, "PATCH", `/api/v1/admin/raids/events/${editEvent.dataset.event}`, body,
+        (d) => (d.changed.length ? "Saved: members and the Discord post see the change." : "Nothing changed."));
+      if (data) {
+        document.getElementById("raids-event-title").textContent = data.title;
+        document.getElementById("raids-event-start").textContent =
+          `${window.patt.humanTime(data.start_time_utc)} (${data.timezone}: ${data.event_date} ${data.local_start_time})`;
+        document.getElementById("raids-event-duration").textContent = `${data.duration_minutes} min`;
       }
     });
   }
