@@ -259,9 +259,13 @@ async def test_update_event_refuses_what_cannot_be(db, raider):
     await _event(db, event_date=date(2030, 1, 11), recurring_event_id=night_id)
     now = datetime(2030, 1, 1, tzinfo=UTC)
     async with db.session() as session:
-        with pytest.raises(Conflict) as caught:  # the night's next event already has that date
-            await events.update_event(session, first, event_date=date(2030, 1, 11), now=now)
-        assert caught.value.code == "event_exists"
+        for day in (date(2030, 1, 11), date(2030, 1, 5)):  # the next event's date, or a free one
+            with pytest.raises(Conflict) as caught:  # the booking pass would book 4 January again
+                await events.update_event(session, first, event_date=day, now=now)
+            assert caught.value.code == "weekly_night_date"
+        # Its time may change (the same date).
+        event, changed = await events.update_event(session, first, start_time=time(21, 0), now=now)
+        assert changed == ["start"] and event.event_date == date(2030, 1, 4)
         with pytest.raises(ValidationFailed) as caught:  # a time the clocks skip
             await events.update_event(
                 session,
@@ -289,10 +293,10 @@ async def test_update_event_refuses_what_cannot_be(db, raider):
             await events.update_event(session, first, title="Late", now=datetime(2030, 1, 5, tzinfo=UTC))
         assert caught.value.code == "event_over"
         # Running (started, not over): the title and the length may still change.
-        running = datetime(2030, 1, 4, 20, 30, tzinfo=UTC)
+        running = datetime(2030, 1, 4, 21, 30, tzinfo=UTC)
         event, changed = await events.update_event(session, first, duration_minutes=180, now=running)
         assert changed == ["duration_minutes"] and event.end_time_utc == datetime(
-            2030, 1, 4, 23, 0, tzinfo=UTC
+            2030, 1, 5, 0, 0, tzinfo=UTC
         )
         await events.cancel_event(session, first)
         with pytest.raises(Conflict) as caught:

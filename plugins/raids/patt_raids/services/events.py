@@ -328,7 +328,8 @@ async def update_event(
     changed, so a save that changes nothing tells nobody. The start is computed again from
     the local date, time and zone (each defaults to the event's own), the end keeps the
     length (or takes the new one). Refused: a cancelled or finished event (409), a new
-    start in the past (422), a date its recurring event already has an event on (409).
+    start in the past (422), another date for a weekly night's event (409: the booking
+    pass would book the old date again).
     Signups stay as they are: members see the new time on the event and its post.
     """
     unknown = set(changes) - set(EDITABLE)
@@ -371,18 +372,13 @@ async def update_event(
         changed.append("start")
     if day != event.event_date:
         if event.recurring_event_id is not None:
-            clash = await session.scalar(
-                select(RaidEvent.id).where(
-                    RaidEvent.recurring_event_id == event.recurring_event_id,
-                    RaidEvent.event_date == day,
-                    RaidEvent.id != event.id,
-                )
+            # The booking pass keeps one event per weekly night and date: moved away, the
+            # date would be booked again. Cancelling keeps the date taken.
+            raise Conflict(
+                "This event is a weekly night's: change its time, or cancel it and create a "
+                "one-off event on the other day.",
+                code="weekly_night_date",
             )
-            if clash is not None:
-                raise Conflict(
-                    f"Its weekly night already has an event on {day.isoformat()} (event {clash}).",
-                    code="event_exists",
-                )
         season = await current_season(session, on=day)
         event.season_id = season.id if season else None
         changed.append("event_date")
