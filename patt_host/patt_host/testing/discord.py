@@ -11,6 +11,9 @@
   registered with Discord (``tree.sync()``, as ``patt bot sync`` does), since the fake
   like Discord delivers only registered commands (``register_commands=False``: not).
 - ``discord_bot``: that, for a default PATT host with a token and the guild id.
+- ``synced_channels({"123...": "text", "234...": "voice"})``: the guild's channel table as the
+  bot's channel sync leaves it (sv_common's ``sync_channels``: channels not listed go), for
+  channel pickers and the checks of a channel setting, without a bot.
 - Interactions (slash commands, buttons, selects, modals): build one with
   ``fake_discord.interaction_builder(GUILD_ID, GENERAL_CHANNEL_ID)`` and send it with
   ``record = await fake_discord.interact(payload)``; ``record.content``,
@@ -87,6 +90,30 @@ async def map_rank_roles(db: Any) -> dict[int, int]:
                 update(GuildRank).where(GuildRank.level == level).values(discord_role_id=str(role_id))
             )
     return dict(RANK_ROLE_IDS)
+
+
+@pytest.fixture
+def synced_channels(db):
+    """``await synced_channels({channel_id: type})``: see the module docstring."""
+    from sv_common.discord.channel_sync import ChannelSnapshot, sync_channels
+
+    async def sync(channels: dict[str, str]) -> None:
+        snapshots = [
+            ChannelSnapshot(
+                discord_channel_id=str(channel_id),
+                name=f"{kind}-{n}",
+                channel_type=kind,
+                category_name=None,
+                position=n,
+                is_nsfw=False,
+                is_public=True,
+            )
+            for n, (channel_id, kind) in enumerate(channels.items())
+        ]
+        async with db.session() as session:
+            await sync_channels(session, snapshots)
+
+    return sync
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from patt_host.testing.discord import (  # noqa: F401 - fixtures
     fake_discord,
     slash_command,
     start_discord_bot,
+    synced_channels,
 )
 from patt_host.testing.members import (  # noqa: F401 - fixtures
     guild_member,

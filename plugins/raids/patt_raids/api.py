@@ -9,6 +9,7 @@ from patt_host.web import HostDep, Member, Officer, SessionDep, SiteSettingsDep,
 from patt_raids import schemas
 from patt_raids.deps import commit, guild_zone, ok_json
 from patt_raids.services import attendance, availability, events, notify, raiders, schedule, signups
+from sv_common.discord.channel_sync import require_postable_channel
 
 router = APIRouter(prefix="/api/v1/raids", tags=["raids"])
 admin_router = APIRouter(prefix="/api/v1/admin/raids", tags=["raids admin"])
@@ -124,6 +125,8 @@ async def admin_events(actor: Officer, session: SessionDep):
 @admin_router.post("/events", name="api_event_add", status_code=201)
 async def add_event(body: schemas.NewEvent, actor: Officer, session: SessionDep, host: HostDep):
     """Create an event (local date and time in ``timezone``) and sign the raiders up by rule."""
+    if body.channel_id:  # an officer's pick: one of the guild's synced text channels, else 422
+        await require_postable_channel(session, body.channel_id)
     event = await events.create_event(
         session,
         title=body.title,

@@ -245,6 +245,8 @@ def campaign_form(form, *, partial: bool) -> dict[str, Any]:
         value = str(form.get(key, "") or "")
         if value or not partial:
             data[key] = value or None
+        elif key == "discord_channel_id" and key in form:
+            data[key] = None  # "The default announcement channel": the edit clears the channel
     for key in (
         "picks_per_voter",
         "min_rank_to_vote",
@@ -270,7 +272,8 @@ def campaign_form(form, *, partial: bool) -> dict[str, Any]:
         except (ValueError, OverflowError):  # year 9999 plus an offset overflows
             raise ValidationFailed("The start time is not a date and time.") from None
         data["start_at"] = utc.replace(tzinfo=None).isoformat() + "+00:00"
-    return {k: v for k, v in data.items() if v is not None or k in ("min_rank_to_view", "description")}
+    nullable = ("min_rank_to_view", "description", "discord_channel_id")
+    return {k: v for k, v in data.items() if v is not None or k in nullable}
 
 
 def _whole_number(value: str, key: str) -> int:

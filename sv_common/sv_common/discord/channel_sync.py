@@ -1,4 +1,5 @@
-"""The ``guild_identity.discord_channels`` reference table (channel pickers on admin pages).
+"""The ``guild_identity.discord_channels`` reference table (channel pickers on admin pages, and
+:func:`require_postable_channel`, the check of a channel setting sent to an API or a form).
 
 Synced from the guild by a job and by channel create/update/delete events. Channels
 that no longer exist are deleted (the table is a mirror of Discord, nothing else
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sv_common.errors import ValidationFailed
 from sv_common.identity.models import DiscordChannel
 
 # Channel types an announcement can be posted to.
@@ -125,6 +127,37 @@ async def list_channels(session: AsyncSession, *, postable_only: bool = False) -
     if postable_only:
         query = query.where(DiscordChannel.channel_type.in_(POSTABLE_TYPES))
     return list((await session.scalars(query)).all())
+
+
+async def require_postable_channel(session: AsyncSession, channel_id: str) -> str:
+    """``channel_id`` if it is one of the synced channels an announcement can be posted to
+    (:data:`POSTABLE_TYPES`); otherwise 422 ``unknown_channel`` with what to do instead.
+
+    For a channel setting taken from an API or a form: an id that is not in the table (a typo,
+    another server's channel, a deleted one) or names a voice channel or a category would only
+    fail later, when the post is delivered. With no channel synced at all (Discord not set up,
+    the bot not connected yet) every id is refused, with a message saying so: nothing can check
+    it. Clearing the setting is the caller's business (None never reaches this check).
+    """
+    channel_id = str(channel_id)
+    row = await session.scalar(select(DiscordChannel).where(DiscordChannel.discord_channel_id == channel_id))
+    if row is not None and row.channel_type in POSTABLE_TYPES:
+        return channel_id
+    if row is not None:
+        message = (
+            f"#{row.name} is not a text channel ({row.channel_type}); pick a text or announcement channel."
+        )
+    elif await session.scalar(select(DiscordChannel.id).limit(1)) is None:
+        message = (
+            "No Discord channels have been synced yet (the bot syncs them when it connects, then hourly): "
+            "leave the channel empty until they are."
+        )
+    else:
+        message = (
+            "That is not one of the server's synced channels; pick one of its text channels "
+            "(a channel the bot has not seen yet appears after the next channel sync)."
+        )
+    raise ValidationFailed(message, code="unknown_channel")
 
 
 def channel_dict(row: DiscordChannel) -> dict[str, Any]:

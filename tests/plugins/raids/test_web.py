@@ -125,6 +125,41 @@ async def test_recurring_events_crud_with_one_active_night_per_weekday(officer):
     assert (await officer.delete(f"/api/v1/admin/raids/recurring-events/{night['id']}")).status_code == 404
 
 
+async def test_channels_must_be_synced_text_channels(officer, synced_channels):
+    text, voice, unknown = "810000000000000001", "810000000000000002", "810000000000000003"
+    night = {"label": "Heroic", "day_of_week": 2, "default_start_time": "21:00"}
+    # Nothing synced yet: nothing can check the id, so it is refused with what to do.
+    early = await officer.post(
+        "/api/v1/admin/raids/recurring-events", json={**night, "discord_channel_id": text}
+    )
+    assert early.status_code == 422 and "synced yet" in early.json()["error"]["message"]
+    await synced_channels({text: "text", voice: "voice"})
+    for channel in (voice, unknown):
+        refused = await officer.post(
+            "/api/v1/admin/raids/recurring-events", json={**night, "discord_channel_id": channel}
+        )
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "unknown_channel"
+    created = await officer.post(
+        "/api/v1/admin/raids/recurring-events", json={**night, "discord_channel_id": text}
+    )
+    assert created.status_code == 201, created.text
+    url = f"/api/v1/admin/raids/recurring-events/{created.json()['data']['id']}"
+    assert (await officer.patch(url, json={"discord_channel_id": voice})).status_code == 422
+    # The channel is deleted in Discord: the night keeps it and its other fields can still change.
+    await synced_channels({voice: "voice"})
+    kept = await officer.patch(url, json={"discord_channel_id": text, "label": "Heroic+"})
+    assert kept.status_code == 200 and kept.json()["data"]["discord_channel_id"] == text
+    cleared = await officer.patch(url, json={"discord_channel_id": ""})
+    assert cleared.status_code == 200 and cleared.json()["data"]["discord_channel_id"] is None
+
+    event = {"title": "Raid", "event_date": future_date(), "start_time": "20:00", "timezone": "UTC"}
+    refused = await officer.post("/api/v1/admin/raids/events", json={**event, "channel_id": text})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "unknown_channel"
+    await synced_channels({text: "text"})
+    made = await officer.post("/api/v1/admin/raids/events", json={**event, "channel_id": text})
+    assert made.status_code == 201 and made.json()["data"]["discord_channel_id"] == text
+
+
 async def test_officer_creates_an_event_and_members_answer(officer, member, raider, db):
     bench = await raider(rank="Initiate")
     response = await officer.post(

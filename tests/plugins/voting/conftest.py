@@ -1,5 +1,6 @@
 """Voting test setup: members with accounts (through the real invite + registration services),
-bearer tokens for them, and an officer's shortcuts for building campaigns through the API.
+bearer tokens for them, an officer's shortcuts for building campaigns through the API, and the
+guild's synced Discord channels (a campaign's channel must be one of them).
 """
 
 from __future__ import annotations
@@ -68,6 +69,13 @@ class Members:
 @pytest.fixture
 def members(db) -> Members:
     return Members(db)
+
+
+@pytest.fixture
+async def text_channel(synced_channels) -> str:
+    """The id of a synced text channel, for campaigns that post."""
+    await synced_channels({"123456789012345678": "text"})
+    return "123456789012345678"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from patt_host.jobs.runner import run_job
@@ -18,6 +19,12 @@ from sv_common.notify.models import NotificationOutbox
 from sv_common.notify.sender import DiscordSender
 
 CHANNEL = str(ANNOUNCE_CHANNEL_ID)
+
+
+@pytest.fixture(autouse=True)
+async def announcements_synced(synced_channels):
+    """A campaign's channel must be a synced text channel: the fake guild's #announcements."""
+    await synced_channels({CHANNEL: "text"})
 
 
 async def posts(db) -> list[str]:

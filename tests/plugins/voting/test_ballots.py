@@ -96,8 +96,10 @@ async def test_viewing_follows_min_rank_to_view(api, officer, members):
     assert public["id"]
 
 
-async def test_the_agents_channel_and_settings_are_shown_to_officers_only(api, officer, members):
-    campaign = await officer.campaign(title="Posted", discord_channel_id="123456789012345678")
+async def test_the_agents_channel_and_settings_are_shown_to_officers_only(
+    api, officer, members, text_channel
+):
+    campaign = await officer.campaign(title="Posted", discord_channel_id=text_channel)
     member = await members.add("Member")
     admin_fields = {"discord_channel_id", "agent_enabled", "agent_chattiness", "created_by"}
     for headers in (None, member.auth):

@@ -98,10 +98,10 @@ async def test_the_scheduler_does_not_close_again_what_an_officer_just_closed(ap
     assert not closed_twice  # the lock re-reads the row: the second close sees "closed"
 
 
-async def test_ballots_do_not_wait_for_the_contest_agents_pass(api, officer, members, db):
+async def test_ballots_do_not_wait_for_the_contest_agents_pass(api, officer, members, db, text_channel):
     """The agent locks each campaign against other agents for its whole pass (counting every
     live campaign); ballots must not queue behind that lock."""
-    campaign = await officer.campaign(discord_channel_id="123456789012345678")
+    campaign = await officer.campaign(discord_channel_id=text_channel)
     voter = await members.add("Member")
     entry = campaign["entries"][0]["id"]
 

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from patt_crafting.models import CharacterRecipe, CraftingSyncConfig, CraftingSyncRun
 from patt_crafting.services.cadence import Cadence, SeasonInfo, compute_cadence, next_sync_at
 from sv_common import seasons
-from sv_common.discord.channel_sync import POSTABLE_TYPES, channel_dict, list_channels
+from sv_common.discord.channel_sync import channel_dict, list_channels, require_postable_channel
 from sv_common.errors import Conflict, ValidationFailed
-from sv_common.identity.models import DiscordChannel, WowCharacter
+from sv_common.identity.models import WowCharacter
 
 SYNC_JOB = "crafting.sync_professions"
 # An override longer than this is a mistake (a typo in the year), not a plan.
@@ -67,18 +67,7 @@ async def set_channel(session: AsyncSession, channel_id: str | None) -> Crafting
     if channel_id in (None, ""):
         config.crafters_corner_channel_id = None
         return config
-    known = await session.scalar(
-        select(func.count()).where(
-            DiscordChannel.discord_channel_id == str(channel_id),
-            DiscordChannel.channel_type.in_(POSTABLE_TYPES),
-        )
-    )
-    if not known:
-        raise ValidationFailed(
-            "Pick one of the server's text channels (sync the channels first if it is missing).",
-            code="unknown_channel",
-        )
-    config.crafters_corner_channel_id = str(channel_id)
+    config.crafters_corner_channel_id = await require_postable_channel(session, str(channel_id))
     return config
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_raids.models import RecurringEvent
 from patt_raids.services.events import clean_channel, clean_duration, clean_event_type, local_to_utc
-from sv_common.discord.channel_sync import list_channels
+from sv_common.discord.channel_sync import list_channels, require_postable_channel
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.validation import has_control_chars
 
@@ -126,6 +126,8 @@ async def create_recurring(session: AsyncSession, **fields: Any) -> RecurringEve
     for required in ("label", "day_of_week"):
         if required not in values:
             raise ValidationFailed(f"{required} is required.", code="missing_field")
+    if values.get("discord_channel_id"):  # one of the guild's synced text channels, else 422
+        await require_postable_channel(session, values["discord_channel_id"])
     row = RecurringEvent(**values)
     if row.is_active is not False:
         await _check_day_free(session, values["day_of_week"], None)
@@ -145,6 +147,9 @@ async def get_recurring(session: AsyncSession, recurring_id: int) -> RecurringEv
 async def update_recurring(session: AsyncSession, recurring_id: int, **changes: Any) -> RecurringEvent:
     row = await get_recurring(session, recurring_id)
     values = _clean(changes)
+    channel = values.get("discord_channel_id")
+    if channel and channel != row.discord_channel_id:  # keeping a channel deleted since is allowed
+        await require_postable_channel(session, channel)
     day = values.get("day_of_week", row.day_of_week)
     if values.get("is_active", row.is_active):
         await _check_day_free(session, day, row.id)

@@ -2,7 +2,8 @@
 draft -> live -> closed -> archived are in :mod:`patt_voting.services.lifecycle`).
 
 Services take a session and plain values; routes, jobs, the demo and the CLI share them.
-Rules: only drafts are edited (entries too); activation needs at least two entries and
+Rules: only drafts are edited (entries too); a campaign's new Discord channel must be one of the
+guild's synced text channels; activation needs at least two entries and
 no more picks than entries; the eligible voters (rank >= ``min_rank_to_vote`` with a
 website account, active) are computed once at activation and shown as the turnout's
 denominator; a member who qualifies later joins the list when they vote. "Everyone voted"
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_voting.models import Campaign, CampaignDeletion, CampaignEligibleVoter, CampaignEntry, Vote
 from sv_common.auth import Actor
+from sv_common.discord.channel_sync import require_postable_channel
 from sv_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sv_common.identity.ceiling import holds_top_rank
 from sv_common.identity.models import GuildRank, Player
@@ -88,8 +90,19 @@ async def _check_player(session: AsyncSession, player_id: int | None) -> None:
         raise ValidationFailed("That player does not exist.", code="unknown_player")
 
 
+async def _check_channel(session: AsyncSession, channel_id: str | None, current: str | None = None) -> None:
+    """The contest agent's channel must be one of the guild's synced text channels (422
+    ``unknown_channel``, also while no channel is synced at all), so a typo is refused here
+    rather than failing at delivery. Clearing it (None: the default announcement channel) is
+    always allowed, and so is keeping the channel the campaign has: one deleted in Discord since
+    (or set before this check) does not stop officers from editing the other fields."""
+    if channel_id is not None and channel_id != current:
+        await require_postable_channel(session, channel_id)
+
+
 async def create_campaign(session: AsyncSession, values: dict[str, Any], created_by: int | None) -> Campaign:
     """A new draft (``values``: validated fields of :data:`EDITABLE_FIELDS`)."""
+    await _check_channel(session, values.get("discord_channel_id"))
     campaign = Campaign(**values, created_by_player_id=created_by, status="draft")
     session.add(campaign)
     await session.flush()
@@ -99,6 +112,8 @@ async def create_campaign(session: AsyncSession, values: dict[str, Any], created
 async def update_campaign(session: AsyncSession, campaign_id: int, changes: dict[str, Any]) -> Campaign:
     campaign = await get_campaign(session, campaign_id, lock=True)
     _require_draft(campaign)
+    if "discord_channel_id" in changes:
+        await _check_channel(session, changes["discord_channel_id"], campaign.discord_channel_id)
     for key, value in changes.items():
         if key in EDITABLE_FIELDS:
             setattr(campaign, key, value)
