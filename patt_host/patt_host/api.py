@@ -54,8 +54,9 @@ class PluginInfo(Protocol):
 @runtime_checkable
 class HookCalls(Protocol):
     """The hook calls a plugin may make itself (``host.hooks``): the member-data hooks for a
-    profile page's export and delete, demo data, and the rule hooks whose collector is a
-    plugin (identity collects ``matching_rules``, drift ``data_quality_rules``). Pairs are
+    profile page's export and delete, demo data, the schedule line (onboarding's welcome DM),
+    and the rule hooks whose collector is a plugin (identity collects ``matching_rules``,
+    drift ``data_quality_rules``). Pairs are
     ``(plugin, item)`` in call order, lists flattened."""
 
     async def export_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
@@ -68,6 +69,11 @@ class HookCalls(Protocol):
 
     async def seed_demo_data(self, session: Any) -> dict[str, Any]:
         """Every plugin's demo summary, requirements first."""
+        ...
+
+    async def schedule_summary(self, session: Any) -> str | None:
+        """The guild's regular weekly schedule in one line, from the first plugin that knows
+        it (raids: its public weekly nights), or None when no plugin answers."""
         ...
 
     def matching_rules(self) -> list[tuple[PluginInfo, Any]]:

@@ -13,7 +13,7 @@ cannot know:
   that may be async are therefore handed to pluggy as :class:`Deferred` calls: pluggy
   returns them in its call order and the facade runs them one at a time, awaiting each, so
   no implementation starts before the previous one finished and a first-result hook
-  (``authenticate``) never runs the implementations after the winner.
+  (``authenticate``, ``schedule_summary``) never runs the implementations after the winner.
 - **Dependency order.** ``startup`` and ``seed_demo_data`` run a plugin's requirements
   first. Pluggy calls the last registered first, so these two go through a second
   pluggy manager that holds the same adapters registered dependants-first.
@@ -415,6 +415,11 @@ class Hooks:
         # Load order (requirements first): a plugin's rows may point at its requirements'.
         position = {plugin.name: i for i, plugin in enumerate(self._manager.plugins)}
         return sorted(self.collect("adopt_steps"), key=lambda pair: position[pair[0].name])
+
+    async def schedule_summary(self, session: Any) -> str | None:
+        """The first non-None summary in call order; later implementations are not called."""
+        pairs = await self._acall("schedule_summary", {"session": session}, first=True)
+        return str(pairs[0][1]) if pairs else None
 
     async def export_member_data(self, session: Any, player_id: int) -> dict[str, Any]:
         pairs = await self._acall("export_member_data", {"session": session, "player_id": player_id})

@@ -128,6 +128,12 @@ def matching_rules(host):
 
 
 @hookspec
+def schedule_summary(session, host):
+    """Return a one-line summary of the guild's regular weekly schedule (``"Raids: Fridays and
+    Saturdays at 21:00 (Europe/Paris)."``), or None; the first answer in call order wins."""
+
+
+@hookspec
 def export_member_data(session, player_id, host):
     """Return a JSON-able dict of everything this plugin stores about ``player_id``."""
 

@@ -1,7 +1,7 @@
 """The hook facade calls implementations exactly as pluggy orders them, for every kind of hook it offers.
 
 Kinds: sync collect (``permissions``), async collect (``menu_links``), first-result
-(``authenticate``), notify with isolated failures (``handle_event``), per-plugin results
+(``authenticate``, ``schedule_summary``), notify with isolated failures (``handle_event``), per-plugin results
 (``export_member_data``) and dict merge (``extra_template_vars``). Each is compared with
 pluggy's own multicall: a plain ``pluggy.PluginManager`` holding the same plugin objects,
 registered in the host's load order, called with ``pm.hook.<name>(...)``.
@@ -40,6 +40,11 @@ def recorder(plugin: str, **opts):
         def authenticate(self, request):
             LOG.append(f"authenticate:{plugin}")
             return plugin if request == plugin else None
+
+        @hookimpl(**opts)
+        def schedule_summary(self, session):
+            LOG.append(f"schedule_summary:{plugin}")
+            return f"{plugin} nights" if session == plugin else None
 
         @hookimpl(**opts)
         def handle_event(self, event):
@@ -142,6 +147,16 @@ async def test_first_result_stops_where_pluggy_order_says(host):
     # Called in pluggy's order up to the first non-None answer; "last" is never called.
     assert LOG == expected[:cut]
     assert "authenticate:last" not in LOG
+
+
+async def test_schedule_summary_is_the_first_answer_in_pluggy_order(host):
+    expected = pluggy_order(host, "schedule_summary", session="nobody")
+    assert await host.hooks.schedule_summary(session="plain_a") == "plain_a nights"
+    cut = expected.index("schedule_summary:plain_a") + 1
+    assert LOG == expected[:cut] and "schedule_summary:last" not in LOG
+    LOG.clear()
+    assert await host.hooks.schedule_summary(session="nobody") is None
+    assert LOG == expected  # nobody answered: every implementation was asked, in pluggy's order
 
 
 async def test_notify_hook_matches_pluggy_and_isolates_failures(host):

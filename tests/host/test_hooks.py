@@ -226,6 +226,18 @@ async def test_hook_adopt_steps(make_host):
     assert all(isinstance(s, AdoptStep) and s.reads for _, s in pairs)
 
 
+async def test_hook_schedule_summary(sample):
+    from patt_sample.models import SampleItem
+
+    async with sample.host.db.session() as session:
+        assert await sample.host.hooks.schedule_summary(session) is None  # nobody knows a schedule
+        session.add_all([SampleItem(label="night:Mondays at 20:00"), SampleItem(label="night:Thursdays")])
+        await session.flush()
+        # The caller's session: the implementation sees the rows it has not committed yet.
+        summary = await sample.host.hooks.schedule_summary(session)
+    assert summary == "Sample nights: Mondays at 20:00, Thursdays."
+
+
 async def add_items_of_two_players(client):
     from patt_sample.models import SampleItem
 

@@ -8,6 +8,7 @@ still works; which member and which session is taken from the interaction's user
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +125,37 @@ class AltsModal(discord.ui.Modal, title="Your alts"):
         await _cog(interaction).alts_answered(interaction, names)
 
 
+class StartOnCooldown(app_commands.CheckFailure):
+    """``/onboarding start`` again inside the member's cooldown. A ``CheckFailure``: the bot's
+    command tree answers it with the message, ephemerally, and does not log it as an error."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 120:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+async def _start_cooldown(interaction: discord.Interaction) -> bool:
+    """The check on ``/onboarding start``: one use per member per ``start_cooldown_seconds``
+    (``PATT_ONBOARDING_START_COOLDOWN_SECONDS``); each use may DM them and add a history row."""
+    from sv_common.errors import RateLimited
+
+    cog = _cog(interaction)
+    try:
+        await cog.host.plugin_state("onboarding").start_used(str(interaction.user.id))
+    except RateLimited as exc:
+        seconds = max(1, math.ceil(exc.retry_after))
+        at = discord.utils.format_dt(discord.utils.utcnow() + timedelta(seconds=seconds), "T")
+        text = cog.words["start_cooldown"].format(wait=_wait_text(seconds), at=at)
+        raise StartOnCooldown(text, exc.retry_after) from None
+    return True
+
+
 class OnboardingCog(commands.Cog, name=COG_NAME):
     def __init__(self, bot: commands.Bot, host: HostAPI) -> None:
         self.bot = bot
@@ -165,20 +197,24 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
 
         return dm_block_reason(await load_discord_config(session), "onboarding")
 
-    def _welcome_embed(self) -> discord.Embed:
+    def _welcome_embed(self, schedule: str) -> discord.Embed:
         words = self.words
         guild = self.bot.get_guild(self.host.settings.discord_guild_id or 0)
         embed = discord.Embed(
             title=words["welcome_title"].format(guild=guild.name if guild else "the guild"),
             description=words["welcome"],
         )
-        if words["schedule"]:
-            embed.add_field(name="Raid schedule", value=words["schedule"])
+        if schedule:
+            embed.add_field(name="Raid schedule", value=schedule[:1024])  # Discord's field limit
         return embed
 
     async def _send_welcome(self, discord_id: str, *, notify_officers: bool) -> bool:
         """DM the first question to a session in awaiting_dm; False when Discord refused the DM
         (the session is declined, and the officers hear of it when ``notify_officers``)."""
+        from patt_onboarding.services.schedule import schedule_line
+
+        # The raids plugin's real weekly nights, else the site's text (read before the lock).
+        schedule = await schedule_line(self.host, self.words)
         # The row stays locked while the DM goes out, so an answer clicked at once waits
         # for the state this records.
         async with self.host.db.session() as session:
@@ -187,7 +223,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
                 return True
             try:
                 user = await self.bot.fetch_user(int(discord_id))
-                await user.send(embed=self._welcome_embed(), view=InGuildView(self.words))
+                await user.send(embed=self._welcome_embed(schedule), view=InGuildView(self.words))
             except discord.Forbidden as exc:
                 await sessions.move(
                     session, onboarding, "declined", f"DMs closed (Discord {exc.status}, code {exc.code})"
@@ -363,6 +399,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
             await sessions.move(session, onboarding, onboarding.state, f"resumed: {cause}")
 
     @app_commands.command(name="start", description="Start or carry on your welcome conversation (by DM)")
+    @app_commands.check(_start_cooldown)
     async def start(self, interaction: discord.Interaction) -> None:
         from sv_common.errors import DomainError, NotFound
 

@@ -1,7 +1,9 @@
 """Operator settings (env prefix ``PATT_ONBOARDING_``) and the default texts.
 
-The conversation's wording and the schedule line come from the site package
-(``site.texts["onboarding"]``); these defaults fill what a site leaves out.
+The conversation's wording comes from the site package (``site.texts["onboarding"]``); these
+defaults fill what a site leaves out. The raid-schedule line is the ``schedule_summary``
+hook's answer (raids: the real weekly nights) and, when no plugin answers, the site's
+``schedule`` text.
 """
 
 from typing import Any
@@ -9,12 +11,18 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The default of ``PATT_ONBOARDING_START_COOLDOWN_SECONDS``: one /onboarding start a minute per member.
+START_COOLDOWN_SECONDS = 60
+
 
 class OnboardingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATT_ONBOARDING_", extra="ignore")
 
     # Hours a member has to finish before officers hear about it (once).
     deadline_hours: int = Field(24, ge=1, le=24 * 14)
+    # Seconds a member waits between two uses of /onboarding start (each may DM them and
+    # add a history row); a use inside the window is refused with when to try again.
+    start_cooldown_seconds: int = Field(START_COOLDOWN_SECONDS, ge=1, le=3600)
 
 
 DEFAULT_TEXTS: dict[str, str] = {
@@ -39,6 +47,7 @@ DEFAULT_TEXTS: dict[str, str] = {
     "resume_off": "Onboarding messages are switched off right now; an officer will help you.",
     "dms_closed": "I can't DM you: allow direct messages from server members, then run this again.",
     "resume_unknown": "I don't know you yet; give me a minute after you join the server.",
+    "start_cooldown": "You ran this a moment ago. Try again in {wait} (at {at}).",
     "waiting": "Thanks! I'll check the roster again after each sync and let you know.",
     "done_title": "You're set up!",
     "done": "Your characters are linked and your rank is set.",

@@ -16,10 +16,18 @@ ESCALATE = Job(
 )
 
 
+def _state(host, settings):
+    # Imported on first use (the bot's /onboarding start): every process imports plugin.py.
+    from patt_onboarding.state import OnboardingState
+
+    return OnboardingState(host, settings)
+
+
 class OnboardingPlugin:
     name = "onboarding"
     requires = ("identity", "guild_sync")  # players and characters; the roster comes from guild_sync
     settings_model = OnboardingSettings
+    state_factory = staticmethod(_state)
 
     @hookimpl
     def discord_intents(self, host):

@@ -91,7 +91,7 @@ class RaidsPlugin:
             cron.append(CronJob(RAID_HELPER_SYNC, settings.raid_helper_schedule))
         return cron
 
-    # --- pages' slots, member data, demo ---
+    # --- pages' slots, the schedule line, member data, demo ---
 
     @hookimpl
     async def template_slot(self, slot, request, context, host):
@@ -108,6 +108,14 @@ class RaidsPlugin:
 
             return await player_manager_attendance(request)
         return None
+
+    @hookimpl
+    async def schedule_summary(self, session, host):
+        # The weekly nights in one line (onboarding's welcome DM), in the guild's zone.
+        from patt_raids.services.schedule import guild_zone_name, schedule_summary
+
+        zone = guild_zone_name(await host.site_settings(), host.plugin_settings("raids").default_timezone)
+        return await schedule_summary(session, zone)
 
     @hookimpl
     async def export_member_data(self, session, player_id):

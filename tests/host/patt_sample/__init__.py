@@ -218,6 +218,20 @@ class SamplePlugin:
         return [{"name": "sample.match"}]
 
     @hookimpl
+    async def schedule_summary(self, session):
+        # Read in the caller's session: an item labelled "night:<when>" is a weekly night.
+        from patt_sample.models import SampleItem
+
+        labels = (
+            await session.scalars(
+                select(SampleItem.label).where(SampleItem.label.startswith("night:")).order_by(SampleItem.id)
+            )
+        ).all()
+        if not labels:
+            return None
+        return "Sample nights: " + ", ".join(label.removeprefix("night:") for label in labels) + "."
+
+    @hookimpl
     async def export_member_data(self, session, player_id):
         from patt_sample.models import SampleItem
 

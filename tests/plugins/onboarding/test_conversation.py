@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from patt_host import hookimpl
 from patt_host.testing.discord import (
     GUILD_ID,
     OFFICER_CHANNEL_ID,
@@ -467,3 +468,135 @@ async def test_a_main_that_belongs_to_another_members_player_is_left_for_the_off
 
         assert await owner_of(session, roster["thrallson"]) == owner.id
         assert await session.scalar(select(Player).where(Player.display_name == "Newbie")) is None
+
+
+# -- /onboarding start's cooldown --------------------------------------------------------
+
+
+async def test_onboarding_start_again_within_the_cooldown_is_refused_and_sends_nothing(
+    db, roster, bot, fake_discord, slash_command, caplog
+):
+    import logging
+
+    from patt_onboarding.config import DEFAULT_TEXTS, START_COOLDOWN_SECONDS
+
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))  # modal closed
+    state = bot.host.plugin_state("onboarding")  # the cooldown the cog counts in (no Redis here)
+    assert state.settings.start_cooldown_seconds == START_COOLDOWN_SECONDS == 60
+    now = [1000.0]
+    state.clock = lambda: now[0]
+
+    first = await slash_command("onboarding start", user_id=NEWBIE)
+    assert first.ephemeral and first.content == "I've sent you a DM to carry on."
+    dms, history = len(fake_discord.dms_to(NEWBIE)), (await states(db))[1]
+    assert dms == 2 and history[-1] == ("asked_main", "asked_main")  # the resume, recorded
+
+    now[0] += 45  # 15 s of the window left
+    with caplog.at_level(logging.INFO):
+        again = await slash_command("onboarding start", user_id=NEWBIE)
+    assert again.ephemeral
+    assert again.content.startswith("You ran this a moment ago. Try again in 15 seconds (at <t:")
+    assert again.content.endswith(":T>).")  # a Discord timestamp: the time in the member's own zone
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert len(fake_discord.dms_to(NEWBIE)) == dms and (await states(db))[1] == history
+
+    other = await slash_command("onboarding start")  # another member is not held back: the command
+    assert other.content == DEFAULT_TEXTS["resume_unknown"]  # ran (for someone the bot has not seen join)
+
+    now[0] += 15  # the window is over
+    third = await slash_command("onboarding start", user_id=NEWBIE)
+    assert third.ephemeral and third.content == "I've sent you a DM to carry on."
+    assert len(fake_discord.dms_to(NEWBIE)) == dms + 1
+    assert fake_discord.dms_to(NEWBIE)[-1]["content"].startswith("Where were we? Your main character")
+
+
+# -- the raid-schedule line: the raids plugin's real nights, else the site's text ----------
+
+
+async def add_raid_nights(db) -> None:
+    from datetime import time
+
+    from patt_raids.services import schedule
+
+    async with db.session() as session:
+        for day in (4, 5):  # Friday, Saturday
+            await schedule.create_recurring(
+                session, label="Raid night", day_of_week=day, default_start_time=time(21)
+            )
+        await schedule.create_recurring(
+            session,
+            label="Officers' alt run",
+            day_of_week=1,
+            default_start_time=time(19),
+            display_on_public=False,
+        )
+        await session.commit()
+
+
+def schedule_field(welcome: dict) -> list[tuple[str, str]]:
+    return [(f["name"], f["value"]) for f in welcome["embeds"][0].get("fields", [])]
+
+
+async def test_the_welcome_and_the_done_message_show_the_real_raid_nights(db, roster, bot, fake_discord):
+    await add_raid_nights(db)
+    nights = "Raids: Fridays and Saturdays at 21:00 (America/New_York)."  # the site's zone setting
+    welcome = await joined(fake_discord)
+    assert schedule_field(welcome) == [("Raid schedule", nights)]
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    found = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thrallson", "realm": ""})
+    )
+    done = await fake_discord.interact(dm.button(NEWBIE, found.original, "onboard:alts:none"))
+    assert done.content.splitlines()[-1] == nights
+    assert TEXTS["schedule"] not in done.content
+
+
+async def test_without_public_raid_nights_the_sites_schedule_text_is_used(db, roster, bot, fake_discord):
+    welcome = await joined(fake_discord)  # raids runs, but knows no night
+    assert schedule_field(welcome) == [("Raid schedule", TEXTS["schedule"])]
+
+
+async def test_a_site_without_raids_welcomes_with_its_schedule_text(
+    db, roster, make_host, start_discord_bot, fake_discord
+):
+    host = discord_host(make_host, site="patt", plugins=["identity", "guild_sync", "onboarding"])
+    assert not host.has_plugin("raids")
+    await start_discord_bot(host)
+    welcome = await joined(fake_discord)
+    assert schedule_field(welcome) == [("Raid schedule", TEXTS["schedule"])]
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    found = await fake_discord.interact(
+        dm.modal_submit(NEWBIE, "onboard:main", {"name": "Thrallson", "realm": ""})
+    )
+    done = await fake_discord.interact(dm.button(NEWBIE, found.original, "onboard:alts:none"))
+    assert done.content.splitlines()[-1] == TEXTS["schedule"]
+
+
+class BrokenSchedule:
+    """A plugin whose schedule_summary fails: the welcome still goes out, with the site's text."""
+
+    name = "broken_schedule"
+
+    @hookimpl
+    async def schedule_summary(self, session):
+        raise RuntimeError("schedule store unreachable")
+
+
+async def test_a_failing_schedule_answer_falls_back_to_the_sites_text(
+    db, roster, make_host, start_discord_bot, fake_discord, caplog
+):
+    host = discord_host(
+        make_host,
+        site="patt",
+        plugins=["identity", "guild_sync", "onboarding", "broken_schedule"],
+        extra_plugins=[BrokenSchedule],
+    )
+    await start_discord_bot(host)
+    welcome = await joined(fake_discord)
+    assert schedule_field(welcome) == [("Raid schedule", TEXTS["schedule"])]
+    assert await eventually(lambda: _state_is(db, "asked_in_guild"))  # committed after the DM
+    assert any("schedule_summary hook failed" in r.getMessage() for r in caplog.records)

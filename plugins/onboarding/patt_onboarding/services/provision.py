@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from patt_onboarding.config import texts
 from patt_onboarding.services import sessions
+from patt_onboarding.services.schedule import schedule_line
 
 if TYPE_CHECKING:
     import discord  # the web process imports this module; discord.py only where it is used
@@ -43,8 +44,9 @@ async def verify_and_provision(
     if code is not None:
         register_url = f"{host.settings.public_base_url}/register?code={code}"
         parts.append(words["invite"].format(register_url=register_url, code=code))
-    if words["schedule"]:
-        parts.append(words["schedule"])
+    schedule = await schedule_line(host, words)  # the real nights when raids knows them
+    if schedule:
+        parts.append(schedule)
     return "\n".join(parts)
 
 

@@ -1,5 +1,6 @@
 """The weekly schedule: recurring events (one active per weekday), the guild's time zone, the
-next occurrence of each night and the home page's list.
+next occurrence of each night, the home page's list and the one-line summary other plugins
+ask for (the ``schedule_summary`` hook).
 
 A recurring event's ``default_start_time`` is a wall-clock time in the guild's zone (site
 setting ``schedule_timezone``); its UTC time moves with daylight saving, so every
@@ -208,6 +209,31 @@ async def public_schedule(session: AsyncSession, zone_name: str, now: datetime |
             }
         )
     return entries
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+async def schedule_summary(session: AsyncSession, zone_name: str) -> str | None:
+    """The weekly raid nights in one line for the ``schedule_summary`` hook (onboarding's
+    welcome DM): the active, public recurring events, nights at the same time together, e.g.
+    ``Raids: Fridays and Saturdays at 21:00 (Europe/Paris).`` or ``Raids: Tuesdays at 20:00;
+    Thursdays at 21:30 (America/New_York).``; None when there is no such night."""
+    rows = await session.scalars(
+        select(RecurringEvent)
+        .where(RecurringEvent.is_active.is_(True), RecurringEvent.display_on_public.is_(True))
+        .order_by(RecurringEvent.day_of_week)
+    )
+    days_at: dict[str, list[str]] = {}  # start time -> weekdays, in week order (Monday first)
+    for row in rows:
+        days_at.setdefault(row.default_start_time.strftime("%H:%M"), []).append(
+            f"{DAY_NAMES[row.day_of_week]}s"
+        )
+    if not days_at:
+        return None
+    nights = "; ".join(f"{_and(days)} at {start}" for start, days in days_at.items())
+    return f"Raids: {nights} ({zone_name})."
 
 
 async def channels(session: AsyncSession) -> list[dict[str, Any]]:
