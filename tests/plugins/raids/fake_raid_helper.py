@@ -187,12 +187,9 @@ class FakeRaidHelper:
         refused = self._refuse_auth(request, request.match_info["server"])
         if refused is not None:
             return refused
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "invalid json")
-        if not isinstance(body, dict):
-            return _error(400, "invalid json")
+        body = await _object_body(request, "invalid json")
+        if isinstance(body, web.Response):
+            return body
         if "signups" in body or "signUps" in body:
             return _error(400, "signups are not accepted here: post each one to /events/{id}/signups")
         unknown = sorted(set(body) - CREATE_FIELDS)
@@ -245,11 +242,10 @@ class FakeRaidHelper:
         event = self._known_event(request)
         if isinstance(event, web.Response):
             return event
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "invalid json")
-        if not isinstance(body, dict) or not body:
+        body = await _object_body(request, "nothing to change")
+        if isinstance(body, web.Response):
+            return body
+        if not body:
             return _error(400, "nothing to change")
         unknown = sorted(set(body) - CREATE_FIELDS)
         if unknown:
@@ -299,12 +295,9 @@ class FakeRaidHelper:
         event = self._known_event(request)
         if isinstance(event, web.Response):
             return event
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "invalid json")
-        if not isinstance(body, dict):
-            return _error(400, "one signup per request: an object with userId and className")
+        body = await _object_body(request, "one signup per request: an object with userId and className")
+        if isinstance(body, web.Response):
+            return body
         user_id, class_name, spec = body.get("userId"), body.get("className"), body.get("specName")
         if not isinstance(user_id, str) or not SNOWFLAKE.match(user_id):
             return _error(400, "invalid userId")
@@ -318,6 +311,16 @@ class FakeRaidHelper:
         # A user has one signup per event: signing up again moves it.
         event["signUps"] = [s for s in event["signUps"] if s["userId"] != user_id] + [signup]
         return web.json_response({"status": "success", "signUp": signup})
+
+
+async def _object_body(request: web.Request, not_an_object: str) -> dict[str, Any] | web.Response:
+    """The request's JSON object, or the 400 Raid-Helper answers (``not_an_object`` for valid
+    JSON that is not an object)."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "invalid json")
+    return body if isinstance(body, dict) else _error(400, not_an_object)
 
 
 def _valid_duration(value: Any) -> bool:

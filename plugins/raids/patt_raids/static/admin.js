@@ -24,6 +24,16 @@
     }
     return body;
   }
+  // The fields the new-event and edit-event forms share.
+  function eventFields(f) {
+    return {
+      title: f.title.value.trim(),
+      event_date: f.event_date.value,
+      start_time: f.start_time.value,
+      timezone: f.timezone.value.trim(),
+      duration_minutes: Number(f.duration_minutes.value),
+    };
+  }
   document.querySelectorAll(".raids-recurring-row").forEach((form) => {
     const box = form.querySelector(".raids-feedback");
     form.addEventListener("submit", (event) => {
@@ -51,14 +61,7 @@
     newEvent.addEventListener("submit", async (event) => {
       event.preventDefault();
       const f = newEvent.elements;
-      const body = {
-        title: f.title.value.trim(),
-        event_type: f.event_type.value,
-        event_date: f.event_date.value,
-        start_time: f.start_time.value,
-        timezone: f.timezone.value.trim(),
-        duration_minutes: Number(f.duration_minutes.value),
-      };
+      const body = { ...eventFields(f), event_type: f.event_type.value };
       if (f.channel_id.value) body.channel_id = f.channel_id.value;
       if (f.description.value.trim()) body.description = f.description.value.trim();
       const box = newEvent.querySelector(".raids-feedback");
@@ -77,14 +80,7 @@
     editEvent.addEventListener("submit", async (event) => {
       event.preventDefault();
       const f = editEvent.elements;
-      const body = {
-        title: f.title.value.trim(),
-        event_date: f.event_date.value,
-        start_time: f.start_time.value,
-        timezone: f.timezone.value.trim(),
-        duration_minutes: Number(f.duration_minutes.value),
-        description: f.description.value.trim(),
-      };
+      const body = { ...eventFields(f), description: f.description.value.trim() };
       const box = editEvent.querySelector(".raids-feedback");
       const data = await send(box, "PATCH", `/api/v1/admin/raids/events/${editEvent.dataset.event}`, body,
         (d) => (d.changed.length ? "Saved: members and the Discord post see the change." : "Nothing changed."));
