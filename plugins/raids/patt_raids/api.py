@@ -153,9 +153,9 @@ async def edit_event(
 ):
     """Change an upcoming event's title, description, date, time, zone or length; its Discord
     post (and Raid-Helper's copy) follow. ``changed`` lists what really changed."""
-    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    if "description" in body.model_fields_set:  # null or "" clears it
-        changes["description"] = body.description or ""
+    changes = body.model_dump(exclude_unset=True)
+    if "description" in changes:  # null or "" clears it
+        changes["description"] = changes["description"] or ""
     event, changed = await events.update_event(session, event_id, **changes)
     data = events.event_dict(event)
     await commit(session)

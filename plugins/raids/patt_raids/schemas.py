@@ -61,15 +61,15 @@ class NewEvent(_Body):
 
 
 class EventChange(_Body):
-    """An officer's edit of an event: only the fields sent change (the channel cannot)."""
+    """An officer's edit of an event: only the fields sent change (the channel cannot). A
+    field sent as null is refused, except the description (null or "" clears it)."""
 
-    title: Annotated[CleanStr, Field(min_length=1, max_length=200)] | None = None
-    # An empty string clears the description.
+    title: Annotated[CleanStr, Field(min_length=1, max_length=200)] = None  # type: ignore[assignment]
     description: Annotated[CleanText, Field(max_length=2000)] | None = None
-    event_date: date | None = None
-    start_time: time | None = None
-    timezone: Zone | None = None
-    duration_minutes: int | None = Field(None, ge=15, le=720)
+    event_date: date = None  # type: ignore[assignment]
+    start_time: time = None  # type: ignore[assignment]
+    timezone: Zone = None  # type: ignore[assignment]
+    duration_minutes: int = Field(None, ge=15, le=720)
 
 
 class SignupBody(_Body):

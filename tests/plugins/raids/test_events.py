@@ -4,6 +4,7 @@ one event per recurring event and date, and one member's signup changes."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -257,6 +258,7 @@ async def test_update_event_refuses_what_cannot_be(db, raider):
         night_id = night.id
     first = await _event(db, event_date=date(2030, 1, 4), recurring_event_id=night_id)
     await _event(db, event_date=date(2030, 1, 11), recurring_event_id=night_id)
+    one_off = await _event(db, event_date=date(2030, 1, 6))
     now = datetime(2030, 1, 1, tzinfo=UTC)
     async with db.session() as session:
         for day in (date(2030, 1, 11), date(2030, 1, 5)):  # the next event's date, or a free one
@@ -269,7 +271,7 @@ async def test_update_event_refuses_what_cannot_be(db, raider):
         with pytest.raises(ValidationFailed) as caught:  # a time the clocks skip
             await events.update_event(
                 session,
-                first,
+                one_off,
                 event_date=date(2030, 3, 31),
                 start_time=time(2, 30),
                 timezone="Europe/Berlin",
@@ -277,7 +279,7 @@ async def test_update_event_refuses_what_cannot_be(db, raider):
             )
         assert caught.value.code == "nonexistent_time"
         with pytest.raises(ValidationFailed) as caught:
-            await events.update_event(session, first, event_date=date(2029, 12, 31), now=now)
+            await events.update_event(session, one_off, event_date=date(2029, 12, 31), now=now)
         assert caught.value.code == "start_in_past"
         for bad in (
             {"title": " "},
@@ -302,3 +304,82 @@ async def test_update_event_refuses_what_cannot_be(db, raider):
         with pytest.raises(Conflict) as caught:
             await events.update_event(session, first, title="Again", now=now)
         assert caught.value.code == "event_cancelled"
+
+
+async def test_update_event_leaves_the_start_alone_unless_it_is_moved(db, raider):
+    """Rows the original left behind: a date in one zone with the zone column saying another
+    (adoption's UTC fallback), a start with seconds, a zone name this server does not know."""
+    await raider()
+    event_id = await _event(
+        db, event_date=date(2030, 1, 17), start_time=time(21, 0), timezone="America/New_York"
+    )
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    async with db.session() as session:
+        event = await events.get_event(session, event_id)
+        start = event.start_time_utc + timedelta(seconds=37)  # 2030-01-18 02:00:37 UTC
+        event.start_time_utc, event.end_time_utc, event.timezone = start, start + timedelta(hours=2), "UTC"
+        await session.commit()
+    async with db.session() as session:
+        event, changed = await events.update_event(session, event_id, title="Renamed", now=now)
+        assert (
+            changed == ["title"] and event.start_time_utc == start and event.event_date == date(2030, 1, 17)
+        )
+        # What the edit form sends back unchanged (the stored date, the start's wall clock).
+        event, changed = await events.update_event(
+            session, event_id, event_date=date(2030, 1, 17), start_time=time(2, 0), timezone="UTC", now=now
+        )
+        assert changed == [] and event.start_time_utc == start
+        # Running: its title can change (the stored seconds do not count as a move).
+        running = start + timedelta(minutes=30)
+        event, changed = await events.update_event(session, event_id, title="Running", now=running)
+        assert changed == ["title"]
+        # Shortened so that it would have ended already: refused, nothing written.
+        with pytest.raises(ValidationFailed) as caught:
+            await events.update_event(session, event_id, title="Never", duration_minutes=15, now=running)
+        assert caught.value.code == "end_in_past" and event.title == "Running"
+        # A real move is computed from the start's own wall clock and date (which also puts the
+        # event's date label right: the 18th in UTC, its zone).
+        event, changed = await events.update_event(session, event_id, start_time=time(3, 0), now=now)
+        assert changed == ["start", "event_date"] and event.event_date == date(2030, 1, 18)
+        assert event.start_time_utc == datetime(2030, 1, 18, 3, 0, tzinfo=UTC)
+        await session.commit()
+
+    async with db.session() as session:
+        event = await events.get_event(session, event_id)
+        event.timezone = "Eastern Standard Time"  # the original's config, copied as it was
+        await session.commit()
+    async with db.session() as session:
+        assert events.event_dict(await events.get_event(session, event_id))["local_start_time"] == "03:00"
+        event, changed = await events.update_event(session, event_id, title="Still editable", now=now)
+        assert changed == ["title"]
+        # A valid zone repairs it: the same wall clock (read in UTC), now in New York.
+        event, changed = await events.update_event(session, event_id, timezone="America/New_York", now=now)
+        assert changed == ["start", "timezone"] and event.timezone == "America/New_York"
+
+
+async def test_dates_zones_and_times_are_bounded(db, raider):
+    await raider()
+    event_id = await _event(db, event_date=(datetime.now(UTC) + timedelta(days=3)).date())
+    base = dict(title="Raid", start_time=time(20, 0), timezone="UTC")
+    async with db.session() as session:
+        for day in (date(9999, 12, 31), date(1, 1, 1), datetime.now(UTC).date() + timedelta(days=5 * 366 + 10)):
+            with pytest.raises(ValidationFailed) as caught:
+                await events.create_event(session, event_date=day, **base)
+            assert caught.value.code == "bad_date"
+            with pytest.raises(ValidationFailed) as caught:
+                await events.update_event(session, event_id, event_date=day, start_time=time(23, 0))
+            assert caught.value.code == "bad_date"
+        for name in ("localtime", "Factory", "posixrules", "right/UTC", "posix/Europe/Berlin"):
+            with pytest.raises(ValidationFailed) as caught:
+                await events.update_event(session, event_id, timezone=name)
+            assert caught.value.code == "bad_zone", name
+        offset = time(21, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+        with pytest.raises(ValidationFailed) as caught:
+            await events.update_event(session, event_id, start_time=offset)
+        assert caught.value.code == "bad_time"
+        with pytest.raises(ValidationFailed):
+            await events.create_event(session, event_date=date(2030, 1, 4), **{**base, "start_time": offset})
+        # A failed edit writes nothing, even to the fields checked before the failure.
+        with pytest.raises(ValidationFailed):
+            await events.update_event(session, event_id, title="Half", timezone="Factory")
+        assert (await events.get_event(session, event_id)).title == "Raid"

@@ -399,3 +399,53 @@ async def test_configured_by_env_it_follows_event_creation_and_signup_changes(
         # The syncs ran as background jobs: let them record their end before the host closes.
         await asyncio.gather(*[t for t in asyncio.all_tasks() if t.get_name().startswith("patt-job-raids.")])
         assert len(raid_helper.events) == 1
+
+
+async def test_an_adopted_event_is_brought_in_step_and_odd_payloads_stop_nothing(db, raider, raid_helper):
+    """The original stored its own create body (signups as a list) or nothing: ours treats that
+    as nothing sent, and one event it cannot handle does not stop the pass."""
+    await _link(db, (await raider(spec=TANK)).player_id, 895000000000000001)
+    config = _config(raid_helper)
+    adopted, odd, fresh = await _event(db), await _event(db, at=time(21, 0)), await _event(db, at=time(22, 0))
+    async with RaidHelperClient(config.connection) as client:  # the adopted one exists in Raid-Helper
+        rh_id = await client.create_event(str(ANNOUNCE_CHANNEL_ID), {
+            "leaderId": LEADER_ID, "templateId": "wowretail2", "date": "1-1-2030", "time": "02:00", "title": "old",
+        })  # fmt: skip
+    async with db.session() as session:
+        await events.set_raid_helper_event(
+            session, adopted, rh_id, {"title": "old", "signups": [{"userId": "1", "className": "Tank"}]}
+        )
+        await events.set_raid_helper_event(session, odd, "1482924660516716999", ["not", "an", "object"])
+        await session.commit()
+    async with RaidHelperClient(config.connection) as client:
+        report = await sync_upcoming(db, config, client)
+    # The adopted event: the whole body sent once (its time now right), its signup posted.
+    [patch] = raid_helper.requests_to("PATCH", rf"/api/v4/events/{rh_id}")
+    start = (await _stored(db, adopted))[2]
+    assert patch.body["title"] == "Heroic night" and raid_helper.events[rh_id]["startTime"] == int(
+        start.timestamp()
+    )
+    assert "895000000000000001" in raid_helper.signups(rh_id)
+    # The odd one is unknown to Raid-Helper: its error is reported; the fresh one is created anyway.
+    assert any(e.startswith(f"event {odd}:") for e in report.errors)
+    assert (await _stored(db, fresh))[0] in raid_helper.events
+    # Officers' pages show what happened instead of failing on the odd payload.
+    async with db.session() as session:
+        from patt_raids.services.raid_helper_sync import status_of
+
+        assert status_of(await events.get_event(session, odd))["error"] is not None
+
+
+async def test_a_cancelled_event_with_no_payload_is_still_deleted_there(db, raid_helper):
+    config = _config(raid_helper)
+    event_id = await _event(db)
+    async with RaidHelperClient(config.connection) as client:
+        await sync_upcoming(db, config, client)
+    rh_id = (await _stored(db, event_id))[0]
+    async with db.session() as session:
+        await events.set_raid_helper_event(session, event_id, rh_id, None)  # SQL NULL: adopted rows
+        await events.cancel_event(session, event_id)
+        await session.commit()
+    async with RaidHelperClient(config.connection) as client:
+        report = await sync_upcoming(db, config, client)  # the cron pass, not the cancel's own job
+    assert report.deleted == 1 and rh_id not in raid_helper.events

@@ -274,6 +274,11 @@ async def test_officer_edits_an_event_and_the_plugins_hear_of_it(officer, member
         {"title": "bad\u0000title"},
         {"start_time": "25:00"},
         {"event_date": (datetime.now(UTC).date() - timedelta(days=2)).isoformat()},  # in the past
+        {"event_date": "9999-12-31", "start_time": "23:00"},  # too far ahead (and past datetime's end)
+        {"title": None},  # only the description may be null
+        {"duration_minutes": None},
+        {"start_time": "21:00+05:00"},  # a wall-clock time: the zone is the event's
+        {"timezone": "localtime"},  # means whatever the server's clock says
     ):
         response = await officer.patch(url, json=bad)
         assert response.status_code == 422, (bad, response.text)
@@ -295,6 +300,8 @@ async def test_event_creation_refuses_bad_input_at_the_edge(officer):
         {**base, "player_overrides": {"abc": "accepted"}},
         {**base, "player_overrides": {"5": "maybe"}},
         {**base, "event_date": "2026-02-30"},
+        {**base, "event_date": "9999-12-31", "start_time": "23:00"},  # a typo's year: 422, not a 500
+        {**base, "start_time": "20:00+02:00"},
     ):
         response = await officer.post("/api/v1/admin/raids/events", json=bad)
         assert response.status_code == 422, (bad, response.text)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -52,6 +53,23 @@ SIGNED_UP = frozenset({ACCEPTED, TENTATIVE})
 # --- time ----------------------------------------------------------------------------------
 
 
+# Names the zone database holds that are not places: what they mean depends on the server
+# (``localtime``) or they are not meant for clocks (``Factory``, the ``posix/``, ``right/`` copies).
+NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+# Events are planned, not archived: a date this far ahead is a typo (and year 9999 overflows).
+MAX_DAYS_AHEAD = 5 * 366
+FIRST_DAY = date(2004, 11, 23)  # World of Warcraft's release: no raid is older
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in NOT_PLACES and not name.startswith(("posix/", "right/"))
+    )
+
+
 def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name`` or a 422 (never a silent fallback to UTC for an event)."""
     text = (name or "").strip()
@@ -59,10 +77,38 @@ def zone(name: str) -> ZoneInfo:
         raise ValidationFailed(
             "timezone must be an IANA time zone such as America/New_York.", code="bad_zone"
         )
+    if text not in _zone_names():
+        raise ValidationFailed(f"Unknown time zone {text!r}.", code="bad_zone")
     try:
         return ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed(f"Unknown time zone {text!r}.", code="bad_zone") from exc
+
+
+def known_zone(name: str | None) -> ZoneInfo:
+    """A stored event's zone for reading its times; UTC when the row holds none or one this
+    server does not know (an adopted row), so a page never fails on it."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def clean_event_date(day: date, *, today: date | None = None) -> date:
+    """A date an event can be on: from WoW's release to five years ahead (422 otherwise)."""
+    today = today or datetime.now(UTC).date()
+    if not isinstance(day, date) or not FIRST_DAY <= day <= today + timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationFailed(
+            f"event_date must be between {FIRST_DAY.isoformat()} and five years from today.", code="bad_date"
+        )
+    return day
+
+
+def clean_time(at: time) -> time:
+    """A wall-clock time without an offset: the event's zone says where it is."""
+    if at.tzinfo is not None:
+        raise ValidationFailed("start_time is a local time: send it without an offset.", code="bad_time")
+    return at
 
 
 def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
@@ -196,7 +242,7 @@ async def create_event(
     """
     title = clean_title(title)
     duration_minutes = clean_duration(duration_minutes)
-    start = local_to_utc(event_date, start_time, timezone)
+    start = local_to_utc(clean_event_date(event_date), clean_time(start_time), timezone)
     values: dict[str, Any] = {
         "title": title,
         "event_type": clean_event_type(event_type),
@@ -258,7 +304,7 @@ def duration_minutes(event: RaidEvent) -> int:
 
 
 def event_dict(event: RaidEvent) -> dict[str, Any]:
-    local = event.start_time_utc.astimezone(ZoneInfo(event.timezone or "UTC"))
+    local = event.start_time_utc.astimezone(known_zone(event.timezone))
     return {
         "id": event.id,
         "title": event.title,
@@ -307,7 +353,9 @@ async def statuses_of(session: AsyncSession, player_id: int, event_ids: list[int
 
 async def cancel_event(session: AsyncSession, event_id: int) -> RaidEvent:
     """Cancel (not delete): the row stays, so the auto-booking never books that date again."""
-    event = await get_event(session, event_id)
+    event = await session.get(RaidEvent, event_id, with_for_update=True)  # after a running edit
+    if event is None:
+        raise NotFound("No such raid event.", code="event_not_found")
     if event.cancelled_at is None:
         event.cancelled_at = datetime.now(UTC)
         await session.flush()
@@ -325,12 +373,14 @@ async def update_event(
     """Change an event's title, description, local date and time, zone or length.
 
     Returns the event (flushed, not committed) and the names of the fields that really
-    changed, so a save that changes nothing tells nobody. The start is computed again from
-    the local date, time and zone (each defaults to the event's own), the end keeps the
-    length (or takes the new one). Refused: a cancelled or finished event (409), a new
-    start in the past (422), another date for a weekly night's event (409: the booking
-    pass would book the old date again).
-    Signups stay as they are: members see the new time on the event and its post.
+    changed, so a save that changes nothing tells nobody. Everything is checked before
+    anything is written. The start moves only when a date, time or zone different from the
+    event's is given: then it is computed again from the local date and time (each defaults
+    to the event's own, read from its stored start) in the zone; the end keeps the length
+    (or takes the new one). Refused: a cancelled or finished event (409), a new start or end
+    in the past (422), another date for a weekly night's event (409: the booking pass would
+    book the old date again). Signups stay as they are: members see the new time on the
+    event and its post.
     """
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -344,34 +394,28 @@ async def update_event(
     if event.end_time_utc <= now:
         raise Conflict("This event is over: it can no longer be changed.", code="event_over")
 
-    changed: list[str] = []
+    values: dict[str, Any] = {}
     if "title" in changes:
-        title = clean_title(changes["title"])
-        if title != event.title:
-            event.title = title
-            changed.append("title")
+        values["title"] = clean_title(changes["title"])
     if "description" in changes:
-        description = clean_description(changes["description"])
-        if description != event.description:
-            event.description = description
-            changed.append("description")
-
-    local = event.start_time_utc.astimezone(zone(event.timezone or "UTC"))
-    zone_name = zone(changes["timezone"]).key if changes.get("timezone") else event.timezone
-    day = changes.get("event_date") or event.event_date
-    at = changes.get("start_time") or local.time()
-    minutes = (
-        clean_duration(changes["duration_minutes"])
-        if changes.get("duration_minutes") is not None
-        else duration_minutes(event)
+        values["description"] = clean_description(changes["description"])
+    # The start as the officer sees it: its wall clock in the event's zone (an adopted row
+    # may hold a zone this server does not know: read it in UTC, a new zone repairs it).
+    stored_zone = known_zone(event.timezone)
+    local = event.start_time_utc.astimezone(stored_zone)
+    new_zone = zone(changes["timezone"]) if changes.get("timezone") else stored_zone
+    new_day = clean_event_date(changes["event_date"], today=now.date()) if changes.get("event_date") else None
+    new_time = changes.get("start_time")
+    if new_time is not None:
+        new_time = clean_time(new_time)
+    moved = (
+        (new_day is not None and new_day != event.event_date)
+        or (new_time is not None and new_time != local.time().replace(second=0, microsecond=0))
+        or (bool(changes.get("timezone")) and new_zone.key != event.timezone)
     )
-    start = local_to_utc(day, at, zone_name)
-    if start != event.start_time_utc:
-        if start <= now:
-            raise ValidationFailed("The new start is in the past.", code="start_in_past")
-        changed.append("start")
-    if day != event.event_date:
-        if event.recurring_event_id is not None:
+    start = event.start_time_utc
+    if moved:
+        if new_day is not None and new_day != event.event_date and event.recurring_event_id is not None:
             # The booking pass keeps one event per weekly night and date: moved away, the
             # date would be booked again. Cancelling keeps the date taken.
             raise Conflict(
@@ -379,17 +423,42 @@ async def update_event(
                 "one-off event on the other day.",
                 code="weekly_night_date",
             )
-        season = await current_season(session, on=day)
-        event.season_id = season.id if season else None
+        day = new_day if new_day is not None and new_day != event.event_date else local.date()
+        start = local_to_utc(day, new_time or local.time(), new_zone.key)
+        if start <= now and start != event.start_time_utc:
+            raise ValidationFailed("The new start is in the past.", code="start_in_past")
+        if event.recurring_event_id is None:
+            values["event_date"] = day  # a weekly night's event keeps its date (the booking's key)
+        values["timezone"] = new_zone.key
+    if changes.get("duration_minutes") is not None:
+        minutes = clean_duration(changes["duration_minutes"])
+    else:
+        minutes = duration_minutes(event)
+    end = start + timedelta(minutes=minutes)
+    if end <= now and end != event.end_time_utc:
+        raise ValidationFailed("The new end is in the past.", code="end_in_past")
+
+    changed = [
+        key for key in ("title", "description") if key in values and values[key] != getattr(event, key)
+    ]
+    if start != event.start_time_utc:
+        changed.append("start")
+    if values.get("event_date", event.event_date) != event.event_date:
         changed.append("event_date")
-    if zone_name != event.timezone:
+    if values.get("timezone", event.timezone) != event.timezone:
         changed.append("timezone")
-    if minutes != duration_minutes(event):
+    if end - start != event.end_time_utc - event.start_time_utc:
         changed.append("duration_minutes")
-    if changed:
-        event.event_date, event.timezone = day, zone_name
-        event.start_time_utc, event.end_time_utc = start, start + timedelta(minutes=minutes)
-        await session.flush()
+    if not changed:
+        return event, changed
+    if "event_date" in changed:
+        season = await current_season(session, on=values["event_date"])
+        event.season_id = season.id if season else None
+    for key in ("title", "description", "event_date", "timezone"):
+        if key in values:
+            setattr(event, key, values[key])
+    event.start_time_utc, event.end_time_utc = start, end
+    await session.flush()
     return event, changed
 
 

@@ -17,8 +17,9 @@ no longer has it).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -37,6 +38,8 @@ from sv_common.discord.config import load_discord_config
 from sv_common.identity.models import DiscordUser, Player
 
 UPCOMING_LIMIT = 50
+DELETE_GRACE = timedelta(days=7)
+log = logging.getLogger("patt.raids")
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ async def sync_event(
     async with db.session() as session:
         event = await event_service.get_event(session, event_id)
         rh_id = event.raid_helper_event_id
-        payload = dict(event.raid_helper_payload or {})
+        payload = own_payload(event.raid_helper_payload)
         if event.cancelled_at is not None and rh_id is not None and not payload.get("deleted"):
             await _delete(db, event_id, rh_id, payload, client, report)
             return
@@ -151,8 +154,10 @@ async def sync_event(
             sent = {}
             await _store(db, event_id, rh_id, payload)  # never create it twice
             report.created += 1
-        elif payload.get("event") and payload["event"] != body:
-            await client.edit_event(rh_id, edited_fields(payload["event"], body))
+        elif payload.get("event") != body:
+            # An officer's edit; or an adopted event (the original's record is not ours):
+            # the whole body once, so Raid-Helper's copy matches from then on.
+            await client.edit_event(rh_id, edited_fields(payload.get("event") or {}, body))
             payload["event"] = body
             report.edited += 1
         for player_id, signup in wanted.items():
@@ -165,6 +170,18 @@ async def sync_event(
         report.errors.append(f"event {event_id}: {exc.message}")
     payload.update(signups=sent, last_error=error, synced_at=datetime.now(UTC).isoformat())
     await _store(db, event_id, rh_id, payload)
+
+
+def own_payload(stored: Any) -> dict[str, Any]:
+    """``raid_helper_payload`` as this connector writes it. What another writer left there (the
+    original system's create body, with its list of signups) counts as nothing sent: the
+    event's fields are sent again and every signup posted."""
+    payload = dict(stored) if isinstance(stored, dict) else {}
+    if not isinstance(payload.get("event"), dict):
+        payload.pop("event", None)
+    if not isinstance(payload.get("signups"), dict):
+        payload["signups"] = {}
+    return payload
 
 
 def edited_fields(sent: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -197,6 +214,7 @@ async def sync_upcoming(
 ) -> SyncReport:
     """Sync one event, or every upcoming one (the cron pass: only differences cost requests)."""
     report = SyncReport()
+    now = datetime.now(UTC)
     if event_id is not None:
         ids = [event_id]
     else:
@@ -205,12 +223,17 @@ async def sync_upcoming(
                 await session.scalars(
                     select(RaidEvent.id)
                     .where(
-                        RaidEvent.end_time_utc > datetime.now(UTC),
                         or_(
-                            RaidEvent.cancelled_at.is_(None),
-                            # cancelled, but its Raid-Helper copy is not deleted yet
-                            RaidEvent.raid_helper_event_id.is_not(None)
-                            & ~RaidEvent.raid_helper_payload.has_key("deleted"),
+                            RaidEvent.cancelled_at.is_(None) & (RaidEvent.end_time_utc > now),
+                            # cancelled, but its Raid-Helper copy is not deleted yet (also for a
+                            # while after its end: an outage may have outlasted the event)
+                            RaidEvent.cancelled_at.is_not(None)
+                            & (RaidEvent.end_time_utc > now - DELETE_GRACE)
+                            & RaidEvent.raid_helper_event_id.is_not(None)
+                            & or_(
+                                RaidEvent.raid_helper_payload.is_(None),
+                                ~RaidEvent.raid_helper_payload.has_key("deleted"),
+                            ),
                         ),
                     )
                     .order_by(RaidEvent.start_time_utc)
@@ -218,7 +241,11 @@ async def sync_upcoming(
                 )
             )
     for one in ids:
-        await sync_event(db, one, config, client, report)
+        try:
+            await sync_event(db, one, config, client, report)
+        except Exception as exc:  # noqa: BLE001 - one odd event must not stop the others' sync
+            log.exception("Raid-Helper sync of event %s failed", one)
+            report.errors.append(f"event {one}: {type(exc).__name__}")
     return report
 
 
@@ -254,10 +281,9 @@ async def export_player(session: Any, player_id: int) -> list[dict[str, Any]]:
 
 def status_of(event: RaidEvent) -> dict[str, Any] | None:
     """For officers: what the connector did for ``event`` (None when it never ran for it)."""
-    payload = event.raid_helper_payload
-    if not payload and not event.raid_helper_event_id:
+    if not event.raid_helper_payload and not event.raid_helper_event_id:
         return None
-    payload = payload or {}
+    payload = own_payload(event.raid_helper_payload)
     return {
         "event_id": event.raid_helper_event_id,
         "signups": len(payload.get("signups") or {}),
