@@ -7,6 +7,7 @@ naming the field, instead of reaching PostgreSQL:
 - ``CleanStr``: one line of text without control characters (NUL included) or bidi controls.
 - ``CleanText``: multi-line text; tabs and newlines allowed, other control characters refused.
 - ``has_control_chars(text, multiline=False)``: the check behind them.
+- ``without_bidi(text)``: text from elsewhere (a Discord name) with its bidi controls removed.
 
 The host applies the same checks to every route generically (path, query, JSON and form
 bodies, int fields without bounds); these types are for models and services that want the
@@ -28,8 +29,10 @@ INT32_MIN = -(2**31)
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _MULTILINE_BAD = re.compile(f"[{_CONTROL}{_BIDI}]")
-_SINGLE_LINE_BAD = re.compile(f"[{_CONTROL}\t\n\r{_BIDI}]")
+# One line: no line breaks either, Unicode's own (U+2028, U+2029) included.
+_SINGLE_LINE_BAD = re.compile(f"[{_CONTROL}\t\n\r\u2028\u2029{_BIDI}]")
 _NUL_OR_CONTROL = re.compile(f"[{_CONTROL}]")
+_BIDI_ONLY = re.compile(f"[{_BIDI}]")
 
 
 def has_control_chars(text: str, *, multiline: bool = False, bidi: bool = True) -> bool:
@@ -41,6 +44,11 @@ def has_control_chars(text: str, *, multiline: bool = False, bidi: bool = True) 
     if not bidi:
         return _NUL_OR_CONTROL.search(text) is not None
     return (_MULTILINE_BAD if multiline else _SINGLE_LINE_BAD).search(text) is not None
+
+
+def without_bidi(text: str) -> str:
+    """``text`` without bidi controls: for names from elsewhere (Discord) put into our messages."""
+    return _BIDI_ONLY.sub("", text)
 
 
 def _single_line(value: str) -> str:

@@ -134,6 +134,13 @@ class StartOnCooldown(app_commands.CheckFailure):
         self.retry_after = retry_after
 
 
+class _Placeholders(dict):
+    """``str.format_map`` values that leave an unknown ``{name}`` as it is, not a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def _wait_text(seconds: int) -> str:
     if seconds < 120:
         return "1 second" if seconds == 1 else f"{seconds} seconds"
@@ -151,7 +158,8 @@ async def _start_cooldown(interaction: discord.Interaction) -> bool:
     except RateLimited as exc:
         seconds = max(1, math.ceil(exc.retry_after))
         at = discord.utils.format_dt(discord.utils.utcnow() + timedelta(seconds=seconds), "T")
-        text = cog.words["start_cooldown"].format(wait=_wait_text(seconds), at=at)
+        # A site's text may leave out either placeholder, or name one we do not fill.
+        text = cog.words["start_cooldown"].format_map(_Placeholders(wait=_wait_text(seconds), at=at))
         raise StartOnCooldown(text, exc.retry_after) from None
     return True
 
@@ -409,6 +417,8 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         async with self.host.db.session() as session:
             blocked = await self.dm_block_reason(session) is not None
         if blocked:
+            # Nothing happened: the member may ask again as soon as the switches are on.
+            await self.host.plugin_state("onboarding").start_refund(discord_id)
             await interaction.edit_original_response(content=words["resume_off"])
             return
         try:
@@ -430,6 +440,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
                 "manually_resolved": words["resume_done"],
             }.get(state, words["resume_dm_sent"])
         except NotFound:
+            await self.host.plugin_state("onboarding").start_refund(discord_id)  # nothing happened
             text = words["resume_unknown"]
         except discord.Forbidden:
             text = words["dms_closed"]

@@ -28,5 +28,14 @@ class OnboardingState:
         """Count one ``/onboarding start`` of the member; ``RateLimited`` (with ``retry_after``
         in seconds) when they used it less than ``start_cooldown_seconds`` ago."""
         await self.start_limiter.hit(
-            f"onboarding:start:{discord_id}", limit=1, window_seconds=self.settings.start_cooldown_seconds
+            _key(discord_id), limit=1, window_seconds=self.settings.start_cooldown_seconds
         )
+
+    async def start_refund(self, discord_id: str) -> None:
+        """Give the use back: the run did nothing (the DM switches are off, the member is
+        unknown), so asking again at once is fine."""
+        await self.start_limiter.reset(_key(discord_id))
+
+
+def _key(discord_id: str) -> str:
+    return f"onboarding:start:{discord_id}"

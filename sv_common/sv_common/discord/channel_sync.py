@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sv_common.errors import ValidationFailed
 from sv_common.identity.models import DiscordChannel
+from sv_common.validation import without_bidi
 
 # Channel types an announcement can be posted to.
 POSTABLE_TYPES = ("text", "news")
@@ -144,9 +145,9 @@ async def require_postable_channel(session: AsyncSession, channel_id: str) -> st
     if row is not None and row.channel_type in POSTABLE_TYPES:
         return channel_id
     if row is not None:
-        message = (
-            f"#{row.name} is not a text channel ({row.channel_type}); pick a text or announcement channel."
-        )
+        # Discord allows bidi marks in names; keep them out of our sentence.
+        name = without_bidi(row.name)
+        message = f"#{name} is not a text channel ({row.channel_type}); pick a text or announcement channel."
     elif await session.scalar(select(DiscordChannel.id).limit(1)) is None:
         message = (
             "No Discord channels have been synced yet (the bot syncs them when it connects, then hourly): "

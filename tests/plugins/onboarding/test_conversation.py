@@ -504,6 +504,8 @@ async def test_onboarding_start_again_within_the_cooldown_is_refused_and_sends_n
 
     other = await slash_command("onboarding start")  # another member is not held back: the command
     assert other.content == DEFAULT_TEXTS["resume_unknown"]  # ran (for someone the bot has not seen join)
+    # ...and since that run did nothing, it cost them nothing: they may ask again at once.
+    assert (await slash_command("onboarding start")).content == DEFAULT_TEXTS["resume_unknown"]
 
     now[0] += 15  # the window is over
     third = await slash_command("onboarding start", user_id=NEWBIE)
@@ -600,3 +602,20 @@ async def test_a_failing_schedule_answer_falls_back_to_the_sites_text(
     assert schedule_field(welcome) == [("Raid schedule", TEXTS["schedule"])]
     assert await eventually(lambda: _state_is(db, "asked_in_guild"))  # committed after the DM
     assert any("schedule_summary hook failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_sites_cooldown_text_with_another_placeholder_still_answers(
+    db, roster, bot, fake_discord, slash_command, monkeypatch
+):
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    text = "Slow down: {minutes} minutes (about {wait})."  # {minutes} is not one we fill
+    site_texts = bot.host.site.texts
+    if "onboarding" in site_texts:
+        monkeypatch.setitem(site_texts["onboarding"], "start_cooldown", text)
+    else:
+        monkeypatch.setitem(site_texts, "onboarding", {"start_cooldown": text})
+    await slash_command("onboarding start", user_id=NEWBIE)
+    again = await slash_command("onboarding start", user_id=NEWBIE)
+    assert again.ephemeral and again.content.startswith("Slow down: {minutes} minutes (about ")
