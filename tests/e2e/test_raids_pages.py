@@ -110,11 +110,20 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         await edit.locator("input[name=start_time]").fill("22:30")
         await edit.locator("button[type=submit]").click()
         await edit.locator(".raids-feedback:has-text('Saved')").wait_for(timeout=15000)
+        place = await edit.locator(".raids-feedback").bounding_box()  # in view beside Save, even on a phone
+        assert place is not None and 0 <= place["y"] and place["y"] + place["height"] <= 900
         assert await page.locator("#raids-event-title").inner_text() == "Alt run, later"
         assert "22:30" in await page.locator("#raids-event-start").inner_text()
         await edit.locator("input[name=timezone]").fill("Atlantis/Capital")
         await edit.locator("button[type=submit]").click()
         await edit.locator(".raids-feedback.error:has-text('time zone')").wait_for(timeout=15000)
+        assert await no_horizontal_overflow(page)
+
+        # The upcoming list: the event's Cancel sits beside it, within the screen's width.
+        await page.goto(server.url + "/admin/raids")
+        cancel = page.locator(f"#raids-upcoming li[data-id='{event_id}'] .js-raids-cancel")
+        place = await cancel.bounding_box()
+        assert place is not None and place["x"] + place["width"] <= width
         assert await no_horizontal_overflow(page)
 
         await page.goto(server.url + "/admin/raids/availability")
@@ -149,9 +158,11 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
             == "true"
         )
         assert await no_horizontal_overflow(mpage)
-        await mpage.reload()
-        tank = mpage.locator("#raids-composition tr[data-role=tank] .raids-accepted")
-        assert (await tank.inner_text()).strip() == "1"
+        # The composition and the lists follow the answer without a reload.
+        tank = mpage.locator("#raids-composition tr[data-role=tank] .raids-accepted:text-is('1')")
+        await tank.wait_for(timeout=15000)
+        accepted = mpage.locator("#raids-signups .raids-group[data-status=accepted]")
+        assert f"E2e{member.player_id}" in await accepted.inner_text()  # their main, now accepted
 
         await mpage.goto(server.url + "/profile")
         box = mpage.locator(".js-raids-auto-invite")

@@ -140,6 +140,7 @@ async def add_event(body: schemas.NewEvent, actor: Officer, session: SessionDep,
         recurring_event_id=body.recurring_event_id,
         overrides={int(k): v for k, v in body.player_overrides.items()},
         created_by_player_id=actor.player_id,
+        not_before=datetime.now(UTC),
     )
     data = events.event_dict(event)
     await commit(session)

@@ -112,11 +112,12 @@ async def admin_event_page(
     # Where the bot's post and the Raid-Helper copy stand, failures included.
     post = await discord_post.post_status(session, event_id)
     mirror = raid_helper_sync.status_of(await events.get_event(session, event_id))
-    editable = not view["event"]["cancelled"] and view["end"] > datetime.now(UTC)
+    over = view["end"] <= datetime.now(UTC)
     context = {
         "view": view,
         "started": started,
-        "editable": editable,
+        "over": over,
+        "editable": not view["event"]["cancelled"] and not over,
         "discord_post": post,
         "raid_helper": mirror,
     }

@@ -190,6 +190,7 @@ async def test_a_cancelled_event_refuses_presses_and_loses_its_buttons(
     assert [c.get("custom_id") for row in edited["components"] for c in row["components"]] == [
         None
     ]  # the link
+    assert edited["content"] == "❌ This raid was cancelled."  # no longer "up for signups"
 
 
 async def test_an_officers_edit_reaches_the_post(db, guild, make_host, start_discord_bot, fake_discord):

@@ -337,10 +337,15 @@ async def test_update_event_leaves_the_start_alone_unless_it_is_moved(db, raider
         with pytest.raises(ValidationFailed) as caught:
             await events.update_event(session, event_id, title="Never", duration_minutes=15, now=running)
         assert caught.value.code == "end_in_past" and event.title == "Running"
-        # A real move is computed from the start's own wall clock and date (which also puts the
-        # event's date label right: the 18th in UTC, its zone).
+        # Its start may be put right, earlier than planned (it is running: no longer "upcoming").
+        event, changed = await events.update_event(session, event_id, start_time=time(1, 50), now=running)
+        assert changed == ["start", "event_date"] and event.start_time_utc == datetime(
+            2030, 1, 18, 1, 50, tzinfo=UTC
+        )
+        # A real move is computed from the start's own wall clock and date (the move above also
+        # put the event's date label right: the 18th in UTC, its zone).
         event, changed = await events.update_event(session, event_id, start_time=time(3, 0), now=now)
-        assert changed == ["start", "event_date"] and event.event_date == date(2030, 1, 18)
+        assert changed == ["start"] and event.event_date == date(2030, 1, 18)
         assert event.start_time_utc == datetime(2030, 1, 18, 3, 0, tzinfo=UTC)
         await session.commit()
 
@@ -362,13 +367,18 @@ async def test_dates_zones_and_times_are_bounded(db, raider):
     event_id = await _event(db, event_date=(datetime.now(UTC) + timedelta(days=3)).date())
     base = dict(title="Raid", start_time=time(20, 0), timezone="UTC")
     async with db.session() as session:
-        for day in (date(9999, 12, 31), date(1, 1, 1), datetime.now(UTC).date() + timedelta(days=5 * 366 + 10)):
+        for day in (
+            date(9999, 12, 31),
+            date(1, 1, 1),
+            datetime.now(UTC).date() + timedelta(days=5 * 366 + 10),
+        ):
             with pytest.raises(ValidationFailed) as caught:
                 await events.create_event(session, event_date=day, **base)
             assert caught.value.code == "bad_date"
             with pytest.raises(ValidationFailed) as caught:
                 await events.update_event(session, event_id, event_date=day, start_time=time(23, 0))
             assert caught.value.code == "bad_date"
+        assert events.zone("europe/london").key == "Europe/London"  # typed by hand: found all the same
         for name in ("localtime", "Factory", "posixrules", "right/UTC", "posix/Europe/Berlin"):
             with pytest.raises(ValidationFailed) as caught:
                 await events.update_event(session, event_id, timezone=name)

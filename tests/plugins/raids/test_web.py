@@ -147,6 +147,8 @@ async def test_channels_must_be_synced_text_channels(officer, synced_channels):
     assert (await officer.patch(url, json={"discord_channel_id": voice})).status_code == 422
     # The channel is deleted in Discord: the night keeps it and its other fields can still change.
     await synced_channels({voice: "voice"})
+    page = (await officer.get("/admin/raids")).text  # shown as it is, so saving the row keeps it
+    assert f'<option value="{text}" selected>A channel not synced (any more): {text}</option>' in page
     kept = await officer.patch(url, json={"discord_channel_id": text, "label": "Heroic+"})
     assert kept.status_code == 200 and kept.json()["data"]["discord_channel_id"] == text
     cleared = await officer.patch(url, json={"discord_channel_id": ""})
@@ -302,6 +304,7 @@ async def test_event_creation_refuses_bad_input_at_the_edge(officer):
         {**base, "event_date": "2026-02-30"},
         {**base, "event_date": "9999-12-31", "start_time": "23:00"},  # a typo's year: 422, not a 500
         {**base, "start_time": "20:00+02:00"},
+        {**base, "event_date": (datetime.now(UTC).date() - timedelta(days=1)).isoformat()},  # over already
     ):
         response = await officer.post("/api/v1/admin/raids/events", json=bad)
         assert response.status_code == 422, (bad, response.text)

@@ -42,6 +42,9 @@ DESCRIPTION_LIMIT = 1500
 COLOUR, CANCELLED_COLOUR = 0xD4A017, 0x777777
 
 
+CANCELLED_TEXT = "❌ This raid was cancelled."
+
+
 def post_key(event_id: int) -> str:
     return f"raids:post:{event_id}"
 
@@ -187,10 +190,12 @@ async def refresh_post(
     event = await event_service.get_event(session, event_id)
     await record_message_id(session, event, post)
     embed, buttons = await render(session, event, base_url=base_url, targets=targets)
+    # A cancelled event's post no longer invites signups (its first words did).
+    content = CANCELLED_TEXT if event.cancelled_at is not None else (post.payload or {}).get("content")
     return await notify.edit_message(
         session,
         notification_id=post.id,
-        content=(post.payload or {}).get("content"),
+        content=content,
         embed=embed,
         buttons=buttons,
         feature=FEATURE,

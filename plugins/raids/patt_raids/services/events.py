@@ -62,12 +62,13 @@ FIRST_DAY = date(2004, 11, 23)  # World of Warcraft's release: no raid is older
 
 
 @cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(
-        name
+def _zone_names() -> dict[str, str]:
+    """Every place's zone name, by its lower-case spelling (``europe/london`` finds it too)."""
+    return {
+        name.lower(): name
         for name in available_timezones()
         if name not in NOT_PLACES and not name.startswith(("posix/", "right/"))
-    )
+    }
 
 
 def zone(name: str) -> ZoneInfo:
@@ -77,10 +78,11 @@ def zone(name: str) -> ZoneInfo:
         raise ValidationFailed(
             "timezone must be an IANA time zone such as America/New_York.", code="bad_zone"
         )
-    if text not in _zone_names():
+    canonical = _zone_names().get(text.lower())
+    if canonical is None:
         raise ValidationFailed(f"Unknown time zone {text!r}.", code="bad_zone")
     try:
-        return ZoneInfo(text)
+        return ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed(f"Unknown time zone {text!r}.", code="bad_zone") from exc
 
@@ -233,16 +235,21 @@ async def create_event(
     created_by_player_id: int | None = None,
     auto_booked: bool = False,
     skip_existing: bool = False,
+    not_before: datetime | None = None,
 ) -> RaidEvent | None:
     """Create an event and sign the raiders up; returns it (flushed, not committed).
 
     An event of a recurring event already booked for that date is a 409, or ``None`` with
     ``skip_existing`` (the auto-booking: ``ON CONFLICT DO NOTHING`` on the unique
-    ``(recurring_event_id, event_date)``, so two workers never book it twice).
+    ``(recurring_event_id, event_date)``, so two workers never book it twice). With
+    ``not_before`` (an officer's new event: now), a start at or before it is a 422: an event
+    made already over would be announced and signed up for nothing.
     """
     title = clean_title(title)
     duration_minutes = clean_duration(duration_minutes)
     start = local_to_utc(clean_event_date(event_date), clean_time(start_time), timezone)
+    if not_before is not None and start <= not_before:
+        raise ValidationFailed("The start is in the past: pick a later date or time.", code="start_in_past")
     values: dict[str, Any] = {
         "title": title,
         "event_type": clean_event_type(event_type),
@@ -377,8 +384,9 @@ async def update_event(
     anything is written. The start moves only when a date, time or zone different from the
     event's is given: then it is computed again from the local date and time (each defaults
     to the event's own, read from its stored start) in the zone; the end keeps the length
-    (or takes the new one). Refused: a cancelled or finished event (409), a new start or end
-    in the past (422), another date for a weekly night's event (409: the booking pass would
+    (or takes the new one). Refused: a cancelled or finished event (409), a new start in the
+    past for an event that has not started (a running one's start may be put right) or a new
+    end in the past (422), another date for a weekly night's event (409: the booking pass would
     book the old date again). Signups stay as they are: members see the new time on the
     event and its post.
     """
@@ -425,7 +433,9 @@ async def update_event(
             )
         day = new_day if new_day is not None and new_day != event.event_date else local.date()
         start = local_to_utc(day, new_time or local.time(), new_zone.key)
-        if start <= now and start != event.start_time_utc:
+        # A running event's start may be put right (it began earlier than planned); an
+        # upcoming one cannot be moved into the past.
+        if start <= now and start != event.start_time_utc and event.start_time_utc > now:
             raise ValidationFailed("The new start is in the past.", code="start_in_past")
         if event.recurring_event_id is None:
             values["event_date"] = day  # a weekly night's event keeps its date (the booking's key)

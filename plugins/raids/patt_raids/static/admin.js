@@ -27,7 +27,7 @@
   // The fields the new-event and edit-event forms share.
   function eventFields(f) {
     return {
-      title: f.title.value.trim(),
+      title: f.title.value, // the server trims it, and says what is wrong with it
       event_date: f.event_date.value,
       start_time: f.start_time.value,
       timezone: f.timezone.value.trim(),
@@ -38,7 +38,8 @@
     const box = form.querySelector(".raids-feedback");
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      send(box, "PATCH", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`, recurringBody(form, false));
+      send(box, "PATCH", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`, recurringBody(form, false),
+        "Saved. Events already booked keep their time: edit them on their pages.");
     });
     form.querySelector(".js-raids-delete").addEventListener("click", async () => {
       if (!window.confirm("Delete this night? Booked events stay.")) return;
@@ -65,8 +66,12 @@
       if (f.channel_id.value) body.channel_id = f.channel_id.value;
       if (f.description.value.trim()) body.description = f.description.value.trim();
       const box = newEvent.querySelector(".raids-feedback");
+      const button = newEvent.querySelector("button[type=submit]");
+      button.disabled = true; // one click, one event
       const data = await send(box, "POST", "/api/v1/admin/raids/events", body, "Created.");
+      button.disabled = false;
       if (data) {
+        newEvent.reset();
         box.textContent = "Created: ";
         const link = document.createElement("a");
         link.href = `/admin/raids/events/${data.id}`;
@@ -94,10 +99,16 @@
   }
   document.querySelectorAll(".js-raids-cancel").forEach((button) => {
     button.addEventListener("click", async () => {
-      if (!window.confirm("Cancel this event? Members see it as cancelled.")) return;
-      const row = button.closest("tr");
+      const row = button.closest("[data-id]");
+      if (!window.confirm(`Cancel “${row.dataset.title}”? Members see it as cancelled.`)) return;
       const data = await send(row.querySelector(".raids-feedback"), "POST", `/api/v1/admin/raids/events/${row.dataset.id}/cancel`, {}, "Cancelled.");
-      if (data) button.remove();
+      if (data) {
+        const badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = "cancelled";
+        row.querySelector("a").after(" ", badge);
+        button.remove();
+      }
     });
   });
   const sheet = document.getElementById("raids-attendance");

@@ -1,29 +1,35 @@
 // Members' raids widgets: the answer buttons on an event page and the auto-invite switch on
-// the profile. Each action's result is shown beside it.
+// the profile. Each action's result is shown beside it (the page's shared helpers, core app.js).
 (function () {
   "use strict";
   const event = document.getElementById("raids-event");
   const feedback = document.getElementById("raids-answer-feedback");
+  // The composition and the signup lists as the server renders them now.
+  async function refreshLists() {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    ["raids-composition", "raids-signups"].forEach((id) => {
+      const now = document.getElementById(id);
+      const then = fresh.getElementById(id);
+      if (now && then) now.replaceWith(then);
+    });
+    if (window.patt.localiseTimes) window.patt.localiseTimes();
+  }
   document.querySelectorAll(".js-raids-answer").forEach((button) => {
     button.addEventListener("click", async () => {
       const buttons = document.querySelectorAll(".js-raids-answer");
       buttons.forEach((b) => { b.disabled = true; });
-      feedback.classList.remove("error");
-      feedback.textContent = "Saving…";
-      try {
-        const data = await window.patt.api("PUT", `/api/v1/raids/events/${event.dataset.event}/signup`, { status: button.dataset.status });
-        buttons.forEach((b) => {
-          const on = b.dataset.status === data.status;
-          b.classList.toggle("secondary", !on);
-          b.setAttribute("aria-pressed", String(on));
-        });
-        feedback.textContent = `Saved: you are ${data.status}. Reload to see the lists.`;
-      } catch (error) {
-        feedback.textContent = error.message;
-        feedback.classList.add("error");
-      } finally {
-        buttons.forEach((b) => { b.disabled = false; });
-      }
+      const data = await window.patt.send(feedback, "PUT", `/api/v1/raids/events/${event.dataset.event}/signup`,
+        { status: button.dataset.status }, (d) => `Saved: you are ${d.status}.`);
+      buttons.forEach((b) => { b.disabled = false; });
+      if (!data) return;
+      buttons.forEach((b) => {
+        const on = b.dataset.status === data.status;
+        b.classList.toggle("secondary", !on);
+        b.setAttribute("aria-pressed", String(on));
+      });
+      refreshLists().catch(() => {}); // the lists are a convenience; the answer is saved
     });
   });
   document.querySelectorAll(".js-raids-auto-invite").forEach((box) => {
@@ -31,16 +37,9 @@
     const say = form.querySelector(".raids-feedback");
     form.addEventListener("submit", (e) => e.preventDefault());
     box.addEventListener("change", async () => {
-      say.classList.remove("error");
-      say.textContent = "Saving…";
-      try {
-        const data = await window.patt.api("PUT", "/api/v1/raids/me/settings", { auto_invite_events: box.checked });
-        say.textContent = data.auto_invite_events ? "Saved: accepted on new events." : "Saved: tentative on new events.";
-      } catch (error) {
-        box.checked = !box.checked;
-        say.textContent = error.message;
-        say.classList.add("error");
-      }
+      const data = await window.patt.send(say, "PUT", "/api/v1/raids/me/settings", { auto_invite_events: box.checked },
+        (d) => (d.auto_invite_events ? "Saved: accepted on new events (the lowest rank: bench)." : "Saved: tentative on new events."));
+      if (!data) box.checked = !box.checked;
     });
   });
 })();

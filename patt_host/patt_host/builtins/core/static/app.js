@@ -29,6 +29,9 @@
       if (!box) return;
       box.textContent = text || "";
       box.classList.toggle(errorClass || "error", Boolean(failed));
+      // On a phone the answer may land below the fold (or under the sticky header): bring it in.
+      const place = box.getBoundingClientRect();
+      if (text && (place.bottom > window.innerHeight || place.top < 0)) box.scrollIntoView({ block: "nearest" });
     },
     // An API call with its feedback in `box`: "Saving…", then `done` (a text, or a function of
     // the answer that returns one) or the error. Returns the answer, or null when it failed.
