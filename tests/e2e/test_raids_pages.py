@@ -137,6 +137,9 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         await page.locator(".js-raids-all").check()
         await page.locator(".js-raids-bulk[data-mark=attended]").click()
         await page.locator("#raids-bulk-feedback:has-text('Marked 2 as attended')").wait_for(timeout=15000)
+        for mark in await page.locator(".raids-mark").all():  # each result in view, not cut off
+            place = await mark.bounding_box()
+            assert place is not None and place["x"] + place["width"] <= width
         assert await no_horizontal_overflow(page)
 
         await page.goto(f"{server.url}/admin/players")  # the season's attendance beside each player
