@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from patt_raids.models import RecurringEvent
-from patt_raids.services.availability import availability_by_day, band, week_of
+from patt_raids.services.availability import availability_by_day, band, night_date
 
 NY = "America/New_York"
 
@@ -91,5 +91,7 @@ async def test_weights_roles_bands_and_best_nights_first(db, raider):
 
 def test_bands_and_the_week():
     assert [band(p) for p in (100, 70, 69.9, 40, 39.9, 0)] == ["good", "good", "fair", "fair", "poor", "poor"]
-    assert week_of(date(2026, 12, 7)) == date(2026, 12, 7)  # a Monday is its own week
-    assert week_of(date(2026, 12, 13)) == date(2026, 12, 7)
+    monday, sunday = date(2026, 12, 7), date(2026, 12, 13)
+    assert [night_date(monday, d) for d in (0, 6)] == [monday, sunday]  # today counts
+    # On a Sunday the coming Monday is tomorrow, not six days ago.
+    assert [night_date(sunday, d) for d in (6, 0, 5)] == [sunday, date(2026, 12, 14), date(2026, 12, 19)]

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_identity.models import PlayerAvailability
+from patt_raids.services.events import known_zone
 from patt_raids.services.raiders import ROLES, raiders
 from patt_raids.services.schedule import DAY_NAMES, list_recurring, recurring_dict
 
@@ -31,22 +31,15 @@ def band(pct: float) -> str:
     return "good" if pct >= GOOD else "fair" if pct >= FAIR else "poor"
 
 
-def week_of(today: date) -> date:
-    """The Monday of the coming week: today's week while it lasts, so Monday counts."""
-    return today - timedelta(days=today.weekday())
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+def night_date(today: date, day_of_week: int) -> date:
+    """The next ``day_of_week`` from ``today`` on (today itself counts): the coming seven
+    nights, never one already past (on a Sunday, Monday is tomorrow, not six days ago)."""
+    return today + timedelta(days=(day_of_week - today.weekday()) % 7)
 
 
 async def availability_by_day(session: AsyncSession, zone_name: str, today: date) -> dict[str, Any]:
     """Seven nights (best first) with who is available, converted to ``zone_name``."""
-    guild = _zone(zone_name)
-    monday = week_of(today)
+    guild = known_zone(zone_name)
     people = {r.player_id: r for r in await raiders(session) if r.rank_level is not None}
     # Every available row; the few of players who are not raiders are dropped below (cheaper
     # than sending 400 ids to the database).
@@ -67,8 +60,8 @@ async def availability_by_day(session: AsyncSession, zone_name: str, today: date
             continue
         key = (raider.timezone, day, start)
         if key not in converted:
-            local = datetime.combine(monday + timedelta(days=day), start).replace(
-                tzinfo=_zone(raider.timezone)
+            local = datetime.combine(night_date(today, day), start).replace(
+                tzinfo=known_zone(raider.timezone)
             )
             there = local.astimezone(guild)
             converted[key] = (there.weekday(), f"{there.hour:02d}:{there.minute:02d}")
@@ -101,7 +94,7 @@ async def availability_by_day(session: AsyncSession, zone_name: str, today: date
             {
                 "day_of_week": day,
                 "day_name": DAY_NAMES[day],
-                "date": (monday + timedelta(days=day)).isoformat(),
+                "date": night_date(today, day).isoformat(),
                 "available_count": count,
                 "total": total,
                 "availability_pct": pct,
@@ -113,4 +106,5 @@ async def availability_by_day(session: AsyncSession, zone_name: str, today: date
             }
         )
     days.sort(key=lambda d: (-d["weighted_score"], -d["available_count"], d["day_of_week"]))
-    return {"timezone": guild.key, "week_of": monday.isoformat(), "total_active_players": total, "days": days}
+    # ``week_of``: the first of the seven nights (today).
+    return {"timezone": guild.key, "week_of": today.isoformat(), "total_active_players": total, "days": days}
