@@ -457,7 +457,7 @@ async def update_event(
         changed.append("event_date")
     if values.get("timezone", event.timezone) != event.timezone:
         changed.append("timezone")
-    if end - start != event.end_time_utc - event.start_time_utc:
+    if minutes != duration_minutes(event):
         changed.append("duration_minutes")
     if not changed:
         return event, changed
