@@ -28,6 +28,11 @@ def battlenet(battlenet, blizzard_env):
                 [(171, "Alchemy", [(2871, "Khaz Algar Alchemy", [(1, "Élixir de sagesse ancestrale")])])]
             ),
         )
+    # One crafter (not linked to a player) knows this one: "1 character, 1 player".
+    battlenet.set_professions(
+        guild.members[3],
+        professions_body([(171, "Alchemy", [(2871, "Khaz Algar Alchemy", [(2, "Fiole solitaire")])])]),
+    )
     return battlenet
 
 
@@ -45,6 +50,11 @@ async def member_with_alts(db, guild):
         from patt_crafting.models import CraftingSyncConfig
 
         await s.execute(update(CraftingSyncConfig).values(crafters_corner_channel_id=CHANNEL))
+
+
+def within(box, width) -> bool:
+    """The element's box lies inside the viewport's width."""
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
 async def no_horizontal_overflow(page) -> bool:
@@ -83,11 +93,43 @@ async def test_search_detail_and_order(db, battlenet, make_host, live_server, br
         assert any(text.startswith("Mara") and "also on" in text for text in crafters)
         assert await no_horizontal_overflow(page)
 
+        meta = await page.inner_text("#craft-detail-meta")
+        assert meta.endswith("· 3 characters, 2 players"), meta
+
         await page.fill("#craft-order input[name=note]", "mats in the bank")
         await page.click("#craft-order button[type=submit]")
         await page.wait_for_selector("#craft-order-feedback:has-text('Posted')", timeout=15000)
         await page.wait_for_selector("#craft-orders-body:has-text('mats in the bank')", timeout=15000)
         assert await no_horizontal_overflow(page)
+
+        # The order's button and its feedback are on screen beside the order, with no sideways
+        # scrolling (at 390 px the table was cut off after "Asked by").
+        order = page.locator("#craft-orders-body tr", has_text="mats in the bank")
+        orders_box = page.locator("#craft-orders .table-scroll")
+        assert await orders_box.evaluate("el => el.scrollWidth <= el.clientWidth")
+        cancel = order.locator("button", has_text="Cancel")
+        assert within(await cancel.bounding_box(), width)
+        assert within(
+            await order.locator("strong", has_text="Élixir de sagesse ancestrale").bounding_box(), width
+        )
+        assert "open" in await order.inner_text()
+        await cancel.click()
+        feedback = order.locator(".craft-feedback")
+        await feedback.locator("text=Cancelled.").wait_for(timeout=15000)
+        assert within(await feedback.bounding_box(), width)
+        assert "cancelled" in await order.inner_text()
+        assert await order.locator("button", has_text="Cancel").count() == 0
+        assert await no_horizontal_overflow(page)
+
+        # A recipe one character knows reads in the singular.
+        await page.fill("#craft-search", "fiole solitaire")
+        single = page.locator("#craft-results .craft-result", has_text="Fiole solitaire")
+        await single.wait_for(timeout=15000)
+        assert "1 crafter" in await single.inner_text()
+        await single.click()
+        await page.wait_for_selector("#craft-detail-name:has-text('Fiole solitaire')")
+        meta = await page.inner_text("#craft-detail-meta")
+        assert meta.endswith("· 1 character, 1 player"), meta
         assert errors == []
     finally:
         await context.close()

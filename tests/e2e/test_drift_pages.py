@@ -69,3 +69,109 @@ async def test_officer_scans_confirms_and_dismisses(db, live_server, browser, wi
         assert errors == []
     finally:
         await context.close()
+
+
+async def arrange_fix_all(db):
+    """Olga; Bob with a linkable character and an unlinkable one; Leaver linked to a Discord
+    account that left (stale_discord_link)."""
+    from sv_common.identity.discord_users import upsert_discord_user
+
+    await arrange(db)
+    async with db.session() as s:
+        gone, _ = await upsert_discord_user(
+            s,
+            discord_id="700000000000000001",
+            username="leaver",
+            display_name=None,
+            role_ids=[],
+            is_present=False,
+        )
+        await player_service.create_player(s, display_name="Leaver", discord_user_id=gone.id)
+
+
+def within(box, width) -> bool:
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+async def test_fix_all_asks_first_keeps_its_reasons_and_sits_beside_the_rule(db, live_server, browser, width):
+    """The Rules table at 390 px scrolled sideways to reach "Fix all" (the rule's name out of
+    view), Fix all ran without asking, and its "0 done, 4 failed." vanished in a reload."""
+    from sqlalchemy import update
+
+    from sv_common.identity.models import Player
+
+    await arrange_fix_all(db)
+    server = live_server(plugins=["identity", "drift"])
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        await page.goto(server.url + "/login?next=/admin/data-quality")
+        await page.fill("input[name=username]", "olga")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url("**/admin/data-quality")
+        await page.click("button.js-scan")
+        await page.locator(".drift-finding").nth(2).wait_for()  # after the reload
+        rules_scroll = page.locator("#drift-rules .table-scroll")
+        assert await rules_scroll.evaluate("el => el.scrollWidth <= el.clientWidth")  # no sideways scrolling
+
+        # Lonelyalt's note names nobody: no Link button, the page says what to do instead.
+        lonely = page.locator(".drift-finding", has_text="Lonelyalt")
+        assert await lonely.locator("button.js-fix").count() == 0
+        assert "players page" in await lonely.locator(".drift-by-hand").inner_text()
+
+        row = page.locator('#drift-rules tr[data-rule="orphan_wow"]')
+        fix_all = row.locator("button.js-fix-all")
+        assert await fix_all.inner_text() == "Fix all (1)"
+        assert within(await fix_all.bounding_box(), width)
+        assert within(await row.locator("a", has_text="Unlinked character").bounding_box(), width)
+        # It asks first: declining does nothing.
+        asked = []
+
+        async def decline(dialog):
+            asked.append(dialog.message)
+            await dialog.dismiss()
+
+        page.once("dialog", decline)
+        await fix_all.click()
+        await page.wait_for_timeout(300)
+        assert asked and "Unlinked character" in asked[0]
+        feedback = row.locator(".drift-feedback")
+        assert await feedback.inner_text() == "" and await fix_all.is_enabled()
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        await fix_all.click()
+        await feedback.locator("text=1 done, 0 failed, 1 left for you.").wait_for()
+        assert "link this character on the players page" in await feedback.inner_text()
+        assert within(await feedback.bounding_box(), width)
+
+        # A fix that fails: the reason stays on screen, no reload; a button reloads.
+        async with db.session() as s:
+            await s.execute(
+                update(Player).where(Player.display_name == "Leaver").values(discord_user_id=None)
+            )
+        stale = page.locator('#drift-rules tr[data-rule="stale_discord_link"]')
+        page.once("dialog", lambda dialog: dialog.accept())
+        await stale.locator("button.js-fix-all").click()
+        stale_feedback = stale.locator(".drift-feedback")
+        await stale_feedback.locator("text=0 done, 1 failed.").wait_for()
+        await page.wait_for_timeout(2500)  # the old page reloaded after 1.5 s
+        text = await stale_feedback.inner_text()
+        assert "0 done, 1 failed." in text and "Discord link changed since the scan" in text
+        assert "1 done, 0 failed" in await feedback.inner_text()  # still the same page
+        assert within(await stale_feedback.bounding_box(), width)
+        reload = stale_feedback.locator("button.js-reload")
+        assert within(await reload.bounding_box(), width)
+        async with page.expect_navigation():
+            await reload.click()
+        assert (
+            await page.locator('#drift-rules tr[data-rule="stale_discord_link"] .drift-feedback').inner_text()
+            == ""
+        )
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from patt_drift.schemas import FindingFilter, ReasonBody, ResolveBody
 from patt_drift.services import findings as service
+from patt_drift.services.registry import fix_blocker
 from patt_drift.state import StateDep
 from patt_host.jobs import run_job
 from patt_host.web import Officer, SessionDep, ok, require_officer
@@ -53,7 +54,7 @@ def build_router() -> APIRouter:
     @router.get("/rules", name="rules")
     async def rules(state: StateDep, session: SessionDep, actor: Officer):
         """Every rule (name, title, severity, fix policy) with its live counts."""
-        counts = await service.rule_counts(session)
+        counts = await service.rule_counts(session, state.registry)
         return ok(
             {
                 "rules": [
@@ -65,7 +66,7 @@ def build_router() -> APIRouter:
                         "resolves_when": r.resolves_when,
                         "policy": r.policy,
                         "owner": state.registry.owners.get(r.name),
-                        **counts.get(r.name, {"open": 0, "dismissed": 0}),
+                        **counts.get(r.name, {"open": 0, "dismissed": 0, "fixable": 0}),
                     }
                     for r in state.registry
                 ],
@@ -77,8 +78,13 @@ def build_router() -> APIRouter:
     async def findings(
         state: StateDep, session: SessionDep, actor: Officer, filters: Annotated[FindingFilter, Query()]
     ):
+        """Findings, newest first, 200 a page (``page``, from 1)."""
         rows = await service.list_findings(
-            session, rule=filters.rule, status=filters.status, severity=filters.severity
+            session,
+            rule=filters.rule,
+            status=filters.status,
+            severity=filters.severity,
+            offset=(filters.page - 1) * service.PAGE_LIMIT,
         )
         return ok({"findings": [service.finding_dict(r, state.registry) for r in rows]})
 
@@ -95,13 +101,19 @@ def build_router() -> APIRouter:
 
     @router.post("/rules/{rule}/fix-all", name="fix_all")
     async def fix_all(rule: RuleName, state: StateDep, actor: Officer):
-        """Apply the fix of every open finding of one rule; each outcome is reported."""
+        """Apply the fix of every open finding of one rule; each outcome is reported in
+        ``results``, the failures' reasons grouped in ``failures``; findings whose fix cannot
+        run (no proposal to confirm) are left out: ``counts.skipped`` and ``skipped_reason``."""
         definition = state.registry.get(rule)
         if definition is None:
             raise NotFound("No such rule.")
         if definition.mitigate is None:
             raise Conflict("This rule has no fix.")
-        return ok(await _fix(state, actor, rule=rule))
+        result = await _fix(state, actor, rule=rule)
+        skipped = int(result["counts"].get("skipped") or 0)
+        # Findings whose fix is known not to run were left out; say why (the rule's one reason).
+        result["skipped_reason"] = fix_blocker(definition, None) if skipped else None
+        return ok({**result, **service.failure_reasons(result["results"])})
 
     @router.post("/findings/{finding_id}/dismiss", name="dismiss")
     async def dismiss(finding_id: FindingId, body: ReasonBody, session: SessionDep, actor: Officer):

@@ -27,3 +27,4 @@ class FindingFilter(BaseModel):
     rule: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]{1,48}$")
     status: Literal["open", "dismissed", "resolved"] | None = "open"
     severity: Literal["info", "warning", "error"] | None = None
+    page: int = Field(1, ge=1, le=10_000)

@@ -11,6 +11,8 @@ the story the seeded data tells. Other plugins reach Blizzard through guild_sync
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,30 @@ if TYPE_CHECKING:
 
 
 DEMO_GUILD_SLUG = "demo-guild"
+HOUR_MS = 3_600_000
+# The alts (by position among all alts) that have been away for weeks: a live guild has a few
+# (drift's demo sends one main away too); everyone else played in the last days.
+AWAY_ALTS = {7: 38, 19: 55}  # alt position -> days since the last login
+
+
+def demo_last_logins(plan, now_ms: int) -> dict[str, int]:
+    """When each demo character last logged in (epoch ms), relative to ``now_ms`` and the same
+    every time for the same moment: mains and newcomers within the last three days, alts within
+    the last two weeks, and the :data:`AWAY_ALTS` weeks ago."""
+    rng = random.Random(20_25)
+    logins: dict[str, int] = {}
+    alt_position = 0
+    for player in plan.players:
+        main, *alts = player.characters
+        logins[main.name] = now_ms - rng.randint(1, 72) * HOUR_MS
+        for alt in alts:
+            days = AWAY_ALTS.get(alt_position)
+            hours = days * 24 if days else rng.randint(2, 14 * 24)
+            logins[alt.name] = now_ms - hours * HOUR_MS
+            alt_position += 1
+    for newcomer in plan.newcomers:
+        logins[newcomer.name] = now_ms - rng.randint(1, 48) * HOUR_MS
+    return logins
 
 
 async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> FakeBattleNet:
@@ -40,6 +66,9 @@ async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> Fa
     )
     fake = FakeBattleNet(rate_limit=None)
     fake.add_guild(realm, DEMO_GUILD_SLUG, title, realm.replace("-", " ").title())
+    # A live guild: recent logins relative to now (the fake's default is a fixed 2023 date, which
+    # made every demo character "inactive" and every crafter "seen 3 years ago").
+    logins = demo_last_logins(plan, int(time.time() * 1000))
     for character in plan.characters():
         fake.add_member(
             realm,
@@ -49,6 +78,7 @@ async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> Fa
             spec_id=blizzard_spec.get(character.spec_id),
             rank=character.rank_index,
             item_level=character.item_level,
+            last_login_ms=logins[character.name],
         )
     return fake
 

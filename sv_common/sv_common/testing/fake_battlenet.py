@@ -257,9 +257,18 @@ class FakeBattleNet:
         level: int = 80,
         spec_id: int | None = None,
         item_level: int = 600,
+        last_login_ms: int | None = None,
     ) -> FakeCharacter:
+        """A member of the guild. ``last_login_ms`` (epoch milliseconds) is its last login, and
+        then also its profile's Last-Modified (a login changes the profile); without it both are
+        the fixed :data:`BASE_TIME`, so tests are repeatable."""
         guild = self.guilds[(realm_slug, guild_slug)]
         realm = member_realm or realm_slug
+        logged_in = (
+            {}
+            if last_login_ms is None
+            else {"last_login_ms": last_login_ms, "modified": last_login_ms / 1000}
+        )
         character = FakeCharacter(
             blizzard_id=blizzard_id or self._new_id(),
             name=name,
@@ -270,6 +279,7 @@ class FakeBattleNet:
             level=level,
             spec_id=spec_id,
             item_level=item_level,
+            **logged_in,
         )
         guild.members.append(character)
         self.characters[(realm, name.lower())] = character

@@ -128,3 +128,40 @@ async def test_corner_page_and_the_legacy_address(site):
     assert page.status_code == 200 and "Who can craft" in page.text
     legacy = await site.get("/crafting-corner", follow_redirects=False)
     assert legacy.status_code == 301 and legacy.headers["location"] == "/crafting"
+
+
+async def test_a_channel_no_longer_synced_is_shown_and_kept(site, arrange, log_in, db):
+    """Orders still go to a channel deleted from the synced list: the picker shows its id as the
+    selected option (not "nowhere"), and re-saving it keeps it while another unsynced id is refused."""
+    from sqlalchemy import delete
+
+    await log_in(site, await arrange.account("Officer"))
+    kept, other = "323456789012345678", "423456789012345678"
+    async with db.session() as s:
+        s.add(DiscordChannel(discord_channel_id=kept, name="old-crafters", channel_type="text"))
+        s.add(DiscordChannel(discord_channel_id="523456789012345678", name="general", channel_type="text"))
+    saved = await site.patch("/api/v1/crafting/admin/config", json={"crafters_corner_channel_id": kept})
+    assert site.data(saved)["crafters_corner_channel_unsynced"] is False
+    page = (await site.get("/admin/crafting")).text
+    assert "not synced (any more)" not in page
+    async with db.session() as s:
+        await s.execute(delete(DiscordChannel).where(DiscordChannel.discord_channel_id == kept))
+
+    page = (await site.get("/admin/crafting")).text
+    assert f'<option value="{kept}" selected>A channel not synced (any more): {kept}</option>' in page
+    nowhere = page.split('<option value="">', 1)[1].split("</option>", 1)[0]
+    assert nowhere == "— nowhere (orders off) —"  # and it is not the selected one
+    assert '<option value="" selected' not in page
+    assert 'id="craft-channel-unsynced"' in page
+
+    again = await site.patch("/api/v1/crafting/admin/config", json={"crafters_corner_channel_id": kept})
+    assert again.status_code == 200, again.text
+    data = site.data(again)
+    assert data["crafters_corner_channel_id"] == kept and data["crafters_corner_channel_unsynced"] is True
+    refused = await site.patch("/api/v1/crafting/admin/config", json={"crafters_corner_channel_id": other})
+    assert refused.status_code == 422
+    assert site.data(await site.get("/api/v1/crafting/admin/status"))["crafters_corner_channel_id"] == kept
+    cleared = await site.patch("/api/v1/crafting/admin/config", json={"crafters_corner_channel_id": None})
+    assert site.data(cleared)["crafters_corner_channel_id"] is None
+    page = (await site.get("/admin/crafting")).text
+    assert "not synced (any more)" not in page

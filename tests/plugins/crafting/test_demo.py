@@ -3,6 +3,8 @@ Battle.net, and the officers' page tells the story of that run."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select, text
 
 from patt_crafting.models import CharacterRecipe, CraftingSyncRun, Recipe
@@ -39,6 +41,11 @@ async def test_demo_corner_comes_through_the_profession_sync(make_client, db, ar
     assert found[0]["name"] == "Steelskin Potion" and found[0]["crafter_count"] >= 1  # the recorded answer
     detail = client.data(await client.get(f"/api/v1/crafting/recipes/{found[0]['id']}"))
     assert detail["crafters"][0]["player"] is not None  # linked to a demo player
+    # Crafters of a live guild: seen in the last days (the fake's fixed 2023 logins read
+    # "seen 3 years ago" for every crafter).
+    seen = [datetime.fromisoformat(c["last_seen"]) for c in detail["crafters"] if c["last_seen"]]
+    assert seen and max(datetime.now(UTC) - s for s in seen) < timedelta(days=60)
+    assert min(datetime.now(UTC) - s for s in seen) <= timedelta(days=3, minutes=5)
     # The officers' page shows that run: its counts, and where the data came from.
     await log_in(client, await arrange.account("Officer"))
     page = await client.get("/admin/crafting")

@@ -147,6 +147,21 @@ async def test_demo_shows_real_findings_on_the_demo_guild(make_client, findings)
     assert "an offspec left the guild" in summaries["drift"]
     rules = {r.issue_type for r in await findings(status="open")}
     assert {"removed_main", "note_mismatch", "stale_character", "stale_discord_link", "orphan_wow"} <= rules
+    # A live guild: a few characters away for weeks, not (as when the fake Battle.net's fixed
+    # 2023 logins came through) 105 of 106 "inactive".
+    away = await findings("stale_character", status="open")
+    assert 2 <= len(away) <= 4, [r.summary for r in away]
+    async with client.host.db.session() as session:
+        row = (
+            await session.execute(
+                text(
+                    "SELECT count(*) FILTER (WHERE to_timestamp(last_login_timestamp / 1000.0)"
+                    " > now() - interval '3 days'), count(*)"
+                    " FROM guild_identity.wow_characters WHERE removed_at IS NULL"
+                )
+            )
+        ).one()
+    assert row[1] >= 60 and row[0] >= row[1] // 2  # most played in the last three days
     async with client.host.db.session() as session:
         again = await client.host.hooks.seed_demo_data(session)
     assert again["drift"] == "findings already present"

@@ -184,3 +184,115 @@ async def test_members_and_visitors_are_refused(member_client, client, officer_c
         assert page.status_code in (401, 403, 303, 302)
     assert (await officer_client.get("/admin/data-quality")).status_code == 200
     assert (await officer_client.post("/api/v1/drift/findings/99/fix", json={})).status_code == 404
+
+
+def _finding_html(page: str, name: str) -> str:
+    """The page's list item of the finding whose summary names ``name``."""
+    items = page.split('<li class="drift-finding"')[1:]
+    (item,) = [i.split("</li>")[0] for i in items if f"{name}-test-realm" in i.split("</li>")[0]]
+    return item
+
+
+def _rule_row(page: str, rule: str) -> str:
+    return page.split(f'<tr data-rule="{rule}">')[1].split("</tr>")[0]
+
+
+async def test_fixes_that_cannot_run_are_not_offered_and_fix_all_leaves_them_out(
+    make_client, guild_member, guild, findings, history, db
+):
+    """An unlinked character whose note names nobody, and rank-role findings while role sync is
+    off, offered a button that could only answer 409: the page says what to do instead, "Fix
+    all" counts (and runs) only the fixable ones and says why the others are left out."""
+    from patt_host.testing import map_rank_roles
+
+    officer = await _officer(make_client, guild_member)
+    await guild.player("Bob")
+    await guild.character("Bobhunter", note="Bob's hunter")
+    for name in ("Quietone", "Quiettwo"):
+        await guild.character(name, note="")
+    await map_rank_roles(db)
+    roleless = await guild.discord("norole", roles=())
+    await guild.player("Roleless", discord=roleless, rank="Member")
+    await officer.post("/api/v1/drift/scan", json={})
+
+    page = (await officer.get("/admin/data-quality")).text
+    linkable = _finding_html(page, "Bobhunter")
+    assert "js-fix" in linkable and "Confirm: Link" in linkable
+    quiet = _finding_html(page, "Quietone")
+    assert "js-fix" not in quiet
+    assert "drift-by-hand" in quiet and "link this character on the players page" in quiet
+    assert "js-dismiss" in quiet  # dismissing and resolving by hand stay offered
+    roles = page.split('data-rule="no_guild_role"', 1)[1].split("</li>")[0]
+    assert "Run role sync" not in roles and "Role sync does not run towards Discord here" in roles
+    # Fix all: one of three unlinked characters can be linked; none of the role findings.
+    orphan_row = _rule_row(page, "orphan_wow")
+    assert 'data-count="1"' in orphan_row and "Fix all (1)" in orphan_row
+    assert "2 of 3 open findings have no fix to confirm (Fix all leaves them out)" in orphan_row
+    role_row = _rule_row(page, "no_guild_role")
+    assert 'data-count="0"' in role_row and "disabled>Fix all</button>" in role_row
+    assert "The open finding has no fix to confirm: Role sync does not run" in role_row
+    rules = {r["name"]: r for r in officer.data(await officer.get("/api/v1/drift/rules"))["rules"]}
+    assert (rules["orphan_wow"]["open"], rules["orphan_wow"]["fixable"]) == (3, 1)
+    assert (rules["no_guild_role"]["open"], rules["no_guild_role"]["fixable"]) == (1, 0)
+
+    done = officer.data(await officer.post("/api/v1/drift/rules/orphan_wow/fix-all", json={}))
+    assert [r["status"] for r in done["results"]] == ["done"]
+    assert done["counts"]["skipped"] == 2 and "players page" in done["skipped_reason"]
+    assert done["failures"] == [] and done["other_failures"] == 0
+    quiet_rows = await findings("orphan_wow", status="open")
+    assert len(quiet_rows) == 2
+    for row in quiet_rows:  # left out: no "mitigation failed" written for them
+        assert await history(row.id) == ["opened"]
+    # A finding named by id is still tried, and its refusal says why.
+    refused = await officer.post(f"/api/v1/drift/findings/{quiet_rows[0].id}/fix", json={})
+    assert refused.status_code == 409 and "players page" in refused.json()["error"]["message"]
+
+
+async def test_fix_all_reports_the_failures_grouped_by_reason(make_client, guild_member, guild, findings):
+    officer = await _officer(make_client, guild_member, QualitySample())
+    for name in ("Unluckyone", "Unluckytwo", "Unluckythree"):
+        await guild.character(name, level=13)
+    await officer.post("/api/v1/drift/scan", json={})
+    assert len(await findings("sample_refuses", status="open")) == 3
+    answer = await officer.post("/api/v1/drift/rules/sample_refuses/fix-all", json={})
+    assert answer.status_code == 200, answer.text
+    data = officer.data(answer)
+    assert [r["status"] for r in data["results"]] == ["failed"] * 3
+    assert data["failures"] == [{"reason": "this one cannot be fixed", "count": 3}]
+    assert data["other_failures"] == 0 and data["skipped_reason"] is None
+
+
+def test_failure_reasons_are_bounded_most_frequent_first():
+    from patt_drift.services.findings import failure_reasons
+
+    results = [{"status": "done", "message": "ok"}]
+    results += [{"status": "failed", "message": f"reason {n}"} for n in range(8) for _ in range(n + 1)]
+    results += [{"status": "failed", "message": None}]
+    summary = failure_reasons(results, limit=3)
+    assert summary["failures"] == [
+        {"reason": "reason 7", "count": 8},
+        {"reason": "reason 6", "count": 7},
+        {"reason": "reason 5", "count": 6},
+    ]
+    assert summary["other_failures"] == (1 + 2 + 3 + 4 + 5) + 1
+
+
+async def test_long_finding_lists_are_paged(make_client, guild_member, guild):
+    officer = await _officer(make_client, guild_member)
+    for n in range(30):
+        await guild.character(f"Lost{chr(97 + n // 26)}{chr(97 + n % 26)}", note="")
+    await officer.post("/api/v1/drift/scan", json={})
+    first = (await officer.get("/admin/data-quality?rule=orphan_wow")).text
+    assert first.count('<li class="drift-finding"') == 25
+    assert "Showing 1–25 of 30, newest first." in first
+    assert (
+        'rel="next" href="?rule=orphan_wow&amp;status=open&amp;page=2"' in first and 'rel="prev"' not in first
+    )
+    second = (await officer.get("/admin/data-quality?rule=orphan_wow&status=open&page=2")).text
+    assert second.count('<li class="drift-finding"') == 5
+    assert "Showing 26–30 of 30" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    past = (await officer.get("/admin/data-quality?rule=orphan_wow&page=99")).text
+    assert past.count('<li class="drift-finding"') == 5  # past the end: the last page
+    assert (await officer.get("/admin/data-quality?page=0")).status_code == 422
+    api = officer.data(await officer.get("/api/v1/drift/findings?rule=orphan_wow&page=2"))
+    assert api["findings"] == []  # the API pages by 200

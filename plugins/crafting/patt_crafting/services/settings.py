@@ -62,10 +62,16 @@ async def set_override(session: AsyncSession, until: Any, now: datetime | None =
 
 
 async def set_channel(session: AsyncSession, channel_id: str | None) -> CraftingSyncConfig:
-    """The crafters' channel: one of the synced text channels (or None to stop posting)."""
+    """The crafters' channel: one of the synced text channels (or None to stop posting).
+
+    Keeping the channel the config already has is always allowed, as voting's campaign form
+    does: one deleted in Discord since (or set before this check) is shown on the admin page as
+    "not synced (any more)", and re-saving that page must not fail on it."""
     config = await load_config(session, lock=True)
     if channel_id in (None, ""):
         config.crafters_corner_channel_id = None
+        return config
+    if str(channel_id) == config.crafters_corner_channel_id:
         return config
     config.crafters_corner_channel_id = await require_postable_channel(session, str(channel_id))
     return config
@@ -139,6 +145,8 @@ async def admin_status(session: AsyncSession, schedule: str) -> dict[str, Any]:
         "last_sync_recipes_found": config.last_sync_recipes_found,
         "crafters_corner_channel_id": config.crafters_corner_channel_id,
         "crafters_corner_channel_name": channel["name"] if channel else None,
+        # Set, but no longer among the synced channels: the page shows the id, so it is kept.
+        "crafters_corner_channel_unsynced": bool(config.crafters_corner_channel_id and channel is None),
         "channels": channels,
         "runs": [_run_dict(run) for run in runs.all()],
     }

@@ -104,7 +104,9 @@
       const recipe = await window.patt.api("GET", `/api/v1/crafting/recipes/${id}`);
       current = recipe;
       $("craft-detail-name").textContent = recipe.name;
-      $("craft-detail-meta").textContent = `${recipe.profession} · ${recipe.expansion} · ${recipe.crafter_count} characters, ${recipe.player_count} players`;
+      const characters = recipe.crafter_count === 1 ? "1 character" : `${recipe.crafter_count} characters`;
+      const players = recipe.player_count === 1 ? "1 player" : `${recipe.player_count} players`;
+      $("craft-detail-meta").textContent = `${recipe.profession} · ${recipe.expansion} · ${characters}, ${players}`;
       $("craft-detail-wowhead").href = recipe.wowhead_url;
       $("craft-crafters").replaceChildren(...recipe.crafters.map(crafterItem));
       const order = $("craft-order");
@@ -142,14 +144,59 @@
     });
   }
   const ordersBody = $("craft-orders-body");
-  async function act(order, action, box) {
+  // What the last action on an order said, shown beside its buttons after the list reloads.
+  const outcome = new Map();
+  const LABELS = { claim: "Claim", done: "Done", cancel: "Cancel" };
+  const DONE = { claim: "Claimed: it is yours to craft.", done: "Marked done.", cancel: "Cancelled." };
+  async function act(order, action, box, buttons) {
+    buttons.forEach((b) => { b.disabled = true; });
     say(box, "Saving…");
     try {
       await window.patt.api("POST", `/api/v1/crafting/orders/${order.id}/${action}`, {});
-      loadOrders();
+      outcome.set(order.id, DONE[action]);
+      await loadOrders();
     } catch (error) {
+      buttons.forEach((b) => { b.disabled = false; });
       say(box, error.message, true);
     }
+  }
+  function cell(label, className, text) {
+    const td = el("td", className, text);
+    td.dataset.label = label;
+    return td;
+  }
+  function orderRow(order) {
+    const row = el("tr");
+    row.dataset.id = order.id;
+    const name = el("td", "craft-order-recipe");
+    name.appendChild(el("strong", "", order.recipe));
+    if (order.note) name.appendChild(el("div", "muted small craft-order-note", order.note));
+    row.append(
+      name,
+      cell("Qty", "", String(order.quantity)),
+      cell("Asked by", "", order.requester || "—"),
+      cell("Status", "", order.status + (order.claimed_by ? ` (${order.claimed_by})` : "")),
+    );
+    // Buttons and their feedback in one wrapping box: on a phone the row is a card and this box
+    // is its last line, so both stay on screen.
+    const actions = el("td", "craft-order-actions-cell");
+    const box = el("div", "craft-order-actions");
+    const feedback = el("span", "craft-feedback small");
+    feedback.setAttribute("role", "status");
+    feedback.setAttribute("aria-live", "polite");
+    const buttons = order.actions.map((action) => {
+      const button = el("button", "button small secondary", LABELS[action] || action);
+      button.type = "button";
+      button.dataset.action = action;
+      button.setAttribute("aria-label", `${LABELS[action] || action}: ${order.recipe}`);
+      return button;
+    });
+    buttons.forEach((button) => button.addEventListener("click", () => act(order, button.dataset.action, feedback, buttons)));
+    box.append(...buttons, feedback);
+    if (outcome.has(order.id)) feedback.textContent = outcome.get(order.id);
+    actions.appendChild(box);
+    row.appendChild(actions);
+    return row;
   }
   async function loadOrders() {
     if (!ordersBody) return;
@@ -158,32 +205,13 @@
       const orders = await window.patt.api("GET", "/api/v1/crafting/orders");
       if (!orders.length) {
         const row = el("tr");
-        const cell = el("td", "muted", "No open guild orders.");
-        cell.colSpan = 5;
-        row.appendChild(cell);
+        const empty = el("td", "muted", "No open guild orders.");
+        empty.colSpan = 5;
+        row.appendChild(empty);
         ordersBody.replaceChildren(row);
         return;
       }
-      ordersBody.replaceChildren(...orders.map((order) => {
-        const row = el("tr");
-        const name = el("td");
-        name.appendChild(el("span", "", order.recipe));
-        if (order.note) name.appendChild(el("div", "muted small", order.note));
-        row.append(name, el("td", "", String(order.quantity)), el("td", "", order.requester || "—"));
-        row.appendChild(el("td", "", order.status + (order.claimed_by ? ` (${order.claimed_by})` : "")));
-        const cell = el("td");
-        const feedback = el("span", "craft-feedback small");
-        feedback.setAttribute("role", "status");
-        for (const action of order.actions) {
-          const button = el("button", "button small secondary", action === "claim" ? "Claim" : action === "done" ? "Done" : "Cancel");
-          button.type = "button";
-          button.addEventListener("click", () => act(order, action, feedback));
-          cell.appendChild(button);
-        }
-        cell.appendChild(feedback);
-        row.appendChild(cell);
-        return row;
-      }));
+      ordersBody.replaceChildren(...orders.map(orderRow));
       say(box, "");
     } catch (error) {
       say(box, error.message, true);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,16 +11,31 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_drift.models import DISMISSED, OFFICER, OPEN, RESOLVED, AuditIssue, AuditIssueEvent, AuditSnapshot
-from patt_drift.services.registry import Registry
+from patt_drift.services.registry import Registry, fix_blocker, needs_a_proposal
 from patt_drift.services.scan import log_event
 from sv_common.db import utcnow
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.validation import has_control_chars
 
 REASON_LIMIT = 500
-PAGE_LIMIT = 200
+PAGE_LIMIT = 200  # the API's page of findings
+PAGE_SIZE = 25  # the Data Quality page's: a long list is paged, so the page stays short on a phone
 LOG_LIMIT = 50
 TREND_POINTS = 60
+
+# Fix all answers with at most this many distinct failure reasons (the most frequent first).
+FAILURE_REASONS = 5
+
+
+def failure_reasons(results: list[dict[str, Any]], limit: int = FAILURE_REASONS) -> dict[str, Any]:
+    """``{"failures": [{"reason", "count"}], "other_failures": n}``: why fixes failed, grouped by
+    reason (the most frequent ``limit`` of them), and how many failures the list leaves out."""
+    reasons = Counter(r["message"] or "The fix failed." for r in results if r["status"] == "failed")
+    listed = reasons.most_common(limit)
+    return {
+        "failures": [{"reason": reason, "count": count} for reason, count in listed],
+        "other_failures": sum(reasons.values()) - sum(count for _reason, count in listed),
+    }
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,7 @@ async def _log(
 
 def finding_dict(row: AuditIssue, registry: Registry | None = None) -> dict[str, Any]:
     rule = registry.get(row.issue_type) if registry else None
+    blocked = fix_blocker(rule, row.proposal)
     return {
         "id": row.id,
         "rule": row.issue_type,
@@ -99,7 +116,9 @@ def finding_dict(row: AuditIssue, registry: Registry | None = None) -> dict[str,
         "summary": row.summary,
         "details": row.details or {},
         "proposal": row.proposal,
-        "fixable": bool(rule and rule.mitigate),
+        # The fix can run (as far as is known before trying); else ``fix_blocked`` says why.
+        "fixable": bool(rule and rule.mitigate) and blocked is None,
+        "fix_blocked": blocked,
         "fix_label": (rule.mitigation_label if rule else "Fix"),
         "wow_character_id": row.wow_character_id,
         "discord_member_id": row.discord_member_id,
@@ -122,27 +141,84 @@ async def list_findings(
     status: str | None = OPEN,
     severity: str | None = None,
     limit: int = PAGE_LIMIT,
+    offset: int = 0,
 ) -> list[AuditIssue]:
-    query = select(AuditIssue).order_by(AuditIssue.id.desc()).limit(limit)
+    query = _filtered(select(AuditIssue), rule, status, severity)
+    query = query.order_by(AuditIssue.id.desc()).limit(limit).offset(offset)
+    return list((await session.scalars(query)).all())
+
+
+async def findings_page(
+    session: AsyncSession,
+    registry: Registry,
+    *,
+    rule: str | None,
+    status: str | None,
+    severity: str | None,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """One page of the Data Quality page's findings (a page past the end shows the last one):
+    ``{findings, page, pages, total, first, last, query}`` (``query``: the filters, for links)."""
+    where = {"rule": rule, "status": status, "severity": severity}
+    total = await count_findings(session, **where)
+    pages = max(1, -(-total // size))
+    page = min(page, pages)
+    rows = await list_findings(session, **where, limit=size, offset=(page - 1) * size)
+    return {
+        "findings": [finding_dict(r, registry) for r in rows],
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "first": (page - 1) * size + 1 if rows else 0,
+        "last": (page - 1) * size + len(rows),
+        "query": {key: value for key, value in where.items() if value},
+    }
+
+
+async def count_findings(
+    session: AsyncSession, *, rule: str | None = None, status: str | None = OPEN, severity: str | None = None
+) -> int:
+    """How many findings :func:`list_findings` pages through."""
+    return await session.scalar(
+        _filtered(select(func.count()).select_from(AuditIssue), rule, status, severity)
+    )
+
+
+def _filtered(query, rule: str | None, status: str | None, severity: str | None):
     if rule:
         query = query.where(AuditIssue.issue_type == rule)
     if status:
         query = query.where(AuditIssue.status == status)
     if severity:
         query = query.where(AuditIssue.severity == severity)
-    return list((await session.scalars(query)).all())
+    return query
 
 
-async def rule_counts(session: AsyncSession) -> dict[str, dict[str, int]]:
-    """{rule: {open, dismissed}} over the live findings (one grouped query)."""
+async def rule_counts(session: AsyncSession, registry: Registry | None = None) -> dict[str, dict[str, int]]:
+    """{rule: {open, dismissed, fixable}} over the live findings (one grouped query).
+
+    ``fixable``: the open findings "Fix all" would try; for a rule whose fix carries out a
+    proposal (:func:`~patt_drift.services.registry.needs_proposal`), those with one. Without
+    ``registry`` every open finding counts."""
+    proposed = func.jsonb_typeof(AuditIssue.proposal) == "object"  # neither SQL NULL nor JSON null
     rows = await session.execute(
-        select(AuditIssue.issue_type, AuditIssue.status, func.count())
+        select(
+            AuditIssue.issue_type,
+            AuditIssue.status,
+            func.count(),
+            func.count().filter(proposed),
+        )
         .where(AuditIssue.resolved_at.is_(None))
         .group_by(AuditIssue.issue_type, AuditIssue.status)
     )
     out: dict[str, dict[str, int]] = {}
-    for rule, status, count in rows:
-        out.setdefault(rule, {"open": 0, "dismissed": 0})[status] = count
+    for rule, status, count, with_proposal in rows:
+        counts = out.setdefault(rule, {"open": 0, "dismissed": 0, "fixable": 0})
+        counts[status] = count
+        if status == OPEN:
+            only_proposed = needs_a_proposal(registry.get(rule)) if registry else False
+            counts["fixable"] = with_proposal if only_proposed else count
     return out
 
 

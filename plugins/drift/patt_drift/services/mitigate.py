@@ -4,6 +4,11 @@
 findings an officer picked (one, or every open one of a rule: "Fix all") run whatever
 their rule's policy, which is the officer's confirmation. A mitigation that raises is
 recorded as ``mitigation_failed`` with its message and the others still run.
+
+"Fix all" (and the automatic pass) leave out the findings whose fix is known not to run
+(:func:`~patt_drift.services.registry.fix_blocker`: a fix that carries out a proposal, on a
+finding without one): they are reported as ``skipped`` with the reason, and nothing is
+written for them. A finding named by id is always tried, so its refusal is recorded.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_drift.models import MITIGATED, OPEN, RESOLVED, AuditIssue
-from patt_drift.services.registry import Registry
+from patt_drift.services.registry import Registry, fix_blocker
 from patt_drift.services.scan import log_event
 from sv_common.errors import DomainError
 from sv_common.quality import RuleContext, StoredFinding
@@ -77,6 +82,11 @@ async def mitigate(
         if definition is None or definition.mitigate is None:
             report.skipped += 1
             report.results.append({"id": row.id, "status": "skipped", "message": "This rule has no fix."})
+            continue
+        blocked = fix_blocker(definition, row.proposal) if finding_ids is None else None
+        if blocked:
+            report.skipped += 1
+            report.results.append({"id": row.id, "status": "skipped", "message": blocked})
             continue
         try:
             async with session.begin_nested():

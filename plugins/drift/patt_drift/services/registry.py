@@ -10,6 +10,36 @@ from typing import Any
 from sv_common.quality import DataQualityRule
 
 log = logging.getLogger("patt.drift")
+# The attribute :func:`needs_proposal` sets on a mitigation: the text shown instead of its button.
+BY_HAND = "drift_by_hand"
+
+
+def needs_proposal(by_hand: str):
+    """Mark a mitigation that only carries out its finding's ``proposal``.
+
+    A finding of its rule without a proposal has nothing to confirm, so the page offers no
+    button (it shows ``by_hand``: what to do instead) and "Fix all" leaves it out, rather than
+    offering a fix that can only refuse. The mitigation still refuses such a finding itself."""
+
+    def mark(mitigate):
+        setattr(mitigate, BY_HAND, by_hand)
+        return mitigate
+
+    return mark
+
+
+def fix_blocker(rule: DataQualityRule | None, proposal: dict[str, Any] | None) -> str | None:
+    """Why this finding's fix cannot run, when that is known before trying (None: it may run;
+    a rule without a fix has nothing to block)."""
+    if rule is None or rule.mitigate is None:
+        return None
+    by_hand = getattr(rule.mitigate, BY_HAND, None)
+    return by_hand if by_hand and not proposal else None
+
+
+def needs_a_proposal(rule: DataQualityRule | None) -> bool:
+    """Whether only this rule's findings with a proposal can be fixed."""
+    return bool(rule and rule.mitigate and getattr(rule.mitigate, BY_HAND, None))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from patt_drift.services.registry import needs_proposal
 from sv_common.errors import Conflict, NotConfigured
 from sv_common.identity.aliases import add_note_alias
 from sv_common.identity.matching_rules import note_key, plural_variant
@@ -27,6 +28,13 @@ from sv_common.identity.players import create_player, free_display_name, link_ch
 from sv_common.quality import DataQualityRule, Finding, MitigationResult, RuleContext, StoredFinding
 
 ROLE_SYNC_JOB = "discord.role_sync"
+# What to do instead when a finding has no proposal: the page shows it in place of the fix's
+# button, and the fix refuses with it.
+LINK_BY_HAND = "The guild note names no known player: link this character on the players page."
+ROLES_BY_HAND = (
+    "Role sync does not run towards Discord here: change the member's roles in Discord or the rank."
+)
+MOVE_BY_HAND = "The note names several players: move the character on the players page."
 _WORDS = re.compile(r"[\s/\-_.]+")
 
 
@@ -143,12 +151,13 @@ async def detect_orphan_wow(session: AsyncSession, ctx: RuleContext) -> list[Fin
     return findings
 
 
+@needs_proposal(LINK_BY_HAND)
 async def mitigate_orphan_wow(
     session: AsyncSession, finding: StoredFinding, ctx: RuleContext
 ) -> MitigationResult:
     proposal = finding.proposal or {}
     if proposal.get("action") != "link":
-        raise Conflict("The guild note names no known player: link this character on the players page.")
+        raise Conflict(LINK_BY_HAND)
     await link_character(
         session,
         player_id=proposal["player_id"],
@@ -319,11 +328,10 @@ def _role_proposal(mode: str) -> dict[str, Any] | None:
     return {"action": "role_sync", "text": "Run the Discord role sync now"}
 
 
+@needs_proposal(ROLES_BY_HAND)
 async def mitigate_roles(session: AsyncSession, finding: StoredFinding, ctx: RuleContext) -> MitigationResult:
     if (finding.proposal or {}).get("action") != "role_sync":
-        raise NotConfigured(
-            "Role sync does not run towards Discord here: change the member's roles in Discord or the rank."
-        )
+        raise NotConfigured(ROLES_BY_HAND)
     if ctx.host is None or ctx.host.jobs.get(ROLE_SYNC_JOB) is None:
         raise NotConfigured("The Discord role sync is not available on this site.")
     from patt_host.jobs import trigger_job
@@ -485,6 +493,7 @@ async def detect_link_contradicts_note(session: AsyncSession, ctx: RuleContext) 
     ]
 
 
+@needs_proposal(MOVE_BY_HAND)
 async def mitigate_note(session: AsyncSession, finding: StoredFinding, ctx: RuleContext) -> MitigationResult:
     proposal = finding.proposal or {}
     action = proposal.get("action")
@@ -513,7 +522,7 @@ async def mitigate_note(session: AsyncSession, finding: StoredFinding, ctx: Rule
             f'Recorded "{proposal["note_key"]}" as an alias of {proposal.get("player_name")}',
             {"player_id": proposal["player_id"], "alias": proposal["note_key"]},
         )
-    raise Conflict("The note names several players: move the character on the players page.")
+    raise Conflict(MOVE_BY_HAND)
 
 
 # --- duplicate_discord / stale_discord_link -----------------------------------------------

@@ -1,17 +1,46 @@
 // Data Quality page: scan, fix / dismiss / resolve a finding, Fix all; feedback next to each action.
+// After an action that fully worked the page reloads to show the new state; when something
+// failed it does not (the reasons stay on screen) and offers a reload button instead.
 (function () {
   "use strict";
   const api = (method, url, body) => window.patt.api(method, url, body);
 
   const say = (box, text, failed) => window.patt.say(box, text, failed, "drift-error"); // core app.js
 
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  // An outcome that must stay readable: its text, the reasons as a list, a reload button.
+  function keep(box, outcome) {
+    say(box, outcome.text, outcome.failed);
+    if (outcome.reasons && outcome.reasons.length) {
+      const list = el("ul", "drift-reasons");
+      outcome.reasons.forEach((reason) => list.appendChild(el("li", "", reason)));
+      box.appendChild(list);
+    }
+    const reload = el("button", "button secondary small js-reload", "Reload the page");
+    reload.type = "button";
+    reload.addEventListener("click", () => window.location.reload());
+    box.appendChild(reload);
+  }
+
+  // `done(answer)` returns the text to show (all went well: the page reloads shortly), or
+  // {text, failed, reasons} to keep on screen.
   async function act(button, box, call, done) {
     button.disabled = true;
     say(box, "Working…");
     try {
-      const result = await call();
-      say(box, done(result));
-      setTimeout(() => window.location.reload(), 1500);
+      const outcome = done(await call());
+      if (typeof outcome === "string") {
+        say(box, outcome);
+        setTimeout(() => window.location.reload(), 1500);
+      } else {
+        keep(box, outcome);
+      }
     } catch (error) {
       say(box, error.message, true);
       button.disabled = false;
@@ -24,14 +53,30 @@
       (r) => `Scan done: ${r.counts.open ?? 0} open, ${r.counts.new ?? 0} new, ${r.counts.resolved ?? 0} resolved.`));
   });
 
+  const times = (count) => (count > 1 ? ` (${count} findings)` : "");
+  function fixAllOutcome(r) {
+    const failed = r.results.filter((x) => x.status === "failed").length;
+    const skipped = (r.counts && r.counts.skipped) || 0;
+    let text = `${r.results.length - failed} done, ${failed} failed`;
+    if (skipped) text += `, ${skipped} left for you`;
+    text += ".";
+    if (!failed && !skipped) return text;
+    const reasons = (r.failures || []).map((f) => `${f.reason}${times(f.count)}`);
+    if (r.other_failures) reasons.push(`${r.other_failures} more failed for other reasons: see the audit log.`);
+    if (skipped && r.skipped_reason) reasons.push(`Left for you: ${r.skipped_reason}${times(skipped)}`);
+    return { text, failed: failed > 0, reasons };
+  }
+
   document.querySelectorAll(".js-fix-all").forEach((button) => {
     const box = document.querySelector(`[data-feedback-for="${button.dataset.rule}"]`);
-    button.addEventListener("click", () => act(button, box,
-      () => api("POST", `/api/v1/drift/rules/${encodeURIComponent(button.dataset.rule)}/fix-all`, {}),
-      (r) => {
-        const failed = r.results.filter((x) => x.status === "failed").length;
-        return `${r.results.length - failed} done, ${failed} failed.`;
-      }));
+    button.addEventListener("click", () => {
+      const count = Number(button.dataset.count || 0);
+      const what = count === 1 ? "the open finding" : `all ${count} open findings`;
+      if (!window.confirm(`Fix ${what} of “${button.dataset.title}”? Each fix is applied as proposed.`)) return;
+      act(button, box,
+        () => api("POST", `/api/v1/drift/rules/${encodeURIComponent(button.dataset.rule)}/fix-all`, {}),
+        fixAllOutcome);
+    });
   });
 
   document.querySelectorAll(".drift-finding").forEach((item) => {
