@@ -205,3 +205,42 @@ async def test_failed_notifications_are_listed_and_can_be_retried(
     assert [m["content"] for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)] == ["results are in"]
     missing = await client.post("/api/v1/notifications/999999/retry", headers=OFFICER)
     assert missing.status_code == 404
+
+
+async def test_the_outbox_names_an_edit_by_the_channel_of_the_post_it_changes(
+    db, make_host, make_client, start_discord_bot, fake_discord
+):
+    """An edit row's target is the post's channel, not a member: "#announcements", never
+    "<id> (unknown Discord user)"."""
+    host = discord_host(make_host, plugins=["sample"])
+    await start_discord_bot(host)  # its channel sync names the channels
+    client = await make_client(host=host)
+    runtime = host.plugin("discord").obj.runtime(host)
+    post_id = await queue_post(db, "signups: 3")
+    await runtime.wait_idle()
+    async with db.session() as session:
+        edit = await notify.edit_message(
+            session, notification_id=post_id, content="signups: 4", feature="announce"
+        )
+        edit_id = edit.id
+        # And an edit whose channel the bot does not know (deleted since, or not synced yet).
+        stray = await notify.post_channel(
+            session, channel_id="812345678901234567", content="x", feature="announce"
+        )
+        stray.status = "sent"
+        stray_edit = await notify.edit_message(
+            session, notification_id=stray.id, content="y", feature="announce"
+        )
+        stray_edit_id = stray_edit.id
+    assert edit.kind == "edit" and edit_id != post_id
+    await runtime.wait_idle()
+    assert [m["content"] for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)] == ["signups: 4"]
+
+    page = (await client.get("/admin/notifications", headers=OFFICER)).text
+    rows = {int(part.split('"')[0]): part.split("</tr>")[0] for part in page.split('<tr data-id="')[1:]}
+    for row_id in (post_id, edit_id):
+        assert f'title="Discord id {ANNOUNCE_CHANNEL_ID}">#announcements</span>' in rows[row_id]
+        assert "unknown Discord user" not in rows[row_id]
+    assert f"of row {post_id}" in rows[edit_id]
+    assert '#812345678901234567</span> <span class="muted">(channel not synced yet)' in rows[stray_edit_id]
+    assert "unknown Discord user" not in page

@@ -31,14 +31,19 @@ async def queue_list(session: SessionDep, actor: Officer):
 
 @router.post("/sessions/{session_id}/resolve", name="resolve")
 async def resolve(session_id: SessionId, actor: Officer, host: HostDep):
+    """Link and set up the member; their invite goes to them by DM. The code is in the answer
+    (and the message) only when no DM is possible, with the reason."""
     discord_id, name = await _member(host, session_id)
     async with provision.discord_client(host) as client:
-        role_assigned, code = await provision.resolve(
-            host, client, discord_id, name, actor.display_name or "officer"
+        result = await provision.resolve(
+            host,
+            client,
+            discord_id,
+            name,
+            actor.display_name or "officer",
+            officer_player_id=actor.player_id,
         )
-    role = "role assigned" if role_assigned else "no role change (the role sync will catch up)"
-    invite = f"invite code {code}" if code else "they have a website account already"
-    return ok({"state": "manually_resolved", "invite_code": code, "message": f"Resolved: {role}; {invite}."})
+    return ok({"state": "manually_resolved", **result.answer(host)})
 
 
 @router.post("/sessions/{session_id}/dismiss", name="dismiss")

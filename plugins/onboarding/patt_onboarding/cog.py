@@ -380,7 +380,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         async with self.host.db.session() as session:
             onboarding = await sessions.get_session(session, discord_id, lock=True)
             state = onboarding.state
-            if state == "manually_resolved":
+            if state in ("manually_resolved", "dismissed"):
                 return None
             if state == "declined":
                 await sessions.move(session, onboarding, "awaiting_dm", f"resumed: {cause}")
@@ -438,6 +438,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
                 "declined": words["dms_closed"],
                 "provisioned": words["resume_done"],
                 "manually_resolved": words["resume_done"],
+                "dismissed": words["resume_done"],
             }.get(state, words["resume_dm_sent"])
         except NotFound:
             await self.host.plugin_state("onboarding").start_refund(discord_id)  # nothing happened
@@ -481,9 +482,10 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
     async def _resolve(self, discord_id: str, display_name: str, officer: str) -> str:
         from patt_onboarding.services.provision import resolve
 
-        role_assigned, code = await resolve(self.host, self.bot, discord_id, display_name, officer)
-        role = "role assigned" if role_assigned else "no role change"
-        return f"Resolved <@{discord_id}>: {role}; invite code {code or '(has an account)'}."
+        # The invite goes to the member by DM; the code is in this (ephemeral) reply only
+        # when no DM is possible.
+        result = await resolve(self.host, self.bot, discord_id, display_name, officer)
+        return f"Resolved <@{discord_id}>: {result.summary(self.host)}"
 
     @app_commands.command(name="dismiss", description="Close a member's onboarding (officers)")
     @officer_only()

@@ -51,6 +51,8 @@ DEFAULT_TEXTS: dict[str, str] = {
     "waiting": "Thanks! I'll check the roster again after each sync and let you know.",
     "done_title": "You're set up!",
     "done": "Your characters are linked and your rank is set.",
+    # The DM of a member an officer set up by hand (/admin/onboarding "Resolve", /onboarding resolve).
+    "resolved": "An officer has linked your Discord account to the guild.",
     "invite": "Create your website account at {register_url} with the invite code **{code}**.",
     "schedule": "",
 }

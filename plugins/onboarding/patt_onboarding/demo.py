@@ -1,16 +1,20 @@
 """Demo data: a handful of newcomers at different points of the welcome conversation, moved
 there by the real service functions (the same calls the bot makes), so the admin page and
-the Discord settings page show a living queue."""
+the Discord settings page show a living queue.
+
+Each session is then moved back in time as a whole (join, answers, history, deadline), so
+what the page says agrees with itself: the overdue newcomer joined more than a day ago.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from patt_onboarding.models import OnboardingSession
+from patt_onboarding.models import OnboardingSession, OnboardingTransition
 from patt_onboarding.services import sessions
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.discord_users import upsert_discord_user
@@ -51,11 +55,12 @@ async def seed_demo_sessions(session: AsyncSession, host: Any) -> str:
     # Said yes, then closed the main-character form: waits for a DM or /onboarding start.
     onboarding = await started(kaelynn)
     await sessions.answer_in_guild(session, onboarding, True)
-    # Not in the guild yet, waited past the deadline: the first in the officers' queue.
+    # Not in the guild yet, answered a day and a bit ago and still not on the roster: past the
+    # deadline (a day from the last answer), the first in the officers' queue.
     onboarding = await started(borvik)
     await sessions.answer_in_guild(session, onboarding, False)
     await sessions.answer_main(session, onboarding, "Borvikk", "Area 52")
-    await sessions.answer_alts(session, onboarding, ["Borbank"], deadline=-timedelta(hours=3))
+    await sessions.answer_alts(session, onboarding, ["Borbank"], deadline=DAY)
     await sessions.verify(session, onboarding, display_name="Borvik")
     # Not in the guild yet, answered today: the roster sync will find them.
     onboarding = await started(seraphel)
@@ -101,4 +106,35 @@ async def seed_demo_sessions(session: AsyncSession, host: Any) -> str:
         )
     # Switched off when they joined: still awaiting the welcome DM.
     await started(quiet, dm=False)
+    await session.flush()
+    # When each one joined (everything above happened "now"); open ones stay inside their
+    # deadline except Borvik's, which passed 3 hours ago.
+    for discord_id, ago in (
+        (kaelynn, timedelta(hours=3)),
+        (borvik, DAY + timedelta(hours=3)),
+        (seraphel, timedelta(hours=5)),
+        (mossfoot, timedelta(days=2)),
+        (tidecaller, timedelta(days=1, hours=6)),
+        (quiet, timedelta(hours=1)),
+    ):
+        await _move_back(session, discord_id, ago)
     return f"{len(NEWCOMERS)} onboarding sessions"
+
+
+async def _move_back(session: AsyncSession, discord_id: str, ago: timedelta) -> None:
+    """Every time of a session and of its history, ``ago`` earlier."""
+    columns = [c for c in OnboardingSession.__table__.columns if isinstance(c.type, DateTime)]
+    session_id = await session.scalar(
+        update(OnboardingSession)
+        .where(OnboardingSession.discord_id == discord_id)
+        .values({c.key: c - ago for c in columns})
+        .returning(OnboardingSession.id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(OnboardingTransition)
+        .where(OnboardingTransition.session_id == session_id)
+        .values(at=OnboardingTransition.at - ago)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()  # the objects above hold the times before the move

@@ -17,8 +17,11 @@ STATES = (
     "provisioned",
     "declined",
     "manually_resolved",
+    "dismissed",
 )
-CLOSED = ("provisioned", "declined", "manually_resolved")
+# "dismissed" (an officer closed it without linking) is an addition: the original recorded a
+# dismissal as "manually_resolved", like a member an officer vouched for.
+CLOSED = ("provisioned", "declined", "manually_resolved", "dismissed")
 
 
 class OnboardingSession(Base):

@@ -393,3 +393,46 @@ async def test_other_plugins_add_profile_sections(make_client, guild, log_in):
     page = await client.get("/profile")
     assert '<section class="panel" id="prefs">Crafting pings for Pinged</section>' in page.text
     assert "prefs" not in (await client.get("/roster")).text
+
+
+async def test_the_register_pages_password_hint_states_the_rules_the_form_enforces(client, guild):
+    """Each rule in the hint is one the password policy applies: breaking it is refused with
+    that reason, instead of the member learning the rule only from the error."""
+    code = await guild.invite(await guild.player("Rocket Man", rank="Member"))
+    page = (await client.get(f"/register?code={code}")).text
+    hint = page.split('id="register-password-help">')[1].split("</span>")[0]
+    assert hint == (
+        "8 to 72 characters, at least 4 of them different; not a common password, "
+        "and not containing your username or your name in the guild."
+    )
+    assert 'aria-describedby="register-password-help"' in page
+    refused = {
+        "Shorty1": "at least 8 characters",
+        "x" * 73: "too long",
+        "abababababab": "too few different characters",
+        "Password123!": "one of the first that attackers try",
+        "my-rocketeer-pass": "may not contain your username",  # the username is "rocketeer"
+        "zx RocketMan 42": "may not contain your name",  # the player's name in the guild
+    }
+    for password, reason in refused.items():
+        response = await client.post(
+            "/register",
+            data=form(client, code=code, username="rocketeer", password=password, password2=password),
+        )
+        assert response.status_code == 422 and reason in response.text, password
+    fine = "violet kettle drum"
+    response = await client.post(
+        "/register", data=form(client, code=code, username="rocketeer", password=fine, password2=fine)
+    )
+    assert response.status_code == 303
+
+
+async def test_the_profile_says_what_the_timezone_is_for(client, guild, log_in):
+    """Raid availability is kept in the member's zone; event times on the site are shown in the
+    viewing device's zone (``time.js-time``), so the help does not claim they follow the setting."""
+    await log_in(client, await guild.member())
+    page = (await client.get("/profile")).text
+    help_text = page.split('id="profile-timezone-help">')[1].split("</span>")[0]
+    assert "Your raid availability below is in this timezone" in help_text
+    assert "Event times on the site show in this device's timezone" in help_text
+    assert "raid times below are in this timezone" not in page

@@ -8,16 +8,27 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from patt_host.testing import TEST_SECRET
+from patt_host.testing.discord import GUILD_ID, discord_host
+from patt_host.testing.members import create_member, log_in
+from patt_host.testing.waiting import eventually
+from patt_onboarding.config import DEFAULT_TEXTS
+from patt_onboarding.demo import NEWCOMERS
+from patt_site.onboarding_texts import ONBOARDING_TEXTS
+from sv_common import notify
 from sv_common.discord.config import update_discord_config
 from sv_common.identity.characters import upsert_character
-from sv_common.identity.models import DiscordUser, Player
+from sv_common.identity.models import DiscordUser, InviteCode, Player
+from sv_common.identity.players import create_player
 from sv_common.notify.models import NotificationOutbox
+
+TEXTS = {**DEFAULT_TEXTS, **ONBOARDING_TEXTS}  # the PATT site's wording
 
 DEMO_FIRST = 920_000_000_000_000_001
 
@@ -109,13 +120,177 @@ async def test_dismiss_resolve_and_retry_answer_with_their_outcome(officer_clien
         "content"
     ]
 
+    # No bot on this site (no DISCORD_BOT_TOKEN): nothing can DM the member, so the officer
+    # gets the code, once, with the reason.
     resolved = officer_client.data(await officer_client.post(f"{api}/{ids['Kaelynn']}/resolve", json={}))
-    assert resolved["message"].startswith("Resolved: no role change") and resolved["invite_code"]
+    invite = resolved["invite"]
+    assert (
+        invite["delivery"] == "shown"
+        and invite["dm_sent"] is False
+        and "DISCORD_BOT_TOKEN" in invite["reason"]
+    )
+    assert resolved["message"].startswith("Resolved: no role change")
+    assert "No DM was possible: The Discord bot is not configured" in resolved["message"]
+    assert invite["code"] in resolved["message"] and invite["register_url"].endswith(
+        f"?code={invite['code']}"
+    )
     assert await state_of(db, ids["Kaelynn"]) == "manually_resolved"
     async with db.session() as session:
         player = await session.scalar(select(Player).where(Player.display_name == "Kaelynn"))
         user = await session.get(DiscordUser, player.discord_user_id)
+        row = await session.scalar(select(InviteCode).where(InviteCode.code == invite["code"]))
+        dms = (
+            await session.scalars(select(NotificationOutbox).where(NotificationOutbox.player_id == player.id))
+        ).all()
     assert user.discord_id == str(DEMO_FIRST)
+    assert (row.player_id, row.delivered_via, row.onboarding_session_id) == (
+        player.id,
+        "shown",
+        ids["Kaelynn"],
+    )
+    assert row.created_by_player_id == officer_client.member.player_id and dms == []
+    # Shown once: the queue lists only a masked hint and how it was delivered, and the history why.
+    data = officer_client.data(await officer_client.get(f"{api}"))
+    kaelynn = next(s for s in data["closed"] if s["id"] == ids["Kaelynn"])
+    assert kaelynn["invite"] == {"delivery": "shown", "hint": invite["masked"]}
+    assert invite["masked"] == invite["code"][:2] + "•" * 6 and invite["code"] not in str(data)
+    assert (
+        "invite code shown to the officer; no DM: The Discord bot is not configured"
+        in kaelynn["history"][-1]["cause"]
+    )
+    page = (await officer_client.get("/admin/onboarding")).text
+    assert invite["code"] not in page and "given to the officer (no DM was possible)" in page
+
+
+async def test_dismissed_is_its_own_state_and_badge(officer_client, db):
+    ids = await seed(db)
+    api = "/api/v1/onboarding/sessions"
+    dismissed = officer_client.data(await officer_client.post(f"{api}/{ids['Quiet One']}/dismiss", json={}))
+    assert dismissed["state"] == "dismissed" and await state_of(db, ids["Quiet One"]) == "dismissed"
+    data = officer_client.data(await officer_client.get(api))
+    assert (
+        data["counts"]["by_state"]["dismissed"] == 1 and data["counts"]["by_state"]["manually_resolved"] == 0
+    )
+    assert data["counts"]["open"] == 3
+    [quiet] = [s for s in data["closed"] if s["id"] == ids["Quiet One"]]
+    assert quiet["history"][-1]["to"] == "dismissed" and quiet["history"][-1]["cause"].startswith(
+        "dismissed by "
+    )
+    page = (await officer_client.get("/admin/onboarding")).text
+    card = page.split(f'data-id="{ids["Quiet One"]}"')[1].split("</li>")[0]
+    assert '<span class="badge onb-state onb-state-dismissed">dismissed</span>' in card
+    assert "manually resolved" not in card
+    # The member can come back: a closed session (dismissed too) starts over when they rejoin.
+    from patt_onboarding.services import sessions
+
+    async with db.session() as session:
+        again = await sessions.start(session, str(DEMO_FIRST + 5), deadline=timedelta(hours=1))
+        steps = await sessions.history(session, again.id)
+    assert again.state == "awaiting_dm" and (steps[-1].from_state, steps[-1].to_state) == (
+        "dismissed",
+        "awaiting_dm",
+    )
+
+
+async def resolve_with_the_bot(db, make_host, make_client, start_discord_bot, fake_discord, *, dms_open=True):
+    """The demo's sessions, their members on the fake Discord server, the real bot (which
+    delivers the outbox) and an officer's web client on the same host."""
+    ids = await seed(db)
+    for n, (username, display) in enumerate(NEWCOMERS):
+        fake_discord.add_member(GUILD_ID, DEMO_FIRST + n, username, global_name=display, dms_open=dms_open)
+    host = discord_host(make_host)
+    await start_discord_bot(host)
+    client = await make_client(host=host)
+    client.member = await create_member(db, "Officer")
+    await log_in(client, client.member)
+    return ids, host, client
+
+
+async def delivered(host) -> None:
+    await host.plugin("discord").obj.runtime(host).wait_idle()
+
+
+async def test_resolve_dms_the_invite_to_the_member_and_not_to_the_officer(
+    db, make_host, make_client, start_discord_bot, fake_discord
+):
+    ids, host, client = await resolve_with_the_bot(
+        db, make_host, make_client, start_discord_bot, fake_discord
+    )
+    async with db.session() as session:
+        await update_discord_config(session, bot_dm_enabled=True, feature_onboarding_dm=True)
+    response = await client.post(f"/api/v1/onboarding/sessions/{ids['Kaelynn']}/resolve", json={})
+    resolved = client.data(response)
+    assert resolved["invite"] == {"delivery": "dm", "dm_sent": True, "reason": None}
+    assert (
+        resolved["message"]
+        == "Resolved: no role change (the role sync will catch up); their website invite was sent to them by DM."
+    )
+    async with db.session() as session:
+        player = await session.scalar(select(Player).where(Player.display_name == "Kaelynn"))
+        invite = await session.scalar(select(InviteCode).where(InviteCode.player_id == player.id))
+    assert invite.delivered_via == "dm" and invite.code not in response.text
+
+    await eventually(lambda: fake_discord.dms_to(DEMO_FIRST), timeout=5)
+    [dm] = fake_discord.dms_to(DEMO_FIRST)
+    assert f"/register?code={invite.code}" in dm["content"] and TEXTS["done_title"] in dm["content"]
+    # Officers see the outbox row without the code.
+    await delivered(host)
+    listed = client.data(await client.get("/api/v1/notifications"))
+    assert [r["summary"] for r in listed if r["kind"] == "dm"] == [
+        "Onboarding: set up by an officer, with a website invite code (hidden)"
+    ]
+    assert (
+        invite.code not in str(listed) and invite.code not in (await client.get("/admin/notifications")).text
+    )
+    page = (await client.get("/admin/onboarding")).text
+    assert invite.code not in page and "sent to them by DM" in page
+
+
+async def test_resolve_shows_the_code_when_no_dm_is_possible(
+    db, make_host, make_client, start_discord_bot, fake_discord
+):
+    """Switches off, or a member whose last DM Discord refused (DMs closed): the officer gets
+    the code with the reason, and the member's outbox row keeps no secret."""
+    ids, host, client = await resolve_with_the_bot(
+        db, make_host, make_client, start_discord_bot, fake_discord, dms_open=False
+    )
+    api = "/api/v1/onboarding/sessions"
+    off = client.data(await client.post(f"{api}/{ids['Kaelynn']}/resolve", json={}))
+    assert off["invite"]["delivery"] == "shown" and "Bot DMs are switched off" in off["invite"]["reason"]
+    assert off["invite"]["code"] in off["message"]
+
+    async with db.session() as session:
+        await update_discord_config(session, bot_dm_enabled=True, feature_onboarding_dm=False)
+    feature_off = client.data(await client.post(f"{api}/{ids['Seraphel']}/resolve", json={}))
+    assert "DMs for 'onboarding' are switched off" in feature_off["invite"]["reason"]
+
+    # Borvik's DMs are closed: a DM to him is refused by Discord (50007) ...
+    async with db.session() as session:
+        await update_discord_config(session, feature_onboarding_dm=True)
+        user = await session.scalar(select(DiscordUser).where(DiscordUser.discord_id == str(DEMO_FIRST + 1)))
+        borvik = await create_player(session, display_name="Borvik", discord_user_id=user.id)
+        await notify.dm_player(session, player_id=borvik.id, content="Hello", feature="onboarding")
+    await delivered(host)
+    async with db.session() as session:
+        refused = await session.scalar(
+            select(NotificationOutbox).where(NotificationOutbox.player_id == borvik.id)
+        )
+    assert refused.status == "failed" and "50007" in refused.last_error
+    # ... so the resolve does not pretend to DM him.
+    closed = client.data(await client.post(f"{api}/{ids['Borvik']}/resolve", json={}))
+    assert closed["invite"]["delivery"] == "shown" and "does not accept DMs" in closed["invite"]["reason"]
+    code = closed["invite"]["code"]
+    await delivered(host)
+    async with db.session() as session:
+        rows = (
+            await session.scalars(
+                select(NotificationOutbox)
+                .where(NotificationOutbox.player_id == borvik.id)
+                .order_by(NotificationOutbox.id)
+            )
+        ).all()
+    assert [r.status for r in rows] == ["failed", "skipped"] and code not in str(rows[1].payload)
+    assert fake_discord.dms_to(DEMO_FIRST + 1) == [] and fake_discord.dms_to(DEMO_FIRST) == []
 
 
 async def test_the_discord_settings_page_shows_the_queue_counts(officer_client, db):
@@ -145,6 +320,26 @@ async def test_member_data_export_and_delete_cover_sessions_and_history(officer_
         again = await host.hooks.export_member_data(session, player_id)
         left = await session.scalar(select(Player.id).where(Player.display_name == "Borvik"))
     assert again["onboarding"] == {"sessions": []} and left is None  # Borvik has no player; untouched
+
+
+async def test_the_demo_sessions_agree_with_themselves(officer_client, db):
+    """An overdue newcomer joined long enough ago to be overdue (the page said "joined 1
+    minute ago" and "overdue" together); every history happened after the join."""
+    ids = await seed(db)
+    data = officer_client.data(await officer_client.get("/api/v1/onboarding/sessions"))
+    now = datetime.now(UTC)
+    sessions_ = {s["name"]: s for s in data["open"] + data["closed"]}
+    for s in sessions_.values():
+        joined = datetime.fromisoformat(s["created_at"])
+        assert joined < now - timedelta(minutes=30), s["name"]
+        assert all(joined <= datetime.fromisoformat(h["at"]) <= now for h in s["history"]), s["name"]
+        if s["overdue"]:
+            # The deadline runs a day (the demo's) from the join or the last answer, not before the join.
+            assert datetime.fromisoformat(s["deadline_at"]) - joined >= timedelta(hours=24), s["name"]
+    borvik = sessions_["Borvik"]
+    assert borvik["overdue"] and borvik["id"] == ids["Borvik"]
+    assert datetime.fromisoformat(borvik["created_at"]) < now - timedelta(hours=24)
+    assert [s["name"] for s in data["open"] if s["overdue"]] == ["Borvik"]
 
 
 async def test_demo_is_idempotent(db):

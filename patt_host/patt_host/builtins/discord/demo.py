@@ -110,6 +110,9 @@ class DemoDiscord:
         config.bot_dm_enabled = True
         config.feature_invite_dm = True
         config.feature_password_reset_dm = True
+        # Onboarding's DMs too: an officer's "Resolve" then DMs the newcomer their invite (the
+        # sent page shows it) instead of showing the officer the code.
+        config.feature_onboarding_dm = True
 
 
 async def _queue_welcome(session: Any) -> None:
@@ -134,10 +137,74 @@ async def _queue_welcome(session: Any) -> None:
         )
 
 
+# What the sent page shows of a message: bounded, so one long post cannot swamp the page.
+TEXT_LIMIT, EMBED_TEXT_LIMIT, FIELD_LIMIT, FIELD_TEXT_LIMIT = 1000, 600, 10, 200
+MENTION = re.compile(r"<(@!?|@&|#)(\d{15,21})>")
+
+
+def _mention_names(fake: FakeDiscord) -> dict[str, dict[str, str]]:
+    """Names for mentions: members (their server nickname, else display name, else
+    username), channels and roles, by id."""
+    users = {str(uid): u.get("global_name") or u.get("username") or str(uid) for uid, u in fake.users.items()}
+    channels: dict[str, str] = {}
+    roles: dict[str, str] = {}
+    for guild in fake.guilds.values():
+        for uid, member in guild.members.items():
+            if member.get("nick"):
+                users[str(uid)] = member["nick"]
+        channels.update({str(cid): c["name"] for cid, c in guild.channels.items()})
+        roles.update({str(rid): r["name"] for rid, r in guild.roles.items()})
+    return {"@": users, "@!": users, "#": channels, "@&": roles}
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def rendered(text: Any, names: dict[str, dict[str, str]], limit: int) -> list[dict[str, Any]]:
+    """``text`` as parts for the template, which escapes them: plain text, and mentions
+    (``<@id>``, ``<#id>``, ``<@&id>``) as "@name" / "#name" when the id is known (an unknown
+    one stays as written). Shortened to ``limit`` characters first."""
+    text = _shorten(str(text or ""), limit)
+    parts: list[dict[str, Any]] = []
+    at = 0
+    for match in MENTION.finditer(text):
+        kind, snowflake = match.groups()
+        name = names[kind].get(snowflake)
+        if name is None:
+            continue
+        if match.start() > at:
+            parts.append({"text": text[at : match.start()], "mention": False})
+        parts.append({"text": ("#" if kind == "#" else "@") + name, "mention": True})
+        at = match.end()
+    if at < len(text):
+        parts.append({"text": text[at:], "mention": False})
+    return parts
+
+
+def _embed(embed: dict[str, Any], names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    fields = embed.get("fields") or []
+    return {
+        "title": _shorten(str(embed.get("title") or ""), FIELD_TEXT_LIMIT),
+        "description": rendered(embed.get("description"), names, EMBED_TEXT_LIMIT),
+        "fields": [
+            {
+                "name": rendered(f.get("name"), names, FIELD_TEXT_LIMIT),
+                "value": rendered(f.get("value"), names, FIELD_TEXT_LIMIT),
+            }
+            for f in fields[:FIELD_LIMIT]
+        ],
+        "more_fields": max(len(fields) - FIELD_LIMIT, 0),
+        "footer": _shorten(str((embed.get("footer") or {}).get("text") or ""), FIELD_TEXT_LIMIT),
+    }
+
+
 def sent_log(fake: FakeDiscord) -> list[dict[str, Any]]:
-    """What the bot sent to the fake, newest first: channel posts, DMs and role changes."""
+    """What the bot sent to the fake, newest first: channel posts and DMs as they stand now
+    (an edit changes the message in place: ``edited_at`` says when), with their embeds."""
     channels = {int(c["id"]): c for g in fake.guilds.values() for c in g.channels.values()}
     dm_recipients = {c["id"]: c["recipients"][0] for c in fake.dm_channels.values()}
+    names = _mention_names(fake)
     rows: list[dict[str, Any]] = []
     for message in fake.sent_messages:
         if message["channel_id"] in dm_recipients:
@@ -145,14 +212,14 @@ def sent_log(fake: FakeDiscord) -> list[dict[str, Any]]:
         else:
             channel = channels.get(int(message["channel_id"]))
             where = f"#{channel['name']}" if channel else message["channel_id"]
-        embeds = [e.get("title") or e.get("description") or "" for e in message.get("embeds") or []]
         rows.append(
             {
                 "id": message["id"],
                 "at": message["timestamp"],
+                "edited_at": message.get("edited_timestamp"),
                 "where": where,
-                "text": message["content"],
-                "embeds": embeds,
+                "text": rendered(message["content"], names, TEXT_LIMIT),
+                "embeds": [_embed(e, names) for e in message.get("embeds") or []],
             }
         )
     return list(reversed(rows))

@@ -88,12 +88,15 @@ async def overview(host: HostAPI, session: Any) -> dict[str, Any]:
 
 async def outbox_recipients(session: Any, rows: list[dict[str, Any]]) -> dict[int, str]:
     """Names for the outbox's "To" column (a row id -> "Player (@user)" or "#channel"):
-    a bare Discord id reads like a bug to an officer. Unknown targets are left out."""
+    a bare Discord id reads like a bug to an officer. Unknown targets are left out.
+
+    An ``edit`` row changes a message sent earlier and has that message's target: it is
+    named like it (a channel by its name, a member's DM by the member)."""
     from sv_common.identity.models import DiscordChannel, Player
 
     player_ids = {r["player_id"] for r in rows if r.get("player_id")}
-    dm_ids = {r["target"] for r in rows if r["kind"] == "dm" and r.get("target")}
-    channel_ids = {r["target"] for r in rows if r["kind"] == "channel" and r.get("target")}
+    dm_ids = {r["target"] for r in rows if r["kind"] in ("dm", "edit") and r.get("target")}
+    channel_ids = {r["target"] for r in rows if r["kind"] in ("channel", "edit") and r.get("target")}
     players = dict(
         (await session.execute(select(Player.id, Player.display_name).where(Player.id.in_(player_ids)))).all()
     )
@@ -115,6 +118,9 @@ async def outbox_recipients(session: Any, rows: list[dict[str, Any]]) -> dict[in
     )
     names: dict[int, str] = {}
     for row in rows:
+        if row["kind"] == "edit" and row.get("target") in channels:
+            names[row["id"]] = f"#{channels[row['target']]}"
+            continue
         if row["kind"] == "channel":
             if row.get("target") in channels:
                 names[row["id"]] = f"#{channels[row['target']]}"

@@ -23,6 +23,7 @@ from sv_common.discord.config import update_discord_config
 from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
 from sv_common.errors import NotConfigured, ServiceUnavailable
+from sv_common.notify.models import EDIT_OF
 
 
 class ConfigUpdate(BaseModel):
@@ -77,7 +78,12 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
     async def notifications_page(request: Request, status: str | None = None):
         async with host.db.session() as session:
             rows = [
-                notify.notification_dict(r) for r in await notify.list_notifications(session, status=status)
+                # An edit names the post it changes (its row above or on an earlier page).
+                {
+                    **notify.notification_dict(r),
+                    "edit_of": (r.payload or {}).get(EDIT_OF) if r.kind == "edit" else None,
+                }
+                for r in await notify.list_notifications(session, status=status)
             ]
             counts = await notify.status_counts(session)
             names = await outbox_recipients(session, rows)

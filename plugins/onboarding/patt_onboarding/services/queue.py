@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_onboarding.models import CLOSED, STATES, OnboardingSession, OnboardingTransition
+from patt_onboarding.services.provision import masked
 from sv_common.identity.models import DiscordUser, Player
 
 OPEN_LIMIT, CLOSED_LIMIT = 200, 20
@@ -84,11 +85,20 @@ def session_dict(
         "checks": onboarding.verification_attempts,
         "player": player,
         "role_assigned": onboarding.discord_role_assigned,
-        "invite_code": onboarding.website_invite_code,
+        "invite": _invite(onboarding),
         "created_at": onboarding.created_at,
         "completed_at": onboarding.completed_at,
         "history": history,
     }
+
+
+def _invite(onboarding: OnboardingSession) -> dict[str, Any] | None:
+    """Where the session's website invite went; the code itself never (it lets whoever holds
+    it register as the member): a masked hint, as on identity's invites page."""
+    code = onboarding.website_invite_code
+    if not code:
+        return None
+    return {"delivery": "dm" if onboarding.website_invite_sent else "shown", "hint": masked(code)}
 
 
 async def open_queue(session: AsyncSession, now: datetime | None = None) -> list[dict[str, Any]]:

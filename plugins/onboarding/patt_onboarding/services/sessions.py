@@ -5,7 +5,8 @@ FastAPI here (the cog talks to Discord and calls these). Every state change goes
 :func:`move`, which records it with its time and cause.
 
 States: awaiting_dm -> asked_in_guild -> asked_main -> asked_alts -> pending_verification ->
-verified -> provisioned, plus declined and manually_resolved (closed states).
+verified -> provisioned, plus declined, manually_resolved (an officer vouched for the member) and
+dismissed (an officer closed it without linking): the closed states.
 """
 
 from __future__ import annotations
@@ -302,7 +303,7 @@ async def dismiss(session: AsyncSession, onboarding: OnboardingSession, *, offic
     """An officer closes the onboarding without linking anything (left, a guest, a duplicate)."""
     if onboarding.state in CLOSED:
         raise Conflict("That onboarding is closed already.")
-    await move(session, onboarding, "manually_resolved", f"dismissed by {officer}")
+    await move(session, onboarding, "dismissed", f"dismissed by {officer}")
 
 
 # A session stays "verified" only for the moments its role and invite take; one older than this
