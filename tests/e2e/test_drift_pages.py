@@ -31,20 +31,26 @@ async def no_horizontal_overflow(page) -> bool:
     return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+async def officer_page(context, server, errors: list[str]):
+    """Olga, logged in, on the Data Quality page (page errors collected in ``errors``)."""
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(server.url + "/login?next=/admin/data-quality")
+    await page.fill("input[name=username]", "olga")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("form.stack button[type=submit]")
+    await page.wait_for_url("**/admin/data-quality")
+    return page
+
+
 @pytest.mark.parametrize("width", [390, 1366])
 async def test_officer_scans_confirms_and_dismisses(db, live_server, browser, width):
     await arrange(db)
     server = live_server(plugins=["identity", "drift"])
     context = await browser.new_context(viewport={"width": width, "height": 900})
-    page = await context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        await page.goto(server.url + "/login?next=/admin/data-quality")
-        await page.fill("input[name=username]", "olga")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/admin/data-quality")
+        page = await officer_page(context, server, errors)
         assert await no_horizontal_overflow(page)
 
         await page.click("button.js-scan")
@@ -104,15 +110,9 @@ async def test_fix_all_asks_first_keeps_its_reasons_and_sits_beside_the_rule(db,
     await arrange_fix_all(db)
     server = live_server(plugins=["identity", "drift"])
     context = await browser.new_context(viewport={"width": width, "height": 900})
-    page = await context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        await page.goto(server.url + "/login?next=/admin/data-quality")
-        await page.fill("input[name=username]", "olga")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/admin/data-quality")
+        page = await officer_page(context, server, errors)
         await page.click("button.js-scan")
         await page.locator(".drift-finding").nth(2).wait_for()  # after the reload
         rules_scroll = page.locator("#drift-rules .table-scroll")

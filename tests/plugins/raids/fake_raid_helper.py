@@ -239,12 +239,10 @@ class FakeRaidHelper:
 
     async def _edit(self, request: web.Request) -> web.Response:
         """Change fields of an event: the create body's fields, date and time read as in a create."""
-        event = self._known_event(request)
-        if isinstance(event, web.Response):
-            return event
-        body = await _object_body(request, "nothing to change")
-        if isinstance(body, web.Response):
-            return body
+        found = await self._event_and_body(request, "nothing to change")
+        if isinstance(found, web.Response):
+            return found
+        event, body = found
         if not body:
             return _error(400, "nothing to change")
         unknown = sorted(set(body) - CREATE_FIELDS)
@@ -279,6 +277,16 @@ class FakeRaidHelper:
         del self.events[event["id"]]
         return web.json_response({"status": "success"})
 
+    async def _event_and_body(
+        self, request: web.Request, not_an_object: str
+    ) -> tuple[dict[str, Any], dict[str, Any]] | web.Response:
+        """The event the path names and the request's JSON object, or the refusal."""
+        event = self._known_event(request)
+        if isinstance(event, web.Response):
+            return event
+        body = await _object_body(request, not_an_object)
+        return body if isinstance(body, web.Response) else (event, body)
+
     def _known_event(self, request: web.Request) -> dict[str, Any] | web.Response:
         """The event the path names, or the refusal (auth first, then 404)."""
         refused = self._refuse_auth(request, None)
@@ -292,12 +300,12 @@ class FakeRaidHelper:
         return event if isinstance(event, web.Response) else web.json_response(event)
 
     async def _signup(self, request: web.Request) -> web.Response:
-        event = self._known_event(request)
-        if isinstance(event, web.Response):
-            return event
-        body = await _object_body(request, "one signup per request: an object with userId and className")
-        if isinstance(body, web.Response):
-            return body
+        found = await self._event_and_body(
+            request, "one signup per request: an object with userId and className"
+        )
+        if isinstance(found, web.Response):
+            return found
+        event, body = found
         user_id, class_name, spec = body.get("userId"), body.get("className"), body.get("specName")
         if not isinstance(user_id, str) or not SNOWFLAKE.match(user_id):
             return _error(400, "invalid userId")
