@@ -61,8 +61,6 @@ async def retry(session_id: SessionId, actor: Officer, host: HostDep):
     if state != "pending_verification":
         raise Conflict(f"Only a member waiting for verification can be checked again (this one is {state}).")
     async with provision.discord_client(host) as client:
-        done = await provision.recheck_member(host, client, discord_id, name)
-    message = (
-        "Verified and set up; the member gets their invite by DM." if done else "Still not on the roster."
-    )
-    return ok({"state": "provisioned" if done else state, "message": message})
+        status = await provision.recheck_member(host, client, discord_id, name)
+    state = state if status is None else "provisioned"
+    return ok({"state": state, "message": provision.recheck_text(status)})

@@ -438,7 +438,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
                 "declined": words["dms_closed"],
                 "provisioned": words["resume_done"],
                 "manually_resolved": words["resume_done"],
-                "dismissed": words["resume_done"],
+                "dismissed": words["resume_dismissed"],
             }.get(state, words["resume_dm_sent"])
         except NotFound:
             await self.host.plugin_state("onboarding").start_refund(discord_id)  # nothing happened
@@ -513,11 +513,11 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
             if state != "pending_verification":
                 text = f"<@{member.id}> is not waiting for verification ({state})."
             else:
-                from patt_onboarding.services.provision import recheck_member
+                from patt_onboarding.services.provision import recheck_member, recheck_text
 
                 # The member hears it by DM (with the invite), as after a scheduled check.
-                done = await recheck_member(self.host, self.bot, str(member.id), member.display_name)
-                text = f"<@{member.id}> is provisioned." if done else "Still not on the roster."
+                status = await recheck_member(self.host, self.bot, str(member.id), member.display_name)
+                text = recheck_text(status) if status is None else f"<@{member.id}>: {recheck_text(status)}"
         except DomainError as exc:
             text = exc.message
         await interaction.edit_original_response(content=text)

@@ -43,6 +43,7 @@ DEFAULT_TEXTS: dict[str, str] = {
     "resume_alts": "Where were we? Any alts in the guild: tap a button, or reply with their names "
     "(commas between them) or 'none'.",
     "resume_done": "You're set up already. See you in game!",
+    "resume_dismissed": "An officer closed your welcome conversation; ask an officer if you need a hand.",
     "resume_dm_sent": "I've sent you a DM to carry on.",
     "resume_off": "Onboarding messages are switched off right now; an officer will help you.",
     "dms_closed": "I can't DM you: allow direct messages from server members, then run this again.",

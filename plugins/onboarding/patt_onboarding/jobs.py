@@ -24,7 +24,7 @@ async def recheck(ctx: Any) -> dict[str, int]:
     provisioned = 0
     async with discord_client(ctx.host) as client:
         for discord_id, display_name in rows:
-            provisioned += await recheck_member(ctx.host, client, discord_id, display_name)
+            provisioned += await recheck_member(ctx.host, client, discord_id, display_name) is not None
     return {"checked": len(rows), "provisioned": provisioned}
 
 

@@ -95,6 +95,20 @@ async def test_the_page_is_for_officers_and_lists_the_overdue_first_with_history
     assert [h["to"] for h in data["open"][0]["history"]][:2] == ["awaiting_dm", "asked_in_guild"]
 
 
+async def test_a_retry_with_dms_switched_off_says_the_member_was_not_told(officer_client, db):
+    ids = await seed(db)
+    async with db.session() as session:
+        await upsert_character(session, name="Seraphel", realm_slug="area-52", realm_name="Area 52")
+        await update_discord_config(session, bot_dm_enabled=False)
+    api = "/api/v1/onboarding/sessions"
+    done = officer_client.data(await officer_client.post(f"{api}/{ids['Seraphel']}/retry", json={}))
+    assert done["state"] == "provisioned"
+    assert "were not told" in done["message"] and "Player Manager" in done["message"]
+    async with db.session() as session:
+        dm = await session.scalar(select(NotificationOutbox).where(NotificationOutbox.kind == "dm"))
+    assert dm.status == "skipped"  # held back by the switch, as the message says
+
+
 async def test_dismiss_resolve_and_retry_answer_with_their_outcome(officer_client, db):
     ids = await seed(db)
     api = "/api/v1/onboarding/sessions"

@@ -637,3 +637,21 @@ async def test_a_sites_cooldown_text_with_another_placeholder_still_answers(
     await slash_command("onboarding start", user_id=NEWBIE)
     again = await slash_command("onboarding start", user_id=NEWBIE)
     assert again.ephemeral and again.content.startswith("Slow down: {minutes} minutes (about ")
+
+
+async def test_a_dismissed_member_asking_to_start_hears_an_officer_closed_it(
+    db, roster, bot, fake_discord, slash_command
+):
+    from patt_onboarding.config import DEFAULT_TEXTS
+    from sv_common.testing.fake_discord_interaction_builder import UserOption
+
+    welcome = await joined(fake_discord)
+    dm = fake_discord.dm_interaction_builder(NEWBIE)
+    await fake_discord.interact(dm.button(NEWBIE, welcome, "onboard:in_guild:yes"))
+    dismissed = await slash_command("onboarding dismiss", roles=[RANK_ROLE_IDS[4]], member=UserOption(NEWBIE))
+    assert dismissed.ephemeral
+    dms = len(fake_discord.dms_to(NEWBIE))
+    again = await slash_command("onboarding start", user_id=NEWBIE)
+    # Not "you're set up": nobody set them up; and nothing is DMed.
+    assert again.content == TEXTS.get("resume_dismissed", DEFAULT_TEXTS["resume_dismissed"])
+    assert len(fake_discord.dms_to(NEWBIE)) == dms

@@ -164,17 +164,19 @@ async def discord_client(host: Any) -> AsyncIterator[discord.Client | None]:
 
 async def recheck_member(
     host: Any, client: discord.Client | None, discord_id: str, display_name: str
-) -> bool:
+) -> str | None:
     """Verify a waiting member again; once provisioned, the member hears it by DM (through
-    the outbox, so any process can do it). True when provisioned."""
+    the outbox, so any process can do it). None while not provisioned; else how that DM
+    stands: ``pending`` (queued) or ``skipped`` (the DM switches held it back: the member has
+    not heard, and an officer should hand them an invite)."""
     from sv_common import notify
 
     text = await verify_and_provision(host, client, discord_id, display_name)
     if text is None:
-        return False
+        return None
     async with host.db.session() as session:
         onboarding = await sessions.get_session(session, discord_id)
-        await notify.dm_player(
+        row = await notify.dm_player(
             session,
             player_id=onboarding.verified_player_id,
             content=text,
@@ -182,7 +184,22 @@ async def recheck_member(
             dedupe_key=f"onboarding-done:{onboarding.id}:{onboarding.updated_at.isoformat()}",
             shown_as="Onboarding done (with a website invite code)",
         )
-    return True
+        return row.status
+
+
+#: What an officer hears after verifying a member again, by how the member's DM stands.
+NOT_TOLD = (
+    "Verified and set up, but DMs are switched off, so they were not told and did not get their "
+    "website invite: give them one from the Player Manager."
+)
+TOLD = "Verified and set up; the member gets their invite by DM."
+
+
+def recheck_text(status: str | None) -> str:
+    """The officer's answer to "check the roster again" (``recheck_member``'s result)."""
+    if status is None:
+        return "Still not on the roster."
+    return NOT_TOLD if status == "skipped" else TOLD
 
 
 MASK = "•"
