@@ -53,8 +53,9 @@ async def raid_helper_sync(ctx: JobContext, event_id: int | None = None) -> dict
     from patt_raids.services import reactions
     from patt_raids.services.raid_helper import RaidHelperClient
     from patt_raids.services.raid_helper_sync import sync_upcoming
+    from patt_raids.services.schedule import guild_timezone
 
-    config = reactions.raid_helper_config(ctx.host, await reactions.guild_timezone(ctx.host))
+    config = reactions.raid_helper_config(ctx.host, await guild_timezone(ctx.host))
     if config is None:
         ctx.count("not_configured")
         return None

@@ -112,10 +112,9 @@ class RaidsPlugin:
     @hookimpl
     async def schedule_summary(self, session, host):
         # The weekly nights in one line (onboarding's welcome DM), in the guild's zone.
-        from patt_raids.services.schedule import guild_zone_name, schedule_summary
+        from patt_raids.services.schedule import guild_timezone, schedule_summary
 
-        zone = guild_zone_name(await host.site_settings(), host.plugin_settings("raids").default_timezone)
-        return await schedule_summary(session, zone)
+        return await schedule_summary(session, await guild_timezone(host))
 
     @hookimpl
     async def export_member_data(self, session, player_id):

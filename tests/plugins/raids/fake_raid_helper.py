@@ -200,19 +200,12 @@ class FakeRaidHelper:
                 return _error(400, f"missing {key}")
         if not SNOWFLAKE.match(body["leaderId"]):
             return _error(400, "invalid leaderId")
-        day, clock = DATE.match(body["date"]), TIME.match(body["time"])
-        if day is None:
-            return _error(400, "invalid date (D-M-YYYY, no leading zeros)")
-        if clock is None:
-            return _error(400, "invalid time (HH:MM)")
-        try:
-            local_day = date(int(day.group(3)), int(day.group(2)), int(day.group(1)))
-        except ValueError:
-            return _error(400, "invalid date")
+        local = self._local(body["date"], body["time"])
+        if isinstance(local, web.Response):
+            return local
         duration = body.get("duration")
         if duration is not None and not _valid_duration(duration):
             return _error(400, "invalid duration")
-        local = self._local(local_day, clock)
         event_id = str(next(self._ids))
         event = {
             "id": event_id,
@@ -233,9 +226,22 @@ class FakeRaidHelper:
         self.events[event_id] = event
         return web.json_response({"status": "success", "event": _summary(event)})
 
-    def _local(self, day: date, clock: re.Match) -> datetime:
-        """Raid-Helper reads date and time in its server's time zone."""
-        return datetime.combine(day, time(int(clock.group(1)), int(clock.group(2))), ZoneInfo(self.timezone))
+    def _local(self, date_text: Any, time_text: Any) -> datetime | web.Response:
+        """``date`` (D-M-YYYY) and ``time`` (HH:MM) as Raid-Helper reads them: in its server's
+        time zone; or the 400 it answers for either."""
+        day = DATE.match(date_text) if isinstance(date_text, str) else None
+        clock = TIME.match(time_text) if isinstance(time_text, str) else None
+        if day is None:
+            return _error(400, "invalid date (D-M-YYYY, no leading zeros)")
+        if clock is None:
+            return _error(400, "invalid time (HH:MM)")
+        try:
+            local_day = date(int(day.group(3)), int(day.group(2)), int(day.group(1)))
+        except ValueError:
+            return _error(400, "invalid date")
+        return datetime.combine(
+            local_day, time(int(clock.group(1)), int(clock.group(2))), ZoneInfo(self.timezone)
+        )
 
     async def _edit(self, request: web.Request) -> web.Response:
         """Change fields of an event: the create body's fields, date and time read as in a create."""
@@ -254,17 +260,13 @@ class FakeRaidHelper:
             return _error(400, "invalid duration")
         if "date" in body or "time" in body:
             current = datetime.fromtimestamp(event["startTime"], ZoneInfo(self.timezone))
-            day = DATE.match(body.get("date", f"{current.day}-{current.month}-{current.year}"))
-            clock = TIME.match(body.get("time", f"{current.hour:02d}:{current.minute:02d}"))
-            if day is None:
-                return _error(400, "invalid date (D-M-YYYY, no leading zeros)")
-            if clock is None:
-                return _error(400, "invalid time (HH:MM)")
-            try:
-                local_day = date(int(day.group(3)), int(day.group(2)), int(day.group(1)))
-            except ValueError:
-                return _error(400, "invalid date")
-            event["startTime"] = int(self._local(local_day, clock).timestamp())
+            local = self._local(
+                body.get("date", f"{current.day}-{current.month}-{current.year}"),
+                body.get("time", f"{current.hour:02d}:{current.minute:02d}"),
+            )
+            if isinstance(local, web.Response):
+                return local
+            event["startTime"] = int(local.timestamp())
         for key in ("title", "description", "duration", "leaderId", "templateId"):
             if key in body:
                 event[key] = body[key]

@@ -118,13 +118,18 @@ async def test_bad_input_is_refused_before_anything_is_written(db, raider):
         assert await session.scalar(select(RaidEvent.id)) is None
 
 
-async def test_a_recurring_event_is_booked_once_per_date(db, raider):
-    await raider()
+async def friday_night(db) -> int:
+    """A weekly night's id (Friday, 21:00)."""
     async with db.session() as session:
         night = RecurringEvent(label="Friday heroic", day_of_week=4, default_start_time=time(21, 0))
         session.add(night)
         await session.commit()
-        night_id = night.id
+        return night.id
+
+
+async def test_a_recurring_event_is_booked_once_per_date(db, raider):
+    await raider()
+    night_id = await friday_night(db)
     kwargs = dict(
         title="Friday heroic",
         event_date=date(2026, 12, 11),
@@ -251,11 +256,7 @@ async def test_update_event_moves_the_start_and_reports_what_changed(db, raider)
 
 async def test_update_event_refuses_what_cannot_be(db, raider):
     await raider()
-    async with db.session() as session:
-        night = RecurringEvent(label="Friday heroic", day_of_week=4, default_start_time=time(21, 0))
-        session.add(night)
-        await session.commit()
-        night_id = night.id
+    night_id = await friday_night(db)
     first = await _event(db, event_date=date(2030, 1, 4), recurring_event_id=night_id)
     await _event(db, event_date=date(2030, 1, 11), recurring_event_id=night_id)
     one_off = await _event(db, event_date=date(2030, 1, 6))

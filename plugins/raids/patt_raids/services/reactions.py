@@ -22,7 +22,6 @@ from patt_raids.services import discord_post
 from patt_raids.services.notify import EVENT_CHANGED, EVENT_CREATED
 from patt_raids.services.raid_helper import DEFAULT_TEMPLATE, Connection
 from patt_raids.services.raid_helper_sync import RaidHelperConfig
-from patt_raids.services.schedule import guild_zone_name
 from sv_common.discord.config import load_discord_config
 
 if TYPE_CHECKING:
@@ -71,11 +70,6 @@ def raid_helper_config(host: HostAPI, guild_timezone: str) -> RaidHelperConfig |
         timezone=settings.raid_helper_timezone or guild_timezone,
         channel_id=settings.raid_helper_channel_id,
     )
-
-
-async def guild_timezone(host: HostAPI) -> str:
-    """The guild's zone as the pages use it (an invalid setting falls back, never reaches Raid-Helper)."""
-    return guild_zone_name(await host.site_settings(), host.plugin_settings("raids").default_timezone)
 
 
 async def on_event(event: Any, host: HostAPI) -> None:

@@ -48,6 +48,12 @@ def guild_zone_name(site_settings: dict[str, Any] | None, default: str) -> str:
     return "UTC"
 
 
+async def guild_timezone(host: Any) -> str:
+    """The guild's zone as the pages use it (an invalid setting falls back, never reaches
+    Raid-Helper or a member's DM)."""
+    return guild_zone_name(await host.site_settings(), host.plugin_settings("raids").default_timezone)
+
+
 def clean_label(value: str) -> str:
     text = (value or "").strip()
     if not text or len(text) > LABEL_MAX or has_control_chars(text):
