@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from patt_host.jobs.runner import run_job
@@ -160,10 +162,18 @@ async def test_dry_run_button_shows_the_plan_and_sends_nothing(
     assert "highest role" in access[5]["problem"]
     assert {c["name"] for c in status["channels"]} == {"guild", "general", "announcements", "officers"}
 
+    # With the direction off, the page says so instead of offering a run that would do nothing.
+    client.data(await client.patch("/api/v1/discord/config", headers=OFFICER, json={"role_sync_mode": "off"}))
+    page = (await client.get("/admin/discord", headers=OFFICER)).text
+    assert re.search(r'id="run-role-sync"[^>]* disabled>', page)
+    assert '<p class="small muted" id="role-sync-off">Role sync is off' in page
+
     # Officers switch the direction on; the job then sends exactly the plan.
     client.data(
         await client.patch("/api/v1/discord/config", headers=OFFICER, json={"role_sync_mode": "to_discord"})
     )
+    page = (await client.get("/admin/discord", headers=OFFICER)).text
+    assert not re.search(r'id="run-role-sync"[^>]* disabled>', page) and 'id="role-sync-off" hidden' in page
     run = await run_job(host, "discord.role_sync", trigger="manual")
     assert run.counts["sent"] == 2 and run.counts["failed"] == 0
     assert fake_discord.member_role_ids(GUILD_ID, FRODO) == {RANK_ROLE_IDS[2]}

@@ -21,8 +21,14 @@
         dm_features: features,
       };
       try {
-        await window.patt.api("PATCH", "/api/v1/discord/config", body);
+        const saved = await window.patt.api("PATCH", "/api/v1/discord/config", body);
         say("config-result", "Saved.");
+        // "Run role sync now" only does something once a direction is chosen.
+        const off = saved.role_sync_mode === "off";
+        const run = document.getElementById("run-role-sync");
+        if (run && !document.getElementById("bot-off")) run.disabled = off;
+        const hint = document.getElementById("role-sync-off");
+        if (hint) hint.hidden = !off;
       } catch (error) {
         say("config-result", error.message);
       }
