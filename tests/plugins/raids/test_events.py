@@ -266,6 +266,14 @@ async def test_update_event_refuses_what_cannot_be(db, raider):
             with pytest.raises(Conflict) as caught:  # the booking pass would book 4 January again
                 await events.update_event(session, first, event_date=day, now=now)
             assert caught.value.code == "weekly_night_date"
+        # Nor its zone: 20:00 on 4 January in Honolulu is 06:00 on the 5th in UTC, its zone.
+        with pytest.raises(Conflict) as caught:
+            await events.update_event(session, first, timezone="Pacific/Honolulu", now=now)
+        assert caught.value.code == "weekly_night_zone"
+        # Its own zone sent back (the form sends every field) is no change.
+        stored_zone = (await events.get_event(session, first)).timezone
+        _, changed = await events.update_event(session, first, timezone=stored_zone.upper(), now=now)
+        assert changed == []
         # Its time may change (the same date).
         event, changed = await events.update_event(session, first, start_time=time(21, 0), now=now)
         assert changed == ["start"] and event.event_date == date(2030, 1, 4)

@@ -386,8 +386,8 @@ async def update_event(
     to the event's own, read from its stored start) in the zone; the end keeps the length
     (or takes the new one). Refused: a cancelled or finished event (409), a new start in the
     past for an event that has not started (a running one's start may be put right) or a new
-    end in the past (422), another date for a weekly night's event (409: the booking pass would
-    book the old date again). Signups stay as they are: members see the new time on the
+    end in the past (422), another date or zone for a weekly night's event (409: the booking pass
+    would book the old date again; another zone can move it to another day in the guild's). Signups stay as they are: members see the new time on the
     event and its post.
     """
     unknown = set(changes) - set(EDITABLE)
@@ -430,6 +430,18 @@ async def update_event(
                 "This event is a weekly night's: change its time, or cancel it and create a "
                 "one-off event on the other day.",
                 code="weekly_night_date",
+            )
+        if (
+            event.recurring_event_id is not None
+            and bool(changes.get("timezone"))
+            and new_zone.key != event.timezone
+        ):
+            # Booked on the guild's night in the guild's zone: the same wall clock elsewhere can
+            # fall on another day there, under the date it was booked for.
+            raise Conflict(
+                "This event is a weekly night's and runs in the guild's time zone: change its "
+                "time, or cancel it and create a one-off event in the other zone.",
+                code="weekly_night_zone",
             )
         day = new_day if new_day is not None and new_day != event.event_date else local.date()
         start = local_to_utc(day, new_time or local.time(), new_zone.key)
