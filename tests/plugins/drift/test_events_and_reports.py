@@ -66,6 +66,25 @@ async def test_a_roster_sync_chains_a_scan_and_posts_its_summary(site, guild, fi
     assert message.target.endswith(AUDIT_CHANNEL) and message.dedupe_key.startswith("drift:roster:41:")
 
 
+async def test_a_sync_that_changed_nothing_posts_nothing(site, guild, findings, db):
+    """The Discord member sync runs every 15 minutes: an empty summary would be ~96 posts a day."""
+    await set_audit_channel(guild)
+    await site.host.emit(
+        "discord.members_synced", joined=0, left=0, updated=0, roles_changed=0, rank_changes=0
+    )
+    await finished_scan(db, "event:discord.members_synced")
+    assert await outbox(db) == []
+    # A sync that changed something is summarised (and a new finding rides along).
+    await guild.character("Drifter")
+    await site.host.emit("character.left", character_id=1, character_name="Gone", realm_slug="test-realm")
+    await site.host.emit("roster.synced", sync_log_id=42, status="success", found=1, new=0)
+    await finished_scan(db, "event:roster.synced")
+    (message,) = await outbox(db)
+    summary, finding = message.payload["embeds"]
+    assert {f["name"]: f["value"] for f in summary["fields"]} == {"Left (1)": "Gone"}
+    assert "Drifter-test-realm is not linked" in finding["description"]
+
+
 async def test_an_addon_upload_chains_a_scan(site, guild, findings, db):
     alice = await guild.player("Alice")
     character = await guild.character("Alicemain", note="Alice main", realm_name="Test Realm")

@@ -1,5 +1,6 @@
-"""The audit channel: a "sync complete" summary after each sync, and the findings opened
-since the last report, through the notification outbox.
+"""The audit channel: a "sync complete" summary after each sync that changed something, and
+the findings opened since the last report, through the notification outbox (a sync that
+changed nothing and found nothing new posts nothing).
 
 A finding is reported once: ``notified_at`` is set in the same transaction that queues its
 message, and every message carries a de-duplication key, so a restart (or a scan that runs
@@ -52,7 +53,9 @@ def summary_embed(source: str, summary: dict[str, Any]) -> dict[str, Any] | None
         value = (shown + (f" and {more} more" if more > 0 else "")) or str(count)
         fields.append({"name": f"{label} ({count})", "value": value[:1000], "inline": False})
     if not fields:
-        fields.append({"name": "Changes", "value": "Nothing joined, left, was renamed or changed rank."})
+        # A sync that changed nothing says nothing: the Discord member sync alone runs every
+        # 15 minutes, and empty summaries would bury the findings officers need to see.
+        return None
     return {"title": SOURCE_TITLES.get(source, "Sync complete"), "fields": fields, "colour": SUMMARY_COLOUR}
 
 
