@@ -7,6 +7,7 @@ still works; which member and which session is taken from the interaction's user
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from datetime import UTC, datetime, timedelta
@@ -168,6 +169,8 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
     def __init__(self, bot: commands.Bot, host: HostAPI) -> None:
         self.bot = bot
         self.host = host
+        self._resume_task: asyncio.Task | None = None
+        self._resume_now = asyncio.Event()
 
     @property
     def deadline(self) -> timedelta:
@@ -182,6 +185,54 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         words = self.words
         for view in (InGuildView(words), RetryView(words), MainView(words), RealmView([]), AltsView(words)):
             self.bot.add_view(view)
+        self._resume_task = asyncio.get_running_loop().create_task(
+            self._resume_loop(), name="onboarding-resume"
+        )
+
+    async def cog_unload(self) -> None:
+        if self._resume_task is not None:
+            self._resume_task.cancel()
+
+    # -- welcomes that waited ----------------------------------------------------------
+
+    def resume_soon(self) -> None:
+        """Check for waiting welcomes now instead of at the next interval (the switches changed)."""
+        self._resume_now.set()
+
+    async def _resume_loop(self) -> None:
+        # The bot's own check, as the original's: jobs may run in a worker without the bot,
+        # and only the bot can send the welcome with its buttons.
+        await self.bot.wait_until_ready()
+        interval = self.host.plugin_settings("onboarding").resume_interval_seconds
+        while True:
+            try:
+                await self.resume_waiting()
+            except Exception:  # the next check tries again; the bot stays up
+                log.exception("onboarding: sending the welcomes that waited failed")
+            try:
+                await asyncio.wait_for(self._resume_now.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+            self._resume_now.clear()
+
+    async def resume_waiting(self) -> int:
+        """Send the welcome to up to ``RESUME_BATCH`` members whose session still waits for it
+        (switches permitting); returns how many got it. One member's failure skips only them."""
+        async with self.host.db.session() as session:
+            if await self.dm_block_reason(session) is not None:
+                return 0
+            waiting = await sessions.awaiting_welcome(session)
+        sent = 0
+        for discord_id in waiting:
+            try:
+                sent += await self._send_welcome(
+                    discord_id, notify_officers=True, cause="welcome DM sent (it waited)"
+                )
+            except discord.HTTPException as exc:
+                log.warning("onboarding: the welcome for %s failed: %s", discord_id, exc)
+        if sent:
+            log.info("onboarding: sent %d welcome(s) that waited", sent)
+        return sent
 
     # -- start -------------------------------------------------------------------------
 
@@ -194,7 +245,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
             reason = await self.dm_block_reason(session)
         if reason is not None:
             log.info("onboarding for %s waits: %s", discord_id, reason)
-            return  # stays awaiting_dm; resumed when the switches are turned on
+            return  # stays awaiting_dm: resume_waiting sends it once the switches are on
         await self._send_welcome(discord_id, notify_officers=True)
 
     async def dm_block_reason(self, session: Any) -> str | None:
@@ -216,9 +267,12 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
             embed.add_field(name="Raid schedule", value=schedule[:1024])  # Discord's field limit
         return embed
 
-    async def _send_welcome(self, discord_id: str, *, notify_officers: bool) -> bool:
+    async def _send_welcome(
+        self, discord_id: str, *, notify_officers: bool, cause: str = "welcome DM sent"
+    ) -> bool:
         """DM the first question to a session in awaiting_dm; False when Discord refused the DM
-        (the session is declined, and the officers hear of it when ``notify_officers``)."""
+        (the session is declined, and the officers hear of it when ``notify_officers``) or the
+        session had moved on already."""
         from patt_onboarding.services.schedule import schedule_line
 
         # The raids plugin's real weekly nights, else the site's text (read before the lock).
@@ -228,7 +282,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         async with self.host.db.session() as session:
             onboarding = await sessions.get_session(session, discord_id, lock=True)
             if onboarding.state != "awaiting_dm":
-                return True
+                return False
             try:
                 user = await self.bot.fetch_user(int(discord_id))
                 await user.send(embed=self._welcome_embed(schedule), view=InGuildView(self.words))
@@ -240,7 +294,7 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
                     await self._notify_officers(session, discord_id, onboarding.id)
                 return False
             onboarding.dm_sent_at = datetime.now(UTC)
-            await sessions.move(session, onboarding, "asked_in_guild", "welcome DM sent")
+            await sessions.move(session, onboarding, "asked_in_guild", cause)
             return True
 
     async def _notify_officers(self, session: Any, discord_id: str, session_id: int) -> None:

@@ -23,6 +23,10 @@ class OnboardingSettings(BaseSettings):
     # Seconds a member waits between two uses of /onboarding start (each may DM them and
     # add a history row); a use inside the window is refused with when to try again.
     start_cooldown_seconds: int = Field(START_COOLDOWN_SECONDS, ge=1, le=3600)
+    # Seconds between the bot's checks for members whose welcome DM never went out (the DM
+    # switches were off when they joined, or the bot was down); turning the switches on in
+    # the bot's process checks at once.
+    resume_interval_seconds: int = Field(1800, ge=1, le=86400)
 
 
 DEFAULT_TEXTS: dict[str, str] = {

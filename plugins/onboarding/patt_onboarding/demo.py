@@ -104,7 +104,8 @@ async def seed_demo_sessions(session: AsyncSession, host: Any) -> str:
         await sessions.mark_provisioned(
             session, onboarding, role_assigned=False, invite_code=None, invite_sent=False
         )
-    # Switched off when they joined: still awaiting the welcome DM.
+    # Switched off when they joined: still awaiting the welcome DM (the demo's bot sends it
+    # when it starts, as a real bot does once the switches are on).
     await started(quiet, dm=False)
     await session.flush()
     # When each one joined (everything above happened "now"); open ones stay inside their

@@ -84,6 +84,12 @@ class OnboardingPlugin:
             from patt_host.jobs import trigger_job
 
             await trigger_job(host, "onboarding.recheck", triggered_by="roster.synced")
+        elif event.name == "discord.config_changed":  # the DM switches may be on now
+            from patt_onboarding.cog import cog_for
+
+            cog = await cog_for(host)
+            if cog is not None:
+                cog.resume_soon()
         elif event.name == "member.joined":
             from patt_onboarding.cog import cog_for
 

@@ -15,11 +15,12 @@ from patt_host.testing.discord import (
     discord_host,
     map_rank_roles,
 )
+from patt_host.testing.members import create_member, log_in
 from patt_host.testing.waiting import eventually
 from patt_site.onboarding_texts import ONBOARDING_TEXTS as TEXTS  # the wording comes from the site
 from sv_common.discord.config import update_discord_config
 from sv_common.identity.characters import upsert_character
-from sv_common.identity.models import GuildRank, Player
+from sv_common.identity.models import DiscordUser, GuildRank, Player
 from sv_common.notify.models import NotificationOutbox
 
 NEWBIE = 870000000000000001
@@ -140,6 +141,74 @@ async def test_switches_off_no_dm(db, roster, bot, fake_discord):
     await fake_discord.member_join(GUILD_ID, NEWBIE, "newbie")
     await eventually(lambda: _state_is(db, "awaiting_dm"))
     assert not fake_discord.dms_to(NEWBIE)
+
+
+async def test_a_welcome_that_waited_goes_out_when_an_officer_turns_the_switches_on(
+    db, roster, bot, fake_discord, make_client
+):
+    async with db.session() as session:
+        await update_discord_config(session, feature_onboarding_dm=False)
+    await fake_discord.member_join(GUILD_ID, NEWBIE, "newbie")
+    await eventually(lambda: _state_is(db, "awaiting_dm"))
+    client = await make_client(host=bot.host)
+    client.member = await create_member(db, "Officer")
+    await log_in(client, client.member)
+    saved = await client.patch("/api/v1/discord/config", json={"dm_features": {"onboarding": True}})
+    assert saved.status_code == 200, saved.text
+    # The bot checks at once (the switches changed in its process), not at its next interval.
+    (welcome,) = await eventually(lambda: fake_discord.dms_to(NEWBIE))
+    assert welcome["embeds"][0]["title"] == "Welcome to Test Guild!"
+    await eventually(lambda: _state_is(db, "asked_in_guild"))
+    async with db.session() as session:
+        from patt_onboarding.services import sessions
+
+        onboarding = await sessions.get_session(session, str(NEWBIE))
+        causes = [t.cause for t in await sessions.history(session, onboarding.id)]
+    assert causes == ["joined", "welcome DM sent (it waited)"] and onboarding.dm_sent_at is not None
+
+
+async def test_the_bot_sends_welcomes_that_waited_on_its_own_check(
+    db, roster, make_host, start_discord_bot, fake_discord, monkeypatch
+):
+    """The switches turned on elsewhere (another process, the database): the bot's periodic
+    check finds the waiting members, at most ten a check, and only those still on the server."""
+    from patt_onboarding.services import sessions
+
+    monkeypatch.setenv("PATT_ONBOARDING_RESUME_INTERVAL_SECONDS", "1")
+    async with db.session() as session:
+        await update_discord_config(session, feature_onboarding_dm=False)
+    bot = await start_discord_bot(discord_host(make_host, site="patt"))
+    assert bot.host.plugin_settings("onboarding").resume_interval_seconds == 1
+    newcomers = [NEWBIE + n for n in range(12)]
+    for n, member in enumerate(newcomers):
+        await fake_discord.member_join(GUILD_ID, member, f"newbie{n}")
+    await eventually(lambda: _waiting_count(db, 12))  # every one waits (switches off)
+    assert not any(fake_discord.dms_to(m) for m in newcomers)
+    async with db.session() as session:
+        gone = await session.scalar(select(DiscordUser).where(DiscordUser.discord_id == str(newcomers[0])))
+        gone.is_present = False  # left the server meanwhile: not DMed
+    async with db.session() as session:  # eleven wait; one check takes ten
+        assert len(await sessions.awaiting_welcome(session)) == 10
+
+    async with db.session() as session:  # as another process would
+        await update_discord_config(session, feature_onboarding_dm=True)
+    await eventually(lambda: all(fake_discord.dms_to(m) for m in newcomers[1:11]), timeout=5)
+    assert not fake_discord.dms_to(newcomers[0])  # the one who left
+    # The eleventh went out on a later check (ten a check), and the welcome went once each.
+    await eventually(lambda: fake_discord.dms_to(newcomers[11]), timeout=5)
+    assert all(len(fake_discord.dms_to(m)) == 1 for m in newcomers[1:])
+    async with db.session() as session:
+        assert await sessions.awaiting_welcome(session) == []
+
+
+async def _waiting_count(db, count: int) -> bool:
+    from patt_onboarding.models import OnboardingSession
+
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(OnboardingSession).where(OnboardingSession.state == "awaiting_dm")
+        )
+        return len(rows.all()) == count
 
 
 async def _state_is(db, wanted: str) -> bool:
@@ -655,3 +724,19 @@ async def test_a_dismissed_member_asking_to_start_hears_an_officer_closed_it(
     # Not "you're set up": nobody set them up; and nothing is DMed.
     assert again.content == TEXTS.get("resume_dismissed", DEFAULT_TEXTS["resume_dismissed"])
     assert len(fake_discord.dms_to(NEWBIE)) == dms
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u200b", "\u2060\ufeff", " \u00ad ", "\u180e-Area 52"])
+def test_a_character_name_of_invisible_characters_only_is_refused(blank):
+    from patt_onboarding.services.sessions import clean_name
+    from sv_common.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        clean_name(blank)
+
+
+def test_names_keep_their_joiners_and_an_invisible_realm_is_no_realm():
+    from patt_onboarding.services.sessions import clean_name, clean_realm
+
+    assert clean_name(" Zug\u200dzug-Area 52 ") == "Zug\u200dzug"
+    assert clean_realm(" \u200b\u2060 ") is None and clean_realm(" Area 52 ") == "Area 52"

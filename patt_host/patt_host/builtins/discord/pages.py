@@ -103,9 +103,12 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
 
     @api.patch("/config", name="discord.update_config")
     async def update_config(actor: Officer, body: ConfigUpdate):
+        changes = body.changes()
         async with host.db.session() as session:
-            await update_discord_config(session, **body.changes())
+            await update_discord_config(session, **changes)
             data = await overview(host, session)
+        # After the commit: a plugin reacting to the switches reads the saved settings.
+        await host.emit("discord.config_changed", fields=sorted(changes))
         return ok(data["config"])
 
     @api.get("/channels", name="discord.channels")

@@ -306,6 +306,28 @@ async def dismiss(session: AsyncSession, onboarding: OnboardingSession, *, offic
     await move(session, onboarding, "dismissed", f"dismissed by {officer}")
 
 
+#: How many waiting welcomes one check sends (the original's limit): a burst of joins while the
+#: switches were off goes out over a few checks, not as one flood of DMs.
+RESUME_BATCH = 10
+
+
+async def awaiting_welcome(session: AsyncSession, limit: int = RESUME_BATCH) -> list[str]:
+    """Discord ids of the sessions whose welcome DM never went out (the switches were off at the
+    join, or the bot was down), oldest first, of members still on the server."""
+    rows = await session.scalars(
+        select(OnboardingSession.discord_id)
+        .join(DiscordUser, DiscordUser.id == OnboardingSession.discord_member_id)
+        .where(
+            OnboardingSession.state == "awaiting_dm",
+            OnboardingSession.dm_sent_at.is_(None),
+            DiscordUser.is_present.is_(True),
+        )
+        .order_by(OnboardingSession.id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
 # A session stays "verified" only for the moments its role and invite take; one older than this
 # was left by a process that stopped in between, and the recheck finishes it.
 STALE_VERIFIED = timedelta(minutes=10)
