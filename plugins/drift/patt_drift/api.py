@@ -1,4 +1,5 @@
-"""Drift's JSON routes (officers only): findings, fix / dismiss / resolve, Fix all, scan."""
+"""Drift's JSON routes (officers only): findings, fix / dismiss / resolve, Fix all, scan, and
+the open backlog posted to the audit channel."""
 
 from typing import Annotated, Any
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from patt_drift.schemas import FindingFilter, ReasonBody, ResolveBody
 from patt_drift.services import findings as service
+from patt_drift.services import report
 from patt_drift.services.registry import fix_blocker
 from patt_drift.state import StateDep
 from patt_host.jobs import run_job
@@ -124,6 +126,12 @@ def build_router() -> APIRouter:
     async def resolve(finding_id: FindingId, body: ResolveBody, session: SessionDep, actor: Officer):
         row = await service.resolve(session, finding_id, _officer(actor), body.reason)
         return ok({"id": row.id, "status": row.status})
+
+    @router.post("/report", name="report_backlog")
+    async def report_backlog(state: StateDep, session: SessionDep, actor: Officer):
+        """Post every rule's open findings to the audit channel in one message (409 without one)."""
+        counts = await service.rule_counts(session, state.registry)
+        return ok(await report.queue_backlog(session, state.registry, counts))
 
     @router.post("/scan", name="scan")
     async def scan(state: StateDep, actor: Officer):

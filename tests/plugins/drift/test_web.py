@@ -180,6 +180,7 @@ async def test_members_and_visitors_are_refused(member_client, client, officer_c
         assert (await c.post("/api/v1/drift/findings/1/dismiss", json={})).status_code == status
         assert (await c.post("/api/v1/drift/findings/1/fix", json={})).status_code == status
         assert (await c.post("/api/v1/drift/rules/orphan_wow/fix-all", json={})).status_code == status
+        assert (await c.post("/api/v1/drift/report", json={})).status_code == status
         page = await c.get("/admin/data-quality")
         assert page.status_code in (401, 403, 303, 302)
     assert (await officer_client.get("/admin/data-quality")).status_code == 200
@@ -296,3 +297,42 @@ async def test_long_finding_lists_are_paged(make_client, guild_member, guild):
     assert (await officer.get("/admin/data-quality?page=0")).status_code == 422
     api = officer.data(await officer.get("/api/v1/drift/findings?rule=orphan_wow&page=2"))
     assert api["findings"] == []  # the API pages by 200
+
+
+async def test_the_open_backlog_goes_to_the_audit_channel_in_one_message(
+    officer_client, guild, db, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    # The same minute for both clicks below (the key that makes a second click queue nothing).
+    monkeypatch.setattr("patt_drift.services.report.utcnow", lambda: datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
+
+    from patt_drift.services.runner import run_scan
+    from sv_common.discord.config import update_discord_config
+    from sv_common.notify.models import NotificationOutbox
+
+    refused = await officer_client.post("/api/v1/drift/report", json={})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "no_audit_channel"
+    async with db.session() as session:
+        await update_discord_config(session, audit_channel_id="800000000000000099")
+    nothing = officer_client.data(await officer_client.post("/api/v1/drift/report", json={}))
+    assert nothing == {"queued": False, "open": 0}
+
+    for i in range(14):
+        await guild.character(f"Orphan{i:02d}")
+    await run_scan(officer_client.host.plugin_state("drift"), source="schedule")  # reports the 14 new ones
+    async with db.session() as session:
+        before = len((await session.scalars(select(NotificationOutbox))).all())
+    posted = officer_client.data(await officer_client.post("/api/v1/drift/report", json={}))
+    assert (posted["queued"], posted["open"], posted["rules"]) == (True, 14, 1)
+    again = officer_client.data(await officer_client.post("/api/v1/drift/report", json={}))
+    async with db.session() as session:
+        rows = (await session.scalars(select(NotificationOutbox).order_by(NotificationOutbox.id))).all()
+    assert len(rows) == before + 1 and again["notification_id"] == posted["notification_id"]  # one message
+    (embed,) = rows[-1].payload["embeds"]
+    assert embed["title"] == "Open findings: 14"
+    assert [(f["name"], f["value"]) for f in embed["fields"]] == [
+        (officer_client.host.plugin_state("drift").registry.get("orphan_wow").title, "14")
+    ]

@@ -129,3 +129,43 @@ async def queue_report(
             .execution_options(synchronize_session=False)
         )
     return {"report_messages": messages, "reported_findings": len(rows)}
+
+
+async def queue_backlog(
+    session: AsyncSession, registry: Registry, counts: dict[str, dict[str, int]]
+) -> dict[str, Any]:
+    """One message to the audit channel with every rule's open findings (an officer's "post the
+    backlog", after changing the channel, say); the findings themselves stay on the page, so a
+    backlog of hundreds is one message, not hundreds. 409 without an audit channel; nothing
+    open posts nothing. A second click within the minute queues nothing new (its key)."""
+    from sv_common.errors import Conflict
+
+    channel = (await load_discord_config(session)).audit_channel_id
+    if not channel:
+        raise Conflict(
+            "No audit channel is set: choose one on the Discord settings page first.", code="no_audit_channel"
+        )
+    open_by_rule = {rule: c["open"] for rule, c in counts.items() if c.get("open")}
+    total = sum(open_by_rule.values())
+    if not total:
+        return {"queued": False, "open": 0}
+    fields = []
+    for rule, count in sorted(open_by_rule.items(), key=lambda item: (-item[1], item[0]))[:25]:
+        definition = registry.get(rule)
+        fields.append(
+            {"name": (definition.title if definition else rule)[:250], "value": str(count), "inline": True}
+        )
+    embed = {
+        "title": f"Open findings: {total}",
+        "description": "Every open finding by rule; each one is on the site's Data Quality page.",
+        "fields": fields,
+        "colour": COLOURS["warning"],
+    }
+    row = await notify.post_channel(
+        session,
+        channel_id=channel,
+        embeds=[embed],
+        feature=FEATURE,
+        dedupe_key=f"drift:backlog:{utcnow():%Y%m%d%H%M}:{total}",
+    )
+    return {"queued": True, "open": total, "rules": len(open_by_rule), "notification_id": row.id}

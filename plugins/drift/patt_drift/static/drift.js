@@ -53,6 +53,24 @@
       (r) => `Scan done: ${r.counts.open ?? 0} open, ${r.counts.new ?? 0} new, ${r.counts.resolved ?? 0} resolved.`));
   });
 
+  // Posting the backlog changes nothing on this page: the answer stays, no reload.
+  document.querySelectorAll(".js-report").forEach((button) => {
+    const box = document.getElementById("drift-report-status");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      say(box, "Working…");
+      try {
+        const r = await api("POST", "/api/v1/drift/report", {});
+        say(box, r.queued
+          ? `Queued for the audit channel: ${r.open} open finding(s) under ${r.rules} rule(s).`
+          : "Nothing is open: nothing was posted.");
+      } catch (error) {
+        say(box, error.message, true);
+      }
+      button.disabled = false;
+    });
+  });
+
   const times = (count) => (count > 1 ? ` (${count} findings)` : "");
   function fixAllOutcome(r) {
     const failed = r.results.filter((x) => x.status === "failed").length;
