@@ -1,8 +1,12 @@
 """The raids pages in chromium at 390 px and 1366 px: an officer adds a weekly night and an event,
-reads availability and marks attendance in bulk; a member answers on the event page. Each action's
-feedback shows beside it and no page scrolls sideways."""
+reads availability and marks attendance in bulk, sets members' answers on the event page and tests
+the Raid-Helper connection; a member answers on the event page. Each action's feedback shows
+beside it and no page scrolls sideways."""
 
+import importlib.util
+import sys
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +18,16 @@ from sv_common.identity.models import Player, Specialization, WowCharacter, WowC
 
 pytestmark = pytest.mark.e2e
 PLUGINS = ["identity", "raids"]
+
+
+def _fake_raid_helper():
+    """The raids tests' loopback fake of Raid-Helper (tests/plugins/raids), shared, not copied."""
+    path = Path(__file__).parents[1] / "plugins" / "raids" / "fake_raid_helper.py"
+    spec = importlib.util.spec_from_file_location("raids_fake_raid_helper", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.FakeRaidHelper
 
 
 async def give_main(db, player_id: int, class_name: str, spec_name: str, tz: str) -> None:
@@ -178,3 +192,117 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
     finally:
         await officer_context.close()
         await member_context.close()
+
+
+def in_view(place, width, height=900) -> bool:
+    return (
+        place is not None
+        and place["x"] >= 0
+        and place["x"] + place["width"] <= width
+        and (0 <= place["y"] and place["y"] + place["height"] <= height)
+    )
+
+
+async def test_officer_sets_members_answers_on_the_event_page_at_390px(db, live_server, browser):
+    server = live_server(plugins=PLUGINS)
+    officer = await create_member(db, "Officer", "Chief Answers")
+    member = await create_member(db, "Member", "Voice Bencher")
+    await give_main(db, officer.player_id, "Priest", "Holy", "America/New_York")
+    await give_main(db, member.player_id, "Warrior", "Protection", "Europe/Berlin")
+    async with db.session() as s:
+        event = await events.create_event(
+            s,
+            title="Answers night",
+            event_date=(datetime.now(UTC) + timedelta(days=4)).date(),
+            start_time=time(20, 0),
+            timezone="UTC",
+        )
+        event_id = event.id
+    late = await create_member(db, "Member", "Late Mage")  # joined after the event was made
+    await give_main(db, late.player_id, "Mage", "Frost", "UTC")
+
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    errors = []
+    try:
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await log_in(page, server.url, officer, f"/admin/raids/events/{event_id}")
+        assert "no signup 1" in await page.locator("#raids-signup-counts").inner_text()
+        assert await no_horizontal_overflow(page)
+
+        # The member told the officer on voice: bench. Feedback beside the control, in view.
+        row = page.locator(f"tr[data-player='{member.player_id}']")
+        await row.locator(".js-raids-signup").select_option("bench")
+        feedback = row.locator(".raids-feedback")
+        await row.locator(".raids-feedback:has-text('Voice Bencher is bench')").wait_for(timeout=15000)
+        assert in_view(await feedback.bounding_box(), 390)
+        assert await row.get_attribute("data-status") == "bench"
+        assert "by an officer" in await row.locator(".raids-source").inner_text()
+        counts = page.locator("#raids-signup-counts:has-text('bench 1')")
+        await counts.wait_for(timeout=15000)  # the counts follow without a reload
+
+        # The raider with no signup yet is put on the event; the composition follows.
+        late_row = page.locator(f"tr[data-player='{late.player_id}']")
+        assert await late_row.locator(".js-raids-signup").input_value() == ""
+        await late_row.locator(".js-raids-signup").select_option("accepted")
+        await late_row.locator(".raids-feedback:has-text('Late Mage is accepted')").wait_for(timeout=15000)
+        ranged = page.locator("#raids-composition tr[data-role=ranged] .raids-accepted:text-is('1')")
+        await ranged.wait_for(timeout=15000)
+        await page.locator("#raids-signup-counts:not(:has-text('no signup'))").wait_for(timeout=15000)
+        assert "accepted 1" in await page.locator("#raids-signup-counts").inner_text()
+        assert await late_row.locator(".js-raids-signup option[value='']").count() == 0
+        assert await no_horizontal_overflow(page)
+
+        # Cancelled meanwhile (another officer): the refusal shows beside the control, which
+        # goes back to what is saved.
+        async with db.session() as s:
+            await events.cancel_event(s, event_id)
+        await row.locator(".js-raids-signup").select_option("absent")
+        await row.locator(".raids-feedback.error:has-text('cancelled')").wait_for(timeout=15000)
+        assert await row.locator(".js-raids-signup").input_value() == "bench"
+        assert in_view(await row.locator(".raids-feedback").bounding_box(), 390)
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()
+
+
+async def test_officer_tests_the_raid_helper_connection_at_390px(db, live_server, browser, monkeypatch):
+    fake = _fake_raid_helper()(api_key="rh-e2e-key-0123456789", server_id="800000000000000555")
+    await fake.start()
+    for key, value in {
+        "API_KEY": fake.api_key,
+        "SERVER_ID": fake.server_id,
+        "LEADER_ID": "810000000000000555",
+        "BASE_URL": fake.base_url,
+    }.items():
+        monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+    server = live_server(plugins=PLUGINS)
+    officer = await create_member(db, "Officer", "Chief Connector")
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    errors = []
+    try:
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await log_in(page, server.url, officer, "/admin/raids")
+        panel = page.locator("#raids-raid-helper")
+        assert "Connector on" in await panel.inner_text()
+        button = panel.locator(".js-raids-rh-test")
+        await button.click()
+        feedback = panel.locator(".raids-feedback")
+        await panel.locator(".raids-feedback:has-text('Connected')").wait_for(timeout=15000)
+        assert "server 800000000000000555 (0 events posted there)" in await feedback.inner_text()
+        assert in_view(await feedback.bounding_box(), 390)
+        assert len(fake.requests_to("GET", r"/api/v4/servers/800000000000000555/events")) == 1
+
+        fake.api_key = "rh-refreshed-key-000000"  # the guild ran /apikey again: the site's key is stale
+        await button.click()
+        await panel.locator(".raids-feedback.error:has-text('401')").wait_for(timeout=15000)
+        assert "API key" in await feedback.inner_text()
+        assert await button.is_enabled()  # ready to try again once the key is fixed
+        assert in_view(await feedback.bounding_box(), 390)
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()
+        await fake.stop()

@@ -8,7 +8,17 @@ from fastapi import APIRouter
 from patt_host.web import HostDep, Member, Officer, SessionDep, SiteSettingsDep, ok
 from patt_raids import schemas
 from patt_raids.deps import commit, guild_zone, ok_json
-from patt_raids.services import attendance, availability, events, notify, raiders, schedule, signups
+from patt_raids.services import (
+    attendance,
+    availability,
+    events,
+    notify,
+    raid_helper_sync,
+    raiders,
+    reactions,
+    schedule,
+    signups,
+)
 from sv_common.discord.channel_sync import require_postable_channel
 
 router = APIRouter(prefix="/api/v1/raids", tags=["raids"])
@@ -177,11 +187,20 @@ async def cancel_event(event_id: schemas.RowId, actor: Officer, session: Session
 async def officer_signup(
     event_id: schemas.RowId, body: schemas.OfficerSignup, actor: Officer, session: SessionDep, host: HostDep
 ):
-    """An officer sets a member's answer (e.g. someone who told them on voice)."""
+    """An officer sets a member's answer (e.g. someone who told them on voice), also for a
+    raider with no signup yet. 409 once the event is cancelled or over, or for a player who is
+    not an active member with a main."""
     change = await events.set_signup_status(session, event_id, body.player_id, body.status, "officer")
     await commit(session)
     await notify.signup_changed(host, change)
-    return ok({"event_id": event_id, "player_id": body.player_id, "status": change.status})
+    return ok(
+        {
+            "event_id": event_id,
+            "player_id": body.player_id,
+            "status": change.status,
+            "changed": change.changed,
+        }
+    )
 
 
 @admin_router.put("/events/{event_id}/attendance", name="api_attendance")
@@ -193,3 +212,12 @@ async def mark_attendance(
     await commit(session)
     await notify.event_changed(host, event_id, "attendance", source="officer")
     return ok({"event_id": event_id, "marked": count})
+
+
+@admin_router.post("/raid-helper/test", name="api_raid_helper_test")
+async def raid_helper_test(actor: Officer, host: HostDep):
+    """Ask Raid-Helper for the server's events with the configured key (nothing changes there):
+    ``connected``, ``server_id``, ``event_count``. 409 ``raid_helper_not_configured``, 502
+    ``raid_helper_refused`` (key, server id or base URL wrong), 503 ``raid_helper_unavailable``."""
+    config = reactions.raid_helper_config(host, await schedule.guild_timezone(host))
+    return ok(await raid_helper_sync.check_connection(config))

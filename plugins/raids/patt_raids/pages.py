@@ -32,6 +32,21 @@ from patt_raids.services import (
 router = APIRouter(include_in_schema=False)
 
 EVENT_TYPES = ("raid", "mythic_plus", "pvp", "social", "other")
+SIGNUP_STATUSES = (
+    ("accepted", "Accepted"),
+    ("tentative", "Tentative"),
+    ("bench", "Bench"),
+    ("absent", "Absent"),
+)
+# Who gave a signup its answer, as the officers' event page says it.
+SIGNUP_SOURCES = {
+    "auto": "by rule",
+    "override": "set at creation",
+    "site": "on the site",
+    "discord": "on Discord",
+    "officer": "by an officer",
+    "raid_helper": "in Raid-Helper",
+}
 
 
 @router.get("/raids", name="events_page")
@@ -60,11 +75,12 @@ async def admin_page(request: Request, session: SessionDep, host: HostDep, site:
     from sv_common.seasons import current_season, display_name
 
     season = await current_season(session)
+    zone = guild_zone(host, site)
     return await render(
         request,
         "raids/admin.html",
         {
-            "zone": guild_zone(host, site),
+            "zone": zone,
             "recurring": [schedule.recurring_dict(r) for r in await schedule.list_recurring(session)],
             "upcoming": await events.list_events(session, upcoming=True),
             "past": await events.list_events(session, upcoming=False, limit=20),
@@ -72,6 +88,8 @@ async def admin_page(request: Request, session: SessionDep, host: HostDep, site:
             "day_names": schedule.DAY_NAMES,
             "event_types": EVENT_TYPES,
             "season": display_name(season) if season else None,
+            # The connector's settings as officers may see them (never the key) for the test.
+            "raid_helper": raid_helper_sync.connector_summary(host.plugin_settings("raids"), zone),
         },
     )
 
@@ -113,15 +131,95 @@ async def admin_event_page(
     post = await discord_post.post_status(session, event_id)
     mirror = raid_helper_sync.status_of(await events.get_event(session, event_id))
     over = view["end"] <= datetime.now(UTC)
+    cancelled = view["event"]["cancelled"]
+    # The same rule as events.set_signup_status: answers close once cancelled or over.
+    signups_open = not cancelled and not over
+    # Guild members with a main and no signup yet (they joined after the event was made, or
+    # were skipped): an officer can still put them on it, or mark them as walk-ins.
+    signed = {s["player_id"] for s in view["signups"]}
+    unanswered = (
+        []
+        if cancelled
+        else [
+            r
+            for r in await raiders.raiders(session)
+            if r.rank_level is not None and r.player_id not in signed
+        ]
+    )
     context = {
         "view": view,
         "started": started,
         "over": over,
-        "editable": not view["event"]["cancelled"] and not over,
+        "editable": signups_open,
+        "signups_open": signups_open,
+        "unanswered": unanswered,
+        "sheet_rows": _sheet_rows(view["signups"], unanswered, open_=signups_open),
         "discord_post": post,
         "raid_helper": mirror,
     }
     return await render(request, "raids/admin_event.html", context)
+
+
+def _sheet_rows(signups: list[dict], unanswered: list, *, open_: bool) -> Markup:
+    """The event page's member rows (the signups, then the raiders with none), built here like
+    the availability rows: a guild's whole roster, each with an answer picker."""
+    rows = [
+        _sheet_row(
+            s["player_id"],
+            s["status"],
+            s["display_name"],
+            s["character_name"] or s["display_name"],
+            s["class_colour"],
+            s["role"],
+            SIGNUP_SOURCES.get(s["source"], s["source"]),
+            (s["attendance"] or "—").replace("_", " "),
+            open_,
+        )
+        for s in signups
+    ]
+    rows.extend(
+        _sheet_row(r.player_id, None, r.display_name, r.character_name, None, r.role, "", "—", open_)
+        for r in unanswered
+    )
+    return Markup("".join(rows))
+
+
+def _sheet_row(
+    player_id: int,
+    status: str | None,
+    name: str,
+    character: str,
+    colour: str | None,
+    role: str | None,
+    source: str,
+    mark: str,
+    open_: bool,
+) -> str:
+    name_html = escape(name)
+    if open_:
+        options = "".join(
+            f'<option value="{value}"{" selected" if value == status else ""}>{label}</option>'
+            for value, label in SIGNUP_STATUSES
+        )
+        if status is None:
+            options = '<option value="" selected disabled>No signup</option>' + options
+        answer = (
+            f'<select class="js-raids-signup status-{status or "none"}" aria-label="Answer of {name_html}">'
+            f"{options}</select>"
+        )
+    else:
+        answer = f'<span class="raids-status status-{status or "none"}">{status or "no signup"}</span>'
+    role_html = f" · {escape(role)}" if role else ""
+    unanswered = "" if status else ' class="raids-unanswered"'
+    return (
+        f'<tr data-player="{player_id}" data-status="{status or ""}" data-name="{name_html}"{unanswered}>'
+        f'<td><input type="checkbox" class="js-raids-pick" aria-label="Select {name_html}"></td>'
+        f'<td><span style="color: {escape(colour or "#888888")}">{escape(character)}</span> '
+        f'<span class="muted small">{name_html}{role_html}</span></td>'
+        f'<td class="raids-signup">{answer}<span class="raids-source muted small">{escape(source)}</span>'
+        f'<span class="raids-feedback small" role="status" aria-live="polite"></span></td>'
+        f'<td class="raids-mark">{escape(mark)}</td></tr>'
+    )
 
 
 # --- slots -----------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ which is how the original lost every signup); each signup is its own
 of the template or a status slot (``Paladin`` is ``invalid className``). An edit
 (``PATCH /events/{id}``) takes the create body's fields and reads ``date`` and ``time`` the
 same way; ``DELETE /events/{id}`` removes the event (an unknown one is a 404).
+``GET /servers/{id}/events`` (what the officers' "Test connection" asks) lists the server's
+events with Raid-Helper's paging fields; a key of another server is a 403.
 
 Usage::
 
@@ -103,6 +105,7 @@ class FakeRaidHelper:
         self.api_key = api_key
         self.server_id = str(server_id)
         self.timezone = timezone  # the Raid-Helper server's own time zone setting
+        self.page_size: int | None = None  # events per page of the server's list (None: one page)
         self.events: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
         self._failures: list[int | None] = []
@@ -181,7 +184,24 @@ class FakeRaidHelper:
         refused = self._refuse_auth(request, request.match_info["server"])
         if refused is not None:
             return refused
-        return web.json_response({"postedEvents": [_summary(e) for e in self.events.values()]})
+        # Raid-Helper pages a long list (``?page=``, from 1): the overall count says how many.
+        everything = [_summary(e) for e in self.events.values()]
+        size = self.page_size or max(len(everything), 1)
+        pages = max((len(everything) + size - 1) // size, 1)
+        try:
+            page = min(max(int(request.query.get("page", "1")), 1), pages)
+        except ValueError:
+            return _error(400, "invalid page")
+        posted = everything[(page - 1) * size : page * size]
+        return web.json_response(
+            {
+                "pages": pages,
+                "currentPage": page,
+                "eventCountOverall": len(everything),
+                "eventCountTransmitted": len(posted),
+                "postedEvents": posted,
+            }
+        )
 
     async def _create(self, request: web.Request) -> web.Response:
         refused = self._refuse_auth(request, request.match_info["server"])

@@ -163,7 +163,8 @@ class RaidHelperClient:
         except ValueError:
             data = {}
         if response.status_code >= 400:
-            reason = (data.get("error") or data.get("reason") or response.text or "")[:200] if data else ""
+            found = data if isinstance(data, dict) else {}
+            reason = str(found.get("error") or found.get("reason") or response.text)[:200] if found else ""
             retryable = response.status_code == 429 or response.status_code >= 500
             raise RaidHelperError(
                 f"Raid-Helper answered {response.status_code}: {reason or 'no reason given'}",
@@ -173,9 +174,20 @@ class RaidHelperClient:
         return data if isinstance(data, dict) else {}
 
     async def test_connection(self) -> int:
-        """The number of events Raid-Helper has posted on the server (proves key and server id)."""
+        """The number of events Raid-Helper has posted on the server (proves key and server id).
+
+        The listing is paged (``pages``, ``currentPage``, ``eventCountOverall``,
+        ``eventCountTransmitted``, ``postedEvents``): the overall count when it is there, else
+        the events of this page. An answer without an event list is not Raid-Helper's (a
+        wrong base URL that answers 200)."""
         data = await self._call("GET", f"/servers/{self.connection.server_id}/events")
-        return len(data.get("postedEvents") or [])
+        posted = data.get("postedEvents")
+        if not isinstance(posted, list):
+            raise RaidHelperError("The answer has no event list: is the base URL Raid-Helper's API?")
+        overall = data.get("eventCountOverall")
+        if isinstance(overall, int) and not isinstance(overall, bool) and overall >= 0:
+            return overall
+        return len(posted)
 
     async def create_event(self, channel_id: str, body: dict[str, Any]) -> str:
         """Create the event in ``channel_id``; returns Raid-Helper's event id."""

@@ -35,6 +35,7 @@ from patt_raids.services.raid_helper import (
 )
 from patt_raids.services.raiders import raiders
 from sv_common.discord.config import load_discord_config
+from sv_common.errors import DomainError, NotConfigured, ServiceUnavailable
 from sv_common.identity.models import DiscordUser, Player
 
 UPCOMING_LIMIT = 50
@@ -290,4 +291,71 @@ def status_of(event: RaidEvent) -> dict[str, Any] | None:
         "deleted": bool(payload.get("deleted")),
         "error": payload.get("last_error"),
         "synced_at": payload.get("synced_at"),
+    }
+
+
+# --- the officers' connection test -----------------------------------------------------------
+
+# The settings the connector needs before it does anything (env names, for the officers' page).
+REQUIRED_SETTINGS = {
+    "raid_helper_api_key": "PATT_RAIDS_RAID_HELPER_API_KEY",
+    "raid_helper_server_id": "PATT_RAIDS_RAID_HELPER_SERVER_ID",
+    "raid_helper_leader_id": "PATT_RAIDS_RAID_HELPER_LEADER_ID",
+}
+# What to check when Raid-Helper refuses the test, by its answer's status.
+HINTS = {
+    401: " Check the API key (/apikey in Discord).",
+    403: " Check the server id: the key belongs to another server.",
+    404: " Check the base URL and the server id.",
+}
+
+
+class RaidHelperRefused(DomainError):
+    """Raid-Helper answered, but refused the call (key, server id or base URL are wrong)."""
+
+    status = 502
+    code = "raid_helper_refused"
+
+
+def connector_summary(settings: Any, guild_timezone: str) -> dict[str, Any]:
+    """What officers see of the connector's settings (never the key): on or off, what is missing."""
+    missing = [env for name, env in REQUIRED_SETTINGS.items() if not getattr(settings, name)]
+    return {
+        "configured": not missing,
+        "missing": missing,
+        "server_id": settings.raid_helper_server_id,
+        "base_url": settings.raid_helper_base_url,
+        "template_id": settings.raid_helper_template_id,
+        "timezone": settings.raid_helper_timezone or guild_timezone,
+        "schedule": settings.raid_helper_schedule,
+    }
+
+
+async def check_connection(config: RaidHelperConfig | None) -> dict[str, Any]:
+    """Ask Raid-Helper for the server's events with the configured key (nothing is changed there).
+
+    Not configured: 409 ``raid_helper_not_configured``. Unreachable, 429 or 5xx: 503
+    ``raid_helper_unavailable`` (worth trying again). Refused (a wrong key or server id, a base
+    URL that is not Raid-Helper's API): 502 ``raid_helper_refused``. Each with Raid-Helper's reason.
+    """
+    if config is None:
+        raise NotConfigured(
+            "Raid-Helper is not configured: set " + ", ".join(REQUIRED_SETTINGS.values()) + ".",
+            code="raid_helper_not_configured",
+        )
+    try:
+        async with RaidHelperClient(config.connection) as client:
+            count = await client.test_connection()
+    except RaidHelperError as exc:
+        if exc.retryable:
+            raise ServiceUnavailable(
+                f"{exc.message.rstrip('.')}. Try again in a moment.", code="raid_helper_unavailable"
+            ) from exc
+        reason = exc.message if exc.message.endswith((".", "?", "!")) else f"{exc.message}."
+        raise RaidHelperRefused(reason + HINTS.get(exc.status, "")) from exc
+    return {
+        "connected": True,
+        "server_id": config.connection.server_id,
+        "event_count": count,
+        "base_url": config.connection.base_url,
     }

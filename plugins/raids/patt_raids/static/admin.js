@@ -1,5 +1,6 @@
 // Officers' raids pages: the weekly schedule (add, save, delete), a new event, editing and
-// cancelling one, and attendance marks in bulk. Every action answers in the feedback beside it.
+// cancelling one, members' answers set by an officer, attendance marks in bulk and the
+// Raid-Helper connection test. Every action answers in the feedback beside it.
 (function () {
   "use strict";
   // The page's shared helpers (patt_host core app.js), looked up when called.
@@ -131,6 +132,57 @@
           (d) => `Marked ${d.marked} as ${button.dataset.mark.replace("_", " ")}.`);
         if (data) rows.forEach((row) => { row.querySelector(".raids-mark").textContent = button.dataset.mark.replace("_", " "); });
       });
+    });
+    // An officer's answer for a member (also one with no signup yet), saved when picked. The
+    // row follows at once; the counts and the composition are read again from the page.
+    sheet.querySelectorAll(".js-raids-signup").forEach((select) => {
+      const row = select.closest("tr");
+      const box = row.querySelector(".raids-signup .raids-feedback");
+      select.addEventListener("change", async () => {
+        const name = row.dataset.name;
+        select.disabled = true;
+        const data = await send(box, "PUT", `/api/v1/admin/raids/events/${sheet.dataset.event}/signup`,
+          { player_id: Number(row.dataset.player), status: select.value },
+          (d) => (d.changed ? `Saved: ${name} is ${d.status}.` : `${name} was ${d.status} already.`));
+        select.disabled = false;
+        if (!data) { select.value = row.dataset.status; return; } // refused: show what is saved
+        row.dataset.status = data.status;
+        row.classList.remove("raids-unanswered");
+        select.className = `js-raids-signup status-${data.status}`;
+        const none = select.querySelector("option[value='']");
+        if (none) none.remove();
+        row.querySelector(".raids-source").textContent = "by an officer";
+        if (data.changed) refreshSummary().catch(() => {}); // a convenience: the answer is saved
+      });
+    });
+  }
+  // The signup counts and the composition as the server renders them now.
+  async function refreshSummary() {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    ["raids-signup-counts", "raids-composition"].forEach((id) => {
+      const now = document.getElementById(id);
+      const then = fresh.getElementById(id);
+      if (now && then) now.replaceWith(then);
+    });
+  }
+  const raidHelper = document.getElementById("raids-raid-helper");
+  if (raidHelper) {
+    const button = raidHelper.querySelector(".js-raids-rh-test");
+    button.addEventListener("click", async () => {
+      const box = raidHelper.querySelector(".raids-feedback");
+      button.disabled = true;
+      say(box, "Asking Raid-Helper…");
+      try {
+        const data = await window.patt.api("POST", "/api/v1/admin/raids/raid-helper/test", {});
+        const events = data.event_count === 1 ? "1 event" : `${data.event_count} events`;
+        say(box, `Connected: Raid-Helper accepts the key for server ${data.server_id} (${events} posted there).`);
+      } catch (error) {
+        say(box, `Not connected: ${error.message}`, true);
+      } finally {
+        button.disabled = false;
+      }
     });
   }
 })();

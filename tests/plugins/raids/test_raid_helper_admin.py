@@ -1,0 +1,139 @@
+"""Officers test the Raid-Helper connection (``POST /api/v1/admin/raids/raid-helper/test``) and see
+on ``/admin/raids`` whether the connector is configured: the real client against the loopback
+fake of Raid-Helper, configured by the same environment variables as in production."""
+
+from __future__ import annotations
+
+import pytest
+
+from patt_host.testing import create_member, log_in
+from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID
+from patt_raids.services.raid_helper import Connection, RaidHelperClient
+
+from .fake_raid_helper import FakeRaidHelper
+
+API_KEY = "rh-admin-key-0123456789"
+SERVER_ID = "800000000000000077"
+LEADER_ID = "810000000000000177"
+TEST_URL = "/api/v1/admin/raids/raid-helper/test"
+
+
+@pytest.fixture
+async def raid_helper():
+    fake = FakeRaidHelper(api_key=API_KEY, server_id=SERVER_ID, timezone="Europe/Paris")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def configure(monkeypatch, raid_helper):
+    """Set the connector's environment (before the host is made), as an operator would."""
+
+    def apply(**changes):
+        values = {
+            "API_KEY": API_KEY,
+            "SERVER_ID": SERVER_ID,
+            "LEADER_ID": LEADER_ID,
+            "BASE_URL": raid_helper.base_url,
+        }
+        values.update(changes)
+        for key, value in values.items():
+            monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+
+    return apply
+
+
+async def officer_on(make_client, db):
+    client = await make_client(plugins=["identity", "raids"])
+    await log_in(client, await create_member(db, "Officer"))
+    return client
+
+
+async def test_a_configured_connector_answers_connected_with_the_servers_event_count(
+    db, raid_helper, configure, make_client
+):
+    configure()
+    officer = await officer_on(make_client, db)
+    member = await make_client(host=officer.host)
+    await log_in(member, await create_member(db, "Member"))
+    assert (await member.post(TEST_URL, json={})).status_code == 403
+    assert (await (await make_client(host=officer.host)).post(TEST_URL, json={})).status_code == 401
+
+    async with RaidHelperClient(Connection(raid_helper.base_url, API_KEY, SERVER_ID)) as client:
+        for n in range(3):
+            await client.create_event(str(ANNOUNCE_CHANNEL_ID), {
+                "leaderId": LEADER_ID, "templateId": "wowretail2", "date": f"{n + 1}-6-2031", "time": "20:00",
+                "title": f"Old {n}",
+            })  # fmt: skip
+    raid_helper.page_size = 2  # the list is paged: the count is the server's, not the first page's
+    response = await officer.post(TEST_URL, json={})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {
+        "connected": True,
+        "server_id": SERVER_ID,
+        "event_count": 3,
+        "base_url": raid_helper.base_url,
+    }
+    [asked] = raid_helper.requests_to("GET", rf"/api/v4/servers/{SERVER_ID}/events")
+    assert asked.authorization == API_KEY  # the key itself, no "Bearer"
+
+    page = await officer.get("/admin/raids")
+    assert page.status_code == 200
+    assert 'data-configured="true"' in page.text and SERVER_ID in page.text
+    assert "js-raids-rh-test" in page.text and API_KEY not in page.text  # the key is never shown
+
+
+async def test_each_failure_is_a_clear_error_never_a_500(db, raid_helper, configure, make_client):
+    configure()
+    officer = await officer_on(make_client, db)
+
+    raid_helper.fail_next(1, 503)
+    outage = await officer.post(TEST_URL, json={})
+    assert outage.status_code == 503, outage.text
+    assert outage.json()["error"]["code"] == "raid_helper_unavailable"
+    assert "503" in outage.json()["error"]["message"]
+
+    raid_helper.api_key = "a-refreshed-key"  # the guild ran /apikey again: ours is stale
+    refused = await officer.post(TEST_URL, json={})
+    assert refused.status_code == 502 and refused.json()["error"]["code"] == "raid_helper_refused"
+    message = refused.json()["error"]["message"]
+    assert "401" in message and "invalid authorization" in message and "API key" in message
+
+    raid_helper.api_key, raid_helper.server_id = API_KEY, "800000000000000078"  # the key of another server
+    other = await officer.post(TEST_URL, json={})
+    assert other.status_code == 502 and "403" in other.json()["error"]["message"]
+    assert "server id" in other.json()["error"]["message"]
+
+    await raid_helper.stop()  # Raid-Helper down altogether
+    gone = await officer.post(TEST_URL, json={})
+    assert gone.status_code == 503 and "unreachable" in gone.json()["error"]["message"]
+
+
+async def test_a_base_url_that_is_not_raid_helpers_api_is_refused_with_a_hint(
+    db, raid_helper, configure, make_client
+):
+    configure(BASE_URL=raid_helper.base_url.replace("/api/v4", "/api/v2"))  # the original's mistake
+    officer = await officer_on(make_client, db)
+    response = await officer.post(TEST_URL, json={})
+    assert response.status_code == 502, response.text
+    assert "404" in response.json()["error"]["message"] and "base URL" in response.json()["error"]["message"]
+
+
+async def test_not_configured_is_a_409_and_the_page_says_what_to_set(db, make_client, monkeypatch):
+    for key in ("API_KEY", "SERVER_ID", "LEADER_ID"):
+        monkeypatch.delenv(f"PATT_RAIDS_RAID_HELPER_{key}", raising=False)
+    monkeypatch.setenv("PATT_RAIDS_RAID_HELPER_SERVER_ID", SERVER_ID)  # half done: no key, no leader
+    officer = await officer_on(make_client, db)
+    response = await officer.post(TEST_URL, json={})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "raid_helper_not_configured"
+    assert "PATT_RAIDS_RAID_HELPER_API_KEY" in response.json()["error"]["message"]
+
+    page = (await officer.get("/admin/raids")).text
+    assert 'data-configured="false"' in page
+    off = page[page.index('id="raids-raid-helper-off"') :].split("</p>", 1)[0]
+    assert "PATT_RAIDS_RAID_HELPER_API_KEY" in off and "PATT_RAIDS_RAID_HELPER_LEADER_ID" in off
+    assert "PATT_RAIDS_RAID_HELPER_SERVER_ID" not in off  # only what is missing
+    button = page[page.index("js-raids-rh-test") :].split(">", 1)[0]
+    assert "disabled" in button  # the button says why it cannot work instead of failing
