@@ -48,13 +48,16 @@ class PluginLoadError(RuntimeError):
 
 
 class Problems:
-    """Collects problems keyed by plugin name."""
+    """Collects problems keyed by plugin name; the same problem found twice (a bad job
+    reference both ``register_jobs`` and its ``CronJob`` hand over) is reported once."""
 
     def __init__(self) -> None:
         self.items: dict[str, list[str]] = {}
 
     def add(self, plugin: str, message: str) -> None:
-        self.items.setdefault(plugin, []).append(message)
+        found = self.items.setdefault(plugin, [])
+        if message not in found:
+            found.append(message)
 
     def __bool__(self) -> bool:
         return any(self.items.values())

@@ -35,12 +35,23 @@ def patt_test_plugins():
     from patt_outside import OutsidePlugin
 
     return [OutsidePlugin]
+
+
+@pytest.fixture
+def patt_client_kwargs():
+    return {"plugins": ["identity", "outside"]}
 """
 
 TESTS = """
 async def test_bare_async_test_with_an_app_client(make_client):
     client = await make_client(plugins=["identity", "outside"])
     assert (await client.get("/api/v1/outside/me")).status_code == 401
+
+
+async def test_the_anonymous_client_serves_what_patt_client_kwargs_says(client, member_client):
+    # Both clients serve the plugin (401 and 200, not a 404), whatever the shell exports.
+    assert (await client.get("/api/v1/outside/me")).status_code == 401
+    assert (await member_client.get("/api/v1/outside/me")).status_code == 200
 
 
 async def test_second_test_shares_the_session_loop(db):
@@ -58,7 +69,13 @@ def test_plugin_tests_run_outside_the_repository(tmp_path):
     (project / "tests").mkdir()
     (project / "tests" / "conftest.py").write_text(textwrap.dedent(CONFTEST))
     (project / "tests" / "test_outside.py").write_text(textwrap.dedent(TESTS))
-    env = {**os.environ, "PYTHONPATH": str(project)}
+    # A developer's shell exporting site settings must not change the results.
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(project),
+        "PATT_EXTRA_PLUGINS": "no_such_plugin",
+        "PATT_DISABLED_PLUGINS": "outside",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
         cwd=project,
@@ -68,5 +85,5 @@ def test_plugin_tests_run_outside_the_repository(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "2 passed" in result.stdout
+    assert "3 passed" in result.stdout
     assert f"rootdir: {project}" in result.stdout  # not this repository's configuration

@@ -2,19 +2,33 @@
 
 import asyncio
 import os
+import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from patt_host import cli as cli_module
 from patt_host import dbmigrate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def invoke(host, args):
+    """``patt <args>`` on ``host`` (stdout and stderr together in ``.output``)."""
+    from unittest import mock
+
+    with mock.patch.object(cli_module.HostContext, "host", lambda self: host):
+        return CliRunner().invoke(cli_module.cli, args, catch_exceptions=False)
 
 
 async def test_revision_autogenerates_a_new_lineage(make_host, patt_postgres, tmp_path, monkeypatch):
     package = tmp_path / "patt_quests"
-    (package / "migrations" / "versions").mkdir(parents=True)
+    package.mkdir()
     (package / "__init__.py").write_text("class QuestsPlugin:\n    name = 'quests'\n")
     (package / "models.py").write_text(
         textwrap.dedent(
@@ -37,9 +51,46 @@ async def test_revision_autogenerates_a_new_lineage(make_host, patt_postgres, tm
 
     name = f"patt_revision_{os.getpid()}"
     url = await patt_postgres.create_database(name)
+    versions = package / "migrations" / "versions"
     try:
         host = make_host(plugins=["quests"], extra_plugins=[QuestsPlugin], database_url=url)
+        # A database nobody upgraded yet and a plugin with models but no migrations folder.
         await asyncio.to_thread(dbmigrate.upgrade, host, url)
+        models = await asyncio.to_thread(invoke, host, ["db", "check", "--models"])
+        assert models.exit_code == 1, models.output
+        assert models.output.strip() == (
+            "quests: its models define quests.quests, but it has no migrations yet; "
+            f"create the folder (mkdir -p {versions}), then `patt db revision --plugin quests -m ...`"
+        )
+        # The folder exists but is empty (the documented order: create it, then the revision).
+        # `patt db upgrade` says what to run for it and upgrades everything else; `patt db check`
+        # and the start-up check of `patt serve` agree: nothing is behind, and the same line.
+        versions.mkdir(parents=True)
+        hint = "quests: no migrations yet; create them with `patt db revision --plugin quests -m ...`"
+        fresh = await patt_postgres.create_database(f"{name}_fresh")
+        try:
+            behind = make_host(plugins=["quests"], extra_plugins=[QuestsPlugin], database_url=fresh)
+            upgraded = await asyncio.to_thread(invoke, behind, ["db", "upgrade"])
+            assert upgraded.exit_code == 0, upgraded.output
+            assert hint in upgraded.output.splitlines() and "Traceback" not in upgraded.output
+            assert upgraded.output.rstrip().endswith("database is up to date")
+            state = await asyncio.to_thread(dbmigrate.status, behind, fresh)
+            assert state["ok"] and state["empty"] == ["quests"]
+            check = await asyncio.to_thread(invoke, behind, ["db", "check"])
+            assert check.exit_code == 0 and check.output.splitlines()[0] == hint, check.output
+            assert check.output.splitlines()[1].startswith("ok: ")
+            from patt_host.cli.db import ensure_migrated
+
+            await asyncio.to_thread(ensure_migrated, behind)  # `patt serve` starts
+        finally:
+            await patt_postgres.drop_database(f"{name}_fresh")
+        # With the models compared, an empty lineage whose models define tables is a problem.
+        models = await asyncio.to_thread(invoke, host, ["db", "check", "--models"])
+        assert models.exit_code == 1
+        assert models.output.strip() == (
+            "quests: its models define quests.quests, but it has no migrations yet; "
+            "create them with `patt db revision --plugin quests -m ...`"
+        )
         path = await asyncio.to_thread(dbmigrate.revision, host, url, "quests", "quest table")
         source = open(path).read()
         # Formatted (ruff), the lineage's first revision, depending on the fixed revision that
@@ -50,19 +101,49 @@ async def test_revision_autogenerates_a_new_lineage(make_host, patt_postgres, tm
         # The plugin's own schema is created before its table and dropped after it.
         assert source.index('CREATE SCHEMA IF NOT EXISTS "quests"') < source.index("op.create_table(")
         assert 'DROP SCHEMA IF EXISTS "quests"' in source
+        # It passes the repository's lint as written: imports sorted, formatted.
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"), path],
+            capture_output=True,
+            text=True,
+        )
+        assert lint.returncode == 0, lint.stdout + lint.stderr
         await asyncio.to_thread(dbmigrate.upgrade, host, url)
         assert "quests_0001" in await asyncio.to_thread(dbmigrate.recorded_revisions, url)
         diffs = await asyncio.to_thread(dbmigrate.compare, url, dbmigrate.enabled_lineages(host))
         assert diffs == []
         # `patt db check` (and `patt serve`) agree with `patt db upgrade`: up to date.
         assert (await asyncio.to_thread(dbmigrate.status, host, url))["ok"]
-        # Autogenerate-stable: a second autogenerated revision finds nothing to do and writes nothing.
-        with pytest.raises(
-            dbmigrate.MigrationError, match="nothing to do: quests's models and its migrations agree"
-        ):
-            await asyncio.to_thread(dbmigrate.revision, host, url, "quests", "nothing")
-        assert sorted(p.name for p in (package / "migrations" / "versions").glob("*.py")) == [
-            os.path.basename(path)
+        models = await asyncio.to_thread(invoke, host, ["db", "check", "--models"])
+        assert models.exit_code == 0, models.output
+        assert "quests_0001" in models.output and "the models and the migrations agree" in models.output
+        # Autogenerate-stable: a second autogenerated revision finds nothing to do and writes
+        # nothing. That is an answer, not an error: exit 0, with the message.
+        assert await asyncio.to_thread(dbmigrate.revision, host, url, "quests", "nothing") is None
+        again = await asyncio.to_thread(
+            invoke, host, ["db", "revision", "--plugin", "quests", "-m", "nothing"]
+        )
+        assert again.exit_code == 0, again.output
+        assert again.output.startswith("nothing to do: quests's models and its migrations agree")
+        assert sorted(p.name for p in versions.glob("*.py")) == [os.path.basename(path)]
+        # A model the migrations do not follow: `patt db check` alone still says ok (it compares
+        # revisions), `--models` names the difference and exits 1.
+        from sqlalchemy import Column, String
+
+        from sv_common.db import Base
+
+        quests = Base.metadata.tables["quests.quests"]
+        quests.append_column(Column("note", String(40)))
+        try:
+            assert (await asyncio.to_thread(invoke, host, ["db", "check"])).exit_code == 0
+            models = await asyncio.to_thread(invoke, host, ["db", "check", "--models"])
+        finally:
+            quests._columns.remove(quests.c.note)
+        assert models.exit_code == 1
+        assert models.output.splitlines() == [
+            "quests: the models and the migrations differ; write the migration with "
+            "`patt db revision --plugin quests -m ...`:",
+            "  - column quests.quests.note: in the models, not in the migrations",
         ]
         # Purge drops the table and the schema.
         await asyncio.to_thread(dbmigrate.purge, host, url, "quests")

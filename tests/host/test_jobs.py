@@ -338,6 +338,33 @@ def test_a_job_reference_that_cannot_be_right_is_refused_at_start(make_host, ref
     assert message in str(info.value)
 
 
+def test_a_bad_job_reference_also_scheduled_is_reported_once(make_host):
+    """register_jobs and the CronJob of the same Job find the same problem: one line, not two."""
+    from patt_host.plugins import PluginLoadError
+
+    daily = Job("lazy_jobs_nowhere_at_all:tally", description="lazy")
+
+    class Scheduled:
+        name = "scheduled"
+
+        @hookimpl
+        def register_jobs(self):
+            return [daily]
+
+        @hookimpl
+        def register_cron_jobs(self):
+            return [CronJob(daily, "0 4 * * *")]
+
+    with pytest.raises(PluginLoadError) as info:
+        make_host(plugins=["scheduled"], extra_plugins=[Scheduled])
+    assert info.value.problems == {
+        "scheduled": [
+            "job function 'lazy_jobs_nowhere_at_all:tally': there is no module 'lazy_jobs_nowhere_at_all'"
+        ]
+    }
+    assert str(info.value).count("there is no module") == 1
+
+
 async def test_a_missing_job_function_fails_its_run_and_the_workers_check(make_host, lazy_module):
     host = make_host(
         plugins=["lazy"], extra_plugins=[lazy_plugin(f"{lazy_module}:absent", f"{lazy_module}:plain")]

@@ -40,3 +40,15 @@ def test_extra_plugins_are_validated_like_the_site_list(make_host):
 def test_disabled_wins_over_extra(make_host):
     host = make_host(site="salt", patt_extra_plugins="sample", patt_disabled_plugins="sample")
     assert not host.has_plugin("sample")
+
+
+def test_the_kit_ignores_the_shells_site_settings(make_host, monkeypatch):
+    """A developer's exported PATT_EXTRA_PLUGINS / PATT_DISABLED_PLUGINS / PATT_SAFE_MODE do not
+    change what a test's host enables; a test that wants them passes them."""
+    monkeypatch.setenv("PATT_EXTRA_PLUGINS", "no_such_plugin,sample")
+    monkeypatch.setenv("PATT_DISABLED_PLUGINS", "identity")
+    monkeypatch.setenv("PATT_SAFE_MODE", "true")
+    host = make_host(site="salt")
+    assert not host.has_plugin("sample") and host.has_plugin("identity")
+    assert host.settings.patt_safe_mode is False
+    assert make_host(site="salt", patt_extra_plugins="sample").has_plugin("sample")

@@ -4,9 +4,14 @@ only when it needs them.
 Checked in a fresh interpreter (this test process has loaded everything already): build the
 host and the app for the PATT site with every plugin, run the lifespan (startup hooks), serve
 a page and the health check, and list what got imported.
+
+The plugins ``PATT_EXTRA_PLUGINS`` names join mito in that process, so an out-of-tree plugin
+installed into the checkout's venv is checked with ``PATT_EXTRA_PLUGINS=<name> python3 dev.py test
+tests/host/test_startup_imports.py`` (docs/plugins/testing.md).
 """
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,7 +54,9 @@ def start(env_extra: dict[str, str], database_url: str, tmp_path) -> dict:
         "PATH": "/usr/bin:/bin",
         "DATABASE_URL": database_url,
         "PATT_SITE": "patt",
-        "PATT_EXTRA_PLUGINS": "mito",
+        "PATT_EXTRA_PLUGINS": ",".join(
+            ["mito", *filter(None, os.environ.get("PATT_EXTRA_PLUGINS", "").split(","))]
+        ),
         "JWT_SECRET_KEY": "startup-test-secret-0123456789-0123456789",
         "PATT_DATA_DIR": str(tmp_path),
         **env_extra,

@@ -6,10 +6,16 @@ cases (NUL bytes, 2^31, -5, empty strings) plus examples drawn by Hypothesis fro
 declared path, query and body parameters, derandomised so CI is repeatable; every case
 is sent as an anonymous visitor, a member and an officer (cookie session + CSRF token, as
 the site's own pages would).
+
+The PATT site is served as the kit serves it (the shell's ``PATT_*`` settings ignored), plus the
+plugins ``PATT_EXTRA_PLUGINS`` names, read here on purpose: an out-of-tree plugin installed into
+the checkout's venv is checked with ``PATT_EXTRA_PLUGINS=<name> python3 dev.py test
+tests/site/test_generated_input.py`` (docs/plugins/testing.md).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import typing
 from dataclasses import dataclass, field
@@ -215,7 +221,7 @@ def generous_limits(monkeypatch):
 async def test_no_route_answers_5xx_or_drops_the_connection_on_generated_input(
     make_client, guild, log_in, db, generous_limits
 ):
-    first = await make_client()
+    first = await make_client(patt_extra_plugins=os.environ.get("PATT_EXTRA_PLUGINS", ""))
     app = first.app
     # Raising app exceptions: one raised after the answer is a dropped connection behind uvicorn.
     anonymous, member, officer = (PattClient(app, raise_app_exceptions=True) for _ in range(3))

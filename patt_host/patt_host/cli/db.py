@@ -14,6 +14,8 @@ def db_url(host) -> str:
 
 
 def ensure_migrated(host) -> None:
+    """The start-up check of ``serve``, ``worker`` and ``bot``: it agrees with ``patt db check``
+    (a lineage without revisions yet is not "behind"; the same one line says so)."""
     from patt_host import dbmigrate
 
     state = dbmigrate.status(host, db_url(host))
@@ -22,10 +24,13 @@ def ensure_migrated(host) -> None:
             "the database is behind the code (missing: " + ", ".join(state["missing"]) + "). "
             "Run `patt db upgrade` first."
         )
+    for name in state["empty"]:
+        click.echo(dbmigrate.no_revisions_message(name), err=True)
 
 
 def upgrade_with_progress(host) -> None:
     from alembic import command
+    from alembic.util import CommandError
 
     from patt_host import dbmigrate
 
@@ -34,11 +39,20 @@ def upgrade_with_progress(host) -> None:
         lineages = dbmigrate.all_lineages(host, url)
     except dbmigrate.MigrationError as exc:
         raise click.ClickException(str(exc)) from exc
+    # A new plugin's empty migrations/versions/ has no head to upgrade to: say what to run and
+    # upgrade the others (`patt db revision` needs them current before it can autogenerate).
+    empty = [lineage for lineage in lineages if not dbmigrate.has_revisions(lineage)]
+    for lineage in empty:
+        click.echo(dbmigrate.no_revisions_message(lineage.name), err=True)
+    todo = [lineage for lineage in lineages if lineage not in empty]
     config = dbmigrate.make_config(url, lineages)
     # One lineage at a time so the bar moves; `<lineage>@head` also applies its depends_on.
-    with click.progressbar(lineages, label="Migrating", item_show_func=lambda x: x.name if x else "") as bar:
+    with click.progressbar(todo, label="Migrating", item_show_func=lambda x: x.name if x else "") as bar:
         for lineage in bar:
-            command.upgrade(config, f"{lineage.name}@head")
+            try:
+                command.upgrade(config, f"{lineage.name}@head")
+            except CommandError as exc:
+                raise click.ClickException(f"{lineage.name}: alembic refused the upgrade: {exc}") from exc
 
 
 @cli.group()
@@ -66,17 +80,39 @@ def db_current(hctx: HostContext) -> None:
 
 
 @db.command("check")
+@click.option(
+    "--models",
+    is_flag=True,
+    help="Also compare the enabled plugins' models with the migrated database, as "
+    "`patt db revision` does; a difference, or a plugin with tables but no migrations, exits 1.",
+)
 @pass_ctx
-def db_check(hctx: HostContext) -> None:
+def db_check(hctx: HostContext, models: bool) -> None:
     """Exit non-zero when the database is behind the enabled plugins' migrations."""
+    import logging
+
     from patt_host import dbmigrate
 
-    state = dbmigrate.status(hctx.host(), db_url(hctx.host()))
-    if state["ok"]:
-        click.echo("ok: " + ", ".join(state["expected"]))
-    else:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the comparison's notes are not findings
+    host = hctx.host()
+    url = db_url(host)
+    state = dbmigrate.status(host, url)
+    if not state["ok"]:
+        for name in state["empty"]:
+            click.echo(dbmigrate.no_revisions_message(name), err=True)
         click.echo("behind; missing: " + ", ".join(state["missing"]), err=True)
         sys.exit(1)
+    problems = dbmigrate.model_problems(host, url) if models else {}
+    for name in state["empty"]:
+        if name not in problems:
+            click.echo(dbmigrate.no_revisions_message(name), err=True)
+    for lines in problems.values():
+        for line in lines:
+            click.echo(line, err=True)
+    if problems:
+        sys.exit(1)
+    agree = "; the models and the migrations agree" if models else ""
+    click.echo("ok: " + ", ".join(state["expected"]) + agree)
 
 
 @db.command("revision")
@@ -93,6 +129,9 @@ def db_revision(hctx: HostContext, plugin: str, message: str, empty: bool) -> No
         path = dbmigrate.revision(host, db_url(host), plugin, message, autogenerate=not empty)
     except dbmigrate.MigrationError as exc:
         raise click.ClickException(str(exc)) from exc
+    if path is None:  # not an error: `patt db revision` is also how an author checks the models
+        click.echo(dbmigrate.nothing_to_do_message(plugin))
+        return
     click.echo(f"created {path}")
 
 

@@ -7,7 +7,7 @@ Fixtures (all real components, no mocks):
 - ``db``: a :class:`sv_common.db.Database` on it; the data is reset after the test.
 - ``make_host(site=..., plugins=[...], **settings)``: a Host for a chosen plugin set.
 - ``make_client(host=None, **make_host_kwargs)``: an app (lifespan run) and a PattClient.
-- ``client``: the default PATT site's client.
+- ``client``: an anonymous client of the site ``patt_client_kwargs`` describes (default: PATT).
 - ``redis_url`` / ``redis``: a real Redis (flushed per test).
 - ``job_context``: a JobContext on an opened host, for calling job functions directly.
 - ``fake_discord`` / ``discord_bot`` / ``start_discord_bot``: the fake Discord and a real
@@ -113,6 +113,22 @@ def patt_test_plugins() -> list[Any]:
     return []
 
 
+def site_defaults() -> dict[str, Any]:
+    """The defaults of the host settings named ``PATT_*`` (``PATT_EXTRA_PLUGINS``,
+    ``PATT_DISABLED_PLUGINS``, ``PATT_SAFE_MODE`` ...), passed explicitly so the developer's
+    shell cannot change what a test's host enables or how it behaves. A test that wants one
+    passes it (``make_host(patt_extra_plugins="mito")``). Other variables keep working as
+    before: ``TEST_DATABASE_URL``/``TEST_REDIS_URL`` choose the servers, and plugin settings
+    (``PATT_<PLUGIN>_...``, their own models) are read from the environment as in production."""
+    from patt_host.config import HostSettings
+
+    return {
+        name: field.get_default(call_default_factory=True)
+        for name, field in HostSettings.model_fields.items()
+        if name.startswith("patt_") and name != "patt_data_dir"  # make_host gives each test its own
+    }
+
+
 def superset_host(url: str, extra_plugins: list[Any]):
     """A host enabling every installed plugin plus the test plugins (for migrating)."""
     from patt_host.config import HostSettings
@@ -122,7 +138,7 @@ def superset_host(url: str, extra_plugins: list[Any]):
 
     names = sorted(set(plugin_entry_points()) | {p.name for p in extra_plugins})
     site = Site(name="test-all", title="All plugins", plugins=names)
-    settings = HostSettings(_env_file=None, database_url=url, jwt_secret_key=TEST_SECRET)
+    settings = HostSettings(_env_file=None, database_url=url, jwt_secret_key=TEST_SECRET, **site_defaults())
     return Host(settings=settings, site=site, extra_plugins=extra_plugins, env_file=None)
 
 
@@ -204,6 +220,7 @@ def make_host(clean_database: TestDatabase, patt_test_plugins, tmp_path):
         **settings,
     ):
         values = {
+            **site_defaults(),
             "database_url": clean_database.url,
             "redis_url": None,
             "patt_data_dir": tmp_path / "var",
@@ -242,8 +259,9 @@ async def make_client(make_host):
 
 
 @pytest.fixture
-async def client(make_client) -> PattClient:
-    return await make_client()
+async def client(make_client, patt_client_kwargs) -> PattClient:  # noqa: F811 - the fixture, by name
+    """An anonymous client of what ``member_client`` / ``officer_client`` serve (``patt_client_kwargs``)."""
+    return await make_client(**patt_client_kwargs)
 
 
 @pytest.fixture

@@ -70,15 +70,15 @@ class MitoPlugin:
 
     @hookimpl
     async def export_member_data(self, session, player_id):
-        from patt_mito import service
+        from patt_mito import member_data
 
-        return await service.export_player(session, player_id)
+        return await member_data.export_player(session, player_id)
 
     @hookimpl
     async def delete_member_data(self, session, player_id):
-        from patt_mito import service
+        from patt_mito import member_data
 
-        return await service.forget_player(session, player_id)
+        return await member_data.forget_player(session, player_id)
 
     @hookimpl
     def adopt_steps(self):
@@ -88,6 +88,6 @@ class MitoPlugin:
 
     @hookimpl
     async def seed_demo_data(self, session):
-        from patt_mito import service
+        from patt_mito import demo
 
-        return await service.seed_demo(session)
+        return await demo.seed_demo(session)
