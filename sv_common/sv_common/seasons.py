@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sv_common.db import Base
 from sv_common.errors import Conflict, NotFound, ValidationFailed
-from sv_common.validation import has_control_chars
+from sv_common.validation import has_control_chars, is_blank
 
 EXPANSION_MAX = 50
 SEASON_NUMBER_MAX = 99
@@ -66,7 +66,7 @@ def season_dict(season: RaidSeason) -> dict[str, Any]:
 
 def _expansion(value: str) -> str:
     text = (value or "").strip()
-    if not text or len(text) > EXPANSION_MAX or has_control_chars(text):
+    if is_blank(text) or len(text) > EXPANSION_MAX or has_control_chars(text):
         raise ValidationFailed(
             f"expansion_name must be 1 to {EXPANSION_MAX} characters of plain text.", code="invalid_expansion"
         )

@@ -4,7 +4,8 @@ import re
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Path
+from pydantic import BaseModel
 
 from patt_host import hookimpl
 from patt_host.testing import ManualClock
@@ -71,6 +72,71 @@ async def test_validation_error_is_a_422_envelope(make_client):
     error = response.json()["error"]
     assert error["code"] == "validation_failed"
     assert error["details"][0]["field"] == "a"
+
+
+class Numbers(BaseModel):
+    n: int
+
+
+class Ids:
+    """Routes with int path, query and body parameters, bounded and not."""
+
+    name = "ids"
+
+    @hookimpl
+    def register_routers(self):
+        router = APIRouter()
+
+        @router.get("/api/v1/ids/{item_id}")
+        async def unbounded(item_id: int, n: int = 0):
+            return {"item_id": item_id, "n": n}
+
+        @router.get("/api/v1/ids/bounded/{item_id}")
+        async def bounded(item_id: Annotated[int, Path(ge=1, le=2**31 - 1)]):
+            return {"item_id": item_id}
+
+        @router.post("/api/v1/ids")
+        async def body(numbers: Numbers):
+            return numbers.model_dump()
+
+        return router
+
+
+@pytest.mark.parametrize(
+    "spelling", ["1.0", "+1", "%201", "1%20", "01", "1e3", "1_0", "-0", "0x1", "%EF%BC%91"]
+)
+async def test_an_int_path_parameter_has_one_spelling(make_client, spelling):
+    """pydantic's lax parsing takes "1.0", "+1", " 1", "01" and "1_0" as ints: one resource,
+    many addresses. The host refuses them for every int path parameter, bounded or not."""
+    client = await make_client(plugins=["ids"], extra_plugins=[Ids])
+    for url in (f"/api/v1/ids/{spelling}", f"/api/v1/ids/bounded/{spelling}"):
+        response = await client.get(url)
+        assert response.status_code == 422, (url, response.text)
+        assert [d["field"] for d in response.json()["error"]["details"]] == ["path.item_id"]
+
+
+async def test_plain_int_path_parameters_still_work(make_client):
+    client = await make_client(plugins=["ids"], extra_plugins=[Ids])
+    for value in (0, 7, -5, 2**31 - 1):
+        assert (await client.get(f"/api/v1/ids/{value}")).json()["item_id"] == value
+    assert (await client.get("/api/v1/ids/bounded/42")).json() == {"item_id": 42}
+    # Query parameters come from forms people type into: lax spellings stay accepted there.
+    assert (await client.get("/api/v1/ids/1", params={"n": "02"})).json()["n"] == 2
+
+
+async def test_out_of_range_ints_are_caught_however_they_are_spelled(make_client):
+    """The range check reads a value as pydantic will: "1_0000000000" and 2147483648.0 got past it."""
+    client = await make_client(plugins=["ids"], extra_plugins=[Ids])
+
+    def fields(response):
+        assert response.status_code == 422, response.text
+        return [d["field"] for d in response.json()["error"]["details"]]
+
+    for value in ("1_0000000000", "2147483648.0", " 2147483648 ", "+2147483648"):
+        assert fields(await client.get("/api/v1/ids/1", params={"n": value})) == ["query.n"]
+    for value in ("1_0000000000", 2147483648.0, -2147483649.0, "9" * 5000):
+        assert fields(await client.post("/api/v1/ids", json={"n": value})) == ["n"]
+    assert (await client.post("/api/v1/ids", json={"n": "2_147_483_647"})).json() == {"n": 2**31 - 1}
 
 
 async def test_security_headers(client):

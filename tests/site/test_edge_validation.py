@@ -83,3 +83,17 @@ async def test_a_bearer_token_with_an_oversize_user_id_is_refused_not_500(client
     token = issue_token(user_id=2**40, token_version=0, secret=TEST_SECRET, expires_minutes=5)
     response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
+
+
+async def test_ids_spelled_otherwise_are_422_naming_the_field(make_client, guild, log_in):
+    """``/players/7.0`` or ``/players/07`` reached player 7; ``"1_0000000000"`` got past the range check."""
+    client = await _officer(make_client, guild, log_in)
+    player = await guild.player("Target")
+    for spelling in (f"{player}.0", f"0{player}", f"+{player}", f"%20{player}", f"{player}_0"):
+        assert fields(await client.patch(f"/api/v1/admin/players/{spelling}", json={"notes": "x"})) == {
+            "path.player_id"
+        }, spelling
+    assert "rank_override_id" in fields(
+        await client.patch(f"/api/v1/admin/players/{player}", json={"rank_override_id": "1_0000000000"})
+    )
+    assert (await client.patch(f"/api/v1/admin/players/{player}", json={"notes": "x"})).status_code == 200

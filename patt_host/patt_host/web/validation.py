@@ -6,13 +6,19 @@ Refused with a 422 envelope that names the field, before any route code runs:
   in every string of a JSON or form body;
 - integers outside PostgreSQL's ``integer`` range in path and query parameters, and in
   top-level body fields, that are declared ``int`` without bounds of their own (declare
-  ``le=`` / ``ge=`` to accept more, e.g. for a ``bigint`` column).
+  ``le=`` / ``ge=`` to accept more, e.g. for a ``bigint`` column); a value is read as the
+  route's own validation will read it, so ``"1_0000000000"`` or ``2147483648.0`` is caught too;
+- an ``int`` path parameter (bounded or not) not written in plain digits: pydantic's lax
+  parsing would also take ``1.0``, ``+1``, ``%201``, ``01`` and ``1_0`` as an id, so one
+  resource would have many addresses. Query parameters keep the lax parsing: they come from
+  forms people type into (``?page=02`` is harmless there), and their range is still checked.
 
 Plugins get this for free; ``sv_common.validation`` has the same rules as types for models.
 """
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any
@@ -20,12 +26,31 @@ from typing import Any
 import annotated_types
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from sv_common.validation import INT32_MAX, INT32_MIN, has_control_chars
 
 CONTROL_MESSAGE = "must not contain control characters"
 RANGE_MESSAGE = f"must be between {INT32_MIN} and {INT32_MAX}"
+PLAIN_INT_MESSAGE = "must be a whole number in plain digits (no spaces, +, _, decimals or leading zeros)"
 _BOUNDS = (annotated_types.Ge, annotated_types.Gt, annotated_types.Le, annotated_types.Lt)
+# The one spelling of an integer (ASCII digits; a minus only before a non-zero number).
+_PLAIN_INT = re.compile(r"0|-?[1-9][0-9]*")
+# How the route's own validation reads an int (pydantic's lax mode).
+_LAX_INT = TypeAdapter(int)
+
+
+def _is_int(annotation: Any) -> bool:
+    """``int``, bounded or not (through ``Annotated`` and ``| None``)."""
+    if annotation is int:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _is_int(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return len(args) == 1 and _is_int(args[0])
+    return False
 
 
 def _is_unbounded_int(annotation: Any, metadata: list[Any]) -> bool:
@@ -52,6 +77,9 @@ class _RouteRules:
         self.int_params = {
             f.alias for f in fields if _is_unbounded_int(f.field_info.annotation, f.field_info.metadata)
         }
+        self.int_path_params = {
+            f.alias for f in (dependant.path_params if dependant else []) if _is_int(f.field_info.annotation)
+        }
         self.has_body = bool(dependant and dependant.body_params)
         self.int_body_fields: set[str] = set()
         if dependant and len(dependant.body_params) == 1:
@@ -75,15 +103,13 @@ def _rules(request: Request) -> _RouteRules | None:
 def _out_of_range(value: Any) -> bool:
     if isinstance(value, bool):
         return False
-    if isinstance(value, str):
-        # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
-        digits = value.strip().lstrip("+-")
-        if not digits.isdecimal():
-            return False  # not a number at all: the route's own validation answers
-        if len(digits) > 400:
-            return True
-        value = int(value)
-    return isinstance(value, int) and not INT32_MIN <= value <= INT32_MAX
+    try:
+        number = _LAX_INT.validate_python(value)
+    except ValidationError as exc:
+        # Too many digits to parse is out of range; anything else is not a number at all,
+        # which the route's own validation answers.
+        return any(e["type"] == "int_parsing_size" for e in exc.errors())
+    return not INT32_MIN <= number <= INT32_MAX
 
 
 def _walk_strings(value: Any, loc: tuple[Any, ...], found: list[tuple[Any, ...]]) -> None:
@@ -109,9 +135,12 @@ async def validate_edge(request: Request) -> None:
     rules = _rules(request)
     errors: list[dict[str, Any]] = []
     int_params = rules.int_params if rules else set()
+    int_path_params = rules.int_path_params if rules else set()
     for name, value in request.path_params.items():
         if isinstance(value, str) and has_control_chars(value, multiline=True, bidi=False):
             errors.append(_error(("path", name), CONTROL_MESSAGE, value))
+        elif name in int_path_params and isinstance(value, str) and not _PLAIN_INT.fullmatch(value):
+            errors.append(_error(("path", name), PLAIN_INT_MESSAGE, value))
         elif name in int_params and _out_of_range(value):
             errors.append(_error(("path", name), RANGE_MESSAGE, value))
     for name, value in request.query_params.multi_items():

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from sv_common.validation import CleanStr, CleanText
+from sv_common.validation import CleanText, NonBlankStr
 
 RecipeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -38,7 +38,7 @@ class ConfigChange(_Body):
 
 
 class NewSeason(_Body):
-    expansion_name: Annotated[CleanStr, Field(min_length=1, max_length=50)]
+    expansion_name: Annotated[NonBlankStr, Field(min_length=1, max_length=50)]
     season_number: int = Field(ge=1, le=99)
     start_date: date
     is_new_expansion: bool = False
@@ -46,7 +46,7 @@ class NewSeason(_Body):
 
 
 class SeasonChange(_Body):
-    expansion_name: Annotated[CleanStr, Field(min_length=1, max_length=50)] | None = None
+    expansion_name: Annotated[NonBlankStr, Field(min_length=1, max_length=50)] | None = None
     season_number: int | None = Field(None, ge=1, le=99)
     is_new_expansion: bool | None = None
     is_active: bool | None = None

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sv_common.validation import CleanText
+from sv_common.validation import CleanText, NonBlankText
 
 REASON_LIMIT = 500
 
@@ -18,7 +18,7 @@ class ReasonBody(BaseModel):
 class ResolveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: CleanText = Field(..., min_length=1, max_length=REASON_LIMIT)
+    reason: NonBlankText = Field(..., min_length=1, max_length=REASON_LIMIT)
 
 
 class FindingFilter(BaseModel):

@@ -19,6 +19,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from sv_common.validation import NotBlank
+
 MAX_INT = 2**31 - 1
 
 
@@ -29,6 +31,8 @@ def _printable(value: str | None) -> str | None:
 
 
 Text = Annotated[str, AfterValidator(_printable)]
+# A name: at least one visible character (not only spaces or zero-width characters).
+Name = Annotated[Text, NotBlank]
 
 
 def _alias(*names: str):
@@ -65,7 +69,14 @@ def parse_timestamp(value: Any) -> datetime:
     raise ValueError("must be unix seconds or milliseconds, or an ISO 8601 time")
 
 
+MAX_EXPORT_TIME_TEXT = 40  # as published in the schema below
+
+
 def _export_time(value: Any) -> datetime | None:
+    if isinstance(value, str) and len(value) > MAX_EXPORT_TIME_TEXT:
+        raise ValueError(
+            f"must be unix seconds or milliseconds, or an ISO 8601 time (at most {MAX_EXPORT_TIME_TEXT} characters)"
+        )
     return None if value is None else parse_timestamp(value)
 
 
@@ -77,7 +88,11 @@ ExportTime = Annotated[
         {
             "anyOf": [
                 {"type": "integer", "minimum": 0, "description": "unix seconds or milliseconds"},
-                {"type": "string", "maxLength": 40, "description": "ISO 8601 time or unix seconds"},
+                {
+                    "type": "string",
+                    "maxLength": MAX_EXPORT_TIME_TEXT,
+                    "description": "ISO 8601 time or unix seconds",
+                },
                 {"type": "null"},
             ]
         }
@@ -90,7 +105,7 @@ class UploadCharacter(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    name: Text = Field(min_length=1, max_length=50)
+    name: Name = Field(min_length=1, max_length=50)
     realm: Text | None = Field(None, max_length=100)
     class_name: Text | None = Field(None, max_length=30, validation_alias=_alias("class", "class_name"))
     level: int | None = Field(None, ge=0, le=1000)
@@ -137,7 +152,7 @@ def upload_body_schema() -> dict[str, Any]:
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
 
 
 class SyncTrigger(BaseModel):

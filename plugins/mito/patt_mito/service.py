@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_mito.models import QUOTE_MAX, TITLE_MAX, MitoQuote, MitoTitle
 from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.validation import is_blank
 
 # The guild's time zone: the site's schedule zone (officers set it on /admin/settings).
 ZONE_SETTING = "schedule_timezone"
@@ -21,9 +22,10 @@ KINDS = {"quotes": (MitoQuote, "quote", QUOTE_MAX), "titles": (MitoTitle, "title
 
 
 def clean_text(value: str, *, limit: int, field: str) -> str:
-    """Trimmed single-line text without control characters, 1..limit characters."""
+    """Trimmed single-line text without control characters, 1..limit characters, not blank
+    (spaces or invisible characters only)."""
     text = " ".join(str(value).split())
-    if not text:
+    if is_blank(text):
         raise ValidationFailed(f"The {field} is empty.", details={"field": field})
     if len(text) > limit:
         raise ValidationFailed(f"The {field} is longer than {limit} characters.", details={"field": field})
@@ -140,7 +142,7 @@ async def import_lines(session: AsyncSession, kind: str, lines: list[str]) -> di
     """Add each non-blank line; duplicates (already present or repeated) are counted, not errors."""
     counts = {"added": 0, "duplicates": 0}
     for line in lines:
-        if not line.strip():
+        if is_blank(line):
             continue
         try:
             async with session.begin_nested():
@@ -149,38 +151,3 @@ async def import_lines(session: AsyncSession, kind: str, lines: list[str]) -> di
         except Conflict:
             counts["duplicates"] += 1
     return counts
-
-
-async def export_player(session: AsyncSession, player_id: int) -> dict[str, Any] | None:
-    quotes = (await session.scalars(select(MitoQuote).where(MitoQuote.added_by_player_id == player_id))).all()
-    titles = (await session.scalars(select(MitoTitle).where(MitoTitle.added_by_player_id == player_id))).all()
-    if not quotes and not titles:
-        return None
-    return {"quotes_added": [q.quote for q in quotes], "titles_added": [t.title for t in titles]}
-
-
-async def forget_player(session: AsyncSession, player_id: int) -> int:
-    """The quotes stay (they are Mito's); only the link to who added them goes."""
-    count = 0
-    for model in (MitoQuote, MitoTitle):
-        result = await session.execute(
-            update(model).where(model.added_by_player_id == player_id).values(added_by_player_id=None)
-        )
-        count += result.rowcount
-    return count
-
-
-DEMO_QUOTES = [
-    "Pull all the things. Then pull the rest.",
-    "Wipes are just data with feelings.",
-    "If the tank is dead, it was the healer's idea.",
-]
-DEMO_TITLES = ["the Unpullable", "Keeper of the Soulstone", "Herald of the Wipe"]
-
-
-async def seed_demo(session: AsyncSession) -> str:
-    if await session.scalar(select(func.count()).select_from(MitoQuote)):
-        return "already seeded"
-    quotes = await import_lines(session, "quotes", DEMO_QUOTES)
-    titles = await import_lines(session, "titles", DEMO_TITLES)
-    return f"{quotes['added']} quotes, {titles['added']} titles"

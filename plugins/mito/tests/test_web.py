@@ -54,6 +54,9 @@ async def test_fifty_identical_quotes_at_once_leave_one_row(officer_client):
     [
         ("POST", "/api/v1/mito/quotes", {"text": "bell\x07"}),
         ("POST", "/api/v1/mito/quotes", {"text": "   "}),
+        ("POST", "/api/v1/mito/quotes", {"text": "\u200b"}),
+        ("POST", "/api/v1/mito/titles", {"text": " \u2060\ufeff\u00ad "}),
+        ("PUT", "/api/v1/mito/titles/1", {"text": "\u180e"}),
         ("POST", "/api/v1/mito/quotes", {"text": "x" * 501}),
         ("POST", "/api/v1/mito/titles", {"text": "x" * 201}),
         ("POST", "/api/v1/mito/quotes", {"text": "ok", "extra": 1}),
@@ -67,6 +70,18 @@ async def test_bad_input_is_422_never_500(officer_client, method, url, body):
     response = await officer_client.request(method, url, json=body)
     assert response.status_code == 422, response.text
     assert response.json()["ok"] is False
+
+
+async def test_a_blank_or_invisible_text_is_422_naming_the_field(officer_client):
+    title = officer_client.data(await officer_client.post("/api/v1/mito/titles", json={"text": "the Bold"}))
+    for method, url in (("POST", "/api/v1/mito/quotes"), ("PUT", f"/api/v1/mito/titles/{title['id']}")):
+        for blank in ("   ", "\u200b", "\u2060 \ufeff"):
+            refused = await officer_client.request(method, url, json={"text": blank})
+            assert refused.status_code == 422, (url, repr(blank), refused.text)
+            assert [d["field"] for d in refused.json()["error"]["details"]] == ["text"]
+    # One visible character is enough: a zero-width joiner inside an emoji stays.
+    added = await officer_client.post("/api/v1/mito/titles", json={"text": "the 🧑\u200d🍳"})
+    assert added.status_code == 201 and officer_client.data(added)["title"] == "the 🧑\u200d🍳"
 
 
 async def test_corner_page_and_home_quote(client, officer_client):

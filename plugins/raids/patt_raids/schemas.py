@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from sv_common.validation import CleanStr, CleanText
+from sv_common.validation import CleanStr, CleanText, NonBlankStr
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PlayerKey = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,9}$")]
@@ -16,7 +16,8 @@ EventType = Literal["raid", "mythic_plus", "pvp", "social", "other"]
 Status = Literal["accepted", "tentative", "bench", "absent"]
 Override = Literal["accepted", "tentative", "bench", "absent", "skip"]
 Mark = Literal["attended", "absent", "noted_absence"]
-Label = Annotated[CleanStr, Field(min_length=1, max_length=100)]
+Label = Annotated[NonBlankStr, Field(min_length=1, max_length=100)]
+Title = Annotated[NonBlankStr, Field(min_length=1, max_length=200)]
 
 
 class _Body(BaseModel):
@@ -47,7 +48,7 @@ class RecurringChange(_Body):
 
 
 class NewEvent(_Body):
-    title: Annotated[CleanStr, Field(min_length=1, max_length=200)]
+    title: Title
     event_type: EventType = "raid"
     event_date: date
     start_time: time
@@ -64,7 +65,7 @@ class EventChange(_Body):
     """An officer's edit of an event: only the fields sent change (the channel cannot). A
     field sent as null is refused, except the description (null or "" clears it)."""
 
-    title: Annotated[CleanStr, Field(min_length=1, max_length=200)] = None  # type: ignore[assignment]
+    title: Title = None  # type: ignore[assignment]
     description: Annotated[CleanText, Field(max_length=2000)] | None = None
     event_date: date = None  # type: ignore[assignment]
     start_time: time = None  # type: ignore[assignment]

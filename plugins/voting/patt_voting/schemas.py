@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from patt_voting.services.counting import METHODS
 from patt_voting.services.images import displayable_image_url
+from sv_common.validation import is_blank
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -26,9 +27,10 @@ def form_int(value: str) -> int | None:
 
 
 def _single_line(value: str) -> str:
+    """One line, trimmed; blank (spaces or invisible characters only) is refused."""
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("must not be blank")
     return value.strip()
 

@@ -18,18 +18,10 @@ import functools
 import unicodedata
 from importlib.metadata import distribution
 
-# Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) outside Cf/Cn: the other
-# categories are refused whole. Python's unicodedata does not expose the property.
-_IGNORABLE_OUTSIDE_CF = (
-    (0x034F, 0x034F),  # COMBINING GRAPHEME JOINER
-    (0x115F, 0x1160),  # HANGUL CHOSEONG/JUNGSEONG FILLER
-    (0x17B4, 0x17B5),  # KHMER VOWEL INHERENT AQ/AA
-    (0x180B, 0x180F),  # MONGOLIAN FREE VARIATION SELECTORS (and VOWEL SEPARATOR, Cf)
-    (0x3164, 0x3164),  # HANGUL FILLER
-    (0xFE00, 0xFE0F),  # VARIATION SELECTORS
-    (0xFFA0, 0xFFA0),  # HALFWIDTH HANGUL FILLER
-    (0xE0100, 0xE01EF),  # VARIATION SELECTORS SUPPLEMENT
-)
+from sv_common.validation import IGNORABLE_OUTSIDE_CF
+
+# Categories refused whole; the other Default_Ignorable_Code_Point characters are listed in
+# sv_common.validation (IGNORABLE_OUTSIDE_CF), which tells a blank required field by them too.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs"})
 
 
@@ -39,7 +31,7 @@ def invisible_characters(text: str) -> list[str]:
     for ch in text:
         point = ord(ch)
         if unicodedata.category(ch) in _REFUSED_CATEGORIES or any(
-            low <= point <= high for low, high in _IGNORABLE_OUTSIDE_CF
+            low <= point <= high for low, high in IGNORABLE_OUTSIDE_CF
         ):
             found.append(f"U+{point:04X}")
     return found

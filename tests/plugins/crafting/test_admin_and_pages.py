@@ -78,6 +78,20 @@ async def test_seasons_create_list_update_and_cadence(site, arrange, log_in):
     assert site.data(await site.get("/api/v1/crafting/sync-status"))["current_cadence"] == "weekly"
 
 
+async def test_a_blank_or_invisible_expansion_name_is_422_naming_the_field(site, arrange, log_in):
+    await log_in(site, await arrange.account("Officer"))
+    body = {"expansion_name": "Midnight", "season_number": 1, "start_date": "2026-03-01"}
+    season = site.data(await site.post("/api/v1/admin/seasons", json=body))
+    for blank in ("   ", "\u200b", "\u2060\ufeff", "\u00ad", "\u180e"):
+        for method, url, sent in (
+            ("POST", "/api/v1/admin/seasons", {**body, "expansion_name": blank, "season_number": 2}),
+            ("PATCH", f"/api/v1/admin/seasons/{season['id']}", {"expansion_name": blank}),
+        ):
+            response = await site.request(method, url, json=sent)
+            assert response.status_code == 422, (method, repr(blank), response.text)
+            assert [d["field"] for d in response.json()["error"]["details"]] == ["expansion_name"]
+
+
 async def test_override_channel_picker_and_force_refresh(site, arrange, log_in, db):
     await log_in(site, await arrange.account("Officer"))
     until = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()

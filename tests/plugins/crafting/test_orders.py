@@ -79,6 +79,16 @@ async def test_cooldown_per_member_and_recipe(site, orders_site, log_in):
     assert again.status_code == 429
 
 
+async def test_a_note_of_invisible_characters_only_is_no_note(site, orders_site, db, log_in):
+    from patt_crafting.models import CraftingOrder
+
+    await log_in(site, orders_site["requester"])
+    body = {"recipe_id": orders_site["recipe_id"], "note": " \u200b\n\u2060 "}
+    order_id = site.data(await site.post("/api/v1/crafting/orders", json=body))["id"]
+    async with db.session() as s:
+        assert (await s.get(CraftingOrder, order_id)).note is None
+
+
 async def test_claim_and_done_dm_the_requester(site, orders_site, db, log_in, make_client):
     await log_in(site, orders_site["requester"])
     order_id = site.data(

@@ -137,6 +137,13 @@ async def test_dismiss_resolve_fix_all_and_filters(make_client, guild_member, gu
     assert (
         await officer.post(f"/api/v1/drift/findings/{rows[lonely].id}/resolve", json={})
     ).status_code == 422
+    # ... a reason that shows: spaces or invisible characters only are no reason.
+    for blank in ("   ", "\u200b", "\u2060\n\ufeff", "\u00ad", "\u180e"):
+        refused = await officer.post(
+            f"/api/v1/drift/findings/{rows[lonely].id}/resolve", json={"reason": blank}
+        )
+        assert refused.status_code == 422, (repr(blank), refused.text)
+        assert [d["field"] for d in refused.json()["error"]["details"]] == ["reason"]
     dismissed = await officer.post(
         f"/api/v1/drift/findings/{rows[lonely].id}/dismiss", json={"reason": "bank alt"}
     )

@@ -270,6 +270,30 @@ async def test_officer_creates_a_key_shown_once_and_it_works(site, arrange, log_
     assert (await site.post(UPLOAD, headers={"X-API-Key": secret}, json=body(entry("A")))).status_code == 200
 
 
+async def test_a_blank_or_invisible_key_name_is_422_naming_the_field(site, arrange, log_in):
+    await log_in(site, await arrange.account("Officer"))
+    for blank in ("   ", "\u200b", "\u2060\ufeff", "\u00ad", "\u180e"):
+        refused = await site.post("/api/v1/admin/guild-sync/api-keys", json={"name": blank})
+        assert refused.status_code == 422, (repr(blank), refused.text)
+        assert [d["field"] for d in refused.json()["error"]["details"]] == ["name"]
+
+
+async def test_an_entry_with_an_invisible_name_is_named_in_the_422(site, arrange, key, db):
+    await arrange.character("Goodone", realm_name="Test Realm", guild_note="before")
+    response = await site.post(
+        UPLOAD,
+        headers={"X-API-Key": key},
+        json=body(entry("Goodone", guild_note="after"), entry("\u200b\u2060"), entry("  ")),
+    )
+    assert response.status_code == 422, response.text
+    entries = response.json()["error"]["details"]["entries"]
+    assert [(e["index"], [x["field"] for x in e["errors"]]) for e in entries] == [
+        (1, ["name"]),
+        (2, ["name"]),
+    ]
+    assert (await notes(db, "Goodone"))[0] == "before"
+
+
 async def test_a_demoted_officers_key_stops_working(site, arrange, db):
     officer = await arrange.account("Officer")
     key = await arrange.api_key(officer.player_id)

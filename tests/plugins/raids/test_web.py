@@ -317,6 +317,31 @@ async def test_event_creation_refuses_bad_input_at_the_edge(officer):
     assert skipped.status_code == 422 and "skip" in skipped.json()["error"]["message"]
 
 
+async def test_blank_or_invisible_titles_and_labels_are_422_naming_the_field(officer):
+    """A title or label of spaces or invisible characters only displayed as nothing."""
+    event = {"title": "Raid", "event_date": future_date(), "start_time": "20:00", "timezone": "UTC"}
+    night = {"label": "Heroic", "day_of_week": 2}
+    created = (await officer.post("/api/v1/admin/raids/events", json=event)).json()["data"]
+    weekly = (await officer.post("/api/v1/admin/raids/recurring-events", json=night)).json()["data"]
+    for blank in ("   ", "\u200b", "\u2060\ufeff", " \u00ad ", "\u180e"):
+        for method, url, body, field in (
+            ("POST", "/api/v1/admin/raids/events", {**event, "title": blank}, "title"),
+            ("PATCH", f"/api/v1/admin/raids/events/{created['id']}", {"title": blank}, "title"),
+            ("POST", "/api/v1/admin/raids/recurring-events", {**night, "label": blank}, "label"),
+            ("PATCH", f"/api/v1/admin/raids/recurring-events/{weekly['id']}", {"label": blank}, "label"),
+        ):
+            response = await officer.request(method, url, json=body)
+            assert response.status_code == 422, (method, url, repr(blank), response.text)
+            assert [d["field"] for d in response.json()["error"]["details"]] == [field]
+    # One visible character is enough; a description of invisible characters only is no description.
+    kept = await officer.patch(
+        f"/api/v1/admin/raids/events/{created['id']}",
+        json={"title": " ⚔\ufe0f Raid ", "description": "\u200b\n\u2060"},
+    )
+    assert kept.status_code == 200, kept.text
+    assert (kept.json()["data"]["title"], kept.json()["data"]["description"]) == ("⚔\ufe0f Raid", None)
+
+
 async def test_attendance_in_bulk_after_the_start(officer, member, raider, db):
     walk_in = await raider(rank="Member")
     async with db.session() as session:

@@ -304,3 +304,34 @@ async def test_only_the_guild_leader_deletes_a_finished_campaign_and_every_delet
         ("Finished", "archived", 1, leader.player_id),
         ("Scratch", "draft", 0, officer.voter.player_id),
     ]
+
+
+async def test_blank_or_invisible_titles_and_names_are_422_naming_the_field(api, officer):
+    """A title or entry name of spaces or invisible characters only displayed as nothing."""
+    draft = await officer.campaign(entries=("Alder",), activate=False)
+    start = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    entry = draft["entries"][0]["id"]
+    for blank in ("   ", "\u200b", "\u2060\ufeff", " \u00ad ", "\u180e"):
+        for method, url, body, field in (
+            (
+                "POST",
+                "/api/v1/admin/campaigns",
+                {"title": blank, "start_at": start, "duration_hours": 1},
+                "title",
+            ),
+            ("PATCH", f"/api/v1/admin/campaigns/{draft['id']}", {"title": blank}, "title"),
+            ("POST", f"/api/v1/admin/campaigns/{draft['id']}/entries", {"name": blank}, "name"),
+            ("PATCH", f"/api/v1/admin/campaign-entries/{entry}", {"name": blank}, "name"),
+        ):
+            r = await api.request(method, url, headers=officer.voter.auth, json=body)
+            assert r.status_code == 422, (method, url, repr(blank), r.text)
+            assert [d["field"] for d in r.json()["error"]["details"]] == [field]
+    # A zero-width joiner inside an emoji (or around a word) is fine; spaces are trimmed as before.
+    family = await officer.call(
+        "POST", f"/api/v1/admin/campaigns/{draft['id']}/entries", 201, json={"name": " 👩\u200d👩\u200d👧 "}
+    )
+    assert family["name"] == "👩\u200d👩\u200d👧"
+    renamed = await officer.call(
+        "PATCH", f"/api/v1/admin/campaigns/{draft['id']}", json={"title": "\u200bArt"}
+    )
+    assert renamed["title"] == "\u200bArt"

@@ -333,3 +333,19 @@ async def test_campaign_forms_pick_channels_ranks_and_players_by_name(api, offic
         f"/admin/campaigns/{campaign_id}/entries", data={"name": "Typed", "player": "Artsy"}, headers=headers
     )
     assert typed.status_code == 422 and "Pick the player from the list" in typed.text
+
+
+async def test_officer_forms_refuse_an_invisible_title_or_name(api, officer):
+    login = {"username": officer.voter.username, "password": "long enough pw 1"}
+    assert (await api.post("/api/v1/auth/login", json=login)).status_code == 200
+    form = {
+        "title": "\u200b\u2060",
+        "start_at": "2030-01-02T18:30",
+        "duration_hours": "48",
+        "picks_per_voter": "1",
+    }
+    created = await api.post("/admin/campaigns", data=form)
+    assert created.status_code == 422 and "title: Value error, must not be blank" in created.text
+    draft = await officer.campaign(activate=False)
+    added = await api.post(f"/admin/campaigns/{draft['id']}/entries", data={"name": "\ufeff "})
+    assert added.status_code == 422 and "name: Value error, must not be blank" in added.text

@@ -32,6 +32,7 @@ from sv_common import notify
 from sv_common.errors import Conflict, Forbidden, NotFound, RateLimited
 from sv_common.identity.models import DiscordUser, GuildRank, Player, PlayerCharacter, WowCharacter
 from sv_common.notify.models import NotificationOutbox
+from sv_common.validation import is_blank
 
 GOLD = "#d4a84b"
 STATUS_COLOURS = {OPEN: GOLD, CLAIMED: "#3b82f6", DONE: "#22c55e", CANCELLED: "#6b7280"}
@@ -178,7 +179,8 @@ async def place_order(
             f"You ordered this recipe recently; you can ask again in {max(1, round(wait / 60))} minutes.",
             retry_after=wait,
         )
-    note = (note or "").strip() or None
+    note = (note or "").strip()
+    note = None if is_blank(note) else note
     order = CraftingOrder(
         recipe_id=recipe_id,
         requester_player_id=player_id,

@@ -15,7 +15,7 @@ from patt_drift.services.registry import Registry, fix_blocker, needs_a_proposal
 from patt_drift.services.scan import log_event
 from sv_common.db import utcnow
 from sv_common.errors import Conflict, NotFound, ValidationFailed
-from sv_common.validation import has_control_chars
+from sv_common.validation import has_control_chars, is_blank
 
 REASON_LIMIT = 500
 PAGE_LIMIT = 200  # the API's page of findings
@@ -48,9 +48,11 @@ def _reason(reason: str | None, *, required: bool) -> str | None:
     cleaned = (reason or "").strip()
     if has_control_chars(cleaned, multiline=True) or len(cleaned) > REASON_LIMIT:
         raise ValidationFailed(f"A reason is plain text of at most {REASON_LIMIT} characters.")
-    if required and not cleaned:
-        raise ValidationFailed("Say why the finding is resolved.", code="reason_required")
-    return cleaned or None
+    if is_blank(cleaned):
+        if required:
+            raise ValidationFailed("Say why the finding is resolved.", code="reason_required")
+        return None
+    return cleaned
 
 
 async def _live(session: AsyncSession, issue_id: int) -> AuditIssue:

@@ -24,6 +24,7 @@ from sv_common.db import utcnow
 from sv_common.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from sv_common.identity.ceiling import holds_top_rank, players_below
 from sv_common.identity.models import GuildRank, Player
+from sv_common.validation import is_blank
 
 KEY_PREFIX = "patt_"
 MAX_KEY_LENGTH = 200
@@ -51,7 +52,7 @@ async def create_api_key(session: AsyncSession, *, name: str, player_id: int | N
     Returns the secret once; only its hash is stored. Flushes, does not commit.
     """
     name = (name or "").strip()
-    if not name or len(name) > 100 or not name.isprintable():
+    if is_blank(name) or len(name) > 100 or not name.isprintable():
         raise ValidationFailed("A key name is 1-100 printable characters.")
     if player_id is not None and await session.get(Player, player_id) is None:
         raise NotFound("That player does not exist.")

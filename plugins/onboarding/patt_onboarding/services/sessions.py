@@ -31,6 +31,7 @@ from sv_common.identity.players import (
     link_discord,
 )
 from sv_common.identity.ranks import recompute_player_rank
+from sv_common.validation import is_blank
 
 NAME_MAX, REALM_MAX, ALTS_MAX = 50, 100, 10
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -108,7 +109,7 @@ def clean_name(text: str, limit: int = NAME_MAX) -> str:
     value = _CONTROL.sub(" ", text or "").strip()
     if "-" in value:
         value = value.split("-", 1)[0].strip()
-    if not value or len(value) > limit:
+    if is_blank(value) or len(value) > limit:
         raise ValidationFailed(f"A character name has 1 to {limit} characters.")
     return value
 
@@ -117,7 +118,7 @@ def clean_realm(text: str | None) -> str | None:
     value = _CONTROL.sub(" ", text or "").strip()
     if len(value) > REALM_MAX:
         raise ValidationFailed(f"A realm name has at most {REALM_MAX} characters.")
-    return value or None
+    return None if is_blank(value) else value
 
 
 def _realm_key(text: str) -> str:
@@ -189,7 +190,7 @@ async def answer_alts(
     """Store the alts and wait for verification (the deadline starts now)."""
     if onboarding.state != "asked_alts":
         raise Conflict("That question was answered already.")
-    cleaned = [clean_name(a) for a in alts if a.strip()][:ALTS_MAX]
+    cleaned = [clean_name(a) for a in alts if not is_blank(a)][:ALTS_MAX]
     onboarding.reported_alt_names = cleaned
     onboarding.dm_completed_at = _now()
     onboarding.deadline_at = _now() + deadline

@@ -39,7 +39,7 @@ from patt_raids.models import (
 from patt_raids.services.raiders import Raider, lowest_rank_level, raiders
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.seasons import current_season
-from sv_common.validation import has_control_chars
+from sv_common.validation import has_control_chars, is_blank
 
 SKIP = "skip"
 OVERRIDES = (*STATUSES, SKIP)
@@ -135,7 +135,7 @@ def local_to_utc(day: date, at: time, zone_name: str) -> datetime:
 
 def clean_title(value: str) -> str:
     text = (value or "").strip()
-    if not text or len(text) > TITLE_MAX or has_control_chars(text):
+    if is_blank(text) or len(text) > TITLE_MAX or has_control_chars(text):
         raise ValidationFailed(f"title must be 1 to {TITLE_MAX} characters of plain text.", code="bad_title")
     return text
 
@@ -146,7 +146,7 @@ def clean_description(value: str | None) -> str | None:
         raise ValidationFailed(
             f"description must be at most {DESCRIPTION_MAX} characters of text.", code="bad_description"
         )
-    return text or None
+    return None if is_blank(text) else text
 
 
 def clean_duration(minutes: int) -> int:

@@ -21,7 +21,7 @@ from patt_raids.models import RecurringEvent
 from patt_raids.services.events import clean_channel, clean_duration, clean_event_type, local_to_utc
 from sv_common.discord.channel_sync import list_channels, require_postable_channel
 from sv_common.errors import Conflict, NotFound, ValidationFailed
-from sv_common.validation import has_control_chars
+from sv_common.validation import has_control_chars, is_blank
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 LABEL_MAX = 100
@@ -56,7 +56,7 @@ async def guild_timezone(host: Any) -> str:
 
 def clean_label(value: str) -> str:
     text = (value or "").strip()
-    if not text or len(text) > LABEL_MAX or has_control_chars(text):
+    if is_blank(text) or len(text) > LABEL_MAX or has_control_chars(text):
         raise ValidationFailed(f"label must be 1 to {LABEL_MAX} characters of plain text.", code="bad_label")
     return text
 
