@@ -97,3 +97,15 @@ async def test_ids_spelled_otherwise_are_422_naming_the_field(make_client, guild
         await client.patch(f"/api/v1/admin/players/{player}", json={"rank_override_id": "1_0000000000"})
     )
     assert (await client.patch(f"/api/v1/admin/players/{player}", json={"notes": "x"})).status_code == 200
+
+
+async def test_too_long_text_is_counted_in_characters(make_client, guild, log_in):
+    """A text field checked after its validator (CleanStr) used to say "at most 200 items after validation"."""
+    client = await _officer(make_client, guild, log_in)
+    response = await client.post(
+        "/api/v1/admin/raids/events",
+        json={"title": "x" * 201, "event_date": "2030-01-04", "start_time": "20:00", "timezone": "UTC"},
+    )
+    assert response.status_code == 422, response.text
+    [title] = [d for d in response.json()["error"]["details"] if d["field"] == "title"]
+    assert title["message"] == "Value should have at most 200 characters, not 201"

@@ -72,8 +72,21 @@ async def _respond(request: Request, status: int, code: str, message: str, *, de
         return error(status, code, message, details=details, headers=headers)
 
 
+def _message(error: dict) -> str:
+    """pydantic's message, except for a text field whose length is checked after a validator
+    (``CleanStr`` with ``max_length``): "Value should have at most 50 items after validation"
+    becomes "Value should have at most 50 characters"."""
+    kind, ctx, value = error.get("type"), error.get("ctx") or {}, error.get("input")
+    if isinstance(value, str) and kind == "too_long" and "max_length" in ctx:
+        return f"Value should have at most {ctx['max_length']} characters, not {len(value)}"
+    if isinstance(value, str) and kind == "too_short" and "min_length" in ctx:
+        return f"Value should have at least {ctx['min_length']} characters"
+    return error.get("msg", "")
+
+
 def install_error_handlers(app: FastAPI, *, redis: bool = False) -> None:
     """``redis``: the site uses Redis, so its connection errors are designed 503s too."""
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
         headers = None
@@ -92,7 +105,7 @@ def install_error_handlers(app: FastAPI, *, redis: bool = False) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         details = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": _message(e)}
             for e in exc.errors()
         ]
         return await _respond(request, 422, "validation_failed", "The request is not valid.", details=details)
