@@ -1,14 +1,15 @@
 """Guild-wide seasons (``patt.raid_seasons``): one table every plugin can read.
 
 A season is an expansion's numbered season with a start date ("The War Within Season 2").
-The crafting plugin derives its sync cadence from the current season; a raids plugin will
-book events into it. Both use these functions and never write the table themselves:
+The crafting plugin derives its sync cadence from the current season; the raids plugin files
+events under it. Both use these functions and never write the table themselves:
 
 - :func:`current_season`: the newest *active* season that has *started* (a season entered
   ahead of time is not current until its start date: the original counted future seasons
   as current, which forced daily syncs for weeks before anything changed);
 - :func:`list_seasons`, :func:`create_season`, :func:`update_season`: the officers' edits
-  (served by the crafting plugin at ``/api/v1/admin/seasons`` for now);
+  (served by the host on ``/admin/seasons`` and ``/api/v1/admin/seasons``, so any site can
+  edit them; a plugin that reads seasons lists the page in the admin menu);
 - :func:`season_dict`: the JSON shape, with ``display_name`` = "{expansion} Season {n}".
 
 A season's start date cannot change once created (events and syncs already refer to it):

@@ -163,9 +163,14 @@ async def render(
     menu = [link for link in await host.hooks.menu_links(request, actor) if link.visible_to(actor)]
     admin_menu = []
     if actor is not None and actor.rank_level >= host.officer_level:
-        admin_menu = [
-            link for link in await host.hooks.admin_menu_links(request, actor) if link.visible_to(actor)
-        ]
+        # One entry per page: plugins that share a host page (seasons) may each list it.
+        admin_menu = list(
+            {
+                link.href: link
+                for link in reversed(await host.hooks.admin_menu_links(request, actor))
+                if link.visible_to(actor)
+            }.values()
+        )
     base = {
         "request": request,
         "actor": actor,

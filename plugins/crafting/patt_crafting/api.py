@@ -6,7 +6,6 @@ from patt_crafting import schemas
 from patt_crafting.services import catalogue, orders, preferences, search
 from patt_crafting.services import settings as crafting_config
 from patt_host.web import HostDep, Member, Officer, SessionDep, ok
-from sv_common import seasons
 
 router = APIRouter(tags=["crafting"])
 admin_router = APIRouter(tags=["crafting admin"])
@@ -116,29 +115,3 @@ async def change_config(body: schemas.ConfigChange, actor: Officer, session: Ses
 async def force_refresh(actor: Officer, host: HostDep):
     """Force refresh: sync now, whatever the cadence says (409 without Blizzard credentials)."""
     return ok(await crafting_config.trigger_sync(host, triggered_by=actor.display_name), status_code=202)
-
-
-@admin_router.get("/api/v1/admin/seasons", name="api_seasons")
-async def list_seasons(actor: Officer, session: SessionDep):
-    """Every season, newest first (shared with other plugins: ``sv_common.seasons``)."""
-    current = await seasons.current_season(session)
-    rows = await seasons.list_seasons(session)
-    return ok(
-        [{**seasons.season_dict(s), "is_current": current is not None and s.id == current.id} for s in rows]
-    )
-
-
-@admin_router.post("/api/v1/admin/seasons", name="api_season_create", status_code=201)
-async def create_season(body: schemas.NewSeason, actor: Officer, session: SessionDep):
-    season = await seasons.create_season(session, **body.model_dump())
-    return ok(seasons.season_dict(season), status_code=201)
-
-
-@admin_router.patch("/api/v1/admin/seasons/{season_id}", name="api_season_update")
-async def update_season(
-    season_id: schemas.SeasonId, body: schemas.SeasonChange, actor: Officer, session: SessionDep
-):
-    """Name, number and flags; a start date cannot change (409)."""
-    changes = body.model_dump(exclude_unset=True)
-    season = await seasons.update_season(session, season_id, **changes)
-    return ok(seasons.season_dict(season))

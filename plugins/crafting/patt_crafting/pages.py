@@ -31,18 +31,13 @@ async def corner_legacy():
 
 @router.get("/admin/crafting", name="admin_page", dependencies=[Depends(require_officer)])
 async def admin_page(request: Request, session: SessionDep, host: HostDep):
-    from sv_common import seasons
-
     schedule = host.plugin_settings("crafting").schedule
     blizzard = host.plugin_state("guild_sync").blizzard_settings()
-    current = await seasons.current_season(session)
     return await render(
         request,
         "crafting/admin.html",
         {
             "status": await crafting_config.admin_status(session, schedule),
-            "seasons": await seasons.list_seasons(session),
-            "current_season_id": current.id if current else None,
             "configured": blizzard.configured,
             "missing": blizzard.missing(),
         },

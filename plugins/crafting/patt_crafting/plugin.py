@@ -34,7 +34,11 @@ class CraftingPlugin:
 
     @hookimpl
     def admin_menu_links(self):
-        return [MenuLink("Crafting", "/admin/crafting", order=150)]
+        # Seasons set the sync's cadence; the host serves their page (sv_common's table).
+        return [
+            MenuLink("Crafting", "/admin/crafting", order=150),
+            MenuLink("Seasons", "/admin/seasons", order=170),
+        ]
 
     @hookimpl
     def permissions(self, host):

@@ -48,6 +48,7 @@ class RaidsPlugin:
         return [
             MenuLink("Raids", "/admin/raids", order=120),
             MenuLink("Availability", "/admin/raids/availability", order=121),
+            MenuLink("Seasons", "/admin/seasons", order=170),  # events are booked into them (host page)
         ]
 
     @hookimpl

@@ -1,4 +1,5 @@
-"""The officers' admin shell (sidebar, dashboard, site settings) and the job runs page + API."""
+"""The officers' admin shell (sidebar, dashboard, site settings), the job runs page + API and the
+guild's seasons (``seasons.py``)."""
 
 from __future__ import annotations
 
@@ -154,4 +155,6 @@ class AdminPlugin:
             )
             return ok(result, status_code=202)
 
-        return [pages, api]
+        from patt_host.builtins.admin.seasons import build_routers as season_routers
+
+        return [pages, api, *season_routers(host)]

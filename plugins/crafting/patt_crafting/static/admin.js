@@ -1,4 +1,4 @@
-// Officers' crafting page: force refresh, override, channel, seasons; feedback beside each action.
+// Officers' crafting page: force refresh, override, channel; feedback beside each action.
 (function () {
   "use strict";
   // The page's shared helpers (patt_host core app.js), looked up when called.
@@ -26,24 +26,5 @@
   channel.addEventListener("submit", (event) => {
     event.preventDefault();
     send(channel.querySelector(".craft-feedback"), "PATCH", "/api/v1/crafting/admin/config", { crafters_corner_channel_id: channel.elements.channel.value || null });
-  });
-  document.querySelectorAll(".js-season-flag").forEach((box) => {
-    box.addEventListener("change", async () => {
-      const row = box.closest("tr");
-      const ok = await send(row.querySelector(".craft-feedback"), "PATCH", `/api/v1/admin/seasons/${row.dataset.id}`, { [box.dataset.field]: box.checked });
-      if (!ok) box.checked = !box.checked;
-    });
-  });
-  const season = document.getElementById("craft-season-new");
-  season.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const f = season.elements;
-    const ok = await send(season.querySelector(".craft-feedback"), "POST", "/api/v1/admin/seasons", {
-      expansion_name: f.expansion_name.value.trim(),
-      season_number: Number(f.season_number.value),
-      start_date: f.start_date.value,
-      is_new_expansion: f.is_new_expansion.checked,
-    }, "Added.");
-    if (ok) setTimeout(() => window.location.reload(), 400);
   });
 })();
