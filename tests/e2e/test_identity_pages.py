@@ -121,6 +121,60 @@ async def test_roster_alts_toggle_at_phone_width(db, live_server, browser):
     await context.close()
 
 
+async def test_role_cards_break_each_role_down_by_spec_at_phone_width(db, live_server, browser):
+    mains = [
+        ("Ashbeast", "Hunter", "Beast Mastery"),
+        ("Bristle", "Hunter", "Beast Mastery"),
+        ("Cairn", "Shaman", "Restoration"),
+        ("Dawnpres", "Evoker", "Preservation"),
+        ("Emberaug", "Evoker", "Augmentation"),
+        ("Frostbite", "Death Knight", "Frost"),
+        ("Glade", "Demon Hunter", "Havoc"),
+        ("Hollow", "Death Knight", "Blood"),
+    ]
+    for name, class_name, spec_name in mains:
+        player_id, (character_id,) = await make_player(db, name, characters=[(name, class_name)])
+        async with db.session() as s:
+            spec_id = await s.scalar(
+                select(Specialization.id)
+                .join(WowClass, WowClass.id == Specialization.class_id)
+                .where(WowClass.name == class_name, Specialization.name == spec_name)
+            )
+            await player_service.set_main_and_offspec(
+                s,
+                player_id=player_id,
+                main_character_id=character_id,
+                main_spec_id=spec_id,
+                offspec_character_id=None,
+                offspec_spec_id=None,
+            )
+    server = live_server()
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    await page.goto(server.url + "/roster")
+
+    async def specs(role):
+        texts = await page.locator(f".role-card-{role} .role-card-specs li").all_inner_texts()
+        return [" ".join(t.split()) for t in texts]  # the count follows a no-break space
+
+    assert await specs("ranged") == ["Beast Mastery Hunter 2", "Augmentation Evoker 1"]
+    assert await specs("healer") == ["Preservation Evoker 1", "Restoration Shaman 1"]
+    assert await specs("melee") == ["Frost Death Knight 1", "Havoc Demon Hunter 1"]
+    assert await specs("tank") == ["Blood Death Knight 1"]
+    # Class colours, and every card keeps its breakdown inside itself and the phone's width.
+    colour = await page.locator(".role-card-ranged .role-card-specs .cls-hunter").first.evaluate(
+        "(el) => getComputedStyle(el).color"
+    )
+    assert colour == "rgb(170, 211, 114)"  # the hunter's class colour (#AAD372)
+    spilled = await page.evaluate(
+        """() => [...document.querySelectorAll('.role-card')].filter((card) =>
+             card.scrollWidth > card.clientWidth + 1 || card.getBoundingClientRect().right > 390).length"""
+    )
+    assert spilled == 0
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await context.close()
+
+
 async def test_officer_creates_a_player_in_the_player_manager(db, live_server, page):
     officer_id, _ = await make_player(db, "Olga", rank="Officer")
     async with db.session() as s:

@@ -2,6 +2,8 @@
 40 players fits in a screenful or three, an unlinked character is linked in three clicks from
 the dashboard, suggestions are applied in bulk, ranks set in bulk and a stray character removed."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import insert, select
 
@@ -150,8 +152,15 @@ async def test_an_officer_links_an_unlinked_character_in_three_clicks(
 ):
     rowan_id, _ = await make_player(db, "Rowan", characters=[("Rowanmage", "Mage")])
     await make_player(db, "Rowena")
+    three_days_ago = datetime.now(UTC) - timedelta(days=3, hours=2)
     async with db.session() as s:
-        loose, _ = await upsert_character(s, name="Loosey", realm_slug="test-realm", guild_note="Rowan's alt")
+        loose, _ = await upsert_character(
+            s,
+            name="Loosey",
+            realm_slug="test-realm",
+            guild_note="Rowan's alt",
+            last_login_timestamp=int(three_days_ago.timestamp() * 1000),
+        )
         loose_id = loose.id
     page = await officer_page(db, live_server, browser, member_login, width)
 
@@ -159,6 +168,11 @@ async def test_an_officer_links_an_unlinked_character_in_three_clicks(
     await page.wait_for_url("**/admin/players?filter=unlinked")
     assert await page.locator(".pm-tabs a[aria-current=page]").inner_text() == "Unlinked characters 1"
     row = page.locator(f'#pm-unlinked .pm-row[data-character="{loose_id}"]')
+    # When the character last logged in, in words, inside the row on a phone too.
+    last_login = row.locator('td[data-label="Last login"]')
+    assert (await last_login.inner_text()).strip() == "3 days ago"
+    box = await last_login.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
     link = row.locator(".pm-pick")
     await link.click()  # 2: open the picker, searched by the note's name already
     choice = page.locator(f'#pm-picker .pm-choice[data-player="{rowan_id}"]')
@@ -179,6 +193,7 @@ async def test_an_officer_links_an_unlinked_character_in_three_clicks(
         other, _ = await upsert_character(s, name="Nonote", realm_slug="test-realm")
     await page.reload()
     row = page.locator(f'#pm-unlinked .pm-row[data-character="{other.id}"]')
+    assert (await row.locator('td[data-label="Last login"]').inner_text()).strip() == "never seen"
     await row.locator(".pm-pick").click()
     await page.fill("#pm-picker-search", "rowanm")
     assert await page.locator("#pm-picker .pm-choice").all_inner_texts() == ["Rowan main: Rowanmage"]
@@ -228,6 +243,55 @@ async def test_bulk_apply_suggestions_and_remove_a_stray_character(
     await row.locator(".pm-status:text-is('Removed.')").wait_for(timeout=10000)
     async with db.session() as s:
         assert (await s.get(WowCharacter, stray.id)).removed_at is not None
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_matching_runs_for_one_rank_and_up_and_answers_beside_the_button(
+    db, live_server, browser, member_login, width
+):
+    async with db.session() as s:
+        await upsert_discord_user(
+            s, discord_id="700000000000000009", username="rocket", display_name="Rocket", role_ids=()
+        )
+        # In-game rank index 2 is the Veteran rank (level 3), index 4 the Initiate (level 1).
+        await upsert_character(
+            s, name="Rocketvet", realm_slug="test-realm", guild_note="Rocket main", wow_rank_index=2
+        )
+        await upsert_character(
+            s, name="Rocketnew", realm_slug="test-realm", guild_note="Rocket alt", wow_rank_index=4
+        )
+    page = await officer_page(db, live_server, browser, member_login, width)
+    await page.goto(page.server_url + "/admin/matching")
+    form = page.locator("#matching-run")
+    await form.locator("select[name=min_rank_level]").select_option(label="Veteran and above")
+    run = form.locator("button[type=submit]")
+    await run.click()
+    status = page.locator(
+        "#matching-run-status:text-is('Done: 1 unlinked character looked at; 1 new, 0 refreshed, 0 removed, 1 pending.')"
+    )
+    await status.wait_for(timeout=15000)
+    run_box, status_box = await run.bounding_box(), await status.bounding_box()
+    assert abs(status_box["y"] - run_box["y"]) < 60, (run_box, status_box)
+    assert status_box["x"] >= 0 and status_box["x"] + status_box["width"] <= width
+    table = page.locator("#suggestions-table")
+    assert "Rocketvet" in await table.inner_text() and "Rocketnew" not in await table.inner_text()
+    assert await form.locator("select[name=min_rank_level]").input_value() == "3"  # no reload
+
+    await form.locator("select[name=min_rank_level]").select_option(label="All ranks")
+    await run.click()
+    await page.locator(
+        "#matching-run-status:text-is('Done: 2 unlinked characters looked at; 1 new, 1 refreshed, 0 removed, 2 pending.')"
+    ).wait_for(timeout=15000)
+    assert "Rocketnew" in await table.inner_text()
+    # The new rows' buttons work like the first ones.
+    row = page.locator("#suggestions-table tr", has_text="Rocketnew")
+    await row.locator("button[data-action=reject]").click()
+    await row.wait_for(state="detached", timeout=10000)
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, overflow
     assert page.js_errors == []
 
 

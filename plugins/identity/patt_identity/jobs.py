@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
-async def run_matching(ctx) -> dict[str, Any]:
+async def run_matching(ctx, min_rank_level: int | None = None) -> dict[str, Any]:
     """Suggest character -> player/Discord links with every rule (sv_common defaults plus
     the plugins' ``matching_rules``); auto-applies only non-ambiguous high-confidence ones,
-    and only when ``PATT_IDENTITY_AUTO_APPLY_HIGH_CONFIDENCE`` is on."""
+    and only when ``PATT_IDENTITY_AUTO_APPLY_HIGH_CONFIDENCE`` is on. ``min_rank_level``
+    (the officers' "Run matching" choice) looks only at characters of that rank or above."""
     from patt_identity.matching.service import run_in_job
 
-    return await run_in_job(ctx)
+    return await run_in_job(ctx, min_rank_level=min_rank_level)

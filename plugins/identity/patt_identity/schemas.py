@@ -2,7 +2,10 @@
 
 from typing import Annotated, Literal
 
+from fastapi import Query
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from sv_common.validation import NonBlankStr
 
 
 class Body(BaseModel):
@@ -38,14 +41,14 @@ class DeleteAccount(Body):
 
 
 class PlayerCreate(Body):
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: NonBlankStr = Field(min_length=1, max_length=100)
     notes: str | None = Field(None, max_length=2000)
 
 
 class PlayerUpdate(Body):
     """Only the fields sent are changed; ``rank_override_id: null`` clears the override."""
 
-    display_name: str | None = Field(None, min_length=1, max_length=100)
+    display_name: NonBlankStr | None = Field(None, min_length=1, max_length=100)
     is_active: bool | None = None
     rank_override_id: int | None = None
     notes: str | None = Field(None, max_length=2000)
@@ -68,7 +71,7 @@ class CharacterOwner(Body):
 
 
 class RankCreate(Body):
-    name: str = Field(min_length=1, max_length=50)
+    name: NonBlankStr = Field(min_length=1, max_length=50)
     level: int = Field(ge=1, le=100)
     description: str | None = Field(None, max_length=500)
     wow_rank_index: int | None = Field(None, ge=0, le=9)
@@ -79,7 +82,7 @@ class RankCreate(Body):
 class RankUpdate(Body):
     """Only the fields sent are changed; null clears ``wow_rank_index``/``discord_role_id``."""
 
-    name: str | None = Field(None, min_length=1, max_length=50)
+    name: NonBlankStr | None = Field(None, min_length=1, max_length=50)
     level: int | None = Field(None, ge=1, le=100)
     description: str | None = Field(None, max_length=500)
     wow_rank_index: int | None = Field(None, ge=0, le=9)
@@ -88,7 +91,7 @@ class RankUpdate(Body):
 
 
 class RoleRename(Body):
-    name: str = Field(min_length=1, max_length=20)
+    name: NonBlankStr = Field(min_length=1, max_length=20)
 
 
 RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -110,3 +113,8 @@ class BulkApply(Body):
 class NoteAliasCreate(Body):
     player_id: RowId
     alias: str = Field(min_length=2, max_length=50)
+
+
+# "Run matching" limited to characters of this in-game rank or above (a rank's level, as
+# RankCreate bounds it; a level no rank has is refused by the service, also 422).
+MinRankLevel = Annotated[int | None, Query(ge=1, le=100)]

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +33,9 @@ from sv_common.identity.matching_context import (
     MatchingRule,
     PlayerCandidate,
     Suggestion,
+    at_or_above_rank,
     load_context,
+    unlinked_characters,
 )
 from sv_common.identity.matching_rules import CharacterNameRule, NoteKeyRule, note_key
 from sv_common.identity.models import (
@@ -139,6 +141,8 @@ class MatchingReport:
     applied: list[int] = field(default_factory=list)
     players_created: int = 0
     held_for_review: int = 0  # safe by confidence, but linking would raise the player's rank
+    characters: int = 0  # unlinked characters the rules looked at
+    min_rank_level: int | None = None  # the run looked only at characters of this rank or above
     errors: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -207,28 +211,42 @@ def _resolve(suggestions: list[Suggestion], player_by_discord: dict[int, int]) -
 
 
 async def run_matching(
-    session: AsyncSession, *, rules: list[MatchingRule], auto_apply: bool
+    session: AsyncSession,
+    *,
+    rules: list[MatchingRule],
+    auto_apply: bool,
+    min_rank_level: int | None = None,
 ) -> MatchingReport:
     """Run ``rules``, store their suggestions, and with ``auto_apply`` apply the safe ones.
 
     Pending suggestions are refreshed, not duplicated; a suggestion once rejected is not
     proposed again; pending suggestions of these rules that no rule proposes any more (the
     character got linked, a name changed) are removed. Runs are serialised by a lock.
+
+    With ``min_rank_level`` only unlinked characters whose in-game rank is at that level or
+    above are matched (a character without a rank is below every level); the pending
+    suggestions of the unlinked characters left out are kept as they are, neither removed
+    nor auto-applied.
     """
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sv_common.identity.matching'))"))
-    report = MatchingReport(rules=[r.name for r in rules])
-    ctx = await load_context(session)
+    report = MatchingReport(rules=[r.name for r in rules], min_rank_level=min_rank_level)
+    ctx = await load_context(session, min_rank_level=min_rank_level)
+    report.characters = len(ctx.characters)
     player_by_discord = {u.id: u.player_id for u in ctx.discord_users if u.player_id is not None}
     collected = await _collect(ctx, rules, report)
     report.proposed = len(collected)
     proposals = _resolve(collected, player_by_discord)
 
     rule_names = [r.name for r in rules if r.name not in report.errors]
-    stored = (
-        await session.scalars(
-            select(LinkSuggestion).where(LinkSuggestion.status.in_(("pending", "rejected")))
+    stored_query = select(LinkSuggestion).where(LinkSuggestion.status.in_(("pending", "rejected")))
+    if min_rank_level is not None:
+        # Unlinked characters below the level are outside this run: their suggestions stay.
+        left_out = select(WowCharacter.id).where(
+            *unlinked_characters(),
+            or_(WowCharacter.guild_rank_id.is_(None), ~at_or_above_rank(min_rank_level)),
         )
-    ).all()
+        stored_query = stored_query.where(LinkSuggestion.character_id.not_in(left_out))
+    stored = (await session.scalars(stored_query)).all()
     pending: dict[TargetKey, LinkSuggestion] = {}
     rejected: set[TargetKey] = set()
     for row in stored:

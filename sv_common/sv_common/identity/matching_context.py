@@ -12,11 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from sv_common.identity.models import DiscordUser, Player, PlayerCharacter, PlayerNoteAlias, WowCharacter
+from sv_common.identity.models import (
+    DiscordUser,
+    GuildRank,
+    Player,
+    PlayerCharacter,
+    PlayerNoteAlias,
+    WowCharacter,
+)
 from sv_common.identity.normalise import name_key
 
 Confidence = Literal["high", "medium", "low"]
@@ -148,13 +155,28 @@ class MatchContext:
         return list(self._alias_keys.get(key, ()))
 
 
-async def load_context(session: AsyncSession) -> MatchContext:
-    """Read the snapshot: unlinked active characters, present Discord users, active players."""
-    linked = select(PlayerCharacter.character_id)
+def at_or_above_rank(min_rank_level: int) -> ColumnElement[bool]:
+    """Characters whose in-game rank is at ``min_rank_level`` or above (no rank: below any)."""
+    return WowCharacter.guild_rank_id.in_(select(GuildRank.id).where(GuildRank.level >= min_rank_level))
+
+
+def unlinked_characters(min_rank_level: int | None = None) -> list[ColumnElement[bool]]:
+    """Conditions on ``WowCharacter``: active, no player owns it, and at ``min_rank_level``
+    or above when given."""
+    conditions = [
+        WowCharacter.removed_at.is_(None),
+        WowCharacter.id.not_in(select(PlayerCharacter.character_id)),
+    ]
+    if min_rank_level is not None:
+        conditions.append(at_or_above_rank(min_rank_level))
+    return conditions
+
+
+async def load_context(session: AsyncSession, *, min_rank_level: int | None = None) -> MatchContext:
+    """Read the snapshot: unlinked active characters (only those at ``min_rank_level`` or
+    above when given), present Discord users, active players."""
     character_rows = await session.scalars(
-        select(WowCharacter)
-        .where(WowCharacter.removed_at.is_(None), WowCharacter.id.not_in(linked))
-        .order_by(WowCharacter.id)
+        select(WowCharacter).where(*unlinked_characters(min_rank_level)).order_by(WowCharacter.id)
     )
     characters = [
         CharacterCandidate(

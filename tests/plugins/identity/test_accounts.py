@@ -147,6 +147,19 @@ async def test_someone_elses_character_cannot_be_main(client, guild, log_in):
     assert response.status_code == 422 and "does not belong to this player" in response.text
 
 
+async def test_a_picked_id_out_of_range_or_oddly_spelled_is_refused_on_the_page(client, guild, log_in):
+    """int() took " 7", "7_0" and ids past PostgreSQL's integer (which then failed in the database)."""
+    member = await guild.member()
+    mine = await guild.character("Mineall", player_id=member.player_id)
+    await log_in(client, member)
+    for value in (str(2**31), "9" * 15, f" {mine}", f"{mine}_0", "-1", "\u0663"):
+        response = await client.post("/profile/characters", data=form(client, main_character_id=value))
+        assert response.status_code == 422, (value, response.text[-300:])
+        assert "That choice is not valid." in response.text
+    ok = await client.post("/profile/characters", data=form(client, main_character_id=str(mine)))
+    assert ok.status_code == 303
+
+
 async def test_register_api_refuses_bad_codes(client, guild, db):
     async def register(code, username, password=PASSWORD):
         return await client.post(

@@ -242,6 +242,33 @@ async def test_roles_and_classes(officer_client):
     assert devourer["class_name"] == "Demon Hunter"
 
 
+async def test_blank_or_invisible_names_are_422_naming_the_field(make_client, guild, log_in):
+    """A rank or role name of spaces only was saved (a role's as ""), one of zero-width characters
+    displayed as nothing; a player's name was refused, but without naming the field."""
+    client = await make_client()
+    await log_in(client, await guild.member("Guild Leader"))
+    player = await guild.player("Named")
+    veteran = await guild.rank_id("Veteran")
+    roles = client.data(await client.get("/api/v1/admin/roles"))
+    for blank in ("   ", "\u200b", "\u2060\ufeff", " \u00ad ", "\u180e"):
+        for method, url, body, field in (
+            ("POST", "/api/v1/admin/ranks", {"name": blank, "level": 6}, "name"),
+            ("PATCH", f"/api/v1/admin/ranks/{veteran}", {"name": blank}, "name"),
+            ("PATCH", f"/api/v1/admin/roles/{roles[0]['id']}", {"name": blank}, "name"),
+            ("POST", "/api/v1/admin/players", {"display_name": blank}, "display_name"),
+            ("PATCH", f"/api/v1/admin/players/{player}", {"display_name": blank}, "display_name"),
+        ):
+            response = await client.request(method, url, json=body)
+            assert response.status_code == 422, (method, url, repr(blank), response.text)
+            assert [d["field"] for d in response.json()["error"]["details"]] == [field]
+    assert [r["name"] for r in client.data(await client.get("/api/v1/admin/roles"))] == [
+        r["name"] for r in roles
+    ]
+    # One visible character is enough.
+    created = await client.post("/api/v1/admin/ranks", json={"name": "Raider 🛡\ufe0f", "level": 6})
+    assert created.status_code == 201, created.text
+
+
 async def test_admin_pages_render_for_officers(officer_client, guild):
     client = officer_client
     player_id = await guild.player("Pagey")

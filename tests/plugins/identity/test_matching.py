@@ -238,3 +238,84 @@ async def test_note_aliases_page_add_and_remove(matcher, guild, db):
     assert client.data(removed) == {"id": alias["id"], "removed": True}
     assert (await client.delete(f"/api/v1/admin/matching/aliases/{alias['id']}")).status_code == 404
     assert "tanky" not in (await client.get("/admin/matching/aliases")).text
+
+
+async def notes_at_three_ranks(guild, db) -> dict[str, int]:
+    """Three unlinked characters whose guild notes all name the Discord user "rocket": a
+    Veteran (in-game index 2, level 3), an Initiate (index 4, level 1) and one without a rank."""
+    async with db.session() as s:
+        await upsert_discord_user(
+            s, discord_id="400000000000000001", username="rocket", display_name="Rocket", role_ids=[]
+        )
+    return {
+        "veteran": await guild.character("Rocketvet", guild_note="Rocket main", wow_rank_index=2),
+        "initiate": await guild.character("Rocketnew", guild_note="Rocket alt", wow_rank_index=4),
+        "unranked": await guild.character("Rocketbank", guild_note="Rocket bank"),
+    }
+
+
+async def suggested_characters(client) -> set[int]:
+    return {s["character"]["id"] for s in client.data(await client.get("/api/v1/admin/matching/suggestions"))}
+
+
+async def test_matching_can_be_limited_to_a_minimum_rank(matcher, guild, db):
+    ids = await notes_at_three_ranks(guild, db)
+    client = await matcher()
+
+    run = client.data(await client.post("/api/v1/admin/matching/run", params={"min_rank_level": 3}))
+    assert run["status"] == "succeeded" and run["min_rank_level"] == 3
+    assert run["counts"]["characters"] == 1 and run["counts"]["created"] == 1
+    assert await suggested_characters(client) == {ids["veteran"]}
+
+    everyone = client.data(await client.post("/api/v1/admin/matching/run"))
+    assert everyone["min_rank_level"] is None and everyone["counts"]["characters"] == 3
+    assert await suggested_characters(client) == set(ids.values())
+
+    # A limited run leaves the suggestions of the characters it did not look at alone.
+    members = client.data(await client.post("/api/v1/admin/matching/run", params={"min_rank_level": 1}))
+    assert members["counts"]["characters"] == 2  # the unranked character is below every rank
+    assert members["counts"]["removed"] == 0 and members["counts"]["pending"] == 3
+    assert await suggested_characters(client) == set(ids.values())
+
+
+async def test_an_unknown_or_out_of_range_minimum_rank_is_a_422_naming_the_field(matcher, guild, db):
+    client = await matcher()
+    unknown = await client.post("/api/v1/admin/matching/run", params={"min_rank_level": 7})
+    assert unknown.status_code == 422, unknown.text
+    error = unknown.json()["error"]
+    assert error["code"] == "validation_failed" and "No rank has level 7" in error["message"]
+    assert [d["field"] for d in error["details"]] == ["min_rank_level"]
+    for junk in ("0", "101", "-1", "abc", "2147483648", "1.5"):
+        bad = await client.post(f"/api/v1/admin/matching/run?min_rank_level={junk}")
+        assert bad.status_code == 422, (junk, bad.text)
+        assert any("min_rank_level" in d["field"] for d in bad.json()["error"]["details"]), junk
+    runs = client.data(await client.get("/api/v1/jobs/runs", params={"job": "identity.run_matching"}))
+    assert runs == []  # refused before the job ran
+
+
+async def test_run_matching_service_limits_the_characters_and_keeps_the_others_suggestions(guild, db):
+    from sv_common.identity import matching
+
+    ids = await notes_at_three_ranks(guild, db)
+    async with db.session() as s:
+        veterans = await matching.load_context(s, min_rank_level=3)
+        assert [c.id for c in veterans.characters] == [ids["veteran"]]
+        assert len((await matching.load_context(s)).characters) == 3
+        full = await matching.run_matching(s, rules=matching.rule_set(), auto_apply=False)
+        assert (full.characters, full.created, full.min_rank_level) == (3, 3, None)
+        limited = await matching.run_matching(
+            s, rules=matching.rule_set(), auto_apply=False, min_rank_level=5
+        )
+        assert (limited.characters, limited.created, limited.removed, limited.pending) == (0, 0, 0, 3)
+        assert limited.min_rank_level == 5
+
+
+async def test_the_matching_page_offers_every_rank_as_a_minimum(matcher, guild, db):
+    client = await matcher()
+    html = (await client.get("/admin/matching")).text
+    assert '<select name="min_rank_level">' in html
+    assert '<option value="">All ranks</option>' in html  # the first option: the default
+    assert '<option value="5">Guild Leader</option>' in html
+    assert '<option value="3">Veteran and above</option>' in html
+    assert '<option value="1">Initiate and above</option>' in html
+    assert 'id="matching-run-status" role="status"' in html

@@ -111,6 +111,39 @@ async def test_unlinked_characters_have_their_own_searchable_tab(officer_client,
     assert rows((await officer_client.get("/admin/players?filter=unlinked&q=rocket")).text) == ["Notey"]
 
 
+async def test_unlinked_characters_show_when_they_last_logged_in(officer_client, guild):
+    from datetime import UTC, datetime, timedelta
+
+    seen = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3, hours=2)
+    recent = await guild.character(
+        "Recently", class_name="Mage", last_login_timestamp=int(seen.timestamp() * 1000)
+    )
+    never = await guild.character("Neverseen", class_name="Rogue")
+
+    tab = (await officer_client.get("/admin/players?filter=unlinked")).text
+
+    def cell(character_id: int) -> str:
+        row = re.search(rf'<tr class="pm-row" data-character="{character_id}".*?</tr>', tab, re.S)
+        found = re.search(r'<td data-label="Last login"[^>]*>(.*?)</td>', row.group(0), re.S)
+        return found.group(1)
+
+    # A <time> in the viewer's zone, shown relative ("3 days ago") by app.js; absolute in the HTML.
+    assert cell(recent) == (
+        f'<time class="js-time" data-style="relative" datetime="{seen.isoformat()}">'
+        f"{seen.day} {seen:%b %Y, %H:%M} UTC</time>"
+    )
+    assert cell(never) == '<span class="muted">never seen</span>'
+    assert "<th>Last login</th>" in tab
+    # The officers' JSON has it too, with whole days ago as the original's coverage page did.
+    characters = {
+        c["id"]: c
+        for c in officer_client.data(await officer_client.get("/api/v1/admin/players"))["characters"]
+    }
+    assert characters[recent]["last_login_days_ago"] == 3
+    assert characters[recent]["last_login_at"] == seen.isoformat()
+    assert (characters[never]["last_login_at"], characters[never]["last_login_days_ago"]) == (None, None)
+
+
 async def test_compact_rows_show_rank_main_alts_discord_and_account(officer_client, guild, db):
     player_id = await guild.player("Rowan", rank="Member")
     main = await guild.character("Rowanmage", class_name="Mage", player_id=player_id)

@@ -107,8 +107,27 @@ async def test_roster_api_lists_active_players_with_a_main(client, guild, db):
     assert data["composition"] == {
         "total": 2,
         "roles": [
-            {"name": "Tank", "role": "tank", "count": 1},
-            {"name": "Ranged DPS", "role": "ranged", "count": 1},
+            {
+                "name": "Tank",
+                "role": "tank",
+                "count": 1,
+                "specs": [
+                    {
+                        "class_name": "Warrior",
+                        "spec_name": "Protection",
+                        "class_colour": "#C69B6D",
+                        "count": 1,
+                    }
+                ],
+            },
+            {
+                "name": "Ranged DPS",
+                "role": "ranged",
+                "count": 1,
+                "specs": [
+                    {"class_name": "Mage", "spec_name": "Frost", "class_colour": "#3FC7EB", "count": 1}
+                ],
+            },
         ],
         "classes": [
             {"name": "Mage", "class_colour": "#3FC7EB", "count": 1},
@@ -256,3 +275,50 @@ async def test_roster_page_lists_each_players_alts_under_the_main(client, guild,
     # Gus has no alts: no toggle in his row; the page-level toggle exists (revealed by roster.js).
     assert "<details" not in gus and "Gusonly" in gus
     assert 'id="roster-toggle-alts"' in html and html.count("<details") == 1
+
+
+async def test_role_cards_break_each_role_down_by_class_and_spec(client, guild, db):
+    import re
+
+    async def main(name, class_name, spec, chosen=None):
+        player = await guild.player(name)
+        character = await guild.character(f"{name}main", class_name=class_name, spec=spec, player_id=player)
+        await guild.set_main(player, character, await guild.spec_id(class_name, chosen) if chosen else None)
+
+    await main("Hana", "Paladin", "Holy")
+    await main("Hiro", "Paladin", "Retribution", chosen="Holy")  # the chosen spec counts
+    await main("Ivy", "Druid", "Restoration")
+    await main("Jax", "Warrior", "Protection")
+    await main("Kim", "Druid", "Balance")
+    await main("Lou", "Mage", "Frost")
+    # An alt is no main: it is not counted.
+    await guild.character("Hanaalt", class_name="Priest", spec="Holy", player_id=await guild.player("Nobody"))
+
+    roles = {
+        r["role"]: r for r in client.data(await client.get("/api/v1/guild/roster"))["composition"]["roles"]
+    }
+    assert [(s["spec_name"], s["class_name"], s["count"]) for s in roles["healer"]["specs"]] == [
+        ("Holy", "Paladin", 2),
+        ("Restoration", "Druid", 1),
+    ]
+    assert roles["healer"]["specs"][0]["class_colour"] == "#F48CBA"
+    assert [(s["spec_name"], s["class_name"], s["count"]) for s in roles["ranged"]["specs"]] == [
+        ("Balance", "Druid", 1),
+        ("Frost", "Mage", 1),
+    ]
+
+    html = (await client.get("/roster")).text
+
+    def card(role):
+        found = re.search(rf'<div class="role-card role-card-{role} .*?</div>', html, re.S)
+        assert found, role
+        return [
+            re.sub(r"<[^>]+>", "", item).replace("&nbsp;", " ")
+            for item in re.findall(r"<li>(.*?)</li>", found.group(0), re.S)
+        ]
+
+    assert card("healer") == ["Holy Paladin 2", "Restoration Druid 1"]
+    assert card("tank") == ["Protection Warrior 1"]
+    assert card("ranged") == ["Balance Druid 1", "Frost Mage 1"]
+    assert card("melee") == []  # no melee mains: no list
+    assert '<span class="cls-paladin">Holy Paladin</span>' in html and ".cls-paladin{color:" in html

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from patt_host.web import HostDep, Officer, SessionDep, ok, require_officer
 from patt_identity.deps import PathId
 from patt_identity.matching import service as matching_service
-from patt_identity.schemas import BulkApply, NoteAliasCreate
+from patt_identity.schemas import BulkApply, MinRankLevel, NoteAliasCreate
 
 
 def matching_router() -> APIRouter:
@@ -16,9 +16,13 @@ def matching_router() -> APIRouter:
     )
 
     @router.post("/run", name="admin_matching_run")
-    async def run(actor: Officer, host: HostDep):
-        """Run the ``identity.run_matching`` job now (recorded in the job runs) and report."""
-        return ok(await matching_service.run_now(host, triggered_by=actor.display_name))
+    async def run(actor: Officer, host: HostDep, session: SessionDep, min_rank_level: MinRankLevel = None):
+        """Run the ``identity.run_matching`` job now (recorded in the job runs) and report;
+        ``?min_rank_level=`` looks only at unlinked characters of that in-game rank or above."""
+        result = await matching_service.run_now(
+            session, host, triggered_by=actor.display_name, min_rank_level=min_rank_level
+        )
+        return ok(result)
 
     @router.get("/suggestions", name="admin_matching_suggestions")
     async def suggestions(session: SessionDep):

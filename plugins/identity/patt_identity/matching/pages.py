@@ -20,6 +20,7 @@ def build_router() -> APIRouter:
             "suggestions": suggestions,
             "auto_apply": state.settings.auto_apply_high_confidence,
             "rules": [rule.name for rule in matching_service.rules_for(state.host)],
+            "ranks": await matching_service.rank_levels(session),
         }
         return await render(request, "identity/admin/matching.html", context)
 

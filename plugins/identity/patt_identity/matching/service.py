@@ -13,7 +13,7 @@ from patt_identity.services import authority
 from patt_identity.services.events import emit_rank_changes
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity import aliases, matching
-from sv_common.identity.models import LinkSuggestion, Player, PlayerCharacter, PlayerNoteAlias
+from sv_common.identity.models import GuildRank, LinkSuggestion, Player, PlayerCharacter, PlayerNoteAlias
 from sv_common.identity.ranks import drain_rank_changes
 
 if TYPE_CHECKING:
@@ -40,12 +40,30 @@ async def applied_links(session: AsyncSession, suggestion_ids: list[int]) -> lis
     return [tuple(row) for row in rows.all()]
 
 
-async def run_in_job(ctx) -> dict[str, Any]:
+async def rank_levels(session: AsyncSession) -> list[dict[str, Any]]:
+    """The guild's ranks, highest first: what "Run matching" may be limited to."""
+    rows = await session.execute(select(GuildRank.level, GuildRank.name).order_by(GuildRank.level.desc()))
+    return [{"level": level, "name": name} for level, name in rows.all()]
+
+
+async def check_rank_level(session: AsyncSession, level: int | None) -> None:
+    """422 naming ``min_rank_level`` when no rank of the guild has that level."""
+    if level is None:
+        return
+    if await session.scalar(select(GuildRank.id).where(GuildRank.level == level)) is None:
+        message = f"No rank has level {level}."
+        raise ValidationFailed(message, details=[{"field": "min_rank_level", "message": message}])
+
+
+async def run_in_job(ctx, min_rank_level: int | None = None) -> dict[str, Any]:
     host = ctx.host
     settings = host.plugin_settings("identity")
     async with ctx.session() as session:
         report = await matching.run_matching(
-            session, rules=rules_for(host), auto_apply=settings.auto_apply_high_confidence
+            session,
+            rules=rules_for(host),
+            auto_apply=settings.auto_apply_high_confidence,
+            min_rank_level=min_rank_level,
         )
         links = await applied_links(session, report.applied)
         changes = drain_rank_changes(session)
@@ -73,12 +91,27 @@ async def after_links(host: HostAPI, links: list[tuple[int, int]], changes: list
     await emit_rank_changes(host, changes)
 
 
-async def run_now(host: HostAPI, *, triggered_by: str) -> dict[str, Any]:
-    """Run the job in this request (recorded in ``common.job_runs``) and return its outcome."""
+async def run_now(
+    session: AsyncSession, host: HostAPI, *, triggered_by: str, min_rank_level: int | None = None
+) -> dict[str, Any]:
+    """Run the job in this request (recorded in ``common.job_runs``) and return its outcome.
+
+    ``min_rank_level`` (a level one of the guild's ranks has, else 422) limits the run to
+    unlinked characters of that in-game rank or above.
+    """
     from patt_host.jobs import run_job
 
-    run = await run_job(host, JOB_NAME, trigger="manual", triggered_by=triggered_by)
-    return {"run_id": run.id, "status": run.status, "counts": run.counts or {}, "error": run.error}
+    await check_rank_level(session, min_rank_level)
+    await session.rollback()  # the job has its own sessions; hold no snapshot while it runs
+    kwargs = None if min_rank_level is None else {"min_rank_level": min_rank_level}
+    run = await run_job(host, JOB_NAME, trigger="manual", triggered_by=triggered_by, kwargs=kwargs)
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "counts": run.counts or {},
+        "error": run.error,
+        "min_rank_level": min_rank_level,
+    }
 
 
 def suggestion_dict(row: Any) -> dict[str, Any]:

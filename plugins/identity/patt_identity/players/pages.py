@@ -5,6 +5,7 @@ code (mapped to a fixed message, so no text travels in the URL), failure re-rend
 page with the error and its status.
 """
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -20,6 +21,7 @@ from patt_identity.players.services import profile
 from patt_identity.state import StateDep
 from sv_common.auth.service import revoke_all_tokens
 from sv_common.errors import DomainError, ValidationFailed
+from sv_common.validation import INT32_MAX
 
 SAVED_MESSAGES = {
     "welcome": "Welcome! Your account is ready. Pick your main character below.",
@@ -29,15 +31,16 @@ SAVED_MESSAGES = {
     "password": "Your password is changed. Other devices have been logged out.",
 }
 FormStr = Annotated[str, Form(max_length=256)]
+_ID = re.compile(r"[0-9]{1,10}")
 
 
 def optional_id(value: str | None) -> int | None:
+    """A picked id (ASCII digits, within PostgreSQL's ``integer``), or None when nothing is picked."""
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationFailed("That choice is not valid.") from None
+    if not _ID.fullmatch(value) or int(value) > INT32_MAX:
+        raise ValidationFailed("That choice is not valid.")
+    return int(value)
 
 
 async def render_profile(

@@ -18,6 +18,7 @@ from patt_identity.roster.services.recruiting import (
     officers,
     role_cards,
     role_counts,
+    role_specs,
     role_targets,
     wowhead_comp_url,
 )
@@ -56,7 +57,9 @@ async def snapshot_part(request: Request, snapshot: RosterSnapshot, state: Ident
         context = {
             "roster": data,
             "class_colours": class_colours(data),
-            "cards": role_cards(role_counts(data), role_targets(await state.host.site_settings())),
+            "cards": role_cards(
+                role_counts(data), role_targets(await state.host.site_settings()), role_specs(data)
+            ),
             "wowhead_url": wowhead_comp_url(data),
         }
         html = await render_fragment(request, "identity/_roster_body.html", context)

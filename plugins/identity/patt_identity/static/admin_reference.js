@@ -79,11 +79,6 @@
         row.querySelector("[class^=status-]").textContent = "revoked";
         note.textContent = "Revoked: the code no longer works."; note.className = "invite-note small ok";
         button.remove();
-      } else if (button.classList.contains("js-matching-run")) {
-        button.disabled = true;
-        const run = await call("POST", "/api/v1/admin/matching/run");
-        show(statusBox, `Matching ${run.status}: ${Object.entries(run.counts).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-        reload();
       } else if (button.classList.contains("js-suggestion")) {
         const row = button.closest("tr[data-suggestion]");
         await call("POST", `/api/v1/admin/matching/suggestions/${row.dataset.suggestion}/${button.dataset.action}`);
@@ -93,4 +88,49 @@
       button.disabled = false;
     }
   });
+
+  // "Run matching now", optionally for characters of one rank and above: the suggestions list
+  // re-read from the page (no reload: the choice stays selected), then the answer beside the button.
+  function runSummary(run) {
+    const c = run.counts || {};
+    if (run.status === "skipped") return "Another matching run is still going; try again in a moment.";
+    if (run.status !== "succeeded") return "Matching failed; the job log (/admin/jobs) has the details.";
+    const scope = `${c.characters ?? 0} unlinked character${c.characters === 1 ? "" : "s"} looked at`;
+    return `Done: ${scope}; ${c.created ?? 0} new, ${c.refreshed ?? 0} refreshed, ${c.removed ?? 0} removed, ${c.pending ?? 0} pending.`;
+  }
+  async function refreshSuggestions() {
+    const panel = document.getElementById("suggestions-panel");
+    const response = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(`Could not reload the suggestions (${response.status}).`);
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("suggestions-panel");
+    if (panel && fresh) panel.replaceChildren(...fresh.childNodes);
+  }
+  const runForm = document.getElementById("matching-run");
+  if (runForm) {
+    runForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = runForm.querySelector("button[type=submit]");
+      const note = document.getElementById("matching-run-status");
+      const level = runForm.elements.min_rank_level.value;
+      const url = "/api/v1/admin/matching/run" + (level ? `?min_rank_level=${encodeURIComponent(level)}` : "");
+      button.disabled = true;
+      window.patt.say(note, "Running…");
+      try {
+        const run = await window.patt.api("POST", url);
+        let text = runSummary(run);
+        let failed = run.status !== "succeeded";
+        try {
+          await refreshSuggestions();  // before the answer: the list below matches what it says
+        } catch (error) {
+          text += ` ${error.message}`;
+          failed = true;
+        }
+        window.patt.say(note, text, failed, "danger");
+      } catch (error) {
+        window.patt.say(note, error.message, true, "danger");
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
 })();

@@ -8,12 +8,14 @@ bulk rank, delete a player, remove a stray character).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, case, delete, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from patt_identity.players.services.records import last_login
 from patt_identity.services import authority
 from sv_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sv_common.identity import players as player_service
@@ -164,6 +166,7 @@ def character_select(where: Any) -> Select:
 
 
 def character_dicts(rows: Any) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
     return [
         {
             "id": c.id,
@@ -175,6 +178,7 @@ def character_dicts(rows: Any) -> list[dict[str, Any]]:
             "item_level": c.item_level,
             "guild_note": c.guild_note,
             "in_api": c.blizzard_last_sync is not None,
+            **last_login(c.last_login_timestamp, now),
             "player_id": player_id,
         }
         for c, class_name, colour, spec_name, player_id in rows

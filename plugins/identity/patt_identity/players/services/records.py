@@ -5,7 +5,7 @@ player edits, links and invites. Every change goes through ``sv_common.identity`
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -28,6 +28,20 @@ from sv_common.identity.ranks import set_rank_override
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
+
+
+def last_login(timestamp_ms: int | None, now: datetime | None = None) -> dict[str, Any]:
+    """A character's last login (``last_login_timestamp``, Blizzard's epoch milliseconds) as
+    ``last_login_at`` and whole ``last_login_days_ago``; both None when it was never seen."""
+    at = None
+    if timestamp_ms and timestamp_ms > 0:
+        try:
+            at = datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+        except (OverflowError, OSError, ValueError):  # a nonsense value from an import
+            at = None
+    if at is None:
+        return {"last_login_at": None, "last_login_days_ago": None}
+    return {"last_login_at": at, "last_login_days_ago": max(0, ((now or datetime.now(UTC)) - at).days)}
 
 
 def rank_ref(rank_id: int | None, ranks: dict[int, GuildRank]) -> dict[str, Any] | None:
@@ -63,6 +77,7 @@ async def overview(session: AsyncSession) -> dict[str, Any]:
         for p, discord_name, username in player_rows.all()
     ]
     spec = aliased(Specialization)
+    now = datetime.now(UTC)
     character_rows = await session.execute(
         select(WowCharacter, WowClass.name, WowClass.color_hex, spec.name, PlayerCharacter)
         .outerjoin(WowClass, WowClass.id == WowCharacter.class_id)
@@ -83,6 +98,7 @@ async def overview(session: AsyncSession) -> dict[str, Any]:
             "level": c.level,
             "guild_rank": rank_ref(c.guild_rank_id, ranks),
             "guild_note": c.guild_note,
+            **last_login(c.last_login_timestamp, now),
             "player_id": link.player_id if link else None,
             "link_source": link.link_source if link else None,
             "confidence": link.confidence if link else None,

@@ -166,19 +166,34 @@ def _character(values: list[Any], links: ArmoryLinks) -> dict[str, Any] | None:
 
 
 def composition(players: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts of mains by role and by class, for the chart."""
+    """Counts of mains by role and by class, for the chart; each role also broken down by
+    class and spec ("Holy Paladin 2 · Restoration Druid 1"), most first, for the role cards.
+    One pass over the players already loaded."""
     roles: Counter[tuple[str, str]] = Counter()
     classes: Counter[tuple[str, str]] = Counter()
+    specs: Counter[tuple[str, str, str | None, str]] = Counter()
     for player in players:
         main = player["main"]
-        roles[(main["role_name"] or "Unknown", main["role"])] += 1
+        role = (main["role_name"] or "Unknown", main["role"])
+        roles[role] += 1
         classes[(main["class_name"] or "Unknown", main["class_colour"] or "")] += 1
+        specs[(role[1], main["class_name"] or "Unknown", main["spec_name"], main["class_colour"] or "")] += 1
+    by_role: dict[str, list[dict[str, Any]]] = {}
+    for (slug, class_name, spec_name, colour), count in sorted(
+        specs.items(), key=lambda item: (-item[1], item[0][1], item[0][2] or "")
+    ):
+        by_role.setdefault(slug, []).append(
+            {"class_name": class_name, "spec_name": spec_name, "class_colour": colour, "count": count}
+        )
     order = {slug: i for i, slug in enumerate(ROLE_SLUGS)}
     role_list = sorted(roles.items(), key=lambda item: (order.get(item[0][1], 99), item[0][0]))
     class_list = sorted(classes.items(), key=lambda item: (-item[1], item[0][0]))
     return {
         "total": len(players),
-        "roles": [{"name": n, "role": slug, "count": c} for (n, slug), c in role_list],
+        "roles": [
+            {"name": n, "role": slug, "count": c, "specs": by_role.get(slug, [])}
+            for (n, slug), c in role_list
+        ],
         "classes": [{"name": n, "class_colour": colour, "count": c} for (n, colour), c in class_list],
     }
 

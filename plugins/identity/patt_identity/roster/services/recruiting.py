@@ -67,8 +67,13 @@ def role_targets(settings: dict[str, Any]) -> dict[str, int] | None:
     return targets or None
 
 
-def role_cards(counts: dict[str, int], targets: dict[str, int] | None) -> list[dict[str, Any]]:
-    """One card per role: count, target, how many are needed and ``ok`` / ``warn`` / ``short``.
+def role_cards(
+    counts: dict[str, int],
+    targets: dict[str, int] | None,
+    specs: dict[str, list[dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """One card per role: count, target, how many are needed and ``ok`` / ``warn`` / ``short``,
+    and (given ``specs``, see :func:`role_specs`) the role's mains by class and spec.
 
     DPS is balanced as a whole: when one DPS role is over its target, the other's target
     shrinks by the surplus (never below 0), so eight melee and six ranged is a full team.
@@ -101,6 +106,7 @@ def role_cards(counts: dict[str, int], targets: dict[str, int] | None) -> list[d
                 "target": target,
                 "needed": needed,
                 "status": status,
+                "specs": (specs or {}).get(slug, []),
             }
         )
     return cards
@@ -108,6 +114,11 @@ def role_cards(counts: dict[str, int], targets: dict[str, int] | None) -> list[d
 
 def role_counts(roster: dict[str, Any]) -> dict[str, int]:
     return {role["role"]: role["count"] for role in roster["composition"]["roles"] if role["role"]}
+
+
+def role_specs(roster: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each role's mains by class and spec, as the roster's composition counted them."""
+    return {role["role"]: role["specs"] for role in roster["composition"]["roles"] if role["role"]}
 
 
 def wowhead_comp_url(roster: dict[str, Any]) -> str | None:
