@@ -45,7 +45,7 @@ class CraftingPlugin:
         level = host.officer_level
         return [
             Permission(
-                "crafting.admin", level, "Crafting: force a sync, set the cadence, channel and seasons"
+                "crafting.admin", level, "Crafting: force a sync, set the cadence override and the channel"
             ),
         ]
 
