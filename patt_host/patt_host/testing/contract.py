@@ -71,14 +71,24 @@ def check(paths: Iterable[Path]) -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+def command_args(argv: Iterable[str] | None, usage: str, *, folders_only: bool = False) -> list[str] | None:
+    """The arguments of a check command (this one, ``patt_host.testing.shape``), or None after
+    printing the usage (none given, ``--help``) or the paths that do not exist."""
+    args = list(sys.argv[1:] if argv is None else argv)
     if not args or any(a in ("-h", "--help") for a in args):
-        print("usage: python -m patt_host.testing.contract PATH [PATH ...]", file=sys.stderr)
-        return 2
-    missing = [a for a in args if not Path(a).exists()]
+        print(f"usage: {usage}", file=sys.stderr)
+        return None
+    missing = [a for a in args if not (Path(a).is_dir() if folders_only else Path(a).exists())]
     if missing:
-        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        what = "folder" if folders_only else "file or folder"
+        print(f"error: no such {what}: {', '.join(missing)}", file=sys.stderr)
+        return None
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = command_args(argv, "python -m patt_host.testing.contract PATH [PATH ...]")
+    if args is None:
         return 2
     problems = check(Path(a) for a in args)
     for line in problems:

@@ -27,7 +27,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from patt_host.testing.contract import PUBLIC_MODULES
+from patt_host.testing.contract import PUBLIC_MODULES, command_args
 
 HOST_PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -359,13 +359,10 @@ def check(path: Path, plugin: str | None = None) -> list[str]:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args or any(a in ("-h", "--help") for a in args):
-        print("usage: python -m patt_host.testing.shape PLUGIN_FOLDER [PLUGIN_FOLDER ...]", file=sys.stderr)
-        return 2
-    missing = [a for a in args if not Path(a).is_dir()]
-    if missing:
-        print(f"error: no such folder: {', '.join(missing)}", file=sys.stderr)
+    args = command_args(
+        argv, "python -m patt_host.testing.shape PLUGIN_FOLDER [PLUGIN_FOLDER ...]", folders_only=True
+    )
+    if args is None:
         return 2
     problems: list[str] = []
     for arg in args:

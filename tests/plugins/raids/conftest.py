@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from patt_host import hookimpl
-from patt_host.testing import create_member
+from patt_host.testing import create_member, log_in
 from patt_identity.models import PlayerAvailability
 from patt_raids.services.raiders import set_auto_invite
 from sv_common.identity import players as player_service
@@ -112,3 +112,35 @@ class EventRecorder:
     @hookimpl
     def handle_event(self, event):
         self.events.append(event)
+
+
+#: The site of the route tests: identity, raids and the event recorder.
+WEB_PLUGINS = ["identity", "raids", "recorder"]
+
+
+@pytest.fixture
+async def site(make_client):
+    return await make_client(plugins=WEB_PLUGINS, extra_plugins=[EventRecorder])
+
+
+async def _logged_in(site, make_client, ref):
+    client = await make_client(host=site.host)
+    await log_in(client, ref)
+    client.ref = ref
+    return client
+
+
+@pytest.fixture
+async def officer(site, raider, make_client):
+    """An officer's client on ``site`` (a healer raider with an account; ``client.ref``)."""
+    return await _logged_in(
+        site, make_client, await raider(rank="Officer", account=True, spec=("Priest", "Holy"))
+    )
+
+
+@pytest.fixture
+async def member(site, raider, make_client):
+    """A member's client on ``site`` (a tank raider with an account; ``client.ref``)."""
+    return await _logged_in(
+        site, make_client, await raider(rank="Member", account=True, spec=("Warrior", "Protection"))
+    )

@@ -7,42 +7,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from patt_host.testing import create_member, log_in
+from patt_host.testing import create_member
 from patt_raids.models import RaidAttendance
 from patt_raids.services import events
-
-from .conftest import EventRecorder
-
-PLUGINS = ["identity", "raids", "recorder"]
-
-
-@pytest.fixture
-async def site(make_client):
-    return await make_client(plugins=PLUGINS, extra_plugins=[EventRecorder])
-
-
-async def _logged_in(site, make_client, ref):
-    client = await make_client(host=site.host)
-    await log_in(client, ref)
-    client.ref = ref
-    return client
-
-
-@pytest.fixture
-async def officer(site, raider, make_client):
-    return await _logged_in(
-        site, make_client, await raider(rank="Officer", account=True, spec=("Priest", "Holy"))
-    )
-
-
-@pytest.fixture
-async def member(site, raider, make_client):
-    return await _logged_in(
-        site, make_client, await raider(rank="Member", account=True, spec=("Warrior", "Protection"))
-    )
 
 
 def changes(client):

@@ -5,39 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from patt_host.testing import log_in
 from patt_raids.models import RaidAttendance, RaidEvent
 from patt_raids.services import events
-
-from .conftest import EventRecorder
-
-PLUGINS = ["identity", "raids", "recorder"]
-
-
-@pytest.fixture
-async def site(make_client):
-    return await make_client(plugins=PLUGINS, extra_plugins=[EventRecorder])
-
-
-@pytest.fixture
-async def officer(site, raider, make_client):
-    ref = await raider(rank="Officer", account=True, spec=("Priest", "Holy"))
-    client = await make_client(host=site.host)
-    await log_in(client, ref)
-    client.ref = ref
-    return client
-
-
-@pytest.fixture
-async def member(site, raider, make_client):
-    ref = await raider(rank="Member", account=True, spec=("Warrior", "Protection"))
-    client = await make_client(host=site.host)
-    await log_in(client, ref)
-    client.ref = ref
-    return client
 
 
 def recorded(client, name):
