@@ -51,3 +51,48 @@ async def test_error_page_is_themed(live_server, page):
     response = await page.goto(server.url + "/definitely-missing")
     assert response.status == 404
     assert await page.text_content("h1") == "Page not found"
+
+
+async def test_officer_adds_a_season_and_flips_its_flags_at_phone_width(live_server, browser):
+    """The host's seasons page at 390 px: one season per click, the answer under the season's
+    name (on screen, no sideways scrolling), a refusal in words and in red, the checkbox on
+    its label's line."""
+    server = live_server(plugins=["sample"])
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, extra_http_headers=OFFICER)
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(server.url + "/admin/seasons")
+    form = page.locator("#season-new")
+    label, box = form.locator("label.checkbox"), form.locator("input[name=is_new_expansion]")
+    label_box, check_box = await label.bounding_box(), await box.bounding_box()
+    label_middle = label_box["y"] + label_box["height"] / 2
+    check_middle = check_box["y"] + check_box["height"] / 2
+    assert abs(label_middle - check_middle) < 4, (label_box, check_box)  # beside its words, not above
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/api/" in r.url else None)
+    await form.locator("input[name=expansion_name]").fill("Midnight")
+    await form.locator("input[name=season_number]").fill("1")
+    await form.locator("input[name=start_date]").fill("2026-03-01")
+    await form.locator("button[type=submit]").dblclick()
+    await page.locator("#seasons-table tr[data-id]").wait_for(timeout=10000)  # the page reloaded
+    assert len(posts) == 1, posts
+
+    row = page.locator("#seasons-table tr[data-id]").first
+    await row.locator(".js-season-flag[data-field=is_active]").click()
+    saved = row.locator("[role=status]:text-is('Saved.')")
+    await saved.wait_for(timeout=10000)
+    where = await saved.bounding_box()
+    assert where["x"] >= 0 and where["x"] + where["width"] <= 390, where
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    await form.locator("input[name=expansion_name]").fill("Midnight")
+    await form.locator("input[name=season_number]").fill("1")
+    await form.locator("input[name=start_date]").fill("2026-04-01")
+    await form.locator("button[type=submit]").click()
+    refused = form.locator("[role=status]:text-is('Midnight Season 1 exists already.')")
+    await refused.wait_for(timeout=10000)
+    assert await refused.evaluate("(el) => getComputedStyle(el).color") == "rgb(248, 113, 113)"
+    assert await form.locator("button[type=submit]").is_enabled()  # free to correct and retry
+    assert errors == []
+    await context.close()

@@ -217,6 +217,18 @@ async def test_bulk_apply_suggestions_and_remove_a_stray_character(
         await matching.run_matching(s, rules=matching.rule_set(), auto_apply=False)
     page = await officer_page(db, live_server, browser, member_login, width)
     await page.goto(page.server_url + "/admin/players?filter=unlinked")
+    # On a phone's row card the checkbox sits top right: the character's words stop short of it.
+    under_the_box = await page.evaluate(
+        """() => [...document.querySelectorAll('#pm-unlinked .pm-row')].filter((row) => {
+            const box = row.querySelector('.pm-select');
+            const cell = row.querySelector('td[data-label=Character]');
+            if (!box) return false;
+            const b = box.getBoundingClientRect(), c = cell.getBoundingClientRect();
+            const sameBand = c.top < b.bottom && c.bottom > b.top && c.left < b.right;
+            return sameBand && c.right - parseFloat(getComputedStyle(cell).paddingRight) > b.left;
+          }).map((row) => row.dataset.name)"""
+    )
+    assert under_the_box == [], under_the_box
 
     await page.check("#pm-select-all")
     apply = page.locator("#pm-bulk-apply button[type=submit]")

@@ -55,7 +55,33 @@ PAGE_CHECKS = {
         box.scrollLeft = role.offsetLeft;
         const r = role.getBoundingClientRect();
         return r.left >= 0 && r.right <= document.documentElement.clientWidth ? '' : 'the Role column cannot be reached'; }""",
+    # The flags and the feedback under each season's name, on screen without sideways scrolling.
+    ("/admin/seasons", "phone"): """() => {
+        const width = document.documentElement.clientWidth;
+        const off = [...document.querySelectorAll('#seasons-table .js-season-flag, #seasons-table [role=status]')]
+          .filter((el) => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > width; });
+        return off.length ? `${off.length} season flag(s) or feedback off-screen` : ''; }""",
 }
+# Checked on every page a logged-in visitor sees, at both sizes.
+EVERY_PAGE_CHECK = """() => {
+    const problems = [];
+    // A checkbox on the line of its words, not centred above them.
+    for (const label of document.querySelectorAll('label.checkbox')) {
+      const box = label.querySelector('input[type=checkbox]');
+      const words = [...label.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+      if (!box || !words || !box.getClientRects().length) continue;
+      const range = document.createRange();
+      range.selectNodeContents(words);
+      const line = range.getClientRects()[0], b = box.getBoundingClientRect();
+      if (line && !(line.top < b.bottom && line.bottom > b.top)) problems.push(`checkbox above "${words.textContent.trim()}"`);
+    }
+    // A short admin page starts under the folded menu (its rows do not stretch to the footer).
+    const menu = document.querySelector('.admin-sidebar'), main = document.querySelector('.admin-main');
+    if (menu && main) {
+      const gap = main.getBoundingClientRect().top - menu.getBoundingClientRect().bottom;
+      if (gap > 40) problems.push(`${Math.round(gap)} px between the admin menu and the page`);
+    }
+    return problems.join('; '); }"""
 
 
 def page_routes(app) -> list[str]:
@@ -144,6 +170,8 @@ async def visit(context, server, role, size, path, problems, links):
         problems.append(f"{where}: page is {widths[0]}px wide in a {widths[1]}px window ({wide})")
     check = PAGE_CHECKS.get((path, size))
     if check and role != "anonymous" and (finding := await page.evaluate(check)):
+        problems.append(f"{where}: {finding}")
+    if role != "anonymous" and (finding := await page.evaluate(EVERY_PAGE_CHECK)):
         problems.append(f"{where}: {finding}")
     # A member's 403 page logs the document's status as a console error; that one is expected.
     errors = [

@@ -3,11 +3,21 @@
   "use strict";
   const errorBox = document.getElementById("ref-error");
   const statusBox = document.getElementById("ref-status");
-  function show(box, text) { if (box) { box.textContent = text; box.hidden = !text; } }
-  async function call(method, url, body) {
+  // The page's answer box, brought on screen when the button is far below it (core app.js say).
+  function show(box, text) {
+    if (!box) return;
+    box.hidden = !text;
+    window.patt.say(box, text);
+  }
+  // One request per click: the button stays disabled while it runs (and after a success that
+  // reloads the page); the page's boxes say what happened.
+  async function call(method, url, body, button, keepDisabled) {
     show(errorBox, ""); show(statusBox, "");
+    if (button) button.disabled = true;
     try {
-      return await window.patt.api(method, url, body);
+      const data = await window.patt.api(method, url, body);
+      if (button && !keepDisabled) button.disabled = false;
+      return data;
     } catch (error) {
       show(errorBox, error.message);
       throw error;
@@ -34,18 +44,18 @@
     const rankRow = button.closest("tr[data-rank]");
     try {
       if (button.classList.contains("js-rank-save")) {
-        const data = await call("PATCH", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, rankBody(rankRow));
+        const data = await call("PATCH", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, rankBody(rankRow), button);
         show(statusBox, `Saved ${data.name}; ${data.players_changed} player rank(s) changed.`);
       } else if (button.classList.contains("js-rank-create")) {
-        await call("POST", "/api/v1/admin/ranks", rankBody(rankRow));
+        await call("POST", "/api/v1/admin/ranks", rankBody(rankRow), button, true);
         reload();
       } else if (button.classList.contains("js-rank-delete")) {
         if (!window.confirm("Delete this rank?")) return;
-        await call("DELETE", `/api/v1/admin/ranks/${rankRow.dataset.rank}`);
+        await call("DELETE", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, undefined, button, true);
         reload();
       } else if (button.classList.contains("js-role-save")) {
         const row = button.closest("tr[data-role]");
-        await call("PATCH", `/api/v1/admin/roles/${row.dataset.role}`, { name: row.querySelector("input").value.trim() });
+        await call("PATCH", `/api/v1/admin/roles/${row.dataset.role}`, { name: row.querySelector("input").value.trim() }, button);
         show(statusBox, "Role renamed.");
       } else if (button.classList.contains("js-invite-revoke")) {
         // Two steps, both answered in the row: the first click asks, the second revokes.
@@ -81,7 +91,7 @@
         button.remove();
       } else if (button.classList.contains("js-suggestion")) {
         const row = button.closest("tr[data-suggestion]");
-        await call("POST", `/api/v1/admin/matching/suggestions/${row.dataset.suggestion}/${button.dataset.action}`);
+        await call("POST", `/api/v1/admin/matching/suggestions/${row.dataset.suggestion}/${button.dataset.action}`, undefined, button, true);
         row.remove();
       }
     } catch (error) {

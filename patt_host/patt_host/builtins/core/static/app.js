@@ -16,7 +16,15 @@
       let payload = null;
       try { payload = await response.json(); } catch (e) { payload = null; }
       if (!response.ok || !payload || payload.ok === false) {
-        const message = payload && payload.error ? payload.error.message : `Request failed (${response.status})`;
+        const problem = payload && payload.error;
+        let message = problem && problem.message ? problem.message : `Request failed (${response.status})`;
+        // A refused form names what is wrong ("The request is not valid: season_number: …"),
+        // not only that something is.
+        const details = problem && Array.isArray(problem.details) ? problem.details : [];
+        const parts = details
+          .filter((d) => d && typeof d.message === "string" && d.message && !message.includes(d.message))
+          .map((d) => `${d.field ? `${d.field}: ` : ""}${d.message.replace(/^Value error, /, "")}`);
+        if (parts.length) message = `${message.replace(/\.$/, "")}: ${parts.join("; ")}.`;
         const error = new Error(message);
         error.status = response.status;
         throw error;

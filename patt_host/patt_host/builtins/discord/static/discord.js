@@ -1,7 +1,8 @@
 // Discord admin pages: settings form, dry run, notification retry and flush.
 (function () {
   "use strict";
-  const say = (id, text) => { const el = document.getElementById(id); if (el) el.textContent = text; };
+  // The answer beside an action, red when it failed (core app.js patt.say).
+  const say = (id, text, failed) => window.patt.say(document.getElementById(id), text, failed, "danger");
 
   const form = document.getElementById("discord-config");
   if (form) {
@@ -20,6 +21,10 @@
         bot_dm_enabled: form.querySelector('input[name="bot_dm_enabled"]').checked,
         dm_features: features,
       };
+      // One save per click; the answer (red when refused) under the button.
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      say("config-result", "Saving…");
       try {
         const saved = await window.patt.api("PATCH", "/api/v1/discord/config", body);
         say("config-result", "Saved.");
@@ -30,7 +35,9 @@
         const hint = document.getElementById("role-sync-off");
         if (hint) hint.hidden = !off;
       } catch (error) {
-        say("config-result", error.message);
+        say("config-result", error.message, true);
+      } finally {
+        button.disabled = false;
       }
     });
   }
@@ -45,7 +52,7 @@
         say("dry-run-result", `${run.planned} change(s) planned; nothing was sent.`);
         setTimeout(() => window.location.reload(), 800);
       } catch (error) {
-        say("dry-run-result", error.message);
+        say("dry-run-result", error.message, true);
         dryRun.disabled = false;
       }
     });
@@ -73,7 +80,7 @@
         say("flush-result", "Sending…");
         setTimeout(() => window.location.reload(), 1500);
       } catch (error) {
-        say("flush-result", error.message);
+        say("flush-result", error.message, true);
         flush.disabled = false;
       }
     });
