@@ -1,5 +1,6 @@
 """The guild's seasons page and API, served by the host: on a site without crafting or raids
-too, officers only, and one menu entry however many plugins list it."""
+too, officers only, and one menu entry however many plugins list it; the admin menu marks the
+section of a page below an entry."""
 
 from __future__ import annotations
 
@@ -81,3 +82,13 @@ async def test_the_patt_site_lists_the_seasons_page_once(officer_client):
     assert sidebar.count('href="/admin/seasons"') == 1
     crafting = await officer_client.get("/admin/crafting")
     assert 'href="/admin/seasons"' in crafting.text and 'id="craft-season-new"' not in crafting.text
+
+
+async def test_a_page_under_a_menu_entry_names_its_section(officer_client):
+    """/admin/discord/sent is under "Discord": the folded phone menu says so, the sidebar marks it."""
+    page = (await officer_client.get("/admin/discord/sent")).text
+    assert '<summary>Admin menu <span class="muted">· Discord</span></summary>' in page
+    assert '<a href="/admin/discord" aria-current="location">Discord</a>' in page
+    dashboard = (await officer_client.get("/admin")).text
+    assert '<a href="/admin" aria-current="page">' in dashboard
+    assert 'aria-current="location"' not in dashboard  # the dashboard is no section of itself

@@ -177,6 +177,8 @@ async def render(
         "is_officer": actor is not None and actor.rank_level >= host.officer_level,
         "menu": sorted(menu, key=lambda link: (link.order, link.label)),
         "admin_menu": sorted(admin_menu, key=lambda link: (link.order, link.label)),
+        # The section a page belongs to: /admin/raids/events/3 is under "Raids" (/admin/raids).
+        "admin_section": _section(admin_menu, request.url.path),
         "csrf_token": csrf_token_for(request),
         "url_for": url_for,
         "slot": slot,
@@ -190,3 +192,14 @@ async def render(
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     set_csrf_cookie(request, response)
     return response
+
+
+def _section(links: list, path: str) -> str | None:
+    """The href of the admin menu entry ``path`` is on or under (the longest such)."""
+    # Prefixes count from two levels down: every admin page is under /admin (the dashboard).
+    under = [
+        link.href
+        for link in links
+        if path == link.href or (link.href.count("/") > 1 and path.startswith(link.href.rstrip("/") + "/"))
+    ]
+    return max(under, key=len, default=None)
