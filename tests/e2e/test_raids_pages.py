@@ -3,31 +3,21 @@ reads availability and marks attendance in bulk, sets members' answers on the ev
 the Raid-Helper connection; a member answers on the event page. Each action's feedback shows
 beside it and no page scrolls sideways."""
 
-import importlib.util
-import sys
+import re
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from patt_host.testing import create_member
+from patt_host.testing import create_member, eventually
 from patt_identity.models import PlayerAvailability
 from patt_raids.services import events
 from sv_common.identity.models import Player, Specialization, WowCharacter, WowClass
+from sv_common.testing.fake_raid_helper import FakeRaidHelper
 
 pytestmark = pytest.mark.e2e
 PLUGINS = ["identity", "raids"]
-
-
-def _fake_raid_helper():
-    """The raids tests' loopback fake of Raid-Helper (tests/plugins/raids), shared, not copied."""
-    path = Path(__file__).parents[1] / "plugins" / "raids" / "fake_raid_helper.py"
-    spec = importlib.util.spec_from_file_location("raids_fake_raid_helper", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module.FakeRaidHelper
 
 
 async def give_main(db, player_id: int, class_name: str, spec_name: str, tz: str) -> None:
@@ -268,7 +258,7 @@ async def test_officer_sets_members_answers_on_the_event_page_at_390px(db, live_
 
 
 async def test_officer_tests_the_raid_helper_connection_at_390px(db, live_server, browser, monkeypatch):
-    fake = _fake_raid_helper()(api_key="rh-e2e-key-0123456789", server_id="800000000000000555")
+    fake = FakeRaidHelper(api_key="rh-e2e-key-0123456789", server_id="800000000000000555")
     await fake.start()
     for key, value in {
         "API_KEY": fake.api_key,
@@ -306,3 +296,48 @@ async def test_officer_tests_the_raid_helper_connection_at_390px(db, live_server
     finally:
         await context.close()
         await fake.stop()
+
+
+async def test_the_demo_officer_tests_the_demo_fake_raid_helper_at_390px(db, make_host, live_server, browser):
+    """`patt demo` without a real Raid-Helper: the panel says the connector talks to the demo's
+    fake, "Test connection" answers with the events the demo's sync put there, and the event
+    page shows the Raid-Helper event."""
+    seeding = make_host(plugins=PLUGINS, patt_demo=True)
+    async with seeding.running(), seeding.db.session() as session:
+        summaries = await seeding.hooks.seed_demo_data(session)
+    username, password = re.search(r"officer login: (\S+) / (\S+)$", summaries["identity"]).groups()
+    host = make_host(plugins=PLUGINS, patt_demo=True)
+    server = live_server(host)
+    fake = host.plugin_state("raids").demo_raid_helper
+    async with db.session() as session:
+        upcoming = await events.list_events(session, upcoming=True)
+    await eventually(lambda: len(fake.events) == len(upcoming), timeout=30)  # the first sync pass
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    errors = []
+    try:
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await log_in(page, server.url, SimpleNamespace(username=username, password=password), "/admin/raids")
+        panel = page.locator("#raids-raid-helper")
+        assert "demo fake" in await panel.locator("h2").inner_text()
+        assert "in-process fake" in await panel.locator("#raids-raid-helper-demo").inner_text()
+        assert "Connector on" in await panel.inner_text()
+        await panel.locator(".js-raids-rh-test").click()
+        feedback = panel.locator(".raids-feedback")
+        await panel.locator(".raids-feedback:has-text('Connected')").wait_for(timeout=15000)
+        assert (
+            f"the demo's fake Raid-Helper accepts the key for server 700000000000000001 "
+            f"({len(upcoming)} events posted there)" in await feedback.inner_text()
+        )
+        assert in_view(await feedback.bounding_box(), 390)
+        assert await no_horizontal_overflow(page)
+
+        await page.goto(f"{server.url}/admin/raids/events/{upcoming[0].id}")
+        async with db.session() as session:
+            rh_id = (await events.get_event(session, upcoming[0].id)).raid_helper_event_id
+        facts = await page.locator(".raids-facts").inner_text()
+        assert f"event {rh_id}" in facts and "the demo's fake Raid-Helper" in facts
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()

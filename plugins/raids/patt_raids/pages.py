@@ -28,6 +28,7 @@ from patt_raids.services import (
     schedule,
     signups,
 )
+from patt_raids.state import StateDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,7 +72,9 @@ async def event_page(
 
 
 @router.get("/admin/raids", name="admin_page", dependencies=[Depends(require_officer)])
-async def admin_page(request: Request, session: SessionDep, host: HostDep, site: SiteSettingsDep):
+async def admin_page(
+    request: Request, session: SessionDep, host: HostDep, site: SiteSettingsDep, state: StateDep
+):
     from sv_common.seasons import current_season, display_name
 
     season = await current_season(session)
@@ -88,8 +91,11 @@ async def admin_page(request: Request, session: SessionDep, host: HostDep, site:
             "day_names": schedule.DAY_NAMES,
             "event_types": EVENT_TYPES,
             "season": display_name(season) if season else None,
-            # The connector's settings as officers may see them (never the key) for the test.
-            "raid_helper": raid_helper_sync.connector_summary(host.plugin_settings("raids"), zone),
+            # The connector's settings as officers may see them (never the key) for the test;
+            # in effect: `patt demo`'s fake Raid-Helper when no real one is configured.
+            "raid_helper": raid_helper_sync.connector_summary(
+                state.settings, zone, demo=state.raid_helper_demo
+            ),
         },
     )
 
@@ -123,7 +129,7 @@ def _people_rows(players: list[dict]) -> Markup:
     "/admin/raids/events/{event_id}", name="admin_event_page", dependencies=[Depends(require_officer)]
 )
 async def admin_event_page(
-    event_id: schemas.RowId, request: Request, session: SessionDep, site: SiteSettingsDep
+    event_id: schemas.RowId, request: Request, session: SessionDep, site: SiteSettingsDep, state: StateDep
 ):
     view = await signups.event_view(session, event_id, site)
     started = view["start"] <= datetime.now(UTC)
@@ -156,6 +162,7 @@ async def admin_event_page(
         "sheet_rows": _sheet_rows(view["signups"], unanswered, open_=signups_open),
         "discord_post": post,
         "raid_helper": mirror,
+        "raid_helper_demo": state.raid_helper_demo,
     }
     return await render(request, "raids/admin_event.html", context)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from patt_host import CronJob, Job, MenuLink, Permission, hookimpl
 from patt_raids.config import RaidsSettings
+from patt_raids.state import RaidsState
 
 # Named by where they live: the jobs' code is imported when a job runs, not with the plugin.
 REMINDERS = Job(
@@ -24,7 +25,8 @@ BOOKING = Job(
 
 def _raid_helper_on(host) -> bool:
     # Read from the settings alone: the client (httpx) loads only when the connector runs.
-    return host.plugin_settings("raids").raid_helper_configured
+    # `patt demo` runs it against its fake Raid-Helper when none is configured (see startup).
+    return host.plugin_settings("raids").raid_helper_configured or host.settings.patt_demo
 
 
 class RaidsPlugin:
@@ -32,6 +34,7 @@ class RaidsPlugin:
     # Players, ranks, characters and members' availability come from identity.
     requires = ("identity",)
     settings_model = RaidsSettings
+    state_factory = RaidsState
 
     @hookimpl
     def register_routers(self, host):
@@ -91,6 +94,21 @@ class RaidsPlugin:
         if _raid_helper_on(host):
             cron.append(CronJob(RAID_HELPER_SYNC, settings.raid_helper_schedule))
         return cron
+
+    @hookimpl
+    async def startup(self, host, app):
+        # `patt demo` without a real Raid-Helper: the connector talks to an in-process fake.
+        if host.settings.patt_demo:
+            from patt_raids.demo import start_demo_raid_helper
+
+            await start_demo_raid_helper(host, serving=app is not None)
+
+    @hookimpl
+    async def shutdown(self, host):
+        if host.settings.patt_demo:
+            from patt_raids.demo import stop_demo_raid_helper
+
+            await stop_demo_raid_helper(host)
 
     # --- pages' slots, the schedule line, member data, demo ---
 

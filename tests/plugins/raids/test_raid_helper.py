@@ -29,9 +29,9 @@ from patt_raids.services.raid_helper import (
 from patt_raids.services.raid_helper_sync import RaidHelperConfig, sync_upcoming
 from sv_common.identity import players as player_service
 from sv_common.identity.discord_users import upsert_discord_user
+from sv_common.testing.fake_raid_helper import FakeRaidHelper
 
 from .conftest import HEALER, RANGED, TANK
-from .fake_raid_helper import FakeRaidHelper
 
 API_KEY = "rh-test-key-0123456789"
 SERVER_ID = "800000000000000001"

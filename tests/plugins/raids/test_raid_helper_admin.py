@@ -9,8 +9,7 @@ import pytest
 from patt_host.testing import create_member, log_in
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID
 from patt_raids.services.raid_helper import Connection, RaidHelperClient
-
-from .fake_raid_helper import FakeRaidHelper
+from sv_common.testing.fake_raid_helper import FakeRaidHelper
 
 API_KEY = "rh-admin-key-0123456789"
 SERVER_ID = "800000000000000077"

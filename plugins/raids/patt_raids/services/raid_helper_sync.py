@@ -317,11 +317,13 @@ class RaidHelperRefused(DomainError):
     code = "raid_helper_refused"
 
 
-def connector_summary(settings: Any, guild_timezone: str) -> dict[str, Any]:
-    """What officers see of the connector's settings (never the key): on or off, what is missing."""
+def connector_summary(settings: Any, guild_timezone: str, *, demo: bool = False) -> dict[str, Any]:
+    """What officers see of the connector's settings (never the key): on or off, what is missing;
+    ``demo``: the settings point at ``patt demo``'s in-process fake Raid-Helper, not a real one."""
     missing = [env for name, env in REQUIRED_SETTINGS.items() if not getattr(settings, name)]
     return {
         "configured": not missing,
+        "demo": demo,
         "missing": missing,
         "server_id": settings.raid_helper_server_id,
         "base_url": settings.raid_helper_base_url,

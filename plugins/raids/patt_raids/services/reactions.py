@@ -26,6 +26,7 @@ from sv_common.discord.config import load_discord_config
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
+    from patt_raids.config import RaidsSettings
 
 log = logging.getLogger("patt.raids")
 RAID_HELPER_JOB = "raids.raid_helper_sync"
@@ -52,9 +53,15 @@ async def role_targets(host: HostAPI) -> dict[str, int]:
     return targets
 
 
+def raid_helper_settings(host: HostAPI) -> RaidsSettings:
+    """The raids settings in effect for the Raid-Helper connector: the configured ones, or those
+    ``patt demo`` points at its fake Raid-Helper when none is configured (``state.py``)."""
+    return host.plugin_state("raids").settings
+
+
 def raid_helper_config(host: HostAPI, guild_timezone: str) -> RaidHelperConfig | None:
     """The connector's settings, or None while it is not configured (it is optional)."""
-    settings = host.plugin_settings("raids")
+    settings = raid_helper_settings(host)
     if not settings.raid_helper_configured:
         return None
     key = settings.raid_helper_api_key
@@ -82,7 +89,7 @@ async def on_event(event: Any, host: HostAPI) -> None:
         return
     else:
         return
-    if host.plugin_settings("raids").raid_helper_configured and event.data.get("reason") != "attendance":
+    if raid_helper_settings(host).raid_helper_configured and event.data.get("reason") != "attendance":
         await trigger_job(
             host, RAID_HELPER_JOB, triggered_by=event.name, kwargs={"event_id": event.data["event_id"]}
         )

@@ -174,10 +174,12 @@
       const box = raidHelper.querySelector(".raids-feedback");
       button.disabled = true;
       say(box, "Asking Raid-Helper…");
+      // `patt demo` without a real Raid-Helper: say it is the demo's fake that answered.
+      const who = raidHelper.dataset.demo === "true" ? "the demo's fake Raid-Helper" : "Raid-Helper";
       try {
         const data = await window.patt.api("POST", "/api/v1/admin/raids/raid-helper/test", {});
         const events = data.event_count === 1 ? "1 event" : `${data.event_count} events`;
-        say(box, `Connected: Raid-Helper accepts the key for server ${data.server_id} (${events} posted there).`);
+        say(box, `Connected: ${who} accepts the key for server ${data.server_id} (${events} posted there).`);
       } catch (error) {
         say(box, `Not connected: ${error.message}`, true);
       } finally {

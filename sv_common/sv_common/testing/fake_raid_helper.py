@@ -1,5 +1,10 @@
 """A loopback fake of Raid-Helper's server API, strict where the original PATT integration went wrong.
 
+Shipped beside the other fakes (Discord, Battle.net) because ``patt demo`` runs the raids
+plugin's connector against it when no real Raid-Helper is configured (``patt_raids.demo``);
+the tests use the same one. Only the demo and the tests import it (it loads aiohttp): a site
+that serves never does.
+
 What it checks is what Raid-Helper's API documents (and the original's own write-up of its
 mistakes, original-behaviour.md §17): the API lives under ``/api/v4`` (a request to another
 base path is a 404, as ``/api/v2`` was for the original); ``Authorization`` carries the
@@ -23,12 +28,16 @@ Usage::
     ...
     fake.events[event_id]["signUps"]
     await fake.stop()
+
+:meth:`FakeRaidHelper.add_event` puts in an event Raid-Helper already has (created before the
+fake started: ``patt demo`` gives it back the events its database says were sent), checked as
+strictly as a create.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -87,6 +96,7 @@ CREATE_FIELDS = {
 DATE = re.compile(r"^([1-9]|[12]\d|3[01])-([1-9]|1[0-2])-(\d{4})$")
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SNOWFLAKE = re.compile(r"^\d{15,21}$")
+FIRST_EVENT_ID = 1_482_924_660_516_716_000
 
 
 @dataclass
@@ -109,7 +119,7 @@ class FakeRaidHelper:
         self.events: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
         self._failures: list[int | None] = []
-        self._ids = itertools.count(1_482_924_660_516_716_000)
+        self._next_id = FIRST_EVENT_ID
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -210,6 +220,17 @@ class FakeRaidHelper:
         body = await _object_body(request, "invalid json")
         if isinstance(body, web.Response):
             return body
+        event = self._new_event(str(self._next_id), request.match_info["channel"], body)
+        if isinstance(event, web.Response):
+            return event
+        self._next_id += 1
+        self.events[event["id"]] = event
+        return web.json_response({"status": "success", "event": _summary(event)})
+
+    def _new_event(
+        self, event_id: str, channel_id: str, body: dict[str, Any]
+    ) -> dict[str, Any] | web.Response:
+        """The event a create body makes, or the 400 Raid-Helper answers for the body."""
         if "signups" in body or "signUps" in body:
             return _error(400, "signups are not accepted here: post each one to /events/{id}/signups")
         unknown = sorted(set(body) - CREATE_FIELDS)
@@ -226,11 +247,10 @@ class FakeRaidHelper:
         duration = body.get("duration")
         if duration is not None and not _valid_duration(duration):
             return _error(400, "invalid duration")
-        event_id = str(next(self._ids))
-        event = {
+        return {
             "id": event_id,
             "serverId": self.server_id,
-            "channelId": request.match_info["channel"],
+            "channelId": channel_id,
             "leaderId": body["leaderId"],
             "templateId": body["templateId"],
             "title": body["title"],
@@ -243,8 +263,6 @@ class FakeRaidHelper:
             ]
             + [{"name": n, "specs": []} for n in STATUS_CLASSES],
         }
-        self.events[event_id] = event
-        return web.json_response({"status": "success", "event": _summary(event)})
 
     def _local(self, date_text: Any, time_text: Any) -> datetime | web.Response:
         """``date`` (D-M-YYYY) and ``time`` (HH:MM) as Raid-Helper reads them: in its server's
@@ -328,19 +346,50 @@ class FakeRaidHelper:
         if isinstance(found, web.Response):
             return found
         event, body = found
-        user_id, class_name, spec = body.get("userId"), body.get("className"), body.get("specName")
-        if not isinstance(user_id, str) or not SNOWFLAKE.match(user_id):
-            return _error(400, "invalid userId")
-        if class_name is None:
-            return _error(400, "missing className")
-        if class_name not in TEMPLATE_CLASSES and class_name not in STATUS_CLASSES:
-            return _error(400, "invalid className")
-        if spec is not None and spec not in TEMPLATE_CLASSES.get(class_name, ()):
-            return _error(400, "invalid specName")
-        signup = {"userId": user_id, "className": class_name, "specName": spec}
+        signup = _signup_or_refusal(body)
+        if isinstance(signup, web.Response):
+            return signup
         # A user has one signup per event: signing up again moves it.
-        event["signUps"] = [s for s in event["signUps"] if s["userId"] != user_id] + [signup]
+        event["signUps"] = [s for s in event["signUps"] if s["userId"] != signup["userId"]] + [signup]
         return web.json_response({"status": "success", "signUp": signup})
+
+    # -- an event it already has ----------------------------------------------------------
+
+    def add_event(
+        self, event_id: str, channel_id: str, body: dict[str, Any], signups: Iterable[dict[str, Any]] = ()
+    ) -> dict[str, Any]:
+        """Put in an event Raid-Helper already has: ``body`` as it was created (the create
+        body) and ``signups`` as they were posted. ``ValueError`` with Raid-Helper's answer for
+        what it would refuse; the ids of later creates follow the highest id put in."""
+        if not isinstance(body, dict):
+            raise ValueError("the create body is not an object")
+        event = self._new_event(str(event_id), str(channel_id), body)
+        if isinstance(event, web.Response):
+            raise ValueError(f"Raid-Helper would refuse it: {event.text}")
+        for one in signups:
+            signup = _signup_or_refusal(one) if isinstance(one, dict) else _error(400, "not an object")
+            if isinstance(signup, web.Response):
+                raise ValueError(f"Raid-Helper would refuse a signup: {signup.text}")
+            event["signUps"] = [s for s in event["signUps"] if s["userId"] != signup["userId"]] + [signup]
+        self.events[event["id"]] = event
+        if event["id"].isdigit():
+            self._next_id = max(self._next_id, int(event["id"]) + 1)
+        return event
+
+
+def _signup_or_refusal(body: dict[str, Any]) -> dict[str, Any] | web.Response:
+    """One signup as Raid-Helper keeps it, or the 400 it answers: one ``userId`` (a Discord id)
+    and a ``className`` that is a role or status slot of the template, a ``specName`` of that slot."""
+    user_id, class_name, spec = body.get("userId"), body.get("className"), body.get("specName")
+    if not isinstance(user_id, str) or not SNOWFLAKE.match(user_id):
+        return _error(400, "invalid userId")
+    if class_name is None:
+        return _error(400, "missing className")
+    if class_name not in TEMPLATE_CLASSES and class_name not in STATUS_CLASSES:
+        return _error(400, "invalid className")
+    if spec is not None and spec not in TEMPLATE_CLASSES.get(class_name, ()):
+        return _error(400, "invalid specName")
+    return {"userId": user_id, "className": class_name, "specName": spec}
 
 
 async def _object_body(request: web.Request, not_an_object: str) -> dict[str, Any] | web.Response:
