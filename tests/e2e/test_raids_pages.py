@@ -87,8 +87,14 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         night = page.locator("#raids-recurring-new")
         await night.locator("select[name=day_of_week]").select_option("1")
         await night.locator("input[name=label]").fill("Heroic Tuesday")
-        await night.locator("button[type=submit]").click()
+        posts = []
+        page.on(
+            "request",
+            lambda r: posts.append(r) if r.method == "POST" and r.url.endswith("/recurring-events") else None,
+        )
+        await night.locator("button[type=submit]").dblclick()  # one night, and "Added" (not a refusal)
         await night.locator(".raids-feedback:has-text('Added Tuesday')").wait_for(timeout=15000)
+        assert len(posts) == 1
         # The form was cleared; the same weekday again is refused beside the button.
         await night.locator("select[name=day_of_week]").select_option("1")
         await night.locator("input[name=label]").fill("Second Tuesday")

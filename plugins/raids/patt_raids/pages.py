@@ -136,6 +136,11 @@ async def admin_event_page(
     # Where the bot's post and the Raid-Helper copy stand, failures included.
     post = await discord_post.post_status(session, event_id)
     mirror = raid_helper_sync.status_of(await events.get_event(session, event_id))
+    if mirror is not None and not mirror["deleted"]:
+        # Signups of members without a linked Discord account are never sent (Raid-Helper
+        # knows people by Discord id): say so, so "28 sent" next to 40 signups adds up.
+        _wanted, mirror["no_discord"] = await raid_helper_sync.wanted_signups(session, event_id)
+        mirror["total"] = len(view["signups"])
     over = view["end"] <= datetime.now(UTC)
     cancelled = view["event"]["cancelled"]
     # The same rule as events.set_signup_status: answers close once cancelled or over.

@@ -184,7 +184,9 @@ async def test_the_fake_refuses_the_original_mistakes(raid_helper):
 # --- the sync -----------------------------------------------------------------------------------
 
 
-async def test_an_event_is_created_at_its_local_time_and_each_signup_posted(db, raider, raid_helper):
+async def test_an_event_is_created_at_its_local_time_and_each_signup_posted(
+    db, raider, raid_helper, officer_client
+):
     tank = await raider(spec=TANK, auto_invite=True)
     healer = await raider(spec=HEALER, auto_invite=True)
     ranged = await raider(spec=RANGED)  # tentative
@@ -231,6 +233,13 @@ async def test_an_event_is_created_at_its_local_time_and_each_signup_posted(db, 
         changed = await sync_upcoming(db, _config(raid_helper), client, event_id=event_id)
     assert (changed.created, changed.signups) == (0, 1)
     assert raid_helper.signups(rh_id)["830000000000000003"]["className"] == "Ranged"
+    # The officers' page adds it up: the member without Discord is why 4 of 5 went.
+    page = (await officer_client.get(f"/admin/raids/events/{event_id}")).text
+    assert (
+        f"event {rh_id} · 4 of 5 signups sent (1 without a linked Discord account: Raid-Helper knows "
+        "members by Discord id)" in page
+    )
+    assert "the rest go with the next sync" not in page
 
 
 async def test_an_outage_is_reported_and_the_next_pass_finishes_without_a_second_event(

@@ -74,7 +74,7 @@ class SyncReport:
         }
 
 
-async def _wanted_signups(session: Any, event_id: int) -> tuple[dict[str, dict[str, Any]], int]:
+async def wanted_signups(session: Any, event_id: int) -> tuple[dict[str, dict[str, Any]], int]:
     """Player id -> the signup Raid-Helper should have; and how many have no Discord account."""
     rows = (
         await session.execute(
@@ -132,7 +132,7 @@ async def sync_event(
         if event.cancelled_at is not None or event.end_time_utc <= now:
             report.skipped += 1
             return
-        wanted, no_discord = await _wanted_signups(session, event_id)
+        wanted, no_discord = await wanted_signups(session, event_id)
         channel = await _channel(session, event, config)
         body = event_body(
             leader_id=config.leader_id,

@@ -6,6 +6,19 @@
   // The page's shared helpers (patt_host core app.js), looked up when called.
   const say = (...args) => window.patt.say(...args);
   const send = (...args) => window.patt.send(...args);
+  // One request per click: the button stays disabled until the answer is in (a double click
+  // would add a night twice, or show the second request's refusal for a save that worked).
+  async function once(button, call) {
+    if (!button) return call();
+    if (button.disabled) return null;
+    button.disabled = true;
+    try {
+      return await call();
+    } finally {
+      button.disabled = false;
+    }
+  }
+  const submitOf = (form) => form.querySelector("button[type=submit]");
   function recurringBody(form, isNew) {
     const f = form.elements;
     const body = {
@@ -39,12 +52,13 @@
     const box = form.querySelector(".raids-feedback");
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      send(box, "PATCH", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`, recurringBody(form, false),
-        "Saved. Events already booked keep their time: edit them on their pages.");
+      once(submitOf(form), () => send(box, "PATCH", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`,
+        recurringBody(form, false), "Saved. Events already booked keep their time: edit them on their pages."));
     });
-    form.querySelector(".js-raids-delete").addEventListener("click", async () => {
+    const remove = form.querySelector(".js-raids-delete");
+    remove.addEventListener("click", async () => {
       if (!window.confirm("Delete this night? Booked events stay.")) return;
-      const data = await send(box, "DELETE", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`, undefined, "Deleted.");
+      const data = await once(remove, () => send(box, "DELETE", `/api/v1/admin/raids/recurring-events/${form.dataset.id}`, undefined, "Deleted."));
       if (data) form.querySelectorAll("input, select, button").forEach((el) => { el.disabled = true; });
     });
   });
@@ -53,8 +67,8 @@
     newNight.addEventListener("submit", async (event) => {
       event.preventDefault();
       const box = newNight.querySelector(".raids-feedback");
-      const data = await send(box, "POST", "/api/v1/admin/raids/recurring-events", recurringBody(newNight, true),
-        (d) => `Added ${d.day_name}. Reload to edit it.`);
+      const data = await once(submitOf(newNight), () => send(box, "POST", "/api/v1/admin/raids/recurring-events",
+        recurringBody(newNight, true), (d) => `Added ${d.day_name}. Reload to edit it.`));
       if (data) newNight.reset();
     });
   }
@@ -67,10 +81,7 @@
       if (f.channel_id.value) body.channel_id = f.channel_id.value;
       if (f.description.value.trim()) body.description = f.description.value.trim();
       const box = newEvent.querySelector(".raids-feedback");
-      const button = newEvent.querySelector("button[type=submit]");
-      button.disabled = true; // one click, one event
-      const data = await send(box, "POST", "/api/v1/admin/raids/events", body, "Created.");
-      button.disabled = false;
+      const data = await once(submitOf(newEvent), () => send(box, "POST", "/api/v1/admin/raids/events", body, "Created."));
       if (data) {
         newEvent.reset();
         box.textContent = "Created: ";
@@ -88,8 +99,8 @@
       const f = editEvent.elements;
       const body = { ...eventFields(f), description: f.description.value.trim() };
       const box = editEvent.querySelector(".raids-feedback");
-      const data = await send(box, "PATCH", `/api/v1/admin/raids/events/${editEvent.dataset.event}`, body,
-        (d) => (d.changed.length ? "Saved: members and the Discord post see the change." : "Nothing changed."));
+      const data = await once(submitOf(editEvent), () => send(box, "PATCH", `/api/v1/admin/raids/events/${editEvent.dataset.event}`, body,
+        (d) => (d.changed.length ? "Saved: members and the Discord post see the change." : "Nothing changed.")));
       if (data) {
         document.getElementById("raids-event-title").textContent = data.title;
         document.getElementById("raids-event-start").textContent =
@@ -102,7 +113,7 @@
     button.addEventListener("click", async () => {
       const row = button.closest("[data-id]");
       if (!window.confirm(`Cancel “${row.dataset.title}”? Members see it as cancelled.`)) return;
-      const data = await send(row.querySelector(".raids-feedback"), "POST", `/api/v1/admin/raids/events/${row.dataset.id}/cancel`, {}, "Cancelled.");
+      const data = await once(button, () => send(row.querySelector(".raids-feedback"), "POST", `/api/v1/admin/raids/events/${row.dataset.id}/cancel`, {}, "Cancelled."));
       if (data) {
         const badge = document.createElement("span");
         badge.className = "badge";
@@ -128,8 +139,8 @@
         if (!rows.length) { say(box, "Select members first.", true); return; }
         const marks = {};
         rows.forEach((row) => { marks[row.dataset.player] = button.dataset.mark; });
-        const data = await send(box, "PUT", `/api/v1/admin/raids/events/${sheet.dataset.event}/attendance`, { marks },
-          (d) => `Marked ${d.marked} as ${button.dataset.mark.replace("_", " ")}.`);
+        const data = await once(button, () => send(box, "PUT", `/api/v1/admin/raids/events/${sheet.dataset.event}/attendance`, { marks },
+          (d) => `Marked ${d.marked} as ${button.dataset.mark.replace("_", " ")}.`));
         if (data) rows.forEach((row) => { row.querySelector(".raids-mark").textContent = button.dataset.mark.replace("_", " "); });
       });
     });
