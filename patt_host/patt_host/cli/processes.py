@@ -21,7 +21,7 @@ def _serve(host, bind: str, port: int) -> None:
 
     startup_done()
     click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
-    uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **server_options(host))
+    uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **server_options(host, app))
 
 
 @cli.command()

@@ -33,7 +33,12 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(host, start_services=start_services)
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **server_options(host)
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            **server_options(host, app),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import cast
+from urllib.parse import urlsplit
+
+from fastapi import Request, WebSocketException, status
+from starlette.requests import HTTPConnection
 
 from sv_common.auth.constants import AUTH_COOKIE
 from sv_common.auth.csrf import CSRF_FIELD, CSRF_HEADER, csrf_cookie_name, csrf_matches
@@ -93,8 +97,29 @@ def needs_csrf(request: Request) -> bool:
     return content_type in FORM_TYPES or content_type == ""
 
 
-async def csrf_protect(request: Request) -> None:
-    """App-wide dependency: refuse a forgeable unsafe request without the CSRF token."""
+def _same_origin(connection: HTTPConnection) -> bool:
+    """A WebSocket handshake's ``Origin`` names this site (the ``Host`` it was sent to)."""
+    origin = connection.headers.get("origin")
+    return (
+        origin is not None and urlsplit(origin).netloc.lower() == connection.headers.get("host", "").lower()
+    )
+
+
+async def csrf_protect(connection: HTTPConnection) -> None:
+    """App-wide dependency: refuse a forgeable unsafe request without the CSRF token, and a
+    cookie-carrying WebSocket handshake from another site's page.
+
+    A handshake is a GET no token rides on, and browsers attach the site's cookies to it from
+    any page (cross-site WebSocket hijacking): with the login cookie, its ``Origin`` must be
+    this site. Without the cookie it acts as nobody (tokens and keys are not sent by browsers
+    on their own), so other clients need no ``Origin``."""
+    if connection.scope["type"] == "websocket":
+        if AUTH_COOKIE in connection.cookies and not _same_origin(connection):
+            raise WebSocketException(
+                code=status.WS_1008_POLICY_VIOLATION, reason="cross-site WebSocket refused"
+            )
+        return
+    request = cast(Request, connection)  # FastAPI hands an HTTP request's dependency the Request
     if not needs_csrf(request):
         return
     presented = request.headers.get(CSRF_HEADER)

@@ -21,12 +21,13 @@ from __future__ import annotations
 import re
 import types
 import typing
-from typing import Any
+from typing import Any, cast
 
 import annotated_types
 from fastapi import Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from pydantic import TypeAdapter, ValidationError
+from starlette.requests import HTTPConnection
 
 from sv_common.validation import INT32_MAX, INT32_MIN, has_control_chars
 
@@ -89,7 +90,7 @@ class _RouteRules:
                     self.int_body_fields.add(info.alias or name)
 
 
-def _rules(request: Request) -> _RouteRules | None:
+def _rules(request: HTTPConnection) -> _RouteRules | None:
     route = request.scope.get("route")
     if route is None:
         return None
@@ -130,8 +131,9 @@ def _error(loc: tuple[Any, ...], message: str, value: Any) -> dict[str, Any]:
     return {"type": "value_error", "loc": loc, "msg": message, "input": value}
 
 
-async def validate_edge(request: Request) -> None:
-    """App-wide dependency: refuse control characters and out-of-range ints (see module doc)."""
+async def validate_edge(request: HTTPConnection) -> None:
+    """App-wide dependency: refuse control characters and out-of-range ints (see module doc);
+    a WebSocket handshake's path and query are checked alike (it has no body)."""
     rules = _rules(request)
     errors: list[dict[str, Any]] = []
     int_params = rules.int_params if rules else set()
@@ -150,8 +152,12 @@ async def validate_edge(request: Request) -> None:
             errors.append(_error(("query", name), CONTROL_MESSAGE, value))
         elif name in int_params and _out_of_range(value):
             errors.append(_error(("query", name), RANGE_MESSAGE, value))
+    if request.scope["type"] == "websocket":
+        if errors:
+            raise WebSocketRequestValidationError(errors)  # FastAPI closes the handshake (1008)
+        return
     if rules is not None and rules.has_body and request.method not in ("GET", "HEAD"):
-        errors.extend(await _body_errors(request, rules))
+        errors.extend(await _body_errors(cast(Request, request), rules))
     if errors:
         raise RequestValidationError(errors)
 
