@@ -108,13 +108,6 @@
     const scope = `${c.characters ?? 0} unlinked character${c.characters === 1 ? "" : "s"} looked at`;
     return `Done: ${scope}; ${c.created ?? 0} new, ${c.refreshed ?? 0} refreshed, ${c.removed ?? 0} removed, ${c.pending ?? 0} pending.`;
   }
-  async function refreshSuggestions() {
-    const panel = document.getElementById("suggestions-panel");
-    const response = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
-    if (!response.ok) throw new Error(`Could not reload the suggestions (${response.status}).`);
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("suggestions-panel");
-    if (panel && fresh) panel.replaceChildren(...fresh.childNodes);
-  }
   const runForm = document.getElementById("matching-run");
   if (runForm) {
     runForm.addEventListener("submit", async (event) => {
@@ -130,7 +123,7 @@
         let text = runSummary(run);
         let failed = run.status !== "succeeded";
         try {
-          await refreshSuggestions();  // before the answer: the list below matches what it says
+          await window.patt.reloadParts("suggestions-panel");  // before the answer: the list below matches what it says
         } catch (error) {
           text += ` ${error.message}`;
           failed = true;

@@ -163,19 +163,8 @@
         const none = select.querySelector("option[value='']");
         if (none) none.remove();
         row.querySelector(".raids-source").textContent = "by an officer";
-        if (data.changed) refreshSummary().catch(() => {}); // a convenience: the answer is saved
+        if (data.changed) window.patt.reloadParts("raids-signup-counts", "raids-composition").catch(() => {}); // a convenience: the answer is saved
       });
-    });
-  }
-  // The signup counts and the composition as the server renders them now.
-  async function refreshSummary() {
-    const response = await fetch(window.location.href, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    ["raids-signup-counts", "raids-composition"].forEach((id) => {
-      const now = document.getElementById(id);
-      const then = fresh.getElementById(id);
-      if (now && then) now.replaceWith(then);
     });
   }
   const raidHelper = document.getElementById("raids-raid-helper");

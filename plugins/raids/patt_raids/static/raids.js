@@ -4,18 +4,6 @@
   "use strict";
   const event = document.getElementById("raids-event");
   const feedback = document.getElementById("raids-answer-feedback");
-  // The composition and the signup lists as the server renders them now.
-  async function refreshLists() {
-    const response = await fetch(window.location.href, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    ["raids-composition", "raids-signups"].forEach((id) => {
-      const now = document.getElementById(id);
-      const then = fresh.getElementById(id);
-      if (now && then) now.replaceWith(then);
-    });
-    if (window.patt.localiseTimes) window.patt.localiseTimes();
-  }
   document.querySelectorAll(".js-raids-answer").forEach((button) => {
     button.addEventListener("click", async () => {
       const buttons = document.querySelectorAll(".js-raids-answer");
@@ -29,7 +17,7 @@
         b.classList.toggle("secondary", !on);
         b.setAttribute("aria-pressed", String(on));
       });
-      refreshLists().catch(() => {}); // the lists are a convenience; the answer is saved
+      window.patt.reloadParts("raids-composition", "raids-signups").catch(() => {}); // the lists are a convenience; the answer is saved
     });
   });
   document.querySelectorAll(".js-raids-auto-invite").forEach((box) => {

@@ -81,6 +81,19 @@
     });
   };
   window.patt.localiseTimes();
+  // Parts of this page (by element id) as the server renders them now, after an action
+  // changed what they show; listeners are delegated, so swapping the elements loses none.
+  window.patt.reloadParts = async function (...ids) {
+    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(`Could not reload the page (${response.status}).`);
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    ids.forEach((id) => {
+      const now = document.getElementById(id);
+      const then = fresh.getElementById(id);
+      if (now && then) now.replaceWith(then);
+    });
+    window.patt.localiseTimes();
+  };
   const toggle = document.querySelector(".nav-toggle");
   const nav = document.getElementById("site-nav");
   if (toggle && nav) {
