@@ -8,9 +8,7 @@ its real routes (login, roster, results, BLT) and the migration checks.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-import os
 
 import adopt_original as original
 import pytest
@@ -20,16 +18,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from patt_host import dbmigrate
 from patt_host.cli import base as cli_module
-
-_counter = itertools.count()
-
-
-@pytest.fixture
-async def scratch(patt_postgres):
-    name = f"patt_adopt_{os.getpid()}_{next(_counter)}"
-    url = await patt_postgres.create_database(name)
-    yield url
-    await patt_postgres.drop_database(name)
 
 
 @pytest.fixture
@@ -88,11 +76,11 @@ EXPECTED_BLT = """4 1
 
 
 @pytest.mark.parametrize("variant", ["context", "live"])
-async def test_adopting_the_original(variant, scratch, make_host, make_client, run):
-    await original.create(scratch, variant)
-    await original.fill(scratch, variant)
-    host = make_host(database_url=scratch)
-    before = await shape(scratch)
+async def test_adopting_the_original(variant, scratch_database, make_host, make_client, run):
+    await original.create(scratch_database, variant)
+    await original.fill(scratch_database, variant)
+    host = make_host(database_url=scratch_database)
+    before = await shape(scratch_database)
 
     # Dry run: the report says what would happen, row for row, and nothing changes.
     dry = await run(host, "db", "adopt", "--json")
@@ -136,7 +124,7 @@ async def test_adopting_the_original(variant, scratch, make_host, make_client, r
         assert "PATT_RAIDS_RAID_HELPER_API_KEY" in raid_settings and "rh-secret-key" not in dry.output
     assert report["left_in_archive"] == {}
     assert any("alembic_version" in r for r in report["renamed"])
-    assert await shape(scratch) == before
+    assert await shape(scratch_database) == before
 
     text_report = await run(host, "db", "adopt")
     assert "dry run: nothing was changed" in text_report.output
@@ -149,12 +137,14 @@ async def test_adopting_the_original(variant, scratch, make_host, make_client, r
     check = await run(host, "db", "check")
     assert check.exit_code == 0 and check.output.startswith("ok:"), check.output
     lineages = dbmigrate.enabled_lineages(host)
-    assert await asyncio.to_thread(dbmigrate.compare, scratch, lineages) == []
+    assert await asyncio.to_thread(dbmigrate.compare, scratch_database, lineages) == []
     again = await run(host, "db", "adopt", "--apply")
     assert again.exit_code == 0 and "nothing to do" in again.output, again.output
     upgrade = await run(host, "db", "upgrade")
     assert upgrade.exit_code == 0, upgrade.output
-    assert await scalar(scratch, "SELECT count(*) FROM original_patt.campaigns") == 3  # the archive stays
+    assert (
+        await scalar(scratch_database, "SELECT count(*) FROM original_patt.campaigns") == 3
+    )  # the archive stays
 
     client = await make_client(host=host)
     # Old users log in with their old passwords (login names are kept).
@@ -178,19 +168,20 @@ async def test_adopting_the_original(variant, scratch, make_host, make_client, r
     assert (players["Trog"]["rank_name"], players["Rocket"]["rank_name"]) == ("Guild Leader", "Veteran")
     ranks = (await client.get("/api/v1/guild/ranks")).json()["data"]
     assert [r["name"] for r in ranks] == ["Initiate", "Member", "Veteran", "Officer", "Guild Leader"]
-    assert await scalar(scratch, "SELECT discord_role_id FROM common.guild_ranks WHERE level = 4") == (
-        "900000000000000004"
-    )
+    assert await scalar(
+        scratch_database, "SELECT discord_role_id FROM common.guild_ranks WHERE level = 4"
+    ) == ("900000000000000004")
     if variant == "live":
         assert await scalar(
-            scratch, "SELECT string_agg(status, ',' ORDER BY id) FROM patt.raid_attendance"
+            scratch_database, "SELECT string_agg(status, ',' ORDER BY id) FROM patt.raid_attendance"
         ) == ("accepted,absent,accepted,accepted")
         assert (
-            await scalar(scratch, "SELECT timezone FROM guild_identity.players WHERE id = 2")
+            await scalar(scratch_database, "SELECT timezone FROM guild_identity.players WHERE id = 2")
             == "Europe/Berlin"
         )
     names = await scalar(
-        scratch, "SELECT string_agg(character_name, ',' ORDER BY id) FROM guild_identity.wow_characters"
+        scratch_database,
+        "SELECT string_agg(character_name, ',' ORDER BY id) FROM guild_identity.wow_characters",
     )
     assert names == "Trogmoon,Trogbank,Zoëlynn,Rocketpants,Rocketchill,Ñandúshot,Loneblade,Oldtimer"
 
@@ -203,14 +194,16 @@ async def test_adopting_the_original(variant, scratch, make_host, make_client, r
     assert blt.status_code == 200 and blt.text == EXPECTED_BLT
 
 
-async def test_a_database_that_is_not_the_original_is_refused_and_left_untouched(scratch, make_host, run):
-    host = make_host(database_url=scratch)
-    engine = create_async_engine(scratch)
+async def test_a_database_that_is_not_the_original_is_refused_and_left_untouched(
+    scratch_database, make_host, run
+):
+    host = make_host(database_url=scratch_database)
+    engine = create_async_engine(scratch_database)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE SCHEMA shop"))
         await conn.execute(text("CREATE TABLE shop.orders (id serial PRIMARY KEY, item text)"))
         await conn.execute(text("INSERT INTO shop.orders (item) VALUES ('pretzels')"))
-    before = await shape(scratch)
+    before = await shape(scratch_database)
     refused = await run(host, "db", "adopt", "--apply")
     assert refused.exit_code != 0
     assert "no alembic_version table" in refused.output and "nothing was changed" in refused.output
@@ -222,27 +215,29 @@ async def test_a_database_that_is_not_the_original_is_refused_and_left_untouched
         await conn.execute(text("CREATE SCHEMA common"))
         await conn.execute(text("CREATE TABLE common.users (id serial PRIMARY KEY, email text)"))
     await engine.dispose()
-    before = await shape(scratch)
+    before = await shape(scratch_database)
     refused = await run(host, "db", "adopt", "--apply", "--json")
     assert refused.exit_code == 2
     message = json.loads(refused.output)["refused"]
     assert "does not recognise" in message and "table patt.campaigns is missing" in message
     assert "common.users lacks column(s) is_active, password_hash" in message
-    assert await shape(scratch) == before
+    assert await shape(scratch_database) == before
 
 
-async def test_a_half_finished_adoption_continues_where_it_stopped(scratch, make_host, run):
+async def test_a_half_finished_adoption_continues_where_it_stopped(scratch_database, make_host, run):
     """A step that fails stops --apply; the steps before it stay done and the next run finishes."""
-    await original.create(scratch, "live")
-    await original.fill(scratch, "live")
-    host = make_host(database_url=scratch)
-    engine = create_async_engine(scratch)
+    await original.create(scratch_database, "live")
+    await original.fill(scratch_database, "live")
+    host = make_host(database_url=scratch_database)
+    engine = create_async_engine(scratch_database)
     async with engine.begin() as conn:  # a campaign title longer than the platform allows
         await conn.execute(text("ALTER TABLE patt.campaigns ALTER COLUMN title TYPE text"))
         await conn.execute(text("UPDATE patt.campaigns SET title = repeat('x', 300) WHERE id = 3"))
     stopped = await run(host, "db", "adopt", "--apply")
     assert stopped.exit_code == 1 and "step voting.campaigns: FAILED" in stopped.output
-    assert await scalar(scratch, "SELECT count(*) FROM guild_identity.players") == 5  # earlier steps kept
+    assert (
+        await scalar(scratch_database, "SELECT count(*) FROM guild_identity.players") == 5
+    )  # earlier steps kept
     async with engine.begin() as conn:  # the operator fixes the row in the archive
         await conn.execute(
             text("UPDATE original_patt.campaigns SET title = 'Next book club pick' WHERE id = 3")
@@ -252,7 +247,7 @@ async def test_a_half_finished_adoption_continues_where_it_stopped(scratch, make
     assert finished.exit_code == 0, finished.output
     assert "step core.users" not in finished.output and "step voting.campaigns: carries" in finished.output
     assert "dropped: original_patt" in finished.output
-    assert await scalar(scratch, "SELECT count(*) FROM patt.campaigns") == 3
-    assert await scalar(scratch, "SELECT to_regnamespace('original_patt') IS NULL") is True
+    assert await scalar(scratch_database, "SELECT count(*) FROM patt.campaigns") == 3
+    assert await scalar(scratch_database, "SELECT to_regnamespace('original_patt') IS NULL") is True
     after = await run(host, "db", "adopt", "--apply")
     assert after.exit_code == 0 and "nothing to do" in after.output, after.output

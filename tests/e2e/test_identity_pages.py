@@ -32,13 +32,21 @@ async def make_player(db, name, *, rank="Member", characters=()):
         return player.id, ids
 
 
-async def set_main(db, player_id, character_id):
+async def set_main(db, player_id, character_id, spec: tuple[str, str] | None = None):
+    """``character_id`` as the player's main, in ``spec`` (class name, spec name) when given."""
     async with db.session() as s:
+        spec_id = None
+        if spec is not None:
+            spec_id = await s.scalar(
+                select(Specialization.id)
+                .join(WowClass, WowClass.id == Specialization.class_id)
+                .where(WowClass.name == spec[0], Specialization.name == spec[1])
+            )
         await player_service.set_main_and_offspec(
             s,
             player_id=player_id,
             main_character_id=character_id,
-            main_spec_id=None,
+            main_spec_id=spec_id,
             offspec_character_id=None,
             offspec_spec_id=None,
         )
@@ -134,20 +142,7 @@ async def test_role_cards_break_each_role_down_by_spec_at_phone_width(db, live_s
     ]
     for name, class_name, spec_name in mains:
         player_id, (character_id,) = await make_player(db, name, characters=[(name, class_name)])
-        async with db.session() as s:
-            spec_id = await s.scalar(
-                select(Specialization.id)
-                .join(WowClass, WowClass.id == Specialization.class_id)
-                .where(WowClass.name == class_name, Specialization.name == spec_name)
-            )
-            await player_service.set_main_and_offspec(
-                s,
-                player_id=player_id,
-                main_character_id=character_id,
-                main_spec_id=spec_id,
-                offspec_character_id=None,
-                offspec_spec_id=None,
-            )
+        await set_main(db, player_id, character_id, (class_name, spec_name))
     server = live_server()
     context = await browser.new_context(viewport={"width": 390, "height": 844})
     page = await context.new_page()

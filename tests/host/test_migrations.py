@@ -1,8 +1,6 @@
 """Migrations: per-site model/migration agreement, per-plugin downgrade and re-upgrade, purge, check."""
 
 import asyncio
-import itertools
-import os
 
 import pytest
 from sqlalchemy import text
@@ -10,16 +8,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from patt_host import dbmigrate
 from patt_host.site import available_sites
-
-_counter = itertools.count()
-
-
-@pytest.fixture
-async def scratch_url(patt_postgres):
-    name = f"patt_scratch_{os.getpid()}_{next(_counter)}"
-    url = await patt_postgres.create_database(name)
-    yield url
-    await patt_postgres.drop_database(name)
 
 
 async def tables(url: str) -> set[str]:
@@ -53,94 +41,94 @@ def host_for(make_host, url, **kw):
 
 
 @pytest.mark.parametrize("site", sorted(available_sites()))
-async def test_models_and_migrations_agree_for_every_site(make_host, scratch_url, site):
-    host = host_for(make_host, scratch_url, site=site)
-    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
+async def test_models_and_migrations_agree_for_every_site(make_host, scratch_database, site):
+    host = host_for(make_host, scratch_database, site=site)
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
     lineages = dbmigrate.enabled_lineages(host)
-    diffs = await asyncio.to_thread(dbmigrate.compare, scratch_url, lineages)
+    diffs = await asyncio.to_thread(dbmigrate.compare, scratch_database, lineages)
     assert diffs == []
-    assert (await asyncio.to_thread(dbmigrate.status, host, scratch_url))["ok"] is True
+    assert (await asyncio.to_thread(dbmigrate.status, host, scratch_database))["ok"] is True
 
 
-async def test_sample_plugin_models_and_migrations_agree(make_host, scratch_url):
-    host = host_for(make_host, scratch_url, plugins=["sample"])
-    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
-    diffs = await asyncio.to_thread(dbmigrate.compare, scratch_url, dbmigrate.enabled_lineages(host))
+async def test_sample_plugin_models_and_migrations_agree(make_host, scratch_database):
+    host = host_for(make_host, scratch_database, plugins=["sample"])
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
+    diffs = await asyncio.to_thread(dbmigrate.compare, scratch_database, dbmigrate.enabled_lineages(host))
     assert diffs == []
 
 
-async def test_each_plugin_downgrades_to_base_and_back(make_host, scratch_url, patt_test_plugins):
+async def test_each_plugin_downgrades_to_base_and_back(make_host, scratch_database, patt_test_plugins):
     from patt_host.plugins import plugin_entry_points
 
     every = sorted(set(plugin_entry_points()) | {p.name for p in patt_test_plugins})
-    host = host_for(make_host, scratch_url, plugins=every)
-    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
-    full = await tables(scratch_url)
+    host = host_for(make_host, scratch_database, plugins=every)
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
+    full = await tables(scratch_database)
     plugin_lineages = [
         lin for lin in dbmigrate.enabled_lineages(host) if lin.name not in ("sv_common", "patt_host")
     ]
     assert "sample" in {lin.name for lin in plugin_lineages}
     for lineage in plugin_lineages:
-        await asyncio.to_thread(dbmigrate.downgrade, host, scratch_url, f"{lineage.name}@base")
-        remaining = await tables(scratch_url)
+        await asyncio.to_thread(dbmigrate.downgrade, host, scratch_database, f"{lineage.name}@base")
+        remaining = await tables(scratch_database)
         assert remaining < full, f"{lineage.name} dropped nothing"
-        recorded = await asyncio.to_thread(dbmigrate.recorded_revisions, scratch_url)
+        recorded = await asyncio.to_thread(dbmigrate.recorded_revisions, scratch_database)
         assert not any(lineage.name == dbmigrate.lineage_of(r) for r in recorded)
-        await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
-        assert await tables(scratch_url) == full
+        await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
+        assert await tables(scratch_database) == full
 
 
-async def test_db_check_reports_missing_revisions(make_host, scratch_url):
-    host = host_for(make_host, scratch_url, plugins=["sample"])
-    state = await asyncio.to_thread(dbmigrate.status, host, scratch_url)
+async def test_db_check_reports_missing_revisions(make_host, scratch_database):
+    host = host_for(make_host, scratch_database, plugins=["sample"])
+    state = await asyncio.to_thread(dbmigrate.status, host, scratch_database)
     assert state["ok"] is False
     assert "sample_0001" in state["missing"] and "patt_host_0002" in state["missing"]
 
 
-async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host, scratch_url):
-    with_sample = host_for(make_host, scratch_url, plugins=["sample"])
-    await asyncio.to_thread(dbmigrate.upgrade, with_sample, scratch_url)
-    assert "sample.sample_items" in await tables(scratch_url)
-    without = host_for(make_host, scratch_url, plugins=[])
+async def test_disabled_plugin_with_recorded_migrations_can_be_purged(make_host, scratch_database):
+    with_sample = host_for(make_host, scratch_database, plugins=["sample"])
+    await asyncio.to_thread(dbmigrate.upgrade, with_sample, scratch_database)
+    assert "sample.sample_items" in await tables(scratch_database)
+    without = host_for(make_host, scratch_database, plugins=[])
     # Recorded lineages stay in version_locations, so upgrading without the plugin still works...
     assert "sample" in {
-        lin.name for lin in await asyncio.to_thread(dbmigrate.all_lineages, without, scratch_url)
+        lin.name for lin in await asyncio.to_thread(dbmigrate.all_lineages, without, scratch_database)
     }
-    await asyncio.to_thread(dbmigrate.upgrade, without, scratch_url)
+    await asyncio.to_thread(dbmigrate.upgrade, without, scratch_database)
     # ...and purge drops exactly its tables.
-    await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sample")
-    assert "sample.sample_items" not in await tables(scratch_url)
-    assert "sample" not in await schemas(scratch_url)  # the plugin's own schema is gone too
-    assert "common.job_runs" in await tables(scratch_url)
-    recorded = await asyncio.to_thread(dbmigrate.recorded_revisions, scratch_url)
+    await asyncio.to_thread(dbmigrate.purge, without, scratch_database, "sample")
+    assert "sample.sample_items" not in await tables(scratch_database)
+    assert "sample" not in await schemas(scratch_database)  # the plugin's own schema is gone too
+    assert "common.job_runs" in await tables(scratch_database)
+    recorded = await asyncio.to_thread(dbmigrate.recorded_revisions, scratch_database)
     assert recorded and not [r for r in recorded if r.startswith("sample_")]
     with pytest.raises(dbmigrate.MigrationError):
-        await asyncio.to_thread(dbmigrate.purge, without, scratch_url, "sv_common")
+        await asyncio.to_thread(dbmigrate.purge, without, scratch_database, "sv_common")
 
 
-async def test_unknown_recorded_plugin_is_a_clear_error(make_host, scratch_url):
-    host = host_for(make_host, scratch_url, plugins=[])
-    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
-    engine = create_async_engine(scratch_url)
+async def test_unknown_recorded_plugin_is_a_clear_error(make_host, scratch_database):
+    host = host_for(make_host, scratch_database, plugins=[])
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
+    engine = create_async_engine(scratch_database)
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO alembic_version VALUES ('ghost_0001')"))
     await engine.dispose()
     with pytest.raises(dbmigrate.MigrationError, match="plugin 'ghost', which is not installed"):
-        await asyncio.to_thread(dbmigrate.all_lineages, host, scratch_url)
+        await asyncio.to_thread(dbmigrate.all_lineages, host, scratch_database)
 
 
 def test_db_upgrade_names_an_uninstalled_recorded_plugin_without_a_traceback(
-    make_host, scratch_url, monkeypatch
+    make_host, scratch_database, monkeypatch
 ):
     from click.testing import CliRunner
 
     from patt_host import cli as cli_module
 
-    host = host_for(make_host, scratch_url, plugins=[])
-    dbmigrate.upgrade(host, scratch_url)
+    host = host_for(make_host, scratch_database, plugins=[])
+    dbmigrate.upgrade(host, scratch_database)
 
     async def plant():
-        engine = create_async_engine(scratch_url)
+        engine = create_async_engine(scratch_database)
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO alembic_version VALUES ('ghost_0001')"))
         await engine.dispose()
@@ -171,11 +159,11 @@ async def test_sample_rows_reset_between_tests_in_its_own_schema_2(db):
         assert await session.scalar(select(func.count()).select_from(SampleItem)) == 0
 
 
-async def test_purge_warns_about_rows_that_reference_the_plugins_tables(make_host, scratch_url):
-    host = host_for(make_host, scratch_url, plugins=["sample"])
-    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
-    assert await asyncio.to_thread(dbmigrate.references_into, host, scratch_url, "sample") == []
-    engine = create_async_engine(scratch_url)
+async def test_purge_warns_about_rows_that_reference_the_plugins_tables(make_host, scratch_database):
+    host = host_for(make_host, scratch_database, plugins=["sample"])
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
+    assert await asyncio.to_thread(dbmigrate.references_into, host, scratch_database, "sample") == []
+    engine = create_async_engine(scratch_database)
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO sample.sample_items (id, label) VALUES (1, 'kept')"))
         await conn.execute(
@@ -185,5 +173,5 @@ async def test_purge_warns_about_rows_that_reference_the_plugins_tables(make_hos
         )
         await conn.execute(text("INSERT INTO patt.sample_refs VALUES (1, 1), (2, NULL)"))
     await engine.dispose()
-    warnings = await asyncio.to_thread(dbmigrate.references_into, host, scratch_url, "sample")
+    warnings = await asyncio.to_thread(dbmigrate.references_into, host, scratch_database, "sample")
     assert warnings == ["1 row(s) of patt.sample_refs.item_id reference sample.sample_items"]

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import os
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -171,6 +173,19 @@ async def clean_database(patt_database: TestDatabase):
     """Marks the test as touching the database; resets it afterwards."""
     yield patt_database
     await patt_database.reset.reset(patt_database.engine)
+
+
+_scratch_numbers = itertools.count()
+
+
+@pytest.fixture
+async def scratch_database(patt_postgres: PostgresService) -> AsyncIterator[str]:
+    """The URL of an empty database of the test's own (no schema, no migrations), dropped
+    afterwards: for migrations from nothing, adoption, a site's own lineages."""
+    name = f"patt_scratch_{os.getpid()}_{next(_scratch_numbers)}"
+    url = await patt_postgres.create_database(name)
+    yield url
+    await patt_postgres.drop_database(name)
 
 
 @pytest.fixture

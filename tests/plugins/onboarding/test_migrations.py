@@ -4,23 +4,13 @@ before) become "dismissed", history included; resolved ones stay; the downgrade 
 from __future__ import annotations
 
 import asyncio
-import os
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from patt_host import dbmigrate
 
 GI = "guild_identity"
-
-
-@pytest.fixture
-async def scratch_url(patt_postgres):
-    name = f"patt_scratch_onb_{os.getpid()}"
-    url = await patt_postgres.create_database(name)
-    yield url
-    await patt_postgres.drop_database(name)
 
 
 async def run(url: str, *statements: str) -> list[list[tuple]]:
@@ -50,10 +40,10 @@ async def history(url: str) -> dict[str, tuple[str, list[tuple]]]:
     }
 
 
-async def test_dismissed_sessions_get_their_own_state(make_host, scratch_url):
-    host = make_host(database_url=scratch_url)
-    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
-    await asyncio.to_thread(dbmigrate.downgrade, host, scratch_url, "onboarding_0001")
+async def test_dismissed_sessions_get_their_own_state(make_host, scratch_database):
+    host = make_host(database_url=scratch_database)
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
+    await asyncio.to_thread(dbmigrate.downgrade, host, scratch_database, "onboarding_0001")
     rows = [
         # (discord id, state, [(from, to, cause), ...])
         ("910000000000000001", "manually_resolved", [(None, "awaiting_dm", "joined"), ("awaiting_dm", "manually_resolved", "dismissed by Olga")]),
@@ -73,16 +63,16 @@ async def test_dismissed_sessions_get_their_own_state(make_host, scratch_url):
             f"({n}, {'NULL' if f is None else repr(f)}, '{t}', '{cause}')"
             for f, t, cause in steps
         ]
-    await run(scratch_url, *statements)
-    before = await history(scratch_url)
+    await run(scratch_database, *statements)
+    before = await history(scratch_database)
     assert [state for state, _ in before.values()] == [
         "manually_resolved",
         "manually_resolved",
         "awaiting_dm",
     ]
 
-    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_url)
-    after = await history(scratch_url)
+    await asyncio.to_thread(dbmigrate.upgrade, host, scratch_database)
+    after = await history(scratch_database)
     assert after["910000000000000001"] == ("dismissed", [(None, "awaiting_dm"), ("awaiting_dm", "dismissed")])
     assert after["910000000000000002"] == before["910000000000000002"]  # resolved: unchanged
     assert after["910000000000000003"] == (
@@ -90,5 +80,5 @@ async def test_dismissed_sessions_get_their_own_state(make_host, scratch_url):
         [(None, "awaiting_dm"), ("awaiting_dm", "dismissed"), ("dismissed", "awaiting_dm")],
     )
 
-    await asyncio.to_thread(dbmigrate.downgrade, host, scratch_url, "onboarding_0001")
-    assert await history(scratch_url) == before
+    await asyncio.to_thread(dbmigrate.downgrade, host, scratch_database, "onboarding_0001")
+    assert await history(scratch_database) == before
