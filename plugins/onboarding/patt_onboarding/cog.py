@@ -170,7 +170,10 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         self.bot = bot
         self.host = host
         self._resume_task: asyncio.Task | None = None
+        self._watch_task: asyncio.Task | None = None
         self._resume_now = asyncio.Event()
+        # The switches (on, the settings' updated_at) as the last full check read them.
+        self._switches_seen: tuple[bool, datetime | None] | None = None
 
     @property
     def deadline(self) -> timedelta:
@@ -185,13 +188,14 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         words = self.words
         for view in (InGuildView(words), RetryView(words), MainView(words), RealmView([]), AltsView(words)):
             self.bot.add_view(view)
-        self._resume_task = asyncio.get_running_loop().create_task(
-            self._resume_loop(), name="onboarding-resume"
-        )
+        loop = asyncio.get_running_loop()
+        self._resume_task = loop.create_task(self._resume_loop(), name="onboarding-resume")
+        self._watch_task = loop.create_task(self._watch_switches(), name="onboarding-switch-watch")
 
     async def cog_unload(self) -> None:
-        if self._resume_task is not None:
-            self._resume_task.cancel()
+        for task in (self._resume_task, self._watch_task):
+            if task is not None:
+                task.cancel()
 
     # -- welcomes that waited ----------------------------------------------------------
 
@@ -203,23 +207,66 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         # The bot's own check, as the original's: jobs may run in a worker without the bot,
         # and only the bot can send the welcome with its buttons.
         await self.bot.wait_until_ready()
-        interval = self.host.plugin_settings("onboarding").resume_interval_seconds
+        settings = self.host.plugin_settings("onboarding")
         while True:
+            more = False
             try:
-                await self.resume_waiting()
+                more = await self.resume_waiting() == sessions.RESUME_BATCH
             except Exception:  # the next check tries again; the bot stays up
                 log.exception("onboarding: sending the welcomes that waited failed")
+            # A full batch may have left others waiting: the next batch comes after a poll
+            # interval, not the full one (batches keep the bot from DMing a crowd at once).
+            timeout = settings.switch_poll_seconds if more else settings.resume_interval_seconds
             try:
-                await asyncio.wait_for(self._resume_now.wait(), timeout=interval)
+                await asyncio.wait_for(self._resume_now.wait(), timeout=timeout)
             except TimeoutError:
                 pass
             self._resume_now.clear()
+
+    async def _watch_switches(self) -> None:
+        """Start the check soon after the switches were turned on in any process.
+
+        ``discord.config_changed`` reaches only the process that saved the settings; in a
+        scale-out the officer saves in a web process and the bot runs alone. So the bot reads
+        the settings row every ``switch_poll_seconds`` and wakes the check when the switches
+        are on and differ from what the last check read (off then, or saved since: an
+        on-off-on between two reads may have left a member waiting). A failed read is logged
+        and the next one tries again; the bot stays up.
+        """
+        await self.bot.wait_until_ready()
+        poll = self.host.plugin_settings("onboarding").switch_poll_seconds
+        failing = False
+        while True:
+            await asyncio.sleep(poll)
+            try:
+                async with self.host.db.session() as session:
+                    switches = await self._switches(session)
+            except Exception:
+                # A database outage would log a traceback a minute: the first one only.
+                log.warning("onboarding: reading the DM switches failed", exc_info=not failing)
+                failing = True
+                continue
+            if failing:
+                log.info("onboarding: reading the DM switches works again")
+                failing = False
+            if switches[0] and switches != self._switches_seen:
+                self.resume_soon()
+
+    async def _switches(self, session: Any) -> tuple[bool, datetime | None]:
+        """Whether onboarding DMs may go out, and when the settings were last saved."""
+        from sv_common.discord.config import load_discord_config
+        from sv_common.notify.gate import dm_block_reason
+
+        config = await load_discord_config(session)
+        return dm_block_reason(config, "onboarding") is None, config.updated_at
 
     async def resume_waiting(self) -> int:
         """Send the welcome to up to ``RESUME_BATCH`` members whose session still waits for it
         (switches permitting); returns how many got it. One member's failure skips only them."""
         async with self.host.db.session() as session:
-            if await self.dm_block_reason(session) is not None:
+            switches = await self._switches(session)
+            self._switches_seen = switches  # what the watch compares with
+            if not switches[0]:
                 return 0
             waiting = await sessions.awaiting_welcome(session)
         sent = 0

@@ -25,8 +25,12 @@ class OnboardingSettings(BaseSettings):
     start_cooldown_seconds: int = Field(START_COOLDOWN_SECONDS, ge=1, le=3600)
     # Seconds between the bot's checks for members whose welcome DM never went out (the DM
     # switches were off when they joined, or the bot was down); turning the switches on in
-    # the bot's process checks at once.
+    # the bot's process checks at once, in another process within ``switch_poll_seconds``.
     resume_interval_seconds: int = Field(1800, ge=1, le=86400)
+    # Seconds between the bot's reads of the DM switches (one row): switches turned on in
+    # another process (a web process of a scale-out, the database) start the check above
+    # within this time instead of waiting for its interval.
+    switch_poll_seconds: int = Field(60, ge=1, le=3600)
 
 
 DEFAULT_TEXTS: dict[str, str] = {

@@ -170,15 +170,17 @@ async def test_a_welcome_that_waited_goes_out_when_an_officer_turns_the_switches
 async def test_the_bot_sends_welcomes_that_waited_on_its_own_check(
     db, roster, make_host, start_discord_bot, fake_discord, monkeypatch
 ):
-    """The switches turned on elsewhere (another process, the database): the bot's periodic
-    check finds the waiting members, at most ten a check, and only those still on the server."""
+    """The switches turned on elsewhere (another process, the database): the bot's check
+    finds the waiting members, at most ten a check, and only those still on the server; after
+    a full batch the next check comes at the next poll, not the (here daily) interval."""
     from patt_onboarding.services import sessions
 
-    monkeypatch.setenv("PATT_ONBOARDING_RESUME_INTERVAL_SECONDS", "1")
+    monkeypatch.setenv("PATT_ONBOARDING_RESUME_INTERVAL_SECONDS", "86400")
+    monkeypatch.setenv("PATT_ONBOARDING_SWITCH_POLL_SECONDS", "1")
     async with db.session() as session:
         await update_discord_config(session, feature_onboarding_dm=False)
     bot = await start_discord_bot(discord_host(make_host, site="patt"))
-    assert bot.host.plugin_settings("onboarding").resume_interval_seconds == 1
+    assert bot.host.plugin_settings("onboarding").resume_interval_seconds == 86400
     newcomers = [NEWBIE + n for n in range(12)]
     for n, member in enumerate(newcomers):
         await fake_discord.member_join(GUILD_ID, member, f"newbie{n}")
@@ -194,7 +196,7 @@ async def test_the_bot_sends_welcomes_that_waited_on_its_own_check(
         await update_discord_config(session, feature_onboarding_dm=True)
     await eventually(lambda: all(fake_discord.dms_to(m) for m in newcomers[1:11]), timeout=5)
     assert not fake_discord.dms_to(newcomers[0])  # the one who left
-    # The eleventh went out on a later check (ten a check), and the welcome went once each.
+    # The eleventh went out on the next check (ten a check), and the welcome went once each.
     await eventually(lambda: fake_discord.dms_to(newcomers[11]), timeout=5)
     assert all(len(fake_discord.dms_to(m)) == 1 for m in newcomers[1:])
 
@@ -203,6 +205,68 @@ async def test_the_bot_sends_welcomes_that_waited_on_its_own_check(
             return await sessions.awaiting_welcome(session) == []
 
     await eventually(none_waiting, timeout=5)
+
+
+async def _bot_with_a_member_waiting(db, make_host, start_discord_bot, fake_discord, monkeypatch):
+    """The bot of a scale-out (its full check once a day here, its watch of the switches every
+    second) and a member who joined while the onboarding DMs were off."""
+    monkeypatch.setenv("PATT_ONBOARDING_RESUME_INTERVAL_SECONDS", "86400")
+    monkeypatch.setenv("PATT_ONBOARDING_SWITCH_POLL_SECONDS", "1")
+    async with db.session() as session:
+        await update_discord_config(session, feature_onboarding_dm=False)
+    bot = await start_discord_bot(discord_host(make_host, site="patt"))
+    settings = bot.host.plugin_settings("onboarding")
+    assert (settings.resume_interval_seconds, settings.switch_poll_seconds) == (86400, 1)
+    await fake_discord.member_join(GUILD_ID, NEWBIE, "newbie")
+    await eventually(lambda: _state_is(db, "awaiting_dm"))
+    return bot
+
+
+async def test_switches_turned_on_in_another_process_reach_the_waiting_member_within_the_poll(
+    db, roster, make_host, make_client, start_discord_bot, fake_discord, monkeypatch
+):
+    """The officer saves the settings in a web process without the bot: its
+    discord.config_changed stays in that process, and the bot's watch of the switches starts
+    the check (not its once-a-day interval)."""
+    bot = await _bot_with_a_member_waiting(db, make_host, start_discord_bot, fake_discord, monkeypatch)
+    web = make_host(site="patt")  # another process: its own host and events, no bot
+    client = await make_client(host=web)
+    assert web.bot is None and web is not bot.host
+    client.member = await create_member(db, "Officer")
+    await log_in(client, client.member)
+    saved = await client.patch("/api/v1/discord/config", json={"dm_features": {"onboarding": True}})
+    assert saved.status_code == 200, saved.text
+    (welcome,) = await eventually(lambda: fake_discord.dms_to(NEWBIE), timeout=5)
+    assert welcome["embeds"][0]["title"] == "Welcome to Test Guild!"
+    await eventually(lambda: _state_is(db, "asked_in_guild"))
+
+
+async def test_a_failing_read_of_the_switches_is_logged_and_the_watch_goes_on(
+    db, roster, make_host, start_discord_bot, fake_discord, monkeypatch, caplog
+):
+    import logging
+
+    from sqlalchemy import text
+
+    await _bot_with_a_member_waiting(db, make_host, start_discord_bot, fake_discord, monkeypatch)
+    failed = "onboarding: reading the DM switches failed"
+    with caplog.at_level(logging.INFO, logger="patt.onboarding"):
+        async with db.session() as session:  # the settings' table is gone for a moment
+            await session.execute(text("ALTER TABLE common.discord_config RENAME TO discord_config_away"))
+        try:
+            await eventually(lambda: [r for r in caplog.records if r.getMessage() == failed], timeout=5)
+        finally:
+            async with db.session() as session:
+                await session.execute(text("ALTER TABLE common.discord_config_away RENAME TO discord_config"))
+        first = next(r for r in caplog.records if r.getMessage() == failed)
+        assert first.levelno == logging.WARNING and first.exc_info is not None  # with the database's error
+        async with db.session() as session:  # as another process would
+            await update_discord_config(session, feature_onboarding_dm=True)
+        # The watch kept going: it reads the switches again and the welcome goes out.
+        await eventually(lambda: fake_discord.dms_to(NEWBIE), timeout=5)
+        assert any(
+            r.getMessage() == "onboarding: reading the DM switches works again" for r in caplog.records
+        )
 
 
 async def _waiting_count(db, count: int) -> bool:
