@@ -1,7 +1,7 @@
 """The raids pages in chromium at 390 px and 1366 px: an officer adds a weekly night and an event,
 reads availability and marks attendance in bulk, sets members' answers on the event page and tests
-the Raid-Helper connection; a member answers on the event page. Each action's feedback shows
-beside it and no page scrolls sideways."""
+the Raid-Helper connection; an officer adjusts a new event's roster before creating it; a member
+answers on the event page. Each action's feedback shows beside it and no page scrolls sideways."""
 
 import re
 from datetime import UTC, datetime, time, timedelta
@@ -13,6 +13,9 @@ from sqlalchemy import select
 from patt_host.testing import create_member, eventually
 from patt_identity.models import PlayerAvailability
 from patt_raids.services import events
+from patt_raids.services.raiders import set_auto_invite
+from sv_common.identity import players as player_service
+from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import Player, Specialization, WowCharacter, WowClass
 from sv_common.testing.fake_raid_helper import FakeRaidHelper
 
@@ -134,6 +137,12 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         cancel = page.locator(f"#raids-upcoming li[data-id='{event_id}'] .js-raids-cancel")
         place = await cancel.bounding_box()
         assert place is not None and place["x"] + place["width"] <= width
+        # On the title and time's row, to their right (not on a line of its own), at both widths.
+        what = await page.locator(
+            f"#raids-upcoming li[data-id='{event_id}'] .raids-upcoming-what"
+        ).bounding_box()
+        assert place["y"] < what["y"] + what["height"] and place["y"] + place["height"] > what["y"]
+        assert place["x"] >= what["x"] + what["width"]
         assert await no_horizontal_overflow(page)
 
         await page.goto(server.url + "/admin/raids/availability")
@@ -347,3 +356,146 @@ async def test_the_demo_officer_tests_the_demo_fake_raid_helper_at_390px(db, mak
         assert errors == []
     finally:
         await context.close()
+
+
+async def link_discord(db, player_id: int, discord_id: str) -> None:
+    async with db.session() as s:
+        user, _ = await upsert_discord_user(
+            s, discord_id=discord_id, username=f"u{discord_id}", display_name=None, role_ids=[]
+        )
+        await player_service.link_discord(s, player_id=player_id, discord_user_id=user.id)
+
+
+async def test_officer_adjusts_the_roster_before_creating_an_event_at_390px(
+    db, live_server, browser, monkeypatch
+):
+    """The New event form's roster preview: one raider skipped and one benched before creating;
+    the event page and the demo's fake Raid-Helper get exactly that, and the member without a
+    Discord account is flagged in the preview and not sent."""
+    fake = FakeRaidHelper(api_key="rh-e2e-key-roster-000000", server_id="800000000000000777")
+    await fake.start()
+    for key, value in {
+        "API_KEY": fake.api_key,
+        "SERVER_ID": fake.server_id,
+        "LEADER_ID": "810000000000000777",
+        "BASE_URL": fake.base_url,
+        "CHANNEL_ID": "820000000000000777",
+    }.items():
+        monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+    server = live_server(plugins=PLUGINS)
+    officer = await create_member(db, "Officer", "Chief Roster")
+    keen = await create_member(db, "Member", "Keen Healer")
+    bencher = await create_member(db, "Member", "Bench Me")
+    skipper = await create_member(db, "Member", "Skip Me")
+    loner = await create_member(db, "Member", "Nell No-Discord")
+    leaver = await create_member(db, "Member", "Leaving Lee")
+    await give_main(db, leaver.player_id, "Hunter", "Marksmanship", "UTC")
+    for n, (who, spec) in enumerate(
+        [
+            (officer, ("Priest", "Holy")),
+            (keen, ("Druid", "Restoration")),
+            (bencher, ("Warrior", "Protection")),
+            (skipper, ("Mage", "Frost")),
+            (loner, ("Rogue", "Outlaw")),
+        ]
+    ):
+        await give_main(db, who.player_id, *spec, "UTC")
+        if who is not loner:
+            await link_discord(db, who.player_id, f"89200000000000{n:04d}")
+    async with db.session() as s:
+        await set_auto_invite(s, keen.player_id, True)
+    discord_of = {
+        who.player_id: f"89200000000000{n:04d}" for n, who in enumerate([officer, keen, bencher, skipper])
+    }
+
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    errors = []
+    try:
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await log_in(page, server.url, officer, "/admin/raids")
+        roster = page.locator("#raids-roster")
+        assert await roster.get_attribute("open") is None  # collapsed: the form stays short
+        summary = roster.locator("summary")
+        assert await summary.inner_text() == "Roster (6) — adjust before creating"
+        await summary.click()
+        counts = page.locator("#raids-roster-counts")
+        assert await counts.inner_text() == "accepted 1 · tentative 5 · bench 0"
+        row = lambda who: roster.locator(f".raids-roster-row[data-player='{who.player_id}']")  # noqa: E731
+        assert "auto-invite" in await row(keen).inner_text()
+        assert await row(loner).locator(".raids-no-discord").count() == 1
+        assert await row(keen).locator(".raids-no-discord").count() == 0
+        assert await row(bencher).locator(".js-raids-override").input_value() == ""  # "default (tentative)"
+
+        await row(skipper).locator(".js-raids-override").select_option("skip")
+        await row(bencher).locator(".js-raids-override").select_option("bench")
+        assert await counts.inner_text() == "accepted 1 · tentative 3 · bench 1 · skipped 1 — 2 changed"
+        assert await row(skipper).get_attribute("data-effective") == "skip"
+        for each in await roster.locator(".raids-roster-row").all():  # every picker within the screen
+            place = await each.locator(".js-raids-override").bounding_box()
+            assert place is not None and place["x"] >= 0 and place["x"] + place["width"] <= 390
+        assert await no_horizontal_overflow(page)
+
+        form = page.locator("#raids-event-new")
+        await form.locator("input[name=title]").fill("Roster night")
+        await form.locator("input[name=event_date]").fill(
+            (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+        )
+        # The roster went stale: Lee left the guild after the page was loaded. A change for Lee is
+        # refused beside Create with the name, and no event is made.
+        async with db.session() as s:
+            (await s.get(Player, leaver.player_id)).is_active = False
+        await row(leaver).locator(".js-raids-override").select_option("bench")
+        await form.locator("button[type=submit]").click()
+        refusal = form.locator(".raids-feedback.error")
+        await refusal.wait_for(timeout=15000)
+        assert f"Leaving Lee ({leaver.player_id})" in await refusal.inner_text()
+        assert in_view(await refusal.bounding_box(), 390)
+        async with db.session() as s:
+            assert await events.list_events(s, upcoming=True) == []
+        await row(leaver).locator(".js-raids-override").select_option("")  # back to the rule
+        async with page.expect_request(
+            lambda r: r.method == "POST" and r.url.endswith("/api/v1/admin/raids/events")
+        ) as sent:
+            await form.locator("button[type=submit]").click()
+        assert (await sent.value).post_data_json["player_overrides"] == {  # only the rows changed
+            str(skipper.player_id): "skip",
+            str(bencher.player_id): "bench",
+        }
+        created = form.locator(".raids-feedback a")
+        await created.wait_for(timeout=15000)
+        assert in_view(await form.locator(".raids-feedback").bounding_box(), 390)
+        # The form is ready for the next event: every row back on its rule.
+        assert await counts.inner_text() == "accepted 1 · tentative 5 · bench 0"
+        event_id = int((await created.get_attribute("href")).rsplit("/", 1)[1])
+        assert await no_horizontal_overflow(page)
+
+        # Raid-Helper gets the four linked signups minus the skipped one, the bench as bench.
+        rh_id = await eventually(lambda: next(iter(fake.events), None), timeout=30)
+        await eventually(lambda: len(fake.signups(rh_id)) == 3, timeout=30)
+        got = fake.signups(rh_id)
+        assert set(got) == {discord_of[p.player_id] for p in (officer, keen, bencher)}
+        assert got[discord_of[bencher.player_id]]["className"] == "Bench"
+
+        await page.goto(f"{server.url}/admin/raids/events/{event_id}")
+        signup = lambda who: page.locator(f"#raids-attendance tr[data-player='{who.player_id}']")  # noqa: E731
+        assert await signup(bencher).get_attribute("data-status") == "bench"
+        assert "set at creation" in await signup(bencher).locator(".raids-source").inner_text()
+        assert await signup(keen).get_attribute("data-status") == "accepted"
+        assert await signup(loner).get_attribute("data-status") == "tentative"
+        assert await signup(skipper).get_attribute("data-status") == ""  # skipped: no signup
+        assert "no signup 1" in await page.locator("#raids-signup-counts").inner_text()
+
+        async def facts_say_sent() -> bool:  # the sync stores what it sent right after sending
+            await page.reload()
+            return (
+                "3 of 4 signups sent (1 without a linked Discord account"
+                in await page.locator(".raids-facts").inner_text()
+            )
+
+        await eventually(facts_say_sent, timeout=30)
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()
+        await fake.stop()

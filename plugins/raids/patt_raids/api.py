@@ -134,7 +134,10 @@ async def admin_events(actor: Officer, session: SessionDep):
 
 @admin_router.post("/events", name="api_event_add", status_code=201)
 async def add_event(body: schemas.NewEvent, actor: Officer, session: SessionDep, host: HostDep):
-    """Create an event (local date and time in ``timezone``) and sign the raiders up by rule."""
+    """Create an event (local date and time in ``timezone``) and sign the raiders up by rule.
+    ``player_overrides`` ``{player_id: status or "skip"}`` win over the rule; one for a player
+    the rule would not sign up (unknown, inactive, no rank or no main) is a 422
+    ``bad_override_player`` naming them, and nothing is created."""
     if body.channel_id:  # an officer's pick: one of the guild's synced text channels, else 422
         await require_postable_channel(session, body.channel_id)
     event = await events.create_event(

@@ -2,6 +2,7 @@
 events, availability, an event's attendance) and the template-slot fragments (home
 schedule, profile section, Player Manager attendance)."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -79,6 +80,7 @@ async def admin_page(
 
     season = await current_season(session)
     zone = guild_zone(host, site)
+    roster = await events.roster_preview(session)
     return await render(
         request,
         "raids/admin.html",
@@ -91,6 +93,10 @@ async def admin_page(
             "day_names": schedule.DAY_NAMES,
             "event_types": EVENT_TYPES,
             "season": display_name(season) if season else None,
+            # The New event form's roster: who the rule signs up and as what, each adjustable.
+            "roster_size": len(roster),
+            "roster_counts": roster_counts(r.status for r in roster),
+            "roster_rows": _roster_rows(roster),
             # The connector's settings as officers may see them (never the key) for the test;
             # in effect: `patt demo`'s fake Raid-Helper when no real one is configured.
             "raid_helper": raid_helper_sync.connector_summary(
@@ -232,6 +238,67 @@ def _sheet_row(
         f'<span class="raids-feedback small" role="status" aria-live="polite"></span></td>'
         f'<td class="raids-mark">{escape(mark)}</td></tr>'
     )
+
+
+# The roster preview's choices: the rule's answer, the four answers, or not signed up at all.
+OVERRIDE_CHOICES = (
+    ("accepted", "accepted"),
+    ("tentative", "tentative"),
+    ("bench", "bench"),
+    ("absent", "absent"),
+    ("skip", "skip (not signed up)"),
+)
+ROSTER_COUNTED = ("accepted", "tentative", "bench", "absent", "skip")
+
+
+def roster_counts(statuses: Iterable[str]) -> str:
+    """The roster's counts line, ``accepted 3 · tentative 9 · bench 2`` (absent and skipped only
+    when some are); admin.js writes the same line as the pickers change."""
+    counts = dict.fromkeys(ROSTER_COUNTED, 0)
+    for status in statuses:
+        counts[status] += 1
+    parts = [
+        f"{'skipped' if key == 'skip' else key} {n}"
+        for key, n in counts.items()
+        if n or key in ("accepted", "tentative", "bench")
+    ]
+    return " · ".join(parts)
+
+
+def _roster_rows(rows: list[events.PreviewRow]) -> Markup:
+    """The roster preview's rows, built here like the event page's: a whole guild, each with a
+    picker. The picker has no name, so the form's own fields stay as they are; admin.js sends
+    the rows moved off "default" as ``player_overrides``."""
+    html = []
+    for r in rows:
+        name = escape(r.display_name)
+        # "Name · Holy Priest (healer) · Officer", each part when known.
+        spec = " ".join(x for x in (r.spec_name, r.class_name) if x)
+        if r.role:
+            spec = f"{spec} ({r.role})" if spec else r.role
+        details = " · ".join(str(escape(x)) for x in (r.display_name, spec, r.rank_name) if x)
+        why = events.REASONS[r.reason] + (
+            f" ({r.rank_name})" if r.reason == "lowest_rank" and r.rank_name else ""
+        )
+        options = f'<option value="" selected>default ({r.status})</option>' + "".join(
+            f'<option value="{value}">{label}</option>' for value, label in OVERRIDE_CHOICES
+        )
+        no_discord = (
+            ""
+            if r.discord
+            else ' <span class="badge raids-no-discord" title="No linked Discord account: cannot answer on '
+            'Discord and is not sent to Raid-Helper">no Discord</span>'
+        )
+        html.append(
+            f'<li class="raids-roster-row" data-player="{r.player_id}" data-default="{r.status}" '
+            f'data-effective="{r.status}">'
+            f'<span class="raids-roster-who"><span style="color: {escape(r.class_colour or "#888888")}">'
+            f"{escape(r.character_name)}</span> "
+            f'<span class="muted small">{details}</span>{no_discord}</span>'
+            f'<span class="raids-roster-pick"><select class="js-raids-override" aria-label="Answer of {name}">'
+            f'{options}</select> <span class="raids-roster-why muted small">{escape(why)}</span></span></li>'
+        )
+    return Markup("".join(html))
 
 
 # --- slots -----------------------------------------------------------------------------------

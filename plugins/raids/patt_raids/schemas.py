@@ -4,12 +4,20 @@ from datetime import date, time
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from sv_common.validation import CleanStr, CleanText, NonBlankStr
+from sv_common.validation import INT32_MAX, CleanStr, CleanText, NonBlankStr
 
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-PlayerKey = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,9}$")]
+
+def _player_id_in_range(value: str) -> str:
+    if int(value) > INT32_MAX:  # a 422 here, not a database error on binding it later
+        raise ValueError(f"player ids are at most {INT32_MAX}")
+    return value
+
+
+RowId = Annotated[int, Path(ge=1, le=INT32_MAX)]
+# A player id as a JSON object key.
+PlayerKey = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,9}$"), AfterValidator(_player_id_in_range)]
 Snowflake = Annotated[str, Field(pattern=r"^[0-9]{15,21}$")]
 Zone = Annotated[CleanStr, Field(min_length=1, max_length=50)]
 EventType = Literal["raid", "mythic_plus", "pvp", "social", "other"]
@@ -56,8 +64,9 @@ class NewEvent(_Body):
     duration_minutes: int = Field(120, ge=15, le=720)
     channel_id: Snowflake | None = None
     description: Annotated[CleanText, Field(max_length=2000)] | None = None
-    recurring_event_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    # {player_id: status or "skip"}; keys are JSON strings.
+    recurring_event_id: int | None = Field(None, ge=1, le=INT32_MAX)
+    # {player_id: status or "skip"}; keys are JSON strings. An id the rule would not sign up
+    # (unknown, inactive, no rank or no main) is a 422 naming it (events.check_override_players).
     player_overrides: dict[PlayerKey, Override] = Field(default_factory=dict, max_length=1000)
 
 
@@ -78,7 +87,7 @@ class SignupBody(_Body):
 
 
 class OfficerSignup(_Body):
-    player_id: int = Field(ge=1, le=2**31 - 1)
+    player_id: int = Field(ge=1, le=INT32_MAX)
     status: Status
 
 

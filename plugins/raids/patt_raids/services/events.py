@@ -4,7 +4,8 @@ guild's raiders up by rule, an officer's edit of one, and changing one member's 
 The signup rule (the original's, section 17.2), for every active player with a rank and a
 main character:
 
-1. an officer's per-player override wins; ``skip`` leaves the player off the event;
+1. an officer's per-player override wins; ``skip`` leaves the player off the event (an
+   override for anyone the rule would not sign up is refused, never silently dropped);
 2. a member of the guild's lowest rank (Initiate) goes on the bench;
 3. a member who switched on auto-invite is ``accepted``;
 4. everyone else is ``tentative``.
@@ -38,8 +39,9 @@ from patt_raids.models import (
 )
 from patt_raids.services.raiders import Raider, lowest_rank_level, raiders
 from sv_common.errors import Conflict, NotFound, ValidationFailed
+from sv_common.identity.models import Player, WowClass
 from sv_common.seasons import current_season
-from sv_common.validation import has_control_chars, is_blank
+from sv_common.validation import INT32_MAX, has_control_chars, is_blank
 
 SKIP = "skip"
 OVERRIDES = (*STATUSES, SKIP)
@@ -185,35 +187,151 @@ class Signup:
     source: str  # "auto" (the rule) or "override"
 
 
-def status_by_rule(raider: Raider, lowest_level: int | None) -> str:
+#: Why the rule gives a raider their status, as the New event form's roster preview says it.
+REASONS = {"lowest_rank": "lowest rank", "auto_invite": "auto-invite", "default": "default"}
+# How many names a refusal lists before "and N more" (an override map holds up to 1000).
+NAMED_MAX = 10
+
+
+def rule_of(raider: Raider, lowest_level: int | None) -> tuple[str, str]:
+    """The rule's status for ``raider`` and why (a key of ``REASONS``)."""
     if lowest_level is not None and raider.rank_level == lowest_level:
-        return BENCH
+        return BENCH, "lowest_rank"
     if raider.auto_invite:
-        return ACCEPTED
-    return TENTATIVE
+        return ACCEPTED, "auto_invite"
+    return TENTATIVE, "default"
+
+
+def status_by_rule(raider: Raider, lowest_level: int | None) -> str:
+    return rule_of(raider, lowest_level)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A raider a new event signs up, with the rule's status and why (before any override)."""
+
+    raider: Raider
+    status: str
+    reason: str
+
+
+async def rule_plan(session: AsyncSession) -> list[Planned]:
+    """Everyone a new event signs up by rule, by name: active players with a rank and a main."""
+    lowest = await lowest_rank_level(session)
+    # Without a rank a player is not (or no longer) a guild member: no raid.
+    return [Planned(r, *rule_of(r, lowest)) for r in await raiders(session) if r.rank_level is not None]
+
+
+def _named(items: list[str]) -> str:
+    more = len(items) - NAMED_MAX
+    return ", ".join(items[:NAMED_MAX]) + (f" and {more} more" if more > 0 else "")
+
+
+async def check_override_players(
+    session: AsyncSession, overrides: dict[int, str], planned_ids: set[int]
+) -> None:
+    """422 naming every override for someone the rule would not sign up: an unknown id, or a
+    player who is inactive, has no rank or no main. Never ignored: an officer who set an
+    answer for someone must learn it was not applied (the roster they saw may be stale)."""
+    strays = sorted(set(overrides) - planned_ids)
+    if not strays:
+        return
+    names: dict[int, str] = {}
+    bindable = [i for i in strays if 0 < i <= INT32_MAX]  # a larger id is no player (cannot bind)
+    if bindable:
+        rows = await session.execute(select(Player.id, Player.display_name).where(Player.id.in_(bindable)))
+        names = dict(rows.all())
+    unknown = [i for i in strays if i not in names]
+    not_raiders = [i for i in strays if i in names]
+    parts = []
+    if unknown:
+        parts.append(f"no such player: {_named([str(i) for i in unknown])}")
+    if not_raiders:
+        parts.append(
+            "not an active guild member with a rank and a main character: "
+            + _named([f"{names[i]} ({i})" for i in not_raiders])
+        )
+    raise ValidationFailed(
+        f"player_overrides names players this event cannot sign up ({'; '.join(parts)}). "
+        "Reload the page for the current roster.",
+        code="bad_override_player",
+        details={"unknown_player_ids": unknown, "not_raider_ids": not_raiders},
+    )
 
 
 async def plan_signups(session: AsyncSession, overrides: dict[int, str] | None = None) -> list[Signup]:
-    """Every raider's signup for a new event (``skip`` overrides left out)."""
+    """Every raider's signup for a new event (``skip`` overrides left out). An override for
+    someone the rule would not sign up is a 422 (``check_override_players``)."""
     overrides = overrides or {}
     for player_id, value in overrides.items():
         if value not in OVERRIDES:
             raise ValidationFailed(
                 f"override for player {player_id} must be one of {', '.join(OVERRIDES)}.", code="bad_override"
             )
-    lowest = await lowest_rank_level(session)
+    planned = await rule_plan(session)
+    await check_override_players(session, overrides, {p.raider.player_id for p in planned})
     plan = []
-    for raider in await raiders(session):
-        if raider.rank_level is None:
-            continue  # not (or no longer) a guild member: no rank, no raid
-        override = overrides.get(raider.player_id)
+    for p in planned:
+        override = overrides.get(p.raider.player_id)
         if override == SKIP:
             continue
-        status = override or status_by_rule(raider, lowest)
         plan.append(
-            Signup(raider.player_id, raider.main_character_id, status, "override" if override else "auto")
+            Signup(
+                p.raider.player_id,
+                p.raider.main_character_id,
+                override or p.status,
+                "override" if override else "auto",
+            )
         )
     return plan
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewRow:
+    """One row of the New event form's roster preview."""
+
+    player_id: int
+    display_name: str
+    character_name: str
+    class_name: str | None
+    class_colour: str | None
+    spec_name: str | None
+    role: str | None
+    rank_name: str | None
+    status: str  # by rule
+    reason: str  # a key of REASONS
+    discord: bool  # a linked Discord account: without one, no Discord answers, nothing sent to Raid-Helper
+
+
+async def roster_preview(session: AsyncSession) -> list[PreviewRow]:
+    """The rule's plan for a new event, as officers review it before creating one: the same
+    ``rule_plan`` that ``create_event`` signs up with, plus class colours and Discord links
+    (two small queries, whatever the roster's size)."""
+    planned = await rule_plan(session)
+    if not planned:
+        return []
+    colours = dict((await session.execute(select(WowClass.name, WowClass.color_hex))).all())
+    linked = set(
+        await session.scalars(
+            select(Player.id).where(Player.is_active.is_(True), Player.discord_user_id.is_not(None))
+        )
+    )
+    return [
+        PreviewRow(
+            player_id=p.raider.player_id,
+            display_name=p.raider.display_name,
+            character_name=p.raider.character_name,
+            class_name=p.raider.class_name,
+            class_colour=colours.get(p.raider.class_name),
+            spec_name=p.raider.spec_name,
+            role=p.raider.role,
+            rank_name=p.raider.rank_name,
+            status=p.status,
+            reason=p.reason,
+            discord=p.raider.player_id in linked,
+        )
+        for p in planned
+    ]
 
 
 # --- events ----------------------------------------------------------------------------------

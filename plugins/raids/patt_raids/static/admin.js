@@ -1,6 +1,7 @@
-// Officers' raids pages: the weekly schedule (add, save, delete), a new event, editing and
-// cancelling one, members' answers set by an officer, attendance marks in bulk and the
-// Raid-Helper connection test. Every action answers in the feedback beside it.
+// Officers' raids pages: the weekly schedule (add, save, delete), a new event (its roster
+// preview's answer per raider included), editing and cancelling one, members' answers set by
+// an officer, attendance marks in bulk and the Raid-Helper connection test. Every action
+// answers in the feedback beside it.
 (function () {
   "use strict";
   // The page's shared helpers (patt_host core app.js), looked up when called.
@@ -72,6 +73,39 @@
       if (data) newNight.reset();
     });
   }
+  // The New event form's roster preview: each raider's answer by rule (the row's
+  // data-default), or the one an officer picks; the counts follow every pick. Rows left on
+  // "default" are not sent: the server applies the rule to them.
+  const rosterRows = () => Array.from(document.querySelectorAll("#raids-roster .raids-roster-row"));
+  const COUNTED = ["accepted", "tentative", "bench", "absent", "skip"];
+  function showRoster() {
+    const counts = Object.fromEntries(COUNTED.map((key) => [key, 0]));
+    let changed = 0;
+    rosterRows().forEach((row) => {
+      const picked = row.querySelector(".js-raids-override").value;
+      const status = picked || row.dataset.default;
+      counts[status] += 1;
+      if (picked) changed += 1;
+      row.dataset.effective = status;
+      row.classList.toggle("raids-changed", Boolean(picked));
+    });
+    const box = document.getElementById("raids-roster-counts");
+    if (!box) return;
+    // The same line as pages.roster_counts, plus how many rows were changed.
+    const parts = COUNTED.filter((key) => counts[key] || ["accepted", "tentative", "bench"].includes(key))
+      .map((key) => `${key === "skip" ? "skipped" : key} ${counts[key]}`);
+    box.textContent = parts.join(" · ") + (changed ? ` — ${changed} changed` : "");
+  }
+  function overrides() {
+    const picked = {};
+    rosterRows().forEach((row) => {
+      const value = row.querySelector(".js-raids-override").value;
+      if (value) picked[row.dataset.player] = value;
+    });
+    return picked;
+  }
+  rosterRows().forEach((row) => row.querySelector(".js-raids-override").addEventListener("change", showRoster));
+  showRoster(); // a browser may restore picks on back/forward: count what is shown
   const newEvent = document.getElementById("raids-event-new");
   if (newEvent) {
     newEvent.addEventListener("submit", async (event) => {
@@ -80,10 +114,13 @@
       const body = { ...eventFields(f), event_type: f.event_type.value };
       if (f.channel_id.value) body.channel_id = f.channel_id.value;
       if (f.description.value.trim()) body.description = f.description.value.trim();
+      const picked = overrides();
+      if (Object.keys(picked).length) body.player_overrides = picked;
       const box = newEvent.querySelector(".raids-feedback");
       const data = await once(submitOf(newEvent), () => send(box, "POST", "/api/v1/admin/raids/events", body, "Created."));
       if (data) {
         newEvent.reset();
+        showRoster();
         box.textContent = "Created: ";
         const link = document.createElement("a");
         link.href = `/admin/raids/events/${data.id}`;
