@@ -211,11 +211,13 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         while True:
             more = False
             try:
-                more = await self.resume_waiting() == sessions.RESUME_BATCH
+                sent, full = await self.resume_waiting()
+                more = full and sent > 0
             except Exception:  # the next check tries again; the bot stays up
                 log.exception("onboarding: sending the welcomes that waited failed")
-            # A full batch may have left others waiting: the next batch comes after a poll
-            # interval, not the full one (batches keep the bot from DMing a crowd at once).
+            # A full batch that got through may have left others waiting: the next batch comes
+            # after a poll interval, not the full one (batches keep the bot from DMing a crowd at
+            # once; a batch of failures waits for the full interval).
             timeout = settings.switch_poll_seconds if more else settings.resume_interval_seconds
             try:
                 await asyncio.wait_for(self._resume_now.wait(), timeout=timeout)
@@ -260,14 +262,15 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
         config = await load_discord_config(session)
         return dm_block_reason(config, "onboarding") is None, config.updated_at
 
-    async def resume_waiting(self) -> int:
+    async def resume_waiting(self) -> tuple[int, bool]:
         """Send the welcome to up to ``RESUME_BATCH`` members whose session still waits for it
-        (switches permitting); returns how many got it. One member's failure skips only them."""
+        (switches permitting); returns how many got it and whether the batch was full. One
+        member's failure skips only them, and sends them to the back of the queue."""
         async with self.host.db.session() as session:
             switches = await self._switches(session)
             self._switches_seen = switches  # what the watch compares with
             if not switches[0]:
-                return 0
+                return 0, False
             waiting = await sessions.awaiting_welcome(session)
         sent = 0
         for discord_id in waiting:
@@ -277,9 +280,11 @@ class OnboardingCog(commands.Cog, name=COG_NAME):
                 )
             except discord.HTTPException as exc:
                 log.warning("onboarding: the welcome for %s failed: %s", discord_id, exc)
+                async with self.host.db.session() as session:
+                    await sessions.welcome_failed(session, discord_id)
         if sent:
             log.info("onboarding: sent %d welcome(s) that waited", sent)
-        return sent
+        return sent, len(waiting) == sessions.RESUME_BATCH
 
     # -- start -------------------------------------------------------------------------
 

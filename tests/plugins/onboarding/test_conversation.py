@@ -207,6 +207,39 @@ async def test_the_bot_sends_welcomes_that_waited_on_its_own_check(
     await eventually(none_waiting, timeout=5)
 
 
+async def test_welcomes_that_keep_failing_do_not_hold_newer_members_back(
+    db, roster, make_host, start_discord_bot, fake_discord, monkeypatch, caplog
+):
+    """Ten waiting members Discord no longer knows (an account deleted before the member sync
+    noticed) fill a whole batch; each failure goes to the back of the queue, so the next check
+    welcomes the member who waited behind them."""
+    import logging
+
+    from patt_onboarding.services import sessions
+
+    monkeypatch.setenv("PATT_ONBOARDING_RESUME_INTERVAL_SECONDS", "1")
+    async with db.session() as session:
+        await update_discord_config(session, feature_onboarding_dm=False)
+    await start_discord_bot(discord_host(make_host, site="patt"))
+    members = [NEWBIE + n for n in range(11)]
+    for n, member in enumerate(members):
+        await fake_discord.member_join(GUILD_ID, member, f"newbie{n}")
+    await eventually(lambda: _waiting_count(db, 11))
+    async with db.session() as session:  # the first batch, in the queue's own order
+        gone = {int(discord_id) for discord_id in await sessions.awaiting_welcome(session)}
+    (behind,) = set(members) - gone
+    for member in gone:  # Discord answers 404 Unknown User for them from now on
+        del fake_discord.users[member]
+    with caplog.at_level(logging.WARNING, logger="patt.onboarding"):
+        async with db.session() as session:
+            await update_discord_config(session, feature_onboarding_dm=True)
+        (welcome,) = await eventually(lambda: fake_discord.dms_to(behind), timeout=5)
+    assert welcome["embeds"][0]["title"] == "Welcome to Test Guild!"
+    failed = {r.getMessage().split()[4] for r in caplog.records if "failed: 404" in r.getMessage()}
+    assert failed == {str(m) for m in gone}  # each was tried first, and each still waits
+    await eventually(lambda: _waiting_count(db, 10))  # the welcome is recorded as its DM's transaction ends
+
+
 async def _bot_with_a_member_waiting(db, make_host, start_discord_bot, fake_discord, monkeypatch):
     """The bot of a scale-out (its full check once a day here, its watch of the switches every
     second) and a member who joined while the onboarding DMs were off."""

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from patt_onboarding.models import CLOSED, OnboardingSession, OnboardingTransition
@@ -314,7 +314,8 @@ RESUME_BATCH = 10
 
 async def awaiting_welcome(session: AsyncSession, limit: int = RESUME_BATCH) -> list[str]:
     """Discord ids of the sessions whose welcome DM never went out (the switches were off at the
-    join, or the bot was down), oldest first, of members still on the server."""
+    join, or the bot was down), of members still on the server: least recently touched first, so
+    a member whose welcome keeps failing (``welcome_failed``) cannot hold newer ones back."""
     rows = await session.scalars(
         select(OnboardingSession.discord_id)
         .join(DiscordUser, DiscordUser.id == OnboardingSession.discord_member_id)
@@ -323,10 +324,20 @@ async def awaiting_welcome(session: AsyncSession, limit: int = RESUME_BATCH) -> 
             OnboardingSession.dm_sent_at.is_(None),
             DiscordUser.is_present.is_(True),
         )
-        .order_by(OnboardingSession.id)
+        .order_by(OnboardingSession.updated_at, OnboardingSession.id)
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def welcome_failed(session: AsyncSession, discord_id: str) -> None:
+    """Discord refused a waiting welcome for another reason than closed DMs (an unknown user,
+    an outage): the session stays waiting, behind the others."""
+    await session.execute(
+        update(OnboardingSession)
+        .where(OnboardingSession.discord_id == discord_id, OnboardingSession.state == "awaiting_dm")
+        .values(updated_at=func.now())
+    )
 
 
 # A session stays "verified" only for the moments its role and invite take; one older than this
