@@ -153,6 +153,35 @@ def server_options(host: Host, app: FastAPI) -> dict[str, Any]:
     }
 
 
+class _PlainHttpUpgradeFilter(logging.Filter):
+    """Drops uvicorn's two warnings for an upgrade request to a server without a WebSocket
+    protocol. Anyone can send one (log noise on demand), the advice to install
+    ``uvicorn[standard]`` is wrong here, and the request is still answered as plain HTTP."""
+
+    UNSUPPORTED = "Unsupported upgrade request."
+    NO_LIBRARY = "No supported WebSocket library detected."
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg
+        return not (
+            record.levelno == logging.WARNING
+            and isinstance(message, str)
+            and (message == self.UNSUPPORTED or message.startswith(self.NO_LIBRARY))
+        )
+
+
+def quiet_upgrade_warnings(options: dict[str, Any]) -> None:
+    """Install :class:`_PlainHttpUpgradeFilter` on ``uvicorn.error`` when ``options`` (from
+    :func:`server_options`) run uvicorn without a WebSocket protocol; once per process (the
+    filter stays: logging is process-wide, and a server with a protocol never logs the
+    second warning; the first only for a non-WebSocket upgrade such as ``h2c``)."""
+    if options.get("ws") != "none":
+        return
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _PlainHttpUpgradeFilter) for f in logger.filters):
+        logger.addFilter(_PlainHttpUpgradeFilter())
+
+
 def serves_websockets(routes: Iterable[Any]) -> bool:
     """Whether any route, in included routers and mounted apps too, is a WebSocket route."""
     for route in routes:

@@ -68,7 +68,10 @@ def admin_dashboard_items(request, actor, host):
 
 @hookspec
 def authenticate(request, host):
-    """Return the ``Actor`` behind ``request`` (cookie, bearer token, API key), or None if not recognised."""
+    """Return the ``Actor`` behind ``request`` (cookie, bearer token, API key), or None if not recognised.
+
+    ``request`` is a ``Request``, or a ``WebSocket`` for a WebSocket route: read only what both
+    have (headers, cookies, ``client``, ``url``), never ``method`` or the body."""
 
 
 @hookspec

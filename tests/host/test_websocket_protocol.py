@@ -1,11 +1,16 @@
 """uvicorn gets a WebSocket protocol only for a site that has a WebSocket route: the PATT site
-has none (its start skips the websockets library and nothing can be upgraded), a plugin's
-WebSocket route, however it is included, turns it on; a handshake carrying the login cookie is
-accepted only from the site's own pages (cross-site WebSocket hijacking)."""
+has none (its start skips the websockets library and nothing can be upgraded, and an upgrade
+request logs none of uvicorn's warnings about it), a plugin's WebSocket route, however it is
+included, turns it on; a handshake carrying the login cookie is accepted only from the site's
+own pages (cross-site WebSocket hijacking): scheme, host and port of ``BASE_URL`` when it is
+configured, else of the handshake itself."""
 
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
+import logging
 
 import pytest
 from fastapi import APIRouter, FastAPI, WebSocket
@@ -54,7 +59,7 @@ async def _exchange(server: LiveServer, path: str, **kwargs) -> str:
 
 
 async def test_a_plugins_websocket_is_served_and_the_patt_site_upgrades_nothing(make_host):
-    echo = LiveServer(make_host(plugins=["echo"], extra_plugins=[Echo])).start()
+    echo = LiveServer(make_host(plugins=["echo"], extra_plugins=[Echo], base_url=None)).start()
     try:
         assert await _exchange(echo, "/api/v1/echo/socket") == "hello"
         # With the login cookie (a browser): only from the site's own pages.
@@ -77,3 +82,107 @@ async def test_a_plugins_websocket_is_served_and_the_patt_site_upgrades_nothing(
             await _exchange(patt, "/api/health")
     finally:
         await asyncio.to_thread(patt.stop)
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def upgrade_request(port: int, path: str) -> tuple[int, bytes]:
+    """A browser's WebSocket handshake, sent as the plain HTTP request it is."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "GET",
+            path,
+            headers={
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            },
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+async def test_an_upgrade_request_to_a_site_without_websockets_is_answered_and_not_logged(make_host):
+    server = LiveServer(make_host())
+    handler = Records()
+    # uvicorn's loggers do not propagate to the root logger (caplog would see nothing), and
+    # its config (in LiveServer) drops the handlers they had: listen once it is made.
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    server.start()
+    try:
+        status, body = await asyncio.to_thread(upgrade_request, server.port, "/api/health")
+        logger.warning("another warning")  # the filter drops those two messages, nothing else
+    finally:
+        await asyncio.to_thread(server.stop)
+        logger.removeHandler(handler)
+    assert status == 200 and json.loads(body)["ok"] is True  # the normal answer, as plain HTTP
+    messages = [r.getMessage() for r in handler.records]
+    assert not [m for m in messages if "upgrade" in m.lower() or "WebSocket" in m], messages
+    assert "another warning" in messages
+
+
+async def _opened(server: LiveServer, origin: str, **headers: str) -> bool:
+    """Whether a handshake carrying the login cookie and ``origin`` is accepted (else a 403)."""
+    try:
+        reply = await _exchange(
+            server,
+            "/api/v1/echo/socket",
+            origin=origin,
+            additional_headers={"Cookie": f"{AUTH_COOKIE}=anything", **headers},
+        )
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 403
+        return False
+    return reply == "hello"
+
+
+async def test_without_base_url_the_origin_must_match_the_handshakes_scheme_host_and_port(make_host):
+    server = LiveServer(make_host(plugins=["echo"], extra_plugins=[Echo], base_url=None)).start()
+    port = server.port
+    try:
+        assert await _opened(server, f"http://127.0.0.1:{port}")
+        assert await _opened(server, f"HTTP://127.0.0.1:{port}/")  # scheme and host in any case
+        for origin in (
+            f"https://127.0.0.1:{port}",  # another scheme: another site
+            f"http://127.0.0.1:{port + 1}",
+            "http://127.0.0.1",  # port 80
+            f"http://localhost:{port}",  # not the Host the handshake was sent to
+            f"http://127.0.0.1:{port}.evil.example",
+            "null",
+        ):
+            assert not await _opened(server, origin), origin
+        # Behind a trusted proxy that terminates TLS (X-Forwarded-Proto), the page is https.
+        assert await _opened(server, f"https://127.0.0.1:{port}", **{"X-Forwarded-Proto": "https"})
+        assert not await _opened(server, f"http://127.0.0.1:{port}", **{"X-Forwarded-Proto": "https"})
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def test_with_base_url_the_origin_must_be_the_configured_site(make_host):
+    host = make_host(plugins=["echo"], extra_plugins=[Echo], base_url="https://guild.example/patt")
+    server = LiveServer(host).start()
+    try:
+        # The proxy rewrote Host (the app sees 127.0.0.1:port): the handshake is still the site's.
+        assert await _opened(server, "https://guild.example")
+        assert await _opened(server, "https://guild.example:443")
+        for origin in (
+            "http://guild.example",
+            "https://guild.example:8443",
+            "https://evil.example",
+            f"http://127.0.0.1:{server.port}",  # the Host it reached, but not the public site
+        ):
+            assert not await _opened(server, origin), origin
+    finally:
+        await asyncio.to_thread(server.stop)

@@ -11,7 +11,7 @@ from patt_host.cli.db import ensure_migrated, upgrade_with_progress
 def _serve(host, bind: str, port: int) -> None:
     import uvicorn
 
-    from patt_host.app import create_app, server_options
+    from patt_host.app import create_app, quiet_upgrade_warnings, server_options
 
     # Links built without BASE_URL (invites) must point at the port actually served.
     host.settings.app_host, host.settings.app_port = bind, port
@@ -21,7 +21,9 @@ def _serve(host, bind: str, port: int) -> None:
 
     startup_done()
     click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
-    uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **server_options(host, app))
+    options = server_options(host, app)
+    quiet_upgrade_warnings(options)
+    uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **options)
 
 
 @cli.command()

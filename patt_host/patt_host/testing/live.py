@@ -27,18 +27,15 @@ class LiveServer:
     """
 
     def __init__(self, host: HostAPI, *, start_services: bool = False, port: int | None = None):
-        from patt_host.app import create_app, server_options
+        from patt_host.app import create_app, quiet_upgrade_warnings, server_options
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(host, start_services=start_services)
+        options = server_options(host, app)
+        quiet_upgrade_warnings(options)
         config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="on",
-            **server_options(host, app),
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **options
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)

@@ -23,6 +23,8 @@ lint step enforces it.
   the route returns, rolled back when it raises), ``SiteSettingsDep`` (officer-edited site
   settings), ``plugin_state("<plugin>")`` (the plugin's state object built by its manifest's
   ``state_factory``; alias it: ``StateDep = Annotated[MyState, Depends(plugin_state("me"))]``).
+- All of these work on WebSocket routes too; a refusal there closes the socket with 1008 (an
+  HTTP 403 on the upgrade before ``accept()``).
 """
 
 from patt_host.web.auth import (

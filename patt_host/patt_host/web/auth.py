@@ -1,10 +1,17 @@
-"""Resolving the actor of a request (lazily, once) and the rank checks every route uses."""
+"""Resolving the actor of a request (lazily, once) and the rank checks every route uses.
+
+The dependencies take an ``HTTPConnection`` (what ``Request`` and ``WebSocket`` share): FastAPI
+hands a ``Request`` parameter to HTTP routes only, so with that annotation a plugin's WebSocket
+route could not reach the host at all. They read only the app, state, headers and cookies.
+A refusal on a WebSocket closes it with 1008 (``patt_host.web.errors``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from patt_host.api import HostAPI
 from sv_common.auth import Actor
@@ -13,14 +20,15 @@ from sv_common.errors import Forbidden, Unauthorized
 _UNSET = object()
 
 
-async def get_host(request: Request) -> HostAPI:
+async def get_host(request: HTTPConnection) -> HostAPI:
     # async on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, and that
     # hand-off cost more CPU per request than everything else this function does.
     return request.app.state.host
 
 
-async def current_actor(request: Request) -> Actor | None:
-    """The authenticated actor, or None. Plugins authenticate via the ``authenticate`` hook."""
+async def current_actor(request: HTTPConnection) -> Actor | None:
+    """The authenticated actor, or None. Plugins authenticate via the ``authenticate`` hook
+    (which gets the ``Request`` or the ``WebSocket``)."""
     cached = getattr(request.state, "actor", _UNSET)
     if cached is _UNSET:
         cached = await request.app.state.host.hooks.authenticate(request)
@@ -52,7 +60,7 @@ async def require_member(actor: Annotated[Actor, Depends(require_actor)]) -> Act
     return actor
 
 
-async def require_officer(request: Request, actor: Annotated[Actor, Depends(require_actor)]) -> Actor:
+async def require_officer(request: HTTPConnection, actor: Annotated[Actor, Depends(require_actor)]) -> Actor:
     if actor.rank_level < request.app.state.host.officer_level:
         raise Forbidden("Officers only.")
     return actor

@@ -1,6 +1,7 @@
 """Host-provided FastAPI dependencies: the request's database session, the site settings
 and each plugin's state. Plugins use the ``Annotated`` aliases re-exported by
-``patt_host.web`` and never reach into ``request.app``.
+``patt_host.web`` and never reach into ``request.app``. All of them work on WebSocket routes
+too (they reach the host through ``get_host``, which takes any ``HTTPConnection``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ async def db_session(host: HostDep) -> AsyncIterator[AsyncSession]:
     """One session per request, in one transaction: committed when the route returns,
     rolled back when it raises. ``scope="function"`` (in the alias) makes the commit
     happen before the response is sent, so a client never sees a 2xx for a write that
-    then failed to commit."""
+    then failed to commit. On a WebSocket route it is one session for the connection's
+    lifetime: committed when the route function returns, rolled back when it raises
+    (a ``WebSocketDisconnect`` it lets through included)."""
     async with host.db.session() as session:
         yield session
 

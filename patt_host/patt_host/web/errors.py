@@ -1,4 +1,10 @@
-"""One place that turns exceptions into responses: the JSON envelope or an HTML page."""
+"""One place that turns exceptions into responses: the JSON envelope or an HTML page.
+
+A WebSocket has neither: there, a domain error (a refused rank check included) or an
+``HTTPException`` closes it with 1008 (policy violation) and a database outage with 1013
+(try again later), as FastAPI answers its own refusals (``WebSocketException``). Before
+``accept()`` the ASGI server turns any close into a plain HTTP 403 on the upgrade.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ import logging
 import secrets
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket, WebSocketState
 
 from patt_host.web.envelope import error
 from patt_host.web.failures import RETRY_AFTER_SECONDS, classify, describe, handled_types
@@ -43,6 +51,26 @@ TITLES = {
     500: "Something broke",
     503: "Temporarily unavailable",
 }
+
+
+#: A close frame's reason is at most 123 bytes (RFC 6455).
+_CLOSE_REASON_BYTES = 123
+
+
+def _websocket(connection: HTTPConnection) -> WebSocket | None:
+    return connection if isinstance(connection, WebSocket) else None
+
+
+async def _close_websocket(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close ``websocket`` with ``code`` unless it is closed already (the route closed it or
+    the client left): a refusal must never turn into a second failure."""
+    if WebSocketState.DISCONNECTED in (websocket.application_state, websocket.client_state):
+        return
+    reason = reason.encode()[:_CLOSE_REASON_BYTES].decode(errors="ignore")
+    try:
+        await websocket.close(code=code, reason=reason)
+    except (RuntimeError, OSError):  # the client went away in between
+        log.debug("WebSocket on %s gone before its close", websocket.url.path)
 
 
 def wants_json(request: Request) -> bool:
@@ -89,6 +117,9 @@ def install_error_handlers(app: FastAPI, *, redis: bool = False) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
+        websocket = _websocket(request)
+        if websocket is not None:
+            return await _close_websocket(websocket, status.WS_1008_POLICY_VIOLATION, exc.message)
         headers = None
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(max(1, int(exc.retry_after + 0.999)))}
@@ -100,6 +131,9 @@ def install_error_handlers(app: FastAPI, *, redis: bool = False) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException):
         code = STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        websocket = _websocket(request)
+        if websocket is not None:
+            return await _close_websocket(websocket, status.WS_1008_POLICY_VIOLATION, message)
         return await _respond(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
@@ -111,6 +145,11 @@ def install_error_handlers(app: FastAPI, *, redis: bool = False) -> None:
         return await _respond(request, 422, "validation_failed", "The request is not valid.", details=details)
 
     async def designed_failure(request: Request, exc: Exception):
+        websocket = _websocket(request)
+        if websocket is not None:
+            if not await _designed_close(websocket, exc):
+                raise exc
+            return None
         response = await _designed_response(request, exc)
         if response is None:
             raise exc  # not one we recognise after all: the catch-all logs it as a 500
@@ -160,3 +199,23 @@ async def _designed_response(request: Request, exc: BaseException):
             request, 409, "conflict", "That conflicts with a change made at the same moment. Try again."
         )
     return None
+
+
+async def _designed_close(websocket: WebSocket, exc: BaseException) -> bool:
+    """:func:`_designed_response` for a WebSocket: close it; False for a bug (left to the server,
+    which logs it)."""
+    kind = classify(exc)
+    if kind is None:
+        return False
+    if kind == "unavailable":
+        log.warning("service unavailable on WebSocket %s: %s", websocket.url.path, describe(exc))
+        await _close_websocket(
+            websocket, status.WS_1013_TRY_AGAIN_LATER, "Temporarily unavailable. Try again in a moment."
+        )
+    elif kind == "invalid":
+        await _close_websocket(
+            websocket, status.WS_1008_POLICY_VIOLATION, "A value the database cannot store."
+        )
+    else:
+        await _close_websocket(websocket, status.WS_1008_POLICY_VIOLATION, "A conflicting change. Try again.")
+    return True

@@ -97,12 +97,46 @@ def needs_csrf(request: Request) -> bool:
     return content_type in FORM_TYPES or content_type == ""
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# The page a handshake comes from has the http(s) twin of the WebSocket's scheme.
+_PAGE_SCHEMES = {"ws": "http", "wss": "https"}
+
+
+def _web_origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an http(s) URL, the default port filled in; None for
+    anything else (``null``, another scheme, no host, a bad port)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def _site_origin(connection: HTTPConnection) -> tuple[str, str, int] | None:
+    """Where this site's pages are: the configured ``BASE_URL`` (behind a proxy that rewrites
+    ``Host``, the request cannot tell), else the handshake's own scheme (``wss`` when the proxy's
+    ``X-Forwarded-Proto`` is trusted) and ``Host``."""
+    base_url = connection.app.state.host.settings.base_url
+    if base_url:
+        return _web_origin(base_url)
+    host = connection.headers.get("host", "")
+    if not host or any(ch in host for ch in "/\\@?# "):
+        return None
+    scheme = connection.scope.get("scheme", "ws")
+    return _web_origin(f"{_PAGE_SCHEMES.get(scheme, scheme)}://{host}")
+
+
 def _same_origin(connection: HTTPConnection) -> bool:
-    """A WebSocket handshake's ``Origin`` names this site (the ``Host`` it was sent to)."""
+    """A WebSocket handshake's ``Origin`` is this site: same scheme, host and port."""
     origin = connection.headers.get("origin")
-    return (
-        origin is not None and urlsplit(origin).netloc.lower() == connection.headers.get("host", "").lower()
-    )
+    if origin is None:
+        return False
+    theirs = _web_origin(origin)
+    return theirs is not None and theirs == _site_origin(connection)
 
 
 async def csrf_protect(connection: HTTPConnection) -> None:
@@ -111,7 +145,7 @@ async def csrf_protect(connection: HTTPConnection) -> None:
 
     A handshake is a GET no token rides on, and browsers attach the site's cookies to it from
     any page (cross-site WebSocket hijacking): with the login cookie, its ``Origin`` must be
-    this site. Without the cookie it acts as nobody (tokens and keys are not sent by browsers
+    this site (scheme, host and port; see ``_site_origin``). Without the cookie it acts as nobody (tokens and keys are not sent by browsers
     on their own), so other clients need no ``Origin``."""
     if connection.scope["type"] == "websocket":
         if AUTH_COOKIE in connection.cookies and not _same_origin(connection):

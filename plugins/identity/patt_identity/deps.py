@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import Path, Request, Response
 from markupsafe import Markup, escape
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from patt_host.web import rotate_csrf
 from patt_identity.services import authority
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
 DEFAULT_NEXT = "/"
 
 
-def token_from_request(request: Request) -> tuple[str | None, str]:
+def token_from_request(request: HTTPConnection) -> tuple[str | None, str]:
     """The session token and how it came: ``(token, "bearer"|"cookie")`` or ``(None, "")``.
+    ``request`` is a ``Request`` or a ``WebSocket`` handshake (the same headers and cookies).
 
     An ``Authorization`` header, when present, is the only credential looked at: the CSRF
     check is skipped for bearer requests, so falling back to the cookie there would let a
