@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import logging
 
 import pytest
 from fastapi import APIRouter
 from sqlalchemy import text
 
 from patt_host import hookimpl
-from patt_host.testing.live import LiveServer
+from patt_host.testing import LiveServer, tracebacks
 from patt_host.web import SessionDep, ok
 from sv_common.auth.csrf import CSRF_HEADER, csrf_cookie_name, new_csrf_token
 
@@ -53,27 +52,6 @@ class Refusals:
         return router
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def server_log():
-    handler = Records()
-    # uvicorn's loggers do not propagate to the root logger (caplog would see nothing).
-    loggers = [logging.getLogger(name) for name in ("uvicorn.error", "uvicorn", "patt.web")]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield handler.records
-    for logger in loggers:
-        logger.removeHandler(handler)
-
-
 def two_requests_on_one_connection(server: LiveServer, host, path: str) -> list[tuple[int, str, object]]:
     """POST ``path`` (with a page's CSRF token) then GET /api/v1/refusals/fine over one connection."""
     token = new_csrf_token(host.secret)
@@ -105,18 +83,16 @@ def two_requests_on_one_connection(server: LiveServer, host, path: str) -> list[
         ("/api/v1/refusals/stalled", 503, "service_unavailable"),
     ],
 )
-async def test_a_designed_failure_keeps_the_connection_and_logs_no_traceback(
-    make_host, server_log, path, status, code
-):
+async def test_a_designed_failure_keeps_the_connection_and_logs_no_traceback(make_host, path, status, code):
     host = make_host(plugins=["refusals"], extra_plugins=[Refusals])
     server = LiveServer(host).start()
     try:
-        answers = await asyncio.to_thread(two_requests_on_one_connection, server, host, path)
+        with server.log() as log:
+            answers = await asyncio.to_thread(two_requests_on_one_connection, server, host, path)
     finally:
         server.stop()
     (first_status, first_body, first_connection), (second_status, second_body, _) = answers
     assert first_status == status and f'"code":"{code}"' in first_body.replace(" ", ""), first_body
     assert first_connection != "close"
     assert second_status == 200 and '"fine":true' in second_body.replace(" ", "")
-    tracebacks = [r for r in server_log if r.exc_info or "Exception in ASGI application" in r.getMessage()]
-    assert not tracebacks, [r.getMessage() for r in tracebacks]
+    assert not tracebacks(log)

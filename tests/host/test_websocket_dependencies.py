@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 
 import httpx
 import pytest
@@ -21,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from patt_host import hookimpl
-from patt_host.testing import LiveServer, eventually
+from patt_host.testing import LiveServer, eventually, tracebacks
 from patt_host.testing.members import TestMember
 from patt_host.web import (
     HostDep,
@@ -90,32 +89,10 @@ async def server(make_host):
     await asyncio.to_thread(live.stop)
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
 def server_log(server):
-    handler = Records()
-    # uvicorn's loggers do not propagate to the root logger (caplog would see nothing), and
-    # its config (made with the server) drops the handlers they had before.
-    loggers = [logging.getLogger(name) for name in ("uvicorn.error", "uvicorn", "patt.web")]
-    for logger in loggers:
-        logger.addHandler(handler)
-    yield handler.records
-    for logger in loggers:
-        logger.removeHandler(handler)
-
-
-def tracebacks(records: list[logging.LogRecord]) -> list[str]:
-    return [
-        r.getMessage() for r in records if r.exc_info or "Exception in ASGI application" in r.getMessage()
-    ]
+    with server.log() as records:
+        yield records
 
 
 async def login(server: LiveServer, member: TestMember) -> str:

@@ -84,15 +84,6 @@ async def test_a_plugins_websocket_is_served_and_the_patt_site_upgrades_nothing(
         await asyncio.to_thread(patt.stop)
 
 
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 def upgrade_request(port: int, path: str) -> tuple[int, bytes]:
     """A browser's WebSocket handshake, sent as the plain HTTP request it is."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -114,21 +105,16 @@ def upgrade_request(port: int, path: str) -> tuple[int, bytes]:
 
 
 async def test_an_upgrade_request_to_a_site_without_websockets_is_answered_and_not_logged(make_host):
-    server = LiveServer(make_host())
-    handler = Records()
-    # uvicorn's loggers do not propagate to the root logger (caplog would see nothing), and
-    # its config (in LiveServer) drops the handlers they had: listen once it is made.
-    logger = logging.getLogger("uvicorn.error")
-    logger.addHandler(handler)
-    server.start()
+    server = LiveServer(make_host()).start()
     try:
-        status, body = await asyncio.to_thread(upgrade_request, server.port, "/api/health")
-        logger.warning("another warning")  # the filter drops those two messages, nothing else
+        with server.log("uvicorn.error") as log:
+            status, body = await asyncio.to_thread(upgrade_request, server.port, "/api/health")
+            # The filter drops those two messages, nothing else.
+            logging.getLogger("uvicorn.error").warning("another warning")
     finally:
         await asyncio.to_thread(server.stop)
-        logger.removeHandler(handler)
     assert status == 200 and json.loads(body)["ok"] is True  # the normal answer, as plain HTTP
-    messages = [r.getMessage() for r in handler.records]
+    messages = [r.getMessage() for r in log]
     assert not [m for m in messages if "upgrade" in m.lower() or "WebSocket" in m], messages
     assert "another warning" in messages
 

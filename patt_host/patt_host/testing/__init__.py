@@ -19,7 +19,7 @@ from patt_host.testing.discord import (
     map_rank_roles,
     settle,
 )
-from patt_host.testing.live import LiveServer, free_port
+from patt_host.testing.live import LiveServer, free_port, tracebacks
 from patt_host.testing.members import PASSWORD, TestMember, create_member, log_in
 from patt_host.testing.services import ServiceUnavailableError
 from patt_host.testing.waiting import ManualClock, eventually
@@ -47,4 +47,5 @@ __all__ = [
     "log_in",
     "map_rank_roles",
     "settle",
+    "tracebacks",
 ]

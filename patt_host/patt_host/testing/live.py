@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -40,6 +43,22 @@ class LiveServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
 
+    @contextmanager
+    def log(self, *names: str) -> Iterator[list[logging.LogRecord]]:
+        """The records the server logs while the block runs: uvicorn's loggers and
+        ``patt.web`` by default. uvicorn's do not propagate to the root logger (``caplog``
+        sees nothing) and its config, made with this server, dropped the handlers they had
+        before, so listening starts here, after that."""
+        handler = _Records()
+        loggers = [logging.getLogger(n) for n in names or ("uvicorn", "uvicorn.error", "patt.web")]
+        for logger in loggers:
+            logger.addHandler(handler)
+        try:
+            yield handler.records
+        finally:
+            for logger in loggers:
+                logger.removeHandler(handler)
+
     def start(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 20
@@ -52,3 +71,19 @@ class LiveServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def tracebacks(records: list[logging.LogRecord]) -> list[str]:
+    """The messages of ``records`` that carry a traceback (an unhandled error in a route)."""
+    return [
+        r.getMessage() for r in records if r.exc_info or "Exception in ASGI application" in r.getMessage()
+    ]
