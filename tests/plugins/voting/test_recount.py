@@ -22,12 +22,14 @@ def big_blt(candidates: int, ballots: int, length: int, seed: int = 1) -> bytes:
 
 
 async def test_health_answers_while_a_large_recount_runs_and_the_count_is_stopped_at_its_limit(api, officer):
-    # ~6 MB, 1,000 candidates x 50,000 ballots: parsing and counting it takes several seconds of
-    # pure-Python CPU even on an idle machine (20,000 ballots finished inside 1.5 s there), far
-    # more than the limit set here. On the event loop it held up /api/health for all of that time.
+    # ~6 MB, 1,000 candidates x 50,000 ballots: parsing and counting it takes about a second of
+    # pure-Python CPU on a fast idle machine (several on a busy one). On the event loop it held up
+    # /api/health for all of that time.
     data = big_blt(1000, 50_000, 30)
     assert len(data) < 8 * 1024 * 1024  # under the upload limit: this tests the time limit
-    limit = 1.5  # well under the count's own time (about 3.7 s idle), so it is always stopped
+    # Below what parsing alone takes anywhere, so the count is always stopped (a faster machine
+    # once finished it inside a limit of 1.5 s).
+    limit = 0.3
     api.host.plugin_settings("voting").tally_time_limit_seconds = limit
     latencies: list[float] = []
 
@@ -39,24 +41,25 @@ async def test_health_answers_while_a_large_recount_runs_and_the_count_is_stoppe
         return r, time.monotonic() - started
 
     task = asyncio.create_task(recount_request())
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.01)
     while not task.done():
         started = time.monotonic()
         health = await api.get("/api/health")
         latencies.append(time.monotonic() - started)
         assert health.status_code == 200
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)
     response, took = await task
-    assert response.status_code == 503, response.text
+    assert response.status_code == 503, response.text[:300]
     error = response.json()["error"]
     assert error["code"] == "count_timeout"
     assert "patt voting tally" in error["message"]
     assert limit <= took < limit + 10
     # /api/health answered again and again during the count, typically at once. A count on the
-    # event loop would leave room for one or two answers, each taking as long as the count; a
-    # single slow answer on a busy machine says nothing, so the typical one is what is checked.
+    # event loop would leave room for one or two answers, each taking as long as the count (a
+    # second or more, and not stoppable at the limit); a single slow answer on a busy machine
+    # says nothing, so the typical one is what is checked.
     assert len(latencies) >= 3, latencies
-    assert statistics.median(latencies) < limit / 3, latencies
+    assert statistics.median(latencies) < 0.25, latencies
     assert multiprocessing.active_children() == []  # the child was stopped, not left running
 
 
