@@ -67,7 +67,7 @@ def jobs_run(hctx: HostContext, name: str, kwargs_json: str) -> None:
     if not isinstance(kwargs, dict):
         raise click.ClickException("--kwargs must be a JSON object")
     try:
-        registered.check_kwargs(kwargs)
+        kwargs = registered.check_kwargs(kwargs)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
 

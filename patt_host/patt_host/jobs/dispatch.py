@@ -16,7 +16,7 @@ async def trigger_job(host: Host, name: str, *, triggered_by: str | None = None,
     if registered is None:
         raise UnknownJob(name)
     await registered.job.load()  # a "module:function" job's first use imports its code
-    registered.check_kwargs(kwargs)  # 422 now, not a TypeError in the worker later
+    kwargs = registered.check_kwargs(kwargs)  # 422 now, not a failed run in the worker later
     if host.settings.redis_url:
         from patt_host.jobs.arq_worker import enqueue
 

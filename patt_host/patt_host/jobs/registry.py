@@ -21,14 +21,16 @@ class RegisteredJob:
     plugin: str
     job: Job
 
-    def check_kwargs(self, kwargs: dict[str, Any] | None) -> None:
-        """Refuse keyword arguments the job function cannot take, before a run is queued."""
+    def check_kwargs(self, kwargs: dict[str, Any] | None) -> dict[str, Any]:
+        """Refuse keyword arguments the job function cannot take, or that its ``kwargs_model``
+        refuses, before a run is queued; returns the kwargs to run it with."""
         try:
             inspect.signature(self.job.resolve()).bind(None, **(kwargs or {}))
         except TypeError as exc:
             raise ValidationFailed(
                 f"job {self.name!r} does not take these arguments: {exc}", details={"kwargs": kwargs}
             ) from exc
+        return self.job.validated_kwargs(kwargs)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class JobRegistry:
         """Register ``job``; ``bare`` = a plain function given to ``CronJob``, which reuses the
         job already registered for that function (and so keeps its metadata)."""
         if isinstance(job.func, str) and not _importable(job.func, plugin, problems):
+            return None
+        if isinstance(job.kwargs_model, str) and not _importable(
+            job.kwargs_model, plugin, problems, what="kwargs model"
+        ):
             return None
         if bare:
             # == rather than is: a function compares by identity, a "module:function" by text.
@@ -115,13 +121,21 @@ class JobRegistry:
                 continue
             if not inspect.iscoroutinefunction(function):
                 failures[name] = f"{registered.job.func!r} is not an async function"
+                continue
+            try:
+                registered.job.resolve_kwargs_model()
+            except LookupError as exc:
+                failures[name] = str(exc)
         return failures
 
 
-def _importable(reference: str, plugin: str, problems: Problems) -> bool:
+def _importable(reference: str, plugin: str, problems: Problems, *, what: str = "job function") -> bool:
     """A "module:function" reference is well formed and its module exists (found, not imported)."""
     if not FUNCTION_REFERENCE.match(reference):
-        problems.add(plugin, f"job function {reference!r} is not a function or 'package.module:function'")
+        shape = (
+            "a function or 'package.module:function'" if what == "job function" else "'package.module:Model'"
+        )
+        problems.add(plugin, f"{what} {reference!r} is not {shape}")
         return False
     module = reference.partition(":")[0]
     try:
@@ -129,5 +143,5 @@ def _importable(reference: str, plugin: str, problems: Problems) -> bool:
     except (ImportError, ValueError):  # a parent that is not a package, or cannot be imported
         found = False
     if not found:
-        problems.add(plugin, f"job function {reference!r}: there is no module {module!r}")
+        problems.add(plugin, f"{what} {reference!r}: there is no module {module!r}")
     return found

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import traceback
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +17,26 @@ from sqlalchemy import func, select, update
 from patt_host.jobs.models import JobRun
 from patt_host.jobs.types import JobContext, ProgressCallback
 from sv_common.db import request_scope
+from sv_common.errors import DomainError
 
 if TYPE_CHECKING:
     from patt_host.host import Host
 
 
 log = logging.getLogger("patt.jobs")
+
+# A failed run's ``error`` is read by officers on /admin/jobs: one line, never a traceback
+# (paths, SQL, parameters); the traceback goes to the server's log.
+ERROR_LIMIT = 500
+
+
+def failure_line(exc: BaseException) -> str:
+    """What officers see of a failed run: a domain error's own message, else the exception's
+    type and the first line of its message, at most ``ERROR_LIMIT`` characters."""
+    text = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    first = first.removesuffix(":")
+    return first if len(first) <= ERROR_LIMIT else first[: ERROR_LIMIT - 1] + "…"
 
 
 class UnknownJob(LookupError):
@@ -98,15 +111,21 @@ async def _run(host, name, job, trigger, triggered_by, kwargs, on_progress) -> J
                 status, error = "skipped", "another run of this job is still in progress"
         if status != "skipped":
             function = await job.load()  # a "module:function" job is imported by its first run
-            result = await asyncio.wait_for(function(ctx, **(kwargs or {})), timeout=job.timeout_seconds)
+            # Checked again here: a cron schedule's or a caller's kwargs never went through
+            # trigger_job, and an arq message may have waited in Redis across a deploy.
+            kwargs = job.validated_kwargs(kwargs)
+            result = await asyncio.wait_for(function(ctx, **kwargs), timeout=job.timeout_seconds)
             if isinstance(result, dict):
                 for key, value in result.items():
                     if isinstance(value, int | float):
                         ctx.counts[key] = value
     except Exception as exc:  # noqa: BLE001 - recorded; a job failure must not kill the runner
         status = "failed"
-        error = "".join(traceback.format_exception(exc))[-4000:]
-        log.error("job %s failed: %s", name, exc)
+        error = failure_line(exc)
+        if isinstance(exc, DomainError):  # a refusal the job explains (bad input, not configured)
+            log.warning("job %s (run %s) failed: %s", name, run_id, error)
+        else:  # a bug or an outage: the operator gets the traceback, officers the line above
+            log.error("job %s (run %s) failed: %s", name, run_id, error, exc_info=exc)
     finally:
         if lock_conn is not None:
             try:

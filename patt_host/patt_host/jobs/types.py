@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from patt_host.jobs.cron import Cron
+from sv_common.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from patt_host.api import HostAPI
@@ -27,6 +28,15 @@ class JobImportError(LookupError):
     """A job's ``"module:function"`` reference does not name an importable function."""
 
 
+def _import_reference(reference: str, what: str) -> Any:
+    """The object a ``"module:attribute"`` reference names (imported now)."""
+    module_name, _, attribute = reference.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except Exception as exc:  # noqa: BLE001 - a module body can raise anything; say which job
+        raise JobImportError(f"{what} {reference!r} cannot be imported: {type(exc).__name__}: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class Job:
     """A background job. ``func(ctx, **kwargs)`` is async and may return counts.
@@ -40,6 +50,11 @@ class Job:
     ``name`` defaults to the function name; the host prefixes it with the plugin name
     (``<plugin>.<name>``). ``exclusive`` jobs never overlap, across processes too
     (PostgreSQL advisory lock).
+
+    ``kwargs_model``: a pydantic model of the job's keyword arguments (or where it lives,
+    ``"package.module:Model"``). A run's kwargs are validated with it before the run is queued
+    (``trigger_job``, the jobs API: 422 naming ``kwargs.<field>``) and again when the run starts,
+    and the job receives the validated values; without it only the argument names are checked.
     """
 
     func: JobFunc | str
@@ -47,6 +62,7 @@ class Job:
     description: str = ""
     exclusive: bool = False
     timeout_seconds: int = 3600
+    kwargs_model: type | str | None = None
 
     @property
     def function_name(self) -> str:
@@ -58,20 +74,46 @@ class Job:
         """The job function, importing a ``"module:function"`` reference on first use."""
         if not isinstance(self.func, str):
             return self.func
-        module_name, _, attribute = self.func.partition(":")
-        try:
-            function = getattr(importlib.import_module(module_name), attribute)
-        except Exception as exc:  # noqa: BLE001 - a module body can raise anything; say which job
-            raise JobImportError(
-                f"job function {self.func!r} cannot be imported: {type(exc).__name__}: {exc}"
-            ) from exc
+        function = _import_reference(self.func, "job function")
         if not callable(function):
             raise JobImportError(f"job function {self.func!r} is not a function")
         return function
 
+    def resolve_kwargs_model(self) -> Any:
+        """The ``kwargs_model`` class (imported on first use when given as a reference), or None."""
+        if not isinstance(self.kwargs_model, str):
+            return self.kwargs_model
+        model = _import_reference(self.kwargs_model, "kwargs model")
+        if not hasattr(model, "model_validate"):
+            raise JobImportError(f"kwargs model {self.kwargs_model!r} is not a pydantic model")
+        return model
+
+    def validated_kwargs(self, kwargs: dict[str, Any] | None) -> dict[str, Any]:
+        """``kwargs`` checked by ``kwargs_model`` (as given when there is none): the fields that
+        were sent, validated. A bad value is a :class:`ValidationFailed` naming ``kwargs.<field>``."""
+        model = self.resolve_kwargs_model()
+        if model is None:
+            return dict(kwargs or {})
+        from pydantic import ValidationError
+
+        try:
+            checked = model.model_validate(kwargs or {})
+        except ValidationError as exc:
+            details = [
+                {"field": ".".join(("kwargs", *(str(p) for p in e["loc"]))), "message": e["msg"]}
+                for e in exc.errors(include_url=False)
+            ]
+            problems = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+            raise ValidationFailed(
+                f"These job arguments are not valid: {problems}.", details=details
+            ) from None
+        return checked.model_dump(exclude_unset=True)
+
     async def load(self) -> JobFunc:
         """:meth:`resolve` from async code: a reference's first import runs in a thread, as an
-        import is CPU work the event loop must not wait for."""
+        import is CPU work the event loop must not wait for (a ``kwargs_model`` reference too)."""
+        if isinstance(self.kwargs_model, str):
+            await asyncio.to_thread(self.resolve_kwargs_model)
         if isinstance(self.func, str):
             return await asyncio.to_thread(self.resolve)
         return self.func

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from sv_common.validation import CleanText
+from sv_common.validation import CleanText, DbId
 
 RecipeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -21,7 +21,7 @@ class _Body(BaseModel):
 
 
 class NewOrder(_Body):
-    recipe_id: int = Field(ge=1, le=2**31 - 1)
+    recipe_id: DbId
     quantity: int = Field(1, ge=1, le=1000)
     note: Annotated[CleanText, Field(max_length=500)] | None = None
 

@@ -116,6 +116,7 @@ class IdentityPlugin:
                 "patt_identity.jobs:run_matching",
                 description="Suggest character/Discord links (identity matching)",
                 exclusive=True,
+                kwargs_model="patt_identity.schemas:MatchingKwargs",
             )
         ]
 

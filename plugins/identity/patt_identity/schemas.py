@@ -3,9 +3,9 @@
 from typing import Annotated, Literal
 
 from fastapi import Query
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, Strict
 
-from sv_common.validation import NonBlankStr
+from sv_common.validation import DbId, NonBlankStr
 
 
 class Body(BaseModel):
@@ -50,13 +50,13 @@ class PlayerUpdate(Body):
 
     display_name: NonBlankStr | None = Field(None, min_length=1, max_length=100)
     is_active: bool | None = None
-    rank_override_id: int | None = None
+    rank_override_id: DbId | None = None
     notes: str | None = Field(None, max_length=2000)
 
 
 class DiscordLink(Body):
     # guild_identity.discord_users.id; null unlinks.
-    discord_user_id: int | None
+    discord_user_id: DbId | None
 
 
 class CharacterRole(Body):
@@ -67,7 +67,7 @@ class CharacterRole(Body):
 
 class CharacterOwner(Body):
     # guild_identity.players.id; null unlinks.
-    player_id: int | None
+    player_id: DbId | None
 
 
 class RankCreate(Body):
@@ -94,7 +94,8 @@ class RoleRename(Body):
     name: NonBlankStr = Field(min_length=1, max_length=20)
 
 
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# A row id in a JSON body: a plain JSON integer (true, "15", 15.0 are 422).
+RowId = DbId
 
 
 class BulkRank(Body):
@@ -116,5 +117,15 @@ class NoteAliasCreate(Body):
 
 
 # "Run matching" limited to characters of this in-game rank or above (a rank's level, as
-# RankCreate bounds it; a level no rank has is refused by the service, also 422).
-MinRankLevel = Annotated[int | None, Query(ge=1, le=100)]
+# RankCreate bounds it; a level no rank has is refused by matching.service.check_rank_level,
+# also 422). The page's ?min_rank_level= and the job's kwargs share the bounds.
+RANK_LEVEL_MIN, RANK_LEVEL_MAX = 1, 100
+MinRankLevel = Annotated[int | None, Query(ge=RANK_LEVEL_MIN, le=RANK_LEVEL_MAX)]
+
+
+class MatchingKwargs(Body):
+    """The ``identity.run_matching`` job's arguments: the host checks them before a run is
+    queued (``POST /api/v1/jobs/identity.run_matching/run`` answers 422 naming the field) and
+    when it starts; a plain JSON integer (not "5", true or 5.0)."""
+
+    min_rank_level: Annotated[int, Strict(), Field(ge=RANK_LEVEL_MIN, le=RANK_LEVEL_MAX)] | None = None

@@ -220,7 +220,9 @@ async def mark_attendance(
 @admin_router.post("/raid-helper/test", name="api_raid_helper_test")
 async def raid_helper_test(actor: Officer, host: HostDep):
     """Ask Raid-Helper for the server's events with the configured key (nothing changes there):
-    ``connected``, ``server_id``, ``event_count``. 409 ``raid_helper_not_configured``, 502
-    ``raid_helper_refused`` (key, server id or base URL wrong), 503 ``raid_helper_unavailable``."""
+    ``connected``, ``server_id``, ``event_count``. 409 ``raid_helper_not_configured`` (a setting
+    missing or unusable, each named with what is wrong), 502 ``raid_helper_refused`` (key, server
+    id or base URL wrong), 503 ``raid_helper_unavailable``."""
     config = reactions.raid_helper_config(host, await schedule.guild_timezone(host))
-    return ok(await raid_helper_sync.check_connection(config))
+    settings = reactions.raid_helper_settings(host)
+    return ok(await raid_helper_sync.check_connection(config, settings))

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from sv_common.validation import INT32_MAX, CleanStr, CleanText, NonBlankStr
+from sv_common.validation import INT32_MAX, CleanStr, CleanText, DbId, NonBlankStr
 
 
 def _player_id_in_range(value: str) -> str:
@@ -64,7 +64,7 @@ class NewEvent(_Body):
     duration_minutes: int = Field(120, ge=15, le=720)
     channel_id: Snowflake | None = None
     description: Annotated[CleanText, Field(max_length=2000)] | None = None
-    recurring_event_id: int | None = Field(None, ge=1, le=INT32_MAX)
+    recurring_event_id: DbId | None = None
     # {player_id: status or "skip"}; keys are JSON strings. An id the rule would not sign up
     # (unknown, inactive, no rank or no main) is a 422 naming it (events.check_override_players).
     player_overrides: dict[PlayerKey, Override] = Field(default_factory=dict, max_length=1000)
@@ -87,7 +87,7 @@ class SignupBody(_Body):
 
 
 class OfficerSignup(_Body):
-    player_id: int = Field(ge=1, le=INT32_MAX)
+    player_id: DbId
     status: Status
 
 

@@ -7,6 +7,7 @@ once the host is open) and its route alias: the Raid-Helper connector's settings
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
@@ -17,6 +18,8 @@ from patt_raids.config import RaidsSettings
 if TYPE_CHECKING:
     from patt_host import HostAPI
 
+log = logging.getLogger("patt.raids")
+
 
 class RaidsState:
     """One per open host (``host.plugin_state("raids")``); routes get it as ``StateDep``."""
@@ -24,6 +27,12 @@ class RaidsState:
     def __init__(self, host: HostAPI, settings: RaidsSettings):
         # The settings in effect: read the Raid-Helper connector's here, not from the host.
         self.settings = settings
+        problems = settings.raid_helper_problems()
+        if problems:  # the site starts; the optional connector stays off until they are fixed
+            log.warning(
+                "the Raid-Helper connector is off: %s",
+                "; ".join(f"{env} {why}" for env, why in problems.items()),
+            )
         # `patt demo` serving without a real Raid-Helper: the fake the connector talks to, else None.
         self.demo_raid_helper: Any = None
 

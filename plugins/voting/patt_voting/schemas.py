@@ -8,10 +8,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from patt_voting.services.counting import METHODS
 from patt_voting.services.images import displayable_image_url
-from sv_common.validation import is_blank
+from sv_common.validation import DbId, is_blank
 
 MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A row id in a JSON body: a plain JSON integer (the pages' forms convert theirs first).
+Id = DbId
 RankLevel = Annotated[int, Field(ge=0, le=100)]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

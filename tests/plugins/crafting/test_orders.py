@@ -73,7 +73,11 @@ async def test_order_mentions_opted_in_crafters_once_and_lists_the_rest(site, or
 
 async def test_cooldown_per_member_and_recipe(site, orders_site, log_in):
     await log_in(site, orders_site["requester"])
-    body = {"recipe_id": orders_site["recipe_id"], "quantity": 1}
+    recipe_id = orders_site["recipe_id"]
+    for loose in (str(recipe_id), float(recipe_id), True):  # an id is a plain JSON integer
+        refused = await site.post("/api/v1/crafting/orders", json={"recipe_id": loose, "quantity": 1})
+        assert refused.status_code == 422, (loose, refused.text)
+    body = {"recipe_id": recipe_id, "quantity": 1}
     assert (await site.post("/api/v1/crafting/orders", json=body)).status_code == 201
     again = await site.post("/api/v1/crafting/orders", json=body)
     assert again.status_code == 429

@@ -293,6 +293,45 @@ async def test_an_unknown_or_out_of_range_minimum_rank_is_a_422_naming_the_field
     assert runs == []  # refused before the job ran
 
 
+async def test_the_generic_jobs_api_checks_the_minimum_rank_like_the_page(matcher, guild, db):
+    """``POST /api/v1/jobs/identity.run_matching/run`` refuses a bad ``min_rank_level`` with a 422
+    naming it before anything is queued; a level no rank has fails the run with one line."""
+    from patt_host.testing import eventually
+
+    ids = await notes_at_three_ranks(guild, db)
+    client = await matcher()
+    url = "/api/v1/jobs/identity.run_matching/run"
+
+    async def runs():
+        return client.data(await client.get("/api/v1/jobs/runs", params={"job": "identity.run_matching"}))
+
+    for raw in ('"abc"', "[1]", str(10**30), "-5", "0", "101", '"3"', "3.0", "true"):
+        refused = await client.post(
+            url,
+            content=f'{{"kwargs": {{"min_rank_level": {raw}}}}}',
+            headers={"content-type": "application/json"},
+        )
+        assert refused.status_code == 422, (raw, refused.text)
+        error = refused.json()["error"]
+        assert error["code"] == "validation_failed" and "min_rank_level" in error["message"], raw
+        assert [d["field"] for d in error["details"]] == ["kwargs.min_rank_level"], raw
+    assert await runs() == []  # nothing was queued
+
+    assert (await client.post(url, json={"kwargs": {"min_rank_level": 7}})).status_code == 202
+    [failed] = await eventually(lambda: _finished(runs))
+    assert failed["status"] == "failed" and failed["error"] == "No rank has level 7."
+
+    assert (await client.post(url, json={"kwargs": {"min_rank_level": 3}})).status_code == 202
+    done = await eventually(lambda: _finished(runs, 2))
+    assert done[0]["status"] == "succeeded" and done[0]["counts"]["characters"] == 1
+    assert await suggested_characters(client) == {ids["veteran"]}
+
+
+async def _finished(runs, count: int = 1):
+    found = [r for r in await runs() if r["status"] != "running"]
+    return found if len(found) >= count else None
+
+
 async def test_run_matching_service_limits_the_characters_and_keeps_the_others_suggestions(guild, db):
     from sv_common.identity import matching
 

@@ -201,6 +201,44 @@ async def test_bulk_rank_is_all_or_nothing(officer_client, guild, db):
     assert officer_client.data(cleared)["players"][0]["rank_override_id"] is None
 
 
+async def test_ids_in_json_bodies_are_plain_integers(officer_client, guild, db):
+    """``true`` is not id 1 and "7", "07", 7.0 or 1e1 are not ids, in every body that names a row."""
+    ranks = {r.name: r.id for r in (await db_ranks(db))}
+    await guild.player("Leader", rank="Guild Leader")
+    first = await guild.player("First", rank="Initiate")
+    stray = await guild.character("Loosely", class_name="Hunter")
+    member = ranks["Member"]
+
+    async def override():
+        async with db.session() as s:
+            return await s.scalar(select(Player.rank_override_id).where(Player.id == first))
+
+    before = await override()
+    assert before != member
+    cases = [
+        ("POST", "/api/v1/admin/players/rank", '{{"player_ids": [{v}], "rank_override_id": null}}', first),
+        (
+            "POST",
+            "/api/v1/admin/players/rank",
+            f'{{{{"player_ids": [{first}], "rank_override_id": {{v}}}}}}',
+            member,
+        ),
+        ("PATCH", f"/api/v1/admin/players/{first}", '{{"rank_override_id": {v}}}', member),
+        ("PUT", f"/api/v1/admin/characters/{stray}/player", '{{"player_id": {v}}}', first),
+        ("POST", "/api/v1/admin/matching/suggestions/apply", '{{"suggestion_ids": [{v}]}}', 1),
+        ("POST", "/api/v1/admin/matching/aliases", '{{"player_id": {v}, "alias": "Loose"}}', first),
+    ]
+    for method, url, body, good in cases:
+        for loose in ("true", f'"{good}"', f'"0{good}"', f"{good}.0", "1e1"):
+            response = await officer_client.request(
+                method, url, content=body.format(v=loose), headers={"content-type": "application/json"}
+            )
+            assert response.status_code == 422, (url, loose, response.text)
+    assert await override() == before  # nothing changed
+    linked = await officer_client.put(f"/api/v1/admin/characters/{stray}/player", json={"player_id": first})
+    assert linked.status_code == 200, linked.text
+
+
 async def test_remove_a_stray_character(officer_client, guild, db):
     stray = await guild.character("Strayed", class_name="Hunter")
     owner = await guild.player("Keeper", rank="Member")

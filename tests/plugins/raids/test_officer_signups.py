@@ -122,6 +122,25 @@ async def test_refusals_name_the_field_or_the_conflict(officer, site, db):
     assert missing.status_code == 404
 
 
+async def test_a_player_id_is_a_plain_json_integer(officer, member, db):
+    """``true`` is not player 1, and "015", 15.0 and 1e1 are not ids: one spelling per player."""
+    event_id = await new_event(officer)
+    url = f"/api/v1/admin/raids/events/{event_id}/signup"
+    player_id = member.ref.player_id
+    before = await answers(db, event_id)
+    for raw in ("true", f'"{player_id}"', f'"0{player_id}"', f"{player_id}.0", "1e1"):
+        response = await officer.put(
+            url,
+            content=f'{{"player_id": {raw}, "status": "accepted"}}',
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 422, (raw, response.text)
+        assert "player_id" in [d["field"] for d in response.json()["error"]["details"]], response.text
+    assert await answers(db, event_id) == before  # nobody was signed up
+    plain = await officer.put(url, json={"player_id": player_id, "status": "accepted"})
+    assert plain.status_code == 200 and plain.json()["data"]["player_id"] == player_id
+
+
 async def test_answers_close_with_the_event_on_the_page_as_in_the_api(officer, member, raider, db):
     cancelled_id = await new_event(officer)
     assert (

@@ -8,7 +8,7 @@ import pytest
 
 from patt_host.testing import create_member, log_in
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID
-from patt_raids.services.raid_helper import Connection, RaidHelperClient
+from patt_raids.services.raid_helper import Connection, RaidHelperClient, RaidHelperError
 from sv_common.testing.fake_raid_helper import FakeRaidHelper
 
 API_KEY = "rh-admin-key-0123456789"
@@ -136,3 +136,56 @@ async def test_not_configured_is_a_409_and_the_page_says_what_to_set(db, make_cl
     assert "PATT_RAIDS_RAID_HELPER_SERVER_ID" not in off  # only what is missing
     button = page[page.index("js-raids-rh-test") :].split(">", 1)[0]
     assert "disabled" in button  # the button says why it cannot work instead of failing
+
+
+@pytest.mark.parametrize(
+    ("key", "setting", "why"),
+    [
+        ("API_KEY", "clé-secrète", "printable ASCII"),
+        ("API_KEY", f" {API_KEY}\n", "space or line break at its start or end"),  # a .env slip
+        ("API_KEY", f"{API_KEY} ", "space or line break at its start or end"),
+        ("BASE_URL", "http://[::1", "is not a valid URL"),
+        ("BASE_URL", "http://127.0.0.1:99999/api/v4", "port"),
+        ("BASE_URL", "http://127.0.0.1:0/api/v4", "port that is not a number from 1 to 65535"),
+        ("BASE_URL", "http://127.0.0.1:x/api/v4", "port"),
+        ("BASE_URL", "ftp://raid-helper.xyz/api/v4", "http(s) URL"),
+        ("BASE_URL", "https:///api/v4", "no host name"),
+        ("SERVER_ID", "not-a-server", "Discord id"),
+    ],
+)
+async def test_an_unusable_setting_keeps_the_site_up_and_is_a_409_naming_it(
+    db, raid_helper, configure, make_client, caplog, key, setting, why
+):
+    configure(**{key: setting})
+    with caplog.at_level("WARNING", logger="patt.raids"):
+        officer = await officer_on(make_client, db)  # the site starts: the connector is optional
+    env = f"PATT_RAIDS_RAID_HELPER_{key}"
+    response = await officer.post(TEST_URL, json={})
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "raid_helper_not_configured"
+    assert env in error["message"] and why in error["message"], error["message"]
+    assert {"setting": env, "problem": error["details"][0]["problem"]} == error["details"][0]
+    assert raid_helper.requests == []  # nothing was sent with it
+
+    page = (await officer.get("/admin/raids")).text
+    assert 'data-configured="false"' in page
+    off = page[page.index('id="raids-raid-helper-off"') :].split("</p>", 1)[0]
+    assert env in off and why in off
+    assert env in caplog.text and why in caplog.text  # reported at start, not a traceback
+    if key == "API_KEY":  # the key is never repeated, in the answer, the page or the log
+        secret = setting.strip()
+        assert secret not in response.text and secret not in page and secret not in caplog.text
+
+
+async def test_the_client_refuses_a_connection_it_cannot_use_without_repeating_the_key():
+    for connection, why in (
+        (Connection("http://[::1", API_KEY, SERVER_ID), "base URL"),
+        (Connection("http://127.0.0.1:99999/api/v4", API_KEY, SERVER_ID), "port"),
+        (Connection("https://raid-helper.xyz/api/v4", "clé-secrète", SERVER_ID), "API key"),
+        (Connection("https://raid-helper.xyz/api/v4", f"{API_KEY}\n", SERVER_ID), "API key"),
+    ):
+        with pytest.raises(RaidHelperError) as refused:
+            RaidHelperClient(connection)
+        assert why in refused.value.message and not refused.value.retryable
+        assert connection.api_key.strip() not in refused.value.message

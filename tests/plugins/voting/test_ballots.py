@@ -32,6 +32,11 @@ async def test_ballot_rules_each_with_its_code(api, officer, members, cast):
         ({"picks": [{"entry_id": ids[0], "rank": 1}], "entry_ids": [ids[0]]}, 422, "validation_failed"),
         ({"entry_ids": [2**31]}, 422, "validation_failed"),
         ({"entry_ids": ["1"], "extra": 1}, 422, "validation_failed"),
+        # An id is a plain JSON integer: not a string, a float or true.
+        ({"entry_ids": [str(ids[0])]}, 422, "validation_failed"),
+        ({"entry_ids": [float(ids[0])]}, 422, "validation_failed"),
+        ({"entry_ids": [True]}, 422, "validation_failed"),
+        ({"picks": [{"entry_id": str(ids[0]), "rank": 1}]}, 422, "validation_failed"),
     ]
     for body, status, code in cases:
         r = await post_ballot(api, member, campaign, body)

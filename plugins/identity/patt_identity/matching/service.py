@@ -56,9 +56,14 @@ async def check_rank_level(session: AsyncSession, level: int | None) -> None:
 
 
 async def run_in_job(ctx, min_rank_level: int | None = None) -> dict[str, Any]:
+    """The job's body. ``min_rank_level`` arrives checked by ``schemas.MatchingKwargs`` (an int
+    1..100, the host validates a run's kwargs with it); whether a rank has that level is checked
+    here, as in :func:`run_now`: a run started through the generic jobs API fails with that one
+    line instead of matching nothing."""
     host = ctx.host
     settings = host.plugin_settings("identity")
     async with ctx.session() as session:
+        await check_rank_level(session, min_rank_level)
         report = await matching.run_matching(
             session,
             rules=rules_for(host),

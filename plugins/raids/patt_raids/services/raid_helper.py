@@ -27,6 +27,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from patt_raids.config import api_key_problem, base_url_problem
+
 if TYPE_CHECKING:
     import httpx
 
@@ -131,19 +133,33 @@ class Connection:
 
 
 class RaidHelperClient:
-    """A thin client over ``httpx``: one method per call the connector makes."""
+    """A thin client over ``httpx``: one method per call the connector makes.
+
+    A connection that cannot make a request (a key a header cannot carry, a base URL that is
+    not one) is refused here with a :class:`RaidHelperError` saying which, never with the
+    key's value, rather than failing later as an unexplained error or a misleading outage."""
 
     def __init__(self, connection: Connection, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         import httpx  # here, not at import: a web process that never syncs does not load it
 
         self.connection = connection
-        self._http = httpx.AsyncClient(
-            base_url=connection.base_url.rstrip("/"),
-            # The key goes in the header as it is: Raid-Helper refuses "Bearer <key>".
-            headers={"Authorization": connection.api_key, "Content-Type": "application/json"},
-            timeout=connection.timeout,
-            transport=transport,
-        )
+        problem = api_key_problem(connection.api_key)
+        if problem:
+            raise RaidHelperError(f"The API key {problem}.")
+        problem = base_url_problem(connection.base_url)
+        if problem:
+            raise RaidHelperError(f"The base URL {problem}.")
+        try:
+            self._http = httpx.AsyncClient(
+                base_url=connection.base_url.rstrip("/"),
+                # The key goes in the header as it is: Raid-Helper refuses "Bearer <key>".
+                headers={"Authorization": connection.api_key, "Content-Type": "application/json"},
+                timeout=connection.timeout,
+                transport=transport,
+            )
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:  # what the checks above missed
+            # The exception's text is not repeated: it may quote the header, i.e. the key.
+            raise RaidHelperError(f"The connection settings cannot be used ({type(exc).__name__}).") from None
 
     async def __aenter__(self) -> RaidHelperClient:
         return self
@@ -158,6 +174,12 @@ class RaidHelperClient:
             response = await self._http.request(method, path, json=body)
         except httpx.HTTPError as exc:
             raise RaidHelperError(f"Raid-Helper unreachable: {type(exc).__name__}", retryable=True) from exc
+        except (httpx.InvalidURL, ValueError, OverflowError) as exc:
+            # The request could not even be built (a malformed address): not an outage, and a
+            # retry would fail the same way.
+            raise RaidHelperError(
+                f"The request to Raid-Helper cannot be made ({type(exc).__name__})."
+            ) from exc
         try:
             data = response.json()
         except ValueError:

@@ -318,13 +318,16 @@ class RaidHelperRefused(DomainError):
 
 
 def connector_summary(settings: Any, guild_timezone: str, *, demo: bool = False) -> dict[str, Any]:
-    """What officers see of the connector's settings (never the key): on or off, what is missing;
-    ``demo``: the settings point at ``patt demo``'s in-process fake Raid-Helper, not a real one."""
+    """What officers see of the connector's settings (never the key): on or off, what is missing,
+    what is set but unusable (``invalid``: env name -> what is wrong); ``demo``: the settings
+    point at ``patt demo``'s in-process fake Raid-Helper, not a real one."""
     missing = [env for name, env in REQUIRED_SETTINGS.items() if not getattr(settings, name)]
+    invalid = settings.raid_helper_problems()
     return {
-        "configured": not missing,
+        "configured": not missing and not invalid,
         "demo": demo,
         "missing": missing,
+        "invalid": invalid,
         "server_id": settings.raid_helper_server_id,
         "base_url": settings.raid_helper_base_url,
         "template_id": settings.raid_helper_template_id,
@@ -333,18 +336,36 @@ def connector_summary(settings: Any, guild_timezone: str, *, demo: bool = False)
     }
 
 
-async def check_connection(config: RaidHelperConfig | None) -> dict[str, Any]:
+def not_configured(settings: Any) -> NotConfigured:
+    """The 409 ``raid_helper_not_configured`` naming each setting still to set and each one set
+    but unusable, with what is wrong (``details``: ``{"setting", "problem"}``; no value shown)."""
+    missing = [env for name, env in REQUIRED_SETTINGS.items() if not getattr(settings, name)]
+    invalid = settings.raid_helper_problems()
+    parts = [f"{env} {why}" for env, why in invalid.items()]
+    if missing:
+        parts.append("set " + ", ".join(missing))
+    details = [{"setting": env, "problem": why} for env, why in invalid.items()]
+    details += [{"setting": env, "problem": "is not set"} for env in missing]
+    return NotConfigured(
+        "Raid-Helper is not configured: "
+        + "; ".join(parts)
+        + " (in the site's environment, then restart it).",
+        code="raid_helper_not_configured",
+        details=details,
+    )
+
+
+async def check_connection(config: RaidHelperConfig | None, settings: Any) -> dict[str, Any]:
     """Ask Raid-Helper for the server's events with the configured key (nothing is changed there).
 
-    Not configured: 409 ``raid_helper_not_configured``. Unreachable, 429 or 5xx: 503
+    Not configured (``config`` None: a setting missing or unusable, see ``settings``): 409
+    ``raid_helper_not_configured`` naming them. Unreachable, 429 or 5xx: 503
     ``raid_helper_unavailable`` (worth trying again). Refused (a wrong key or server id, a base
-    URL that is not Raid-Helper's API): 502 ``raid_helper_refused``. Each with Raid-Helper's reason.
+    URL that is not Raid-Helper's API, a request that cannot be made): 502 ``raid_helper_refused``.
+    Each with Raid-Helper's reason.
     """
     if config is None:
-        raise NotConfigured(
-            "Raid-Helper is not configured: set " + ", ".join(REQUIRED_SETTINGS.values()) + ".",
-            code="raid_helper_not_configured",
-        )
+        raise not_configured(settings)
     try:
         async with RaidHelperClient(config.connection) as client:
             count = await client.test_connection()
