@@ -326,6 +326,14 @@ async def _fill_live(conn: AsyncConnection) -> None:
         text("INSERT INTO patt.raid_seasons (id, expansion_name, season_number, start_date, is_active) "
              "VALUES (1, 'The War Within', 2, '2026-02-25', true)")
     )  # fmt: skip
+    # The original's names were unique as written at most: the same season in another case,
+    # and with a zero-width space at the end (kept, renamed visibly, their events with them).
+    await _many(
+        conn,
+        "INSERT INTO patt.raid_seasons (id, expansion_name, season_number, start_date, is_active) "
+        "VALUES (:i, :n, 2, '2026-02-25', false)",
+        [{"i": 2, "n": "the war within"}, {"i": 3, "n": "The War Within\u200b"}],
+    )
     await conn.execute(
         text("INSERT INTO patt.recurring_events (id, label, day_of_week, default_start_time, discord_channel_id) "
              "VALUES (1, 'Tuesday Heroic', 1, '21:00', '555000000000000030')")
@@ -333,10 +341,10 @@ async def _fill_live(conn: AsyncConnection) -> None:
     await _many(
         conn,
         "INSERT INTO patt.raid_events (id, season_id, title, event_date, start_time_utc, end_time_utc, "
-        "recurring_event_id, raid_helper_event_id, created_by_player_id) VALUES (:i, 1, :t, :d, :s, :e, 1, :h, 1)",
-        [{"i": 1, "t": "Heroic Liberation — week 1", "d": date(2026, 3, 3), "s": datetime(2026, 3, 4, 2, tzinfo=UTC),
+        "recurring_event_id, raid_helper_event_id, created_by_player_id) VALUES (:i, :season, :t, :d, :s, :e, 1, :h, 1)",
+        [{"i": 1, "season": 1, "t": "Heroic Liberation — week 1", "d": date(2026, 3, 3), "s": datetime(2026, 3, 4, 2, tzinfo=UTC),
           "e": datetime(2026, 3, 4, 4, tzinfo=UTC), "h": "1200000000000000001"},
-         {"i": 2, "t": "Heroic Liberation — week 2", "d": date(2026, 3, 10), "s": datetime(2026, 3, 11, 1, tzinfo=UTC),
+         {"i": 2, "season": 2, "t": "Heroic Liberation — week 2", "d": date(2026, 3, 10), "s": datetime(2026, 3, 11, 1, tzinfo=UTC),
           "e": datetime(2026, 3, 11, 3, tzinfo=UTC), "h": None}],
     )  # fmt: skip
     await _many(

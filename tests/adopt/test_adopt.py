@@ -119,6 +119,11 @@ async def test_adopting_the_original(variant, scratch_database, make_host, make_
             "patt.raid_attendance": 4,
             "patt.raid_player_settings": 1,
         }
+        # Seasons the original held as separate rows, their names differing in case or by an
+        # invisible character: all carried, the later ones renamed so they read differently.
+        assert steps["core.seasons"]["carried"] == {"patt.raid_seasons": 3}
+        assert steps["core.seasons"]["skipped"] == []
+        assert any(c.endswith("added (2 row(s))") for c in steps["core.seasons"]["converted"])
         raid_settings = " ".join(steps["raids.settings"]["converted"])
         assert "PATT_RAIDS_RAID_HELPER_SERVER_ID to '555000000000000001'" in raid_settings
         assert "PATT_RAIDS_RAID_HELPER_API_KEY" in raid_settings and "rh-secret-key" not in dry.output
@@ -179,6 +184,20 @@ async def test_adopting_the_original(variant, scratch_database, make_host, make_
             await scalar(scratch_database, "SELECT timezone FROM guild_identity.players WHERE id = 2")
             == "Europe/Berlin"
         )
+        assert await scalar(
+            scratch_database,
+            "SELECT string_agg(id || ' ' || expansion_name || ' / ' || expansion_key, ', ' ORDER BY id)"
+            " FROM patt.raid_seasons",
+        ) == (
+            "1 The War Within / the war within, 2 the war within (2) / the war within (2),"
+            " 3 The War Within (3) / the war within (3)"
+        )
+        assert (
+            await scalar(
+                scratch_database, "SELECT string_agg(season_id::text, ',' ORDER BY id) FROM patt.raid_events"
+            )
+            == "1,2"
+        )  # the renamed season keeps its event
     names = await scalar(
         scratch_database,
         "SELECT string_agg(character_name, ',' ORDER BY id) FROM guild_identity.wow_characters",

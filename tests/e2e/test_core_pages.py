@@ -94,5 +94,28 @@ async def test_officer_adds_a_season_and_flips_its_flags_at_phone_width(live_ser
     await refused.wait_for(timeout=10000)
     assert await refused.evaluate("(el) => getComputedStyle(el).color") == "rgb(248, 113, 113)"
     assert await form.locator("button[type=submit]").is_enabled()  # free to correct and retry
+
+    # A name that only looks different (case, a zero-width space) is the same season; a start
+    # date outside the game's lifetime is named; both beside the button, on screen at 390 px.
+    status = form.locator("[role=status]")
+    await form.locator("input[name=expansion_name]").fill("MIDNIGHT\u200b")
+    await form.locator("button[type=submit]").click()
+    await page.wait_for_function(
+        "(el) => el.textContent === 'Midnight Season 1 exists already.' && !el.closest('form').querySelector('button').disabled",
+        arg=await status.element_handle(),
+        timeout=10000,
+    )
+    assert len(posts) == 3, posts  # the look-alike was sent, and refused
+    await form.locator("input[name=season_number]").fill("2")
+    await form.locator("input[name=start_date]").fill("2099-01-01")
+    await form.locator("button[type=submit]").click()
+    far = form.locator("[role=status]:has-text('five years from today')")
+    await far.wait_for(timeout=10000)
+    assert "start_date" in await far.inner_text()
+    assert await far.evaluate("(el) => getComputedStyle(el).color") == "rgb(248, 113, 113)"
+    where = await far.bounding_box()
+    assert where["x"] >= 0 and where["x"] + where["width"] <= 390, where
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert await page.locator("#seasons-table tr[data-id]").count() == 1  # nothing was added
     assert errors == []
     await context.close()

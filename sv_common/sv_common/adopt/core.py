@@ -324,36 +324,79 @@ async def invites(conn: AsyncConnection, o: Original, report: StepReport) -> Non
     )
 
 
+_NEW_SEASON = text(
+    "INSERT INTO patt.raid_seasons (id, expansion_name, expansion_key, season_number, start_date, is_active, "
+    "is_new_expansion, created_at) VALUES (COALESCE(:id, nextval(pg_get_serial_sequence('patt.raid_seasons', "
+    "'id'))), :name, :key, :number, :start, :active, :new, COALESCE(:created, now()))"
+)
+
+
 async def seasons(conn: AsyncConnection, o: Original, report: StepReport) -> None:
-    if o.has("patt.raid_seasons"):
-        await carry(
-            conn,
-            report,
-            "patt.raid_seasons",
-            f"""
-            SELECT o.id, o.expansion_name, o.season_number, o.start_date::date AS start_date,
-                   COALESCE(o.is_active, true) AS is_active, COALESCE(o.is_new_expansion, false) AS is_new_expansion,
-                   COALESCE(o.created_at, now()) AS created_at, o.id AS _key,
-                   CASE WHEN row_number() OVER (PARTITION BY o.expansion_name, o.season_number ORDER BY o.id) > 1
-                        THEN 'the same expansion and season number as another season' END AS _reason
-            FROM {o.table("patt.raid_seasons")} o
-            """,
-        )
+    from sv_common.seasons import tidy_expansion, unique_names
+
+    table = "patt.raid_seasons"
+    if o.has(table):
+        source = (
+            await conn.execute(
+                text(
+                    f"SELECT o.id::text AS key, o.id, o.expansion_name, o.season_number, o.start_date::date AS start,"
+                    f" COALESCE(o.is_active, true) AS active, COALESCE(o.is_new_expansion, false) AS new,"
+                    f" o.created_at AS created FROM {o.table(table)} o ORDER BY o.id"
+                )
+            )
+        ).all()
     elif o.has("guild_identity.crafting_sync_config", "season_number"):
         # The documented schema kept the season on the crafting config; the platform has seasons.
-        await carry(
-            conn,
-            report,
-            "patt.raid_seasons",
-            f"""
-            SELECT o.expansion_name, o.season_number, COALESCE(o.season_start_date, now())::date AS start_date,
-                   true AS is_active, COALESCE(o.is_first_season, false) AS is_new_expansion,
-                   'crafting_sync_config ' || o.id AS _key,
-                   CASE WHEN o.expansion_name IS NULL OR o.season_number IS NULL THEN 'no season set' END AS _reason
-            FROM (SELECT * FROM {o.table("guild_identity.crafting_sync_config")} ORDER BY id LIMIT 1) o
-            """,
+        source = (
+            await conn.execute(
+                text(
+                    "SELECT 'crafting_sync_config ' || o.id AS key, NULL::int AS id, o.expansion_name,"
+                    " o.season_number, COALESCE(o.season_start_date, now())::date AS start, true AS active,"
+                    " COALESCE(o.is_first_season, false) AS new, NULL::timestamptz AS created"
+                    f" FROM {o.table('guild_identity.crafting_sync_config')} o ORDER BY o.id LIMIT 1"
+                )
+            )
+        ).all()
+        if source and source[0].expansion_name is not None and source[0].season_number is not None:
+            report.convert("the crafting config's season became a raid season")
+    else:
+        return
+    rows = []
+    for row in source:
+        if row.expansion_name is None or row.season_number is None:
+            report.skipped.append(Skipped(table, row.key, "no season set"))
+        else:
+            rows.append(row)
+    # The original's names were unique as written, if at all: "Midnight" and "midnight" (or
+    # the same with a trailing zero-width space) could both be season 1. The platform keeps
+    # one per name as read, so a later one (higher id) gets " (2)" added rather than being
+    # dropped: its raid events keep their season, and an officer sees and can rename it.
+    by_order = {index: row for index, row in enumerate(rows)}
+    named = unique_names((index, row.expansion_name, row.season_number) for index, row in by_order.items())
+    renamed = 0
+    for index, name, key, old in named:
+        row = by_order[index]
+        renamed += old is not None and name != tidy_expansion(old)
+        await conn.execute(
+            _NEW_SEASON,
+            {
+                "id": row.id,
+                "name": name,
+                "key": key,
+                "number": row.season_number,
+                "start": row.start,
+                "active": row.active,
+                "new": row.new,
+                "created": row.created,
+            },
         )
-        report.convert("the crafting config's season became a raid season")
+    report.carried[table] = report.carried.get(table, 0) + len(named)
+    report.convert(
+        "a season whose expansion name reads the same as an earlier one's with the same number (case,"
+        " spacing, invisible characters) gets ' (2)', ' (3)' ... added",
+        renamed,
+    )
+    await advance_sequence(conn, table)
 
 
 def core_steps() -> list[AdoptStep]:

@@ -12,13 +12,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
 from patt_host.web.templates import render
 from sv_common import seasons
-from sv_common.validation import INT32_MAX, NonBlankStr
+from sv_common.validation import INT32_MAX, GameDate, NonBlankStr
 
 SEASONS_PAGE = "/admin/seasons"
 
@@ -31,18 +31,23 @@ class NewSeason(BaseModel):
 
     expansion_name: Expansion
     season_number: int = Field(ge=1, le=seasons.SEASON_NUMBER_MAX)
-    start_date: date
-    is_new_expansion: bool = False
-    is_active: bool = True
+    # A "YYYY-MM-DD" string from WoW's release to five years ahead (a number is refused).
+    start_date: GameDate
+    # true or false only: not null, nor the "no" or 0 lax parsing would read as false.
+    is_new_expansion: StrictBool = False
+    is_active: StrictBool = True
 
 
 class SeasonChange(BaseModel):
+    """Only the fields sent change; a field sent as null is a 422 (an unset default is not
+    validated, so ``None`` here only means "not sent")."""
+
     model_config = ConfigDict(extra="forbid")
 
-    expansion_name: Expansion | None = None
-    season_number: int | None = Field(None, ge=1, le=seasons.SEASON_NUMBER_MAX)
-    is_new_expansion: bool | None = None
-    is_active: bool | None = None
+    expansion_name: Expansion = None  # type: ignore[assignment]
+    season_number: int = Field(None, ge=1, le=seasons.SEASON_NUMBER_MAX)
+    is_new_expansion: StrictBool = None  # type: ignore[assignment]
+    is_active: StrictBool = None  # type: ignore[assignment]
     # Present only to be refused with a clear 409 (a season's start date is fixed).
     start_date: date | None = None
 
@@ -73,14 +78,15 @@ def build_routers(host: Any) -> list[APIRouter]:
 
     @api.post("", name="admin.season_create", status_code=201)
     async def create_season(body: NewSeason, actor: Officer):
-        """409 when that expansion's season number exists already (whatever its case)."""
+        """409 when that expansion's season number exists already (whatever its case, spacing
+        or invisible characters); 422 for a start date outside WoW's release .. five years ahead."""
         async with host.db.session() as session:
             season = await seasons.create_season(session, **body.model_dump())
             return ok(seasons.season_dict(season), status_code=201)
 
     @api.patch("/{season_id}", name="admin.season_update")
     async def update_season(season_id: SeasonId, body: SeasonChange, actor: Officer):
-        """Name, number and flags; a start date cannot change (409)."""
+        """Name, number and flags (null is a 422); a start date cannot change (409)."""
         async with host.db.session() as session:
             season = await seasons.update_season(session, season_id, **body.model_dump(exclude_unset=True))
             return ok(seasons.season_dict(season))

@@ -41,7 +41,7 @@ from patt_raids.services.raiders import Raider, lowest_rank_level, raiders
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.models import Player, WowClass
 from sv_common.seasons import current_season
-from sv_common.validation import INT32_MAX, has_control_chars, is_blank
+from sv_common.validation import FIRST_WOW_DAY, INT32_MAX, has_control_chars, in_game_era, is_blank
 
 SKIP = "skip"
 OVERRIDES = (*STATUSES, SKIP)
@@ -58,9 +58,6 @@ SIGNED_UP = frozenset({ACCEPTED, TENTATIVE})
 # Names the zone database holds that are not places: what they mean depends on the server
 # (``localtime``) or they are not meant for clocks (``Factory``, the ``posix/``, ``right/`` copies).
 NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
-# Events are planned, not archived: a date this far ahead is a typo (and year 9999 overflows).
-MAX_DAYS_AHEAD = 5 * 366
-FIRST_DAY = date(2004, 11, 23)  # World of Warcraft's release: no raid is older
 
 
 @cache
@@ -100,10 +97,11 @@ def known_zone(name: str | None) -> ZoneInfo:
 
 def clean_event_date(day: date, *, today: date | None = None) -> date:
     """A date an event can be on: from WoW's release to five years ahead (422 otherwise)."""
-    today = today or datetime.now(UTC).date()
-    if not isinstance(day, date) or not FIRST_DAY <= day <= today + timedelta(days=MAX_DAYS_AHEAD):
+    # The range is sv_common.validation's, shared with seasons' start dates.
+    if not in_game_era(day, today=today):
         raise ValidationFailed(
-            f"event_date must be between {FIRST_DAY.isoformat()} and five years from today.", code="bad_date"
+            f"event_date must be between {FIRST_WOW_DAY.isoformat()} and five years from today.",
+            code="bad_date",
         )
     return day
 
