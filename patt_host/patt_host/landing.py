@@ -1,6 +1,7 @@
 """The landing page every site needs: ``/`` rendered from a template, with the ``home`` slot.
 
 A site package passes ``LandingPage()`` (or a subclass with more hooks) as ``Site.hooks``.
+``patt demo`` stores the demo values its settings declare (``SiteSetting.demo``).
 ``site.config["legacy_redirects"]`` (old path -> new path) answers a previous site's
 URLs with a permanent redirect, so old bookmarks and search results keep working.
 """
@@ -44,6 +45,14 @@ class LandingPage:
                 include_in_schema=False,
             )
         return router
+
+    @hookimpl
+    async def seed_demo_data(self, session, host):
+        """The site's settings that declare a ``demo`` value get it (``patt demo``)."""
+        from patt_host import site_settings
+
+        stored = await site_settings.seed_demo(session, host)
+        return f"demo settings: {', '.join(stored)}" if stored else None
 
 
 def legacy_redirect(target: str):

@@ -70,6 +70,25 @@ def clean(setting: Any, raw: Any) -> Any:
     return text.replace("\r\n", "\n")
 
 
+async def seed_demo(session: Any, host: Any) -> list[str]:
+    """``patt demo``: store each declared setting's ``demo`` value unless a value is stored
+    already (an officer's edit wins); returns the labels of the settings stored now."""
+    stored = []
+    for setting in host.site.settings:
+        if setting.demo is None:
+            continue
+        value = clean(setting, setting.demo)  # the site's own value, checked as an officer's would be
+        added = await session.execute(
+            insert(SiteSettingValue)
+            .values(key=setting.key, value=value, updated_by="patt demo")
+            .on_conflict_do_nothing(index_elements=[SiteSettingValue.key])
+            .returning(SiteSettingValue.key)
+        )
+        if added.first() is not None:
+            stored.append(setting.label)
+    return stored
+
+
 async def save(host: Any, submitted: dict[str, Any], *, updated_by: str | None) -> list[str]:
     """Store the submitted values of declared settings; returns the keys that changed."""
     declared = {s.key: s for s in host.site.settings}

@@ -73,7 +73,9 @@ class SiteSetting:
 
     A site package declares them (``Site.settings``); ``await host.site_settings()`` returns
     the stored value or ``default``. ``kind``: ``text``, ``textarea``, ``url`` (http/https
-    or empty) or ``int`` (``0 <= n <= 1000``).
+    or empty) or ``int`` (``0 <= n <= 1000``). ``demo``: the value ``patt demo`` stores when
+    no officer set one (a well-formed stand-in, e.g. a made-up Discord invite), None: the
+    default.
     """
 
     key: str
@@ -81,6 +83,7 @@ class SiteSetting:
     default: Any = ""
     kind: str = "text"
     help: str = ""
+    demo: Any = None
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,50 @@ async def test_search_detail_and_order(db, battlenet, make_host, live_server, br
         assert errors == []
     finally:
         await context.close()
+
+
+async def test_orders_off_shows_the_notice_instead_of_a_form_that_fails(
+    db, battlenet, make_host, live_server, browser
+):
+    """No crafters' channel: "Ask the crafters" was offered and refused with a 409, and the
+    profile's switch answered "Saved: you will be pinged."."""
+    plugins = ["identity", "guild_sync", "crafting"]
+    syncer = make_host(plugins=plugins)
+    async with syncer.running():
+        assert (await run_job(syncer, "guild_sync.sync_roster")).status == "succeeded"
+        assert (await run_job(syncer, "crafting.sync_professions")).status == "succeeded"
+    server = live_server(plugins=plugins)
+    await member_with_alts(db, battlenet.guild("e2e-realm", "e2e-guild"))
+    async with db.session() as s:
+        from patt_crafting.models import CraftingSyncConfig
+
+        await s.execute(update(CraftingSyncConfig).values(crafters_corner_channel_id=None))
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        await page.goto(server.url + "/login?next=/crafting")
+        await page.fill("input[name=username]", "mara")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("form.stack button[type=submit]")
+        await page.wait_for_url("**/crafting")
+        await page.fill("#craft-search", "fiole solitaire")
+        await page.locator("#craft-results .craft-result").first.click()
+        await page.wait_for_selector("#craft-detail-name:has-text('Fiole solitaire')")
+        notice = page.locator("#craft-orders-off")
+        assert await notice.is_visible()
+        assert "Guild orders are off" in await notice.inner_text()
+        assert await page.locator("#craft-order").count() == 0
+        assert await page.locator("#craft-order-login").count() == 0
+
+        await page.goto(server.url + "/profile")
+        assert await page.locator("#crafting-orders-off").is_visible()
+        await page.check(".js-crafting-ping")
+        await page.locator(
+            ".crafting-feedback:has-text('Saved: you will be pinged once guild orders are on.')"
+        ).wait_for()
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()

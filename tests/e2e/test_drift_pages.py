@@ -175,3 +175,31 @@ async def test_fix_all_asks_first_keeps_its_reasons_and_sits_beside_the_rule(db,
         assert errors == []
     finally:
         await context.close()
+
+
+async def test_the_filter_form_with_its_all_options_lists_the_findings(db, live_server, browser):
+    """Filter with the form's defaults went to ``?rule=&status=open&severity=``: 422."""
+    await arrange(db)
+    server = live_server(plugins=["identity", "drift"])
+    context = await browser.new_context(viewport={"width": 390, "height": 900})
+    errors = []
+    try:
+        page = await officer_page(context, server, errors)
+        await page.click("button.js-scan")
+        await page.locator(".drift-finding").nth(1).wait_for()  # after the reload
+        async with page.expect_navigation():
+            await page.click(".drift-filters button[type=submit]")
+        assert "rule=&status=open&severity=" in page.url
+        assert await page.locator("#drift-findings-count").inner_text() == "2 findings, newest first."
+        # Then one rule, then "all" again: each submission lists what it asks for.
+        await page.select_option(".drift-filters select[name=severity]", "error")
+        async with page.expect_navigation():
+            await page.click(".drift-filters button[type=submit]")
+        assert "No findings match." in await page.inner_text("#drift-findings")
+        await page.select_option(".drift-filters select[name=severity]", "")
+        async with page.expect_navigation():
+            await page.click(".drift-filters button[type=submit]")
+        assert await page.locator(".drift-finding").count() == 2
+        assert errors == []
+    finally:
+        await context.close()

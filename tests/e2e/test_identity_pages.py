@@ -97,7 +97,20 @@ async def test_roster_search_filters_rows(db, live_server, page):
     await page.fill("#roster-search", "monk")
     assert await page.locator("#roster-table tbody tr:visible").count() == 1
     assert "Brewby" in await page.locator("#roster-table tbody tr:visible").inner_text()
-    assert (await page.text_content("#roster-count")).strip() == "1 players"
+    assert (await page.text_content("#roster-count")).strip() == "1 player"
+    assert not await page.locator("#roster-no-match").is_visible()
+    # No match: said in words, not a bare table header.
+    await page.fill("#roster-search", "zzz")
+    assert await page.locator("#roster-table tbody tr:visible").count() == 0
+    assert (await page.text_content("#roster-count")).strip() == "0 players"
+    assert await page.locator("#roster-no-match").inner_text() == (
+        "No player matches “zzz”. Search by name, class, spec or rank."
+    )
+    assert await page.locator("#roster-no-match").is_visible()
+    await page.fill("#roster-search", "")
+    assert await page.locator("#roster-table tbody tr:visible").count() == 3
+    assert (await page.text_content("#roster-count")).strip() == "3 players"
+    assert not await page.locator("#roster-no-match").is_visible()
 
 
 async def test_roster_alts_toggle_at_phone_width(db, live_server, browser):

@@ -14,6 +14,7 @@ from sv_common.identity.discord_users import upsert_discord_user
 from sv_common.identity.models import (
     DiscordUser,
     GuildRank,
+    InviteCode,
     Player,
     PlayerCharacter,
     Specialization,
@@ -344,3 +345,43 @@ async def test_members_cannot_open_the_player_manager(db, live_server, browser, 
         response = await page.goto(server.url + path)
         assert response.status == 403, path
     await context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_toolbar_buttons_line_up_with_their_fields(db, live_server, browser, member_login, width):
+    """Apply, Create and Set rank were shorter than their fields and sat low beside them."""
+    page = await officer_page(db, live_server, browser, member_login, width)
+    await page.goto(page.server_url + "/admin/players")
+    for form, field in (
+        ("form[role=search]", "select[name=filter]"),
+        ("#pm-create", "input[name=display_name]"),
+        ("#pm-bulk-rank", "select[name=rank]"),
+    ):
+        field_box = await page.locator(f"{form} {field}").bounding_box()
+        button_box = await page.locator(f"{form} button[type=submit]").bounding_box()
+        assert abs(button_box["height"] - field_box["height"]) <= 1, (form, field_box, button_box)
+        if abs(button_box["y"] - field_box["y"]) < field_box["height"]:  # on the same line
+            assert abs(button_box["y"] - field_box["y"]) <= 1, (form, field_box, button_box)
+        assert button_box["x"] + button_box["width"] <= width
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_a_second_invite_says_it_replaced_the_first(db, live_server, browser, member_login, width):
+    newbie, _ = await make_player(db, "Newbie")
+    page = await officer_page(db, live_server, browser, member_login, width)
+    await page.goto(f"{page.server_url}/admin/players/{newbie}")
+    invite = page.locator(".pm-invite")
+    status = page.locator(".pm-account > .pm-status")
+    await invite.click()
+    await page.locator(".pm-account > .pm-status:text-is('Invite made.')").wait_for(timeout=10000)
+    await invite.click()
+    await page.locator(
+        ".pm-account > .pm-status:text-is('New invite made. It replaces the earlier unused code, which no longer works.')"
+    ).wait_for(timeout=10000)
+    invite_box, status_box = await invite.bounding_box(), await status.bounding_box()
+    assert abs(status_box["y"] - invite_box["y"]) < 80 and status_box["x"] + status_box["width"] <= width
+    async with db.session() as s:
+        codes = list(await s.scalars(select(InviteCode.id).where(InviteCode.player_id == newbie)))
+    assert len(codes) == 1  # the earlier code is gone, as the officer was told
+    assert page.js_errors == []

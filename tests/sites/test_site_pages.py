@@ -1,7 +1,7 @@
 """Site-wide page behaviour over HTTP: favicon, the original site's URLs, taglines, human times."""
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from patt_host.site import load_site
 from patt_host.web.templates import human_time
@@ -80,6 +80,9 @@ def test_human_time_is_readable_utc_text_in_a_time_element():
     )
     assert 'data-style="relative"' in str(human_time("2026-12-02T00:42:19+00:00", "relative"))
     assert str(human_time(None)) == "—"
+    # A date is a day on the calendar: written with its weekday, never moved to another zone.
+    day = '<time class="js-time" data-style="date" datetime="2026-10-28">Wed 28 Oct 2026</time>'
+    assert str(human_time(date(2026, 10, 28))) == day and str(human_time("2026-10-28")) == day
     assert str(human_time("<b>not a date</b>")) == "&lt;b&gt;not a date&lt;/b&gt;"
 
 

@@ -28,7 +28,12 @@ SETTINGS = [
         kind="textarea",
     ),
     SiteSetting(
-        "discord_invite_url", "Discord invite link", "", kind="url", help="Shown as “Join our Discord”."
+        "discord_invite_url",
+        "Discord invite link",
+        "",
+        kind="url",
+        help="Shown as “Join our Discord”.",
+        demo="https://discord.gg/pattdemo",  # made up: `patt demo` has no real server to invite to
     ),
     SiteSetting("forum_url", "Recruitment post link", "", kind="url", help="e.g. the guild's forum post."),
     SiteSetting(

@@ -26,14 +26,18 @@ if TYPE_CHECKING:
 def human_time(value: Any, style: str = "absolute") -> Markup:
     """A ``<time>`` element: readable UTC text on the server, the viewer's zone after app.js.
 
-    ``value`` is an aware datetime or an ISO string; ``style`` is ``"absolute"``
-    ("2 Dec 2026, 00:42") or ``"relative"`` ("5 minutes ago", the absolute time on hover).
+    ``value`` is an aware datetime, a date, or an ISO string of either; ``style`` is
+    ``"absolute"`` ("2 Dec 2026, 00:42") or ``"relative"`` ("5 minutes ago", the absolute time
+    on hover). A date is a day on the calendar, not an instant: "Wed 2 Dec 2026", written in
+    the viewer's language by app.js but never moved to another zone (a season starting on
+    2 Dec starts on 2 Dec everywhere).
     """
     if value is None or value == "":
         return Markup("—")
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            # "2026-12-02" is a date; anything longer carries a time.
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             return Markup(escape(value))
     if isinstance(value, datetime):
@@ -42,7 +46,8 @@ def human_time(value: Any, style: str = "absolute") -> Markup:
         value = value.astimezone(UTC)
         text = f"{value.day} {value:%b %Y, %H:%M} UTC"
     elif isinstance(value, date):
-        text = f"{value.day} {value:%b %Y}"
+        text = f"{value:%a} {value.day} {value:%b %Y}"
+        return Markup(f'<time class="js-time" data-style="date" datetime="{value.isoformat()}">{text}</time>')
     else:
         return Markup(escape(str(value)))
     style = "relative" if style == "relative" else "absolute"

@@ -32,7 +32,8 @@ async def corner_legacy():
 @router.get("/admin/crafting", name="admin_page", dependencies=[Depends(require_officer)])
 async def admin_page(request: Request, session: SessionDep, host: HostDep):
     schedule = host.plugin_settings("crafting").schedule
-    blizzard = host.plugin_state("guild_sync").blizzard_settings()
+    guild_sync = host.plugin_state("guild_sync")
+    blizzard = guild_sync.blizzard_settings()
     return await render(
         request,
         "crafting/admin.html",
@@ -40,6 +41,8 @@ async def admin_page(request: Request, session: SessionDep, host: HostDep):
             "status": await crafting_config.admin_status(session, schedule),
             "configured": blizzard.configured,
             "missing": blizzard.missing(),
+            # `patt demo` serving: the syncs go to its in-process fake Battle.net (as guild sync says).
+            "demo": guild_sync.battlenet_demo,
         },
     )
 
@@ -55,4 +58,9 @@ async def profile_section(request: Request, context: dict, host) -> str:
     async with host.db.session() as session:
         player = await session.get(Player, player_id)
         enabled = bool(player and player.crafting_notifications_enabled)
-    return await render_fragment(request, "crafting/_profile.html", {"ping_for_orders": enabled, **context})
+        orders_open = bool((await crafting_config.load_config(session)).crafters_corner_channel_id)
+    return await render_fragment(
+        request,
+        "crafting/_profile.html",
+        {"ping_for_orders": enabled, "orders_open": orders_open, **context},
+    )

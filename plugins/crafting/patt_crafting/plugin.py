@@ -77,6 +77,13 @@ class CraftingPlugin:
         return await profile_section(request, context, host)
 
     @hookimpl
+    async def startup(self, host):
+        if host.settings.patt_demo:  # after guild_sync's: its fake Battle.net is running
+            from patt_crafting.demo import serve_demo_professions
+
+            serve_demo_professions(host)
+
+    @hookimpl
     async def seed_demo_data(self, session, host):
         from patt_crafting.demo import seed_demo_crafting
 

@@ -6,6 +6,10 @@ While the demo serves, the same fake runs in its process and is the configured B
 source (:func:`start_demo_battlenet`): the sync page, the Jobs page and "Sync now" tell
 the story the seeded data tells. Other plugins reach Blizzard through guild_sync's state
 (``blizzard_settings()``, ``blizzard_client()``), which points at the fake in the demo.
+
+What drift's demo shows about Blizzard's side (a main away for weeks, an offspec that left)
+is in the fake too (:data:`AWAY_MAIN`, :func:`departed_characters`), so a sync keeps those
+findings true instead of reverting them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -34,15 +38,27 @@ if TYPE_CHECKING:
 
 DEMO_GUILD_SLUG = "demo-guild"
 HOUR_MS = 3_600_000
-# The alts (by position among all alts) that have been away for weeks: a live guild has a few
-# (drift's demo sends one main away too); everyone else played in the last days.
+# The alts (by position among all alts) that have been away for weeks: a live guild has a few;
+# everyone else played in the last days.
 AWAY_ALTS = {7: 38, 19: 55}  # alt position -> days since the last login
+# What happened since the demo guild's first sync, told by the fake Battle.net itself so every
+# later sync (the seed's, "Sync now", the schedule) keeps it true and drift's findings stand:
+# a main away for six weeks (this player, from the end of the plan) ...
+AWAY_MAIN = (-3, 42)  # (player position, days since the last login)
+
+
+def departed_characters(plan) -> list[str]:
+    """... and the offspec of the plan's last player with one: in the guild at the first sync,
+    gone since (the seed's second sync records the departure; the fake no longer lists it, so
+    every later sync agrees)."""
+    with_offspec = [p for p in plan.players if len(p.characters) > 1]
+    return [with_offspec[-1].characters[1].name] if with_offspec else []
 
 
 def demo_last_logins(plan, now_ms: int) -> dict[str, int]:
     """When each demo character last logged in (epoch ms), relative to ``now_ms`` and the same
     every time for the same moment: mains and newcomers within the last three days, alts within
-    the last two weeks, and the :data:`AWAY_ALTS` weeks ago."""
+    the last two weeks, the :data:`AWAY_ALTS` and the :data:`AWAY_MAIN` weeks ago."""
     rng = random.Random(20_25)
     logins: dict[str, int] = {}
     alt_position = 0
@@ -56,20 +72,25 @@ def demo_last_logins(plan, now_ms: int) -> dict[str, int]:
             alt_position += 1
     for newcomer in plan.newcomers:
         logins[newcomer.name] = now_ms - rng.randint(1, 48) * HOUR_MS
+    position, days = AWAY_MAIN
+    logins[plan.players[position].characters[0].name] = now_ms - days * 24 * HOUR_MS
     return logins
 
 
-async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> FakeBattleNet:
+async def _add_members(
+    session: AsyncSession, fake: FakeBattleNet, plan, realm: str, names: Collection[str] | None = None
+) -> None:
+    """Put the plan's characters (only ``names`` when given) in the fake's demo guild."""
     blizzard_class = dict((await session.execute(select(WowClass.id, WowClass.blizzard_class_id))).all())
     blizzard_spec = dict(
         (await session.execute(select(Specialization.id, Specialization.blizzard_spec_id))).all()
     )
-    fake = FakeBattleNet(rate_limit=None)
-    fake.add_guild(realm, DEMO_GUILD_SLUG, title, realm.replace("-", " ").title())
     # A live guild: recent logins relative to now (the fake's default is a fixed 2023 date, which
     # made every demo character "inactive" and every crafter "seen 3 years ago").
     logins = demo_last_logins(plan, int(time.time() * 1000))
     for character in plan.characters():
+        if names is not None and character.name not in names:
+            continue
         fake.add_member(
             realm,
             DEMO_GUILD_SLUG,
@@ -80,6 +101,16 @@ async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> Fa
             item_level=character.item_level,
             last_login_ms=logins[character.name],
         )
+
+
+async def _fake_guild(session: AsyncSession, plan, realm: str, title: str) -> FakeBattleNet:
+    """The demo guild as Battle.net has it now: the plan without :func:`departed_characters`."""
+    fake = FakeBattleNet(rate_limit=None)
+    fake.add_guild(realm, DEMO_GUILD_SLUG, title, realm.replace("-", " ").title())
+    departed = set(departed_characters(plan))
+    await _add_members(
+        session, fake, plan, realm, [c.name for c in plan.characters() if c.name not in departed]
+    )
     return fake
 
 
@@ -145,11 +176,19 @@ async def seed_demo_sync(session: AsyncSession, host: HostAPI) -> str | None:
     )
     if synced:
         return f"demo guild already synced ({synced} runs)"
-    async with demo_battlenet(session, host) as (_, realm):
+    plan = await demo_plan(session)
+    departed = departed_characters(plan)
+    async with demo_battlenet(session, host) as (fake, realm):
+        # The first sync: the guild as it was, the departed still in it ...
+        await _add_members(session, fake, plan, realm, departed)
         run = await run_job(host, JOB_NAME, trigger="demo", triggered_by="patt demo")
+        # ... then they leave, and the next sync records it as it records any departure (before
+        # this session writes to the characters: the sync's own session would wait on it).
+        for name in departed:
+            fake.remove_member(realm, DEMO_GUILD_SLUG, name)
+        since = await run_job(host, JOB_NAME, trigger="demo", triggered_by="patt demo")
     if run.status != "succeeded":
         return f"demo sync failed: {(run.error or '').strip().splitlines()[-1:]}"
-    plan = await demo_plan(session)
     # Guild notes arrive the way the companion sends them.
     body = {
         "characters": [{"name": c.name, "realm": realm, "guild_note": c.note} for c in plan.characters()],
@@ -158,9 +197,12 @@ async def seed_demo_sync(session: AsyncSession, host: HostAPI) -> str | None:
     }
     envelope, entries = validate_upload(body, max_characters=len(body["characters"]))
     report = await apply_upload(session, envelope, entries, key_id=None, default_realm=realm)
+    # The departed are linked too: their player's offspec is gone from the guild.
     linked = await link_demo_characters(session, plan, realm)
     counts = run.counts or {}
+    left = (since.counts or {}).get("removed", 0)
     return (
         f"synced {counts.get('found', 0)} characters from an in-process fake Battle.net "
-        f"({counts.get('requests', 0)} requests), {report.count('updated')} notes uploaded, {linked} linked"
+        f"({counts.get('requests', 0)} requests), {report.count('updated')} notes uploaded, {linked} linked; "
+        f"a second sync: {left} left the guild since"
     )

@@ -15,7 +15,7 @@ def build_router() -> APIRouter:
     async def sync_page(request: Request, actor: Officer, session: SessionDep, state: StateDep):
         overview = await status_service.overview(session, state.settings)
         keys = await list_api_keys(session, actor)
-        context = {"status": overview, "keys": keys, "demo": state.served_battlenet is not None}
+        context = {"status": overview, "keys": keys, "demo": state.battlenet_demo}
         return await render(request, "guild_sync/admin.html", context)
 
     return router

@@ -48,6 +48,12 @@ class GuildSyncState:
         fake server): read these, not the process's configuration, before calling Blizzard."""
         return self.settings
 
+    @property
+    def battlenet_demo(self) -> bool:
+        """Blizzard calls go to ``patt demo``'s in-process fake Battle.net: pages that start a
+        sync say so with a "demo fake" label."""
+        return self.served_battlenet is not None
+
     def blizzard_client(self) -> BlizzardClient:
         """A client with the settings in effect and the shared pacer (one request budget for
         every sync): ``async with state.blizzard_client() as client: ...``."""

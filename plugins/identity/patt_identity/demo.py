@@ -6,6 +6,10 @@ The officer's password is random, generated per run and printed by ``patt demo``
 its bcrypt hash is stored. Seeding is idempotent: the guild is created once (marked by
 ``players.notes``), later runs only give the officer a fresh password, after repairing the
 officer if needed (recreated when they deleted their own data), so the printed login works.
+
+Each run also gives a member without an account a real invite code (the invite service's,
+``generated_by="demo"``), printed as the member login: the visitor registers as that member
+at ``/register``. The demo's bot DMs the same code to that member (patt_host's Discord demo).
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from sv_common.auth.service import create_invite, register_with_invite, revoke_a
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import find_character, upsert_character
 from sv_common.identity.discord_users import upsert_discord_user
-from sv_common.identity.models import Player, PlayerCharacter, Specialization, User, WowClass
+from sv_common.identity.models import (
+    DiscordUser,
+    Player,
+    PlayerCharacter,
+    Specialization,
+    User,
+    WowClass,
+)
 from sv_common.identity.ranks import recompute_for_characters
 
 if TYPE_CHECKING:
@@ -32,6 +43,7 @@ if TYPE_CHECKING:
 
 DEMO_MARKER = "demo guild (patt demo)"
 OFFICER_USERNAME = "officer"
+DEMO_INVITE = "demo"  # invite_codes.generated_by of the demo's invites
 PLAYER_COUNT = 40
 NEWCOMERS = 4  # unlinked characters + Discord users, for the matching page
 # In-game rank index of each player, cycling (0 = guild master ... 4 = initiate).
@@ -316,6 +328,35 @@ async def _officer_login(session: AsyncSession, officer: Player, password: str) 
     return OFFICER_USERNAME
 
 
+async def _member_invite(session: AsyncSession, plan: DemoPlan) -> tuple[str, str] | None:
+    """A fresh invite for the first planned Member (in-game rank index 3) with a Discord account
+    on the server and no website account yet (the next one once that one registered):
+    ``(player name, code)``, or None when none is left. Issuing replaces the player's earlier
+    unused code, so only the printed one works. (Ranks come from the characters, which guild
+    sync may bring later: the plan says who will be a Member.)"""
+    names = [
+        p.name for p in plan.players[2:] if p.discord_index is not None and p.characters[0].rank_index == 3
+    ]
+    candidates = (
+        await session.scalars(
+            select(Player)
+            .join(DiscordUser, DiscordUser.id == Player.discord_user_id)
+            .where(
+                Player.notes == DEMO_MARKER,
+                Player.is_active.is_(True),
+                Player.website_user_id.is_(None),
+                Player.display_name.in_(names),
+                DiscordUser.is_present.is_(True),
+            )
+        )
+    ).all()
+    if not candidates:
+        return None
+    player = min(candidates, key=lambda p: names.index(p.display_name))
+    invite = await create_invite(session, player_id=player.id, generated_by=DEMO_INVITE)
+    return player.display_name, invite.code
+
+
 def demo_realm(host: HostAPI) -> str:
     return str(host.site.config.get("realm_slug") or "demo-realm")
 
@@ -331,7 +372,8 @@ async def seed_demo_guild(session: AsyncSession, host: HostAPI) -> str:
     seeded = await _demo_players(session)
     with_characters = not host.has_plugin("guild_sync")
     counts = None if seeded else await _seed_guild(session, realm, with_characters=with_characters)
-    officer = await _officer_player(session, await demo_plan(session), realm)
+    plan = await demo_plan(session)
+    officer = await _officer_player(session, plan, realm)
     password = secrets.token_urlsafe(12)
     username = await _officer_login(session, officer, password)
     if counts:
@@ -339,4 +381,10 @@ async def seed_demo_guild(session: AsyncSession, host: HostAPI) -> str:
         what = f"{counts['players']} players, {characters}, {counts['discord_users']} Discord users"
     else:  # a later run (counts is None): nothing was created but a deleted officer
         what = f"demo guild already present ({await _demo_players(session)} players)"
-    return f"{what}; officer login: {username} / {password}"
+    # The logins on lines of their own (``patt demo`` prints them apart); the officer's last.
+    lines = [what]
+    invite = await _member_invite(session, plan)
+    if invite is not None:
+        lines.append(f"member login: register at /register with invite code {invite[1]} (as {invite[0]})")
+    lines.append(f"officer login: {username} / {password}")
+    return "\n".join(lines)

@@ -46,6 +46,7 @@ _SERVICE_NAMES = frozenset(
         "change_password",
         "check_username",
         "create_invite",
+        "issue_invite",
         "list_invites",
         "normalise_username",
         "register_with_invite",

@@ -15,6 +15,7 @@ import asyncio
 import functools
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, select, update
@@ -82,18 +83,28 @@ async def _user_by_username(session: AsyncSession, username: str) -> User | None
 # --- invites ------------------------------------------------------------------------------
 
 
-async def create_invite(
+@dataclass(frozen=True)
+class IssuedInvite:
+    """A new invite, and whether it replaced the player's earlier code that still worked."""
+
+    invite: InviteCode
+    replaced: bool
+
+
+async def issue_invite(
     session: AsyncSession,
     *,
     player_id: int,
     created_by_player_id: int | None = None,
     expires_in: timedelta = timedelta(hours=72),
     generated_by: str = "manual",
-) -> InviteCode:
+) -> IssuedInvite:
     """A new single-use code that lets the player ``player_id`` create their account.
 
-    A player has at most one live code: the new one replaces any unused earlier one. The
-    player row is locked first, so simultaneous requests queue up and leave exactly one.
+    A player has at most one live code: the new one replaces (deletes) any unused earlier
+    one, and ``replaced`` says whether one of those had not expired yet (a code the member
+    may hold, which stops working now). The player row is locked first, so simultaneous
+    requests queue up and leave exactly one.
     """
     if expires_in <= timedelta(0):
         raise ValidationFailed("An invite must expire in the future.")
@@ -104,9 +115,13 @@ async def create_invite(
         raise Conflict("That player already has an account.")
     if not player.is_active:
         raise Conflict(PLAYER_INACTIVE)
-    await session.execute(
-        delete(InviteCode).where(InviteCode.player_id == player_id, InviteCode.used_at.is_(None))
+    earlier = await session.scalars(
+        delete(InviteCode)
+        .where(InviteCode.player_id == player_id, InviteCode.used_at.is_(None))
+        .returning(InviteCode.expires_at)
     )
+    now = _utcnow()
+    replaced = any(expires_at is None or expires_at > now for expires_at in earlier.all())
     if created_by_player_id is not None and await session.get(Player, created_by_player_id) is None:
         raise NotFound("The inviting player does not exist.")
     for _ in range(_CODE_ATTEMPTS):
@@ -114,7 +129,7 @@ async def create_invite(
             code=generate_invite_code(),
             player_id=player_id,
             created_by_player_id=created_by_player_id,
-            expires_at=_utcnow() + expires_in,
+            expires_at=now + expires_in,
             generated_by=generated_by,
         )
         try:
@@ -123,8 +138,27 @@ async def create_invite(
                 await session.flush()
         except IntegrityError:
             continue
-        return invite
+        return IssuedInvite(invite, replaced)
     raise Conflict("Could not generate a unique invite code; please try again.")
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    player_id: int,
+    created_by_player_id: int | None = None,
+    expires_in: timedelta = timedelta(hours=72),
+    generated_by: str = "manual",
+) -> InviteCode:
+    """``issue_invite``'s new code alone (for callers that need not say what it replaced)."""
+    issued = await issue_invite(
+        session,
+        player_id=player_id,
+        created_by_player_id=created_by_player_id,
+        expires_in=expires_in,
+        generated_by=generated_by,
+    )
+    return issued.invite
 
 
 async def list_invites(session: AsyncSession, *, include_used: bool = True) -> list[InviteCode]:

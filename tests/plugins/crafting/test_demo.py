@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
+from patt_crafting.demo import DEMO_CRAFTERS_CHANNEL_ID
 from patt_crafting.models import CharacterRecipe, CraftingSyncRun, Recipe
 from sv_common.identity.models import Player, WowCharacter
 
@@ -22,7 +23,9 @@ async def test_demo_corner_comes_through_the_profession_sync(make_client, db, ar
     assert summaries["crafting"].startswith("synced the professions of "), summaries
     async with db.session() as s:
         run = await s.scalar(select(CraftingSyncRun))
-        characters = await s.scalar(select(func.count()).select_from(WowCharacter))
+        characters = await s.scalar(
+            select(func.count()).select_from(WowCharacter).where(WowCharacter.removed_at.is_(None))
+        )
         known = await s.scalar(select(func.count()).select_from(CharacterRecipe))
         recipes = await s.scalar(select(func.count()).select_from(Recipe))
         vacuumed = await s.scalar(
@@ -50,8 +53,20 @@ async def test_demo_corner_comes_through_the_profession_sync(make_client, db, ar
     await log_in(client, await arrange.account("Officer"))
     page = await client.get("/admin/crafting")
     assert page.status_code == 200
-    assert f"· {characters} characters, {recipes} recipes known" in page.text
+    assert f"· {characters} characters, " in page.text
+    # Distinct recipes and character–recipe pairs, named apart and the same in the summary.
+    both = f"{recipes} distinct recipes, {known} character–recipe pairs"
+    assert both in page.text and f"({both})" in summaries["crafting"]
+    assert f"+{known} / −0" in page.text  # the history counts pairs
     assert "synced by <code>patt demo</code> from its in-process fake Battle.net" in page.text
     assert "demo · patt demo</td>" in page.text  # the run in the history
+    # Guild orders are on: the demo Discord's #crafters (no real bot configured), whose id the
+    # plugin repeats (it cannot import the host's internals).
+    from patt_host.builtins.discord.demo import CRAFTERS_ID
+
+    assert DEMO_CRAFTERS_CHANNEL_ID == str(CRAFTERS_ID)
+    assert summaries["crafting"].endswith("; guild orders on")
+    status = client.data(await client.get("/api/v1/crafting/admin/status"))
+    assert status["crafters_corner_channel_id"] == DEMO_CRAFTERS_CHANNEL_ID and status["orders_open"]
     again = await seed(client.host)
     assert "already synced" in again["crafting"]

@@ -306,6 +306,30 @@ async def test_long_finding_lists_are_paged(make_client, guild_member, guild):
     assert api["findings"] == []  # the API pages by 200
 
 
+async def test_empty_filter_parameters_mean_all_as_the_pages_form_sends_them(
+    make_client, guild_member, guild
+):
+    """The Filter button with its "all" options sent ``?rule=&status=open&severity=``, which
+    was a 422 "Invalid input"."""
+    officer = await _officer(make_client, guild_member)
+    await guild.character("Lostone", note="")
+    await officer.post("/api/v1/drift/scan", json={})
+    page = await officer.get("/admin/data-quality?rule=&status=open&severity=")
+    assert page.status_code == 200, page.text
+    assert "1 finding, newest first." in page.text and "Lostone" in page.text
+    # Every parameter empty: the defaults (open findings, page 1).
+    empty = await officer.get("/admin/data-quality?rule=&status=&severity=&page=")
+    assert empty.status_code == 200 and "Lostone" in empty.text
+    api = await officer.get("/api/v1/drift/findings?rule=&status=&severity=")
+    assert api.status_code == 200
+    assert [f["summary"] for f in officer.data(api)["findings"]] == [
+        f["summary"] for f in officer.data(await officer.get("/api/v1/drift/findings"))["findings"]
+    ]
+    # A value that is given is still checked.
+    assert (await officer.get("/admin/data-quality?rule=&severity=fatal")).status_code == 422
+    assert (await officer.get("/admin/data-quality?rule=No+Such")).status_code == 422
+
+
 async def test_the_open_backlog_goes_to_the_audit_channel_in_one_message(
     officer_client, guild, db, monkeypatch
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -15,6 +16,15 @@ PASSWORD = "correct horse battery"
 
 def form(client, **fields):
     return {"csrf_token": client.csrf_token, **fields}
+
+
+def section_of(html: str, text: str) -> str | None:
+    """The id of the profile ``<section>`` that shows ``text`` (None: outside every section)."""
+    at = html.index(text)
+    start = html.rfind("<section", 0, at)
+    if start < 0 or html.rfind("</section>", 0, at) > start:
+        return None
+    return re.search(r'id="([^"]+)"', html[start : html.index(">", start)]).group(1)
 
 
 async def test_invite_register_login_profile_flow(client, guild):
@@ -112,11 +122,12 @@ async def test_profile_refuses_bad_timezone_and_hours(client, guild, log_in):
     member = await guild.member()
     await log_in(client, member)
     bad_tz = await client.post("/profile/info", data=form(client, display_name="X", timezone="Mars/Olympus"))
-    assert bad_tz.status_code == 422 and "Choose a timezone" in bad_tz.text
+    assert bad_tz.status_code == 422 and section_of(bad_tz.text, "Choose a timezone") == "profile-info"
     bad_hours = await client.post(
         "/profile/availability", data=form(client, day_2_available="on", day_2_hours="20")
     )
-    assert bad_hours.status_code == 422 and "Wednesday: hours must be" in bad_hours.text
+    assert bad_hours.status_code == 422
+    assert section_of(bad_hours.text, "Wednesday: hours must be") == "profile-availability"
     no_hours = await client.post("/profile/availability", data=form(client, day_4_available="on"))
     assert no_hours.status_code == 422 and "Friday is ticked as available: say for how many" in no_hours.text
 
@@ -334,12 +345,21 @@ async def test_password_change_form(client, guild, log_in):
         data=form(client, current_password=PASSWORD, new_password="abcdefghij", new_password2="abcdefghik"),
     )
     assert mismatch.status_code == 422 and "do not match" in mismatch.text
+    # The refusal is in the password section, beside its button, not at the page's top.
+    assert section_of(mismatch.text, "The two new passwords do not match.") == "profile-password"
+    # Password managers learn whose password this is (a username field that is not sent).
+    assert f'autocomplete="username" value="{member.username}" readonly hidden' in mismatch.text
     done = await client.post(
         "/profile/password",
         data=form(client, current_password=PASSWORD, new_password="abcdefghij", new_password2="abcdefghij"),
     )
-    assert done.status_code == 303 and done.headers["location"] == "/profile?saved=password"
-    assert "Your password is changed" in (await client.get("/profile?saved=password")).text
+    # Back to the password section's button, where the answer is.
+    assert (
+        done.status_code == 303
+        and done.headers["location"] == "/profile?saved=password#profile-password-done"
+    )
+    page = (await client.get("/profile?saved=password")).text
+    assert section_of(page, "Your password is changed") == "profile-password"
 
 
 async def test_logout_everywhere_form(client, guild, log_in):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy import select, update
 
@@ -130,6 +132,36 @@ async def test_send_invite_without_a_bot_shows_the_code_once(officer_client, gui
     client.cookies.clear()
     redeem = await client.post(
         "/api/v1/auth/register", json={"code": invite["code"], "username": "invitee", "password": PASSWORD}
+    )
+    assert redeem.status_code == 404
+
+
+async def test_a_second_invite_says_it_replaced_the_first(officer_client, guild, db):
+    """A second "Invite" deleted the first code without a word: the answer says so now."""
+    client = officer_client
+    player_id = await guild.player("Twice")
+    first = client.data(await client.post(f"/api/v1/admin/players/{player_id}/invite"))
+    assert first["replaced"] is False
+    second = client.data(await client.post(f"/api/v1/admin/players/{player_id}/invite"))
+    assert second["replaced"] is True
+    # The list holds the new code only; the old one no longer registers anyone.
+    listed = [
+        i for i in client.data(await client.get("/api/v1/admin/invites")) if i["player_id"] == player_id
+    ]
+    assert [i["id"] for i in listed] == [second["id"]]
+    assert "replaces the player's earlier unused code" in (await client.get("/admin/invites")).text
+    # An earlier code that had expired already was no live code: nothing to warn about.
+    async with db.session() as s:
+        await s.execute(
+            update(InviteCode)
+            .where(InviteCode.id == second["id"])
+            .values(expires_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    third = client.data(await client.post(f"/api/v1/admin/players/{player_id}/invite"))
+    assert third["replaced"] is False
+    client.cookies.clear()
+    redeem = await client.post(
+        "/api/v1/auth/register", json={"code": first["code"], "username": "twice", "password": PASSWORD}
     )
     assert redeem.status_code == 404
 

@@ -97,3 +97,13 @@ async def test_roster_links_the_comp_to_wowhead(client, guild):
     assert sorted(codes[i : i + 2] for i in range(0, len(codes), 2)) == sorted(
         ["A3", "P2", "R2", *["U3"] * 8, *["M3"] * 5]
     )
+
+
+async def test_the_join_panel_is_for_visitors_not_members(client, guild, log_in):
+    """A logged-in member was asked to join and told an officer would send them an invite code."""
+    visitor = (await client.get("/")).text
+    assert 'id="home-join"' in visitor and 'href="/register"' in visitor
+    await log_in(client, await guild.member())
+    member = (await client.get("/")).text
+    assert 'id="home-join"' not in member and "send you an invite code" not in member
+    assert 'id="home-about"' in member  # the rest of the page is still there

@@ -191,6 +191,14 @@ async def test_officer_creates_an_event_and_members_answer(officer, member, raid
     page = await member.get(f"/raids/events/{event['id']}")
     assert page.status_code == 200
     assert "Heroic night" in page.text and 'aria-pressed="true"' in page.text and "Flasks please" in page.text
+    # The booked date and time read as words, not "Europe/Berlin: 2026-12-08 20:00".
+    day = date.fromisoformat(event["event_date"])
+    written = (
+        f'<time class="js-time" data-style="date" datetime="{day}">{day:%a} {day.day} {day:%b %Y}</time>'
+    )
+    assert f"{written}, 20:00 (Europe/Berlin)" in page.text and f"Europe/Berlin: {day}" not in page.text
+    admin_page = (await officer.get(f"/admin/raids/events/{event['id']}")).text
+    assert f"(booked {written}, 20:00 Europe/Berlin)" in admin_page
     listing = await member.get("/raids")
     assert listing.status_code == 200 and f"/raids/events/{event['id']}" in listing.text
 

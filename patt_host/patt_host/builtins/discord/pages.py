@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from patt_host.api import HostAPI
 from patt_host.builtins.discord.demo import role_log, sent_log
 from patt_host.builtins.discord.overview import bot_state, outbox_recipients, overview
+from patt_host.builtins.discord.runtime import DELIVERY_JOB
+from patt_host.jobs.runner import run_job
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
 from patt_host.web.templates import render
@@ -158,13 +160,28 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
             data = notify.notification_dict(row)
         return ok(data)
 
-    @outbox.post("/flush", name="discord.flush_notifications", status_code=202)
+    @outbox.post("/flush", name="discord.flush_notifications")
     async def flush(actor: Officer):
-        """Send every pending notification now, ignoring retry backoff."""
+        """Send every pending notification now, ignoring retry backoff, and say what happened:
+        ``{job_run_id, status, sent, failed, retrying, skipped, unreachable}`` of the delivery
+        run (``status`` "skipped": another delivery run was sending at that moment)."""
         rt = runtime()
         if not rt.enabled:
             raise NotConfigured("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
-        rt.kick_delivery(flush=True)
-        return ok({"queued": True}, status_code=202)
+        # Run here and wait (a batch is at most notify_batch messages, paced): the officer
+        # gets the counts beside the button instead of "reload and see".
+        run = await run_job(
+            host, DELIVERY_JOB, trigger="manual", triggered_by=actor.display_name, kwargs={"flush": True}
+        )
+        counts = run.counts or {}
+        keys = ("sent", "failed", "retrying", "skipped", "unreachable")
+        return ok(
+            {
+                "job_run_id": run.id,
+                "status": run.status,
+                "error": run.error,
+                **{key: int(counts.get(key, 0)) for key in keys},
+            }
+        )
 
     return [pages, api, outbox]

@@ -91,6 +91,21 @@ async def recipe_total(session: AsyncSession) -> int:
     )
 
 
+async def known_totals(session: AsyncSession) -> dict[str, int]:
+    """What current guild characters know, counted two ways: ``recipes``, distinct recipes (a
+    recipe five crafters know counts once), and ``pairs``, character–recipe pairs (it counts
+    five times: what a sync adds and removes, the history's "+/−")."""
+    recipes, pairs = (
+        await session.execute(
+            select(func.count(func.distinct(CharacterRecipe.recipe_id)), func.count())
+            .select_from(CharacterRecipe)
+            .join(WowCharacter, WowCharacter.id == CharacterRecipe.character_id)
+            .where(WowCharacter.removed_at.is_(None))
+        )
+    ).one()
+    return {"recipes": recipes, "pairs": pairs}
+
+
 def _run_dict(run: CraftingSyncRun) -> dict[str, Any]:
     return {
         "id": run.id,
@@ -118,7 +133,8 @@ def _run_dict(run: CraftingSyncRun) -> dict[str, Any]:
 
 
 async def public_status(session: AsyncSession, schedule: str) -> dict[str, Any]:
-    """``{season_name, last_sync_at, current_cadence, cadence_reason, daily_days_remaining, next_sync_at}``."""
+    """``{season_name, last_sync_at, current_cadence, cadence_reason, daily_days_remaining, next_sync_at,
+    override_until, orders_open}``."""
     config = await load_config(session, lock=True)
     cadence, season = await current_cadence(session, config, datetime.now(UTC), schedule)
     return {
@@ -129,6 +145,8 @@ async def public_status(session: AsyncSession, schedule: str) -> dict[str, Any]:
         "cadence_reason": cadence.reason,
         "daily_days_remaining": cadence.daily_days_remaining,
         "override_until": config.cadence_override_until,
+        # Without a crafters' channel an order is refused (409): pages offer no order form then.
+        "orders_open": bool(config.crafters_corner_channel_id),
     }
 
 
@@ -143,6 +161,7 @@ async def admin_status(session: AsyncSession, schedule: str) -> dict[str, Any]:
         "last_sync_duration_seconds": config.last_sync_duration_seconds,
         "last_sync_characters_processed": config.last_sync_characters_processed,
         "last_sync_recipes_found": config.last_sync_recipes_found,
+        "known": await known_totals(session),
         "crafters_corner_channel_id": config.crafters_corner_channel_id,
         "crafters_corner_channel_name": channel["name"] if channel else None,
         # Set, but no longer among the synced channels: the page shows the id, so it is kept.

@@ -9,7 +9,10 @@
       feedback.textContent = "Saving…";
       try {
         const data = await window.patt.api("PUT", "/api/v1/crafting/preferences", { ping_for_orders: box.checked });
-        feedback.textContent = data.ping_for_orders ? "Saved: you will be pinged." : "Saved: no pings.";
+        // Guild orders off (no crafters' channel): the switch is kept, but nobody is pinged yet.
+        const on = box.closest("form").dataset.ordersOpen === "true";
+        const pinged = on ? "Saved: you will be pinged." : "Saved: you will be pinged once guild orders are on.";
+        feedback.textContent = data.ping_for_orders ? pinged : "Saved: no pings.";
       } catch (error) {
         box.checked = !box.checked;
         feedback.textContent = error.message;

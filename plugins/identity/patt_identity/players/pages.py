@@ -1,8 +1,10 @@
 """Member pages: ``/profile`` (and its forms); the officers' Player Manager ``/admin/players``.
 
 Profile forms post back to ``/profile/<section>``; success redirects with a ``saved=``
-code (mapped to a fixed message, so no text travels in the URL), failure re-renders the
-page with the error and its status.
+code (mapped to a fixed message, so no text travels in the URL) to that section's button,
+failure re-renders the page with the error and its status. Either way the answer is shown
+beside the button that was pressed, not at the top of a long page (on a phone the top is
+screens away from the "Save availability" button).
 """
 
 import re
@@ -23,8 +25,9 @@ from sv_common.auth.service import revoke_all_tokens
 from sv_common.errors import DomainError, ValidationFailed
 from sv_common.validation import INT32_MAX
 
+WELCOME = "Welcome! Your account is ready. Pick your main character below."
+# Section (the form's ``/profile/<section>``) -> its success message.
 SAVED_MESSAGES = {
-    "welcome": "Welcome! Your account is ready. Pick your main character below.",
     "info": "Your name and timezone are saved.",
     "characters": "Your characters are saved.",
     "availability": "Your availability is saved.",
@@ -44,19 +47,35 @@ def optional_id(value: str | None) -> int | None:
 
 
 async def render_profile(
-    request: Request, session, actor, *, error: str | None = None, status_code: int = 200, headers=None
+    request: Request,
+    session,
+    actor,
+    *,
+    error: str | None = None,
+    section: str | None = None,
+    status_code: int = 200,
+    headers=None,
 ):
-    context: dict[str, Any] = {"flash_error": error}
+    """The profile page; ``error`` is shown in ``section`` (the form that failed), a ``saved=``
+    code's message in the section it names."""
+    user = await accounts.current_user(session, actor)
+    # The password form's hidden username field: password managers file the new password under it.
+    context: dict[str, Any] = {"username": user.email}
     saved = request.query_params.get("saved")
-    if error is None and saved in SAVED_MESSAGES:
-        context["flash_success"] = SAVED_MESSAGES[saved]
+    if error is not None:
+        context["feedback"] = {"section": section, "text": error, "error": True}
+    elif saved == "welcome":
+        context["flash_success"] = WELCOME
+    elif saved in SAVED_MESSAGES:
+        context["feedback"] = {"section": saved, "text": SAVED_MESSAGES[saved], "error": False}
     if actor.player_id is not None:
         context.update(await profile.profile_context(session, actor.player_id))
     return await render(request, "identity/profile.html", context, status_code=status_code, headers=headers)
 
 
 def saved(section: str) -> RedirectResponse:
-    return RedirectResponse(f"/profile?saved={section}", status_code=303)
+    """Back to the profile, landing on the saved section's button, where its message shows."""
+    return RedirectResponse(f"/profile?saved={section}#profile-{section}-done", status_code=303)
 
 
 def build_router() -> APIRouter:
@@ -77,7 +96,9 @@ def build_router() -> APIRouter:
             async with session.begin_nested():
                 await action(session, actor.player_id)
         except DomainError as exc:
-            return await render_profile(request, session, actor, error=exc.message, status_code=exc.status)
+            return await render_profile(
+                request, session, actor, error=exc.message, section=section, status_code=exc.status
+            )
         await session.commit()
         state.roster.invalidate()
         return saved(section)
@@ -145,7 +166,13 @@ def build_router() -> APIRouter:
                 token = await login.new_password(session, state, actor, current_password, new_password_1)
         except DomainError as exc:
             return await render_profile(
-                request, session, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
+                request,
+                session,
+                actor,
+                error=exc.message,
+                section="password",
+                status_code=exc.status,
+                headers=retry_headers(exc),
             )
         response = saved("password")
         set_session_cookie(response, token, host=state.host)
@@ -167,7 +194,13 @@ def build_router() -> APIRouter:
                 await member_data.delete_my_account(session, state, actor, password)
         except DomainError as exc:
             return await render_profile(
-                request, session, actor, error=exc.message, status_code=exc.status, headers=retry_headers(exc)
+                request,
+                session,
+                actor,
+                error=exc.message,
+                section="data",
+                status_code=exc.status,
+                headers=retry_headers(exc),
             )
         await session.commit()  # before the event: other plugins' handlers read the result
         await member_data.account_deleted(state, actor)

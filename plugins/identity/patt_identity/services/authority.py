@@ -93,6 +93,12 @@ async def check_may_grant(session: AsyncSession, actor: Actor, rank_id: int | No
         raise Forbidden(GRANT_ABOVE, code="rank_too_high")
 
 
+async def rank_edit_ceiling(session: AsyncSession, actor: Actor) -> int | None:
+    """The lowest rank level ``check_may_edit_rank`` refuses the actor (their own level), or
+    None when nothing is refused (the guild leader): pages disable what would be refused."""
+    return None if await _is_top(session, actor) else actor.rank_level
+
+
 async def check_may_edit_rank(
     session: AsyncSession, actor: Actor, rank_id: int | None, new_level: int | None
 ) -> None:

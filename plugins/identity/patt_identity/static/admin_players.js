@@ -119,7 +119,9 @@
       const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/password-reset`), "Reset link made.");
       if (result) showDelivery(row.querySelector(".pm-invite-result"), result, result.reset_url, "Reset link (works once)", "Password-reset link");
     } else if (event.target.closest(".pm-invite")) {
-      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/invite`), "Invite made.");
+      // A second invite replaces the first: say so, the member may be holding the old code.
+      const result = await attempt(row.querySelector(".pm-account"), () => api("POST", `/api/v1/admin/players/${id}/invite`),
+        (data) => (data.replaced ? "New invite made. It replaces the earlier unused code, which no longer works." : "Invite made."));
       if (result) showDelivery(row.querySelector(".pm-invite-result"), result, result.register_url, "Invite", "Registration link");
     }
   });

@@ -10,16 +10,19 @@
     window.patt.say(box, text);
   }
   // One request per click: the button stays disabled while it runs (and after a success that
-  // reloads the page); the page's boxes say what happened.
-  async function call(method, url, body, button, keepDisabled) {
-    show(errorBox, ""); show(statusBox, "");
+  // reloads the page). A row's answer goes in the row, beside its buttons (`rowBox`); without
+  // one the page's boxes say what happened.
+  async function call(method, url, body, button, keepDisabled, rowBox) {
+    if (rowBox) window.patt.say(rowBox, "Saving…");
+    else { show(errorBox, ""); show(statusBox, ""); }
     if (button) button.disabled = true;
     try {
       const data = await window.patt.api(method, url, body);
       if (button && !keepDisabled) button.disabled = false;
       return data;
     } catch (error) {
-      show(errorBox, error.message);
+      if (rowBox) window.patt.say(rowBox, error.message, true);
+      else show(errorBox, error.message);
       throw error;
     }
   }
@@ -37,26 +40,30 @@
       scheduling_weight: number("scheduling_weight") ?? 0,
     };
   }
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("button");
     if (!button) return;
     const rankRow = button.closest("tr[data-rank]");
+    const rowBox = button.closest("tr") ? button.closest("tr").querySelector(".rank-status") : null;
     try {
       if (button.classList.contains("js-rank-save")) {
-        const data = await call("PATCH", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, rankBody(rankRow), button);
-        show(statusBox, `Saved ${data.name}; ${data.players_changed} player rank(s) changed.`);
+        const data = await call("PATCH", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, rankBody(rankRow), button, false, rowBox);
+        window.patt.say(rowBox, `Saved ${data.name}; ${plural(data.players_changed, "player's rank", "players' ranks")} changed.`);
       } else if (button.classList.contains("js-rank-create")) {
-        await call("POST", "/api/v1/admin/ranks", rankBody(rankRow), button, true);
+        const data = await call("POST", "/api/v1/admin/ranks", rankBody(rankRow), button, true, rowBox);
+        window.patt.say(rowBox, `Added ${data.name}.`);
         reload();
       } else if (button.classList.contains("js-rank-delete")) {
-        if (!window.confirm("Delete this rank?")) return;
-        await call("DELETE", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, undefined, button, true);
+        if (!window.confirm("Delete this rank?")) { window.patt.say(rowBox, "Not deleted."); return; }
+        await call("DELETE", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, undefined, button, true, rowBox);
+        window.patt.say(rowBox, "Deleted.");
         reload();
       } else if (button.classList.contains("js-role-save")) {
         const row = button.closest("tr[data-role]");
-        await call("PATCH", `/api/v1/admin/roles/${row.dataset.role}`, { name: row.querySelector("input").value.trim() }, button);
-        show(statusBox, "Role renamed.");
+        await call("PATCH", `/api/v1/admin/roles/${row.dataset.role}`, { name: row.querySelector("input").value.trim() }, button, false, rowBox);
+        window.patt.say(rowBox, "Renamed.");
       } else if (button.classList.contains("js-invite-revoke")) {
         // Two steps, both answered in the row: the first click asks, the second revokes.
         const row = button.closest("tr[data-invite]");

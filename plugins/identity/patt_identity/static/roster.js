@@ -4,20 +4,28 @@
   const table = document.getElementById("roster-table");
   if (!table) return;
   const body = table.tBodies[0];
-  const rows = Array.from(body.rows);
+  // The players' rows (not the "nobody has a main yet" row).
+  const rows = Array.from(body.rows).filter((row) => !row.classList.contains("roster-none"));
   const texts = rows.map((row) => row.textContent.toLowerCase());
   const search = document.getElementById("roster-search");
   const count = document.getElementById("roster-count");
+  const noMatch = document.getElementById("roster-no-match");
   if (search) {
     search.addEventListener("input", () => {
-      const needle = search.value.trim().toLowerCase();
+      const typed = search.value.trim();
+      const needle = typed.toLowerCase();
       let shown = 0;
       rows.forEach((row, i) => {
         const visible = !needle || texts[i].includes(needle);
         row.hidden = !visible;
         if (visible) shown += 1;
       });
-      if (count) count.textContent = `${shown} players`;
+      if (count) count.textContent = `${shown} player${shown === 1 ? "" : "s"}`;
+      // A search that hides every row says so, instead of leaving a bare table header.
+      if (noMatch) {
+        noMatch.hidden = !(needle && rows.length && shown === 0);
+        noMatch.textContent = `No player matches “${typed}”. Search by name, class, spec or rank.`;
+      }
     });
   }
   // Page-level "Show alts": opens or closes every row's <details> (each also works alone, without JS).

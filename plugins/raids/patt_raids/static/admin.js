@@ -141,7 +141,7 @@
       if (data) {
         document.getElementById("raids-event-title").textContent = data.title;
         document.getElementById("raids-event-start").textContent =
-          `${window.patt.humanTime(data.start_time_utc)} (${data.timezone}: ${data.event_date} ${data.local_start_time})`;
+          `${window.patt.humanTime(data.start_time_utc)} (booked ${window.patt.humanTime(data.event_date, "date")}, ${data.local_start_time} ${data.timezone})`;
         document.getElementById("raids-event-duration").textContent = `${data.duration_minutes} min`;
       }
     });

@@ -57,6 +57,9 @@
   };
   const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   const weekly = new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+  // A calendar date ("2026-12-08", data-style="date"): the day as written, in any zone.
+  const day = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
   const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
   const UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
   function relativeText(date) {
@@ -66,17 +69,25 @@
     }
     return relative.format(0, "minute");
   }
+  // `iso` is a moment (shown in the viewer's zone) or a "YYYY-MM-DD" date (style "date", or any
+  // style: a date has no time to show); style "relative" says "in 3 days" / "5 minutes ago".
   window.patt.humanTime = function (iso, style) {
-    const date = new Date(iso);
+    const isDate = DATE_ONLY.test(String(iso));
+    const date = new Date(isDate ? `${iso}T00:00:00Z` : iso);
     if (Number.isNaN(date.getTime())) return String(iso || "—");
+    if (isDate || style === "date") return day.format(date);
     return style === "relative" ? relativeText(date) : absolute.format(date);
   };
   window.patt.localiseTimes = function (root) {
     (root || document).querySelectorAll("time.js-time").forEach((el) => {
+      const style = el.dataset.style;
+      if (style === "date") {
+        el.textContent = window.patt.humanTime(el.dateTime, "date");
+        return;
+      }
       const date = new Date(el.dateTime);
       if (Number.isNaN(date.getTime())) return;
       el.title = absolute.format(date);
-      const style = el.dataset.style;
       el.textContent = style === "relative" ? relativeText(date) : style === "weekly" ? weekly.format(date) : absolute.format(date);
     });
   };

@@ -1,13 +1,50 @@
-// "Run now" buttons on the admin jobs page.
-document.addEventListener("click", async (event) => {
-  const button = event.target.closest(".js-run-job");
-  if (!button) return;
-  button.disabled = true;
-  try {
-    const result = await window.patt.api("POST", `/api/v1/jobs/${encodeURIComponent(button.dataset.job)}/run`, {});
-    button.textContent = result.runner === "arq" ? "Queued" : "Started";
-    setTimeout(() => window.location.reload(), 1500);
-  } catch (error) {
-    button.textContent = error.message;
+// "Run now" on the admin jobs page: the answer beside the button (queued, then how the run
+// went), and the "Recent runs" table refreshed in place (a page reload would lose the answer).
+(function () {
+  "use strict";
+  const POLL_MS = 1000;
+  const POLLS = 60;
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  async function latestRun(job) {
+    const runs = await window.patt.api("GET", `/api/v1/jobs/runs?job=${encodeURIComponent(job)}&limit=1`);
+    return runs.length ? runs[0] : null;
   }
-});
+  // Follow the run started after `before` (a run id, or 0) until it ends or we stop looking.
+  async function follow(job, before, box) {
+    let shown = false;
+    for (let i = 0; i < POLLS; i += 1) {
+      await wait(POLL_MS);
+      const run = await latestRun(job);
+      if (!run || run.id <= before) continue;
+      if (!shown || run.status !== "running") {
+        shown = true;
+        await window.patt.reloadParts("runs-table");
+      }
+      if (run.status === "running") {
+        window.patt.say(box, `Running (run #${run.id})…`);
+        continue;
+      }
+      const failed = run.status === "failed";
+      window.patt.say(box, `Run #${run.id} ${run.status}${failed && run.error ? `: ${run.error.split("\n")[0]}` : "."}`, failed);
+      return;
+    }
+    window.patt.say(box, "Still waiting for the run to start or finish; Recent runs below shows it when it does.");
+  }
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest(".js-run-job");
+    if (!button) return;
+    const job = button.dataset.job;
+    const box = button.parentElement.querySelector(".js-run-status");
+    button.disabled = true;
+    try {
+      const last = await latestRun(job);
+      const result = await window.patt.api("POST", `/api/v1/jobs/${encodeURIComponent(job)}/run`, {});
+      window.patt.say(box, result.runner === "arq" ? "Queued for the worker." : "Started.");
+      await follow(job, last ? last.id : 0, box);
+    } catch (error) {
+      window.patt.say(box, error.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

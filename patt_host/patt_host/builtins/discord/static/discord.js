@@ -71,16 +71,31 @@
     }
   });
 
+  // "Send pending now": the delivery run's counts beside the button, then the table and the
+  // counts above it as they are now.
+  function flushed(run) {
+    if (run.status === "skipped") return ["Another delivery run is sending right now; the table shows its progress.", false];
+    if (run.status === "failed") return [`The delivery run failed: ${run.error || "see Jobs"}.`, true];
+    if (run.unreachable) return ["Discord could not be reached; the messages stay queued.", true];
+    const total = run.sent + run.failed + run.retrying + run.skipped;
+    if (!total) return ["Nothing was waiting to be sent.", false];
+    let text = `Sent ${run.sent}, failed ${run.failed}`;
+    if (run.retrying) text += `, ${run.retrying} to retry later`;
+    if (run.skipped) text += `, ${run.skipped} skipped`;
+    return [`${text}.`, Boolean(run.failed)];
+  }
   const flush = document.getElementById("flush");
   if (flush) {
     flush.addEventListener("click", async () => {
       flush.disabled = true;
+      say("flush-result", "Sending…");
       try {
-        await window.patt.api("POST", "/api/v1/notifications/flush", {});
-        say("flush-result", "Sending…");
-        setTimeout(() => window.location.reload(), 1500);
+        const run = await window.patt.api("POST", "/api/v1/notifications/flush", {});
+        await window.patt.reloadParts("outbox-counts", "outbox");
+        say("flush-result", ...flushed(run));
       } catch (error) {
         say("flush-result", error.message, true);
+      } finally {
         flush.disabled = false;
       }
     });

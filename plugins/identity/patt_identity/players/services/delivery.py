@@ -60,7 +60,13 @@ async def deliver_invite(
     row = await session.get(InviteCode, invite["id"])
     row.delivered_via = DM if dm_sent else SHOWN
     await session.flush()
-    base = {"id": invite["id"], "player_id": player_id, "expires_at": invite["expires_at"]}
+    base = {
+        "id": invite["id"],
+        "player_id": player_id,
+        "expires_at": invite["expires_at"],
+        # An earlier code that still worked was deleted: the officer is told it stops working.
+        "replaced": invite["replaced"],
+    }
     return _answer(base, dm_sent, reason, {"code": code, "register_url": url, "masked": masked(code)})
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from sv_common.auth.service import create_invite
+from sv_common.auth.service import issue_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.models import (
     DiscordUser,
@@ -176,14 +176,22 @@ async def set_character_owner(session: AsyncSession, character_id: int, player_i
 async def new_invite(
     session: AsyncSession, *, player_id: int, created_by_player_id: int | None, expiry_hours: int
 ) -> dict[str, Any]:
-    invite = await create_invite(
+    """A new invite for the player; ``replaced``: it replaced an earlier code that still worked."""
+    issued = await issue_invite(
         session,
         player_id=player_id,
         created_by_player_id=created_by_player_id,
         expires_in=timedelta(hours=expiry_hours),
         generated_by="manual",
     )
-    return {"id": invite.id, "code": invite.code, "expires_at": invite.expires_at, "player_id": player_id}
+    invite = issued.invite
+    return {
+        "id": invite.id,
+        "code": invite.code,
+        "expires_at": invite.expires_at,
+        "player_id": player_id,
+        "replaced": issued.replaced,
+    }
 
 
 def invite_message(site_title: str, code: str, url: str, hours: int) -> str:

@@ -1,0 +1,154 @@
+"""Admin tables on a phone and a desktop: the jobs page and the ranks page become one card per
+row at 390 px (the core ``table-cards`` class), each row's buttons sit with its name and answer
+beside themselves; ranks the officer may not change are shown locked with the reason; the
+seasons page writes its dates as words, the same day in every timezone."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+WIDTHS = [390, 1366]
+OFFICER = {"X-Sample-User": "Olga:4"}
+
+
+async def new_page(browser, width, **options):
+    context = await browser.new_context(viewport={"width": width, "height": 844}, **options)
+    page = await context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    return page
+
+
+async def page_overflow(page) -> int:
+    return await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+async def fits(table) -> bool:
+    """No sideways scrolling inside the table's own box either."""
+    return await table.evaluate("(t) => t.scrollWidth <= t.parentElement.clientWidth + 1")
+
+
+def on_screen(box, width) -> bool:
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_a_job_runs_from_its_row_and_answers_beside_the_button(live_server, browser, width):
+    server = live_server(plugins=["sample"])
+    page = await new_page(browser, width, extra_http_headers=OFFICER)
+    await page.goto(server.url + "/admin/jobs")
+    assert await page_overflow(page) <= 0
+    assert await fits(page.locator("#jobs-table")) and await fits(page.locator("#runs-table"))
+    row = page.locator('#jobs-table tr[data-job="sample.count_items"]')
+    name, button = row.locator("td").first, row.locator("button.js-run-job")
+    name_box, button_box = await name.bounding_box(), await button.bounding_box()
+    # The button is on the name's card (right under it on a phone), never a screen to the right.
+    assert on_screen(button_box, width) and 0 <= button_box["y"] - name_box["y"] < 60, (name_box, button_box)
+
+    await page.evaluate("window.notReloaded = true")
+    await button.click()
+    status = row.locator("[role=status]")
+    await page.wait_for_function(
+        "(el) => /^Run #\\d+ succeeded\\.$/.test(el.textContent)",
+        arg=await status.element_handle(),
+        timeout=15000,
+    )
+    # (measured again: the answer is scrolled into view, so the page may have moved)
+    status_box, button_box = await status.bounding_box(), await button.bounding_box()
+    assert on_screen(status_box, width) and abs(status_box["y"] - button_box["y"]) < 60, (
+        button_box,
+        status_box,
+    )
+    # The runs table shows the run without reloading the page (which would drop the answer).
+    await page.locator("#runs-table td.mono:text('sample.count_items')").wait_for(timeout=10000)
+    assert await page.evaluate("window.notReloaded") is True
+
+    failing = page.locator('#jobs-table tr[data-job="sample.fail"]')
+    await failing.locator("button").click()
+    refusal = failing.locator("[role=status].error")
+    await refusal.wait_for(timeout=15000)
+    text = await refusal.inner_text()
+    assert text.startswith("Run #") and " failed: " in text and "sample failure" in text, text
+    assert on_screen(await refusal.bounding_box(), width)
+    assert await page_overflow(page) <= 0
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_ranks_are_cards_with_their_buttons_and_locked_above_the_officer(
+    db, live_server, browser, member_login, width
+):
+    from sqlalchemy import select
+
+    from sv_common.identity import players as player_service
+    from sv_common.identity.models import GuildRank
+    from sv_common.identity.ranks import set_rank_override
+
+    # A guild leader exists, so the officer is not the top rank: Officer and Guild Leader are locked.
+    async with db.session() as s:
+        leader = await player_service.create_player(s, display_name="Gwen")
+        await set_rank_override(
+            s, leader.id, await s.scalar(select(GuildRank.id).where(GuildRank.name == "Guild Leader"))
+        )
+        ranks = dict((await s.execute(select(GuildRank.name, GuildRank.id))).all())
+    server = live_server()
+    page = await new_page(browser, width)
+    await member_login(page, server, "/admin/ranks", name="Olga", username="olga", rank="Officer")
+    assert await page_overflow(page) <= 0
+    assert await fits(page.locator("#ranks-table"))
+
+    reason = "You cannot change a rank at or above your own."
+    for locked in ("Officer", "Guild Leader"):
+        row = page.locator(f'#ranks-table tr[data-rank="{ranks[locked]}"]')
+        assert (
+            await row.locator(".js-rank-save").is_disabled()
+            and await row.locator(".js-rank-delete").is_disabled()
+        )
+        assert await row.locator("[role=status]").inner_text() == reason
+        assert on_screen(await row.locator("[role=status]").bounding_box(), width)
+
+    row = page.locator(f'#ranks-table tr[data-rank="{ranks["Member"]}"]')
+    name_box = await row.locator("input[name=name]").bounding_box()
+    save = row.locator(".js-rank-save")
+    assert await save.is_enabled()
+    save_box = await save.bounding_box()
+    assert on_screen(save_box, width) and on_screen(
+        await row.locator(".js-rank-delete").bounding_box(), width
+    )
+    if width == 390:  # the card: the buttons right under the rank's name
+        assert 0 < save_box["y"] - name_box["y"] < 80, (name_box, save_box)
+    await save.click()
+    saved = row.locator('[role=status]:text-is("Saved Member; 0 players\' ranks changed.")')
+    await saved.wait_for(timeout=10000)
+    saved_box, save_box = await saved.bounding_box(), await save.bounding_box()
+    assert on_screen(saved_box, width) and abs(saved_box["y"] - save_box["y"]) < 80, (save_box, saved_box)
+
+    # The server still refuses what the page would not offer; the refusal lands in the row.
+    veteran = page.locator(f'#ranks-table tr[data-rank="{ranks["Veteran"]}"]')
+    await veteran.locator("input[name=level]").fill("4")
+    await veteran.locator(".js-rank-save").click()
+    refused = veteran.locator("[role=status].error")
+    await refused.wait_for(timeout=10000)
+    assert await refused.inner_text() == reason
+    assert on_screen(await refused.bounding_box(), width)
+    assert await page.locator("#ref-error").count() == 0  # no page-top box any more
+    assert await page_overflow(page) <= 0
+    assert page.js_errors == []
+
+
+async def test_season_dates_are_words_and_the_same_day_everywhere(live_server, browser):
+    server = live_server(plugins=["sample"])
+    # West of UTC: a date read as midnight UTC would show the day before.
+    page = await new_page(
+        browser, 390, extra_http_headers=OFFICER, timezone_id="America/New_York", locale="en-GB"
+    )
+    await page.goto(server.url + "/admin/seasons")
+    body = {"expansion_name": "Midnight", "season_number": 1, "start_date": "2026-10-28"}
+    await page.evaluate("(body) => window.patt.api('POST', '/api/v1/admin/seasons', body)", body)
+    await page.reload()
+    start = page.locator("#seasons-table tr[data-id] time")
+    assert await start.get_attribute("datetime") == "2026-10-28"
+    assert await start.inner_text() == "Wed, 28 Oct 2026"  # in the viewer's language (en-GB here)
+    assert "2026-10-28" not in await page.locator("#seasons-table").inner_text()
+    assert await page_overflow(page) <= 0
+    assert page.js_errors == []
