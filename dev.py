@@ -6,7 +6,9 @@ whenever a member's pyproject.toml or the pinned requirements change),
 installs every workspace member in editable mode, then runs the command:
 
     python3 dev.py demo        start the PATT site on the embedded database with demo data
-    python3 dev.py test        run the test suite (the one CI runs)
+                               (--port N: another port than 8100)
+    python3 dev.py test        run tests/ except the browser tests and benchmarks; a path runs
+                               those tests instead (plugins/mito/tests: Mito's own suite)
     python3 dev.py e2e         run the browser tests (needs Debian's chromium)
     python3 dev.py bench       run the benchmarks (tests/bench)
     python3 dev.py lint        ruff, then the import contract (import-linter)
@@ -175,6 +177,13 @@ def run(args: list[str]) -> int:
         print(__doc__)
         return 0 if command in ("help", "-h", "--help") else 2
     os.chdir(ROOT)
+    if os.name == "posix":
+        # Become the command rather than wait for it: Ctrl+C (and a SIGTERM) then reaches `patt demo`
+        # alone, which stops cleanly, instead of also interrupting this process mid-wait (a
+        # KeyboardInterrupt traceback, and the demo left shutting down behind the prompt).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(argv[0], argv, env)  # noqa: S606 - argv is one of the commands above
     return subprocess.call(argv, env=env)
 
 

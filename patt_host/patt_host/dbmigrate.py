@@ -22,6 +22,8 @@ import sv_common
 from patt_host.plugins import plugin_entry_points
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from patt_host.host import Host
 
 
@@ -282,6 +284,19 @@ def script_graph(lineages: list[Lineage]) -> dict[str, tuple[str, ...]]:
     return graph
 
 
+def applied_revisions(graph: dict[str, tuple[str, ...]], recorded: Iterable[str]) -> set[str]:
+    """Every revision the database has: the ``recorded`` heads and all they need (``graph``
+    from :func:`script_graph`)."""
+    applied: set[str] = set()
+    stack = [r for r in recorded if r in graph]
+    while stack:
+        rev = stack.pop()
+        if rev not in applied:
+            applied.add(rev)
+            stack.extend(graph.get(rev, ()))
+    return applied
+
+
 def status(host: Host, url: str) -> dict[str, Any]:
     """Heads the code expects vs revisions the database has, for the enabled lineages.
 
@@ -295,13 +310,7 @@ def status(host: Host, url: str) -> dict[str, Any]:
     referenced = {d for downs in graph.values() for d in downs}
     expected = set(graph) - referenced
     current = set(recorded_revisions(url))
-    applied: set[str] = set()
-    stack = [r for r in current if r in graph]
-    while stack:
-        rev = stack.pop()
-        if rev not in applied:
-            applied.add(rev)
-            stack.extend(graph.get(rev, ()))
+    applied = applied_revisions(graph, current)
     missing = sorted(h for h in expected if h not in applied)
     return {
         "expected": sorted(expected),

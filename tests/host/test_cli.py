@@ -149,6 +149,13 @@ def test_demo_prepares_the_embedded_database_and_prints_a_login(private_dir):
     first = subprocess.run([patt, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=180)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "officer login: officer / " in first.stdout
+    # Short output: one line for the migrations (alembic's line per revision only with -v), and
+    # the logins on lines of their own after the summaries, never inside the identity line.
+    assert "Running upgrade" not in first.stderr
+    assert re.search(r"^migrations: applied \d+ \(sv_common \d+, ", first.stdout, re.M), first.stdout
+    assert not re.search(r"^  identity: .*login", first.stdout, re.M), first.stdout
+    logins = first.stdout.split("\ndemo data ready", 1)[1]
+    assert re.search(r"^  officer login: officer / \S+$", logins, re.M), first.stdout
     # Voting seeds after guild sync has given the members their ranks, so the demo has ballots.
     ballots = re.search(
         r"voting: closed campaign with (\d+) ballots; live campaign with (\d+) ballots", first.stdout
@@ -162,6 +169,7 @@ def test_demo_prepares_the_embedded_database_and_prints_a_login(private_dir):
     # Serving, then stopped as a service manager stops it: the embedded server stops with it
     # (it kept running after `patt serve`/`patt demo` got SIGTERM).
     import signal
+    import threading
     import time
     import urllib.request
 
@@ -176,6 +184,13 @@ def test_demo_prepares_the_embedded_database_and_prints_a_login(private_dir):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []  # read as it comes, so the pipe never fills
+
+    def read() -> None:
+        for line in served.stdout:
+            output.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -186,6 +201,16 @@ def test_demo_prepares_the_embedded_database_and_prints_a_login(private_dir):
             except OSError:
                 assert served.poll() is None and time.monotonic() < deadline, "patt demo did not serve"
                 time.sleep(0.5)
+        # Once serving and the demo bot connected: the URL, then each login on a line of its own.
+        banner = f"PATT demo running at http://127.0.0.1:{port} (Ctrl+C stops it)\n"
+        while banner not in output or "\n" not in output[output.index(banner) :]:  # a blank line ends it
+            assert served.poll() is None and time.monotonic() < deadline, "".join(output)
+            time.sleep(0.2)
+        after = output[output.index(banner) + 1 :]
+        block = after[: after.index("\n")]
+        assert all(line.startswith("  ") for line in block), block
+        assert any(line.startswith("  officer login: officer / ") for line in block), block
+        assert not any("voice will NOT be supported" in line for line in output), "".join(output)
         data_dir = tmp_path / "var" / "pg"
         assert postmaster_pid(data_dir) is not None
         served.send_signal(signal.SIGTERM)

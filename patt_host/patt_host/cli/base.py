@@ -22,6 +22,22 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class _NoVoiceWarnings(logging.Filter):
+    """Drops discord.py's two start-up warnings that voice needs PyNaCl and davey: the bot
+    never joins a voice channel, so they are not worth an operator's attention. Any other
+    warning of ``discord.client`` passes."""
+
+    MESSAGES = frozenset(
+        {
+            "PyNaCl is not installed, voice will NOT be supported",
+            "davey is not installed, voice will NOT be supported",
+        }
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.WARNING and record.msg in self.MESSAGES)
+
+
 def _configure_logging(verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -33,6 +49,12 @@ def _configure_logging(verbose: bool = False) -> None:
         # httpx logs every request at INFO: a guild sync would write a line per character. The
         # sync log keeps the counts; --verbose shows the requests again.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        # Alembic says "Running upgrade a -> b" per revision (some 50 lines for a new database);
+        # `patt db upgrade` and `patt demo` print one summary line instead. Warnings still show.
+        logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    voice = logging.getLogger("discord.client")
+    if not any(isinstance(f, _NoVoiceWarnings) for f in voice.filters):
+        voice.addFilter(_NoVoiceWarnings())
 
 
 class HostContext:

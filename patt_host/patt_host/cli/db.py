@@ -46,6 +46,8 @@ def upgrade_with_progress(host) -> None:
         click.echo(dbmigrate.no_revisions_message(lineage.name), err=True)
     todo = [lineage for lineage in lineages if lineage not in empty]
     config = dbmigrate.make_config(url, lineages)
+    graph = dbmigrate.script_graph(todo)
+    before = dbmigrate.applied_revisions(graph, dbmigrate.recorded_revisions(url))
     # One lineage at a time so the bar moves; `<lineage>@head` also applies its depends_on.
     with click.progressbar(todo, label="Migrating", item_show_func=lambda x: x.name if x else "") as bar:
         for lineage in bar:
@@ -53,6 +55,23 @@ def upgrade_with_progress(host) -> None:
                 command.upgrade(config, f"{lineage.name}@head")
             except CommandError as exc:
                 raise click.ClickException(f"{lineage.name}: alembic refused the upgrade: {exc}") from exc
+    after = dbmigrate.applied_revisions(graph, dbmigrate.recorded_revisions(url))
+    click.echo(migrations_summary(after - before, [lineage.name for lineage in todo]))
+
+
+def migrations_summary(applied: set[str], order: list[str]) -> str:
+    """One line for what an upgrade applied, per lineage in ``order`` (alembic's line per
+    revision shows with -v)."""
+    from patt_host import dbmigrate
+
+    if not applied:
+        return "migrations: none to apply"
+    per_lineage = {name: 0 for name in order}
+    for rev in applied:
+        name = dbmigrate.lineage_of(rev)
+        per_lineage[name] = per_lineage.get(name, 0) + 1
+    counts = ", ".join(f"{name} {n}" for name, n in per_lineage.items() if n)
+    return f"migrations: applied {len(applied)} ({counts})"
 
 
 @cli.group()

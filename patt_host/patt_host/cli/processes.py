@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import click
 
 from patt_host.cli.base import HostContext, cli, pass_ctx, run_in_host
 from patt_host.cli.db import ensure_migrated, upgrade_with_progress
 
+STARTUP_FAILURE = 3  # uvicorn.run's exit code when the server did not start
 
-def _serve(host, bind: str, port: int) -> None:
+
+def _serve(host, bind: str, port: int, *, announce: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Serve until stopped. ``announce`` (``patt demo``) runs once the port accepts requests,
+    in place of uvicorn's own start-up lines, which ``patt serve`` keeps for operators."""
     import uvicorn
 
     from patt_host.app import create_app, quiet_upgrade_warnings, server_options
@@ -20,10 +30,35 @@ def _serve(host, bind: str, port: int) -> None:
     from patt_host.console import startup_done
 
     startup_done()
-    click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
     options = server_options(host, app)
     quiet_upgrade_warnings(options)
-    uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **options)
+    if announce is None:
+        click.echo(f"PATT site '{host.site.name}' on http://{bind}:{port}")
+        uvicorn.run(app, host=bind, port=port, log_level="info", access_log=False, **options)
+        return
+
+    class AnnouncingServer(uvicorn.Server):
+        announcing: asyncio.Task | None = None
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                self.announcing = asyncio.create_task(announce())
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            if self.announcing is not None:
+                self.announcing.cancel()
+            await super().shutdown(sockets)
+
+    config = uvicorn.Config(app, host=bind, port=port, log_level="warning", access_log=False, **options)
+    server = AnnouncingServer(config)
+    # What uvicorn.run does around Server.run for one process.
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
 
 
 @cli.command()
@@ -37,28 +72,87 @@ def serve(hctx: HostContext, bind: str | None, port: int | None) -> None:
     _serve(host, bind or host.settings.app_host, port or host.settings.app_port)
 
 
+# A part of a plugin's demo summary that tells how to sign in ("officer login: ...",
+# "member: register at ... with code ...") gets a line of its own, repeated at the end.
+_LOGIN = re.compile(r"\b(?:login|log in|register)\b", re.IGNORECASE)
+
+
+def demo_summary(summaries: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """``seed_demo_data``'s summaries as console lines, and the sign-in parts found in them.
+
+    Each line of a summary is printed indented under its plugin; the parts of a line
+    (separated by "; ") that say how to log in or register are taken out into the second
+    list, so a login is never buried in the middle of a line, whatever the plugin returns.
+    """
+    lines: list[str] = []
+    logins: list[str] = []
+    for plugin, summary in summaries.items():
+        if summary is None:
+            continue
+        first = True
+        for raw in str(summary).splitlines():
+            parts = [part.strip() for part in raw.split("; ")]
+            found = [part for part in parts if _LOGIN.search(part)]
+            logins += found
+            rest = "; ".join(part for part in parts if part and part not in found)
+            if rest:
+                lines.append(f"  {plugin}: {rest}" if first else f"  {' ' * len(plugin)}  {rest}")
+                first = False
+    return lines, logins
+
+
+async def _bot_settled(host, timeout: float = 15.0) -> None:  # noqa: ASYNC109
+    """Until the demo bot is connected (or failed): its log lines then come before the banner."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    # host.status is plain state (no event); a failed login also ends the wait.
+    while host.status.get("bot") in (None, "connecting") and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+
+
 @cli.command()
-@click.option("--port", default=8100, type=int)
+@click.option("--port", default=8100, type=int, help="Port to serve the demo on (default 8100).")
 @click.option("--no-serve", is_flag=True, help="Prepare the database and demo data, then exit.")
 @pass_ctx
 def demo(hctx: HostContext, port: int, no_serve: bool) -> None:
-    """Start the site on the embedded database with demo data (prints an officer login)."""
+    """Start the site on the embedded database with demo data (prints its URL and the logins)."""
     hctx.overrides["patt_demo"] = True  # before the host exists: plugins register jobs by it
     host = hctx.host()
     host.settings.database_url = None  # the demo always uses the embedded database
     upgrade_with_progress(host)
     summaries = run_in_host(host, lambda: _seed_demo(host))
-    for plugin, summary in summaries.items():
-        click.echo(f"  {plugin}: {summary}")
-    if not no_serve:
-        if host.settings.discord_bot_token is None and host.has_plugin("discord"):
-            from patt_host.builtins.discord.demo import DemoDiscord
+    lines, logins = demo_summary(summaries)
+    click.echo("demo data:")
+    for line in lines:
+        click.echo(line)
+    if no_serve:
+        _print_logins("demo data ready (`patt demo` without --no-serve serves it)", logins)
+        return
+    if host.settings.discord_bot_token is None and host.has_plugin("discord"):
+        from patt_host.builtins.discord.demo import DemoDiscord
 
-            DemoDiscord.configure(host)  # no real bot configured: show the bot against a fake Discord
-            click.echo(
-                "  discord: demo bot on an in-process fake Discord (what it sends: /admin/discord/sent)"
-            )
-        _serve(host, "127.0.0.1", port)
+        DemoDiscord.configure(host)  # no real bot configured: show the bot against a fake Discord
+        click.echo("  discord: demo bot on an in-process fake Discord (what it sends: /admin/discord/sent)")
+    runs_bot = host.settings.discord_bot_token is not None
+
+    async def announce() -> None:
+        if runs_bot:
+            await _bot_settled(host)
+        url = f"http://127.0.0.1:{port}"
+        # "register at /register": the page a plugin names becomes a link to click (only after
+        # "at ", so a password is never touched).
+        links = [re.sub(r"(?<=\bat )/(?=\w)", f"{url}/", login) for login in logins]
+        _print_logins(f"PATT demo running at {url} (Ctrl+C stops it)", links)
+
+    _serve(host, "127.0.0.1", port, announce=announce)
+
+
+def _print_logins(heading: str, logins: list[str]) -> None:
+    click.echo("")
+    click.echo(heading)
+    for login in logins:
+        click.echo(f"  {login}")
+    click.echo("")
 
 
 async def _seed_demo(host) -> dict:

@@ -46,7 +46,9 @@ It refuses what Discord refuses, with Discord's codes:
 * gateway: without the presences intent (or for a large guild) GUILD_CREATE carries only
   the bot's member and clients fetch the rest with op 8 (chunks of at most 1,000; 100
   for a query or user ids; the whole list once per guild every 30 s, else RATE_LIMITED);
-  a RESUME replays the events sent while the client was away.
+  a RESUME replays the events sent while the client was away; heartbeats are acknowledged
+  after a round trip (``heartbeat_ack_delay``, 30 ms), at the interval HELLO gave
+  (``heartbeat_interval_ms``: Discord's 41,250 unless a test shortens it).
 """
 
 from __future__ import annotations
@@ -62,7 +64,13 @@ from aiohttp import web
 
 from . import fake_discord_rest as rest
 from .fake_discord_events import FakeDiscordEvents
-from .fake_discord_gateway import GatewaySession, SessionState, handle_gateway
+from .fake_discord_gateway import (
+    HEARTBEAT_ACK_DELAY,
+    HEARTBEAT_INTERVAL_MS,
+    GatewaySession,
+    SessionState,
+    handle_gateway,
+)
 from .fake_discord_interaction_builder import InteractionBuilder
 from .fake_discord_interactions import InteractionRecord
 from .fake_discord_permissions import base_permissions
@@ -135,6 +143,11 @@ class FakeDiscord(FakeDiscordEvents):
         self.interaction_ack_timeout = 3.0
         self._interaction_cond = asyncio.Condition()
         self.identify_count = 0
+        # HELLO's interval (Discord's 41.25 s; a test can shorten it before clients connect) and
+        # how long a heartbeat's ACK takes to come back (see fake_discord_gateway's docstring).
+        self.heartbeat_interval_ms = HEARTBEAT_INTERVAL_MS
+        self.heartbeat_ack_delay = HEARTBEAT_ACK_DELAY
+        self.heartbeats = 0  # op 1 frames received, all connections
         # op 8 for a whole member list: once per guild per bot every 30 s (RATE_LIMITED otherwise).
         self.member_request_interval = 30.0
         self._member_requests: dict[int, float] = {}
@@ -470,13 +483,16 @@ async def connected(
 ) -> AsyncIterator[Any]:
     """Log ``client`` in and connect it like ``client.start()``; yield once it is ready.
 
-    A refusal by the gateway (bad token, disallowed intents) is raised here. On exit the
-    client is closed and its connect task reaped.
+    A refusal (bad token on REST or the gateway, disallowed intents) is raised here. On exit,
+    a refused login included, the client is closed (its aiohttp session and connector with
+    it) and its connect task reaped.
     """
-    await client.login(token)
-    task = asyncio.create_task(client.connect())
-    ready = asyncio.ensure_future(client.wait_until_ready())
+    task: asyncio.Task | None = None
+    ready: asyncio.Future | None = None
     try:
+        await client.login(token)  # opens the client's HTTP session, even when it is refused
+        task = asyncio.create_task(client.connect())
+        ready = asyncio.ensure_future(client.wait_until_ready())
         done, _ = await asyncio.wait([task, ready], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()
@@ -484,8 +500,10 @@ async def connected(
             raise TimeoutError("the client did not become ready")
         yield client
     finally:
-        ready.cancel()
+        if ready is not None:
+            ready.cancel()
         await client.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

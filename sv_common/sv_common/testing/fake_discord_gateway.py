@@ -7,6 +7,14 @@ in the URL, but ``DiscordWebSocket.received_message`` only runs its
 decompressor on *binary* frames and parses text frames as-is, so plain text is
 accepted by every 2.x transport-compression mode and keeps frames readable
 when debugging.
+
+Heartbeats are acknowledged after ``fake.heartbeat_ack_delay`` (a network round trip),
+not at once. discord.py's keep-alive thread records when a heartbeat went out only after
+the event loop has sent it and the thread has been scheduled again; an ACK from a server
+in the same process and on the same loop can be handled before that, and discord.py then
+measures the ACK against the *previous* heartbeat: a latency of one whole interval and
+"Can't keep up, shard ID None websocket is 41.3s behind" in the log. Discord's ACK crosses
+a network and never wins that race.
 """
 
 from __future__ import annotations
@@ -24,7 +32,8 @@ from .fake_discord_state import GUILD_PRESENCES_INTENT, PRIVILEGED_INTENTS, iso
 if TYPE_CHECKING:
     from .fake_discord import FakeDiscord
 
-HEARTBEAT_INTERVAL_MS = 41250
+HEARTBEAT_INTERVAL_MS = 41250  # what Discord's HELLO says (``fake.heartbeat_interval_ms``)
+HEARTBEAT_ACK_DELAY = 0.03  # seconds; a round trip to Discord (``fake.heartbeat_ack_delay``)
 REPLAY_BUFFER = 1000  # dispatches kept per session for RESUME
 CHUNK_SIZE = 1000  # Discord's cap on members per GUILD_MEMBERS_CHUNK
 QUERY_CAP = 100  # most members a prefix query or a user_ids request returns
@@ -66,6 +75,7 @@ class GatewaySession:
         self.state: SessionState | None = None
         self.closed_by_server = False
         self._send_lock = asyncio.Lock()
+        self._acks: set[asyncio.Task] = set()  # heartbeat ACKs on their way
 
     @property
     def ready(self) -> bool:
@@ -95,8 +105,24 @@ class GatewaySession:
         if self.state is not None and self.state.connection is self:
             self.state.connection = None
 
+    def cancel_acks(self) -> None:
+        for task in list(self._acks):
+            task.cancel()
+
+    def _ack_heartbeat(self) -> None:
+        """op 11 after the simulated round trip; later frames are not held up meanwhile."""
+        self.fake.heartbeats += 1
+        task = asyncio.create_task(self._send_ack(self.fake.heartbeat_ack_delay))
+        self._acks.add(task)
+        task.add_done_callback(self._acks.discard)
+
+    async def _send_ack(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self.send(11, None)
+
     async def run(self) -> None:
-        await self.send(10, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS, "_trace": ["fake-discord"]})
+        hello = {"heartbeat_interval": self.fake.heartbeat_interval_ms, "_trace": ["fake-discord"]}
+        await self.send(10, hello)
         async for msg in self.ws:
             if msg.type is not WSMsgType.TEXT:
                 if msg.type is WSMsgType.BINARY:
@@ -111,7 +137,7 @@ class GatewaySession:
 
     async def _on_frame(self, op: Any, d: Any) -> None:
         if op == 1:
-            await self.send(11, None)
+            self._ack_heartbeat()
         elif op == 2:
             await self._identify(d or {})
         elif op == 6:
@@ -240,6 +266,7 @@ async def handle_gateway(fake: FakeDiscord, request: web.Request) -> web.WebSock
         await session.run()
     finally:
         fake._sessions.discard(session)
+        session.cancel_acks()
         session.detach()
         # A client closing with 1000/1001 ends its session; other closes keep it resumable.
         if not session.closed_by_server and ws.close_code in (1000, 1001) and session.state is not None:

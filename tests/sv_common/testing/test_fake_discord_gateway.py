@@ -1,10 +1,12 @@
 """The fake gateway behaves like Discord's for what discord.py relies on: member lists
 arrive by op 8 chunks (at most 1,000 each) unless the presences intent covers a small
-guild, and a RESUME replays the events sent while the client was away."""
+guild, a RESUME replays the events sent while the client was away, and heartbeats are
+acknowledged as over a network, so discord.py measures its latency against the right beat."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import discord
 import pytest
@@ -92,3 +94,36 @@ async def test_resume_replays_events_missed_while_away(fake):
         assert await asyncio.wait_for(joined.get(), 2) == LATE_MEMBER
         assert client.get_guild(GUILD).get_member(LATE_MEMBER) is not None
     assert fake.identify_count == 1  # RESUME, not a second IDENTIFY
+
+
+@pytest.mark.asyncio
+async def test_heartbeat_latency_is_measured_against_the_beat_it_answers():
+    """discord.py's keep-alive thread notes a heartbeat's send time only once it is scheduled
+    again after the loop sent it; an ACK answered at once by the in-process fake could be
+    handled first, and discord.py then measured it against the previous beat: a latency of a
+    whole interval ("Can't keep up, shard ID None websocket is 41.3s behind" at Discord's 41.25 s
+    interval, about one beat in eight). Over many short intervals every latency must be the
+    fake's round trip, never an interval."""
+    fake = FakeDiscord()
+    fake.add_guild(GUILD, "PATT")
+    fake.heartbeat_interval_ms = 100
+    interval = fake.heartbeat_interval_ms / 1000
+    beats = 60
+    latencies: list[float] = []
+    enough = asyncio.Event()
+    client = discord.Client(
+        intents=discord.Intents.default(), guild_ready_timeout=0.05, enable_debug_events=True
+    )
+
+    @client.event
+    async def on_socket_raw_receive(msg):
+        # Dispatched before the frame is handled, run after it: the ACK's latency is set by now.
+        if json.loads(msg).get("op") == 11:
+            latencies.append(client.latency)
+            if len(latencies) >= beats:
+                enough.set()
+
+    async with fake.serving(), running(client):
+        await asyncio.wait_for(enough.wait(), beats * interval * 3)
+    assert fake.heartbeats >= beats
+    assert all(0 < latency < interval for latency in latencies), latencies

@@ -99,9 +99,13 @@ async def test_members_intent_off_in_portal_closes_4014_and_hides_member_list(fa
 
 @pytest.mark.asyncio
 async def test_bad_token_is_refused_on_rest_and_gateway(fake):
+    refused = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
     with pytest.raises(discord.LoginFailure):
-        async with running(token="wrong"):
+        async with connected(refused, "wrong"):
             pass  # pragma: no cover
+    # The refused login had opened an aiohttp session: closed with the client, not left to the
+    # garbage collector ("Unclosed connector" at the end of the test run).
+    assert refused.is_closed() and refused.http.connector.closed
     async with running():
         await fake.revoke_token()  # reset in the portal while connected
     assert fake.gateway_closes == [4004]
