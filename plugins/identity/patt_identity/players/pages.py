@@ -73,6 +73,19 @@ async def render_profile(
     return await render(request, "identity/profile.html", context, status_code=status_code, headers=headers)
 
 
+async def refused(request: Request, session, actor, section: str, exc: DomainError):
+    """The profile again, with ``exc`` shown in ``section``'s form (and its status)."""
+    return await render_profile(
+        request,
+        session,
+        actor,
+        error=exc.message,
+        section=section,
+        status_code=exc.status,
+        headers=retry_headers(exc),
+    )
+
+
 def saved(section: str) -> RedirectResponse:
     """Back to the profile, landing on the saved section's button, where its message shows."""
     return RedirectResponse(f"/profile?saved={section}#profile-{section}-done", status_code=303)
@@ -96,9 +109,7 @@ def build_router() -> APIRouter:
             async with session.begin_nested():
                 await action(session, actor.player_id)
         except DomainError as exc:
-            return await render_profile(
-                request, session, actor, error=exc.message, section=section, status_code=exc.status
-            )
+            return await refused(request, session, actor, section, exc)
         await session.commit()
         state.roster.invalidate()
         return saved(section)
@@ -165,15 +176,7 @@ def build_router() -> APIRouter:
             async with session.begin_nested():
                 token = await login.new_password(session, state, actor, current_password, new_password_1)
         except DomainError as exc:
-            return await render_profile(
-                request,
-                session,
-                actor,
-                error=exc.message,
-                section="password",
-                status_code=exc.status,
-                headers=retry_headers(exc),
-            )
+            return await refused(request, session, actor, "password", exc)
         response = saved("password")
         set_session_cookie(response, token, host=state.host)
         return response
@@ -193,15 +196,7 @@ def build_router() -> APIRouter:
             async with session.begin_nested():
                 await member_data.delete_my_account(session, state, actor, password)
         except DomainError as exc:
-            return await render_profile(
-                request,
-                session,
-                actor,
-                error=exc.message,
-                section="data",
-                status_code=exc.status,
-                headers=retry_headers(exc),
-            )
+            return await refused(request, session, actor, "data", exc)
         await session.commit()  # before the event: other plugins' handlers read the result
         await member_data.account_deleted(state, actor)
         response = RedirectResponse("/", status_code=303)
