@@ -1,7 +1,8 @@
 """The member's profile in chromium at 390 and 1366 px: the timezone picker (searchable IANA
 list, the device's zone in one click, the time there shown, checked by the server),
 crafting's "ping me for guild orders" switch, saved at once with its answer beside it, and
-every form's answer beside its own button, on screen after the page reloads."""
+every form's answer beside its own button, on screen after the page reloads (a refused form
+still holding what was typed)."""
 
 import re
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from patt_host.testing import eventually
+from patt_identity.models import PlayerAvailability
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.models import Player, WowClass
@@ -33,6 +35,15 @@ async def member_page(live_server, browser, member_login, width):
 async def stored(db, player_id, column):
     async with db.session() as s:
         return await s.scalar(select(column).where(Player.id == player_id))
+
+
+async def stored_hours(db, player_id, day):
+    async with db.session() as s:
+        return await s.scalar(
+            select(PlayerAvailability.available_hours).where(
+                PlayerAvailability.player_id == player_id, PlayerAvailability.day_of_week == day
+            )
+        )
 
 
 @pytest.mark.parametrize("width", [1366, 390])
@@ -62,9 +73,16 @@ async def test_timezone_picker(db, live_server, browser, member_login, width):
 
     # The server checks the name whatever the browser sends.
     await page.locator("#profile-timezone").fill("Mars/Olympus")
+    await page.fill("input[name=display_name]", "Tess <b>Renamed</b>")
     await page.click("#profile-info button[type=submit]")
     await page.locator("[role=alert]:has-text('Choose a timezone from the list')").wait_for(timeout=10000)
     assert await stored(db, player_id, Player.timezone) == "America/New_York"
+    assert await stored(db, player_id, Player.display_name) == "Tess"
+    # The refused form still holds what was typed (as text), with the answer beside its button.
+    assert await page.locator("#profile-timezone").input_value() == "Mars/Olympus"
+    assert await page.locator("input[name=display_name]").input_value() == "Tess <b>Renamed</b>"
+    assert "Not a timezone on the list" in await page.locator(".js-tz-now").text_content()
+    await answered_beside(page, "profile-info", "Save", "Choose a timezone from the list", width)
     assert page.js_errors == []
 
 
@@ -136,10 +154,20 @@ async def test_each_profile_form_answers_beside_its_own_button(db, live_server, 
     )
     # A refusal (a ticked day without its hours) answers there too, and the page lands on it.
     await page.check('input[name="day_4_available"]')
+    await page.fill('input[name="day_1_hours"]', "2.5")
     await page.click("#profile-availability button[type=submit]")
     refusal = page.locator("#profile-availability .profile-done [role=alert]", has_text="Friday is ticked")
     await refusal.wait_for(timeout=10000)
     await eventually(lambda: on_screen(page, refusal))
+    # The week still reads as filled in (the refused day ticked), ready to fix and send again.
+    assert await page.locator('input[name="day_4_available"]').is_checked()
+    assert await page.locator('input[name="day_1_hours"]').input_value() == "2.5"
+    assert await stored_hours(db, player_id, 1) == 3
+    await page.fill('input[name="day_4_hours"]', "2")
+    await page.click("#profile-availability button[type=submit]")
+    await page.wait_for_url(re.compile(r"/profile\?saved=availability#profile-availability-done$"))
+    assert await page.locator('input[name="day_4_available"]').is_checked()
+    assert (await stored_hours(db, player_id, 1), await stored_hours(db, player_id, 4)) == (2.5, 2)
 
     await page.goto(page.url.split("/profile")[0] + "/profile")
     await page.select_option("select[name=main_character_id]", str(character.id))

@@ -171,6 +171,110 @@ async def test_a_picked_id_out_of_range_or_oddly_spelled_is_refused_on_the_page(
     assert ok.status_code == 303
 
 
+def field_tag(html: str, name: str) -> str:
+    """The ``<input name=...>`` tag (escaped values hold no ``>``)."""
+    return re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html).group(0)
+
+
+def field_value(html: str, name: str) -> str | None:
+    found = re.search(r'\bvalue="([^"]*)"', field_tag(html, name))
+    return found.group(1) if found else None
+
+
+def selected_option(html: str, name: str) -> str | None:
+    select_html = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+    found = re.search(r'<option value="([^"]*)"[^>]*\bselected\b', select_html)
+    return found.group(1) if found else None
+
+
+async def test_a_refused_profile_form_shows_what_was_typed(client, guild, log_in, db):
+    """The refused form's fields hold what the member sent (escaped), the other forms and the
+    database what is stored, and passwords are never sent back."""
+    member = await guild.member(name="Typer")
+    await guild.player("Taken Name")
+    warrior = await guild.character("Stabby", class_name="Warrior", player_id=member.player_id)
+    holy = await guild.spec_id("Priest", "Holy")
+    await log_in(client, member)
+    monday = await client.post(
+        "/profile/availability", data=form(client, day_0_available="on", day_0_hours="3")
+    )
+    assert monday.status_code == 303
+
+    # Markup typed into a field comes back as text, never as markup.
+    typed = '"><script>alert(1)</script>'
+    response = await client.post(
+        "/profile/info", data=form(client, display_name=typed, timezone="Mars/Olympus")
+    )
+    assert response.status_code == 422 and section_of(response.text, "Choose a timezone") == "profile-info"
+    assert field_value(response.text, "display_name") == "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert "<script>alert(1)" not in response.text
+    assert field_value(response.text, "timezone") == "Mars/Olympus"
+    # The availability form beside it keeps the stored week.
+    assert "checked" in field_tag(response.text, "day_0_available")
+    assert field_value(response.text, "day_0_hours") == "3.0"
+
+    # A name someone else has: the typed name stays in the field, the stored one in the database.
+    response = await client.post(
+        "/profile/info", data=form(client, display_name="Taken Name", timezone="Europe/Berlin")
+    )
+    assert response.status_code == 409 and section_of(response.text, "Taken Name") == "profile-info"
+    assert field_value(response.text, "display_name") == "Taken Name"
+    assert field_value(response.text, "timezone") == "Europe/Berlin"
+    async with db.session() as s:
+        player = await s.get(Player, member.player_id)
+        assert (player.display_name, player.timezone) != ("Taken Name", "Europe/Berlin")
+        assert player.display_name == "Typer"
+        stored_zone = player.timezone
+
+    # The week as filled in, including the day that was refused; the info form shows what is stored.
+    response = await client.post(
+        "/profile/availability",
+        data=form(client, day_2_available="on", day_2_start="21:15", day_2_hours="2", day_4_available="on"),
+    )
+    assert response.status_code == 422 and "Friday is ticked" in response.text
+    assert "checked" not in field_tag(response.text, "day_0_available")  # unticked in what was sent
+    assert field_value(response.text, "day_0_hours") == ""
+    assert "checked" in field_tag(response.text, "day_2_available")
+    assert (field_value(response.text, "day_2_start"), field_value(response.text, "day_2_hours")) == (
+        "21:15",
+        "2",
+    )
+    assert "checked" in field_tag(response.text, "day_4_available")
+    assert field_value(response.text, "display_name") == "Typer"
+    assert field_value(response.text, "timezone") == stored_zone
+    page = (await client.get("/profile")).text  # nothing of the refused week was stored
+    assert "checked" in field_tag(page, "day_0_available") and "checked" not in field_tag(
+        page, "day_2_available"
+    )
+
+    # The characters form keeps the picked character and spec.
+    response = await client.post(
+        "/profile/characters", data=form(client, main_character_id=str(warrior), main_spec_id=str(holy))
+    )
+    assert response.status_code == 422
+    assert selected_option(response.text, "main_character_id") == str(warrior)
+    assert selected_option(response.text, "main_spec_id") == str(holy)
+    async with db.session() as s:
+        assert (await s.get(Player, member.player_id)).main_character_id is None
+
+    # Passwords are not echoed back, in either form that takes one.
+    response = await client.post(
+        "/profile/password",
+        data=form(
+            client, current_password="wrong horse 1", new_password="abcdefghij", new_password2="abcdefghij"
+        ),
+    )
+    assert response.status_code == 422
+    assert section_of(response.text, "Your current password is not correct.") == "profile-password"
+    response2 = await client.post("/profile/delete", data=form(client, password="wrong horse 2"))
+    assert response2.status_code == 403
+    assert section_of(response2.text, "Your password is not correct.") == "profile-data"
+    for html in (response.text, response2.text):
+        assert "wrong horse" not in html and "abcdefghij" not in html
+        for name in ("current_password", "new_password", "new_password2", "password"):
+            assert field_value(html, name) is None
+
+
 async def test_register_api_refuses_bad_codes(client, guild, db):
     async def register(code, username, password=PASSWORD):
         return await client.post(

@@ -8,6 +8,7 @@ screens away from the "Save availability" button).
 """
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -33,7 +34,8 @@ SAVED_MESSAGES = {
     "availability": "Your availability is saved.",
     "password": "Your password is changed. Other devices have been logged out.",
 }
-FormStr = Annotated[str, Form(max_length=256)]
+FIELD_MAX = 256
+FormStr = Annotated[str, Form(max_length=FIELD_MAX)]
 _ID = re.compile(r"[0-9]{1,10}")
 
 
@@ -46,6 +48,18 @@ def optional_id(value: str | None) -> int | None:
     return int(value)
 
 
+def typed_availability(form: Any) -> dict[str, str]:
+    """The week's fields as the member filled them in, for showing again after a refusal
+    (text only, capped like every other field: it is echoed into the page)."""
+    typed: dict[str, str] = {}
+    for day in range(7):
+        typed[f"day_{day}_available"] = "on" if profile.ticked(form.get(f"day_{day}_available")) else ""
+        for part in ("start", "hours"):
+            value = form.get(f"day_{day}_{part}")
+            typed[f"day_{day}_{part}"] = value[:FIELD_MAX] if isinstance(value, str) else ""
+    return typed
+
+
 async def render_profile(
     request: Request,
     session,
@@ -55,12 +69,14 @@ async def render_profile(
     section: str | None = None,
     status_code: int = 200,
     headers=None,
+    typed: Mapping[str, str] | None = None,
 ):
     """The profile page; ``error`` is shown in ``section`` (the form that failed), a ``saved=``
-    code's message in the section it names."""
+    code's message in the section it names. ``typed`` (field name -> value) fills those fields
+    instead of the stored values, so a refused form shows what was sent."""
     user = await accounts.current_user(session, actor)
     # The password form's hidden username field: password managers file the new password under it.
-    context: dict[str, Any] = {"username": user.email}
+    context: dict[str, Any] = {"username": user.email, "typed": dict(typed or {})}
     saved = request.query_params.get("saved")
     if error is not None:
         context["feedback"] = {"section": section, "text": error, "error": True}
@@ -73,8 +89,17 @@ async def render_profile(
     return await render(request, "identity/profile.html", context, status_code=status_code, headers=headers)
 
 
-async def refused(request: Request, session, actor, section: str, exc: DomainError):
-    """The profile again, with ``exc`` shown in ``section``'s form (and its status)."""
+async def refused(
+    request: Request,
+    session,
+    actor,
+    section: str,
+    exc: DomainError,
+    typed: Mapping[str, str] | None = None,
+):
+    """The profile again, with ``exc`` shown in ``section``'s form (and its status), and that
+    form's fields as ``typed`` so the member sees (and can fix) what was refused. Passwords are
+    never passed here: they are not echoed back into the page."""
     return await render_profile(
         request,
         session,
@@ -83,6 +108,7 @@ async def refused(request: Request, session, actor, section: str, exc: DomainErr
         section=section,
         status_code=exc.status,
         headers=retry_headers(exc),
+        typed=typed,
     )
 
 
@@ -98,8 +124,11 @@ def build_router() -> APIRouter:
     async def profile_page(request: Request, actor: LoggedIn, session: SessionDep):
         return await render_profile(request, session, actor)
 
-    async def attempt(request: Request, session, state, actor, action, section: str):
-        """Run ``action(session, player_id)``; redirect on success, re-render on a domain error.
+    async def attempt(
+        request: Request, session, state, actor, action, section: str, typed: Mapping[str, str]
+    ):
+        """Run ``action(session, player_id)``; redirect on success, re-render (with the ``typed``
+        fields) on a domain error.
 
         The action runs in a savepoint, so a refused change leaves nothing behind while the
         page re-renders from the same session; a saved one is committed before the roster
@@ -109,7 +138,7 @@ def build_router() -> APIRouter:
             async with session.begin_nested():
                 await action(session, actor.player_id)
         except DomainError as exc:
-            return await refused(request, session, actor, section, exc)
+            return await refused(request, session, actor, section, exc, typed)
         await session.commit()
         state.roster.invalidate()
         return saved(section)
@@ -126,7 +155,8 @@ def build_router() -> APIRouter:
         async def action(session, player_id):
             await profile.update_info(session, player_id, display_name=display_name, timezone=timezone)
 
-        return await attempt(request, session, state, actor, action, "info")
+        typed = {"display_name": display_name, "timezone": timezone}
+        return await attempt(request, session, state, actor, action, "info", typed)
 
     @router.post("/profile/characters", name="profile_characters")
     async def save_characters(
@@ -149,7 +179,13 @@ def build_router() -> APIRouter:
                 offspec_spec_id=optional_id(offspec_spec_id),
             )
 
-        return await attempt(request, session, state, actor, action, "characters")
+        typed = {
+            "main_character_id": main_character_id,
+            "main_spec_id": main_spec_id,
+            "offspec_character_id": offspec_character_id,
+            "offspec_spec_id": offspec_spec_id,
+        }
+        return await attempt(request, session, state, actor, action, "characters", typed)
 
     @router.post("/profile/availability", name="profile_availability")
     async def save_availability(request: Request, actor: LoggedIn, session: SessionDep, state: StateDep):
@@ -158,7 +194,7 @@ def build_router() -> APIRouter:
         async def action(session, player_id):
             await profile.replace_availability(session, player_id, profile.parse_availability_form(form))
 
-        return await attempt(request, session, state, actor, action, "availability")
+        return await attempt(request, session, state, actor, action, "availability", typed_availability(form))
 
     @router.post("/profile/password", name="profile_password")
     async def save_password(

@@ -98,12 +98,17 @@ def parse_day(day: int, available: bool, start: str | None, hours: str | float |
     return DayAvailability(day, True, earliest, amount)
 
 
+def ticked(value: Any) -> bool:
+    """Whether a checkbox's form value means "checked" (browsers send "on"; scripts vary)."""
+    return value in ("on", "true", "1", "yes")
+
+
 def parse_availability_form(form: Any) -> list[DayAvailability]:
     """``day_{d}_available`` (checkbox), ``day_{d}_start`` and ``day_{d}_hours`` for d in 0..6."""
     return [
         parse_day(
             day,
-            form.get(f"day_{day}_available") in ("on", "true", "1", "yes"),
+            ticked(form.get(f"day_{day}_available")),
             form.get(f"day_{day}_start"),
             form.get(f"day_{day}_hours"),
         )
