@@ -25,7 +25,16 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from patt_host import HostAPI
-from patt_host.web import ActorDep, HostDep, LoggedIn, Officer, SessionDep, render, require_officer
+from patt_host.web import (
+    ActorDep,
+    HostDep,
+    LoggedIn,
+    Officer,
+    SessionDep,
+    human_time,
+    render,
+    require_officer,
+)
 from patt_voting.models import Campaign, CampaignResult
 from patt_voting.schemas import MAX_ID, CampaignCreate, CampaignFields, EntryCreate, EntryFields, form_int
 from patt_voting.services import ballots, campaigns, lifecycle, results
@@ -40,11 +49,6 @@ from sv_common.identity.models import GuildRank, Player
 CampaignId = Annotated[int, Path(ge=1, le=MAX_ID)]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SAVED = {"ballot": "Your ballot is saved.", "changed": "Your ballot is updated."}
-
-
-def human_time(moment: datetime | None) -> str:
-    """UTC fallback text; ``vote.js`` rewrites ``<time>`` elements into the viewer's zone."""
-    return moment.strftime("%b %d, %Y %H:%M UTC") if moment else ""
 
 
 def results_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +85,6 @@ async def vote_page_context(session, host, campaign, actor) -> dict[str, Any]:
         "entries": entries,
         "entry_names": {e.id: e.name for e in entries},
         "ends_at": campaigns.ends_at(campaign),
-        "human_time": human_time,
         "turnout": await campaigns.turnout(session, campaign),
         "my_ballot": mine or [],
         "ended": ended,
@@ -133,7 +136,7 @@ def build_router() -> APIRouter:
         return await render(
             request,
             "voting/list.html",
-            {"groups": groups, "ends_at": campaigns.ends_at, "human_time": human_time},
+            {"groups": groups, "ends_at": campaigns.ends_at},
         )
 
     async def show(request, session, host, actor, campaign_id, *, error=None, status_code=200):
@@ -196,7 +199,7 @@ def build_router() -> APIRouter:
         except results.LiveStandingsHidden as exc:
             view = {"data": {"final": False}, "note": exc.message}
         turnout = await campaigns.turnout(session, campaign)
-        context = {"campaign": campaign, "turnout": turnout, "human_time": human_time, **view}
+        context = {"campaign": campaign, "turnout": turnout, **view}
         return await render(request, "voting/results.html", context)
 
     return router
@@ -342,7 +345,6 @@ def admin_router() -> APIRouter:
             "turnouts": turnouts,
             "methods": METHODS,
             "ends_at": campaigns.ends_at,
-            "human_time": human_time,
             "notice": {"section": "create", "kind": "error", "text": error} if error else None,
             "pickers": await form_pickers(session),
         }
@@ -360,7 +362,6 @@ def admin_router() -> APIRouter:
             "methods": METHODS,
             "agent_posts": await agent_log(session, campaign_id),
             "ends_at": campaigns.ends_at(campaign),
-            "human_time": human_time,
             "notice": {"section": section, "kind": "error", "text": error} if error else None,
             "pickers": await form_pickers(session, campaign),
         }
@@ -514,8 +515,7 @@ async def home_panel(request: Any, context: dict[str, Any], host: HostAPI) -> Ma
         t = turnouts[c.id]
         parts.append(
             f'<p><a class="button small" href="/vote/{c.id}">{escape(c.title)}</a> '
-            f'<span class="muted small">open until <time class="js-time" datetime="{end.isoformat()}">'
-            f"{end.strftime('%b %d, %H:%M UTC')}</time> · {t.voted} of {t.eligible} voted</span></p>"
+            f'<span class="muted small">open until {human_time(end)} · {t.voted} of {t.eligible} voted</span></p>'
         )
     if recent:
         heading = "Last result" if len(recent) == 1 else "Recent results"

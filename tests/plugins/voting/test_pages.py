@@ -105,6 +105,12 @@ async def test_officer_builds_and_runs_a_campaign_with_forms(api, officer, membe
         campaign = await s.scalar(select(Campaign).where(Campaign.title == "Form made"))
         assert campaign.start_at.isoformat() == "2030-01-02T17:30:00+00:00"
         assert (campaign.agent_chattiness, campaign.early_close_if_all_voted) == ("hype", False)
+    # Times are the host's <time> elements (UTC text until app.js shows the viewer's zone).
+    start = '<time class="js-time" data-style="absolute" datetime="2030-01-02T17:30:00+00:00">2 Jan 2030, 17:30 UTC</time>'
+    assert f"Starts {start}" in (await api.get(url)).text
+    assert f"Starts {start}" in (await api.get("/vote")).text
+    ends = '<time class="js-time" data-style="absolute" datetime="2030-01-04T17:30:00+00:00">4 Jan 2030, 17:30 UTC</time>'
+    assert ends in (await api.get("/admin/campaigns")).text
     bad = await api.post("/admin/campaigns", data=form | {"duration_hours": "0"})
     assert bad.status_code == 422 and "duration_hours" in bad.text
     for name in ("Alder", "Birch"):
@@ -143,6 +149,11 @@ async def test_home_page_shows_the_open_campaign_and_last_result(api, officer, m
     assert home.status_code == 200
     assert "Open poll" in home.text and "Finished poll" in home.text and "<strong>Cedar</strong>" in home.text
     assert home.text.count('class="panel vote-home"') == 1
+    assert re.search(
+        r'open until <time class="js-time" data-style="absolute" datetime="[0-9T:.-]+\+00:00">'
+        r"[0-9]{1,2} [A-Z][a-z]{2} [0-9]{4}, [0-9]{2}:[0-9]{2} UTC</time>",
+        home.text,
+    )
 
 
 async def test_demo_seeds_a_live_and_a_closed_campaign_once(make_host, db):

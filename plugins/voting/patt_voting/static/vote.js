@@ -1,15 +1,9 @@
-// Voting pages: local times, the countdown, and the ranking list.
+// Voting pages: the countdown and the ranking list (times in the viewer's zone: app.js).
 // The ballot form works without this file (a rank select per entry); here it becomes a
 // list you reorder by dragging, with buttons, or with the keyboard (arrows move, Delete
 // removes), and the selects are filled from the list before the form is sent.
 (function () {
   "use strict";
-
-  const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  document.querySelectorAll("time.js-time").forEach((el) => {
-    const when = new Date(el.getAttribute("datetime"));
-    if (!isNaN(when)) el.textContent = fmt.format(when);
-  });
 
   function remaining(ms) {
     if (ms <= 0) return "(voting has ended)";
