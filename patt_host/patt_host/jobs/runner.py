@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -73,10 +74,13 @@ async def run_job(
     triggered_by: str | None = None,
     kwargs: dict[str, Any] | None = None,
     on_progress: ProgressCallback | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> JobRun:
     """Run job ``name`` now, in this process, and return its finished record.
 
-    ``on_progress(done, total)`` receives what the job reports through ``ctx.progress``.
+    ``on_progress(done, total)`` receives what the job reports through ``ctx.progress``;
+    ``on_start(run_id)`` is called once the run is recorded, before the job starts (a caller
+    that stops waiting can still point at the run).
     """
     registered = host.jobs.get(name)
     if registered is None:
@@ -85,11 +89,13 @@ async def run_job(
     # A job started from a web request (a manual trigger) runs in a copy of that request's
     # context: it is background work, with the database's longer background timeouts.
     with request_scope(False):
-        return await _run(host, name, job, trigger, triggered_by, kwargs, on_progress)
+        return await _run(host, name, job, trigger, triggered_by, kwargs, on_progress, on_start)
 
 
-async def _run(host, name, job, trigger, triggered_by, kwargs, on_progress) -> JobRun:
+async def _run(host, name, job, trigger, triggered_by, kwargs, on_progress, on_start) -> JobRun:
     run_id = await _record_start(host, name, trigger, triggered_by)
+    if on_start is not None:
+        on_start(run_id)
     ctx = JobContext(
         host=host,
         job_name=name,
@@ -160,3 +166,8 @@ async def recent_runs(host: Host, *, job_name: str | None = None, limit: int = 5
         if job_name:
             query = query.where(JobRun.job_name == job_name)
         return list((await session.scalars(query)).all())
+
+
+async def job_run(host: Host, run_id: int) -> JobRun | None:
+    async with host.db.session() as session:
+        return await session.get(JobRun, run_id)

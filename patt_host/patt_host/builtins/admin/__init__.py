@@ -3,19 +3,20 @@ guild's seasons (``seasons.py``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from patt_host import site_settings
 from patt_host.hookspecs import hookimpl
 from patt_host.jobs.dispatch import trigger_job
-from patt_host.jobs.runner import recent_runs
+from patt_host.jobs.runner import job_run, recent_runs
 from patt_host.types import DashboardItem, MenuLink, Permission
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
 from patt_host.web.templates import render
 from sv_common.errors import NotFound, ValidationFailed
+from sv_common.validation import INT32_MAX
 
 
 class RunRequest(BaseModel):
@@ -145,6 +146,14 @@ class AdminPlugin:
             limit: int = Query(50, ge=1, le=500),
         ):
             return ok([run_dict(r) for r in await recent_runs(host, job_name=job, limit=limit)])
+
+        @api.get("/runs/{run_id}", name="admin.job_run")
+        async def get_run(actor: Officer, run_id: int = Path(ge=1, le=INT32_MAX)):
+            """One run, by the id an action that started it answered with (pages follow it)."""
+            run = await job_run(host, run_id)
+            if run is None:
+                raise NotFound(f"No job run #{run_id}.")
+            return ok(run_dict(run))
 
         @api.post("/{name}/run", name="admin.run_job", status_code=202)
         async def run(name: str, actor: Officer, body: RunRequest | None = None):

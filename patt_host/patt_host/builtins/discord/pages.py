@@ -13,8 +13,6 @@ from pydantic import BaseModel, ConfigDict
 from patt_host.api import HostAPI
 from patt_host.builtins.discord.demo import role_log, sent_log
 from patt_host.builtins.discord.overview import bot_state, outbox_recipients, overview
-from patt_host.builtins.discord.runtime import DELIVERY_JOB
-from patt_host.jobs.runner import run_job
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
 from patt_host.web.templates import render
@@ -164,15 +162,15 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
     async def flush(actor: Officer):
         """Send every pending notification now, ignoring retry backoff, and say what happened:
         ``{job_run_id, status, sent, failed, retrying, skipped, unreachable}`` of the delivery
-        run (``status`` "skipped": another delivery run was sending at that moment)."""
+        run (``status`` "skipped": another delivery run was sending at that moment). A run still
+        sending after ``flush_wait_seconds`` (a paced backlog can take minutes) is answered 202
+        ``{job_run_id, status: "running"}``: the page follows it through the job-runs API."""
         rt = runtime()
         if not rt.enabled:
             raise NotConfigured("The Discord bot is off (DISCORD_BOT_TOKEN is not set).", code="bot_off")
-        # Run here and wait (a batch is at most notify_batch messages, paced): the officer
-        # gets the counts beside the button instead of "reload and see".
-        run = await run_job(
-            host, DELIVERY_JOB, trigger="manual", triggered_by=actor.display_name, kwargs={"flush": True}
-        )
+        run, running_id = await rt.flush(triggered_by=actor.display_name)
+        if run is None:
+            return ok({"job_run_id": running_id, "status": "running"}, status_code=202)
         counts = run.counts or {}
         keys = ("sent", "failed", "retrying", "skipped", "unreachable")
         return ok(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sv_common.discord.client import discord_rest_client
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("patt.discord")
 
 DELIVERY_JOB = "discord.deliver_notifications"
+# "Send pending now" waits this long for its delivery run before it answers "still running"
+# (a reverse proxy typically gives up on a request after 30-60 s).
+FLUSH_WAIT_SECONDS = 10.0
 
 
 class DiscordSettings(BaseSettings):
@@ -38,6 +43,8 @@ class DiscordSettings(BaseSettings):
     notify_batch: int = 100
     # A 429 asking for a longer wait than this is recorded and retried by a later run.
     max_ratelimit_timeout: float = 60.0
+    # PATT_DISCORD_FLUSH_WAIT_SECONDS: capped below the 30 s the strictest proxies allow.
+    flush_wait_seconds: float = Field(FLUSH_WAIT_SECONDS, ge=0, le=25)
 
 
 class DiscordRuntime:
@@ -48,7 +55,7 @@ class DiscordRuntime:
         self._delivery: asyncio.Task | None = None
         self._deliver_again = False
         self._flush_again = False
-        self.spawned = 0  # jobs started from bot events (tests wait for the first ones)
+        self.spawned = 0  # jobs started here (tests wait for the first ones after READY)
 
     # -- configuration ----------------------------------------------------------------
 
@@ -88,15 +95,50 @@ class DiscordRuntime:
 
     # -- background work --------------------------------------------------------------
 
-    def spawn_job(self, name: str, *, trigger: str = "event", **kwargs: Any) -> asyncio.Task:
-        """Run a job now in this process (recorded like any run), without waiting for it."""
+    def spawn_job(
+        self,
+        name: str,
+        *,
+        trigger: str = "event",
+        triggered_by: str | None = None,
+        on_start: Callable[[int], None] | None = None,
+        **kwargs: Any,
+    ) -> asyncio.Task:
+        """Run a job now in this process (recorded like any run), without waiting for it; the
+        task is kept until it ends, so a caller that stops waiting does not end the run."""
         from patt_host.jobs.runner import run_job_in_background
 
-        task = run_job_in_background(self.host, name, trigger=trigger, kwargs=kwargs or None)
+        task = run_job_in_background(
+            self.host,
+            name,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            kwargs=kwargs or None,
+            on_start=on_start,
+        )
         self.spawned += 1
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    async def flush(self, *, triggered_by: str | None) -> tuple[Any | None, int | None]:
+        """Start a delivery run that sends every pending notification now (backoff ignored) and
+        wait for it up to ``flush_wait_seconds``: ``(its finished record, None)``, or ``(None,
+        its run id)`` while it is still sending. The run goes on after the caller stops waiting
+        (or is cancelled) and records how it ended, failures included, like any run."""
+        started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_start(run_id: int) -> None:
+            if not started.done():
+                started.set_result(run_id)
+
+        task = self.spawn_job(
+            DELIVERY_JOB, trigger="manual", triggered_by=triggered_by, on_start=on_start, flush=True
+        )
+        done, _ = await asyncio.wait({task}, timeout=self.settings.flush_wait_seconds)
+        if done:
+            return task.result(), None
+        return None, started.result() if started.done() else None
 
     def kick_delivery(self, *, flush: bool = False) -> None:
         """Start a delivery run soon; a kick during a run causes one more run afterwards."""

@@ -1,5 +1,6 @@
 // "Run now" on the admin jobs page: the answer beside the button (queued, then how the run
 // went), and the "Recent runs" table refreshed in place (a page reload would lose the answer).
+// patt.followRun follows a run through the job-runs API for other pages' actions too.
 (function () {
   "use strict";
   const POLL_MS = 1000;
@@ -9,26 +10,39 @@
     const runs = await window.patt.api("GET", `/api/v1/jobs/runs?job=${encodeURIComponent(job)}&limit=1`);
     return runs.length ? runs[0] : null;
   }
+  // Poll a run until it ends: run `id` when the caller has it, else the first run of `job`
+  // after run id `after` (a run queued for the worker has no id yet). `update(run)` sees it at
+  // each poll; resolves with the ended run, or null if it is still going after `polls` polls.
+  async function followRun({ job, id, after = 0, polls = POLLS }, update) {
+    for (let i = 0; i < polls; i += 1) {
+      await wait(POLL_MS);
+      const run = id
+        ? await window.patt.api("GET", `/api/v1/jobs/runs/${encodeURIComponent(id)}`)
+        : await latestRun(job);
+      if (!run || run.id <= after) continue;
+      if (update) await update(run);
+      if (run.status !== "running") return run;
+    }
+    return null;
+  }
+  window.patt.followRun = followRun;
+
   // Follow the run started after `before` (a run id, or 0) until it ends or we stop looking.
   async function follow(job, before, box) {
     let shown = false;
-    for (let i = 0; i < POLLS; i += 1) {
-      await wait(POLL_MS);
-      const run = await latestRun(job);
-      if (!run || run.id <= before) continue;
-      if (!shown || run.status !== "running") {
+    const run = await followRun({ job, after: before }, async (seen) => {
+      if (!shown || seen.status !== "running") {
         shown = true;
         await window.patt.reloadParts("runs-table");
       }
-      if (run.status === "running") {
-        window.patt.say(box, `Running (run #${run.id})…`);
-        continue;
-      }
-      const failed = run.status === "failed";
-      window.patt.say(box, `Run #${run.id} ${run.status}${failed && run.error ? `: ${run.error.split("\n")[0]}` : "."}`, failed);
+      if (seen.status === "running") window.patt.say(box, `Running (run #${seen.id})…`);
+    });
+    if (!run) {
+      window.patt.say(box, "Still waiting for the run to start or finish; Recent runs below shows it when it does.");
       return;
     }
-    window.patt.say(box, "Still waiting for the run to start or finish; Recent runs below shows it when it does.");
+    const failed = run.status === "failed";
+    window.patt.say(box, `Run #${run.id} ${run.status}${failed && run.error ? `: ${run.error.split("\n")[0]}` : "."}`, failed);
   }
   document.addEventListener("click", async (event) => {
     const button = event.target.closest(".js-run-job");

@@ -84,13 +84,43 @@
     if (run.skipped) text += `, ${run.skipped} skipped`;
     return [`${text}.`, Boolean(run.failed)];
   }
+  // A run still sending when the request answered (a paced backlog) is followed for as long
+  // as the delivery job may run (its timeout, 600 s, at a poll a second).
+  const FOLLOW_POLLS = 600;
+  const sentCount = () => {
+    const link = document.querySelector('#outbox-counts [data-status="sent"]');
+    return link ? Number(link.dataset.count) || 0 : 0;
+  };
+  const countsOf = (run) => {
+    const counts = run.counts || {};
+    const keys = ["sent", "failed", "retrying", "skipped", "unreachable"];
+    return { status: run.status, error: run.error, ...Object.fromEntries(keys.map((k) => [k, Number(counts[k]) || 0])) };
+  };
   const flush = document.getElementById("flush");
   if (flush) {
     flush.addEventListener("click", async () => {
       flush.disabled = true;
       say("flush-result", "Sending…");
       try {
-        const run = await window.patt.api("POST", "/api/v1/notifications/flush", {});
+        // "N sent so far" counts from the outbox as it is now (the page may be old).
+        await window.patt.reloadParts("outbox-counts");
+        const before = sentCount();
+        let run = await window.patt.api("POST", "/api/v1/notifications/flush", {});
+        if (run.status === "running") {
+          say("flush-result", "Still sending (Discord paces the messages)…");
+          // The outbox counts beside the button move as it goes; no other run sends meanwhile.
+          const ended = run.job_run_id && await window.patt.followRun({ id: run.job_run_id, polls: FOLLOW_POLLS }, async (seen) => {
+            if (seen.status !== "running") return;
+            await window.patt.reloadParts("outbox-counts");
+            say("flush-result", `Sending… ${Math.max(sentCount() - before, 0)} sent so far.`);
+          });
+          if (!ended) {
+            await window.patt.reloadParts("outbox-counts", "outbox");
+            say("flush-result", "Still sending; Jobs shows the delivery run when it ends.");
+            return;
+          }
+          run = countsOf(ended);
+        }
         await window.patt.reloadParts("outbox-counts", "outbox");
         say("flush-result", ...flushed(run));
       } catch (error) {

@@ -1,0 +1,66 @@
+""" "Send pending now" on /admin/notifications at 390 px with a backlog Discord paces: the request
+answers "still running" within its bound (it once waited for the whole batch, past a proxy's
+timeout), and the answer beside the button follows the run to its final counts."""
+
+import re
+
+import pytest
+
+from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, discord_host
+from patt_host.testing.live import LiveServer
+from sv_common import notify
+
+pytestmark = pytest.mark.e2e
+PHONE = {"width": 390, "height": 844}
+OFFICER = {"X-Sample-User": "Olga:4"}
+POSTS = r"/channels/\d+/messages"
+BACKLOG = [f"message {n}" for n in range(1, 6)]
+
+
+async def test_send_pending_now_says_still_sending_then_the_counts(make_host, fake_discord, db, browser):
+    host = discord_host(make_host, plugins=["sample"])
+    host.plugin("discord").obj.settings.flush_wait_seconds = 0.5
+    server = LiveServer(host).start()
+    context = await browser.new_context(viewport=PHONE, extra_http_headers=OFFICER)
+    try:
+        notify.set_delivery_trigger(None)  # queued, not sent at commit: the button sends them
+        # One post a second in a channel: five take four seconds, past the half-second bound.
+        fake_discord.set_rate_limit("POST", POSTS, limit=1, window=1.0)
+        async with db.session() as session:
+            for text in BACKLOG:
+                await notify.post_channel(
+                    session, channel_id=ANNOUNCE_CHANNEL_ID, content=text, feature="announce"
+                )
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(f"{server.url}/admin/notifications")
+        assert await page.locator("#outbox tr.outbox-pending").count() == len(BACKLOG)
+        # Every answer the box shows, in order.
+        await page.evaluate(
+            """() => {
+              const box = document.getElementById("flush-result");
+              window.shown = [];
+              new MutationObserver(() => window.shown.push(box.textContent)).observe(box, { childList: true });
+            }"""
+        )
+        async with page.expect_response("**/api/v1/notifications/flush") as answered:
+            await page.click("#flush")
+        assert (await answered.value).status == 202
+        result = page.locator("#flush-result")
+        await result.filter(has_text=re.compile(r"^Sent 5, failed 0\.$")).wait_for(timeout=20_000)
+        shown = await page.evaluate("window.shown")
+        assert shown[0] == "Sending…" and "Still sending (Discord paces the messages)…" in shown, shown
+        progress = [int(m[1]) for m in (re.fullmatch(r"Sending… (\d+) sent so far\.", t) for t in shown) if m]
+        assert all(0 <= n < len(BACKLOG) for n in progress) and progress == sorted(progress), shown
+        assert await page.locator("#outbox tr.outbox-sent").count() == len(BACKLOG)
+        assert await page.locator('#outbox-counts [data-status="sent"]').get_attribute("data-count") == "5"
+        assert [m["content"] for m in fake_discord.messages_in(ANNOUNCE_CHANNEL_ID)] == BACKLOG
+        # The answer sits beside the button, on the screen, and the page does not scroll sideways.
+        button, answer = await page.locator("#flush").bounding_box(), await result.bounding_box()
+        assert abs(answer["y"] - button["y"]) < 60 and answer["x"] + answer["width"] <= PHONE["width"]
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert errors == []
+    finally:
+        await context.close()
+        server.stop()
