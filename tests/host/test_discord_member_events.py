@@ -73,7 +73,15 @@ async def test_join_role_change_and_leave_update_discord_users_and_rank(
     await eventually(lambda: _matches(state, (True, [str(RANK_ROLE_IDS[4])], levels[4], "discord")))
     await eventually(lambda: _has(log, "player.rank_changed"))
     assert log.events == [
-        ("member.roles_changed", {"discord_id": str(CAROL), "role_ids": [str(RANK_ROLE_IDS[4])]}),
+        (
+            "member.roles_changed",
+            {
+                "discord_id": str(CAROL),
+                "username": "carol",
+                "display_name": "Caz",
+                "role_ids": [str(RANK_ROLE_IDS[4])],
+            },
+        ),
         (
             "player.rank_changed",
             {"player_id": player_id, "old_rank_id": levels[2], "new_rank_id": levels[4], "source": "discord"},
@@ -85,6 +93,7 @@ async def test_join_role_change_and_leave_update_discord_users_and_rank(
     await eventually(lambda: _matches(state, (False, [str(RANK_ROLE_IDS[4])], None, None)))
     await eventually(lambda: _has(log, "player.rank_changed"))
     assert [n for n, _ in log.events] == ["member.left", "player.rank_changed"]
+    assert log.events[0][1] == {"discord_id": str(CAROL), "username": "carol", "display_name": "Caz"}
 
 
 async def test_bot_start_repairs_members_and_channels(db, make_host, start_discord_bot, fake_discord):

@@ -65,13 +65,19 @@ async def mitigate(
     return report.counts()
 
 
-
 async def on_event(event: Event, host: HostAPI) -> None:
     state = host.plugin_state("drift")
     change = CHANGE_EVENTS.get(event.name)
     if change is not None:
         data = event.data
-        name = data.get("character_name") or data.get("username") or data.get("discord_id") or "?"
+        # A member by the name officers know them by (the id only when no name came with it).
+        name = (
+            data.get("character_name")
+            or data.get("display_name")
+            or data.get("username")
+            or data.get("discord_id")
+            or "?"
+        )
         state.note_change(change[0], change[1], str(name))
         return
     source = CLOSING_EVENTS.get(event.name)

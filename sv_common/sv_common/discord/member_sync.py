@@ -119,9 +119,7 @@ async def _apply(
             (
                 "member.joined",
                 {
-                    "discord_id": member.discord_id,
-                    "username": member.username,
-                    "display_name": member.display_name,
+                    **_who(member.discord_id, member.username, member.display_name),
                     "role_ids": list(member.role_ids),
                     "returning": before is not None,
                 },
@@ -131,12 +129,23 @@ async def _apply(
         if set(before["role_ids"]) != set(member.role_ids):
             outcome.roles_changed += 1
             outcome.events.append(
-                ("member.roles_changed", {"discord_id": member.discord_id, "role_ids": list(member.role_ids)})
+                (
+                    "member.roles_changed",
+                    {
+                        **_who(member.discord_id, member.username, member.display_name),
+                        "role_ids": list(member.role_ids),
+                    },
+                )
             )
         if (before["username"], before["display_name"]) != (member.username, member.display_name) or set(
             before["role_ids"]
         ) != set(member.role_ids):
             outcome.updated += 1
+
+
+def _who(discord_id: str, username: str | None, display_name: str | None) -> dict[str, Any]:
+    """Who an event is about: the id, and the names officers read in summaries instead of it."""
+    return {"discord_id": discord_id, "username": username, "display_name": display_name}
 
 
 def _state(row: DiscordUser | None) -> dict | None:
@@ -171,9 +180,10 @@ async def member_left(session: AsyncSession, discord_id: str) -> SyncOutcome:
     before = await _existing(session, str(discord_id))
     if before is None or not before.is_present:
         return outcome
+    who = _who(before.discord_id, before.username, before.display_name)
     await mark_discord_user_left(session, str(discord_id))
     outcome.left += 1
-    outcome.events.append(("member.left", {"discord_id": str(discord_id)}))
+    outcome.events.append(("member.left", who))
     rank_events(drain_rank_changes(session), outcome)
     return outcome
 
@@ -195,8 +205,9 @@ async def full_sync(session: AsyncSession, members: Iterable[MemberSnapshot]) ->
         outcome.notes.append("The member list came back empty; nobody was marked as left.")
     else:
         for row in present_missing:
+            who = _who(row.discord_id, row.username, row.display_name)
             await mark_discord_user_left(session, row.discord_id)
             outcome.left += 1
-            outcome.events.append(("member.left", {"discord_id": row.discord_id}))
+            outcome.events.append(("member.left", who))
     rank_events(drain_rank_changes(session), outcome)
     return outcome

@@ -3,11 +3,15 @@ and the audit channel: summary + new findings, at most 10 embeds a message, neve
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, text
 
 from patt_drift.services.runner import run_scan
 from patt_guild_sync.services.apikeys import create_api_key
+from patt_host.jobs.runner import run_job
 from patt_host.testing import RANK_ROLE_IDS, eventually, map_rank_roles
+from patt_host.testing.discord import GUILD_ID, discord_host
 from sv_common.notify.models import NotificationOutbox
 
 from .conftest import PLUGINS
@@ -184,3 +188,40 @@ async def test_demo_shows_real_findings_on_the_demo_guild(make_client, findings)
     async with client.host.db.session() as session:
         again = await client.host.hooks.seed_demo_data(session)
     assert again["drift"] == "findings already present"
+
+
+async def test_the_first_discord_member_sync_names_members_not_ids(
+    make_host, make_client, fake_discord, guild, db
+):
+    """The demo's first sync posted "Role changes (25): 900000000000000039, …": the role and
+    leave events carried only the Discord id. Every member is named as officers know them."""
+    await map_rank_roles(db)
+    await set_audit_channel(guild)
+    # Known from before, their roles not seen yet (as the demo seeds them): one is in the server
+    # with a rank role, one left while the bot was away.
+    await guild.discord("bram", display="Bram the Bold")
+    await guild.discord("kit")
+    async with db.session() as s:
+        ids = dict(
+            (await s.execute(text("SELECT username, discord_id FROM guild_identity.discord_users"))).all()
+        )
+    fake_discord.add_member(
+        GUILD_ID, int(ids["bram"]), "bram", nick="Bram the Bold", roles=[RANK_ROLE_IDS[3]]
+    )
+    # Never seen by the database.
+    fake_discord.add_member(
+        GUILD_ID, 870000000000000303, "zed", global_name="Zed Zero", roles=[RANK_ROLE_IDS[2]]
+    )
+    fake_discord.add_member(GUILD_ID, 870000000000000304, "quinn")
+    host = discord_host(make_host, plugins=PLUGINS)
+    await make_client(host=host)
+
+    run = await run_job(host, "discord.member_sync", trigger="manual")
+    assert run.status == "succeeded" and run.counts["joined"] == 2, run.counts
+    await finished_scan(db, "event:discord.members_synced")
+    summary = (await outbox(db))[0].payload["embeds"][0]
+    assert summary["title"] == "Discord member sync complete"
+    fields = {f["name"]: f["value"] for f in summary["fields"]}
+    assert fields["Role changes (1)"] == "Bram the Bold" and fields["Left (1)"] == "kit"
+    assert sorted(fields["Joined (2)"].split(", ")) == ["Zed Zero", "quinn"]
+    assert not re.search(r"\d{17,20}", str(summary)), summary

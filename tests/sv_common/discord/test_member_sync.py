@@ -76,8 +76,14 @@ async def test_full_sync_from_the_fake_server_repairs_drift(db, fake_discord):
     )
     # The closing event comes last, with the sync's counts.
     assert emitted[-1] == ("discord.members_synced", outcome.counts())
-    assert by_name["member.roles_changed"] == {"discord_id": str(BEN), "role_ids": []}
-    assert by_name["member.left"] == {"discord_id": str(CID)}
+    # Each names the member (summaries show names, not ids): from Discord, or as last stored.
+    assert by_name["member.roles_changed"] == {
+        "discord_id": str(BEN),
+        "username": "ben",
+        "display_name": "ben",
+        "role_ids": [],
+    }
+    assert by_name["member.left"] == {"discord_id": str(CID), "username": "cid", "display_name": None}
     assert by_name["member.joined"]["discord_id"] == str(ANN)
 
 
