@@ -79,6 +79,13 @@ async def test_negative_job_run_limit_is_422(make_client, guild, log_in):
     assert client.data(await client.get("/api/v1/jobs/runs", params={"limit": 5})) == []
 
 
+async def test_one_job_run_by_id_is_bounded_and_unknown_is_404(make_client, guild, log_in):
+    client = await _officer(make_client, guild, log_in)
+    for spelling in ("0", "-1", str(2**31), "1.0", "07", "x"):
+        assert fields(await client.get(f"/api/v1/jobs/runs/{spelling}")) == {"path.run_id"}, spelling
+    assert (await client.get("/api/v1/jobs/runs/2147483647")).status_code == 404
+
+
 async def test_a_bearer_token_with_an_oversize_user_id_is_refused_not_500(client):
     token = issue_token(user_id=2**40, token_version=0, secret=TEST_SECRET, expires_minutes=5)
     response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
