@@ -1,6 +1,7 @@
 """`patt db revision --plugin X` autogenerates a migration in the plugin's own lineage."""
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -161,6 +162,18 @@ async def test_revision_autogenerates_a_new_lineage(make_host, patt_postgres, tm
         Base.metadata.remove(Base.metadata.tables["quests.quests"])
         sys.modules.pop("patt_quests", None)
         sys.modules.pop("patt_quests.models", None)
+
+
+async def test_revision_with_nothing_to_do_answers_without_alembic_notes(make_host, caplog):
+    """The site's own plugins: their models and migrations agree, and the answer is one line,
+    not after one "assuming SERIAL" note per table (unless --verbose)."""
+    with caplog.at_level(logging.INFO):
+        result = await asyncio.to_thread(
+            invoke, make_host(), ["db", "revision", "--plugin", "mito", "-m", "x"]
+        )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("nothing to do: mito's models and its migrations agree")
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("alembic.ddl")]
 
 
 def test_status_follows_depends_on_like_alembic(tmp_path):
