@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from patt_host.testing.live import LiveServer
+from patt_host.testing import LiveServer, sign_in
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -97,11 +97,7 @@ def member_login(db):
             code = (await create_invite(s, player_id=player.id)).code
             await register_with_invite(s, code=code, username=username, password=E2E_PASSWORD)
             player_id = player.id
-        await page.goto(f"{server.url}/login?next={path}")
-        await page.fill("input[name=username]", username)
-        await page.fill("input[name=password]", E2E_PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url(f"**{path}")
+        await sign_in(page, server, username, E2E_PASSWORD, path)
         return player_id
 
     return log_in

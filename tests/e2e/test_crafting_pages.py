@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select, update
 
 from patt_host.jobs import run_job
+from patt_host.testing import no_horizontal_overflow, sign_in
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.models import DiscordChannel, GuildRank, WowCharacter
@@ -57,10 +58,6 @@ def within(box, width) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
 
 
-async def no_horizontal_overflow(page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 @pytest.mark.parametrize("width", [390, 1366])
 async def test_search_detail_and_order(db, battlenet, make_host, live_server, browser, width):
     plugins = ["identity", "guild_sync", "crafting"]
@@ -75,11 +72,7 @@ async def test_search_detail_and_order(db, battlenet, make_host, live_server, br
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        await page.goto(server.url + "/login?next=/crafting")
-        await page.fill("input[name=username]", "mara")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/crafting")
+        await sign_in(page, server, "mara", PASSWORD, "/crafting")
         assert await no_horizontal_overflow(page)
 
         await page.fill("#craft-search", "elixir de sagese")  # no accent, one typo
@@ -156,11 +149,7 @@ async def test_orders_off_shows_the_notice_instead_of_a_form_that_fails(
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        await page.goto(server.url + "/login?next=/crafting")
-        await page.fill("input[name=username]", "mara")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/crafting")
+        await sign_in(page, server, "mara", PASSWORD, "/crafting")
         await page.fill("#craft-search", "fiole solitaire")
         await page.locator("#craft-results .craft-result").first.click()
         await page.wait_for_selector("#craft-detail-name:has-text('Fiole solitaire')")

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from patt_host.builtins.discord.demo import DemoDiscord
-from patt_host.testing.live import LiveServer
+from patt_host.testing import LiveServer, no_horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
@@ -30,10 +30,6 @@ async def demo(make_host):
     server.stop()
 
 
-async def fits(page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 async def test_the_officer_pages_of_the_demo_say_what_each_button_did(demo, browser):
     server, summaries = demo
     username, password = re.search(r"officer login: (\S+) / (\S+)$", summaries["identity"]).groups()
@@ -42,11 +38,7 @@ async def test_the_officer_pages_of_the_demo_say_what_each_button_did(demo, brow
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        await page.goto(f"{server.url}/login?next=/admin/crafting")
-        await page.fill("input[name=username]", username)
-        await page.fill("input[name=password]", password)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url("**/admin/crafting")
+        await sign_in(page, server, username, password, "/admin/crafting")
         # Its syncs go to the demo's fake Battle.net, and the page says so.
         assert "demo fake" in await page.inner_text("#craft-admin-sync h2")
         known = await page.inner_text("#craft-known")
@@ -56,7 +48,7 @@ async def test_the_officer_pages_of_the_demo_say_what_each_button_did(demo, brow
         feedback = page.locator("#craft-sync-feedback")
         await feedback.locator("text=/^Done in [0-9.]+ s: \\d+ characters/").wait_for(timeout=60_000)
         assert await page.locator("#craft-admin-runs tbody tr").count() == runs + 1
-        assert await fits(page)
+        assert await no_horizontal_overflow(page)
 
         await page.goto(f"{server.url}/admin/data-quality")
         async with page.expect_navigation():
@@ -72,7 +64,7 @@ async def test_the_officer_pages_of_the_demo_say_what_each_button_did(demo, brow
             "#flush-result",
             has_text=re.compile(r"^(Sent \d+, failed \d+.*|Nothing was waiting to be sent)\.$"),
         ).wait_for()
-        assert await fits(page)
+        assert await no_horizontal_overflow(page)
         assert errors == []
     finally:
         await context.close()
@@ -112,7 +104,7 @@ async def test_a_visitor_registers_with_the_printed_code_and_orders(demo, browse
         await page.locator(
             ".crafting-feedback", has_text=re.compile(r"^Saved: (you will be pinged|no pings)\.$")
         ).wait_for()
-        assert await fits(page)
+        assert await no_horizontal_overflow(page)
         assert errors == []
     finally:
         await context.close()

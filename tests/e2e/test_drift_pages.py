@@ -4,6 +4,7 @@ dismiss, with the outcome shown next to each button."""
 import pytest
 from sqlalchemy import select
 
+from patt_host.testing import no_horizontal_overflow, sign_in
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
@@ -27,20 +28,11 @@ async def arrange(db):
             character.guild_note = note
 
 
-async def no_horizontal_overflow(page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 async def officer_page(context, server, errors: list[str]):
     """Olga, logged in, on the Data Quality page (page errors collected in ``errors``)."""
     page = await context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    await page.goto(server.url + "/login?next=/admin/data-quality")
-    await page.fill("input[name=username]", "olga")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url("**/admin/data-quality")
-    return page
+    return await sign_in(page, server, "olga", PASSWORD, "/admin/data-quality")
 
 
 @pytest.mark.parametrize("width", [390, 1366])

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select, text
 
 from patt_host.jobs import run_job
+from patt_host.testing import no_horizontal_overflow, sign_in
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.models import GuildRank
@@ -29,20 +30,12 @@ async def officer(db):
         await register_with_invite(s, code=code, username="olga", password=PASSWORD)
 
 
-async def no_horizontal_overflow(page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 async def sync_page(browser, server, width: int = 390):
     """``(context, page)``: Olga logged in on /admin/guild-sync, confirm dialogs accepted."""
     context = await browser.new_context(viewport={"width": width, "height": 900})
     page = await context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    await page.goto(server.url + "/login?next=/admin/guild-sync")
-    await page.fill("input[name=username]", "olga")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url("**/admin/guild-sync")
+    await sign_in(page, server, "olga", PASSWORD, "/admin/guild-sync")
     return context, page
 
 

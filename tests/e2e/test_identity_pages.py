@@ -5,6 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from patt_host.testing import sign_in
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
@@ -189,11 +190,7 @@ async def test_officer_creates_a_player_in_the_player_manager(db, live_server, p
         code = (await create_invite(s, player_id=officer_id)).code
         await register_with_invite(s, code=code, username="olga", password=PASSWORD)
     server = live_server()
-    await page.goto(server.url + "/login?next=/admin/players")
-    await page.fill("input[name=username]", "olga")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url("**/admin/players")
+    await sign_in(page, server, "olga", PASSWORD, "/admin/players")
     await page.fill("#pm-create input[name=display_name]", "Newbie")
     await page.click("#pm-create button[type=submit]")
     # Created, then opened on its own page for the rest of its details.
@@ -214,11 +211,7 @@ async def officer_page(db, live_server, browser, *, width=390):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    await page.goto(server.url + "/login?next=/admin/players")
-    await page.fill("input[name=username]", "olga")
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url("**/admin/players")
+    await sign_in(page, server, "olga", PASSWORD, "/admin/players")
     page.server_url = server.url
     return page
 

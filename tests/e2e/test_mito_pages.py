@@ -3,6 +3,7 @@ follows the list, Delete asks first, and "Added." / "Deleted." stay beside the a
 
 import pytest
 
+from patt_host.testing import no_horizontal_overflow
 from patt_mito import service
 
 pytestmark = pytest.mark.e2e
@@ -61,5 +62,5 @@ async def test_officer_adds_and_deletes_with_the_count_kept_true(db, live_server
     await form.locator("input[name=text]").fill(QUOTES[0].upper())
     await form.locator("button[type=submit]").click()
     await form.locator(".mito-feedback.error:has-text('already in Mito')").wait_for()
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert await no_horizontal_overflow(page)
     assert page.js_errors == []

@@ -13,8 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from patt_host.builtins.discord.demo import DemoDiscord
-from patt_host.testing import eventually
-from patt_host.testing.live import LiveServer
+from patt_host.testing import LiveServer, eventually, sign_in
 from patt_voting.demo import CLOSED_TITLE, LIVE_TITLE
 from patt_voting.models import Campaign
 from patt_voting.services import campaigns
@@ -102,11 +101,7 @@ async def logged_in(browser, server, width, username, password):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    await page.goto(f"{server.url}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", password)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url(f"{server.url}/")
+    await sign_in(page, server, username, password)
     return context, page
 
 

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from patt_host.testing import no_horizontal_overflow
 from patt_host.testing.discord import ANNOUNCE_CHANNEL_ID, discord_host
 from patt_host.testing.live import LiveServer
 from sv_common import notify
@@ -59,7 +60,7 @@ async def test_send_pending_now_says_still_sending_then_the_counts(make_host, fa
         # The answer sits beside the button, on the screen, and the page does not scroll sideways.
         button, answer = await page.locator("#flush").bounding_box(), await result.bounding_box()
         assert abs(answer["y"] - button["y"]) < 60 and answer["x"] + answer["width"] <= PHONE["width"]
-        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert await no_horizontal_overflow(page)
         assert errors == []
     finally:
         await context.close()

@@ -4,6 +4,8 @@ outcome under each card."""
 
 import pytest
 
+from patt_host.testing import no_horizontal_overflow
+
 pytestmark = pytest.mark.e2e
 
 
@@ -12,10 +14,6 @@ async def arrange(db):
 
     async with db.session() as s:
         await seed_demo_sessions(s, None)
-
-
-async def no_horizontal_overflow(page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.mark.parametrize("width", [390, 1366])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from patt_host.testing import no_horizontal_overflow
 from sv_common.identity import matching
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
@@ -363,7 +364,7 @@ async def test_toolbar_buttons_line_up_with_their_fields(db, live_server, browse
         if abs(button_box["y"] - field_box["y"]) < field_box["height"]:  # on the same line
             assert abs(button_box["y"] - field_box["y"]) <= 1, (form, field_box, button_box)
         assert button_box["x"] + button_box["width"] <= width
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert await no_horizontal_overflow(page)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

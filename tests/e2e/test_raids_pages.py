@@ -5,12 +5,11 @@ answers on the event page. Each action's feedback shows beside it and no page sc
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from patt_host.testing import create_member, eventually
+from patt_host.testing import create_member, eventually, no_horizontal_overflow, sign_in
 from patt_identity.models import PlayerAvailability
 from patt_raids.services import events
 from patt_raids.services.raiders import set_auto_invite
@@ -49,18 +48,6 @@ async def give_main(db, player_id: int, class_name: str, spec_name: str, tz: str
         )
 
 
-async def log_in(page, url, member, next_path):
-    await page.goto(f"{url}/login?next={next_path}")
-    await page.fill("input[name=username]", member.username)
-    await page.fill("input[name=password]", member.password)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url(f"**{next_path}")
-
-
-async def no_horizontal_overflow(page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 @pytest.mark.parametrize("width", [390, 1366])
 async def test_officer_and_member_pages(db, live_server, browser, width):
     server = live_server(plugins=PLUGINS)
@@ -84,7 +71,7 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
     try:
         page = await officer_context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await log_in(page, server.url, officer, "/admin/raids")
+        await sign_in(page, server, officer.username, officer.password, "/admin/raids")
         assert await no_horizontal_overflow(page)
 
         night = page.locator("#raids-recurring-new")
@@ -170,7 +157,7 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
 
         mpage = await member_context.new_page()
         mpage.on("pageerror", lambda exc: errors.append(str(exc)))
-        await log_in(mpage, server.url, member, f"/raids/events/{event_id}")
+        await sign_in(mpage, server, member.username, member.password, f"/raids/events/{event_id}")
         assert "tentative" in await mpage.locator("#raids-answer-feedback").inner_text()
         assert "Alt run, later" in await mpage.locator("h1").inner_text()  # the officer's edit
         await mpage.locator(".js-raids-answer[data-status=accepted]").click()
@@ -231,7 +218,7 @@ async def test_officer_sets_members_answers_on_the_event_page_at_390px(db, live_
     try:
         page = await context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await log_in(page, server.url, officer, f"/admin/raids/events/{event_id}")
+        await sign_in(page, server, officer.username, officer.password, f"/admin/raids/events/{event_id}")
         assert "no signup 1" in await page.locator("#raids-signup-counts").inner_text()
         assert await no_horizontal_overflow(page)
 
@@ -289,7 +276,7 @@ async def test_officer_tests_the_raid_helper_connection_at_390px(db, live_server
     try:
         page = await context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await log_in(page, server.url, officer, "/admin/raids")
+        await sign_in(page, server, officer.username, officer.password, "/admin/raids")
         panel = page.locator("#raids-raid-helper")
         assert "Connector on" in await panel.inner_text()
         button = panel.locator(".js-raids-rh-test")
@@ -332,7 +319,7 @@ async def test_the_demo_officer_tests_the_demo_fake_raid_helper_at_390px(db, mak
     try:
         page = await context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await log_in(page, server.url, SimpleNamespace(username=username, password=password), "/admin/raids")
+        await sign_in(page, server, username, password, "/admin/raids")
         panel = page.locator("#raids-raid-helper")
         assert "demo fake" in await panel.locator("h2").inner_text()
         assert "in-process fake" in await panel.locator("#raids-raid-helper-demo").inner_text()
@@ -413,7 +400,7 @@ async def test_officer_adjusts_the_roster_before_creating_an_event_at_390px(
     try:
         page = await context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await log_in(page, server.url, officer, "/admin/raids")
+        await sign_in(page, server, officer.username, officer.password, "/admin/raids")
         roster = page.locator("#raids-roster")
         assert await roster.get_attribute("open") is None  # collapsed: the form stays short
         summary = roster.locator("summary")

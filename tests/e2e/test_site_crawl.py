@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from patt_host.app import _walk_routes
+from patt_host.testing import sign_in
 from sv_common.auth.service import create_invite, register_with_invite
 from sv_common.identity.models import GuildRank, Player
 
@@ -120,12 +121,7 @@ async def logged_in_context(browser, server, size, credentials):
     width, height = SIZES[size]
     context = await browser.new_context(viewport={"width": width, "height": height})
     if credentials is not None:
-        page = await context.new_page()
-        await page.goto(server.url + "/login")
-        await page.fill("input[name=username]", credentials[0])
-        await page.fill("input[name=password]", credentials[1])
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url(server.url + "/")
+        page = await sign_in(await context.new_page(), server, *credentials)
         await page.close()
     return context
 

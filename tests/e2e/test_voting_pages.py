@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from patt_host.testing import sign_in
 from patt_voting.models import Vote
 from patt_voting.services import ballots, campaigns, lifecycle
 from sv_common.auth import Actor
@@ -61,11 +62,7 @@ async def log_in(browser, server, username: str, path: str):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
-    await page.goto(f"{server.url}/login?next={path}")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url(f"**{path}")
+    await sign_in(page, server, username, PASSWORD, path)
     return context, page
 
 
@@ -145,11 +142,7 @@ async def test_no_js_ballot_and_instant_runoff_results_and_home_on_a_phone(db, l
     context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = await context.new_page()
     try:
-        await page.goto(f"{server.url}/login?next=/vote/{campaign_id}")
-        await page.fill("input[name=username]", "nadia")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("form.stack button[type=submit]")
-        await page.wait_for_url(f"**/vote/{campaign_id}")
+        await sign_in(page, server, "nadia", PASSWORD, f"/vote/{campaign_id}")
         assert await fits(page)
         # Two entries with rank 1: refused, and the message sits in the ballot panel.
         await page.select_option(f"select[name=rank_{ids['Cedar']}]", "1")

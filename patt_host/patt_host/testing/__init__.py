@@ -5,6 +5,7 @@ The fixtures themselves come from the pytest plugin this package ships
 when ``patt-host[testing]`` is installed); see ``docs/plugins/testing.md``.
 """
 
+from patt_host.testing.browser import no_horizontal_overflow, sign_in
 from patt_host.testing.client import TEST_SECRET, PattClient
 from patt_host.testing.discord import (
     ANNOUNCE_CHANNEL_ID,
@@ -46,6 +47,8 @@ __all__ = [
     "free_port",
     "log_in",
     "map_rank_roles",
+    "no_horizontal_overflow",
     "settle",
+    "sign_in",
     "tracebacks",
 ]
