@@ -67,3 +67,24 @@ def blizzard_env(monkeypatch, battlenet, blizzard_guild, blizzard_retries, blizz
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
+
+
+@pytest.fixture
+def raid_helper_env(monkeypatch):
+    """``raid_helper_env(fake, leader_id, **more)``: point the raids plugin's Raid-Helper connector
+    at a ``FakeRaidHelper`` (as an operator's env would; before the host is made). ``more`` adds or
+    overrides variables by their suffix (``TIMEZONE="Europe/Paris"``, ``API_KEY=""``)."""
+
+    def apply(fake, leader_id: str, **more: str) -> dict[str, str]:
+        values = {
+            "API_KEY": fake.api_key,
+            "SERVER_ID": fake.server_id,
+            "LEADER_ID": leader_id,
+            "BASE_URL": fake.base_url,
+            **more,
+        }
+        for key, value in values.items():
+            monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+        return values
+
+    return apply

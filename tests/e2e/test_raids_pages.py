@@ -259,16 +259,10 @@ async def test_officer_sets_members_answers_on_the_event_page_at_390px(db, live_
         await context.close()
 
 
-async def test_officer_tests_the_raid_helper_connection_at_390px(db, live_server, browser, monkeypatch):
+async def test_officer_tests_the_raid_helper_connection_at_390px(db, live_server, browser, raid_helper_env):
     fake = FakeRaidHelper(api_key="rh-e2e-key-0123456789", server_id="800000000000000555")
     await fake.start()
-    for key, value in {
-        "API_KEY": fake.api_key,
-        "SERVER_ID": fake.server_id,
-        "LEADER_ID": "810000000000000555",
-        "BASE_URL": fake.base_url,
-    }.items():
-        monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+    raid_helper_env(fake, "810000000000000555")
     server = live_server(plugins=PLUGINS)
     officer = await create_member(db, "Officer", "Chief Connector")
     context = await browser.new_context(viewport={"width": 390, "height": 900})
@@ -354,21 +348,14 @@ async def link_discord(db, player_id: int, discord_id: str) -> None:
 
 
 async def test_officer_adjusts_the_roster_before_creating_an_event_at_390px(
-    db, live_server, browser, monkeypatch
+    db, live_server, browser, raid_helper_env
 ):
     """The New event form's roster preview: one raider skipped and one benched before creating;
     the event page and the demo's fake Raid-Helper get exactly that, and the member without a
     Discord account is flagged in the preview and not sent."""
     fake = FakeRaidHelper(api_key="rh-e2e-key-roster-000000", server_id="800000000000000777")
     await fake.start()
-    for key, value in {
-        "API_KEY": fake.api_key,
-        "SERVER_ID": fake.server_id,
-        "LEADER_ID": "810000000000000777",
-        "BASE_URL": fake.base_url,
-        "CHANNEL_ID": "820000000000000777",
-    }.items():
-        monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+    raid_helper_env(fake, "810000000000000777", CHANNEL_ID="820000000000000777")
     server = live_server(plugins=PLUGINS)
     officer = await create_member(db, "Officer", "Chief Roster")
     keen = await create_member(db, "Member", "Keen Healer")

@@ -178,17 +178,11 @@ async def test_a_restarted_demo_gives_its_fake_back_what_was_sent(make_host, mak
     await jobs_done()
 
 
-async def test_a_real_configuration_wins_over_the_demo_fake(make_client, monkeypatch):
+async def test_a_real_configuration_wins_over_the_demo_fake(make_client, raid_helper_env):
     real = FakeRaidHelper(api_key="rh-real-key-0123456789", server_id="800000000000000444")
     await real.start()
     try:
-        for key, value in {
-            "API_KEY": real.api_key,
-            "SERVER_ID": real.server_id,
-            "LEADER_ID": "810000000000000444",
-            "BASE_URL": real.base_url,
-        }.items():
-            monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+        raid_helper_env(real, "810000000000000444")
         client = await make_client(plugins=PLUGINS, patt_demo=True)
         state = client.host.plugin_state("raids")
         assert state.demo_raid_helper is None

@@ -380,16 +380,9 @@ async def test_officers_see_the_connector_failure_on_the_event(db, raider, raid_
 
 
 async def test_configured_by_env_it_follows_event_creation_and_signup_changes(
-    db, raider, raid_helper, make_host, monkeypatch
+    db, raider, raid_helper, make_host, raid_helper_env
 ):
-    for key, value in {
-        "API_KEY": API_KEY,
-        "SERVER_ID": SERVER_ID,
-        "LEADER_ID": LEADER_ID,
-        "BASE_URL": raid_helper.base_url,
-        "TIMEZONE": RH_ZONE,
-    }.items():
-        monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
+    raid_helper_env(raid_helper, LEADER_ID, TIMEZONE=RH_ZONE)
     member = await raider(spec=TANK)
     await _link(db, member.player_id, 892000000000000001)
     host = make_host(site="patt")

@@ -26,21 +26,9 @@ async def raid_helper():
 
 
 @pytest.fixture
-def configure(monkeypatch, raid_helper):
+def configure(raid_helper_env, raid_helper):
     """Set the connector's environment (before the host is made), as an operator would."""
-
-    def apply(**changes):
-        values = {
-            "API_KEY": API_KEY,
-            "SERVER_ID": SERVER_ID,
-            "LEADER_ID": LEADER_ID,
-            "BASE_URL": raid_helper.base_url,
-        }
-        values.update(changes)
-        for key, value in values.items():
-            monkeypatch.setenv(f"PATT_RAIDS_RAID_HELPER_{key}", value)
-
-    return apply
+    return lambda **changes: raid_helper_env(raid_helper, LEADER_ID, **changes)
 
 
 async def officer_on(make_client, db):
