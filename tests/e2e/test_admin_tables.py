@@ -1,5 +1,6 @@
-"""Admin tables on a phone and a desktop: the jobs page and the ranks page become one card per
-row at 390 px (the core ``table-cards`` class), each row's buttons sit with its name and answer
+"""Admin tables on a phone and a desktop: every table using the core ``table-cards`` class (jobs,
+ranks, data quality's rules, the Player Manager's lists, note aliases, guild orders) is one card
+per row at 390 px and a plain table at 1366 px; each row's buttons sit with its name and answer
 beside themselves; ranks the officer may not change are shown locked with the reason; the
 seasons page writes its dates as words, the same day in every timezone."""
 
@@ -151,4 +152,119 @@ async def test_season_dates_are_words_and_the_same_day_everywhere(live_server, b
     assert await start.inner_text() == "Wed, 28 Oct 2026"  # in the viewer's language (en-GB here)
     assert "2026-10-28" not in await page.locator("#seasons-table").inner_text()
     assert await page_overflow(page) <= 0
+    assert page.js_errors == []
+
+
+# Each page's table-cards table (the whole site, an officer logged in).
+CARD_TABLES = {
+    "/admin/jobs": "#jobs-table",
+    "/admin/ranks": "#ranks-table",
+    "/admin/data-quality": "#drift-rules table",
+    "/admin/players": "#pm-players",
+    "/admin/players?filter=unlinked": "#pm-unlinked table",
+    "/admin/matching/aliases": "#alias-table",
+    "/crafting": "#craft-orders table",
+}
+
+# What is wrong with a table-cards table's layout at this width ([] when nothing): on a phone no
+# header, each row a card inside the screen headed by its name (the cell after a "card-select"
+# checkbox, which sits in the card's top-right corner), its "card-actions" right under the name,
+# labelled cells saying their label; on a desktop a table. Never wider than its box.
+CARD_PROBLEMS = """(table) => {
+  const problems = [], phone = innerWidth <= 760, css = getComputedStyle;
+  const box = (el) => el.getBoundingClientRect();
+  if (table.scrollWidth > table.parentElement.clientWidth + 1) problems.push("wider than its box");
+  const head = table.tHead ? css(table.tHead).display : "none";
+  if (phone ? head !== "none" : head !== "table-header-group") problems.push("header: " + head);
+  const rows = [...table.tBodies[0].rows].filter((row) => row.cells.length > 1);
+  if (!rows.length) problems.push("no rows to look at");
+  for (const row of rows) {
+    const name = row.cells[0].textContent.trim().slice(0, 30) || row.cells[1].textContent.trim().slice(0, 30);
+    const say = (what) => problems.push(name + ": " + what);
+    const shown = css(row).display;
+    if (shown !== (phone ? "flex" : "table-row")) { say("row shown as " + shown); continue; }
+    if (!phone) continue;
+    const r = box(row);
+    if (r.left < 0 || r.right > innerWidth) say("card outside the screen");
+    const cells = [...row.cells].filter((td) => css(td).display !== "none");
+    const select = cells.find((td) => td.classList.contains("card-select"));
+    const first = cells.find((td) => td !== select);
+    const actions = cells.find((td) => td.classList.contains("card-actions"));
+    if (select) {
+      const s = box(select);
+      if (s.top - r.top > 20 || r.right - s.right > 30) say("the checkbox is not in the top-right corner");
+    }
+    for (const td of cells.filter((td) => td !== select && td !== first)) {
+      const t = box(td);
+      if (t.right > r.right + 1) say("a cell sticks out of the card");
+      if (t.height && t.top < box(first).bottom - 1) say("a cell above or beside the name");
+      if (actions && td !== actions && t.height && t.top < box(actions).top) say("a cell above the actions");
+    }
+    for (const td of cells.filter((td) => td.dataset.label && !td.querySelector(":scope > input, :scope > select"))) {
+      const label = css(td, "::before").content;
+      if (label !== '"' + td.dataset.label + ': "') say("label " + label);
+    }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_every_table_cards_table_is_cards_on_a_phone_and_a_table_on_a_desktop(
+    db, live_server, browser, member_login, width
+):
+    from sqlalchemy import select
+
+    from patt_crafting.models import CraftingOrder, Profession, ProfessionTier, Recipe
+    from sv_common.identity import matching
+    from sv_common.identity import players as player_service
+    from sv_common.identity.aliases import add_note_alias
+    from sv_common.identity.characters import upsert_character
+    from sv_common.identity.discord_users import upsert_discord_user
+    from sv_common.identity.models import Player
+
+    # A row in each table: a second player with an alias, an unlinked character with a
+    # suggestion (its row has a checkbox) and one without (an empty checkbox cell), an order.
+    async with db.session() as s:
+        bob = await player_service.create_player(s, display_name="Bob")
+        await add_note_alias(s, player_id=bob.id, alias="bobbington")
+        await upsert_discord_user(
+            s, discord_id="700000000000000009", username="adopted", display_name=None, role_ids=()
+        )
+        await upsert_character(s, name="Adopted", realm_slug="test-realm", guild_note="a new face")
+        await upsert_character(s, name="Strayling", realm_slug="test-realm")
+        await matching.run_matching(s, rules=matching.rule_set(), auto_apply=False)
+        profession = Profession(blizzard_id=171, name="Alchemy")
+        s.add(profession)
+        await s.flush()
+        tier = ProfessionTier(profession_id=profession.id, blizzard_tier_id=2871, name="Khaz Algar Alchemy")
+        s.add(tier)
+        await s.flush()
+        recipe = Recipe(
+            blizzard_recipe_id=1,
+            name="Flask of Alchemical Chaos",
+            profession_id=profession.id,
+            tier_id=tier.id,
+        )
+        s.add(recipe)
+        await s.flush()
+        recipe_id = recipe.id
+    server = live_server()
+    page = await new_page(browser, width)
+    await member_login(page, server, "/admin", name="Olga", username="olga", rank="Officer")
+    async with db.session() as s:
+        olga = await s.scalar(select(Player.id).where(Player.display_name == "Olga"))
+        s.add(
+            CraftingOrder(recipe_id=recipe_id, requester_player_id=olga, quantity=2, note="mats in the bank")
+        )
+
+    for path, selector in CARD_TABLES.items():
+        await page.goto(server.url + path)
+        table = page.locator(selector)
+        await table.locator("tbody tr:has(td + td)").first.wait_for(timeout=10000)  # orders load by script
+        assert await table.evaluate(CARD_PROBLEMS) == [], path
+        if path.endswith("unlinked"):  # one row's checkbox was looked at, one row has none
+            assert await table.locator("td.card-select:has(input)").count() == 1
+            assert await table.locator("td.card-select:empty").count() == 1
+        assert await page_overflow(page) <= 0, path
     assert page.js_errors == []

@@ -177,9 +177,9 @@
       cell("Asked by", "", order.requester || "—"),
       cell("Status", "", order.status + (order.claimed_by ? ` (${order.claimed_by})` : "")),
     );
-    // Buttons and their feedback in one wrapping box: on a phone the row is a card and this box
-    // is its last line, so both stay on screen.
-    const actions = el("td", "craft-order-actions-cell");
+    // The buttons, then their feedback: on a phone the row is a card (the core table-cards) and
+    // this cell its line under the recipe, the feedback beside the buttons.
+    const actions = el("td", "craft-order-actions-cell card-actions");
     const box = el("div", "craft-order-actions");
     const feedback = el("span", "craft-feedback small");
     feedback.setAttribute("role", "status");
@@ -192,9 +192,9 @@
       return button;
     });
     buttons.forEach((button) => button.addEventListener("click", () => act(order, button.dataset.action, feedback, buttons)));
-    box.append(...buttons, feedback);
+    box.append(...buttons);
     if (outcome.has(order.id)) feedback.textContent = outcome.get(order.id);
-    actions.appendChild(box);
+    actions.append(box, feedback);
     row.appendChild(actions);
     return row;
   }
