@@ -2,7 +2,9 @@
 
 Fields are optional and read defensively: shapes drifted over the years (``character.key``,
 ``faction``, Evoker ...) and a missing or oddly-typed field must not lose a member. Keys
-are numeric ids, never ``href``s.
+are numeric ids, never ``href``s. A number outside its plausible range reads as missing:
+written as is, one such value failed the whole sync's transaction (the columns are 32- or
+64-bit) or, as a last login, every page that turns it into a date.
 """
 
 from __future__ import annotations
@@ -27,6 +29,22 @@ def _int(value: Any) -> int | None:
     return None
 
 
+# Plausible ranges (inclusive); anything else reads as missing.
+INT32_MAX = 2**31 - 1
+ID_RANGE = (1, 2**63 - 1)  # Blizzard character ids (a BIGINT column)
+REF_ID_RANGE = (1, INT32_MAX)  # class and spec ids
+LEVEL_RANGE = (1, 1000)
+RANK_RANGE = (0, 255)  # the game has ranks 0-9
+ITEM_LEVEL_RANGE = (0, 10_000)
+# Epoch milliseconds from late 2004 (WoW's release) to 2100: 0 and garbage read as unknown.
+LAST_LOGIN_RANGE = (1_100_000_000_000, 4_102_444_800_000)
+
+
+def _bounded(value: Any, bounds: tuple[int, int]) -> int | None:
+    number = _int(value)
+    return number if number is not None and bounds[0] <= number <= bounds[1] else None
+
+
 def _str(value: Any) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip()
@@ -39,7 +57,7 @@ def _str(value: Any) -> str | None:
 
 def _name_and_id(value: Any) -> tuple[str | None, int | None]:
     obj = _dict(value)
-    return _str(obj.get("name")), _int(obj.get("id"))
+    return _str(obj.get("name")), _bounded(obj.get("id"), REF_ID_RANGE)
 
 
 @dataclass(frozen=True)
@@ -100,7 +118,7 @@ def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
         realm = _dict(character.get("realm"))
         name = _str(character.get("name"))
         slug = _str(realm.get("slug")) or guild_realm_slug
-        blizzard_id = _int(character.get("id"))
+        blizzard_id = _bounded(character.get("id"), ID_RANGE)
         if not name or not slug:
             skipped += 1
             if blizzard_id is not None:
@@ -118,9 +136,9 @@ def parse_roster(body: Any, *, default_realm: str | None = None) -> Roster:
                 realm_slug=slug.lower(),
                 realm_name=_str(realm.get("name"))
                 or (_str(guild_realm.get("name")) if slug == guild_realm_slug else None),
-                level=_int(character.get("level")),
-                class_id=_int(_dict(character.get("playable_class")).get("id")),
-                rank=_int(entry.get("rank")),
+                level=_bounded(character.get("level"), LEVEL_RANGE),
+                class_id=_bounded(_dict(character.get("playable_class")).get("id"), REF_ID_RANGE),
+                rank=_bounded(entry.get("rank"), RANK_RANGE),
             )
         )
     return Roster(
@@ -141,16 +159,17 @@ def parse_profile(body: Any) -> CharacterProfile:
     spec_name, spec_id = _name_and_id(body.get("active_spec"))
     guild_name, _ = _name_and_id(body.get("guild"))
     return CharacterProfile(
-        blizzard_id=_int(body.get("id")),
+        blizzard_id=_bounded(body.get("id"), ID_RANGE),
         name=_str(body.get("name")),
         realm_slug=(_str(realm.get("slug")) or "").lower() or None,
         realm_name=_str(realm.get("name")),
-        level=_int(body.get("level")),
+        level=_bounded(body.get("level"), LEVEL_RANGE),
         class_id=class_id,
         class_name=class_name,
         spec_id=spec_id,
         spec_name=spec_name,
-        item_level=_int(body.get("equipped_item_level")) or _int(body.get("average_item_level")),
-        last_login_ms=_int(body.get("last_login_timestamp")),
+        item_level=_bounded(body.get("equipped_item_level"), ITEM_LEVEL_RANGE)
+        or _bounded(body.get("average_item_level"), ITEM_LEVEL_RANGE),
+        last_login_ms=_bounded(body.get("last_login_timestamp"), LAST_LOGIN_RANGE),
         guild_name=guild_name,
     )

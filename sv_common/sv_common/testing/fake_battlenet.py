@@ -11,7 +11,8 @@ client's correctness depends on it:
   ``Last-Modified`` gets a 304;
 - **switches**: :meth:`fail_next` (429 bursts, 5xx), :meth:`delay_next` (timeouts),
   :meth:`corrupt_next` (a 200 whose body cannot be decoded),
-  :meth:`set_profile_missing` (404), :meth:`expire_tokens` (401 until a new token),
+  :meth:`set_profile_missing` (404), :meth:`set_profile` (a recorded or odd profile answer),
+  :meth:`expire_tokens` (401 until a new token),
   :attr:`roster_status` / :meth:`empty_roster` for a failing or empty roster,
   :attr:`roster_transform` to rewrite roster bodies (other shapes, unreadable entries).
 
@@ -94,8 +95,12 @@ class FakeCharacter:
     # The professions answer (None: the recorded one) and its own Last-Modified.
     professions: dict[str, Any] | None = None
     professions_modified: float = BASE_TIME
+    # The profile answer as sent (a recorded one, any JSON); None: generated from the fields.
+    profile_body: Any = None
 
-    def profile(self, guild: FakeGuild | None) -> dict[str, Any]:
+    def profile(self, guild: FakeGuild | None) -> Any:
+        if self.profile_body is not None:
+            return self.profile_body
         class_name, specs = CLASSES.get(self.class_id, ("Adventurer", []))
         spec = next((s for s in specs if s[0] == self.spec_id), specs[0] if specs else None)
         body: dict[str, Any] = {
@@ -317,9 +322,11 @@ class FakeBattleNet:
         return guild
 
     def load_recorded_guild(self) -> FakeGuild:
-        """The recorded 418-member EU roster (stormrage/avalerion), profiles generated to match."""
+        """The recorded 418-member EU roster (stormrage/avalerion): its guild master Sheday answers
+        with the recorded profile (``wow_character.json``), the others with generated ones."""
         exchange = recorded("wow_guild_roster")["exchanges"][0]
         body = exchange["body"]
+        recorded_profile = recorded("wow_character")["exchanges"][0]["body"]
         guild_info = body["guild"]
         guild = self.add_guild(
             RECORDED_REALM, RECORDED_GUILD, guild_info.get("name"), guild_info.get("realm", {}).get("name")
@@ -337,6 +344,8 @@ class FakeBattleNet:
                 level=c.get("level", 1),
                 rank=entry["rank"],
             )
+            if c["id"] == recorded_profile["id"]:
+                character.profile_body = recorded_profile
             guild.members.append(character)
             self.characters[(realm, c["name"].lower())] = character
         return guild
@@ -368,6 +377,12 @@ class FakeBattleNet:
         for key, value in changes.items():
             setattr(character, key, value)
         character.modified = time.time()
+
+    def set_profile(self, character: FakeCharacter, body: Any) -> None:
+        """Answer the character's profile with ``body`` as it is (a recorded answer, an odd
+        shape); its Last-Modified moves."""
+        character.profile_body = body
+        character.modified = max(time.time(), character.modified + 1)
 
     def set_professions(self, character: FakeCharacter, body: dict[str, Any] | Any) -> None:
         """Replace a character's professions answer (any JSON, also a malformed one) and its

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import time
 
@@ -12,8 +13,8 @@ from sqlalchemy import func, select, text
 from patt_guild_sync.models import AddonApiKey, CharacterSyncState, SyncLog
 from patt_host.jobs import run_job
 from patt_host.testing.waiting import eventually
-from sv_common.identity.models import GuildRank, PlayerCharacter, WowCharacter
-from sv_common.testing.fake_battlenet import RECORDED_GUILD, RECORDED_REALM, FakeCharacter
+from sv_common.identity.models import GuildRank, PlayerCharacter, Specialization, WowCharacter
+from sv_common.testing.fake_battlenet import RECORDED_GUILD, RECORDED_REALM, FakeCharacter, recorded
 
 REALM, GUILD = "test-realm", "test-guild"  # as blizzard_env configures them
 JOB = "guild_sync.sync_roster"
@@ -244,6 +245,95 @@ async def test_recorded_418_member_roster_syncs_completely_with_non_ascii_names(
     realms = {r.realm_slug for r in rows}
     assert realms == {"stormrage", "azuremyst"}
     assert sum(1 for r in rows if r.realm_slug == "azuremyst") == 13
+    # The guild master answers with the recorded profile.
+    sheday = next(r for r in rows if r.character_name == "Sheday")
+    async with db.session() as s:
+        spec = await s.get(Specialization, sheday.active_spec_id)
+    assert (sheday.level, sheday.item_level, sheday.last_login_timestamp, sheday.wow_rank_index) == (
+        120,
+        444,
+        1577005519000,
+        0,
+    )
+    assert (sheday.realm_name, spec.name, spec.blizzard_spec_id) == ("Stormrage", "Retribution", 70)
+
+
+async def test_out_of_range_numbers_in_the_recorded_roster_fail_nothing_and_are_not_written(
+    battlenet, blizzard_env, monkeypatch, make_client, recorder, db
+):
+    # One level, rank, id, item level or last login beyond its column (or any sense) failed
+    # the whole sync: every member stayed unsynced while Blizzard sent it.
+    guild = battlenet.load_recorded_guild()
+    monkeypatch.setenv("PATT_GUILD_REALM_SLUG", RECORDED_REALM)
+    monkeypatch.setenv("PATT_GUILD_NAME_SLUG", RECORDED_GUILD)
+    leveled, ranked, unidentified = guild.members[1], guild.members[2], guild.members[3]
+    battlenet.set_profile_missing(leveled.realm_slug, leveled.name)  # only the roster's level, then
+
+    def garbled(body):
+        for entry in body["members"]:
+            character = entry["character"]
+            if character["id"] == leveled.blizzard_id:
+                character["level"] = 2**40
+            elif character["id"] == ranked.blizzard_id:
+                entry["rank"] = 2**31
+            elif character["id"] == unidentified.blizzard_id:
+                character["id"] = 10**20
+        return body
+
+    battlenet.roster_transform = garbled
+    sheday = battlenet.character("stormrage", "Sheday")
+    profile = copy.deepcopy(recorded("wow_character")["exchanges"][0]["body"])
+    profile.update(equipped_item_level=10**12, average_item_level=10**12, last_login_timestamp=10**20)
+    battlenet.set_profile(sheday, profile)
+    site = await make_client(plugins=["identity", "guild_sync", "event_recorder"], extra_plugins=[recorder])
+    run, log = await sync(site)
+    assert run.status == "succeeded", run.error
+    assert (log.status, log.characters_found, log.characters_new, log.errors, log.unavailable) == (
+        "success",
+        418,
+        418,
+        0,
+        1,
+    )
+    rows = {r.character_name: r for r in await characters(db)}
+    assert len(rows) == 418
+    assert (rows[leveled.name].level, rows[leveled.name].blizzard_character_id) == (None, leveled.blizzard_id)
+    assert (rows[ranked.name].wow_rank_index, rows[ranked.name].level) == (None, ranked.level)
+    assert rows[unidentified.name].level == unidentified.level
+    assert (rows["Sheday"].item_level, rows["Sheday"].last_login_timestamp, rows["Sheday"].level) == (
+        None,
+        None,
+        120,
+    )
+
+
+async def test_a_name_taken_over_on_an_accented_realm_keeps_blizzards_slug(
+    synced_site, guild, battlenet, db, arrange
+):
+    # Blizzard's slugs keep accents ("aggra-português"; "aggra-portugues" answers 404). A new
+    # character taking a departed one's name went through a slug normaliser that stripped
+    # them: a second row on "aggra-portugues" (the crafting sync asks Blizzard by the stored
+    # slug: 404), and the departed character's owner stayed linked to a row nobody plays.
+    realm = "aggra-português"
+    departed = battlenet.add_member(REALM, GUILD, "Atlas", member_realm=realm)
+    await sync(synced_site)
+    character_id, _owner = await owned(db, arrange, departed)
+    battlenet.remove_member(REALM, GUILD, "Atlas")
+    battlenet.characters.pop((realm, "atlas"))
+    newcomer = battlenet.add_member(REALM, GUILD, "Atlas", member_realm=realm)
+    _, log = await sync(synced_site)
+    await sync(synced_site)
+    async with db.session() as s:
+        rows = (
+            await s.scalars(select(WowCharacter).where(WowCharacter.character_name.ilike("atlas%")))
+        ).all()
+        link = await s.scalar(
+            select(PlayerCharacter.player_id).where(PlayerCharacter.character_id == character_id)
+        )
+    assert [(r.id, r.realm_slug, r.blizzard_character_id, r.removed_at) for r in rows] == [
+        (character_id, realm, newcomer.blizzard_id, None)
+    ]
+    assert link is None and log.characters_removed == 0
 
 
 async def test_connected_realm_guild_keeps_each_members_realm(battlenet, synced_site, db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 
 import pytest
@@ -139,6 +140,37 @@ def test_parsers_are_lenient_across_shapes():
     assert (profile.name, profile.class_id, profile.spec_id, profile.item_level) == ("Sheday", 2, 70, 444)
     localised = parse_profile({"name": {"en_US": "Zoë"}, "level": "70", "character_class": {"id": 13}})
     assert (localised.name, localised.level, localised.class_id, localised.spec_id) == ("Zoë", 70, 13, None)
+
+
+def test_numbers_out_of_range_read_as_missing():
+    # Written as they came, one of these failed the whole roster sync (32/64-bit columns) or
+    # every page that turns a last login into a date.
+    profile_body = copy.deepcopy(recorded("wow_character")["exchanges"][0]["body"])
+    profile_body.update(
+        id=2**64, level=2**40, equipped_item_level=10**12, average_item_level=-1, last_login_timestamp=0
+    )
+    profile_body["active_spec"]["id"] = 2**40
+    profile = parse_profile(profile_body)
+    assert (profile.blizzard_id, profile.level, profile.item_level, profile.last_login_ms) == (None,) * 4
+    # The spec is still known by name; the rest of the answer is read as usual.
+    assert (profile.spec_id, profile.spec_name, profile.class_id, profile.name) == (
+        None,
+        "Retribution",
+        2,
+        "Sheday",
+    )
+    profile_body["last_login_timestamp"] = 10**20
+    assert parse_profile(profile_body).last_login_ms is None
+
+    roster_body = copy.deepcopy(recorded("wow_guild_roster")["exchanges"][0]["body"])
+    first, second = roster_body["members"][:2]
+    first["character"].update(level=2**40, id="99999999999999999999")
+    second["rank"] = -1
+    roster = parse_roster(roster_body)
+    assert len(roster.members) == 418 and roster.skipped == 0
+    odd, ranked = roster.members[:2]
+    assert (odd.name, odd.blizzard_id, odd.level, odd.rank) == ("Yoana", None, None, 6)
+    assert (ranked.rank, ranked.level) == (None, second["character"]["level"])
 
 
 async def test_status_and_professions_calls(fake):
