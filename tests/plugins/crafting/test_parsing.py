@@ -8,6 +8,7 @@ import pytest
 
 from patt_crafting.services.professions import (
     CLASSIC,
+    ID_MAX,
     KNOWN_EXPANSIONS,
     expansion_of,
     parse_professions,
@@ -103,3 +104,22 @@ def test_entries_without_ids_or_names_are_skipped_not_fatal():
 
 def test_no_professions_is_an_empty_list_not_malformed():
     assert parse_professions({"primaries": [], "secondaries": []}) == []
+
+
+def test_ids_beyond_the_columns_skip_their_entry():
+    # Stored as they came, one such id failed the whole batch's statement (32-bit columns).
+    body = copy.deepcopy(RECORDED)
+    alchemy = body["primaries"][0]
+    alchemy["tiers"][0]["known_recipes"][0]["id"] = 2**40
+    alchemy["tiers"][0]["known_recipes"][1]["id"] = -3
+    alchemy["tiers"][1]["tier"]["id"] = 2**31
+    body["primaries"][1]["profession"]["id"] = 2**32
+    parsed = parse_professions(body)
+    assert [p.name for p in parsed] == ["Alchemy", "Cooking"]
+    assert [t.name for t in parsed[0].tiers] == ["Kul Tiran Alchemy"]
+    assert len(parsed[0].tiers[0].recipes) == 62
+
+
+def test_a_future_tier_with_the_largest_id_still_fits_its_column():
+    newest, largest = sort_order("Midnight", 3000), sort_order("Midnight", ID_MAX)
+    assert newest < largest <= ID_MAX

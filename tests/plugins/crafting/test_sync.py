@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text, update
@@ -10,7 +11,7 @@ from sqlalchemy import func, select, text, update
 from patt_crafting.models import CharacterRecipe, CraftingSyncRun, Profession, ProfessionTier, Recipe
 from patt_host.jobs import run_job
 from sv_common.identity.models import WowCharacter
-from sv_common.testing.fake_battlenet import professions_body
+from sv_common.testing.fake_battlenet import professions_body, recorded
 
 SYNC = "crafting.sync_professions"
 
@@ -59,6 +60,20 @@ async def test_first_sync_stores_the_recorded_professions_for_every_character(
         0,
     )
     assert battlenet.count(200, "professions") == 8
+
+
+async def test_an_id_beyond_the_columns_skips_one_recipe_not_the_run(site, guild, db, battlenet, sync):
+    # The recorded answer with one recipe id past 32 bits failed the batch's statement, and
+    # with it the run: nobody's professions were stored while Blizzard sent it.
+    answer = copy.deepcopy(recorded("wow_character_professions")["exchanges"][0]["body"])
+    broken = answer["primaries"][0]["tiers"][0]["known_recipes"][0]
+    recipe_id, broken["id"] = broken["id"], 2**40
+    member, other = guild.members[1], guild.members[2]
+    battlenet.set_professions(member, answer)
+    run = await sync(site)
+    assert (run.counts["updated"], run.counts["failures"]) == (8, 0)
+    mine, theirs = await known(db, member.name), await known(db, other.name)
+    assert theirs - mine == {recipe_id} and len(mine) == 68 + 301 + 289 - 1
 
 
 async def test_unchanged_resync_is_all_304s_and_writes_nothing(site, guild, db, battlenet, sync):

@@ -43,6 +43,9 @@ KNOWN_EXPANSIONS: dict[str, int] = {
 # sort_order of a known expansion = its position * this; an unknown (newer) one = FUTURE + tier id.
 KNOWN_STEP = 100
 FUTURE = 1_000_000
+# Blizzard ids are stored in 32-bit columns (and sort_order too): an id outside them is not an id,
+# and one such recipe failed the whole run's batch instead of its own entry.
+ID_MAX = 2**31 - 1
 
 
 class KnownRecipe(NamedTuple):
@@ -68,13 +71,12 @@ class Profession:
     tiers: list[Tier] = field(default_factory=list)
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
+def _id(value: Any) -> int | None:
+    """A Blizzard id (1 to :data:`ID_MAX`), also from a digit string; anything else is None."""
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+        value = int(value.strip())
+    if type(value) is int and 0 < value <= ID_MAX:
+        return value
     return None
 
 
@@ -104,7 +106,7 @@ def sort_order(expansion: str, tier_id: int) -> int:
     known = KNOWN_EXPANSIONS.get(expansion)
     if known is not None:
         return known * KNOWN_STEP
-    return FUTURE + max(0, tier_id)
+    return FUTURE + min(max(0, tier_id), ID_MAX - FUTURE)
 
 
 def parse_professions(body: Any) -> list[Profession] | None:
@@ -125,7 +127,7 @@ def parse_professions(body: Any) -> list[Profession] | None:
             if not isinstance(entry, dict):
                 return None
             ref = entry.get("profession") if isinstance(entry.get("profession"), dict) else {}
-            blizzard_id, name = _int(ref.get("id")), _text(ref.get("name"), 50)
+            blizzard_id, name = _id(ref.get("id")), _text(ref.get("name"), 50)
             if blizzard_id is None or name is None or blizzard_id in seen:
                 continue
             profession = Profession(blizzard_id, name, primary)
@@ -133,7 +135,7 @@ def parse_professions(body: Any) -> list[Profession] | None:
                 tier_ref = tier_entry.get("tier") if isinstance(tier_entry, dict) else None
                 if not isinstance(tier_ref, dict):
                     continue
-                tier_id, tier_name = _int(tier_ref.get("id")), _text(tier_ref.get("name"), 100)
+                tier_id, tier_name = _id(tier_ref.get("id")), _text(tier_ref.get("name"), 100)
                 if tier_id is None or tier_name is None:
                     continue
                 expansion = expansion_of(tier_name, name)
@@ -143,9 +145,9 @@ def parse_professions(body: Any) -> list[Profession] | None:
                     if not isinstance(recipe, dict):
                         continue
                     recipe_id, recipe_name = recipe.get("id"), recipe.get("name")
-                    # The common case (an int id, a clean name) without the general checks.
-                    if type(recipe_id) is not int:
-                        recipe_id = _int(recipe_id)
+                    # The common case (an id in range, a clean name) without the general checks.
+                    if type(recipe_id) is not int or not 0 < recipe_id <= ID_MAX:
+                        recipe_id = _id(recipe_id)
                     if type(recipe_name) is str:
                         recipe_name = " ".join(recipe_name.split())[:200] or None  # as _text does
                     else:
