@@ -54,21 +54,23 @@ def name_key(text: str) -> str:
 def realm_slug(text: str) -> str:
     """A Blizzard-style realm slug: "Sen'jin" -> "senjin", "Area 52" -> "area-52".
 
-    Lowercase, accents stripped, punctuation dropped, whitespace to "-". Idempotent, so a
-    slug passes through unchanged ("area-52" -> "area-52"). Hyphens already in a realm's
-    display name are kept ("Azjol-Nerub" -> "azjol-nerub"); prefer the slug Blizzard reports
-    when one is available.
+    Lowercase (NFC), punctuation dropped, whitespace to "-"; letters keep their accents as in
+    Blizzard's own slugs ("Aggra (Português)" -> "aggra-português": the API answers 404 for
+    "aggra-portugues"). Idempotent, so a slug passes through unchanged ("area-52" ->
+    "area-52"). Hyphens already in a realm's display name are kept ("Azjol-Nerub" ->
+    "azjol-nerub"); prefer the slug Blizzard reports when one is available.
     """
-    slug = strip_accents(unicodedata.normalize("NFKC", text or "").casefold()).translate(_LETTER_FOLDS)
+    slug = unicodedata.normalize("NFKC", text or "").lower()
     slug = _SLUG_DROP.sub("", slug)
     slug = _SLUG_SPACES.sub("-", slug.strip())
-    return _SLUG_HYPHENS.sub("-", slug).strip("-")
+    return unicodedata.normalize("NFC", _SLUG_HYPHENS.sub("-", slug).strip("-"))
 
 
 def realm_key(text: str) -> str:
-    """A realm identity that ignores spacing: "Area 52", "Area52" and "area-52" -> "area52".
+    """A realm identity that ignores spacing and accents: "Area 52", "Area52" and "area-52" ->
+    "area52"; "Aggra(Português)" and "aggra-portugues" -> "aggraportugues".
 
     The game writes connected realms without spaces in "Name-Realm" ("Area52", "AzjolNerub")
     while Blizzard's slug has hyphens ("area-52"), so match realms on this, never on raw slugs.
     """
-    return realm_slug(text).replace("-", "")
+    return strip_accents(realm_slug(text).casefold()).translate(_LETTER_FOLDS).replace("-", "")
