@@ -23,6 +23,7 @@ from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.characters import owner_of
 from sv_common.identity.discord_users import find_discord_user
 from sv_common.identity.models import DiscordUser, Player, WowCharacter
+from sv_common.identity.normalise import realm_key
 from sv_common.identity.players import (
     create_player,
     free_display_name,
@@ -121,10 +122,6 @@ def clean_realm(text: str | None) -> str | None:
     return None if is_blank(value) else value
 
 
-def _realm_key(text: str) -> str:
-    return re.sub(r"[\s'\-]", "", text).lower()
-
-
 async def roster_matches(session: AsyncSession, name: str, realm: str | None = None) -> list[WowCharacter]:
     """Characters on the roster (not removed) with this name, on ``realm`` when given."""
     rows = (
@@ -135,8 +132,9 @@ async def roster_matches(session: AsyncSession, name: str, realm: str | None = N
         )
     ).all()
     if realm:
-        key = _realm_key(realm)
-        rows = [c for c in rows if key in (_realm_key(c.realm_slug), _realm_key(c.realm_name or ""))]
+        # However it is spelled: "Area52", "Mal'Ganis", "Aggra Portugues" for "aggra-português".
+        key = realm_key(realm)
+        rows = [c for c in rows if key in (realm_key(c.realm_slug), realm_key(c.realm_name or ""))]
     return list(rows)
 
 
