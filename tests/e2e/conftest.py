@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from patt_host.testing import LiveServer, sign_in
+from patt_host.testing import LiveServer, create_member, sign_in
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -73,32 +73,16 @@ async def page(browser, tmp_path):
     await context.close()
 
 
-E2E_PASSWORD = "correct horse battery"
-
-
 @pytest.fixture
 def member_login(db):
     """``await member_login(page, server, path, name=..., username=..., rank=...)``: makes the
-    player with an account through the real services, logs the page in through the login
+    player with an account (the kit's ``create_member``), logs the page in through the login
     form and lands on ``path``; returns the player's id."""
 
     async def log_in(page, server, path: str, *, name: str, username: str, rank: str = "Member") -> int:
-        from sqlalchemy import select
-
-        from sv_common.auth.service import create_invite, register_with_invite
-        from sv_common.identity import players as player_service
-        from sv_common.identity.models import GuildRank
-        from sv_common.identity.ranks import set_rank_override
-
-        async with db.session() as s:
-            player = await player_service.create_player(s, display_name=name)
-            rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == rank))
-            await set_rank_override(s, player.id, rank_id)
-            code = (await create_invite(s, player_id=player.id)).code
-            await register_with_invite(s, code=code, username=username, password=E2E_PASSWORD)
-            player_id = player.id
-        await sign_in(page, server, username, E2E_PASSWORD, path)
-        return player_id
+        member = await create_member(db, rank, name, username=username)
+        await sign_in(page, server, member.username, member.password, path)
+        return member.player_id
 
     return log_in
 

@@ -5,15 +5,12 @@ import pytest
 from sqlalchemy import select, update
 
 from patt_host.jobs import run_job
-from patt_host.testing import no_horizontal_overflow, sign_in
-from sv_common.auth.service import create_invite, register_with_invite
+from patt_host.testing import PASSWORD, create_member, no_horizontal_overflow, sign_in
 from sv_common.identity import players as player_service
-from sv_common.identity.models import DiscordChannel, GuildRank, WowCharacter
-from sv_common.identity.ranks import set_rank_override
+from sv_common.identity.models import DiscordChannel, WowCharacter
 from sv_common.testing.fake_battlenet import professions_body
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 CHANNEL = "623456789012345678"
 
 
@@ -38,15 +35,11 @@ def battlenet(battlenet, blizzard_env):
 
 
 async def member_with_alts(db, guild):
+    mara = await create_member(db, "Member", "Mara", username="mara")
     async with db.session() as s:
-        player = await player_service.create_player(s, display_name="Mara")
-        rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Member"))
-        await set_rank_override(s, player.id, rank_id)
-        code = (await create_invite(s, player_id=player.id)).code
-        await register_with_invite(s, code=code, username="mara", password=PASSWORD)
         for member in guild.members[:2]:
             cid = await s.scalar(select(WowCharacter.id).where(WowCharacter.character_name == member.name))
-            await player_service.link_character(s, player_id=player.id, character_id=cid)
+            await player_service.link_character(s, player_id=mara.player_id, character_id=cid)
         s.add(DiscordChannel(discord_channel_id=CHANNEL, name="crafters", channel_type="text"))
         from patt_crafting.models import CraftingSyncConfig
 

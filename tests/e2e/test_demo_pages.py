@@ -10,11 +10,10 @@ import re
 import pytest
 
 from patt_host.builtins.discord.demo import DemoDiscord
-from patt_host.testing import LiveServer, no_horizontal_overflow, sign_in
+from patt_host.testing import PASSWORD, LiveServer, no_horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture

@@ -2,26 +2,17 @@
 dismiss, with the outcome shown next to each button."""
 
 import pytest
-from sqlalchemy import select
 
-from patt_host.testing import no_horizontal_overflow, sign_in
-from sv_common.auth.service import create_invite, register_with_invite
+from patt_host.testing import PASSWORD, create_member, no_horizontal_overflow, sign_in
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
-from sv_common.identity.models import GuildRank
-from sv_common.identity.ranks import set_rank_override
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 
 
 async def arrange(db):
+    await create_member(db, "Officer", "Olga", username="olga")
     async with db.session() as s:
-        player = await player_service.create_player(s, display_name="Olga")
-        rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Officer"))
-        await set_rank_override(s, player.id, rank_id)
-        code = (await create_invite(s, player_id=player.id)).code
-        await register_with_invite(s, code=code, username="olga", password=PASSWORD)
         await player_service.create_player(s, display_name="Bob")
         for name, note in (("Bobhunter", "Bob's hunter"), ("Lonelyalt", "a very long guild note " * 3)):
             character, _ = await upsert_character(s, name=name, realm_slug="e2e-realm")

@@ -1,17 +1,12 @@
 """The officers' guild-sync page in chromium: sync with progress, an API key shown once, at 390 px and 1366 px."""
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from patt_host.jobs import run_job
-from patt_host.testing import no_horizontal_overflow, sign_in
-from sv_common.auth.service import create_invite, register_with_invite
-from sv_common.identity import players as player_service
-from sv_common.identity.models import GuildRank
-from sv_common.identity.ranks import set_rank_override
+from patt_host.testing import PASSWORD, create_member, no_horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -22,12 +17,7 @@ def battlenet(battlenet, blizzard_env):
 
 
 async def officer(db):
-    async with db.session() as s:
-        player = await player_service.create_player(s, display_name="Olga")
-        rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == "Officer"))
-        await set_rank_override(s, player.id, rank_id)
-        code = (await create_invite(s, player_id=player.id)).code
-        await register_with_invite(s, code=code, username="olga", password=PASSWORD)
+    await create_member(db, "Officer", "Olga", username="olga")
 
 
 async def sync_page(browser, server, width: int = 390):

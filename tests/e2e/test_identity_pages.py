@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from patt_host.testing import sign_in
-from sv_common.auth.service import create_invite, register_with_invite
+from patt_host.testing import PASSWORD, create_member, sign_in
+from sv_common.auth.service import create_invite
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
 from sv_common.identity.discord_users import upsert_discord_user
@@ -14,23 +14,26 @@ from sv_common.identity.models import GuildRank, InviteCode, Player, Specializat
 from sv_common.identity.ranks import set_rank_override
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 
 
 async def make_player(db, name, *, rank="Member", characters=()):
+    """A player without an account: a rank override and (name, class) characters."""
     async with db.session() as s:
         player = await player_service.create_player(s, display_name=name)
         rank_id = await s.scalar(select(GuildRank.id).where(GuildRank.name == rank))
         await set_rank_override(s, player.id, rank_id)
-        ids = []
-        for char_name, class_name in characters:
-            class_id = await s.scalar(select(WowClass.id).where(WowClass.name == class_name))
-            character, _ = await upsert_character(
-                s, name=char_name, realm_slug="test-realm", class_id=class_id
-            )
-            await player_service.link_character(s, player_id=player.id, character_id=character.id)
-            ids.append(character.id)
-        return player.id, ids
+        return player.id, await link_characters(s, player.id, characters)
+
+
+async def link_characters(s, player_id, characters) -> list[int]:
+    """Makes the (name, class) characters and links them to the player; returns their ids."""
+    ids = []
+    for char_name, class_name in characters:
+        class_id = await s.scalar(select(WowClass.id).where(WowClass.name == class_name))
+        character, _ = await upsert_character(s, name=char_name, realm_slug="test-realm", class_id=class_id)
+        await player_service.link_character(s, player_id=player_id, character_id=character.id)
+        ids.append(character.id)
+    return ids
 
 
 async def set_main(db, player_id, character_id, spec: tuple[str, str] | None = None):
@@ -185,10 +188,7 @@ async def test_role_cards_break_each_role_down_by_spec_at_phone_width(db, live_s
 
 
 async def test_officer_creates_a_player_in_the_player_manager(db, live_server, page):
-    officer_id, _ = await make_player(db, "Olga", rank="Officer")
-    async with db.session() as s:
-        code = (await create_invite(s, player_id=officer_id)).code
-        await register_with_invite(s, code=code, username="olga", password=PASSWORD)
+    await create_member(db, "Officer", "Olga", username="olga")
     server = live_server()
     await sign_in(page, server, "olga", PASSWORD, "/admin/players")
     await page.fill("#pm-create input[name=display_name]", "Newbie")
@@ -201,10 +201,7 @@ async def test_officer_creates_a_player_in_the_player_manager(db, live_server, p
 
 
 async def officer_page(db, live_server, browser, *, width=390):
-    officer_id, _ = await make_player(db, "Olga", rank="Officer")
-    async with db.session() as s:
-        code = (await create_invite(s, player_id=officer_id)).code
-        await register_with_invite(s, code=code, username="olga", password=PASSWORD)
+    await create_member(db, "Officer", "Olga", username="olga")
     server = live_server()
     context = await browser.new_context(viewport={"width": width, "height": 844})
     page = await context.new_page()
@@ -295,10 +292,9 @@ async def near(page, action, feedback_text: str) -> None:
 
 async def test_each_action_answers_next_to_its_control_at_phone_width(db, live_server, browser):
     characters = [(f"Manyalt{i}", "Mage") for i in range(6)]
-    player_id, char_ids = await make_player(db, "Busy Bea", characters=characters)
+    player_id = (await create_member(db, "Member", "Busy Bea", username="busybea")).player_id
     async with db.session() as s:
-        code = (await create_invite(s, player_id=player_id)).code
-        await register_with_invite(s, code=code, username="busybea", password=PASSWORD)
+        char_ids = await link_characters(s, player_id, characters)
     page = await officer_page(db, live_server, browser)
     row = await open_player(page, player_id)
 

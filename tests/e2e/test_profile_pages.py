@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from patt_host.testing import eventually
+from patt_host.testing import PASSWORD, eventually
 from patt_identity.models import PlayerAvailability
 from sv_common.identity import players as player_service
 from sv_common.identity.characters import upsert_character
@@ -178,7 +178,7 @@ async def test_each_profile_form_answers_beside_its_own_button(db, live_server, 
     # The password form names its account for password managers (not sent with the form).
     username = page.locator("#profile-password input[autocomplete=username]")
     assert await username.input_value() == "tess" and await username.get_attribute("name") is None
-    await page.fill("input[name=current_password]", "correct horse battery")
+    await page.fill("input[name=current_password]", PASSWORD)  # member_login's (the kit's)
     await page.fill("input[name=new_password]", "a new horse battery")
     await page.fill("input[name=new_password2]", "a new horse battery")
     await page.click("#profile-password button[type=submit]")

@@ -5,29 +5,17 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from patt_host.testing import sign_in
+from patt_host.testing import PASSWORD, create_member, sign_in
 from patt_voting.models import Vote
 from patt_voting.services import ballots, campaigns, lifecycle
 from sv_common.auth import Actor
-from sv_common.auth.service import create_invite, register_with_invite
-from sv_common.identity import players as player_service
-from sv_common.identity.models import GuildRank
-from sv_common.identity.ranks import set_rank_override
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
 
 
 async def account(db, name: str, rank: str) -> int:
-    async with db.session() as s:
-        player = await player_service.create_player(s, display_name=name)
-        await set_rank_override(
-            s, player.id, await s.scalar(select(GuildRank.id).where(GuildRank.name == rank))
-        )
-        code = (await create_invite(s, player_id=player.id)).code
-        await register_with_invite(s, code=code, username=name.lower(), password=PASSWORD)
-        return player.id
+    return (await create_member(db, rank, name, username=name.lower())).player_id
 
 
 async def live_campaign(

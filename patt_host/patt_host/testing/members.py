@@ -1,8 +1,12 @@
 """Logged-in members for tests: real players, accounts and logins (the identity plugin's API).
 
-- ``guild_member(rank="Member", name=None)`` (fixture, async factory): a player with that
+- ``await create_member(db, rank="Member", name=None, *, username=None)``: a player with that
   rank (the seed ladder: Initiate 1, Member 2, Veteran 3, Officer 4, Guild Leader 5) and an
-  account registered through the real invite service. Returns a :class:`TestMember`.
+  account registered through the real invite service with :data:`PASSWORD`. ``name`` is the
+  display name (default ``"<rank> <serial>"``), ``username`` the login (default
+  ``member<serial>``). Returns a :class:`TestMember`.
+- ``guild_member(rank="Member", name=None, *, username=None)`` (fixture, async factory):
+  ``create_member`` on the test's ``db``.
 - ``await log_in(client, member)``: logs ``client`` in through ``POST /api/v1/auth/login``
   (the client keeps the session cookie); returns the token.
 - ``member_client`` / ``officer_client``: a fresh app client (``make_client(**patt_client_kwargs)``)
@@ -33,14 +37,18 @@ class TestMember:
     password: str = PASSWORD
 
 
-async def create_member(db: Any, rank: str = "Member", name: str | None = None) -> TestMember:
+async def create_member(
+    db: Any, rank: str = "Member", name: str | None = None, *, username: str | None = None
+) -> TestMember:
+    """A player ranked ``rank`` with an account (login ``username``, password :data:`PASSWORD`),
+    made through the real identity and invite services; see the module docstring."""
     from sv_common.auth.service import create_invite, register_with_invite
     from sv_common.identity import players
     from sv_common.identity.models import GuildRank
     from sv_common.identity.ranks import set_rank_override
 
     serial = next(_serial)
-    username = f"member{serial}"
+    username = username or f"member{serial}"
     async with db.session() as session:
         player = await players.create_player(session, display_name=name or f"{rank} {serial}")
         rank_id = await session.scalar(select(GuildRank.id).where(GuildRank.name == rank))
@@ -63,8 +71,10 @@ async def log_in(client: Any, member: TestMember) -> str:
 
 @pytest.fixture
 def guild_member(db):
-    async def factory(rank: str = "Member", name: str | None = None) -> TestMember:
-        return await create_member(db, rank, name)
+    async def factory(
+        rank: str = "Member", name: str | None = None, *, username: str | None = None
+    ) -> TestMember:
+        return await create_member(db, rank, name, username=username)
 
     return factory
 
