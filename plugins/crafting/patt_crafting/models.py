@@ -70,7 +70,7 @@ class ProfessionTier(Base):
     blizzard_tier_id: Mapped[int] = mapped_column(Integer, unique=True)
     name: Mapped[str] = mapped_column(String(100))
     expansion_name: Mapped[str | None] = mapped_column(String(50))
-    # Higher = newer expansion (services/expansions.py).
+    # Higher = newer expansion (services/professions.py); relabelled by each sync.
     sort_order: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

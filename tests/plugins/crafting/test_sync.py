@@ -211,3 +211,111 @@ async def test_progress_is_reported_and_the_run_is_recorded(site, guild, db):
 
 async def test_the_job_is_listed_with_crafting_in_its_name(site):
     assert site.host.jobs.get(SYNC) is not None
+
+
+async def _tier_rows(db):
+    """blizzard tier id -> (name, expansion, sort_order, xmin): xmin changes with every write."""
+    async with db.session() as s:
+        rows = await s.execute(
+            text(
+                "SELECT blizzard_tier_id, name, expansion_name, sort_order, xmin::text "
+                "FROM guild_identity.profession_tiers"
+            )
+        )
+        return {row[0]: tuple(row[1:]) for row in rows}
+
+
+async def test_horde_and_alliance_names_of_a_tier_leave_one_stable_row(site, guild, db, battlenet, sync):
+    # Tier 2478 is "Zandalari Alchemy" for the Horde and "Kul Tiran Alchemy" for the Alliance.
+    # It was relabelled (and rewritten) for every character of the other faction.
+    recipes = [(1, "Steelskin Potion"), (2, "Battle Potion of Intellect")]
+    for index, member in enumerate(guild.members):
+        name = "Zandalari Alchemy" if index % 2 == 0 else "Kul Tiran Alchemy"
+        battlenet.set_professions(member, body(*recipes, tier=(2478, name)))
+    await sync(site)
+    rows = await _tier_rows(db)
+    assert list(rows) == [2478]
+    name, expansion, order, version = rows[2478]
+    assert (expansion, order) == ("Kul Tiran", 700)
+    assert name in ("Zandalari Alchemy", "Kul Tiran Alchemy")
+    # Every character answers in full again: the other faction's name is not a rename.
+    await sync(site, full=True)
+    assert (await _tier_rows(db))[2478] == (name, expansion, order, version)
+    professions = site.data(await site.get("/api/v1/crafting/professions"))
+    assert professions == [{"name": "Alchemy", "expansions": [{"name": "Kul Tiran", "recipe_count": 2}]}]
+    # A real rename of a tier that is not split by faction is still written.
+    battlenet.set_professions(guild.members[0], body(*recipes, tier=(2871, "Khaz Algar Alchemy")))
+    await sync(site)
+    battlenet.set_professions(guild.members[0], body(*recipes, tier=(2871, "Algari Alchemy")))
+    await sync(site)
+    assert (await _tier_rows(db))[2871][:3] == ("Algari Alchemy", "Khaz Algar", 1000)
+
+
+async def test_a_localised_answer_gets_the_english_labels_in_release_order(site, guild, battlenet, sync):
+    french = professions_body(
+        [
+            (
+                202,
+                "Ingénierie",
+                [
+                    (2506, "Ingénierie", [(11, "Dynamite grossière")]),
+                    (2499, "Ingénierie de Kul Tiras", [(12, "Lunette de visée")]),
+                    (2500, "Ingénierie de Légion", [(13, "Gobelin en boîte")]),
+                ],
+            )
+        ]
+    )
+    for member in guild.members:
+        battlenet.set_professions(member, french)
+    await sync(site)
+    professions = site.data(await site.get("/api/v1/crafting/professions"))
+    assert professions == [
+        {
+            "name": "Ingénierie",
+            "expansions": [
+                {"name": "Kul Tiran", "recipe_count": 1},
+                {"name": "Legion", "recipe_count": 1},
+                {"name": "Classic", "recipe_count": 1},
+            ],
+        }
+    ]
+
+
+async def test_rows_stored_under_the_old_labels_are_relabelled_by_the_next_sync(
+    site, guild, db, battlenet, sync
+):
+    # A future tier this code does not know keeps its name-rule label and order.
+    battlenet.set_professions(
+        guild.members[1],
+        professions_body([(171, "Alchemy", [(3100, "The Last Titan Alchemy", [(1, "Titan Tonic")])])]),
+    )
+    await sync(site)  # the others answer with the recorded (Alliance, English) professions
+    future = (await _tier_rows(db))[3100]
+    # As the previous code (or the original) stored them: a Horde sync last, a French answer,
+    # an adopted row without an order.
+    async with db.session() as s:
+        for tier_id, name, expansion, order in (
+            (2478, "Zandalari Alchemy", "Zandalari", 700),
+            (2499, "Ingénierie de Kul Tiras", "de Kul Tiras", 1_002_499),
+            (2500, "Legion Engineering", None, 0),
+        ):
+            await s.execute(
+                update(ProfessionTier)
+                .where(ProfessionTier.blizzard_tier_id == tier_id)
+                .values(name=name, expansion_name=expansion, sort_order=order)
+            )
+    battlenet.reset_log()
+    run = await sync(site)
+    assert run.counts["not_modified"] == 8  # no answer names these tiers: the run fixes them anyway
+    rows = await _tier_rows(db)
+    assert rows[2478][:3] == ("Zandalari Alchemy", "Kul Tiran", 700)
+    assert rows[2499][:3] == ("Ingénierie de Kul Tiras", "Kul Tiran", 700)
+    assert rows[2500][:3] == ("Legion Engineering", "Legion", 600)
+    assert rows[3100] == future  # not rewritten
+    professions = {p["name"]: p for p in site.data(await site.get("/api/v1/crafting/professions"))}
+    assert [e["name"] for e in professions["Alchemy"]["expansions"]] == [
+        "The Last Titan",
+        "Kul Tiran",
+        "Classic",
+    ]
+    assert [e["name"] for e in professions["Engineering"]["expansions"]][:2] == ["Kul Tiran", "Legion"]

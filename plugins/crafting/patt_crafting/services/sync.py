@@ -5,7 +5,12 @@ asked through the shared Blizzard client (its pacer keeps the whole deployment u
 rate limit; ``If-Modified-Since`` makes an unchanged character a 304 and no writes).
 
 - A fresh answer replaces the character's recipe set as a diff (insert what is new, delete
-  what is gone); professions, tiers and recipes are upserted by Blizzard id.
+  what is gone); professions, tiers and recipes are upserted by Blizzard id. A Battle for
+  Azeroth tier is named by the character's faction ("Kul Tiran"/"Zandalari Alchemy", one id):
+  the other faction's name is not a rename, so the row keeps the name it has.
+- Each run starts by relabelling the stored tiers whose expansion or order the current rules
+  (``services/professions.py``) give differently: rows stored as "Zandalari", from a localised
+  answer or by the original read right without waiting for a fresh answer naming them.
 - A 404, a failure after retries or a malformed answer keeps the character's recipes: the
   original cleared them on any failure (reference §8.4).
 - Fetches run concurrently; two writers apply the answers that arrived together (at most
@@ -20,6 +25,7 @@ rate limit; ``If-Modified-Since`` makes an unchanged character a 304 and no writ
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,11 +48,12 @@ from patt_crafting.models import (
 )
 from patt_crafting.services.folding import fold, trigrams
 from patt_crafting.services.professions import Profession as ParsedProfession
-from patt_crafting.services.professions import Tier, parse_professions
+from patt_crafting.services.professions import Tier, parse_professions, tier_expansion
 from sv_common.blizzard import BlizzardClient, FetchResult, Outcome
 from sv_common.db import utcnow
 from sv_common.identity.models import WowCharacter
 
+log = logging.getLogger("patt.crafting")
 ProgressFn = Callable[[int, int], Any]
 MAX_ERROR_SAMPLES = 20
 PROGRESS_WRITE_SECONDS = 1.0
@@ -165,7 +172,7 @@ class Catalogue:
 
     def __init__(self) -> None:
         self.professions: dict[int, int] = {}
-        self.tiers: dict[int, tuple[int, str, int]] = {}  # id, name, sort_order
+        self.tiers: dict[int, tuple[int, str, str | None, int]] = {}  # id, name, expansion, sort_order
         self.recipes: dict[int, tuple[int, str, int]] = {}  # id, name, tier id
 
     async def load(self, session: AsyncSession) -> None:
@@ -176,11 +183,23 @@ class Catalogue:
                 ProfessionTier.blizzard_tier_id,
                 ProfessionTier.id,
                 ProfessionTier.name,
+                ProfessionTier.expansion_name,
                 ProfessionTier.sort_order,
-            )
+                Profession.blizzard_id,
+                Profession.name,
+            ).join(Profession, Profession.id == ProfessionTier.profession_id)
         )
-        for blizzard_id, row_id, name, order in rows:
-            self.tiers[blizzard_id] = (row_id, name, order)
+        relabel: list[dict[str, Any]] = []
+        for blizzard_id, row_id, name, expansion, order, profession_id, profession in rows:
+            # Rows written under older rules (or by the original) get today's label and order.
+            wanted = tier_expansion(profession_id, blizzard_id, name, profession)
+            if (expansion, order) != wanted:
+                relabel.append({"id": row_id, "expansion_name": wanted[0], "sort_order": wanted[1]})
+                expansion, order = wanted
+            self.tiers[blizzard_id] = (row_id, name, expansion, order)
+        if relabel:
+            await session.execute(update(ProfessionTier), relabel)
+            log.info("relabelled %d profession tiers (expansion or order)", len(relabel))
         rows = await session.execute(
             select(Recipe.blizzard_recipe_id, Recipe.id, Recipe.name, Recipe.tier_id)
         )
@@ -239,7 +258,12 @@ class Catalogue:
 
     async def _tier_id(self, session: AsyncSession, profession_id: int, tier: Tier) -> int:
         known = self.tiers.get(tier.blizzard_id)
-        if known is None or known[1:] != (tier.name, tier.sort_order):
+        if (
+            known is None
+            or known[2:] != (tier.expansion, tier.sort_order)
+            # The other faction's name for the tier is not a rename (it flipped with every character).
+            or (known[1] != tier.name and not tier.faction_split)
+        ):
             values = {"name": tier.name, "expansion_name": tier.expansion, "sort_order": tier.sort_order}
             tier_id = await session.scalar(
                 insert(ProfessionTier)
@@ -247,7 +271,7 @@ class Catalogue:
                 .on_conflict_do_update(index_elements=["blizzard_tier_id"], set_=values)
                 .returning(ProfessionTier.id)
             )
-            self.tiers[tier.blizzard_id] = known = (tier_id, tier.name, tier.sort_order)
+            self.tiers[tier.blizzard_id] = known = (tier_id, tier.name, tier.expansion, tier.sort_order)
         return known[0]
 
     async def _write_recipes(self, session: AsyncSession, rows: list[dict[str, Any]]) -> IndexJob:
