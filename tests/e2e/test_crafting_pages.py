@@ -67,6 +67,13 @@ async def test_search_detail_and_order(db, battlenet, make_host, live_server, br
     try:
         await sign_in(page, server, "mara", PASSWORD, "/crafting")
         assert await no_horizontal_overflow(page)
+        # The Guild orders panel keeps the panels' gap from the search and browse panels above
+        # (it sat flush against them, borders touching).
+        gap = await page.evaluate(
+            "() => document.getElementById('craft-orders').getBoundingClientRect().top"
+            " - document.querySelector('.craft-layout').getBoundingClientRect().bottom"
+        )
+        assert gap >= 12, gap
 
         await page.fill("#craft-search", "elixir de sagese")  # no accent, one typo
         first = page.locator("#craft-results .craft-result").first

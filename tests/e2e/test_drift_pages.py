@@ -39,6 +39,8 @@ async def test_officer_scans_confirms_and_dismisses(db, live_server, browser, wi
         await page.click("button.js-scan")
         await page.locator("#drift-scan-status:has-text('Scan done: 2 open, 2 new')").wait_for()
         await page.locator(".drift-finding").nth(1).wait_for()  # after the reload
+        # The answer is still beside the button after the reload (it vanished with it).
+        await page.locator("#drift-scan-status:has-text('Scan done: 2 open, 2 new')").wait_for(timeout=5000)
         assert await no_horizontal_overflow(page)
 
         hunter = page.locator(".drift-finding", has_text="Bobhunter")
@@ -46,6 +48,9 @@ async def test_officer_scans_confirms_and_dismisses(db, live_server, browser, wi
         await hunter.locator(".drift-feedback:has-text('Linked Bobhunter-e2e-realm to Bob')").wait_for()
 
         await page.locator(".drift-finding", has_text="Bobhunter").wait_for(state="detached")  # reloaded
+        # Its finding has left the list: the answer stays above the findings.
+        status = "#drift-findings-status:has-text('{}')"
+        await page.locator(status.format("Linked Bobhunter-e2e-realm to Bob")).wait_for(timeout=5000)
         lonely = page.locator(".drift-finding", has_text="Lonelyalt")
         await lonely.locator("button.js-resolve").click()
         await lonely.locator(".drift-feedback:has-text('Give a reason')").wait_for()
@@ -53,6 +58,7 @@ async def test_officer_scans_confirms_and_dismisses(db, live_server, browser, wi
         await lonely.locator("button.js-dismiss").click()
         await lonely.locator(".drift-feedback:has-text('Dismissed until its facts change.')").wait_for()
         await page.locator(".drift-finding", has_text="Lonelyalt").wait_for(state="detached")
+        await page.locator(status.format("Dismissed until its facts change.")).wait_for(timeout=5000)
         assert "dismissed" in await page.inner_text("#drift-log")
         assert await no_horizontal_overflow(page)
         assert errors == []

@@ -90,8 +90,10 @@ async def seed_demo(host) -> dict:
                 draft_ids[width] = draft.id
             ids = dict((await session.execute(select(Campaign.title, Campaign.id))).all())
     username, password = re.search(r"officer login: (\S+) / (\S+)$", summaries["identity"]).groups()
+    invite = re.search(r"member login: register at /register with invite code (\S+) ", summaries["identity"])
     return {"officer": (username, password), "live": ids[LIVE_TITLE], "closed": ids[CLOSED_TITLE]} | {
-        "drafts": draft_ids
+        "drafts": draft_ids,
+        "invite": invite.group(1),
     }
 
 
@@ -124,6 +126,34 @@ async def test_a_newcomer_and_the_officer_walk_the_demo_on_a_phone_and_a_desktop
     for width in SIZES:
         await member_walk(browser, server, seeded, width)
         await officer_walk(browser, server, seeded, width)
+
+
+async def test_the_member_the_demo_invites_has_the_live_vote_to_cast(demo, browser):
+    """The member `patt demo` prints an invite for registers with it: the live campaign waits for
+    their own first ballot (the seed had voted for them: "Your ballot is updated." on a first vote)."""
+    server, seeded = demo
+    context = await browser.new_context(viewport={"width": 390, "height": SIZES[390]})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        await page.goto(f"{server.url}/register")
+        await page.fill("input[name=code]", seeded["invite"])
+        await page.fill("input[name=username]", "invitee")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.fill("input[name=password2]", PASSWORD)
+        await page.click("form[action='/register'] button[type=submit]")
+        await page.wait_for_url("**/profile**")
+        await page.goto(f"{server.url}/vote/{seeded['live']}")
+        ballot = await page.text_content("#ballot")
+        assert "Rank your favourites" in ballot and "Your ballot" not in ballot, ballot
+        await page.locator(".vote-entry .vote-add").first.click()
+        await page.click("form.js-ballot button[type=submit]")
+        await page.wait_for_url("**saved=ballot**")  # a first ballot, not "changed"
+        assert "Your ballot is saved." in await page.text_content("#ballot .flash-success")
+        assert errors == []
+    finally:
+        await context.close()
 
 
 async def member_walk(browser, server, seeded, width):
@@ -187,11 +217,24 @@ async def officer_walk(browser, server, seeded, width):
         # Jobs: no "not configured"; tables not clipped on a desktop, scrolling in a box on a phone.
         await page.goto(f"{server.url}/admin/jobs")
         assert "not configured" not in await page.text_content("#jobs-table")
+        # The profession sync runs on its schedule, as the Crafting page's "Next sync" says
+        # (the Jobs page called it manual while the Crafting page named a date).
+        schedule = page.locator(
+            "#jobs-table tr[data-job='crafting.sync_professions'] td[data-label=Schedule]"
+        )
+        assert (await schedule.text_content()).strip() not in ("", "manual")
         await eventually(lambda: server_sent_something(page, server), timeout=30)
         for path in TABLE_PAGES:
             await page.goto(server.url + path)
             assert await page.locator("main table").count(), path
             assert await page.evaluate(TABLES, desktop) == [], path
+        # What the bot sent reads without sideways scrolling on a phone too: a message is the
+        # page's content (its unwrapped lines ran a thousand pixels out of the scroll box).
+        await page.goto(f"{server.url}/admin/discord/sent")
+        rights = await page.eval_on_selector_all(
+            "#sent-messages tbody td", "(cells) => cells.map((c) => c.getBoundingClientRect().right)"
+        )
+        assert rights and max(rights) <= width, (width, max(rights))
         # The outbox names people and channels, not bare Discord ids.
         await page.goto(f"{server.url}/admin/notifications")
         recipients = await page.locator("#outbox tbody td:nth-child(3)").all_inner_texts()

@@ -180,6 +180,9 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
             timeout=15000
         )
         assert await no_horizontal_overflow(mpage)
+        # The attendance table is whole in its panel, Rate included (cut off at 1366 px too).
+        box = mpage.locator("#profile-raids .table-scroll:has(#raids-my-attendance)")
+        assert await box.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
         assert errors == []
     finally:
         await officer_context.close()

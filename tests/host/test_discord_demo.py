@@ -126,7 +126,7 @@ async def test_the_sent_page_shows_embeds_edits_and_named_mentions(make_host, ma
         )
     await eventually(lambda: sent(post.id))
     before = (await client.get("/admin/discord/sent", headers=OFFICER)).text
-    row = before.split("<td>#announcements</td>")[1].split("</tr>")[0]
+    row = before.split(">#announcements</td>")[1].split("</tr>")[0]
     assert "Raid night" in row and "[embed:" not in row and "edited" not in row
 
     async with db.session() as session:
@@ -194,7 +194,7 @@ async def test_the_sent_page_shows_bold_and_times_and_escapes_the_rest(make_host
 
     await eventually(sent)
     page = (await client.get("/admin/discord/sent", headers=OFFICER)).text
-    row = page.split("<td>#announcements</td>")[1].split("</tr>")[0]
+    row = page.split(">#announcements</td>")[1].split("</tr>")[0]
     assert (
         '<strong>&lt;img src=x onerror=alert(1)&gt; for </strong><strong><span class="sent-mention">@Bo</span>'
         "</strong>" in row

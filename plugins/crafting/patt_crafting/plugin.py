@@ -15,6 +15,13 @@ def _sync_job() -> Job:
     )
 
 
+def _scheduled(host) -> bool:
+    """Whether the sync runs on its cron, as guild_sync decides for the roster sync: without
+    Blizzard credentials a cron run could only fail, but `patt demo` serves a fake Battle.net
+    (its admin page then shows a next sync the Jobs page agrees with)."""
+    return host.plugin_settings("guild_sync").configured or host.settings.patt_demo
+
+
 class CraftingPlugin:
     name = "crafting"
     # Players and logins come from identity; the Blizzard credentials, guild and request
@@ -51,14 +58,13 @@ class CraftingPlugin:
 
     @hookimpl
     def register_jobs(self, host):
-        if host.plugin_settings("guild_sync").configured:
+        if _scheduled(host):
             return []  # registered through its cron entry
         return [_sync_job()]
 
     @hookimpl
     def register_cron_jobs(self, host):
-        # Without Blizzard credentials the job stays manual: a cron run could only fail.
-        if not host.plugin_settings("guild_sync").configured:
+        if not _scheduled(host):
             return []
         return [CronJob(_sync_job(), schedule=host.plugin_settings("crafting").schedule)]
 

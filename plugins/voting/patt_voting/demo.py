@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from patt_voting.models import Campaign
 from patt_voting.services import ballots, campaigns, lifecycle
 from sv_common.auth import Actor
-from sv_common.identity.models import GuildRank, Player
+from sv_common.identity.models import GuildRank, InviteCode, Player
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
@@ -31,11 +31,13 @@ BOOKS = ["The Last Wish", "Dune", "Piranesi", "The Hobbit"]
 
 
 async def _voters(session: AsyncSession) -> list[Actor]:
-    """Demo players who vote: never one with a website account, whose ballot is theirs to cast."""
+    """Demo players who vote: never one with a website account or an unused invite (the member
+    ``patt demo`` prints a code for), whose ballot is theirs to cast."""
+    invited = select(InviteCode.id).where(InviteCode.player_id == Player.id, InviteCode.used_at.is_(None))
     rows = await session.execute(
         select(Player.id, Player.display_name, GuildRank.level, GuildRank.name)
         .join(GuildRank, GuildRank.id == Player.guild_rank_id)
-        .where(Player.is_active, Player.website_user_id.is_(None))
+        .where(Player.is_active, Player.website_user_id.is_(None), ~invited.exists())
         .order_by(Player.id)
     )
     return [
