@@ -4,6 +4,8 @@ per row at 390 px and a plain table at 1366 px; each row's buttons sit with its 
 beside themselves; ranks the officer may not change are shown locked with the reason; the
 seasons page writes its dates as words, the same day in every timezone."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -71,6 +73,21 @@ async def test_a_job_runs_from_its_row_and_answers_beside_the_button(live_server
     text = await refusal.inner_text()
     assert text.startswith("Run #") and " failed: " in text and "sample failure" in text, text
     assert on_screen(await refusal.bounding_box(), width)
+
+    # A run with nothing to work with says why, as an answer rather than an error.
+    idle = page.locator('#jobs-table tr[data-job="discord.channel_sync"]')
+    await idle.locator("button").click()
+    await page.wait_for_function(
+        "(el) => el.textContent.startsWith('Run #')",
+        arg=await idle.locator("[role=status]").element_handle(),
+        timeout=15000,
+    )
+    said = idle.locator("[role=status]")
+    text = await said.inner_text()
+    assert re.fullmatch(r"Run #\d+ skipped: the Discord bot is off \(DISCORD_BOT_TOKEN is not set\)", text), (
+        text
+    )
+    assert "error" not in (await said.get_attribute("class") or "")
     assert await page_overflow(page) <= 0
     assert page.js_errors == []
 

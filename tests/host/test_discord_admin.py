@@ -61,7 +61,16 @@ async def test_without_a_token_the_site_runs_and_the_pages_say_the_bot_is_off(db
     flush = await client.post("/api/v1/notifications/flush", headers=OFFICER)
     assert flush.status_code == 409 and flush.json()["error"]["code"] == "bot_off"
     run = await run_job(client.host, "discord.deliver_notifications", trigger="manual")
-    assert run.counts == {"bot_off": 1}
+    assert (run.status, run.error) == ("skipped", "the Discord bot is off (DISCORD_BOT_TOKEN is not set)")
+    assert not run.counts
+    # /admin/jobs says why next to the run, not as an error to unfold.
+    jobs_page = (await client.get("/admin/jobs", headers=OFFICER)).text
+    row = jobs_page.split(f'data-run="{run.id}"', 1)[1].split("</tr>", 1)[0]
+    assert (
+        "status-skipped" in row
+        and '<span class="muted">the Discord bot is off' in row
+        and "<details>" not in row
+    )
     assert not [
         j for j in client.host.jobs.schedules if j.job_name.startswith("discord.")
     ]  # no empty cron runs
@@ -167,6 +176,9 @@ async def test_dry_run_button_shows_the_plan_and_sends_nothing(
     page = (await client.get("/admin/discord", headers=OFFICER)).text
     assert re.search(r'id="run-role-sync"[^>]* disabled>', page)
     assert '<p class="small muted" id="role-sync-off">Role sync is off' in page
+    # Run from /admin/jobs anyway, it ends as skipped and says why (it read "succeeded").
+    off = await run_job(host, "discord.role_sync", trigger="manual")
+    assert off.status == "skipped" and off.error.startswith("role sync is off: choose a direction")
 
     # Officers switch the direction on; the job then sends exactly the plan.
     client.data(

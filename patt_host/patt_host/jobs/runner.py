@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 
 from patt_host.jobs.models import JobRun
-from patt_host.jobs.types import JobContext, ProgressCallback
+from patt_host.jobs.types import JobContext, JobSkipped, ProgressCallback
 from sv_common.db import request_scope
 from sv_common.errors import DomainError
 
@@ -125,6 +125,9 @@ async def _run(host, name, job, trigger, triggered_by, kwargs, on_progress, on_s
                 for key, value in result.items():
                     if isinstance(value, int | float):
                         ctx.counts[key] = value
+    except JobSkipped as skipped:
+        status, error = "skipped", " ".join(skipped.reason.split())[:500] or "skipped"
+        log.info("job %s (run %s) skipped: %s", name, run_id, error)
     except Exception as exc:  # noqa: BLE001 - recorded; a job failure must not kill the runner
         status = "failed"
         error = failure_line(exc)

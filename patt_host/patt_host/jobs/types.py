@@ -9,7 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from patt_host.jobs.cron import Cron
 from sv_common.errors import ValidationFailed
@@ -22,6 +22,14 @@ JobFunc = Callable[..., Awaitable[dict[str, Any] | None]]
 
 # "package.module:function": a job function named by where it lives, imported when it runs.
 FUNCTION_REFERENCE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
+class JobSkipped(Exception):  # noqa: N818 - not an error: the run had nothing it could do
+    """Raised by :meth:`JobContext.skip`: the run ends as ``skipped`` with this reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class JobImportError(LookupError):
@@ -161,6 +169,11 @@ class JobContext:
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
+
+    def skip(self, reason: str) -> NoReturn:
+        """End this run as ``skipped`` with ``reason`` (one line, shown to officers): the job is
+        switched off or has nothing to work with, which is neither a success nor a failure."""
+        raise JobSkipped(reason)
 
     def progress(self, done: int, total: int) -> None:
         """Report that ``done`` of ``total`` units of work are finished (cheap; call often).

@@ -1,8 +1,8 @@
 """Jobs of the built-in ``discord`` plugin (named ``discord.<fn>``).
 
 Each runs wherever the scheduler puts it: it uses the connected bot when this
-process has one, else logs in over REST. Without a token a run records ``bot_off``
-and does nothing (notifications stay queued).
+process has one, else logs in over REST. Without a token, a Discord server or (role sync) a
+direction, a run ends as ``skipped`` and says which (notifications stay queued).
 """
 
 from __future__ import annotations
@@ -18,30 +18,27 @@ from sv_common.discord.operations import run_channel_sync, run_member_sync, run_
 from sv_common.notify.delivery import has_due
 from sv_common.notify.sender import DiscordSender
 
+BOT_OFF = "the Discord bot is off (DISCORD_BOT_TOKEN is not set)"
+
 
 def _runtime(ctx: JobContext):
     return ctx.host.plugin("discord").obj.runtime(ctx.host)
 
 
-async def _guild_or_stop(ctx: JobContext) -> int | None:
+async def _guild_or_stop(ctx: JobContext) -> int:
+    """The Discord server to work on; the run ends as skipped without a bot or a server."""
     runtime = _runtime(ctx)
     if not runtime.enabled:
-        ctx.count("bot_off")
-        return None
+        ctx.skip(BOT_OFF)
     guild_id = await runtime.guild_id()
     if guild_id is None:
-        ctx.log.warning(
-            "%s: no Discord guild configured (DISCORD_GUILD_ID or the Discord admin page)", ctx.job_name
-        )
-        ctx.count("no_guild")
+        ctx.skip("no Discord server is configured (DISCORD_GUILD_ID or the Discord admin page)")
     return guild_id
 
 
 async def member_sync(ctx: JobContext) -> dict[str, Any] | None:
     """Repair discord_users from the full member list (members who left while the bot was down)."""
     guild_id = await _guild_or_stop(ctx)
-    if guild_id is None:
-        return None
     async with _runtime(ctx).client() as client:
         outcome = await run_member_sync(ctx.host.db, client, guild_id, ctx.host.emit)
     for note in outcome.notes:
@@ -52,8 +49,6 @@ async def member_sync(ctx: JobContext) -> dict[str, Any] | None:
 async def channel_sync(ctx: JobContext) -> dict[str, Any] | None:
     """Mirror the guild's channels into the channel table (for pickers)."""
     guild_id = await _guild_or_stop(ctx)
-    if guild_id is None:
-        return None
     async with _runtime(ctx).client() as client:
         report = await run_channel_sync(ctx.host.db, client, guild_id)
     return report.counts()
@@ -69,14 +64,11 @@ async def role_sync(ctx: JobContext, dry_run: bool = False) -> dict[str, Any] | 
             config.last_role_sync_at,
         )
     if mode == "off" and not dry_run:
-        ctx.count("mode_off")
-        return None
+        ctx.skip('role sync is off: choose a direction on the Discord page ("Dry run" works without one)')
     if ctx.trigger == "cron" and last is not None and datetime.now(UTC) - last < timedelta(hours=interval):
         ctx.count("not_due")
         return None
     guild_id = await _guild_or_stop(ctx)
-    if guild_id is None:
-        return None
     runtime = _runtime(ctx)
     started = datetime.now(UTC)
     async with runtime.client() as client:
@@ -104,8 +96,7 @@ async def deliver_notifications(ctx: JobContext, flush: bool = False) -> dict[st
     """Send queued DMs and channel posts; retries with backoff, records failures."""
     runtime = _runtime(ctx)
     if not runtime.enabled:
-        ctx.count("bot_off")
-        return None
+        ctx.skip(BOT_OFF)
     if not await has_due(ctx.host.db, flush=flush):
         return None  # nothing queued: do not log in to Discord every minute for nothing
     try:

@@ -41,8 +41,10 @@
       window.patt.say(box, "Still waiting for the run to start or finish; Recent runs below shows it when it does.");
       return;
     }
+    // A failed run says why, and so does a skipped one (switched off, nothing to work with).
     const failed = run.status === "failed";
-    window.patt.say(box, `Run #${run.id} ${run.status}${failed && run.error ? `: ${run.error.split("\n")[0]}` : "."}`, failed);
+    const why = run.status !== "succeeded" && run.error ? `: ${run.error.split("\n")[0]}` : ".";
+    window.patt.say(box, `Run #${run.id} ${run.status}${why}`, failed);
   }
   document.addEventListener("click", async (event) => {
     const button = event.target.closest(".js-run-job");
