@@ -86,6 +86,15 @@ async def test_one_job_run_by_id_is_bounded_and_unknown_is_404(make_client, guil
     assert (await client.get("/api/v1/jobs/runs/2147483647")).status_code == 404
 
 
+async def test_an_outbox_notification_id_is_bounded_like_every_other_id(make_client, guild, log_in):
+    """Retry took any int: 0 and -1 reached the outbox and came back 404, not the 422 of every id."""
+    client = await _officer(make_client, guild, log_in)
+    for spelling in ("0", "-1", str(2**31), "1.0", "x"):
+        retry = await client.post(f"/api/v1/notifications/{spelling}/retry")
+        assert fields(retry) == {"path.notification_id"}, spelling
+    assert (await client.post("/api/v1/notifications/2147483647/retry")).status_code == 404
+
+
 async def test_a_bearer_token_with_an_oversize_user_id_is_refused_not_500(client):
     token = issue_token(user_id=2**40, token_version=0, secret=TEST_SECRET, expires_minutes=5)
     response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})

@@ -95,6 +95,9 @@ def build_router() -> APIRouter:
         """Apply (confirm) this finding's fix; 409 with the reason when it cannot be applied."""
         result = await _fix(state, actor, finding_ids=[finding_id])
         if not result["results"]:
+            # Skipped (not logged): the finding is open, but its rule has nothing to apply.
+            if result["counts"].get("skipped"):
+                raise Conflict("This rule has no fix.")
             raise NotFound("No open finding with that id.")
         failed = [r for r in result["results"] if r["status"] == "failed"]
         if failed:

@@ -4,7 +4,7 @@ from datetime import date, time
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from sv_common.validation import INT32_MAX, CleanStr, CleanText, DbId, NonBlankStr
 
@@ -15,7 +15,17 @@ def _player_id_in_range(value: str) -> str:
     return value
 
 
+def _written_time(value: object) -> object:
+    # pydantic would read a number as seconds after midnight, UTC (an offset the events refuse
+    # with a misleading message and the weekly nights used to drop without a word).
+    if isinstance(value, int | float):
+        raise ValueError("must be a time written HH:MM, not a number")
+    return value
+
+
 RowId = Annotated[int, Path(ge=1, le=INT32_MAX)]
+# A wall-clock time, "HH:MM": the event's (or the guild's) zone says where it is.
+ClockTime = Annotated[time, BeforeValidator(_written_time)]
 # A player id as a JSON object key.
 PlayerKey = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,9}$"), AfterValidator(_player_id_in_range)]
 Snowflake = Annotated[str, Field(pattern=r"^[0-9]{15,21}$")]
@@ -36,7 +46,7 @@ class NewRecurring(_Body):
     label: Label
     event_type: EventType = "raid"
     day_of_week: int = Field(ge=0, le=6)
-    default_start_time: time = time(21, 0)
+    default_start_time: ClockTime = time(21, 0)
     default_duration_minutes: int = Field(120, ge=15, le=720)
     discord_channel_id: Snowflake | None = None
     is_active: bool = True
@@ -47,7 +57,7 @@ class RecurringChange(_Body):
     label: Label | None = None
     event_type: EventType | None = None
     day_of_week: int | None = Field(None, ge=0, le=6)
-    default_start_time: time | None = None
+    default_start_time: ClockTime | None = None
     default_duration_minutes: int | None = Field(None, ge=15, le=720)
     # An empty string clears the channel.
     discord_channel_id: Snowflake | Literal[""] | None = None
@@ -59,7 +69,7 @@ class NewEvent(_Body):
     title: Title
     event_type: EventType = "raid"
     event_date: date
-    start_time: time
+    start_time: ClockTime
     timezone: Zone
     duration_minutes: int = Field(120, ge=15, le=720)
     channel_id: Snowflake | None = None
@@ -77,7 +87,7 @@ class EventChange(_Body):
     title: Title = None  # type: ignore[assignment]
     description: Annotated[CleanText, Field(max_length=2000)] | None = None
     event_date: date = None  # type: ignore[assignment]
-    start_time: time = None  # type: ignore[assignment]
+    start_time: ClockTime = None  # type: ignore[assignment]
     timezone: Zone = None  # type: ignore[assignment]
     duration_minutes: int = Field(None, ge=15, le=720)
 

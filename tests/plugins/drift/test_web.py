@@ -163,6 +163,12 @@ async def test_dismiss_resolve_fix_all_and_filters(make_client, guild_member, gu
     assert done.status_code == 200
     assert sorted(r["status"] for r in officer.data(done)["results"]) == ["done", "done"]
     assert (await officer.post("/api/v1/drift/rules/stale_character/fix-all", json={})).status_code == 409
+    # One finding of a rule without a fix: open, so not "no open finding with that id" (a 404).
+    sleeper = await guild.character("Sleeper", note="", days_ago=45)
+    await officer.post("/api/v1/drift/scan", json={})
+    (stale,) = [r for r in await findings("stale_character") if r.wow_character_id == sleeper]
+    no_fix = await officer.post(f"/api/v1/drift/findings/{stale.id}/fix", json={})
+    assert no_fix.status_code == 409 and no_fix.json()["error"]["message"] == "This rule has no fix."
     assert (await officer.post("/api/v1/drift/rules/nope/fix-all", json={})).status_code == 404
     resolved = await officer.post(
         f"/api/v1/drift/findings/{rows[lonely].id}/resolve", json={"reason": "the bank alt is fine"}

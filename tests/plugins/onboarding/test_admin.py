@@ -176,6 +176,35 @@ async def test_dismiss_resolve_and_retry_answer_with_their_outcome(officer_clien
     assert invite["code"] not in page and "given to the officer (no DM was possible)" in page
 
 
+async def test_a_member_being_set_up_right_now_is_not_resolved_or_dismissed_again(officer_client, db):
+    """Two officers resolve at once, or one while the bot's check provisions the member: the
+    second found the session "verified" (not closed) and made a second invite, replacing the
+    one the first answer showed (or DMed). A session verified moments ago is being set up:
+    409 for a resolve or a dismiss, no invite; one left verified by a stopped process is the
+    officers' to finish."""
+    from patt_onboarding.services import sessions
+
+    ids = await seed(db)
+    async with db.session() as session:  # where a resolve or the bot's check is midway
+        onboarding = await sessions.get_by_id(session, ids["Kaelynn"], lock=True)
+        await sessions.move(session, onboarding, "verified", "main on the roster")
+    api = f"/api/v1/onboarding/sessions/{ids['Kaelynn']}"
+    for action in ("resolve", "dismiss"):
+        busy = await officer_client.post(f"{api}/{action}", json={})
+        assert busy.status_code == 409, busy.text
+        assert busy.json()["error"]["code"] == "onboarding_in_progress"
+    async with db.session() as session:
+        assert (
+            await session.scalar(select(InviteCode).where(InviteCode.onboarding_session_id == ids["Kaelynn"]))
+            is None
+        )
+        onboarding = await sessions.get_by_id(session, ids["Kaelynn"], lock=True)
+        onboarding.updated_at = datetime.now(UTC) - sessions.STALE_VERIFIED - timedelta(minutes=1)
+    finished = officer_client.data(await officer_client.post(f"{api}/resolve", json={}))
+    assert finished["state"] == "manually_resolved" and finished["invite"]["code"]
+    assert await state_of(db, ids["Kaelynn"]) == "manually_resolved"
+
+
 async def test_dismissed_is_its_own_state_and_badge(officer_client, db):
     ids = await seed(db)
     api = "/api/v1/onboarding/sessions"

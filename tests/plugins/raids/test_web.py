@@ -3,11 +3,13 @@ events other plugins react to, the pages, and who may see what."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, text
 
-from patt_raids.models import RaidAttendance, RaidEvent
+from patt_host.testing import eventually
+from patt_raids.models import RaidAttendance, RaidEvent, RecurringEvent
 from patt_raids.services import events
 
 
@@ -85,6 +87,8 @@ async def test_recurring_events_crud_with_one_active_night_per_weekday(officer):
         {**body, "label": "a\x07b"},
         {**body, "default_duration_minutes": 5},
         {**body, "default_start_time": "25:00"},
+        {**body, "default_start_time": "21:00+02:00"},  # the guild's zone places it; was dropped
+        {**body, "default_start_time": 75600},  # read as seconds after midnight UTC
         {**body, "discord_channel_id": "general"},
         {**body, "surprise": 1},
     ):
@@ -94,6 +98,28 @@ async def test_recurring_events_crud_with_one_active_night_per_weekday(officer):
     assert [(n["day_of_week"], n["label"]) for n in listed] == [(4, "Heroic"), (5, "Spare")]
     assert (await officer.delete(f"/api/v1/admin/raids/recurring-events/{night['id']}")).status_code == 200
     assert (await officer.delete(f"/api/v1/admin/raids/recurring-events/{night['id']}")).status_code == 404
+
+
+async def test_a_night_deleted_while_another_officer_saves_or_deletes_it_is_a_404(officer, db):
+    """Two officers on one weekly night: the delete of one lands while the other's save or
+    delete is under way. That one read the row unlocked and then wrote to a row gone meanwhile
+    (a 500) or "deleted" it a second time (200); it now waits for the row and answers 404."""
+
+    async def waiting_on_a_lock() -> bool:
+        async with db.read() as conn:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            return bool(await conn.scalar(text(query + " AND datname = current_database()")))
+
+    url = "/api/v1/admin/raids/recurring-events"
+    for method, body in (("PATCH", {"label": "Mythic"}), ("DELETE", None)):
+        night = officer.data(await officer.post(url, json={"label": "Heroic", "day_of_week": 2}))["id"]
+        async with db.session() as session:  # the first officer's delete, committed on leaving
+            await session.execute(delete(RecurringEvent).where(RecurringEvent.id == night))
+            second = asyncio.create_task(officer.request(method, f"{url}/{night}", json=body))
+            await eventually(waiting_on_a_lock)
+        response = await second
+        assert response.status_code == 404, (method, response.text)
+        assert response.json()["error"]["code"] == "recurring_not_found"
 
 
 async def test_channels_must_be_synced_text_channels(officer, synced_channels):
@@ -287,6 +313,10 @@ async def test_event_creation_refuses_bad_input_at_the_edge(officer):
     ):
         response = await officer.post("/api/v1/admin/raids/events", json=bad)
         assert response.status_code == 422, (bad, response.text)
+    # A number is no time: pydantic read it as seconds after midnight UTC, then refused the
+    # offset that gave it, naming neither the field nor the mistake.
+    number = await officer.post("/api/v1/admin/raids/events", json={**base, "start_time": 72000})
+    assert [d["field"] for d in number.json()["error"]["details"]] == ["start_time"], number.text
     missing = await officer.post("/api/v1/admin/raids/events", json={**base, "recurring_event_id": 999})
     assert missing.status_code == 404
     skipped = await officer.post(

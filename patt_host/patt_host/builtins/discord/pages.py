@@ -7,7 +7,7 @@ Pages: ``/admin/discord`` (bot, settings, role sync plan/result, channels) and
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from patt_host.api import HostAPI
@@ -24,6 +24,7 @@ from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
 from sv_common.errors import NotConfigured, ServiceUnavailable
 from sv_common.notify.models import EDIT_OF
+from sv_common.validation import INT32_MAX
 
 
 class ConfigUpdate(BaseModel):
@@ -152,7 +153,7 @@ def build_routers(host: HostAPI, plugin: Any) -> list[APIRouter]:
             return ok([notify.notification_dict(r) for r in rows])
 
     @outbox.post("/{notification_id}/retry", name="discord.retry_notification")
-    async def retry(notification_id: int, actor: Officer):
+    async def retry(actor: Officer, notification_id: int = Path(ge=1, le=INT32_MAX)):
         async with host.db.session() as session:
             row = await notify.retry_notification(session, notification_id)
             data = notify.notification_dict(row)

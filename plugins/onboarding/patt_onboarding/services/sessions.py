@@ -278,12 +278,25 @@ async def mark_provisioned(
     await move(session, onboarding, to_state, cause)
 
 
+def _refuse_closed_or_busy(onboarding: OnboardingSession) -> None:
+    """409 for a closed session, and for one verified moments ago: its role and invite are being
+    made (another officer's resolve, or the bot's check), and a second resolve would make a
+    second invite (the first one's code shown or sent, then replaced) or a dismiss would close it
+    under them. One left "verified" (a stopped process) is an officer's to finish."""
+    if onboarding.state in CLOSED:
+        raise Conflict("That onboarding is closed already.")
+    if onboarding.state == "verified" and onboarding.updated_at > _now() - STALE_VERIFIED:
+        raise Conflict(
+            "This member is being set up right now: reload in a moment to see the outcome.",
+            code="onboarding_in_progress",
+        )
+
+
 async def resolve_by_hand(
     session: AsyncSession, onboarding: OnboardingSession, *, display_name: str, officer: str
 ) -> Player:
     """An officer vouches for the member: their player (found or made) counts as verified."""
-    if onboarding.state in CLOSED:
-        raise Conflict("That onboarding is closed already.")
+    _refuse_closed_or_busy(onboarding)
     player = await session.scalar(
         select(Player).where(Player.discord_user_id == onboarding.discord_member_id)
     )
@@ -300,8 +313,7 @@ async def resolve_by_hand(
 
 async def dismiss(session: AsyncSession, onboarding: OnboardingSession, *, officer: str) -> None:
     """An officer closes the onboarding without linking anything (left, a guest, a duplicate)."""
-    if onboarding.state in CLOSED:
-        raise Conflict("That onboarding is closed already.")
+    _refuse_closed_or_busy(onboarding)
     await move(session, onboarding, "dismissed", f"dismissed by {officer}")
 
 

@@ -103,6 +103,12 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed(f"Unknown field {key!r}.", code="bad_field")
         if key == "default_start_time" and not isinstance(value, time):
             raise ValidationFailed("default_start_time must be a time (HH:MM).", code="bad_time")
+        if key == "default_start_time" and value.tzinfo is not None:
+            # As an event's start_time: the guild's zone places it (an offset was dropped unseen).
+            raise ValidationFailed(
+                "default_start_time is a local time in the guild's zone: send it without an offset.",
+                code="bad_time",
+            )
         if key in ("is_active", "display_on_public") and not isinstance(value, bool):
             raise ValidationFailed(f"{key} must be true or false.", code="bad_flag")
         clean[key] = cleaners[key](value) if key in cleaners else value
@@ -144,15 +150,17 @@ async def create_recurring(session: AsyncSession, **fields: Any) -> RecurringEve
     return row
 
 
-async def get_recurring(session: AsyncSession, recurring_id: int) -> RecurringEvent:
-    row = await session.get(RecurringEvent, recurring_id)
+async def get_recurring(session: AsyncSession, recurring_id: int, *, lock: bool = False) -> RecurringEvent:
+    # ``lock``: an edit and a delete of the same night wait for each other; unlocked, the
+    # later one wrote to a row deleted meanwhile (a 500) or "deleted" it a second time.
+    row = await session.get(RecurringEvent, recurring_id, with_for_update=lock)
     if row is None:
         raise NotFound("No such recurring event.", code="recurring_not_found")
     return row
 
 
 async def update_recurring(session: AsyncSession, recurring_id: int, **changes: Any) -> RecurringEvent:
-    row = await get_recurring(session, recurring_id)
+    row = await get_recurring(session, recurring_id, lock=True)
     values = _clean(changes)
     channel = values.get("discord_channel_id")
     if channel and channel != row.discord_channel_id:  # keeping a channel deleted since is allowed
@@ -169,7 +177,7 @@ async def update_recurring(session: AsyncSession, recurring_id: int, **changes: 
 
 async def delete_recurring(session: AsyncSession, recurring_id: int) -> None:
     """Delete the night; its booked events stay (their ``recurring_event_id`` becomes NULL)."""
-    row = await get_recurring(session, recurring_id)
+    row = await get_recurring(session, recurring_id, lock=True)
     await session.delete(row)
     await session.flush()
 
