@@ -5,9 +5,10 @@ their own env prefix; this holds only what the host itself needs.
 """
 
 import secrets
+import typing
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,7 +44,8 @@ class HostSettings(BaseSettings):
     # reaches the app from the bridge network's gateway, not from 127.0.0.1.
     trusted_proxies: str = Field("127.0.0.1", description="comma-separated proxy addresses or networks")
     jwt_secret_key: SecretStr | None = None
-    jwt_algorithm: str = "HS256"
+    # HMAC only: the one secret signs and checks (an RS/ES name would fail at the first login).
+    jwt_algorithm: typing.Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_expire_minutes: int = 60 * 24 * 14
     discord_bot_token: SecretStr | None = None
     discord_guild_id: int | None = None
@@ -136,3 +138,43 @@ class HostSettings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def env_name(model: type[BaseSettings], field: str) -> str:
+    """The environment variable an operator sets for ``field`` of ``model``."""
+    info = model.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
+    if info is None:  # pydantic located the error by an alias already
+        return field
+    return (model.model_config.get("env_prefix", "") + field).upper()
+
+
+def _secret(model: type[BaseSettings], field: str) -> bool:
+    info = model.model_fields.get(field)
+    annotation = info.annotation if info is not None else None
+    return annotation is SecretStr or SecretStr in typing.get_args(annotation)
+
+
+def describe_settings_error(model: type[BaseSettings], exc: ValidationError) -> str:
+    """pydantic's error as an operator reads it: each bad variable by its environment name,
+    what is wrong and the value given (never a secret's), without pydantic's links."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        loc = error.get("loc") or ()
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if not loc:  # a check of the whole model: its message says what to set
+            parts.append(message)
+            continue
+        field = str(loc[0])
+        name = env_name(model, field)
+        value = error.get("input")
+        got = ""
+        if isinstance(value, str | int | float) and not _secret(model, field) and len(str(value)) <= 100:
+            got = f" (got {value!r})"
+        # A check of ours names the variable and quotes the value itself.
+        parts.append(message if message.startswith(name) else f"{name}: {message}{got}")
+    return "; ".join(parts)

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
+from pydantic import ValidationError
 
 from patt_host import hookspecs
-from patt_host.config import HostSettings
+from patt_host.config import HostSettings, describe_settings_error
 from patt_host.hooks import HookAdapter, adapt, hookimpl_problems
 from patt_host.site import Site, group_entry_points
 
@@ -332,7 +333,9 @@ class PluginManager:
         if settings_model is not None:
             try:
                 lp.settings = self._plugin_settings(settings_model)
-            except Exception as exc:  # noqa: BLE001 - pydantic's message names the variable
+            except ValidationError as exc:  # each bad value by the variable to set
+                problems.add(name, "invalid settings: " + describe_settings_error(settings_model, exc))
+            except Exception as exc:  # noqa: BLE001
                 problems.add(name, f"invalid settings: {exc}".replace("\n", " "))
         self._check_templates(lp, problems)
         return lp

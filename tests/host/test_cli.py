@@ -115,6 +115,67 @@ async def test_db_check_and_serve_refuse_a_database_behind(make_host, monkeypatc
         await patt_postgres.drop_database(name)
 
 
+@pytest.mark.parametrize("args", [["db", "check"], ["db", "upgrade"], ["jobs", "run", "sample.count_items"]])
+def test_an_unreachable_database_is_one_line_naming_the_setting(run_cli, args):
+    # The commonest first-run mistake (server down, wrong port): it was a driver traceback.
+    url = "postgresql://patt:hunter2-secret@127.0.0.1:1/patt"  # nothing listens on port 1
+    result = run_cli(args, plugins=["sample"], database_url=url)  # catch_exceptions=False
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: cannot connect to the database (DATABASE_URL=postgresql://patt:***@127.0.0.1:1/patt): "
+    ), result.output
+    assert len(result.output.strip().splitlines()) == 1 and "hunter2" not in result.output
+
+
+async def test_a_missing_database_or_a_foreign_url_is_one_line(make_host, monkeypatch, patt_postgres):
+    import asyncio
+
+    missing = patt_postgres.url_for(f"patt_no_such_db_{os.getpid()}")
+    for url, reason in ((missing, "does not exist"), ("mysql://patt@127.0.0.1/patt", "PostgreSQL only")):
+        host = make_host(plugins=["sample"], database_url=url)
+        monkeypatch.setattr(cli_module.HostContext, "host", lambda self, host=host: host)
+        result = await asyncio.to_thread(
+            CliRunner().invoke, cli_module.cli, ["db", "check"], catch_exceptions=False
+        )
+        assert result.exit_code == 1 and result.output.startswith("Error: cannot connect to the database")
+        assert reason in result.output and "Traceback" not in result.output
+
+
+def test_an_oserror_of_a_command_itself_is_not_called_a_database_failure():
+    from patt_host.cli.base import database_unreachable
+
+    try:
+        open("/nonexistent/patt-file")  # noqa: PTH123, SIM115 - raised here, not in asyncpg
+    except OSError as exc:
+        assert database_unreachable(exc) is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("APP_PORT", "eighty", "Error: invalid settings: APP_PORT: Input should be a valid integer"),
+        ("TRUSTED_PROXIES", "nginx", "Error: invalid settings: TRUSTED_PROXIES: 'nginx' is not an address"),
+        ("JWT_ALGORITHM", "RS256", "Error: invalid settings: JWT_ALGORITHM: Input should be 'HS256'"),
+    ],
+)
+def test_an_invalid_host_setting_is_one_line_naming_the_variable(
+    monkeypatch, tmp_path, variable, value, expected
+):
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(cli_module.cli, ["plugins", "list"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.output.startswith(expected), result.output
+    assert "pydantic" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_adopt_refuses_allow_drop_without_apply(run_cli):
+    # A dry run never drops: `--allow-drop` alone answered "nothing to do" and dropped nothing.
+    result = run_cli(["db", "adopt", "--allow-drop"], plugins=["sample"])
+    assert result.exit_code == 2
+    assert "--allow-drop drops the archived original schemas: use it with --apply" in result.output
+
+
 def test_plugin_load_errors_are_shown_by_the_cli(monkeypatch):
     monkeypatch.setenv("PATT_SITE", "no-such-site")
     result = CliRunner().invoke(cli_module.cli, ["plugins", "list"])

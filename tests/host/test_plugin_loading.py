@@ -109,7 +109,9 @@ def test_every_problem_is_reported_in_one_message(make_host, monkeypatch):
     assert "needy: requires 'nonexistent', which is not installed" in message
     assert "typo: implements unknown hook 'menu_link' (did you mean 'menu_links'?)" in message
     assert "ghost: is not installed: no entry point 'ghost' in group 'patt.plugins'" in message
-    assert "strict: invalid settings:" in message and "level" in message
+    # The variable an operator sets, what is wrong and the value; no pydantic links.
+    assert "strict: invalid settings: PATT_STRICT_LEVEL: Input should be a valid integer" in message
+    assert "(got 'not-a-number')" in message and "errors.pydantic.dev" not in message
     assert "badargs: invalid hook implementation" in message
     assert set(error.problems) == {"alpha", "beta", "needy", "typo", "ghost", "strict", "badargs"}
 

@@ -7,6 +7,7 @@ import functools
 import gc
 import inspect
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -67,10 +68,17 @@ class HostContext:
 
     def host(self):
         if self._host is None:
-            from patt_host.config import HostSettings
+            from pydantic import ValidationError
+
+            from patt_host.config import HostSettings, describe_settings_error
             from patt_host.host import Host
 
-            settings = HostSettings(**{k: v for k, v in self.overrides.items() if v is not None})
+            try:
+                settings = HostSettings(**{k: v for k, v in self.overrides.items() if v is not None})
+            except ValidationError as exc:
+                raise click.ClickException(
+                    "invalid settings: " + describe_settings_error(HostSettings, exc)
+                ) from exc
             try:
                 self._host = Host(settings=settings)
             except (PluginLoadError, SiteNotFound) as exc:
@@ -127,8 +135,74 @@ def _hosted(host: Host, callback: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _raised_by(exc: BaseException, package: str) -> bool:
+    """Whether ``exc`` was raised inside ``package`` (a frame of its traceback is there)."""
+    marker = f"{os.sep}{package}{os.sep}"
+    tb = exc.__traceback__
+    while tb is not None:
+        if marker in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def database_unreachable(exc: BaseException) -> str | None:
+    """Why PostgreSQL could not be reached, when that is what ``exc`` is (the server down, a
+    wrong host, port, database, user or password, a malformed URL), else None."""
+    import asyncpg
+
+    from patt_host.web.failures import exception_chain
+    from sv_common.db.engine import DatabaseUrlError
+
+    refused = (
+        asyncpg.InvalidCatalogNameError,  # no such database
+        asyncpg.InvalidAuthorizationSpecificationError,  # no such role, wrong password, pg_hba
+        asyncpg.CannotConnectNowError,  # starting up or shutting down
+        asyncpg.TooManyConnectionsError,
+    )
+    for item in exception_chain(exc):
+        if isinstance(item, (DatabaseUrlError, *refused)):
+            return str(item)
+        # Only a socket error of asyncpg's connect: a plugin command's own OSError is its own.
+        if isinstance(item, OSError) and _raised_by(item, "asyncpg"):
+            return str(item) or ("timed out" if isinstance(item, TimeoutError) else type(item).__name__)
+    return None
+
+
+def _database_named(ctx: click.Context) -> str:
+    hctx = ctx.find_object(HostContext)
+    try:
+        url = hctx.host().settings.database_url if hctx is not None else None
+    except click.ClickException:
+        url = None
+    if not url:
+        return "the embedded database (DATABASE_URL is not set)"
+    try:
+        from sqlalchemy.engine import make_url
+
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL: name the setting, not its secret
+        shown = "(unparsable)"
+    return f"DATABASE_URL={shown}"
+
+
 class PattGroup(click.Group):
     """Adds plugin command groups lazily so `patt --help` works even with a broken plugin."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A wrong DATABASE_URL or a server that is down is the commonest first-run mistake:
+        # one line naming the setting, not a driver traceback, whichever command met it.
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if isinstance(exc, click.ClickException | click.exceptions.Exit | click.Abort):
+                raise
+            reason = database_unreachable(exc)
+            if reason is None:
+                raise
+            raise click.ClickException(
+                f"cannot connect to the database ({_database_named(ctx)}): {reason}"
+            ) from exc
 
     def _plugin_groups(self, ctx: click.Context) -> dict[str, click.Command]:
         hctx = ctx.ensure_object(HostContext)

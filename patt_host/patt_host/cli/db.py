@@ -193,6 +193,8 @@ def db_adopt(hctx: HostContext, do_apply: bool, allow_drop: bool, as_json: bool)
 
     from patt_host import adopt
 
+    if allow_drop and not do_apply:  # a dry run never drops: it would answer "nothing to do"
+        raise click.UsageError("--allow-drop drops the archived original schemas: use it with --apply")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the report says what ran
     host = hctx.host()
     try:

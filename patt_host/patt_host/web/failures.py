@@ -57,7 +57,8 @@ def handled_types(*, redis: bool) -> tuple[type[BaseException], ...]:
     return (*HANDLED_TYPES, *redis_unavailable())
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, then what caused it (SQLAlchemy's ``orig``, ``__cause__``, ``__context__``)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -68,7 +69,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def classify(exc: BaseException) -> str | None:
-    for item in _chain(exc):
+    for item in exception_chain(exc):
         if isinstance(item, _INVALID):
             return "invalid"
         if isinstance(item, _CONFLICT):

@@ -23,6 +23,7 @@ from patt_crafting.services.sync import (
     sync_professions as run_sync,
 )
 from patt_host import JobContext
+from sv_common.errors import NotConfigured
 
 log = logging.getLogger("patt.crafting")
 
@@ -40,7 +41,8 @@ async def sync_professions(ctx: JobContext, force: bool = False, full: bool = Fa
     blizzard = guild_sync.blizzard_settings()
     settings = host.plugin_settings("crafting")
     if not blizzard.configured:
-        raise RuntimeError("Blizzard sync is not configured: set " + ", ".join(blizzard.missing()))
+        # A refusal, not a crash: one line in the log and on /admin/jobs, no traceback.
+        raise NotConfigured("Blizzard sync is not configured: set " + ", ".join(blizzard.missing()))
     now = datetime.now(UTC)
     async with host.db.session() as session:
         config = await crafting_config.load_config(session, lock=True)

@@ -12,6 +12,7 @@ from patt_guild_sync.services.events import emit_sync_events
 from patt_guild_sync.services.sync import sync_roster as run_sync
 from patt_guild_sync.services.synclog import fail_log, start_log, write_progress
 from patt_host import JobContext
+from sv_common.errors import NotConfigured
 
 PROGRESS_WRITE_SECONDS = 1.0
 log = logging.getLogger("patt.guild_sync")
@@ -24,7 +25,8 @@ async def sync_roster(ctx: JobContext, full: bool = False, player_id: int | None
     state = host.plugin_state("guild_sync")
     settings = state.blizzard_settings()
     if not settings.configured:
-        raise RuntimeError("Blizzard sync is not configured: set " + ", ".join(settings.missing()))
+        # A refusal, not a crash: one line in the log and on /admin/jobs, no traceback.
+        raise NotConfigured("Blizzard sync is not configured: set " + ", ".join(settings.missing()))
     log_id = await start_log(
         host, trigger=ctx.trigger, triggered_by=ctx.triggered_by, triggered_by_player_id=player_id
     )

@@ -156,6 +156,15 @@ class RaidsSettings(BaseSettings):
             return None
         return str(value).strip() or None
 
+    # Refused at start: a typo would otherwise put every event silently in UTC.
+    @field_validator("default_timezone")
+    @classmethod
+    def _default_zone(cls, value: str) -> str:
+        problem = _zone_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("raid_helper_base_url")
     @classmethod
     def _url(cls, value: str) -> str:

@@ -18,11 +18,20 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
+class DatabaseUrlError(ValueError):
+    """The URL is not a PostgreSQL URL (the command line names the setting it came from)."""
+
+
 def async_url(url: str) -> str:
     """Normalise any PostgreSQL URL to the asyncpg dialect (we never use another)."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise DatabaseUrlError(
+            "not a database URL; expected postgresql://user:password@host:port/database"
+        ) from None
     if parsed.get_backend_name() != "postgresql":
-        raise ValueError(f"PostgreSQL only: {parsed.get_backend_name()!r} URLs are not supported")
+        raise DatabaseUrlError(f"PostgreSQL only: {parsed.get_backend_name()!r} URLs are not supported")
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 

@@ -225,6 +225,20 @@ async def _tier_rows(db):
         return {row[0]: tuple(row[1:]) for row in rows}
 
 
+async def test_the_job_on_an_unconfigured_site_fails_with_one_line_not_a_traceback(make_client, caplog):
+    # No Blizzard settings (an operator's first `patt jobs run crafting.sync_professions`): the
+    # run says what to set, as a refusal in the log, not a RuntimeError with a traceback.
+    client = await make_client(plugins=["identity", "guild_sync", "crafting"])
+    caplog.set_level("WARNING", logger="patt.jobs")
+    run = await run_job(client.host, "crafting.sync_professions", trigger="cli")
+    assert run.status == "failed"
+    assert run.error.startswith("Blizzard sync is not configured: set BLIZZARD_CLIENT_ID"), run.error
+    logged = [
+        r for r in caplog.records if r.name == "patt.jobs" and "crafting.sync_professions" in r.getMessage()
+    ]
+    assert logged and all(r.exc_info is None and r.levelname == "WARNING" for r in logged)
+
+
 async def test_horde_and_alliance_names_of_a_tier_leave_one_stable_row(site, guild, db, battlenet, sync):
     # Tier 2478 is "Zandalari Alchemy" for the Horde and "Kul Tiran Alchemy" for the Alliance.
     # It was relabelled (and rewritten) for every character of the other faction.

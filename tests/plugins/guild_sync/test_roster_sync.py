@@ -384,6 +384,17 @@ async def test_unconfigured_site_says_what_to_set(site, arrange, log_in):
     assert error["code"] == "not_configured" and "BLIZZARD_CLIENT_ID" in error["message"]
 
 
+async def test_the_job_on_an_unconfigured_site_fails_with_one_line_not_a_traceback(site, caplog):
+    # `patt jobs run guild_sync.sync_roster` before the settings are in: a refusal that says
+    # what to set (in the log, on /admin/jobs), not a RuntimeError with its traceback.
+    caplog.set_level("WARNING", logger="patt.jobs")
+    run = await run_job(site.host, JOB, trigger="cli")
+    assert run.status == "failed"
+    assert run.error.startswith("Blizzard sync is not configured: set BLIZZARD_CLIENT_ID"), run.error
+    logged = [r for r in caplog.records if r.name == "patt.jobs" and JOB in r.getMessage()]
+    assert logged and all(r.exc_info is None and r.levelname == "WARNING" for r in logged)
+
+
 async def test_an_undecodable_profile_is_retried_and_the_sync_completes(synced_site, guild, battlenet):
     # A body the client cannot decode (httpx.DecodingError, not a TransportError) once crashed
     # the whole sync and left its sync_log row "running" (409 on every trigger for an hour).
