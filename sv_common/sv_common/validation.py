@@ -5,6 +5,11 @@ naming the field, instead of reaching PostgreSQL:
 
 - ``DbId``: a database id in a JSON body, 1 .. 2^31-1 (PostgreSQL ``integer``), sent as a plain
   JSON integer: ``true``, ``"15"``, ``15.0`` and ``1e1`` are refused (not for form fields).
+- ``JsonInt``: a number in a JSON body, sent as a plain JSON integer (bounds with
+  ``Field(ge=, le=)``): ``true`` is refused (lax parsing read it as 1: ``season_number: true``
+  became season 1), and so are ``"15"`` and ``15.0``. The site's pages send ``Number(...)``.
+- ``JsonBool``: a yes/no in a JSON body: ``true`` or ``false`` only; ``0``, ``1``, ``"true"``,
+  ``"no"`` are refused (lax parsing read them as booleans).
 - ``CleanStr``: one line of text without control characters (NUL included) or bidi controls.
 - ``CleanText``: multi-line text; tabs and newlines allowed, other control characters refused.
 - ``NonBlankStr`` / ``NonBlankText``: the same, for a required field: at least one visible
@@ -199,6 +204,11 @@ def _not_blank(value: str) -> str:
 # 1e1 as 15 and 10, so one row would have many spellings. For JSON bodies (and models built
 # from Python ints) only: a path, query or form value is a string (the host checks path ids).
 DbId = Annotated[int, Strict(), Field(ge=1, le=INT32_MAX)]
+# Strict for the same reason: a JSON number is a plain integer, a JSON yes/no is true or false.
+# From Python (a page's form converted first) an int, or a bool, passes as it is. Strict()
+# rather than a validator refusing booleans: the bounds a field adds stay in its JSON Schema.
+JsonInt = Annotated[int, Strict()]
+JsonBool = Annotated[bool, Strict()]
 CleanStr = Annotated[str, AfterValidator(_single_line)]
 CleanText = Annotated[str, AfterValidator(_multi_line)]
 # A required field's rule, for ``Annotated[str, ..., NotBlank]`` next to a field's own text rules.
@@ -216,6 +226,8 @@ __all__ = [
     "CleanText",
     "DbId",
     "GameDate",
+    "JsonBool",
+    "JsonInt",
     "MAX_DAYS_AHEAD",
     "NonBlankStr",
     "NonBlankText",

@@ -102,7 +102,7 @@ async def test_officer_triggers_job_and_sees_runs(make_client):
     client = await make_client(plugins=["sample"])
     assert (await client.post("/api/v1/jobs/sample.fail/run", headers=MEMBER)).status_code == 403
     assert (await client.post("/api/v1/jobs/sample.fail/run")).status_code == 401
-    assert (await client.post("/api/v1/jobs/nope/run", headers=OFFICER)).status_code == 404
+    assert (await client.post("/api/v1/jobs/sample.nope/run", headers=OFFICER)).status_code == 404
     response = await client.post("/api/v1/jobs/sample.fail/run", headers=OFFICER)
     assert response.status_code == 202
     assert client.data(response)["runner"] == "in-process"

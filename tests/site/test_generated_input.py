@@ -803,6 +803,15 @@ async def test_double_submits_and_crossed_edits_get_one_answer_each_and_posts_ar
     assert await both(officer, "DELETE", f"{nights}/{night['id']}") == [200, 404]
     season = {"expansion_name": "Twice", "season_number": 4, "start_date": "2025-03-01"}
     assert await both(officer, "POST", "/api/v1/admin/seasons", season) == [201, 409]
+    day = (date.today() + timedelta(days=11)).isoformat()
+    event = {
+        "title": "Twice",
+        "event_date": day,
+        "start_time": "20:00",
+        "timezone": "UTC",
+        "channel_id": CHANNEL,
+    }
+    assert await both(officer, "POST", "/api/v1/admin/raids/events", event) == [201, 409]  # one post
     finding = ids["findings"][2]
     assert await both(officer, "POST", f"/api/v1/drift/findings/{finding}/dismiss", {}) == [200, 409]
     onboarding = f"/api/v1/onboarding/sessions/{ids['session']}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,14 @@ from sv_common.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from patt_host.plugins import Problems
+
+
+#: A job's full name, ``<plugin>.<name>``: the plugin's (a lowercase identifier), then the job's
+#: own (letters, digits, ``_``, ``-``, dots), at most ``job_runs.job_name``'s 100 characters.
+#: Checked at registration and on ``POST /api/v1/jobs/{name}/run`` (anything else: 422).
+JOB_NAME_MAX = 100
+JOB_NAME_PATTERN = r"^[a-z][a-z0-9_]*\.[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+_JOB_NAME = re.compile(JOB_NAME_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,15 @@ class JobRegistry:
             if owner != plugin:
                 problems.add(plugin, f"job name {job.name!r} is outside its namespace '{plugin}.*'")
                 return None
-        return f"{plugin}.{short}"
+        name = f"{plugin}.{short}"
+        if len(name) > JOB_NAME_MAX or not _JOB_NAME.fullmatch(name):
+            problems.add(
+                plugin,
+                f"job name {name[:JOB_NAME_MAX]!r} must be at most {JOB_NAME_MAX} characters: letters, "
+                "digits, '_', '-' and '.'",
+            )
+            return None
+        return name
 
     def add(self, plugin: str, job: Job, problems: Problems, *, bare: bool = False) -> str | None:
         """Register ``job``; ``bare`` = a plain function given to ``CronJob``, which reuses the

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from sv_common.validation import CleanText, DbId
+from sv_common.validation import CleanText, DbId, JsonBool, JsonInt
 
 RecipeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -22,12 +22,12 @@ class _Body(BaseModel):
 
 class NewOrder(_Body):
     recipe_id: DbId
-    quantity: int = Field(1, ge=1, le=1000)
+    quantity: JsonInt = Field(1, ge=1, le=1000)
     note: Annotated[CleanText, Field(max_length=500)] | None = None
 
 
 class Preferences(_Body):
-    ping_for_orders: bool
+    ping_for_orders: JsonBool
 
 
 class ConfigChange(_Body):

@@ -19,7 +19,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from sv_common.validation import NotBlank
+from sv_common.validation import JsonBool, JsonInt, NotBlank
 
 MAX_INT = 2**31 - 1
 
@@ -108,18 +108,18 @@ class UploadCharacter(BaseModel):
     name: Name = Field(min_length=1, max_length=50)
     realm: Text | None = Field(None, max_length=100)
     class_name: Text | None = Field(None, max_length=30, validation_alias=_alias("class", "class_name"))
-    level: int | None = Field(None, ge=0, le=1000)
-    rank: int | None = Field(None, ge=0, le=255, validation_alias=_alias("rank", "rank_index"))
+    level: JsonInt | None = Field(None, ge=0, le=1000)
+    rank: JsonInt | None = Field(None, ge=0, le=255, validation_alias=_alias("rank", "rank_index"))
     rank_name: Text | None = Field(None, max_length=100, validation_alias=_alias("rank_name", "rankName"))
     guild_note: Text | None = Field(None, max_length=255, validation_alias=_alias("guild_note", "note"))
     officer_note: Text | None = Field(
         None, max_length=255, validation_alias=_alias("officer_note", "officerNote")
     )
-    is_online: bool | None = Field(None, validation_alias=_alias("is_online", "isOnline"))
+    is_online: JsonBool | None = Field(None, validation_alias=_alias("is_online", "isOnline"))
     # "Online", "2d 3h", "1y 2m 3d", an ISO time or a unix timestamp.
     last_online: Text | int | float | None = Field(None, validation_alias=_alias("last_online", "lastOnline"))
     zone: Text | None = Field(None, max_length=100)
-    achievement_points: int | None = Field(
+    achievement_points: JsonInt | None = Field(
         None, ge=0, le=MAX_INT, validation_alias=_alias("achievement_points", "achievementPoints")
     )
 
@@ -159,4 +159,4 @@ class SyncTrigger(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Skip Last-Modified and fetch every profile again.
-    full: bool = False
+    full: JsonBool = False

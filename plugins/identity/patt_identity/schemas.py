@@ -3,9 +3,9 @@
 from typing import Annotated, Literal
 
 from fastapi import Query
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, Strict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from sv_common.validation import DbId, NonBlankStr
+from sv_common.validation import DbId, JsonBool, JsonInt, NonBlankStr
 
 
 class Body(BaseModel):
@@ -49,7 +49,7 @@ class PlayerUpdate(Body):
     """Only the fields sent are changed; ``rank_override_id: null`` clears the override."""
 
     display_name: NonBlankStr | None = Field(None, min_length=1, max_length=100)
-    is_active: bool | None = None
+    is_active: JsonBool | None = None
     rank_override_id: DbId | None = None
     notes: str | None = Field(None, max_length=2000)
 
@@ -72,22 +72,22 @@ class CharacterOwner(Body):
 
 class RankCreate(Body):
     name: NonBlankStr = Field(min_length=1, max_length=50)
-    level: int = Field(ge=1, le=100)
+    level: JsonInt = Field(ge=1, le=100)
     description: str | None = Field(None, max_length=500)
-    wow_rank_index: int | None = Field(None, ge=0, le=9)
+    wow_rank_index: JsonInt | None = Field(None, ge=0, le=9)
     discord_role_id: str | None = Field(None, max_length=20, pattern=r"^\d{1,20}$")
-    scheduling_weight: int = Field(0, ge=0, le=100)
+    scheduling_weight: JsonInt = Field(0, ge=0, le=100)
 
 
 class RankUpdate(Body):
     """Only the fields sent are changed; null clears ``wow_rank_index``/``discord_role_id``."""
 
     name: NonBlankStr | None = Field(None, min_length=1, max_length=50)
-    level: int | None = Field(None, ge=1, le=100)
+    level: JsonInt | None = Field(None, ge=1, le=100)
     description: str | None = Field(None, max_length=500)
-    wow_rank_index: int | None = Field(None, ge=0, le=9)
+    wow_rank_index: JsonInt | None = Field(None, ge=0, le=9)
     discord_role_id: str | None = Field(None, max_length=20, pattern=r"^\d{1,20}$")
-    scheduling_weight: int | None = Field(None, ge=0, le=100)
+    scheduling_weight: JsonInt | None = Field(None, ge=0, le=100)
 
 
 class RoleRename(Body):
@@ -128,4 +128,4 @@ class MatchingKwargs(Body):
     queued (``POST /api/v1/jobs/identity.run_matching/run`` answers 422 naming the field) and
     when it starts; a plain JSON integer (not "5", true or 5.0)."""
 
-    min_rank_level: Annotated[int, Strict(), Field(ge=RANK_LEVEL_MIN, le=RANK_LEVEL_MAX)] | None = None
+    min_rank_level: Annotated[JsonInt, Field(ge=RANK_LEVEL_MIN, le=RANK_LEVEL_MAX)] | None = None

@@ -19,6 +19,7 @@ from patt_raids.services import (
     schedule,
     signups,
 )
+from patt_raids.state import StateDep
 from sv_common.discord.channel_sync import require_postable_channel
 
 router = APIRouter(prefix="/api/v1/raids", tags=["raids"])
@@ -104,11 +105,11 @@ async def add_recurring(body: schemas.NewRecurring, actor: Officer, session: Ses
 async def edit_recurring(
     recurring_id: schemas.RowId, body: schemas.RecurringChange, actor: Officer, session: SessionDep
 ):
+    """Only the fields sent change; null is a 422 naming the field, except the channel's (null
+    or "" clears it)."""
     changes = body.model_dump(exclude_unset=True)
     if changes.get("discord_channel_id") == "":
         changes["discord_channel_id"] = None
-    for key in [k for k, v in changes.items() if v is None and k != "discord_channel_id"]:
-        changes.pop(key)
     row = await schedule.update_recurring(session, recurring_id, **changes)
     return ok(schedule.recurring_dict(row))
 
@@ -218,11 +219,14 @@ async def mark_attendance(
 
 
 @admin_router.post("/raid-helper/test", name="api_raid_helper_test")
-async def raid_helper_test(actor: Officer, host: HostDep):
+async def raid_helper_test(actor: Officer, host: HostDep, state: StateDep):
     """Ask Raid-Helper for the server's events with the configured key (nothing changes there):
     ``connected``, ``server_id``, ``event_count``. 409 ``raid_helper_not_configured`` (a setting
     missing or unusable, each named with what is wrong), 502 ``raid_helper_refused`` (key, server
-    id or base URL wrong), 503 ``raid_helper_unavailable``."""
+    id or base URL wrong), 503 ``raid_helper_unavailable``, 429 ``raid_helper_test_limited`` past
+    a few tests a minute per officer or for the site (``state.connection_tested``)."""
     config = reactions.raid_helper_config(host, await schedule.guild_timezone(host))
     settings = reactions.raid_helper_settings(host)
+    if config is not None:  # only a test that reaches Raid-Helper counts
+        await state.connection_tested(actor)
     return ok(await raid_helper_sync.check_connection(config, settings))

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from sv_common.validation import INT32_MAX, CleanStr, CleanText, DbId, NonBlankStr
+from sv_common.validation import INT32_MAX, CleanStr, CleanText, DbId, JsonBool, JsonInt, NonBlankStr
 
 
 def _player_id_in_range(value: str) -> str:
@@ -45,24 +45,27 @@ class _Body(BaseModel):
 class NewRecurring(_Body):
     label: Label
     event_type: EventType = "raid"
-    day_of_week: int = Field(ge=0, le=6)
+    day_of_week: JsonInt = Field(ge=0, le=6)
     default_start_time: ClockTime = time(21, 0)
-    default_duration_minutes: int = Field(120, ge=15, le=720)
+    default_duration_minutes: JsonInt = Field(120, ge=15, le=720)
     discord_channel_id: Snowflake | None = None
-    is_active: bool = True
-    display_on_public: bool = True
+    is_active: JsonBool = True
+    display_on_public: JsonBool = True
 
 
 class RecurringChange(_Body):
-    label: Label | None = None
-    event_type: EventType | None = None
-    day_of_week: int | None = Field(None, ge=0, le=6)
-    default_start_time: ClockTime | None = None
-    default_duration_minutes: int | None = Field(None, ge=15, le=720)
-    # An empty string clears the channel.
+    """An officer's edit of a weekly night: only the fields sent change. A field sent as null
+    is refused (an unset default is not validated, so ``None`` here only means "not sent"),
+    except the channel: null or "" clears it."""
+
+    label: Label = None  # type: ignore[assignment]
+    event_type: EventType = None  # type: ignore[assignment]
+    day_of_week: JsonInt = Field(None, ge=0, le=6)
+    default_start_time: ClockTime = None  # type: ignore[assignment]
+    default_duration_minutes: JsonInt = Field(None, ge=15, le=720)
     discord_channel_id: Snowflake | Literal[""] | None = None
-    is_active: bool | None = None
-    display_on_public: bool | None = None
+    is_active: JsonBool = None  # type: ignore[assignment]
+    display_on_public: JsonBool = None  # type: ignore[assignment]
 
 
 class NewEvent(_Body):
@@ -71,7 +74,7 @@ class NewEvent(_Body):
     event_date: date
     start_time: ClockTime
     timezone: Zone
-    duration_minutes: int = Field(120, ge=15, le=720)
+    duration_minutes: JsonInt = Field(120, ge=15, le=720)
     channel_id: Snowflake | None = None
     description: Annotated[CleanText, Field(max_length=2000)] | None = None
     recurring_event_id: DbId | None = None
@@ -89,7 +92,7 @@ class EventChange(_Body):
     event_date: date = None  # type: ignore[assignment]
     start_time: ClockTime = None  # type: ignore[assignment]
     timezone: Zone = None  # type: ignore[assignment]
-    duration_minutes: int = Field(None, ge=15, le=720)
+    duration_minutes: JsonInt = Field(None, ge=15, le=720)
 
 
 class SignupBody(_Body):
@@ -107,4 +110,4 @@ class AttendanceBody(_Body):
 
 
 class AutoInvite(_Body):
-    auto_invite_events: bool
+    auto_invite_events: JsonBool

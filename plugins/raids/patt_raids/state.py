@@ -1,5 +1,6 @@
 """Per-host state of the raids plugin (built by the host from the manifest's ``state_factory``
-once the host is open) and its route alias: the Raid-Helper connector's settings in effect.
+once the host is open) and its route alias: the Raid-Helper connector's settings in effect and
+the limit on officers' connection tests (shared through Redis when configured).
 
 ``patt demo`` without a real Raid-Helper points the connector at an in-process fake of its API
 (``patt_raids.demo.start_demo_raid_helper``) here, without touching the process's configuration.
@@ -8,17 +9,27 @@ once the host is open) and its route alias: the Raid-Helper connector's settings
 from __future__ import annotations
 
 import logging
+import math
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends
 
 from patt_host.web import plugin_state
 from patt_raids.config import RaidsSettings
+from sv_common.auth.ratelimit import RateLimiter
+from sv_common.errors import RateLimited
 
 if TYPE_CHECKING:
     from patt_host import HostAPI
+    from sv_common.auth.actor import Actor
 
 log = logging.getLogger("patt.raids")
+
+# Each connection test is a request to Raid-Helper (whose API key is the guild's): a few per
+# officer a minute is plenty to check a setting, and the whole site stays under a small rate.
+TESTS_PER_OFFICER = 5
+TESTS_PER_SITE = 20
+TEST_WINDOW_SECONDS = 60
 
 
 class RaidsState:
@@ -35,6 +46,27 @@ class RaidsState:
             )
         # `patt demo` serving without a real Raid-Helper: the fake the connector talks to, else None.
         self.demo_raid_helper: Any = None
+        self.limiter = RateLimiter(host.redis)
+
+    async def connection_tested(self, actor: Actor) -> None:
+        """Count one connection test of ``actor`` (an officer); a 429 saying when to try again
+        past ``TESTS_PER_OFFICER`` a minute for them, or ``TESTS_PER_SITE`` for the site."""
+        who = f"user:{actor.user_id}" if actor.user_id is not None else f"player:{actor.player_id}"
+        limits = (
+            (f"raids:rh_test:{who}", TESTS_PER_OFFICER, "You"),
+            ("raids:rh_test:site", TESTS_PER_SITE, "Officers"),
+        )
+        for key, limit, who_tested in limits:
+            try:
+                await self.limiter.hit(key, limit=limit, window_seconds=TEST_WINDOW_SECONDS)
+            except RateLimited as exc:
+                seconds = max(1, math.ceil(exc.retry_after))
+                raise RateLimited(
+                    f"{who_tested} tested the Raid-Helper connection {limit} times in the last minute: "
+                    f"try again in {seconds} second{'s' if seconds != 1 else ''}.",
+                    code="raid_helper_test_limited",
+                    retry_after=exc.retry_after,
+                ) from None
 
     @property
     def raid_helper_demo(self) -> bool:

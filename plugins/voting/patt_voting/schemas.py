@@ -8,12 +8,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from patt_voting.services.counting import METHODS
 from patt_voting.services.images import displayable_image_url
-from sv_common.validation import DbId, is_blank
+from sv_common.validation import DbId, JsonBool, JsonInt, is_blank
 
 MAX_ID = 2**31 - 1
 # A row id in a JSON body: a plain JSON integer (the pages' forms convert theirs first).
 Id = DbId
-RankLevel = Annotated[int, Field(ge=0, le=100)]
+RankLevel = Annotated[JsonInt, Field(ge=0, le=100)]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -93,28 +93,28 @@ class CampaignFields(PartialBody):
 
     title: Line200 | None = None
     description: Text | None = None
-    picks_per_voter: int | None = Field(None, ge=1, le=50)
+    picks_per_voter: JsonInt | None = Field(None, ge=1, le=50)
     min_rank_to_vote: RankLevel | None = None
     min_rank_to_view: RankLevel | None = None
     start_at: StartAt | None = None
-    duration_hours: int | None = Field(None, ge=1, le=8784)
-    early_close_if_all_voted: bool | None = None
+    duration_hours: JsonInt | None = Field(None, ge=1, le=8784)
+    early_close_if_all_voted: JsonBool | None = None
     discord_channel_id: ChannelId | None = None
-    agent_enabled: bool | None = None
+    agent_enabled: JsonBool | None = None
     agent_chattiness: Chattiness | None = None
     counting_method: Method | None = None
-    exact_picks: bool | None = None
-    allow_ballot_change: bool | None = None
+    exact_picks: JsonBool | None = None
+    allow_ballot_change: JsonBool | None = None
     # Live standings are recounted after this many new or changed ballots; 0: turnout only.
-    live_results_every: int | None = Field(None, ge=0, le=1000)
+    live_results_every: JsonInt | None = Field(None, ge=0, le=1000)
 
 
 class CampaignCreate(CampaignFields):
     title: Line200
     min_rank_to_vote: RankLevel = 1
     start_at: StartAt
-    duration_hours: int = Field(ge=1, le=8784)
-    picks_per_voter: int = Field(3, ge=1, le=50)
+    duration_hours: JsonInt = Field(ge=1, le=8784)
+    picks_per_voter: JsonInt = Field(3, ge=1, le=50)
 
     def values(self) -> dict:
         return self.model_dump(exclude_none=True) | {
@@ -130,13 +130,13 @@ class EntryFields(PartialBody):
     name: Line200 | None = None
     description: Text | None = None
     image_url: ImageUrl | None = None
-    sort_order: int | None = Field(None, ge=-10_000, le=10_000)
+    sort_order: JsonInt | None = Field(None, ge=-10_000, le=10_000)
     player_id: Id | None = None
 
 
 class EntryCreate(EntryFields):
     name: Line200
-    sort_order: int = Field(0, ge=-10_000, le=10_000)
+    sort_order: JsonInt = Field(0, ge=-10_000, le=10_000)
 
     def values(self) -> dict:
         return self.model_dump()
@@ -144,7 +144,7 @@ class EntryCreate(EntryFields):
 
 class Pick(Body):
     entry_id: Id
-    rank: int = Field(ge=1, le=50)
+    rank: JsonInt = Field(ge=1, le=50)
 
 
 class BallotIn(Body):

@@ -71,6 +71,35 @@ async def test_books_each_occurrence_in_the_horizon_once_with_dst(db, raider):
     assert len(await _events(db)) == 2
 
 
+async def test_a_night_whose_event_an_officer_made_already_is_not_booked_again(db, raider):
+    """The booking pass booked a second event (and post) beside an officer's own with the same
+    title, date, start and zone; once that one is cancelled, the night is booked."""
+    await raider()
+    (friday,) = await _nights(db, ("Friday", 4, time(21, 0)))
+    async with db.session() as session:
+        made = await events.create_event(
+            session, title="Friday", event_date=date(2026, 11, 6), start_time=time(21, 0), timezone=NY
+        )
+        await session.commit()
+    now = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
+    async with db.session() as session:
+        created, skipped = await book_upcoming(session, NY, 7, now)
+        await session.commit()
+    assert (created, skipped) == ([], 0)
+    assert [(r[0], r[1]) for r in await _events(db)] == [(None, date(2026, 11, 6))]
+    async with db.session() as session:
+        await events.cancel_event(session, made.id)
+        await session.commit()
+    async with db.session() as session:
+        (booked,), _ = await book_upcoming(session, NY, 7, now)
+        await session.commit()
+    rows = await _events(db)  # the cancelled one and the booked one, at the same start
+    assert len(rows) == 2 and {(r[0], r[1]) for r in rows} == {
+        (None, date(2026, 11, 6)),
+        (friday, date(2026, 11, 6)),
+    }
+
+
 async def test_two_workers_at_once_book_each_night_once(db, raider):
     for _ in range(5):
         await raider()

@@ -97,6 +97,42 @@ async def test_each_failure_is_a_clear_error_never_a_500(db, raid_helper, config
     assert gone.status_code == 503 and "unreachable" in gone.json()["error"]["message"]
 
 
+async def test_connection_tests_are_limited_per_officer_and_for_the_site(
+    db, raid_helper, configure, make_client
+):
+    """Every click asked Raid-Helper, however many: past a few a minute the officer (then the
+    site) gets a 429 saying when to try again, and Raid-Helper is not asked."""
+    from patt_raids.state import TESTS_PER_OFFICER, TESTS_PER_SITE
+
+    configure()
+    first = await officer_on(make_client, db)
+    for _ in range(TESTS_PER_OFFICER):
+        assert (await first.post(TEST_URL, json={})).status_code == 200
+    refused = await first.post(TEST_URL, json={})
+    assert refused.status_code == 429, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "raid_helper_test_limited"
+    assert f"You tested the Raid-Helper connection {TESTS_PER_OFFICER} times" in error["message"]
+    assert "try again in" in error["message"] and 1 <= int(refused.headers["Retry-After"]) <= 60
+
+    sent = TESTS_PER_OFFICER  # other officers test on, up to the site's limit
+    while sent < TESTS_PER_SITE:
+        other = await make_client(host=first.host)
+        await log_in(other, await create_member(db, "Officer"))
+        for _ in range(min(TESTS_PER_OFFICER, TESTS_PER_SITE - sent)):
+            assert (await other.post(TEST_URL, json={})).status_code == 200
+            sent += 1
+    late = await make_client(host=first.host)
+    await log_in(late, await create_member(db, "Officer"))
+    site_wide = await late.post(TEST_URL, json={})
+    assert site_wide.status_code == 429, site_wide.text
+    assert (
+        f"Officers tested the Raid-Helper connection {TESTS_PER_SITE} times"
+        in site_wide.json()["error"]["message"]
+    )
+    assert len(raid_helper.requests_to("GET", rf"/api/v4/servers/{SERVER_ID}/events")) == TESTS_PER_SITE
+
+
 async def test_a_base_url_that_is_not_raid_helpers_api_is_refused_with_a_hint(
     db, raid_helper, configure, make_client
 ):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from patt_host import site_settings
 from patt_host.hookspecs import hookimpl
 from patt_host.jobs.dispatch import trigger_job
+from patt_host.jobs.registry import JOB_NAME_MAX, JOB_NAME_PATTERN
 from patt_host.jobs.runner import job_run, recent_runs
 from patt_host.types import DashboardItem, MenuLink, Permission
 from patt_host.web.auth import Officer, require_officer
@@ -156,7 +157,12 @@ class AdminPlugin:
             return ok(run_dict(run))
 
         @api.post("/{name}/run", name="admin.run_job", status_code=202)
-        async def run(name: str, actor: Officer, body: RunRequest | None = None):
+        async def run(
+            actor: Officer,
+            # "<plugin>.<name>": anything else is no job (422, and the 404 echoes only a short name).
+            name: str = Path(max_length=JOB_NAME_MAX, pattern=JOB_NAME_PATTERN),
+            body: RunRequest | None = None,
+        ):
             if host.jobs.get(name) is None:
                 raise NotFound(f"No job named {name!r}.")
             result = await trigger_job(

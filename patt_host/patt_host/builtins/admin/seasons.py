@@ -12,13 +12,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field
 
 from patt_host.web.auth import Officer, require_officer
 from patt_host.web.envelope import ok
 from patt_host.web.templates import render
 from sv_common import seasons
-from sv_common.validation import INT32_MAX, GameDate, NonBlankStr
+from sv_common.validation import INT32_MAX, GameDate, JsonBool, JsonInt, NonBlankStr
 
 SEASONS_PAGE = "/admin/seasons"
 
@@ -30,12 +30,12 @@ class NewSeason(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     expansion_name: Expansion
-    season_number: int = Field(ge=1, le=seasons.SEASON_NUMBER_MAX)
+    season_number: JsonInt = Field(ge=1, le=seasons.SEASON_NUMBER_MAX)
     # A "YYYY-MM-DD" string from WoW's release to five years ahead (a number is refused).
     start_date: GameDate
     # true or false only: not null, nor the "no" or 0 lax parsing would read as false.
-    is_new_expansion: StrictBool = False
-    is_active: StrictBool = True
+    is_new_expansion: JsonBool = False
+    is_active: JsonBool = True
 
 
 class SeasonChange(BaseModel):
@@ -45,9 +45,9 @@ class SeasonChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     expansion_name: Expansion = None  # type: ignore[assignment]
-    season_number: int = Field(None, ge=1, le=seasons.SEASON_NUMBER_MAX)
-    is_new_expansion: StrictBool = None  # type: ignore[assignment]
-    is_active: StrictBool = None  # type: ignore[assignment]
+    season_number: JsonInt = Field(None, ge=1, le=seasons.SEASON_NUMBER_MAX)
+    is_new_expansion: JsonBool = None  # type: ignore[assignment]
+    is_active: JsonBool = None  # type: ignore[assignment]
     # Present only to be refused with a clear 409 (a season's start date is fixed).
     start_date: date | None = None
 

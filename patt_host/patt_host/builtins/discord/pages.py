@@ -24,7 +24,7 @@ from sv_common.discord.operations import run_role_sync
 from sv_common.discord.role_sync import recent_runs, run_dict
 from sv_common.errors import NotConfigured, ServiceUnavailable
 from sv_common.notify.models import EDIT_OF
-from sv_common.validation import INT32_MAX
+from sv_common.validation import INT32_MAX, JsonBool, JsonInt
 
 
 class ConfigUpdate(BaseModel):
@@ -34,11 +34,11 @@ class ConfigUpdate(BaseModel):
 
     guild_discord_id: str | None = None
     role_sync_mode: str | None = None
-    role_sync_interval_hours: int | None = None
+    role_sync_interval_hours: JsonInt | None = None
     default_announcement_channel_id: str | None = None
     audit_channel_id: str | None = None
-    bot_dm_enabled: bool | None = None
-    dm_features: dict[str, bool] | None = None
+    bot_dm_enabled: JsonBool | None = None
+    dm_features: dict[str, JsonBool] | None = None
 
     def changes(self) -> dict[str, Any]:
         sent = self.model_dump(exclude_unset=True)

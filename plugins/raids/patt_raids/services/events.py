@@ -16,6 +16,7 @@ plugins (``services/notify.py``), so a Discord handler never reads an uncommitte
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -41,7 +42,14 @@ from patt_raids.services.raiders import Raider, lowest_rank_level, raiders
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.models import Player, WowClass
 from sv_common.seasons import current_season
-from sv_common.validation import FIRST_WOW_DAY, INT32_MAX, has_control_chars, in_game_era, is_blank
+from sv_common.validation import (
+    FIRST_WOW_DAY,
+    INT32_MAX,
+    has_control_chars,
+    in_game_era,
+    is_blank,
+    lookalike_key,
+)
 
 SKIP = "skip"
 OVERRIDES = (*STATUSES, SKIP)
@@ -332,6 +340,61 @@ async def roster_preview(session: AsyncSession) -> list[PreviewRow]:
     ]
 
 
+# --- one event per slot ---------------------------------------------------------------------
+
+
+def _slot_lock_key(event_date: date, start: datetime, zone_key: str) -> int:
+    """The advisory lock of one date, start and zone (signed 64 bits, like the jobs' keys)."""
+    slot = f"patt_raids.event_slot|{event_date.isoformat()}|{start.astimezone(UTC).isoformat()}|{zone_key}"
+    return int.from_bytes(hashlib.sha256(slot.encode()).digest()[:8], "big", signed=True)
+
+
+async def same_event(
+    session: AsyncSession,
+    *,
+    title: str,
+    event_date: date,
+    start: datetime,
+    zone_key: str,
+    other_than: int | None = None,
+) -> tuple[int, str] | None:
+    """(id, title) of a non-cancelled event with this title (read as ``lookalike_key`` reads
+    names), date, start and zone, or None. Takes the slot's transaction-level advisory lock
+    first: a second request for the same slot (a double click, two officers) waits until the
+    first commits, then sees its row. Every writer of an event's title or start comes here.
+
+    A lock rather than a unique index: databases adopted from the original hold such
+    duplicates (its double clicks), and no index can hold over rows that already break it
+    without the migration choosing which to cancel. Those rows stay; only new ones are refused.
+    """
+    await session.execute(select(func.pg_advisory_xact_lock(_slot_lock_key(event_date, start, zone_key))))
+    query = select(RaidEvent.id, RaidEvent.title).where(
+        RaidEvent.event_date == event_date,
+        RaidEvent.start_time_utc == start,
+        RaidEvent.timezone == zone_key,
+        RaidEvent.cancelled_at.is_(None),
+    )
+    if other_than is not None:
+        query = query.where(RaidEvent.id != other_than)
+    wanted = lookalike_key(title)
+    for event_id, existing in (await session.execute(query.order_by(RaidEvent.id))).all():
+        if lookalike_key(existing) == wanted:
+            return event_id, existing
+    return None
+
+
+def duplicate_event(found: tuple[int, str], event_date: date, start: datetime, zone_key: str) -> Conflict:
+    """The 409 naming the event that already holds the slot."""
+    event_id, title = found
+    local = start.astimezone(known_zone(zone_key))
+    return Conflict(
+        f'Event #{event_id} "{title}" is already on {event_date.isoformat()} at {local:%H:%M} '
+        f"({zone_key}): open it instead of making a second one, or cancel it first.",
+        code="duplicate_event",
+        details={"event_id": event_id},
+    )
+
+
 # --- events ----------------------------------------------------------------------------------
 
 
@@ -359,7 +422,10 @@ async def create_event(
     ``skip_existing`` (the auto-booking: ``ON CONFLICT DO NOTHING`` on the unique
     ``(recurring_event_id, event_date)``, so two workers never book it twice). With
     ``not_before`` (an officer's new event: now), a start at or before it is a 422: an event
-    made already over would be announced and signed up for nothing.
+    made already over would be announced and signed up for nothing. A second event with the
+    title, date, start and zone of a non-cancelled one is a 409 ``duplicate_event`` naming it
+    (``same_event``; ``None`` with ``skip_existing``): a double click, or two officers at once,
+    would post it twice.
     """
     title = clean_title(title)
     duration_minutes = clean_duration(duration_minutes)
@@ -384,6 +450,13 @@ async def create_event(
     plan = await plan_signups(session, overrides)
     season = await current_season(session, on=event_date)
     values["season_id"] = season.id if season else None
+    found = await same_event(
+        session, title=title, event_date=event_date, start=start, zone_key=values["timezone"]
+    )
+    if found is not None:
+        if skip_existing:  # the booking pass: an officer already made that night's event
+            return None
+        raise duplicate_event(found, event_date, start, values["timezone"])
     statement = (
         insert(RaidEvent)
         .values(**values)
@@ -503,8 +576,9 @@ async def update_event(
     (or takes the new one). Refused: a cancelled or finished event (409), a new start in the
     past for an event that has not started (a running one's start may be put right) or a new
     end in the past (422), another date or zone for a weekly night's event (409: the booking pass
-    would book the old date again; another zone can move it to another day in the guild's). Signups stay as they are: members see the new time on the
-    event and its post.
+    would book the old date again; another zone can move it to another day in the guild's), a
+    title or start that another non-cancelled event has already (409 ``duplicate_event``).
+    Signups stay as they are: members see the new time on the event and its post.
     """
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -589,6 +663,14 @@ async def update_event(
         changed.append("duration_minutes")
     if not changed:
         return event, changed
+    if {"title", "start", "event_date", "timezone"} & set(changed):
+        day, zone_key = values.get("event_date", event.event_date), values.get("timezone", event.timezone)
+        title = values.get("title", event.title)
+        found = await same_event(
+            session, title=title, event_date=day, start=start, zone_key=zone_key, other_than=event.id
+        )
+        if found is not None:
+            raise duplicate_event(found, day, start, zone_key)
     if "event_date" in changed:
         season = await current_season(session, on=values["event_date"])
         event.season_id = season.id if season else None
