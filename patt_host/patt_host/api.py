@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from redis.asyncio import Redis
 
     from patt_host.config import HostSettings
@@ -186,6 +188,12 @@ class HostAPI(Protocol):
 
     async def site_settings(self) -> dict[str, Any]:
         """The officer-edited site settings (``Site.settings``): stored values, else defaults."""
+        ...
+
+    async def site_settings_changed_at(self) -> datetime | None:
+        """When an officer last saved the site settings, through any process (None: never).
+        A cache that holds values drawn from them compares it, as ``site.settings_changed``
+        reaches only the process that saved."""
         ...
 
     async def emit(self, name: str, **data: Any) -> Event:

@@ -22,6 +22,8 @@ from patt_host.site import Site, load_site
 from patt_host.types import Event
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from redis.asyncio import Redis
 
     from sv_common.db import Database
@@ -218,6 +220,12 @@ class Host:
         from patt_host import site_settings
 
         return await site_settings.load(self)
+
+    async def site_settings_changed_at(self) -> datetime | None:
+        """When the site settings were last saved, by any process (None: never)."""
+        from patt_host import site_settings
+
+        return await site_settings.changed_at(self)
 
     # -- events -----------------------------------------------------------------------
 

@@ -47,6 +47,13 @@ async def load(host: Any) -> dict[str, Any]:
     return values
 
 
+async def changed_at(host: Any) -> datetime | None:
+    """When an officer last saved a setting (None: never). Every save stamps ``updated_at``, so
+    a cache built from the settings compares this to notice a save made in another process."""
+    async with host.db.session() as session:
+        return await session.scalar(select(func.max(SiteSettingValue.updated_at)))
+
+
 def clean(setting: Any, raw: Any) -> Any:
     """Validate one submitted value for its kind (raises ValidationFailed naming the field)."""
     text = "" if raw is None else str(raw)

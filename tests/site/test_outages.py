@@ -3,6 +3,7 @@ our own redis-server, and a TCP proxy of our own in front of the test PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -171,3 +172,31 @@ async def test_officers_see_the_failure_detail_the_public_does_not(make_client, 
     seen = await client.get("/api/health")
     assert seen.status_code == 503
     assert "Error" in seen.json()["error"]["details"]["checks"]["redis"]["detail"]
+
+
+async def test_run_now_on_a_stalled_or_stopped_redis_answers_503_within_the_redis_timeout(
+    make_client, guild, log_in, private_redis
+):
+    """Queuing a job goes through the host's Redis client (0.5 s socket timeout, no retries):
+    "Run now" says the job queue is unreachable instead of hanging on a stalled Redis."""
+    officer = await guild.member("Officer")
+    client = await make_client(redis_url=private_redis.url)
+    await log_in(client, officer)
+    run_now = "/api/v1/jobs/identity.run_matching/run"
+    assert (await client.post(run_now)).status_code == 202  # queued while Redis answers
+
+    for stalled in (True, False):  # SIGSTOP: connected, nothing answers; then stopped: refused
+        if stalled:
+            private_redis.pause()
+        else:
+            private_redis.stop()
+        started = time.monotonic()
+        response = await asyncio.wait_for(client.post(run_now), 10)  # a hang fails, not blocks
+        elapsed = time.monotonic() - started
+        if stalled:
+            private_redis.resume()
+        assert response.status_code == 503 and "Retry-After" in response.headers, response.text
+        assert "job queue" in response.json()["error"]["message"], response.text
+        assert elapsed < 2.0, elapsed  # one 0.5 s socket timeout, not arq's 5 s of retries or for ever
+    private_redis.start()
+    assert (await client.post(run_now)).status_code == 202  # no restart needed

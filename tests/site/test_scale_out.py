@@ -1,10 +1,12 @@
-"""The scale-out topology with real processes: two ``patt serve``, one ``patt worker``, one
+"""The scale-out topology with real processes: two ``patt serve``, two ``patt worker``, one
 PostgreSQL (the test database) and one Redis (a private redis-server we may stop).
 
-Shows: login rate limits are shared by the web processes; a change made through one is on
-the other's roster within the recheck interval; a job triggered on one runs on the worker;
-the cron schedule fires once per tick (the web processes leave it to the worker); stopping
-Redis degrades and recovers without restarting anything.
+Shows: login rate limits are shared by the web processes; a change made through one (a
+player's name, the officers' role targets in the site settings) is on the other's roster
+within the recheck interval; a job triggered on one runs once, on a worker; the cron schedule
+fires once per tick (the web processes leave it to the workers); a stalled Redis makes "Run
+now" answer 503 at once instead of hanging; stopping Redis degrades and recovers without
+restarting anything; a logout through one process ends the session on the other.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from patt_host.jobs.models import JobRun
+from patt_host.site import load_site
 from patt_host.testing.live import free_port
 from patt_host.testing.outages import PrivateRedis
 from patt_host.testing.pytest_plugin import TEST_SECRET
@@ -68,7 +71,8 @@ def topology(clean_database, tmp_path):
     processes = [
         Process(["serve", "--port", str(port)], env, tmp_path / f"web{i}.log") for i, port in enumerate(ports)
     ]
-    processes.append(Process(["worker"], env, tmp_path / "worker.log"))
+    # Two workers: a queued job and a cron tick still run once.
+    processes += [Process(["worker"], env, tmp_path / f"worker{i}.log") for i in range(2)]
     try:
         yield [f"http://127.0.0.1:{port}" for port in ports], redis, processes
     finally:
@@ -116,7 +120,20 @@ async def test_two_web_processes_and_a_worker_share_one_database_and_redis(topol
         # The first request *sent* after the recheck interval must see the change (what the
         # request then takes on this busy machine is not the cache's doing).
         seen_by = await eventually(
-            lambda: _sent_at_if_roster_has(http, web_b, "Scale Renamed"), timeout=RECHECK_SECONDS + 10
+            lambda: _sent_at_if(http, f"{web_b}/api/v1/guild/roster", "Scale Renamed"),
+            timeout=RECHECK_SECONDS + 10,
+        )
+        assert seen_by - changed_at <= RECHECK_SECONDS + 0.3, seen_by - changed_at
+
+        # 1b. So are settings saved through A: B's roster page shows the new tank target (its
+        # cached page part holds the targets; the save's event reaches A only).
+        assert "needed to reach 2" in (await http.get(f"{web_b}/roster")).text  # the default, cached
+        form = {s.key: str(s.default) for s in load_site("patt").settings} | {"target_tank": "5"}
+        saved = await http.post(f"{web_a}/admin/settings", data=form, headers=auth)
+        assert saved.status_code == 303, saved.text
+        changed_at = time.monotonic()
+        seen_by = await eventually(
+            lambda: _sent_at_if(http, f"{web_b}/roster", "needed to reach 5"), timeout=RECHECK_SECONDS + 10
         )
         assert seen_by - changed_at <= RECHECK_SECONDS + 0.3, seen_by - changed_at
 
@@ -131,7 +148,18 @@ async def test_two_web_processes_and_a_worker_share_one_database_and_redis(topol
         limited = await _login(http, web_b, officer.username, officer.password)
         assert limited.status_code == 429
 
-        # 4. Redis stops: logins still work (in-process limits), health says so; Redis returns: all recovers.
+        # 4. Redis stalls: "Run now" answers 503 naming the job queue within the socket timeout
+        # (0.5 s), never hangs. Then it stops: logins still work (in-process limits), health says
+        # so; Redis returns: all recovers.
+        redis.pause()
+        try:
+            started = time.monotonic()
+            stalled = await http.post(f"{web_a}/api/v1/jobs/identity.run_matching/run", headers=auth)
+            waited = time.monotonic() - started
+        finally:
+            redis.resume()
+        assert stalled.status_code == 503 and "job queue" in stalled.json()["error"]["message"], stalled.text
+        assert waited < 2.0, waited
         redis.stop()
         await eventually(lambda: _health_status(http, web_a, 503), timeout=10)
         fallback = await _login(http, web_b, officer.username, officer.password)
@@ -153,12 +181,17 @@ async def test_two_web_processes_and_a_worker_share_one_database_and_redis(topol
                 )
             ).all()
         assert per_tick and all(count == 1 for _tick, count in per_tick), per_tick
+        assert await _runs(db, "identity.run_matching", "queue", exactly=2)  # each "Run now" once
+
+        # 6. A session is one for every process: logged out through B, A refuses the token too.
+        assert (await http.post(f"{web_b}/api/v1/auth/logout", headers=auth)).status_code == 200
+        assert (await http.get(f"{web_a}/api/v1/auth/me", headers=auth)).status_code == 401
         assert all(p.popen.poll() is None for p in processes), "no process needed a restart"
 
 
-async def _sent_at_if_roster_has(http, base, name):
+async def _sent_at_if(http, url, text):
     sent_at = time.monotonic()
-    return sent_at if name in (await http.get(f"{base}/api/v1/guild/roster")).text else None
+    return sent_at if text in (await http.get(url)).text else None
 
 
 async def _health_status(http, base, status):
@@ -170,9 +203,9 @@ async def _run_seen(http, base, auth, job, trigger):
     return any(r["trigger"] == trigger and r["status"] not in ("running",) for r in runs)
 
 
-async def _runs(db, job, trigger, *, at_least):
+async def _runs(db, job, trigger, *, at_least=None, exactly=None):
     async with db.session() as session:
         count = await session.scalar(
             select(func.count()).select_from(JobRun).where(JobRun.job_name == job, JobRun.trigger == trigger)
         )
-    return count >= at_least
+    return count == exactly if exactly is not None else count >= at_least

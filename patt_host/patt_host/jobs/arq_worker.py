@@ -6,8 +6,8 @@ import logging
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
-from arq import create_pool, cron
-from arq.connections import RedisSettings
+from arq import cron
+from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Function, func
 
 from patt_host.jobs.runner import run_job
@@ -26,14 +26,14 @@ def redis_settings(url: str) -> RedisSettings:
 
 
 async def enqueue(host: Host, name: str, *, triggered_by: str | None = None, kwargs=None) -> str | None:
-    pool = await create_pool(redis_settings(host.settings.redis_url), default_queue_name=QUEUE)
-    try:
-        job = await pool.enqueue_job(
-            "patt_run", name, triggered_by=triggered_by, kwargs=kwargs or {}, _queue_name=QUEUE
-        )
-        return job.job_id if job else None
-    finally:
-        await pool.aclose()
+    # Through the host's own connections, with their 0.5 s socket timeouts and no retries: a
+    # pool of arq's own retried a refused connection for 5 s and waited on a stalled Redis
+    # for ever, holding the officer's "Run now" (or the request whose event queued a job).
+    queue = ArqRedis(pool_or_conn=host.redis.connection_pool, default_queue_name=QUEUE)
+    job = await queue.enqueue_job(
+        "patt_run", name, triggered_by=triggered_by, kwargs=kwargs or {}, _queue_name=QUEUE
+    )
+    return job.job_id if job else None
 
 
 async def _patt_run(ctx: dict, name: str, triggered_by: str | None = None, kwargs: dict | None = None):

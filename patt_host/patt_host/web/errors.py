@@ -20,7 +20,7 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketState
 
 from patt_host.web.envelope import error
-from patt_host.web.failures import RETRY_AFTER_SECONDS, classify, describe, handled_types
+from patt_host.web.failures import RETRY_AFTER_SECONDS, classify, describe, handled_types, redis_is_down
 from sv_common.errors import DomainError, RateLimited
 
 log = logging.getLogger("patt.web")
@@ -187,7 +187,8 @@ async def _designed_response(request: Request, exc: BaseException):
             request,
             503,
             "service_unavailable",
-            "The site cannot reach its database right now. Please try again in a moment.",
+            f"The site cannot reach its {'job queue' if redis_is_down(exc) else 'database'} right now. "
+            "Please try again in a moment.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if kind == "invalid":

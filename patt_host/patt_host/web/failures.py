@@ -81,6 +81,13 @@ def classify(exc: BaseException) -> str | None:
     return None
 
 
+def redis_is_down(exc: BaseException) -> bool:
+    """An "unavailable" failure that Redis caused (only queuing a job needs it: rate limits
+    fall back to counting in-process), so the answer names the job queue, not the database."""
+    redis_errors = redis_unavailable()
+    return bool(redis_errors) and any(isinstance(item, redis_errors) for item in exception_chain(exc))
+
+
 def describe(exc: BaseException) -> str:
     """One line for the log (never for a public response)."""
     return f"{type(exc).__name__}: {exc}"[:300]

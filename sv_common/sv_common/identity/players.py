@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from sv_common.db import utcnow
 from sv_common.errors import Conflict, NotFound, ValidationFailed
 from sv_common.identity.characters import clear_character_pointers, get_character
 from sv_common.identity.models import (
@@ -218,8 +219,12 @@ async def link_character(
         link = PlayerCharacter(player_id=player_id, character_id=character_id)
         session.add(link)
     elif previous_owner_id != player_id:
-        clear_character_pointers(await get_player(session, previous_owner_id), character_id)
+        previous_owner = await get_player(session, previous_owner_id)
+        clear_character_pointers(previous_owner, character_id)
         link.player_id = player_id
+        # The link row moves in place (the bridge's count and ids stay): stamp both players, so
+        # what watches players.updated_at (the roster's fingerprint, in every process) sees it.
+        previous_owner.updated_at = (await get_player(session, player_id)).updated_at = utcnow()
     link.link_source = link_source[:30]
     link.confidence = confidence[:20]
     await session.flush()

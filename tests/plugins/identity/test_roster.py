@@ -200,6 +200,41 @@ async def test_roster_follows_changes_made_here_and_elsewhere(make_client, guild
     assert cache.loads == 2
 
 
+async def test_another_processs_moved_character_and_saved_targets_show_at_the_next_recheck(
+    make_client, guild, db, log_in, monkeypatch
+):
+    """Two hosts on one database stand for two web processes: an officer's changes through one
+    (whose events never reach the other) show on the other's cached roster at its next recheck."""
+    import re
+
+    monkeypatch.setenv("PATT_IDENTITY_ROSTER_RECHECK_SECONDS", "0")
+    ids = await build_roster(guild, db)
+    here, there = await make_client(), await make_client()
+    officer = await guild.member("Officer")
+    await log_in(there, officer)
+
+    def tank_target(html: str) -> str:
+        return re.search(r"role-card-tank .*?needed to reach (\d+)", html, re.S).group(1)
+
+    def alts_of(roster: dict, name: str) -> list[str]:
+        return [a["name"] for p in roster["players"] if p["display_name"] == name for a in p["alts"]]
+
+    alt = await guild.character("Ariaalt", class_name="Rogue", player_id=ids["officer"])
+    assert alts_of(here.data(await here.get("/api/v1/guild/roster")), "Brom") == []  # cached now
+
+    # An alt moves in place: the link row keeps its id, the links their count, no main changes.
+    moved = await there.put(f"/api/v1/admin/characters/{alt}/player", json={"player_id": ids["tank"]})
+    assert moved.status_code == 200, moved.text
+    assert alts_of(here.data(await here.get("/api/v1/guild/roster")), "Brom") == ["Ariaalt"]
+
+    assert tank_target((await here.get("/roster")).text) == "2"  # the site's default; page cached now
+    form = {s.key: str(s.default) for s in there.host.site.settings} | {"target_tank": "5"}
+    await there.get("/admin/settings")
+    saved = await there.post("/admin/settings", data={"csrf_token": there.csrf_token, **form})
+    assert saved.status_code == 303, saved.text
+    assert tank_target((await here.get("/roster")).text) == "5"
+
+
 async def test_roster_event_invalidates_the_cache(client, guild, db):
     await build_roster(guild, db)
     cache = client.host.plugin_state("identity").roster

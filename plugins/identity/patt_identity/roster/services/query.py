@@ -232,9 +232,10 @@ async def load_roster(session: AsyncSession, links: ArmoryLinks) -> dict[str, An
 async def roster_version(session: AsyncSession) -> tuple[Any, ...]:
     """A cheap fingerprint of what the roster shows (one small aggregate query).
 
-    Player edits bump ``players.updated_at``; links change the bridge's count/max id;
-    syncs stamp the characters' sync times; rank edits bump ``guild_ranks.updated_at``.
-    Anything it misses is still bounded by the cache's maximum age.
+    Player edits bump ``players.updated_at``; links change the bridge's count/max id (a
+    character moved to another player stamps both players); syncs stamp the characters' sync
+    times; rank edits bump ``guild_ranks.updated_at``. (``snapshot.roster_snapshot`` adds when
+    the site settings were saved.) Anything it misses is still bounded by the cache's maximum age.
     """
     fingerprint = [
         select(func.count()).select_from(Player),

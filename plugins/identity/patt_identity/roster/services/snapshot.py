@@ -25,7 +25,10 @@ async def roster_snapshot(state: IdentityState) -> RosterSnapshot:
 
     async def version():
         async with state.host.db.session() as session:
-            return await roster_version(session)
+            roster = await roster_version(session)
+        # The page's role cards hold the officers' targets: a save through another process
+        # (whose site.settings_changed event never reaches this one) must show here too.
+        return (*roster, await state.host.site_settings_changed_at())
 
     return await state.roster.get(load, version)
 
