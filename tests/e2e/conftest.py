@@ -63,6 +63,23 @@ async def live_server(make_host):
 
 
 @pytest.fixture
+async def demo(make_host):
+    """``(server, summaries)``: the demo as `patt demo` serves it (its seeders, its fake Discord,
+    its fake Battle.net) on a live server; ``summaries`` are the seeders' lines (the logins)."""
+    from patt_host.builtins.discord.demo import DemoDiscord
+
+    seeder = make_host(site="patt", patt_demo=True)
+    async with seeder.running():
+        async with seeder.db.session() as session:
+            summaries = await seeder.hooks.seed_demo_data(session)
+    host = make_host(site="patt", patt_demo=True)
+    DemoDiscord.configure(host)  # as `patt demo` does without a bot token
+    server = LiveServer(host, start_services=True).start()
+    yield server, summaries
+    server.stop()
+
+
+@pytest.fixture
 async def page(browser, tmp_path):
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()

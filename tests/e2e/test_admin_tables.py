@@ -2,11 +2,14 @@
 ranks, data quality's rules, the Player Manager's lists, note aliases, guild orders) is one card
 per row at 390 px and a plain table at 1366 px; each row's buttons sit with its name and answer
 beside themselves; ranks the officer may not change are shown locked with the reason; the
-seasons page writes its dates as words, the same day in every timezone."""
+seasons page writes its dates as words, the same day in every timezone; at 800 and 1024 px (a
+tablet, a small laptop) the demo's admin tables fit their boxes."""
 
 import re
 
 import pytest
+
+from patt_host.testing import sign_in
 
 pytestmark = pytest.mark.e2e
 WIDTHS = [390, 1366]
@@ -150,6 +153,26 @@ async def test_ranks_are_cards_with_their_buttons_and_locked_above_the_officer(
     assert await refused.inner_text() == reason
     assert on_screen(await refused.bounding_box(), width)
     assert await page.locator("#ref-error").count() == 0  # no page-top box any more
+
+    # Delete and Add reload the page to show the table; each answer outlives the reload: a
+    # deleted rank's above the table, an added rank's in its new row.
+    initiate = page.locator(f'#ranks-table tr[data-rank="{ranks["Initiate"]}"]')
+    page.once("dialog", lambda dialog: dialog.accept())
+    await initiate.locator(".js-rank-delete").click()
+    await initiate.wait_for(state="detached", timeout=10000)
+    deleted = page.locator("#ranks-status:text-is('Deleted Initiate.')")
+    await deleted.wait_for(timeout=5000)
+    assert on_screen(await deleted.bounding_box(), width)
+    new = page.locator('#ranks-table tr[data-rank="new"]')
+    await new.locator("input[name=name]").fill("Recruit")
+    await new.locator("input[name=level]").fill("1")
+    await new.locator(".js-rank-create").click()
+    # (the value attribute: only the server's row for the new rank has it)
+    recruit = page.locator('#ranks-table tr[data-rank]:has(input[name=name][value="Recruit"])')
+    added = recruit.locator("[role=status]:text-is('Added Recruit.')")
+    await added.wait_for(timeout=10000)
+    assert on_screen(await added.bounding_box(), width)
+    assert await new.locator("input[name=name]").input_value() == ""  # a fresh page
     assert await page_overflow(page) <= 0
     assert page.js_errors == []
 
@@ -284,4 +307,60 @@ async def test_every_table_cards_table_is_cards_on_a_phone_and_a_table_on_a_desk
             assert await table.locator("td.card-select:has(input)").count() == 1
             assert await table.locator("td.card-select:empty").count() == 1
         assert await page_overflow(page) <= 0, path
+    assert page.js_errors == []
+
+
+# The officer pages whose tables the demo fills: its job runs, ranks, players, findings, crafting
+# syncs and guild orders, raid nights, Discord state, outbox, guild syncs and invites.
+DEMO_ADMIN_PAGES = [
+    "/admin/jobs",
+    "/admin/ranks",
+    "/admin/players",
+    "/admin/data-quality",
+    "/admin/crafting",
+    "/crafting",
+    "/admin/raids",
+    "/admin/raids/availability",
+    "/admin/raids/events/1",
+    "/admin/discord",
+    "/admin/notifications",
+    "/admin/guild-sync",
+    "/admin/invites",
+]
+
+# Each table box that scrolls sideways (its table's id or class), every <details> opened first.
+SCROLLING = """() => {
+  document.querySelectorAll('details').forEach((d) => { d.open = true; });
+  return [...document.querySelectorAll('.table-scroll')]
+    .filter((box) => box.scrollWidth > box.clientWidth + 1)
+    .map((box) => { const t = box.querySelector('table'); return t ? t.id || t.className : box.className; });
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1024])
+async def test_the_demo_admin_tables_fit_a_tablet_and_a_small_laptop(demo, browser, width):
+    """At 1024 px the jobs' runs and guild sync's runs scrolled sideways inside their boxes (long
+    job names and counts, thirteen columns); at 800 px, beside the 220 px admin menu, most admin
+    tables did."""
+    server, summaries = demo
+    username, password = re.search(r"officer login: (\S+) / (\S+)$", summaries["identity"]).groups()
+    page = await new_page(browser, width)
+    await sign_in(page, server, username, password, "/admin/jobs")
+    # A run of a long-named job, with its counts, in the runs table.
+    row = page.locator('#jobs-table tr[data-job="discord.deliver_notifications"]')
+    await row.locator("button.js-run-job").click()
+    await page.wait_for_function(
+        "(el) => /^Run #\\d+ /.test(el.textContent)",
+        arg=await row.locator("[role=status]").element_handle(),
+        timeout=15000,
+    )
+    problems = {}
+    for path in DEMO_ADMIN_PAGES:
+        await page.goto(server.url + path)
+        if path == "/crafting":
+            await page.locator(".craft-orders-table tbody tr").first.wait_for(timeout=10000)  # by script
+        scrolling, overflow = await page.evaluate(SCROLLING), await page_overflow(page)
+        if scrolling or overflow > 0:
+            problems[path] = (scrolling, overflow)
+    assert problems == {}
     assert page.js_errors == []

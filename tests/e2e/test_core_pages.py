@@ -77,6 +77,11 @@ async def test_officer_adds_a_season_and_flips_its_flags_at_phone_width(live_ser
     await form.locator("button[type=submit]").dblclick()
     await page.locator("#seasons-table tr[data-id]").wait_for(timeout=10000)  # the page reloaded
     assert len(posts) == 1, posts
+    # The answer outlives the reload that shows the season (it went with the old page).
+    added = form.locator("[role=status]:text-is('Added Midnight Season 1.')")
+    await added.wait_for(timeout=5000)
+    where = await added.bounding_box()
+    assert where["x"] >= 0 and where["x"] + where["width"] <= 390, where
 
     row = page.locator("#seasons-table tr[data-id]").first
     await row.locator(".js-season-flag[data-field=is_active]").click()

@@ -9,24 +9,10 @@ import re
 
 import pytest
 
-from patt_host.builtins.discord.demo import DemoDiscord
-from patt_host.testing import PASSWORD, LiveServer, no_horizontal_overflow, sign_in
+from patt_host.testing import PASSWORD, no_horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-async def demo(make_host):
-    seeder = make_host(site="patt", patt_demo=True)
-    async with seeder.running():
-        async with seeder.db.session() as session:
-            summaries = await seeder.hooks.seed_demo_data(session)
-    host = make_host(site="patt", patt_demo=True)
-    DemoDiscord.configure(host)  # as `patt demo` does without a bot token
-    server = LiveServer(host, start_services=True).start()
-    yield server, summaries
-    server.stop()
 
 
 async def test_the_officer_pages_of_the_demo_say_what_each_button_did(demo, browser):
@@ -63,6 +49,15 @@ async def test_the_officer_pages_of_the_demo_say_what_each_button_did(demo, brow
             "#flush-result",
             has_text=re.compile(r"^(Sent \d+, failed \d+.*|Nothing was waiting to be sent)\.$"),
         ).wait_for()
+        assert await no_horizontal_overflow(page)
+
+        # The dry run reloads the page to show its plan; its answer stays beside the button.
+        await page.goto(f"{server.url}/admin/discord")
+        async with page.expect_navigation():
+            await page.click("#dry-run")
+        planned = re.compile(r"^\d+ change\(s\) planned; nothing was sent\.$")
+        await page.locator("#dry-run-result", has_text=planned).wait_for(timeout=5000)
+        assert "(dry run)" in await page.inner_text("#last-run")
         assert await no_horizontal_overflow(page)
         assert errors == []
     finally:

@@ -40,9 +40,13 @@ async def test_officer_syncs_and_creates_a_key(db, battlenet, live_server, brows
         assert await no_horizontal_overflow(page)
 
         await page.click("button.js-sync[data-full=false]")
-        # Progress is shown while it runs; the page reloads with the finished run in the table.
+        # Progress is shown while it runs; the page reloads with the finished run in the table,
+        # and the run's answer stays beside the buttons (it went with the old page).
         await page.wait_for_selector(".gs-status-success", timeout=60000)
         assert "150" in await page.inner_text(".gs-runs tbody tr:first-child")
+        answer = page.locator("#gs-sync-status", has_text="Last run: success · 150 found, 150 new")
+        await answer.wait_for(timeout=5000)
+        assert "Reloading" not in await answer.inner_text()
         assert await no_horizontal_overflow(page)
 
         await page.fill("#gs-key-name", "my desktop")

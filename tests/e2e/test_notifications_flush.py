@@ -65,3 +65,55 @@ async def test_send_pending_now_says_still_sending_then_the_counts(make_host, fa
     finally:
         await context.close()
         server.stop()
+
+
+async def test_retry_says_queued_beside_its_row_after_the_page_reloads(make_host, fake_discord, db, browser):
+    """Retry reloads the page to show the row queued again; its "Queued" went with the old page
+    (and a refusal replaced the button's label for good)."""
+    from sqlalchemy import update
+
+    from sv_common.notify.models import NotificationOutbox
+
+    host = discord_host(make_host, plugins=["sample"])
+    server = LiveServer(host).start()
+    context = await browser.new_context(viewport=PHONE, extra_http_headers=OFFICER)
+    try:
+        notify.set_delivery_trigger(None)  # the retried rows stay queued: nothing sends them
+        async with db.session() as session:
+            for text in BACKLOG[:2]:
+                await notify.post_channel(
+                    session, channel_id=ANNOUNCE_CHANNEL_ID, content=text, feature="announce"
+                )
+            await session.execute(
+                update(NotificationOutbox).values(status="failed", last_error="Missing Access")
+            )
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(f"{server.url}/admin/notifications")
+        first, second = [
+            await row.get_attribute("data-id") for row in await page.locator("#outbox tr[data-id]").all()
+        ]
+        row = page.locator(f'#outbox tr[data-id="{first}"]')
+        async with page.expect_navigation():
+            await row.locator("button.js-retry").click()
+        await row.locator("td", has_text="pending").wait_for(timeout=5000)  # the reloaded page
+        answer = row.locator("[role=status]:text-is('Queued for another try.')")
+        await answer.wait_for(timeout=5000)
+        place = await answer.bounding_box()
+        assert place["x"] >= 0 and place["x"] + place["width"] <= PHONE["width"], place  # scrolled to
+        assert await row.locator("button.js-retry").count() == 0
+
+        # Listing only failed rows, the retried row leaves the list: the answer goes beside
+        # "Send pending now".
+        await page.goto(f"{server.url}/admin/notifications?status=failed")
+        async with page.expect_navigation():
+            await page.locator(f'#outbox tr[data-id="{second}"] button.js-retry').click()
+        queued = page.locator("#flush-result", has_text=f"Notification #{second} is queued for another try.")
+        await queued.wait_for(timeout=5000)
+        assert await page.locator("#outbox tr[data-id]").count() == 0
+        assert await no_horizontal_overflow(page)
+        assert errors == []
+    finally:
+        await context.close()
+        server.stop()

@@ -138,6 +138,12 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         assert "2 / 2 available" in await tuesday.inner_text()
         assert "Heroic Tuesday" in await tuesday.inner_text()
         assert await no_horizontal_overflow(page)
+        # Each night's "Who" table fits its card: no sideways scrolling (it was cut by a few px
+        # at 1366 px, and scrolled on a phone).
+        await tuesday.locator("summary").click()
+        who = tuesday.locator("table.raids-people")
+        assert await who.locator("tbody tr").count() == 2
+        assert await who.evaluate("(t) => t.scrollWidth <= t.parentElement.clientWidth")
 
         await page.goto(f"{server.url}/admin/raids/events/{past_id}")
         await page.locator(".js-raids-all").check()
@@ -183,6 +189,9 @@ async def test_officer_and_member_pages(db, live_server, browser, width):
         # The attendance table is whole in its panel, Rate included (cut off at 1366 px too).
         box = mpage.locator("#profile-raids .table-scroll:has(#raids-my-attendance)")
         assert await box.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
+        if width > 760:  # and where the panel is narrowest (it scrolled 17 px at 1100 px)
+            await mpage.set_viewport_size({"width": 1100, "height": 900})
+            assert await box.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
         assert errors == []
     finally:
         await officer_context.close()

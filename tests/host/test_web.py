@@ -308,3 +308,13 @@ async def test_a_plugin_fills_a_slot_and_its_fallback_once_per_page(make_client,
     page = (await client.get("/")).text
     assert page.count("class='quoter'") == 1
     assert Quoter.calls == asked  # not even called for the fallback it already filled
+
+
+def test_breakable_escapes_and_lets_a_long_identifier_wrap_after_its_separators():
+    """Templates' ``breakable``: /admin/jobs' names, triggers and counts wrap at 1024 px."""
+    from patt_host.web.templates import breakable
+
+    assert breakable("discord.deliver_notifications") == "discord.<wbr>deliver_<wbr>notifications"
+    assert breakable("event:a/b") == "event:<wbr>a/<wbr>b"
+    assert breakable('<b>"x"</b>') == "&lt;b&gt;&#34;x&#34;&lt;/<wbr>b&gt;"  # escaped first
+    assert breakable(None) == ""

@@ -7,6 +7,7 @@ package's ``templates/<plugin>/x.html`` overrides (it is loaded first).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,16 @@ def human_time(value: Any, style: str = "absolute") -> Markup:
     return Markup(f'<time class="js-time" data-style="{style}" datetime="{value.isoformat()}">{text}</time>')
 
 
+def breakable(value: Any) -> Markup:
+    """``value`` escaped, with a line-break chance (``<wbr>``) after each ``.``, ``_``, ``:`` and
+    ``/``: a long identifier (``discord.deliver_notifications``) wraps there in a narrow column
+    instead of widening its table (or breaking mid-word)."""
+    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape("" if value is None else value))))
+
+
+_BREAK_AFTER = re.compile(r"([._:/])")
+
+
 def build_environment(host: Host) -> Environment:
     prefixes = {
         lp.name: FileSystemLoader(str(lp.templates_dir / lp.name))
@@ -74,6 +85,7 @@ def build_environment(host: Host) -> Environment:
     env.globals.update(site=host.site, static=static_url)
     env.filters["class_colour"] = lambda hex_colour: hex_colour or "#888888"
     env.filters["human_time"] = human_time
+    env.filters["breakable"] = breakable
     host.hooks.prepare_jinja2_environment(env)
     return env
 

@@ -28,39 +28,17 @@
     box.appendChild(reload);
   }
 
-  // An answer outlives the reload that shows the new state (gone after 1.5 s, an officer who
-  // looked away saw no sign the action ran): kept in sessionStorage by where its box is, and
-  // shown again there, or above the findings when its finding has left the list.
-  const KEPT = "patt.drift.answer";
-  function place(box) {
-    if (box.id) return { id: box.id };
-    if (box.dataset.feedbackFor) return { rule: box.dataset.feedbackFor };
+  // An answer outlives the reload that shows the new state (core patt.sayAfterReload): shown
+  // again in its box, or above the findings when its finding has left the list.
+  function sayAfterReload(box, text) {
     const item = box.closest(".drift-finding");
-    return item ? { finding: item.dataset.id } : {};
-  }
-  function keepAcrossReload(box, text) {
-    try {
-      sessionStorage.setItem(KEPT, JSON.stringify({ place: place(box), text, at: Date.now() }));
-    } catch (error) { /* no storage (private mode): the answer goes with the reload */ }
-  }
-  function showKept() {
-    let kept = null;
-    try {
-      kept = JSON.parse(sessionStorage.getItem(KEPT) || "null");
-      sessionStorage.removeItem(KEPT);
-    } catch (error) { return; }
-    // Only for the reload it was kept for (not a visit long after one that never came).
-    if (!kept || typeof kept.text !== "string" || !(Date.now() - kept.at < 30000)) return;
-    const where = kept.place || {};
-    let box = null;
-    if (where.id) box = document.getElementById(where.id);
-    else if (where.rule) box = [...document.querySelectorAll("[data-feedback-for]")].find((b) => b.dataset.feedbackFor === where.rule);
-    else if (where.finding) {
-      const item = [...document.querySelectorAll(".drift-finding")].find((i) => i.dataset.id === where.finding);
-      box = item ? item.querySelector(".drift-feedback") : null;
+    const options = { delay: 1500 };
+    if (box.dataset.feedbackFor) options.at = `[data-feedback-for="${CSS.escape(box.dataset.feedbackFor)}"]`;
+    else if (!box.id && item) {
+      options.at = `.drift-finding[data-id="${CSS.escape(item.dataset.id)}"] .drift-feedback`;
+      options.orElse = { at: "#drift-findings-status", text: `#${item.dataset.id}: ${text}` };
     }
-    if (box) say(box, kept.text);
-    else if (where.finding) say(document.getElementById("drift-findings-status"), `#${where.finding}: ${kept.text}`);
+    window.patt.sayAfterReload(box, text, options);
   }
 
   // `done(answer)` returns the text to show (all went well: the page reloads shortly), or
@@ -71,9 +49,7 @@
     try {
       const outcome = done(await call());
       if (typeof outcome === "string") {
-        say(box, outcome);
-        keepAcrossReload(box, outcome);
-        setTimeout(() => window.location.reload(), 1500);
+        sayAfterReload(box, outcome);
       } else {
         keep(box, outcome);
       }
@@ -82,8 +58,6 @@
       button.disabled = false;
     }
   }
-
-  showKept();
 
   document.querySelectorAll(".js-scan").forEach((button) => {
     button.addEventListener("click", () => act(button, document.getElementById("drift-scan-status"),

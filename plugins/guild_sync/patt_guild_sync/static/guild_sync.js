@@ -41,9 +41,10 @@
         setTimeout(poll, 1500);
       } else if (last && last.id > lastRun && last.status !== "running") {
         progress.hidden = true;
-        show("gs-sync-status", `Last run: ${last.status.replace("_", " ")} · ${last.found ?? 0} found, ${last.new ?? 0} new, ` +
-          `${last.removed ?? 0} removed, ${last.requests ?? 0} requests. Reloading…`);
-        setTimeout(() => window.location.reload(), 1200);
+        // The page reloads with the run in the table; the answer stays beside the buttons.
+        const box = $(last.status === "failed" ? "gs-sync-error" : "gs-sync-status");
+        window.patt.sayAfterReload(box, `Last run: ${last.status.replace("_", " ")} · ${last.found ?? 0} found, ` +
+          `${last.new ?? 0} new, ${last.removed ?? 0} removed, ${last.requests ?? 0} requests.`);
       } else if (++waits < MAX_WAITS) {
         show("gs-progress-text", "Waiting for the sync to start…");
         setTimeout(poll, 1500);

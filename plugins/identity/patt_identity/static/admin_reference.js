@@ -26,7 +26,6 @@
       throw error;
     }
   }
-  const reload = () => setTimeout(() => window.location.reload(), 600);
 
   function rankBody(row) {
     const value = (name) => row.querySelector(`[name="${name}"]`).value.trim();
@@ -53,13 +52,17 @@
         window.patt.say(rowBox, `Saved ${data.name}; ${plural(data.players_changed, "player's rank", "players' ranks")} changed.`);
       } else if (button.classList.contains("js-rank-create")) {
         const data = await call("POST", "/api/v1/admin/ranks", rankBody(rankRow), button, true, rowBox);
-        window.patt.say(rowBox, `Added ${data.name}.`);
-        reload();
+        // The page reloads with the rank in its place; the answer goes to the new rank's row.
+        window.patt.sayAfterReload(rowBox, `Added ${data.name}.`, {
+          at: `#ranks-table tr[data-rank="${CSS.escape(String(data.id))}"] .rank-status`,
+          orElse: { at: "#ranks-status", text: `Added ${data.name}.` },
+        });
       } else if (button.classList.contains("js-rank-delete")) {
         if (!window.confirm("Delete this rank?")) { window.patt.say(rowBox, "Not deleted."); return; }
         await call("DELETE", `/api/v1/admin/ranks/${rankRow.dataset.rank}`, undefined, button, true, rowBox);
-        window.patt.say(rowBox, "Deleted.");
-        reload();
+        // Its row goes with the reload: the answer stays above the table.
+        const name = rankRow.querySelector('[name="name"]').defaultValue;
+        window.patt.sayAfterReload(rowBox, `Deleted ${name}.`, { at: "#ranks-status" });
       } else if (button.classList.contains("js-role-save")) {
         const row = button.closest("tr[data-role]");
         await call("PATCH", `/api/v1/admin/roles/${row.dataset.role}`, { name: row.querySelector("input").value.trim() }, button, false, rowBox);

@@ -3,6 +3,20 @@
 (function () {
   "use strict";
   const token = document.querySelector('meta[name="csrf-token"]');
+  const KEPT = "patt.answers";
+  let reloading = null;
+  const here = () => window.location.pathname + window.location.search;
+  // The answers patt.sayAfterReload kept for this page, taken out of storage when `take`;
+  // none when they were kept for another page or long ago (a reload that never came).
+  function keptAnswers(take) {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(KEPT) || "null");
+      if (take) sessionStorage.removeItem(KEPT);
+    } catch (error) { kept = null; }
+    const fresh = kept && Array.isArray(kept.answers) && kept.page === here() && Date.now() - kept.when < 30000;
+    return { answers: fresh ? kept.answers : [] };
+  }
   window.patt = {
     csrf: token ? token.content : "",
     async api(method, url, body) {
@@ -37,9 +51,28 @@
       if (!box) return;
       box.textContent = text || "";
       box.classList.toggle(errorClass || "error", Boolean(failed));
-      // On a phone the answer may land below the fold (or under the sticky header): bring it in.
+      // On a phone the answer may land below the fold (or under the sticky header), or to the
+      // side in a table's scroll box (a page reloaded with the box scrolled back): bring it in.
       const place = box.getBoundingClientRect();
-      if (text && (place.bottom > window.innerHeight || place.top < 0)) box.scrollIntoView({ block: "nearest" });
+      const out = place.bottom > window.innerHeight || place.top < 0 || place.right > window.innerWidth || place.left < 0;
+      if (text && out) box.scrollIntoView({ block: "nearest", inline: "nearest" });
+    },
+    // An answer that must outlive the page reload which shows what the action changed (it went
+    // with the old page before an officer who looked away could read it): said in `box` now,
+    // kept for this tab, the page reloaded after `delay` ms, and said again on the fresh page
+    // in the element `at` (a CSS selector; `#` and the box's id by default), or, when that is
+    // gone (its row left the list), in `orElse.at` with `orElse.text`.
+    sayAfterReload(box, text, { at, orElse, delay = 1000 } = {}) {
+      if (box) box.hidden = false;
+      window.patt.say(box, text);
+      const answer = { at: at || (box && box.id ? `#${CSS.escape(box.id)}` : ""), text, orElse: orElse || null };
+      try {
+        const kept = keptAnswers(false);
+        kept.answers.push(answer);
+        sessionStorage.setItem(KEPT, JSON.stringify({ ...kept, page: here(), when: Date.now() }));
+      } catch (error) { /* no storage (a private window): the answer goes with the reload */ }
+      // Two answers before the reload (a second button pressed meanwhile): one reload shows both.
+      if (!reloading) reloading = setTimeout(() => window.location.reload(), delay);
     },
     // An API call with its feedback in `box`: "Saving…", then `done` (a text, or a function of
     // the answer that returns one) or the error. Returns the answer, or null when it failed.
@@ -105,6 +138,28 @@
     });
     window.patt.localiseTimes();
   };
+  // The answers an action kept across the reload (patt.sayAfterReload), each in its box again;
+  // answers landing in one box are said together.
+  (function showKept() {
+    const find = (selector) => {
+      try { return selector ? document.querySelector(selector) : null; } catch (error) { return null; }
+    };
+    const boxes = new Map();
+    keptAnswers(true).answers.forEach((answer) => {
+      if (!answer || typeof answer.text !== "string") return;
+      let box = find(answer.at);
+      let text = answer.text;
+      if (!box && answer.orElse) {
+        box = find(answer.orElse.at);
+        text = typeof answer.orElse.text === "string" ? answer.orElse.text : text;
+      }
+      if (box) boxes.set(box, [...(boxes.get(box) || []), text]);
+    });
+    boxes.forEach((texts, box) => {
+      box.hidden = false;
+      window.patt.say(box, texts.join(" "));
+    });
+  })();
   const toggle = document.querySelector(".nav-toggle");
   const nav = document.getElementById("site-nav");
   if (toggle && nav) {

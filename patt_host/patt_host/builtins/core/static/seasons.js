@@ -18,13 +18,16 @@
     const f = form.elements;
     const button = form.querySelector("button[type=submit]");
     button.disabled = true; // one season per click
-    const ok = await send(form.querySelector("[role=status]"), "POST", "/api/v1/admin/seasons", {
+    const box = form.querySelector("[role=status]");
+    const added = (season) => `Added ${season.display_name}.`;
+    const season = await send(box, "POST", "/api/v1/admin/seasons", {
       expansion_name: f.expansion_name.value.trim(),
       season_number: Number(f.season_number.value),
       start_date: f.start_date.value,
       is_new_expansion: f.is_new_expansion.checked,
-    }, "Added.");
-    if (ok) setTimeout(() => window.location.reload(), 400);
+    }, added);
+    // The page reloads with the season in the table; the answer stays under the button.
+    if (season) window.patt.sayAfterReload(box, added(season), { at: "#season-new [role=status]" });
     else button.disabled = false;
   });
 })();

@@ -49,8 +49,8 @@
       say("dry-run-result", "Computing the plan…");
       try {
         const run = await window.patt.api("POST", "/api/v1/discord/role-sync/dry-run", {});
-        say("dry-run-result", `${run.planned} change(s) planned; nothing was sent.`);
-        setTimeout(() => window.location.reload(), 800);
+        // The page reloads with the plan under "Last run"; the answer stays beside the button.
+        window.patt.sayAfterReload(document.getElementById("dry-run-result"), `${run.planned} change(s) planned; nothing was sent.`);
       } catch (error) {
         say("dry-run-result", error.message, true);
         dryRun.disabled = false;
@@ -58,16 +58,24 @@
     });
   }
 
+  // Retry a notification: the answer beside the button, in the row again after the reload
+  // (or beside "Send pending now" when a status filter no longer lists the row).
   document.addEventListener("click", async (event) => {
     const button = event.target.closest(".js-retry");
     if (!button) return;
+    const id = button.dataset.id;
+    const note = button.closest("tr").querySelector(".js-retry-status");
     button.disabled = true;
+    window.patt.say(note, "Queueing…");
     try {
-      await window.patt.api("POST", `/api/v1/notifications/${encodeURIComponent(button.dataset.id)}/retry`, {});
-      button.textContent = "Queued";
-      setTimeout(() => window.location.reload(), 1200);
+      await window.patt.api("POST", `/api/v1/notifications/${encodeURIComponent(id)}/retry`, {});
+      window.patt.sayAfterReload(note, "Queued for another try.", {
+        at: `#outbox tr[data-id="${CSS.escape(id)}"] .js-retry-status`,
+        orElse: { at: "#flush-result", text: `Notification #${id} is queued for another try.` },
+      });
     } catch (error) {
-      button.textContent = error.message;
+      window.patt.say(note, error.message, true, "danger");
+      button.disabled = false;
     }
   });
 
